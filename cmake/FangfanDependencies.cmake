@@ -1,0 +1,29 @@
+# Every outside library, found once. Debian 12 package names are given in each
+# message so a missing one says what to install.
+find_package(Threads REQUIRED)
+
+find_package(Boost 1.81 REQUIRED COMPONENTS json url)
+
+find_package(spdlog REQUIRED)
+find_package(tomlplusplus REQUIRED)
+find_package(CURL REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(SYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
+
+# SOCI 4 ships no CMake configuration on Debian: find headers and libraries by hand.
+find_path(SOCI_INCLUDE_DIR soci/soci.h)
+find_library(SOCI_CORE_LIBRARY soci_core)
+find_library(SOCI_SQLITE3_LIBRARY soci_sqlite3)
+find_library(SOCI_POSTGRESQL_LIBRARY soci_postgresql)
+foreach(var SOCI_INCLUDE_DIR SOCI_CORE_LIBRARY SOCI_SQLITE3_LIBRARY SOCI_POSTGRESQL_LIBRARY)
+  if(NOT ${var})
+    message(FATAL_ERROR "SOCI not found (${var}). Install the Debian package libsoci-dev "
+                        "(it brings the sqlite3 and postgresql backends).")
+  endif()
+endforeach()
+add_library(SOCI::soci INTERFACE IMPORTED)
+target_include_directories(SOCI::soci INTERFACE ${SOCI_INCLUDE_DIR})
+target_link_libraries(SOCI::soci INTERFACE ${SOCI_CORE_LIBRARY} ${SOCI_SQLITE3_LIBRARY}
+                                           ${SOCI_POSTGRESQL_LIBRARY} ${CMAKE_DL_LIBS})
+
+find_package(GTest)

@@ -1,0 +1,83 @@
+#include "workflows/date.h"
+
+#include <charconv>
+#include <cstdio>
+
+namespace fangfan {
+namespace {
+
+bool read_int(std::string_view text, size_t pos, size_t len, int& out) {
+  if (pos + len > text.size()) return false;
+  for (size_t i = pos; i < pos + len; ++i) {
+    if (text[i] < '0' || text[i] > '9') return false;
+  }
+  auto [p, ec] = std::from_chars(text.data() + pos, text.data() + pos + len, out);
+  return ec == std::errc{} && p == text.data() + pos + len;
+}
+
+}  // namespace
+
+std::optional<Date> parse_date(std::string_view text) {
+  int y = 0, m = 0, d = 0;
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
+  if (!read_int(text, 0, 4, y) || !read_int(text, 5, 2, m) || !read_int(text, 8, 2, d)) {
+    return std::nullopt;
+  }
+  std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{unsigned(m)},
+                                  std::chrono::day{unsigned(d)}};
+  if (!ymd.ok()) return std::nullopt;
+  return Date{ymd};
+}
+
+std::string format_date(Date d) {
+  std::chrono::year_month_day ymd{d};
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", int(ymd.year()), unsigned(ymd.month()),
+                unsigned(ymd.day()));
+  return buf;
+}
+
+std::optional<TimePoint> parse_time(std::string_view text) {
+  if (text.size() < 16 || text[10] != 'T' || text[13] != ':') return std::nullopt;
+  auto date = parse_date(text.substr(0, 10));
+  int hh = 0, mm = 0, ss = 0;
+  if (!date || !read_int(text, 11, 2, hh) || !read_int(text, 14, 2, mm)) return std::nullopt;
+  size_t pos = 16;
+  if (text.size() >= 19 && text[16] == ':') {
+    if (!read_int(text, 17, 2, ss)) return std::nullopt;
+    pos = 19;
+  }
+  if (hh > 23 || mm > 59 || ss > 59) return std::nullopt;
+  std::string_view zone = text.substr(pos);
+  std::chrono::seconds tod{hh * 3600 + mm * 60 + ss};
+  if (zone.empty() || zone == "+08:00") return china_time(*date, tod);
+  if (zone == "Z") return TimePoint{*date} + tod;
+  return std::nullopt;
+}
+
+std::string format_time(TimePoint t) {
+  const auto local = t + kChinaUtcOffset;
+  const auto day = std::chrono::floor<std::chrono::days>(local);
+  const std::chrono::hh_mm_ss tod{local - day};
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%sT%02d:%02d:%02d+08:00", format_date(day).c_str(),
+                int(tod.hours().count()), int(tod.minutes().count()),
+                int(tod.seconds().count()));
+  return buf;
+}
+
+std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
+  if (text.size() < 2) return std::nullopt;
+  long long n = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size() - 1, n);
+  if (ec != std::errc{} || p != text.data() + text.size() - 1 || n < 0) return std::nullopt;
+  switch (text.back()) {
+    case 'd': return std::chrono::seconds{n * 86400};
+    case 'h': return std::chrono::seconds{n * 3600};
+    case 'm': return std::chrono::seconds{n * 60};
+    case 's': return std::chrono::seconds{n};
+    default: return std::nullopt;
+  }
+}
+
+}  // namespace fangfan

@@ -1,0 +1,96 @@
+// The program's rules as a deployment configures them (program-rules.md: every
+// value marked *config*). Loaded and validated once by adapters/config, then
+// passed to the core by const&. Defaults follow the Shandong 2024 notice [000]
+// and the Linyi implementation [002]; a county overrides them in its TOML file.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace fangfan {
+
+// Steps of the procedures, by the names the project stores and configures.
+// (核实, 评议, 比对, 公示; then 风险消除's review, township review and publicity.)
+inline constexpr const char* kStepHouseholdVerification = "household_verification";  // 入户核实
+inline constexpr const char* kStepDemocraticReview = "democratic_review";            // 民主评议
+inline constexpr const char* kStepCountyReview = "county_review";                    // 审核/信息比对
+inline constexpr const char* kStepVillagePublicity = "village_publicity";            // 村级公示
+inline constexpr const char* kStepEliminationReview = "elimination_review";          // 风险消除 民主评议
+inline constexpr const char* kStepTownshipEliminationReview = "township_elimination_review";
+inline constexpr const char* kStepEliminationPublicity = "elimination_publicity";    // 风险消除 公示
+
+enum class DayUnit { kWorkingDays, kCalendarDays };
+
+// One rung of an escalation ladder: `after_working_days` after the step fell due
+// (0 = at due time), a notice goes to every person holding `to_role` whose scope
+// covers the household.
+struct EscalationRung {
+  int after_working_days = 0;
+  std::string to_role;
+};
+
+struct StepDeadline {
+  int period = 5;
+  DayUnit unit = DayUnit::kWorkingDays;
+  int remind_before_working_days = 1;  // 0 = no reminder before due
+  std::vector<EscalationRung> escalation;
+};
+
+struct EligibilityRules {
+  // Per-capita annual disposable income below which a household may be included (yuan).
+  double monitoring_line_yuan = 6500;
+  int year = 2024;
+  std::string province = "山东省";
+  // Exclusion conditions by code (car, town_housing, company, unwilling_supporters, ...)
+  // with the sentence shown when one blocks inclusion.
+  std::map<std::string, std::string> exclusions;
+};
+
+// A case kind (监测对象类型) and the steps of the recognition procedure it runs.
+// household_verification and county_review always apply.
+struct CaseKind {
+  std::string code;     // e.g. "unstable"
+  std::string name;     // e.g. "脱贫不稳定户"
+  std::vector<std::string> steps;
+};
+
+struct VisitRules {
+  int per_month = 2;            // 每月走访两次
+  int reminder_day = 20;        // remind when fewer than per_month are recorded by this day
+  std::vector<EscalationRung> escalation;  // counted from the month's end
+};
+
+struct MonitoringRules {
+  int per_month = 1;            // 每月动态监测
+  int reminder_day = 25;
+  std::vector<EscalationRung> escalation;
+};
+
+// A recurring job on fixed days of the month: a department feed pull or a list send-out.
+struct Schedule {
+  std::string name;                 // e.g. "medical_insurance_feed"
+  std::string kind;                 // "feed" or "list"
+  std::string department;           // department code, e.g. "medical_insurance"
+  std::vector<int> days_of_month;   // e.g. {5}, or {1, 15}
+  std::vector<int> months;          // empty = every month; {3, 9} for education
+  int hour = 8;                     // China time
+};
+
+struct ProgramRules {
+  EligibilityRules eligibility;
+  std::vector<CaseKind> case_kinds;
+  std::map<std::string, StepDeadline> deadlines;  // keyed by step name
+  VisitRules visits;
+  MonitoringRules monitoring;
+  std::vector<Schedule> schedules;
+
+  const CaseKind* find_kind(const std::string& code) const {
+    for (const auto& k : case_kinds) {
+      if (k.code == code) return &k;
+    }
+    return nullptr;
+  }
+};
+
+}  // namespace fangfan
