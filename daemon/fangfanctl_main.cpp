@@ -1,1 +1,99 @@
-int main() { return 0; }
+// fangfanctl: the operator's command line. Commands that need no daemon (calendar,
+// case show) read the configuration and the database directly; the rest speak
+// to the daemon's API. See `fangfanctl --help`.
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "adapters/config/config.h"
+#include "daemon/ctl_calendar.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* kUsage =
+    "Usage: fangfanctl [--config FILE] COMMAND ...\n"
+    "\n"
+    "Commands:\n"
+    "  calendar is-working-day DATE          yes or no\n"
+    "  calendar add-working-days DATE N      the date N working days after DATE\n"
+    "  calendar working-days-between A B     working days from A through B, both included\n"
+    "  calendar check                        check the calendar files, list the years covered\n"
+    "  version                               print the version\n"
+    "\n"
+    "--config FILE  the daemon's configuration (default: $FANGFAN_CONFIG, else\n"
+    "               " FANGFAN_DEFAULT_CONFIG ", else the example configuration next to\n"
+    "               this program's build or installation)\n";
+
+fs::path self_dir() {
+  std::error_code ec;
+  fs::path p = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::path{} : p.parent_path();
+}
+
+std::optional<fs::path> default_config() {
+  if (const char* env = std::getenv("FANGFAN_CONFIG"); env && *env) return fs::path(env);
+  std::error_code ec;
+  for (fs::path candidate : {fs::path(FANGFAN_DEFAULT_CONFIG),
+                             self_dir() / "../config/example.toml",
+                             self_dir() / "../share/fangfan/example.toml"}) {
+    if (fs::exists(candidate, ec)) return candidate.lexically_normal();
+  }
+  return std::nullopt;
+}
+
+std::shared_ptr<const fangfan::Config> load_or_report(const std::optional<fs::path>& file) {
+  if (!file) {
+    std::cerr << "fangfanctl: no configuration found; pass --config FILE\n";
+    return nullptr;
+  }
+  auto loaded = fangfan::load_config(*file);
+  if (auto* errors = std::get_if<std::vector<fangfan::ConfigError>>(&loaded)) {
+    for (const auto& e : *errors) std::cerr << e.to_string() << "\n";
+    return nullptr;
+  }
+  return std::get<std::shared_ptr<const fangfan::Config>>(std::move(loaded));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::optional<fs::path> config_file;
+  size_t i = 0;
+  for (; i < args.size() && args[i].rfind("--", 0) == 0; ++i) {
+    if (args[i] == "--help") {
+      std::cout << kUsage;
+      return 0;
+    } else if (args[i] == "--version") {
+      std::cout << "fangfanctl " FANGFAN_VERSION "\n";
+      return 0;
+    } else if (args[i] == "--config" && i + 1 < args.size()) {
+      config_file = args[++i];
+    } else {
+      std::cerr << "fangfanctl: unknown option '" << args[i] << "'\n\n" << kUsage;
+      return 2;
+    }
+  }
+  if (i >= args.size()) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  const std::string command = args[i];
+  const std::vector<std::string> rest(args.begin() + long(i) + 1, args.end());
+  if (!config_file) config_file = default_config();
+
+  if (command == "version") {
+    std::cout << "fangfanctl " FANGFAN_VERSION "\n";
+    return 0;
+  }
+  if (command == "calendar") {
+    auto config = load_or_report(config_file);
+    if (!config) return 2;
+    return fangfan::run_calendar_command(rest, config->calendar_dir, std::cout, std::cerr);
+  }
+  std::cerr << "fangfanctl: unknown command '" << command << "'\n\n" << kUsage;
+  return 2;
+}

@@ -1,0 +1,125 @@
+// A deployment's configuration: the county and its places, the people who get
+// reminders, the program rules, storage and channels. Read from one TOML file
+// by load_config(); every path inside the file is resolved against the file's
+// own folder, so a copied config folder runs anywhere.
+//
+// load_config() never half-succeeds: it returns either a complete, validated
+// Config or every error it found, each naming file, line and key. Unknown keys
+// are errors, not ignored. Config is immutable once loaded; share it as
+// std::shared_ptr<const Config> (SIGHUP swaps in a new one).
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "workflows/program_rules.h"
+
+namespace fangfan {
+
+// Who a person is in the program. Scope codes: county 6 digits, township 9, village 12.
+enum class Role {
+  kCountyAdmin,        // 县级管理员: runs fangfan, receives system warnings
+  kCountyOffice,       // 县乡村振兴局: reviews, cross-checks, enters objects
+  kTownshipHead,       // 乡镇分管领导: second rung of escalations
+  kTownshipClerk,      // 乡镇扶贫办: verification, written notices
+  kVillageOfficer,     // 村两委: screening, publicity, democratic review
+  kAssistanceOfficer,  // 帮扶责任人: visits
+  kDepartmentClerk,    // 行业部门
+  kAuditor,            // read-only
+};
+const char* role_name(Role r);
+std::optional<Role> parse_role(std::string_view name);
+
+enum class ScopeLevel { kCounty, kTownship, kVillage };
+
+struct County {
+  std::string code;  // 6-digit area code
+  std::string name;
+  std::string province;
+};
+
+struct Township {
+  std::string code;  // 9 digits, begins with the county code
+  std::string name;
+};
+
+struct Village {
+  std::string code;  // 12 digits, begins with its township's code
+  std::string name;
+  std::string township;
+};
+
+struct Department {
+  std::string code;  // civil_affairs, medical_insurance, health, education, human_resources,
+                     // housing, water, disability_federation, emergency_management, police,
+                     // market_regulation, ...
+  std::string name;
+};
+
+struct Person {
+  std::string name;
+  Role role = Role::kAuditor;
+  std::string scope;       // county, township or village code (or a department code)
+  std::string phone;       // mainland mobile, 11 digits; may be empty when wechat is set
+  std::string wechat;      // WeChat Work user id; may be empty
+  std::vector<std::string> channels;  // delivery order, e.g. {"wechat_app", "sms"}
+};
+
+// The address of `person` on `channel`: phone for SMS, WeChat Work id for
+// wechat_app, the person's name and scope for the file channel.
+std::string address_for(const Person& person, std::string_view channel);
+
+struct FileChannelConfig {
+  bool enabled = true;
+  std::filesystem::path path;  // JSON lines, one delivered message per line
+};
+
+struct ChannelsConfig {
+  FileChannelConfig file;
+};
+
+struct Config {
+  std::filesystem::path file;  // absolute path of the file this was loaded from
+  County county;
+  std::vector<Township> townships;
+  std::vector<Village> villages;
+  std::vector<Department> departments;
+  std::vector<Person> people;
+
+  std::string storage_url;  // sqlite3://ABSOLUTE_PATH or postgresql://...
+  std::string log_level = "info";
+  std::filesystem::path calendar_dir;
+  std::string api_listen = "127.0.0.1:8470";
+  int shutdown_timeout_seconds = 10;
+
+  ProgramRules rules;
+  ChannelsConfig channels;
+
+  const Township* find_township(std::string_view code) const;
+  const Village* find_village(std::string_view code) const;
+  // The level of a place code this county defines, or nullopt when unknown.
+  std::optional<ScopeLevel> scope_level(std::string_view code) const;
+};
+
+struct ConfigError {
+  std::string file;
+  int line = 0;  // 0 when the error has no single line (e.g. the file is missing)
+  std::string key;
+  std::string message;
+  // "FILE:LINE: KEY: MESSAGE"
+  std::string to_string() const;
+};
+
+using ConfigResult = std::variant<std::shared_ptr<const Config>, std::vector<ConfigError>>;
+
+ConfigResult load_config(const std::filesystem::path& file);
+
+// Same checks on text already in memory; `display_name` is used in messages and
+// its folder for resolving relative paths.
+ConfigResult load_config_text(std::string_view text, const std::filesystem::path& display_name);
+
+}  // namespace fangfan

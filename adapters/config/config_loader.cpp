@@ -1,0 +1,616 @@
+// TOML → Config. A Reader wraps each table, remembers which keys were read and
+// reports the rest as unknown, so a misspelt key is an error instead of a
+// silently ignored setting.
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "adapters/config/config.h"
+#include "workflows/id_number.h"
+
+namespace fangfan {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Errors {
+  std::string file;
+  std::vector<ConfigError> list;
+  void add(const toml::source_region& where, std::string key, std::string message) {
+    list.push_back({file, int(where.begin.line), std::move(key), std::move(message)});
+  }
+};
+
+std::string type_name(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "a whole number";
+    case toml::node_type::floating_point: return "a number";
+    case toml::node_type::boolean: return "true/false";
+    case toml::node_type::array: return "a list";
+    case toml::node_type::table: return "a table";
+    default: return "a date or time";
+  }
+}
+
+class Reader {
+ public:
+  Reader(const toml::table& table, std::string path, Errors& errors)
+      : table_(table), path_(std::move(path)), errors_(errors) {}
+  Reader(const Reader&) = delete;
+  ~Reader() { report_unknown(); }
+
+  std::string key_path(std::string_view key) const {
+    return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+  }
+  const std::string& path() const { return path_; }
+  const toml::table& table() const { return table_; }
+  Errors& errors() { return errors_; }
+
+  const toml::node* node(std::string_view key, bool required) {
+    used_.insert(std::string(key));
+    const toml::node* n = table_.get(key);
+    if (!n && required) {
+      errors_.add(table_.source(), key_path(key), "is required but missing");
+    }
+    return n;
+  }
+
+  void error(std::string_view key, std::string message) {
+    const toml::node* n = table_.get(key);
+    errors_.add(n ? n->source() : table_.source(), key_path(key), std::move(message));
+  }
+
+  std::optional<std::string> string(std::string_view key, bool required = true) {
+    const toml::node* n = node(key, required);
+    if (!n) return std::nullopt;
+    if (auto v = n->value<std::string>(); v && n->is_string()) return *v;
+    errors_.add(n->source(), key_path(key), "must be a string, got " + type_name(*n));
+    return std::nullopt;
+  }
+
+  std::optional<int64_t> integer(std::string_view key, bool required = true) {
+    const toml::node* n = node(key, required);
+    if (!n) return std::nullopt;
+    if (n->is_integer()) return n->as_integer()->get();
+    errors_.add(n->source(), key_path(key), "must be a whole number, got " + type_name(*n));
+    return std::nullopt;
+  }
+
+  std::optional<double> number(std::string_view key, bool required = true) {
+    const toml::node* n = node(key, required);
+    if (!n) return std::nullopt;
+    if (n->is_integer()) return double(n->as_integer()->get());
+    if (n->is_floating_point()) return n->as_floating_point()->get();
+    errors_.add(n->source(), key_path(key), "must be a number, got " + type_name(*n));
+    return std::nullopt;
+  }
+
+  std::optional<bool> boolean(std::string_view key, bool required = true) {
+    const toml::node* n = node(key, required);
+    if (!n) return std::nullopt;
+    if (n->is_boolean()) return n->as_boolean()->get();
+    errors_.add(n->source(), key_path(key), "must be true or false, got " + type_name(*n));
+    return std::nullopt;
+  }
+
+  const toml::table* table(std::string_view key, bool required = true) {
+    const toml::node* n = node(key, required);
+    if (!n) return nullptr;
+    if (n->is_table()) return n->as_table();
+    errors_.add(n->source(), key_path(key), "must be a table, got " + type_name(*n));
+    return nullptr;
+  }
+
+  const toml::array* array(std::string_view key, bool required = true) {
+    const toml::node* n = node(key, required);
+    if (!n) return nullptr;
+    if (n->is_array()) return n->as_array();
+    errors_.add(n->source(), key_path(key), "must be a list, got " + type_name(*n));
+    return nullptr;
+  }
+
+  // A list of strings; wrong elements are reported one by one.
+  std::vector<std::string> strings(std::string_view key, bool required = true) {
+    std::vector<std::string> out;
+    const toml::array* a = array(key, required);
+    if (!a) return out;
+    for (size_t i = 0; i < a->size(); ++i) {
+      const toml::node& n = *a->get(i);
+      if (n.is_string()) {
+        out.push_back(n.as_string()->get());
+      } else {
+        errors_.add(n.source(), key_path(key) + "[" + std::to_string(i) + "]",
+                    "must be a string, got " + type_name(n));
+      }
+    }
+    return out;
+  }
+
+  std::vector<int> integers(std::string_view key, bool required = true) {
+    std::vector<int> out;
+    const toml::array* a = array(key, required);
+    if (!a) return out;
+    for (size_t i = 0; i < a->size(); ++i) {
+      const toml::node& n = *a->get(i);
+      if (n.is_integer()) {
+        out.push_back(int(n.as_integer()->get()));
+      } else {
+        errors_.add(n.source(), key_path(key) + "[" + std::to_string(i) + "]",
+                    "must be a whole number, got " + type_name(n));
+      }
+    }
+    return out;
+  }
+
+  // Tables in an array of tables ([[name]]); each yields a Reader.
+  template <class Fn>
+  void each_table(std::string_view key, bool required, Fn&& fn) {
+    const toml::array* a = array(key, required);
+    if (!a) return;
+    for (size_t i = 0; i < a->size(); ++i) {
+      const toml::node& n = *a->get(i);
+      std::string item = key_path(key) + "[" + std::to_string(i) + "]";
+      if (!n.is_table()) {
+        errors_.add(n.source(), item, "must be a table, got " + type_name(n));
+        continue;
+      }
+      Reader r(*n.as_table(), item, errors_);
+      fn(r);
+    }
+  }
+
+ private:
+  void report_unknown() {
+    for (auto&& [k, v] : table_) {
+      if (!used_.count(std::string(k.str()))) {
+        errors_.add(k.source(), key_path(k.str()), "unknown key (not a setting fangfan knows)");
+      }
+    }
+  }
+
+  const toml::table& table_;
+  std::string path_;
+  Errors& errors_;
+  std::set<std::string> used_;
+};
+
+bool all_digits(std::string_view s, size_t n) {
+  return s.size() == n && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+fs::path resolve(const fs::path& base_dir, const std::string& p) {
+  fs::path path(p);
+  return (path.is_absolute() ? path : base_dir / path).lexically_normal();
+}
+
+const std::set<std::string> kLogLevels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+const std::set<std::string> kChannels = {"file", "wechat_robot", "wechat_app", "sms_aliyun",
+                                         "sms_tencent", "webhook"};
+const std::set<std::string> kSteps = {
+    kStepHouseholdVerification, kStepDemocraticReview,          kStepCountyReview,
+    kStepVillagePublicity,      kStepEliminationReview,         kStepTownshipEliminationReview,
+    kStepEliminationPublicity};
+
+std::vector<EscalationRung> read_ladder(Reader& r, Errors& errors) {
+  std::vector<EscalationRung> ladder;
+  r.each_table("escalation", false, [&](Reader& rung) {
+    EscalationRung e;
+    if (auto v = rung.integer("after_working_days")) {
+      if (*v < 0) rung.error("after_working_days", "must be 0 or more working days, got " + std::to_string(*v));
+      e.after_working_days = int(*v);
+    }
+    if (auto v = rung.string("to")) {
+      if (!parse_role(*v)) rung.error("to", "is not a role: '" + *v + "'");
+      e.to_role = *v;
+    }
+    if (!ladder.empty() && e.after_working_days < ladder.back().after_working_days) {
+      rung.error("after_working_days", "rungs must be in increasing order of working days");
+    }
+    ladder.push_back(e);
+  });
+  (void)errors;
+  return ladder;
+}
+
+void read_rules(Reader& r, Config& c, Errors& errors) {
+  ProgramRules& rules = c.rules;
+  if (const toml::table* t = r.table("eligibility")) {
+    Reader e(*t, r.key_path("eligibility"), errors);
+    if (auto v = e.number("monitoring_line_yuan")) {
+      if (*v <= 0) e.error("monitoring_line_yuan", "must be a positive amount in yuan");
+      rules.eligibility.monitoring_line_yuan = *v;
+    }
+    if (auto v = e.integer("year")) rules.eligibility.year = int(*v);
+    if (auto v = e.string("province")) rules.eligibility.province = *v;
+    if (const toml::table* x = e.table("exclusions", false)) {
+      Reader xr(*x, e.key_path("exclusions"), errors);
+      for (auto&& [k, v] : *x) {
+        if (auto s = xr.string(k.str())) rules.eligibility.exclusions[std::string(k.str())] = *s;
+      }
+    }
+  }
+
+  r.each_table("case_kinds", true, [&](Reader& k) {
+    CaseKind kind;
+    kind.code = k.string("code").value_or("");
+    kind.name = k.string("name").value_or("");
+    kind.steps = k.strings("steps");
+    for (const auto& s : kind.steps) {
+      if (s != kStepHouseholdVerification && s != kStepDemocraticReview && s != kStepCountyReview &&
+          s != kStepVillagePublicity) {
+        k.error("steps", "'" + s + "' is not a step of the recognition procedure");
+      }
+    }
+    for (const char* must : {kStepHouseholdVerification, kStepCountyReview}) {
+      if (std::find(kind.steps.begin(), kind.steps.end(), must) == kind.steps.end()) {
+        k.error("steps", std::string("every procedure must include ") + must);
+      }
+    }
+    if (!kind.code.empty() && rules.find_kind(kind.code)) {
+      k.error("code", "case kind '" + kind.code + "' is defined twice");
+    }
+    rules.case_kinds.push_back(std::move(kind));
+  });
+
+  if (const toml::table* t = r.table("deadlines")) {
+    Reader d(*t, r.key_path("deadlines"), errors);
+    for (auto&& [k, v] : *t) {
+      std::string step(k.str());
+      const toml::table* st = d.table(step);
+      if (!st) continue;
+      if (!kSteps.count(step)) {
+        errors.add(k.source(), d.key_path(step), "is not a step fangfan knows");
+        continue;
+      }
+      Reader s(*st, d.key_path(step), errors);
+      StepDeadline dl;
+      if (auto p = s.integer("period")) {
+        if (*p <= 0) s.error("period", "deadline must be a positive number of days, got " + std::to_string(*p));
+        dl.period = int(*p);
+      }
+      if (auto u = s.string("unit")) {
+        if (*u == "working_days") dl.unit = DayUnit::kWorkingDays;
+        else if (*u == "calendar_days") dl.unit = DayUnit::kCalendarDays;
+        else s.error("unit", "must be \"working_days\" or \"calendar_days\", got '" + *u + "'");
+      }
+      if (auto b = s.integer("remind_before_working_days", false)) {
+        if (*b < 0) s.error("remind_before_working_days", "must be 0 or more");
+        dl.remind_before_working_days = int(*b);
+      }
+      dl.escalation = read_ladder(s, errors);
+      rules.deadlines[step] = std::move(dl);
+    }
+  }
+  for (const auto& kind : rules.case_kinds) {
+    for (const auto& s : kind.steps) {
+      if (kSteps.count(s) && !rules.deadlines.count(s)) {
+        errors.add(r.table().source(), r.key_path("deadlines." + s),
+                   "case kind '" + kind.code + "' uses step '" + s + "' but no deadline is configured for it");
+      }
+    }
+  }
+
+  auto read_monthly = [&](const char* key, int& per_month, int& reminder_day,
+                          std::vector<EscalationRung>& ladder) {
+    const toml::table* t = r.table(key);
+    if (!t) return;
+    Reader m(*t, r.key_path(key), errors);
+    if (auto v = m.integer("per_month")) {
+      if (*v <= 0) m.error("per_month", "must be a positive number");
+      per_month = int(*v);
+    }
+    if (auto v = m.integer("reminder_day")) {
+      if (*v < 1 || *v > 28) m.error("reminder_day", "must be a day of the month from 1 to 28");
+      reminder_day = int(*v);
+    }
+    ladder = read_ladder(m, errors);
+  };
+  read_monthly("visits", rules.visits.per_month, rules.visits.reminder_day, rules.visits.escalation);
+  read_monthly("monitoring", rules.monitoring.per_month, rules.monitoring.reminder_day,
+               rules.monitoring.escalation);
+
+  r.each_table("schedules", false, [&](Reader& s) {
+    Schedule sc;
+    sc.name = s.string("name").value_or("");
+    sc.kind = s.string("kind").value_or("");
+    if (!sc.kind.empty() && sc.kind != "feed" && sc.kind != "list") {
+      s.error("kind", "must be \"feed\" or \"list\", got '" + sc.kind + "'");
+    }
+    sc.department = s.string("department").value_or("");
+    sc.days_of_month = s.integers("days_of_month");
+    for (int d : sc.days_of_month) {
+      if (d < 1 || d > 28) s.error("days_of_month", "days must be from 1 to 28, got " + std::to_string(d));
+    }
+    sc.months = s.integers("months", false);
+    for (int m : sc.months) {
+      if (m < 1 || m > 12) s.error("months", "months must be from 1 to 12, got " + std::to_string(m));
+    }
+    if (auto h = s.integer("hour", false)) {
+      if (*h < 0 || *h > 23) s.error("hour", "must be an hour from 0 to 23");
+      sc.hour = int(*h);
+    }
+    rules.schedules.push_back(std::move(sc));
+  });
+}
+
+void check_references(Config& c, Reader& top, Errors& errors) {
+  // Departments named by schedules must exist.
+  const toml::array* sched = nullptr;
+  if (auto* rules = top.table().get("rules"); rules && rules->is_table()) {
+    if (auto* s = rules->as_table()->get("schedules"); s && s->is_array()) sched = s->as_array();
+  }
+  for (size_t i = 0; i < c.rules.schedules.size(); ++i) {
+    const auto& s = c.rules.schedules[i];
+    bool known = std::any_of(c.departments.begin(), c.departments.end(),
+                             [&](const Department& d) { return d.code == s.department; });
+    if (!known && !s.department.empty() && sched && i < sched->size()) {
+      const toml::node* n = sched->get(i)->as_table()->get("department");
+      errors.add(n ? n->source() : sched->source(),
+                 "rules.schedules[" + std::to_string(i) + "].department",
+                 "department '" + s.department + "' is not defined under [[departments]]");
+    }
+  }
+}
+
+void read_config(Reader& top, Config& c, const fs::path& dir, Errors& errors) {
+  if (const toml::table* t = top.table("county")) {
+    Reader r(*t, "county", errors);
+    c.county.code = r.string("code").value_or("");
+    if (!c.county.code.empty() && !all_digits(c.county.code, 6)) {
+      r.error("code", "a county code has 6 digits, got '" + c.county.code + "'");
+    }
+    c.county.name = r.string("name").value_or("");
+    c.county.province = r.string("province").value_or("");
+  }
+
+  std::set<std::string> codes;
+  top.each_table("townships", true, [&](Reader& r) {
+    Township t;
+    t.code = r.string("code").value_or("");
+    t.name = r.string("name").value_or("");
+    if (!t.code.empty()) {
+      if (!all_digits(t.code, 9) || t.code.rfind(c.county.code, 0) != 0) {
+        r.error("code", "a township code has 9 digits and begins with the county code " +
+                            c.county.code + ", got '" + t.code + "'");
+      } else if (!codes.insert(t.code).second) {
+        r.error("code", "township " + t.code + " is defined twice");
+      }
+    }
+    c.townships.push_back(std::move(t));
+  });
+
+  top.each_table("villages", true, [&](Reader& r) {
+    Village v;
+    v.code = r.string("code").value_or("");
+    v.name = r.string("name").value_or("");
+    v.township = r.string("township").value_or("");
+    if (!v.township.empty() && !c.find_township(v.township)) {
+      r.error("township", "township '" + v.township + "' is referenced but not defined under [[townships]]");
+    } else if (!v.code.empty() && (!all_digits(v.code, 12) || v.code.rfind(v.township, 0) != 0)) {
+      r.error("code", "a village code has 12 digits and begins with its township's code " +
+                          v.township + ", got '" + v.code + "'");
+    } else if (!v.code.empty() && !codes.insert(v.code).second) {
+      r.error("code", "village " + v.code + " is defined twice");
+    }
+    c.villages.push_back(std::move(v));
+  });
+
+  top.each_table("departments", true, [&](Reader& r) {
+    Department d;
+    d.code = r.string("code").value_or("");
+    d.name = r.string("name").value_or("");
+    if (!d.code.empty() && !codes.insert(d.code).second) {
+      r.error("code", "'" + d.code + "' is defined twice");
+    }
+    c.departments.push_back(std::move(d));
+  });
+
+  top.each_table("people", true, [&](Reader& r) {
+    Person p;
+    p.name = r.string("name").value_or("");
+    if (auto role = r.string("role")) {
+      if (auto parsed = parse_role(*role)) {
+        p.role = *parsed;
+      } else {
+        r.error("role", "'" + *role + "' is not a role (county_admin, county_office, township_head, "
+                        "township_clerk, village_officer, assistance_officer, department_clerk, auditor)");
+      }
+    }
+    p.scope = r.string("scope").value_or("");
+    if (!p.scope.empty()) {
+      bool is_department = std::any_of(c.departments.begin(), c.departments.end(),
+                                       [&](const Department& d) { return d.code == p.scope; });
+      if (!c.scope_level(p.scope) && !is_department) {
+        r.error("scope", "'" + p.scope + "' is neither this county, a defined township or village, nor a department");
+      }
+    }
+    p.phone = r.string("phone", false).value_or("");
+    if (!p.phone.empty() && !is_mainland_mobile(p.phone)) {
+      r.error("phone", "'" + mask_phone(p.phone) + "' is not a mainland mobile number (11 digits starting 13-19)");
+    }
+    p.wechat = r.string("wechat", false).value_or("");
+    p.channels = r.strings("channels", false);
+    if (p.channels.empty()) p.channels = {"file"};
+    for (const auto& ch : p.channels) {
+      if (!kChannels.count(ch)) r.error("channels", "'" + ch + "' is not a channel fangfan knows");
+      if (ch.rfind("sms", 0) == 0 && p.phone.empty()) r.error("channels", "channel " + ch + " needs a phone");
+      if (ch.rfind("wechat_app", 0) == 0 && p.wechat.empty()) r.error("channels", "channel wechat_app needs a wechat id");
+    }
+    c.people.push_back(std::move(p));
+  });
+
+  if (const toml::table* t = top.table("storage")) {
+    Reader r(*t, "storage", errors);
+    if (auto url = r.string("url")) {
+      if (url->rfind("sqlite3://", 0) == 0) {
+        std::string path = url->substr(10);
+        if (path.empty()) r.error("url", "sqlite3:// needs a file path");
+        c.storage_url = "sqlite3://" + resolve(dir, path).string();
+      } else if (url->rfind("postgresql://", 0) == 0 || url->rfind("postgres://", 0) == 0) {
+        c.storage_url = *url;
+      } else {
+        r.error("url", "must start with sqlite3:// or postgresql://");
+      }
+    }
+  }
+
+  if (const toml::table* t = top.table("log", false)) {
+    Reader r(*t, "log", errors);
+    if (auto lvl = r.string("level", false)) {
+      if (!kLogLevels.count(*lvl)) r.error("level", "must be one of trace, debug, info, warn, error, critical, off");
+      c.log_level = *lvl;
+    }
+  }
+
+  if (const toml::table* t = top.table("calendar")) {
+    Reader r(*t, "calendar", errors);
+    if (auto d = r.string("dir")) {
+      c.calendar_dir = resolve(dir, *d);
+      std::error_code ec;
+      if (!fs::is_directory(c.calendar_dir, ec)) {
+        r.error("dir", "folder " + c.calendar_dir.string() + " does not exist");
+      }
+    }
+  }
+
+  if (const toml::table* t = top.table("api", false)) {
+    Reader r(*t, "api", errors);
+    if (auto l = r.string("listen", false)) {
+      auto colon = l->rfind(':');
+      if (colon == std::string::npos || colon + 1 == l->size()) {
+        r.error("listen", "must be ADDRESS:PORT, e.g. 127.0.0.1:8470");
+      }
+      c.api_listen = *l;
+    }
+  }
+
+  if (const toml::table* t = top.table("daemon", false)) {
+    Reader r(*t, "daemon", errors);
+    if (auto s = r.integer("shutdown_timeout_seconds", false)) {
+      if (*s <= 0) r.error("shutdown_timeout_seconds", "must be a positive number of seconds");
+      c.shutdown_timeout_seconds = int(*s);
+    }
+  }
+
+  if (const toml::table* t = top.table("channels")) {
+    Reader r(*t, "channels", errors);
+    if (const toml::table* f = r.table("file", false)) {
+      Reader fr(*f, "channels.file", errors);
+      c.channels.file.enabled = fr.boolean("enabled", false).value_or(true);
+      if (auto p = fr.string("path")) c.channels.file.path = resolve(dir, *p);
+    } else {
+      c.channels.file.enabled = false;
+    }
+  }
+
+  if (const toml::table* t = top.table("rules")) {
+    Reader r(*t, "rules", errors);
+    read_rules(r, c, errors);
+  }
+  check_references(c, top, errors);
+}
+
+ConfigResult finish(const toml::table& root, const fs::path& display, Errors& errors) {
+  auto config = std::make_shared<Config>();
+  config->file = display;
+  {
+    Reader top(root, "", errors);
+    read_config(top, *config, display.parent_path(), errors);
+  }  // ~Reader reports unknown top-level keys
+  std::stable_sort(errors.list.begin(), errors.list.end(),
+                   [](const ConfigError& a, const ConfigError& b) { return a.line < b.line; });
+  if (!errors.list.empty()) return std::move(errors.list);
+  return std::shared_ptr<const Config>(std::move(config));
+}
+
+}  // namespace
+
+const char* role_name(Role r) {
+  switch (r) {
+    case Role::kCountyAdmin: return "county_admin";
+    case Role::kCountyOffice: return "county_office";
+    case Role::kTownshipHead: return "township_head";
+    case Role::kTownshipClerk: return "township_clerk";
+    case Role::kVillageOfficer: return "village_officer";
+    case Role::kAssistanceOfficer: return "assistance_officer";
+    case Role::kDepartmentClerk: return "department_clerk";
+    case Role::kAuditor: return "auditor";
+  }
+  return "?";
+}
+
+std::optional<Role> parse_role(std::string_view name) {
+  for (Role r : {Role::kCountyAdmin, Role::kCountyOffice, Role::kTownshipHead, Role::kTownshipClerk,
+                 Role::kVillageOfficer, Role::kAssistanceOfficer, Role::kDepartmentClerk,
+                 Role::kAuditor}) {
+    if (name == role_name(r)) return r;
+  }
+  return std::nullopt;
+}
+
+std::string address_for(const Person& person, std::string_view channel) {
+  if (channel.rfind("sms", 0) == 0) return person.phone;
+  if (channel == "wechat_app") return person.wechat;
+  return person.name + "@" + person.scope;
+}
+
+const Township* Config::find_township(std::string_view code) const {
+  for (const auto& t : townships) {
+    if (t.code == code) return &t;
+  }
+  return nullptr;
+}
+
+const Village* Config::find_village(std::string_view code) const {
+  for (const auto& v : villages) {
+    if (v.code == code) return &v;
+  }
+  return nullptr;
+}
+
+std::optional<ScopeLevel> Config::scope_level(std::string_view code) const {
+  if (code == county.code) return ScopeLevel::kCounty;
+  if (find_township(code)) return ScopeLevel::kTownship;
+  if (find_village(code)) return ScopeLevel::kVillage;
+  return std::nullopt;
+}
+
+std::string ConfigError::to_string() const {
+  std::string out = file;
+  if (line > 0) out += ":" + std::to_string(line);
+  out += ": ";
+  if (!key.empty()) out += key + ": ";
+  return out + message;
+}
+
+ConfigResult load_config_text(std::string_view text, const fs::path& display_name) {
+  Errors errors{display_name.string(), {}};
+  try {
+    toml::table root = toml::parse(text, display_name.string());
+    return finish(root, display_name, errors);
+  } catch (const toml::parse_error& e) {
+    errors.list.push_back({display_name.string(), int(e.source().begin.line), "",
+                           "not valid TOML: " + std::string(e.description())});
+    return std::move(errors.list);
+  }
+}
+
+ConfigResult load_config(const fs::path& file) {
+  std::error_code ec;
+  fs::path absolute = fs::absolute(file, ec);
+  if (ec) absolute = file;
+  std::ifstream in(absolute, std::ios::binary);
+  if (!in) {
+    return std::vector<ConfigError>{
+        {file.string(), 0, "", "cannot read the configuration file (missing or not readable)"}};
+  }
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return load_config_text(buf.str(), absolute.lexically_normal());
+}
+
+}  // namespace fangfan

@@ -1,0 +1,284 @@
+#include "adapters/storage/case_store.h"
+
+#include "adapters/storage/database.h"
+#include "adapters/storage/epoch.h"
+
+namespace fangfan {
+namespace {
+
+using soci::into;
+using soci::use;
+using Prepared = soci::details::prepare_temp_type;
+
+// ---- households
+
+constexpr const char* kHouseholdColumns =
+    "SELECT code, village_code, township_code, head_name, phone, details, created_at, updated_at"
+    " FROM households ";
+
+struct HouseholdRow {
+  std::string code, village_code, township_code, head_name, phone, details;
+  long long created_at = 0, updated_at = 0;
+
+  void bind(Prepared& p) {
+    p, into(code), into(village_code), into(township_code), into(head_name), into(phone),
+        into(details), into(created_at), into(updated_at);
+  }
+  HouseholdRecord record() const {
+    return {code,    village_code,           township_code,         head_name,
+            phone,   details,                from_epoch(created_at), from_epoch(updated_at)};
+  }
+};
+
+// ---- members
+
+constexpr const char* kMemberColumns =
+    "SELECT id, household_code, name, id_number, relation, able_to_work, disabled, student"
+    " FROM household_members ";
+
+struct MemberRow {
+  long long id = 0;
+  std::string household_code, name, id_number, relation;
+  int able_to_work = 0, disabled = 0, student = 0;
+
+  void bind(Prepared& p) {
+    p, into(id), into(household_code), into(name), into(id_number), into(relation),
+        into(able_to_work), into(disabled), into(student);
+  }
+  MemberRecord record() const {
+    return {id,       household_code,    name,          id_number,
+            relation, able_to_work != 0, disabled != 0, student != 0};
+  }
+};
+
+// ---- cases
+
+constexpr const char* kCaseColumns =
+    "SELECT id, household_code, kind, state, version, source, emergency, opened_at,"
+    " previous_case_id, data, updated_at FROM cases ";
+
+struct CaseRow {
+  long long id = 0, version = 0, opened_at = 0, previous_case_id = 0, updated_at = 0;
+  soci::indicator previous_ind = soci::i_null;
+  std::string household_code, kind, state, source, data;
+  int emergency = 0;
+
+  void bind(Prepared& p) {
+    p, into(id), into(household_code), into(kind), into(state), into(version), into(source),
+        into(emergency), into(opened_at), into(previous_case_id, previous_ind), into(data),
+        into(updated_at);
+  }
+  CaseRecord record() const {
+    CaseRecord r;
+    r.id = id;
+    r.household_code = household_code;
+    r.kind = kind;
+    r.state = state;
+    r.version = version;
+    r.source = source;
+    r.emergency = emergency != 0;
+    r.opened_at = from_epoch(opened_at);
+    if (previous_ind == soci::i_ok) r.previous_case_id = previous_case_id;
+    r.data = data;
+    r.updated_at = from_epoch(updated_at);
+    return r;
+  }
+};
+
+// ---- history
+
+constexpr const char* kHistoryColumns =
+    "SELECT case_id, seq, event, before_state, after_state, actor, at, reason, details"
+    " FROM case_history ";
+
+struct HistoryRow {
+  long long case_id = 0, seq = 0, at = 0;
+  std::string event, before_state, after_state, actor, reason, details;
+
+  void bind(Prepared& p) {
+    p, into(case_id), into(seq), into(event), into(before_state), into(after_state), into(actor),
+        into(at), into(reason), into(details);
+  }
+  HistoryRecord record() const {
+    return {case_id, seq, event, before_state, after_state, actor, from_epoch(at), reason, details};
+  }
+};
+
+// Runs a prepared SELECT bound to `row` and returns the first row, if any.
+template <class Row>
+auto fetch_one(Prepared& p, Row& row) -> std::optional<decltype(row.record())> {
+  soci::statement st(p);
+  if (!st.execute(true)) return std::nullopt;
+  return row.record();
+}
+
+template <class Row>
+auto fetch_all(Prepared& p, Row& row) -> std::vector<decltype(row.record())> {
+  std::vector<decltype(row.record())> out;
+  soci::statement st(p);
+  st.execute();
+  while (st.fetch()) out.push_back(row.record());
+  return out;
+}
+
+std::string case_label(std::int64_t case_id) { return std::to_string(case_id); }
+
+}  // namespace
+
+void insert_household(soci::session& session, const HouseholdRecord& h) {
+  guarded("保存农户 " + h.code + " 失败 (saving household " + h.code + " failed)", [&] {
+    const long long created = to_epoch(h.created_at), updated = to_epoch(h.updated_at);
+    session << "INSERT INTO households (code, village_code, township_code, head_name, phone,"
+               " details, created_at, updated_at) VALUES (:code, :village, :township, :head,"
+               " :phone, :details, :created, :updated)",
+        use(h.code), use(h.village_code), use(h.township_code), use(h.head_name), use(h.phone),
+        use(h.details), use(created), use(updated);
+  });
+}
+
+std::optional<HouseholdRecord> load_household(soci::session& session, std::string_view code) {
+  const std::string key(code);
+  return guarded("读取农户 " + key + " 失败 (loading household " + key + " failed)", [&] {
+    HouseholdRow row;
+    Prepared p = (session.prepare << std::string(kHouseholdColumns) + "WHERE code = :code");
+    row.bind(p);
+    p, use(key);
+    return fetch_one(p, row);
+  });
+}
+
+std::int64_t insert_member(soci::session& session, const MemberRecord& m) {
+  return guarded("保存农户 " + m.household_code + " 的家庭成员失败 (saving a member of household " +
+                     m.household_code + " failed)",
+                 [&] {
+                   const int able = m.able_to_work ? 1 : 0, disabled = m.disabled ? 1 : 0,
+                             student = m.student ? 1 : 0;
+                   long long id = 0;
+                   session << "INSERT INTO household_members (household_code, name, id_number,"
+                              " relation, able_to_work, disabled, student) VALUES (:household,"
+                              " :name, :id_number, :relation, :able, :disabled, :student)"
+                              " RETURNING id",
+                       use(m.household_code), use(m.name), use(m.id_number), use(m.relation),
+                       use(able), use(disabled), use(student), into(id);
+                   return static_cast<std::int64_t>(id);
+                 });
+}
+
+std::vector<MemberRecord> load_members(soci::session& session, std::string_view household_code) {
+  const std::string key(household_code);
+  return guarded("读取农户 " + key + " 的家庭成员失败 (loading the members of household " + key +
+                     " failed)",
+                 [&] {
+                   MemberRow row;
+                   Prepared p = (session.prepare << std::string(kMemberColumns) +
+                                                        "WHERE household_code = :code ORDER BY id");
+                   row.bind(p);
+                   p, use(key);
+                   return fetch_all(p, row);
+                 });
+}
+
+std::int64_t insert_case(soci::session& session, const CaseRecord& c) {
+  return guarded("为农户 " + c.household_code + " 建立案件失败 (opening a case for household " +
+                     c.household_code + " failed)",
+                 [&] {
+                   const long long version = c.version, opened = to_epoch(c.opened_at),
+                                   updated = to_epoch(c.updated_at),
+                                   previous = c.previous_case_id.value_or(0);
+                   soci::indicator previous_ind =
+                       c.previous_case_id ? soci::i_ok : soci::i_null;
+                   const int emergency = c.emergency ? 1 : 0;
+                   long long id = 0;
+                   session << "INSERT INTO cases (household_code, kind, state, version, source,"
+                              " emergency, opened_at, previous_case_id, data, updated_at) VALUES"
+                              " (:household, :kind, :state, :version, :source, :emergency,"
+                              " :opened, :previous, :data, :updated) RETURNING id",
+                       use(c.household_code), use(c.kind), use(c.state), use(version),
+                       use(c.source), use(emergency), use(opened), use(previous, previous_ind),
+                       use(c.data), use(updated), into(id);
+                   return static_cast<std::int64_t>(id);
+                 });
+}
+
+std::optional<CaseRecord> load_case(soci::session& session, std::int64_t case_id) {
+  return guarded("读取案件 " + case_label(case_id) + " 失败 (loading case " + case_label(case_id) +
+                     " failed)",
+                 [&] {
+                   const long long id = case_id;
+                   CaseRow row;
+                   Prepared p = (session.prepare << std::string(kCaseColumns) + "WHERE id = :id");
+                   row.bind(p);
+                   p, use(id);
+                   return fetch_one(p, row);
+                 });
+}
+
+std::vector<CaseRecord> load_cases_of_household(soci::session& session,
+                                                std::string_view household_code) {
+  const std::string key(household_code);
+  return guarded("读取农户 " + key + " 的案件失败 (loading the cases of household " + key +
+                     " failed)",
+                 [&] {
+                   CaseRow row;
+                   Prepared p = (session.prepare << std::string(kCaseColumns) +
+                                                        "WHERE household_code = :code ORDER BY id");
+                   row.bind(p);
+                   p, use(key);
+                   return fetch_all(p, row);
+                 });
+}
+
+bool update_case_state(soci::session& session, std::int64_t case_id,
+                       std::int64_t expected_version, std::string_view new_state,
+                       std::string_view data, TimePoint now) {
+  return guarded("保存案件 " + case_label(case_id) + " 的状态失败 (saving the state of case " +
+                     case_label(case_id) + " failed)",
+                 [&] {
+                   const std::string state(new_state), json(data);
+                   const long long id = case_id, expected = expected_version,
+                                   next = expected_version + 1, updated = to_epoch(now);
+                   soci::statement st =
+                       (session.prepare << "UPDATE cases SET state = :state, data = :data,"
+                                           " version = :next, updated_at = :updated"
+                                           " WHERE id = :id AND version = :expected",
+                        use(state), use(json), use(next), use(updated), use(id), use(expected));
+                   st.execute(true);
+                   return st.get_affected_rows() == 1;
+                 });
+}
+
+std::int64_t append_history(soci::session& session, const HistoryRecord& h) {
+  return guarded(
+      "保存案件 " + case_label(h.case_id) + " 的历史记录失败 (saving the history of case " +
+          case_label(h.case_id) + " failed)",
+      [&] {
+        const long long case_id = h.case_id, at = to_epoch(h.at);
+        long long last = 0;
+        soci::indicator last_ind = soci::i_null;
+        session << "SELECT MAX(seq) FROM case_history WHERE case_id = :case_id", use(case_id),
+            into(last, last_ind);
+        const long long seq = (last_ind == soci::i_ok ? last : 0) + 1;
+        session << "INSERT INTO case_history (case_id, seq, event, before_state, after_state,"
+                   " actor, at, reason, details) VALUES (:case_id, :seq, :event, :before,"
+                   " :after, :actor, :at, :reason, :details)",
+            use(case_id), use(seq), use(h.event), use(h.before_state), use(h.after_state),
+            use(h.actor), use(at), use(h.reason), use(h.details);
+        return static_cast<std::int64_t>(seq);
+      });
+}
+
+std::vector<HistoryRecord> load_history(soci::session& session, std::int64_t case_id) {
+  return guarded("读取案件 " + case_label(case_id) + " 的历史记录失败 (loading the history of case " +
+                     case_label(case_id) + " failed)",
+                 [&] {
+                   const long long id = case_id;
+                   HistoryRow row;
+                   Prepared p = (session.prepare << std::string(kHistoryColumns) +
+                                                        "WHERE case_id = :id ORDER BY seq");
+                   row.bind(p);
+                   p, use(id);
+                   return fetch_all(p, row);
+                 });
+}
+
+}  // namespace fangfan

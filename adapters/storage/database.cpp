@@ -1,0 +1,229 @@
+#include "adapters/storage/database.h"
+
+#include <soci/sqlite3/soci-sqlite3.h>
+
+#include <filesystem>
+#include <optional>
+#include <system_error>
+
+// SOCI's PostgreSQL header includes <libpq-fe.h>, whose folder (/usr/include/postgresql on
+// Debian) is not on SOCI::soci's include path; the factory is all this file needs from it, and
+// it is a plain C function of the backend library that SOCI::soci links.
+// Declared exactly as that header declares it.
+namespace soci {
+extern "C" backend_factory const* factory_postgresql();
+}  // namespace soci
+
+namespace fangfan {
+namespace {
+
+constexpr std::string_view kSqliteScheme = "sqlite3://";
+constexpr std::string_view kPostgresqlScheme = "postgresql://";
+constexpr std::string_view kPostgresAlias = "postgres://";  // libpq accepts both
+
+// SQLite primary result codes (sqlite3.h), from sqlite3_soci_error::result().
+constexpr int kSqliteBusy = 5;
+constexpr int kSqliteLocked = 6;
+constexpr int kSqliteFull = 13;
+constexpr int kSqliteConstraint = 19;
+
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+StorageError open_error(const std::string& display_url, const std::string& detail) {
+  return StorageError(StorageError::Kind::kOpen, "无法打开数据库 " + display_url +
+                                                     " (cannot open the database " + display_url +
+                                                     "): " + detail);
+}
+
+// SOCI's PostgreSQL backend (4.0) re-joins its connect string as key=value pairs and turns a
+// bare URI without '=' into "URI=", which libpq then reads as part of the database name. A URI
+// that carries a query parameter passes through intact, and connect_timeout is worth setting
+// anyway: the daemon must not hang on an unreachable server at start.
+std::string postgresql_connect_string(std::string_view url, std::chrono::seconds timeout) {
+  std::string result(url);
+  if (result.find("connect_timeout=") == std::string::npos) {
+    result += result.find('?') == std::string::npos ? '?' : '&';
+    result += "connect_timeout=" + std::to_string(timeout.count());
+  }
+  return result;
+}
+
+void configure_sqlite(soci::session& session, const DatabaseOptions& options) {
+  // busy_timeout first, so that switching the journal mode waits for a lock like anything else.
+  session << "PRAGMA busy_timeout = " + std::to_string(options.busy_timeout.count());
+  std::string journal_mode;
+  session << "PRAGMA journal_mode = WAL", soci::into(journal_mode);
+  if (journal_mode != "wal") {
+    throw soci::soci_error("the file system refused the WAL journal (journal_mode is " +
+                           journal_mode + ")");
+  }
+  session << "PRAGMA foreign_keys = ON";
+  // In WAL mode NORMAL may lose the last commits on power failure; deadlines and queued
+  // messages must survive that, so every commit is synced.
+  session << "PRAGMA synchronous = FULL";
+}
+
+void configure_postgresql(soci::session& session) {
+  session << "SET client_encoding TO 'UTF8'";
+  // "relation already exists, skipping" and the like would otherwise go to stderr.
+  session << "SET client_min_messages TO WARNING";
+}
+
+}  // namespace
+
+std::string_view dialect_name(Dialect dialect) {
+  return dialect == Dialect::kSqlite ? "sqlite3" : "postgresql";
+}
+
+Dialect dialect_of(soci::session& session) {
+  return session.get_backend_name() == "postgresql" ? Dialect::kPostgresql : Dialect::kSqlite;
+}
+
+StorageError translate_error(const soci::soci_error& error, std::string_view what) {
+  using Kind = StorageError::Kind;
+  Kind kind = Kind::kQuery;
+  if (const auto* sqlite = dynamic_cast<const soci::sqlite3_soci_error*>(&error)) {
+    // Extended result codes carry the primary one in the low byte.
+    switch (sqlite->result() & 0xff) {
+      case kSqliteConstraint:
+        kind = Kind::kConstraint;
+        break;
+      case kSqliteBusy:
+      case kSqliteLocked:
+        kind = Kind::kUnavailable;
+        break;
+      case kSqliteFull:
+      default:
+        break;
+    }
+  } else {
+    switch (error.get_error_category()) {
+      case soci::soci_error::constraint_violation:
+        kind = Kind::kConstraint;
+        break;
+      case soci::soci_error::connection_error:
+        kind = Kind::kUnavailable;
+        break;
+      default:
+        break;
+    }
+  }
+  return StorageError(kind, std::string(what) + ": " + error.get_error_message());
+}
+
+std::string mask_url_password(std::string_view url) {
+  std::string out(url);
+  const std::size_t scheme_end = out.find("://");
+  if (scheme_end != std::string::npos) {
+    const std::size_t authority = scheme_end + 3;
+    std::size_t authority_end = out.find_first_of("/?#", authority);
+    if (authority_end == std::string::npos) authority_end = out.size();
+    const std::size_t at = out.rfind('@', authority_end);
+    if (at != std::string::npos && at >= authority) {
+      const std::size_t colon = out.find(':', authority);
+      if (colon != std::string::npos && colon < at) out.replace(colon + 1, at - colon - 1, "***");
+    }
+  }
+  // password=... in the query string (libpq accepts it there too).
+  std::size_t query = out.find('?');
+  while (query != std::string::npos) {
+    const std::size_t key = out.find("password=", query);
+    if (key == std::string::npos) break;
+    const char before = out[key - 1];
+    const std::size_t value = key + 9;
+    std::size_t value_end = out.find('&', value);
+    if (value_end == std::string::npos) value_end = out.size();
+    if (before == '?' || before == '&') {
+      out.replace(value, value_end - value, "***");
+      query = value + 3;
+    } else {
+      query = value;
+    }
+  }
+  return out;
+}
+
+Database Database::open(std::string_view url, const DatabaseOptions& options) {
+  const std::string display = mask_url_password(url);
+  std::optional<Database> db;
+  if (starts_with(url, kSqliteScheme)) {
+    const std::string path(url.substr(kSqliteScheme.size()));
+    if (path.empty()) {
+      throw open_error(display, "sqlite3:// 后面缺少数据库文件路径 (the URL names no file)");
+    }
+    if (path == ":memory:" || path.find('"') != std::string::npos) {
+      // Every session would get its own empty in-memory database; a '"' cannot be quoted in
+      // SOCI's connect string.
+      throw open_error(display, "数据库必须是普通文件路径，且不能含有双引号 (the path must be a "
+                                "plain file name without '\"')");
+    }
+    const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+    if (!parent.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(parent, ec);
+      if (ec) {
+        throw open_error(display, "无法创建文件夹 " + parent.string() + " (cannot create the folder " +
+                                      parent.string() + "): " + ec.message());
+      }
+    }
+    db = Database(Dialect::kSqlite, "db=\"" + path + "\"", display, options);
+  } else if (starts_with(url, kPostgresqlScheme) || starts_with(url, kPostgresAlias)) {
+    db = Database(Dialect::kPostgresql, postgresql_connect_string(url, options.connect_timeout),
+                  display, options);
+  } else {
+    throw open_error(display,
+                     "数据库地址应以 sqlite3:// 或 postgresql:// 开头 (the URL must start with "
+                     "sqlite3:// or postgresql://)");
+  }
+  db->open_session();  // proves the database can be reached and configured
+  return *std::move(db);
+}
+
+std::unique_ptr<soci::session> Database::open_session() const {
+  try {
+    std::unique_ptr<soci::session> session;
+    if (dialect_ == Dialect::kSqlite) {
+      session = std::make_unique<soci::session>(*soci::factory_sqlite3(), connect_string_);
+      configure_sqlite(*session, options_);
+    } else {
+      session = std::make_unique<soci::session>(*soci::factory_postgresql(), connect_string_);
+      configure_postgresql(*session);
+    }
+    return session;
+  } catch (const soci::soci_error& e) {
+    throw open_error(display_url_, e.get_error_message());
+  }
+}
+
+WriteTransaction::WriteTransaction(soci::session& session) : session_(session) {
+  guarded("无法开始事务 (cannot begin a transaction)", [&] {
+    session_ << (dialect_of(session_) == Dialect::kSqlite ? "BEGIN IMMEDIATE" : "BEGIN");
+  });
+}
+
+WriteTransaction::~WriteTransaction() {
+  if (!open_) return;
+  try {
+    session_ << "ROLLBACK";
+  } catch (const soci::soci_error&) {
+    // The connection is gone or the transaction already ended; the server discards it.
+  }
+}
+
+void WriteTransaction::commit() {
+  open_ = false;
+  try {
+    session_ << "COMMIT";
+  } catch (const soci::soci_error& e) {
+    // SQLite keeps the transaction open when COMMIT fails (e.g. busy): end it here.
+    try {
+      session_ << "ROLLBACK";
+    } catch (const soci::soci_error&) {
+    }
+    throw translate_error(e, "提交事务失败，本次修改未保存 (commit failed; nothing was saved)");
+  }
+}
+
+}  // namespace fangfan

@@ -1,0 +1,283 @@
+#include "adapters/storage/migrations.h"
+
+#include <stdexcept>
+#include <string_view>
+
+namespace fangfan {
+namespace {
+
+// Conventions of the schema:
+// - Instants are BIGINT seconds since the epoch, UTC; dates are TEXT 'YYYY-MM-DD'.
+// - Booleans are INTEGER 0/1 with a CHECK.
+// - Free-form details are TEXT holding JSON, defaulting to '{}'.
+// - States and statuses are TEXT names the project owns (never an enum's number).
+// - No ASCII colon appears in the SQL text: SOCI reads ":name" as a bind placeholder, even
+//   inside a PL/pgSQL body.
+
+// A statement written once for both dialects. ${ID} is the surrogate key column.
+MigrationStep both(std::string_view sql) {
+  auto expand = [&](std::string_view id) {
+    std::string out(sql);
+    for (std::size_t at = out.find("${ID}"); at != std::string::npos; at = out.find("${ID}")) {
+      out.replace(at, 5, id);
+    }
+    return out;
+  };
+  return {expand("INTEGER PRIMARY KEY AUTOINCREMENT"), expand("BIGSERIAL PRIMARY KEY")};
+}
+
+MigrationStep sqlite_only(std::string_view sql) { return {std::string(sql), ""}; }
+MigrationStep postgresql_only(std::string_view sql) { return {"", std::string(sql)}; }
+
+Migration initial_schema() {
+  return {
+      1,
+      "initial schema: households, cases, history, timers, outbox",
+      {
+          // 户: one row per household, keyed by its code in the national system.
+          both("CREATE TABLE households ("
+               " code TEXT PRIMARY KEY,"
+               " village_code TEXT NOT NULL,"
+               " township_code TEXT NOT NULL,"
+               " head_name TEXT NOT NULL,"
+               " phone TEXT NOT NULL DEFAULT '',"
+               " details TEXT NOT NULL DEFAULT '{}',"
+               " created_at BIGINT NOT NULL,"
+               " updated_at BIGINT NOT NULL)"),
+          both("CREATE INDEX households_by_village ON households (township_code, village_code)"),
+
+          // 家庭成员. A person appears once per household; department feeds match people by
+          // ID number, hence the second index.
+          both("CREATE TABLE household_members ("
+               " id ${ID},"
+               " household_code TEXT NOT NULL REFERENCES households (code),"
+               " name TEXT NOT NULL,"
+               " id_number TEXT NOT NULL,"
+               " relation TEXT NOT NULL,"
+               " able_to_work INTEGER NOT NULL CHECK (able_to_work IN (0, 1)),"
+               " disabled INTEGER NOT NULL CHECK (disabled IN (0, 1)),"
+               " student INTEGER NOT NULL CHECK (student IN (0, 1)),"
+               " UNIQUE (household_code, id_number))"),
+          both("CREATE INDEX household_members_by_id_number ON household_members (id_number)"),
+
+          // 监测对象 case. `state` is the machine's stable state name, `version` the optimistic
+          // concurrency counter (each accepted event bumps it by one), `data` the machine's
+          // snapshot details as JSON. A re-identified household's new case links the old one.
+          both("CREATE TABLE cases ("
+               " id ${ID},"
+               " household_code TEXT NOT NULL REFERENCES households (code),"
+               " kind TEXT NOT NULL,"
+               " state TEXT NOT NULL,"
+               " version BIGINT NOT NULL CHECK (version >= 1),"
+               " source TEXT NOT NULL DEFAULT '',"
+               " emergency INTEGER NOT NULL DEFAULT 0 CHECK (emergency IN (0, 1)),"
+               " opened_at BIGINT NOT NULL,"
+               " previous_case_id BIGINT REFERENCES cases (id),"
+               " data TEXT NOT NULL DEFAULT '{}',"
+               " updated_at BIGINT NOT NULL)"),
+          both("CREATE INDEX cases_by_household ON cases (household_code)"),
+          both("CREATE INDEX cases_by_state ON cases (state)"),
+
+          // The case's history: one row per accepted event, numbered 1, 2, ... per case.
+          both("CREATE TABLE case_history ("
+               " id ${ID},"
+               " case_id BIGINT NOT NULL REFERENCES cases (id),"
+               " seq BIGINT NOT NULL CHECK (seq >= 1),"
+               " event TEXT NOT NULL,"
+               " before_state TEXT NOT NULL,"
+               " after_state TEXT NOT NULL,"
+               " actor TEXT NOT NULL,"
+               " at BIGINT NOT NULL,"
+               " reason TEXT NOT NULL DEFAULT '',"
+               " details TEXT NOT NULL DEFAULT '{}',"
+               " UNIQUE (case_id, seq))"),
+          // History is append-only, and the database itself enforces it: no code path, tool or
+          // operator with SQL access can rewrite what happened to a household.
+          sqlite_only("CREATE TRIGGER case_history_no_update BEFORE UPDATE ON case_history"
+                      " BEGIN SELECT RAISE(ABORT,"
+                      " '案件历史只能追加，不能修改 (case_history is append-only; UPDATE refused)');"
+                      " END"),
+          sqlite_only("CREATE TRIGGER case_history_no_delete BEFORE DELETE ON case_history"
+                      " BEGIN SELECT RAISE(ABORT,"
+                      " '案件历史只能追加，不能删除 (case_history is append-only; DELETE refused)');"
+                      " END"),
+          postgresql_only(
+              "CREATE FUNCTION fangfan_refuse_history_change() RETURNS trigger"
+              " LANGUAGE plpgsql AS $$ BEGIN"
+              " RAISE EXCEPTION '案件历史只能追加，不能修改或删除 (case_history is append-only; % refused)',"
+              " TG_OP USING ERRCODE = 'restrict_violation';"
+              " END $$"),
+          postgresql_only("CREATE TRIGGER case_history_append_only"
+                          " BEFORE UPDATE OR DELETE ON case_history"
+                          " FOR EACH ROW EXECUTE FUNCTION fangfan_refuse_history_change()"),
+          postgresql_only("CREATE TRIGGER case_history_no_truncate"
+                          " BEFORE TRUNCATE ON case_history"
+                          " FOR EACH STATEMENT EXECUTE FUNCTION fangfan_refuse_history_change()"),
+
+          // Durable timers: deadlines, reminders, escalation rungs, visit checks, scheduled work.
+          // dedupe_key names what the timer stands for (e.g. case, step, entry into the step,
+          // ladder rung), so each rung of each ladder exists once however often it is scheduled.
+          // The scheduler reads the earliest pending row through (state, due_at).
+          both("CREATE TABLE timers ("
+               " id ${ID},"
+               " case_id BIGINT REFERENCES cases (id),"
+               " kind TEXT NOT NULL,"
+               " step TEXT NOT NULL DEFAULT '',"
+               " rung INTEGER NOT NULL DEFAULT 0 CHECK (rung >= 0),"
+               " dedupe_key TEXT NOT NULL UNIQUE,"
+               " due_at BIGINT NOT NULL,"
+               " state TEXT NOT NULL DEFAULT 'pending'"
+               "  CHECK (state IN ('pending', 'fired', 'cancelled')),"
+               " fired_at BIGINT,"
+               " payload TEXT NOT NULL DEFAULT '{}',"
+               " created_at BIGINT NOT NULL)"),
+          both("CREATE INDEX timers_by_due ON timers (state, due_at)"),
+          both("CREATE INDEX timers_by_case ON timers (case_id, state)"),
+
+          // Transactional outbox: written in the same transaction as the change that causes the
+          // message; dedupe_key makes a replay or restart a no-op.
+          both("CREATE TABLE outbox ("
+               " id ${ID},"
+               " dedupe_key TEXT NOT NULL UNIQUE,"
+               " case_id BIGINT REFERENCES cases (id),"
+               " channel TEXT NOT NULL,"
+               " recipient TEXT NOT NULL,"
+               " message_type TEXT NOT NULL,"
+               " body TEXT NOT NULL,"
+               " status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN"
+               "  ('pending', 'sending', 'sent', 'failed', 'dead', 'cancelled')),"
+               " attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),"
+               " next_attempt_at BIGINT NOT NULL,"
+               " last_error TEXT NOT NULL DEFAULT '',"
+               " provider_message_id TEXT NOT NULL DEFAULT '',"
+               " created_at BIGINT NOT NULL,"
+               " sent_at BIGINT)"),
+          both("CREATE INDEX outbox_by_due ON outbox (status, next_attempt_at)"),
+      },
+  };
+}
+
+const std::string kCreateMigrationsTable =
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    " version INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL,"
+    " applied_at BIGINT NOT NULL)";
+
+// Any constant: all fangfan processes migrating one PostgreSQL database take the same lock.
+constexpr const char* kPostgresqlMigrationLock = "SELECT pg_advisory_xact_lock(4242710001)";
+
+void check_order(std::span<const Migration> migrations) {
+  for (std::size_t i = 0; i < migrations.size(); ++i) {
+    if (migrations[i].version != static_cast<int>(i) + 1) {
+      throw std::logic_error("migration list out of order at position " + std::to_string(i));
+    }
+  }
+}
+
+int read_recorded_version(soci::session& session) {
+  int version = 0;
+  soci::indicator ind = soci::i_null;
+  session << "SELECT MAX(version) FROM schema_migrations", soci::into(version, ind);
+  return ind == soci::i_ok ? version : 0;
+}
+
+StorageError too_new(int recorded, int known, const Database& db) {
+  const std::string n = std::to_string(recorded);
+  const std::string m = std::to_string(known);
+  return StorageError(StorageError::Kind::kSchemaTooNew,
+                      "数据库结构版本为 " + n + "，本程序只认识到 " + m +
+                          "：请升级 fangfan 或恢复备份。The database schema is at version " + n +
+                          " but this fangfan knows versions up to " + m +
+                          " only: upgrade fangfan or restore a backup. (database " +
+                          db.display_url() + ")");
+}
+
+}  // namespace
+
+const std::vector<Migration>& schema_migrations() {
+  static const std::vector<Migration> migrations = [] {
+    std::vector<Migration> list;
+    list.push_back(initial_schema());
+    check_order(list);
+    return list;
+  }();
+  return migrations;
+}
+
+int latest_schema_version() { return schema_migrations().back().version; }
+
+int current_schema_version(soci::session& session) {
+  return guarded("读取数据库结构版本失败 (reading the schema version failed)", [&] {
+    int tables = 0;
+    if (dialect_of(session) == Dialect::kSqlite) {
+      session << "SELECT COUNT(*) FROM sqlite_master"
+                 " WHERE type = 'table' AND name = 'schema_migrations'",
+          soci::into(tables);
+    } else {
+      session << "SELECT COUNT(*) FROM information_schema.tables"
+                 " WHERE table_schema = current_schema() AND table_name = 'schema_migrations'",
+          soci::into(tables);
+    }
+    return tables == 0 ? 0 : read_recorded_version(session);
+  });
+}
+
+MigrationResult migrate(const Database& db, TimePoint now) {
+  return migrate(db, now, schema_migrations());
+}
+
+MigrationResult migrate(const Database& db, TimePoint now, std::span<const Migration> migrations) {
+  check_order(migrations);
+  const int known = migrations.empty() ? 0 : migrations.back().version;
+  const auto session = db.open_session();
+  MigrationResult result;
+  bool first = true;
+  for (;;) {
+    WriteTransaction tx(*session);
+    int recorded = 0;
+    guarded("读取数据库结构版本失败 (reading the schema version failed)", [&] {
+      if (db.dialect() == Dialect::kPostgresql) *session << kPostgresqlMigrationLock;
+      *session << kCreateMigrationsTable;
+      recorded = read_recorded_version(*session);
+    });
+    if (first) {
+      result.from_version = recorded;
+      first = false;
+    }
+    result.to_version = recorded;
+    if (recorded > known) throw too_new(recorded, known, db);  // tx rolls back: untouched
+    if (recorded == known) {
+      tx.commit();
+      return result;
+    }
+    const Migration& next = migrations[recorded];  // versions are 1..known in order
+    try {
+      for (const MigrationStep& step : next.steps) {
+        const std::string& sql = db.dialect() == Dialect::kSqlite ? step.sqlite : step.postgresql;
+        if (!sql.empty()) *session << sql;
+      }
+      const int version = next.version;
+      const std::string name = next.name;
+      const long long applied_at = now.time_since_epoch().count();
+      *session << "INSERT INTO schema_migrations (version, name, applied_at)"
+                  " VALUES (:version, :name, :applied_at)",
+          soci::use(version), soci::use(name), soci::use(applied_at);
+      tx.commit();
+    } catch (const soci::soci_error& e) {
+      const std::string v = std::to_string(next.version);
+      throw StorageError(StorageError::Kind::kMigration,
+                         "数据库结构升级到版本 " + v + "（" + next.name +
+                             "）失败，已回滚，数据库保持原样 (migration " + v + " '" + next.name +
+                             "' failed and was rolled back; the database is unchanged) on " +
+                             db.display_url() + ": " + e.get_error_message());
+    } catch (const StorageError& e) {
+      throw StorageError(StorageError::Kind::kMigration,
+                         "数据库结构升级到版本 " + std::to_string(next.version) + " 失败 (migration " +
+                             std::to_string(next.version) + " failed): " + e.what());
+    }
+    ++result.applied;
+    result.to_version = next.version;
+  }
+}
+
+}  // namespace fangfan

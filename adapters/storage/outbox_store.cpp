@@ -1,0 +1,264 @@
+#include "adapters/storage/outbox_store.h"
+
+#include <array>
+
+#include "adapters/storage/database.h"
+#include "adapters/storage/epoch.h"
+
+namespace fangfan {
+namespace {
+
+using soci::into;
+using soci::use;
+using Prepared = soci::details::prepare_temp_type;
+
+constexpr std::array<std::pair<OutboxStatus, std::string_view>, 6> kStatusNames{{
+    {OutboxStatus::kPending, "pending"},
+    {OutboxStatus::kSending, "sending"},
+    {OutboxStatus::kSent, "sent"},
+    {OutboxStatus::kFailed, "failed"},
+    {OutboxStatus::kDead, "dead"},
+    {OutboxStatus::kCancelled, "cancelled"},
+}};
+
+constexpr const char* kColumns =
+    "SELECT id, dedupe_key, case_id, channel, recipient, message_type, body, status, attempts,"
+    " next_attempt_at, last_error, provider_message_id, created_at, sent_at FROM outbox ";
+
+struct OutboxRow {
+  long long id = 0, case_id = 0, next_attempt_at = 0, created_at = 0, sent_at = 0;
+  soci::indicator case_ind = soci::i_null, sent_ind = soci::i_null;
+  std::string dedupe_key, channel, recipient, message_type, body, status, last_error,
+      provider_message_id;
+  int attempts = 0;
+
+  void bind(Prepared& p) {
+    p, into(id), into(dedupe_key), into(case_id, case_ind), into(channel), into(recipient),
+        into(message_type), into(body), into(status), into(attempts), into(next_attempt_at),
+        into(last_error), into(provider_message_id), into(created_at), into(sent_at, sent_ind);
+  }
+  OutboxRecord record() const {
+    OutboxRecord r;
+    r.id = id;
+    r.dedupe_key = dedupe_key;
+    if (case_ind == soci::i_ok) r.case_id = case_id;
+    r.channel = channel;
+    r.recipient = recipient;
+    r.message_type = message_type;
+    r.body = body;
+    r.status = parse_outbox_status(status).value_or(OutboxStatus::kPending);
+    r.attempts = attempts;
+    r.next_attempt_at = from_epoch(next_attempt_at);
+    r.last_error = last_error;
+    r.provider_message_id = provider_message_id;
+    r.created_at = from_epoch(created_at);
+    if (sent_ind == soci::i_ok) r.sent_at = from_epoch(sent_at);
+    return r;
+  }
+};
+
+std::vector<OutboxRecord> fetch_all(Prepared& p, OutboxRow& row) {
+  std::vector<OutboxRecord> out;
+  soci::statement st(p);
+  st.execute();
+  while (st.fetch()) out.push_back(row.record());
+  return out;
+}
+
+// Runs an UPDATE and reports whether it changed exactly one row.
+template <class... Uses>
+bool update_one(soci::session& session, const std::string& sql, Uses&&... uses) {
+  Prepared p = (session.prepare << sql);
+  (p, ..., std::forward<Uses>(uses));
+  soci::statement st(p);
+  st.execute(true);
+  return st.get_affected_rows() == 1;
+}
+
+std::string what(std::string_view action_zh, std::string_view action_en, std::int64_t id) {
+  const std::string n = std::to_string(id);
+  return std::string(action_zh) + " " + n + " 失败 (" + std::string(action_en) + " " + n +
+         " failed)";
+}
+
+}  // namespace
+
+std::string_view outbox_status_name(OutboxStatus status) {
+  for (const auto& [value, name] : kStatusNames) {
+    if (value == status) return name;
+  }
+  return "pending";
+}
+
+std::optional<OutboxStatus> parse_outbox_status(std::string_view name) {
+  for (const auto& [value, text] : kStatusNames) {
+    if (text == name) return value;
+  }
+  return std::nullopt;
+}
+
+EnqueueResult enqueue_outbox(soci::session& session, const NewOutboxMessage& m) {
+  return guarded("保存待发消息 " + m.dedupe_key + " 失败 (queueing message " + m.dedupe_key +
+                     " failed)",
+                 [&] {
+                   const long long case_id = m.case_id.value_or(0),
+                                   created = to_epoch(m.created_at),
+                                   next = to_epoch(m.next_attempt_at);
+                   soci::indicator case_ind = m.case_id ? soci::i_ok : soci::i_null;
+                   long long id = 0;
+                   soci::statement insert =
+                       (session.prepare
+                            << "INSERT INTO outbox (dedupe_key, case_id, channel, recipient,"
+                               " message_type, body, next_attempt_at, created_at) VALUES (:key,"
+                               " :case_id, :channel, :recipient, :type, :body, :next, :created)"
+                               " ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+                        use(m.dedupe_key), use(case_id, case_ind), use(m.channel),
+                        use(m.recipient), use(m.message_type), use(m.body), use(next),
+                        use(created), into(id));
+                   EnqueueResult result;
+                   result.inserted = insert.execute(true);
+                   if (!result.inserted) {
+                     session << "SELECT id FROM outbox WHERE dedupe_key = :key",
+                         use(m.dedupe_key), into(id);
+                   }
+                   result.id = id;
+                   return result;
+                 });
+}
+
+std::optional<OutboxRecord> load_outbox(soci::session& session, std::int64_t message_id) {
+  return guarded(what("读取待发消息", "loading message", message_id),
+                 [&]() -> std::optional<OutboxRecord> {
+                   const long long id = message_id;
+                   OutboxRow row;
+                   Prepared p = (session.prepare << std::string(kColumns) + "WHERE id = :id");
+                   row.bind(p);
+                   p, use(id);
+                   soci::statement st(p);
+                   if (!st.execute(true)) return std::nullopt;
+                   return row.record();
+                 });
+}
+
+std::vector<OutboxRecord> due_outbox(soci::session& session, TimePoint now, int limit) {
+  return guarded("读取到期的待发消息失败 (loading due messages failed)", [&] {
+    const long long until = to_epoch(now);
+    OutboxRow row;
+    Prepared p = (session.prepare << std::string(kColumns) +
+                                         "WHERE status = 'pending' AND next_attempt_at <= :now"
+                                         " ORDER BY next_attempt_at, id LIMIT :limit");
+    row.bind(p);
+    p, use(until), use(limit);
+    return fetch_all(p, row);
+  });
+}
+
+std::optional<TimePoint> next_outbox_attempt(soci::session& session) {
+  return guarded("读取下一条待发消息的时间失败 (loading the next message time failed)",
+                 [&]() -> std::optional<TimePoint> {
+                   long long next = 0;
+                   soci::indicator ind = soci::i_null;
+                   session << "SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'",
+                       into(next, ind);
+                   if (ind != soci::i_ok) return std::nullopt;
+                   return from_epoch(next);
+                 });
+}
+
+std::vector<OutboxRecord> list_outbox(soci::session& session, std::optional<OutboxStatus> status,
+                                      int limit) {
+  return guarded("读取消息列表失败 (listing messages failed)", [&] {
+    OutboxRow row;
+    if (status) {
+      const std::string name(outbox_status_name(*status));
+      Prepared p = (session.prepare << std::string(kColumns) +
+                                           "WHERE status = :status ORDER BY id DESC LIMIT :limit");
+      row.bind(p);
+      p, use(name), use(limit);
+      return fetch_all(p, row);
+    }
+    Prepared p = (session.prepare << std::string(kColumns) + "ORDER BY id DESC LIMIT :limit");
+    row.bind(p);
+    p, use(limit);
+    return fetch_all(p, row);
+  });
+}
+
+bool claim_outbox(soci::session& session, std::int64_t message_id) {
+  return guarded(what("领取待发消息", "claiming message", message_id), [&] {
+    const long long id = message_id;
+    return update_one(session,
+                      "UPDATE outbox SET status = 'sending', attempts = attempts + 1"
+                      " WHERE id = :id AND status = 'pending'",
+                      use(id));
+  });
+}
+
+bool mark_outbox_sent(soci::session& session, std::int64_t message_id,
+                      std::string_view provider_message_id, TimePoint now) {
+  return guarded(what("记录消息已发送", "marking sent message", message_id), [&] {
+    const long long id = message_id, at = to_epoch(now);
+    const std::string provider_id(provider_message_id);
+    return update_one(session,
+                      "UPDATE outbox SET status = 'sent', provider_message_id = :provider,"
+                      " sent_at = :at, last_error = '' WHERE id = :id AND status = 'sending'",
+                      use(provider_id), use(at), use(id));
+  });
+}
+
+bool mark_outbox_retry(soci::session& session, std::int64_t message_id, std::string_view error,
+                       TimePoint next_attempt_at) {
+  return guarded(what("安排消息重发", "rescheduling message", message_id), [&] {
+    const long long id = message_id, next = to_epoch(next_attempt_at);
+    const std::string text(error);
+    return update_one(session,
+                      "UPDATE outbox SET status = 'pending', last_error = :error,"
+                      " next_attempt_at = :next WHERE id = :id AND status = 'sending'",
+                      use(text), use(next), use(id));
+  });
+}
+
+bool mark_outbox_failed(soci::session& session, std::int64_t message_id,
+                        OutboxStatus final_status, std::string_view error) {
+  return guarded(what("记录消息发送失败", "marking failed message", message_id), [&] {
+    const long long id = message_id;
+    const std::string status(outbox_status_name(final_status)), text(error);
+    return update_one(session,
+                      "UPDATE outbox SET status = :status, last_error = :error"
+                      " WHERE id = :id AND status = 'sending'",
+                      use(status), use(text), use(id));
+  });
+}
+
+bool cancel_outbox(soci::session& session, std::int64_t message_id) {
+  return guarded(what("取消消息", "cancelling message", message_id), [&] {
+    const long long id = message_id;
+    return update_one(session,
+                      "UPDATE outbox SET status = 'cancelled'"
+                      " WHERE id = :id AND status IN ('pending', 'failed', 'dead')",
+                      use(id));
+  });
+}
+
+bool requeue_outbox(soci::session& session, std::int64_t message_id, TimePoint now) {
+  return guarded(what("重新发送消息", "requeueing message", message_id), [&] {
+    const long long id = message_id, at = to_epoch(now);
+    return update_one(session,
+                      "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = :at"
+                      " WHERE id = :id AND status IN ('failed', 'dead')",
+                      use(at), use(id));
+  });
+}
+
+int recover_stuck_sending(soci::session& session, TimePoint now) {
+  return guarded("恢复中断的发送失败 (recovering interrupted sends failed)", [&] {
+    const long long at = to_epoch(now);
+    soci::statement st = (session.prepare << "UPDATE outbox SET status = 'pending',"
+                                             " next_attempt_at = :at WHERE status = 'sending'",
+                          use(at));
+    st.execute(true);
+    return static_cast<int>(st.get_affected_rows());
+  });
+}
+
+}  // namespace fangfan

@@ -1,0 +1,186 @@
+#include "adapters/storage/timer_store.h"
+
+#include "adapters/storage/database.h"
+#include "adapters/storage/epoch.h"
+
+namespace fangfan {
+namespace {
+
+using soci::into;
+using soci::use;
+using Prepared = soci::details::prepare_temp_type;
+
+constexpr const char* kColumns =
+    "SELECT id, case_id, kind, step, rung, dedupe_key, due_at, state, fired_at, payload,"
+    " created_at FROM timers ";
+
+TimerState parse_state(const std::string& name) {
+  if (name == "fired") return TimerState::kFired;
+  if (name == "cancelled") return TimerState::kCancelled;
+  return TimerState::kPending;  // the CHECK constraint admits nothing else
+}
+
+struct TimerRow {
+  long long id = 0, case_id = 0, due_at = 0, fired_at = 0, created_at = 0;
+  soci::indicator case_ind = soci::i_null, fired_ind = soci::i_null;
+  std::string kind, step, dedupe_key, state, payload;
+  int rung = 0;
+
+  void bind(Prepared& p) {
+    p, into(id), into(case_id, case_ind), into(kind), into(step), into(rung), into(dedupe_key),
+        into(due_at), into(state), into(fired_at, fired_ind), into(payload), into(created_at);
+  }
+  TimerRecord record() const {
+    TimerRecord r;
+    r.id = id;
+    if (case_ind == soci::i_ok) r.case_id = case_id;
+    r.kind = kind;
+    r.step = step;
+    r.rung = rung;
+    r.dedupe_key = dedupe_key;
+    r.due_at = from_epoch(due_at);
+    r.state = parse_state(state);
+    if (fired_ind == soci::i_ok) r.fired_at = from_epoch(fired_at);
+    r.payload = payload;
+    r.created_at = from_epoch(created_at);
+    return r;
+  }
+};
+
+std::vector<TimerRecord> fetch_all(Prepared& p, TimerRow& row) {
+  std::vector<TimerRecord> out;
+  soci::statement st(p);
+  st.execute();
+  while (st.fetch()) out.push_back(row.record());
+  return out;
+}
+
+}  // namespace
+
+std::string_view timer_state_name(TimerState state) {
+  switch (state) {
+    case TimerState::kPending:
+      return "pending";
+    case TimerState::kFired:
+      return "fired";
+    case TimerState::kCancelled:
+      return "cancelled";
+  }
+  return "pending";
+}
+
+ScheduleResult schedule_timer(soci::session& session, const NewTimer& t) {
+  return guarded("保存定时提醒 " + t.dedupe_key + " 失败 (scheduling timer " + t.dedupe_key +
+                     " failed)",
+                 [&] {
+                   const long long case_id = t.case_id.value_or(0), due = to_epoch(t.due_at),
+                                   created = to_epoch(t.created_at);
+                   soci::indicator case_ind = t.case_id ? soci::i_ok : soci::i_null;
+                   ScheduleResult result;
+                   long long id = 0;
+                   soci::statement insert =
+                       (session.prepare
+                            << "INSERT INTO timers (case_id, kind, step, rung, dedupe_key, due_at,"
+                               " payload, created_at) VALUES (:case_id, :kind, :step, :rung,"
+                               " :key, :due, :payload, :created)"
+                               " ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+                        use(case_id, case_ind), use(t.kind), use(t.step), use(t.rung),
+                        use(t.dedupe_key), use(due), use(t.payload), use(created), into(id));
+                   result.inserted = insert.execute(true);
+                   if (!result.inserted) {
+                     session << "SELECT id FROM timers WHERE dedupe_key = :key",
+                         use(t.dedupe_key), into(id);
+                   }
+                   result.id = id;
+                   return result;
+                 });
+}
+
+std::optional<TimerRecord> load_timer(soci::session& session, std::int64_t timer_id) {
+  return guarded("读取定时提醒失败 (loading a timer failed)", [&]() -> std::optional<TimerRecord> {
+    const long long id = timer_id;
+    TimerRow row;
+    Prepared p = (session.prepare << std::string(kColumns) + "WHERE id = :id");
+    row.bind(p);
+    p, use(id);
+    soci::statement st(p);
+    if (!st.execute(true)) return std::nullopt;
+    return row.record();
+  });
+}
+
+std::optional<TimerRecord> next_due_timer(soci::session& session) {
+  return guarded("读取下一个到期的定时提醒失败 (loading the next timer failed)",
+                 [&]() -> std::optional<TimerRecord> {
+                   TimerRow row;
+                   Prepared p = (session.prepare << std::string(kColumns) +
+                                                        "WHERE state = 'pending'"
+                                                        " ORDER BY due_at, id LIMIT 1");
+                   row.bind(p);
+                   soci::statement st(p);
+                   if (!st.execute(true)) return std::nullopt;
+                   return row.record();
+                 });
+}
+
+std::vector<TimerRecord> due_timers(soci::session& session, TimePoint now, int limit) {
+  return guarded("读取到期的定时提醒失败 (loading due timers failed)", [&] {
+    const long long until = to_epoch(now);
+    TimerRow row;
+    Prepared p = (session.prepare << std::string(kColumns) +
+                                         "WHERE state = 'pending' AND due_at <= :now"
+                                         " ORDER BY due_at, id LIMIT :limit");
+    row.bind(p);
+    p, use(until), use(limit);
+    return fetch_all(p, row);
+  });
+}
+
+bool mark_timer_fired(soci::session& session, std::int64_t timer_id, TimePoint fired_at) {
+  return guarded("记录定时提醒已触发失败 (marking a timer fired failed)", [&] {
+    const long long id = timer_id, at = to_epoch(fired_at);
+    soci::statement st = (session.prepare << "UPDATE timers SET state = 'fired', fired_at = :at"
+                                             " WHERE id = :id AND state = 'pending'",
+                          use(at), use(id));
+    st.execute(true);
+    return st.get_affected_rows() == 1;
+  });
+}
+
+bool cancel_timer(soci::session& session, std::int64_t timer_id) {
+  return guarded("取消定时提醒失败 (cancelling a timer failed)", [&] {
+    const long long id = timer_id;
+    soci::statement st = (session.prepare << "UPDATE timers SET state = 'cancelled'"
+                                             " WHERE id = :id AND state = 'pending'",
+                          use(id));
+    st.execute(true);
+    return st.get_affected_rows() == 1;
+  });
+}
+
+int cancel_case_timers(soci::session& session, std::int64_t case_id,
+                       std::optional<std::string_view> step) {
+  return guarded("取消案件 " + std::to_string(case_id) + " 的定时提醒失败 (cancelling the timers of case " +
+                     std::to_string(case_id) + " failed)",
+                 [&] {
+                   const long long id = case_id;
+                   if (step) {
+                     const std::string name(*step);
+                     soci::statement st =
+                         (session.prepare << "UPDATE timers SET state = 'cancelled'"
+                                             " WHERE case_id = :id AND step = :step"
+                                             " AND state = 'pending'",
+                          use(id), use(name));
+                     st.execute(true);
+                     return static_cast<int>(st.get_affected_rows());
+                   }
+                   soci::statement st = (session.prepare << "UPDATE timers SET state = 'cancelled'"
+                                                            " WHERE case_id = :id"
+                                                            " AND state = 'pending'",
+                                         use(id));
+                   st.execute(true);
+                   return static_cast<int>(st.get_affected_rows());
+                 });
+}
+
+}  // namespace fangfan

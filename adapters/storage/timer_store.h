@@ -1,0 +1,84 @@
+// Durable timers in the database: deadlines, reminders, escalation rungs, visit checks.
+//
+// A timer is scheduled in the same transaction as the case change that causes it, and cancelled
+// in the same transaction as the change that makes it moot. Its dedupe_key names what it stands
+// for (e.g. "case/42/verification/entry/3/rung/2"): scheduling the same key again is a no-op, so
+// each rung of each escalation ladder exists once, however often the caller replays.
+//
+// Firing is exactly-once by construction: mark_timer_fired() moves pending -> fired only once;
+// the caller does the timer's work (history, outbox rows) in the same transaction, and commits
+// only if mark_timer_fired() returned true.
+//
+// The scheduler never scans the table: next_due_timer() and due_timers() read the (state,
+// due_at) index, earliest first (ties by id, i.e. scheduling order).
+//
+// Errors: StorageError (see database.h). Thread-safety: as the session's.
+#pragma once
+
+#include <soci/soci.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "workflows/clock.h"
+
+namespace fangfan {
+
+enum class TimerState { kPending, kFired, kCancelled };
+std::string_view timer_state_name(TimerState state);  // "pending", "fired", "cancelled"
+
+struct NewTimer {
+  std::optional<std::int64_t> case_id;  // none for county-wide work (campaigns, feed pulls)
+  std::string kind;                     // e.g. "deadline", "reminder", "escalation"
+  std::string step;                     // procedure step or work item it belongs to
+  int rung = 0;                         // escalation ladder rung (0: the deadline itself)
+  std::string dedupe_key;               // unique: what this timer stands for
+  TimePoint due_at{};
+  std::string payload = "{}";  // JSON for the firing code
+  TimePoint created_at{};
+};
+
+struct TimerRecord {
+  std::int64_t id = 0;
+  std::optional<std::int64_t> case_id;
+  std::string kind;
+  std::string step;
+  int rung = 0;
+  std::string dedupe_key;
+  TimePoint due_at{};
+  TimerState state = TimerState::kPending;
+  std::optional<TimePoint> fired_at;  // minus due_at: how late it fired (downtime)
+  std::string payload;
+  TimePoint created_at{};
+};
+
+struct ScheduleResult {
+  bool inserted = false;  // false: a timer with this dedupe_key already existed (any state)
+  std::int64_t id = 0;    // the new timer, or the existing one
+};
+
+ScheduleResult schedule_timer(soci::session& session, const NewTimer& timer);
+
+std::optional<TimerRecord> load_timer(soci::session& session, std::int64_t id);
+
+// The earliest pending timer, due or not: what the scheduler sleeps until.
+std::optional<TimerRecord> next_due_timer(soci::session& session);
+
+// Pending timers with due_at <= now, earliest first, at most `limit` (drain in bounded batches).
+// REQUIRES: limit > 0.
+std::vector<TimerRecord> due_timers(soci::session& session, TimePoint now, int limit);
+
+// pending -> fired. False when the timer is not pending (already fired, cancelled, or missing).
+bool mark_timer_fired(soci::session& session, std::int64_t id, TimePoint fired_at);
+
+// pending -> cancelled. False when it was not pending.
+bool cancel_timer(soci::session& session, std::int64_t id);
+
+// Cancels the case's pending timers (of one step when `step` is given); returns how many.
+int cancel_case_timers(soci::session& session, std::int64_t case_id,
+                       std::optional<std::string_view> step = std::nullopt);
+
+}  // namespace fangfan

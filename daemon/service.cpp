@@ -1,0 +1,256 @@
+#include "daemon/service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <csignal>
+#include <functional>
+#include <list>
+
+#include "adapters/calendar/calendar_files.h"
+#include "adapters/channels/file_channel.h"
+#include "adapters/storage/database.h"
+#include "adapters/storage/outbox_store.h"
+#include "adapters/storage/migrations.h"
+#include "daemon/logging.h"
+#include "daemon/outbox_dispatcher.h"
+#include "daemon/storage_executor.h"
+#include "daemon/systemd_notify.h"
+#include "workflows/calendar_coverage.h"
+#include "workflows/date.h"
+
+namespace fangfan {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+
+struct Service::Impl {
+  Impl(DaemonOptions o, std::shared_ptr<const Config> c, Clock& clk)
+      : options(std::move(o)), config(std::move(c)), clock(clk) {}
+
+  DaemonOptions options;
+  std::shared_ptr<const Config> config;  // swapped on SIGHUP; read on the loop thread only
+  std::shared_ptr<const WorkingDayCalendar> calendar;  // reloaded with the config
+  Clock& clock;
+
+  asio::io_context io{1};
+  std::shared_ptr<Database> database;
+  std::unique_ptr<StorageExecutor> storage;
+  std::unique_ptr<OutboxDispatcher> dispatcher;
+
+  // Long-lived tasks, each cancellable on shutdown.
+  std::list<asio::cancellation_signal> task_signals;
+  int live_tasks = 0;
+  bool stopping = false;
+  bool shutdown_timed_out = false;
+  asio::steady_timer grace_timer{io};
+
+  void spawn(const char* name, std::function<awaitable<void>()> task) {
+    auto& signal = task_signals.emplace_back();
+    ++live_tasks;
+    asio::co_spawn(io, std::move(task),
+                   asio::bind_cancellation_slot(signal.slot(), [this, name](std::exception_ptr e) {
+                     --live_tasks;
+                     if (e && !stopping) {
+                       try {
+                         std::rethrow_exception(e);
+                       } catch (const std::exception& ex) {
+                         spdlog::critical("daemon.task_failed task={} error=\"{}\"", name, ex.what());
+                       }
+                       begin_shutdown("a task failed");
+                     }
+                     if (stopping && live_tasks == 0) grace_timer.cancel();
+                   }));
+  }
+
+  void begin_shutdown(const char* why) {
+    if (stopping) return;
+    stopping = true;
+    spdlog::info("daemon.stopping reason=\"{}\"", why);
+    systemd::notify_stopping();
+    for (auto& s : task_signals) s.emit(asio::cancellation_type::terminal);
+    if (live_tasks == 0) return;
+    // In-flight storage transactions finish; anything still running past the
+    // grace period is abandoned and the exit status says so.
+    grace_timer.expires_after(std::chrono::seconds(config->shutdown_timeout_seconds));
+    grace_timer.async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      spdlog::error("daemon.shutdown_timeout seconds={} tasks_left={}",
+                    config->shutdown_timeout_seconds, live_tasks);
+      shutdown_timed_out = true;
+      io.stop();
+    });
+  }
+
+  void reload() {
+    systemd::notify_reloading();
+    auto result = load_config(config->file);
+    if (auto* errors = std::get_if<std::vector<ConfigError>>(&result)) {
+      spdlog::error("config.reload_rejected file={} errors={} (keeping the running configuration)",
+                    config->file.string(), errors->size());
+      for (const auto& e : *errors) spdlog::error("config.error {}", e.to_string());
+    } else {
+      auto next = std::get<std::shared_ptr<const Config>>(std::move(result));
+      auto next_calendar = load_calendar(*next);
+      if (!next_calendar) {
+        spdlog::error("config.reload_rejected file={} reason=calendar (keeping the running configuration)",
+                      next->file.string());
+        systemd::notify_ready("serving");
+        return;
+      }
+      calendar = std::move(next_calendar);
+      if (next->storage_url != config->storage_url) {
+        spdlog::warn("config.storage_change_ignored: the storage URL changes only at restart");
+      }
+      config = std::move(next);
+      if (!options.log_level) set_log_level(config->log_level);
+      spdlog::info("config.reloaded file={}", config->file.string());
+    }
+    systemd::notify_ready("serving");
+  }
+
+  static std::shared_ptr<const WorkingDayCalendar> load_calendar(const Config& c) {
+    auto load = load_calendar_dir(c.calendar_dir);
+    for (const auto& e : load.errors) spdlog::error("calendar.error {}", e.to_string());
+    if (!load.calendar) return nullptr;
+    return std::make_shared<const WorkingDayCalendar>(std::move(*load.calendar));
+  }
+
+  // Tells every county admin, once per period key, through their first channel.
+  awaitable<void> notify_county_admins(const std::string& topic, const std::string& period_key,
+                                       const std::string& text) {
+    std::vector<NewOutboxMessage> messages;
+    const TimePoint now = clock.now();
+    for (const auto& p : config->people) {
+      if (p.role != Role::kCountyAdmin || p.channels.empty()) continue;
+      NewOutboxMessage m;
+      m.channel = p.channels.front();
+      m.recipient = address_for(p, m.channel);
+      m.dedupe_key = topic + ":" + m.recipient + ":" + period_key;
+      m.message_type = topic;
+      m.body = text;
+      m.created_at = m.next_attempt_at = now;
+      messages.push_back(std::move(m));
+    }
+    if (messages.empty()) {
+      spdlog::warn("daemon.no_county_admin topic={}: nobody with role county_admin to tell", topic);
+      co_return;
+    }
+    int queued = co_await storage->run([messages](soci::session& s) {
+      WriteTransaction tx(s);
+      int n = 0;
+      for (const auto& m : messages) n += enqueue_outbox(s, m).inserted ? 1 : 0;
+      tx.commit();
+      return n;
+    });
+    if (queued > 0) dispatcher->wake();
+  }
+
+  // Once a day (China date): is the working-day calendar about to run out?
+  awaitable<void> calendar_watch() {
+    std::optional<Date> last_checked;
+    asio::steady_timer timer(io);
+    for (;;) {
+      const Date today = china_date(clock.now());
+      if (last_checked != today) {
+        last_checked = today;
+        if (auto w = calendar_coverage_warning(*calendar, today)) {
+          if (w->current_year) {
+            spdlog::error("calendar.current_year_missing year={}", w->missing_year);
+          } else {
+            spdlog::warn("calendar.next_year_missing year={} today={}", w->missing_year,
+                         format_date(today));
+          }
+          co_await notify_county_admins("calendar_missing_" + std::to_string(w->missing_year),
+                                        w->period_key, w->text);
+        }
+      }
+      timer.expires_after(std::chrono::minutes(10));
+      co_await timer.async_wait(asio::use_awaitable);
+    }
+  }
+
+  awaitable<void> signals() {
+    asio::signal_set set(io, SIGTERM, SIGINT, SIGHUP);
+    for (;;) {
+      int sig = co_await set.async_wait(asio::use_awaitable);
+      if (sig == SIGHUP) {
+        reload();
+      } else {
+        begin_shutdown(sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        co_return;
+      }
+    }
+  }
+
+  awaitable<void> watchdog(std::chrono::microseconds interval) {
+    asio::steady_timer timer(io);
+    for (;;) {
+      systemd::notify_watchdog();
+      timer.expires_after(interval / 2);
+      co_await timer.async_wait(asio::use_awaitable);
+    }
+  }
+
+  bool open_storage() {
+    try {
+      database = std::make_shared<Database>(Database::open(config->storage_url));
+      auto result = migrate(*database, clock.now());
+      spdlog::info("storage.ready url={} schema_version={} migrations_applied={}",
+                   database->display_url(), result.to_version, result.applied);
+    } catch (const StorageError& e) {
+      spdlog::critical("storage.open_failed error=\"{}\"", e.what());
+      return false;
+    }
+    storage = std::make_unique<StorageExecutor>(database, 2);
+    dispatcher = std::make_unique<OutboxDispatcher>(io.get_executor(), *storage, clock);
+    if (config->channels.file.enabled) {
+      dispatcher->add_channel(std::make_shared<FileChannel>(config->channels.file.path, clock));
+    }
+    return true;
+  }
+};
+
+Service::Service(DaemonOptions options, std::shared_ptr<const Config> config, Clock& clock)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(config), clock)) {}
+
+Service::~Service() = default;
+
+int Service::run() {
+  Impl& s = *impl_;
+  spdlog::info("daemon.starting version={} config={}", FANGFAN_VERSION, s.config->file.string());
+  s.calendar = Impl::load_calendar(*s.config);
+  if (!s.calendar) {
+    spdlog::critical("daemon.no_calendar dir={}", s.config->calendar_dir.string());
+    return 1;
+  }
+  if (!s.open_storage()) return 1;
+
+  s.spawn("signals", [&s] { return s.signals(); });
+  if (auto interval = systemd::watchdog_interval()) {
+    spdlog::info("daemon.watchdog interval_ms={}", interval->count() / 1000);
+    s.spawn("watchdog", [&s, i = *interval] { return s.watchdog(i); });
+  }
+
+  s.spawn("outbox", [&s] { return s.dispatcher->run(); });
+  s.spawn("calendar_watch", [&s] { return s.calendar_watch(); });
+
+  systemd::notify_ready("serving");
+  spdlog::info("daemon.ready");
+  s.io.run();
+
+  s.storage->join();  // wait for in-flight transactions, close every session
+  s.dispatcher.reset();
+  s.storage.reset();
+  s.database.reset();
+  spdlog::info("daemon.stopped clean={}", !s.shutdown_timed_out);
+  return s.shutdown_timed_out ? 1 : 0;
+}
+
+}  // namespace fangfan

@@ -1,0 +1,55 @@
+// Runs blocking SOCI work off the event loop. Each pool thread owns one SOCI
+// session (sessions are not shared between threads), opened on first use and
+// closed when the pool joins.
+//
+//   int n = co_await storage.run([](soci::session& s) { ...; return 42; });
+//
+// The coroutine resumes on its own executor (the loop thread) when the work is
+// done; an exception thrown by the work is rethrown there. The work itself is
+// never interrupted: a transaction that started finishes, which is what a
+// graceful shutdown relies on.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <memory>
+#include <type_traits>
+
+#include "adapters/storage/database.h"
+
+namespace fangfan {
+
+class StorageExecutor {
+ public:
+  StorageExecutor(std::shared_ptr<Database> db, unsigned threads);
+  ~StorageExecutor();
+
+  template <class F>
+  boost::asio::awaitable<std::invoke_result_t<F&, soci::session&>> run(F work) {
+    using R = std::invoke_result_t<F&, soci::session&>;
+    return boost::asio::co_spawn(
+        pool_,
+        [this, work = std::move(work)]() mutable -> boost::asio::awaitable<R> {
+          if constexpr (std::is_void_v<R>) {
+            work(session());
+            co_return;
+          } else {
+            co_return work(session());
+          }
+        },
+        boost::asio::use_awaitable);
+  }
+
+  // Waits for queued work to finish and closes every session.
+  void join();
+
+ private:
+  soci::session& session();
+
+  std::shared_ptr<Database> db_;
+  boost::asio::thread_pool pool_;
+};
+
+}  // namespace fangfan

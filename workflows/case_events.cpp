@@ -1,0 +1,59 @@
+#include "workflows/case_events.h"
+
+#include "workflows/program_rules.h"
+
+namespace fangfan {
+
+std::string_view event_name(const CaseEvent& event) {
+  return std::visit([](const auto& e) { return std::decay_t<decltype(e)>::kName; }, event);
+}
+
+std::string_view event_label(const CaseEvent& event) {
+  return std::visit([](const auto& e) { return std::decay_t<decltype(e)>::kLabel; }, event);
+}
+
+const EventMeta& event_meta(const CaseEvent& event) {
+  return std::visit([](const auto& e) -> const EventMeta& { return e.meta; }, event);
+}
+
+const std::vector<CaseStateInfo>& case_states() {
+  static const std::vector<CaseStateInfo> kStates{
+      {"new", "未建档", "", Assisted::kNever, false},
+      {"discovered", "已发现待入户核实", kStepHouseholdVerification, Assisted::kIfEmergency, false},
+      {"household_verification", "入户核实", kStepHouseholdVerification, Assisted::kIfEmergency,
+       false},
+      {"democratic_review", "民主评议", kStepDemocraticReview, Assisted::kIfEmergency, false},
+      {"county_review", "县级审核比对", kStepCountyReview, Assisted::kIfEmergency, false},
+      {"village_publicity", "村级公示", kStepVillagePublicity, Assisted::kIfEmergency, false},
+      {"registered", "监测帮扶", "", Assisted::kAlways, false},
+      {"elimination_review", "风险消除民主评议", kStepEliminationReview, Assisted::kAlways, false},
+      {"township_elimination_review", "风险消除乡镇审核", kStepTownshipEliminationReview,
+       Assisted::kAlways, false},
+      {"elimination_publicity", "风险消除公示", kStepEliminationPublicity, Assisted::kAlways,
+       false},
+      {"eliminated", "风险已消除", "", Assisted::kNever, false},
+      {"rejected", "未纳入监测（已书面告知）", "", Assisted::kNever, true},
+      {"cleared_out", "已清退", "", Assisted::kNever, true},
+  };
+  return kStates;
+}
+
+const CaseStateInfo* find_case_state(std::string_view name) {
+  for (const auto& s : case_states()) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+std::string_view step_label(std::string_view step) {
+  if (step == kStepHouseholdVerification) return "入户核实";
+  if (step == kStepDemocraticReview) return "民主评议";
+  if (step == kStepCountyReview) return "县级审核比对";
+  if (step == kStepVillagePublicity) return "村级公示";
+  if (step == kStepEliminationReview) return "风险消除民主评议";
+  if (step == kStepTownshipEliminationReview) return "风险消除乡镇审核";
+  if (step == kStepEliminationPublicity) return "风险消除公示";
+  return step;
+}
+
+}  // namespace fangfan

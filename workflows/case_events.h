@@ -1,0 +1,327 @@
+// The inputs of a case (events) and what handling one returns (an outcome or
+// a refusal), plus the stable names and Chinese labels of the case's states.
+//
+// Every event carries EventMeta: who (actor), when (at, passed in — the core
+// reads no clock) and an optional reason. Some events require the reason (a
+// rejection, an objection, a clear-out): the machine refuses them without it.
+// Each event type has a stable `kName` (stored in history) and a `kLabel`
+// (the verb phrase a refusal sentence uses: "不能登记入户核实结果").
+//
+// Thread-safety: plain values.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "workflows/case_records.h"
+
+namespace fangfan {
+
+struct EventMeta {
+  std::string actor;
+  TimePoint at{};
+  std::string reason;
+};
+
+// -- recognition (认定程序) --------------------------------------------------
+
+// A household found by one of the sources; opens the case. The household
+// verification step (5 working days) starts now.
+struct OpenCase {
+  static constexpr std::string_view kName = "open_case";
+  static constexpr std::string_view kLabel = "建档登记发现的农户";
+  EventMeta meta;
+  std::string case_id;
+  std::string kind;  // a ProgramRules::case_kinds code
+  Household household;
+  DiscoverySource source = DiscoverySource::kSelfApplication;
+  std::vector<RiskCause> risk_causes;
+  bool emergency = false;  // 先帮扶、后认定: assistance may be recorded at once
+  std::string emergency_reason;
+  std::string previous_case_id;  // when re-identified from an eliminated case
+};
+
+// The township (or the insurer [004]) starts the household visit.
+struct StartVerification {
+  static constexpr std::string_view kName = "start_verification";
+  static constexpr std::string_view kLabel = "开始入户核实";
+  EventMeta meta;
+  std::string verifier;
+};
+
+// 入户核实结果: the income records of the window and what the verifier saw.
+// Meets the standard -> review; does not -> rejected with a written notice;
+// records incomplete -> refused.
+struct RecordVerification {
+  static constexpr std::string_view kName = "record_verification";
+  static constexpr std::string_view kLabel = "登记入户核实结果";
+  EventMeta meta;
+  std::vector<MonthlyAccount> accounts;
+  HardshipFindings hardship;
+  std::vector<ExclusionFinding> exclusions;
+  std::optional<Discretion> discretion;
+};
+
+// 民主评议. Passing requires the signed asset-check authorisation
+// (授权核查家庭资产信息承诺书); failing requires a reason (it goes into the notice).
+struct RecordDemocraticReview {
+  static constexpr std::string_view kName = "record_democratic_review";
+  static constexpr std::string_view kLabel = "登记民主评议结果";
+  EventMeta meta;
+  bool passed = false;
+  bool asset_authorisation_signed = false;
+};
+
+// 县级审核与信息比对 (police, housing, market regulation, civil-service records).
+// Any exclusion found, or a rejection reason, rejects the case with a notice.
+struct RecordCountyReview {
+  static constexpr std::string_view kName = "record_county_review";
+  static constexpr std::string_view kLabel = "登记县级审核比对结果";
+  EventMeta meta;
+  std::vector<ExclusionFinding> exclusions;
+  std::string rejection;  // another reason to reject, if any
+};
+
+// An objection during village publicity sends the case back to review.
+// meta.reason is the objection.
+struct PublicityObjection {
+  static constexpr std::string_view kName = "publicity_objection";
+  static constexpr std::string_view kLabel = "登记村级公示异议";
+  EventMeta meta;
+};
+
+// Publicity ended without objection: the county enters the household (录入).
+struct ClosePublicity {
+  static constexpr std::string_view kName = "close_publicity";
+  static constexpr std::string_view kLabel = "结束村级公示并录入监测对象";
+  EventMeta meta;
+};
+
+// -- assistance (帮扶) --------------------------------------------------------
+// Accepted once registered, and during recognition for emergency cases.
+
+struct AssignOfficer {
+  static constexpr std::string_view kName = "assign_officer";
+  static constexpr std::string_view kLabel = "指定帮扶责任人";
+  EventMeta meta;
+  std::string officer;
+};
+
+struct AddMeasure {
+  static constexpr std::string_view kName = "add_measure";
+  static constexpr std::string_view kLabel = "登记帮扶措施";
+  EventMeta meta;
+  MeasureType type = MeasureType::kIndustry;
+  std::string description;
+  Date start_date{};
+  MeasureStatus status = MeasureStatus::kPlanned;
+};
+
+struct UpdateMeasure {
+  static constexpr std::string_view kName = "update_measure";
+  static constexpr std::string_view kLabel = "更新帮扶措施状态";
+  EventMeta meta;
+  int measure_id = 0;
+  MeasureStatus status = MeasureStatus::kInPlace;
+};
+
+struct RecordVisit {
+  static constexpr std::string_view kName = "record_visit";
+  static constexpr std::string_view kLabel = "登记走访记录";
+  EventMeta meta;
+  Date date{};
+  std::string officer;
+  std::string findings;
+};
+
+struct RecordMonitoring {
+  static constexpr std::string_view kName = "record_monitoring";
+  static constexpr std::string_view kLabel = "登记月度监测记录";
+  EventMeta meta;
+  MonitoringRecord record;  // record.recorded is filled from meta
+};
+
+// "已实施开发式帮扶" [001].
+struct MarkDevelopmental {
+  static constexpr std::string_view kName = "mark_developmental";
+  static constexpr std::string_view kLabel = "标注已实施开发式帮扶";
+  EventMeta meta;
+  Date date{};
+};
+
+// Family changes (births, deaths, ability to work). Accepted in every state
+// that is not closed; the household code cannot change.
+struct UpdateHousehold {
+  static constexpr std::string_view kName = "update_household";
+  static constexpr std::string_view kLabel = "更新家庭成员信息";
+  EventMeta meta;
+  Household household;
+};
+
+// -- exit (风险消除), look-back, rollback, clear-out --------------------------
+
+struct ProposeElimination {
+  static constexpr std::string_view kName = "propose_elimination";
+  static constexpr std::string_view kLabel = "提出风险消除";
+  EventMeta meta;
+};
+
+struct RecordEliminationReview {
+  static constexpr std::string_view kName = "record_elimination_review";
+  static constexpr std::string_view kLabel = "登记风险消除民主评议结果";
+  EventMeta meta;
+  bool passed = false;
+};
+
+struct RecordTownshipReview {
+  static constexpr std::string_view kName = "record_township_review";
+  static constexpr std::string_view kLabel = "登记风险消除乡镇审核结果";
+  EventMeta meta;
+  bool passed = false;
+};
+
+struct EliminationObjection {
+  static constexpr std::string_view kName = "elimination_objection";
+  static constexpr std::string_view kLabel = "登记风险消除公示异议";
+  EventMeta meta;
+};
+
+// The county marks 风险消除 after the 5-day publicity.
+struct CloseEliminationPublicity {
+  static constexpr std::string_view kName = "close_elimination_publicity";
+  static constexpr std::string_view kLabel = "结束风险消除公示并标注风险消除";
+  EventMeta meta;
+};
+
+// 回头看. meta.reason describes what was found (required unless stable).
+struct RecordLookBack {
+  static constexpr std::string_view kName = "record_look_back";
+  static constexpr std::string_view kLabel = "登记回头看结果";
+  EventMeta meta;
+  LookBackFinding finding = LookBackFinding::kStable;
+};
+
+// One level's approval of a rollback or clear-out request. meta.reason is the opinion.
+struct RecordApproval {
+  static constexpr std::string_view kName = "record_approval";
+  static constexpr std::string_view kLabel = "登记审核意见";
+  EventMeta meta;
+  ApprovalPurpose purpose = ApprovalPurpose::kRollback;
+  ApprovalLevel level = ApprovalLevel::kTownship;
+};
+
+// 风险回退: eliminated -> registered, once township, village and city approved.
+struct ApplyRollback {
+  static constexpr std::string_view kName = "apply_rollback";
+  static constexpr std::string_view kLabel = "执行风险回退";
+  EventMeta meta;
+};
+
+// 清退: registered -> cleared_out, once township, village and city approved.
+// meta.reason is required (it goes into the notice).
+struct ApplyClearOut {
+  static constexpr std::string_view kName = "apply_clear_out";
+  static constexpr std::string_view kLabel = "执行清退";
+  EventMeta meta;
+};
+
+// New risk found at look-back: the household is identified again as a NEW
+// case linked to this one. This case stays eliminated; the outcome carries a
+// NewCaseRequest the caller turns into an OpenCase for the new case.
+struct ReIdentify {
+  static constexpr std::string_view kName = "re_identify";
+  static constexpr std::string_view kLabel = "重新识别为监测对象";
+  EventMeta meta;
+  std::string kind;  // the kind of the new case; empty = same kind as this one
+  std::vector<RiskCause> risk_causes;
+  bool emergency = false;
+  std::string emergency_reason;
+};
+
+using CaseEvent =
+    std::variant<OpenCase, StartVerification, RecordVerification, RecordDemocraticReview,
+                 RecordCountyReview, PublicityObjection, ClosePublicity, AssignOfficer, AddMeasure,
+                 UpdateMeasure, RecordVisit, RecordMonitoring, MarkDevelopmental, UpdateHousehold,
+                 ProposeElimination, RecordEliminationReview, RecordTownshipReview,
+                 EliminationObjection, CloseEliminationPublicity, RecordLookBack, RecordApproval,
+                 ApplyRollback, ApplyClearOut, ReIdentify>;
+
+std::string_view event_name(const CaseEvent& event);
+std::string_view event_label(const CaseEvent& event);
+const EventMeta& event_meta(const CaseEvent& event);
+
+// -- results -----------------------------------------------------------------
+
+// What the caller must do to open the new case of a re-identification.
+struct NewCaseRequest {
+  std::string previous_case_id;
+  std::string kind;
+  Household household;
+  std::vector<RiskCause> risk_causes;
+  bool emergency = false;
+  std::string emergency_reason;
+  bool operator==(const NewCaseRequest&) const = default;
+};
+
+// An accepted event: the history row to append (in the same transaction as
+// the new snapshot), the procedure step that started and/or ended (so timers
+// can be created and cancelled in that transaction), whether the household
+// began or stopped being assisted (visit and monitoring duties), written
+// notices to deliver, and a new case to open.
+struct Outcome {
+  HistoryEntry entry;
+  std::optional<std::string> step_started;
+  std::optional<std::string> step_ended;
+  bool assistance_started = false;
+  bool assistance_ended = false;
+  std::vector<Notice> notices;
+  std::optional<NewCaseRequest> new_case;
+};
+
+// A refused event. Nothing changed.
+struct Refusal {
+  std::string state;   // stable state name
+  std::string event;   // event name
+  std::string reason;  // why, when a condition failed; empty when the state never accepts the event
+  std::string message; // the whole sentence, e.g. "案件处于“村级公示”阶段，不能登记入户核实结果"
+};
+
+class [[nodiscard]] EventResult {
+ public:
+  EventResult(Outcome outcome) : value_(std::move(outcome)) {}  // NOLINT: implicit by design
+  EventResult(Refusal refusal) : value_(std::move(refusal)) {}  // NOLINT
+
+  bool accepted() const { return std::holds_alternative<Outcome>(value_); }
+  // REQUIRES: accepted().
+  const Outcome& outcome() const { return std::get<Outcome>(value_); }
+  // REQUIRES: !accepted().
+  const Refusal& refusal() const { return std::get<Refusal>(value_); }
+
+ private:
+  std::variant<Outcome, Refusal> value_;
+};
+
+// -- states ------------------------------------------------------------------
+
+// Whether a household in a state is assisted (visits and monitoring due).
+enum class Assisted { kNever, kIfEmergency, kAlways };
+
+struct CaseStateInfo {
+  std::string_view name;   // stored; never renamed
+  std::string_view label;  // shown
+  std::string_view step;   // the procedure step (kStep...) running in this state, or ""
+  Assisted assisted = Assisted::kNever;
+  bool closed = false;     // rejected or cleared out: accepts no event
+};
+
+// Every state, "new" (a machine before OpenCase) first.
+const std::vector<CaseStateInfo>& case_states();
+// nullptr for an unknown name.
+const CaseStateInfo* find_case_state(std::string_view name);
+// Chinese label of a procedure step name ("入户核实"), or the name itself.
+std::string_view step_label(std::string_view step);
+
+}  // namespace fangfan
