@@ -50,6 +50,9 @@ struct Service::Impl {
   bool stopping = false;
   bool shutdown_timed_out = false;
   asio::steady_timer grace_timer{io};
+  // Installed before READY=1 so that a signal sent right after readiness is
+  // never met by the default action (which would kill the process).
+  asio::signal_set signal_set{io, SIGTERM, SIGINT, SIGHUP};
 
   void spawn(const char* name, std::function<awaitable<void>()> task) {
     auto& signal = task_signals.emplace_back();
@@ -123,8 +126,9 @@ struct Service::Impl {
   }
 
   // Tells every county admin, once per period key, through their first channel.
-  awaitable<void> notify_county_admins(const std::string& topic, const std::string& period_key,
-                                       const std::string& text) {
+  // (Coroutine parameters are taken by value: a reference could outlive its
+  // argument across a suspension.)
+  awaitable<void> notify_county_admins(std::string topic, std::string period_key, std::string text) {
     std::vector<NewOutboxMessage> messages;
     const TimePoint now = clock.now();
     for (const auto& p : config->people) {
@@ -142,13 +146,14 @@ struct Service::Impl {
       spdlog::warn("daemon.no_county_admin topic={}: nobody with role county_admin to tell", topic);
       co_return;
     }
-    int queued = co_await storage->run([messages](soci::session& s) {
+    auto enqueue_all = [messages = std::move(messages)](soci::session& s) {
       WriteTransaction tx(s);
       int n = 0;
       for (const auto& m : messages) n += enqueue_outbox(s, m).inserted ? 1 : 0;
       tx.commit();
       return n;
-    });
+    };
+    const int queued = co_await storage->run(std::move(enqueue_all));
     if (queued > 0) dispatcher->wake();
   }
 
@@ -177,9 +182,8 @@ struct Service::Impl {
   }
 
   awaitable<void> signals() {
-    asio::signal_set set(io, SIGTERM, SIGINT, SIGHUP);
     for (;;) {
-      int sig = co_await set.async_wait(asio::use_awaitable);
+      int sig = co_await signal_set.async_wait(asio::use_awaitable);
       if (sig == SIGHUP) {
         reload();
       } else {

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -39,7 +40,10 @@ class StorageExecutor {
             co_return work(session());
           }
         },
-        boost::asio::use_awaitable);
+        // An empty slot: the awaiting coroutine's cancellation (shutdown) does
+        // not reach the pool; the work runs to its end and the result returns.
+        boost::asio::bind_cancellation_slot(boost::asio::cancellation_slot(),
+                                            boost::asio::use_awaitable));
   }
 
   // Waits for queued work to finish and closes every session.

@@ -25,8 +25,8 @@ struct HouseholdRow {
         into(details), into(created_at), into(updated_at);
   }
   HouseholdRecord record() const {
-    return {code,    village_code,           township_code,         head_name,
-            phone,   details,                from_epoch(created_at), from_epoch(updated_at)};
+    return {code,  village_code, township_code,          head_name,
+            phone, details,      from_epoch(created_at), from_epoch(updated_at)};
   }
 };
 
@@ -166,16 +166,16 @@ std::int64_t insert_member(soci::session& session, const MemberRecord& m) {
 
 std::vector<MemberRecord> load_members(soci::session& session, std::string_view household_code) {
   const std::string key(household_code);
-  return guarded("读取农户 " + key + " 的家庭成员失败 (loading the members of household " + key +
-                     " failed)",
-                 [&] {
-                   MemberRow row;
-                   Prepared p = (session.prepare << std::string(kMemberColumns) +
-                                                        "WHERE household_code = :code ORDER BY id");
-                   row.bind(p);
-                   p, use(key);
-                   return fetch_all(p, row);
-                 });
+  return guarded(
+      "读取农户 " + key + " 的家庭成员失败 (loading the members of household " + key + " failed)",
+      [&] {
+        MemberRow row;
+        Prepared p = (session.prepare
+                      << std::string(kMemberColumns) + "WHERE household_code = :code ORDER BY id");
+        row.bind(p);
+        p, use(key);
+        return fetch_all(p, row);
+      });
 }
 
 std::int64_t insert_case(soci::session& session, const CaseRecord& c) {
@@ -185,8 +185,7 @@ std::int64_t insert_case(soci::session& session, const CaseRecord& c) {
                    const long long version = c.version, opened = to_epoch(c.opened_at),
                                    updated = to_epoch(c.updated_at),
                                    previous = c.previous_case_id.value_or(0);
-                   soci::indicator previous_ind =
-                       c.previous_case_id ? soci::i_ok : soci::i_null;
+                   soci::indicator previous_ind = c.previous_case_id ? soci::i_ok : soci::i_null;
                    const int emergency = c.emergency ? 1 : 0;
                    long long id = 0;
                    session << "INSERT INTO cases (household_code, kind, state, version, source,"
@@ -201,36 +200,34 @@ std::int64_t insert_case(soci::session& session, const CaseRecord& c) {
 }
 
 std::optional<CaseRecord> load_case(soci::session& session, std::int64_t case_id) {
-  return guarded("读取案件 " + case_label(case_id) + " 失败 (loading case " + case_label(case_id) +
-                     " failed)",
-                 [&] {
-                   const long long id = case_id;
-                   CaseRow row;
-                   Prepared p = (session.prepare << std::string(kCaseColumns) + "WHERE id = :id");
-                   row.bind(p);
-                   p, use(id);
-                   return fetch_one(p, row);
-                 });
+  return guarded(
+      "读取案件 " + case_label(case_id) + " 失败 (loading case " + case_label(case_id) + " failed)",
+      [&] {
+        const long long id = case_id;
+        CaseRow row;
+        Prepared p = (session.prepare << std::string(kCaseColumns) + "WHERE id = :id");
+        row.bind(p);
+        p, use(id);
+        return fetch_one(p, row);
+      });
 }
 
 std::vector<CaseRecord> load_cases_of_household(soci::session& session,
                                                 std::string_view household_code) {
   const std::string key(household_code);
-  return guarded("读取农户 " + key + " 的案件失败 (loading the cases of household " + key +
-                     " failed)",
-                 [&] {
-                   CaseRow row;
-                   Prepared p = (session.prepare << std::string(kCaseColumns) +
-                                                        "WHERE household_code = :code ORDER BY id");
-                   row.bind(p);
-                   p, use(key);
-                   return fetch_all(p, row);
-                 });
+  return guarded(
+      "读取农户 " + key + " 的案件失败 (loading the cases of household " + key + " failed)", [&] {
+        CaseRow row;
+        Prepared p = (session.prepare
+                      << std::string(kCaseColumns) + "WHERE household_code = :code ORDER BY id");
+        row.bind(p);
+        p, use(key);
+        return fetch_all(p, row);
+      });
 }
 
-bool update_case_state(soci::session& session, std::int64_t case_id,
-                       std::int64_t expected_version, std::string_view new_state,
-                       std::string_view data, TimePoint now) {
+bool update_case_state(soci::session& session, std::int64_t case_id, std::int64_t expected_version,
+                       std::string_view new_state, std::string_view data, TimePoint now) {
   return guarded("保存案件 " + case_label(case_id) + " 的状态失败 (saving the state of case " +
                      case_label(case_id) + " failed)",
                  [&] {
@@ -268,17 +265,18 @@ std::int64_t append_history(soci::session& session, const HistoryRecord& h) {
 }
 
 std::vector<HistoryRecord> load_history(soci::session& session, std::int64_t case_id) {
-  return guarded("读取案件 " + case_label(case_id) + " 的历史记录失败 (loading the history of case " +
-                     case_label(case_id) + " failed)",
-                 [&] {
-                   const long long id = case_id;
-                   HistoryRow row;
-                   Prepared p = (session.prepare << std::string(kHistoryColumns) +
-                                                        "WHERE case_id = :id ORDER BY seq");
-                   row.bind(p);
-                   p, use(id);
-                   return fetch_all(p, row);
-                 });
+  return guarded(
+      "读取案件 " + case_label(case_id) + " 的历史记录失败 (loading the history of case " +
+          case_label(case_id) + " failed)",
+      [&] {
+        const long long id = case_id;
+        HistoryRow row;
+        Prepared p =
+            (session.prepare << std::string(kHistoryColumns) + "WHERE case_id = :id ORDER BY seq");
+        row.bind(p);
+        p, use(id);
+        return fetch_all(p, row);
+      });
 }
 
 }  // namespace fangfan

@@ -28,8 +28,8 @@ struct HouseholdRecord {
   std::string code;  // 户编号, the national system's household code
   std::string village_code;
   std::string township_code;
-  std::string head_name;  // 户主
-  std::string phone;      // may be empty
+  std::string head_name;       // 户主
+  std::string phone;           // may be empty
   std::string details = "{}";  // JSON
   TimePoint created_at{};
   TimePoint updated_at{};
@@ -52,11 +52,11 @@ struct CaseRecord {
   std::string kind;   // case kind name from config
   std::string state;  // the machine's stable state name
   std::int64_t version = 1;
-  std::string source;  // how the case was found (信息来源)
+  std::string source;      // how the case was found (信息来源)
   bool emergency = false;  // 先帮扶、后认定
   TimePoint opened_at{};
   std::optional<std::int64_t> previous_case_id;  // re-identification links the old case
-  std::string data = "{}";  // the machine snapshot's details, JSON
+  std::string data = "{}";                       // the machine snapshot's details, JSON
   TimePoint updated_at{};
 };
 
@@ -92,9 +92,8 @@ std::vector<CaseRecord> load_cases_of_household(soci::session& session,
 // Writes the new state and data and bumps the version to expected_version + 1, only if the
 // stored version is still expected_version. Returns false (and changes nothing) when it is not,
 // or when the case does not exist.
-bool update_case_state(soci::session& session, std::int64_t case_id,
-                       std::int64_t expected_version, std::string_view new_state,
-                       std::string_view data, TimePoint now);
+bool update_case_state(soci::session& session, std::int64_t case_id, std::int64_t expected_version,
+                       std::string_view new_state, std::string_view data, TimePoint now);
 
 // Appends one history row with the next seq of its case and returns that seq. History rows are
 // never updated or deleted (the database refuses both).

@@ -156,16 +156,18 @@ Database Database::open(std::string_view url, const DatabaseOptions& options) {
     if (path == ":memory:" || path.find('"') != std::string::npos) {
       // Every session would get its own empty in-memory database; a '"' cannot be quoted in
       // SOCI's connect string.
-      throw open_error(display, "数据库必须是普通文件路径，且不能含有双引号 (the path must be a "
-                                "plain file name without '\"')");
+      throw open_error(display,
+                       "数据库必须是普通文件路径，且不能含有双引号 (the path must be a "
+                       "plain file name without '\"')");
     }
     const std::filesystem::path parent = std::filesystem::path(path).parent_path();
     if (!parent.empty()) {
       std::error_code ec;
       std::filesystem::create_directories(parent, ec);
       if (ec) {
-        throw open_error(display, "无法创建文件夹 " + parent.string() + " (cannot create the folder " +
-                                      parent.string() + "): " + ec.message());
+        throw open_error(display, "无法创建文件夹 " + parent.string() +
+                                      " (cannot create the folder " + parent.string() +
+                                      "): " + ec.message());
       }
     }
     db = Database(Dialect::kSqlite, "db=\"" + path + "\"", display, options);

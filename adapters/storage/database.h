@@ -52,8 +52,7 @@ class StorageError : public std::runtime_error {
     kQuery,         // anything else the database refused
   };
 
-  StorageError(Kind kind, const std::string& message)
-      : std::runtime_error(message), kind_(kind) {}
+  StorageError(Kind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
   Kind kind() const { return kind_; }
 
  private:
@@ -118,7 +117,9 @@ class Database {
 // in WAL mode a deferred transaction that reads first and writes later fails at once with
 // SQLITE_BUSY (no busy wait) when another connection wrote in between, and the read-check-write
 // pattern of optimistic concurrency is exactly that. On PostgreSQL it is a plain BEGIN.
-// The destructor rolls back unless commit() was called; it never throws.
+// The destructor rolls back unless commit() was called; it never throws. After a StorageError
+// inside the transaction, let it roll back: PostgreSQL refuses every further statement of a
+// transaction that had an error.
 class WriteTransaction {
  public:
   explicit WriteTransaction(soci::session& session);  // throws StorageError

@@ -93,20 +93,22 @@ Migration initial_schema() {
                " UNIQUE (case_id, seq))"),
           // History is append-only, and the database itself enforces it: no code path, tool or
           // operator with SQL access can rewrite what happened to a household.
-          sqlite_only("CREATE TRIGGER case_history_no_update BEFORE UPDATE ON case_history"
-                      " BEGIN SELECT RAISE(ABORT,"
-                      " '案件历史只能追加，不能修改 (case_history is append-only; UPDATE refused)');"
-                      " END"),
-          sqlite_only("CREATE TRIGGER case_history_no_delete BEFORE DELETE ON case_history"
-                      " BEGIN SELECT RAISE(ABORT,"
-                      " '案件历史只能追加，不能删除 (case_history is append-only; DELETE refused)');"
-                      " END"),
-          postgresql_only(
-              "CREATE FUNCTION fangfan_refuse_history_change() RETURNS trigger"
-              " LANGUAGE plpgsql AS $$ BEGIN"
-              " RAISE EXCEPTION '案件历史只能追加，不能修改或删除 (case_history is append-only; % refused)',"
-              " TG_OP USING ERRCODE = 'restrict_violation';"
-              " END $$"),
+          sqlite_only(
+              "CREATE TRIGGER case_history_no_update BEFORE UPDATE ON case_history"
+              " BEGIN SELECT RAISE(ABORT,"
+              " '案件历史只能追加，不能修改 (case_history is append-only; UPDATE refused)');"
+              " END"),
+          sqlite_only(
+              "CREATE TRIGGER case_history_no_delete BEFORE DELETE ON case_history"
+              " BEGIN SELECT RAISE(ABORT,"
+              " '案件历史只能追加，不能删除 (case_history is append-only; DELETE refused)');"
+              " END"),
+          postgresql_only("CREATE FUNCTION fangfan_refuse_history_change() RETURNS trigger"
+                          " LANGUAGE plpgsql AS $$ BEGIN"
+                          " RAISE EXCEPTION '案件历史只能追加，不能修改或删除 (case_history is "
+                          "append-only; % refused)',"
+                          " TG_OP USING ERRCODE = 'restrict_violation';"
+                          " END $$"),
           postgresql_only("CREATE TRIGGER case_history_append_only"
                           " BEFORE UPDATE OR DELETE ON case_history"
                           " FOR EACH ROW EXECUTE FUNCTION fangfan_refuse_history_change()"),
@@ -272,8 +274,9 @@ MigrationResult migrate(const Database& db, TimePoint now, std::span<const Migra
                              db.display_url() + ": " + e.get_error_message());
     } catch (const StorageError& e) {
       throw StorageError(StorageError::Kind::kMigration,
-                         "数据库结构升级到版本 " + std::to_string(next.version) + " 失败 (migration " +
-                             std::to_string(next.version) + " failed): " + e.what());
+                         "数据库结构升级到版本 " + std::to_string(next.version) +
+                             " 失败 (migration " + std::to_string(next.version) +
+                             " failed): " + e.what());
     }
     ++result.applied;
     result.to_version = next.version;

@@ -98,32 +98,27 @@ std::optional<OutboxStatus> parse_outbox_status(std::string_view name) {
 }
 
 EnqueueResult enqueue_outbox(soci::session& session, const NewOutboxMessage& m) {
-  return guarded("保存待发消息 " + m.dedupe_key + " 失败 (queueing message " + m.dedupe_key +
-                     " failed)",
-                 [&] {
-                   const long long case_id = m.case_id.value_or(0),
-                                   created = to_epoch(m.created_at),
-                                   next = to_epoch(m.next_attempt_at);
-                   soci::indicator case_ind = m.case_id ? soci::i_ok : soci::i_null;
-                   long long id = 0;
-                   soci::statement insert =
-                       (session.prepare
-                            << "INSERT INTO outbox (dedupe_key, case_id, channel, recipient,"
-                               " message_type, body, next_attempt_at, created_at) VALUES (:key,"
-                               " :case_id, :channel, :recipient, :type, :body, :next, :created)"
-                               " ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
-                        use(m.dedupe_key), use(case_id, case_ind), use(m.channel),
-                        use(m.recipient), use(m.message_type), use(m.body), use(next),
-                        use(created), into(id));
-                   EnqueueResult result;
-                   result.inserted = insert.execute(true);
-                   if (!result.inserted) {
-                     session << "SELECT id FROM outbox WHERE dedupe_key = :key",
-                         use(m.dedupe_key), into(id);
-                   }
-                   result.id = id;
-                   return result;
-                 });
+  return guarded(
+      "保存待发消息 " + m.dedupe_key + " 失败 (queueing message " + m.dedupe_key + " failed)", [&] {
+        const long long case_id = m.case_id.value_or(0), created = to_epoch(m.created_at),
+                        next = to_epoch(m.next_attempt_at);
+        soci::indicator case_ind = m.case_id ? soci::i_ok : soci::i_null;
+        long long id = 0;
+        soci::statement insert =
+            (session.prepare << "INSERT INTO outbox (dedupe_key, case_id, channel, recipient,"
+                                " message_type, body, next_attempt_at, created_at) VALUES (:key,"
+                                " :case_id, :channel, :recipient, :type, :body, :next, :created)"
+                                " ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+             use(m.dedupe_key), use(case_id, case_ind), use(m.channel), use(m.recipient),
+             use(m.message_type), use(m.body), use(next), use(created), into(id));
+        EnqueueResult result;
+        result.inserted = insert.execute(true);
+        if (!result.inserted) {
+          session << "SELECT id FROM outbox WHERE dedupe_key = :key", use(m.dedupe_key), into(id);
+        }
+        result.id = id;
+        return result;
+      });
 }
 
 std::optional<OutboxRecord> load_outbox(soci::session& session, std::int64_t message_id) {
@@ -218,8 +213,8 @@ bool mark_outbox_retry(soci::session& session, std::int64_t message_id, std::str
   });
 }
 
-bool mark_outbox_failed(soci::session& session, std::int64_t message_id,
-                        OutboxStatus final_status, std::string_view error) {
+bool mark_outbox_failed(soci::session& session, std::int64_t message_id, OutboxStatus final_status,
+                        std::string_view error) {
   return guarded(what("记录消息发送失败", "marking failed message", message_id), [&] {
     const long long id = message_id;
     const std::string status(outbox_status_name(final_status)), text(error);

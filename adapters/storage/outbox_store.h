@@ -8,7 +8,8 @@
 // never both own a message):
 //   pending --claim--> sending --sent--> sent
 //                         |----retry---> pending (attempts kept, next_attempt_at later)
-//                         |----fail----> failed (permanent provider error) | dead (attempts used up)
+//                         |----fail----> failed (permanent provider error) | dead (attempts used
+//                         up)
 //   pending | failed | dead --cancel--> cancelled;  failed | dead --requeue--> pending
 //   sending --recover_stuck_sending--> pending (at start: the process died mid-send)
 //
@@ -81,8 +82,8 @@ std::vector<OutboxRecord> list_outbox(soci::session& session, std::optional<Outb
 // pending -> sending, attempts + 1. False when it was not pending.
 bool claim_outbox(soci::session& session, std::int64_t id);
 // sending -> sent, keeping the provider's message id.
-bool mark_outbox_sent(soci::session& session, std::int64_t id,
-                      std::string_view provider_message_id, TimePoint now);
+bool mark_outbox_sent(soci::session& session, std::int64_t id, std::string_view provider_message_id,
+                      TimePoint now);
 // sending -> pending, to be tried again at next_attempt_at.
 bool mark_outbox_retry(soci::session& session, std::int64_t id, std::string_view error,
                        TimePoint next_attempt_at);

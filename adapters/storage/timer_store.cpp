@@ -70,30 +70,27 @@ std::string_view timer_state_name(TimerState state) {
 }
 
 ScheduleResult schedule_timer(soci::session& session, const NewTimer& t) {
-  return guarded("保存定时提醒 " + t.dedupe_key + " 失败 (scheduling timer " + t.dedupe_key +
-                     " failed)",
-                 [&] {
-                   const long long case_id = t.case_id.value_or(0), due = to_epoch(t.due_at),
-                                   created = to_epoch(t.created_at);
-                   soci::indicator case_ind = t.case_id ? soci::i_ok : soci::i_null;
-                   ScheduleResult result;
-                   long long id = 0;
-                   soci::statement insert =
-                       (session.prepare
-                            << "INSERT INTO timers (case_id, kind, step, rung, dedupe_key, due_at,"
-                               " payload, created_at) VALUES (:case_id, :kind, :step, :rung,"
-                               " :key, :due, :payload, :created)"
-                               " ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
-                        use(case_id, case_ind), use(t.kind), use(t.step), use(t.rung),
-                        use(t.dedupe_key), use(due), use(t.payload), use(created), into(id));
-                   result.inserted = insert.execute(true);
-                   if (!result.inserted) {
-                     session << "SELECT id FROM timers WHERE dedupe_key = :key",
-                         use(t.dedupe_key), into(id);
-                   }
-                   result.id = id;
-                   return result;
-                 });
+  return guarded(
+      "保存定时提醒 " + t.dedupe_key + " 失败 (scheduling timer " + t.dedupe_key + " failed)", [&] {
+        const long long case_id = t.case_id.value_or(0), due = to_epoch(t.due_at),
+                        created = to_epoch(t.created_at);
+        soci::indicator case_ind = t.case_id ? soci::i_ok : soci::i_null;
+        ScheduleResult result;
+        long long id = 0;
+        soci::statement insert =
+            (session.prepare << "INSERT INTO timers (case_id, kind, step, rung, dedupe_key, due_at,"
+                                " payload, created_at) VALUES (:case_id, :kind, :step, :rung,"
+                                " :key, :due, :payload, :created)"
+                                " ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+             use(case_id, case_ind), use(t.kind), use(t.step), use(t.rung), use(t.dedupe_key),
+             use(due), use(t.payload), use(created), into(id));
+        result.inserted = insert.execute(true);
+        if (!result.inserted) {
+          session << "SELECT id FROM timers WHERE dedupe_key = :key", use(t.dedupe_key), into(id);
+        }
+        result.id = id;
+        return result;
+      });
 }
 
 std::optional<TimerRecord> load_timer(soci::session& session, std::int64_t timer_id) {
@@ -160,27 +157,27 @@ bool cancel_timer(soci::session& session, std::int64_t timer_id) {
 
 int cancel_case_timers(soci::session& session, std::int64_t case_id,
                        std::optional<std::string_view> step) {
-  return guarded("取消案件 " + std::to_string(case_id) + " 的定时提醒失败 (cancelling the timers of case " +
-                     std::to_string(case_id) + " failed)",
-                 [&] {
-                   const long long id = case_id;
-                   if (step) {
-                     const std::string name(*step);
-                     soci::statement st =
-                         (session.prepare << "UPDATE timers SET state = 'cancelled'"
-                                             " WHERE case_id = :id AND step = :step"
-                                             " AND state = 'pending'",
-                          use(id), use(name));
-                     st.execute(true);
-                     return static_cast<int>(st.get_affected_rows());
-                   }
-                   soci::statement st = (session.prepare << "UPDATE timers SET state = 'cancelled'"
-                                                            " WHERE case_id = :id"
-                                                            " AND state = 'pending'",
-                                         use(id));
-                   st.execute(true);
-                   return static_cast<int>(st.get_affected_rows());
-                 });
+  return guarded(
+      "取消案件 " + std::to_string(case_id) + " 的定时提醒失败 (cancelling the timers of case " +
+          std::to_string(case_id) + " failed)",
+      [&] {
+        const long long id = case_id;
+        if (step) {
+          const std::string name(*step);
+          soci::statement st = (session.prepare << "UPDATE timers SET state = 'cancelled'"
+                                                   " WHERE case_id = :id AND step = :step"
+                                                   " AND state = 'pending'",
+                                use(id), use(name));
+          st.execute(true);
+          return static_cast<int>(st.get_affected_rows());
+        }
+        soci::statement st = (session.prepare << "UPDATE timers SET state = 'cancelled'"
+                                                 " WHERE case_id = :id"
+                                                 " AND state = 'pending'",
+                              use(id));
+        st.execute(true);
+        return static_cast<int>(st.get_affected_rows());
+      });
 }
 
 }  // namespace fangfan

@@ -99,7 +99,7 @@ INSTANTIATE_TEST_SUITE_P(
                 "rules.visits.per_month: must be a whole number, got a string"},
         BadCase{"phone_not_mainland_mobile", "phone = \"13900000011\"", "phone = \"0539-1234567\"",
                 nullptr,
-                "people[2].phone: '0539-1234567' is not a mainland mobile number (11 digits "
+                "people[2].phone: '053*****4567' is not a mainland mobile number (11 digits "
                 "starting 13-19)"},
         BadCase{"deadline_not_positive", "period = 3\n", "period = -3\n", nullptr,
                 "rules.deadlines.county_review.period: deadline must be a positive number of days, "
@@ -122,7 +122,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"escalation_to_unknown_role", "to = \"county_admin\" }", "to = \"mayor\" }", nullptr,
                 "rules.deadlines.county_review.escalation[1].to: is not a role: 'mayor'"},
         BadCase{"bad_unit", "unit = \"working_days\"", "unit = \"weeks\"", nullptr,
-                "rules.deadlines.democratic_review.unit: must be \"working_days\" or "
+                "rules.deadlines.household_verification.unit: must be \"working_days\" or "
                 "\"calendar_days\", got 'weeks'"},
         BadCase{"storage_scheme", "url = \"sqlite3://state/fangfan.db\"", "url = \"mysql://x\"",
                 nullptr, "storage.url: must start with sqlite3:// or postgresql://"},

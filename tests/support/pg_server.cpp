@@ -1,7 +1,6 @@
 #include "tests/support/pg_server.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,12 +13,13 @@
 
 #include "adapters/storage/database.h"
 
-namespace fangfan::testing {
+namespace fangfan::test {
 namespace {
 
 namespace fs = std::filesystem;
 
 constexpr const char* kStateVariable = "FANGFAN_PG_TEST_STATE";
+constexpr int kAbsentExitStatus = 77;  // the script's "no server binaries" (state says why)
 
 std::string script_path() { return std::string(FANGFAN_SOURCE_DIR) + "/scripts/pg-test-server"; }
 
@@ -52,7 +52,8 @@ PgTestServer read_state(const fs::path& dir) {
     s.reason = read_trimmed(dir / "reason");
     return s;
   }
-  if (status != "ready") return failed("unexpected server status '" + status + "' in " + dir.string());
+  if (status != "ready")
+    return failed("unexpected server status '" + status + "' in " + dir.string());
 
   PgTestServer s;
   std::ifstream env(dir / "server.env");
@@ -103,12 +104,16 @@ PgTestServer locate_or_start() {
   if (const char* state = std::getenv(kStateVariable); state != nullptr && *state != '\0') {
     return read_state(state);
   }
-  std::string pattern = (fs::temp_directory_path() / "fangfan-pgstate.XXXXXX").string();
-  if (mkdtemp(pattern.data()) == nullptr) return failed("cannot create a temporary folder");
-  const fs::path state = pattern;
+  // One fixed folder per test binary: if a previous run was killed before it could stop its
+  // server, `start` finds that server's state here and stops it first.
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  const fs::path state =
+      fs::path(FANGFAN_BINARY_DIR) / "tests" /
+      ("pg-test-server.manual." + (ec ? std::string("test") : exe.filename().string()));
   g_self_started->adopt(state);
   const int rc = run_script("start", state);
-  if (rc != 0) {
+  if (rc != 0 && rc != kAbsentExitStatus) {
     return failed(script_path() + " start failed with exit status " + std::to_string(rc) +
                   " (its output is above)");
   }
@@ -145,4 +150,4 @@ ScratchPgDatabase::~ScratchPgDatabase() {
   }
 }
 
-}  // namespace fangfan::testing
+}  // namespace fangfan::test

@@ -4,7 +4,9 @@
 // and leaves its address in a state folder, every test that needs it has FIXTURES_REQUIRED
 // storage_pg and reads the folder named by FANGFAN_PG_TEST_STATE, and storage_pg_server_stop
 // stops it at the end, also when tests failed. A test binary run by hand (no
-// FANGFAN_PG_TEST_STATE) starts its own server on first use and stops it when its tests are done.
+// FANGFAN_PG_TEST_STATE) starts its own server on first use, with its state in
+// <build>/tests/pg-test-server.manual.<binary>, and stops it when its tests are done (a server
+// left behind by a killed run is stopped by the next run of the same binary).
 //
 // Skip or fail: status kAbsent means the PostgreSQL server binaries are truly not installed
 // (tests then GTEST_SKIP with `reason`); every other problem is kFailed and tests must FAIL.
@@ -18,7 +20,7 @@
 #include <string>
 #include <string_view>
 
-namespace fangfan::testing {
+namespace fangfan::test {
 
 struct PgTestServer {
   enum class Status { kReady, kAbsent, kFailed };
@@ -53,4 +55,4 @@ class ScratchPgDatabase {
   std::string name_;
 };
 
-}  // namespace fangfan::testing
+}  // namespace fangfan::test

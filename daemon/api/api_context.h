@@ -1,0 +1,103 @@
+// What a route handler sees: the request (path parameters, query, body, the
+// authenticated token), the response it returns, and the daemon services it may
+// use (storage, clock, configuration, metrics, health).
+//
+// A handler is a coroutine on the daemon's event loop:
+//
+//   awaitable<ApiResponse> show_case(ApiRequest& req) {
+//     const std::int64_t id = req.id_param("id");            // 400 when not a number
+//     auto c = co_await services.storage.run([id](soci::session& s) { return load_case(s, id); });
+//     if (!c) throw ApiError::not_found("...");               // 404
+//     require_scope(req, c->village_code);                     // 403, see auth.h
+//     co_return ApiResponse::json(to_json(*c));
+//   }
+//
+// It does no network I/O (the connection does), never blocks the loop (storage
+// work goes through StorageExecutor), and reports refusals by throwing or
+// returning an ApiError (json_errors.h). Anything else it throws becomes a 500
+// (or a 503 for StorageError::Kind::kUnavailable) with the details in the log.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <boost/json/value.hpp>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "adapters/config/config.h"
+#include "daemon/api/json_errors.h"
+#include "workflows/clock.h"
+
+namespace fangfan {
+
+class StorageExecutor;
+class MetricsRegistry;
+class HealthMonitor;
+
+// Who is calling: the holder of a valid, unrevoked API token.
+struct Principal {
+  std::int64_t token_id = 0;
+  Role role = Role::kAuditor;
+  std::string scope;   // a county, township or village code of the configuration
+  std::string holder;  // the token holder's name: the actor recorded on every write
+};
+
+struct ApiResponse {
+  boost::beast::http::status status = boost::beast::http::status::ok;
+  std::string body;
+  std::string content_type = "application/json; charset=utf-8";
+  std::vector<std::pair<boost::beast::http::field, std::string>> headers;
+
+  static ApiResponse json(const boost::json::value& value,
+                          boost::beast::http::status status = boost::beast::http::status::ok);
+  static ApiResponse text(std::string body, std::string content_type,
+                          boost::beast::http::status status = boost::beast::http::status::ok);
+};
+
+class ApiRequest {
+ public:
+  boost::beast::http::verb method = boost::beast::http::verb::get;
+  std::string path;                                // decoded, without the query
+  std::string route;                               // the matched pattern, e.g. /api/v1/cases/{id}
+  std::map<std::string, std::string> params;       // {name} segments of the pattern, decoded
+  std::map<std::string, std::string> query;        // decoded; a repeated key is a 400
+  std::string body;
+  std::optional<Principal> principal;              // set on every route but public ones
+  std::shared_ptr<const Config> config;            // the configuration when the request came
+
+  // The caller. REQUIRES: a route that is not public (the request handler guarantees it).
+  const Principal& actor() const;
+  // A path parameter. REQUIRES: `name` is in the route's pattern.
+  const std::string& param(const std::string& name) const;
+  // A path parameter that must be a positive integer id; otherwise a 400 naming it.
+  std::int64_t id_param(const std::string& name) const;
+  std::optional<std::string> query_param(const std::string& name) const;
+  // The body as a JSON object (json_errors.h); a 400 when it is not one.
+  JsonFields json() const;
+};
+
+// A route's handler (see the top of this file).
+using ApiHandler = std::function<boost::asio::awaitable<ApiResponse>(ApiRequest&)>;
+
+// Daemon services handlers capture when they are registered. Owned by the
+// daemon; outlives the server.
+struct ApiServices {
+  StorageExecutor& storage;
+  const Clock& clock;
+  // The current configuration (SIGHUP may swap it). Called on the loop thread.
+  std::function<std::shared_ptr<const Config>()> config;
+  MetricsRegistry& metrics;
+  HealthMonitor& health;
+  // Something was queued or requeued in the outbox: wake the dispatcher. May be empty.
+  std::function<void()> outbox_changed;
+};
+
+}  // namespace fangfan

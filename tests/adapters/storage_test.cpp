@@ -1,0 +1,874 @@
+// Storage conformance: one suite, run unchanged on SQLite and on PostgreSQL (a throwaway server,
+// tests/support/pg_server.h). Each test gets its own fresh database. Followed by the few checks
+// that only make sense on one backend (SQLite pragmas, PostgreSQL TRUNCATE) and URL handling.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <thread>
+
+#include "adapters/storage/case_store.h"
+#include "adapters/storage/database.h"
+#include "adapters/storage/migrations.h"
+#include "adapters/storage/outbox_store.h"
+#include "adapters/storage/timer_store.h"
+#include "tests/support/pg_server.h"
+
+namespace fangfan {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using std::chrono::March;
+using test::PgTestServer;
+using test::ScratchPgDatabase;
+
+enum class Backend { kSqlite, kPostgresql };
+
+// 2025-03-03 09:00 China time, and offsets from it.
+TimePoint t0() { return china_time(Date{2025y / March / 3}, 9h); }
+
+// A GB 11643 ID number for a generated person: 17 digits plus the check character.
+std::string id_number(const std::string& first17) {
+  static constexpr int kWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+  int sum = 0;
+  for (int i = 0; i < 17; ++i) sum += (first17[i] - '0') * kWeights[i];
+  return first17 + "10X98765432"[sum % 11];
+}
+
+fs::path fresh_temp_dir() {
+  static std::atomic<int> counter{0};
+  const fs::path dir =
+      fs::temp_directory_path() /
+      ("fangfan-storage-test-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+// Runs raw SQL that the schema must refuse; returns the refusal (nullopt if it was accepted).
+std::optional<StorageError> refusal(soci::session& session, const std::string& sql) {
+  try {
+    guarded("raw statement", [&] { session << sql; });
+  } catch (const StorageError& e) {
+    return e;
+  }
+  return std::nullopt;
+}
+
+long long count(soci::session& session, const std::string& sql) {
+  long long n = -1;
+  session << sql, soci::into(n);
+  return n;
+}
+
+HouseholdRecord household(const std::string& code) {
+  HouseholdRecord h;
+  h.code = code;
+  h.village_code = "370102001001";
+  h.township_code = "370102001";
+  h.head_name = "王建国";
+  h.phone = "13800001234";
+  h.details = R"({"address":"东村 3 组"})";
+  h.created_at = t0();
+  h.updated_at = t0();
+  return h;
+}
+
+CaseRecord new_case(const std::string& household_code) {
+  CaseRecord c;
+  c.household_code = household_code;
+  c.kind = "边缘易致贫户";
+  c.state = "discovered";
+  c.version = 1;
+  c.source = "self_application";
+  c.opened_at = t0();
+  c.data = R"({"risk_causes":["因病"]})";
+  c.updated_at = t0();
+  return c;
+}
+
+HistoryRecord history(std::int64_t case_id, std::string event, std::string before,
+                      std::string after, TimePoint at) {
+  HistoryRecord h;
+  h.case_id = case_id;
+  h.event = std::move(event);
+  h.before_state = std::move(before);
+  h.after_state = std::move(after);
+  h.actor = "township:370102001/李四";
+  h.at = at;
+  h.reason = "入户核实完成";
+  h.details = R"({"visit":"2025-03-04"})";
+  return h;
+}
+
+NewTimer timer(std::optional<std::int64_t> case_id, std::string key, TimePoint due, int rung = 0) {
+  NewTimer t;
+  t.case_id = case_id;
+  t.kind = rung == 0 ? "deadline" : "escalation";
+  t.step = "verification";
+  t.rung = rung;
+  t.dedupe_key = std::move(key);
+  t.due_at = due;
+  t.created_at = t0();
+  return t;
+}
+
+NewOutboxMessage message(std::string key, TimePoint next_attempt_at) {
+  NewOutboxMessage m;
+  m.dedupe_key = std::move(key);
+  m.channel = "sms";
+  m.recipient = "13800001234";
+  m.message_type = "deadline_reminder";
+  m.body = "王** 户的入户核实将于 2025-03-10 到期";
+  m.created_at = t0();
+  m.next_attempt_at = next_attempt_at;
+  return m;
+}
+
+class StorageConformance : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == Backend::kSqlite) {
+      dir_ = fresh_temp_dir();
+      // A folder that does not exist yet: open() must create it.
+      url_ = "sqlite3://" + (dir_ / "state" / "fangfan.db").string();
+    } else {
+      const PgTestServer& pg = test::pg_test_server();
+      if (pg.status == PgTestServer::Status::kAbsent) GTEST_SKIP() << pg.reason;
+      ASSERT_EQ(pg.status, PgTestServer::Status::kReady) << pg.reason;
+      scratch_.emplace(pg);
+      url_ = scratch_->url();
+    }
+    db_.emplace(Database::open(url_));
+  }
+
+  void TearDown() override {
+    db_.reset();
+    scratch_.reset();
+    if (!dir_.empty()) fs::remove_all(dir_);
+  }
+
+  Database& db() { return *db_; }
+
+  // A session on a database migrated to the latest schema.
+  std::unique_ptr<soci::session> migrated() {
+    migrate(db(), t0());
+    return db().open_session();
+  }
+
+  // A household with one case, for tests about what hangs off a case.
+  std::int64_t seed_case(soci::session& s, const std::string& code = "3701020010010001") {
+    insert_household(s, household(code));
+    return insert_case(s, new_case(code));
+  }
+
+  std::string url_;
+  fs::path dir_;
+  std::optional<ScratchPgDatabase> scratch_;
+  std::optional<Database> db_;
+};
+
+// ---- migrations
+
+TEST_P(StorageConformance, Migrate_FreshDatabaseAppliesEveryMigration) {
+  const MigrationResult result = migrate(db(), t0());
+  EXPECT_EQ(result.from_version, 0);
+  EXPECT_EQ(result.to_version, latest_schema_version());
+  EXPECT_EQ(result.applied, latest_schema_version());
+
+  auto s = db().open_session();
+  EXPECT_EQ(current_schema_version(*s), latest_schema_version());
+  soci::rowset<soci::row> rows =
+      (s->prepare << "SELECT version, name, applied_at FROM schema_migrations ORDER BY version");
+  std::size_t i = 0;
+  for (const soci::row& row : rows) {
+    ASSERT_LT(i, schema_migrations().size());
+    EXPECT_EQ(row.get<int>(0), schema_migrations()[i].version);
+    EXPECT_EQ(row.get<std::string>(1), schema_migrations()[i].name);
+    EXPECT_EQ(row.get<long long>(2), t0().time_since_epoch().count());
+    ++i;
+  }
+  EXPECT_EQ(i, schema_migrations().size());
+}
+
+TEST_P(StorageConformance, Migrate_RerunAppliesNothing) {
+  migrate(db(), t0());
+  const MigrationResult again = migrate(db(), t0() + 1h);
+  EXPECT_EQ(again.from_version, latest_schema_version());
+  EXPECT_EQ(again.to_version, latest_schema_version());
+  EXPECT_EQ(again.applied, 0);
+
+  // A restart opens the database afresh: still nothing to do.
+  const MigrationResult after_restart = migrate(Database::open(url_), t0() + 2h);
+  EXPECT_EQ(after_restart.applied, 0);
+  auto s = db().open_session();
+  EXPECT_EQ(count(*s, "SELECT COUNT(*) FROM schema_migrations"), latest_schema_version());
+}
+
+TEST_P(StorageConformance, Migrate_NewerDatabaseIsRefusedAndLeftAlone) {
+  migrate(db(), t0());
+  const int newer = latest_schema_version() + 1;
+  {
+    auto s = db().open_session();
+    *s << "INSERT INTO schema_migrations (version, name, applied_at)"
+          " VALUES (" +
+              std::to_string(newer) + ", 'from a newer fangfan', 0)";
+  }
+  try {
+    migrate(db(), t0());
+    FAIL() << "a database newer than the binary was accepted";
+  } catch (const StorageError& e) {
+    EXPECT_EQ(e.kind(), StorageError::Kind::kSchemaTooNew);
+    const std::string expected = "数据库结构版本为 " + std::to_string(newer) + "，本程序只认识到 " +
+                                 std::to_string(latest_schema_version()) +
+                                 "：请升级 fangfan 或恢复备份";
+    EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("upgrade fangfan or restore a backup"), std::string::npos)
+        << e.what();
+  }
+  auto s = db().open_session();
+  EXPECT_EQ(current_schema_version(*s), newer);
+  EXPECT_EQ(count(*s, "SELECT COUNT(*) FROM schema_migrations"), latest_schema_version() + 1);
+}
+
+TEST_P(StorageConformance, Migrate_FailedMigrationRollsBackCompletely) {
+  std::vector<Migration> list = schema_migrations();
+  Migration broken{latest_schema_version() + 1, "broken on purpose", {}};
+  broken.steps.push_back(
+      {"CREATE TABLE half_done (x INTEGER)", "CREATE TABLE half_done (x INTEGER)"});
+  broken.steps.push_back(
+      {"CREATE TABLE half_done (x INTEGER)", "CREATE TABLE half_done (x INTEGER)"});
+  list.push_back(broken);
+
+  try {
+    migrate(db(), t0(), list);
+    FAIL() << "the broken migration was applied";
+  } catch (const StorageError& e) {
+    EXPECT_EQ(e.kind(), StorageError::Kind::kMigration);
+    EXPECT_NE(std::string(e.what()).find("broken on purpose"), std::string::npos) << e.what();
+  }
+  auto s = db().open_session();
+  // The good migrations before it stay; nothing of the broken one does, not even its first step.
+  EXPECT_EQ(current_schema_version(*s), latest_schema_version());
+  EXPECT_TRUE(refusal(*s, "SELECT COUNT(*) FROM half_done").has_value());
+
+  list.back().steps.pop_back();
+  const MigrationResult fixed = migrate(db(), t0(), list);
+  EXPECT_EQ(fixed.applied, 1);
+  EXPECT_EQ(fixed.to_version, latest_schema_version() + 1);
+  EXPECT_EQ(count(*s, "SELECT COUNT(*) FROM half_done"), 0);
+}
+
+TEST_P(StorageConformance, Migrate_ConcurrentMigratorsApplyEachMigrationOnce) {
+  std::atomic<int> applied{0};
+  std::atomic<int> errors{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 3; ++i) {
+    threads.emplace_back([&] {
+      try {
+        applied += migrate(db(), t0()).applied;
+      } catch (const std::exception& e) {
+        ++errors;
+        ADD_FAILURE() << e.what();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(errors, 0);
+  EXPECT_EQ(applied, latest_schema_version());
+  auto s = db().open_session();
+  EXPECT_EQ(count(*s, "SELECT COUNT(*) FROM schema_migrations"), latest_schema_version());
+}
+
+// ---- households and members
+
+TEST_P(StorageConformance, Household_RoundTripsWithMembers) {
+  auto s = migrated();
+  insert_household(*s, household("3701020010010001"));
+  const std::string head_id = id_number("37010219800101001");
+  const std::string child_id = id_number("37010220120315002");
+  insert_member(*s, {0, "3701020010010001", "王建国", head_id, "户主", true, false, false});
+  insert_member(*s, {0, "3701020010010001", "王小明", child_id, "之子", false, false, true});
+
+  const auto loaded = load_household(*s, "3701020010010001");
+  ASSERT_TRUE(loaded.has_value());
+  EXPECT_EQ(loaded->head_name, "王建国");
+  EXPECT_EQ(loaded->details, R"({"address":"东村 3 组"})");
+  EXPECT_EQ(loaded->created_at, t0());
+  EXPECT_FALSE(load_household(*s, "no-such-household").has_value());
+
+  const auto members = load_members(*s, "3701020010010001");
+  ASSERT_EQ(members.size(), 2u);
+  EXPECT_EQ(members[0].id_number, head_id);
+  EXPECT_TRUE(members[0].able_to_work);
+  EXPECT_FALSE(members[0].student);
+  EXPECT_EQ(members[1].name, "王小明");
+  EXPECT_TRUE(members[1].student);
+  EXPECT_FALSE(members[1].able_to_work);
+}
+
+TEST_P(StorageConformance, Members_IdNumberIsUniqueWithinAHousehold) {
+  auto s = migrated();
+  insert_household(*s, household("3701020010010001"));
+  insert_household(*s, household("3701020010010002"));
+  const std::string id = id_number("37010219800101001");
+  insert_member(*s, {0, "3701020010010001", "王建国", id, "户主", true, false, false});
+  try {
+    insert_member(*s, {0, "3701020010010001", "王建国", id, "户主", true, false, false});
+    FAIL() << "the same person was added twice to one household";
+  } catch (const StorageError& e) {
+    EXPECT_EQ(e.kind(), StorageError::Kind::kConstraint) << e.what();
+  }
+  // The household that a feed says the person moved to may list them before the old one drops
+  // them; the key is per household.
+  EXPECT_NO_THROW(
+      insert_member(*s, {0, "3701020010010002", "王建国", id, "户主", true, false, false}));
+}
+
+TEST_P(StorageConformance, ForeignKeys_AreEnforced) {
+  auto s = migrated();
+  const auto expect_constraint = [](auto&& write, const char* what) {
+    try {
+      write();
+      ADD_FAILURE() << what << " was accepted";
+    } catch (const StorageError& e) {
+      EXPECT_EQ(e.kind(), StorageError::Kind::kConstraint) << what << ": " << e.what();
+    }
+  };
+  expect_constraint(
+      [&] {
+        insert_member(*s, {0, "no-such-household", "张三", id_number("37010219900202003"), "户主",
+                           true, false, false});
+      },
+      "a member of a missing household");
+  expect_constraint([&] { insert_case(*s, new_case("no-such-household")); },
+                    "a case of a missing household");
+  expect_constraint(
+      [&] { append_history(*s, history(424242, "discover", "", "discovered", t0())); },
+      "history of a missing case");
+  expect_constraint([&] { schedule_timer(*s, timer(424242, "case/424242/x", t0())); },
+                    "a timer of a missing case");
+}
+
+// ---- cases and optimistic concurrency
+
+TEST_P(StorageConformance, Case_RoundTripsIncludingTheLinkToAPreviousCase) {
+  auto s = migrated();
+  const std::int64_t first = seed_case(*s);
+  CaseRecord second = new_case("3701020010010001");
+  second.previous_case_id = first;
+  second.emergency = true;
+  second.kind = "突发严重困难户";
+  const std::int64_t second_id = insert_case(*s, second);
+  EXPECT_NE(first, second_id);
+
+  const auto a = load_case(*s, first);
+  ASSERT_TRUE(a.has_value());
+  EXPECT_EQ(a->state, "discovered");
+  EXPECT_EQ(a->version, 1);
+  EXPECT_FALSE(a->previous_case_id.has_value());
+  EXPECT_FALSE(a->emergency);
+  EXPECT_EQ(a->data, R"({"risk_causes":["因病"]})");
+  EXPECT_EQ(a->opened_at, t0());
+
+  const auto b = load_case(*s, second_id);
+  ASSERT_TRUE(b.has_value());
+  EXPECT_EQ(b->previous_case_id, first);
+  EXPECT_TRUE(b->emergency);
+  EXPECT_EQ(b->kind, "突发严重困难户");
+
+  const auto both = load_cases_of_household(*s, "3701020010010001");
+  ASSERT_EQ(both.size(), 2u);
+  EXPECT_EQ(both[0].id, first);
+  EXPECT_EQ(both[1].id, second_id);
+  EXPECT_FALSE(load_case(*s, second_id + 1000).has_value());
+}
+
+TEST_P(StorageConformance, Case_StaleVersionIsRefused) {
+  auto s = migrated();
+  const std::int64_t id = seed_case(*s);
+  EXPECT_TRUE(update_case_state(*s, id, 1, "verification", R"({"a":1})", t0() + 1h));
+  // A writer that loaded version 1 before that update is stale now.
+  EXPECT_FALSE(update_case_state(*s, id, 1, "rejected", R"({"b":2})", t0() + 2h));
+  EXPECT_FALSE(update_case_state(*s, id + 1000, 1, "rejected", "{}", t0() + 2h));
+
+  const auto c = load_case(*s, id);
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->state, "verification");
+  EXPECT_EQ(c->version, 2);
+  EXPECT_EQ(c->data, R"({"a":1})");
+  EXPECT_EQ(c->updated_at, t0() + 1h);
+  EXPECT_TRUE(update_case_state(*s, id, 2, "review", "{}", t0() + 3h));
+}
+
+TEST_P(StorageConformance, Case_ConcurrentWritersOfOneVersionOnlyOneWins) {
+  auto s = migrated();
+  const std::int64_t id = seed_case(*s);
+  auto first = db().open_session();
+  auto second = db().open_session();
+
+  WriteTransaction first_tx(*first);
+  ASSERT_TRUE(update_case_state(*first, id, 1, "verification", "{}", t0() + 1h));
+  append_history(*first, history(id, "verify", "discovered", "verification", t0() + 1h));
+
+  // The second writer loaded version 1 too; it waits for the first one's lock, then finds the
+  // version moved on.
+  std::atomic<int> second_result{-1};
+  std::thread racer([&] {
+    try {
+      WriteTransaction tx(*second);
+      const bool ok = update_case_state(*second, id, 1, "rejected", "{}", t0() + 2h);
+      if (ok) append_history(*second, history(id, "reject", "discovered", "rejected", t0() + 2h));
+      tx.commit();
+      second_result = ok ? 1 : 0;
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << e.what();
+    }
+  });
+  std::this_thread::sleep_for(200ms);
+  first_tx.commit();
+  racer.join();
+
+  EXPECT_EQ(second_result, 0);
+  const auto c = load_case(*s, id);
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->state, "verification");
+  EXPECT_EQ(c->version, 2);
+  EXPECT_EQ(load_history(*s, id).size(), 1u);
+}
+
+TEST_P(StorageConformance, Transaction_RollbackDiscardsEveryPartOfAChange) {
+  auto s = migrated();
+  const std::int64_t id = seed_case(*s);
+  const auto change = [&](soci::session& session) {
+    ASSERT_TRUE(update_case_state(session, id, 1, "verification", "{}", t0() + 1h));
+    append_history(session, history(id, "verify", "discovered", "verification", t0() + 1h));
+    schedule_timer(session, timer(id, "case/1/verification/1/rung/0", t0() + 120h));
+    enqueue_outbox(session, message("case/1/verification/assigned", t0() + 1h));
+  };
+  {
+    WriteTransaction tx(*s);
+    change(*s);
+  }  // no commit: rolled back
+  EXPECT_EQ(load_case(*s, id)->version, 1);
+  EXPECT_TRUE(load_history(*s, id).empty());
+  EXPECT_EQ(count(*s, "SELECT COUNT(*) FROM timers"), 0);
+  EXPECT_EQ(count(*s, "SELECT COUNT(*) FROM outbox"), 0);
+
+  {
+    WriteTransaction tx(*s);
+    change(*s);
+    tx.commit();
+  }
+  EXPECT_EQ(load_case(*s, id)->version, 2);
+  EXPECT_EQ(load_history(*s, id).size(), 1u);
+  EXPECT_EQ(count(*s, "SELECT COUNT(*) FROM timers"), 1);
+  EXPECT_EQ(count(*s, "SELECT COUNT(*) FROM outbox"), 1);
+}
+
+// ---- history: append-only
+
+TEST_P(StorageConformance, History_IsNumberedPerCaseAndRoundTrips) {
+  auto s = migrated();
+  const std::int64_t a = seed_case(*s, "3701020010010001");
+  const std::int64_t b = seed_case(*s, "3701020010010002");
+  EXPECT_EQ(append_history(*s, history(a, "discover", "", "discovered", t0())), 1);
+  EXPECT_EQ(append_history(*s, history(b, "discover", "", "discovered", t0())), 1);
+  EXPECT_EQ(append_history(*s, history(a, "verify", "discovered", "verification", t0() + 1h)), 2);
+  EXPECT_EQ(append_history(*s, history(a, "review", "verification", "review", t0() + 2h)), 3);
+  EXPECT_EQ(append_history(*s, history(b, "reject", "discovered", "rejected", t0() + 3h)), 2);
+
+  const auto rows = load_history(*s, a);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].seq, 1);
+  EXPECT_EQ(rows[0].before_state, "");
+  EXPECT_EQ(rows[1].event, "verify");
+  EXPECT_EQ(rows[1].actor, "township:370102001/李四");
+  EXPECT_EQ(rows[1].reason, "入户核实完成");
+  EXPECT_EQ(rows[1].details, R"({"visit":"2025-03-04"})");
+  EXPECT_EQ(rows[2].seq, 3);
+  EXPECT_EQ(rows[2].after_state, "review");
+  EXPECT_EQ(rows[2].at, t0() + 2h);
+
+  // Two rows can never share a number within a case.
+  const auto duplicate = refusal(*s,
+                                 "INSERT INTO case_history (case_id, seq, event, before_state,"
+                                 " after_state, actor, at) VALUES (" +
+                                     std::to_string(a) + ", 2, 'x', 'a', 'b', 'c', 0)");
+  ASSERT_TRUE(duplicate.has_value());
+  EXPECT_EQ(duplicate->kind(), StorageError::Kind::kConstraint);
+}
+
+TEST_P(StorageConformance, History_DatabaseRefusesUpdate) {
+  auto s = migrated();
+  const std::int64_t id = seed_case(*s);
+  append_history(*s, history(id, "discover", "", "discovered", t0()));
+
+  for (const std::string sql :
+       {"UPDATE case_history SET reason = 'rewritten'",
+        "UPDATE case_history SET after_state = 'registered' WHERE seq = 1"}) {
+    const auto refused = refusal(*s, sql);
+    ASSERT_TRUE(refused.has_value()) << sql << " was accepted";
+    EXPECT_EQ(refused->kind(), StorageError::Kind::kConstraint) << refused->what();
+    EXPECT_NE(std::string(refused->what()).find("append-only"), std::string::npos)
+        << refused->what();
+  }
+  const auto rows = load_history(*s, id);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].reason, "入户核实完成");
+  EXPECT_EQ(rows[0].after_state, "discovered");
+}
+
+TEST_P(StorageConformance, History_DatabaseRefusesDelete) {
+  auto s = migrated();
+  const std::int64_t id = seed_case(*s);
+  append_history(*s, history(id, "discover", "", "discovered", t0()));
+  append_history(*s, history(id, "verify", "discovered", "verification", t0() + 1h));
+
+  for (const std::string sql :
+       {"DELETE FROM case_history WHERE seq = 2", "DELETE FROM case_history"}) {
+    const auto refused = refusal(*s, sql);
+    ASSERT_TRUE(refused.has_value()) << sql << " was accepted";
+    EXPECT_EQ(refused->kind(), StorageError::Kind::kConstraint) << refused->what();
+  }
+  // Nor can the case be deleted from under its history.
+  EXPECT_TRUE(refusal(*s, "DELETE FROM cases WHERE id = " + std::to_string(id)).has_value());
+  EXPECT_EQ(load_history(*s, id).size(), 2u);
+}
+
+// ---- timers
+
+TEST_P(StorageConformance, Timers_ComeInDueOrderAndOnlyPendingOnes) {
+  auto s = migrated();
+  const std::int64_t c = seed_case(*s);
+  // Scheduled out of order; two share a due time (then scheduling order decides).
+  const auto late = schedule_timer(*s, timer(c, "k/late", t0() + 48h)).id;
+  const auto early = schedule_timer(*s, timer(c, "k/early", t0() + 1h)).id;
+  const auto tie_a = schedule_timer(*s, timer(c, "k/tie-a", t0() + 24h)).id;
+  const auto tie_b = schedule_timer(*s, timer(std::nullopt, "county/q4", t0() + 24h)).id;
+  const auto future = schedule_timer(*s, timer(c, "k/future", t0() + 240h)).id;
+  const auto cancelled = schedule_timer(*s, timer(c, "k/cancelled", t0())).id;
+  const auto fired = schedule_timer(*s, timer(c, "k/fired", t0())).id;
+  ASSERT_TRUE(cancel_timer(*s, cancelled));
+  ASSERT_TRUE(mark_timer_fired(*s, fired, t0()));
+
+  const auto next = next_due_timer(*s);
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(next->id, early);
+
+  const TimePoint now = t0() + 72h;
+  const auto batch = due_timers(*s, now, 2);
+  ASSERT_EQ(batch.size(), 2u);
+  EXPECT_EQ(batch[0].id, early);
+  EXPECT_EQ(batch[1].id, tie_a);
+
+  const auto all = due_timers(*s, now, 100);
+  std::vector<std::int64_t> ids;
+  for (const auto& t : all) ids.push_back(t.id);
+  EXPECT_EQ(ids, (std::vector<std::int64_t>{early, tie_a, tie_b, late}));
+  EXPECT_FALSE(all[2].case_id.has_value());
+  EXPECT_EQ(all[3].due_at, t0() + 48h);
+  EXPECT_EQ(all[3].state, TimerState::kPending);
+  (void)future;
+
+  EXPECT_TRUE(due_timers(*s, t0(), 100).empty());
+}
+
+TEST_P(StorageConformance, Timers_EachRungExistsOnce) {
+  auto s = migrated();
+  const std::int64_t c = seed_case(*s);
+  const std::string key = "case/" + std::to_string(c) + "/verification/1/rung/2";
+  const ScheduleResult first = schedule_timer(*s, timer(c, key, t0() + 168h, 2));
+  EXPECT_TRUE(first.inserted);
+  // A replay, or a restart that recomputes the ladder, schedules it again: nothing new.
+  const ScheduleResult again = schedule_timer(*s, timer(c, key, t0() + 999h, 2));
+  EXPECT_FALSE(again.inserted);
+  EXPECT_EQ(again.id, first.id);
+  EXPECT_EQ(load_timer(*s, first.id)->due_at, t0() + 168h);
+
+  // Even after it fired, the rung does not come back.
+  ASSERT_TRUE(mark_timer_fired(*s, first.id, t0() + 170h));
+  EXPECT_FALSE(schedule_timer(*s, timer(c, key, t0() + 200h, 2)).inserted);
+  EXPECT_EQ(count(*s, "SELECT COUNT(*) FROM timers"), 1);
+
+  // The key is enforced by the database, not only by schedule_timer.
+  const auto refused = refusal(*s,
+                               "INSERT INTO timers (kind, dedupe_key, due_at, created_at)"
+                               " VALUES ('escalation', '" +
+                                   key + "', 0, 0)");
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->kind(), StorageError::Kind::kConstraint);
+  EXPECT_TRUE(refusal(*s, "UPDATE timers SET state = 'snoozed'").has_value());
+}
+
+TEST_P(StorageConformance, Timers_FireExactlyOnce) {
+  auto s = migrated();
+  const std::int64_t c = seed_case(*s);
+  const auto id = schedule_timer(*s, timer(c, "k/deadline", t0() + 1h)).id;
+  // Two schedulers (or a retry after a crash) race for the same timer: one wins.
+  EXPECT_TRUE(mark_timer_fired(*s, id, t0() + 30h));
+  EXPECT_FALSE(mark_timer_fired(*s, id, t0() + 31h));
+  EXPECT_FALSE(cancel_timer(*s, id));
+
+  const auto t = load_timer(*s, id);
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(t->state, TimerState::kFired);
+  ASSERT_TRUE(t->fired_at.has_value());
+  EXPECT_EQ(*t->fired_at - t->due_at, 29h);  // how late it fired
+  EXPECT_FALSE(next_due_timer(*s).has_value());
+  EXPECT_FALSE(mark_timer_fired(*s, id + 1000, t0()));
+}
+
+TEST_P(StorageConformance, Timers_MovingOnCancelsTheStepsTimers) {
+  auto s = migrated();
+  const std::int64_t c = seed_case(*s, "3701020010010001");
+  const std::int64_t other = seed_case(*s, "3701020010010002");
+  schedule_timer(*s, timer(c, "c/v/0", t0() + 1h, 0));
+  schedule_timer(*s, timer(c, "c/v/1", t0() + 2h, 1));
+  NewTimer review = timer(c, "c/r/0", t0() + 3h);
+  review.step = "review";
+  schedule_timer(*s, review);
+  schedule_timer(*s, timer(other, "o/v/0", t0() + 1h));
+
+  EXPECT_EQ(cancel_case_timers(*s, c, "verification"), 2);
+  EXPECT_EQ(cancel_case_timers(*s, c, "verification"), 0);
+  const auto left = due_timers(*s, t0() + 10h, 10);
+  ASSERT_EQ(left.size(), 2u);
+  EXPECT_EQ(left[0].dedupe_key, "o/v/0");
+  EXPECT_EQ(left[1].dedupe_key, "c/r/0");
+  EXPECT_EQ(cancel_case_timers(*s, c), 1);
+  EXPECT_EQ(due_timers(*s, t0() + 10h, 10).size(), 1u);
+}
+
+// ---- outbox
+
+TEST_P(StorageConformance, Outbox_DedupeKeyMakesTheSecondEnqueueANoOp) {
+  auto s = migrated();
+  const EnqueueResult first =
+      enqueue_outbox(*s, message("case/7/verification/rung/1/2025-03-03", t0()));
+  EXPECT_TRUE(first.inserted);
+  NewOutboxMessage replay = message("case/7/verification/rung/1/2025-03-03", t0() + 1h);
+  replay.body = "a different body";
+  const EnqueueResult second = enqueue_outbox(*s, replay);
+  EXPECT_FALSE(second.inserted);
+  EXPECT_EQ(second.id, first.id);
+  EXPECT_EQ(load_outbox(*s, first.id)->body, "王** 户的入户核实将于 2025-03-10 到期");
+
+  const EnqueueResult next_day =
+      enqueue_outbox(*s, message("case/7/verification/rung/1/2025-03-04", t0() + 24h));
+  EXPECT_TRUE(next_day.inserted);
+  EXPECT_NE(next_day.id, first.id);
+  EXPECT_EQ(count(*s, "SELECT COUNT(*) FROM outbox"), 2);
+}
+
+TEST_P(StorageConformance, Outbox_DueMessagesInOrderThroughTheirLifecycle) {
+  auto s = migrated();
+  const auto later = enqueue_outbox(*s, message("m/later", t0() + 2h)).id;
+  const auto first = enqueue_outbox(*s, message("m/first", t0())).id;
+  const auto quiet = enqueue_outbox(*s, message("m/after-quiet-hours", t0() + 23h)).id;
+  EXPECT_EQ(next_outbox_attempt(*s), t0());
+
+  auto due = due_outbox(*s, t0() + 3h, 10);
+  ASSERT_EQ(due.size(), 2u);
+  EXPECT_EQ(due[0].id, first);
+  EXPECT_EQ(due[1].id, later);
+  EXPECT_EQ(due[0].status, OutboxStatus::kPending);
+  EXPECT_EQ(due_outbox(*s, t0() + 3h, 1).size(), 1u);
+
+  // Claimed once only; a retry goes back to pending with the error and a later time.
+  EXPECT_TRUE(claim_outbox(*s, first));
+  EXPECT_FALSE(claim_outbox(*s, first));
+  EXPECT_TRUE(mark_outbox_retry(*s, first, "HTTP 503", t0() + 5h));
+  auto m = load_outbox(*s, first);
+  EXPECT_EQ(m->status, OutboxStatus::kPending);
+  EXPECT_EQ(m->attempts, 1);
+  EXPECT_EQ(m->last_error, "HTTP 503");
+  EXPECT_EQ(m->next_attempt_at, t0() + 5h);
+  EXPECT_FALSE(mark_outbox_sent(*s, first, "x", t0()));  // not sending
+
+  EXPECT_TRUE(claim_outbox(*s, first));
+  EXPECT_TRUE(mark_outbox_sent(*s, first, "biz-id-4242", t0() + 5h));
+  m = load_outbox(*s, first);
+  EXPECT_EQ(m->status, OutboxStatus::kSent);
+  EXPECT_EQ(m->attempts, 2);
+  EXPECT_EQ(m->provider_message_id, "biz-id-4242");
+  EXPECT_EQ(m->sent_at, t0() + 5h);
+
+  // A permanent provider error, then an operator's retry and cancel.
+  EXPECT_TRUE(claim_outbox(*s, later));
+  EXPECT_TRUE(mark_outbox_failed(*s, later, OutboxStatus::kDead, "isv.MOBILE_NUMBER_ILLEGAL"));
+  EXPECT_EQ(list_outbox(*s, OutboxStatus::kDead, 10).size(), 1u);
+  EXPECT_TRUE(requeue_outbox(*s, later, t0() + 6h));
+  m = load_outbox(*s, later);
+  EXPECT_EQ(m->status, OutboxStatus::kPending);
+  EXPECT_EQ(m->attempts, 0);
+  EXPECT_TRUE(cancel_outbox(*s, later));
+  EXPECT_FALSE(cancel_outbox(*s, first));  // sent messages stay sent
+
+  // A crash while sending: on restart the message goes back to pending.
+  EXPECT_TRUE(claim_outbox(*s, quiet));
+  EXPECT_EQ(recover_stuck_sending(*s, t0() + 30h), 1);
+  EXPECT_EQ(load_outbox(*s, quiet)->status, OutboxStatus::kPending);
+  EXPECT_EQ(next_outbox_attempt(*s), t0() + 30h);
+
+  const auto listed = list_outbox(*s, std::nullopt, 10);
+  ASSERT_EQ(listed.size(), 3u);
+  EXPECT_EQ(listed[0].id, quiet);  // newest first
+  EXPECT_TRUE(refusal(*s, "UPDATE outbox SET status = 'lost'").has_value());
+}
+
+std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
+  return info.param == Backend::kSqlite ? "Sqlite" : "Postgresql";
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StorageConformance,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgresql), backend_name);
+
+// ---- SQLite only
+
+TEST(SqliteDatabase, PragmasAreOnInEverySession) {
+  const fs::path dir = fresh_temp_dir();
+  const Database db = Database::open("sqlite3://" + (dir / "a" / "b" / "fangfan.db").string());
+  EXPECT_TRUE(fs::exists(dir / "a" / "b" / "fangfan.db"));
+  for (int i = 0; i < 2; ++i) {
+    auto s = db.open_session();
+    std::string journal;
+    int foreign_keys = -1, busy = -1, synchronous = -1;
+    *s << "PRAGMA journal_mode", soci::into(journal);
+    *s << "PRAGMA foreign_keys", soci::into(foreign_keys);
+    *s << "PRAGMA busy_timeout", soci::into(busy);
+    *s << "PRAGMA synchronous", soci::into(synchronous);
+    EXPECT_EQ(journal, "wal");
+    EXPECT_EQ(foreign_keys, 1);
+    EXPECT_EQ(busy, 5000);
+    EXPECT_EQ(synchronous, 2);  // FULL
+  }
+  fs::remove_all(dir);
+}
+
+TEST(SqliteDatabase, WriterWaitsForTheBusyTimeoutThenReportsUnavailable) {
+  const fs::path dir = fresh_temp_dir();
+  DatabaseOptions options;
+  options.busy_timeout = 300ms;
+  const Database db = Database::open("sqlite3://" + (dir / "fangfan.db").string(), options);
+  auto holder = db.open_session();
+  auto waiter = db.open_session();
+  WriteTransaction held(*holder);
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    WriteTransaction blocked(*waiter);
+    FAIL() << "two write transactions at once";
+  } catch (const StorageError& e) {
+    EXPECT_EQ(e.kind(), StorageError::Kind::kUnavailable) << e.what();
+  }
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 250ms);
+  held.commit();
+  fs::remove_all(dir);
+}
+
+TEST(SqliteDatabase, PathWithSpacesAndChineseWorks) {
+  const fs::path dir = fresh_temp_dir();
+  const fs::path file = dir / "县 数据" / "防返贫.db";
+  const Database db = Database::open("sqlite3://" + file.string());
+  EXPECT_EQ(migrate(db, t0()).applied, latest_schema_version());
+  EXPECT_TRUE(fs::exists(file));
+  fs::remove_all(dir);
+}
+
+TEST(SqliteDatabase, FolderThatCannotBeCreatedIsAClearError) {
+  const fs::path dir = fresh_temp_dir();
+  std::ofstream(dir / "a-file") << "not a folder";
+  try {
+    Database::open("sqlite3://" + (dir / "a-file" / "fangfan.db").string());
+    FAIL() << "opened a database below a regular file";
+  } catch (const StorageError& e) {
+    EXPECT_EQ(e.kind(), StorageError::Kind::kOpen);
+    EXPECT_NE(std::string(e.what()).find("cannot create the folder"), std::string::npos)
+        << e.what();
+  }
+  fs::remove_all(dir);
+}
+
+// ---- PostgreSQL only
+
+TEST(PostgresqlDatabase, HistoryRefusesTruncate) {
+  const PgTestServer& pg = test::pg_test_server();
+  if (pg.status == PgTestServer::Status::kAbsent) GTEST_SKIP() << pg.reason;
+  ASSERT_EQ(pg.status, PgTestServer::Status::kReady) << pg.reason;
+  ScratchPgDatabase scratch(pg);
+  {
+    const Database db = Database::open(scratch.url());
+    migrate(db, t0());
+    auto s = db.open_session();
+    insert_household(*s, household("3701020010010001"));
+    const std::int64_t id = insert_case(*s, new_case("3701020010010001"));
+    append_history(*s, history(id, "discover", "", "discovered", t0()));
+    const auto refused = refusal(*s, "TRUNCATE case_history");
+    ASSERT_TRUE(refused.has_value());
+    EXPECT_EQ(refused->kind(), StorageError::Kind::kConstraint) << refused->what();
+    EXPECT_EQ(load_history(*s, id).size(), 1u);
+  }
+}
+
+// ---- URLs
+
+TEST(DatabaseUrl, PasswordIsMasked) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"postgresql://fangfan:s3cret@db.example:5432/fangfan",
+       "postgresql://fangfan:***@db.example:5432/fangfan"},
+      {"postgresql://fangfan@db/fangfan?password=s3cret&sslmode=require",
+       "postgresql://fangfan@db/fangfan?password=***&sslmode=require"},
+      {"postgresql://u:p%40ss@h/d?sslpassword=x", "postgresql://u:***@h/d?sslpassword=x"},
+      {"postgresql://db/fangfan", "postgresql://db/fangfan"},
+      {"sqlite3:///var/lib/fangfan/fangfan.db", "sqlite3:///var/lib/fangfan/fangfan.db"},
+  };
+  for (const auto& [url, masked] : cases) EXPECT_EQ(mask_url_password(url), masked) << url;
+}
+
+TEST(DatabaseUrl, UnknownSchemeIsRefused) {
+  try {
+    Database::open("mysql://root:hunter2@localhost/fangfan");
+    FAIL();
+  } catch (const StorageError& e) {
+    EXPECT_EQ(e.kind(), StorageError::Kind::kOpen);
+    const std::string what = e.what();
+    EXPECT_NE(what.find("sqlite3:// or postgresql://"), std::string::npos) << what;
+    EXPECT_EQ(what.find("hunter2"), std::string::npos) << what;
+  }
+}
+
+TEST(DatabaseUrl, UnreachableServerIsAnOpenErrorWithoutThePassword) {
+  // Port 1 on loopback: nothing listens there, the connection is refused at once.
+  try {
+    Database::open("postgresql://fangfan:hunter2@127.0.0.1:1/fangfan");
+    FAIL();
+  } catch (const StorageError& e) {
+    EXPECT_EQ(e.kind(), StorageError::Kind::kOpen);
+    const std::string what = e.what();
+    EXPECT_NE(what.find("postgresql://fangfan:***@127.0.0.1:1/fangfan"), std::string::npos) << what;
+    EXPECT_EQ(what.find("hunter2"), std::string::npos) << what;
+  }
+}
+
+TEST(SchemaMigrations, AreNumberedFromOneWithSqlForBothDialects) {
+  ASSERT_FALSE(schema_migrations().empty());
+  for (std::size_t i = 0; i < schema_migrations().size(); ++i) {
+    const Migration& m = schema_migrations()[i];
+    EXPECT_EQ(m.version, static_cast<int>(i) + 1);
+    EXPECT_FALSE(m.name.empty());
+    for (const MigrationStep& step : m.steps) {
+      EXPECT_FALSE(step.sqlite.empty() && step.postgresql.empty()) << m.name;
+      // SOCI would read ":word" as a bind placeholder in DDL.
+      EXPECT_EQ(step.sqlite.find(':'), std::string::npos) << step.sqlite;
+      EXPECT_EQ(step.postgresql.find(':'), std::string::npos) << step.postgresql;
+    }
+  }
+  EXPECT_EQ(latest_schema_version(), schema_migrations().back().version);
+}
+
+}  // namespace
+}  // namespace fangfan

@@ -1,0 +1,464 @@
+// !!! LEAD NOTE (11:48): compiling this file took over 30 minutes and 17 GB of RAM
+// !!! (cc1plus RSS) before the lead killed it; the machine (and CI: 2 cores, 24 GB,
+// !!! 90 min for the WHOLE suite) cannot afford that. This TU must compile in about
+// !!! a minute and under ~3 GB. Options: msm::back::favor_compile_time back-end
+// !!! (boost/msm/back/favor_compile_time.hpp + BOOST_MSM_BACKEND_GENERATE_PROCESS_EVENT),
+// !!! fewer event types (one RestoreTo event carrying the name instead of 12 types;
+// !!! internal "assistance" rows on the outer table, not a per-state
+// !!! internal_transition_table in 10 states), fewer template guard combinations.
+// !!! Measure with `/usr/bin/time -v` on the single object before the full build.
+// !!! The lead commented this file out of workflows/CMakeLists.txt meanwhile: put it back
+// !!! once it compiles quickly.
+// The case machine's Boost.MSM definition: the one transition table, and the
+// small class of case_machine.h around it. What each guard checks and what
+// each action records lives in case_logic.cpp; this unit only sequences them.
+//
+// Refusals are never silent: a state without a row for the event reaches
+// no_transition(), a row whose guards all fail returns HANDLED_GUARD_REJECT
+// with the failing guard's sentence, an exception reaches exception_caught();
+// CaseMachine::Impl::apply() turns each into a Refusal. Events are processed
+// on a copy of the machine that replaces the original only when accepted, so
+// a refusal changes nothing.
+//
+// State identity: each state names itself on entry (Named<>::on_entry); the
+// name, not MSM's numeric id, is what the outside sees and stores. restore()
+// drives the fresh machine from "new" to the stored state with a RestoreTo<S>
+// event that only "new" accepts, running no action.
+
+#include "workflows/case_machine.h"
+
+#include <boost/mpl/vector.hpp>
+#include <boost/msm/back/state_machine.hpp>
+#include <boost/msm/front/functor_row.hpp>
+#include <boost/msm/front/state_machine_def.hpp>
+#include <map>
+#include <type_traits>
+
+#include "workflows/case_logic.h"
+
+namespace fangfan {
+namespace {
+
+namespace msm = boost::msm;
+namespace mpl = boost::mpl;
+using msm::front::Internal;
+using msm::front::none;
+using msm::front::Row;
+
+// What one process_event() call leaves behind besides the new state and data.
+struct Scratch {
+  std::vector<std::string> notes;  // sentences of failed refusing guards
+  bool no_transition = false;
+  std::string exception;
+  Effects effects;
+
+  void note(std::string sentence) {
+    for (const auto& n : notes) {
+      if (n == sentence) return;
+    }
+    notes.push_back(std::move(sentence));
+  }
+};
+
+// -- guard and action adapters -------------------------------------------------
+
+// Every row's first guard: the event's own fields and meta (payload_problem).
+struct Valid {
+  template <class E, class Fsm, class S, class T>
+  bool operator()(const E& e, Fsm& fsm, S&, T&) const {
+    auto problem = payload_problem(e, fsm.data, *fsm.rules);
+    if (!problem) return true;
+    fsm.scratch.note(std::move(*problem));
+    return false;
+  }
+};
+
+// A refusing guard: F returns the sentence of why not, or std::nullopt.
+template <auto F>
+struct Check {
+  template <class E, class Fsm, class S, class T>
+  bool operator()(const E& e, Fsm& fsm, S&, T&) const {
+    std::optional<std::string> problem;
+    if constexpr (std::is_invocable_v<decltype(F), const E&, const CaseData&,
+                                      const ProgramRules&>) {
+      problem = F(e, fsm.data, *fsm.rules);
+    } else {
+      problem = F(fsm.data, *fsm.rules);
+    }
+    if (!problem) return true;
+    fsm.scratch.note(std::move(*problem));
+    return false;
+  }
+};
+
+// A branch guard: chooses between rows, never explains a refusal by itself.
+template <auto F>
+struct If {
+  template <class E, class Fsm, class S, class T>
+  bool operator()(const E& e, Fsm& fsm, S&, T&) const {
+    if constexpr (std::is_invocable_v<decltype(F), const E&, const CaseData&,
+                                      const ProgramRules&>) {
+      return F(e, fsm.data, *fsm.rules);
+    } else {
+      return F(fsm.data, *fsm.rules);
+    }
+  }
+};
+
+template <auto F>
+struct IfNot {
+  template <class E, class Fsm, class S, class T>
+  bool operator()(const E& e, Fsm& fsm, S& s, T& t) const {
+    return !If<F>{}(e, fsm, s, t);
+  }
+};
+
+struct Always {
+  template <class E, class Fsm, class S, class T>
+  bool operator()(const E&, Fsm&, S&, T&) const {
+    return true;
+  }
+};
+
+// Guards in order, stopping at the first that fails.
+template <class... G>
+struct All {
+  template <class E, class Fsm, class S, class T>
+  bool operator()(const E& e, Fsm& fsm, S& s, T& t) const {
+    return (G{}(e, fsm, s, t) && ...);
+  }
+};
+
+// An action: records the event time, then the case_logic verb.
+template <auto F>
+struct Do {
+  template <class E, class Fsm, class S, class T>
+  void operator()(const E& e, Fsm& fsm, S&, T&) const {
+    fsm.data.last_event_at = e.meta.at;
+    F(e, fsm.data, *fsm.rules, fsm.scratch.effects);
+  }
+};
+
+// A row whose guards start with Valid.
+template <class Source, class Event, class Target, class Action, class... Guards>
+using On = Row<Source, Event, Target, Action, All<Valid, Guards...>>;
+template <class Event, class Action, class... Guards>
+using Inside = Internal<Event, Action, All<Valid, Guards...>>;
+
+// -- states --------------------------------------------------------------------
+
+template <class Self>
+struct Named : msm::front::state<> {
+  template <class Event, class Fsm>
+  void on_entry(const Event&, Fsm& fsm) {
+    fsm.state_name = Self::kName;
+  }
+};
+
+// Assistance (帮扶) is accepted as internal transitions wherever the household
+// is assisted; `Gate` is Always once registered, and "emergency cases only"
+// (先帮扶、后认定) during recognition. Household changes are accepted everywhere
+// the case is open.
+template <class Gate>
+using AssistanceTable = mpl::vector<
+    //     Event              Action                   Guards (after Valid)
+    Inside<AssignOfficer,     Do<&assign_officer>,     Gate>,
+    Inside<AddMeasure,        Do<&add_measure>,        Gate>,
+    Inside<UpdateMeasure,     Do<&update_measure>,     Gate, Check<&measure_problem>>,
+    Inside<RecordVisit,       Do<&record_visit>,       Gate, Check<&officer_problem>>,
+    Inside<RecordMonitoring,  Do<&record_monitoring>,  Gate, Check<&monitoring_month_problem>>,
+    Inside<MarkDevelopmental, Do<&mark_developmental>, Gate, Check<&developmental_problem>>,
+    Inside<UpdateHousehold,   Do<&update_household>>>;
+
+using DuringRecognition = AssistanceTable<Check<&emergency_problem>>;
+using WhileAssisted = AssistanceTable<Always>;
+
+struct New : Named<New> {
+  static constexpr std::string_view kName = "new";
+};
+struct Discovered : Named<Discovered> {
+  static constexpr std::string_view kName = "discovered";
+  using internal_transition_table = DuringRecognition;
+};
+struct HouseholdVerification : Named<HouseholdVerification> {
+  static constexpr std::string_view kName = "household_verification";
+  using internal_transition_table = DuringRecognition;
+};
+struct DemocraticReview : Named<DemocraticReview> {
+  static constexpr std::string_view kName = "democratic_review";
+  using internal_transition_table = DuringRecognition;
+};
+struct CountyReview : Named<CountyReview> {
+  static constexpr std::string_view kName = "county_review";
+  using internal_transition_table = DuringRecognition;
+};
+struct VillagePublicity : Named<VillagePublicity> {
+  static constexpr std::string_view kName = "village_publicity";
+  using internal_transition_table = DuringRecognition;
+};
+struct Registered : Named<Registered> {
+  static constexpr std::string_view kName = "registered";
+  using internal_transition_table = WhileAssisted;
+};
+struct EliminationReview : Named<EliminationReview> {
+  static constexpr std::string_view kName = "elimination_review";
+  using internal_transition_table = WhileAssisted;
+};
+struct TownshipEliminationReview : Named<TownshipEliminationReview> {
+  static constexpr std::string_view kName = "township_elimination_review";
+  using internal_transition_table = WhileAssisted;
+};
+struct EliminationPublicity : Named<EliminationPublicity> {
+  static constexpr std::string_view kName = "elimination_publicity";
+  using internal_transition_table = WhileAssisted;
+};
+struct Eliminated : Named<Eliminated> {
+  static constexpr std::string_view kName = "eliminated";
+  using internal_transition_table =
+      mpl::vector<Inside<UpdateHousehold, Do<&update_household>>>;
+};
+struct Rejected : Named<Rejected> {
+  static constexpr std::string_view kName = "rejected";
+};
+struct ClearedOut : Named<ClearedOut> {
+  static constexpr std::string_view kName = "cleared_out";
+};
+
+// Only restore() sends these, to a fresh machine.
+template <class S>
+struct RestoreTo {};
+
+// -- the machine ---------------------------------------------------------------
+
+struct CaseFsmDef : msm::front::state_machine_def<CaseFsmDef> {
+  const ProgramRules* rules = nullptr;
+  CaseData data;
+  std::string_view state_name = New::kName;
+  Scratch scratch;
+
+  using initial_state = New;
+
+  // clang-format off
+  struct transition_table : mpl::vector<
+      //  Start                      Event                      Next                       Action                                 Guards (after Valid)
+      // -- recognition: 核实 → 评议 → 比对 → 公示 → 录入
+      On< New,                       OpenCase,                  Discovered,                Do<&open_case>>,
+      On< Discovered,                StartVerification,         HouseholdVerification,     Do<&start_verification>>,
+      On< HouseholdVerification,     RecordVerification,        DemocraticReview,          Do<&pass_verification>,                Check<&verification_incomplete_problem>, If<&meets_standard>, If<&has_democratic_review>>,
+      On< HouseholdVerification,     RecordVerification,        CountyReview,              Do<&pass_verification>,                Check<&verification_incomplete_problem>, If<&meets_standard>, IfNot<&has_democratic_review>>,
+      On< HouseholdVerification,     RecordVerification,        Rejected,                  Do<&reject_at_verification>,           Check<&verification_incomplete_problem>, IfNot<&meets_standard>>,
+      On< DemocraticReview,          RecordDemocraticReview,    CountyReview,              Do<&pass_democratic_review>,           If<&democratic_review_passed>, Check<&asset_authorisation_problem>>,
+      On< DemocraticReview,          RecordDemocraticReview,    Rejected,                  Do<&reject_at_democratic_review>,      IfNot<&democratic_review_passed>>,
+      On< CountyReview,              RecordCountyReview,        VillagePublicity,          Do<&start_publicity>,                  If<&cross_check_clear>, If<&has_village_publicity>>,
+      On< CountyReview,              RecordCountyReview,        Registered,                Do<&register_after_county_review>,     If<&cross_check_clear>, IfNot<&has_village_publicity>>,
+      On< CountyReview,              RecordCountyReview,        Rejected,                  Do<&reject_at_county_review>,          IfNot<&cross_check_clear>>,
+      On< VillagePublicity,          PublicityObjection,        DemocraticReview,          Do<&record_publicity_objection>,       If<&has_democratic_review>>,
+      On< VillagePublicity,          PublicityObjection,        CountyReview,              Do<&record_publicity_objection>,       IfNot<&has_democratic_review>>,
+      On< VillagePublicity,          ClosePublicity,            Registered,                Do<&register_after_publicity>,         Check<&publicity_period_problem>>,
+      // -- risk elimination: 民主评议 → 乡镇审核 → 公示（5天）→ 标注风险消除
+      On< Registered,                ProposeElimination,        EliminationReview,         Do<&propose_elimination>,              Check<&guaranteed_support_problem>>,
+      On< EliminationReview,         RecordEliminationReview,   TownshipEliminationReview, Do<&pass_elimination_review>,          If<&elimination_review_passed>>,
+      On< EliminationReview,         RecordEliminationReview,   Registered,                Do<&keep_after_elimination_review>,    IfNot<&elimination_review_passed>>,
+      On< TownshipEliminationReview, RecordTownshipReview,      EliminationPublicity,      Do<&start_elimination_publicity>,      If<&township_review_passed>>,
+      On< TownshipEliminationReview, RecordTownshipReview,      Registered,                Do<&keep_after_township_review>,       IfNot<&township_review_passed>>,
+      On< EliminationPublicity,      EliminationObjection,      EliminationReview,         Do<&record_elimination_objection>>,
+      On< EliminationPublicity,      CloseEliminationPublicity, Eliminated,                Do<&eliminate>,                        Check<&elimination_publicity_period_problem>, Check<&guaranteed_support_problem>>,
+      // -- clear-out (清退) of a registered case: township, village, then city approve
+      On< Registered,                RecordApproval,            none,                      Do<&record_approval>,                  Check<&clear_out_approval_problem>>,
+      On< Registered,                ApplyClearOut,             ClearedOut,                Do<&clear_out>,                        Check<&clear_out_approvals_problem>>,
+      // -- look-back (回头看), rollback (风险回退), re-identification of an eliminated case
+      On< Eliminated,                RecordLookBack,            none,                      Do<&record_look_back>>,
+      On< Eliminated,                RecordApproval,            none,                      Do<&record_approval>,                  Check<&rollback_approval_problem>>,
+      On< Eliminated,                ApplyRollback,             Registered,                Do<&roll_back>,                        Check<&rollback_approvals_problem>>,
+      On< Eliminated,                ReIdentify,                none,                      Do<&re_identify>,                      Check<&re_identification_problem>>,
+      // -- restore(): from a fresh machine straight to the stored state, no action
+      Row<New, RestoreTo<Discovered>,                Discovered>,
+      Row<New, RestoreTo<HouseholdVerification>,     HouseholdVerification>,
+      Row<New, RestoreTo<DemocraticReview>,          DemocraticReview>,
+      Row<New, RestoreTo<CountyReview>,              CountyReview>,
+      Row<New, RestoreTo<VillagePublicity>,          VillagePublicity>,
+      Row<New, RestoreTo<Registered>,                Registered>,
+      Row<New, RestoreTo<EliminationReview>,         EliminationReview>,
+      Row<New, RestoreTo<TownshipEliminationReview>, TownshipEliminationReview>,
+      Row<New, RestoreTo<EliminationPublicity>,      EliminationPublicity>,
+      Row<New, RestoreTo<Eliminated>,                Eliminated>,
+      Row<New, RestoreTo<Rejected>,                  Rejected>,
+      Row<New, RestoreTo<ClearedOut>,                ClearedOut>
+  > {};
+  // clang-format on
+
+  template <class Fsm, class Event>
+  void no_transition(const Event&, Fsm&, int) {
+    scratch.no_transition = true;
+  }
+
+  template <class Fsm, class Event>
+  void exception_caught(const Event&, Fsm&, std::exception& e) {
+    scratch.exception = e.what();
+  }
+};
+
+using CaseFsm = msm::back::state_machine<CaseFsmDef>;
+
+using Restorer = msm::back::HandledEnum (*)(CaseFsm&);
+
+template <class S>
+msm::back::HandledEnum restore_to(CaseFsm& fsm) {
+  return fsm.process_event(RestoreTo<S>{});
+}
+
+const std::map<std::string_view, Restorer>& restorers() {
+  static const std::map<std::string_view, Restorer> kRestorers{
+      {Discovered::kName, &restore_to<Discovered>},
+      {HouseholdVerification::kName, &restore_to<HouseholdVerification>},
+      {DemocraticReview::kName, &restore_to<DemocraticReview>},
+      {CountyReview::kName, &restore_to<CountyReview>},
+      {VillagePublicity::kName, &restore_to<VillagePublicity>},
+      {Registered::kName, &restore_to<Registered>},
+      {EliminationReview::kName, &restore_to<EliminationReview>},
+      {TownshipEliminationReview::kName, &restore_to<TownshipEliminationReview>},
+      {EliminationPublicity::kName, &restore_to<EliminationPublicity>},
+      {Eliminated::kName, &restore_to<Eliminated>},
+      {Rejected::kName, &restore_to<Rejected>},
+      {ClearedOut::kName, &restore_to<ClearedOut>},
+  };
+  return kRestorers;
+}
+
+bool assisted_in(std::string_view state, const CaseData& data) {
+  const CaseStateInfo* info = find_case_state(state);
+  if (info == nullptr) return false;
+  return info->assisted == Assisted::kAlways ||
+         (info->assisted == Assisted::kIfEmergency && data.emergency);
+}
+
+std::string refusal_prefix(std::string_view state, std::string_view event_label) {
+  const CaseStateInfo* info = find_case_state(state);
+  if (state == New::kName) return "案件尚未建档，不能" + std::string{event_label};
+  if (info != nullptr && info->closed) {
+    return "案件已结案（" + std::string{info->label} + "），不能" + std::string{event_label};
+  }
+  const std::string label = info != nullptr ? std::string{info->label} : std::string{state};
+  return "案件处于“" + label + "”阶段，不能" + std::string{event_label};
+}
+
+}  // namespace
+
+struct CaseMachine::Impl {
+  CaseFsm fsm;
+  std::int64_t version = 0;
+
+  explicit Impl(const ProgramRules& rules) {
+    fsm.rules = &rules;
+    fsm.start();
+  }
+
+  template <class E>
+  EventResult apply(const E& event) {
+    Impl trial = *this;
+    trial.fsm.scratch = Scratch{};
+    const std::string_view before = trial.fsm.state_name;
+    const msm::back::HandledEnum handled = trial.fsm.process_event(event);
+    Scratch& s = trial.fsm.scratch;
+
+    if (handled == msm::back::HANDLED_TRUE && s.exception.empty()) {
+      Outcome out;
+      HistoryEntry& h = out.entry;
+      h.case_id = trial.fsm.data.case_id;
+      h.version = version + 1;
+      h.before = std::string{before};
+      h.after = std::string{trial.fsm.state_name};
+      h.event = std::string{E::kName};
+      h.actor = event.meta.actor;
+      h.at = event.meta.at;
+      h.reason = event.meta.reason;
+      h.details = std::move(s.effects.details);
+      const std::string_view step_before = find_case_state(h.before)->step;
+      const std::string_view step_after = find_case_state(h.after)->step;
+      if (step_before != step_after) {
+        if (!step_before.empty()) out.step_ended = std::string{step_before};
+        if (!step_after.empty()) out.step_started = std::string{step_after};
+      }
+      const bool was_assisted = assisted_in(h.before, fsm.data);
+      const bool is_assisted = assisted_in(h.after, trial.fsm.data);
+      out.assistance_started = !was_assisted && is_assisted;
+      out.assistance_ended = was_assisted && !is_assisted;
+      out.notices = std::move(s.effects.notices);
+      out.new_case = std::move(s.effects.new_case);
+      trial.fsm.scratch = Scratch{};
+      trial.version = version + 1;
+      *this = std::move(trial);
+      return out;
+    }
+
+    Refusal r;
+    r.state = std::string{before};
+    r.event = std::string{E::kName};
+    const std::string prefix = refusal_prefix(before, E::kLabel);
+    if (!s.exception.empty()) {
+      r.reason = "处理时发生内部错误（" + s.exception + "），未作任何更改";
+    } else if (!s.notes.empty()) {
+      for (const auto& n : s.notes) {
+        if (!r.reason.empty()) r.reason += "；";
+        r.reason += n;
+      }
+    } else if (handled == msm::back::HANDLED_GUARD_REJECT || !s.no_transition) {
+      // Every refusing guard explains itself; reaching here means a table row
+      // is missing its explanation. Still refuse, and say so.
+      r.reason = "不满足办理条件";
+    }
+    r.message = r.reason.empty() ? prefix : prefix + "：" + r.reason;
+    return r;
+  }
+};
+
+CaseMachine::CaseMachine(const ProgramRules& rules) : impl_(std::make_unique<Impl>(rules)) {}
+CaseMachine::CaseMachine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+CaseMachine::~CaseMachine() = default;
+CaseMachine::CaseMachine(const CaseMachine& other) : impl_(std::make_unique<Impl>(*other.impl_)) {}
+CaseMachine& CaseMachine::operator=(const CaseMachine& other) {
+  if (this != &other) impl_ = std::make_unique<Impl>(*other.impl_);
+  return *this;
+}
+CaseMachine::CaseMachine(CaseMachine&& other) noexcept = default;
+CaseMachine& CaseMachine::operator=(CaseMachine&& other) noexcept = default;
+
+std::variant<CaseMachine, std::string> CaseMachine::restore(const ProgramRules& rules,
+                                                            const CaseSnapshot& snapshot) {
+  const std::string which = "案件" + snapshot.case_id + "的存储状态";
+  auto it = restorers().find(snapshot.state);
+  if (it == restorers().end()) return which + "“" + snapshot.state + "”不是可恢复的案件状态";
+  if (snapshot.version < 1) return which + "版本号" + std::to_string(snapshot.version) + "无效";
+  if (snapshot.data.case_id != snapshot.case_id) {
+    return which + "与其数据中的案件编号“" + snapshot.data.case_id + "”不一致";
+  }
+  if (rules.find_kind(snapshot.data.kind) == nullptr) {
+    return which + "的监测对象类型“" + snapshot.data.kind + "”未在本地配置中";
+  }
+  auto impl = std::make_unique<Impl>(rules);
+  if (it->second(impl->fsm) != msm::back::HANDLED_TRUE ||
+      impl->fsm.state_name != snapshot.state) {
+    return which + "“" + snapshot.state + "”无法恢复";
+  }
+  impl->fsm.data = snapshot.data;
+  impl->fsm.scratch = Scratch{};
+  impl->version = snapshot.version;
+  return CaseMachine{std::move(impl)};
+}
+
+EventResult CaseMachine::handle(const CaseEvent& event) {
+  return std::visit([this](const auto& e) { return impl_->apply(e); }, event);
+}
+
+std::string_view CaseMachine::state() const { return impl_->fsm.state_name; }
+std::int64_t CaseMachine::version() const { return impl_->version; }
+const CaseData& CaseMachine::data() const { return impl_->fsm.data; }
+
+CaseSnapshot CaseMachine::snapshot() const {
+  return {impl_->fsm.data.case_id, std::string{impl_->fsm.state_name}, impl_->version,
+          impl_->fsm.data};
+}
+
+bool CaseMachine::assisted() const { return assisted_in(impl_->fsm.state_name, impl_->fsm.data); }
+
+}  // namespace fangfan
