@@ -200,6 +200,18 @@ const std::vector<Migration>& schema_migrations() {
   static const std::vector<Migration> migrations = [] {
     std::vector<Migration> list;
     list.push_back(initial_schema());
+    // API tokens of the HTTP API: only the SHA-256 (hex) of each bearer secret is kept, so a
+    // copy of the database hands out no working token. Revoked rows stay for the audit trail.
+    list.push_back({static_cast<int>(list.size()) + 1,
+                    "api tokens",
+                    {both("CREATE TABLE api_tokens ("
+                          " id ${ID},"
+                          " token_hash TEXT NOT NULL UNIQUE,"
+                          " role TEXT NOT NULL,"
+                          " scope TEXT NOT NULL,"
+                          " holder TEXT NOT NULL,"
+                          " created_at BIGINT NOT NULL,"
+                          " revoked_at BIGINT)")}});
     check_order(list);
     return list;
   }();

@@ -1,5 +1,7 @@
 #include "daemon/api/metrics.h"
 
+#include <spdlog/spdlog.h>
+
 #include <charconv>
 #include <cmath>
 #include <stdexcept>
@@ -235,6 +237,29 @@ HistogramFamily& MetricsRegistry::histogram(const std::string& name, const std::
                                             std::vector<double> buckets) {
   return get_or_add<HistogramFamily>(name, MetricFamily::Type::kHistogram, labels, help, labels,
                                      std::move(buckets));
+}
+
+void MetricsRegistry::add_collector(std::string name, Collector collector) {
+  std::lock_guard lock(mutex_);
+  collectors_.emplace_back(std::move(name), std::move(collector));
+}
+
+void MetricsRegistry::collect(soci::session& session, TimePoint now) {
+  std::vector<std::pair<std::string, Collector>> collectors;
+  {
+    std::lock_guard lock(mutex_);
+    collectors = collectors_;
+  }
+  for (const auto& [name, collector] : collectors) {
+    try {
+      collector(session, now);
+    } catch (const std::exception& e) {
+      spdlog::warn("metrics.collector_failed collector={} error=\"{}\"", name, e.what());
+      counter("fangfan_metrics_collector_errors_total",
+              "Metrics collectors that failed while /metrics was scraped.", {"collector"})
+          .inc({name});
+    }
+  }
 }
 
 std::string MetricsRegistry::render() const {

@@ -16,12 +16,19 @@
 // thread updates request metrics, storage threads fill gauges at scrape time).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "workflows/clock.h"
+
+namespace soci {
+class session;
+}  // namespace soci
 
 namespace fangfan {
 
@@ -118,6 +125,15 @@ class MetricsRegistry {
   // Every family, sorted by name, in the text exposition format.
   std::string render() const;
 
+  // Refreshes gauges from the database when /metrics is scraped (outbox messages
+  // by status, cases by state, ...). Runs on a storage thread with that thread's
+  // session. Register collectors before the server runs.
+  using Collector = std::function<void(soci::session&, TimePoint now)>;
+  void add_collector(std::string name, Collector collector);
+  // Runs every collector in registration order. One that throws is logged and
+  // counted in fangfan_metrics_collector_errors_total{collector}; the others still run.
+  void collect(soci::session& session, TimePoint now);
+
   // The content type of render()'s output.
   static constexpr const char* kContentType = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -128,6 +144,7 @@ class MetricsRegistry {
 
   mutable std::mutex mutex_;
   std::map<std::string, std::unique_ptr<MetricFamily>> families_;
+  std::vector<std::pair<std::string, Collector>> collectors_;
 };
 
 // Latency buckets in seconds, for request durations: 1 ms to 10 s.

@@ -1,0 +1,56 @@
+#include "daemon/api/api_context.h"
+
+#include <boost/json/serialize.hpp>
+#include <charconv>
+#include <stdexcept>
+
+namespace fangfan {
+
+ApiResponse ApiResponse::json(const boost::json::value& value, boost::beast::http::status status) {
+  ApiResponse r;
+  r.status = status;
+  r.body = boost::json::serialize(value);
+  r.body += '\n';
+  return r;
+}
+
+ApiResponse ApiResponse::text(std::string body, std::string content_type,
+                              boost::beast::http::status status) {
+  ApiResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  r.content_type = std::move(content_type);
+  return r;
+}
+
+const Principal& ApiRequest::actor() const {
+  if (!principal) throw std::logic_error("ApiRequest::actor() on a public route");
+  return *principal;
+}
+
+const std::string& ApiRequest::param(const std::string& name) const {
+  auto it = params.find(name);
+  if (it == params.end()) throw std::logic_error("route " + route + " has no parameter " + name);
+  return it->second;
+}
+
+std::int64_t ApiRequest::id_param(const std::string& name) const {
+  const std::string& text = param(name);
+  std::int64_t id = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc{} || end != text.data() + text.size() || id <= 0) {
+    throw ApiError::bad_request(name, "路径中的 " + name + "“" + text + "”不是有效的编号 (" +
+                                          name + " in the path must be a positive number)");
+  }
+  return id;
+}
+
+std::optional<std::string> ApiRequest::query_param(const std::string& name) const {
+  auto it = query.find(name);
+  if (it == query.end()) return std::nullopt;
+  return it->second;
+}
+
+JsonFields ApiRequest::json() const { return JsonFields::parse(body); }
+
+}  // namespace fangfan

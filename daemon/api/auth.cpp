@@ -1,0 +1,168 @@
+#include "daemon/api/auth.h"
+
+#include <boost/beast/core/string.hpp>
+
+#include "adapters/storage/token_store.h"
+#include "daemon/storage_executor.h"
+
+namespace fangfan {
+namespace {
+
+constexpr Role kTokenRoles[] = {Role::kCountyAdmin,     Role::kCountyOffice,
+                                Role::kTownshipClerk,   Role::kVillageOfficer,
+                                Role::kDepartmentClerk, Role::kAuditor};
+
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+std::string role_list(std::initializer_list<Role> roles) {
+  std::string out;
+  for (Role r : roles) {
+    if (!out.empty()) out += ", ";
+    out += role_name(r);
+  }
+  return out;
+}
+
+}  // namespace
+
+bool is_token_role(Role role) {
+  for (Role r : kTokenRoles) {
+    if (r == role) return true;
+  }
+  return false;
+}
+
+std::string token_role_names() {
+  std::string out;
+  for (Role r : kTokenRoles) {
+    if (!out.empty()) out += ", ";
+    out += role_name(r);
+  }
+  return out;
+}
+
+bool role_may_write(Role role) { return role != Role::kAuditor; }
+
+bool scope_covers(const Config& config, std::string_view token_scope,
+                  std::string_view place_code) {
+  const auto level = config.scope_level(token_scope);
+  if (!level || place_code.empty()) return false;
+  if (place_code == token_scope) return true;
+  switch (*level) {
+    case ScopeLevel::kCounty:
+      return starts_with(place_code, token_scope);
+    case ScopeLevel::kTownship:
+      // A configured village belongs to the township it names; a code the configuration does
+      // not know falls back to the code hierarchy.
+      if (const Village* v = config.find_village(place_code)) return v->township == token_scope;
+      return starts_with(place_code, token_scope);
+    case ScopeLevel::kVillage:
+      return false;
+  }
+  return false;
+}
+
+std::optional<std::string> check_token_grant(const Config& config, Role role,
+                                             std::string_view scope) {
+  if (!is_token_role(role)) {
+    return "角色 " + std::string(role_name(role)) + " 不能持有 API 令牌，可选：" +
+           token_role_names() + " (role " + role_name(role) +
+           " cannot hold an API token; choose one of: " + token_role_names() + ")";
+  }
+  const auto level = config.scope_level(scope);
+  if (!level) {
+    return "范围“" + std::string(scope) + "”不是本县、已配置的乡镇或村的代码 (scope '" +
+           std::string(scope) + "' is not the county, a township or a village of the configuration)";
+  }
+  auto need = [&](ScopeLevel want, const char* zh, const char* en) -> std::optional<std::string> {
+    if (*level == want) return std::nullopt;
+    return std::string("角色 ") + role_name(role) + " 的范围必须是" + zh + "代码 (role " +
+           role_name(role) + " needs " + en + " code as its scope)";
+  };
+  switch (role) {
+    case Role::kCountyAdmin:
+    case Role::kCountyOffice:
+    case Role::kDepartmentClerk:
+      return need(ScopeLevel::kCounty, "本县", "the county");
+    case Role::kTownshipClerk:
+      return need(ScopeLevel::kTownship, "乡镇", "a township");
+    case Role::kVillageOfficer:
+      return need(ScopeLevel::kVillage, "村", "a village");
+    default:
+      return std::nullopt;  // auditor: any place
+  }
+}
+
+std::optional<std::string_view> bearer_token(std::string_view authorization) {
+  constexpr std::string_view kScheme = "bearer ";
+  if (authorization.size() <= kScheme.size() ||
+      !boost::beast::iequals(authorization.substr(0, kScheme.size()), kScheme)) {
+    return std::nullopt;
+  }
+  std::string_view token = authorization.substr(kScheme.size());
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+  if (token.empty() || token.find(' ') != std::string_view::npos) return std::nullopt;
+  return token;
+}
+
+boost::asio::awaitable<Principal> authenticate(StorageExecutor& storage, const Config& config,
+                                               std::string authorization) {
+  if (authorization.empty()) {
+    throw ApiError::unauthorized(
+        "需要 API 令牌：请在请求头中加上 Authorization: Bearer <令牌> (an API token is required: "
+        "send Authorization: Bearer <token>)");
+  }
+  const auto token = bearer_token(authorization);
+  if (!token) {
+    throw ApiError::unauthorized(
+        "Authorization 请求头格式不对，应为 Bearer <令牌> (the Authorization header must be "
+        "Bearer <token>)");
+  }
+  const std::string hash = hash_token_secret(*token);
+  const auto record = co_await storage.run(
+      [hash](soci::session& s) { return find_api_token_by_hash(s, hash); });
+  if (!record) {
+    throw ApiError::unauthorized("API 令牌无效 (the API token is not valid)");
+  }
+  if (record->revoked()) {
+    throw ApiError::unauthorized("API 令牌 " + std::to_string(record->id) +
+                                 " 已被吊销 (the API token has been revoked)");
+  }
+  const auto role = parse_role(record->role);
+  if (!role || !is_token_role(*role)) {
+    throw ApiError::unauthorized("API 令牌 " + std::to_string(record->id) + " 的角色“" +
+                                 record->role + "”无效 (the token's role is not valid)");
+  }
+  if (!config.scope_level(record->scope)) {
+    throw ApiError::forbidden("API 令牌 " + std::to_string(record->id) + " 的范围“" +
+                              record->scope +
+                              "”已不在当前配置中 (the token's scope is no longer a place of the "
+                              "configuration)");
+  }
+  co_return Principal{record->id, *role, record->scope, record->holder};
+}
+
+void require_scope(const ApiRequest& req, std::string_view place_code) {
+  const Principal& p = req.actor();
+  if (!scope_covers(*req.config, p.scope, place_code)) {
+    throw ApiError::forbidden("你的令牌范围 " + p.scope + " 不包括 " + std::string(place_code) +
+                              "，未做任何修改 (your token's scope " + p.scope + " does not cover " +
+                              std::string(place_code) + "; nothing was changed)");
+  }
+}
+
+void require_role(const ApiRequest& req, std::initializer_list<Role> roles) {
+  const Principal& p = req.actor();
+  for (Role r : roles) {
+    if (r == p.role) return;
+  }
+  throw ApiError::forbidden("角色 " + std::string(role_name(p.role)) + " 不能执行此操作，需要：" +
+                            role_list(roles) + "，未做任何修改 (role " + role_name(p.role) +
+                            " may not do this; it needs one of: " + role_list(roles) +
+                            "; nothing was changed)");
+}
+
+}  // namespace fangfan
