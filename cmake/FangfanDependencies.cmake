@@ -15,14 +15,17 @@ find_path(SOCI_INCLUDE_DIR soci/soci.h)
 find_library(SOCI_CORE_LIBRARY soci_core)
 find_library(SOCI_SQLITE3_LIBRARY soci_sqlite3)
 find_library(SOCI_POSTGRESQL_LIBRARY soci_postgresql)
-foreach(var SOCI_INCLUDE_DIR SOCI_CORE_LIBRARY SOCI_SQLITE3_LIBRARY SOCI_POSTGRESQL_LIBRARY)
+# SOCI's PostgreSQL header includes <libpq-fe.h> (Debian: /usr/include/postgresql).
+find_path(LIBPQ_INCLUDE_DIR libpq-fe.h PATH_SUFFIXES postgresql)
+foreach(var SOCI_INCLUDE_DIR SOCI_CORE_LIBRARY SOCI_SQLITE3_LIBRARY SOCI_POSTGRESQL_LIBRARY
+            LIBPQ_INCLUDE_DIR)
   if(NOT ${var})
-    message(FATAL_ERROR "SOCI not found (${var}). Install the Debian package libsoci-dev "
-                        "(it brings the sqlite3 and postgresql backends).")
+    message(FATAL_ERROR "SOCI not found (${var}). Install the Debian packages libsoci-dev "
+                        "(it brings the sqlite3 and postgresql backends) and libpq-dev.")
   endif()
 endforeach()
 add_library(SOCI::soci INTERFACE IMPORTED)
-target_include_directories(SOCI::soci INTERFACE ${SOCI_INCLUDE_DIR})
+target_include_directories(SOCI::soci INTERFACE ${SOCI_INCLUDE_DIR} ${LIBPQ_INCLUDE_DIR})
 target_link_libraries(SOCI::soci INTERFACE ${SOCI_CORE_LIBRARY} ${SOCI_SQLITE3_LIBRARY}
                                            ${SOCI_POSTGRESQL_LIBRARY} ${CMAKE_DL_LIBS})
 

@@ -7,7 +7,11 @@
 #include <iostream>
 
 #include "adapters/config/config.h"
+#include "adapters/clock/system_clock.h"
 #include "daemon/ctl_calendar.h"
+#include "daemon/ctl_case.h"
+#include "daemon/ctl_outbox.h"
+#include "daemon/ctl_token.h"
 
 namespace {
 
@@ -21,6 +25,11 @@ const char* kUsage =
     "  calendar add-working-days DATE N      the date N working days after DATE\n"
     "  calendar working-days-between A B     working days from A through B, both included\n"
     "  calendar check                        check the calendar files, list the years covered\n"
+    "  case show ID                          a stored case with its history (no daemon needed)\n"
+    "  token create --role R --scope CODE --name WHO   make an API token (shown once)\n"
+    "  token list [--all] | token revoke ID  API tokens, on the database (no daemon needed)\n"
+    "  outbox [--status S] [--json]          messages queued, sent, failed (via the API)\n"
+    "  outbox retry ID | outbox cancel ID    requeue or cancel a message (via the API)\n"
     "  version                               print the version\n"
     "\n"
     "--config FILE  the daemon's configuration (default: $FANGFAN_CONFIG, else\n"
@@ -89,10 +98,25 @@ int main(int argc, char** argv) {
     std::cout << "fangfanctl " FANGFAN_VERSION "\n";
     return 0;
   }
+  if (command == "case") {
+    auto config = load_or_report(config_file);
+    if (!config) return 2;
+    return fangfan::run_case_command(rest, *config, std::cout, std::cerr);
+  }
   if (command == "calendar") {
     auto config = load_or_report(config_file);
     if (!config) return 2;
     return fangfan::run_calendar_command(rest, config->calendar_dir, std::cout, std::cerr);
+  }
+  if (command == "token") {
+    auto config = load_or_report(config_file);
+    if (!config) return 2;
+    fangfan::SystemClock clock;
+    return fangfan::run_token_command(rest, *config, clock, std::cout, std::cerr);
+  }
+  if (command == "outbox") {
+    return fangfan::run_outbox_command(rest, fangfan::CtlEnvironment::from_process(config_file),
+                                       std::cout, std::cerr);
   }
   std::cerr << "fangfanctl: unknown command '" << command << "'\n\n" << kUsage;
   return 2;

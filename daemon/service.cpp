@@ -18,6 +18,7 @@
 #include "adapters/storage/database.h"
 #include "adapters/storage/outbox_store.h"
 #include "adapters/storage/migrations.h"
+#include "daemon/api/http_api.h"
 #include "daemon/logging.h"
 #include "daemon/outbox_dispatcher.h"
 #include "daemon/storage_executor.h"
@@ -43,6 +44,7 @@ struct Service::Impl {
   std::shared_ptr<Database> database;
   std::unique_ptr<StorageExecutor> storage;
   std::unique_ptr<OutboxDispatcher> dispatcher;
+  std::unique_ptr<HttpApi> api;  // after storage: its handlers use it
 
   // Long-lived tasks, each cancellable on shutdown.
   std::list<asio::cancellation_signal> task_signals;
@@ -235,6 +237,14 @@ int Service::run() {
     return 1;
   }
   if (!s.open_storage()) return 1;
+  // Routes of other parts go on s.api->router() before the spawn below.
+  s.api = std::make_unique<HttpApi>(
+      s.io.get_executor(), *s.storage, s.clock, [&s] { return s.config; },
+      [&s] { s.dispatcher->wake(); });
+  if (auto error = s.api->listen(s.config->api_listen)) {
+    spdlog::critical("api.listen_failed error=\"{}\"", *error);
+    return 1;
+  }
 
   s.spawn("signals", [&s] { return s.signals(); });
   if (auto interval = systemd::watchdog_interval()) {
@@ -244,12 +254,14 @@ int Service::run() {
 
   s.spawn("outbox", [&s] { return s.dispatcher->run(); });
   s.spawn("calendar_watch", [&s] { return s.calendar_watch(); });
+  s.spawn("api", [&s] { return s.api->run(); });
 
   systemd::notify_ready("serving");
   spdlog::info("daemon.ready");
   s.io.run();
 
   s.storage->join();  // wait for in-flight transactions, close every session
+  s.api.reset();
   s.dispatcher.reset();
   s.storage.reset();
   s.database.reset();

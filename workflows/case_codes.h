@@ -10,11 +10,10 @@
 #pragma once
 
 #include <array>
+#include <boost/describe/enum.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <boost/describe/enum.hpp>
 
 namespace fangfan {
 
@@ -55,8 +54,17 @@ constexpr std::optional<E> parse_code(std::string_view text) {
 }
 
 // 家庭成员与户主关系
-enum class Relation { kHead, kSpouse, kChild, kChildInLaw, kGrandchild, kParent, kGrandparent,
-                      kSibling, kOther };
+enum class Relation {
+  kHead,
+  kSpouse,
+  kChild,
+  kChildInLaw,
+  kGrandchild,
+  kParent,
+  kGrandparent,
+  kSibling,
+  kOther
+};
 BOOST_DESCRIBE_ENUM(Relation, kHead, kSpouse, kChild, kChildInLaw, kGrandchild, kParent,
                     kGrandparent, kSibling, kOther)
 template <>
@@ -75,8 +83,13 @@ struct CodeTable<Relation> {
 };
 
 // 信息来源: how the case was found.
-enum class DiscoverySource { kSelfApplication, kVillageScreening, kDepartmentAlert,
-                             kPetitionHotline, kInspection };
+enum class DiscoverySource {
+  kSelfApplication,
+  kVillageScreening,
+  kDepartmentAlert,
+  kPetitionHotline,
+  kInspection
+};
 BOOST_DESCRIBE_ENUM(DiscoverySource, kSelfApplication, kVillageScreening, kDepartmentAlert,
                     kPetitionHotline, kInspection)
 template <>
@@ -91,8 +104,18 @@ struct CodeTable<DiscoverySource> {
 };
 
 // 致贫/返贫风险类型 [004]
-enum class RiskCause { kIllness, kDisability, kEducation, kDisaster, kAccident, kEpidemic,
-                       kUnstableEmployment, kFailedBusiness, kSuddenEvent, kOther };
+enum class RiskCause {
+  kIllness,
+  kDisability,
+  kEducation,
+  kDisaster,
+  kAccident,
+  kEpidemic,
+  kUnstableEmployment,
+  kFailedBusiness,
+  kSuddenEvent,
+  kOther
+};
 BOOST_DESCRIBE_ENUM(RiskCause, kIllness, kDisability, kEducation, kDisaster, kAccident, kEpidemic,
                     kUnstableEmployment, kFailedBusiness, kSuddenEvent, kOther)
 template <>
@@ -112,8 +135,18 @@ struct CodeTable<RiskCause> {
 };
 
 // 帮扶措施类型 [003][004]
-enum class MeasureType { kIndustry, kEmployment, kSocialSecurity, kMedical, kEducation, kHousing,
-                         kDrinkingWater, kFamilySupport, kInsurance, kSocialAid };
+enum class MeasureType {
+  kIndustry,
+  kEmployment,
+  kSocialSecurity,
+  kMedical,
+  kEducation,
+  kHousing,
+  kDrinkingWater,
+  kFamilySupport,
+  kInsurance,
+  kSocialAid
+};
 BOOST_DESCRIBE_ENUM(MeasureType, kIndustry, kEmployment, kSocialSecurity, kMedical, kEducation,
                     kHousing, kDrinkingWater, kFamilySupport, kInsurance, kSocialAid)
 template <>

@@ -286,7 +286,7 @@ struct Refusal {
   std::string state;   // stable state name
   std::string event;   // event name
   std::string reason;  // why, when a condition failed; empty when the state never accepts the event
-  std::string message; // the whole sentence, e.g. "案件处于“村级公示”阶段，不能登记入户核实结果"
+  std::string message;  // the whole sentence, e.g. "案件处于“村级公示”阶段，不能登记入户核实结果"
 };
 
 class [[nodiscard]] EventResult {
@@ -314,7 +314,7 @@ struct CaseStateInfo {
   std::string_view label;  // shown
   std::string_view step;   // the procedure step (kStep...) running in this state, or ""
   Assisted assisted = Assisted::kNever;
-  bool closed = false;     // rejected or cleared out: accepts no event
+  bool closed = false;  // rejected or cleared out: accepts no event
 };
 
 // Every state, "new" (a machine before OpenCase) first.

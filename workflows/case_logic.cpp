@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <type_traits>
 
 #include "workflows/date.h"
 #include "workflows/id_number.h"
@@ -71,7 +72,8 @@ bool kind_has(const CaseData& d, const ProgramRules& r, std::string_view step) {
 
 std::string head_label(const Household& h) {
   const Member* head = h.head();
-  return (head ? mask_name(head->name) : std::string{"（户主未登记）"}) + "户（户编号" + h.code + "）";
+  return (head ? mask_name(head->name) : std::string{"（户主未登记）"}) + "户（户编号" + h.code +
+         "）";
 }
 
 Notice make_notice(NoticeKind kind, const CaseData& d, std::string_view step,
@@ -86,11 +88,13 @@ Notice make_notice(NoticeKind kind, const CaseData& d, std::string_view step,
   if (kind == NoticeKind::kRejection) {
     n.text = head_label(d.household) + "：经" + std::string{step_label(step)} + "，" + reason +
              "。根据防止返贫动态监测标准，您家暂不纳入监测帮扶范围。如对结果有异议，"
-             "可向所在乡镇（街道）扶贫办反映。（" + format_date(today_of(m)) + "）";
+             "可向所在乡镇（街道）扶贫办反映。（" +
+             format_date(today_of(m)) + "）";
   } else {
     n.text = head_label(d.household) +
              "：经乡镇、村两级审核并报市乡村振兴局同意，您家已退出防止返贫监测帮扶范围（清退），"
-             "原因：" + reason + "。如对结果有异议，可向所在乡镇（街道）扶贫办反映。（" +
+             "原因：" +
+             reason + "。如对结果有异议，可向所在乡镇（街道）扶贫办反映。（" +
              format_date(today_of(m)) + "）";
   }
   return n;
@@ -226,9 +230,9 @@ void household_details(const Household& h, Effects& fx) {
   fx.details.emplace_back("household_code", h.code);
   fx.details.emplace_back("village_code", h.village_code);
   fx.details.emplace_back("members", std::to_string(h.members.size()));
-  fx.details.emplace_back("able_to_work",
-                          std::to_string(std::count_if(h.members.begin(), h.members.end(),
-                                                       [](const Member& x) { return x.able_to_work; })));
+  fx.details.emplace_back("able_to_work", std::to_string(std::count_if(
+                                              h.members.begin(), h.members.end(),
+                                              [](const Member& x) { return x.able_to_work; })));
 }
 
 }  // namespace
@@ -303,7 +307,8 @@ Problem payload_problem(const RecordVisit& e, const CaseData& d, const ProgramRu
   if (e.findings.empty()) return "须写明走访发现的情况";
   if (e.date > today_of(e.meta)) return "走访日期" + format_date(e.date) + "晚于登记日期";
   if (e.date < china_date(d.opened.at)) {
-    return "走访日期" + format_date(e.date) + "早于案件建档日期" + format_date(china_date(d.opened.at));
+    return "走访日期" + format_date(e.date) + "早于案件建档日期" +
+           format_date(china_date(d.opened.at));
   }
   return std::nullopt;
 }
@@ -441,8 +446,9 @@ Problem officer_problem(const RecordVisit&, const CaseData& d, const ProgramRule
 Problem monitoring_month_problem(const RecordMonitoring& e, const CaseData& d,
                                  const ProgramRules&) {
   const auto month = e.record.account.month;
-  const bool dup = std::any_of(d.monitoring.begin(), d.monitoring.end(),
-                               [month](const MonitoringRecord& m) { return m.account.month == month; });
+  const bool dup =
+      std::any_of(d.monitoring.begin(), d.monitoring.end(),
+                  [month](const MonitoringRecord& m) { return m.account.month == month; });
   if (dup) return format_month(month) + "月的监测记录已经登记";
   return std::nullopt;
 }
@@ -478,7 +484,8 @@ Problem rollback_approval_problem(const RecordApproval& e, const CaseData& d, co
   return approval_order_problem(e, d);
 }
 
-Problem clear_out_approval_problem(const RecordApproval& e, const CaseData& d, const ProgramRules&) {
+Problem clear_out_approval_problem(const RecordApproval& e, const CaseData& d,
+                                   const ProgramRules&) {
   if (e.purpose != ApprovalPurpose::kClearOut) {
     return "监测帮扶中的案件只能登记清退的审核意见；风险消除回退只适用于已标注风险消除的案件";
   }
@@ -502,6 +509,55 @@ Problem re_identification_problem(const ReIdentify&, const CaseData& d, const Pr
     return "本次回头看发现的新增风险已于" + format_time(*d.reidentified_at) + "重新识别";
   }
   return std::nullopt;
+}
+
+const EventMeta& routine_meta(const RoutineEvent& e) {
+  return std::visit([](const auto& x) -> const EventMeta& { return x.meta; }, e);
+}
+
+Problem payload_problem(const RoutineEvent& e, const CaseData& d, const ProgramRules& r) {
+  return std::visit([&](const auto& x) { return payload_problem(x, d, r); }, e);
+}
+
+namespace {
+
+// Each routine record's own condition.
+Problem routine_condition_problem(const RoutineEvent& e, const CaseData& d, const ProgramRules& r) {
+  return std::visit(
+      [&](const auto& x) -> Problem {
+        using E = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<E, UpdateMeasure>) return measure_problem(x, d, r);
+        if constexpr (std::is_same_v<E, RecordVisit>) return officer_problem(x, d, r);
+        if constexpr (std::is_same_v<E, RecordMonitoring>) return monitoring_month_problem(x, d, r);
+        if constexpr (std::is_same_v<E, MarkDevelopmental>) return developmental_problem(x, d, r);
+        return std::nullopt;
+      },
+      e);
+}
+
+bool is_household_update(const RoutineEvent& e) {
+  return std::holds_alternative<UpdateHousehold>(e);
+}
+
+}  // namespace
+
+Problem routine_in_recognition_problem(const RoutineEvent& e, const CaseData& d,
+                                       const ProgramRules& r) {
+  if (!is_household_update(e)) {
+    if (auto p = emergency_problem(d, r)) return p;
+  }
+  return routine_condition_problem(e, d, r);
+}
+
+Problem routine_while_assisted_problem(const RoutineEvent& e, const CaseData& d,
+                                       const ProgramRules& r) {
+  return routine_condition_problem(e, d, r);
+}
+
+Problem routine_after_elimination_problem(const RoutineEvent& e, const CaseData&,
+                                          const ProgramRules&) {
+  if (is_household_update(e)) return std::nullopt;
+  return "风险已消除的案件不再登记帮扶记录；如风险消除不精准，请先登记回头看结果并申请风险消除回退";
 }
 
 // -- branch predicates ---------------------------------------------------------
@@ -557,8 +613,7 @@ void open_case(const OpenCase& e, CaseData& d, const ProgramRules&, Effects& fx)
   if (!e.previous_case_id.empty()) fx.details.emplace_back("previous_case_id", e.previous_case_id);
 }
 
-void start_verification(const StartVerification& e, CaseData& d, const ProgramRules&,
-                        Effects& fx) {
+void start_verification(const StartVerification& e, CaseData& d, const ProgramRules&, Effects& fx) {
   VerificationRecord& v = d.verification.emplace();
   v.verifier = e.verifier;
   v.started = stamp_of(e.meta);
@@ -575,8 +630,9 @@ void reject_at_verification(const RecordVerification& e, CaseData& d, const Prog
   const auto dec = decide(e, d, r);
   record_verification_result(e, dec, d, fx);
   d.closing_reason = dec.reason;
-  issue_notice(make_notice(NoticeKind::kRejection, d, kStepHouseholdVerification, dec.reason, e.meta),
-               d, fx);
+  issue_notice(
+      make_notice(NoticeKind::kRejection, d, kStepHouseholdVerification, dec.reason, e.meta), d,
+      fx);
 }
 
 void pass_democratic_review(const RecordDemocraticReview& e, CaseData& d, const ProgramRules&,
@@ -585,13 +641,13 @@ void pass_democratic_review(const RecordDemocraticReview& e, CaseData& d, const 
   fx.details.emplace_back("asset_authorisation_signed", flag(e.asset_authorisation_signed));
 }
 
-void reject_at_democratic_review(const RecordDemocraticReview& e, CaseData& d,
-                                 const ProgramRules&, Effects& fx) {
+void reject_at_democratic_review(const RecordDemocraticReview& e, CaseData& d, const ProgramRules&,
+                                 Effects& fx) {
   record_review(kStepDemocraticReview, e.meta, false, d, fx);
   d.closing_reason = "民主评议未通过：" + e.meta.reason;
-  issue_notice(make_notice(NoticeKind::kRejection, d, kStepDemocraticReview, d.closing_reason,
-                           e.meta),
-               d, fx);
+  issue_notice(
+      make_notice(NoticeKind::kRejection, d, kStepDemocraticReview, d.closing_reason, e.meta), d,
+      fx);
 }
 
 void start_publicity(const RecordCountyReview& e, CaseData& d, const ProgramRules&, Effects& fx) {
@@ -681,8 +737,7 @@ void record_monitoring(const RecordMonitoring& e, CaseData& d, const ProgramRule
   fx.details.emplace_back("risk", std::string{code_of(rec.risk)});
 }
 
-void mark_developmental(const MarkDevelopmental& e, CaseData& d, const ProgramRules&,
-                        Effects& fx) {
+void mark_developmental(const MarkDevelopmental& e, CaseData& d, const ProgramRules&, Effects& fx) {
   d.developmental_assistance_on = e.date;
   fx.details.emplace_back("date", format_date(e.date));
 }
@@ -693,8 +748,7 @@ void update_household(const UpdateHousehold& e, CaseData& d, const ProgramRules&
   household_details(e.household, fx);
 }
 
-void propose_elimination(const ProposeElimination&, CaseData& d, const ProgramRules&,
-                         Effects& fx) {
+void propose_elimination(const ProposeElimination&, CaseData& d, const ProgramRules&, Effects& fx) {
   household_details(d.household, fx);
   fx.details.emplace_back("measures", std::to_string(d.measures.size()));
   fx.details.emplace_back("visits", std::to_string(d.visits.size()));
@@ -722,8 +776,8 @@ void keep_after_township_review(const RecordTownshipReview& e, CaseData& d, cons
   record_review(kStepTownshipEliminationReview, e.meta, false, d, fx);
 }
 
-void record_elimination_objection(const EliminationObjection& e, CaseData& d,
-                                  const ProgramRules&, Effects& fx) {
+void record_elimination_objection(const EliminationObjection& e, CaseData& d, const ProgramRules&,
+                                  Effects& fx) {
   d.objections.push_back(e.meta.reason);
   d.elimination_publicity_started_at.reset();
   fx.details.emplace_back("objection", e.meta.reason);
@@ -775,12 +829,26 @@ void re_identify(const ReIdentify& e, CaseData& d, const ProgramRules&, Effects&
   fx.new_case = std::move(req);
 }
 
+void record_routine(const RoutineEvent& e, CaseData& d, const ProgramRules& r, Effects& fx) {
+  std::visit(
+      [&](const auto& x) {
+        using E = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<E, AssignOfficer>) assign_officer(x, d, r, fx);
+        if constexpr (std::is_same_v<E, AddMeasure>) add_measure(x, d, r, fx);
+        if constexpr (std::is_same_v<E, UpdateMeasure>) update_measure(x, d, r, fx);
+        if constexpr (std::is_same_v<E, RecordVisit>) record_visit(x, d, r, fx);
+        if constexpr (std::is_same_v<E, RecordMonitoring>) record_monitoring(x, d, r, fx);
+        if constexpr (std::is_same_v<E, MarkDevelopmental>) mark_developmental(x, d, r, fx);
+        if constexpr (std::is_same_v<E, UpdateHousehold>) update_household(x, d, r, fx);
+      },
+      e);
+}
+
 // -- configuration -------------------------------------------------------------
 
 std::optional<std::string> case_kind_problem(const CaseKind& kind) {
-  static const std::vector<std::string_view> kOrder{kStepHouseholdVerification,
-                                                    kStepDemocraticReview, kStepCountyReview,
-                                                    kStepVillagePublicity};
+  static const std::vector<std::string_view> kOrder{
+      kStepHouseholdVerification, kStepDemocraticReview, kStepCountyReview, kStepVillagePublicity};
   if (kind.code.empty()) return "监测对象类型缺少代码";
   size_t last = 0;
   bool first = true;
@@ -791,7 +859,8 @@ std::optional<std::string> case_kind_problem(const CaseKind& kind) {
     }
     const size_t pos = static_cast<size_t>(it - kOrder.begin());
     if (!first && pos <= last) {
-      return "监测对象类型“" + kind.code + "”的认定步骤顺序不对或有重复：应按入户核实、民主评议、"
+      return "监测对象类型“" + kind.code +
+             "”的认定步骤顺序不对或有重复：应按入户核实、民主评议、"
              "县级审核比对、村级公示的顺序";
     }
     first = false;

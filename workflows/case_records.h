@@ -14,14 +14,13 @@
 // Thread-safety: plain values.
 #pragma once
 
+#include <boost/describe/class.hpp>
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <boost/describe/class.hpp>
 
 #include "workflows/case_codes.h"
 #include "workflows/clock.h"
@@ -92,8 +91,8 @@ struct MonitoringRecord {
   MonthlyAccount account;          // the month and its income and spending
   bool basic_needs_secure = true;  // 两不愁三保障
   bool drinking_water_safe = true;
-  std::string family_changes;      // births, deaths, marriages, moves
-  std::string policy_status;       // what the departments implemented
+  std::string family_changes;  // births, deaths, marriages, moves
+  std::string policy_status;   // what the departments implemented
   RiskTrend risk = RiskTrend::kStable;
   std::string notes;
   Stamp recorded;
@@ -178,9 +177,9 @@ BOOST_DESCRIBE_STRUCT(CaseData, (),
                        previous_case_id, opened, last_event_at, verification, reviews,
                        cross_check_exclusions, objections, publicity_started_at, registered_at,
                        officer, officer_assigned, measures, visits, monitoring,
-                       developmental_assistance_on, elimination_publicity_started_at,
-                       eliminated_at, look_backs, reidentified_at, approvals, rolled_back_at,
-                       notices, closing_reason))
+                       developmental_assistance_on, elimination_publicity_started_at, eliminated_at,
+                       look_backs, reidentified_at, approvals, rolled_back_at, notices,
+                       closing_reason))
 
 // What storage keeps to rebuild a machine: the stable state name, the case
 // data and the version (incremented by every accepted event; storage refuses a

@@ -62,7 +62,8 @@ EligibilityDecision assess_eligibility(const EligibilityInput& input,
     }
   }
 
-  const std::string per_capita = "家庭年人均可支配收入" + format_yuan(d.income.per_capita_fen()) + "元";
+  const std::string per_capita =
+      "家庭年人均可支配收入" + format_yuan(d.income.per_capita_fen()) + "元";
   const std::string line = "监测线" + format_yuan(d.line_fen) + "元";
 
   if (auto excluded = exclusion_sentence(input.exclusions, rules)) {
@@ -73,10 +74,10 @@ EligibilityDecision assess_eligibility(const EligibilityInput& input,
   }
 
   d.below_line = d.income.per_capita_below(d.line_fen);
-  d.rigid_expense_hardship = input.hardship.basic_needs_affected &&
-                             d.income.rigid_expense_fen > d.income.net_income_fen;
-  d.income_drop_hardship = input.hardship.income_drop != IncomeDropCause::kNone &&
-                           input.hardship.temporary_hardship;
+  d.rigid_expense_hardship =
+      input.hardship.basic_needs_affected && d.income.rigid_expense_fen > d.income.net_income_fen;
+  d.income_drop_hardship =
+      input.hardship.income_drop != IncomeDropCause::kNone && input.hardship.temporary_hardship;
 
   if (d.below_line && d.rigid_expense_hardship) {
     d.verdict = EligibilityVerdict::kEligible;

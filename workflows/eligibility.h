@@ -16,12 +16,11 @@
 // explicit reason and the person who decided; it never overrides an exclusion.
 #pragma once
 
+#include <boost/describe/class.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <boost/describe/class.hpp>
 
 #include "workflows/case_codes.h"
 #include "workflows/household.h"
@@ -42,7 +41,7 @@ BOOST_DESCRIBE_STRUCT(ExclusionFinding, (), (code, note))
 struct HardshipFindings {
   bool basic_needs_affected = false;  // 两不愁三保障或饮水安全受到影响
   IncomeDropCause income_drop = IncomeDropCause::kNone;  // 收入大幅缩减的原因
-  bool temporary_hardship = false;    // 家庭生活出现临时性困难
+  bool temporary_hardship = false;                       // 家庭生活出现临时性困难
   bool operator==(const HardshipFindings&) const = default;
 };
 BOOST_DESCRIBE_STRUCT(HardshipFindings, (), (basic_needs_affected, income_drop, temporary_hardship))
@@ -83,7 +82,8 @@ struct EligibilityDecision {
 };
 
 // REQUIRES: input.persons > 0.
-EligibilityDecision assess_eligibility(const EligibilityInput& input, const EligibilityRules& rules);
+EligibilityDecision assess_eligibility(const EligibilityInput& input,
+                                       const EligibilityRules& rules);
 
 // The first finding whose code is not configured, as a sentence; std::nullopt
 // when every code is known.

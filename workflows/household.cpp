@@ -21,7 +21,8 @@ std::string member_prefix(size_t index, const Member& m) {
 }  // namespace
 
 bool Household::anyone_can_work() const {
-  return std::any_of(members.begin(), members.end(), [](const Member& m) { return m.able_to_work; });
+  return std::any_of(members.begin(), members.end(),
+                     [](const Member& m) { return m.able_to_work; });
 }
 
 const Member* Household::head() const {
@@ -81,9 +82,9 @@ std::vector<std::string> account_problems(const std::vector<MonthlyAccount>& acc
       continue;
     }
     const std::string label = format_month(a.month) + "月的收支记录";
-    const std::int64_t amounts[] = {a.wage_income_fen,      a.business_income_fen,
-                                    a.property_income_fen,  a.transfer_income_fen,
-                                    a.business_expense_fen, a.medical_expense_fen,
+    const std::int64_t amounts[] = {a.wage_income_fen,       a.business_income_fen,
+                                    a.property_income_fen,   a.transfer_income_fen,
+                                    a.business_expense_fen,  a.medical_expense_fen,
                                     a.education_expense_fen, a.disability_expense_fen};
     if (std::any_of(std::begin(amounts), std::end(amounts), [](auto v) { return v < 0; })) {
       out.push_back(label + "含有负数金额（亏损请记入生产经营性支出）");

@@ -12,12 +12,11 @@
 // Thread-safety: plain values and pure functions.
 #pragma once
 
+#include <boost/describe/class.hpp>
 #include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <boost/describe/class.hpp>
 
 #include "workflows/case_codes.h"
 #include "workflows/clock.h"
@@ -60,14 +59,14 @@ std::vector<std::string> household_problems(const Household& household, Date tod
 // One month of a household's income and expenses, in fen.
 struct MonthlyAccount {
   std::chrono::year_month month{};
-  std::int64_t wage_income_fen = 0;        // 工资性收入
-  std::int64_t business_income_fen = 0;    // 生产经营性收入
-  std::int64_t property_income_fen = 0;    // 财产性收入
-  std::int64_t transfer_income_fen = 0;    // 转移性收入
-  std::int64_t business_expense_fen = 0;   // 生产经营性支出
-  std::int64_t medical_expense_fen = 0;    // 刚性支出：医疗（个人负担部分）
-  std::int64_t education_expense_fen = 0;  // 刚性支出：教育
-  std::int64_t disability_expense_fen = 0; // 刚性支出：残疾康复、护理
+  std::int64_t wage_income_fen = 0;         // 工资性收入
+  std::int64_t business_income_fen = 0;     // 生产经营性收入
+  std::int64_t property_income_fen = 0;     // 财产性收入
+  std::int64_t transfer_income_fen = 0;     // 转移性收入
+  std::int64_t business_expense_fen = 0;    // 生产经营性支出
+  std::int64_t medical_expense_fen = 0;     // 刚性支出：医疗（个人负担部分）
+  std::int64_t education_expense_fen = 0;   // 刚性支出：教育
+  std::int64_t disability_expense_fen = 0;  // 刚性支出：残疾康复、护理
 
   bool operator==(const MonthlyAccount&) const = default;
   std::int64_t net_income_fen() const;     // 可支配收入
@@ -95,8 +94,8 @@ IncomeWindow income_window(std::chrono::year_month discovered);
 struct IncomeSummary {
   IncomeWindow window;
   int persons = 0;
-  std::int64_t net_income_fen = 0;     // whole household, whole window
-  std::int64_t rigid_expense_fen = 0;  // whole household, whole window
+  std::int64_t net_income_fen = 0;                      // whole household, whole window
+  std::int64_t rigid_expense_fen = 0;                   // whole household, whole window
   std::vector<std::chrono::year_month> missing_months;  // months of the window with no record
 
   bool complete() const { return missing_months.empty(); }

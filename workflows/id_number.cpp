@@ -51,7 +51,8 @@ std::string position_sentence(size_t pos, const char* what) {
 }  // namespace
 
 char id_check_char(std::string_view first17) {
-  static constexpr std::array<int, 17> kWeights{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+  static constexpr std::array<int, 17> kWeights{7, 9, 10, 5,  8, 4, 2, 1, 6,
+                                                3, 7, 9,  10, 5, 8, 4, 2};
   static constexpr std::string_view kChars = "10X98765432";
   int sum = 0;
   for (size_t i = 0; i < 17; ++i) sum += (first17[i] - '0') * kWeights[i];

@@ -1,18 +1,11 @@
 #include "adapters/storage/database.h"
 
+#include <soci/postgresql/soci-postgresql.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
 #include <filesystem>
 #include <optional>
 #include <system_error>
-
-// SOCI's PostgreSQL header includes <libpq-fe.h>, whose folder (/usr/include/postgresql on
-// Debian) is not on SOCI::soci's include path; the factory is all this file needs from it, and
-// it is a plain C function of the backend library that SOCI::soci links.
-// Declared exactly as that header declares it.
-namespace soci {
-extern "C" backend_factory const* factory_postgresql();
-}  // namespace soci
 
 namespace fangfan {
 namespace {
@@ -20,12 +13,6 @@ namespace {
 constexpr std::string_view kSqliteScheme = "sqlite3://";
 constexpr std::string_view kPostgresqlScheme = "postgresql://";
 constexpr std::string_view kPostgresAlias = "postgres://";  // libpq accepts both
-
-// SQLite primary result codes (sqlite3.h), from sqlite3_soci_error::result().
-constexpr int kSqliteBusy = 5;
-constexpr int kSqliteLocked = 6;
-constexpr int kSqliteFull = 13;
-constexpr int kSqliteConstraint = 19;
 
 bool starts_with(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
@@ -87,14 +74,13 @@ StorageError translate_error(const soci::soci_error& error, std::string_view wha
   if (const auto* sqlite = dynamic_cast<const soci::sqlite3_soci_error*>(&error)) {
     // Extended result codes carry the primary one in the low byte.
     switch (sqlite->result() & 0xff) {
-      case kSqliteConstraint:
+      case SQLITE_CONSTRAINT:
         kind = Kind::kConstraint;
         break;
-      case kSqliteBusy:
-      case kSqliteLocked:
+      case SQLITE_BUSY:
+      case SQLITE_LOCKED:
         kind = Kind::kUnavailable;
         break;
-      case kSqliteFull:
       default:
         break;
     }

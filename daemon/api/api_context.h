@@ -6,11 +6,16 @@
 //
 //   awaitable<ApiResponse> show_case(ApiRequest& req) {
 //     const std::int64_t id = req.id_param("id");            // 400 when not a number
-//     auto c = co_await services.storage.run([id](soci::session& s) { return load_case(s, id); });
+//     auto load = [id](soci::session& s) { return load_case(s, id); };
+//     auto c = co_await services.storage.run(std::move(load));
 //     if (!c) throw ApiError::not_found("...");               // 404
 //     require_scope(req, c->village_code);                     // 403, see auth.h
 //     co_return ApiResponse::json(to_json(*c));
 //   }
+//
+// Name the storage work before awaiting it, as above: GCC 12 destroys a lambda
+// written inside a co_await expression twice (a double free when it captures a
+// string or a vector; https://github.com/equeim/tremotesf2/pull/551).
 //
 // It does no network I/O (the connection does), never blocks the loop (storage
 // work goes through StorageExecutor), and reports refusals by throwing or

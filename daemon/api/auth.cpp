@@ -122,8 +122,10 @@ boost::asio::awaitable<Principal> authenticate(StorageExecutor& storage, const C
         "Bearer <token>)");
   }
   const std::string hash = hash_token_secret(*token);
-  const auto record = co_await storage.run(
-      [hash](soci::session& s) { return find_api_token_by_hash(s, hash); });
+  // The work is a named variable, never a lambda written inside the co_await expression:
+  // GCC 12 destroys such a temporary closure twice (its captured string: a double free).
+  auto lookup = [hash](soci::session& s) { return find_api_token_by_hash(s, hash); };
+  const auto record = co_await storage.run(std::move(lookup));
   if (!record) {
     throw ApiError::unauthorized("API 令牌无效 (the API token is not valid)");
   }
@@ -142,7 +144,14 @@ boost::asio::awaitable<Principal> authenticate(StorageExecutor& storage, const C
                               "”已不在当前配置中 (the token's scope is no longer a place of the "
                               "configuration)");
   }
-  co_return Principal{record->id, *role, record->scope, record->holder};
+  // A named value, not co_return Principal{...}: GCC 12 destroys the members of a braced
+  // aggregate in co_return twice.
+  Principal caller;
+  caller.token_id = record->id;
+  caller.role = *role;
+  caller.scope = record->scope;
+  caller.holder = record->holder;
+  co_return caller;
 }
 
 void require_scope(const ApiRequest& req, std::string_view place_code) {

@@ -154,9 +154,10 @@ awaitable<ApiResponse> ApiRequestHandler::dispatch(Request& in, ApiRequest& req,
 
   auto found = router_.match(in.method(), target.segments);
   const Router::Match* match = std::get_if<Router::Match>(&found);
+  if (match) route = match->route->pattern;
   if (!match || match->route->access.kind != Access::Kind::kPublic) {
-    req.principal = co_await authenticate(services_.storage, *req.config,
-                                          std::string(in[http::field::authorization]));
+    std::string authorization(in[http::field::authorization]);
+    req.principal = co_await authenticate(services_.storage, *req.config, std::move(authorization));
   }
   if (!match) {
     const auto& allowed = std::get<Router::NoMatch>(found).allowed;
@@ -173,7 +174,6 @@ awaitable<ApiResponse> ApiRequestHandler::dispatch(Request& in, ApiRequest& req,
     r.headers.emplace_back(http::field::allow, allowed_methods(allowed));
     co_return r;
   }
-  route = match->route->pattern;
   if (req.principal) check_access(match->route->access, *req.principal);
   req.route = match->route->pattern;
   req.params = match->params;

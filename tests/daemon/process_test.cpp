@@ -43,7 +43,11 @@ class ConfigFolder {
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     fs::copy(kSource / "config/calendar", dir_ / "calendar", fs::copy_options::recursive);
-    fs::copy_file(kSource / "config/example.toml", dir_ / "fangfan.toml");
+    // Port 0: tests run in parallel, each daemon on an ephemeral loopback port.
+    std::string text = read_file(kSource / "config/example.toml");
+    const std::string listen = "listen = \"127.0.0.1:8470\"";
+    text.replace(text.find(listen), listen.size(), "listen = \"127.0.0.1:0\"");
+    write_file(dir_ / "fangfan.toml", text);
   }
   ~ConfigFolder() { fs::remove_all(dir_); }
   const fs::path& dir() const { return dir_; }

@@ -14,9 +14,8 @@ constexpr std::array<std::string_view, 24> kSurnames{
     "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙",
     "胡", "朱", "高", "林", "何", "郭", "马", "罗", "梁", "宋", "郑", "谢"};
 constexpr std::array<std::string_view, 32> kGiven{
-    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳",
-    "杰", "娟", "涛", "明", "超", "秀", "霞", "平", "刚", "桂", "英", "华",
-    "兰", "红", "建", "国", "文", "玉", "春", "海"};
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
+    "超", "秀", "霞", "平", "刚", "桂", "英", "华", "兰", "红", "建", "国", "文", "玉", "春", "海"};
 // County-level area codes in Shandong (临沂, 济南) and Fujian (永安).
 constexpr std::array<std::string_view, 6> kAreas{"371302", "371311", "371321",
                                                  "370102", "350481", "371312"};
@@ -91,8 +90,8 @@ Household PeopleGenerator::household(const std::string& code, const std::string&
   };
   const Date head_birth = born(0, 30);  // 1950..1980, so children are born by 2016
   const bool head_male = chance(80);
-  h.members.push_back({name(), id_number(head_birth, head_male), Relation::kHead, true, false,
-                       false});
+  h.members.push_back(
+      {name(), id_number(head_birth, head_male), Relation::kHead, true, false, false});
   for (int i = 1; i < size; ++i) {
     Member m;
     m.name = name();

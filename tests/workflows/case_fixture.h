@@ -47,8 +47,8 @@ inline ProgramRules test_rules() {
 }
 
 inline const std::vector<std::string>& all_kinds() {
-  static const std::vector<std::string> kKinds{"unstable", "marginal", "sudden", "instant",
-                                               "monitored_formerly_poor", "rollback"};
+  static const std::vector<std::string> kKinds{
+      "unstable", "marginal", "sudden", "instant", "monitored_formerly_poor", "rollback"};
   return kKinds;
 }
 
@@ -126,8 +126,8 @@ class CaseWalk {
 
   Outcome ok(const CaseEvent& event) {
     EventResult r = send(event);
-    EXPECT_TRUE(r.accepted()) << event_name(event) << " refused: "
-                              << (r.accepted() ? "" : r.refusal().message);
+    EXPECT_TRUE(r.accepted()) << event_name(event)
+                              << " refused: " << (r.accepted() ? "" : r.refusal().message);
     return r.accepted() ? r.outcome() : Outcome{};
   }
 
@@ -194,6 +194,10 @@ class CaseWalk {
   // Recognition up to registration, following the kind's steps.
   void recognise() {
     ok(open_event());
+    recognise_rest();
+  }
+  // From "discovered" to "registered".
+  void recognise_rest() {
     ok(start_verification());
     days(2);
     ok(eligible_verification());

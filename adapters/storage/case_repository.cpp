@@ -1,0 +1,380 @@
+#include "adapters/storage/case_repository.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "adapters/storage/case_json.h"
+#include "adapters/storage/database.h"
+#include "adapters/storage/outbox_store.h"
+
+namespace fangfan {
+namespace {
+
+// The case id a machine gets while an OpenCase is checked, before the row (and so the real id)
+// exists. Never stored: parse_case_id() refuses it.
+constexpr const char* kProvisionalCaseId = "0";
+
+// Where a re-identified household's new case says it came from: the look-back (回头看) visits
+// are carried out by the village committee with the township.
+constexpr DiscoverySource kReidentifiedSource = DiscoverySource::kVillageScreening;
+
+std::string label_of_case(std::int64_t id) { return "案件 " + format_case_id(id); }
+
+StorageError unreadable(std::int64_t id, const std::string& why) {
+  return StorageError(StorageError::Kind::kQuery, label_of_case(id) + " 的存储数据无法读取：" +
+                                                      why + " (stored case " + format_case_id(id) +
+                                                      " cannot be read back)");
+}
+
+Refusal open_refusal(std::string reason) {
+  Refusal r;
+  r.state = "new";
+  r.event = std::string(OpenCase::kName);
+  r.message = "不能" + std::string(OpenCase::kLabel) + "：" + reason;
+  r.reason = std::move(reason);
+  return r;
+}
+
+HistoryEntry entry_of(const HistoryRecord& r) {
+  HistoryEntry e;
+  e.case_id = format_case_id(r.case_id);
+  e.version = r.seq;
+  e.before = r.before_state;
+  e.after = r.after_state;
+  e.event = r.event;
+  e.actor = r.actor;
+  e.at = r.at;
+  e.reason = r.reason;
+  auto details = details_from_json(r.details);
+  if (auto* error = std::get_if<std::string>(&details)) {
+    throw unreadable(r.case_id, "第 " + std::to_string(r.seq) + " 条历史记录：" + *error);
+  }
+  e.details = std::get<Details>(std::move(details));
+  return e;
+}
+
+// Closed (rejected, cleared out) and eliminated cases leave the household free for a new case.
+bool in_progress(const CaseRecord& c) {
+  const CaseStateInfo* info = find_case_state(c.state);
+  return info != nullptr && !info->closed && c.state != "eliminated";
+}
+
+std::string head_name(const Household& h) {
+  const Member* head = h.head();
+  return head != nullptr ? head->name : std::string();
+}
+
+}  // namespace
+
+std::string format_case_id(std::int64_t id) { return std::to_string(id); }
+
+std::optional<std::int64_t> parse_case_id(std::string_view text) {
+  std::int64_t id = 0;
+  if (text.empty() || text.front() == '0' || text.front() == '+' || text.front() == '-') {
+    return std::nullopt;
+  }
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  return id;
+}
+
+struct CaseRepository::Loaded {
+  CaseRecord record;
+  CaseSnapshot snapshot;
+};
+
+std::optional<CaseRepository::Loaded> CaseRepository::load_row(std::int64_t case_id) {
+  auto record = load_case(session_, case_id);
+  if (!record) return std::nullopt;
+  auto data = case_data_from_json(record->data);
+  if (auto* error = std::get_if<std::string>(&data)) throw unreadable(case_id, *error);
+  CaseSnapshot snapshot{format_case_id(case_id), record->state, record->version,
+                        std::get<CaseData>(std::move(data))};
+  return Loaded{std::move(*record), std::move(snapshot)};
+}
+
+std::optional<CaseMachine> CaseRepository::restore(std::int64_t case_id) {
+  auto loaded = load_row(case_id);
+  if (!loaded) return std::nullopt;
+  auto machine = CaseMachine::restore(config_.rules, loaded->snapshot);
+  if (auto* error = std::get_if<std::string>(&machine)) throw unreadable(case_id, *error);
+  return std::get<CaseMachine>(std::move(machine));
+}
+
+std::optional<CaseView> CaseRepository::load(std::int64_t case_id) {
+  auto loaded = load_row(case_id);
+  if (!loaded) return std::nullopt;
+  CaseView view;
+  view.id = case_id;
+  view.previous_case_id = loaded->record.previous_case_id;
+  view.updated_at = loaded->record.updated_at;
+  // Rows beyond the version read are from a writer that committed in between (PostgreSQL reads
+  // each statement at its own moment): leave them out so history and state agree.
+  for (const HistoryRecord& r : load_history(session_, case_id)) {
+    if (r.seq <= loaded->record.version) view.history.push_back(entry_of(r));
+  }
+  view.snapshot = std::move(loaded->snapshot);
+  return view;
+}
+
+std::optional<Refusal> CaseRepository::household_refusal(const OpenCase& event) {
+  const Household& h = event.household;
+  if (config_.find_village(h.village_code) == nullptr) {
+    return open_refusal("农户所在村（代码 " + h.village_code +
+                        "）不在本县的配置中，请先在配置文件中添加该村");
+  }
+  for (const CaseRecord& c : load_cases_of_household(session_, h.code)) {
+    if (in_progress(c)) {
+      const CaseStateInfo* info = find_case_state(c.state);
+      return open_refusal("农户 " + h.code + " 已有进行中的" + label_of_case(c.id) + "（" +
+                          std::string(info->label) + "），不能重复建档");
+    }
+  }
+  if (!event.previous_case_id.empty()) {
+    const auto previous = parse_case_id(event.previous_case_id);
+    const auto stored = previous ? load_case(session_, *previous) : std::nullopt;
+    if (!stored) {
+      return open_refusal("关联的原案件 " + event.previous_case_id + " 不存在");
+    }
+    if (stored->household_code != h.code) {
+      return open_refusal("关联的原案件 " + event.previous_case_id + " 属于另一农户（" +
+                          stored->household_code + "）");
+    }
+  }
+  return std::nullopt;
+}
+
+void CaseRepository::sync_household(const Household& h, TimePoint now) {
+  const Village* village = config_.find_village(h.village_code);
+  const std::string township = village != nullptr ? village->township : std::string();
+  if (!load_household(session_, h.code)) {
+    HouseholdRecord record;
+    record.code = h.code;
+    record.village_code = h.village_code;
+    record.township_code = township;
+    record.head_name = head_name(h);
+    record.phone = h.phone;
+    record.created_at = now;
+    record.updated_at = now;
+    insert_household(session_, record);
+  } else {
+    guarded("更新农户 " + h.code + " 失败 (updating household " + h.code + " failed)", [&] {
+      const std::string head = head_name(h);
+      const long long updated = now.time_since_epoch().count();
+      session_ << "UPDATE households SET village_code = :village, township_code = :township,"
+                  " head_name = :head, phone = :phone, updated_at = :updated WHERE code = :code",
+          soci::use(h.village_code), soci::use(township), soci::use(head), soci::use(h.phone),
+          soci::use(updated), soci::use(h.code);
+    });
+  }
+  // Members: the current ones, matched by ID number; people who left the household are removed
+  // from the index (the case data and history keep them).
+  const std::vector<MemberRecord> stored = load_members(session_, h.code);
+  for (const MemberRecord& old : stored) {
+    const bool still = std::any_of(h.members.begin(), h.members.end(),
+                                   [&](const Member& m) { return m.id_number == old.id_number; });
+    if (!still) {
+      guarded("更新农户 " + h.code + " 的成员失败 (updating the members of " + h.code + " failed)",
+              [&] {
+                const long long id = old.id;
+                session_ << "DELETE FROM household_members WHERE id = :id", soci::use(id);
+              });
+    }
+  }
+  for (const Member& m : h.members) {
+    MemberRecord record;
+    record.household_code = h.code;
+    record.name = m.name;
+    record.id_number = m.id_number;
+    record.relation = std::string(code_of(m.relation));
+    record.able_to_work = m.able_to_work;
+    record.disabled = m.disabled;
+    record.student = m.student;
+    const auto old = std::find_if(stored.begin(), stored.end(), [&](const MemberRecord& s) {
+      return s.id_number == m.id_number;
+    });
+    if (old == stored.end()) {
+      insert_member(session_, record);
+      continue;
+    }
+    guarded("更新农户 " + h.code + " 的成员失败 (updating the members of " + h.code + " failed)",
+            [&] {
+              const long long id = old->id;
+              const int able = m.able_to_work ? 1 : 0, disabled = m.disabled ? 1 : 0,
+                        student = m.student ? 1 : 0;
+              session_ << "UPDATE household_members SET name = :name, relation = :relation,"
+                          " able_to_work = :able, disabled = :disabled, student = :student"
+                          " WHERE id = :id",
+                  soci::use(record.name), soci::use(record.relation), soci::use(able),
+                  soci::use(disabled), soci::use(student), soci::use(id);
+            });
+  }
+}
+
+std::int64_t CaseRepository::append(std::int64_t case_id, const HistoryEntry& entry) {
+  HistoryRecord r;
+  r.case_id = case_id;
+  r.event = entry.event;
+  r.before_state = entry.before;
+  r.after_state = entry.after;
+  r.actor = entry.actor;
+  r.at = entry.at;
+  r.reason = entry.reason;
+  r.details = details_to_json(entry.details);
+  const std::int64_t seq = append_history(session_, r);
+  if (seq != entry.version) {
+    // History and version always move together; a mismatch means rows were written behind the
+    // repository's back. Refuse to make it worse (the transaction rolls back).
+    throw StorageError(StorageError::Kind::kConstraint,
+                       label_of_case(case_id) + " 的历史记录（第 " + std::to_string(seq) +
+                           " 条）与版本号（" + std::to_string(entry.version) +
+                           "）不一致，未作任何更改 (history and version of case " +
+                           format_case_id(case_id) + " disagree; nothing was changed)");
+  }
+  return seq;
+}
+
+std::vector<std::int64_t> CaseRepository::queue_notices(std::int64_t case_id,
+                                                        const Outcome& outcome) {
+  std::vector<std::int64_t> ids;
+  const TimePoint now = clock_.now();
+  for (std::size_t i = 0; i < outcome.notices.size(); ++i) {
+    const Notice& notice = outcome.notices[i];
+    NewOutboxMessage m;
+    m.dedupe_key = "notice:" + format_case_id(case_id) + ":" +
+                   std::to_string(outcome.entry.version) + ":" + std::to_string(i + 1);
+    m.case_id = case_id;
+    m.channel = "file";
+    m.recipient = notice.household_code;
+    m.message_type = "written_notice";
+    m.body = notice.text;
+    m.created_at = now;
+    m.next_attempt_at = now;
+    ids.push_back(enqueue_outbox(session_, m).id);
+  }
+  return ids;
+}
+
+std::variant<CaseChange, Refusal> CaseRepository::insert_new_case(const OpenCase& requested) {
+  // The machine checks the event first (household, ID numbers, kind, ...) with a provisional
+  // id, so that nothing is written for an event it refuses.
+  OpenCase event = requested;
+  event.case_id = kProvisionalCaseId;
+  CaseMachine trial(config_.rules);
+  EventResult checked = trial.handle(event);
+  if (!checked.accepted()) return checked.refusal();
+  if (auto refusal = household_refusal(event)) return *refusal;
+
+  const TimePoint now = clock_.now();
+  sync_household(event.household, now);
+  CaseRecord record;
+  record.household_code = event.household.code;
+  record.kind = event.kind;
+  record.state = std::string(trial.state());
+  record.version = trial.version();
+  record.source = std::string(code_of(event.source));
+  record.emergency = event.emergency;
+  record.opened_at = event.meta.at;
+  if (!event.previous_case_id.empty())
+    record.previous_case_id = parse_case_id(event.previous_case_id);
+  record.updated_at = now;
+  const std::int64_t id = insert_case(session_, record);
+
+  // The same event again, now with the real id, which the data carries.
+  event.case_id = format_case_id(id);
+  CaseMachine machine(config_.rules);
+  EventResult result = machine.handle(event);
+  if (!result.accepted()) return result.refusal();  // the caller rolls back
+  const std::string data = case_data_to_json(machine.data());
+  guarded(
+      "保存" + label_of_case(id) + " 失败 (saving case " + format_case_id(id) + " failed)", [&] {
+        const long long key = id;
+        session_ << "UPDATE cases SET data = :data WHERE id = :id", soci::use(data), soci::use(key);
+      });
+
+  CaseChange change;
+  change.case_id = id;
+  change.snapshot = machine.snapshot();
+  change.outcome = result.outcome();
+  change.history_seq = append(id, change.outcome.entry);
+  change.outbox_ids = queue_notices(id, change.outcome);
+  if (hook_) hook_(session_, change);
+  return change;
+}
+
+OpenResult CaseRepository::open_case(OpenCase event) {
+  WriteTransaction tx(session_);
+  auto result = insert_new_case(event);
+  if (std::holds_alternative<CaseChange>(result)) tx.commit();
+  return result;
+}
+
+ApplyResult CaseRepository::apply(std::int64_t case_id, const CaseEvent& event,
+                                  std::optional<std::int64_t> expected_version) {
+  WriteTransaction tx(session_);
+  auto loaded = load_row(case_id);
+  if (!loaded) {
+    return CaseNotFound{case_id, "没有编号为 " + format_case_id(case_id) + " 的案件"};
+  }
+  const auto stale = [&](std::int64_t expected, std::int64_t current) {
+    return StaleVersion{case_id, expected, current,
+                        label_of_case(case_id) + " 已被他人更新（您看到的是第 " +
+                            std::to_string(expected) + " 版，现在是第 " + std::to_string(current) +
+                            " 版），请刷新后重新操作"};
+  };
+  const std::int64_t loaded_version = loaded->record.version;
+  if (expected_version && *expected_version != loaded_version) {
+    return stale(*expected_version, loaded_version);
+  }
+  auto restored = CaseMachine::restore(config_.rules, loaded->snapshot);
+  if (auto* error = std::get_if<std::string>(&restored)) throw unreadable(case_id, *error);
+  CaseMachine& machine = std::get<CaseMachine>(restored);
+
+  EventResult result = machine.handle(event);
+  if (!result.accepted()) return result.refusal();  // nothing written: tx rolls back
+
+  const TimePoint now = clock_.now();
+  CaseChange change;
+  change.case_id = case_id;
+  change.snapshot = machine.snapshot();
+  change.outcome = result.outcome();
+  if (!update_case_state(session_, case_id, loaded_version, change.snapshot.state,
+                         case_data_to_json(change.snapshot.data), now)) {
+    // Only possible on PostgreSQL: another writer committed between our read and our write.
+    const auto current = load_case(session_, case_id);
+    return stale(expected_version.value_or(loaded_version),
+                 current ? current->version : loaded_version);
+  }
+  change.history_seq = append(case_id, change.outcome.entry);
+  if (change.snapshot.data.household != loaded->snapshot.data.household) {
+    sync_household(change.snapshot.data.household, now);
+  }
+  change.outbox_ids = queue_notices(case_id, change.outcome);
+
+  if (const auto& request = change.outcome.new_case) {
+    OpenCase open;
+    open.meta = event_meta(event);
+    open.kind = request->kind;
+    open.household = request->household;
+    open.source = kReidentifiedSource;
+    open.risk_causes = request->risk_causes;
+    open.emergency = request->emergency;
+    open.emergency_reason = request->emergency_reason;
+    open.previous_case_id = request->previous_case_id;
+    auto opened = insert_new_case(open);
+    if (auto* refusal = std::get_if<Refusal>(&opened)) {
+      Refusal r = *refusal;
+      r.state = change.outcome.entry.before;
+      r.event = change.outcome.entry.event;
+      r.message =
+          "不能" + std::string(event_label(event)) + "：新案件无法建档（" + r.message + "）";
+      return r;  // the whole change rolls back
+    }
+    change.new_case_id = std::get<CaseChange>(opened).case_id;
+  }
+  if (hook_) hook_(session_, change);
+  tx.commit();
+  return change;
+}
+
+}  // namespace fangfan

@@ -1,0 +1,140 @@
+// Cases in the database: where the case core (CaseMachine) meets storage. Opens a case with its
+// household, applies an event to a stored case, loads a case with its history.
+//
+// Every change is ONE WriteTransaction: the case row (state name, version, data as JSON, see
+// case_json.h), exactly one history row per accepted event, the written notices (书面告知) it
+// issued queued in the outbox, and for a re-identification the new case linked to the old one.
+// A refusal, a stale version or any error leaves the database exactly as it was.
+//
+// Case ids: the case row's integer id (cases.id) is the case's identity; CaseData::case_id and
+// HistoryEntry::case_id are that integer as decimal text ("42"), assigned by open_case (whatever
+// the OpenCase event carries is replaced). format_case_id() and parse_case_id() convert.
+//
+// History rows store the machine's HistoryEntry: before/after state names (the opening row's
+// before is "new"), event name, actor, time, reason, and the details as a JSON object of
+// strings. They do not store the event payload: payloads hold unmasked ID numbers and phones,
+// and history is append-only (it could never be erased). The version an event produced equals
+// its history seq (the opening is version 1, seq 1).
+//
+// Optimistic concurrency: apply() loads, decides and writes inside one transaction; the write is
+// conditional on the version it loaded (update_case_state), and a caller that passes the
+// version it saw (expected_version, as the API does) is refused if the case moved on since. A
+// stale writer gets StaleVersion and nothing is merged.
+//
+// Households: the households and household_members tables are the searchable index of the
+// current household (department feeds match people by ID number); opening a case inserts or
+// refreshes them, and so does an accepted update_household event. The case data keeps the
+// household as the case saw it.
+//
+// Ownership: a repository keeps references to the session, config and clock it was given; it is
+// cheap, make one per unit of work. REQUIRES: they outlive it.
+// Thread-safety: as the session's (one thread at a time).
+// Errors: refusals, stale versions and unknown cases are values; the database failing, or stored
+// data that cannot be read back (unknown state name, malformed JSON), throws StorageError.
+#pragma once
+
+#include <soci/soci.h>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "adapters/config/config.h"
+#include "adapters/storage/case_store.h"
+#include "workflows/case_machine.h"
+#include "workflows/clock.h"
+
+namespace fangfan {
+
+std::string format_case_id(std::int64_t id);
+// "42" -> 42; nullopt for anything but a positive decimal integer.
+std::optional<std::int64_t> parse_case_id(std::string_view text);
+
+// An accepted change, as written.
+struct CaseChange {
+  std::int64_t case_id = 0;
+  CaseSnapshot snapshot;  // the case after the event
+  Outcome outcome;        // what the machine returned (history entry, steps, notices)
+  std::int64_t history_seq = 0;
+  std::vector<std::int64_t> outbox_ids;     // the queued written notices, in order
+  std::optional<std::int64_t> new_case_id;  // re-identification: the new case
+};
+
+// The version the caller expected is not the stored one (someone else wrote first).
+struct StaleVersion {
+  std::int64_t case_id = 0;
+  std::int64_t expected_version = 0;
+  std::int64_t current_version = 0;
+  std::string
+      message;  // "案件 42 已被他人更新（您看到的是第 3 版，现在是第 4 版），请刷新后重新操作"
+};
+
+struct CaseNotFound {
+  std::int64_t case_id = 0;
+  std::string message;  // "没有编号为 42 的案件"
+};
+
+using OpenResult = std::variant<CaseChange, Refusal>;
+using ApplyResult = std::variant<CaseChange, Refusal, StaleVersion, CaseNotFound>;
+
+// A stored history row as the machine produced it (entry.version == seq).
+struct CaseView {
+  std::int64_t id = 0;
+  CaseSnapshot snapshot;
+  std::optional<std::int64_t> previous_case_id;
+  TimePoint updated_at{};
+  std::vector<HistoryEntry> history;  // in order, seq 1 first
+};
+
+// Called inside the transaction of every accepted change (the new case of a re-identification
+// included), after the case and its history are written and before commit: the place for work
+// that must commit with the change, such as the step timers of issue 5. Throwing rolls the
+// whole change back.
+using CaseChangeHook = std::function<void(soci::session&, const CaseChange&)>;
+
+class CaseRepository {
+ public:
+  // `config.rules` drive the machine; `config.villages` give a household's township; `clock`
+  // stamps the rows' updated_at and the outbox messages' times.
+  CaseRepository(soci::session& session, const Config& config, const Clock& clock)
+      : session_(session), config_(config), clock_(clock) {}
+
+  void set_change_hook(CaseChangeHook hook) { hook_ = std::move(hook); }
+
+  // Opens a case: the household (inserted, or refreshed when it exists) with its members, the
+  // case row, and its first history row. Refused (nothing written) when the machine refuses the
+  // event, the household's village is not in the configuration, the household already has a
+  // case in progress, or event.previous_case_id names no stored case.
+  OpenResult open_case(OpenCase event);
+
+  // Applies `event` to stored case `case_id`. With `expected_version`, refused as stale unless
+  // the stored version still equals it.
+  ApplyResult apply(std::int64_t case_id, const CaseEvent& event,
+                    std::optional<std::int64_t> expected_version = std::nullopt);
+
+  // The case with its history; nullopt when there is no such case.
+  std::optional<CaseView> load(std::int64_t case_id);
+
+  // The stored case as a machine, ready for handle(); nullopt when there is no such case.
+  std::optional<CaseMachine> restore(std::int64_t case_id);
+
+ private:
+  struct Loaded;
+  std::optional<Loaded> load_row(std::int64_t case_id);
+  std::variant<CaseChange, Refusal> insert_new_case(const OpenCase& event);
+  std::optional<Refusal> household_refusal(const OpenCase& event);
+  void sync_household(const Household& household, TimePoint now);
+  std::vector<std::int64_t> queue_notices(std::int64_t case_id, const Outcome& outcome);
+  std::int64_t append(std::int64_t case_id, const HistoryEntry& entry);
+
+  soci::session& session_;
+  const Config& config_;
+  const Clock& clock_;
+  CaseChangeHook hook_;
+};
+
+}  // namespace fangfan

@@ -1,0 +1,21 @@
+#include "daemon/api/http_api.h"
+
+#include "daemon/api/ops_routes.h"
+#include "daemon/api/outbox_routes.h"
+
+namespace fangfan {
+
+HttpApi::HttpApi(boost::asio::any_io_executor loop, StorageExecutor& storage, const Clock& clock,
+                 std::function<std::shared_ptr<const Config>()> config,
+                 std::function<void()> outbox_changed, ApiLimits limits)
+    : services_{storage, clock, std::move(config), metrics_, health_, std::move(outbox_changed)},
+      handler_(router_, services_),
+      server_(
+          loop, [this](ApiRequestHandler::Request& req) { return handler_.handle(req); }, limits,
+          &metrics_) {
+  add_standard_collectors(metrics_);
+  register_ops_routes(router_, services_);
+  register_outbox_routes(router_, services_);
+}
+
+}  // namespace fangfan
