@@ -4,6 +4,9 @@
 
 #include "daemon/ctl_http.h"
 
+#include <toml++/toml.h>
+
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -18,11 +21,9 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/json/parse.hpp>
-#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "adapters/config/config.h"
 
@@ -98,12 +99,14 @@ std::optional<std::string> split_address(const std::string& text, std::string& h
                                          std::string& port) {
   const std::size_t colon = text.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
-    return "API 地址“" + text + "”应为 地址:端口，例如 127.0.0.1:8470 (the API address must be "
+    return "API 地址“" + text +
+           "”应为 地址:端口，例如 127.0.0.1:8470 (the API address must be "
            "ADDRESS:PORT, e.g. 127.0.0.1:8470)";
   }
   host = text.substr(0, colon);
   port = text.substr(colon + 1);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   if (host == "0.0.0.0") host = "127.0.0.1";
   if (host == "::") host = "::1";
   if (port.find_first_not_of("0123456789") != std::string::npos) {
@@ -112,9 +115,11 @@ std::optional<std::string> split_address(const std::string& text, std::string& h
   return std::nullopt;
 }
 
-asio::awaitable<std::variant<HttpReply, std::string>> exchange(
-    const ApiTarget& target, http::verb method, const std::string& path, const std::string& body,
-    std::chrono::milliseconds timeout) {
+asio::awaitable<std::variant<HttpReply, std::string>> exchange(const ApiTarget& target,
+                                                               http::verb method,
+                                                               const std::string& path,
+                                                               const std::string& body,
+                                                               std::chrono::milliseconds timeout) {
   constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
   auto ex = co_await asio::this_coro::executor;
   const std::string where = target.host + ":" + target.port;
@@ -201,8 +206,9 @@ std::variant<ApiTarget, std::string> resolve_api_target(std::vector<std::string>
   if (!found.api && env.daemon_config) {
     auto loaded = load_config(*env.daemon_config);
     if (auto* errors = std::get_if<std::vector<ConfigError>>(&loaded)) {
-      std::string text = "读取配置文件以确定 API 地址失败 (reading the configuration for the API "
-                         "address failed):";
+      std::string text =
+          "读取配置文件以确定 API 地址失败 (reading the configuration for the API "
+          "address failed):";
       for (const auto& e : *errors) text += "\n  " + e.to_string();
       return text;
     }

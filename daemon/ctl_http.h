@@ -32,7 +32,7 @@ namespace fangfan {
 struct CtlEnvironment {
   // Reads an environment variable; nullopt when unset or empty.
   std::function<std::optional<std::string>(const std::string&)> getenv;
-  std::filesystem::path ctl_file;                     // ctl.toml; need not exist
+  std::filesystem::path ctl_file;                      // ctl.toml; need not exist
   std::optional<std::filesystem::path> daemon_config;  // the daemon's configuration file
 
   // The real process environment and the ctl.toml path under $XDG_CONFIG_HOME or $HOME.
@@ -40,9 +40,9 @@ struct CtlEnvironment {
 };
 
 struct ApiTarget {
-  std::string host;   // as given ("127.0.0.1", "::1", a name)
+  std::string host;  // as given ("127.0.0.1", "::1", a name)
   std::string port;
-  std::string token;  // may be empty
+  std::string token;   // may be empty
   std::string origin;  // where the address came from, for messages ("--api", "FANGFAN_API", ...)
 };
 
@@ -59,12 +59,9 @@ struct HttpReply {
 // One request to the API; `body`, when not empty, is sent as JSON. Returns the
 // answer whatever its status, or a sentence when the daemon cannot be reached
 // or does not answer within `timeout`.
-std::variant<HttpReply, std::string> http_call(const ApiTarget& target,
-                                               boost::beast::http::verb method,
-                                               const std::string& path,
-                                               const std::string& body = "",
-                                               std::chrono::milliseconds timeout =
-                                                   std::chrono::seconds(30));
+std::variant<HttpReply, std::string> http_call(
+    const ApiTarget& target, boost::beast::http::verb method, const std::string& path,
+    const std::string& body = "", std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 // The server's sentence from an error answer ({"message": ...}, plus the field
 // when there is one); the raw body when it is not the API's JSON.

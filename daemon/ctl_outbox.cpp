@@ -54,9 +54,14 @@ std::string short_time(const std::string& t) {
 }
 
 std::vector<std::string> row(const json::object& m) {
-  return {text(m, "id"),           text(m, "status"),   text(m, "channel"),
-          mask_phone(text(m, "recipient")), text(m, "message_type"), text(m, "attempts"),
-          short_time(text(m, "next_attempt_at")), text(m, "last_error")};
+  return {text(m, "id"),
+          text(m, "status"),
+          text(m, "channel"),
+          mask_phone(text(m, "recipient")),
+          text(m, "message_type"),
+          text(m, "attempts"),
+          short_time(text(m, "next_attempt_at")),
+          text(m, "last_error")};
 }
 
 const std::vector<std::string> kHeader = {"ID",   "STATUS",   "CHANNEL",      "RECIPIENT",

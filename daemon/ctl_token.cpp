@@ -5,8 +5,8 @@
 #include <boost/json/serialize.hpp>
 #include <charconv>
 #include <functional>
-#include <memory>
 #include <map>
+#include <memory>
 #include <optional>
 
 #include "adapters/storage/database.h"
@@ -131,7 +131,8 @@ int create(const std::vector<std::string>& args, const Config& config, const Clo
   if (!f) return usage(err, error);
   if (!f->words.empty()) return usage(err, "多余的参数“" + f->words[0] + "” (unexpected argument)");
   for (const char* need : {"--role", "--scope", "--name"}) {
-    if (!f->values.count(need)) return usage(err, std::string("缺少 ") + need + " (missing " + need + ")");
+    if (!f->values.count(need))
+      return usage(err, std::string("缺少 ") + need + " (missing " + need + ")");
   }
   const std::string& role_text = f->values["--role"];
   const std::string& scope = f->values["--scope"];
@@ -161,7 +162,8 @@ int create(const std::vector<std::string>& args, const Config& config, const Clo
   }
   out << "已为 " << name << " 创建令牌 " << created.record.id << "（角色 " << role_text << "，范围 "
       << scope << " " << place_name(config, scope) << "）。令牌只显示这一次，请妥善保存：\n"
-      << "(token " << created.record.id << " created; it is shown only this once, keep it "
+      << "(token " << created.record.id
+      << " created; it is shown only this once, keep it "
          "safe:)\n"
       << created.secret << "\n";
   return kOk;

@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <iostream>
 
-#include "adapters/config/config.h"
 #include "adapters/clock/system_clock.h"
+#include "adapters/config/config.h"
 #include "daemon/ctl_calendar.h"
 #include "daemon/ctl_case.h"
 #include "daemon/ctl_outbox.h"
@@ -33,7 +33,8 @@ const char* kUsage =
     "  version                               print the version\n"
     "\n"
     "--config FILE  the daemon's configuration (default: $FANGFAN_CONFIG, else\n"
-    "               " FANGFAN_DEFAULT_CONFIG ", else the example configuration next to\n"
+    "               " FANGFAN_DEFAULT_CONFIG
+    ", else the example configuration next to\n"
     "               this program's build or installation)\n";
 
 fs::path self_dir() {
@@ -45,9 +46,9 @@ fs::path self_dir() {
 std::optional<fs::path> default_config() {
   if (const char* env = std::getenv("FANGFAN_CONFIG"); env && *env) return fs::path(env);
   std::error_code ec;
-  for (fs::path candidate : {fs::path(FANGFAN_DEFAULT_CONFIG),
-                             self_dir() / "../config/example.toml",
-                             self_dir() / "../share/fangfan/example.toml"}) {
+  for (fs::path candidate :
+       {fs::path(FANGFAN_DEFAULT_CONFIG), self_dir() / "../config/example.toml",
+        self_dir() / "../share/fangfan/example.toml"}) {
     if (fs::exists(candidate, ec)) return candidate.lexically_normal();
   }
   return std::nullopt;
@@ -79,7 +80,11 @@ int main(int argc, char** argv) {
     } else if (args[i] == "--version") {
       std::cout << "fangfanctl " FANGFAN_VERSION "\n";
       return 0;
-    } else if (args[i] == "--config" && i + 1 < args.size()) {
+    } else if (args[i] == "--config") {
+      if (i + 1 >= args.size()) {
+        std::cerr << "fangfanctl: --config needs a file name\n";
+        return 2;
+      }
       config_file = args[++i];
     } else {
       std::cerr << "fangfanctl: unknown option '" << args[i] << "'\n\n" << kUsage;

@@ -2,6 +2,7 @@
 // configuration, and hands over to Service. See `fangfand --help`.
 #include <spdlog/spdlog.h>
 
+#include <csignal>
 #include <iostream>
 
 #include "adapters/calendar/calendar_files.h"
@@ -13,6 +14,9 @@
 
 int main(int argc, char** argv) {
   using namespace fangfan;
+  // A closed stderr pipe (e.g. `| tee` ended by Ctrl-C) must not kill the
+  // daemon in the middle of a graceful stop.
+  std::signal(SIGPIPE, SIG_IGN);
   auto parsed = parse_daemon_options(std::vector<std::string>(argv + 1, argv + argc));
   if (auto* err = std::get_if<OptionsError>(&parsed)) {
     std::cerr << "fangfand: " << err->message << "\n\n" << daemon_usage();
@@ -20,9 +24,14 @@ int main(int argc, char** argv) {
   }
   auto options = std::get<DaemonOptions>(parsed);
   switch (options.action) {
-    case DaemonOptions::Action::kHelp: std::cout << daemon_usage(); return 0;
-    case DaemonOptions::Action::kVersion: std::cout << "fangfand " FANGFAN_VERSION "\n"; return 0;
-    default: break;
+    case DaemonOptions::Action::kHelp:
+      std::cout << daemon_usage();
+      return 0;
+    case DaemonOptions::Action::kVersion:
+      std::cout << "fangfand " FANGFAN_VERSION "\n";
+      return 0;
+    default:
+      break;
   }
 
   auto loaded = load_config(options.config_file);
@@ -30,7 +39,8 @@ int main(int argc, char** argv) {
     for (const auto& e : *errors) std::cerr << e.to_string() << "\n";
     std::cerr << options.config_file << ": " << errors->size()
               << (errors->size() == 1 ? " error" : " errors") << "; "
-              << (options.action == DaemonOptions::Action::kCheckConfig ? "not valid" : "not starting")
+              << (options.action == DaemonOptions::Action::kCheckConfig ? "not valid"
+                                                                        : "not starting")
               << "\n";
     return 2;
   }
@@ -40,7 +50,8 @@ int main(int argc, char** argv) {
   if (!calendar.calendar) {
     for (const auto& e : calendar.errors) std::cerr << e.to_string() << "\n";
     std::cerr << config->calendar_dir.string() << ": calendar not usable; "
-              << (options.action == DaemonOptions::Action::kCheckConfig ? "not valid" : "not starting")
+              << (options.action == DaemonOptions::Action::kCheckConfig ? "not valid"
+                                                                        : "not starting")
               << "\n";
     return 2;
   }

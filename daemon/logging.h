@@ -1,5 +1,5 @@
-// Logging is set up once, here. Lines go to stderr; under systemd (JOURNAL_STREAM
-// set) each line starts with a syslog priority prefix like "<4>" so journald
+// Logging is set up once, here. Lines go to stderr; under systemd (stderr is the
+// JOURNAL_STREAM) each line starts with a syslog priority prefix like "<4>" so journald
 // records the level and adds time and unit itself; on a terminal each line
 // carries its own timestamp. Every line starts with a fixed event name
 // ("daemon.ready", "config.reload_rejected", ...). Never log an ID number or a

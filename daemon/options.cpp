@@ -7,22 +7,25 @@
 namespace fangfan {
 
 std::string daemon_usage() {
-  return "Usage: fangfand [--config FILE] [--log-level LEVEL] [--simulated-clock YYYY-MM-DDTHH:MM]\n"
+  return "Usage: fangfand [--config FILE] [--log-level LEVEL] [--simulated-clock "
+         "YYYY-MM-DDTHH:MM]\n"
          "       fangfand --check-config FILE\n"
          "       fangfand --version | --help\n"
          "\n"
-         "  --config FILE          configuration file (default " FANGFAN_DEFAULT_CONFIG ")\n"
+         "  --config FILE          configuration file (default " FANGFAN_DEFAULT_CONFIG
+         ")\n"
          "  --log-level LEVEL      trace, debug, info, warn, error, critical or off;\n"
          "                         overrides [log] level in the configuration\n"
          "  --check-config FILE    validate FILE and exit: 0 when valid, 2 when not\n"
-         "  --simulated-clock T    run on a simulated clock starting at T (China time),\n"
-         "                         moved only by `fangfanctl clock advance` (test deployments)\n"
+         "  --simulated-clock T    run on a simulated clock that starts at T (China time)\n"
+         "                         and does not move by itself (test deployments)\n"
          "  --version              print the version and exit\n"
          "  --help                 print this help and exit\n";
 }
 
-std::variant<DaemonOptions, OptionsError> parse_daemon_options(const std::vector<std::string>& args) {
-  static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn",
+std::variant<DaemonOptions, OptionsError> parse_daemon_options(
+    const std::vector<std::string>& args) {
+  static const std::set<std::string> kLevels = {"trace", "debug",    "info", "warn",
                                                 "error", "critical", "off"};
   DaemonOptions o;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -44,13 +47,15 @@ std::variant<DaemonOptions, OptionsError> parse_daemon_options(const std::vector
     } else if (a == "--log-level") {
       auto v = value(a.c_str());
       if (!v || !kLevels.count(*v)) {
-        return OptionsError{"--log-level needs one of trace, debug, info, warn, error, critical, off"};
+        return OptionsError{
+            "--log-level needs one of trace, debug, info, warn, error, critical, off"};
       }
       o.log_level = *v;
     } else if (a == "--simulated-clock") {
       auto v = value(a.c_str());
       auto t = v ? parse_time(*v) : std::nullopt;
-      if (!t) return OptionsError{"--simulated-clock needs a time like 2025-01-01T08:00 (China time)"};
+      if (!t)
+        return OptionsError{"--simulated-clock needs a time like 2025-01-01T08:00 (China time)"};
       o.simulated_clock = *t;
     } else {
       return OptionsError{"unknown option '" + a + "'"};

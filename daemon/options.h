@@ -3,8 +3,8 @@
 #pragma once
 
 #include <optional>
-#include <variant>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "workflows/clock.h"
@@ -15,8 +15,8 @@ struct DaemonOptions {
   enum class Action { kRun, kCheckConfig, kVersion, kHelp };
   Action action = Action::kRun;
   std::string config_file = FANGFAN_DEFAULT_CONFIG;
-  std::optional<std::string> log_level;        // overrides [log] level
-  std::optional<TimePoint> simulated_clock;    // start on a clock that moves only when told
+  std::optional<std::string> log_level;      // overrides [log] level
+  std::optional<TimePoint> simulated_clock;  // start on a clock that moves only when told
 };
 
 struct OptionsError {
@@ -24,7 +24,8 @@ struct OptionsError {
 };
 
 // REQUIRES: args excludes argv[0].
-std::variant<DaemonOptions, OptionsError> parse_daemon_options(const std::vector<std::string>& args);
+std::variant<DaemonOptions, OptionsError> parse_daemon_options(
+    const std::vector<std::string>& args);
 
 std::string daemon_usage();
 

@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 
+#include "adapters/storage/database.h"
 #include "adapters/storage/outbox_store.h"
 
 namespace fangfan {
@@ -15,6 +16,7 @@ namespace asio = boost::asio;
 namespace {
 constexpr int kBatch = 50;
 constexpr std::chrono::seconds kMaxSleep{60};
+constexpr std::chrono::seconds kStorageRetry{5};
 }  // namespace
 
 std::chrono::seconds retry_delay(int attempts) {
@@ -60,7 +62,8 @@ asio::awaitable<bool> OutboxDispatcher::send_one(std::int64_t id) {
           spdlog::error("outbox.dead id={} channel={} attempts={} error=\"{}\"", id, m->channel,
                         m->attempts, r.error);
         } else {
-          auto delay = std::max(retry_delay(m->attempts), r.retry_after.value_or(std::chrono::seconds{0}));
+          auto delay =
+              std::max(retry_delay(m->attempts), r.retry_after.value_or(std::chrono::seconds{0}));
           mark_outbox_retry(s, id, r.error, clock_.now() + delay);
           spdlog::warn("outbox.retry id={} channel={} attempts={} in_seconds={} error=\"{}\"", id,
                        m->channel, m->attempts, delay.count(), r.error);
@@ -72,25 +75,39 @@ asio::awaitable<bool> OutboxDispatcher::send_one(std::int64_t id) {
 }
 
 asio::awaitable<void> OutboxDispatcher::run() {
-  const int recovered =
-      co_await storage_.run([this](soci::session& s) { return recover_stuck_sending(s, clock_.now()); });
+  const int recovered = co_await storage_.run(
+      [this](soci::session& s) { return recover_stuck_sending(s, clock_.now()); });
   if (recovered > 0) spdlog::warn("outbox.recovered_sending count={}", recovered);
 
-  auto cancelled = [](asio::cancellation_state cs) { return cs.cancelled() != asio::cancellation_type::none; };
+  auto cancelled = [](asio::cancellation_state cs) {
+    return cs.cancelled() != asio::cancellation_type::none;
+  };
   for (;;) {
-    auto batch = co_await storage_.run(
-        [this](soci::session& s) { return due_outbox(s, clock_.now(), kBatch); });
-    for (const auto& m : batch) co_await send_one(m.id);
-    if (cancelled(co_await asio::this_coro::cancellation_state)) co_return;
-    if (batch.size() == size_t(kBatch)) {
-      // More are due: let the rest of the loop run first, then go on.
-      co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
-      continue;
-    }
-    auto next = co_await storage_.run([](soci::session& s) { return next_outbox_attempt(s); });
+    woken_ = false;
     auto sleep = kMaxSleep;
-    if (next) sleep = std::clamp(std::chrono::duration_cast<std::chrono::seconds>(*next - clock_.now()),
-                                 std::chrono::seconds{0}, kMaxSleep);
+    try {
+      auto batch = co_await storage_.run(
+          [this](soci::session& s) { return due_outbox(s, clock_.now(), kBatch); });
+      for (const auto& m : batch) co_await send_one(m.id);
+      if (cancelled(co_await asio::this_coro::cancellation_state)) co_return;
+      if (batch.size() == size_t(kBatch)) {
+        // More are due: let the rest of the loop run first, then go on.
+        co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+        continue;
+      }
+      auto next = co_await storage_.run([](soci::session& s) { return next_outbox_attempt(s); });
+      if (next) {
+        sleep = std::clamp(std::chrono::duration_cast<std::chrono::seconds>(*next - clock_.now()),
+                           std::chrono::seconds{0}, kMaxSleep);
+      }
+    } catch (const StorageError& e) {
+      // The messages stay where they are (pending, or sending until the next
+      // start recovers them); try again after a pause.
+      spdlog::error("outbox.storage_error error=\"{}\" retry_in_seconds={}", e.what(),
+                    kStorageRetry.count());
+      sleep = kStorageRetry;
+    }
+    if (woken_) continue;
     timer_.expires_after(sleep);
     co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));  // woken or timed out
     if (cancelled(co_await asio::this_coro::cancellation_state)) co_return;

@@ -11,7 +11,9 @@
 // backoff (30 s doubling to 1 h; the channel's Retry-After wins when longer);
 // a permanent refusal fails the message at once; after max_attempts the
 // message is dead-lettered. Failed and dead messages stay visible and
-// retryable by an operator. Nothing is ever deleted.
+// retryable by an operator. Nothing is ever deleted. A storage failure (a
+// locked or unreachable database) is logged and retried after a pause; it
+// never stops the daemon.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -39,7 +41,10 @@ class OutboxDispatcher {
   boost::asio::awaitable<void> run();
 
   // Something was enqueued: look again now instead of at the next due time.
-  void wake() { timer_.cancel(); }
+  void wake() {
+    woken_ = true;
+    timer_.cancel();
+  }
 
  private:
   boost::asio::awaitable<bool> send_one(std::int64_t id);
@@ -49,6 +54,7 @@ class OutboxDispatcher {
   int max_attempts_;
   std::map<std::string, std::shared_ptr<Channel>> channels_;
   boost::asio::steady_timer timer_;
+  bool woken_ = false;  // a wake() that came while not sleeping is not lost
 };
 
 // Backoff after `attempts` failed attempts: 30 s · 2^(attempts-1), at most 1 h.

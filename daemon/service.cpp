@@ -16,8 +16,8 @@
 #include "adapters/calendar/calendar_files.h"
 #include "adapters/channels/file_channel.h"
 #include "adapters/storage/database.h"
-#include "adapters/storage/outbox_store.h"
 #include "adapters/storage/migrations.h"
+#include "adapters/storage/outbox_store.h"
 #include "daemon/api/http_api.h"
 #include "daemon/logging.h"
 #include "daemon/outbox_dispatcher.h"
@@ -50,7 +50,7 @@ struct Service::Impl {
   std::list<asio::cancellation_signal> task_signals;
   int live_tasks = 0;
   bool stopping = false;
-  bool shutdown_timed_out = false;
+  bool task_failed = false;  // a task died: exit non-zero so systemd restarts us
   asio::steady_timer grace_timer{io};
   // Installed before READY=1 so that a signal sent right after readiness is
   // never met by the default action (which would kill the process).
@@ -66,8 +66,12 @@ struct Service::Impl {
                        try {
                          std::rethrow_exception(e);
                        } catch (const std::exception& ex) {
-                         spdlog::critical("daemon.task_failed task={} error=\"{}\"", name, ex.what());
+                         spdlog::critical("daemon.task_failed task={} error=\"{}\"", name,
+                                          ex.what());
+                       } catch (...) {
+                         spdlog::critical("daemon.task_failed task={} error=unknown", name);
                        }
+                       task_failed = true;
                        begin_shutdown("a task failed");
                      }
                      if (stopping && live_tasks == 0) grace_timer.cancel();
@@ -88,8 +92,11 @@ struct Service::Impl {
       if (ec) return;
       spdlog::error("daemon.shutdown_timeout seconds={} tasks_left={}",
                     config->shutdown_timeout_seconds, live_tasks);
-      shutdown_timed_out = true;
-      io.stop();
+      // Storage work that outlived the grace period (a hung database link)
+      // cannot be interrupted; leave without waiting for it. An unfinished
+      // transaction is rolled back by the database, and systemd restarts us.
+      spdlog::default_logger()->flush();
+      std::_Exit(1);
     });
   }
 
@@ -104,8 +111,9 @@ struct Service::Impl {
       auto next = std::get<std::shared_ptr<const Config>>(std::move(result));
       auto next_calendar = load_calendar(*next);
       if (!next_calendar) {
-        spdlog::error("config.reload_rejected file={} reason=calendar (keeping the running configuration)",
-                      next->file.string());
+        spdlog::error(
+            "config.reload_rejected file={} reason=calendar (keeping the running configuration)",
+            next->file.string());
         systemd::notify_ready("serving");
         return;
       }
@@ -130,7 +138,8 @@ struct Service::Impl {
   // Tells every county admin, once per period key, through their first channel.
   // (Coroutine parameters are taken by value: a reference could outlive its
   // argument across a suspension.)
-  awaitable<void> notify_county_admins(std::string topic, std::string period_key, std::string text) {
+  awaitable<void> notify_county_admins(std::string topic, std::string period_key,
+                                       std::string text) {
     std::vector<NewOutboxMessage> messages;
     const TimePoint now = clock.now();
     for (const auto& p : config->people) {
@@ -138,7 +147,9 @@ struct Service::Impl {
       NewOutboxMessage m;
       m.channel = p.channels.front();
       m.recipient = address_for(p, m.channel);
-      m.dedupe_key = topic + ":" + m.recipient + ":" + period_key;
+      // Keyed on who, not on the address: an SMS address is a phone number,
+      // and keys appear in logs and errors.
+      m.dedupe_key = topic + ":" + p.name + "@" + p.scope + ":" + period_key;
       m.message_type = topic;
       m.body = text;
       m.created_at = m.next_attempt_at = now;
@@ -265,8 +276,8 @@ int Service::run() {
   s.dispatcher.reset();
   s.storage.reset();
   s.database.reset();
-  spdlog::info("daemon.stopped clean={}", !s.shutdown_timed_out);
-  return s.shutdown_timed_out ? 1 : 0;
+  spdlog::info("daemon.stopped clean={}", !s.task_failed);
+  return s.task_failed ? 1 : 0;
 }
 
 }  // namespace fangfan

@@ -24,8 +24,9 @@ class Service {
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
 
-  // Blocks until the daemon stops. Returns the process exit status:
-  // 0 after a graceful stop, 1 when start-up failed or shutdown timed out.
+  // Blocks until the daemon stops. Returns the process exit status: 0 after a
+  // graceful stop, 1 when start-up failed or a task failed. When in-flight work
+  // outlives the shutdown grace period the process exits(1) at once.
   int run();
 
  private:

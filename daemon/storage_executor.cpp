@@ -4,6 +4,12 @@
 
 namespace fangfan {
 
+// One session per (pool thread, database); closed when the thread exits at join().
+std::unordered_map<const Database*, std::unique_ptr<soci::session>>& StorageExecutor::sessions() {
+  thread_local std::unordered_map<const Database*, std::unique_ptr<soci::session>> by_database;
+  return by_database;
+}
+
 StorageExecutor::StorageExecutor(std::shared_ptr<Database> db, unsigned threads)
     : db_(std::move(db)), pool_(threads) {}
 
@@ -11,10 +17,10 @@ StorageExecutor::~StorageExecutor() { join(); }
 
 void StorageExecutor::join() { pool_.join(); }
 
+void StorageExecutor::drop_session() { sessions()[db_.get()].reset(); }
+
 soci::session& StorageExecutor::session() {
-  // One session per (pool thread, database); closed when the thread exits at join().
-  thread_local std::unordered_map<const Database*, std::unique_ptr<soci::session>> sessions;
-  auto& s = sessions[db_.get()];
+  auto& s = sessions()[db_.get()];
   if (!s) s = db_->open_session();
   return *s;
 }

@@ -5,7 +5,9 @@
 //   int n = co_await storage.run([](soci::session& s) { ...; return 42; });
 //
 // The coroutine resumes on its own executor (the loop thread) when the work is
-// done; an exception thrown by the work is rethrown there. The work itself is
+// done; an exception thrown by the work is rethrown there. A StorageError of
+// kind kUnavailable (connection lost) also discards that thread's session, so
+// the next call reconnects. The work itself is
 // never interrupted: a transaction that started finishes, which is what a
 // graceful shutdown relies on.
 #pragma once
@@ -17,6 +19,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <memory>
 #include <type_traits>
+#include <unordered_map>
 
 #include "adapters/storage/database.h"
 
@@ -33,11 +36,17 @@ class StorageExecutor {
     return boost::asio::co_spawn(
         pool_,
         [this, work = std::move(work)]() mutable -> boost::asio::awaitable<R> {
-          if constexpr (std::is_void_v<R>) {
-            work(session());
-            co_return;
-          } else {
-            co_return work(session());
+          try {
+            if constexpr (std::is_void_v<R>) {
+              work(session());
+              co_return;
+            } else {
+              co_return work(session());
+            }
+          } catch (const StorageError& e) {
+            // A lost connection: the next work on this thread opens a new session.
+            if (e.kind() == StorageError::Kind::kUnavailable) drop_session();
+            throw;
           }
         },
         // An empty slot: the awaiting coroutine's cancellation (shutdown) does
@@ -51,6 +60,8 @@ class StorageExecutor {
 
  private:
   soci::session& session();
+  void drop_session();
+  static std::unordered_map<const Database*, std::unique_ptr<soci::session>>& sessions();
 
   std::shared_ptr<Database> db_;
   boost::asio::thread_pool pool_;

@@ -16,7 +16,8 @@ std::optional<CalendarCoverageWarning> calendar_coverage_warning(const WorkingDa
   if (!calendar.covers_year(year)) {
     w.missing_year = year;
     w.current_year = true;
-    w.text = "【fangfan】" + missing_year_message(year) + "今年的工作日无法计算，所有期限提醒已受影响。";
+    w.text =
+        "【fangfan】" + missing_year_message(year) + "今年的工作日无法计算，所有期限提醒已受影响。";
     return w;
   }
   if (ymd.month() >= November && !calendar.covers_year(year + 1)) {

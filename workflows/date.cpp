@@ -61,8 +61,7 @@ std::string format_time(TimePoint t) {
   const std::chrono::hh_mm_ss tod{local - day};
   char buf[40];
   std::snprintf(buf, sizeof buf, "%sT%02d:%02d:%02d+08:00", format_date(day).c_str(),
-                int(tod.hours().count()), int(tod.minutes().count()),
-                int(tod.seconds().count()));
+                int(tod.hours().count()), int(tod.minutes().count()), int(tod.seconds().count()));
   return buf;
 }
 
@@ -72,11 +71,16 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size() - 1, n);
   if (ec != std::errc{} || p != text.data() + text.size() - 1 || n < 0) return std::nullopt;
   switch (text.back()) {
-    case 'd': return std::chrono::seconds{n * 86400};
-    case 'h': return std::chrono::seconds{n * 3600};
-    case 'm': return std::chrono::seconds{n * 60};
-    case 's': return std::chrono::seconds{n};
-    default: return std::nullopt;
+    case 'd':
+      return std::chrono::seconds{n * 86400};
+    case 'h':
+      return std::chrono::seconds{n * 3600};
+    case 'm':
+      return std::chrono::seconds{n * 60};
+    case 's':
+      return std::chrono::seconds{n};
+    default:
+      return std::nullopt;
   }
 }
 

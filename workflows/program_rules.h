@@ -14,11 +14,11 @@ namespace fangfan {
 // (核实, 评议, 比对, 公示; then 风险消除's review, township review and publicity.)
 inline constexpr const char* kStepHouseholdVerification = "household_verification";  // 入户核实
 inline constexpr const char* kStepDemocraticReview = "democratic_review";            // 民主评议
-inline constexpr const char* kStepCountyReview = "county_review";                    // 审核/信息比对
-inline constexpr const char* kStepVillagePublicity = "village_publicity";            // 村级公示
-inline constexpr const char* kStepEliminationReview = "elimination_review";          // 风险消除 民主评议
+inline constexpr const char* kStepCountyReview = "county_review";          // 审核/信息比对
+inline constexpr const char* kStepVillagePublicity = "village_publicity";  // 村级公示
+inline constexpr const char* kStepEliminationReview = "elimination_review";  // 风险消除 民主评议
 inline constexpr const char* kStepTownshipEliminationReview = "township_elimination_review";
-inline constexpr const char* kStepEliminationPublicity = "elimination_publicity";    // 风险消除 公示
+inline constexpr const char* kStepEliminationPublicity = "elimination_publicity";  // 风险消除 公示
 
 enum class DayUnit { kWorkingDays, kCalendarDays };
 
@@ -50,31 +50,31 @@ struct EligibilityRules {
 // A case kind (监测对象类型) and the steps of the recognition procedure it runs.
 // household_verification and county_review always apply.
 struct CaseKind {
-  std::string code;     // e.g. "unstable"
-  std::string name;     // e.g. "脱贫不稳定户"
+  std::string code;  // e.g. "unstable"
+  std::string name;  // e.g. "脱贫不稳定户"
   std::vector<std::string> steps;
 };
 
 struct VisitRules {
-  int per_month = 2;            // 每月走访两次
-  int reminder_day = 20;        // remind when fewer than per_month are recorded by this day
+  int per_month = 2;      // 每月走访两次
+  int reminder_day = 20;  // remind when fewer than per_month are recorded by this day
   std::vector<EscalationRung> escalation;  // counted from the month's end
 };
 
 struct MonitoringRules {
-  int per_month = 1;            // 每月动态监测
+  int per_month = 1;  // 每月动态监测
   int reminder_day = 25;
   std::vector<EscalationRung> escalation;
 };
 
 // A recurring job on fixed days of the month: a department feed pull or a list send-out.
 struct Schedule {
-  std::string name;                 // e.g. "medical_insurance_feed"
-  std::string kind;                 // "feed" or "list"
-  std::string department;           // department code, e.g. "medical_insurance"
-  std::vector<int> days_of_month;   // e.g. {5}, or {1, 15}
-  std::vector<int> months;          // empty = every month; {3, 9} for education
-  int hour = 8;                     // China time
+  std::string name;                // e.g. "medical_insurance_feed"
+  std::string kind;                // "feed" or "list"
+  std::string department;          // department code, e.g. "medical_insurance"
+  std::vector<int> days_of_month;  // e.g. {5}, or {1, 15}
+  std::vector<int> months;         // empty = every month; {3, 9} for education
+  int hour = 8;                    // China time
 };
 
 struct ProgramRules {

@@ -29,8 +29,8 @@ struct DeliveryResult {
     kPermanent,  // the provider refused this message for good (bad number, bad template)
   };
   Outcome outcome = Outcome::kSent;
-  std::string provider_message_id;              // kSent
-  std::string error;                            // kRetry, kPermanent: provider's code and text
+  std::string provider_message_id;                  // kSent
+  std::string error;                                // kRetry, kPermanent: provider's code and text
   std::optional<std::chrono::seconds> retry_after;  // kRetry: the provider's own wait, if it said
 };
 

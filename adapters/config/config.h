@@ -63,9 +63,9 @@ struct Department {
 struct Person {
   std::string name;
   Role role = Role::kAuditor;
-  std::string scope;       // county, township or village code (or a department code)
-  std::string phone;       // mainland mobile, 11 digits; may be empty when wechat is set
-  std::string wechat;      // WeChat Work user id; may be empty
+  std::string scope;                  // county, township or village code (or a department code)
+  std::string phone;                  // mainland mobile, 11 digits; may be empty when wechat is set
+  std::string wechat;                 // WeChat Work user id; may be empty
   std::vector<std::string> channels;  // delivery order, e.g. {"wechat_app", "sms"}
 };
 

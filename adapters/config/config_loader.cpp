@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "adapters/config/config.h"
+#include "workflows/case_logic.h"
 #include "workflows/id_number.h"
 
 namespace fangfan {
@@ -26,13 +27,20 @@ struct Errors {
 
 std::string type_name(const toml::node& n) {
   switch (n.type()) {
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "a whole number";
-    case toml::node_type::floating_point: return "a number";
-    case toml::node_type::boolean: return "true/false";
-    case toml::node_type::array: return "a list";
-    case toml::node_type::table: return "a table";
-    default: return "a date or time";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "a whole number";
+    case toml::node_type::floating_point:
+      return "a number";
+    case toml::node_type::boolean:
+      return "true/false";
+    case toml::node_type::array:
+      return "a list";
+    case toml::node_type::table:
+      return "a table";
+    default:
+      return "a date or time";
   }
 }
 
@@ -179,7 +187,8 @@ class Reader {
 };
 
 bool all_digits(std::string_view s, size_t n) {
-  return s.size() == n && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+  return s.size() == n &&
+         std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 fs::path resolve(const fs::path& base_dir, const std::string& p) {
@@ -187,20 +196,23 @@ fs::path resolve(const fs::path& base_dir, const std::string& p) {
   return (path.is_absolute() ? path : base_dir / path).lexically_normal();
 }
 
-const std::set<std::string> kLogLevels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
-const std::set<std::string> kChannels = {"file", "wechat_robot", "wechat_app", "sms_aliyun",
-                                         "sms_tencent", "webhook"};
-const std::set<std::string> kSteps = {
-    kStepHouseholdVerification, kStepDemocraticReview,          kStepCountyReview,
-    kStepVillagePublicity,      kStepEliminationReview,         kStepTownshipEliminationReview,
-    kStepEliminationPublicity};
+const std::set<std::string> kLogLevels = {"trace", "debug",    "info", "warn",
+                                          "error", "critical", "off"};
+const std::set<std::string> kChannels = {"file",       "wechat_robot", "wechat_app",
+                                         "sms_aliyun", "sms_tencent",  "webhook"};
+const std::set<std::string> kSteps = {kStepHouseholdVerification, kStepDemocraticReview,
+                                      kStepCountyReview,          kStepVillagePublicity,
+                                      kStepEliminationReview,     kStepTownshipEliminationReview,
+                                      kStepEliminationPublicity};
 
 std::vector<EscalationRung> read_ladder(Reader& r, Errors& errors) {
   std::vector<EscalationRung> ladder;
   r.each_table("escalation", false, [&](Reader& rung) {
     EscalationRung e;
     if (auto v = rung.integer("after_working_days")) {
-      if (*v < 0) rung.error("after_working_days", "must be 0 or more working days, got " + std::to_string(*v));
+      if (*v < 0)
+        rung.error("after_working_days",
+                   "must be 0 or more working days, got " + std::to_string(*v));
       e.after_working_days = int(*v);
     }
     if (auto v = rung.string("to")) {
@@ -239,11 +251,9 @@ void read_rules(Reader& r, Config& c, Errors& errors) {
     kind.code = k.string("code").value_or("");
     kind.name = k.string("name").value_or("");
     kind.steps = k.strings("steps");
-    for (const auto& s : kind.steps) {
-      if (s != kStepHouseholdVerification && s != kStepDemocraticReview && s != kStepCountyReview &&
-          s != kStepVillagePublicity) {
-        k.error("steps", "'" + s + "' is not a step of the recognition procedure");
-      }
+    // Unknown steps, wrong order, repeats: the core's own rule for a procedure.
+    if (!kind.code.empty()) {
+      if (auto problem = case_kind_problem(kind)) k.error("steps", *problem);
     }
     for (const char* must : {kStepHouseholdVerification, kStepCountyReview}) {
       if (std::find(kind.steps.begin(), kind.steps.end(), must) == kind.steps.end()) {
@@ -269,13 +279,18 @@ void read_rules(Reader& r, Config& c, Errors& errors) {
       Reader s(*st, d.key_path(step), errors);
       StepDeadline dl;
       if (auto p = s.integer("period")) {
-        if (*p <= 0) s.error("period", "deadline must be a positive number of days, got " + std::to_string(*p));
+        if (*p <= 0)
+          s.error("period",
+                  "deadline must be a positive number of days, got " + std::to_string(*p));
         dl.period = int(*p);
       }
       if (auto u = s.string("unit")) {
-        if (*u == "working_days") dl.unit = DayUnit::kWorkingDays;
-        else if (*u == "calendar_days") dl.unit = DayUnit::kCalendarDays;
-        else s.error("unit", "must be \"working_days\" or \"calendar_days\", got '" + *u + "'");
+        if (*u == "working_days")
+          dl.unit = DayUnit::kWorkingDays;
+        else if (*u == "calendar_days")
+          dl.unit = DayUnit::kCalendarDays;
+        else
+          s.error("unit", "must be \"working_days\" or \"calendar_days\", got '" + *u + "'");
       }
       if (auto b = s.integer("remind_before_working_days", false)) {
         if (*b < 0) s.error("remind_before_working_days", "must be 0 or more");
@@ -289,7 +304,8 @@ void read_rules(Reader& r, Config& c, Errors& errors) {
     for (const auto& s : kind.steps) {
       if (kSteps.count(s) && !rules.deadlines.count(s)) {
         errors.add(r.table().source(), r.key_path("deadlines." + s),
-                   "case kind '" + kind.code + "' uses step '" + s + "' but no deadline is configured for it");
+                   "case kind '" + kind.code + "' uses step '" + s +
+                       "' but no deadline is configured for it");
       }
     }
   }
@@ -309,7 +325,8 @@ void read_rules(Reader& r, Config& c, Errors& errors) {
     }
     ladder = read_ladder(m, errors);
   };
-  read_monthly("visits", rules.visits.per_month, rules.visits.reminder_day, rules.visits.escalation);
+  read_monthly("visits", rules.visits.per_month, rules.visits.reminder_day,
+               rules.visits.escalation);
   read_monthly("monitoring", rules.monitoring.per_month, rules.monitoring.reminder_day,
                rules.monitoring.escalation);
 
@@ -323,11 +340,13 @@ void read_rules(Reader& r, Config& c, Errors& errors) {
     sc.department = s.string("department").value_or("");
     sc.days_of_month = s.integers("days_of_month");
     for (int d : sc.days_of_month) {
-      if (d < 1 || d > 28) s.error("days_of_month", "days must be from 1 to 28, got " + std::to_string(d));
+      if (d < 1 || d > 28)
+        s.error("days_of_month", "days must be from 1 to 28, got " + std::to_string(d));
     }
     sc.months = s.integers("months", false);
     for (int m : sc.months) {
-      if (m < 1 || m > 12) s.error("months", "months must be from 1 to 12, got " + std::to_string(m));
+      if (m < 1 || m > 12)
+        s.error("months", "months must be from 1 to 12, got " + std::to_string(m));
     }
     if (auto h = s.integer("hour", false)) {
       if (*h < 0 || *h > 23) s.error("hour", "must be an hour from 0 to 23");
@@ -389,7 +408,8 @@ void read_config(Reader& top, Config& c, const fs::path& dir, Errors& errors) {
     v.name = r.string("name").value_or("");
     v.township = r.string("township").value_or("");
     if (!v.township.empty() && !c.find_township(v.township)) {
-      r.error("township", "township '" + v.township + "' is referenced but not defined under [[townships]]");
+      r.error("township",
+              "township '" + v.township + "' is referenced but not defined under [[townships]]");
     } else if (!v.code.empty() && (!all_digits(v.code, 12) || v.code.rfind(v.township, 0) != 0)) {
       r.error("code", "a village code has 12 digits and begins with its township's code " +
                           v.township + ", got '" + v.code + "'");
@@ -416,8 +436,11 @@ void read_config(Reader& top, Config& c, const fs::path& dir, Errors& errors) {
       if (auto parsed = parse_role(*role)) {
         p.role = *parsed;
       } else {
-        r.error("role", "'" + *role + "' is not a role (county_admin, county_office, township_head, "
-                        "township_clerk, village_officer, assistance_officer, department_clerk, auditor)");
+        r.error(
+            "role",
+            "'" + *role +
+                "' is not a role (county_admin, county_office, township_head, "
+                "township_clerk, village_officer, assistance_officer, department_clerk, auditor)");
       }
     }
     p.scope = r.string("scope").value_or("");
@@ -425,20 +448,25 @@ void read_config(Reader& top, Config& c, const fs::path& dir, Errors& errors) {
       bool is_department = std::any_of(c.departments.begin(), c.departments.end(),
                                        [&](const Department& d) { return d.code == p.scope; });
       if (!c.scope_level(p.scope) && !is_department) {
-        r.error("scope", "'" + p.scope + "' is neither this county, a defined township or village, nor a department");
+        r.error("scope",
+                "'" + p.scope +
+                    "' is neither this county, a defined township or village, nor a department");
       }
     }
     p.phone = r.string("phone", false).value_or("");
     if (!p.phone.empty() && !is_mainland_mobile(p.phone)) {
-      r.error("phone", "'" + mask_phone(p.phone) + "' is not a mainland mobile number (11 digits starting 13-19)");
+      r.error("phone", "'" + mask_phone(p.phone) +
+                           "' is not a mainland mobile number (11 digits starting 13-19)");
     }
     p.wechat = r.string("wechat", false).value_or("");
     p.channels = r.strings("channels", false);
     if (p.channels.empty()) p.channels = {"file"};
     for (const auto& ch : p.channels) {
       if (!kChannels.count(ch)) r.error("channels", "'" + ch + "' is not a channel fangfan knows");
-      if (ch.rfind("sms", 0) == 0 && p.phone.empty()) r.error("channels", "channel " + ch + " needs a phone");
-      if (ch.rfind("wechat_app", 0) == 0 && p.wechat.empty()) r.error("channels", "channel wechat_app needs a wechat id");
+      if (ch.rfind("sms", 0) == 0 && p.phone.empty())
+        r.error("channels", "channel " + ch + " needs a phone");
+      if (ch.rfind("wechat_app", 0) == 0 && p.wechat.empty())
+        r.error("channels", "channel wechat_app needs a wechat id");
     }
     c.people.push_back(std::move(p));
   });
@@ -461,7 +489,8 @@ void read_config(Reader& top, Config& c, const fs::path& dir, Errors& errors) {
   if (const toml::table* t = top.table("log", false)) {
     Reader r(*t, "log", errors);
     if (auto lvl = r.string("level", false)) {
-      if (!kLogLevels.count(*lvl)) r.error("level", "must be one of trace, debug, info, warn, error, critical, off");
+      if (!kLogLevels.count(*lvl))
+        r.error("level", "must be one of trace, debug, info, warn, error, critical, off");
       c.log_level = *lvl;
     }
   }
@@ -531,22 +560,30 @@ ConfigResult finish(const toml::table& root, const fs::path& display, Errors& er
 
 const char* role_name(Role r) {
   switch (r) {
-    case Role::kCountyAdmin: return "county_admin";
-    case Role::kCountyOffice: return "county_office";
-    case Role::kTownshipHead: return "township_head";
-    case Role::kTownshipClerk: return "township_clerk";
-    case Role::kVillageOfficer: return "village_officer";
-    case Role::kAssistanceOfficer: return "assistance_officer";
-    case Role::kDepartmentClerk: return "department_clerk";
-    case Role::kAuditor: return "auditor";
+    case Role::kCountyAdmin:
+      return "county_admin";
+    case Role::kCountyOffice:
+      return "county_office";
+    case Role::kTownshipHead:
+      return "township_head";
+    case Role::kTownshipClerk:
+      return "township_clerk";
+    case Role::kVillageOfficer:
+      return "village_officer";
+    case Role::kAssistanceOfficer:
+      return "assistance_officer";
+    case Role::kDepartmentClerk:
+      return "department_clerk";
+    case Role::kAuditor:
+      return "auditor";
   }
   return "?";
 }
 
 std::optional<Role> parse_role(std::string_view name) {
-  for (Role r : {Role::kCountyAdmin, Role::kCountyOffice, Role::kTownshipHead, Role::kTownshipClerk,
-                 Role::kVillageOfficer, Role::kAssistanceOfficer, Role::kDepartmentClerk,
-                 Role::kAuditor}) {
+  for (Role r :
+       {Role::kCountyAdmin, Role::kCountyOffice, Role::kTownshipHead, Role::kTownshipClerk,
+        Role::kVillageOfficer, Role::kAssistanceOfficer, Role::kDepartmentClerk, Role::kAuditor}) {
     if (name == role_name(r)) return r;
   }
   return std::nullopt;

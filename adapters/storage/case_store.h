@@ -64,7 +64,7 @@ struct HistoryRecord {
   std::int64_t case_id = 0;
   std::int64_t seq = 0;  // 1, 2, ... per case; assigned by append_history
   std::string event;
-  std::string before_state;  // empty for the event that opened the case
+  std::string before_state;  // "new" for the event that opened the case
   std::string after_state;
   std::string actor;
   TimePoint at{};

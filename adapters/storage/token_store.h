@@ -67,8 +67,7 @@ std::optional<ApiTokenRecord> load_api_token(soci::session& session, std::int64_
 
 // The token whose secret hashes to `hash`, revoked or not (the caller decides
 // what a revoked token means); nullopt when there is none.
-std::optional<ApiTokenRecord> find_api_token_by_hash(soci::session& session,
-                                                     std::string_view hash);
+std::optional<ApiTokenRecord> find_api_token_by_hash(soci::session& session, std::string_view hash);
 
 // Sets revoked_at = now. False when there is no such token or it was already
 // revoked (the first revocation time is kept).

@@ -39,8 +39,8 @@ std::int64_t ApiRequest::id_param(const std::string& name) const {
   std::int64_t id = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
   if (ec != std::errc{} || end != text.data() + text.size() || id <= 0) {
-    throw ApiError::bad_request(name, "路径中的 " + name + "“" + text + "”不是有效的编号 (" +
-                                          name + " in the path must be a positive number)");
+    throw ApiError::bad_request(name, "路径中的 " + name + "“" + text + "”不是有效的编号 (" + name +
+                                          " in the path must be a positive number)");
   }
   return id;
 }

@@ -70,13 +70,13 @@ struct ApiResponse {
 class ApiRequest {
  public:
   boost::beast::http::verb method = boost::beast::http::verb::get;
-  std::string path;                                // decoded, without the query
-  std::string route;                               // the matched pattern, e.g. /api/v1/cases/{id}
-  std::map<std::string, std::string> params;       // {name} segments of the pattern, decoded
-  std::map<std::string, std::string> query;        // decoded; a repeated key is a 400
+  std::string path;                           // decoded, without the query
+  std::string route;                          // the matched pattern, e.g. /api/v1/cases/{id}
+  std::map<std::string, std::string> params;  // {name} segments of the pattern, decoded
+  std::map<std::string, std::string> query;   // decoded; a repeated key is a 400
   std::string body;
-  std::optional<Principal> principal;              // set on every route but public ones
-  std::shared_ptr<const Config> config;            // the configuration when the request came
+  std::optional<Principal> principal;    // set on every route but public ones
+  std::shared_ptr<const Config> config;  // the configuration when the request came
 
   // The caller. REQUIRES: a route that is not public (the request handler guarantees it).
   const Principal& actor() const;

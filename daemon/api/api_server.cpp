@@ -40,8 +40,8 @@ constexpr std::size_t kLingerMaxBytes = 8 * 1024 * 1024;
 constexpr std::size_t kMaxRefusing = 64;
 
 std::string endpoint_text(const tcp::endpoint& e) {
-  const std::string host = e.address().is_v6() ? "[" + e.address().to_string() + "]"
-                                               : e.address().to_string();
+  const std::string host =
+      e.address().is_v6() ? "[" + e.address().to_string() + "]" : e.address().to_string();
   return host + ":" + std::to_string(e.port());
 }
 
@@ -98,9 +98,9 @@ ApiServer::ApiServer(asio::any_io_executor executor, Handler handler, ApiLimits 
       drained_(executor) {
   if (metrics) {
     open_gauge_ = &metrics->gauge("fangfan_http_connections_open", "Open HTTP connections.");
-    refused_counter_ = &metrics->counter(
-        "fangfan_http_connections_refused_total",
-        "Connections answered 503 and closed because max_connections were open.");
+    refused_counter_ =
+        &metrics->counter("fangfan_http_connections_refused_total",
+                          "Connections answered 503 and closed because max_connections were open.");
     protocol_errors_ = &metrics->counter(
         "fangfan_http_protocol_errors_total",
         "Requests cut off before any handler ran, by reason (timeout, body_too_large, "
@@ -293,8 +293,7 @@ awaitable<void> ApiServer::session(Connection& c) {
                               size_text(limits_.max_body_bytes) + ")");
       } else if (ec == http::error::header_limit) {
         count_protocol_error("header_too_large");
-        answer = ApiError(http::status::request_header_fields_too_large,
-                          "header_too_large",
+        answer = ApiError(http::status::request_header_fields_too_large, "header_too_large",
                           "请求头超过 " + size_text(limits_.max_header_bytes) +
                               " 上限 (the request header is larger than " +
                               size_text(limits_.max_header_bytes) + ")");
@@ -311,9 +310,9 @@ awaitable<void> ApiServer::session(Connection& c) {
         co_return;  // the client went away, or the server is stopping
       } else {
         count_protocol_error("malformed");
-        answer = ApiError::bad_request(
-            "", "不是有效的 HTTP/1.1 请求：" + ec.message() + " (not a valid HTTP/1.1 request: " +
-                    ec.message() + ")");
+        answer =
+            ApiError::bad_request("", "不是有效的 HTTP/1.1 请求：" + ec.message() +
+                                          " (not a valid HTTP/1.1 request: " + ec.message() + ")");
       }
       auto res = error_response(*answer, 11, false);
       c.stream.expires_after(limits_.write_timeout);

@@ -60,8 +60,8 @@ struct ApiLimits {
 
 class ApiServer {
  public:
-  using Handler =
-      std::function<boost::asio::awaitable<ApiRequestHandler::Response>(ApiRequestHandler::Request&)>;
+  using Handler = std::function<boost::asio::awaitable<ApiRequestHandler::Response>(
+      ApiRequestHandler::Request&)>;
 
   // `metrics` may be null; when given, the server counts connections and
   // refusals in it. It must outlive the server.

@@ -8,9 +8,8 @@
 namespace fangfan {
 namespace {
 
-constexpr Role kTokenRoles[] = {Role::kCountyAdmin,     Role::kCountyOffice,
-                                Role::kTownshipClerk,   Role::kVillageOfficer,
-                                Role::kDepartmentClerk, Role::kAuditor};
+constexpr Role kTokenRoles[] = {Role::kCountyAdmin,    Role::kCountyOffice,    Role::kTownshipClerk,
+                                Role::kVillageOfficer, Role::kDepartmentClerk, Role::kAuditor};
 
 bool starts_with(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
@@ -45,8 +44,7 @@ std::string token_role_names() {
 
 bool role_may_write(Role role) { return role != Role::kAuditor; }
 
-bool scope_covers(const Config& config, std::string_view token_scope,
-                  std::string_view place_code) {
+bool scope_covers(const Config& config, std::string_view token_scope, std::string_view place_code) {
   const auto level = config.scope_level(token_scope);
   if (!level || place_code.empty()) return false;
   if (place_code == token_scope) return true;
@@ -74,7 +72,8 @@ std::optional<std::string> check_token_grant(const Config& config, Role role,
   const auto level = config.scope_level(scope);
   if (!level) {
     return "范围“" + std::string(scope) + "”不是本县、已配置的乡镇或村的代码 (scope '" +
-           std::string(scope) + "' is not the county, a township or a village of the configuration)";
+           std::string(scope) +
+           "' is not the county, a township or a village of the configuration)";
   }
   auto need = [&](ScopeLevel want, const char* zh, const char* en) -> std::optional<std::string> {
     if (*level == want) return std::nullopt;

@@ -28,7 +28,8 @@ namespace fangfan {
 class Heartbeat {
  public:
   using SteadyTime = std::chrono::steady_clock::time_point;
-  Heartbeat(std::string name, std::chrono::steady_clock::duration max_silence, SteadyTime registered)
+  Heartbeat(std::string name, std::chrono::steady_clock::duration max_silence,
+            SteadyTime registered)
       : name_(std::move(name)),
         max_silence_(max_silence),
         last_(registered.time_since_epoch().count()) {}

@@ -73,9 +73,11 @@ ApiError ApiError::refused(std::string reason, std::string message) {
 ApiError ApiError::stale_version(std::int64_t expected, std::int64_t current) {
   ApiError e(http::status::conflict, "stale_version",
              "案件已被他人修改：你提交的版本是 " + std::to_string(expected) + "，当前版本是 " +
-                 std::to_string(current) + "，请重新读取后再提交 (the case changed since you read "
-                 "it: you sent version " + std::to_string(expected) + ", it is now at version " +
-                 std::to_string(current) + "; reload it and try again)");
+                 std::to_string(current) +
+                 "，请重新读取后再提交 (the case changed since you read "
+                 "it: you sent version " +
+                 std::to_string(expected) + ", it is now at version " + std::to_string(current) +
+                 "; reload it and try again)");
   e.details_["expected_version"] = expected;
   e.details_["current_version"] = current;
   return e;
@@ -116,8 +118,9 @@ ApiResponse ApiError::response() const {
 
 JsonFields JsonFields::parse(std::string_view body) {
   if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
-    throw ApiError::bad_request("", "请求体为空，应为一个 JSON 对象 (the request body is empty; "
-                                    "a JSON object is expected)");
+    throw ApiError::bad_request("",
+                                "请求体为空，应为一个 JSON 对象 (the request body is empty; "
+                                "a JSON object is expected)");
   }
   json::stream_parser parser;
   boost::system::error_code ec;
@@ -134,8 +137,9 @@ JsonFields JsonFields::parse(std::string_view body) {
   }
   auto root = std::make_shared<const json::value>(parser.release());
   if (!root->is_object()) {
-    throw ApiError::bad_request("", "请求体应为一个 JSON 对象 {...} (the body must be a JSON "
-                                    "object)");
+    throw ApiError::bad_request("",
+                                "请求体应为一个 JSON 对象 {...} (the body must be a JSON "
+                                "object)");
   }
   const json::object* object = &root->get_object();
   return JsonFields(std::move(root), object, "");
@@ -209,7 +213,8 @@ Date JsonFields::date(std::string_view key) const {
 
 TimePoint JsonFields::time(std::string_view key) const {
   const json::value& v = require(key);
-  if (!v.is_string()) wrong_type(key, "时间字符串 YYYY-MM-DDTHH:MM", "a time string YYYY-MM-DDTHH:MM");
+  if (!v.is_string())
+    wrong_type(key, "时间字符串 YYYY-MM-DDTHH:MM", "a time string YYYY-MM-DDTHH:MM");
   auto t = parse_time(std::string_view(v.get_string()));
   if (!t) {
     const std::string p = path(key);
@@ -265,8 +270,9 @@ std::string JsonFields::one_of(std::string_view key,
     if (a == value) return value;
   }
   const std::string p = path(key);
-  throw ApiError::bad_request(p, "字段 " + p + " 的值“" + value + "”无效，可选值：" + join(allowed) +
-                                     " (" + p + " must be one of: " + join(allowed) + ")");
+  throw ApiError::bad_request(p, "字段 " + p + " 的值“" + value + "”无效，可选值：" +
+                                     join(allowed) + " (" + p +
+                                     " must be one of: " + join(allowed) + ")");
 }
 
 std::optional<std::string> JsonFields::optional_string(std::string_view key) const {

@@ -100,11 +100,11 @@ class JsonFields {
   std::string string(std::string_view key) const;  // must not be empty
   std::int64_t integer(std::string_view key) const;
   bool boolean(std::string_view key) const;
-  Date date(std::string_view key) const;        // "YYYY-MM-DD", a real calendar date
-  TimePoint time(std::string_view key) const;   // see workflows/date.h parse_time
+  Date date(std::string_view key) const;       // "YYYY-MM-DD", a real calendar date
+  TimePoint time(std::string_view key) const;  // see workflows/date.h parse_time
   JsonFields object(std::string_view key) const;
   const boost::json::array& array(std::string_view key) const;
-  std::vector<JsonFields> objects(std::string_view key) const;  // array of objects
+  std::vector<JsonFields> objects(std::string_view key) const;   // array of objects
   std::vector<std::string> strings(std::string_view key) const;  // array of strings
   // A string that must be one of `allowed`.
   std::string one_of(std::string_view key, std::initializer_list<std::string_view> allowed) const;

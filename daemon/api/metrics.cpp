@@ -114,7 +114,8 @@ double CounterFamily::value(const LabelValues& labels) const {
 }
 
 void CounterFamily::render_samples(std::string& out) const {
-  for (const auto& [labels, v] : values_) out += name() + label_text(labels) + " " + number(v) + "\n";
+  for (const auto& [labels, v] : values_)
+    out += name() + label_text(labels) + " " + number(v) + "\n";
 }
 
 // ---- gauges
@@ -149,7 +150,8 @@ void GaugeFamily::replace(std::map<LabelValues, double> values) {
 }
 
 void GaugeFamily::render_samples(std::string& out) const {
-  for (const auto& [labels, v] : values_) out += name() + label_text(labels) + " " + number(v) + "\n";
+  for (const auto& [labels, v] : values_)
+    out += name() + label_text(labels) + " " + number(v) + "\n";
 }
 
 // ---- histograms

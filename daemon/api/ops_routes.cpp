@@ -48,7 +48,8 @@ awaitable<ApiResponse> healthz(ApiServices& services) {
     ok = answered;
   } catch (const std::exception& e) {
     spdlog::warn("api.health_database_failed error=\"{}\"", e.what());
-    checks["database"] = {{"ok", false}, {"error", "数据库无法访问 (the database cannot be reached)"}};
+    checks["database"] = {{"ok", false},
+                          {"error", "数据库无法访问 (the database cannot be reached)"}};
     ok = false;
   }
   for (const auto& c : services.health.checks()) {
@@ -95,7 +96,8 @@ void add_standard_collectors(MetricsRegistry& metrics) {
       metrics.gauge("fangfan_outbox_messages", "Outbox messages by status.", {"status"});
   metrics.add_collector("outbox", [&outbox](soci::session& s, TimePoint) {
     auto counts = grouped_counts(s, "SELECT status, COUNT(*) FROM outbox GROUP BY status");
-    for (OutboxStatus st : kOutboxStatuses) counts.try_emplace({std::string(outbox_status_name(st))}, 0);
+    for (OutboxStatus st : kOutboxStatuses)
+      counts.try_emplace({std::string(outbox_status_name(st))}, 0);
     outbox.replace(std::move(counts));
   });
 
@@ -104,10 +106,10 @@ void add_standard_collectors(MetricsRegistry& metrics) {
     cases.replace(grouped_counts(s, "SELECT state, COUNT(*) FROM cases GROUP BY state"));
   });
 
-  GaugeFamily& pending =
-      metrics.gauge("fangfan_timers_pending", "Timers (deadlines, reminders, checks) not fired yet.");
-  GaugeFamily& overdue = metrics.gauge("fangfan_timers_overdue",
-                                       "Pending timers whose due time has passed.");
+  GaugeFamily& pending = metrics.gauge("fangfan_timers_pending",
+                                       "Timers (deadlines, reminders, checks) not fired yet.");
+  GaugeFamily& overdue =
+      metrics.gauge("fangfan_timers_overdue", "Pending timers whose due time has passed.");
   metrics.add_collector("timers", [&pending, &overdue](soci::session& s, TimePoint now) {
     long long all = 0, late = 0;
     const long long at = to_epoch(now);

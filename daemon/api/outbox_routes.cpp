@@ -33,9 +33,10 @@ std::optional<OutboxStatus> status_param(const ApiRequest& req) {
   auto status = parse_outbox_status(*text);
   if (!status) {
     throw ApiError::bad_request(
-        "status", "status“" + *text + "”无效，可选：pending, sending, sent, failed, dead, "
-                  "cancelled (status must be one of: pending, sending, sent, failed, dead, "
-                  "cancelled)");
+        "status", "status“" + *text +
+                      "”无效，可选：pending, sending, sent, failed, dead, "
+                      "cancelled (status must be one of: pending, sending, sent, failed, dead, "
+                      "cancelled)");
   }
   return status;
 }
@@ -46,8 +47,9 @@ int limit_param(const ApiRequest& req) {
   int n = 0;
   auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
   if (ec != std::errc{} || end != text->data() + text->size() || n < 1 || n > kMaxLimit) {
-    throw ApiError::bad_request("limit", "limit 应为 1 到 1000 之间的整数 (limit must be a whole "
-                                         "number from 1 to 1000)");
+    throw ApiError::bad_request("limit",
+                                "limit 应为 1 到 1000 之间的整数 (limit must be a whole "
+                                "number from 1 to 1000)");
   }
   return n;
 }
@@ -108,8 +110,8 @@ awaitable<ApiResponse> act(ApiServices& services, ApiRequest& req, Action action
                                  " is " + status +
                                  "; only pending, failed or dead messages can be cancelled)");
   }
-  spdlog::info("outbox.{} id={} was={} by=\"{}\"", action == Action::kRetry ? "requeued" : "cancelled",
-               id, status, req.actor().holder);
+  spdlog::info("outbox.{} id={} was={} by=\"{}\"",
+               action == Action::kRetry ? "requeued" : "cancelled", id, status, req.actor().holder);
   if (action == Action::kRetry && services.outbox_changed) services.outbox_changed();
   json::object body;
   body["message"] = outbox_to_json(*o.after);

@@ -46,8 +46,10 @@ std::optional<std::string> decode(std::string_view in, bool plus_is_space) {
 }
 
 ApiError bad_target(std::string_view why) {
-  return ApiError::bad_request("", "请求地址无效：" + std::string(why) + " (the request target is "
-                                   "not valid: " + std::string(why) + ")");
+  return ApiError::bad_request("", "请求地址无效：" + std::string(why) +
+                                       " (the request target is "
+                                       "not valid: " +
+                                       std::string(why) + ")");
 }
 
 void check_access(const Access& access, const Principal& p) {
@@ -108,7 +110,8 @@ ParsedTarget parse_target(std::string_view target) {
     if (pair.empty()) continue;
     const std::size_t eq = pair.find('=');
     auto key = decode(pair.substr(0, eq), true);
-    auto value = decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1), true);
+    auto value =
+        decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1), true);
     if (!key || !value) throw bad_target("malformed %-escape in the query");
     if (out.query.count(*key)) {
       throw ApiError::bad_request(*key, "查询参数 " + *key + " 重复出现 (the query parameter " +
@@ -201,8 +204,9 @@ awaitable<ApiRequestHandler::Response> ApiRequestHandler::handle(Request& in) {
               .response();
   } catch (const std::exception& e) {
     spdlog::error("api.handler_failed method={} route={} error=\"{}\"", method, route, e.what());
-    out = ApiError::internal("服务器内部错误，详情见守护进程日志 (internal error; the daemon's log "
-                             "has the details)")
+    out = ApiError::internal(
+              "服务器内部错误，详情见守护进程日志 (internal error; the daemon's log "
+              "has the details)")
               .response();
   }
 

@@ -58,9 +58,9 @@ class ApiRequestHandler {
 
 // A request target split into what the router and handlers need.
 struct ParsedTarget {
-  std::string path;                           // decoded
-  std::vector<std::string> segments;          // decoded, split at '/'
-  std::map<std::string, std::string> query;   // decoded ('+' is a space)
+  std::string path;                          // decoded
+  std::vector<std::string> segments;         // decoded, split at '/'
+  std::map<std::string, std::string> query;  // decoded ('+' is a space)
 };
 // Throws ApiError::bad_request for a target that is not an absolute path, has a
 // malformed %-escape, or repeats a query key.

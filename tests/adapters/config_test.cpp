@@ -67,10 +67,10 @@ TEST(Config, RelativePathsResolveAgainstTheFilesFolder) {
 
 struct BadCase {
   const char* name;
-  const char* find;     // text of the example to replace (first occurrence)
-  const char* replace;  // replacement; the error's line is where this lands
-  const char* marker;   // text whose line the error names (defaults to `replace`)
-  const char* expected; // "KEY: MESSAGE" after "FILE:LINE: "
+  const char* find;      // text of the example to replace (first occurrence)
+  const char* replace;   // replacement; the error's line is where this lands
+  const char* marker;    // text whose line the error names (defaults to `replace`)
+  const char* expected;  // "KEY: MESSAGE" after "FILE:LINE: "
 };
 
 class ConfigBadFile : public ::testing::TestWithParam<BadCase> {};
@@ -93,8 +93,9 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadCase{"unknown_top_level_key", "[county]\n", "colour = \"red\"\n[county]\n", nullptr,
                 "colour: unknown key (not a setting fangfan knows)"},
-        BadCase{"unknown_nested_key", "reminder_day = 20\n", "reminder_day = 20\nreminder_hour = 9\n",
-                "reminder_hour", "rules.visits.reminder_hour: unknown key (not a setting fangfan knows)"},
+        BadCase{"unknown_nested_key", "reminder_day = 20\n",
+                "reminder_day = 20\nreminder_hour = 9\n", "reminder_hour",
+                "rules.visits.reminder_hour: unknown key (not a setting fangfan knows)"},
         BadCase{"wrong_type", "per_month = 2\n", "per_month = \"two\"\n", nullptr,
                 "rules.visits.per_month: must be a whole number, got a string"},
         BadCase{"phone_not_mainland_mobile", "phone = \"13900000011\"", "phone = \"0539-1234567\"",
@@ -119,8 +120,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "scope = \"379901003999\"\nphone = \"13900000301\"", "scope = \"379901003999\"",
                 "people[10].scope: '379901003999' is neither this county, a defined township or "
                 "village, nor a department"},
-        BadCase{"escalation_to_unknown_role", "to = \"county_admin\" }", "to = \"mayor\" }", nullptr,
-                "rules.deadlines.county_review.escalation[1].to: is not a role: 'mayor'"},
+        BadCase{"escalation_to_unknown_role", "to = \"county_admin\" }", "to = \"mayor\" }",
+                nullptr, "rules.deadlines.county_review.escalation[1].to: is not a role: 'mayor'"},
         BadCase{"bad_unit", "unit = \"working_days\"", "unit = \"weeks\"", nullptr,
                 "rules.deadlines.household_verification.unit: must be \"working_days\" or "
                 "\"calendar_days\", got 'weeks'"},
@@ -134,6 +135,11 @@ INSTANTIATE_TEST_SUITE_P(
                 "department = \"culture\"", nullptr,
                 "rules.schedules[3].department: department 'culture' is not defined under "
                 "[[departments]]"},
+        BadCase{"steps_out_of_order", "steps = [\"household_verification\", \"county_review\"]",
+                "steps = [\"county_review\", \"household_verification\"]", nullptr,
+                "rules.case_kinds[4].steps: "
+                "监测对象类型“monitored_formerly_poor”的认定步骤顺序不对或有重复："
+                "应按入户核实、民主评议、县级审核比对、村级公示的顺序"},
         BadCase{"log_level", "level = \"info\"", "level = \"loud\"", nullptr,
                 "log.level: must be one of trace, debug, info, warn, error, critical, off"}),
     [](const auto& info) { return std::string(info.param.name); });

@@ -2,6 +2,8 @@
 // tests/support/pg_server.h), each test on a fresh, migrated database. Like the storage suite,
 // CMake compiles this file once per backend (FANGFAN_STORAGE_TEST_SQLITE=1 or
 // FANGFAN_STORAGE_TEST_POSTGRESQL=1) so only the PostgreSQL binary needs the server fixture.
+#include "adapters/storage/token_store.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -11,7 +13,6 @@
 
 #include "adapters/storage/database.h"
 #include "adapters/storage/migrations.h"
-#include "adapters/storage/token_store.h"
 #include "tests/support/pg_server.h"
 
 namespace fangfan {
@@ -32,8 +33,8 @@ class TokenStore : public ::testing::TestWithParam<Backend> {
     std::string url;
     if (GetParam() == Backend::kSqlite) {
       static std::atomic<int> counter{0};
-      dir_ = fs::temp_directory_path() / ("fangfan-token-test-" + std::to_string(::getpid()) +
-                                          "-" + std::to_string(++counter));
+      dir_ = fs::temp_directory_path() /
+             ("fangfan-token-test-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
       fs::remove_all(dir_);
       url = "sqlite3://" + (dir_ / "fangfan.db").string();
     } else {
@@ -57,8 +58,8 @@ class TokenStore : public ::testing::TestWithParam<Backend> {
 
   soci::session& s() { return *session_; }
 
-  CreatedApiToken make(const std::string& role, const std::string& scope,
-                       const std::string& holder, TimePoint at = t0()) {
+  CreatedApiToken make(const std::string& role, const std::string& scope, const std::string& holder,
+                       TimePoint at = t0()) {
     return create_api_token(s(), {role, scope, holder, at});
   }
 

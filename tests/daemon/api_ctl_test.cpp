@@ -45,8 +45,8 @@ class CtlToken : public ::testing::Test {
 
   test::TempDir dir_;
   std::shared_ptr<const Config> config_ = test::example_config(dir_.path());
-  SimulatedClock clock_{china_time(Date{std::chrono::year(2025) / std::chrono::March / 3},
-                                   std::chrono::hours(9))};
+  SimulatedClock clock_{
+      china_time(Date{std::chrono::year(2025) / std::chrono::March / 3}, std::chrono::hours(9))};
 };
 
 TEST_F(CtlToken, UsageErrorsAreRefusedBeforeTheDatabaseIsTouched) {
@@ -159,9 +159,9 @@ class CtlOutbox : public ::testing::Test {
     // The first county admin token is made the operator's way, on the database.
     SimulatedClock clock(server_.clock().now());
     std::ostringstream out, err;
-    ASSERT_EQ(run_token_command({"create", "--role", "county_admin", "--scope", "379901", "--name",
-                                 "周建国"},
-                                server_.config(), clock, out, err),
+    ASSERT_EQ(run_token_command(
+                  {"create", "--role", "county_admin", "--scope", "379901", "--name", "周建国"},
+                  server_.config(), clock, out, err),
               0)
         << err.str();
     admin_ = only_token(out.str());

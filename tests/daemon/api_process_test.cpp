@@ -1,10 +1,9 @@
 // The API as the operator meets it: a real fangfand (port 0, found in its log), the first admin
 // token made with `fangfanctl token create` before anything else, then `fangfanctl outbox` and
 // plain HTTP against the daemon, and a SIGTERM while a keep-alive connection sits idle.
-#include <signal.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <fstream>
 #include <regex>
@@ -19,8 +18,8 @@ namespace {
 namespace fs = std::filesystem;
 namespace http = boost::beast::http;
 using namespace std::chrono_literals;
-using ::testing::HasSubstr;
 using testing::DaemonProcess;
+using ::testing::HasSubstr;
 using testing::run_program;
 
 const fs::path kSource = FANGFAN_SOURCE_DIR;
@@ -62,8 +61,8 @@ class ApiDaemon : public ::testing::Test {
 
 TEST_F(ApiDaemon, FirstTokenThenOutboxOverHttpThenACleanStop) {
   // No daemon yet: the first county admin token comes straight from the database.
-  testing::RunResult made = ctl({"token", "create", "--role", "county_admin", "--scope", "379901",
-                                 "--name", "周建国"});
+  testing::RunResult made =
+      ctl({"token", "create", "--role", "county_admin", "--scope", "379901", "--name", "周建国"});
   ASSERT_EQ(made.status, 0) << made.output;
   std::smatch m;
   ASSERT_TRUE(std::regex_search(made.output, m, std::regex("fft_[0-9a-f]{64}"))) << made.output;
@@ -107,8 +106,8 @@ TEST_F(ApiDaemon, FirstTokenThenOutboxOverHttpThenACleanStop) {
 }
 
 TEST_F(ApiDaemon, RefusesToStartWhenTheApiAddressIsTaken) {
-  DaemonProcess first(dir_.path() / "first");
   fs::create_directories(dir_.path() / "first");
+  DaemonProcess first(dir_.path() / "first");
   first.start(FANGFAND_PATH, {"--config", config().string()});
   ASSERT_TRUE(first.wait_notify("READY=1", 30s)) << first.log();
   const auto port = port_in(first.log());

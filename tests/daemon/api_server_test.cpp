@@ -51,7 +51,8 @@ struct TestRoutes {
     r.add(http::verb::get, "/api/v1/test/villages/{code}", Access::read(),
           [](ApiRequest& req) -> boost::asio::awaitable<ApiResponse> {
             require_scope(req, req.param("code"));
-            co_return ApiResponse::json({{"code", req.param("code")}, {"holder", req.actor().holder}});
+            co_return ApiResponse::json(
+                {{"code", req.param("code")}, {"holder", req.actor().holder}});
           });
     r.add(http::verb::post, "/api/v1/test/villages/{code}/notes", Access::write(),
           [this](ApiRequest& req) -> boost::asio::awaitable<ApiResponse> {
@@ -114,7 +115,8 @@ struct TestRoutes {
 
 class Api : public ::testing::Test {
  protected:
-  explicit Api(ApiLimits limits = {}) : server_(limits, [this](HttpApi& api) { routes_.add(api); }) {
+  explicit Api(ApiLimits limits = {})
+      : server_(limits, [this](HttpApi& api) { routes_.add(api); }) {
     admin_ = server_.token(Role::kCountyAdmin, kCounty, "周建国");
   }
   unsigned short port() const { return server_.port(); }
@@ -174,8 +176,10 @@ TEST_F(Api, Metrics_NeedATokenAndArePrometheusText) {
   EXPECT_EQ(r.headers[http::field::content_type], "text/plain; version=0.0.4; charset=utf-8");
   const std::string& text = r.body;
   EXPECT_THAT(text, HasSubstr("# TYPE fangfan_http_requests_total counter\n"));
-  EXPECT_THAT(text, HasSubstr(
-                        "fangfan_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1\n"));
+  EXPECT_THAT(
+      text,
+      HasSubstr(
+          "fangfan_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("fangfan_http_requests_total{method=\"GET\",route=\"unmatched\","
                               "status=\"404\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("fangfan_http_requests_total{method=\"GET\",route=\"/metrics\","
@@ -270,8 +274,8 @@ TEST_F(Api, Routing_UnknownPathIs404AndWrongMethodIs405OnlyWithAToken) {
   r = http_once(port(), http::verb::get, "/api/v1/test/villages/%zz", admin_);
   EXPECT_EQ(r.status, 400u);
   // A trailing slash is the same path; %-escapes are decoded before matching.
-  r = http_once(port(), http::verb::get, std::string("/api/v1/test/villages/%33") +
-                                             (kDonglingVillage + 1) + "/", admin_);
+  r = http_once(port(), http::verb::get,
+                std::string("/api/v1/test/villages/%33") + (kDonglingVillage + 1) + "/", admin_);
   EXPECT_EQ(r.status, 200u) << r.body;
   EXPECT_EQ(r.field("code"), kDonglingVillage);
 }
@@ -314,9 +318,9 @@ TEST_F(Api, Scope_EachTokenSeesItsOwnPlacesOnlyAndARefusalTouchesNothing) {
     unsigned status;
   };
   const std::vector<Expect> table = {
-      {"村干部", kDonglingVillage, 200}, {"村干部", kLiushuVillage, 403},
-      {"村干部", kXiheVillage, 403},     {"镇干部", kDonglingVillage, 200},
-      {"镇干部", kLiushuVillage, 200},   {"镇干部", kXiheVillage, 403},
+      {"村干部", kDonglingVillage, 200},   {"村干部", kLiushuVillage, 403},
+      {"村干部", kXiheVillage, 403},       {"镇干部", kDonglingVillage, 200},
+      {"镇干部", kLiushuVillage, 200},     {"镇干部", kXiheVillage, 403},
       {"县管理员", kDonglingVillage, 200}, {"县管理员", kXiheVillage, 200},
       {"县管理员", "379902001001", 403},  // a village of another county
   };
@@ -356,7 +360,7 @@ TEST_F(Api, BadJson_Is400NamingTheField) {
   struct Case {
     const char* what;
     std::string body;
-    std::string field;        // expected "field"; "" when the body as a whole is at fault
+    std::string field;  // expected "field"; "" when the body as a whole is at fault
     std::string in_message;
   };
   const std::vector<Case> cases = {
@@ -376,14 +380,17 @@ TEST_F(Api, BadJson_Is400NamingTheField) {
        "visit.date", "not a valid date"},
       {"nested object wrong", R"({"visit":"2025-03-01","households":[]})", "visit",
        "must be an object"},
-      {"array element", R"({"visit":{"date":"2025-03-01","officer":"杨帆"},)"
-                        R"("households":[{"code":"a","members":1},{"code":7,"members":1}]})",
+      {"array element",
+       R"({"visit":{"date":"2025-03-01","officer":"杨帆"},)"
+       R"("households":[{"code":"a","members":1},{"code":7,"members":1}]})",
        "households[1].code", "must be a string"},
-      {"integer as text", R"({"visit":{"date":"2025-03-01","officer":"杨帆"},)"
-                          R"("households":[{"code":"a","members":"3"}]})",
+      {"integer as text",
+       R"({"visit":{"date":"2025-03-01","officer":"杨帆"},)"
+       R"("households":[{"code":"a","members":"3"}]})",
        "households[0].members", "must be an integer"},
-      {"unknown field", R"({"visit":{"date":"2025-03-01","officer":"杨帆","offcer":"x"},)"
-                        R"("households":[]})",
+      {"unknown field",
+       R"({"visit":{"date":"2025-03-01","officer":"杨帆","offcer":"x"},)"
+       R"("households":[]})",
        "visit.offcer", "unknown field"},
   };
   for (const auto& c : cases) {
@@ -403,8 +410,8 @@ TEST_F(Api, BadJson_Is400NamingTheField) {
 
 TEST_F(Api, CaseStyleAnswers_404UnknownAnd409StaleOrRefused) {
   const std::string clerk = server_.token(Role::kTownshipClerk, kDongling, "李娜");
-  Reply r = http_once(port(), http::verb::post, "/api/v1/test/cases/2/events", clerk,
-                      R"({"version":3})");
+  Reply r =
+      http_once(port(), http::verb::post, "/api/v1/test/cases/2/events", clerk, R"({"version":3})");
   EXPECT_EQ(r.status, 404u);
   EXPECT_EQ(r.field("error"), "not_found");
 
@@ -461,8 +468,8 @@ TEST_F(Api, OversizedBody_Is413AndTheClientStillReadsTheAnswer) {
     TestClient c(port());
     const std::string body(2 * 1024 * 1024, 'x');
     ASSERT_TRUE(c.send("POST /api/v1/test/visits HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
-                       admin_ + "\r\nContent-Length: " + std::to_string(body.size()) +
-                       "\r\n\r\n" + body));
+                       admin_ + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+                       body));
     auto r = c.read_reply();
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 413u);
@@ -494,11 +501,11 @@ TEST_F(Api, OversizedHeaderIs431AndGarbageIs400) {
     EXPECT_EQ(r->field("error"), "header_too_large");
     EXPECT_TRUE(c.closed_by_server());
   }
-  for (const std::string& raw : {std::string("GARBAGE\r\n\r\n"),
-                                std::string("GET /healthz HTTP/9.9\r\n\r\n"),
-                                std::string("GET /healthz HTTP/1.1\r\nBad Header\r\n\r\n"),
-                                std::string("POST /api/v1/test/visits HTTP/1.1\r\nHost: x\r\n"
-                                            "Content-Length: 12abc\r\n\r\n")}) {
+  for (const std::string& raw :
+       {std::string("GARBAGE\r\n\r\n"), std::string("GET /healthz HTTP/9.9\r\n\r\n"),
+        std::string("GET /healthz HTTP/1.1\r\nBad Header\r\n\r\n"),
+        std::string("POST /api/v1/test/visits HTTP/1.1\r\nHost: x\r\n"
+                    "Content-Length: 12abc\r\n\r\n")}) {
     TestClient c(port());
     ASSERT_TRUE(c.send(raw));
     auto r = c.read_reply();
@@ -524,9 +531,10 @@ TEST_F(Api, KeepAlive_ManyRequestsOnOneConnectionAndPipelined) {
     EXPECT_TRUE(r.keep_alive) << i;
   }
   // Two requests in one write: two answers, in order.
-  ASSERT_TRUE(c.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
-                     "GET /api/v1/nowhere HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
-                     admin_ + "\r\n\r\n"));
+  ASSERT_TRUE(
+      c.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+             "GET /api/v1/nowhere HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+             admin_ + "\r\n\r\n"));
   EXPECT_EQ(c.read_reply().value_or(Reply{}).status, 200u);
   EXPECT_EQ(c.read_reply().value_or(Reply{}).status, 404u);
   // Connection: close is honoured.
@@ -540,9 +548,9 @@ TEST_F(Api, KeepAlive_ManyRequestsOnOneConnectionAndPipelined) {
 TEST_F(Api, ExpectContinue_IsAnsweredBeforeTheBody) {
   TestClient c(port());
   const std::string body = R"({"visit":{"date":"2025-03-01","officer":"杨帆"},"households":[]})";
-  ASSERT_TRUE(c.send("POST /api/v1/test/visits HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
-                     admin_ + "\r\nExpect: 100-continue\r\nContent-Length: " +
-                     std::to_string(body.size()) + "\r\n\r\n"));
+  ASSERT_TRUE(c.send(
+      "POST /api/v1/test/visits HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + admin_ +
+      "\r\nExpect: 100-continue\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n"));
   auto go_on = c.read_reply();
   ASSERT_TRUE(go_on);
   EXPECT_EQ(go_on->status, 100u);
@@ -562,8 +570,9 @@ TEST(ApiLimits, SlowClientIsCutOffAfterTheRequestTimeout) {
 
   TestClient slow(server.port(), 5s);
   const auto started = std::chrono::steady_clock::now();
-  ASSERT_TRUE(slow.send("POST /api/v1/outbox/1/retry HTTP/1.1\r\nHost: x\r\nContent-Length: 10"
-                        "\r\n\r\nabc"));
+  ASSERT_TRUE(
+      slow.send("POST /api/v1/outbox/1/retry HTTP/1.1\r\nHost: x\r\nContent-Length: 10"
+                "\r\n\r\nabc"));
   // Meanwhile other clients are served.
   EXPECT_EQ(http_once(server.port(), http::verb::get, "/healthz").status, 200u);
   EXPECT_TRUE(slow.closed_by_server());
@@ -683,8 +692,8 @@ TEST_F(OutboxApi, ListsByStatusNewestFirst) {
   r = http_once(port(), http::verb::get, "/api/v1/outbox?limit=2", admin_);
   EXPECT_EQ(r.json().at("count"), 2);
 
-  for (const char* bad : {"?status=lost", "?limit=0", "?limit=1001", "?limit=x",
-                          "?status=sent&status=failed"}) {
+  for (const char* bad :
+       {"?status=lost", "?limit=0", "?limit=1001", "?limit=x", "?status=sent&status=failed"}) {
     r = http_once(port(), http::verb::get, std::string("/api/v1/outbox") + bad, admin_);
     EXPECT_EQ(r.status, 400u) << bad;
     EXPECT_FALSE(r.field("field").empty()) << bad << ": " << r.body;

@@ -84,7 +84,7 @@ struct Reply {
   boost::beast::http::fields headers;
   bool keep_alive = false;
 
-  boost::json::value json() const;  // the body parsed; null when it is not JSON
+  boost::json::value json() const;           // the body parsed; null when it is not JSON
   std::string field(const char* key) const;  // a top-level string field of the JSON body
 };
 

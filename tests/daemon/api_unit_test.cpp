@@ -27,9 +27,7 @@ ApiHandler noop() {
   return [](ApiRequest&) -> boost::asio::awaitable<ApiResponse> { co_return ApiResponse{}; };
 }
 
-std::vector<std::string> segments(const std::string& path) {
-  return parse_target(path).segments;
-}
+std::vector<std::string> segments(const std::string& path) { return parse_target(path).segments; }
 
 // ---- router
 
@@ -90,8 +88,8 @@ TEST(ParseTarget, DecodesPathAndQuery) {
 }
 
 TEST(ParseTarget, RefusesWhatIsNotAnOriginFormPath) {
-  for (const char* bad : {"", "api/v1", "http://x/api", "/a%2", "/a%zz", "/a%00b", "/a?x=%G1",
-                          "/a#frag"}) {
+  for (const char* bad :
+       {"", "api/v1", "http://x/api", "/a%2", "/a%zz", "/a%00b", "/a?x=%G1", "/a#frag"}) {
     try {
       parse_target(bad);
       ADD_FAILURE() << "accepted: " << bad;
@@ -120,9 +118,9 @@ ApiError error_of(const std::function<void()>& f) {
 }
 
 TEST(JsonFields, ReadsTypedFieldsAndNamesTheFullPathOnError) {
-  JsonFields body = JsonFields::parse(
-      R"({"visit":{"date":"2025-03-01","at":"2025-03-01T09:30","n":3,"ok":true,)"
-      R"("tags":["a","b"],"members":[{"id":"x"},{"id":5}]}})");
+  JsonFields body =
+      JsonFields::parse(R"({"visit":{"date":"2025-03-01","at":"2025-03-01T09:30","n":3,"ok":true,)"
+                        R"("tags":["a","b"],"members":[{"id":"x"},{"id":5}]}})");
   JsonFields visit = body.object("visit");
   EXPECT_EQ(format_date(visit.date("date")), "2025-03-01");
   EXPECT_EQ(format_time(visit.time("at")), "2025-03-01T09:30:00+08:00");
@@ -146,9 +144,14 @@ TEST(JsonFields, ReadsTypedFieldsAndNamesTheFullPathOnError) {
       {[&] { visit.objects("tags"); }, "visit.tags[0]", "must be an object"},
       {[&] { visit.objects("members")[1].string("id"); }, "visit.members[1].id",
        "must be a string"},
-      {[&] { visit.one_of("date", {"a", "b"}); }, "visit.date", "must be one of: a, b"},
-      {[&] { visit.reject_unknown({"date", "at", "n", "ok", "tags"}); }, "visit.members",
-       "unknown field visit.members"},
+      {[&] {
+         visit.one_of("date", {"a", "b"});
+       },
+       "visit.date", "must be one of: a, b"},
+      {[&] {
+         visit.reject_unknown({"date", "at", "n", "ok", "tags"});
+       },
+       "visit.members", "unknown field visit.members"},
       {[&] { body.time("visit"); }, "visit", "must be a time string"},
   };
   for (const auto& c : cases) {
@@ -158,7 +161,8 @@ TEST(JsonFields, ReadsTypedFieldsAndNamesTheFullPathOnError) {
     EXPECT_THAT(e.message(), HasSubstr(c.message)) << c.field;
   }
 
-  const ApiError big = error_of([] { JsonFields::parse(R"({"n":18446744073709551615})").integer("n"); });
+  const ApiError big =
+      error_of([] { JsonFields::parse(R"({"n":18446744073709551615})").integer("n"); });
   EXPECT_THAT(big.message(), HasSubstr("too large"));
   const ApiError where = error_of([] { JsonFields::parse("{\n  \"a\": 1,\n  \"b\": }"); });
   EXPECT_THAT(where.message(), HasSubstr("line 3"));
@@ -245,13 +249,20 @@ TEST_F(Scopes, CoverThemselvesAndThePlacesBelow) {
     bool covered;
   };
   const std::vector<Case> cases = {
-      {"379901", "379901001001", true},        {"379901", "379901003001", true},
-      {"379901", "379901002", true},           {"379901", "379901", true},
-      {"379901", "379902001001", false},       {"379901001", "379901001001", true},
-      {"379901001", "379901001002", true},     {"379901001", "379901002001", false},
-      {"379901001", "379901", false},          {"379901001", "379901001", true},
-      {"379901001001", "379901001001", true},  {"379901001001", "379901001002", false},
-      {"379901001001", "379901001", false},    {"379999", "379999001001", false},  // unknown scope
+      {"379901", "379901001001", true},
+      {"379901", "379901003001", true},
+      {"379901", "379901002", true},
+      {"379901", "379901", true},
+      {"379901", "379902001001", false},
+      {"379901001", "379901001001", true},
+      {"379901001", "379901001002", true},
+      {"379901001", "379901002001", false},
+      {"379901001", "379901", false},
+      {"379901001", "379901001", true},
+      {"379901001001", "379901001001", true},
+      {"379901001001", "379901001002", false},
+      {"379901001001", "379901001", false},
+      {"379999", "379999001001", false},  // unknown scope
       {"379901", "", false},
   };
   for (const auto& c : cases) {
@@ -308,7 +319,8 @@ class CtlTarget : public ::testing::Test {
 TEST_F(CtlTarget, FlagsBeatEnvironmentBeatsFileBeatsDaemonConfig) {
   write_ctl("api = \"10.0.0.3:9000\"\ntoken = \"from-file\"\n");
   std::vector<std::string> args = {"retry", "--api", "[::1]:8471", "7", "--token=flag-token"};
-  auto t = resolve_api_target(args, env({{"FANGFAN_API", "10.0.0.2:9000"}, {"FANGFAN_TOKEN", "env"}}));
+  auto t =
+      resolve_api_target(args, env({{"FANGFAN_API", "10.0.0.2:9000"}, {"FANGFAN_TOKEN", "env"}}));
   ASSERT_TRUE(std::holds_alternative<ApiTarget>(t)) << std::get<std::string>(t);
   EXPECT_EQ(std::get<ApiTarget>(t).host, "::1");
   EXPECT_EQ(std::get<ApiTarget>(t).port, "8471");

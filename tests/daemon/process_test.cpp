@@ -1,8 +1,7 @@
 // fangfand as a process, started the way systemd starts it: readiness, reload,
 // graceful stop, the watchdog, refusals at start, and the unit file itself.
-#include <signal.h>
-
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <soci/soci.h>
 
 #include <filesystem>
@@ -94,7 +93,8 @@ TEST(Process, ReloadWithABrokenFileKeepsTheOldConfiguration) {
   ASSERT_TRUE(d.wait_notify("READY=1", 10s)) << d.log();
   const std::string log = d.log();
   EXPECT_NE(log.find("config.reload_rejected"), std::string::npos) << log;
-  EXPECT_NE(log.find("rules.visits.per_month: must be a positive number"), std::string::npos) << log;
+  EXPECT_NE(log.find("rules.visits.per_month: must be a positive number"), std::string::npos)
+      << log;
   EXPECT_TRUE(d.running());
 
   d.signal(SIGINT);
@@ -139,7 +139,8 @@ TEST(Process, RefusesADatabaseNewerThanItself) {
   }
   {
     soci::session s("sqlite3", "db=" + (folder.dir() / "state/fangfan.db").string());
-    s << "INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'from the future', 0)";
+    s << "INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'from the "
+         "future', 0)";
   }
   DaemonProcess d(folder.dir());
   d.start(kFangfand, {"--config", folder.config().string()});
@@ -191,11 +192,11 @@ TEST(SystemdUnit, VerifiesWithSystemdAnalyze) {
   // The unit as shipped, with ExecStart pointing at the binary under test.
   std::string unit = read_file(kSource / "systemd/fangfand.service");
   ASSERT_NE(unit.find("Type=notify"), std::string::npos);
-  for (const char* key : {"WatchdogSec=", "Restart=on-failure", "DynamicUser=yes", "StateDirectory=",
-                          "ConfigurationDirectory=", "ProtectSystem=strict", "ProtectHome=yes",
-                          "PrivateTmp=yes", "NoNewPrivileges=yes",
-                          "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6",
-                          "ExecReload=/bin/kill -HUP $MAINPID"}) {
+  for (const char* key :
+       {"WatchdogSec=", "Restart=on-failure", "DynamicUser=yes",
+        "StateDirectory=", "ConfigurationDirectory=", "ProtectSystem=strict", "ProtectHome=yes",
+        "PrivateTmp=yes", "NoNewPrivileges=yes", "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6",
+        "ExecReload=/bin/kill -HUP $MAINPID"}) {
     EXPECT_NE(unit.find(key), std::string::npos) << key;
   }
   unit = std::regex_replace(unit, std::regex("/usr/local/bin/fangfand"), kFangfand.string());
