@@ -121,6 +121,11 @@ struct Service::Impl {
       if (next->storage_url != config->storage_url) {
         spdlog::warn("config.storage_change_ignored: the storage URL changes only at restart");
       }
+      if (next->channels.file.enabled != config->channels.file.enabled ||
+          next->channels.file.path != config->channels.file.path ||
+          next->api_listen != config->api_listen) {
+        spdlog::warn("config.restart_needed: [channels] and [api] changes take effect at restart");
+      }
       config = std::move(next);
       if (!options.log_level) set_log_level(config->log_level);
       spdlog::info("config.reloaded file={}", config->file.string());

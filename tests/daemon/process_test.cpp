@@ -8,6 +8,7 @@
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include "adapters/storage/database.h"
 #include "tests/support/daemon_process.h"
@@ -149,6 +150,61 @@ TEST(Process, RefusesADatabaseNewerThanItself) {
   EXPECT_EQ(*status, 1);
   EXPECT_NE(d.log().find("999"), std::string::npos) << d.log();
   EXPECT_NE(d.log().find("storage.open_failed"), std::string::npos) << d.log();
+}
+
+int count_lines_with(const fs::path& file, const std::string& needle) {
+  std::ifstream in(file);
+  int n = 0;
+  for (std::string line; std::getline(in, line);) n += line.find(needle) != std::string::npos;
+  return n;
+}
+
+// Waits until `file` has a line containing `needle`, up to `timeout`.
+bool wait_for_line(const fs::path& file, const std::string& needle, std::chrono::seconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (count_lines_with(file, needle) > 0) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return false;
+}
+
+// From 1 November the county admin is told, through the outbox and the file
+// channel, that next year's holiday arrangement is missing — once per week,
+// however often the daemon restarts. The simulated clock pins the date.
+TEST(Process, WarnsTheCountyAdminOnceWhenNextYearsCalendarIsMissing) {
+  ConfigFolder folder;
+  const fs::path messages = folder.dir() / "state/messages.jsonl";
+  for (int run = 0; run < 2; ++run) {
+    DaemonProcess d(folder.dir());
+    d.start(kFangfand,
+            {"--config", folder.config().string(), "--simulated-clock", "2026-11-02T09:00"});
+    ASSERT_TRUE(d.wait_notify("READY=1", 30s)) << d.log();
+    if (run == 0) {
+      ASSERT_TRUE(wait_for_line(messages, "calendar_missing_2027", 10s)) << d.log();
+    } else {
+      // Give the second run the same chance to (wrongly) send again.
+      std::this_thread::sleep_for(1s);
+    }
+    d.signal(SIGTERM);
+    ASSERT_EQ(d.wait_exit(5s), 0) << d.log();
+  }
+  EXPECT_EQ(count_lines_with(messages, "calendar_missing_2027"), 1);
+  EXPECT_EQ(count_lines_with(messages, "\"recipient\":\"周建国@379901\""), 1);
+  EXPECT_EQ(count_lines_with(messages, "2027年的节假日安排尚未配置"), 1);
+}
+
+TEST(Process, NoCalendarWarningBeforeNovember) {
+  ConfigFolder folder;
+  DaemonProcess d(folder.dir());
+  d.start(kFangfand,
+          {"--config", folder.config().string(), "--simulated-clock", "2026-10-31T09:00"});
+  ASSERT_TRUE(d.wait_notify("READY=1", 30s)) << d.log();
+  std::this_thread::sleep_for(1s);
+  d.signal(SIGTERM);
+  ASSERT_EQ(d.wait_exit(5s), 0) << d.log();
+  EXPECT_EQ(count_lines_with(folder.dir() / "state/messages.jsonl", "calendar_missing"), 0);
+  EXPECT_EQ(d.log().find("calendar.next_year_missing"), std::string::npos) << d.log();
 }
 
 TEST(CheckConfig, ValidFileExitsZero) {
