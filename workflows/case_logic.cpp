@@ -372,7 +372,8 @@ Problem payload_problem(const RecordLookBack& e, const CaseData& d, const Progra
 }
 
 Problem payload_problem(const RecordApproval& e, const CaseData& d, const ProgramRules&) {
-  return meta_problem(e.meta, d);
+  if (auto p = meta_problem(e.meta, d)) return p;
+  return require_reason(e.meta, "审核意见须写明具体意见");
 }
 
 Problem payload_problem(const ApplyRollback& e, const CaseData& d, const ProgramRules&) {
@@ -493,6 +494,12 @@ Problem clear_out_approval_problem(const RecordApproval& e, const CaseData& d,
 }
 
 Problem rollback_approvals_problem(const ApplyRollback&, const CaseData& d, const ProgramRules&) {
+  // Approvals are dropped on each new look-back, but the rollback itself must still rest on the
+  // latest look-back's finding, not on an earlier one.
+  const LookBack* lb = latest_look_back(d);
+  if (lb == nullptr || lb->finding != LookBackFinding::kInaccurate) {
+    return "最近一次回头看未认定风险消除不精准，不能执行风险回退";
+  }
   return approvals_complete_problem(d, ApprovalPurpose::kRollback);
 }
 
@@ -792,6 +799,8 @@ void eliminate(const CloseEliminationPublicity& e, CaseData& d, const ProgramRul
 
 void record_look_back(const RecordLookBack& e, CaseData& d, const ProgramRules&, Effects& fx) {
   d.look_backs.push_back({e.finding, e.meta.reason, stamp_of(e.meta)});
+  // A new look-back replaces the finding earlier approvals were given for: they lapse.
+  d.approvals.clear();
   fx.details.emplace_back("finding", std::string{code_of(e.finding)});
 }
 

@@ -343,6 +343,9 @@ struct CaseMachine::Impl {
       h.at = event.meta.at;
       h.reason = event.meta.reason;
       h.details = std::move(s.effects.details);
+      // Approvals belong to the request of the state they were given in (清退 while registered,
+      // 回退 while eliminated): any change of state ends that request, so they lapse.
+      if (h.before != h.after) trial.fsm.data.approvals.clear();
       const std::string_view step_before = find_case_state(h.before)->step;
       const std::string_view step_after = find_case_state(h.after)->step;
       if (step_before != step_after) {

@@ -64,6 +64,40 @@ std::string head_name(const Household& h) {
   return head != nullptr ? head->name : std::string();
 }
 
+// Takes the household's row lock for the rest of the transaction, creating the row first when
+// the household is new, so that "no other case in progress" and the write that relies on it are
+// one atomic step. SQLite needs nothing more: BEGIN IMMEDIATE already serialises every writer.
+// On PostgreSQL a concurrent writer of the same household waits here (on the row lock, or on
+// the other transaction's uncommitted insert of the row) until the first one commits, and then
+// sees its case.
+void lock_household(soci::session& session, const Household& h, const std::string& township,
+                    TimePoint now) {
+  guarded("锁定农户 " + h.code + " 失败 (locking household " + h.code + " failed)", [&] {
+    const std::string head = head_name(h);
+    const long long at = now.time_since_epoch().count();
+    session << "INSERT INTO households (code, village_code, township_code, head_name, phone,"
+               " created_at, updated_at) VALUES (:code, :village, :township, :head, :phone,"
+               " :created, :updated) ON CONFLICT (code) DO NOTHING",
+        soci::use(h.code), soci::use(h.village_code), soci::use(township), soci::use(head),
+        soci::use(h.phone), soci::use(at), soci::use(at);
+    if (dialect_of(session) == Dialect::kPostgresql) {
+      std::string code;
+      session << "SELECT code FROM households WHERE code = :code FOR UPDATE", soci::use(h.code),
+          soci::into(code);
+    }
+  });
+}
+
+// The household's cases in progress other than `except`.
+std::vector<CaseRecord> other_cases_in_progress(soci::session& session, const std::string& code,
+                                                std::int64_t except) {
+  std::vector<CaseRecord> found;
+  for (CaseRecord& c : load_cases_of_household(session, code)) {
+    if (c.id != except && in_progress(c)) found.push_back(std::move(c));
+  }
+  return found;
+}
+
 }  // namespace
 
 std::string format_case_id(std::int64_t id) { return std::to_string(id); }
@@ -123,12 +157,11 @@ std::optional<Refusal> CaseRepository::household_refusal(const OpenCase& event) 
     return open_refusal("农户所在村（代码 " + h.village_code +
                         "）不在本县的配置中，请先在配置文件中添加该村");
   }
-  for (const CaseRecord& c : load_cases_of_household(session_, h.code)) {
-    if (in_progress(c)) {
-      const CaseStateInfo* info = find_case_state(c.state);
-      return open_refusal("农户 " + h.code + " 已有进行中的" + label_of_case(c.id) + "（" +
-                          std::string(info->label) + "），不能重复建档");
-    }
+  lock_household(session_, h, config_.find_village(h.village_code)->township, clock_.now());
+  for (const CaseRecord& c : other_cases_in_progress(session_, h.code, 0)) {
+    const CaseStateInfo* info = find_case_state(c.state);
+    return open_refusal("农户 " + h.code + " 已有进行中的" + label_of_case(c.id) + "（" +
+                        std::string(info->label) + "），不能重复建档");
   }
   if (!event.previous_case_id.empty()) {
     const auto previous = parse_case_id(event.previous_case_id);
@@ -332,6 +365,29 @@ ApplyResult CaseRepository::apply(std::int64_t case_id, const CaseEvent& event,
 
   EventResult result = machine.handle(event);
   if (!result.accepted()) return result.refusal();  // nothing written: tx rolls back
+
+  // A case that becomes active again (a rollback of an eliminated case) must not give its
+  // household two cases in progress: a new case may have been opened meanwhile.
+  if (!in_progress(loaded->record)) {
+    CaseRecord after = loaded->record;
+    after.state = result.outcome().entry.after;
+    if (in_progress(after)) {
+      const Household& h = loaded->snapshot.data.household;
+      const Village* village = config_.find_village(h.village_code);
+      lock_household(session_, h, village != nullptr ? village->township : std::string(),
+                     clock_.now());
+      for (const CaseRecord& c : other_cases_in_progress(session_, h.code, case_id)) {
+        Refusal r;
+        r.state = result.outcome().entry.before;
+        r.event = result.outcome().entry.event;
+        r.reason = "农户 " + h.code + " 已有进行中的" + label_of_case(c.id) + "（" +
+                   std::string(find_case_state(c.state)->label) +
+                   "），同一农户不能同时有两个进行中的案件，请先办结该案件";
+        r.message = "不能" + std::string(event_label(event)) + "：" + r.reason;
+        return r;  // nothing written: tx rolls back
+      }
+    }
+  }
 
   const TimePoint now = clock_.now();
   CaseChange change;

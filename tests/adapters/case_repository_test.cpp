@@ -648,6 +648,82 @@ TEST_P(CaseRepositoryConformance, Stale_ConcurrentWritersOfOneVersionExactlyOneW
   EXPECT_GE(repo().load(id)->snapshot.version, version + 2);
 }
 
+// ---- one case in progress per household
+
+TEST_P(CaseRepositoryConformance, OneActiveCase_ConcurrentOpensForOneHouseholdExactlyOneWins) {
+  const Household h = household(20, "3701020010010020");
+  CaseWalk w = walk("marginal", h);
+  const OpenCase e = w.open_event();
+  auto first_session = db_->open_session();
+  auto second_session = db_->open_session();
+  CaseRepository first(*first_session, config_, clock_);
+  CaseRepository second(*second_session, config_, clock_);
+  std::atomic<bool> first_in_transaction{false};
+  first.set_change_hook([&](soci::session&, const CaseChange&) {
+    first_in_transaction = true;
+    std::this_thread::sleep_for(300ms);
+  });
+  OpenResult first_result = Refusal{}, second_result = Refusal{};
+  std::thread racer([&] { first_result = first.open_case(e); });
+  while (!first_in_transaction) std::this_thread::sleep_for(1ms);
+  second_result = second.open_case(e);
+  racer.join();
+
+  ASSERT_NE(as<CaseChange>(first_result), nullptr);
+  const auto* refusal = as<Refusal>(second_result);
+  ASSERT_NE(refusal, nullptr) << "both opens of one household were stored";
+  const std::int64_t id = as<CaseChange>(first_result)->case_id;
+  EXPECT_EQ(refusal->message, "不能" + std::string(OpenCase::kLabel) + "：农户 3701020010010020 已有进行中的案件 " +
+                                  format_case_id(id) + "（" +
+                                  std::string(find_case_state("discovered")->label) +
+                                  "），不能重复建档");
+  EXPECT_EQ(count(s(), "SELECT COUNT(*) FROM cases WHERE household_code = '3701020010010020'"),
+            1);
+  EXPECT_EQ(count(s(), "SELECT COUNT(*) FROM households WHERE code = '3701020010010020'"), 1);
+}
+
+TEST_P(CaseRepositoryConformance, OneActiveCase_RollbackRefusedWhileANewCaseIsInProgress) {
+  const Household h = household(21, "3701020010010021");
+  CaseWalk a = walk("monitored_formerly_poor", h);
+  const std::int64_t id = open(a);
+  ASSERT_GT(id, 0);
+  accept(a, id, a.start_verification());
+  accept(a, id, a.eligible_verification());
+  accept(a, id, a.county_pass());
+  a.days(30);
+  accept(a, id, ProposeElimination{a.meta()});
+  accept(a, id, RecordEliminationReview{a.meta(), true});
+  accept(a, id, RecordTownshipReview{a.meta(), true});
+  a.days(5);
+  accept(a, id, CloseEliminationPublicity{a.meta()});
+  ASSERT_EQ(a.state(), "eliminated");
+
+  // The eliminated case leaves the household free: a new case is opened.
+  CaseWalk b = walk("sudden", h);
+  const std::int64_t other = open(b);
+  ASSERT_GT(other, 0);
+
+  // The old case's rollback would make two cases in progress: refused, nothing written.
+  a.days(60);
+  accept(a, id, RecordLookBack{a.meta("收入核算有误"), LookBackFinding::kInaccurate});
+  for (auto level : {ApprovalLevel::kTownship, ApprovalLevel::kVillage, ApprovalLevel::kCity}) {
+    accept(a, id, RecordApproval{a.meta("同意"), ApprovalPurpose::kRollback, level});
+  }
+  const std::string before = dump(s());
+  const ApplyResult r = repo().apply(id, ApplyRollback{a.meta()});
+  EXPECT_EQ(dump(s()), before);
+  const auto* refusal = as<Refusal>(r);
+  ASSERT_NE(refusal, nullptr) << describe(r);
+  EXPECT_EQ(refusal->state, "eliminated");
+  EXPECT_EQ(refusal->event, "apply_rollback");
+  EXPECT_EQ(refusal->message, "不能" + std::string(ApplyRollback::kLabel) +
+                                  "：农户 3701020010010021 已有进行中的案件 " +
+                                  format_case_id(other) + "（" +
+                                  std::string(find_case_state("discovered")->label) +
+                                  "），同一农户不能同时有两个进行中的案件，请先办结该案件");
+  EXPECT_EQ(repo().load(id)->snapshot.state, "eliminated");
+}
+
 TEST_P(CaseRepositoryConformance, UnknownCase_IsReportedAndWritesNothing) {
   const std::string before = dump(s());
   const ApplyResult r = repo().apply(4242, StartVerification{{"镇扶贫办李*", t0(), ""}, "李*"});
