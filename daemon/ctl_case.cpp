@@ -139,7 +139,12 @@ int run_case_command(const std::vector<std::string>& args, const Config& config,
     }
   }
   try {
-    const Database db = Database::open(config.storage_url);
+    // Read-only: run by an admin (often as root, daemon stopped), it must not write the daemon's
+    // database nor change its journal mode. SQLite may still create the -wal/-shm side files of a
+    // WAL database while reading; run as root, SQLite gives them the database file's owner.
+    DatabaseOptions options;
+    options.read_only = true;
+    const Database db = Database::open(config.storage_url, options);
     const auto session = db.open_session();
     if (current_schema_version(*session) == 0) {
       err << "数据库 " << db.display_url()

@@ -319,7 +319,7 @@ Problem payload_problem(const RecordMonitoring& e, const CaseData& d, const Prog
     return problems.front();
   }
   if (e.record.account.month > month_of(today_of(e.meta))) {
-    return "不能登记未来月份（" + format_month(e.record.account.month) + "）的监测记录";
+    return "不能登记未来月份（" + format_month_cn(e.record.account.month) + "）的监测记录";
   }
   return std::nullopt;
 }
@@ -450,7 +450,7 @@ Problem monitoring_month_problem(const RecordMonitoring& e, const CaseData& d,
   const bool dup =
       std::any_of(d.monitoring.begin(), d.monitoring.end(),
                   [month](const MonitoringRecord& m) { return m.account.month == month; });
-  if (dup) return format_month(month) + "月的监测记录已经登记";
+  if (dup) return format_month_cn(month) + "的监测记录已经登记";
   return std::nullopt;
 }
 
@@ -652,9 +652,8 @@ void reject_at_democratic_review(const RecordDemocraticReview& e, CaseData& d, c
                                  Effects& fx) {
   record_review(kStepDemocraticReview, e.meta, false, d, fx);
   d.closing_reason = "民主评议未通过：" + e.meta.reason;
-  issue_notice(
-      make_notice(NoticeKind::kRejection, d, kStepDemocraticReview, d.closing_reason, e.meta), d,
-      fx);
+  issue_notice(make_notice(NoticeKind::kRejection, d, kStepDemocraticReview, e.meta.reason, e.meta),
+               d, fx);
 }
 
 void start_publicity(const RecordCountyReview& e, CaseData& d, const ProgramRules&, Effects& fx) {

@@ -301,7 +301,8 @@ std::string refusal_prefix(std::string_view state, std::string_view event_label)
   const CaseStateInfo* info = find_case_state(state);
   if (state == New::kName) return "案件尚未建档，不能" + std::string{event_label};
   if (info != nullptr && info->closed) {
-    return "案件已结案（" + std::string{info->label} + "），不能" + std::string{event_label};
+    // Quotes, not brackets: closed states' labels carry their own brackets.
+    return "案件已结案，结果为“" + std::string{info->label} + "”，不能" + std::string{event_label};
   }
   const std::string label = info != nullptr ? std::string{info->label} : std::string{state};
   return "案件处于“" + label + "”阶段，不能" + std::string{event_label};

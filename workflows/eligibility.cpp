@@ -42,11 +42,11 @@ EligibilityDecision assess_eligibility(const EligibilityInput& input,
     std::string months;
     for (const auto& m : d.income.missing_months) {
       if (!months.empty()) months += "、";
-      months += format_month(m);
+      months += format_month_cn(m);
     }
     d.verdict = EligibilityVerdict::kIncomplete;
-    d.reason = "收入计算期（" + format_month(d.income.window.first) + "至" +
-               format_month(d.income.window.last) + "）的收支记录不全，缺少" + months + "月";
+    d.reason = "收入计算期（" + format_month_cn(d.income.window.first) + "至" +
+               format_month_cn(d.income.window.last) + "）的收支记录不全，缺少" + months;
     return d;
   }
   if (auto problem = unknown_exclusion_problem(input.exclusions, rules)) {

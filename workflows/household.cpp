@@ -81,7 +81,7 @@ std::vector<std::string> account_problems(const std::vector<MonthlyAccount>& acc
       out.push_back("收支记录的月份无效");
       continue;
     }
-    const std::string label = format_month(a.month) + "月的收支记录";
+    const std::string label = format_month_cn(a.month) + "的收支记录";
     const std::int64_t amounts[] = {a.wage_income_fen,       a.business_income_fen,
                                     a.property_income_fen,   a.transfer_income_fen,
                                     a.business_expense_fen,  a.medical_expense_fen,
@@ -138,6 +138,10 @@ std::string format_month(std::chrono::year_month month) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%04d-%02u", int(month.year()), unsigned(month.month()));
   return buf;
+}
+
+std::string format_month_cn(std::chrono::year_month month) {
+  return std::to_string(int(month.year())) + "年" + std::to_string(unsigned(month.month())) + "月";
 }
 
 std::chrono::year_month month_of(Date d) {

@@ -116,6 +116,8 @@ std::string format_yuan(std::int64_t fen);
 std::int64_t yuan_to_fen(double yuan);
 // "2024-05".
 std::string format_month(std::chrono::year_month month);
+// "2024年5月", for sentences a clerk reads.
+std::string format_month_cn(std::chrono::year_month month);
 // The calendar month of a date.
 std::chrono::year_month month_of(Date d);
 

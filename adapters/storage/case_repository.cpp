@@ -366,6 +366,20 @@ ApplyResult CaseRepository::apply(std::int64_t case_id, const CaseEvent& event,
   EventResult result = machine.handle(event);
   if (!result.accepted()) return result.refusal();  // nothing written: tx rolls back
 
+  // The household moved to a village the county's config does not know: refused as at opening,
+  // or the case would drop out of every township's lists.
+  const Household& household_after = machine.data().household;
+  if (household_after.village_code != loaded->snapshot.data.household.village_code &&
+      config_.find_village(household_after.village_code) == nullptr) {
+    Refusal r;
+    r.state = result.outcome().entry.before;
+    r.event = result.outcome().entry.event;
+    r.reason = "农户所在村（代码 " + household_after.village_code +
+               "）不在本县的配置中，请先在配置文件中添加该村";
+    r.message = "不能" + std::string(event_label(event)) + "：" + r.reason;
+    return r;  // nothing written: tx rolls back
+  }
+
   // A case that becomes active again (a rollback of an eliminated case) must not give its
   // household two cases in progress: a new case may have been opened meanwhile.
   if (!in_progress(loaded->record)) {

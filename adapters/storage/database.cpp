@@ -40,6 +40,7 @@ std::string postgresql_connect_string(std::string_view url, std::chrono::seconds
 void configure_sqlite(soci::session& session, const DatabaseOptions& options) {
   // busy_timeout first, so that switching the journal mode waits for a lock like anything else.
   session << "PRAGMA busy_timeout = " + std::to_string(options.busy_timeout.count());
+  if (options.read_only) return;  // a reader changes nothing, not even the journal mode
   std::string journal_mode;
   session << "PRAGMA journal_mode = WAL", soci::into(journal_mode);
   if (journal_mode != "wal") {
@@ -52,10 +53,11 @@ void configure_sqlite(soci::session& session, const DatabaseOptions& options) {
   session << "PRAGMA synchronous = FULL";
 }
 
-void configure_postgresql(soci::session& session) {
+void configure_postgresql(soci::session& session, const DatabaseOptions& options) {
   session << "SET client_encoding TO 'UTF8'";
   // "relation already exists, skipping" and the like would otherwise go to stderr.
   session << "SET client_min_messages TO WARNING";
+  if (options.read_only) session << "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY";
 }
 
 }  // namespace
@@ -147,7 +149,7 @@ Database Database::open(std::string_view url, const DatabaseOptions& options) {
                        "plain file name without '\"')");
     }
     const std::filesystem::path parent = std::filesystem::path(path).parent_path();
-    if (!parent.empty()) {
+    if (!parent.empty() && !options.read_only) {
       std::error_code ec;
       std::filesystem::create_directories(parent, ec);
       if (ec) {
@@ -156,7 +158,9 @@ Database Database::open(std::string_view url, const DatabaseOptions& options) {
                                       "): " + ec.message());
       }
     }
-    db = Database(Dialect::kSqlite, "db=\"" + path + "\"", display, options);
+    db = Database(Dialect::kSqlite,
+                  "db=\"" + path + "\"" + (options.read_only ? " readonly=true" : ""), display,
+                  options);
   } else if (starts_with(url, kPostgresqlScheme) || starts_with(url, kPostgresAlias)) {
     db = Database(Dialect::kPostgresql, postgresql_connect_string(url, options.connect_timeout),
                   display, options);
@@ -177,7 +181,7 @@ std::unique_ptr<soci::session> Database::open_session() const {
       configure_sqlite(*session, options_);
     } else {
       session = std::make_unique<soci::session>(*soci::factory_postgresql(), connect_string_);
-      configure_postgresql(*session);
+      configure_postgresql(*session, options_);
     }
     return session;
   } catch (const soci::soci_error& e) {

@@ -83,6 +83,11 @@ struct DatabaseOptions {
   std::chrono::milliseconds busy_timeout{5000};
   // PostgreSQL: libpq's connect_timeout, used when the URL does not set one.
   std::chrono::seconds connect_timeout{10};
+  // For tools that only read (fangfanctl case show). SQLite: the file is opened with SOCI's
+  // readonly=true (SQLITE_OPEN_READONLY: never created, never written; no folder is created and
+  // the journal mode is left as the daemon set it). PostgreSQL: every transaction is READ ONLY.
+  // Writes fail with StorageError.
+  bool read_only = false;
 };
 
 class Database {

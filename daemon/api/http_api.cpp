@@ -1,5 +1,6 @@
 #include "daemon/api/http_api.h"
 
+#include "daemon/api/case_routes.h"
 #include "daemon/api/ops_routes.h"
 #include "daemon/api/outbox_routes.h"
 
@@ -16,6 +17,7 @@ HttpApi::HttpApi(boost::asio::any_io_executor loop, StorageExecutor& storage, co
   add_standard_collectors(metrics_);
   register_ops_routes(router_, services_);
   register_outbox_routes(router_, services_);
+  register_case_routes(router_, services_);
 }
 
 }  // namespace fangfan

@@ -673,12 +673,11 @@ TEST_P(CaseRepositoryConformance, OneActiveCase_ConcurrentOpensForOneHouseholdEx
   const auto* refusal = as<Refusal>(second_result);
   ASSERT_NE(refusal, nullptr) << "both opens of one household were stored";
   const std::int64_t id = as<CaseChange>(first_result)->case_id;
-  EXPECT_EQ(refusal->message, "不能" + std::string(OpenCase::kLabel) + "：农户 3701020010010020 已有进行中的案件 " +
-                                  format_case_id(id) + "（" +
-                                  std::string(find_case_state("discovered")->label) +
+  EXPECT_EQ(refusal->message, "不能" + std::string(OpenCase::kLabel) +
+                                  "：农户 3701020010010020 已有进行中的案件 " + format_case_id(id) +
+                                  "（" + std::string(find_case_state("discovered")->label) +
                                   "），不能重复建档");
-  EXPECT_EQ(count(s(), "SELECT COUNT(*) FROM cases WHERE household_code = '3701020010010020'"),
-            1);
+  EXPECT_EQ(count(s(), "SELECT COUNT(*) FROM cases WHERE household_code = '3701020010010020'"), 1);
   EXPECT_EQ(count(s(), "SELECT COUNT(*) FROM households WHERE code = '3701020010010020'"), 1);
 }
 
@@ -722,6 +721,29 @@ TEST_P(CaseRepositoryConformance, OneActiveCase_RollbackRefusedWhileANewCaseIsIn
                                   std::string(find_case_state("discovered")->label) +
                                   "），同一农户不能同时有两个进行中的案件，请先办结该案件");
   EXPECT_EQ(repo().load(id)->snapshot.state, "eliminated");
+}
+
+TEST_P(CaseRepositoryConformance, UpdateHousehold_VillageMustBeInTheConfig) {
+  CaseWalk w = walk("marginal", household(22, "3701020010010022"));
+  const std::int64_t id = open(w);
+  ASSERT_GT(id, 0);
+  Household moved = w.household();
+  moved.village_code = "370102009009";
+  const UpdateHousehold unknown{w.meta("迁入新村"), moved};
+  const std::string before = dump(s());
+  const ApplyResult r = repo().apply(id, unknown);
+  EXPECT_EQ(dump(s()), before);
+  const auto* refusal = as<Refusal>(r);
+  ASSERT_NE(refusal, nullptr) << describe(r);
+  EXPECT_EQ(refusal->event, "update_household");
+  EXPECT_EQ(refusal->message, "不能" + std::string(UpdateHousehold::kLabel) +
+                                  "：农户所在村（代码 370102009009）不在本县的配置中，"
+                                  "请先在配置文件中添加该村");
+  // A village the config knows is fine.
+  moved.village_code = kOtherVillage;
+  accept(w, id, UpdateHousehold{w.meta("迁入南村"), moved});
+  EXPECT_EQ(load_household(s(), "3701020010010022")->village_code, kOtherVillage);
+  EXPECT_EQ(load_household(s(), "3701020010010022")->township_code, "370102002");
 }
 
 TEST_P(CaseRepositoryConformance, UnknownCase_IsReportedAndWritesNothing) {

@@ -3,6 +3,7 @@
 #include "daemon/ctl_case.h"
 
 #include <gtest/gtest.h>
+#include <soci/sqlite3/soci-sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -196,6 +197,30 @@ TEST_F(CtlCase, MissingDatabaseIsReportedAndNotCreated) {
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("不存在"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(dir_ / "nowhere"));
+}
+
+TEST_F(CtlCase, ShowOpensTheDatabaseReadOnly) {
+  const std::string file = (dir_ / "fangfan.db").string();
+  const auto journal_mode = [&] {
+    soci::session raw(*soci::factory_sqlite3(), "db=\"" + file + "\"");
+    std::string mode;
+    raw << "PRAGMA journal_mode", soci::into(mode);
+    return mode;
+  };
+  {
+    // A database left in rollback-journal mode: a reader must not switch it to WAL.
+    soci::session raw(*soci::factory_sqlite3(), "db=\"" + file + "\"");
+    std::string mode;
+    raw << "PRAGMA journal_mode = DELETE", soci::into(mode);
+    ASSERT_EQ(mode, "delete");
+  }
+  const auto before = fs::last_write_time(file);
+  const CtlRun r = run({"show", "1"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(journal_mode(), "delete");
+  EXPECT_EQ(fs::last_write_time(file), before);
+  EXPECT_FALSE(fs::exists(file + "-wal"));
+  EXPECT_FALSE(fs::exists(file + "-journal"));
 }
 
 TEST_F(CtlCase, UsageErrorsAreExitTwo) {

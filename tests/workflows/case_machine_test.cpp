@@ -131,7 +131,7 @@ TEST_F(CaseMachineTest, IneligibleAtVerificationIsRejectedWithAWrittenNotice) {
   EXPECT_EQ(w.data().closing_reason, n.reason);
 
   auto r = w.refused(w.visit());
-  EXPECT_EQ(r.message, "案件已结案（未纳入监测（已书面告知）），不能登记走访记录");
+  EXPECT_EQ(r.message, "案件已结案，结果为“未纳入监测（已书面告知）”，不能登记走访记录");
 }
 
 TEST_F(CaseMachineTest, ExclusionAtVerificationUsesTheConfiguredSentence) {
@@ -155,8 +155,8 @@ TEST_F(CaseMachineTest, IncompleteVerificationIsRefused) {
   e.accounts.pop_back();
   auto r = w.refused(e);
   EXPECT_EQ(r.message,
-            "案件处于“入户核实”阶段，不能登记入户核实结果：收入计算期（2023-05至2024-04）的"
-            "收支记录不全，缺少2024-04月");
+            "案件处于“入户核实”阶段，不能登记入户核实结果：收入计算期（2023年5月至2024年4月）"
+            "的收支记录不全，缺少2024年4月");
   e = w.eligible_verification();
   e.discretion = Discretion{"", "县乡村振兴局刘*"};
   EXPECT_EQ(w.refused(e).reason, "酌情纳入须写明理由");
@@ -192,7 +192,11 @@ TEST_F(CaseMachineTest, DemocraticReviewGuards) {
   EXPECT_EQ(w.state(), "rejected");
   ASSERT_EQ(o.notices.size(), 1u);
   EXPECT_EQ(o.notices[0].step, kStepDemocraticReview);
-  EXPECT_EQ(o.notices[0].reason, "民主评议未通过：村民代表多数认为家庭经营收入未如实申报");
+  EXPECT_EQ(o.notices[0].reason, "村民代表多数认为家庭经营收入未如实申报");
+  EXPECT_NE(o.notices[0].text.find("：经民主评议，村民代表多数认为家庭经营收入未如实申报。"),
+            std::string::npos)
+      << o.notices[0].text;
+  EXPECT_EQ(o.notices[0].text.find("民主评议未通过"), std::string::npos) << o.notices[0].text;
 }
 
 TEST_F(CaseMachineTest, CountyCrossCheckRejectsWithTheNamedReason) {
@@ -421,7 +425,7 @@ TEST_F(CaseMachineTest, MonitoringOncePerMonthAndNotInTheFuture) {
   using std::chrono::May;
   using std::chrono::year;
   w.ok(w.monitoring(year{2024} / May));
-  EXPECT_EQ(w.refused(w.monitoring(year{2024} / May)).reason, "2024-05月的监测记录已经登记");
+  EXPECT_EQ(w.refused(w.monitoring(year{2024} / May)).reason, "2024年5月的监测记录已经登记");
   EXPECT_EQ(w.refused(w.monitoring(year{2024} / June)).reason,
             "不能登记未来月份（2024-06）的监测记录");
   w.days(20);
@@ -555,10 +559,10 @@ TEST_F(CaseMachineTest, LookBackAndRollbackNeedThreeApprovals) {
   EXPECT_EQ(
       w.refused(w.visit()).reason,
       "风险已消除的案件不再登记帮扶记录；如风险消除不精准，请先登记回头看结果并申请风险消除回退");
-  EXPECT_EQ(
-      w.refused(RecordApproval{w.meta(), ApprovalPurpose::kRollback, ApprovalLevel::kTownship})
-          .reason,
-      "须先在回头看中认定风险消除不精准，才能申请风险消除回退");
+  EXPECT_EQ(w.refused(RecordApproval{w.meta("同意"), ApprovalPurpose::kRollback,
+                                     ApprovalLevel::kTownship})
+                .reason,
+            "须先在回头看中认定风险消除不精准，才能申请风险消除回退");
   w.ok(RecordLookBack{w.meta(), LookBackFinding::kStable});
   EXPECT_EQ(w.refused(RecordLookBack{w.meta(), LookBackFinding::kInaccurate}).reason,
             "回头看发现问题时须写明具体情况");
@@ -566,22 +570,23 @@ TEST_F(CaseMachineTest, LookBackAndRollbackNeedThreeApprovals) {
   EXPECT_EQ(
       w.refused(ApplyRollback{w.meta()}).reason,
       "风险消除回退须经乡镇、村两级审核并报市乡村振兴局同意，尚缺乡镇、村、市乡村振兴局的审核意见");
-  EXPECT_EQ(
-      w.refused(RecordApproval{w.meta(), ApprovalPurpose::kClearOut, ApprovalLevel::kTownship})
-          .reason,
-      "已标注风险消除的案件只能登记风险消除回退的审核意见");
+  EXPECT_EQ(w.refused(RecordApproval{w.meta("同意"), ApprovalPurpose::kClearOut,
+                                     ApprovalLevel::kTownship})
+                .reason,
+            "已标注风险消除的案件只能登记风险消除回退的审核意见");
   w.ok(RecordApproval{w.meta("同意"), ApprovalPurpose::kRollback, ApprovalLevel::kTownship});
   EXPECT_EQ(
-      w.refused(RecordApproval{w.meta(), ApprovalPurpose::kRollback, ApprovalLevel::kCity}).reason,
-      "须先登记乡镇和村两级审核意见，才能登记市乡村振兴局对风险消除回退的审核意见");
-  EXPECT_EQ(
-      w.refused(RecordApproval{w.meta(), ApprovalPurpose::kRollback, ApprovalLevel::kTownship})
+      w.refused(RecordApproval{w.meta("同意"), ApprovalPurpose::kRollback, ApprovalLevel::kCity})
           .reason,
-      "乡镇对风险消除回退的审核意见已经登记");
-  w.ok(RecordApproval{w.meta(), ApprovalPurpose::kRollback, ApprovalLevel::kVillage});
+      "须先登记乡镇和村两级审核意见，才能登记市乡村振兴局对风险消除回退的审核意见");
+  EXPECT_EQ(w.refused(RecordApproval{w.meta("同意"), ApprovalPurpose::kRollback,
+                                     ApprovalLevel::kTownship})
+                .reason,
+            "乡镇对风险消除回退的审核意见已经登记");
+  w.ok(RecordApproval{w.meta("同意"), ApprovalPurpose::kRollback, ApprovalLevel::kVillage});
   EXPECT_EQ(w.refused(ApplyRollback{w.meta()}).reason,
             "风险消除回退须经乡镇、村两级审核并报市乡村振兴局同意，尚缺市乡村振兴局的审核意见");
-  w.ok(RecordApproval{w.meta(), ApprovalPurpose::kRollback, ApprovalLevel::kCity});
+  w.ok(RecordApproval{w.meta("同意"), ApprovalPurpose::kRollback, ApprovalLevel::kCity});
   auto o = w.ok(ApplyRollback{w.meta()});
   EXPECT_EQ(w.state(), "registered");
   EXPECT_TRUE(o.assistance_started);
@@ -591,10 +596,67 @@ TEST_F(CaseMachineTest, LookBackAndRollbackNeedThreeApprovals) {
 
   // A second elimination needs a new look-back before another rollback.
   w.eliminate();
+  EXPECT_EQ(w.refused(RecordApproval{w.meta("同意"), ApprovalPurpose::kRollback,
+                                     ApprovalLevel::kTownship})
+                .reason,
+            "须先在回头看中认定风险消除不精准，才能申请风险消除回退");
+}
+
+TEST_F(CaseMachineTest, ApprovalsNeedAnOpinion) {
+  auto w = walk();
+  w.recognise();
+  EXPECT_EQ(
+      w.refused(RecordApproval{w.meta(), ApprovalPurpose::kClearOut, ApprovalLevel::kTownship})
+          .reason,
+      "审核意见须写明具体意见");
+  w.eliminate();
+  w.ok(RecordLookBack{w.meta("收入未稳定超过监测线"), LookBackFinding::kInaccurate});
   EXPECT_EQ(
       w.refused(RecordApproval{w.meta(), ApprovalPurpose::kRollback, ApprovalLevel::kTownship})
           .reason,
-      "须先在回头看中认定风险消除不精准，才能申请风险消除回退");
+      "审核意见须写明具体意见");
+}
+
+TEST_F(CaseMachineTest, RollbackApprovalsLapseWithALaterLookBack) {
+  auto w = walk();
+  w.recognise();
+  w.eliminate();
+  w.ok(RecordLookBack{w.meta("收入未稳定超过监测线"), LookBackFinding::kInaccurate});
+  w.approve(ApprovalPurpose::kRollback);
+  // A later look-back finds the household stable: the rollback request it rested on is gone.
+  w.ok(RecordLookBack{w.meta(), LookBackFinding::kStable});
+  EXPECT_TRUE(w.data().approvals.empty());
+  EXPECT_EQ(w.refused(ApplyRollback{w.meta()}).reason,
+            "最近一次回头看未认定风险消除不精准，不能执行风险回退");
+  // Found inaccurate again: the three levels must approve again.
+  w.ok(RecordLookBack{w.meta("收入核算有误"), LookBackFinding::kInaccurate});
+  EXPECT_EQ(
+      w.refused(ApplyRollback{w.meta()}).reason,
+      "风险消除回退须经乡镇、村两级审核并报市乡村振兴局同意，尚缺乡镇、村、市乡村振兴局的审核意见");
+  w.approve(ApprovalPurpose::kRollback);
+  w.ok(ApplyRollback{w.meta()});
+  EXPECT_EQ(w.state(), "registered");
+}
+
+TEST_F(CaseMachineTest, ClearOutApprovalsLapseWhenTheCaseMoves) {
+  auto w = walk();
+  w.recognise();
+  w.approve(ApprovalPurpose::kClearOut);
+  w.eliminate();
+  EXPECT_TRUE(w.data().approvals.empty());
+  w.ok(RecordLookBack{w.meta("收入核算有误"), LookBackFinding::kInaccurate});
+  w.approve(ApprovalPurpose::kRollback);
+  w.ok(ApplyRollback{w.meta()});
+  EXPECT_EQ(w.state(), "registered");
+  EXPECT_EQ(w.refused(ApplyClearOut{w.meta("家庭成员有财政供养人员")}).reason,
+            "清退须经乡镇、村两级审核并报市乡村振兴局同意，尚缺乡镇、村、市乡村振兴局的审核意见");
+  // Also when an elimination review sends the case back to assistance.
+  w.approve(ApprovalPurpose::kClearOut);
+  w.ok(ProposeElimination{w.meta()});
+  w.ok(RecordEliminationReview{w.meta("收入不稳定"), false});
+  EXPECT_EQ(w.state(), "registered");
+  EXPECT_TRUE(w.data().approvals.empty());
+  EXPECT_FALSE(w.refused(ApplyClearOut{w.meta("家庭成员有财政供养人员")}).reason.empty());
 }
 
 TEST_F(CaseMachineTest, ReIdentificationAsksForANewLinkedCase) {
@@ -635,15 +697,15 @@ TEST_F(CaseMachineTest, ReIdentificationAsksForANewLinkedCase) {
 TEST_F(CaseMachineTest, ClearOutNeedsTownshipVillageAndCity) {
   auto w = walk();
   w.recognise();
-  EXPECT_EQ(
-      w.refused(RecordApproval{w.meta(), ApprovalPurpose::kRollback, ApprovalLevel::kTownship})
-          .reason,
-      "监测帮扶中的案件只能登记清退的审核意见；风险消除回退只适用于已标注风险消除的案件");
-  w.ok(RecordApproval{w.meta(), ApprovalPurpose::kClearOut, ApprovalLevel::kVillage});
-  w.ok(RecordApproval{w.meta(), ApprovalPurpose::kClearOut, ApprovalLevel::kTownship});
+  EXPECT_EQ(w.refused(RecordApproval{w.meta("同意"), ApprovalPurpose::kRollback,
+                                     ApprovalLevel::kTownship})
+                .reason,
+            "监测帮扶中的案件只能登记清退的审核意见；风险消除回退只适用于已标注风险消除的案件");
+  w.ok(RecordApproval{w.meta("同意"), ApprovalPurpose::kClearOut, ApprovalLevel::kVillage});
+  w.ok(RecordApproval{w.meta("同意"), ApprovalPurpose::kClearOut, ApprovalLevel::kTownship});
   EXPECT_EQ(w.refused(ApplyClearOut{w.meta("家庭成员有财政供养人员")}).reason,
             "清退须经乡镇、村两级审核并报市乡村振兴局同意，尚缺市乡村振兴局的审核意见");
-  w.ok(RecordApproval{w.meta(), ApprovalPurpose::kClearOut, ApprovalLevel::kCity});
+  w.ok(RecordApproval{w.meta("同意"), ApprovalPurpose::kClearOut, ApprovalLevel::kCity});
   EXPECT_EQ(w.refused(ApplyClearOut{w.meta()}).reason, "清退须写明原因（将书面告知农户）");
   auto o = w.ok(ApplyClearOut{w.meta("家庭成员有财政供养人员")});
   EXPECT_EQ(w.state(), "cleared_out");
@@ -652,7 +714,7 @@ TEST_F(CaseMachineTest, ClearOutNeedsTownshipVillageAndCity) {
   EXPECT_EQ(o.notices[0].kind, NoticeKind::kClearOut);
   EXPECT_NE(o.notices[0].text.find("原因：家庭成员有财政供养人员"), std::string::npos);
   EXPECT_EQ(w.refused(ProposeElimination{w.meta()}).message,
-            "案件已结案（已清退），不能提出风险消除");
+            "案件已结案，结果为“已清退”，不能提出风险消除");
 }
 
 // -- restore --------------------------------------------------------------------------
@@ -802,7 +864,7 @@ std::vector<CaseEvent> one_of_each(CaseWalk& w) {
           EliminationObjection{w.meta("异议")},
           CloseEliminationPublicity{w.meta()},
           RecordLookBack{w.meta(), LookBackFinding::kStable},
-          RecordApproval{w.meta(), ApprovalPurpose::kRollback, ApprovalLevel::kTownship},
+          RecordApproval{w.meta("同意"), ApprovalPurpose::kRollback, ApprovalLevel::kTownship},
           ApplyRollback{w.meta()},
           ApplyClearOut{w.meta("原因")},
           ReIdentify{w.meta(), "", {RiskCause::kIllness}}};
@@ -869,7 +931,7 @@ TEST_F(CaseMachineTest, EveryStateRefusesEveryEventItDoesNotAccept) {
       const auto* info = find_case_state(state);
       const std::string expected =
           state == "new" ? "案件尚未建档，不能" + std::string{event_label(event)}
-          : info->closed ? "案件已结案（" + std::string{info->label} + "），不能" +
+          : info->closed ? "案件已结案，结果为“" + std::string{info->label} + "”，不能" +
                                std::string{event_label(event)}
                          : "案件处于“" + std::string{info->label} + "”阶段，不能" +
                                std::string{event_label(event)};

@@ -315,7 +315,7 @@ class RandomEvents {
       case 19:
         return RecordLookBack{w_.meta(reason()), static_cast<LookBackFinding>(rng_.uniform(0, 2))};
       case 20:
-        return RecordApproval{w_.meta(), static_cast<ApprovalPurpose>(rng_.uniform(0, 1)),
+        return RecordApproval{w_.meta(reason()), static_cast<ApprovalPurpose>(rng_.uniform(0, 1)),
                               static_cast<ApprovalLevel>(rng_.uniform(0, 2))};
       case 21:
         return ApplyRollback{w_.meta()};
@@ -370,12 +370,14 @@ void check_accepted(const CaseEvent& event, const Outcome& o, Shadow& s, const C
   }
   if (e == "apply_rollback") {
     EXPECT_EQ(s.approvals[ApprovalPurpose::kRollback].size(), 3u);
+    EXPECT_EQ(s.look_back, LookBackFinding::kInaccurate) << "rollback without a fresh finding";
   }
   if (e == "apply_clear_out") {
     EXPECT_EQ(s.approvals[ApprovalPurpose::kClearOut].size(), 3u);
   }
   if (e == "record_approval") {
     const auto& a = std::get<RecordApproval>(event);
+    EXPECT_FALSE(a.meta.reason.empty()) << "an approval without an opinion";
     if (h.before == "eliminated") {
       EXPECT_EQ(a.purpose, ApprovalPurpose::kRollback);
       EXPECT_EQ(s.look_back, LookBackFinding::kInaccurate);
@@ -402,16 +404,17 @@ void check_accepted(const CaseEvent& event, const Outcome& o, Shadow& s, const C
   if (e == "update_household") {
     s.anyone_can_work = std::get<UpdateHousehold>(event).household.anyone_can_work();
   }
+  // Pending approvals belong to one request: a new look-back or any move of the case ends it.
   if (e == "record_look_back") {
     s.look_back = std::get<RecordLookBack>(event).finding;
     s.reidentified = false;
+    s.approvals.clear();
   }
   if (h.before != h.after) {
     s.entered_at = h.at;
+    s.approvals.clear();
     if (h.after == "eliminated") s.look_back.reset();
   }
-  if (e == "apply_rollback") s.approvals.erase(ApprovalPurpose::kRollback);
-  if (e == "apply_clear_out") s.approvals.erase(ApprovalPurpose::kClearOut);
 }
 
 TEST(CaseRandom, LongRandomSequencesNeverBreakTheRules) {

@@ -128,7 +128,7 @@ TEST(Eligibility, IncompleteRecordsCannotBeDecided) {
   in.accounts.erase(in.accounts.begin() + 3, in.accounts.begin() + 5);
   auto d = assess_eligibility(in, rules());
   EXPECT_EQ(d.verdict, EligibilityVerdict::kIncomplete);
-  EXPECT_EQ(d.reason, "收入计算期（2023-05至2024-04）的收支记录不全，缺少2023-08、2023-09月");
+  EXPECT_EQ(d.reason, "收入计算期（2023年5月至2024年4月）的收支记录不全，缺少2023年8月、2023年9月");
 
   in = input(300000, 400000, true);
   in.accounts[2].wage_income_fen = -5;

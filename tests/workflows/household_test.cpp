@@ -141,6 +141,7 @@ TEST(Income, ReportsMissingMonths) {
   const auto s = summarize_income(accounts, year{2024} / May, 2);
   ASSERT_EQ(s.missing_months.size(), 1u);
   EXPECT_EQ(format_month(s.missing_months[0]), "2023-07");
+  EXPECT_EQ(format_month_cn(s.missing_months[0]), "2023年7月");
 }
 
 TEST(Income, AccountProblems) {
@@ -150,8 +151,8 @@ TEST(Income, AccountProblems) {
   accounts.push_back(accounts[0]);
   const auto problems = account_problems(accounts);
   ASSERT_EQ(problems.size(), 2u);
-  EXPECT_EQ(problems[0], "2023-08月的收支记录含有负数金额（亏损请记入生产经营性支出）");
-  EXPECT_EQ(problems[1], "2023-05月的收支记录重复登记");
+  EXPECT_EQ(problems[0], "2023年8月的收支记录含有负数金额（亏损请记入生产经营性支出）");
+  EXPECT_EQ(problems[1], "2023年5月的收支记录重复登记");
 }
 
 TEST(Money, FormatsAndConverts) {

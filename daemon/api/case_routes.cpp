@@ -1,0 +1,558 @@
+// GCC 12.2 misreports Asio's coroutine frames as -Wmismatched-new-delete (GCC bug 109224).
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
+#include "daemon/api/case_routes.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/json/array.hpp>
+#include <boost/json/parse.hpp>
+#include <charconv>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "adapters/storage/case_json.h"
+#include "adapters/storage/case_repository.h"
+#include "adapters/storage/database.h"
+#include "daemon/api/auth.h"
+#include "daemon/storage_executor.h"
+#include "workflows/date.h"
+#include "workflows/id_number.h"
+
+namespace fangfan {
+namespace {
+
+namespace http = boost::beast::http;
+namespace json = boost::json;
+using boost::asio::awaitable;
+
+constexpr int kDefaultLimit = 200;
+constexpr int kMaxLimit = 1000;
+
+// Reads `key` of `body` into `out` with the case_json codec; a 400 naming the field when it is
+// malformed, or missing and `required`.
+template <class T>
+void read(const JsonFields& body, std::string_view key, T& out, bool required) {
+  const json::value* v = body.raw().if_contains(key);
+  const std::string path = body.path(key);
+  if (v == nullptr || v->is_null()) {
+    if (required) {
+      throw ApiError::bad_request(path,
+                                  "缺少字段 " + path + " (the field " + path + " is missing)");
+    }
+    return;
+  }
+  if (auto error = case_json::decode(*v, out, path)) throw ApiError::bad_request(path, *error);
+}
+
+void reject_unknown(const JsonFields& body, const std::vector<std::string_view>& known) {
+  for (const auto& kv : body.raw()) {
+    bool ok = false;
+    for (auto k : known) ok = ok || kv.key() == k;
+    if (!ok) {
+      const std::string path = body.path(kv.key());
+      throw ApiError::bad_request(path, "未知字段 " + path + " (unknown field " + path + ")");
+    }
+  }
+}
+
+template <class E>
+E with_meta(EventMeta meta) {
+  E e;
+  e.meta = std::move(meta);
+  return e;
+}
+
+// One event type of POST /cases/{id}/events: its code, the payload fields it accepts (besides
+// type, expected_version and reason) and how to read them.
+struct EventType {
+  std::string_view code;
+  std::vector<std::string_view> fields;
+  CaseEvent (*decode)(const JsonFields& body, EventMeta meta);
+};
+
+// The one table of event codes (the machine's kName of each event).
+const std::vector<EventType>& event_types() {
+  static const std::vector<EventType> kTypes = {
+      {StartVerification::kName,
+       {"verifier"},
+       [](const JsonFields& b, EventMeta m) -> CaseEvent {
+         auto e = with_meta<StartVerification>(std::move(m));
+         read(b, "verifier", e.verifier, true);
+         return e;
+       }},
+      {RecordVerification::kName,
+       {"accounts", "hardship", "exclusions", "discretion"},
+       [](const JsonFields& b, EventMeta m) -> CaseEvent {
+         auto e = with_meta<RecordVerification>(std::move(m));
+         read(b, "accounts", e.accounts, true);
+         read(b, "hardship", e.hardship, false);
+         read(b, "exclusions", e.exclusions, false);
+         read(b, "discretion", e.discretion, false);
+         return e;
+       }},
+      {RecordDemocraticReview::kName,
+       {"passed", "asset_authorisation_signed"},
+       [](const JsonFields& b, EventMeta m) -> CaseEvent {
+         auto e = with_meta<RecordDemocraticReview>(std::move(m));
+         read(b, "passed", e.passed, true);
+         read(b, "asset_authorisation_signed", e.asset_authorisation_signed, false);
+         return e;
+       }},
+      {RecordCountyReview::kName,
+       {"exclusions", "rejection"},
+       [](const JsonFields& b, EventMeta m) -> CaseEvent {
+         auto e = with_meta<RecordCountyReview>(std::move(m));
+         read(b, "exclusions", e.exclusions, false);
+         read(b, "rejection", e.rejection, false);
+         return e;
+       }},
+      {PublicityObjection::kName,
+       {},
+       [](const JsonFields&, EventMeta m) -> CaseEvent {
+         return with_meta<PublicityObjection>(std::move(m));
+       }},
+      {ClosePublicity::kName,
+       {},
+       [](const JsonFields&, EventMeta m) -> CaseEvent {
+         return with_meta<ClosePublicity>(std::move(m));
+       }},
+      {AssignOfficer::kName,
+       {"officer"},
+       [](const JsonFields& b, EventMeta m) -> CaseEvent {
+         auto e = with_meta<AssignOfficer>(std::move(m));
+         read(b, "officer", e.officer, true);
+         return e;
+       }},
+      {AddMeasure::kName,
+       {"measure_type", "description", "start_date", "status"},
+       [](const JsonFields& b, EventMeta m) -> CaseEvent {
+         auto e = with_meta<AddMeasure>(std::move(m));
+         read(b, "measure_type", e.type, true);
+         read(b, "description", e.description, true);
+         read(b, "start_date", e.start_date, true);
+         read(b, "status", e.status, false);
+         return e;
+       }},
+      {UpdateMeasure::kName,
+       {"measure_id", "status"},
+       [](const JsonFields& b, EventMeta m) -> CaseEvent {
+         auto e = with_meta<UpdateMeasure>(std::move(m));
+         read(b, "measure_id", e.measure_id, true);
+         read(b, "status", e.status, true);
+         return e;
+       }},
+      {RecordVisit::kName,
+       {"date", "officer", "findings"},
+       [](const JsonFields& b, EventMeta m) -> CaseEvent {
+         auto e = with_meta<RecordVisit>(std::move(m));
+         read(b, "date", e.date, true);
+         read(b, "officer", e.officer, true);
+         read(b, "findings", e.findings, false);
+         return e;
+       }},
+      {RecordMonitoring::kName,
+       {"record"},
+       [](const JsonFields& b, EventMeta m) -> CaseEvent {
+         auto e = with_meta<RecordMonitoring>(std::move(m));
+         read(b, "record", e.record, true);
+         return e;
+       }},
+      {MarkDevelopmental::kName,
+       {"date"},
+       [](const JsonFields& b, EventMeta m) -> CaseEvent {
+         auto e = with_meta<MarkDevelopmental>(std::move(m));
+         read(b, "date", e.date, true);
+         return e;
+       }},
+      {UpdateHousehold::kName,
+       {"household"},
+       [](const JsonFields& b, EventMeta m) -> CaseEvent {
+         auto e = with_meta<UpdateHousehold>(std::move(m));
+         read(b, "household", e.household, true);
+         return e;
+       }},
+      {ProposeElimination::kName,
+       {},
+       [](const JsonFields&, EventMeta m) -> CaseEvent {
+         return with_meta<ProposeElimination>(std::move(m));
+       }},
+      {RecordEliminationReview::kName,
+       {"passed"},
+       [](const JsonFields& b, EventMeta m) -> CaseEvent {
+         auto e = with_meta<RecordEliminationReview>(std::move(m));
+         read(b, "passed", e.passed, true);
+         return e;
+       }},
+      {RecordTownshipReview::kName,
+       {"passed"},
+       [](const JsonFields& b, EventMeta m) -> CaseEvent {
+         auto e = with_meta<RecordTownshipReview>(std::move(m));
+         read(b, "passed", e.passed, true);
+         return e;
+       }},
+      {EliminationObjection::kName,
+       {},
+       [](const JsonFields&, EventMeta m) -> CaseEvent {
+         return with_meta<EliminationObjection>(std::move(m));
+       }},
+      {CloseEliminationPublicity::kName,
+       {},
+       [](const JsonFields&, EventMeta m) -> CaseEvent {
+         return with_meta<CloseEliminationPublicity>(std::move(m));
+       }},
+      {RecordLookBack::kName,
+       {"finding"},
+       [](const JsonFields& b, EventMeta m) -> CaseEvent {
+         auto e = with_meta<RecordLookBack>(std::move(m));
+         read(b, "finding", e.finding, true);
+         return e;
+       }},
+      {RecordApproval::kName,
+       {"purpose", "level"},
+       [](const JsonFields& b, EventMeta m) -> CaseEvent {
+         auto e = with_meta<RecordApproval>(std::move(m));
+         read(b, "purpose", e.purpose, true);
+         read(b, "level", e.level, true);
+         return e;
+       }},
+      {ApplyRollback::kName,
+       {},
+       [](const JsonFields&, EventMeta m) -> CaseEvent {
+         return with_meta<ApplyRollback>(std::move(m));
+       }},
+      {ApplyClearOut::kName,
+       {},
+       [](const JsonFields&, EventMeta m) -> CaseEvent {
+         return with_meta<ApplyClearOut>(std::move(m));
+       }},
+      {ReIdentify::kName,
+       {"kind", "risk_causes", "emergency", "emergency_reason"},
+       [](const JsonFields& b, EventMeta m) -> CaseEvent {
+         auto e = with_meta<ReIdentify>(std::move(m));
+         read(b, "kind", e.kind, false);
+         read(b, "risk_causes", e.risk_causes, false);
+         read(b, "emergency", e.emergency, false);
+         read(b, "emergency_reason", e.emergency_reason, false);
+         return e;
+       }},
+  };
+  return kTypes;
+}
+
+std::string event_codes() {
+  std::string out;
+  for (const auto& t : event_types()) {
+    if (!out.empty()) out += ", ";
+    out += t.code;
+  }
+  return out;
+}
+
+EventMeta meta_of(const ApiServices& services, const ApiRequest& req, const JsonFields& body) {
+  EventMeta meta;
+  meta.actor = req.actor().holder;
+  meta.at = services.clock.now();
+  read(body, "reason", meta.reason, false);
+  return meta;
+}
+
+// Masks ID numbers and phones in an encoded household, in place.
+void mask_household(json::value& household) {
+  auto* h = household.if_object();
+  if (h == nullptr) return;
+  if (auto* phone = h->if_contains("phone"); phone && phone->is_string()) {
+    *phone = mask_phone(std::string(phone->get_string()));
+  }
+  if (auto* members = h->if_contains("members"); members && members->is_array()) {
+    for (auto& m : members->get_array()) {
+      if (auto* id = m.is_object() ? m.get_object().if_contains("id_number") : nullptr;
+          id && id->is_string()) {
+        *id = mask_id_number(std::string(id->get_string()));
+      }
+    }
+  }
+}
+
+json::object history_to_json(const HistoryEntry& entry) {
+  return case_json::encode(entry).as_object();
+}
+
+void throw_refused(const Refusal& r) {
+  throw ApiError::refused(r.reason.empty() ? r.event : r.reason, r.message);
+}
+
+std::string not_found_message(std::int64_t id) {
+  const std::string n = std::to_string(id);
+  return "没有编号为 " + n + " 的案件 (no case " + n + ")";
+}
+
+// -- POST /api/v1/cases -------------------------------------------------------------------------
+
+awaitable<ApiResponse> open_case(ApiServices& services, ApiRequest& req) {
+  const JsonFields body = req.json();
+  reject_unknown(body, {"household", "kind", "source", "risk_causes", "emergency",
+                        "emergency_reason", "reason"});
+  OpenCase event;
+  event.meta = meta_of(services, req, body);
+  read(body, "household", event.household, true);
+  read(body, "kind", event.kind, true);
+  read(body, "source", event.source, true);
+  read(body, "risk_causes", event.risk_causes, false);
+  read(body, "emergency", event.emergency, false);
+  read(body, "emergency_reason", event.emergency_reason, false);
+  if (event.household.village_code.empty()) {
+    throw ApiError::bad_request("household.village_code",
+                                "缺少字段 household.village_code (the field "
+                                "household.village_code is missing)");
+  }
+  require_scope(req, event.household.village_code);  // before anything is written
+
+  std::shared_ptr<const Config> config = req.config;
+  const Clock& clock = services.clock;
+  auto work = [config, &clock, event = std::move(event)](soci::session& s) mutable {
+    CaseRepository repo(s, *config, clock);
+    return repo.open_case(std::move(event));
+  };
+  OpenResult result = co_await services.storage.run(std::move(work));
+  if (const auto* refusal = std::get_if<Refusal>(&result)) throw_refused(*refusal);
+  const CaseChange& change = std::get<CaseChange>(result);
+  spdlog::info("case.opened id={} by=\"{}\"", change.case_id, req.actor().holder);
+  json::object out;
+  out["case"] = case_to_json(change.case_id, change.snapshot);
+  out["history_seq"] = change.history_seq;
+  co_return ApiResponse::json(out, http::status::created);
+}
+
+// -- POST /api/v1/cases/{id}/events -------------------------------------------------------------
+
+struct ApplyAttempt {
+  bool found = false;
+  std::string village;  // the household's village, when found
+  bool in_scope = false;
+  std::optional<ApplyResult> result;  // when found and in scope
+};
+
+awaitable<ApiResponse> post_event(ApiServices& services, ApiRequest& req) {
+  const std::int64_t id = req.id_param("id");
+  const JsonFields body = req.json();
+  const std::string type = body.string("type");
+  const EventType* found = nullptr;
+  for (const auto& t : event_types()) {
+    if (t.code == type) found = &t;
+  }
+  if (found == nullptr) {
+    throw ApiError::bad_request("type", "type“" + type + "”不是已知的事件类型，可选：" +
+                                            event_codes() +
+                                            " (type must be one of: " + event_codes() + ")");
+  }
+  std::vector<std::string_view> known = {"type", "expected_version", "reason"};
+  known.insert(known.end(), found->fields.begin(), found->fields.end());
+  reject_unknown(body, known);
+  const std::optional<std::int64_t> expected = body.optional_integer("expected_version");
+  CaseEvent event = found->decode(body, meta_of(services, req, body));
+
+  std::shared_ptr<const Config> config = req.config;
+  const std::string scope = req.actor().scope;
+  const Clock& clock = services.clock;
+  // The scope is checked on the stored household, in the same unit of work as the apply, so a
+  // request outside the scope touches nothing.
+  auto work = [config, scope, &clock, id, expected, event = std::move(event)](soci::session& s) {
+    ApplyAttempt out;
+    auto row = load_case(s, id);
+    if (!row) return out;
+    out.found = true;
+    auto household = load_household(s, row->household_code);
+    out.village = household ? household->village_code : "";
+    out.in_scope = household && scope_covers(*config, scope, out.village);
+    if (!out.in_scope) return out;
+    CaseRepository repo(s, *config, clock);
+    out.result = repo.apply(id, event, expected);
+    return out;
+  };
+  ApplyAttempt attempt = co_await services.storage.run(std::move(work));
+  if (!attempt.found) throw ApiError::not_found(not_found_message(id));
+  if (!attempt.in_scope) {
+    require_scope(req, attempt.village);  // throws the standard 403
+    throw ApiError::forbidden("案件 " + std::to_string(id) + " 不在你的令牌范围内 (case " +
+                              std::to_string(id) + " is outside your token's scope)");
+  }
+  ApplyResult& result = *attempt.result;
+  if (const auto* refusal = std::get_if<Refusal>(&result)) throw_refused(*refusal);
+  if (const auto* stale = std::get_if<StaleVersion>(&result)) {
+    throw ApiError::stale_version(stale->expected_version, stale->current_version);
+  }
+  if (std::holds_alternative<CaseNotFound>(result))
+    throw ApiError::not_found(not_found_message(id));
+  const CaseChange& change = std::get<CaseChange>(result);
+  spdlog::info("case.event id={} type={} version={} by=\"{}\"", id, type, change.snapshot.version,
+               req.actor().holder);
+  json::object out;
+  out["case"] = case_to_json(change.case_id, change.snapshot);
+  out["history_seq"] = change.history_seq;
+  out["new_case_id"] = change.new_case_id ? json::value(*change.new_case_id) : json::value(nullptr);
+  co_return ApiResponse::json(out);
+}
+
+// -- GET /api/v1/cases/{id} ---------------------------------------------------------------------
+
+awaitable<ApiResponse> show_case(ApiServices& services, ApiRequest& req) {
+  const std::int64_t id = req.id_param("id");
+  std::shared_ptr<const Config> config = req.config;
+  const Clock& clock = services.clock;
+  auto work = [config, &clock, id](soci::session& s) {
+    CaseRepository repo(s, *config, clock);
+    return repo.load(id);
+  };
+  std::optional<CaseView> view = co_await services.storage.run(std::move(work));
+  if (!view) throw ApiError::not_found(not_found_message(id));
+  require_scope(req, view->snapshot.data.household.village_code);
+  json::object out;
+  json::object c = case_to_json(view->id, view->snapshot);
+  c["updated_at"] = format_time(view->updated_at);
+  out["case"] = std::move(c);
+  json::array history;
+  for (const auto& h : view->history) history.push_back(history_to_json(h));
+  out["history"] = std::move(history);
+  co_return ApiResponse::json(out);
+}
+
+// -- GET /api/v1/cases --------------------------------------------------------------------------
+
+struct ListFilter {
+  std::string state, kind, township, village, officer, scope;
+  int limit = kDefaultLimit;
+};
+
+struct ListedCase {
+  std::int64_t id = 0;
+  std::string state, kind, household_code, village_code, township_code, officer;
+  std::int64_t version = 0;
+  bool emergency = false;
+};
+
+// A small list query on the cases and households tables (case_store has none): filters as bound
+// parameters, the scope as a code prefix (village codes begin with their township's and county's).
+std::vector<ListedCase> list_cases(soci::session& s, const Config& config, const ListFilter& f) {
+  return guarded("列出案件失败 (listing cases failed)", [&] {
+    std::vector<ListedCase> out;
+    long long id = 0, version = 0;
+    int emergency = 0;
+    std::string state, kind, household, village, township, data;
+    const int scope_len = static_cast<int>(f.scope.size());
+    soci::statement st =
+        (s.prepare << "SELECT c.id, c.state, c.kind, c.version, c.emergency, c.household_code,"
+                      " h.village_code, h.township_code, c.data"
+                      " FROM cases c JOIN households h ON h.code = c.household_code"
+                      " WHERE (:s1 = '' OR c.state = :s2) AND (:k1 = '' OR c.kind = :k2)"
+                      " AND (:t1 = '' OR h.township_code = :t2)"
+                      " AND (:v1 = '' OR h.village_code = :v2)"
+                      " AND substr(h.village_code, 1, :sl) = :sc"
+                      " ORDER BY c.id DESC",
+         soci::into(id), soci::into(state), soci::into(kind), soci::into(version),
+         soci::into(emergency), soci::into(household), soci::into(village), soci::into(township),
+         soci::into(data), soci::use(f.state), soci::use(f.state), soci::use(f.kind),
+         soci::use(f.kind), soci::use(f.township), soci::use(f.township), soci::use(f.village),
+         soci::use(f.village), soci::use(scope_len), soci::use(f.scope));
+    st.execute();
+    while (st.fetch()) {
+      if (!scope_covers(config, f.scope, village)) continue;
+      std::string officer;
+      boost::system::error_code ec;
+      json::value parsed = json::parse(data, ec);
+      if (!ec && parsed.is_object()) {
+        if (const auto* o = parsed.get_object().if_contains("officer"); o && o->is_string()) {
+          officer = std::string(o->get_string());
+        }
+      }
+      if (!f.officer.empty() && officer != f.officer) continue;
+      out.push_back(
+          {id, state, kind, household, village, township, officer, version, emergency != 0});
+      if (static_cast<int>(out.size()) >= f.limit) break;
+    }
+    return out;
+  });
+}
+
+int limit_param(const ApiRequest& req) {
+  auto text = req.query_param("limit");
+  if (!text) return kDefaultLimit;
+  int n = 0;
+  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
+  if (ec != std::errc{} || end != text->data() + text->size() || n < 1 || n > kMaxLimit) {
+    throw ApiError::bad_request("limit",
+                                "limit 应为 1 到 1000 之间的整数 (limit must be a whole "
+                                "number from 1 to 1000)");
+  }
+  return n;
+}
+
+awaitable<ApiResponse> list_route(ApiServices& services, ApiRequest& req) {
+  ListFilter f;
+  f.state = req.query_param("state").value_or("");
+  if (!f.state.empty() && find_case_state(f.state) == nullptr) {
+    throw ApiError::bad_request("state", "state“" + f.state + "”不是已知的案件状态 (state " +
+                                             f.state + " is not a case state)");
+  }
+  f.kind = req.query_param("kind").value_or("");
+  f.township = req.query_param("township").value_or("");
+  f.village = req.query_param("village").value_or("");
+  f.officer = req.query_param("officer").value_or("");
+  f.limit = limit_param(req);
+  f.scope = req.actor().scope;
+  std::shared_ptr<const Config> config = req.config;
+  auto work = [config, f](soci::session& s) { return list_cases(s, *config, f); };
+  std::vector<ListedCase> cases = co_await services.storage.run(std::move(work));
+  json::array items;
+  for (const auto& c : cases) {
+    json::object o;
+    o["id"] = c.id;
+    o["state"] = c.state;
+    const CaseStateInfo* info = find_case_state(c.state);
+    o["state_label"] = info ? std::string(info->label) : c.state;
+    o["kind"] = c.kind;
+    o["version"] = c.version;
+    o["household_code"] = c.household_code;
+    o["village_code"] = c.village_code;
+    o["township_code"] = c.township_code;
+    o["officer"] = c.officer;
+    o["emergency"] = c.emergency;
+    items.push_back(std::move(o));
+  }
+  json::object body;
+  body["count"] = items.size();
+  body["cases"] = std::move(items);
+  co_return ApiResponse::json(body);
+}
+
+}  // namespace
+
+json::object case_to_json(std::int64_t id, const CaseSnapshot& snapshot) {
+  json::object o;
+  o["id"] = id;
+  o["state"] = snapshot.state;
+  const CaseStateInfo* info = find_case_state(snapshot.state);
+  o["state_label"] = info ? std::string(info->label) : snapshot.state;
+  o["version"] = snapshot.version;
+  json::value data = case_json::encode(snapshot.data);
+  if (auto* d = data.if_object()) {
+    if (auto* h = d->if_contains("household")) mask_household(*h);
+  }
+  o["data"] = std::move(data);
+  return o;
+}
+
+void register_case_routes(Router& router, ApiServices& services) {
+  router.add(http::verb::post, "/api/v1/cases", Access::write(),
+             [&services](ApiRequest& req) { return open_case(services, req); });
+  router.add(http::verb::post, "/api/v1/cases/{id}/events", Access::write(),
+             [&services](ApiRequest& req) { return post_event(services, req); });
+  router.add(http::verb::get, "/api/v1/cases/{id}", Access::read(),
+             [&services](ApiRequest& req) { return show_case(services, req); });
+  router.add(http::verb::get, "/api/v1/cases", Access::read(),
+             [&services](ApiRequest& req) { return list_route(services, req); });
+}
+
+}  // namespace fangfan
