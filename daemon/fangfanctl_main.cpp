@@ -10,6 +10,7 @@
 #include "adapters/config/config.h"
 #include "daemon/ctl_calendar.h"
 #include "daemon/ctl_case.h"
+#include "daemon/ctl_cases.h"
 #include "daemon/ctl_outbox.h"
 #include "daemon/ctl_token.h"
 
@@ -26,6 +27,9 @@ const char* kUsage =
     "  calendar working-days-between A B     working days from A through B, both included\n"
     "  calendar check                        check the calendar files, list the years covered\n"
     "  case show ID                          a stored case with its history (no daemon needed)\n"
+    "  case open FILE.json                   open a case from a JSON body (via the API)\n"
+    "  case event ID FILE.json [--type T]    post an event to a case (via the API)\n"
+    "  cases [--state S] [--village V] ...   list cases in the token's scope (via the API)\n"
     "  token create --role R --scope CODE --name WHO   make an API token (shown once)\n"
     "  token list [--all] | token revoke ID  API tokens, on the database (no daemon needed)\n"
     "  outbox [--status S] [--json]          messages queued, sent, failed (via the API)\n"
@@ -102,6 +106,14 @@ int main(int argc, char** argv) {
   if (command == "version") {
     std::cout << "fangfanctl " FANGFAN_VERSION "\n";
     return 0;
+  }
+  if (command == "case" && fangfan::is_case_api_command(rest)) {
+    return fangfan::run_case_api_command(rest, fangfan::CtlEnvironment::from_process(config_file),
+                                         std::cout, std::cerr);
+  }
+  if (command == "cases") {
+    return fangfan::run_cases_command(rest, fangfan::CtlEnvironment::from_process(config_file),
+                                      std::cout, std::cerr);
   }
   if (command == "case") {
     auto config = load_or_report(config_file);

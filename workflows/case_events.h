@@ -204,7 +204,8 @@ struct RecordLookBack {
   LookBackFinding finding = LookBackFinding::kStable;
 };
 
-// One level's approval of a rollback or clear-out request. meta.reason is the opinion.
+// One level's approval of a rollback or clear-out request. meta.reason is the opinion (required).
+// Pending approvals lapse when the case changes state or a new look-back is recorded.
 struct RecordApproval {
   static constexpr std::string_view kName = "record_approval";
   static constexpr std::string_view kLabel = "登记审核意见";

@@ -427,7 +427,7 @@ TEST_F(CaseMachineTest, MonitoringOncePerMonthAndNotInTheFuture) {
   w.ok(w.monitoring(year{2024} / May));
   EXPECT_EQ(w.refused(w.monitoring(year{2024} / May)).reason, "2024年5月的监测记录已经登记");
   EXPECT_EQ(w.refused(w.monitoring(year{2024} / June)).reason,
-            "不能登记未来月份（2024-06）的监测记录");
+            "不能登记未来月份（2024年6月）的监测记录");
   w.days(20);
   w.ok(w.monitoring(year{2024} / June));
   EXPECT_EQ(w.data().monitoring.size(), 2u);

@@ -226,7 +226,8 @@ class RandomEvents {
         {"elimination_review", {15, 15, 8, 12}},
         {"township_elimination_review", {16, 16, 8, 12}},
         {"elimination_publicity", {17, 18, 18, 18, 13}},
-        {"eliminated", {19, 20, 21, 23}}};
+        // A rollback needs three approvals with no look-back in between (each one voids them).
+        {"eliminated", {19, 20, 20, 20, 20, 20, 21, 21, 23}}};
     int kind = static_cast<int>(rng_.uniform(0, 23));
     auto it = kProgress.find(w_.state());
     if (it != kProgress.end() && rng_.chance(60)) {
@@ -314,9 +315,16 @@ class RandomEvents {
         return CloseEliminationPublicity{w_.meta()};
       case 19:
         return RecordLookBack{w_.meta(reason()), static_cast<LookBackFinding>(rng_.uniform(0, 2))};
-      case 20:
-        return RecordApproval{w_.meta(reason()), static_cast<ApprovalPurpose>(rng_.uniform(0, 1)),
+      case 20: {
+        // Mostly the purpose the state can take, so that requests complete now and then.
+        ApprovalPurpose purpose = static_cast<ApprovalPurpose>(rng_.uniform(0, 1));
+        if (rng_.chance(75)) {
+          purpose =
+              w_.state() == "eliminated" ? ApprovalPurpose::kRollback : ApprovalPurpose::kClearOut;
+        }
+        return RecordApproval{w_.meta(reason()), purpose,
                               static_cast<ApprovalLevel>(rng_.uniform(0, 2))};
+      }
       case 21:
         return ApplyRollback{w_.meta()};
       case 22:

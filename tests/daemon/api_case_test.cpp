@@ -1,0 +1,320 @@
+// The case endpoints end to end: real HTTP/1.1 on loopback against a TestApiServer (temporary
+// SQLite database, the example county, a simulated clock starting 2025-03-03 09:00 China time).
+// Households are generated people (tests/support/people.h), never real ID numbers.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"  // GCC 12 bug 109224 (coroutines)
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <boost/json/serialize.hpp>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "adapters/storage/case_json.h"
+#include "daemon/ctl_cases.h"
+#include "tests/daemon/api_test_server.h"
+#include "tests/support/people.h"
+#include "workflows/household.h"
+
+namespace fangfan {
+namespace {
+
+namespace http = boost::beast::http;
+namespace json = boost::json;
+using test::http_once;
+using test::Reply;
+using test::TestApiServer;
+using ::testing::HasSubstr;
+
+constexpr const char* kDongling = "379901001";
+constexpr const char* kDonglingVillage = "379901001001";
+constexpr const char* kLiushuVillage = "379901001002";
+constexpr const char* kCounty = "379901";
+
+class ApiCaseTest : public ::testing::Test {
+ protected:
+  // The body of POST /api/v1/cases for a generated household of three in `village`.
+  std::string open_body(const std::string& village, int n) {
+    Household h = people_.household(village + "00" + std::to_string(n), village, 3);
+    json::object body;
+    body["household"] = case_json::encode(h);
+    body["kind"] = "unstable";
+    body["source"] = "self_application";
+    body["risk_causes"] = json::array{"illness"};
+    return json::serialize(body);
+  }
+
+  Reply post(const std::string& target, const std::string& token, const std::string& body) {
+    return http_once(server_.port(), http::verb::post, target, token, body);
+  }
+  Reply get(const std::string& target, const std::string& token) {
+    return http_once(server_.port(), http::verb::get, target, token);
+  }
+
+  std::int64_t open(const std::string& token, const std::string& village, int n) {
+    Reply r = post("/api/v1/cases", token, open_body(village, n));
+    EXPECT_EQ(r.status, 201u) << r.body;
+    return r.json().at("case").at("id").as_int64();
+  }
+
+  Reply event(std::int64_t id, const std::string& token, json::object body) {
+    return post("/api/v1/cases/" + std::to_string(id) + "/events", token, json::serialize(body));
+  }
+
+  // Twelve months of the income window, far below the line, for record_verification.
+  json::object verification() {
+    const IncomeWindow w = income_window(month_of(china_date(server_.clock().now())));
+    json::array accounts;
+    for (auto m = w.first; m <= w.last; m += std::chrono::months(1)) {
+      accounts.push_back(
+          {{"month", format_month(m)}, {"wage_income_fen", 20000}, {"medical_expense_fen", 25000}});
+    }
+    return {{"type", "record_verification"},
+            {"accounts", std::move(accounts)},
+            {"hardship", {{"basic_needs_affected", true}}}};
+  }
+
+  std::int64_t count_cases() {
+    auto s = server_.session();
+    long long n = -1;
+    *s << "SELECT COUNT(*) FROM cases", soci::into(n);
+    return n;
+  }
+
+  TestApiServer server_;
+  testing::PeopleGenerator people_{20251123};
+};
+
+TEST_F(ApiCaseTest, OpenInScopeIs201WithTheHolderAsActorAndMaskedIds) {
+  const std::string token = server_.token(Role::kVillageOfficer, kDonglingVillage, "村干部王*");
+  Reply r = post("/api/v1/cases", token, open_body(kDonglingVillage, 1));
+  ASSERT_EQ(r.status, 201u) << r.body;
+  const json::value reply = r.json();
+  const json::object& c = reply.at("case").as_object();
+  EXPECT_EQ(c.at("state").as_string(), "discovered");
+  EXPECT_EQ(c.at("version").as_int64(), 1);
+  const std::string id_number(
+      c.at("data").at("household").at("members").at(0).at("id_number").as_string());
+  EXPECT_THAT(id_number, HasSubstr("*"));
+
+  Reply shown = get("/api/v1/cases/" + std::to_string(c.at("id").as_int64()), token);
+  ASSERT_EQ(shown.status, 200u) << shown.body;
+  const json::value shown_json = shown.json();
+  const json::array& history = shown_json.at("history").as_array();
+  ASSERT_EQ(history.size(), 1u);
+  EXPECT_EQ(history[0].at("actor").as_string(), "村干部王*");
+  EXPECT_EQ(history[0].at("event").as_string(), "open_case");
+  EXPECT_THAT(shown.body, HasSubstr("2025-03-03T09:00:00+08:00"));
+}
+
+TEST_F(ApiCaseTest, OpenOutsideScopeIs403AndWritesNothing) {
+  const std::string token = server_.token(Role::kVillageOfficer, kLiushuVillage);
+  Reply r = post("/api/v1/cases", token, open_body(kDonglingVillage, 1));
+  EXPECT_EQ(r.status, 403u) << r.body;
+  EXPECT_EQ(count_cases(), 0);
+}
+
+TEST_F(ApiCaseTest, FullWalkFromVerificationToVisit) {
+  const std::string clerk = server_.token(Role::kTownshipClerk, kDongling, "镇扶贫办李*");
+  const std::int64_t id = open(clerk, kDonglingVillage, 2);
+  auto expect_ok = [&](json::object body, const char* state) {
+    Reply r = event(id, clerk, std::move(body));
+    ASSERT_EQ(r.status, 200u) << r.body;
+    EXPECT_EQ(r.json().at("case").at("state").as_string(), state) << r.body;
+  };
+  expect_ok({{"type", "start_verification"}, {"verifier", "镇扶贫办李*"}},
+            "household_verification");
+  expect_ok(verification(), "democratic_review");
+  expect_ok({{"type", "record_democratic_review"},
+             {"passed", true},
+             {"asset_authorisation_signed", true}},
+            "county_review");
+  expect_ok({{"type", "record_county_review"}}, "village_publicity");
+  server_.clock().advance(std::chrono::hours(24 * 14));
+  expect_ok({{"type", "close_publicity"}}, "registered");
+  expect_ok({{"type", "assign_officer"}, {"officer", "第一书记赵*"}}, "registered");
+  expect_ok({{"type", "record_visit"},
+             {"date", "2025-03-17"},
+             {"officer", "第一书记赵*"},
+             {"findings", "收入稳定"}},
+            "registered");
+
+  Reply shown = get("/api/v1/cases/" + std::to_string(id), clerk);
+  ASSERT_EQ(shown.status, 200u);
+  EXPECT_EQ(shown.json().at("history").as_array().size(), 8u);
+  EXPECT_EQ(shown.json().at("case").at("data").at("officer").as_string(), "第一书记赵*");
+  EXPECT_EQ(shown.json().at("case").at("data").at("visits").as_array().size(), 1u);
+
+  Reply listed =
+      get("/api/v1/cases?state=registered&officer=%E7%AC%AC%E4%B8%80%E4%B9%A6%E8%AE%B0%E8%B5%B5*",
+          clerk);
+  ASSERT_EQ(listed.status, 200u) << listed.body;
+  EXPECT_EQ(listed.json().at("count").as_int64(), 1);
+}
+
+TEST_F(ApiCaseTest, RefusedEventIs409WithTheMachinesSentence) {
+  const std::string token = server_.token(Role::kTownshipClerk, kDongling);
+  const std::int64_t id = open(token, kDonglingVillage, 3);
+  Reply r = event(id, token, {{"type", "close_publicity"}});
+  EXPECT_EQ(r.status, 409u) << r.body;
+  EXPECT_EQ(r.field("error"), "transition_refused");
+  EXPECT_THAT(r.field("message"), HasSubstr("不能结束村级公示"));
+}
+
+TEST_F(ApiCaseTest, StaleVersionIs409) {
+  const std::string token = server_.token(Role::kTownshipClerk, kDongling);
+  const std::int64_t id = open(token, kDonglingVillage, 4);
+  Reply r = event(id, token,
+                  {{"type", "start_verification"}, {"verifier", "李*"}, {"expected_version", 7}});
+  EXPECT_EQ(r.status, 409u) << r.body;
+  EXPECT_EQ(r.field("error"), "stale_version");
+}
+
+TEST_F(ApiCaseTest, UnknownCaseIs404) {
+  const std::string token = server_.token(Role::kCountyAdmin, kCounty);
+  EXPECT_EQ(get("/api/v1/cases/9999", token).status, 404u);
+  EXPECT_EQ(event(9999, token, {{"type", "propose_elimination"}}).status, 404u);
+}
+
+TEST_F(ApiCaseTest, BadInputIs400NamingTheField) {
+  const std::string token = server_.token(Role::kTownshipClerk, kDongling);
+  const std::int64_t id = open(token, kDonglingVillage, 5);
+  struct Case {
+    std::string target;
+    std::string body;
+    std::string field;
+  };
+  const std::string events = "/api/v1/cases/" + std::to_string(id) + "/events";
+  const std::vector<Case> cases = {
+      {"/api/v1/cases", R"({"kind":"unstable","source":"self_application"})", "household"},
+      {"/api/v1/cases", R"({"household":{},"source":"self_application"})", "kind"},
+      {"/api/v1/cases", R"({"household":{"code":1}})", "household"},
+      {"/api/v1/cases", R"({"colour":"red"})", "colour"},
+      {events, R"({"type":"no_such_event"})", "type"},
+      {events, R"({"verifier":"李*"})", "type"},
+      {events, R"({"type":"assign_officer"})", "officer"},
+      {events, R"({"type":"record_visit","date":"2025-13-01","officer":"赵*"})", "date"},
+      {events, R"({"type":"assign_officer","officer":"赵*","expected_version":"1"})",
+       "expected_version"},
+      {events, R"({"type":"record_look_back","finding":"fine"})", "finding"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.body);
+    Reply r = post(c.target, token, c.body);
+    EXPECT_EQ(r.status, 400u) << r.body;
+    EXPECT_EQ(r.field("field"), c.field) << r.body;
+  }
+  EXPECT_EQ(post(events, token, "{not json").status, 400u);
+  EXPECT_EQ(count_cases(), 1);
+}
+
+TEST_F(ApiCaseTest, ListAndReadAreFilteredByScope) {
+  const std::string admin = server_.token(Role::kCountyAdmin, kCounty);
+  const std::int64_t dongling = open(admin, kDonglingVillage, 6);
+  const std::int64_t liushu = open(admin, kLiushuVillage, 7);
+  const std::string officer = server_.token(Role::kVillageOfficer, kLiushuVillage);
+
+  Reply mine = get("/api/v1/cases", officer);
+  ASSERT_EQ(mine.status, 200u) << mine.body;
+  ASSERT_EQ(mine.json().at("count").as_int64(), 1);
+  EXPECT_EQ(mine.json().at("cases").at(0).at("id").as_int64(), liushu);
+  EXPECT_EQ(get("/api/v1/cases?village=379901001001", officer).json().at("count").as_int64(), 0);
+  EXPECT_EQ(get("/api/v1/cases", admin).json().at("count").as_int64(), 2);
+  EXPECT_EQ(get("/api/v1/cases?village=379901001001", admin).json().at("count").as_int64(), 1);
+  EXPECT_EQ(get("/api/v1/cases?state=registered", admin).json().at("count").as_int64(), 0);
+  EXPECT_EQ(get("/api/v1/cases?state=nonsense", admin).status, 400u);
+
+  EXPECT_EQ(get("/api/v1/cases/" + std::to_string(dongling), officer).status, 403u);
+  Reply write = event(dongling, officer, {{"type", "start_verification"}, {"verifier", "李*"}});
+  EXPECT_EQ(write.status, 403u) << write.body;
+  EXPECT_EQ(get("/api/v1/cases/" + std::to_string(dongling), admin)
+                .json()
+                .at("case")
+                .at("version")
+                .as_int64(),
+            1);
+}
+
+TEST_F(ApiCaseTest, AuditorCannotWrite) {
+  const std::string auditor = server_.token(Role::kAuditor, kCounty);
+  EXPECT_EQ(post("/api/v1/cases", auditor, open_body(kDonglingVillage, 8)).status, 403u);
+  EXPECT_EQ(count_cases(), 0);
+}
+
+TEST_F(ApiCaseTest, ConcurrentWritersWithTheSameVersionExactlyOneWins) {
+  const std::string token = server_.token(Role::kTownshipClerk, kDongling);
+  const std::int64_t id = open(token, kDonglingVillage, 9);
+  constexpr int kWriters = 8;
+  std::atomic<int> ok{0}, conflict{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kWriters; ++i) {
+    threads.emplace_back([&, i] {
+      Reply r = event(id, token,
+                      {{"type", "start_verification"},
+                       {"verifier", "核实员" + std::to_string(i)},
+                       {"expected_version", 1}});
+      if (r.status == 200) ++ok;
+      if (r.status == 409) ++conflict;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 1);
+  EXPECT_EQ(conflict.load(), kWriters - 1);
+  EXPECT_EQ(
+      get("/api/v1/cases/" + std::to_string(id), token).json().at("case").at("version").as_int64(),
+      2);
+}
+
+// fangfanctl case open / case event / cases against the server.
+TEST_F(ApiCaseTest, CtlOpensPostsEventsAndLists) {
+  const std::string token = server_.token(Role::kTownshipClerk, kDongling, "镇扶贫办李*");
+  test::TempDir dir;
+  const std::string open_file = (dir.path() / "open.json").string();
+  const std::string event_file = (dir.path() / "event.json").string();
+  std::ofstream(open_file) << open_body(kDonglingVillage, 10);
+  std::ofstream(event_file) << R"({"verifier": "镇扶贫办李*"})";
+  const std::string empty_file = (dir.path() / "empty.json").string();
+  std::ofstream(empty_file) << "{}";
+  CtlEnvironment env;
+  env.getenv = [](const std::string&) { return std::optional<std::string>(); };
+  const std::vector<std::string> where = {"--api", "127.0.0.1:" + std::to_string(server_.port()),
+                                          "--token", token};
+  auto run = [&](std::vector<std::string> args,
+                 int (*command)(std::vector<std::string>, const CtlEnvironment&, std::ostream&,
+                                std::ostream&),
+                 std::string& out_text, std::string& err_text) {
+    args.insert(args.end(), where.begin(), where.end());
+    std::ostringstream out, err;
+    const int code = command(args, env, out, err);
+    out_text = out.str();
+    err_text = err.str();
+    return code;
+  };
+  std::string out, err;
+  ASSERT_EQ(run({"open", open_file}, run_case_api_command, out, err), 0) << err;
+  EXPECT_THAT(out, HasSubstr("案件 (case) 1"));
+  ASSERT_EQ(run({"event", "1", event_file, "--type", "start_verification"}, run_case_api_command,
+                out, err),
+            0)
+      << err;
+  EXPECT_THAT(out, HasSubstr("版本 (version) 2"));
+  EXPECT_EQ(
+      run({"event", "1", empty_file, "--type", "close_publicity"}, run_case_api_command, out, err),
+      1);
+  EXPECT_THAT(err, HasSubstr("不能"));
+  EXPECT_EQ(run({"event", "77", event_file, "--type", "start_verification"}, run_case_api_command,
+                out, err),
+            1);
+  EXPECT_EQ(run({"event", "x", event_file}, run_case_api_command, out, err), 2);
+  ASSERT_EQ(run({"--state", "household_verification"}, run_cases_command, out, err), 0) << err;
+  EXPECT_THAT(out, HasSubstr("37990100100100"));
+  ASSERT_EQ(run({"--state", "registered", "--json"}, run_cases_command, out, err), 0) << err;
+  EXPECT_THAT(out, HasSubstr("\"count\":0"));
+}
+
+}  // namespace
+}  // namespace fangfan
