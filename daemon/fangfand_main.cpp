@@ -73,7 +73,9 @@ int main(int argc, char** argv) {
       clock = simulated.get();
       spdlog::warn("daemon.simulated_clock: time moves only when told (test deployments only)");
     }
-    Service service(options, config, *clock);
+    Service service(options, config,
+                    std::make_shared<const WorkingDayCalendar>(std::move(*calendar.calendar)),
+                    *clock);
     return service.run();
   } catch (const std::exception& e) {
     // Last resort: everything expected is handled where it happens.

@@ -32,8 +32,9 @@ namespace asio = boost::asio;
 using asio::awaitable;
 
 struct Service::Impl {
-  Impl(DaemonOptions o, std::shared_ptr<const Config> c, Clock& clk)
-      : options(std::move(o)), config(std::move(c)), clock(clk) {}
+  Impl(DaemonOptions o, std::shared_ptr<const Config> c,
+       std::shared_ptr<const WorkingDayCalendar> cal, Clock& clk)
+      : options(std::move(o)), config(std::move(c)), calendar(std::move(cal)), clock(clk) {}
 
   DaemonOptions options;
   std::shared_ptr<const Config> config;  // swapped on SIGHUP; read on the loop thread only
@@ -239,19 +240,16 @@ struct Service::Impl {
   }
 };
 
-Service::Service(DaemonOptions options, std::shared_ptr<const Config> config, Clock& clock)
-    : impl_(std::make_unique<Impl>(std::move(options), std::move(config), clock)) {}
+Service::Service(DaemonOptions options, std::shared_ptr<const Config> config,
+                 std::shared_ptr<const WorkingDayCalendar> calendar, Clock& clock)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(config), std::move(calendar),
+                                   clock)) {}
 
 Service::~Service() = default;
 
 int Service::run() {
   Impl& s = *impl_;
   spdlog::info("daemon.starting version={} config={}", FANGFAN_VERSION, s.config->file.string());
-  s.calendar = Impl::load_calendar(*s.config);
-  if (!s.calendar) {
-    spdlog::critical("daemon.no_calendar dir={}", s.config->calendar_dir.string());
-    return 1;
-  }
   if (!s.open_storage()) return 1;
   // Routes of other parts go on s.api->router() before the spawn below.
   s.api = std::make_unique<HttpApi>(

@@ -13,13 +13,17 @@
 
 #include "adapters/config/config.h"
 #include "daemon/options.h"
+#include "workflows/calendar.h"
 #include "workflows/clock.h"
 
 namespace fangfan {
 
 class Service {
  public:
-  Service(DaemonOptions options, std::shared_ptr<const Config> config, Clock& clock);
+  // `calendar` was loaded from config->calendar_dir by the caller (which also
+  // validates it for --check-config); SIGHUP reloads both.
+  Service(DaemonOptions options, std::shared_ptr<const Config> config,
+          std::shared_ptr<const WorkingDayCalendar> calendar, Clock& clock);
   ~Service();
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;

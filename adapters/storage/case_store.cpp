@@ -2,13 +2,16 @@
 
 #include "adapters/storage/database.h"
 #include "adapters/storage/epoch.h"
+#include "adapters/storage/row_fetch.h"
 
 namespace fangfan {
 namespace {
 
 using soci::into;
 using soci::use;
-using Prepared = soci::details::prepare_temp_type;
+using storage_detail::fetch_all;
+using storage_detail::fetch_one;
+using storage_detail::Prepared;
 
 // ---- households
 
@@ -103,23 +106,6 @@ struct HistoryRow {
     return {case_id, seq, event, before_state, after_state, actor, from_epoch(at), reason, details};
   }
 };
-
-// Runs a prepared SELECT bound to `row` and returns the first row, if any.
-template <class Row>
-auto fetch_one(Prepared& p, Row& row) -> std::optional<decltype(row.record())> {
-  soci::statement st(p);
-  if (!st.execute(true)) return std::nullopt;
-  return row.record();
-}
-
-template <class Row>
-auto fetch_all(Prepared& p, Row& row) -> std::vector<decltype(row.record())> {
-  std::vector<decltype(row.record())> out;
-  soci::statement st(p);
-  st.execute();
-  while (st.fetch()) out.push_back(row.record());
-  return out;
-}
 
 std::string case_label(std::int64_t case_id) { return std::to_string(case_id); }
 

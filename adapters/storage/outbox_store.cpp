@@ -4,13 +4,16 @@
 
 #include "adapters/storage/database.h"
 #include "adapters/storage/epoch.h"
+#include "adapters/storage/row_fetch.h"
 
 namespace fangfan {
 namespace {
 
 using soci::into;
 using soci::use;
-using Prepared = soci::details::prepare_temp_type;
+using storage_detail::fetch_all;
+using storage_detail::fetch_one;
+using storage_detail::Prepared;
 
 constexpr std::array<std::pair<OutboxStatus, std::string_view>, 6> kStatusNames{{
     {OutboxStatus::kPending, "pending"},
@@ -56,14 +59,6 @@ struct OutboxRow {
     return r;
   }
 };
-
-std::vector<OutboxRecord> fetch_all(Prepared& p, OutboxRow& row) {
-  std::vector<OutboxRecord> out;
-  soci::statement st(p);
-  st.execute();
-  while (st.fetch()) out.push_back(row.record());
-  return out;
-}
 
 // Runs an UPDATE and reports whether it changed exactly one row.
 template <class... Uses>
@@ -129,9 +124,7 @@ std::optional<OutboxRecord> load_outbox(soci::session& session, std::int64_t mes
                    Prepared p = (session.prepare << std::string(kColumns) + "WHERE id = :id");
                    row.bind(p);
                    p, use(id);
-                   soci::statement st(p);
-                   if (!st.execute(true)) return std::nullopt;
-                   return row.record();
+                   return fetch_one(p, row);
                  });
 }
 

@@ -2,13 +2,16 @@
 
 #include "adapters/storage/database.h"
 #include "adapters/storage/epoch.h"
+#include "adapters/storage/row_fetch.h"
 
 namespace fangfan {
 namespace {
 
 using soci::into;
 using soci::use;
-using Prepared = soci::details::prepare_temp_type;
+using storage_detail::fetch_all;
+using storage_detail::fetch_one;
+using storage_detail::Prepared;
 
 constexpr const char* kColumns =
     "SELECT id, case_id, kind, step, rung, dedupe_key, due_at, state, fired_at, payload,"
@@ -46,14 +49,6 @@ struct TimerRow {
     return r;
   }
 };
-
-std::vector<TimerRecord> fetch_all(Prepared& p, TimerRow& row) {
-  std::vector<TimerRecord> out;
-  soci::statement st(p);
-  st.execute();
-  while (st.fetch()) out.push_back(row.record());
-  return out;
-}
 
 }  // namespace
 
@@ -100,9 +95,7 @@ std::optional<TimerRecord> load_timer(soci::session& session, std::int64_t timer
     Prepared p = (session.prepare << std::string(kColumns) + "WHERE id = :id");
     row.bind(p);
     p, use(id);
-    soci::statement st(p);
-    if (!st.execute(true)) return std::nullopt;
-    return row.record();
+    return fetch_one(p, row);
   });
 }
 
@@ -114,9 +107,7 @@ std::optional<TimerRecord> next_due_timer(soci::session& session) {
                                                         "WHERE state = 'pending'"
                                                         " ORDER BY due_at, id LIMIT 1");
                    row.bind(p);
-                   soci::statement st(p);
-                   if (!st.execute(true)) return std::nullopt;
-                   return row.record();
+                   return fetch_one(p, row);
                  });
 }
 
