@@ -1,0 +1,209 @@
+// Internal to adapters/config: the pieces each config_*.cpp file uses to read
+// its own sections. A Reader wraps one TOML table, remembers which keys were
+// read and reports the rest as unknown when it is destroyed, so a misspelt key
+// is an error instead of a silently ignored setting. Errors collects every
+// problem with file, line and dotted key; nothing here throws.
+//
+// A section reader is a free function `void read_X(Reader& parent, Config& c,
+// const fs::path& dir, Errors& errors)` declared at the bottom of this file and
+// called once from read_config() in config_loader.cpp.
+#pragma once
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "adapters/config/config.h"
+
+namespace fangfan::config_detail {
+
+namespace fs = std::filesystem;
+
+struct Errors {
+  std::string file;
+  std::vector<ConfigError> list;
+  void add(const toml::source_region& where, std::string key, std::string message) {
+    list.push_back({file, int(where.begin.line), std::move(key), std::move(message)});
+  }
+};
+
+inline std::string type_name(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "a whole number";
+    case toml::node_type::floating_point:
+      return "a number";
+    case toml::node_type::boolean:
+      return "true/false";
+    case toml::node_type::array:
+      return "a list";
+    case toml::node_type::table:
+      return "a table";
+    default:
+      return "a date or time";
+  }
+}
+
+class Reader {
+ public:
+  Reader(const toml::table& table, std::string path, Errors& errors)
+      : table_(table), path_(std::move(path)), errors_(errors) {}
+  Reader(const Reader&) = delete;
+  ~Reader() { report_unknown(); }
+
+  std::string key_path(std::string_view key) const {
+    return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+  }
+  const std::string& path() const { return path_; }
+  const toml::table& table() const { return table_; }
+  Errors& errors() { return errors_; }
+
+  const toml::node* node(std::string_view key, bool required) {
+    used_.insert(std::string(key));
+    const toml::node* n = table_.get(key);
+    if (!n && required) {
+      errors_.add(table_.source(), key_path(key), "is required but missing");
+    }
+    return n;
+  }
+
+  void error(std::string_view key, std::string message) {
+    const toml::node* n = table_.get(key);
+    errors_.add(n ? n->source() : table_.source(), key_path(key), std::move(message));
+  }
+
+  std::optional<std::string> string(std::string_view key, bool required = true) {
+    const toml::node* n = node(key, required);
+    if (!n) return std::nullopt;
+    if (auto v = n->value<std::string>(); v && n->is_string()) return *v;
+    errors_.add(n->source(), key_path(key), "must be a string, got " + type_name(*n));
+    return std::nullopt;
+  }
+
+  std::optional<int64_t> integer(std::string_view key, bool required = true) {
+    const toml::node* n = node(key, required);
+    if (!n) return std::nullopt;
+    if (n->is_integer()) return n->as_integer()->get();
+    errors_.add(n->source(), key_path(key), "must be a whole number, got " + type_name(*n));
+    return std::nullopt;
+  }
+
+  std::optional<double> number(std::string_view key, bool required = true) {
+    const toml::node* n = node(key, required);
+    if (!n) return std::nullopt;
+    if (n->is_integer()) return double(n->as_integer()->get());
+    if (n->is_floating_point()) return n->as_floating_point()->get();
+    errors_.add(n->source(), key_path(key), "must be a number, got " + type_name(*n));
+    return std::nullopt;
+  }
+
+  std::optional<bool> boolean(std::string_view key, bool required = true) {
+    const toml::node* n = node(key, required);
+    if (!n) return std::nullopt;
+    if (n->is_boolean()) return n->as_boolean()->get();
+    errors_.add(n->source(), key_path(key), "must be true or false, got " + type_name(*n));
+    return std::nullopt;
+  }
+
+  const toml::table* table(std::string_view key, bool required = true) {
+    const toml::node* n = node(key, required);
+    if (!n) return nullptr;
+    if (n->is_table()) return n->as_table();
+    errors_.add(n->source(), key_path(key), "must be a table, got " + type_name(*n));
+    return nullptr;
+  }
+
+  const toml::array* array(std::string_view key, bool required = true) {
+    const toml::node* n = node(key, required);
+    if (!n) return nullptr;
+    if (n->is_array()) return n->as_array();
+    errors_.add(n->source(), key_path(key), "must be a list, got " + type_name(*n));
+    return nullptr;
+  }
+
+  // A list of strings; wrong elements are reported one by one.
+  std::vector<std::string> strings(std::string_view key, bool required = true) {
+    std::vector<std::string> out;
+    const toml::array* a = array(key, required);
+    if (!a) return out;
+    for (size_t i = 0; i < a->size(); ++i) {
+      const toml::node& n = *a->get(i);
+      if (n.is_string()) {
+        out.push_back(n.as_string()->get());
+      } else {
+        errors_.add(n.source(), key_path(key) + "[" + std::to_string(i) + "]",
+                    "must be a string, got " + type_name(n));
+      }
+    }
+    return out;
+  }
+
+  std::vector<int> integers(std::string_view key, bool required = true) {
+    std::vector<int> out;
+    const toml::array* a = array(key, required);
+    if (!a) return out;
+    for (size_t i = 0; i < a->size(); ++i) {
+      const toml::node& n = *a->get(i);
+      if (n.is_integer()) {
+        out.push_back(int(n.as_integer()->get()));
+      } else {
+        errors_.add(n.source(), key_path(key) + "[" + std::to_string(i) + "]",
+                    "must be a whole number, got " + type_name(n));
+      }
+    }
+    return out;
+  }
+
+  // Tables in an array of tables ([[name]]); each yields a Reader.
+  template <class Fn>
+  void each_table(std::string_view key, bool required, Fn&& fn) {
+    const toml::array* a = array(key, required);
+    if (!a) return;
+    for (size_t i = 0; i < a->size(); ++i) {
+      const toml::node& n = *a->get(i);
+      std::string item = key_path(key) + "[" + std::to_string(i) + "]";
+      if (!n.is_table()) {
+        errors_.add(n.source(), item, "must be a table, got " + type_name(n));
+        continue;
+      }
+      Reader r(*n.as_table(), item, errors_);
+      fn(r);
+    }
+  }
+
+ private:
+  void report_unknown() {
+    for (auto&& [k, v] : table_) {
+      if (!used_.count(std::string(k.str()))) {
+        errors_.add(k.source(), key_path(k.str()), "unknown key (not a setting fangfan knows)");
+      }
+    }
+  }
+
+  const toml::table& table_;
+  std::string path_;
+  Errors& errors_;
+  std::set<std::string> used_;
+};
+
+inline bool all_digits(std::string_view s, size_t n) {
+  return s.size() == n &&
+         std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+inline fs::path resolve(const fs::path& base_dir, const std::string& p) {
+  fs::path path(p);
+  return (path.is_absolute() ? path : base_dir / path).lexically_normal();
+}
+
+// -- section readers, one per config_*.cpp file (each called once from read_config)
+
+}  // namespace fangfan::config_detail
