@@ -30,3 +30,13 @@ target_link_libraries(SOCI::soci INTERFACE ${SOCI_CORE_LIBRARY} ${SOCI_SQLITE3_L
                                            ${SOCI_POSTGRESQL_LIBRARY} ${CMAKE_DL_LIBS})
 
 find_package(GTest)
+
+# -- import: XLSX files are zip archives of XML (Debian: libzip-dev, libexpat1-dev)
+pkg_check_modules(LIBZIP IMPORTED_TARGET libzip)
+if(NOT LIBZIP_FOUND)
+  message(FATAL_ERROR "libzip not found: install the Debian package libzip-dev")
+endif()
+find_package(EXPAT)
+if(NOT EXPAT_FOUND)
+  message(FATAL_ERROR "expat not found: install the Debian package libexpat1-dev")
+endif()

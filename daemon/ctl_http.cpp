@@ -11,7 +11,9 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/basic_stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/field.hpp>
@@ -21,8 +23,11 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include "adapters/config/config.h"
@@ -95,8 +100,18 @@ std::optional<std::string> read_ctl_file(const fs::path& file, Found& found) {
   return std::nullopt;
 }
 
-std::optional<std::string> split_address(const std::string& text, std::string& host,
-                                         std::string& port) {
+std::optional<std::string> split_address(const std::string& text, ApiTarget& target) {
+  if (text.rfind("unix:", 0) == 0) {
+    target.unix_path = text.substr(5);
+    if (target.unix_path.empty()) {
+      return "API 地址“" + text +
+             "”缺少套接字路径，例如 unix:/var/lib/fangfan/fangfan.sock (the "
+             "API address unix:PATH needs a path)";
+    }
+    return std::nullopt;
+  }
+  std::string& host = target.host;
+  std::string& port = target.port;
   const std::size_t colon = text.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
     return "API 地址“" + text +
@@ -115,14 +130,31 @@ std::optional<std::string> split_address(const std::string& text, std::string& h
   return std::nullopt;
 }
 
+constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
+
+std::string unreachable(const ApiTarget& target, const beast::error_code& ec);
+template <class Stream>
+asio::awaitable<std::variant<HttpReply, std::string>> converse(Stream& stream,
+                                                               const ApiTarget& target,
+                                                               http::verb method,
+                                                               const std::string& path,
+                                                               const std::string& body);
+
 asio::awaitable<std::variant<HttpReply, std::string>> exchange(const ApiTarget& target,
                                                                http::verb method,
                                                                const std::string& path,
                                                                const std::string& body,
                                                                std::chrono::milliseconds timeout) {
-  constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
   auto ex = co_await asio::this_coro::executor;
-  const std::string where = target.host + ":" + target.port;
+  const std::string where = target.where();
+  if (!target.unix_path.empty()) {
+    beast::basic_stream<asio::local::stream_protocol> stream(ex);
+    stream.expires_after(timeout);
+    auto [cec] = co_await stream.async_connect(
+        asio::local::stream_protocol::endpoint(target.unix_path), kAwait);
+    if (cec) co_return unreachable(target, cec);
+    co_return co_await converse(stream, target, method, path, body);
+  }
   tcp::resolver resolver(ex);
   auto [rec, endpoints] = co_await resolver.async_resolve(target.host, target.port, kAwait);
   if (rec) {
@@ -132,13 +164,27 @@ asio::awaitable<std::variant<HttpReply, std::string>> exchange(const ApiTarget& 
   beast::tcp_stream stream(ex);
   stream.expires_after(timeout);
   auto [cec, endpoint] = co_await stream.async_connect(endpoints, kAwait);
-  if (cec) {
-    co_return "无法连接 fangfan API " + where + "（来自 " + target.origin + "）：" + cec.message() +
-        "。fangfand 是否在运行？(cannot reach the fangfan API at " + where + " from " +
-        target.origin + ": " + cec.message() + "; is fangfand running?)";
-  }
+  if (cec) co_return unreachable(target, cec);
+  co_return co_await converse(stream, target, method, path, body);
+}
+
+std::string unreachable(const ApiTarget& target, const beast::error_code& ec) {
+  const std::string where = target.where();
+  return "无法连接 fangfan API " + where + "（来自 " + target.origin + "）：" + ec.message() +
+         "。fangfand 是否在运行？(cannot reach the fangfan API at " + where + " from " +
+         target.origin + ": " + ec.message() + "; is fangfand running?)";
+}
+
+// One request and its answer on a connected stream (TCP or the Unix socket).
+template <class Stream>
+asio::awaitable<std::variant<HttpReply, std::string>> converse(Stream& stream,
+                                                               const ApiTarget& target,
+                                                               http::verb method,
+                                                               const std::string& path,
+                                                               const std::string& body) {
+  const std::string where = target.where();
   http::request<http::string_body> req{method, path, 11};
-  req.set(http::field::host, where);
+  req.set(http::field::host, target.unix_path.empty() ? where : "localhost");
   req.set(http::field::user_agent, "fangfanctl/" FANGFAN_VERSION);
   req.set(http::field::accept, "application/json");
   if (!target.token.empty()) req.set(http::field::authorization, "Bearer " + target.token);
@@ -162,7 +208,7 @@ asio::awaitable<std::variant<HttpReply, std::string>> exchange(const ApiTarget& 
         where + " failed: " + ec.message() + ")";
   }
   beast::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  stream.socket().shutdown(asio::socket_base::shutdown_both, ignored);
   HttpReply reply;  // not co_return HttpReply{...}: GCC 12 double-destroys braced aggregates there
   reply.status = parser.get().result_int();
   reply.body = std::move(parser.get().body());
@@ -220,7 +266,7 @@ std::variant<ApiTarget, std::string> resolve_api_target(std::vector<std::string>
     found.api_origin = "the default address";
   }
   ApiTarget target;
-  if (auto e = split_address(*found.api, target.host, target.port)) {
+  if (auto e = split_address(*found.api, target)) {
     return *e + " (" + found.api_origin + ")";
   }
   target.token = found.token.value_or("");
@@ -327,4 +373,108 @@ void print_table(std::ostream& out, const std::vector<std::string>& header,
   for (const auto& r : rows) line(r);
 }
 
+namespace ctl {
+
+bool take_switch(std::vector<std::string>& args, const std::string& name) {
+  for (auto it = args.begin(); it != args.end(); ++it) {
+    if (*it == name) {
+      args.erase(it);
+      return true;
+    }
+  }
+  return false;
+}
+
+std::optional<std::string> take_option(std::vector<std::string>& args, const std::string& name,
+                                       std::string& problem) {
+  for (auto it = args.begin(); it != args.end(); ++it) {
+    if (*it == name) {
+      if (std::next(it) == args.end()) {
+        problem = name + " 需要一个值 (" + name + " needs a value)";
+        return std::nullopt;
+      }
+      std::string value = *std::next(it);
+      args.erase(it, std::next(it, 2));
+      return value;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<ApiTarget> target_or_report(std::vector<std::string>& args, const CtlEnvironment& env,
+                                          std::ostream& err) {
+  auto resolved = resolve_api_target(args, env);
+  if (auto* problem = std::get_if<std::string>(&resolved)) {
+    err << "fangfanctl: " << *problem << "\n";
+    return std::nullopt;
+  }
+  return std::get<ApiTarget>(std::move(resolved));
+}
+
+std::optional<std::string> read_input(const std::string& name, std::ostream& err) {
+  std::stringstream text;
+  if (name == "-") {
+    text << std::cin.rdbuf();
+  } else {
+    std::ifstream in(name, std::ios::binary);
+    if (!in) {
+      err << "fangfanctl: 无法读取文件 " << name << " (cannot read " << name << ")\n";
+      return std::nullopt;
+    }
+    text << in.rdbuf();
+  }
+  return text.str();
+}
+
+std::string query_string(const std::vector<std::pair<std::string, std::string>>& pairs) {
+  std::string out;
+  for (const auto& [name, value] : pairs) {
+    out += (out.empty() ? "?" : "&") + name + "=";
+    for (unsigned char ch : value) {  // percent-encode everything but unreserved characters
+      if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
+        out += static_cast<char>(ch);
+      } else {
+        char hex[4];
+        std::snprintf(hex, sizeof hex, "%%%02X", ch);
+        out += hex;
+      }
+    }
+  }
+  return out;
+}
+
+std::string json_text(const boost::json::object& o, const char* key) {
+  const boost::json::value* v = o.if_contains(key);
+  if (!v || v->is_null()) return "";
+  if (v->is_string()) return std::string(v->get_string());
+  return boost::json::serialize(*v);
+}
+
+std::optional<boost::json::object> call(const ApiTarget& target, http::verb method,
+                                        const std::string& path, const std::string& body,
+                                        bool raw_json, std::ostream& out, std::ostream& err) {
+  auto result = http_call(target, method, path, body);
+  if (auto* problem = std::get_if<std::string>(&result)) {
+    err << "fangfanctl: " << *problem << "\n";
+    return std::nullopt;
+  }
+  const HttpReply& reply = std::get<HttpReply>(result);
+  if (reply.status < 200 || reply.status >= 300) {
+    err << "fangfanctl: " << api_error_message(reply) << "\n";
+    return std::nullopt;
+  }
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(reply.body, ec);
+  if (ec || !v.is_object()) {
+    err << "fangfanctl: 服务器的回答不是 JSON 对象 (the server's answer is not a JSON object)\n";
+    return std::nullopt;
+  }
+  if (raw_json) {
+    out << reply.body;
+    if (reply.body.empty() || reply.body.back() != '\n') out << "\n";
+  }
+  return std::move(v.get_object());
+}
+
+}  // namespace ctl
 }  // namespace fangfan

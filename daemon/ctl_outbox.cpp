@@ -5,15 +5,18 @@
 #include <boost/json/value.hpp>
 #include <charconv>
 
+#include "workflows/message_templates.h"
+
 namespace fangfan {
 namespace {
 
 namespace http = boost::beast::http;
 namespace json = boost::json;
 
-constexpr int kOk = 0;
-constexpr int kFailed = 1;
-constexpr int kUsage = 2;
+using ctl::kFailed;
+using ctl::kOk;
+using ctl::kUsage;
+using ctl::take_switch;
 
 constexpr const char* kUsageText =
     "用法 (usage):\n"
@@ -30,22 +33,7 @@ int usage(std::ostream& err, const std::string& problem) {
   return kUsage;
 }
 
-bool take_switch(std::vector<std::string>& args, const std::string& name) {
-  for (auto it = args.begin(); it != args.end(); ++it) {
-    if (*it == name) {
-      args.erase(it);
-      return true;
-    }
-  }
-  return false;
-}
-
-std::string text(const json::object& o, const char* key) {
-  const json::value* v = o.if_contains(key);
-  if (!v || v->is_null()) return "";
-  if (v->is_string()) return std::string(v->get_string());
-  return json::serialize(*v);
-}
+std::string text(const json::object& o, const char* key) { return ctl::json_text(o, key); }
 
 // "2025-03-03T09:00:00+08:00" -> "2025-03-03 09:00" (the table is in China time anyway).
 std::string short_time(const std::string& t) {
@@ -57,7 +45,7 @@ std::vector<std::string> row(const json::object& m) {
   return {text(m, "id"),
           text(m, "status"),
           text(m, "channel"),
-          mask_phone(text(m, "recipient")),
+          mask_recipient(text(m, "recipient")),
           text(m, "message_type"),
           text(m, "attempts"),
           short_time(text(m, "next_attempt_at")),
@@ -67,28 +55,12 @@ std::vector<std::string> row(const json::object& m) {
 const std::vector<std::string> kHeader = {"ID",   "STATUS",   "CHANNEL",      "RECIPIENT",
                                           "TYPE", "ATTEMPTS", "NEXT ATTEMPT", "LAST ERROR"};
 
-// Sends the request; on success returns the parsed JSON object, else prints the reason.
+// The shared call (ctl_http.h); a POST carries an empty JSON object.
 std::optional<json::object> call(const ApiTarget& target, http::verb method,
                                  const std::string& path, bool raw_json, std::ostream& out,
                                  std::ostream& err) {
-  auto result = http_call(target, method, path, method == http::verb::post ? "{}" : "");
-  if (auto* problem = std::get_if<std::string>(&result)) {
-    err << "fangfanctl: " << *problem << "\n";
-    return std::nullopt;
-  }
-  const HttpReply& reply = std::get<HttpReply>(result);
-  if (reply.status < 200 || reply.status >= 300) {
-    err << "fangfanctl: " << api_error_message(reply) << "\n";
-    return std::nullopt;
-  }
-  boost::system::error_code ec;
-  json::value v = json::parse(reply.body, ec);
-  if (ec || !v.is_object()) {
-    err << "fangfanctl: 服务器的回答不是 JSON 对象 (the server's answer is not a JSON object)\n";
-    return std::nullopt;
-  }
-  if (raw_json) out << reply.body;
-  return std::move(v.get_object());
+  return ctl::call(target, method, path, method == http::verb::post ? "{}" : "", raw_json, out,
+                   err);
 }
 
 }  // namespace

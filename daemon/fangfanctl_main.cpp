@@ -11,7 +11,11 @@
 #include "daemon/ctl_calendar.h"
 #include "daemon/ctl_case.h"
 #include "daemon/ctl_cases.h"
+#include "daemon/ctl_clock.h"
+#include "daemon/ctl_duties.h"
+#include "daemon/ctl_import.h"
 #include "daemon/ctl_outbox.h"
+#include "daemon/ctl_simulate.h"
 #include "daemon/ctl_token.h"
 
 namespace {
@@ -30,16 +34,27 @@ const char* kUsage =
     "  case open FILE.json                   open a case from a JSON body (via the API)\n"
     "  case event ID FILE.json [--type T]    post an event to a case (via the API)\n"
     "  cases [--state S] [--village V] ...   list cases in the token's scope (via the API)\n"
+    "  overdue [--township T] [--officer O]  open duties past their deadline (via the API)\n"
+    "  due-soon [--days N] [--township T]    open duties falling due within N days (via the API)\n"
     "  token create --role R --scope CODE --name WHO   make an API token (shown once)\n"
     "  token list [--all] | token revoke ID  API tokens, on the database (no daemon needed)\n"
     "  outbox [--status S] [--json]          messages queued, sent, failed (via the API)\n"
     "  outbox retry ID | outbox cancel ID    requeue or cancel a message (via the API)\n"
+    "  import FILE --kind visits|cases       import a CSV/XLSX visit log or case list (API)\n"
+    "  clock | clock advance 3d|12h|30m      the daemon's time; move a simulated clock (via the "
+    "API)\n"
+    "  simulate --from DATE --to DATE        dry run: the reminders and escalations due (via the "
+    "API)\n"
     "  version                               print the version\n"
     "\n"
     "--config FILE  the daemon's configuration (default: $FANGFAN_CONFIG, else\n"
     "               " FANGFAN_DEFAULT_CONFIG
     ", else the example configuration next to\n"
-    "               this program's build or installation)\n";
+    "               this program's build or installation)\n"
+    "\n"
+    "Commands via the API take --api ADDR:PORT (or unix:PATH) and --token TOKEN, else\n"
+    "FANGFAN_API / FANGFAN_TOKEN, else ~/.config/fangfan/ctl.toml (api = ..., token = ...);\n"
+    "--json prints the server's answer as it is. Exit status 1 with the server's message.\n";
 
 fs::path self_dir() {
   std::error_code ec;
@@ -47,13 +62,18 @@ fs::path self_dir() {
   return ec ? fs::path{} : p.parent_path();
 }
 
+// Set when default_config() fell back to the example configuration.
+bool g_example_fallback = false;
+
 std::optional<fs::path> default_config() {
   if (const char* env = std::getenv("FANGFAN_CONFIG"); env && *env) return fs::path(env);
   std::error_code ec;
   for (fs::path candidate :
        {fs::path(FANGFAN_DEFAULT_CONFIG), self_dir() / "../config/example.toml",
         self_dir() / "../share/fangfan/example.toml"}) {
-    if (fs::exists(candidate, ec)) return candidate.lexically_normal();
+    if (!fs::exists(candidate, ec)) continue;
+    g_example_fallback = candidate != fs::path(FANGFAN_DEFAULT_CONFIG);
+    return candidate.lexically_normal();
   }
   return std::nullopt;
 }
@@ -62,6 +82,12 @@ std::shared_ptr<const fangfan::Config> load_or_report(const std::optional<fs::pa
   if (!file) {
     std::cerr << "fangfanctl: no configuration found; pass --config FILE\n";
     return nullptr;
+  }
+  if (g_example_fallback) {
+    // Said out loud: a token made against the example's database would not
+    // work on the real daemon, and nobody should find that out later.
+    std::cerr << "fangfanctl: " FANGFAN_DEFAULT_CONFIG " not found; using the example "
+              << "configuration " << file->string() << " (pass --config FILE)\n";
   }
   auto loaded = fangfan::load_config(*file);
   if (auto* errors = std::get_if<std::vector<fangfan::ConfigError>>(&loaded)) {
@@ -111,6 +137,10 @@ int main(int argc, char** argv) {
     return fangfan::run_case_api_command(rest, fangfan::CtlEnvironment::from_process(config_file),
                                          std::cout, std::cerr);
   }
+  if (command == "overdue" || command == "due-soon") {
+    return fangfan::run_duties_command(
+        command, rest, fangfan::CtlEnvironment::from_process(config_file), std::cout, std::cerr);
+  }
   if (command == "cases") {
     return fangfan::run_cases_command(rest, fangfan::CtlEnvironment::from_process(config_file),
                                       std::cout, std::cerr);
@@ -130,6 +160,18 @@ int main(int argc, char** argv) {
     if (!config) return 2;
     fangfan::SystemClock clock;
     return fangfan::run_token_command(rest, *config, clock, std::cout, std::cerr);
+  }
+  if (command == "clock") {
+    return fangfan::run_clock_command(rest, fangfan::CtlEnvironment::from_process(config_file),
+                                      std::cout, std::cerr);
+  }
+  if (command == "simulate") {
+    return fangfan::run_simulate_command(rest, fangfan::CtlEnvironment::from_process(config_file),
+                                         std::cout, std::cerr);
+  }
+  if (command == "import") {
+    return fangfan::run_import_command(rest, fangfan::CtlEnvironment::from_process(config_file),
+                                       std::cout, std::cerr);
   }
   if (command == "outbox") {
     return fangfan::run_outbox_command(rest, fangfan::CtlEnvironment::from_process(config_file),

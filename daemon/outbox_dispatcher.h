@@ -1,44 +1,99 @@
-// Sends due outbox messages through their channels, on the event loop, without
-// ever blocking it: database work and channel calls run on the StorageExecutor.
+// Sends due outbox messages through their channels on the event loop, never blocking it:
+// database work runs on the StorageExecutor, channels deliver asynchronously (HTTP through
+// curl multi), and at most `[delivery] concurrency` deliveries are in flight at once.
 //
-// At start, messages left "sending" by a process that died mid-send go back to
-// pending (they may be delivered twice; the outbox id travels with them as the
-// provider's idempotency key). Then: take due messages in batches, claim each
-// (pending → sending), deliver, record the answer; sleep until the next message
-// falls due, at most a minute, or until wake() says something new is queued.
+// One pass (dispatch_due) takes the due messages in batches and for each decides, in this
+// order (workflows/delivery_rules.h):
+//   1. quiet hours of its channel -> wait until they end (no attempt used);
+//   2. a reminder (digestible type, never attempted) -> its recipient's group waits out the
+//      digest window; then one "digest" row lists the group and the members follow it;
+//   3. the channel's circuit breaker is open -> wait for the cool-down (one probe after it);
+//   4. per-recipient pacing -> wait for the next free slot in the minute;
+//   5. claim (pending -> sending, attempts + 1), render with the config's templates, refuse a
+//      text holding an unmasked ID number or phone (failed, reason given, never sent), deliver,
+//      record the answer:
+//        sent          -> sent, provider message id and code kept;
+//        rate-limited  -> pending after Retry-After (at least a minute), the attempt given back;
+//        retry         -> pending after capped backoff with jitter; after max_attempts dead;
+//        permanent, or a channel this daemon does not run -> a copy on the person's next
+//                         channel (config Person.channels; dedupe key + ">channel") queued in
+//                         the same transaction; with no channel left, failed.
+//      A message that ends dead or failed tells every county admin ONCE (a dead_letter row per
+//      admin, dedupe key on the message id), except a dead_letter itself.
 //
-// Failure policy: a temporary failure is retried with capped exponential
-// backoff (30 s doubling to 1 h; the channel's Retry-After wins when longer);
-// a permanent refusal fails the message at once; after max_attempts the
-// message is dead-lettered. Failed and dead messages stay visible and
-// retryable by an operator. Nothing is ever deleted. A storage failure (a
-// locked or unreachable database) is logged and retried after a pause; it
-// never stops the daemon.
+// Database work is batched, because SQLite syncs every commit to disk: a batch is claimed in
+// one transaction, and the answers (sent, retry) are recorded in one transaction per
+// `concurrency` answers; failures with follow-ups (fallback copy, dead letters) are written at
+// once, each in its own transaction with its follow-ups.
+//
+// Duplicates: a message is claimed before it is handed to a channel, so one process never
+// sends it twice. A crash after the provider accepted a message but before its answer was
+// recorded leaves it "sending", and the next start sends it again: at most the messages in
+// flight plus the answers not yet flushed (about twice `concurrency`) per crash, bounded
+// further where the provider takes the outbox id as an idempotency key (Alibaba OutId,
+// Tencent SessionContext, the webhook's Idempotency-Key).
+//
+// Thread-safety: every member function runs on the loop the dispatcher was built with.
+// Storage failures are logged and retried after a pause; they never stop the daemon.
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 
 #include "adapters/channels/channel.h"
+#include "adapters/config/config.h"
+#include "adapters/storage/outbox_store.h"
 #include "daemon/storage_executor.h"
 #include "workflows/clock.h"
+#include "workflows/delivery_rules.h"
 
 namespace fangfan {
 
+struct DispatchStats {
+  long long sent = 0;          // messages accepted by a channel (a digest counts once)
+  long long retried = 0;       // transport failures rescheduled
+  long long rate_limited = 0;  // provider rate-limit answers rescheduled
+  long long failed = 0;        // permanent failures (including unmasked text)
+  long long fallbacks = 0;     // copies queued on a person's next channel
+  long long dead = 0;          // attempts used up
+  long long dead_letters = 0;  // notices queued for county admins
+  long long deferred = 0;      // quiet hours, digest wait, breaker, pacing
+  long long digests = 0;       // digest rows queued
+  long long digested = 0;      // messages folded into them
+};
+
 class OutboxDispatcher {
  public:
+  // A number in [0, 1) for backoff jitter.
+  using Random = std::function<double()>;
+
+  // `config` supplies the delivery policy, templates, people (fallback order, county admins).
+  // An empty `random` uses a seeded std::mt19937_64.
+  OutboxDispatcher(boost::asio::any_io_executor loop, StorageExecutor& storage, const Clock& clock,
+                   std::shared_ptr<const Config> config, Random random = {});
+  // Built-in defaults only (no people: no fallback, no dead-letter notices); for a daemon
+  // that has not handed over its config yet.
   OutboxDispatcher(boost::asio::any_io_executor loop, StorageExecutor& storage, const Clock& clock,
                    int max_attempts = 8);
 
-  // Channels by name; the dispatcher does not own them. A message for a
-  // channel that is not registered fails permanently with that reason.
+  // A reloaded config (SIGHUP) applies from the next message on. REQUIRES: config != nullptr.
+  void set_config(std::shared_ptr<const Config> config);
+
+  // Channels by name; the dispatcher shares ownership.
   void add_channel(std::shared_ptr<Channel> channel);
 
-  // Runs until cancelled (terminal cancellation on shutdown).
+  // At start: every "sending" message back to pending (the process died mid-send), then
+  // dispatch_due whenever something falls due or wake() is called, until cancelled.
   boost::asio::awaitable<void> run();
+
+  // One pass over everything due at clock.now(); returns when the deliveries it started have
+  // answered and been recorded. Throws StorageError (run() catches it and pauses).
+  boost::asio::awaitable<void> dispatch_due();
 
   // Something was enqueued: look again now instead of at the next due time.
   void wake() {
@@ -46,18 +101,47 @@ class OutboxDispatcher {
     timer_.cancel();
   }
 
- private:
-  boost::asio::awaitable<bool> send_one(std::int64_t id);
+  const DispatchStats& stats() const { return stats_; }
 
+ private:
+  struct Deferral {
+    std::int64_t id;
+    TimePoint until;
+    std::string reason;
+  };
+
+  using RecipientKey = std::pair<std::string, std::string>;  // channel, recipient
+  // Due reminders by recipient -> digests, single sends, or a wait for the window.
+  boost::asio::awaitable<void> handle_digests(std::map<RecipientKey, std::vector<OutboxRecord>> due,
+                                              TimePoint now, std::vector<Deferral>& deferrals,
+                                              std::vector<OutboxRecord>& to_send);
+  // Breaker and pacing: nullopt when `m` may go now.
+  std::optional<Deferral> gate(const OutboxRecord& m, TimePoint now);
+  boost::asio::awaitable<void> acquire_slot();
+  // Writes the buffered answers (sent, retry) in one transaction.
+  boost::asio::awaitable<void> flush();
+  void release_slot();
+  boost::asio::awaitable<void> send_one(OutboxRecord m);
+  boost::asio::awaitable<void> finish_failed(const OutboxRecord& m, OutboxStatus status,
+                                             std::string error, std::string code,
+                                             bool try_next_channel);
+  std::string render(const OutboxRecord& m, std::map<std::string, std::string>* params) const;
+  CircuitBreaker& breaker(const std::string& channel);
+
+  boost::asio::any_io_executor loop_;
   StorageExecutor& storage_;
   const Clock& clock_;
-  int max_attempts_;
+  std::shared_ptr<const Config> config_;
+  Random random_;
   std::map<std::string, std::shared_ptr<Channel>> channels_;
+  std::map<std::string, CircuitBreaker> breakers_;
+  RecipientPacer pacer_;
   boost::asio::steady_timer timer_;
-  bool woken_ = false;  // a wake() that came while not sleeping is not lost
+  boost::asio::steady_timer slot_timer_;  // signalled when a delivery finishes
+  int in_flight_ = 0;
+  std::vector<OutboxAnswer> answers_;  // answered, not yet recorded (flushed in batches)
+  bool woken_ = false;                 // a wake() that came while not sleeping is not lost
+  DispatchStats stats_;
 };
-
-// Backoff after `attempts` failed attempts: 30 s · 2^(attempts-1), at most 1 h.
-std::chrono::seconds retry_delay(int attempts);
 
 }  // namespace fangfan

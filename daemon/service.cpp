@@ -14,13 +14,17 @@
 #include <list>
 
 #include "adapters/calendar/calendar_files.h"
-#include "adapters/channels/file_channel.h"
+#include "adapters/channels/make_channels.h"
+#include "adapters/http/http_client.h"
+#include "adapters/scheduler/timer_firing.h"
 #include "adapters/storage/database.h"
 #include "adapters/storage/migrations.h"
 #include "adapters/storage/outbox_store.h"
+#include "daemon/api/daemon_routes.h"
 #include "daemon/api/http_api.h"
 #include "daemon/logging.h"
 #include "daemon/outbox_dispatcher.h"
+#include "daemon/scheduler.h"
 #include "daemon/storage_executor.h"
 #include "daemon/systemd_notify.h"
 #include "workflows/calendar_coverage.h"
@@ -44,8 +48,12 @@ struct Service::Impl {
   asio::io_context io{1};
   std::shared_ptr<Database> database;
   std::unique_ptr<StorageExecutor> storage;
+  // -- gateways: the HTTP client of every gateway channel; declared before the dispatcher (which
+  // holds the channels) so that it is destroyed after them
+  std::unique_ptr<HttpClient> http;
   std::unique_ptr<OutboxDispatcher> dispatcher;
-  std::unique_ptr<HttpApi> api;  // after storage: its handlers use it
+  std::unique_ptr<Scheduler> scheduler;  // -- scheduler: fires durable timers
+  std::unique_ptr<HttpApi> api;          // after storage: its handlers use it
 
   // Long-lived tasks, each cancellable on shutdown.
   std::list<asio::cancellation_signal> task_signals;
@@ -124,10 +132,12 @@ struct Service::Impl {
       }
       if (next->channels.file.enabled != config->channels.file.enabled ||
           next->channels.file.path != config->channels.file.path ||
-          next->api_listen != config->api_listen) {
+          next->api_listen != config->api_listen || next->api_socket != config->api_socket) {
         spdlog::warn("config.restart_needed: [channels] and [api] changes take effect at restart");
       }
       config = std::move(next);
+      if (scheduler) scheduler->reseed();  // -- scheduler: new rules, new recurring work
+      dispatcher->set_config(config);      // -- delivery: new policy, templates, people
       if (!options.log_level) set_log_level(config->log_level);
       spdlog::info("config.reloaded file={}", config->file.string());
     }
@@ -232,9 +242,13 @@ struct Service::Impl {
       return false;
     }
     storage = std::make_unique<StorageExecutor>(database, 2);
-    dispatcher = std::make_unique<OutboxDispatcher>(io.get_executor(), *storage, clock);
-    if (config->channels.file.enabled) {
-      dispatcher->add_channel(std::make_shared<FileChannel>(config->channels.file.path, clock));
+    // -- delivery: the dispatcher reads [delivery], [templates] and the people from the config
+    dispatcher = std::make_unique<OutboxDispatcher>(io.get_executor(), *storage, clock, config);
+    // -- gateways: the file channel and every enabled gateway ([channels.*])
+    http = std::make_unique<HttpClient>(http_client_options(*config));
+    for (auto& channel : make_channels(*config, *http, clock)) {
+      spdlog::info("outbox.channel name={}", channel->name());
+      dispatcher->add_channel(std::move(channel));
     }
     return true;
   }
@@ -255,9 +269,28 @@ int Service::run() {
   s.api = std::make_unique<HttpApi>(
       s.io.get_executor(), *s.storage, s.clock, [&s] { return s.config; },
       [&s] { s.dispatcher->wake(); });
+  // -- api: the calendar routes read the calendar in force (reloaded with the config); every
+  // case write of the API runs the timer hook (duties and deadlines change with the case)
+  s.api->services().calendar = [&s] { return s.calendar; };
+  s.api->services().case_change_hook = [&s] { return make_timer_hook(s.config, s.calendar); };
+  // -- scheduler: fires due timers (after the dispatcher, which it wakes); the clock routes move
+  // a simulated clock through it and run the dry run; campaign progress routes
+  s.scheduler = std::make_unique<Scheduler>(
+      s.io.get_executor(), *s.storage, s.clock,
+      s.options.simulated_clock ? dynamic_cast<SimulatedClock*>(&s.clock) : nullptr,
+      [&s] { return s.config; }, [&s] { return s.calendar; }, [&s] { s.dispatcher->wake(); },
+      &s.api->health().heartbeat("scheduler", std::chrono::minutes(3)));
+  register_daemon_routes(*s.api, *s.scheduler);  // clock, dry run, campaigns, evaluation
   if (auto error = s.api->listen(s.config->api_listen)) {
     spdlog::critical("api.listen_failed error=\"{}\"", *error);
     return 1;
+  }
+  // -- api: the optional Unix socket ([api] socket)
+  if (!s.config->api_socket.empty()) {
+    if (auto error = s.api->listen_unix(s.config->api_socket)) {
+      spdlog::critical("api.listen_failed error=\"{}\"", *error);
+      return 1;
+    }
   }
 
   s.spawn("signals", [&s] { return s.signals(); });
@@ -268,13 +301,16 @@ int Service::run() {
 
   s.spawn("outbox", [&s] { return s.dispatcher->run(); });
   s.spawn("calendar_watch", [&s] { return s.calendar_watch(); });
+  s.spawn("scheduler", [&s] { return s.scheduler->run(); });  // -- scheduler
   s.spawn("api", [&s] { return s.api->run(); });
 
   systemd::notify_ready("serving");
   spdlog::info("daemon.ready");
   s.io.run();
 
-  s.storage->join();  // wait for in-flight transactions, close every session
+  s.storage->join();    // wait for in-flight transactions, close every session
+  s.http->shutdown();   // -- gateways: requests still in flight end; their messages stay queued
+  s.scheduler.reset();  // -- scheduler (holds the api's heartbeat)
   s.api.reset();
   s.dispatcher.reset();
   s.storage.reset();

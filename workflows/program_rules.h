@@ -77,6 +77,37 @@ struct Schedule {
   int hour = 8;                    // China time
 };
 
+// -- recurring work (issue 5): Q4 risk evaluation and campaigns. Read by
+// adapters/config/config_work.cpp; deadlines computed by workflows/deadlines.h.
+
+// 第四季度风险评估: every monitoring object gets a task each year.
+struct EvaluationRules {
+  bool enabled = false;  // false when the config has no [rules.evaluation]
+  int open_month = 10;   // the task opens at 08:00 China time on the first working
+  int open_day = 8;      // day on or after this date, every year
+  // Counted from the opening day like a step's period (the opening day does not count).
+  StepDeadline deadline{40, DayUnit::kWorkingDays, 5, {}};
+  std::string owner_role = "county_office";  // who does it (program-rules.md: the county)
+};
+
+// One milestone of a campaign, due the same day for every township.
+struct CampaignMilestone {
+  std::string name;   // "plan"
+  std::string label;  // "制定工作方案"
+  int year = 0, month = 0, day = 0;  // the last day (a plain date; the period ends with it)
+  int remind_before_working_days = 2;
+  std::vector<EscalationRung> escalation;
+};
+
+// A campaign with milestones per township (e.g. the 2023 screening [001]).
+struct Campaign {
+  std::string name;   // "screening_2023"; stable, stored in duty keys
+  std::string label;  // "2023年防返贫集中排查"
+  int start_year = 0, start_month = 0, start_day = 0;  // duties open at 08:00 this day
+  std::string owner_role = "township_clerk";             // who owes each milestone
+  std::vector<CampaignMilestone> milestones;             // in due order
+};
+
 struct ProgramRules {
   EligibilityRules eligibility;
   std::vector<CaseKind> case_kinds;
@@ -84,6 +115,9 @@ struct ProgramRules {
   VisitRules visits;
   MonitoringRules monitoring;
   std::vector<Schedule> schedules;
+  // -- recurring work (issue 5)
+  EvaluationRules evaluation;
+  std::vector<Campaign> campaigns;
 
   const CaseKind* find_kind(const std::string& code) const {
     for (const auto& k : case_kinds) {

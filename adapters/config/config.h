@@ -9,13 +9,17 @@
 // std::shared_ptr<const Config> (SIGHUP swaps in a new one).
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <variant>
 #include <vector>
 
+#include "workflows/delivery_rules.h"
+#include "workflows/message_templates.h"
 #include "workflows/program_rules.h"
 
 namespace fangfan {
@@ -78,8 +82,79 @@ struct FileChannelConfig {
   std::filesystem::path path;  // JSON lines, one delivered message per line
 };
 
+// -- gateways (H1): HTTP channels. Secrets are read from the file inline or
+// from `*_file` / `*_env`; they never appear in errors or logs.
+struct HttpSettings {
+  int max_in_flight = 8;         // requests on the wire at once, all gateways together
+  int max_host_connections = 4;  // kept-alive connections per host
+  int timeout_seconds = 10;      // per request
+};
+
+struct WechatRobotGroup {
+  std::string name;   // the recipient: a group name, e.g. "town-370102001"
+  std::string scope;  // optional: the township/county code whose people this group reaches
+  std::string key;    // the webhook key (secret)
+  std::vector<std::string> mentioned_mobiles;  // "@all" or phones to @ in text messages
+};
+
+struct WechatRobotConfig {
+  bool enabled = false;
+  std::string base_url = "https://qyapi.weixin.qq.com";
+  std::string format = "text";  // "text" or "markdown"
+  std::vector<WechatRobotGroup> groups;
+};
+
+struct WechatAppConfig {
+  bool enabled = false;
+  std::string base_url = "https://qyapi.weixin.qq.com";
+  std::string corp_id;
+  std::string corp_secret;  // secret
+  std::int64_t agent_id = 0;
+};
+
+// One SMS template: the provider's approved template and which message
+// params fill its variables, in order (Tencent) or by name (Alibaba).
+struct SmsTemplate {
+  std::string code;
+  std::vector<std::string> params;
+};
+
+struct SmsAliyunConfig {
+  bool enabled = false;
+  std::string endpoint = "https://dysmsapi.aliyuncs.com/";
+  std::string access_key_id;
+  std::string access_key_secret;  // secret
+  std::string sign_name;
+  std::string region = "cn-hangzhou";
+  std::map<std::string, SmsTemplate> templates;  // by message_type
+};
+
+struct SmsTencentConfig {
+  bool enabled = false;
+  std::string endpoint = "https://sms.tencentcloudapi.com/";
+  std::string secret_id;
+  std::string secret_key;  // secret
+  std::string sdk_app_id;
+  std::string sign_name;
+  std::string region = "ap-guangzhou";
+  std::map<std::string, SmsTemplate> templates;  // by message_type
+};
+
+struct WebhookConfig {
+  bool enabled = false;
+  std::string url;
+  std::string bearer_token;  // secret; sent as Authorization: Bearer
+  std::string hmac_secret;   // secret; X-Fangfan-Signature: sha256=HMAC(timestamp.body)
+};
+
 struct ChannelsConfig {
   FileChannelConfig file;
+  HttpSettings http;
+  WechatRobotConfig wechat_robot;
+  WechatAppConfig wechat_app;
+  SmsAliyunConfig sms_aliyun;
+  SmsTencentConfig sms_tencent;
+  WebhookConfig webhook;
 };
 
 struct Config {
@@ -94,10 +169,16 @@ struct Config {
   std::string log_level = "info";
   std::filesystem::path calendar_dir;
   std::string api_listen = "127.0.0.1:8470";
+  // [api] socket: also serve the API on this Unix socket (mode 0660); empty = TCP only.
+  std::filesystem::path api_socket;
   int shutdown_timeout_seconds = 10;
 
   ProgramRules rules;
   ChannelsConfig channels;
+  // -- delivery: [delivery] (attempts, backoff, quiet hours, digests, pacing, breaker) and
+  // [templates] (overrides of the built-in message texts); see config_delivery.cpp.
+  DeliveryPolicy delivery;
+  MessageTemplates templates;
 
   const Township* find_township(std::string_view code) const;
   const Village* find_village(std::string_view code) const;

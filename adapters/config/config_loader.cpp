@@ -338,6 +338,17 @@ void read_config(Reader& top, Config& c, const fs::path& dir, Errors& errors) {
       }
       c.api_listen = *l;
     }
+    if (auto sock = r.string("socket", false)) {
+      // sun_path holds 107 bytes: a longer path cannot be bound.
+      if (sock->empty()) {
+        r.error("socket", "must be a file path, e.g. state/fangfan.sock");
+      } else if (resolve(dir, *sock).string().size() > 107) {
+        r.error("socket", "path " + resolve(dir, *sock).string() +
+                              " is longer than a Unix socket allows (107 bytes)");
+      } else {
+        c.api_socket = resolve(dir, *sock);
+      }
+    }
   }
 
   if (const toml::table* t = top.table("daemon", false)) {
@@ -357,12 +368,15 @@ void read_config(Reader& top, Config& c, const fs::path& dir, Errors& errors) {
     } else {
       c.channels.file.enabled = false;
     }
+    read_channels(r, c, dir, errors);  // -- gateways (config_channels.cpp)
   }
 
   if (const toml::table* t = top.table("rules")) {
     Reader r(*t, "rules", errors);
     read_rules(r, c, errors);
+    read_work(r, c, dir, errors);  // -- recurring work (config_work.cpp)
   }
+  read_delivery(top, c, dir, errors);
   check_references(c, top, errors);
 }
 

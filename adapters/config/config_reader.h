@@ -205,5 +205,15 @@ inline fs::path resolve(const fs::path& base_dir, const std::string& p) {
 }
 
 // -- section readers, one per config_*.cpp file (each called once from read_config)
+// config_delivery.cpp: [delivery] and [templates].
+void read_delivery(Reader& top, Config& c, const fs::path& dir, Errors& errors);
+
+// -- recurring work (config_work.cpp): [rules.evaluation] and [[rules.campaigns]], read from
+// the [rules] table's Reader after read_rules.
+void read_work(Reader& rules, Config& c, const fs::path& dir, Errors& errors);
+
+// -- gateways (config_channels.cpp): [channels.http] and the gateway sections, read from the
+// [channels] table's Reader after [channels.file].
+void read_channels(Reader& channels, Config& c, const fs::path& dir, Errors& errors);
 
 }  // namespace fangfan::config_detail

@@ -212,6 +212,85 @@ const std::vector<Migration>& schema_migrations() {
                           " holder TEXT NOT NULL,"
                           " created_at BIGINT NOT NULL,"
                           " revoked_at BIGINT)")}});
+    // -- import: bulk imports of visit logs and case lists (adapters/import). A run and each of
+    // its rows are kept (bad rows with their raw cells, for correction); import_applied holds
+    // the key of every row ever applied, written in the same transaction as the case change,
+    // so re-importing a file applies nothing twice.
+    list.push_back({static_cast<int>(list.size()) + 1,
+                    "bulk imports",
+                    {both("CREATE TABLE import_runs ("
+                          " id ${ID},"
+                          " file_name TEXT NOT NULL,"
+                          " sha256 TEXT NOT NULL,"
+                          " kind TEXT NOT NULL,"
+                          " format TEXT NOT NULL,"
+                          " actor TEXT NOT NULL,"
+                          " scope TEXT NOT NULL,"
+                          " header TEXT NOT NULL DEFAULT '[]',"
+                          " started_at BIGINT NOT NULL,"
+                          " finished_at BIGINT,"
+                          " rows_total INTEGER NOT NULL DEFAULT 0,"
+                          " rows_applied INTEGER NOT NULL DEFAULT 0,"
+                          " rows_duplicate INTEGER NOT NULL DEFAULT 0,"
+                          " rows_bad INTEGER NOT NULL DEFAULT 0)"),
+                     both("CREATE TABLE import_rows ("
+                          " id ${ID},"
+                          " run_id BIGINT NOT NULL REFERENCES import_runs (id),"
+                          " line INTEGER NOT NULL,"
+                          " row_key TEXT NOT NULL,"
+                          " status TEXT NOT NULL CHECK (status IN ('applied', 'duplicate', 'bad')),"
+                          " field TEXT NOT NULL DEFAULT '',"
+                          " reason TEXT NOT NULL DEFAULT '',"
+                          " raw TEXT NOT NULL DEFAULT '{}',"
+                          " case_id BIGINT,"
+                          " UNIQUE (run_id, line))"),
+                     both("CREATE TABLE import_applied ("
+                          " row_key TEXT PRIMARY KEY,"
+                          " run_id BIGINT NOT NULL REFERENCES import_runs (id),"
+                          " line INTEGER NOT NULL,"
+                          " case_id BIGINT,"
+                          " applied_at BIGINT NOT NULL)")}});
+    // -- duties (issue 5): one row per thing someone owes by a deadline (a case's step, a
+    // month's visits or monitoring, a Q4 evaluation, a township's campaign milestone), opened
+    // and closed in the transaction of the change that causes it. Overdue is derived (open and
+    // due_at <= now), never stored. campaign_progress names what each township finished.
+    list.push_back({static_cast<int>(list.size()) + 1,
+                    "duties and campaign progress",
+                    {both("CREATE TABLE duties ("
+                          " id ${ID},"
+                          " duty_key TEXT NOT NULL UNIQUE,"
+                          " case_id BIGINT REFERENCES cases (id),"
+                          " kind TEXT NOT NULL CHECK (kind IN"
+                          "  ('step', 'visits', 'monitoring', 'evaluation', 'campaign')),"
+                          " subject TEXT NOT NULL,"
+                          " township_code TEXT NOT NULL,"
+                          " village_code TEXT NOT NULL DEFAULT '',"
+                          " owner_role TEXT NOT NULL,"
+                          " officer TEXT NOT NULL DEFAULT '',"
+                          " due_at BIGINT NOT NULL,"
+                          " state TEXT NOT NULL CHECK (state IN ('open', 'done', 'cancelled')),"
+                          " opened_at BIGINT NOT NULL,"
+                          " closed_at BIGINT)"),
+                     both("CREATE INDEX duties_by_due ON duties (state, due_at)"),
+                     both("CREATE INDEX duties_by_township ON duties (township_code, state)"),
+                     both("CREATE INDEX duties_by_case ON duties (case_id, state)"),
+                     both("CREATE TABLE campaign_progress ("
+                          " id ${ID},"
+                          " campaign TEXT NOT NULL,"
+                          " milestone TEXT NOT NULL,"
+                          " township TEXT NOT NULL,"
+                          " done_at BIGINT NOT NULL,"
+                          " actor TEXT NOT NULL,"
+                          " UNIQUE (campaign, milestone, township))")}});
+    // -- delivery (issue 6): the provider's answer code of the last attempt, and the digest a
+    // reminder went out in (members wait on their digest row and share its fate).
+    list.push_back(
+        {static_cast<int>(list.size()) + 1,
+         "outbox provider codes and digests",
+         {both("ALTER TABLE outbox ADD COLUMN provider_code TEXT NOT NULL DEFAULT ''"),
+          both("ALTER TABLE outbox ADD COLUMN digest_of BIGINT REFERENCES outbox (id)"),
+          both("CREATE INDEX outbox_by_recipient ON outbox (status, channel, recipient)"),
+          both("CREATE INDEX outbox_by_digest ON outbox (digest_of)")}});
     check_order(list);
     return list;
   }();

@@ -26,19 +26,21 @@ constexpr std::array<std::pair<OutboxStatus, std::string_view>, 6> kStatusNames{
 
 constexpr const char* kColumns =
     "SELECT id, dedupe_key, case_id, channel, recipient, message_type, body, status, attempts,"
-    " next_attempt_at, last_error, provider_message_id, created_at, sent_at FROM outbox ";
+    " next_attempt_at, last_error, provider_message_id, created_at, sent_at, provider_code,"
+    " digest_of FROM outbox ";
 
 struct OutboxRow {
-  long long id = 0, case_id = 0, next_attempt_at = 0, created_at = 0, sent_at = 0;
-  soci::indicator case_ind = soci::i_null, sent_ind = soci::i_null;
+  long long id = 0, case_id = 0, next_attempt_at = 0, created_at = 0, sent_at = 0, digest_of = 0;
+  soci::indicator case_ind = soci::i_null, sent_ind = soci::i_null, digest_ind = soci::i_null;
   std::string dedupe_key, channel, recipient, message_type, body, status, last_error,
-      provider_message_id;
+      provider_message_id, provider_code;
   int attempts = 0;
 
   void bind(Prepared& p) {
     p, into(id), into(dedupe_key), into(case_id, case_ind), into(channel), into(recipient),
         into(message_type), into(body), into(status), into(attempts), into(next_attempt_at),
-        into(last_error), into(provider_message_id), into(created_at), into(sent_at, sent_ind);
+        into(last_error), into(provider_message_id), into(created_at), into(sent_at, sent_ind),
+        into(provider_code), into(digest_of, digest_ind);
   }
   OutboxRecord record() const {
     OutboxRecord r;
@@ -56,6 +58,8 @@ struct OutboxRow {
     r.provider_message_id = provider_message_id;
     r.created_at = from_epoch(created_at);
     if (sent_ind == soci::i_ok) r.sent_at = from_epoch(sent_at);
+    r.provider_code = provider_code;
+    if (digest_ind == soci::i_ok) r.digest_of = digest_of;
     return r;
   }
 };
@@ -183,70 +187,226 @@ bool claim_outbox(soci::session& session, std::int64_t message_id) {
 }
 
 bool mark_outbox_sent(soci::session& session, std::int64_t message_id,
-                      std::string_view provider_message_id, TimePoint now) {
+                      std::string_view provider_message_id, TimePoint now,
+                      std::string_view provider_code) {
   return guarded(what("记录消息已发送", "marking sent message", message_id), [&] {
     const long long id = message_id, at = to_epoch(now);
-    const std::string provider_id(provider_message_id);
-    return update_one(session,
-                      "UPDATE outbox SET status = 'sent', provider_message_id = :provider,"
-                      " sent_at = :at, last_error = '' WHERE id = :id AND status = 'sending'",
-                      use(provider_id), use(at), use(id));
+    const std::string provider_id(provider_message_id), code(provider_code);
+    if (!update_one(session,
+                    "UPDATE outbox SET status = 'sent', provider_message_id = :provider,"
+                    " provider_code = :code, sent_at = :at, last_error = ''"
+                    " WHERE id = :id AND status = 'sending'",
+                    use(provider_id), use(code), use(at), use(id))) {
+      return false;
+    }
+    session << "UPDATE outbox SET status = 'sent', provider_message_id = :provider,"
+               " provider_code = :code, sent_at = :at, last_error = ''"
+               " WHERE digest_of = :id AND status = 'sending'",
+        use(provider_id), use(code), use(at), use(id);
+    return true;
   });
 }
 
 bool mark_outbox_retry(soci::session& session, std::int64_t message_id, std::string_view error,
-                       TimePoint next_attempt_at) {
+                       TimePoint next_attempt_at, bool count_attempt,
+                       std::string_view provider_code) {
   return guarded(what("安排消息重发", "rescheduling message", message_id), [&] {
     const long long id = message_id, next = to_epoch(next_attempt_at);
-    const std::string text(error);
+    // A claimed message has attempts >= 1: giving one back never goes below zero.
+    const int refund = count_attempt ? 0 : 1;
+    const std::string text(error), code(provider_code);
     return update_one(session,
                       "UPDATE outbox SET status = 'pending', last_error = :error,"
-                      " next_attempt_at = :next WHERE id = :id AND status = 'sending'",
-                      use(text), use(next), use(id));
+                      " provider_code = :code, next_attempt_at = :next,"
+                      " attempts = attempts - :refund WHERE id = :id AND status = 'sending'",
+                      use(text), use(code), use(next), use(refund), use(id));
   });
 }
 
 bool mark_outbox_failed(soci::session& session, std::int64_t message_id, OutboxStatus final_status,
-                        std::string_view error) {
+                        std::string_view error, std::string_view provider_code) {
   return guarded(what("记录消息发送失败", "marking failed message", message_id), [&] {
     const long long id = message_id;
-    const std::string status(outbox_status_name(final_status)), text(error);
+    const std::string status(outbox_status_name(final_status)), text(error), code(provider_code);
+    if (!update_one(session,
+                    "UPDATE outbox SET status = :status, last_error = :error,"
+                    " provider_code = :code WHERE id = :id AND status = 'sending'",
+                    use(status), use(text), use(code), use(id))) {
+      return false;
+    }
+    const std::string member_error = "合并在消息 " + std::to_string(id) + " 中发送：" + text;
+    session << "UPDATE outbox SET status = :status, last_error = :error, provider_code = :code"
+               " WHERE digest_of = :id AND status = 'sending'",
+        use(status), use(member_error), use(code), use(id);
+    return true;
+  });
+}
+
+bool defer_outbox(soci::session& session, std::int64_t message_id, TimePoint until,
+                  std::string_view reason) {
+  return guarded(what("推迟消息", "deferring message", message_id), [&] {
+    const long long id = message_id, at = to_epoch(until);
+    const std::string text(reason);
     return update_one(session,
-                      "UPDATE outbox SET status = :status, last_error = :error"
-                      " WHERE id = :id AND status = 'sending'",
-                      use(status), use(text), use(id));
+                      "UPDATE outbox SET next_attempt_at = :at, last_error = :reason"
+                      " WHERE id = :id AND status = 'pending'",
+                      use(at), use(text), use(id));
   });
 }
 
 bool cancel_outbox(soci::session& session, std::int64_t message_id) {
   return guarded(what("取消消息", "cancelling message", message_id), [&] {
     const long long id = message_id;
-    return update_one(session,
-                      "UPDATE outbox SET status = 'cancelled'"
-                      " WHERE id = :id AND status IN ('pending', 'failed', 'dead')",
-                      use(id));
+    if (!update_one(session,
+                    "UPDATE outbox SET status = 'cancelled'"
+                    " WHERE id = :id AND status IN ('pending', 'failed', 'dead')",
+                    use(id))) {
+      return false;
+    }
+    session << "UPDATE outbox SET status = 'cancelled' WHERE digest_of = :id"
+               " AND status IN ('sending', 'failed', 'dead')",
+        use(id);
+    return true;
   });
 }
 
 bool requeue_outbox(soci::session& session, std::int64_t message_id, TimePoint now) {
   return guarded(what("重新发送消息", "requeueing message", message_id), [&] {
     const long long id = message_id, at = to_epoch(now);
-    return update_one(session,
-                      "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = :at"
-                      " WHERE id = :id AND status IN ('failed', 'dead')",
-                      use(at), use(id));
+    if (!update_one(session,
+                    "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = :at,"
+                    " digest_of = NULL WHERE id = :id AND status IN ('failed', 'dead')",
+                    use(at), use(id))) {
+      return false;
+    }
+    session << "UPDATE outbox SET status = 'sending', last_error = '' WHERE digest_of = :id"
+               " AND status IN ('failed', 'dead')",
+        use(id);
+    return true;
   });
 }
 
 int recover_stuck_sending(soci::session& session, TimePoint now) {
   return guarded("恢复中断的发送失败 (recovering interrupted sends failed)", [&] {
     const long long at = to_epoch(now);
-    soci::statement st = (session.prepare << "UPDATE outbox SET status = 'pending',"
-                                             " next_attempt_at = :at WHERE status = 'sending'",
-                          use(at));
+    soci::statement st =
+        (session.prepare << "UPDATE outbox SET status = 'pending', next_attempt_at = :at"
+                            " WHERE status = 'sending' AND digest_of IS NULL",
+         use(at));
     st.execute(true);
     return static_cast<int>(st.get_affected_rows());
   });
+}
+
+std::vector<OutboxRecord> pending_for_recipient(soci::session& session, std::string_view channel,
+                                                std::string_view recipient,
+                                                TimePoint created_before, int limit) {
+  return guarded("读取同一收件人的待发消息失败 (loading a recipient's pending messages failed)",
+                 [&] {
+                   const std::string ch(channel), to(recipient);
+                   const long long before = to_epoch(created_before);
+                   OutboxRow row;
+                   Prepared p = (session.prepare << std::string(kColumns) +
+                                                        "WHERE status = 'pending' AND channel ="
+                                                        " :channel AND recipient = :recipient"
+                                                        " AND attempts = 0 AND digest_of IS NULL"
+                                                        " AND created_at <= :before"
+                                                        " ORDER BY created_at, id LIMIT :limit");
+                   row.bind(p);
+                   p, use(ch), use(to), use(before), use(limit);
+                   return fetch_all(p, row);
+                 });
+}
+
+std::vector<OutboxRecord> digest_members(soci::session& session, std::int64_t digest_id) {
+  return guarded(what("读取合并消息的成员", "loading digest members of", digest_id), [&] {
+    const long long id = digest_id;
+    OutboxRow row;
+    Prepared p = (session.prepare << std::string(kColumns) +
+                                         "WHERE digest_of = :id ORDER BY created_at, id");
+    row.bind(p);
+    p, use(id);
+    return fetch_all(p, row);
+  });
+}
+
+std::optional<std::int64_t> queue_digest(soci::session& session, const NewOutboxMessage& digest,
+                                         const std::vector<std::int64_t>& members) {
+  WriteTransaction tx(session);
+  const EnqueueResult queued = enqueue_outbox(session, digest);
+  if (!queued.inserted) return std::nullopt;  // rolled back by tx
+  const bool all = guarded("合并消息失败 (folding messages into a digest failed)", [&] {
+    const long long digest_id = queued.id;
+    for (const std::int64_t member : members) {
+      const long long id = member;
+      if (!update_one(session,
+                      "UPDATE outbox SET status = 'sending', digest_of = :digest"
+                      " WHERE id = :id AND status = 'pending' AND digest_of IS NULL",
+                      use(digest_id), use(id))) {
+        return false;
+      }
+    }
+    return true;
+  });
+  if (!all) return std::nullopt;
+  tx.commit();
+  return queued.id;
+}
+
+std::vector<std::int64_t> claim_outbox_many(soci::session& session,
+                                            const std::vector<std::int64_t>& ids) {
+  WriteTransaction tx(session);
+  std::vector<std::int64_t> claimed;
+  for (const std::int64_t id : ids) {
+    if (claim_outbox(session, id)) claimed.push_back(id);
+  }
+  tx.commit();
+  return claimed;
+}
+
+int record_outbox_answers(soci::session& session, const std::vector<OutboxAnswer>& answers) {
+  WriteTransaction tx(session);
+  int changed = 0;
+  for (const auto& a : answers) {
+    const bool ok =
+        a.sent ? mark_outbox_sent(session, a.id, a.provider_message_id, a.at, a.provider_code)
+               : mark_outbox_retry(session, a.id, a.error, a.at, a.count_attempt, a.provider_code);
+    if (ok) ++changed;
+  }
+  tx.commit();
+  return changed;
+}
+
+FailResult fail_outbox(soci::session& session, std::int64_t id, OutboxStatus final_status,
+                       std::string_view error, std::string_view provider_code,
+                       const std::vector<NewOutboxMessage>& follow_ups, bool members_follow) {
+  WriteTransaction tx(session);
+  FailResult result;
+  if (members_follow && !follow_ups.empty()) {
+    // The members leave this row before it fails, so they do not fail with it.
+    const bool changed = guarded(what("记录消息发送失败", "marking failed message", id), [&] {
+      const long long message = id;
+      const std::string status(outbox_status_name(final_status)), text(error), code(provider_code);
+      return update_one(session,
+                        "UPDATE outbox SET status = :status, last_error = :error,"
+                        " provider_code = :code WHERE id = :id AND status = 'sending'",
+                        use(status), use(text), use(code), use(message));
+    });
+    if (!changed) return result;
+    for (const auto& m : follow_ups) result.follow_ups.push_back(enqueue_outbox(session, m));
+    guarded(what("转移合并消息的成员", "moving digest members of", id), [&] {
+      const long long from = id, to = result.follow_ups.front().id;
+      session << "UPDATE outbox SET digest_of = :to WHERE digest_of = :from"
+                 " AND status = 'sending'",
+          use(to), use(from);
+    });
+  } else {
+    if (!mark_outbox_failed(session, id, final_status, error, provider_code)) return result;
+    for (const auto& m : follow_ups) result.follow_ups.push_back(enqueue_outbox(session, m));
+  }
+  tx.commit();
+  result.changed = true;
+  return result;
 }
 
 }  // namespace fangfan

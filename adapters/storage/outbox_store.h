@@ -12,7 +12,16 @@
 //                         up)
 //   pending | failed | dead --cancel--> cancelled;  failed | dead --requeue--> pending
 //   sending --recover_stuck_sending--> pending (at start: the process died mid-send)
+//   pending --defer--> pending later (quiet hours, pacing, digest wait, open breaker; no attempt)
 //
+// Digests: queue_digest() folds several pending reminders for one recipient into one new
+// "digest" row; the members wait in "sending" with digest_of = that row and follow it: sent,
+// failed, dead, cancelled or requeued together (provider id and code included). A member's own
+// operator retry detaches it from the digest. recover_stuck_sending leaves members alone (they
+// wait on their digest, which it recovers).
+//
+// Functions named "one transaction" open their own WriteTransaction (REQUIRES: none is open on
+// the session); the others are single statements and join the caller's transaction, if any.
 // Errors: StorageError (see database.h). Thread-safety: as the session's.
 #pragma once
 
@@ -58,6 +67,8 @@ struct OutboxRecord {
   std::string provider_message_id;
   TimePoint created_at{};
   std::optional<TimePoint> sent_at;
+  std::string provider_code;              // the provider's last answer code ("OK", "45009", ...)
+  std::optional<std::int64_t> digest_of;  // the digest row this message goes out in
 };
 
 struct EnqueueResult {
@@ -81,22 +92,74 @@ std::vector<OutboxRecord> list_outbox(soci::session& session, std::optional<Outb
 
 // pending -> sending, attempts + 1. False when it was not pending.
 bool claim_outbox(soci::session& session, std::int64_t id);
-// sending -> sent, keeping the provider's message id.
+// sending -> sent, keeping the provider's message id and answer code; a digest's members too.
 bool mark_outbox_sent(soci::session& session, std::int64_t id, std::string_view provider_message_id,
-                      TimePoint now);
-// sending -> pending, to be tried again at next_attempt_at.
+                      TimePoint now, std::string_view provider_code = {});
+// sending -> pending, to be tried again at next_attempt_at. count_attempt false (a provider's
+// rate-limit answer) gives back the attempt the claim took.
 bool mark_outbox_retry(soci::session& session, std::int64_t id, std::string_view error,
-                       TimePoint next_attempt_at);
-// sending -> failed or dead. REQUIRES: final_status is kFailed or kDead.
+                       TimePoint next_attempt_at, bool count_attempt = true,
+                       std::string_view provider_code = {});
+// sending -> failed or dead; a digest's members too. REQUIRES: final_status is kFailed or kDead.
 bool mark_outbox_failed(soci::session& session, std::int64_t id, OutboxStatus final_status,
-                        std::string_view error);
-// pending | failed | dead -> cancelled.
+                        std::string_view error, std::string_view provider_code = {});
+// pending -> pending, not before `until`, without using an attempt; `reason` becomes
+// last_error so an operator sees why it waits. False when it was not pending.
+bool defer_outbox(soci::session& session, std::int64_t id, TimePoint until,
+                  std::string_view reason);
+// pending | failed | dead -> cancelled; a digest's waiting members too.
 bool cancel_outbox(soci::session& session, std::int64_t id);
-// failed | dead -> pending with attempts reset, due at `now` (an operator's retry).
+// failed | dead -> pending with attempts reset, due at `now` (an operator's retry). A digest's
+// members wait on it again; a member retried on its own leaves its digest.
 bool requeue_outbox(soci::session& session, std::int64_t id, TimePoint now);
 // Every sending -> pending, due at `now`; returns how many. Call once at start, before the
 // dispatcher runs: those sends may or may not have reached the provider (see the channel's
-// idempotency key, the outbox id).
+// idempotency key, the outbox id). Digest members stay with their digest.
 int recover_stuck_sending(soci::session& session, TimePoint now);
+
+// Pending, never attempted, not in a digest: the messages to `recipient` on `channel` created
+// at or before `created_before`, oldest first (digest candidates), at most `limit`.
+std::vector<OutboxRecord> pending_for_recipient(soci::session& session, std::string_view channel,
+                                                std::string_view recipient,
+                                                TimePoint created_before, int limit);
+// The members waiting on digest `digest_id`, oldest first.
+std::vector<OutboxRecord> digest_members(soci::session& session, std::int64_t digest_id);
+
+// One transaction: queues `digest` and moves every member pending -> sending with digest_of =
+// the new row. nullopt (nothing changed) when the digest's dedupe key exists or a member is no
+// longer pending.
+std::optional<std::int64_t> queue_digest(soci::session& session, const NewOutboxMessage& digest,
+                                         const std::vector<std::int64_t>& members);
+
+// One transaction: claim_outbox for each id; returns the ids claimed (the others were no longer
+// pending), in the order given.
+std::vector<std::int64_t> claim_outbox_many(soci::session& session,
+                                            const std::vector<std::int64_t>& ids);
+
+// A channel's answer to record: sent, or back to pending for a retry.
+struct OutboxAnswer {
+  std::int64_t id = 0;
+  bool sent = false;
+  std::string provider_message_id;  // sent
+  std::string provider_code;
+  std::string error;          // retry
+  TimePoint at{};             // sent: sent_at; retry: next_attempt_at
+  bool count_attempt = true;  // retry: false for a rate-limit answer
+};
+// One transaction: mark_outbox_sent / mark_outbox_retry for each answer; returns how many
+// changed (an answer for a message no longer "sending" changes nothing).
+int record_outbox_answers(soci::session& session, const std::vector<OutboxAnswer>& answers);
+
+struct FailResult {
+  bool changed = false;  // false: the message was not sending; nothing was queued
+  std::vector<EnqueueResult> follow_ups;
+};
+// One transaction: sending -> failed | dead, and `follow_ups` queued (the next channel's copy,
+// dead-letter notices to county admins). With `members_follow`, a digest's members move to the
+// first follow-up (its copy on the next channel) instead of failing with it.
+// REQUIRES: final_status is kFailed or kDead; members_follow only with a follow-up.
+FailResult fail_outbox(soci::session& session, std::int64_t id, OutboxStatus final_status,
+                       std::string_view error, std::string_view provider_code,
+                       const std::vector<NewOutboxMessage>& follow_ups, bool members_follow);
 
 }  // namespace fangfan

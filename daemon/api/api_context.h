@@ -41,11 +41,17 @@
 #include "daemon/api/json_errors.h"
 #include "workflows/clock.h"
 
+namespace soci {
+class session;
+}
+
 namespace fangfan {
 
+struct CaseChange;
 class StorageExecutor;
 class MetricsRegistry;
 class HealthMonitor;
+class WorkingDayCalendar;
 
 // Who is calling: the holder of a valid, unrevoked API token.
 struct Principal {
@@ -103,6 +109,13 @@ struct ApiServices {
   HealthMonitor& health;
   // Something was queued or requeued in the outbox: wake the dispatcher. May be empty.
   std::function<void()> outbox_changed;
+  // The working-day calendar in force (SIGHUP reloads it with the configuration). Called on
+  // the loop thread. May be empty or answer null: the calendar routes then answer 503.
+  std::function<std::shared_ptr<const WorkingDayCalendar>()> calendar;
+  // The hook every CaseRepository of the API runs inside its case transaction (the timer hook
+  // of adapters/scheduler/timer_firing.h: duties and deadlines change with the case). Called
+  // on the loop thread for each write; may be empty (tests without deadlines).
+  std::function<std::function<void(soci::session&, const CaseChange&)>()> case_change_hook;
 };
 
 }  // namespace fangfan

@@ -1,15 +1,18 @@
 #include "daemon/api/api_server.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/basic_stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -19,6 +22,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <charconv>
+#include <filesystem>
 #include <sstream>
 
 #include "daemon/api/metrics.h"
@@ -31,6 +35,8 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using asio::awaitable;
 using asio::ip::tcp;
+using local = asio::local::stream_protocol;
+using unix_stream = beast::basic_stream<local>;
 
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 
@@ -54,9 +60,10 @@ std::string size_text(std::uint64_t bytes) {
 // Reads and discards what the peer still sends, for at most `limit`, so the
 // answer just written reaches it before the close (a close with unread data
 // sends a reset, which can destroy the answer in flight).
-awaitable<void> drain(beast::tcp_stream& stream, std::chrono::milliseconds limit) {
+template <class Stream>
+awaitable<void> drain(Stream& stream, std::chrono::milliseconds limit) {
   beast::error_code ec;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.socket().shutdown(asio::socket_base::shutdown_send, ec);
   stream.expires_after(limit);
   std::array<char, 16 * 1024> sink;
   std::size_t total = 0;
@@ -67,9 +74,11 @@ awaitable<void> drain(beast::tcp_stream& stream, std::chrono::milliseconds limit
   }
 }
 
-awaitable<void> refuse_connection(tcp::socket socket, std::shared_ptr<const std::string> answer,
+template <class Protocol>
+awaitable<void> refuse_connection(typename Protocol::socket socket,
+                                  std::shared_ptr<const std::string> answer,
                                   std::shared_ptr<std::size_t> refusing) {
-  beast::tcp_stream stream(std::move(socket));
+  beast::basic_stream<Protocol> stream(std::move(socket));
   stream.expires_after(std::chrono::seconds(2));
   auto [ec, n] = co_await asio::async_write(stream, asio::buffer(*answer), kAwait);
   if (!ec) co_await drain(stream, std::chrono::seconds(1));
@@ -79,13 +88,23 @@ awaitable<void> refuse_connection(tcp::socket socket, std::shared_ptr<const std:
 
 }  // namespace
 
+// What begin_stop() needs of a connection, whatever its transport.
 struct ApiServer::Connection {
-  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
-  beast::tcp_stream stream;
+  virtual ~Connection() = default;
+  virtual void cancel() = 0;  // cancels the pending read or write
   beast::flat_buffer buffer;
   std::optional<http::request_parser<http::string_body>> parser;
   bool reading = false;  // in a read of the next request
   bool closing = false;  // the server is stopping: close after the current answer
+};
+
+// One connection over TCP (beast::tcp_stream) or the Unix socket (basic_stream<local>).
+template <class Stream>
+struct ApiServer::StreamConnection : ApiServer::Connection {
+  template <class Socket>
+  explicit StreamConnection(Socket socket) : stream(std::move(socket)) {}
+  void cancel() override { stream.cancel(); }
+  Stream stream;
 };
 
 ApiServer::ApiServer(asio::any_io_executor executor, Handler handler, ApiLimits limits,
@@ -94,6 +113,7 @@ ApiServer::ApiServer(asio::any_io_executor executor, Handler handler, ApiLimits 
       handler_(std::move(handler)),
       limits_(limits),
       acceptor_(executor),
+      unix_acceptor_(executor),
       refusing_(std::make_shared<std::size_t>(0)),
       drained_(executor) {
   if (metrics) {
@@ -157,6 +177,42 @@ std::optional<std::string> ApiServer::listen(std::string_view address) {
   return std::nullopt;
 }
 
+std::optional<std::string> ApiServer::listen_unix(const std::filesystem::path& path) {
+  namespace fs = std::filesystem;
+  const std::string text = path.string();
+  std::error_code fec;
+  if (path.has_parent_path()) fs::create_directories(path.parent_path(), fec);
+  // A socket file left by a daemon that died is removed; any other file is not ours to delete.
+  if (fs::is_socket(fs::symlink_status(path, fec))) {
+    fs::remove(path, fec);
+  } else if (fs::exists(fs::symlink_status(path, fec))) {
+    return "API 套接字路径 " + text + " 已存在且不是套接字 (the API socket path " + text +
+           " exists and is not a socket; remove it or choose another [api] socket)";
+  }
+  beast::error_code ec;
+  auto fail = [&](const char* step) -> std::optional<std::string> {
+    beast::error_code ignored;
+    unix_acceptor_.close(ignored);
+    return "无法在 " + text + " 上监听 API：" + ec.message() + " (cannot " + step +
+           " the API socket " + text + ": " + ec.message() + ")";
+  };
+  const local::endpoint endpoint(text);
+  unix_acceptor_.open(endpoint.protocol(), ec);
+  if (ec) return fail("open");
+  unix_acceptor_.bind(endpoint, ec);
+  if (ec) return fail("bind");
+  // Owner and group (the operators' group) may connect; nobody else on the machine.
+  if (::chmod(text.c_str(), 0660) != 0) {
+    ec = beast::error_code(errno, beast::system_category());
+    return fail("set permissions 0660 on");
+  }
+  unix_acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return fail("listen on");
+  unix_path_ = text;
+  spdlog::info("api.listening socket={}", text);
+  return std::nullopt;
+}
+
 tcp::endpoint ApiServer::local_endpoint() const {
   beast::error_code ec;
   return acceptor_.local_endpoint(ec);
@@ -166,7 +222,8 @@ void ApiServer::stop() {
   asio::post(executor_, [this] {
     stopping_ = true;
     beast::error_code ec;
-    acceptor_.close(ec);  // the accept loop ends with operation_aborted
+    acceptor_.close(ec);  // the accept loops end with operation_aborted
+    unix_acceptor_.close(ec);
   });
 }
 
@@ -174,7 +231,41 @@ void ApiServer::count_protocol_error(const char* reason) {
   if (protocol_errors_) protocol_errors_->inc({reason});
 }
 
+awaitable<void> ApiServer::accept_unix() {
+  asio::steady_timer backoff(executor_);
+  while (!stopping_ && unix_acceptor_.is_open()) {
+    auto [ec, socket] = co_await unix_acceptor_.async_accept(kAwait);
+    if (ec) {
+      if (stopping_ || !unix_acceptor_.is_open()) break;
+      spdlog::warn("api.accept_failed socket={} error=\"{}\"", unix_path_, ec.message());
+      backoff.expires_after(std::chrono::milliseconds(100));
+      co_await backoff.async_wait(kAwait);
+      continue;
+    }
+    admit<unix_stream>(std::move(socket));
+  }
+  unix_accepting_ = false;
+  if (stopping_) drained_.cancel();
+}
+
+template <class Stream, class Socket>
+void ApiServer::admit(Socket socket) {
+  using Protocol = typename Socket::protocol_type;
+  if (connections_.size() >= limits_.max_connections) {
+    refuse<Protocol>(std::move(socket));
+    return;
+  }
+  auto c = std::make_shared<StreamConnection<Stream>>(std::move(socket));
+  connections_.push_front(c);
+  if (open_gauge_) open_gauge_->set({}, static_cast<double>(connections_.size()));
+  asio::co_spawn(executor_, serve<Stream>(std::move(c), connections_.begin()), asio::detached);
+}
+
 awaitable<void> ApiServer::run() {
+  if (unix_acceptor_.is_open()) {
+    unix_accepting_ = true;
+    asio::co_spawn(executor_, accept_unix(), asio::detached);
+  }
   asio::steady_timer backoff(executor_);
   for (;;) {
     // Checked before every wait: awaiting anything once cancelled would throw.
@@ -192,20 +283,18 @@ awaitable<void> ApiServer::run() {
       co_await backoff.async_wait(kAwait);
       continue;
     }
-    if (connections_.size() >= limits_.max_connections) {
-      refuse(std::move(socket));
-      continue;
-    }
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    connections_.push_front(std::make_shared<Connection>(std::move(socket)));
-    if (open_gauge_) open_gauge_->set({}, static_cast<double>(connections_.size()));
-    asio::co_spawn(executor_, serve(connections_.begin()), asio::detached);
+    admit<beast::tcp_stream>(std::move(socket));
   }
   // The daemon's cancellation starts the stop, but draining must still be awaited.
   co_await asio::this_coro::reset_cancellation_state();
   begin_stop();
-  while (!connections_.empty()) co_await drained_.async_wait(kAwait);
+  while (!connections_.empty() || unix_accepting_) co_await drained_.async_wait(kAwait);
+  if (!unix_path_.empty()) {
+    std::error_code fec;
+    std::filesystem::remove(unix_path_, fec);
+  }
   spdlog::info("api.stopped");
 }
 
@@ -213,16 +302,18 @@ void ApiServer::begin_stop() {
   stopping_ = true;
   beast::error_code ec;
   acceptor_.close(ec);
+  unix_acceptor_.close(ec);
   spdlog::info("api.stopping open_connections={}", connections_.size());
   drained_.expires_at(asio::steady_timer::time_point::max());
   for (auto& c : connections_) {
     c->closing = true;
     const bool idle = c->reading && c->buffer.size() == 0 && c->parser && !c->parser->got_some();
-    if (idle) c->stream.cancel();  // waiting for a next request that need not come
+    if (idle) c->cancel();  // waiting for a next request that need not come
   }
 }
 
-void ApiServer::refuse(tcp::socket socket) {
+template <class Protocol>
+void ApiServer::refuse(typename Protocol::socket socket) {
   if (refused_counter_) refused_counter_->inc({});
   spdlog::warn("api.connection_refused open={} max_connections={}", connections_.size(),
                limits_.max_connections);
@@ -242,36 +333,51 @@ void ApiServer::refuse(tcp::socket socket) {
     return std::make_shared<const std::string>(out.str());
   }();
   ++*refusing_;
-  asio::co_spawn(executor_, refuse_connection(std::move(socket), answer, refusing_),
+  asio::co_spawn(executor_, refuse_connection<Protocol>(std::move(socket), answer, refusing_),
                  asio::detached);
 }
 
-awaitable<void> ApiServer::serve(ConnectionList::iterator it) {
-  std::shared_ptr<Connection> c = *it;
+template <class Stream>
+awaitable<void> ApiServer::serve(std::shared_ptr<StreamConnection<Stream>> c,
+                                 ConnectionList::iterator it) {
   try {
     co_await session(*c);
   } catch (const std::exception& e) {
     spdlog::warn("api.connection_failed error=\"{}\"", e.what());
   }
   beast::error_code ec;
-  c->stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  c->stream.socket().shutdown(asio::socket_base::shutdown_send, ec);
   c->stream.close();
   connections_.erase(it);
   if (open_gauge_) open_gauge_->set({}, static_cast<double>(connections_.size()));
   if (stopping_ && connections_.empty()) drained_.cancel();
 }
 
-awaitable<void> ApiServer::linger_close(Connection& c) { co_await drain(c.stream, limits_.linger); }
-
-awaitable<void> ApiServer::session(Connection& c) {
+template <class Stream>
+awaitable<void> ApiServer::session(StreamConnection<Stream>& c) {
   for (;;) {
     if (c.closing && c.buffer.size() == 0) co_return;
     c.parser.emplace();
     c.parser->header_limit(limits_.max_header_bytes);
-    c.parser->body_limit(limits_.max_body_bytes);
+    // -- import: the largest limit while the header is read (Beast checks Content-Length
+    // against it there), then the one of the request's route (limits.larger_bodies).
+    std::uint64_t body_limit = limits_.max_body_bytes;
+    for (const auto& [prefix, bytes] : limits_.larger_bodies)
+      body_limit = std::max(body_limit, bytes);
+    c.parser->body_limit(body_limit);
     c.stream.expires_after(limits_.request_timeout);
     c.reading = true;
     auto [ec, n] = co_await http::async_read_header(c.stream, c.buffer, *c.parser, kAwait);
+    if (!ec) {
+      const auto target = c.parser->get().target();
+      body_limit = limits_.max_body_bytes;
+      for (const auto& [prefix, bytes] : limits_.larger_bodies) {
+        if (std::string_view(target.data(), target.size()).starts_with(prefix)) body_limit = bytes;
+      }
+      c.parser->body_limit(body_limit);
+      const auto length = c.parser->content_length();
+      if (length && *length > body_limit) ec = http::error::body_limit;
+    }
     if (!ec && !c.parser->is_done() &&
         beast::iequals(c.parser->get()[http::field::expect], "100-continue")) {
       http::response<http::empty_body> go_on{http::status::continue_, c.parser->get().version()};
@@ -287,10 +393,10 @@ awaitable<void> ApiServer::session(Connection& c) {
       std::optional<ApiError> answer;
       if (ec == http::error::body_limit) {
         count_protocol_error("body_too_large");
-        answer = ApiError(http::status::payload_too_large, "payload_too_large",
-                          "请求体超过 " + size_text(limits_.max_body_bytes) +
-                              " 上限 (the request body is larger than " +
-                              size_text(limits_.max_body_bytes) + ")");
+        answer =
+            ApiError(http::status::payload_too_large, "payload_too_large",
+                     "请求体超过 " + size_text(body_limit) +
+                         " 上限 (the request body is larger than " + size_text(body_limit) + ")");
       } else if (ec == http::error::header_limit) {
         count_protocol_error("header_too_large");
         answer = ApiError(http::status::request_header_fields_too_large, "header_too_large",
@@ -317,7 +423,7 @@ awaitable<void> ApiServer::session(Connection& c) {
       auto res = error_response(*answer, 11, false);
       c.stream.expires_after(limits_.write_timeout);
       auto [wec, wn] = co_await http::async_write(c.stream, res, kAwait);
-      if (!wec) co_await linger_close(c);
+      if (!wec) co_await drain(c.stream, limits_.linger);
       co_return;
     }
 

@@ -28,9 +28,11 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <list>
 #include <memory>
@@ -56,6 +58,10 @@ struct ApiLimits {
   std::size_t max_connections = 256;
   // After an error answer: how long to drain the client's unread bytes before closing.
   std::chrono::milliseconds linger{std::chrono::seconds(1)};
+  // -- import: routes that take whole files may send larger bodies. A request whose target
+  // begins with one of these prefixes has that limit instead of max_body_bytes.
+  std::vector<std::pair<std::string, std::uint64_t>> larger_bodies = {
+      {"/api/v1/imports", 32 * 1024 * 1024}};
 };
 
 class ApiServer {
@@ -77,6 +83,12 @@ class ApiServer {
   std::optional<std::string> listen(std::string_view address);
   boost::asio::ip::tcp::endpoint local_endpoint() const;
 
+  // Also serves on a Unix stream socket at `path` (created with mode 0660, its folder created
+  // when missing; a stale socket file there is replaced, any other file is an error). The same
+  // limits, handler and graceful stop as TCP; the socket file is removed when run() returns.
+  // Optional; call before run(). Returns the problem as a sentence naming the path.
+  std::optional<std::string> listen_unix(const std::filesystem::path& path);
+
   // Serves until cancelled or stop(), then stops gracefully (see above).
   // REQUIRES: listen() succeeded. Never throws.
   boost::asio::awaitable<void> run();
@@ -89,12 +101,21 @@ class ApiServer {
 
  private:
   struct Connection;
+  template <class Stream>
+  struct StreamConnection;
   using ConnectionList = std::list<std::shared_ptr<Connection>>;
 
-  boost::asio::awaitable<void> serve(ConnectionList::iterator it);
-  boost::asio::awaitable<void> session(Connection& c);
-  boost::asio::awaitable<void> linger_close(Connection& c);
-  void refuse(boost::asio::ip::tcp::socket socket);
+  // One session implementation for both transports (defined and instantiated in the .cpp).
+  template <class Stream, class Socket>
+  void admit(Socket socket);
+  template <class Stream>
+  boost::asio::awaitable<void> serve(std::shared_ptr<StreamConnection<Stream>> c,
+                                     ConnectionList::iterator it);
+  template <class Stream>
+  boost::asio::awaitable<void> session(StreamConnection<Stream>& c);
+  template <class Protocol>
+  void refuse(typename Protocol::socket socket);
+  boost::asio::awaitable<void> accept_unix();
   void begin_stop();
   void count_protocol_error(const char* reason);
 
@@ -102,6 +123,9 @@ class ApiServer {
   Handler handler_;
   ApiLimits limits_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::local::stream_protocol::acceptor unix_acceptor_;
+  std::string unix_path_;        // when listening on a Unix socket
+  bool unix_accepting_ = false;  // its accept loop is running
   ConnectionList connections_;
   std::shared_ptr<std::size_t> refusing_;  // refusals in flight, shared with their coroutines
   bool stopping_ = false;

@@ -8,8 +8,9 @@
 namespace fangfan {
 namespace {
 
-constexpr Role kTokenRoles[] = {Role::kCountyAdmin,    Role::kCountyOffice,    Role::kTownshipClerk,
-                                Role::kVillageOfficer, Role::kDepartmentClerk, Role::kAuditor};
+constexpr Role kTokenRoles[] = {
+    Role::kCountyAdmin,       Role::kCountyOffice,    Role::kTownshipClerk, Role::kVillageOfficer,
+    Role::kAssistanceOfficer, Role::kDepartmentClerk, Role::kAuditor};
 
 bool starts_with(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
@@ -89,6 +90,14 @@ std::optional<std::string> check_token_grant(const Config& config, Role role,
       return need(ScopeLevel::kTownship, "乡镇", "a township");
     case Role::kVillageOfficer:
       return need(ScopeLevel::kVillage, "村", "a village");
+    case Role::kAssistanceOfficer:
+      // 驻村第一书记 serve one village, 包村干部 may serve a whole township.
+      if (*level == ScopeLevel::kCounty) {
+        return std::string(
+            "角色 assistance_officer 的范围必须是乡镇或村代码 (role "
+            "assistance_officer needs a township or village code as its scope)");
+      }
+      return std::nullopt;
     default:
       return std::nullopt;  // auditor: any place
   }

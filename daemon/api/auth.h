@@ -8,7 +8,8 @@
 // what it touches with require_scope() before touching anything — a 403 too.
 //
 // Roles a token may carry: county_admin, county_office, township_clerk,
-// village_officer, department_clerk, auditor (read-only). The scope is a place
+// village_officer, assistance_officer, department_clerk, auditor (read-only).
+// Which of them may post which case event is case_access.h. The scope is a place
 // code of the configuration: county (6 digits), township (9) or village (12);
 // village codes begin with their township's code, township codes with the
 // county's, and a scope covers itself and every place below it.
@@ -30,9 +31,10 @@ namespace fangfan {
 
 class StorageExecutor;
 
-// True for the six roles above.
+// True for the seven roles above.
 bool is_token_role(Role role);
-// "county_admin, county_office, township_clerk, village_officer, department_clerk, auditor"
+// "county_admin, county_office, township_clerk, village_officer, assistance_officer,
+// department_clerk, auditor"
 std::string token_role_names();
 // Auditors read only.
 bool role_may_write(Role role);
@@ -43,8 +45,9 @@ bool scope_covers(const Config& config, std::string_view token_scope, std::strin
 
 // Whether a token for `role` may be given scope `scope`: county_admin,
 // county_office and department_clerk need the county; township_clerk a township;
-// village_officer a village; auditor any place. Returns the problem as a
-// sentence naming the valid choices, or nullopt when the grant is fine.
+// village_officer a village; assistance_officer a township or village; auditor
+// any place. Returns the problem as a sentence naming the valid choices, or
+// nullopt when the grant is fine.
 std::optional<std::string> check_token_grant(const Config& config, Role role,
                                              std::string_view scope);
 

@@ -13,10 +13,12 @@
 #include <string_view>
 #include <vector>
 
+#include "adapters/scheduler/timer_firing.h"
 #include "adapters/storage/case_json.h"
 #include "adapters/storage/case_repository.h"
 #include "adapters/storage/database.h"
 #include "daemon/api/auth.h"
+#include "daemon/api/case_access.h"
 #include "daemon/storage_executor.h"
 #include "workflows/date.h"
 #include "workflows/id_number.h"
@@ -289,6 +291,22 @@ std::string not_found_message(std::int64_t id) {
   return "没有编号为 " + n + " 的案件 (no case " + n + ")";
 }
 
+CaseChangeHook change_hook(const ApiServices& services) {
+  return services.case_change_hook ? services.case_change_hook() : CaseChangeHook{};
+}
+
+// Runs a case write; the change hook's refusal for want of a calendar year (the whole
+// transaction rolled back) is a 422 with the calendar's sentence, not a 500.
+template <class Work>
+awaitable<std::invoke_result_t<Work&, soci::session&>> run_case_write(ApiServices& services,
+                                                                      Work work) {
+  try {
+    co_return co_await services.storage.run(std::move(work));
+  } catch (const ScheduleError& e) {
+    throw ApiError(http::status::unprocessable_entity, "calendar_missing", e.what());
+  }
+}
+
 // -- POST /api/v1/cases -------------------------------------------------------------------------
 
 awaitable<ApiResponse> open_case(ApiServices& services, ApiRequest& req) {
@@ -309,14 +327,19 @@ awaitable<ApiResponse> open_case(ApiServices& services, ApiRequest& req) {
                                 "household.village_code is missing)");
   }
   require_scope(req, event.household.village_code);  // before anything is written
+  if (auto refusal = check_event_role(req.actor().role, CaseEvent(OpenCase{}))) {
+    throw ApiError::forbidden(*refusal);
+  }
 
   std::shared_ptr<const Config> config = req.config;
   const Clock& clock = services.clock;
-  auto work = [config, &clock, event = std::move(event)](soci::session& s) mutable {
+  CaseChangeHook hook = change_hook(services);
+  auto work = [config, &clock, hook, event = std::move(event)](soci::session& s) mutable {
     CaseRepository repo(s, *config, clock);
+    if (hook) repo.set_change_hook(hook);
     return repo.open_case(std::move(event));
   };
-  OpenResult result = co_await services.storage.run(std::move(work));
+  OpenResult result = co_await run_case_write(services, std::move(work));
   if (const auto* refusal = std::get_if<Refusal>(&result)) throw_refused(*refusal);
   const CaseChange& change = std::get<CaseChange>(result);
   spdlog::info("case.opened id={} by=\"{}\"", change.case_id, req.actor().holder);
@@ -353,13 +376,17 @@ awaitable<ApiResponse> post_event(ApiServices& services, ApiRequest& req) {
   reject_unknown(body, known);
   const std::optional<std::int64_t> expected = body.optional_integer("expected_version");
   CaseEvent event = found->decode(body, meta_of(services, req, body));
+  // The role rule needs only the body (case_access.h): refuse before touching anything.
+  if (auto refusal = check_event_role(req.actor().role, event)) throw ApiError::forbidden(*refusal);
 
   std::shared_ptr<const Config> config = req.config;
   const std::string scope = req.actor().scope;
   const Clock& clock = services.clock;
   // The scope is checked on the stored household, in the same unit of work as the apply, so a
   // request outside the scope touches nothing.
-  auto work = [config, scope, &clock, id, expected, event = std::move(event)](soci::session& s) {
+  CaseChangeHook hook = change_hook(services);
+  auto work = [config, scope, &clock, id, expected, hook,
+               event = std::move(event)](soci::session& s) {
     ApplyAttempt out;
     auto row = load_case(s, id);
     if (!row) return out;
@@ -369,10 +396,11 @@ awaitable<ApiResponse> post_event(ApiServices& services, ApiRequest& req) {
     out.in_scope = household && scope_covers(*config, scope, out.village);
     if (!out.in_scope) return out;
     CaseRepository repo(s, *config, clock);
+    if (hook) repo.set_change_hook(hook);
     out.result = repo.apply(id, event, expected);
     return out;
   };
-  ApplyAttempt attempt = co_await services.storage.run(std::move(work));
+  ApplyAttempt attempt = co_await run_case_write(services, std::move(work));
   if (!attempt.found) throw ApiError::not_found(not_found_message(id));
   if (!attempt.in_scope) {
     require_scope(req, attempt.village);  // throws the standard 403

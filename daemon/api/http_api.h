@@ -7,6 +7,7 @@
 //
 //   HttpApi api(io.get_executor(), storage, clock, [&] { return config; },
 //               [&] { dispatcher.wake(); });
+//   api.services().calendar = [&] { return calendar; };        // the calendar routes
 //   register_case_routes(api.router(), api.services(), ...);   // later
 //   if (auto error = api.listen(config->api_listen)) { log; fail }
 //   spawn("api", [&] { return api.run(); });
@@ -50,6 +51,10 @@ class HttpApi {
   HealthMonitor& health() { return health_; }
 
   std::optional<std::string> listen(std::string_view address) { return server_.listen(address); }
+  // Optional, in addition to TCP (api_server.h).
+  std::optional<std::string> listen_unix(const std::filesystem::path& path) {
+    return server_.listen_unix(path);
+  }
   boost::asio::ip::tcp::endpoint local_endpoint() const { return server_.local_endpoint(); }
   boost::asio::awaitable<void> run() { return server_.run(); }
   void stop() { server_.stop(); }

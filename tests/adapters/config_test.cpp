@@ -141,8 +141,177 @@ INSTANTIATE_TEST_SUITE_P(
                 "监测对象类型“monitored_formerly_poor”的认定步骤顺序不对或有重复："
                 "应按入户核实、民主评议、县级审核比对、村级公示的顺序"},
         BadCase{"log_level", "level = \"info\"", "level = \"loud\"", nullptr,
-                "log.level: must be one of trace, debug, info, warn, error, critical, off"}),
+                "log.level: must be one of trace, debug, info, warn, error, critical, off"},
+        // -- api
+        BadCase{"api_socket_empty", "listen = \"127.0.0.1:8470\"\n",
+                "listen = \"127.0.0.1:8470\"\nsocket = \"\"\n", "socket = \"\"",
+                "api.socket: must be a file path, e.g. state/fangfan.sock"},
+        BadCase{
+            "api_socket_too_long", "listen = \"127.0.0.1:8470\"\n",
+            "listen = \"127.0.0.1:8470\"\nsocket = \"/run/"
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.sock\"\n",
+            "socket = \"/run/",
+            "api.socket: path /run/"
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.sock is longer than a Unix socket allows (107 "
+            "bytes)"},
+        // -- gateways
+        BadCase{"gateway_secret_missing", "path = \"state/messages.jsonl\"\n",
+                "path = \"state/messages.jsonl\"\n[channels.wechat_app]\nenabled = true\n"
+                "corp_id = \"ww1\"\nagent_id = 1000002\n",
+                "[channels.wechat_app]",
+                "channels.wechat_app.corp_secret: is required but missing (give corp_secret, "
+                "corp_secret_file or corp_secret_env)"},
+        BadCase{"gateway_secret_given_twice", "path = \"state/messages.jsonl\"\n",
+                "path = \"state/messages.jsonl\"\n[channels.wechat_app]\n"
+                "corp_secret = \"s\"\ncorp_secret_env = \"FANGFAN_SECRET\"\n",
+                "corp_secret = ",
+                "channels.wechat_app.corp_secret: is given more than once: use one of "
+                "corp_secret, corp_secret_file, corp_secret_env"},
+        BadCase{"gateway_secret_env_unset", "path = \"state/messages.jsonl\"\n",
+                "path = \"state/messages.jsonl\"\n[channels.sms_aliyun]\n"
+                "access_key_secret_env = \"FANGFAN_TEST_SURELY_UNSET\"\n",
+                "access_key_secret_env",
+                "channels.sms_aliyun.access_key_secret_env: the environment variable "
+                "FANGFAN_TEST_SURELY_UNSET is not set"},
+        BadCase{"gateway_robot_format", "path = \"state/messages.jsonl\"\n",
+                "path = \"state/messages.jsonl\"\n[channels.wechat_robot]\nformat = \"html\"\n",
+                "format = ", "channels.wechat_robot.format: must be \"text\" or \"markdown\""},
+        BadCase{"gateway_robot_mention", "path = \"state/messages.jsonl\"\n",
+                "path = \"state/messages.jsonl\"\n[channels.wechat_robot]\n"
+                "groups = [{ name = \"t\", key = \"k\", mentioned_mobiles = [\"110\"] }]\n",
+                "groups = ",
+                "channels.wechat_robot.groups[0].mentioned_mobiles: each entry must be \"@all\" "
+                "or an 11-digit mobile"},
+        BadCase{"gateway_template_without_code", "path = \"state/messages.jsonl\"\n",
+                "path = \"state/messages.jsonl\"\n[channels.sms_tencent]\n"
+                "templates = { step_overdue = { params = [\"household\"] } }\n",
+                "templates = ",
+                "channels.sms_tencent.templates.step_overdue.code: is required but missing"},
+        BadCase{"gateway_url_not_http", "path = \"state/messages.jsonl\"\n",
+                "path = \"state/messages.jsonl\"\n[channels.webhook]\nurl = \"ftp://x\"\n",
+                "url = \"ftp", "channels.webhook.url: must be an http:// or https:// address"},
+        BadCase{"gateway_http_in_flight", "path = \"state/messages.jsonl\"\n",
+                "path = \"state/messages.jsonl\"\n[channels.http]\nmax_in_flight = 0\n",
+                "max_in_flight",
+                "channels.http.max_in_flight: must be a whole number from 1 to 1000"},
+        // -- delivery
+        BadCase{"delivery_unknown_key", "max_attempts = 8\n", "max_attempts = 8\nretries = 3\n",
+                "retries", "delivery.retries: unknown key (not a setting fangfan knows)"},
+        BadCase{"delivery_attempts_zero", "max_attempts = 8\n", "max_attempts = 0\n", nullptr,
+                "delivery.max_attempts: must be between 1 and 100 attempts, got 0"},
+        BadCase{"delivery_backoff_cap_below_initial", "backoff_max_seconds = 3600",
+                "backoff_max_seconds = 10", nullptr,
+                "delivery.backoff_max_seconds: must not be less than backoff_initial_seconds (30)"},
+        BadCase{"delivery_jitter", "backoff_jitter = 0.2", "backoff_jitter = 1.5", nullptr,
+                "delivery.backoff_jitter: must be between 0 and 1 (a share of the delay)"},
+        BadCase{"delivery_quiet_hours_malformed", "sms_aliyun = \"21:00-08:00\"",
+                "sms_aliyun = \"9pm-8am\"", nullptr,
+                "delivery.quiet_hours.sms_aliyun: must be \"HH:MM-HH:MM\" in China time (e.g. "
+                "\"21:00-08:00\") or \"\" for none, got '9pm-8am'"},
+        BadCase{"delivery_quiet_hours_unknown_channel", "sms_tencent = \"21:00-08:00\"",
+                "sms_tencent = \"21:00-08:00\"\npager = \"21:00-08:00\"", "pager",
+                "delivery.quiet_hours.pager: 'pager' is not a channel fangfan knows (file, "
+                "wechat_robot, wechat_app, sms_aliyun, sms_tencent, webhook)"},
+        BadCase{"delivery_pacing_negative", "wechat_robot = 15", "wechat_robot = -1", nullptr,
+                "delivery.per_recipient_per_minute.wechat_robot: must be between 0 (no limit) "
+                "and 10000 messages a minute, got -1"},
+        BadCase{"template_unknown_type", "[templates]\n",
+                "[templates]\nweather_report = \"{village}\"\n", "weather_report",
+                "templates.weather_report: 'weather_report' is not a message type fangfan sends "
+                "(step_reminder, step_overdue, visit_reminder, visit_overdue, "
+                "monitoring_reminder, monitoring_overdue, evaluation_task, evaluation_overdue, "
+                "campaign_reminder, campaign_overdue, written_notice, calendar_missing, "
+                "dead_letter, digest)"},
+        BadCase{"template_unknown_placeholder", "[templates]\n",
+                "[templates]\nstep_reminder = \"{household} {mobile}\"\n", "step_reminder =",
+                "templates.step_reminder: {mobile} is not a param of step_reminder (case_id, "
+                "household, village, township, step, step_label, due_date)"},
+        BadCase{"template_unclosed_brace", "[templates]\n", "[templates]\ndigest = \"{count\"\n",
+                "digest =",
+                "templates.digest: 模板中的“{”没有对应的“}” (a '{' is never closed; write {{ for a "
+                "literal brace)"},
+        // -- recurring work (config_work.cpp)
+        BadCase{"evaluation_opens_not_q4", "opens = \"11-01\"", "opens = \"03-01\"", nullptr,
+                "rules.evaluation.opens: the risk evaluation opens in the fourth quarter (October "
+                "to December)"},
+        BadCase{"evaluation_opens_malformed", "opens = \"11-01\"", "opens = \"Nov 1\"", nullptr,
+                "rules.evaluation.opens: must be a month and day like \"10-08\", got 'Nov 1'"},
+        BadCase{"evaluation_unit", "unit = \"working_days\"\nremind_before_working_days = 5",
+                "unit = \"weeks\"\nremind_before_working_days = 5", "unit = \"weeks\"",
+                "rules.evaluation.unit: must be \"working_days\" or \"calendar_days\", got "
+                "'weeks'"},
+        BadCase{"evaluation_owner_not_a_role", "owner = \"county_office\"", "owner = \"mayor\"",
+                nullptr, "rules.evaluation.owner: 'mayor' is not a role"},
+        BadCase{"campaign_unknown_key", "starts = 2023-04-01\n",
+                "starts = 2023-04-01\nends = 2023-06-30\n", "ends = 2023",
+                "rules.campaigns[0].ends: unknown key (not a setting fangfan knows)"},
+        BadCase{"milestone_not_a_date", "due = 2023-05-10", "due = \"May 10\"", nullptr,
+                "rules.campaigns[0].milestones[1].due: must be a date like 2023-04-30"},
+        BadCase{"milestone_out_of_order", "due = 2023-05-31", "due = 2023-05-01", nullptr,
+                "rules.campaigns[0].milestones[2].due: milestones must be listed in the order "
+                "they fall due"},
+        BadCase{"milestone_before_start", "due = 2023-04-30", "due = 2023-03-30", nullptr,
+                "rules.campaigns[0].milestones[0].due: is before the campaign starts "
+                "(2023-04-01)"},
+        BadCase{"milestone_defined_twice", "name = \"training\"\n", "name = \"plan\" \n",
+                nullptr,
+                "rules.campaigns[0].milestones[1].name: milestone 'plan' is defined twice in "
+                "this campaign"}),
     [](const auto& info) { return std::string(info.param.name); });
+
+TEST(Config, DeliveryAndTemplatesFromTheExample) {
+  auto r = load_config(kConfigDir / "example.toml");
+  ASSERT_TRUE(std::holds_alternative<std::shared_ptr<const Config>>(r));
+  const Config& c = *std::get<std::shared_ptr<const Config>>(r);
+  EXPECT_EQ(c.delivery.max_attempts, 8);
+  EXPECT_EQ(c.delivery.backoff.max, std::chrono::seconds(3600));
+  EXPECT_EQ(c.delivery.digest_window, std::chrono::seconds(300));
+  ASSERT_NE(c.delivery.quiet_for("sms_aliyun"), nullptr);
+  EXPECT_EQ(c.delivery.quiet_for("sms_aliyun")->start, std::chrono::hours(21));
+  EXPECT_EQ(c.delivery.per_minute_for("wechat_robot"), 15);
+  ASSERT_EQ(c.templates.overrides.count("visit_overdue"), 1u);
+  EXPECT_NE(
+      render_message("visit_overdue", {{"officer", "张*"}}, c.templates).find("帮扶责任人张*"),
+      std::string::npos);
+}
+
+TEST(Config, RecurringWorkFromTheExample) {
+  auto r = load_config(kConfigDir / "example.toml");
+  ASSERT_TRUE(std::holds_alternative<std::shared_ptr<const Config>>(r));
+  const ProgramRules& rules = std::get<std::shared_ptr<const Config>>(r)->rules;
+  EXPECT_TRUE(rules.evaluation.enabled);
+  EXPECT_EQ(rules.evaluation.open_month, 11);
+  EXPECT_EQ(rules.evaluation.open_day, 1);
+  EXPECT_EQ(rules.evaluation.deadline.period, 30);
+  EXPECT_EQ(rules.evaluation.deadline.remind_before_working_days, 5);
+  EXPECT_EQ(rules.evaluation.owner_role, "county_office");
+  ASSERT_EQ(rules.evaluation.deadline.escalation.size(), 2u);
+  EXPECT_EQ(rules.evaluation.deadline.escalation[1].to_role, "county_admin");
+  ASSERT_EQ(rules.campaigns.size(), 1u);
+  const Campaign& c = rules.campaigns[0];
+  EXPECT_EQ(c.name, "screening_2023");
+  EXPECT_EQ(c.start_year * 10000 + c.start_month * 100 + c.start_day, 20230401);
+  std::vector<std::string> dues;
+  for (const auto& m : c.milestones) {
+    dues.push_back(m.name + "@" + std::to_string(m.year * 10000 + m.month * 100 + m.day));
+  }
+  EXPECT_EQ(dues, (std::vector<std::string>{"plan@20230430", "training@20230510",
+                                            "screening@20230531", "entry@20230605",
+                                            "report@20230610"}));
+}
+
+TEST(Config, DeliveryQuietHoursCanBeSwitchedOffPerChannel) {
+  std::string text = example_text();
+  text.replace(text.find("sms_tencent = \"21:00-08:00\""), 27, "sms_tencent = \"\"");
+  auto r = load_config_text(text, kConfigDir / "x.toml");
+  for (const auto& e : errors_of(r)) ADD_FAILURE() << e.to_string();
+  ASSERT_TRUE(std::holds_alternative<std::shared_ptr<const Config>>(r));
+  const Config& c = *std::get<std::shared_ptr<const Config>>(r);
+  EXPECT_EQ(c.delivery.quiet_for("sms_tencent"), nullptr);
+  EXPECT_NE(c.delivery.quiet_for("sms_aliyun"), nullptr);
+}
 
 TEST(Config, MissingFileIsOneClearError) {
   auto errors = errors_of(load_config("/nonexistent/fangfan.toml"));

@@ -120,9 +120,12 @@ TEST_F(ApiCaseTest, OpenOutsideScopeIs403AndWritesNothing) {
 
 TEST_F(ApiCaseTest, FullWalkFromVerificationToVisit) {
   const std::string clerk = server_.token(Role::kTownshipClerk, kDongling, "镇扶贫办李*");
+  const std::string office = server_.token(Role::kCountyOffice, kCounty, "县乡村振兴局孙*");
   const std::int64_t id = open(clerk, kDonglingVillage, 2);
   auto expect_ok = [&](json::object body, const char* state) {
-    Reply r = event(id, clerk, std::move(body));
+    // The county review is the county office's (case_access.h); the rest the township's.
+    const bool county = body.at("type").as_string() == "record_county_review";
+    Reply r = event(id, county ? office : clerk, std::move(body));
     ASSERT_EQ(r.status, 200u) << r.body;
     EXPECT_EQ(r.json().at("case").at("state").as_string(), state) << r.body;
   };
@@ -229,8 +232,11 @@ TEST_F(ApiCaseTest, ListAndReadAreFilteredByScope) {
   EXPECT_EQ(get("/api/v1/cases?state=nonsense", admin).status, 400u);
 
   EXPECT_EQ(get("/api/v1/cases/" + std::to_string(dongling), officer).status, 403u);
-  Reply write = event(dongling, officer, {{"type", "start_verification"}, {"verifier", "李*"}});
+  // A visit is a village officer's event (case_access.h): the scope is what refuses it.
+  Reply write = event(dongling, officer,
+                      {{"type", "record_visit"}, {"date", "2025-03-03"}, {"officer", "赵*"}});
   EXPECT_EQ(write.status, 403u) << write.body;
+  EXPECT_THAT(write.field("message"), HasSubstr("scope"));
   EXPECT_EQ(get("/api/v1/cases/" + std::to_string(dongling), admin)
                 .json()
                 .at("case")

@@ -60,7 +60,7 @@ TEST_F(CtlToken, UsageErrorsAreRefusedBeforeTheDatabaseIsTouched) {
       {{"create", "--role", "county_admin", "--scope", "379901"}, "missing --name"},
       {{"create", "--role", "mayor", "--scope", "379901", "--name", "x"},
        "choose one of: county_admin, county_office, township_clerk, village_officer, "
-       "department_clerk, auditor"},
+       "assistance_officer, department_clerk, auditor"},
       {{"create", "--role", "village_officer", "--scope", "379901001", "--name", "x"},
        "needs a village code"},
       {{"create", "--role", "auditor", "--scope", "110105", "--name", "x"},

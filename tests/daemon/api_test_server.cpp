@@ -19,6 +19,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "adapters/calendar/calendar_files.h"
 #include "adapters/storage/migrations.h"
 #include "adapters/storage/token_store.h"
 
@@ -86,6 +87,10 @@ TestApiServer::TestApiServer(ApiLimits limits, std::function<void(HttpApi&)> set
   api_ = std::make_unique<HttpApi>(
       io_.get_executor(), *storage_, clock_, [c = config_] { return c; },
       [this] { ++outbox_wakeups_; }, limits);
+  auto calendar = load_calendar_dir(config_->calendar_dir);
+  if (!calendar.calendar) throw std::runtime_error("the calendar of the source tree did not load");
+  calendar_ = std::make_shared<const WorkingDayCalendar>(std::move(*calendar.calendar));
+  api_->services().calendar = [c = calendar_] { return c; };
   if (setup) setup(*api_);
   if (auto error = api_->listen("127.0.0.1:0")) throw std::runtime_error(*error);
   port_ = api_->local_endpoint().port();

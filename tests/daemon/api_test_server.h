@@ -1,7 +1,7 @@
 // A real HttpApi for tests: its own io_context on its own thread, an ephemeral
 // loopback port, a fresh SQLite database in a temp folder, the example county's
-// configuration and a simulated clock. Plus a small blocking HTTP client that
-// can also send raw bytes, for the bad-input tests.
+// configuration, its working-day calendar and a simulated clock. Plus a small blocking HTTP client
+// that can also send raw bytes, for the bad-input tests.
 //
 // Thread-safety: the server runs on its thread; tests talk to it only through
 // sockets, storage sessions of their own (session()) and the thread-safe
@@ -27,6 +27,7 @@
 #include "adapters/storage/database.h"
 #include "daemon/api/http_api.h"
 #include "daemon/storage_executor.h"
+#include "workflows/calendar.h"
 #include "workflows/clock.h"
 
 namespace fangfan::test {
@@ -67,6 +68,7 @@ class TestApiServer {
  private:
   TempDir dir_;
   std::shared_ptr<const Config> config_;
+  std::shared_ptr<const WorkingDayCalendar> calendar_;  // of the source tree
   SimulatedClock clock_;
   std::shared_ptr<Database> db_;
   std::unique_ptr<StorageExecutor> storage_;

@@ -282,7 +282,11 @@ TEST_F(Scopes, TokenGrantsMatchTheRolesLevel) {
               HasSubstr("needs a village code"));
   EXPECT_THAT(check_token_grant(*config_, Role::kTownshipClerk, "379901009").value_or(""),
               HasSubstr("is not the county, a township or a village"));
-  EXPECT_THAT(check_token_grant(*config_, Role::kAssistanceOfficer, "379901001001").value_or(""),
+  EXPECT_FALSE(check_token_grant(*config_, Role::kAssistanceOfficer, "379901001001"));
+  EXPECT_FALSE(check_token_grant(*config_, Role::kAssistanceOfficer, "379901001"));
+  EXPECT_THAT(check_token_grant(*config_, Role::kAssistanceOfficer, "379901").value_or(""),
+              HasSubstr("needs a township or village code"));
+  EXPECT_THAT(check_token_grant(*config_, Role::kTownshipHead, "379901001").value_or(""),
               HasSubstr("cannot hold an API token"));
 }
 

@@ -1,0 +1,43 @@
+// What the HTTP gateways share: reading the transport and the HTTP status of
+// an answer, WeChat Work's errcode classes, and text limits.
+//
+// Classes (issue 6): network errors, timeouts, 5xx and 429 (honouring
+// Retry-After) → kRetry; the provider's rate-limit answer → kRateLimited;
+// a refusal of this message or of our credentials → kPermanent with the
+// provider's code and text. Pure functions; thread-safe.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "adapters/channels/channel.h"
+#include "adapters/http/http_client.h"
+
+namespace fangfan {
+
+// How long a rate-limited message waits when the provider does not say.
+inline constexpr std::chrono::seconds kDefaultRateLimitWait{60};
+
+// A transport failure, 429 or 5xx as a DeliveryResult; nullopt when the
+// answer came with another status and its body decides. `gateway` names the
+// provider in the error sentence.
+std::optional<DeliveryResult> classify_http(const HttpResponse& response,
+                                            std::chrono::system_clock::time_point now,
+                                            std::string_view gateway);
+
+// WeChat Work errcode classes (group robot and application messages).
+enum class WechatErrorClass { kOk, kRetry, kRateLimited, kToken, kPermanent };
+WechatErrorClass wechat_error_class(long errcode);
+// The DeliveryResult for a WeChat answer's errcode/errmsg (kToken → kRetry).
+DeliveryResult wechat_result(long errcode, std::string_view errmsg, std::string message_id);
+
+// `text` cut to at most `max_bytes` bytes without splitting a UTF-8 character;
+// a cut text ends with "…" (within the limit).
+std::string truncate_utf8(std::string text, size_t max_bytes);
+
+// 40 hex digits of randomness (nonces).
+std::string random_hex(size_t bytes);
+
+}  // namespace fangfan

@@ -1,0 +1,83 @@
+#include "adapters/channels/webhook_channel.h"
+
+#include <boost/json.hpp>
+
+#include "adapters/channels/gateway_common.h"
+#include "adapters/channels/signing.h"
+
+namespace fangfan {
+
+namespace json = boost::json;
+using Outcome = DeliveryResult::Outcome;
+
+std::string webhook_signature(const std::string& secret, std::int64_t timestamp,
+                              const std::string& body) {
+  return "sha256=" + hex(hmac_sha256(secret, std::to_string(timestamp) + "." + body));
+}
+
+HttpRequest build_webhook_request(const WebhookConfig& config, const OutgoingMessage& message,
+                                  std::int64_t timestamp, std::chrono::milliseconds timeout) {
+  json::object params;
+  for (const auto& [k, v] : message.params) params[k] = v;
+  json::object body{{"outbox_id", message.outbox_id},
+                    {"recipient", message.recipient},
+                    {"message_type", message.message_type},
+                    {"text", message.text},
+                    {"params", std::move(params)}};
+  HttpRequest r;
+  r.method = "POST";
+  r.url = config.url;
+  r.body = json::serialize(body);
+  r.headers = {{"Content-Type", "application/json; charset=utf-8"},
+               {"Idempotency-Key", std::to_string(message.outbox_id)}};
+  if (!config.bearer_token.empty()) {
+    r.headers.emplace_back("Authorization", "Bearer " + config.bearer_token);
+  }
+  if (!config.hmac_secret.empty()) {
+    r.headers.emplace_back("X-Fangfan-Timestamp", std::to_string(timestamp));
+    r.headers.emplace_back("X-Fangfan-Signature",
+                           webhook_signature(config.hmac_secret, timestamp, r.body));
+  }
+  r.timeout = timeout;
+  return r;
+}
+
+DeliveryResult classify_webhook_answer(const HttpResponse& response,
+                                       std::chrono::system_clock::time_point now) {
+  if (auto r = classify_http(response, now, "the county webhook")) return *r;
+  const std::string status = std::to_string(response.status);
+  if (response.status >= 200 && response.status < 300) {
+    std::string id;
+    json::error_code ec;
+    json::value v = json::parse(response.body, ec);
+    if (!ec && v.is_object()) {
+      if (const json::value* i = v.as_object().if_contains("id")) {
+        if (i->is_string()) id = std::string(i->as_string());
+        if (i->is_int64()) id = std::to_string(i->as_int64());
+      }
+    }
+    return DeliveryResult::sent(id, status);
+  }
+  // Say what the gateway said, but only a short, single-line piece of it.
+  std::string said = truncate_utf8(response.body, 200);
+  for (char& c : said) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return DeliveryResult::failed(Outcome::kPermanent, status,
+                                "the county webhook refused the message with HTTP " + status +
+                                    (said.empty() ? std::string() : ": " + said));
+}
+
+WebhookChannel::WebhookChannel(WebhookConfig config, HttpClient& http,
+                               std::chrono::milliseconds timeout)
+    : config_(std::move(config)), http_(http), timeout_(timeout) {}
+
+boost::asio::awaitable<DeliveryResult> WebhookChannel::deliver(OutgoingMessage message) {
+  const auto now = std::chrono::system_clock::now();
+  HttpResponse response = co_await http_.send(build_webhook_request(
+      config_, message,
+      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count(), timeout_));
+  co_return classify_webhook_answer(response, std::chrono::system_clock::now());
+}
+
+}  // namespace fangfan

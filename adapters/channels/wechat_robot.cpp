@@ -1,0 +1,88 @@
+#include "adapters/channels/wechat_robot.h"
+
+#include <boost/json.hpp>
+
+#include "adapters/channels/gateway_common.h"
+#include "adapters/channels/signing.h"
+
+namespace fangfan {
+
+namespace json = boost::json;
+using Outcome = DeliveryResult::Outcome;
+
+const WechatRobotGroup* find_robot_group(const WechatRobotConfig& config,
+                                         std::string_view recipient) {
+  for (const auto& g : config.groups) {
+    if (g.name == recipient) return &g;
+  }
+  const size_t at = recipient.rfind('@');
+  if (at == std::string_view::npos) return nullptr;
+  const std::string_view scope = recipient.substr(at + 1);
+  for (const auto& g : config.groups) {
+    if (!g.scope.empty() && g.scope == scope) return &g;
+  }
+  return nullptr;
+}
+
+HttpRequest build_robot_request(const WechatRobotConfig& config, const WechatRobotGroup& group,
+                                const OutgoingMessage& message, std::chrono::milliseconds timeout) {
+  json::object body;
+  if (config.format == "markdown") {
+    body["msgtype"] = "markdown";
+    body["markdown"] = json::object{{"content", truncate_utf8(message.text, 4096)}};
+  } else {
+    json::object text{{"content", truncate_utf8(message.text, 2048)}};
+    if (!group.mentioned_mobiles.empty()) {
+      json::array list;
+      for (const auto& m : group.mentioned_mobiles) list.emplace_back(m);
+      text["mentioned_mobile_list"] = std::move(list);
+    }
+    body["msgtype"] = "text";
+    body["text"] = std::move(text);
+  }
+  HttpRequest r;
+  r.method = "POST";
+  r.url = config.base_url + "/cgi-bin/webhook/send?key=" + percent_encode(group.key);
+  r.headers = {{"Content-Type", "application/json; charset=utf-8"}};
+  r.body = json::serialize(body);
+  r.timeout = timeout;
+  return r;
+}
+
+DeliveryResult classify_robot_answer(const HttpResponse& response,
+                                     std::chrono::system_clock::time_point now) {
+  if (auto r = classify_http(response, now, "WeChat Work robot")) return *r;
+  json::error_code ec;
+  json::value v = json::parse(response.body, ec);
+  const json::object* o = ec ? nullptr : v.if_object();
+  const json::value* code = o ? o->if_contains("errcode") : nullptr;
+  if (!code || !code->is_int64()) {
+    return DeliveryResult::failed(
+        Outcome::kRetry, std::to_string(response.status),
+        "WeChat Work robot answered HTTP " + std::to_string(response.status) +
+            " without an errcode (not a WeChat answer; is base_url right?)");
+  }
+  std::string msg;
+  if (const json::value* m = o->if_contains("errmsg"); m && m->is_string()) {
+    msg = std::string(m->as_string());
+  }
+  return wechat_result(long(code->as_int64()), msg, "");
+}
+
+WechatRobotChannel::WechatRobotChannel(WechatRobotConfig config, HttpClient& http,
+                                       std::chrono::milliseconds timeout)
+    : config_(std::move(config)), http_(http), timeout_(timeout) {}
+
+boost::asio::awaitable<DeliveryResult> WechatRobotChannel::deliver(OutgoingMessage message) {
+  const WechatRobotGroup* group = find_robot_group(config_, message.recipient);
+  if (!group) {
+    co_return DeliveryResult::failed(
+        Outcome::kPermanent, "",
+        "no WeChat Work robot group '" + message.recipient + "' in [channels.wechat_robot] groups");
+  }
+  HttpResponse response =
+      co_await http_.send(build_robot_request(config_, *group, message, timeout_));
+  co_return classify_robot_answer(response, std::chrono::system_clock::now());
+}
+
+}  // namespace fangfan

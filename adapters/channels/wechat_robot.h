@@ -1,0 +1,42 @@
+// WeChat Work group robot (企业微信群机器人): POST
+// {base_url}/cgi-bin/webhook/send?key=KEY with {"msgtype":"text"|"markdown",...}.
+// The recipient is a configured group name (or "name@scope", matched to the
+// group configured for that scope); the group's key is a secret and only
+// travels in the URL. Text ≤ 2048 bytes, markdown ≤ 4096 bytes (cut with "…");
+// mentioned_mobile_list only in text. Success is errcode 0 in the body; 45009
+// (20 messages a minute per group) is a rate limit. Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <variant>
+
+#include "adapters/channels/channel.h"
+#include "adapters/config/config.h"
+#include "adapters/http/http_client.h"
+
+namespace fangfan {
+
+// The group for `recipient`: by name, else by the scope after '@'. nullptr when none.
+const WechatRobotGroup* find_robot_group(const WechatRobotConfig& config,
+                                         std::string_view recipient);
+
+HttpRequest build_robot_request(const WechatRobotConfig& config, const WechatRobotGroup& group,
+                                const OutgoingMessage& message, std::chrono::milliseconds timeout);
+
+DeliveryResult classify_robot_answer(const HttpResponse& response,
+                                     std::chrono::system_clock::time_point now);
+
+class WechatRobotChannel final : public Channel {
+ public:
+  WechatRobotChannel(WechatRobotConfig config, HttpClient& http, std::chrono::milliseconds timeout);
+  const std::string& name() const override { return name_; }
+  boost::asio::awaitable<DeliveryResult> deliver(OutgoingMessage message) override;
+
+ private:
+  std::string name_ = "wechat_robot";
+  WechatRobotConfig config_;
+  HttpClient& http_;
+  std::chrono::milliseconds timeout_;
+};
+
+}  // namespace fangfan

@@ -1,0 +1,155 @@
+// An HTTP client for the gateways, on libcurl's multi interface: one worker
+// thread owns the multi handle and runs curl_multi_poll/perform; send() hands
+// a request over and the awaiting coroutine resumes on its own executor when
+// the answer (or the failure) is there. The loop never waits on the network.
+//
+// Connections are kept alive and reused between requests to the same host
+// (the multi handle's connection cache). At most `max_in_flight` requests are
+// on the wire at once; more wait in order in a queue. Each request has its own
+// total timeout, counted from when it goes on the wire.
+//
+// Errors are values: a refused connection, a timeout, a dropped connection or
+// a shutdown come back as an HttpResponse with `transport` set and a sentence
+// in `error`; an HTTP status (also 4xx/5xx) is an answer, not an error. Error
+// sentences name scheme, host, port and path only, never the query string
+// (WeChat puts keys and tokens there) nor headers or bodies.
+//
+// Cancellation: when the awaiting coroutine's cancellation slot fires, the
+// request is taken off the wire and completes with kCancelled.
+// Thread-safety: send() may be called from any thread. shutdown() (also run by
+// the destructor) completes every pending request with kShutdown and joins the
+// worker. REQUIRES: the client outlives the coroutines awaiting send().
+#pragma once
+
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace fangfan {
+
+struct HttpRequest {
+  std::string method = "GET";  // GET or POST (any verb curl takes)
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::chrono::milliseconds timeout{10000};  // whole request, connect included
+};
+
+struct HttpResponse {
+  enum class Transport {
+    kOk,         // an HTTP answer came (any status)
+    kConnect,    // could not connect (refused, unreachable, DNS)
+    kTimeout,    // no complete answer within the timeout
+    kDropped,    // the connection broke before a complete answer
+    kOther,      // TLS or another transport failure
+    kCancelled,  // the awaiting coroutine was cancelled
+    kShutdown,   // the client shut down before the answer
+  };
+  Transport transport = Transport::kOk;
+  std::string error;                                         // not kOk: a sentence without secrets
+  int status = 0;                                            // kOk: the HTTP status
+  std::vector<std::pair<std::string, std::string>> headers;  // names in lower case
+  std::string body;
+
+  bool ok() const { return transport == Transport::kOk; }
+  // The first header named `name` (case-insensitive).
+  std::optional<std::string> header(std::string_view name) const;
+};
+
+// Seconds from a Retry-After value: delta-seconds, or an HTTP date relative to
+// `now`. nullopt when absent or unreadable.
+std::optional<std::chrono::seconds> parse_retry_after(std::string_view value,
+                                                      std::chrono::system_clock::time_point now);
+
+// "https://host:port/path" of `url`: what error messages and logs may show.
+std::string redact_url(std::string_view url);
+
+struct HttpClientOptions {
+  int max_in_flight = 8;          // requests on the wire at once
+  int max_host_connections = 4;   // CURLMOPT_MAX_HOST_CONNECTIONS
+  int max_total_connections = 8;  // CURLMOPT_MAX_TOTAL_CONNECTIONS
+  std::chrono::milliseconds connect_timeout{5000};
+};
+
+class HttpClient {
+ public:
+  // Called once on the worker thread with the answer (internal to async_send).
+  using Completion = std::function<void(HttpResponse)>;
+
+  explicit HttpClient(HttpClientOptions options = {});
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  template <class CompletionToken = boost::asio::use_awaitable_t<>>
+  auto async_send(HttpRequest request, CompletionToken&& token = {}) {
+    return boost::asio::async_initiate<CompletionToken, void(HttpResponse)>(
+        [this](auto handler, HttpRequest request) {
+          using Handler = decltype(handler);
+          auto ex = boost::asio::get_associated_executor(handler);
+          auto work = boost::asio::make_work_guard(ex);
+          auto slot = boost::asio::get_associated_cancellation_slot(handler);
+          // The worker calls `done` on its own thread; it hops to the handler's
+          // executor, detaches the cancellation handler there, then completes.
+          auto state = std::make_shared<std::pair<Handler, decltype(work)>>(std::move(handler),
+                                                                            std::move(work));
+          Completion done = [state, slot](HttpResponse response) mutable {
+            auto ex2 = state->second.get_executor();
+            boost::asio::post(ex2, [state, slot, response = std::move(response)]() mutable {
+              if (slot.is_connected()) slot.clear();
+              auto h = std::move(state->first);
+              state->second.reset();
+              std::move(h)(std::move(response));
+            });
+          };
+          const std::uint64_t id = next_id();
+          if (slot.is_connected()) slot.template emplace<CancelHandler>(this, id);
+          submit(id, std::move(request), std::move(done));
+        },
+        token, std::move(request));
+  }
+
+  boost::asio::awaitable<HttpResponse> send(HttpRequest request) {
+    return async_send(std::move(request), boost::asio::use_awaitable);
+  }
+
+  // Completes every queued and running request with kShutdown and joins the
+  // worker; later sends complete with kShutdown at once. Idempotent.
+  void shutdown();
+
+  // Connections curl opened so far (not reused ones): for tests and metrics.
+  std::int64_t connections_opened() const;
+  // The most requests that were on the wire at once so far.
+  int peak_in_flight() const;
+
+ private:
+  struct CancelHandler {
+    HttpClient* client;
+    std::uint64_t id;
+    void operator()(boost::asio::cancellation_type type) {
+      if (type != boost::asio::cancellation_type::none) client->cancel(id);
+    }
+  };
+  std::uint64_t next_id();
+  // Queues the request (or completes it at once after shutdown).
+  void submit(std::uint64_t id, HttpRequest request, Completion done);
+  void cancel(std::uint64_t id);
+
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace fangfan

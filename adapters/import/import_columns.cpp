@@ -1,0 +1,130 @@
+#include "adapters/import/import_columns.h"
+
+#include <cctype>
+
+#include "adapters/import/import_table.h"
+
+namespace fangfan {
+namespace {
+
+std::string normalize_header(std::string_view text) {
+  std::string t = trim_cell(text);
+  while (!t.empty() && t.back() == '*') t.pop_back();
+  if (t.size() >= 3 && t.substr(t.size() - 3) == "\xEF\xBC\x8A") t.resize(t.size() - 3);  // ＊
+  t = trim_cell(t);
+  for (char& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return t;
+}
+
+bool matches(const ImportColumn& column, const std::string& normalized) {
+  if (normalized == column.key || normalized == column.header) return true;
+  for (auto alias : column.aliases) {
+    if (normalized == normalize_header(alias)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string_view import_kind_name(ImportKind kind) {
+  return kind == ImportKind::kVisits ? "visits" : "cases";
+}
+
+std::string_view import_kind_label(ImportKind kind) {
+  return kind == ImportKind::kVisits ? "走访记录" : "监测对象名单";
+}
+
+std::optional<ImportKind> parse_import_kind(std::string_view text) {
+  if (text == "visits") return ImportKind::kVisits;
+  if (text == "cases") return ImportKind::kCases;
+  return std::nullopt;
+}
+
+const std::vector<ImportColumn>& import_columns(ImportKind kind) {
+  static const std::vector<ImportColumn> kVisits = {
+      {"household_code", "户编码", {"户编号", "household code"}, true},
+      {"visit_date", "走访日期", {"走访时间", "帮扶日期", "date", "visit date"}, true},
+      {"officer", "走访人", {"帮扶责任人", "走访干部", "visitor"}, true},
+      {"findings", "走访内容", {"走访情况", "帮扶内容", "content"}, true},
+      {"head_name", "户主姓名", {"户主", "head name"}, false},
+      {"id_number", "身份证号", {"身份证号码", "证件号码", "户主身份证号", "id number"}, false},
+  };
+  static const std::vector<ImportColumn> kCases = {
+      {"household_code", "户编码", {"户编号", "household code"}, true},
+      {"village_code", "村编码", {"行政村编码", "村代码", "行政区划代码", "village code"}, true},
+      {"head_name", "户主姓名", {"户主", "head name"}, true},
+      {"id_number", "身份证号", {"身份证号码", "证件号码", "户主身份证号", "id number"}, true},
+      {"phone", "联系电话", {"电话", "手机号", "手机号码", "phone number"}, true},
+      {"kind", "监测对象类型", {"监测对象类别", "类型", "case kind"}, true},
+      {"source", "信息来源", {"发现方式", "识别方式"}, true},
+      {"risk_causes",
+       "风险类型",
+       {"返贫致贫风险", "致贫返贫风险", "风险类别", "risk causes"},
+       false},
+      {"emergency", "先帮扶后认定", {"是否先帮扶后认定", "是否突发"}, false},
+      {"emergency_reason", "先帮扶原因", {"emergency reason"}, false},
+      {"able_to_work", "劳动能力", {"是否有劳动能力", "able to work"}, false},
+      {"reason", "备注", {"说明", "note"}, false},
+  };
+  return kind == ImportKind::kVisits ? kVisits : kCases;
+}
+
+std::string_view ColumnMap::cell(std::string_view key,
+                                 const std::vector<std::string>& cells) const {
+  for (const auto& e : entries_) {
+    if (e.key == key) return e.index < cells.size() ? std::string_view(cells[e.index]) : "";
+  }
+  return "";
+}
+
+std::string ColumnMap::header_of(std::string_view key) const {
+  for (const auto& e : entries_) {
+    if (e.key == key) return e.spelled;
+  }
+  for (auto kind : {ImportKind::kVisits, ImportKind::kCases}) {
+    for (const auto& c : import_columns(kind)) {
+      if (c.key == key) return std::string(c.header);
+    }
+  }
+  return std::string(key);
+}
+
+bool ColumnMap::has(std::string_view key) const {
+  for (const auto& e : entries_) {
+    if (e.key == key) return true;
+  }
+  return false;
+}
+
+std::variant<ColumnMap, std::string> map_columns(ImportKind kind,
+                                                 const std::vector<std::string>& header) {
+  ColumnMap map;
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    const std::string normalized = normalize_header(header[i]);
+    for (const auto& column : import_columns(kind)) {
+      if (!matches(column, normalized)) continue;
+      for (const auto& e : map.entries_) {
+        if (e.key == column.key) {
+          return "表头中“" + e.spelled + "”和“" + header[i] + "”是同一列（" +
+                 std::string(column.header) + "），请删去其中一列 (the header has the column " +
+                 std::string(column.key) + " twice)";
+        }
+      }
+      map.entries_.push_back({column.key, column.header, i, header[i]});
+    }
+  }
+  std::string missing_zh, missing_en;
+  for (const auto& column : import_columns(kind)) {
+    if (!column.required || map.has(column.key)) continue;
+    missing_zh += (missing_zh.empty() ? "" : "、") + std::string(column.header);
+    missing_en += (missing_en.empty() ? "" : ", ") + std::string(column.key);
+  }
+  if (!missing_zh.empty()) {
+    return std::string(import_kind_label(kind)) + "文件的表头缺少必需的列：" + missing_zh +
+           " (the header of this " + std::string(import_kind_name(kind)) +
+           " file lacks the required columns: " + missing_en + ")";
+  }
+  return map;
+}
+
+}  // namespace fangfan

@@ -1,0 +1,83 @@
+// Bulk import of a visit log or a case list exported from the national system (CSV in UTF-8
+// or GBK, or XLSX; adapters/import/import_table.h, import_columns.h).
+//
+// Each data row is validated like the corresponding API call and, when good, applied through
+// CaseRepository in a transaction of its own, with the importing token's holder as actor and
+// the clock's now as time:
+//   visits -> record_visit on the household's case in progress
+//   cases  -> open_case (the household with its head)
+// A row is bad, and kept with its line, column and reason, when a cell is missing or malformed
+// (an ID number with a wrong check character, a date that is not a date), the household is
+// unknown or has no case in progress, the household's village is outside the importer's scope
+// ("outside your scope"; a row outside the scope touches nothing), or the case rules refuse the
+// event (the machine's sentence; the column is the one the sentence names, else the household
+// code). A row whose key (import_columns.h) was applied before, by this run or any earlier
+// one, is a duplicate and applies nothing: the key is recorded in import_applied in the same
+// transaction as the case change, so importing the same file twice changes nothing the second
+// time, even when two imports race.
+//
+// The run and every row are stored (adapters/import/import_store.h); the run's counts are
+// written when the last row is done. A file that cannot be read at all (not CSV/XLSX, an
+// unterminated quote, a required column missing from the header) is refused as a whole and
+// nothing is stored.
+//
+// Reasons are sentences in Chinese with English in brackets; they never contain an ID number
+// or phone number.
+//
+// Ownership: references are used for the duration of the call only. Thread-safety: as the
+// session's. Errors: refusals are values; the database failing throws StorageError (rows done
+// before stay done, and the run keeps the counts of zero it was created with).
+#pragma once
+
+#include <soci/soci.h>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "adapters/config/config.h"
+#include "adapters/import/import_columns.h"
+#include "adapters/import/import_store.h"
+#include "adapters/storage/case_repository.h"
+#include "workflows/clock.h"
+
+namespace fangfan {
+
+struct ImportRequest {
+  ImportKind kind = ImportKind::kVisits;
+  std::string file_name;
+  std::string bytes;  // the whole file
+  std::string actor;  // the token holder: every event's actor
+  std::string scope;  // the token's scope, recorded on the run
+  // Whether the importer may touch a household of this village (auth.h's scope_covers).
+  std::function<bool(std::string_view village_code)> covers;
+  // Runs inside each applied row's transaction, like CaseRepository's (the timer hook).
+  CaseChangeHook change_hook;
+};
+
+// The file could not be read; nothing was stored.
+struct ImportFileError {
+  std::string message;
+};
+
+struct ImportOutcome {
+  ImportRunRecord run;                // with its id and final counts
+  std::vector<ImportRowRecord> rows;  // every row, in line order
+};
+
+std::variant<ImportOutcome, ImportFileError> run_import(soci::session& session,
+                                                        const Config& config, const Clock& clock,
+                                                        const ImportRequest& request);
+
+// Lowercase hex SHA-256 of `bytes`.
+std::string sha256_hex(std::string_view bytes);
+
+// A date as clerks and exports write it: YYYY-MM-DD, YYYY/M/D, YYYY.M.D, YYYY年M月D日 or
+// YYYYMMDD, optionally followed by a time (ignored); nullopt when it is no real date.
+std::optional<Date> parse_import_date(std::string_view text);
+
+}  // namespace fangfan

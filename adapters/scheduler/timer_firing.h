@@ -1,0 +1,124 @@
+// Where deadlines meet storage (issue 5): the case change hook that opens duties and schedules
+// their timers, the firing of due timers into outbox messages, and the seeding of recurring work
+// (Q4 risk evaluation, campaigns, monthly visits and monitoring). Instants follow
+// workflows/deadlines.h; duties and keys workflows/duties.h and adapters/storage/duty_store.h.
+//
+// Installing the hook. Every CaseRepository that writes cases (API routes, import, tools) must
+// be given the hook, or cases change without their deadlines:
+//     CaseRepository repo(session, *config, clock);
+//     repo.set_change_hook(make_timer_hook(config, calendar));
+// It runs inside the case transaction: duties and timers commit or roll back with the change.
+// If a deadline needs a calendar year that is not configured, the hook throws ScheduleError (the
+// calendar's sentence, naming the year and file): the change is refused rather than stored with
+// a guessed or missing deadline.
+//
+// What the hook does, per accepted change:
+//   step_ended    -> the case's open duty of that step is done; its pending timers cancelled.
+//   step_started  -> a duty "step/<case>/<step>/<seq>" with its reminder, due and rung timers
+//                    (the seq of the change's history entry: re-entering a step makes new ones).
+//   assistance_started -> this month's visits and monitoring duties (and their timers).
+//   assistance_ended   -> every open visits/monitoring/evaluation duty cancelled with its timers.
+//   entering a monitoring-object state while the year's Q4 evaluation is open -> its task
+//                    (a calendar gap here only queues calendar_missing; the seeding adds it later).
+//   record_visit / record_monitoring -> when the month's count reaches per_month, that month's
+//                    duty is done, its pending reminders and rungs cancelled, the next month's
+//                    duty opened.
+//   assign_officer -> the officer is written on the open visits/monitoring duties.
+//
+// Exactly-once firing. fire_next_due_timer() takes the earliest pending timer with due_at <= now
+// and, in ONE WriteTransaction, marks it fired (conditional on it still being pending), writes
+// its outbox rows (dedupe keys per contracts.md), updates its duty and schedules follow-ups. A
+// crash before commit leaves the timer pending (it fires again, once, on restart); a second
+// firer loses the conditional update and its transaction rolls back; outbox dedupe keys make a
+// replay harmless. Timers are fired in (due_at, id) order. Firing a month's due timer (which
+// every visits/monitoring duty has, even when no one is notified at due time) also opens the
+// next month's duty: months follow one another without a scan of the cases.
+//
+// After downtime: every timer that fell due while the daemon was stopped fires once, in due
+// order, on the next calls (one overdue notice per rung, never one per missed tick; the message
+// carries how many days overdue the duty is at firing time). A REMINDER whose duty is already
+// overdue when it fires is skipped (marked fired, no message): the overdue notice that fires
+// next says more. A timer whose duty is no longer open fires without a message (relevance is
+// re-checked at firing time).
+//
+// Recipients (config people, one outbox row each, channel = the person's first channel): every
+// person holding the role whose scope (county, township or village code) covers the household
+// (or the township, for campaigns); for assistance_officer the case's officer by name when one
+// is assigned and configured, else the village officers of the household's village.
+//
+// Calendar gaps while firing or seeding: the follow-up that needs the missing year is left out
+// and a calendar_missing message goes to the county admins (once per year and person);
+// ensure_recurring_timers() adds the missing work once the year's file is installed.
+//
+// Thread-safety: functions take the session they use; one thread per session. The hook copies
+// its shared pointers and may be called from any thread with that thread's session.
+// Errors: StorageError from storage; ScheduleError from the hook (see above).
+#pragma once
+
+#include <soci/soci.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "adapters/config/config.h"
+#include "adapters/storage/case_repository.h"
+#include "adapters/storage/timer_store.h"
+#include "workflows/calendar.h"
+#include "workflows/clock.h"
+
+namespace fangfan {
+
+// A deadline could not be computed (a calendar year is missing). what() is the sentence.
+class ScheduleError : public std::runtime_error {
+ public:
+  ScheduleError(int missing_year, const std::string& message)
+      : std::runtime_error(message), missing_year_(missing_year) {}
+  int missing_year() const { return missing_year_; }
+
+ private:
+  int missing_year_;
+};
+
+struct FiredTimer {
+  TimerRecord timer;                     // as it was before firing (state pending)
+  TimePoint fired_at{};                  // `now`; minus timer.due_at: how late it fired
+  std::vector<std::int64_t> outbox_ids;  // the messages it queued (new ones only)
+  std::string message_type;              // e.g. "step_overdue"; empty when it sent nothing
+  std::string skipped;                   // why it sent nothing ("duty closed", ...), else empty
+  int follow_up_timers = 0;              // timers it scheduled (next month, evaluation tasks)
+};
+
+// Fires the earliest pending timer with due_at <= now in ONE WriteTransaction (mark fired,
+// outbox rows, follow-up timers, duty updates). nullopt when nothing is due.
+std::optional<FiredTimer> fire_next_due_timer(soci::session& session, const Config& config,
+                                              const WorkingDayCalendar& calendar, TimePoint now);
+
+// Idempotent: makes sure the recurring county work (Q4 evaluation, campaigns, monthly visit
+// and monitoring duties of assisted cases) has its timers up to `now` + horizon. Returns how many
+// timers it scheduled (0 when everything was there). Runs in its own WriteTransaction.
+int ensure_recurring_timers(soci::session& session, const Config& config,
+                            const WorkingDayCalendar& calendar, TimePoint now);
+
+// -- dry run (H4): the same two, inside the caller's open transaction (no commit): the daemon's
+// dry run runs them in one transaction that it rolls back (daemon/scheduler.h simulate_span).
+std::optional<FiredTimer> fire_next_due_timer_in(soci::session& session, const Config& config,
+                                                 const WorkingDayCalendar& calendar, TimePoint now);
+int ensure_recurring_timers_in(soci::session& session, const Config& config,
+                               const WorkingDayCalendar& calendar, TimePoint now);
+
+// Marks an open duty done (an evaluation or other task finished outside the case machine) and
+// cancels its pending timers, in its own WriteTransaction. False when it was not open.
+bool complete_duty(soci::session& session, std::int64_t duty_id, TimePoint now);
+
+// How far ahead ensure_recurring_timers() seeds the yearly evaluation's opening timer.
+inline constexpr std::chrono::days kRecurringHorizon{45};
+
+// The hook to install on every CaseRepository (see above).
+CaseChangeHook make_timer_hook(std::shared_ptr<const Config> config,
+                               std::shared_ptr<const WorkingDayCalendar> calendar);
+
+}  // namespace fangfan

@@ -1,0 +1,263 @@
+#include "adapters/storage/duty_store.h"
+
+#include "adapters/storage/case_json.h"
+#include "adapters/storage/case_store.h"
+#include "adapters/storage/database.h"
+#include "adapters/storage/epoch.h"
+#include "adapters/storage/row_fetch.h"
+#include "workflows/duties.h"
+
+namespace fangfan {
+namespace {
+
+using soci::into;
+using soci::use;
+using storage_detail::fetch_all;
+using storage_detail::fetch_one;
+using storage_detail::Prepared;
+
+constexpr const char* kColumns =
+    "SELECT id, duty_key, case_id, kind, subject, township_code, village_code, owner_role,"
+    " officer, due_at, state, opened_at, closed_at FROM duties ";
+
+DutyState parse_state(const std::string& name) {
+  if (name == "done") return DutyState::kDone;
+  if (name == "cancelled") return DutyState::kCancelled;
+  return DutyState::kOpen;  // the CHECK constraint admits nothing else
+}
+
+struct DutyRow {
+  long long id = 0, case_id = 0, due_at = 0, opened_at = 0, closed_at = 0;
+  soci::indicator case_ind = soci::i_null, closed_ind = soci::i_null;
+  std::string duty_key, kind, subject, township, village, owner_role, officer, state;
+
+  void bind(Prepared& p) {
+    p, into(id), into(duty_key), into(case_id, case_ind), into(kind), into(subject), into(township),
+        into(village), into(owner_role), into(officer), into(due_at), into(state), into(opened_at),
+        into(closed_at, closed_ind);
+  }
+  DutyRecord record() const {
+    DutyRecord r;
+    r.id = id;
+    r.duty_key = duty_key;
+    if (case_ind == soci::i_ok) r.case_id = case_id;
+    r.kind = kind;
+    r.subject = subject;
+    r.township_code = township;
+    r.village_code = village;
+    r.owner_role = owner_role;
+    r.officer = officer;
+    r.due_at = from_epoch(due_at);
+    r.state = parse_state(state);
+    r.opened_at = from_epoch(opened_at);
+    if (closed_ind == soci::i_ok) r.closed_at = from_epoch(closed_at);
+    return r;
+  }
+};
+
+bool transition(soci::session& session, std::int64_t duty_id, const char* to, TimePoint now,
+                const char* what) {
+  return guarded(what, [&] {
+    const long long id = duty_id, at = to_epoch(now);
+    const std::string state = to;
+    soci::statement st = (session.prepare << "UPDATE duties SET state = :state, closed_at = :at"
+                                             " WHERE id = :id AND state = 'open'",
+                          use(state), use(at), use(id));
+    st.execute(true);
+    return st.get_affected_rows() == 1;
+  });
+}
+
+std::optional<CaseData> stored_case_data(soci::session& session, std::int64_t case_id) {
+  std::optional<CaseRecord> record = load_case(session, case_id);
+  if (!record) return std::nullopt;
+  auto data = case_data_from_json(record->data);
+  if (auto* error = std::get_if<std::string>(&data)) {
+    throw StorageError(StorageError::Kind::kQuery,
+                       "案件 " + std::to_string(case_id) + " 的存储数据无法读取：" + *error +
+                           " (stored case " + std::to_string(case_id) + " cannot be read back)");
+  }
+  return std::get<CaseData>(std::move(data));
+}
+
+}  // namespace
+
+std::string_view duty_state_name(DutyState state) {
+  switch (state) {
+    case DutyState::kOpen:
+      return "open";
+    case DutyState::kDone:
+      return "done";
+    case DutyState::kCancelled:
+      return "cancelled";
+  }
+  return "open";
+}
+
+OpenDutyResult open_duty(soci::session& session, const NewDuty& d) {
+  return guarded(
+      "保存应办事项 " + d.duty_key + " 失败 (opening duty " + d.duty_key + " failed)", [&] {
+        const long long case_id = d.case_id.value_or(0), due = to_epoch(d.due_at),
+                        opened = to_epoch(d.opened_at);
+        soci::indicator case_ind = d.case_id ? soci::i_ok : soci::i_null;
+        long long id = 0;
+        soci::statement insert =
+            (session.prepare << "INSERT INTO duties (duty_key, case_id, kind, subject,"
+                                " township_code, village_code, owner_role, officer, due_at, state,"
+                                " opened_at) VALUES (:key, :case_id, :kind, :subject, :township,"
+                                " :village, :owner, :officer, :due, 'open', :opened)"
+                                " ON CONFLICT (duty_key) DO NOTHING RETURNING id",
+             use(d.duty_key), use(case_id, case_ind), use(d.kind), use(d.subject),
+             use(d.township_code), use(d.village_code), use(d.owner_role), use(d.officer), use(due),
+             use(opened), into(id));
+        OpenDutyResult result;
+        result.inserted = insert.execute(true);
+        if (!result.inserted) {
+          session << "SELECT id FROM duties WHERE duty_key = :key", use(d.duty_key), into(id);
+        }
+        result.id = id;
+        return result;
+      });
+}
+
+bool reopen_duty(soci::session& session, std::int64_t duty_id, TimePoint due_at,
+                 TimePoint opened_at) {
+  return guarded("重新打开应办事项失败 (reopening a duty failed)", [&] {
+    const long long id = duty_id, due = to_epoch(due_at), opened = to_epoch(opened_at);
+    soci::statement st =
+        (session.prepare << "UPDATE duties SET state = 'open', due_at = :due, opened_at = :opened,"
+                            " closed_at = NULL WHERE id = :id AND state = 'cancelled'",
+         use(due), use(opened), use(id));
+    st.execute(true);
+    return st.get_affected_rows() == 1;
+  });
+}
+
+std::optional<DutyRecord> load_duty(soci::session& session, std::int64_t duty_id) {
+  return guarded("读取应办事项失败 (loading a duty failed)", [&]() -> std::optional<DutyRecord> {
+    const long long id = duty_id;
+    DutyRow row;
+    Prepared p = (session.prepare << std::string(kColumns) + "WHERE id = :id");
+    row.bind(p);
+    p, use(id);
+    return fetch_one(p, row);
+  });
+}
+
+std::optional<DutyRecord> find_duty(soci::session& session, std::string_view duty_key) {
+  return guarded("读取应办事项失败 (loading a duty failed)", [&]() -> std::optional<DutyRecord> {
+    const std::string key(duty_key);
+    DutyRow row;
+    Prepared p = (session.prepare << std::string(kColumns) + "WHERE duty_key = :key");
+    row.bind(p);
+    p, use(key);
+    return fetch_one(p, row);
+  });
+}
+
+bool close_duty(soci::session& session, std::int64_t id, TimePoint now) {
+  return transition(session, id, "done", now, "记录应办事项已完成失败 (closing a duty failed)");
+}
+
+bool cancel_duty(soci::session& session, std::int64_t id, TimePoint now) {
+  return transition(session, id, "cancelled", now, "取消应办事项失败 (cancelling a duty failed)");
+}
+
+std::vector<DutyRecord> open_case_duties(soci::session& session, std::int64_t case_id,
+                                         std::optional<std::string_view> kind,
+                                         std::optional<std::string_view> subject) {
+  return guarded("读取案件的应办事项失败 (loading the duties of a case failed)", [&] {
+    const long long id = case_id;
+    const std::string k(kind.value_or("")), s(subject.value_or(""));
+    const int any_kind = kind ? 0 : 1, any_subject = subject ? 0 : 1;
+    DutyRow row;
+    Prepared p = (session.prepare << std::string(kColumns) +
+                                         "WHERE case_id = :id AND state = 'open'"
+                                         " AND (:any_kind = 1 OR kind = :kind)"
+                                         " AND (:any_subject = 1 OR subject = :subject)"
+                                         " ORDER BY id");
+    row.bind(p);
+    p, use(id), use(any_kind), use(k), use(any_subject), use(s);
+    return fetch_all(p, row);
+  });
+}
+
+int cancel_duty_timers(soci::session& session, const DutyRecord& duty) {
+  return guarded("取消应办事项的定时提醒失败 (cancelling the timers of a duty failed)", [&] {
+    const std::string prefix = duty.duty_key + "/";
+    const int length = static_cast<int>(prefix.size());
+    // substr, not LIKE: step names contain '_', a LIKE wildcard.
+    if (duty.case_id) {
+      const long long id = *duty.case_id;
+      soci::statement st =
+          (session.prepare << "UPDATE timers SET state = 'cancelled' WHERE case_id = :id"
+                              " AND state = 'pending' AND substr(dedupe_key, 1, :n) = :prefix",
+           use(id), use(length), use(prefix));
+      st.execute(true);
+      return static_cast<int>(st.get_affected_rows());
+    }
+    soci::statement st =
+        (session.prepare << "UPDATE timers SET state = 'cancelled' WHERE case_id IS NULL"
+                            " AND state = 'pending' AND substr(dedupe_key, 1, :n) = :prefix",
+         use(length), use(prefix));
+    st.execute(true);
+    return static_cast<int>(st.get_affected_rows());
+  });
+}
+
+int set_case_duty_officer(soci::session& session, std::int64_t case_id, std::string_view officer) {
+  return guarded("更新应办事项的帮扶责任人失败 (updating the officer of duties failed)", [&] {
+    const long long id = case_id;
+    const std::string name(officer);
+    soci::statement st =
+        (session.prepare << "UPDATE duties SET officer = :officer WHERE case_id = :id"
+                            " AND state = 'open' AND kind IN ('visits', 'monitoring')",
+         use(name), use(id));
+    st.execute(true);
+    return static_cast<int>(st.get_affected_rows());
+  });
+}
+
+std::vector<DutyRecord> list_open_duties(soci::session& session, const DutyFilter& filter) {
+  return guarded("读取待办事项失败 (listing open duties failed)", [&] {
+    const std::string township = filter.township.value_or(""),
+                      village = filter.village.value_or(""), officer = filter.officer.value_or("");
+    const int any_township = filter.township ? 0 : 1, any_village = filter.village ? 0 : 1,
+              any_officer = filter.officer ? 0 : 1, any_due = filter.due_before ? 0 : 1;
+    const long long due_before = filter.due_before ? to_epoch(*filter.due_before) : 0;
+    const int limit = filter.limit > 0 ? filter.limit : 500;
+    DutyRow row;
+    Prepared p = (session.prepare << std::string(kColumns) +
+                                         "WHERE state = 'open'"
+                                         " AND (:any_township = 1 OR township_code = :township)"
+                                         " AND (:any_village = 1 OR village_code = :village)"
+                                         " AND (:any_officer = 1 OR officer = :officer)"
+                                         " AND (:any_due = 1 OR due_at <= :due_before)"
+                                         " ORDER BY due_at, id LIMIT :limit");
+    row.bind(p);
+    p, use(any_township), use(township), use(any_village), use(village), use(any_officer),
+        use(officer), use(any_due), use(due_before), use(limit);
+    return fetch_all(p, row);
+  });
+}
+
+std::optional<int> count_case_visits(soci::session& session, std::int64_t case_id,
+                                     std::chrono::year_month month) {
+  return guarded("统计走访次数失败 (counting visits failed)", [&]() -> std::optional<int> {
+    auto data = stored_case_data(session, case_id);
+    if (!data) return std::nullopt;
+    return visits_in_month(*data, month);
+  });
+}
+
+std::optional<int> count_case_monitoring(soci::session& session, std::int64_t case_id,
+                                         std::chrono::year_month month) {
+  return guarded("统计监测记录失败 (counting monitoring records failed)",
+                 [&]() -> std::optional<int> {
+                   auto data = stored_case_data(session, case_id);
+                   if (!data) return std::nullopt;
+                   return monitoring_in_month(*data, month);
+                 });
+}
+
+}  // namespace fangfan

@@ -1,0 +1,329 @@
+// Recording visits through the HTTP API: requests per second and latency percentiles.
+//
+// Starts the API in-process as fangfand builds it (HttpApi on its own io_context thread, a
+// StorageExecutor with two sessions, the timer hook on every case write) over a fresh SQLite
+// database with the example county's configuration and the calendar of the source tree. Opens
+// --cases cases through the API and takes each to registered with an assigned officer, then
+// --clients keep-alive clients (Beast, all in one io_context on one thread) post record_visit
+// events to them for --seconds, each waiting for its answer before sending the next.
+//
+//   api_visits [--seconds 10] [--clients 50] [--cases 200]
+//
+// Prints the count, requests per second, p50/p90/p99/max latency and any non-200 answers.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"  // GCC 12 bug 109224 (coroutines)
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "adapters/calendar/calendar_files.h"
+#include "adapters/config/config.h"
+#include "adapters/scheduler/timer_firing.h"
+#include "adapters/storage/database.h"
+#include "adapters/storage/migrations.h"
+#include "adapters/storage/token_store.h"
+#include "daemon/api/http_api.h"
+#include "daemon/storage_executor.h"
+#include "workflows/date.h"
+#include "workflows/household.h"
+#include "workflows/id_number.h"
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace json = boost::json;
+namespace fs = std::filesystem;
+using asio::ip::tcp;
+using Steady = std::chrono::steady_clock;
+using namespace fangfan;
+
+constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
+constexpr const char* kVillages[] = {"379901001001", "379901001002", "379901002001", "379901002002",
+                                     "379901003001"};
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void replace_once(std::string& text, const std::string& from, const std::string& to) {
+  const std::size_t at = text.find(from);
+  if (at == std::string::npos) throw std::runtime_error("example.toml has no '" + from + "'");
+  text.replace(at, from.size(), to);
+}
+
+// A generated (never real) ID number: county 379901, the birth date, a sequence, the check.
+std::string id_number(int year, int seq, bool male) {
+  char first17[32];
+  std::snprintf(first17, sizeof first17, "379901%04d0101%02d%d", year, seq % 100, male ? 1 : 2);
+  return std::string(first17) + id_check_char(first17);
+}
+
+json::object household(int n) {
+  json::array members;
+  members.push_back({{"name", "测试户主" + std::to_string(n)},
+                     {"id_number", id_number(1960 + n % 30, n, true)},
+                     {"relation", "head"},
+                     {"able_to_work", true}});
+  members.push_back({{"name", "测试配偶" + std::to_string(n)},
+                     {"id_number", id_number(1962 + n % 30, n, false)},
+                     {"relation", "spouse"}});
+  char phone[16];
+  std::snprintf(phone, sizeof phone, "138%08d", n % 100000000);
+  const std::string village = kVillages[n % 5];
+  char code[32];
+  std::snprintf(code, sizeof code, "%s%04d", village.c_str(), n);
+  return {{"code", code}, {"village_code", village}, {"phone", phone}, {"members", members}};
+}
+
+// A blocking client for the setup (one request per connection).
+json::value call(unsigned short port, http::verb method, const std::string& target,
+                 const std::string& token, const json::value& body, unsigned want) {
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  http::request<http::string_body> req{method, target, 11};
+  req.set(http::field::host, "127.0.0.1");
+  req.set(http::field::authorization, "Bearer " + token);
+  if (!body.is_null()) {
+    req.set(http::field::content_type, "application/json");
+    req.body() = json::serialize(body);
+  }
+  req.prepare_payload();
+  http::write(stream, req);
+  beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  http::read(stream, buffer, res);
+  if (res.result_int() != want) {
+    throw std::runtime_error(target + " answered " + std::to_string(res.result_int()) + ": " +
+                             res.body());
+  }
+  return json::parse(res.body());
+}
+
+struct Results {
+  std::vector<double> latencies_ms;
+  std::map<unsigned, int> statuses;
+  int failures = 0;
+};
+
+asio::awaitable<void> client(unsigned short port, std::string token, std::vector<std::int64_t> ids,
+                             std::string date, Steady::time_point until, Results& results) {
+  auto ex = co_await asio::this_coro::executor;
+  beast::tcp_stream stream(ex);
+  auto [cec] = co_await stream.async_connect(
+      tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), kAwait);
+  if (cec) {
+    ++results.failures;
+    co_return;
+  }
+  beast::flat_buffer buffer;
+  std::size_t next = 0;
+  while (Steady::now() < until) {
+    const std::int64_t id = ids[next++ % ids.size()];
+    http::request<http::string_body> req{http::verb::post,
+                                         "/api/v1/cases/" + std::to_string(id) + "/events", 11};
+    req.set(http::field::host, "127.0.0.1");
+    req.set(http::field::authorization, "Bearer " + token);
+    req.set(http::field::content_type, "application/json");
+    req.body() = R"({"type":"record_visit","date":")" + date +
+                 R"(","officer":"第一书记赵*","findings":"收入稳定，政策落实"})";
+    req.keep_alive(true);
+    req.prepare_payload();
+    const auto started = Steady::now();
+    auto [wec, wn] = co_await http::async_write(stream, req, kAwait);
+    http::response<http::string_body> res;
+    if (!wec) {
+      auto [rec, rn] = co_await http::async_read(stream, buffer, res, kAwait);
+      if (rec) wec = rec;
+    }
+    if (wec) {
+      ++results.failures;
+      co_return;
+    }
+    results.latencies_ms.push_back(
+        std::chrono::duration<double, std::milli>(Steady::now() - started).count());
+    ++results.statuses[res.result_int()];
+  }
+}
+
+int int_flag(int argc, char** argv, const char* name, int fallback) {
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::string(argv[i]) == name) return std::stoi(argv[i + 1]);
+  }
+  return fallback;
+}
+
+double percentile(const std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  const std::size_t at = std::min(sorted.size() - 1, std::size_t(p * double(sorted.size())));
+  return sorted[at];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int seconds = int_flag(argc, argv, "--seconds", 10);
+  const int clients = int_flag(argc, argv, "--clients", 50);
+  const int cases = int_flag(argc, argv, "--cases", 200);
+
+  const fs::path dir = fs::temp_directory_path() / ("fangfan-bench-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const fs::path source = FANGFAN_SOURCE_DIR;
+  std::string text = read_text(source / "config/example.toml");
+  replace_once(text, "url = \"sqlite3://state/fangfan.db\"",
+               "url = \"sqlite3://" + (dir / "fangfan.db").string() + "\"");
+  replace_once(text, "dir = \"calendar\"",
+               "dir = \"" + (source / "config/calendar").string() + "\"");
+  auto loaded = load_config_text(text, dir / "fangfan.toml");
+  if (auto* errors = std::get_if<std::vector<ConfigError>>(&loaded)) {
+    std::fprintf(stderr, "config: %s\n", errors->front().to_string().c_str());
+    return 1;
+  }
+  auto config = std::get<std::shared_ptr<const Config>>(std::move(loaded));
+  auto calendar_load = load_calendar_dir(config->calendar_dir);
+  if (!calendar_load.calendar) {
+    std::fprintf(stderr, "the calendar did not load\n");
+    return 1;
+  }
+  auto calendar = std::make_shared<const WorkingDayCalendar>(std::move(*calendar_load.calendar));
+
+  SimulatedClock clock(
+      china_time(Date{std::chrono::year(2025) / std::chrono::March / 3}, std::chrono::hours(9)));
+  auto db = std::make_shared<Database>(Database::open(config->storage_url));
+  migrate(*db, clock.now());
+  StorageExecutor storage(db, 2);
+  asio::io_context server_io{1};
+  auto api = std::make_unique<HttpApi>(
+      server_io.get_executor(), storage, clock, [config] { return config; }, [] {});
+  api->services().calendar = [calendar] { return calendar; };
+  api->services().case_change_hook = [config, calendar] {
+    return make_timer_hook(config, calendar);
+  };
+  if (auto error = api->listen("127.0.0.1:0")) {
+    std::fprintf(stderr, "%s\n", error->c_str());
+    return 1;
+  }
+  const unsigned short port = api->local_endpoint().port();
+  asio::co_spawn(server_io, api->run(), asio::detached);
+  std::thread server_thread([&] { server_io.run(); });
+
+  std::string admin, clerk, office;
+  {
+    auto s = db->open_session();
+    admin = create_api_token(*s, {"county_admin", "379901", "县管理员", clock.now()}).secret;
+  }
+
+  // Setup: open the cases and take them to registered with an officer.
+  std::fprintf(stderr, "setting up %d cases...\n", cases);
+  std::vector<std::int64_t> ids;
+  const IncomeWindow w = income_window(month_of(china_date(clock.now())));
+  json::array accounts;
+  for (auto m = w.first; m <= w.last; m += std::chrono::months(1)) {
+    accounts.push_back(
+        {{"month", format_month(m)}, {"wage_income_fen", 20000}, {"medical_expense_fen", 25000}});
+  }
+  for (int n = 1; n <= cases; ++n) {
+    json::object open{{"household", household(n)},
+                      {"kind", "unstable"},
+                      {"source", "self_application"},
+                      {"risk_causes", json::array{"illness"}}};
+    const json::value opened = call(port, http::verb::post, "/api/v1/cases", admin, open, 201);
+    const std::int64_t id = opened.at("case").at("id").as_int64();
+    ids.push_back(id);
+    const std::string events = "/api/v1/cases/" + std::to_string(id) + "/events";
+    call(port, http::verb::post, events, admin,
+         json::object{{"type", "start_verification"}, {"verifier", "镇扶贫办李*"}}, 200);
+    call(port, http::verb::post, events, admin,
+         json::object{{"type", "record_verification"},
+                      {"accounts", accounts},
+                      {"hardship", {{"basic_needs_affected", true}}}},
+         200);
+    call(port, http::verb::post, events, admin,
+         json::object{{"type", "record_democratic_review"},
+                      {"passed", true},
+                      {"asset_authorisation_signed", true}},
+         200);
+    call(port, http::verb::post, events, admin, json::object{{"type", "record_county_review"}},
+         200);
+  }
+  clock.advance(std::chrono::hours(24 * 14));  // past the 5-day publicity
+  for (std::int64_t id : ids) {
+    const std::string events = "/api/v1/cases/" + std::to_string(id) + "/events";
+    call(port, http::verb::post, events, admin, json::object{{"type", "close_publicity"}}, 200);
+    call(port, http::verb::post, events, admin,
+         json::object{{"type", "assign_officer"}, {"officer", "第一书记赵*"}}, 200);
+  }
+  const std::string today = format_date(china_date(clock.now()));
+
+  // The run: all clients on one io_context (one thread).
+  std::vector<Results> results(static_cast<std::size_t>(clients));
+  asio::io_context client_io{1};
+  const auto started = Steady::now();
+  const auto until = started + std::chrono::seconds(seconds);
+  for (int c = 0; c < clients; ++c) {
+    std::vector<std::int64_t> mine;  // each client walks its own slice of the cases
+    for (std::size_t i = static_cast<std::size_t>(c); i < ids.size();
+         i += static_cast<std::size_t>(clients)) {
+      mine.push_back(ids[i]);
+    }
+    if (mine.empty()) mine.push_back(ids[static_cast<std::size_t>(c) % ids.size()]);
+    asio::co_spawn(
+        client_io,
+        client(port, admin, std::move(mine), today, until, results[static_cast<std::size_t>(c)]),
+        asio::detached);
+  }
+  client_io.run();
+  const double elapsed = std::chrono::duration<double>(Steady::now() - started).count();
+
+  std::vector<double> all;
+  std::map<unsigned, int> statuses;
+  int failures = 0;
+  for (const auto& r : results) {
+    all.insert(all.end(), r.latencies_ms.begin(), r.latencies_ms.end());
+    for (const auto& [s, n] : r.statuses) statuses[s] += n;
+    failures += r.failures;
+  }
+  std::sort(all.begin(), all.end());
+  std::printf("api_visits: %d clients (keep-alive), %d cases, SQLite, %.1f s\n", clients, cases,
+              elapsed);
+  std::printf("  requests     %zu (%.0f/s)\n", all.size(), double(all.size()) / elapsed);
+  std::printf("  latency ms   p50 %.2f  p90 %.2f  p99 %.2f  max %.2f\n", percentile(all, 0.50),
+              percentile(all, 0.90), percentile(all, 0.99), all.empty() ? 0.0 : all.back());
+  for (const auto& [s, n] : statuses) std::printf("  status %u    %d\n", s, n);
+  if (failures) std::printf("  connection failures %d\n", failures);
+
+  api->stop();
+  server_thread.join();
+  storage.join();
+  api.reset();
+  fs::remove_all(dir);
+  return statuses.size() == 1 && statuses.count(200) && failures == 0 ? 0 : 1;
+}

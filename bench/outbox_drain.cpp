@@ -1,0 +1,214 @@
+// Outbox drain: N queued messages (default 100,000) drain through the real OutboxDispatcher at a
+// configured concurrency, on SQLite (or a PostgreSQL URL), to either
+//   --channel webhook  the generic JSON webhook gateway over loopback HTTP (curl multi,
+//                      keep-alive) to the fake provider, which checks every request; the fake
+//                      runs in a forked child so its memory is not counted here;
+//   --channel memory   an in-process channel that answers at once (dispatcher + storage cost).
+// Prints enqueue rate, drain rate (messages/s), and peak RSS (VmHWM) of this process.
+//
+//   build/bench/outbox_drain [--messages N] [--concurrency C] [--channel webhook|memory]
+//                            [--recipients R] [--db URL]
+#include <spdlog/spdlog.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_future.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <string>
+
+#include "adapters/channels/webhook_channel.h"
+#include "adapters/http/http_client.h"
+#include "adapters/storage/database.h"
+#include "adapters/storage/migrations.h"
+#include "adapters/storage/outbox_store.h"
+#include "daemon/outbox_dispatcher.h"
+#include "tests/support/fake_providers.h"
+
+namespace fangfan {
+namespace {
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+using Steady = std::chrono::steady_clock;
+
+std::string proc_status(const char* key) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(key, 0) == 0) {
+      auto v = line.substr(std::string(key).size());
+      return v.substr(v.find_first_not_of(" \t"));
+    }
+  }
+  return "?";
+}
+
+double seconds_since(Steady::time_point start) {
+  return std::chrono::duration<double>(Steady::now() - start).count();
+}
+
+class InstantChannel final : public Channel {
+ public:
+  const std::string& name() const override { return name_; }
+  asio::awaitable<DeliveryResult> deliver(OutgoingMessage m) override {
+    // Yield once, as a real asynchronous channel would.
+    co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+    co_return DeliveryResult::sent("mem-" + std::to_string(m.outbox_id));
+  }
+
+ private:
+  std::string name_ = "webhook";
+};
+
+// Runs the fake providers in a child process; returns its port and pid. The child exits when
+// the parent closes `*stop_fd`.
+std::pair<unsigned short, pid_t> start_fake(int* stop_fd) {
+  int port_pipe[2], stop_pipe[2];
+  if (::pipe(port_pipe) != 0 || ::pipe(stop_pipe) != 0) std::exit(2);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(port_pipe[0]);
+    ::close(stop_pipe[1]);
+    testing::FakeProviders fake;
+    const unsigned short port = fake.port();
+    if (::write(port_pipe[1], &port, sizeof port) != sizeof port) _exit(2);
+    char c;
+    while (::read(stop_pipe[0], &c, 1) > 0) {
+    }
+    std::fprintf(stderr, "fake provider: %zu requests, %d connections, peak %d in flight\n",
+                 fake.requests().size(), fake.connections(), fake.peak_in_flight());
+    _exit(0);
+  }
+  ::close(port_pipe[1]);
+  ::close(stop_pipe[0]);
+  unsigned short port = 0;
+  if (::read(port_pipe[0], &port, sizeof port) != sizeof port) std::exit(2);
+  ::close(port_pipe[0]);
+  *stop_fd = stop_pipe[1];
+  return {port, pid};
+}
+
+int run(int argc, char** argv) {
+  int messages = 100000, concurrency = 32, recipients = 1000;
+  std::string channel_kind = "webhook", url;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string k = argv[i], v = argv[i + 1];
+    if (k == "--messages") {
+      messages = std::stoi(v);
+    } else if (k == "--concurrency") {
+      concurrency = std::stoi(v);
+    } else if (k == "--channel") {
+      channel_kind = v;
+    } else if (k == "--recipients") {
+      recipients = std::stoi(v);
+    } else if (k == "--db") {
+      url = v;
+    } else {
+      std::cerr << "unknown option " << k << "\n";
+      return 2;
+    }
+  }
+
+  spdlog::set_level(spdlog::level::warn);  // one info line per message would dominate
+  int stop_fd = -1;
+  pid_t fake_pid = -1;
+  unsigned short port = 0;
+  if (channel_kind == "webhook") std::tie(port, fake_pid) = start_fake(&stop_fd);
+
+  const fs::path dir =
+      fs::temp_directory_path() / ("fangfan-outbox-bench-" + std::to_string(::getpid()));
+  if (url.empty()) {
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    url = "sqlite3://" + (dir / "bench.db").string();
+  }
+  SimulatedClock clock(TimePoint{std::chrono::seconds{1741050000}});  // 2025-03-04 09:00 CST
+  auto db = std::make_shared<Database>(Database::open(url));
+  migrate(*db, clock.now());
+
+  auto start = Steady::now();
+  {
+    auto s = db->open_session();
+    constexpr int kChunk = 5000;
+    for (int done = 0; done < messages;) {
+      WriteTransaction tx(*s);
+      for (int i = 0; i < kChunk && done < messages; ++i, ++done) {
+        NewOutboxMessage m;
+        m.dedupe_key = "bench:" + std::to_string(done);
+        m.channel = "webhook";
+        m.recipient = "r" + std::to_string(done % recipients);
+        m.message_type = "written_notice";
+        m.body = R"({"case_id":")" + std::to_string(done) +
+                 R"(","household":"王*","village":"东村","text":"请于三日内补充收入证明材料"})";
+        m.created_at = clock.now();
+        m.next_attempt_at = clock.now();
+        enqueue_outbox(*s, m);
+      }
+      tx.commit();
+    }
+  }
+  const double enqueue_s = seconds_since(start);
+  std::printf("enqueued %d messages in %.2f s (%.0f/s)\n", messages, enqueue_s,
+              messages / enqueue_s);
+
+  auto config = std::make_shared<Config>();
+  config->delivery.concurrency = concurrency;
+  config->delivery.per_recipient_per_minute.clear();
+  config->channels.webhook.enabled = true;
+  config->channels.webhook.url = "http://127.0.0.1:" + std::to_string(port) + "/hook";
+
+  asio::io_context io(1);
+  StorageExecutor storage(db, 2);
+  HttpClientOptions http_options;
+  http_options.max_in_flight = concurrency;
+  http_options.max_host_connections = concurrency;
+  http_options.max_total_connections = concurrency;
+  HttpClient http(http_options);
+  OutboxDispatcher dispatcher(io.get_executor(), storage, clock, config);
+  if (channel_kind == "webhook") {
+    dispatcher.add_channel(std::make_shared<WebhookChannel>(config->channels.webhook, http,
+                                                            std::chrono::milliseconds(10000)));
+  } else {
+    dispatcher.add_channel(std::make_shared<InstantChannel>());
+  }
+
+  start = Steady::now();
+  auto done = asio::co_spawn(io, dispatcher.dispatch_due(), asio::use_future);
+  io.run();
+  done.get();
+  const double drain_s = seconds_since(start);
+  storage.join();
+
+  long long sent = 0;
+  {
+    auto s = db->open_session();
+    *s << "SELECT COUNT(*) FROM outbox WHERE status = 'sent'", soci::into(sent);
+  }
+  const auto& st = dispatcher.stats();
+  std::printf("channel %s, concurrency %d, %d recipients\n", channel_kind.c_str(), concurrency,
+              recipients);
+  std::printf("drained %lld sent (retried %lld, failed %lld) in %.2f s: %.0f messages/s\n", st.sent,
+              st.retried, st.failed, drain_s, st.sent / drain_s);
+  std::printf("rows sent in the database: %lld of %d\n", sent, messages);
+  std::printf("peak RSS (VmHWM) %s, RSS now %s\n", proc_status("VmHWM:").c_str(),
+              proc_status("VmRSS:").c_str());
+  if (stop_fd >= 0) {
+    ::close(stop_fd);
+    ::waitpid(fake_pid, nullptr, 0);
+  }
+  fs::remove_all(dir);
+  return sent == messages ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace fangfan
+
+int main(int argc, char** argv) { return fangfan::run(argc, argv); }

@@ -1,0 +1,53 @@
+// Which token roles may write which case events: the API's one table of who
+// does what in the procedure (program-rules.md, "Actors"). The route's Access
+// rule keeps auditors out of every write; this table is the finer rule the case
+// routes check, after reading the body and BEFORE touching anything (a refusal
+// is a 403 that writes nothing).
+//
+//   open_case                        county_admin, county_office, township_clerk, village_officer
+//   start/record_verification        township_clerk                  (入户核实: the township)
+//   record_democratic_review         township_clerk, village_officer (民主评议)
+//   record_county_review             county_office                   (审核/信息比对: the county)
+//   publicity_objection              township_clerk, village_officer (村级公示)
+//   close_publicity                  county_office, township_clerk, village_officer
+//   assign_officer                   county_office, township_clerk
+//   add_measure, update_measure      county_office, township_clerk, assistance_officer
+//   record_visit                     township_clerk, village_officer, assistance_officer
+//   record_monitoring                county_office, township_clerk, village_officer,
+//                                    assistance_officer
+//   mark_developmental               county_office, township_clerk
+//   update_household                 county_office, township_clerk, village_officer
+//   propose_elimination              county_office, township_clerk, village_officer
+//   record_elimination_review        township_clerk, village_officer
+//   record_township_review           township_clerk
+//   elimination_objection            township_clerk, village_officer
+//   close_elimination_publicity      county_office                   (the county marks 风险消除)
+//   record_look_back, re_identify    county_office, township_clerk
+//   record_approval                  by its level: village -> village_officer,
+//                                    township -> township_clerk, city -> county_office
+//                                    (the county records the city bureau's approval)
+//   apply_rollback, apply_clear_out  county_office
+// county_admin (who runs fangfan and corrects its data) may write every event;
+// department_clerk and auditor write none (they read cases in their scope).
+//
+// Thread-safety: pure functions over a constant table.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "adapters/config/config.h"
+#include "workflows/case_events.h"
+
+namespace fangfan {
+
+// The roles that may write `event` (county_admin first). Never empty for a known event.
+std::vector<Role> roles_for_event(const CaseEvent& event);
+
+// Nullopt when `role` may write `event`; otherwise the refusal as a sentence naming the event
+// and the roles that may write it.
+std::optional<std::string> check_event_role(Role role, const CaseEvent& event);
+
+}  // namespace fangfan

@@ -1,0 +1,143 @@
+// GCC 12.2 misreports Asio's coroutine frames as -Wmismatched-new-delete (GCC bug 109224).
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
+#include "daemon/api/duty_routes.h"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <charconv>
+#include <map>
+
+#include "adapters/storage/duty_store.h"
+#include "daemon/api/auth.h"
+#include "daemon/storage_executor.h"
+#include "workflows/date.h"
+
+namespace fangfan {
+namespace {
+
+namespace http = boost::beast::http;
+namespace json = boost::json;
+using boost::asio::awaitable;
+
+enum class Window { kOverdue, kDueSoon };
+
+int int_query(const ApiRequest& req, const std::string& name, int fallback, int lo, int hi) {
+  const auto text = req.query_param(name);
+  if (!text) return fallback;
+  int n = 0;
+  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
+  if (text->empty() || ec != std::errc{} || end != text->data() + text->size() || n < lo ||
+      n > hi) {
+    const std::string range = std::to_string(lo) + " 到 " + std::to_string(hi);
+    throw ApiError::bad_request(name, name + " 应为 " + range + " 之间的整数 (" + name +
+                                          " must be a whole number from " + std::to_string(lo) +
+                                          " to " + std::to_string(hi) + ")");
+  }
+  return n;
+}
+
+// The filter of the request, narrowed to the caller's scope; a 403 for a place outside it.
+DutyFilter scoped_filter(const ApiRequest& req) {
+  const Principal& p = req.actor();
+  const Config& config = *req.config;
+  DutyFilter f;
+  f.township = req.query_param("township");
+  f.village = req.query_param("village");
+  f.officer = req.query_param("officer");
+  if (f.township && f.township->empty()) f.township.reset();
+  if (f.village && f.village->empty()) f.village.reset();
+  if (f.officer && f.officer->empty()) f.officer.reset();
+  if (f.township) require_scope(req, *f.township);
+  if (f.village) require_scope(req, *f.village);
+  switch (config.scope_level(p.scope).value_or(ScopeLevel::kVillage)) {
+    case ScopeLevel::kCounty:
+      break;
+    case ScopeLevel::kTownship:
+      f.township = p.scope;
+      break;
+    case ScopeLevel::kVillage:
+      f.village = p.scope;
+      break;
+  }
+  f.limit = int_query(req, "limit", 500, 1, 1000);
+  return f;
+}
+
+json::object duty_json(const DutyRecord& d, TimePoint now, Window window) {
+  json::object o;
+  o["id"] = d.id;
+  o["duty_key"] = d.duty_key;
+  o["case_id"] = d.case_id ? json::value(*d.case_id) : json::value(nullptr);
+  o["kind"] = d.kind;
+  o["subject"] = d.subject;
+  o["township_code"] = d.township_code;
+  o["village_code"] = d.village_code;
+  o["owner_role"] = d.owner_role;
+  o["officer"] = d.officer;
+  o["due_at"] = format_time(d.due_at);
+  o["due_date"] = format_date(china_date(d.due_at));
+  const auto days = (china_date(now) - china_date(d.due_at)).count();
+  if (window == Window::kOverdue) {
+    o["days_overdue"] = days;
+  } else {
+    o["days_left"] = -days;
+  }
+  return o;
+}
+
+awaitable<ApiResponse> list_duties(ApiServices& services, ApiRequest& req, Window window) {
+  DutyFilter filter = scoped_filter(req);
+  const TimePoint now = services.clock.now();
+  int days = 0;
+  if (window == Window::kDueSoon) {
+    days = int_query(req, "days", 7, 1, 366);
+    filter.due_before = now + std::chrono::days(days);
+  } else {
+    filter.due_before = now;
+  }
+  auto work = [filter, now, window](soci::session& s) {
+    std::vector<DutyRecord> out;
+    if (window == Window::kOverdue) return list_open_duties(s, filter);
+    // Due soon: the overdue ones come first by due_at; skip them without counting them
+    // against the limit.
+    DutyFilter wide = filter;
+    wide.limit = 100000;
+    for (auto& d : list_open_duties(s, wide)) {
+      if (d.due_at <= now) continue;
+      out.push_back(std::move(d));
+      if (static_cast<int>(out.size()) >= filter.limit) break;
+    }
+    return out;
+  };
+  std::vector<DutyRecord> duties = co_await services.storage.run(std::move(work));
+  json::array items;
+  std::map<std::string, std::int64_t> by_township, by_officer;
+  for (const auto& d : duties) {
+    items.push_back(duty_json(d, now, window));
+    ++by_township[d.township_code];
+    if (!d.officer.empty()) ++by_officer[d.officer];
+  }
+  json::object body;
+  body["now"] = format_time(now);
+  if (window == Window::kDueSoon) body["days"] = days;
+  body["count"] = items.size();
+  body["duties"] = std::move(items);
+  json::object townships, officers;
+  for (const auto& [k, n] : by_township) townships[k] = n;
+  for (const auto& [k, n] : by_officer) officers[k] = n;
+  body["by_township"] = std::move(townships);
+  body["by_officer"] = std::move(officers);
+  co_return ApiResponse::json(body);
+}
+
+}  // namespace
+
+void register_duty_routes(Router& router, ApiServices& services) {
+  router.add(http::verb::get, "/api/v1/overdue", Access::read(),
+             [&services](ApiRequest& req) { return list_duties(services, req, Window::kOverdue); });
+  router.add(http::verb::get, "/api/v1/due-soon", Access::read(),
+             [&services](ApiRequest& req) { return list_duties(services, req, Window::kDueSoon); });
+}
+
+}  // namespace fangfan

@@ -1,0 +1,173 @@
+// GCC 12.2 misreports Asio's coroutine frames as -Wmismatched-new-delete (GCC bug 109224).
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
+#include "daemon/api/import_routes.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/json/array.hpp>
+#include <memory>
+#include <string>
+
+#include "adapters/import/importer.h"
+#include "daemon/api/auth.h"
+#include "daemon/api/case_access.h"
+#include "daemon/storage_executor.h"
+#include "workflows/date.h"
+
+namespace fangfan {
+namespace {
+
+namespace http = boost::beast::http;
+namespace json = boost::json;
+using boost::asio::awaitable;
+
+constexpr std::size_t kMaxBadRowsInAnswer = 1000;
+
+std::string run_path(std::int64_t id) { return "/api/v1/imports/" + std::to_string(id); }
+
+json::object run_to_json(const ImportRunRecord& run) {
+  json::object o;
+  o["id"] = run.id;
+  o["file_name"] = run.file_name;
+  o["kind"] = run.kind;
+  o["format"] = run.format;
+  o["sha256"] = run.sha256;
+  o["actor"] = run.actor;
+  o["scope"] = run.scope;
+  o["started_at"] = format_time(run.started_at);
+  o["finished_at"] = run.finished_at ? json::value(format_time(*run.finished_at)) : nullptr;
+  o["rows_total"] = run.rows_total;
+  o["applied"] = run.rows_applied;
+  o["duplicate"] = run.rows_duplicate;
+  o["bad"] = run.rows_bad;
+  o["bad_rows_csv"] = run_path(run.id) + "/bad-rows.csv";
+  return o;
+}
+
+// The run with its bad rows (the first kMaxBadRowsInAnswer; the CSV has them all).
+json::object answer(const ImportRunRecord& run, const std::vector<ImportRowRecord>& rows) {
+  json::array bad;
+  for (const auto& r : rows) {
+    if (r.status != "bad") continue;
+    if (bad.size() >= kMaxBadRowsInAnswer) break;
+    bad.push_back({{"line", r.line}, {"field", r.field}, {"reason", r.reason}});
+  }
+  json::object o;
+  o["import"] = run_to_json(run);
+  o["bad_rows"] = std::move(bad);
+  return o;
+}
+
+ImportKind kind_param(const ApiRequest& req) {
+  const auto text = req.query_param("kind");
+  if (!text || text->empty()) {
+    throw ApiError::bad_request("kind",
+                                "缺少参数 kind，应为 visits（走访记录）或 cases（监测对象名单） "
+                                "(the query parameter kind is missing: visits or cases)");
+  }
+  auto kind = parse_import_kind(*text);
+  if (!kind) {
+    throw ApiError::bad_request("kind", "kind“" + *text +
+                                            "”无效，应为 visits 或 cases (kind must be visits "
+                                            "or cases)");
+  }
+  return *kind;
+}
+
+awaitable<ApiResponse> post_import(ApiServices& services, ApiRequest& req,
+                                   std::function<CaseChangeHook()> make_hook) {
+  const ImportKind kind = kind_param(req);
+  const CaseEvent probe =
+      kind == ImportKind::kVisits ? CaseEvent(RecordVisit{}) : CaseEvent(OpenCase{});
+  if (auto refusal = check_event_role(req.actor().role, probe)) throw ApiError::forbidden(*refusal);
+  if (req.body.empty()) {
+    throw ApiError::bad_request("file",
+                                "请求体为空：请把文件本身作为请求体发送 (the body is "
+                                "empty: send the file itself as the body)");
+  }
+  auto request = std::make_shared<ImportRequest>();
+  request->kind = kind;
+  request->file_name = req.query_param("name").value_or("");
+  if (request->file_name.empty()) request->file_name = "upload";
+  request->bytes = std::move(req.body);
+  request->actor = req.actor().holder;
+  request->scope = req.actor().scope;
+  std::shared_ptr<const Config> config = req.config;
+  request->covers = [config, scope = request->scope](std::string_view village) {
+    return scope_covers(*config, scope, village);
+  };
+  if (make_hook) request->change_hook = make_hook();
+  const Clock& clock = services.clock;
+  auto work = [config, &clock, request](soci::session& s) {
+    return run_import(s, *config, clock, *request);
+  };
+  std::variant<ImportOutcome, ImportFileError> result =
+      co_await services.storage.run(std::move(work));
+  if (auto* error = std::get_if<ImportFileError>(&result)) {
+    throw ApiError::bad_request("file", error->message);
+  }
+  const ImportOutcome& outcome = std::get<ImportOutcome>(result);
+  if (outcome.run.rows_applied > 0 && services.outbox_changed) services.outbox_changed();
+  ApiResponse response =
+      ApiResponse::json(answer(outcome.run, outcome.rows), http::status::created);
+  response.headers.emplace_back(http::field::location, run_path(outcome.run.id));
+  co_return response;
+}
+
+struct StoredRun {
+  std::optional<ImportRunRecord> run;
+  std::vector<ImportRowRecord> bad;
+};
+
+awaitable<StoredRun> load_run(ApiServices& services, ApiRequest& req) {
+  const std::int64_t id = req.id_param("id");
+  auto work = [id](soci::session& s) {
+    StoredRun out;
+    out.run = load_import_run(s, id);
+    if (out.run) out.bad = load_import_rows(s, id, "bad");
+    return out;
+  };
+  StoredRun stored = co_await services.storage.run(std::move(work));
+  if (!stored.run) {
+    throw ApiError::not_found("没有编号为 " + std::to_string(id) + " 的导入 (no import " +
+                              std::to_string(id) + ")");
+  }
+  require_scope(req, stored.run->scope);
+  co_return stored;
+}
+
+awaitable<ApiResponse> show_import(ApiServices& services, ApiRequest& req) {
+  StoredRun stored = co_await load_run(services, req);
+  co_return ApiResponse::json(answer(*stored.run, stored.bad));
+}
+
+awaitable<ApiResponse> bad_rows(ApiServices& services, ApiRequest& req) {
+  StoredRun stored = co_await load_run(services, req);
+  ApiResponse response =
+      ApiResponse::text(bad_rows_csv(*stored.run, stored.bad), "text/csv; charset=utf-8");
+  response.headers.emplace_back(
+      http::field::content_disposition,
+      "attachment; filename=\"import-" + std::to_string(stored.run->id) + "-bad-rows.csv\"");
+  co_return response;
+}
+
+}  // namespace
+
+void register_import_routes(Router& router, ApiServices& services,
+                            std::function<CaseChangeHook()> change_hook) {
+  router.add(http::verb::post, "/api/v1/imports", Access::write(),
+             [&services, change_hook](ApiRequest& req) {
+               return post_import(services, req, change_hook);
+             });
+  router.add(http::verb::get, "/api/v1/imports/{id}", Access::read(),
+             [&services](ApiRequest& req) { return show_import(services, req); });
+  // The bad rows hold unmasked ID numbers and phones (the clerk needs them to correct the
+  // rows): only the roles that import, never auditors or departments.
+  router.add(http::verb::get, "/api/v1/imports/{id}/bad-rows.csv",
+             Access::read({Role::kCountyAdmin, Role::kCountyOffice, Role::kTownshipClerk,
+                           Role::kVillageOfficer}),
+             [&services](ApiRequest& req) { return bad_rows(services, req); });
+}
+
+}  // namespace fangfan

@@ -1,0 +1,150 @@
+// The curl multi HTTP client against the loopback fake: bounded concurrency, keep-alive reuse,
+// timeouts, refused and dropped connections as values, shutdown and cancellation.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_future.hpp>
+#include <thread>
+
+#include "adapters/http/http_client.h"
+#include "tests/adapters/channels_test_util.h"
+#include "tests/support/fake_providers.h"
+
+namespace fangfan {
+namespace {
+
+namespace asio = boost::asio;
+using testing::FakeAnswer;
+using testing::FakeProviders;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using testing::run_coro;
+using Transport = HttpResponse::Transport;
+
+HttpRequest robot_request(const FakeProviders& fake,
+                          std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+  HttpRequest r;
+  r.method = "POST";
+  r.url = fake.base_url() + "/cgi-bin/webhook/send?key=" + fake.secrets().robot_keys[0];
+  r.headers = {{"Content-Type", "application/json"}};
+  r.body = R"({"msgtype":"text","text":{"content":"hello"}})";
+  r.timeout = timeout;
+  return r;
+}
+
+TEST(HttpClient, ReusesOneKeptAliveConnection) {
+  FakeProviders fake;
+  HttpClient http;
+  for (int i = 0; i < 5; ++i) {
+    HttpResponse r = run_coro(http.send(robot_request(fake)));
+    ASSERT_TRUE(r.ok()) << r.error;
+    EXPECT_EQ(r.status, 200);
+    EXPECT_THAT(r.body, HasSubstr("\"errcode\":0"));
+    EXPECT_EQ(r.header("Content-Type"), "application/json");
+  }
+  EXPECT_EQ(fake.connections(), 1);
+  EXPECT_EQ(http.connections_opened(), 1);
+}
+
+TEST(HttpClient, BoundsRequestsInFlight) {
+  FakeProviders fake;
+  fake.set_default("wechat_robot", FakeAnswer::kDelay);
+  fake.set_delay(std::chrono::milliseconds(200));
+  HttpClientOptions options;
+  options.max_in_flight = 3;
+  options.max_host_connections = 8;
+  options.max_total_connections = 8;
+  HttpClient http(options);
+  asio::io_context io;
+  std::vector<std::future<HttpResponse>> answers;
+  for (int i = 0; i < 10; ++i) {
+    answers.push_back(asio::co_spawn(io, http.send(robot_request(fake)), asio::use_future));
+  }
+  io.run();
+  for (auto& a : answers) {
+    HttpResponse r = a.get();
+    EXPECT_TRUE(r.ok()) << r.error;
+  }
+  EXPECT_EQ(fake.peak_in_flight(), 3);
+  EXPECT_EQ(http.peak_in_flight(), 3);
+  EXPECT_LE(fake.connections(), 3);
+  EXPECT_EQ(fake.accepted("wechat_robot").size(), 10u);
+}
+
+TEST(HttpClient, TransportFailuresAreValuesWithoutSecrets) {
+  FakeProviders fake;
+  HttpClient http;
+  // Refused: a port nobody listens on (the fake's, after it is gone).
+  unsigned short dead_port = 0;
+  {
+    FakeProviders gone;
+    dead_port = gone.port();
+  }
+  HttpRequest refused = robot_request(fake);
+  refused.url = "http://127.0.0.1:" + std::to_string(dead_port) + "/cgi-bin/webhook/send?key=K1";
+  HttpResponse r = run_coro(http.send(refused));
+  EXPECT_EQ(r.transport, Transport::kConnect);
+  EXPECT_THAT(r.error, Not(HasSubstr("K1")));
+  EXPECT_THAT(r.error, HasSubstr("127.0.0.1"));
+
+  fake.script("wechat_robot", FakeAnswer::kDelay);
+  fake.set_delay(std::chrono::milliseconds(2000));
+  r = run_coro(http.send(robot_request(fake, std::chrono::milliseconds(300))));
+  EXPECT_EQ(r.transport, Transport::kTimeout);
+  EXPECT_THAT(r.error, Not(HasSubstr(fake.secrets().robot_keys[0])));
+
+  fake.script("wechat_robot", FakeAnswer::kDrop);
+  r = run_coro(http.send(robot_request(fake)));
+  EXPECT_EQ(r.transport, Transport::kDropped) << r.error;
+
+  fake.script("wechat_robot", FakeAnswer::kTooManyRequests);
+  r = run_coro(http.send(robot_request(fake)));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(r.header("retry-after"), "7");
+}
+
+TEST(HttpClient, ShutdownAnswersPendingRequests) {
+  FakeProviders fake;
+  fake.set_default("wechat_robot", FakeAnswer::kDelay);
+  fake.set_delay(std::chrono::milliseconds(3000));
+  HttpClient http;
+  asio::io_context io;
+  auto pending = asio::co_spawn(io, http.send(robot_request(fake)), asio::use_future);
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    http.shutdown();
+  });
+  const auto start = std::chrono::steady_clock::now();
+  io.run();
+  stopper.join();
+  HttpResponse r = pending.get();
+  EXPECT_EQ(r.transport, Transport::kShutdown);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  // After shutdown: an answer at once, nothing sent.
+  r = run_coro(http.send(robot_request(fake)));
+  EXPECT_EQ(r.transport, Transport::kShutdown);
+}
+
+TEST(HttpClient, CancellationTakesTheRequestOffTheWire) {
+  using namespace asio::experimental::awaitable_operators;
+  FakeProviders fake;
+  fake.set_default("wechat_robot", FakeAnswer::kDelay);
+  fake.set_delay(std::chrono::milliseconds(3000));
+  HttpClient http;
+  const auto start = std::chrono::steady_clock::now();
+  auto winner = run_coro([&]() -> asio::awaitable<int> {
+    asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::milliseconds(200));
+    auto v = co_await (http.send(robot_request(fake)) || timer.async_wait(asio::use_awaitable));
+    co_return int(v.index());
+  }());
+  EXPECT_EQ(winner, 1);  // the timer won; the request was cancelled
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+}
+
+}  // namespace
+}  // namespace fangfan

@@ -1,0 +1,270 @@
+// The outbox store's delivery functions (issue 6) on SQLite and on PostgreSQL: deferral,
+// rate-limit refunds, provider codes, digests that carry their members, fallback and
+// dead-letter follow-ups in one transaction. Compiled once per backend like the storage suite.
+#include "adapters/storage/outbox_store.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+
+#include "adapters/storage/database.h"
+#include "adapters/storage/migrations.h"
+#include "tests/support/pg_server.h"
+
+namespace fangfan {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using test::PgTestServer;
+using test::ScratchPgDatabase;
+
+enum class Backend { kSqlite, kPostgresql };
+
+TimePoint t0() { return china_time(Date{std::chrono::year(2025) / std::chrono::March / 3}, 9h); }
+
+NewOutboxMessage message(std::string key, std::string recipient = "zhangwei",
+                         std::string type = "visit_overdue", TimePoint created = t0()) {
+  NewOutboxMessage m;
+  m.dedupe_key = std::move(key);
+  m.channel = "wechat_app";
+  m.recipient = std::move(recipient);
+  m.message_type = std::move(type);
+  m.body = R"({"household":"王*"})";
+  m.created_at = created;
+  m.next_attempt_at = created;
+  return m;
+}
+
+class OutboxStore : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    std::string url;
+    if (GetParam() == Backend::kSqlite) {
+      static std::atomic<int> counter{0};
+      dir_ = fs::temp_directory_path() / ("fangfan-outbox-test-" + std::to_string(::getpid()) +
+                                          "-" + std::to_string(++counter));
+      fs::remove_all(dir_);
+      url = "sqlite3://" + (dir_ / "fangfan.db").string();
+    } else {
+      const PgTestServer& pg = test::pg_test_server();
+      if (pg.status == PgTestServer::Status::kAbsent) GTEST_SKIP() << pg.reason;
+      ASSERT_EQ(pg.status, PgTestServer::Status::kReady) << pg.reason;
+      scratch_.emplace(pg);
+      url = scratch_->url();
+    }
+    db_.emplace(Database::open(url));
+    migrate(*db_, t0());
+    session_ = db_->open_session();
+  }
+
+  void TearDown() override {
+    session_.reset();
+    db_.reset();
+    scratch_.reset();
+    if (!dir_.empty()) fs::remove_all(dir_);
+  }
+
+  soci::session& s() { return *session_; }
+  OutboxRecord load(std::int64_t id) {
+    auto m = load_outbox(s(), id);
+    EXPECT_TRUE(m.has_value()) << id;
+    return m.value_or(OutboxRecord{});
+  }
+
+  fs::path dir_;
+  std::optional<ScratchPgDatabase> scratch_;
+  std::optional<Database> db_;
+  std::unique_ptr<soci::session> session_;
+};
+
+TEST_P(OutboxStore, DeferMovesAPendingMessageWithoutUsingAnAttempt) {
+  const auto id = enqueue_outbox(s(), message("a")).id;
+  EXPECT_TRUE(defer_outbox(s(), id, t0() + 23h, "静默时段，08:00 后发送 (quiet hours)"));
+  auto m = load(id);
+  EXPECT_EQ(m.status, OutboxStatus::kPending);
+  EXPECT_EQ(m.attempts, 0);
+  EXPECT_EQ(m.next_attempt_at, t0() + 23h);
+  EXPECT_EQ(m.last_error, "静默时段，08:00 后发送 (quiet hours)");
+  EXPECT_TRUE(due_outbox(s(), t0() + 1h, 10).empty());
+  ASSERT_TRUE(claim_outbox(s(), id));
+  EXPECT_FALSE(defer_outbox(s(), id, t0() + 24h, "x"));  // only pending messages wait
+}
+
+TEST_P(OutboxStore, RateLimitedRetryGivesTheAttemptBackAndKeepsTheCode) {
+  const auto id = enqueue_outbox(s(), message("a")).id;
+  ASSERT_TRUE(claim_outbox(s(), id));
+  EXPECT_TRUE(
+      mark_outbox_retry(s(), id, "45009 api freq out of limit", t0() + 1min, false, "45009"));
+  auto m = load(id);
+  EXPECT_EQ(m.attempts, 0);
+  EXPECT_EQ(m.provider_code, "45009");
+  ASSERT_TRUE(claim_outbox(s(), id));
+  EXPECT_TRUE(mark_outbox_retry(s(), id, "HTTP 503", t0() + 2min));
+  EXPECT_EQ(load(id).attempts, 1);
+  ASSERT_TRUE(claim_outbox(s(), id));
+  EXPECT_TRUE(mark_outbox_sent(s(), id, "msgid-77", t0() + 3min, "0"));
+  m = load(id);
+  EXPECT_EQ(m.status, OutboxStatus::kSent);
+  EXPECT_EQ(m.provider_message_id, "msgid-77");
+  EXPECT_EQ(m.provider_code, "0");
+  EXPECT_EQ(m.last_error, "");
+}
+
+TEST_P(OutboxStore, PendingForRecipientTakesOnlyFreshUngroupedMessagesOldestFirst) {
+  const auto b = enqueue_outbox(s(), message("b", "zhangwei", "visit_overdue", t0() + 2s)).id;
+  const auto a = enqueue_outbox(s(), message("a", "zhangwei", "visit_overdue", t0())).id;
+  enqueue_outbox(s(), message("other", "lina"));
+  enqueue_outbox(s(), message("later", "zhangwei", "visit_overdue", t0() + 1h));
+  const auto tried = enqueue_outbox(s(), message("tried")).id;
+  ASSERT_TRUE(claim_outbox(s(), tried));
+  ASSERT_TRUE(mark_outbox_retry(s(), tried, "HTTP 500", t0()));
+  const auto got = pending_for_recipient(s(), "wechat_app", "zhangwei", t0() + 1min, 10);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].id, a);
+  EXPECT_EQ(got[1].id, b);
+  EXPECT_EQ(pending_for_recipient(s(), "wechat_app", "zhangwei", t0() + 1min, 1).size(), 1u);
+  EXPECT_TRUE(pending_for_recipient(s(), "sms_aliyun", "zhangwei", t0() + 1min, 10).empty());
+}
+
+TEST_P(OutboxStore, DigestCarriesItsMembersThroughSent) {
+  std::vector<std::int64_t> members;
+  for (int i = 0; i < 3; ++i) {
+    members.push_back(enqueue_outbox(s(), message("v" + std::to_string(i))).id);
+  }
+  auto d = message("digest:x", "zhangwei", "digest");
+  const auto digest = queue_digest(s(), d, members);
+  ASSERT_TRUE(digest.has_value());
+  for (auto id : members) {
+    auto m = load(id);
+    EXPECT_EQ(m.status, OutboxStatus::kSending);
+    EXPECT_EQ(m.digest_of, digest);
+  }
+  EXPECT_EQ(digest_members(s(), *digest).size(), 3u);
+  // Only the digest is due; its members are not.
+  const auto due = due_outbox(s(), t0() + 1h, 10);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].id, *digest);
+  // A crash mid-send: the digest returns to pending, its members keep waiting on it.
+  ASSERT_TRUE(claim_outbox(s(), *digest));
+  EXPECT_EQ(recover_stuck_sending(s(), t0() + 1min), 1);
+  EXPECT_EQ(load(members[0]).status, OutboxStatus::kSending);
+  ASSERT_TRUE(claim_outbox(s(), *digest));
+  ASSERT_TRUE(mark_outbox_sent(s(), *digest, "msgid-9", t0() + 2min, "0"));
+  for (auto id : members) {
+    auto m = load(id);
+    EXPECT_EQ(m.status, OutboxStatus::kSent);
+    EXPECT_EQ(m.provider_message_id, "msgid-9");
+    EXPECT_EQ(m.sent_at, t0() + 2min);
+  }
+}
+
+TEST_P(OutboxStore, DigestRefusedWhenAMemberWasTakenMeanwhile) {
+  const auto a = enqueue_outbox(s(), message("a")).id;
+  const auto b = enqueue_outbox(s(), message("b")).id;
+  ASSERT_TRUE(claim_outbox(s(), b));
+  EXPECT_EQ(queue_digest(s(), message("digest:y", "zhangwei", "digest"), {a, b}), std::nullopt);
+  // Nothing changed: no digest row, the free member still pending.
+  EXPECT_EQ(load(a).status, OutboxStatus::kPending);
+  EXPECT_EQ(load(a).digest_of, std::nullopt);
+  EXPECT_EQ(list_outbox(s(), std::nullopt, 10).size(), 2u);
+}
+
+TEST_P(OutboxStore, DeadDigestTakesItsMembersAndAnOperatorRetryBringsThemBack) {
+  const auto a = enqueue_outbox(s(), message("a")).id;
+  const auto b = enqueue_outbox(s(), message("b")).id;
+  const auto digest = *queue_digest(s(), message("digest:z", "zhangwei", "digest"), {a, b});
+  ASSERT_TRUE(claim_outbox(s(), digest));
+  auto notice =
+      message("dead_letter:" + std::to_string(digest) + ":周建国@379901", "周建国", "dead_letter");
+  const FailResult r =
+      fail_outbox(s(), digest, OutboxStatus::kDead, "HTTP 503", "503", {notice}, false);
+  EXPECT_TRUE(r.changed);
+  ASSERT_EQ(r.follow_ups.size(), 1u);
+  EXPECT_TRUE(r.follow_ups[0].inserted);
+  EXPECT_EQ(load(digest).status, OutboxStatus::kDead);
+  EXPECT_EQ(load(a).status, OutboxStatus::kDead);
+  EXPECT_NE(load(a).last_error.find("HTTP 503"), std::string::npos);
+  EXPECT_EQ(load(r.follow_ups[0].id).message_type, "dead_letter");
+  // Failing again is refused and queues nothing more.
+  EXPECT_FALSE(fail_outbox(s(), digest, OutboxStatus::kDead, "x", "", {notice}, false).changed);
+
+  ASSERT_TRUE(requeue_outbox(s(), digest, t0() + 1h));
+  EXPECT_EQ(load(digest).status, OutboxStatus::kPending);
+  EXPECT_EQ(load(a).status, OutboxStatus::kSending);
+  EXPECT_EQ(load(b).digest_of, digest);
+  ASSERT_TRUE(cancel_outbox(s(), digest));
+  EXPECT_EQ(load(a).status, OutboxStatus::kCancelled);
+  EXPECT_EQ(load(b).status, OutboxStatus::kCancelled);
+}
+
+TEST_P(OutboxStore, FallbackMovesDigestMembersToTheNextChannelsCopy) {
+  const auto a = enqueue_outbox(s(), message("a")).id;
+  const auto b = enqueue_outbox(s(), message("b")).id;
+  const auto digest = *queue_digest(s(), message("digest:f", "zhangwei", "digest"), {a, b});
+  ASSERT_TRUE(claim_outbox(s(), digest));
+  NewOutboxMessage next = message("digest:f>sms_aliyun", "13900000011", "digest");
+  next.channel = "sms_aliyun";
+  const FailResult r = fail_outbox(s(), digest, OutboxStatus::kFailed, "60020 not allow to access",
+                                   "60020", {next}, true);
+  ASSERT_TRUE(r.changed);
+  const auto copy = r.follow_ups.at(0).id;
+  EXPECT_EQ(load(digest).status, OutboxStatus::kFailed);
+  EXPECT_EQ(load(digest).provider_code, "60020");
+  EXPECT_EQ(load(a).status, OutboxStatus::kSending);
+  EXPECT_EQ(load(a).digest_of, copy);
+  EXPECT_EQ(digest_members(s(), copy).size(), 2u);
+  EXPECT_EQ(load(copy).channel, "sms_aliyun");
+}
+
+TEST_P(OutboxStore, MemberRetriedOnItsOwnLeavesItsDigest) {
+  const auto a = enqueue_outbox(s(), message("a")).id;
+  const auto digest = *queue_digest(s(), message("digest:m", "zhangwei", "digest"), {a});
+  ASSERT_TRUE(claim_outbox(s(), digest));
+  ASSERT_TRUE(mark_outbox_failed(s(), digest, OutboxStatus::kFailed, "93000 invalid webhook"));
+  EXPECT_EQ(load(a).status, OutboxStatus::kFailed);
+  ASSERT_TRUE(requeue_outbox(s(), a, t0() + 1h));
+  EXPECT_EQ(load(a).status, OutboxStatus::kPending);
+  EXPECT_EQ(load(a).digest_of, std::nullopt);
+}
+
+TEST_P(OutboxStore, ClaimManyAndRecordAnswersInOneTransactionEach) {
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 5; ++i)
+    ids.push_back(enqueue_outbox(s(), message("k" + std::to_string(i))).id);
+  ASSERT_TRUE(claim_outbox(s(), ids[4]));  // taken meanwhile
+  const auto claimed = claim_outbox_many(s(), ids);
+  EXPECT_EQ(claimed, (std::vector<std::int64_t>{ids[0], ids[1], ids[2], ids[3]}));
+  std::vector<OutboxAnswer> answers;
+  answers.push_back({ids[0], true, "pm-0", "0", "", t0() + 1min, true});
+  answers.push_back({ids[1], false, "", "503", "HTTP 503", t0() + 5min, true});
+  answers.push_back({ids[2], false, "", "45009", "45009 freq", t0() + 2min, false});
+  answers.push_back({999999, true, "pm-x", "0", "", t0(), true});  // unknown: changes nothing
+  EXPECT_EQ(record_outbox_answers(s(), answers), 3);
+  EXPECT_EQ(load(ids[0]).status, OutboxStatus::kSent);
+  EXPECT_EQ(load(ids[0]).provider_message_id, "pm-0");
+  EXPECT_EQ(load(ids[1]).status, OutboxStatus::kPending);
+  EXPECT_EQ(load(ids[1]).attempts, 1);
+  EXPECT_EQ(load(ids[1]).next_attempt_at, t0() + 5min);
+  EXPECT_EQ(load(ids[2]).attempts, 0);
+  EXPECT_EQ(load(ids[3]).status, OutboxStatus::kSending);
+}
+
+std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
+  return info.param == Backend::kSqlite ? "Sqlite" : "Postgresql";
+}
+
+#if FANGFAN_STORAGE_TEST_SQLITE && FANGFAN_STORAGE_TEST_POSTGRESQL
+INSTANTIATE_TEST_SUITE_P(Backends, OutboxStore,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgresql), backend_name);
+#elif FANGFAN_STORAGE_TEST_SQLITE
+INSTANTIATE_TEST_SUITE_P(Backends, OutboxStore, ::testing::Values(Backend::kSqlite), backend_name);
+#else
+INSTANTIATE_TEST_SUITE_P(Backends, OutboxStore, ::testing::Values(Backend::kPostgresql),
+                         backend_name);
+#endif
+
+}  // namespace
+}  // namespace fangfan

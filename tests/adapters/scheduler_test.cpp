@@ -1,0 +1,788 @@
+// Deadlines in storage (adapters/scheduler/timer_firing.h, adapters/storage/duty_store.h), one
+// suite run unchanged on SQLite and on PostgreSQL: duties and timers made and cancelled in the
+// case transaction, exactly-once firing, recipients by role and scope, visits clearing their
+// reminders, recurring work seeding, and a simulated month of one case checked message by message.
+//
+// CMake compiles this file once per backend (FANGFAN_SCHEDULER_TEST_SQLITE=1 or
+// FANGFAN_SCHEDULER_TEST_POSTGRESQL=1); with neither, both run.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/json/parse.hpp>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <thread>
+
+#include "adapters/calendar/calendar_files.h"
+#include "adapters/scheduler/timer_firing.h"
+#include "adapters/storage/campaign_store.h"
+#include "adapters/storage/case_repository.h"
+#include "adapters/storage/database.h"
+#include "adapters/storage/duty_store.h"
+#include "adapters/storage/migrations.h"
+#include "adapters/storage/outbox_store.h"
+#include "tests/support/people.h"
+#include "tests/support/pg_server.h"
+#include "tests/workflows/case_fixture.h"
+#include "workflows/date.h"
+#include "workflows/duties.h"
+#include "workflows/id_number.h"
+
+namespace fangfan {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using test::PgTestServer;
+using test::ScratchPgDatabase;
+using testing::at;
+using testing::CaseWalk;
+using testing::PeopleGenerator;
+
+enum class Backend { kSqlite, kPostgresql };
+
+constexpr const char* kTownship = "370102001";
+constexpr const char* kOtherTownship = "370102002";
+constexpr const char* kVillage = "370102001001";
+constexpr const char* kOtherVillage = "370102002001";
+constexpr const char* kOfficer = "赵帮扶";
+
+Person person(std::string name, Role role, std::string scope) {
+  Person p;
+  p.name = std::move(name);
+  p.role = role;
+  p.scope = std::move(scope);
+  p.channels = {"file"};
+  return p;
+}
+
+std::shared_ptr<Config> test_config() {
+  auto c = std::make_shared<Config>();
+  c->county = {"370102", "历下区", "山东省"};
+  c->townships = {{kTownship, "解放路街道"}, {kOtherTownship, "千佛山街道"}};
+  c->villages = {{kVillage, "东村", kTownship}, {kOtherVillage, "南村", kOtherTownship}};
+  c->rules = testing::test_rules();
+  ProgramRules& r = c->rules;
+  r.deadlines[kStepHouseholdVerification] = {
+      5,
+      DayUnit::kWorkingDays,
+      1,
+      {{0, "township_clerk"}, {2, "township_head"}, {5, "county_office"}}};
+  r.deadlines[kStepDemocraticReview] = {
+      5, DayUnit::kWorkingDays, 1, {{0, "village_officer"}, {2, "township_head"}}};
+  r.deadlines[kStepCountyReview] = {
+      3, DayUnit::kWorkingDays, 1, {{0, "county_office"}, {2, "county_admin"}}};
+  r.visits = {2, 20, {{0, "assistance_officer"}, {3, "township_head"}}};
+  r.monitoring = {1, 25, {{0, "assistance_officer"}}};
+  c->people = {
+      person("管理员钱", Role::kCountyAdmin, "370102"),
+      person("县办刘", Role::kCountyOffice, "370102"),
+      person("镇长孙", Role::kTownshipHead, kTownship),
+      person("镇长周", Role::kTownshipHead, kOtherTownship),
+      person("镇办李", Role::kTownshipClerk, kTownship),
+      person("镇办吴", Role::kTownshipClerk, kOtherTownship),
+      person("村官王", Role::kVillageOfficer, kVillage),
+      person("村官陈", Role::kVillageOfficer, kOtherVillage),
+      person(kOfficer, Role::kAssistanceOfficer, kVillage),
+      person("帮扶郑", Role::kAssistanceOfficer, kOtherVillage),
+  };
+  return c;
+}
+
+std::shared_ptr<const WorkingDayCalendar> shipped_calendar() {
+  static const auto calendar = [] {
+    CalendarLoad load = load_calendar_dir(FANGFAN_SOURCE_DIR "/config/calendar");
+    EXPECT_TRUE(load.calendar.has_value());
+    return std::make_shared<const WorkingDayCalendar>(*load.calendar);
+  }();
+  return calendar;
+}
+
+fs::path fresh_temp_dir() {
+  static std::atomic<int> counter{0};
+  const fs::path dir =
+      fs::temp_directory_path() /
+      ("fangfan-scheduler-test-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+long long count(soci::session& s, const std::string& sql) {
+  long long n = -1;
+  s << sql, soci::into(n);
+  return n;
+}
+
+std::int64_t next_case_id(soci::session& s) {
+  long long max_id = 0;
+  soci::indicator ind = soci::i_null;
+  s << "SELECT MAX(id) FROM cases", soci::into(max_id, ind);
+  return ind == soci::i_ok ? max_id + 1 : 1;
+}
+
+// A pending timer as "<kind> <step> <rung> <due China time>".
+std::vector<std::string> pending_timers(soci::session& s) {
+  std::vector<std::string> out;
+  soci::rowset<soci::row> rows =
+      (s.prepare << "SELECT kind, step, rung, due_at FROM timers WHERE state = 'pending'"
+                    " ORDER BY due_at, id");
+  for (const soci::row& row : rows) {
+    out.push_back(row.get<std::string>(0) + " " + row.get<std::string>(1) + " " +
+                  std::to_string(row.get<int>(2)) + " " +
+                  format_time(TimePoint{std::chrono::seconds{row.get<long long>(3)}}));
+  }
+  return out;
+}
+
+std::string param(const OutboxRecord& m, const char* key) {
+  const boost::json::value v = boost::json::parse(m.body);
+  const boost::json::value* p = v.as_object().if_contains(key);
+  return p != nullptr && p->is_string() ? std::string(p->as_string()) : "<missing>";
+}
+
+// "<created China time> <type> <recipient>".
+std::string line(const OutboxRecord& m) {
+  return format_time(m.created_at) + " " + m.message_type + " " + m.recipient;
+}
+
+class SchedulerConformance : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == Backend::kSqlite) {
+      dir_ = fresh_temp_dir();
+      url_ = "sqlite3://" + (dir_ / "fangfan.db").string();
+    } else {
+      const PgTestServer& pg = test::pg_test_server();
+      if (pg.status == PgTestServer::Status::kAbsent) GTEST_SKIP() << pg.reason;
+      ASSERT_EQ(pg.status, PgTestServer::Status::kReady) << pg.reason;
+      scratch_.emplace(pg);
+      url_ = scratch_->url();
+    }
+    db_.emplace(Database::open(url_));
+    migrate(*db_, at("2025-01-01T00:00"));
+    session_ = db_->open_session();
+    make_repository(make_timer_hook(config_, calendar_));
+  }
+
+  void TearDown() override {
+    repo_.reset();
+    session_.reset();
+    db_.reset();
+    scratch_.reset();
+    if (!dir_.empty()) fs::remove_all(dir_);
+  }
+
+  void make_repository(CaseChangeHook hook) {
+    repo_.emplace(*session_, *config_, clock_);
+    repo_->set_change_hook(std::move(hook));
+  }
+
+  soci::session& s() { return *session_; }
+
+  CaseWalk walk(TimePoint start, std::string household_code = "3701020010010001",
+                const char* village = kVillage) {
+    PeopleGenerator people(std::hash<std::string>{}(household_code));
+    return CaseWalk(config_->rules, format_case_id(next_case_id(s())), "marginal",
+                    people.household(household_code, village, 3), start);
+  }
+
+  std::int64_t open(CaseWalk& w) {
+    const OpenCase e = w.open_event();
+    w.ok(e);
+    const OpenResult r = repo_->open_case(e);
+    const auto* change = std::get_if<CaseChange>(&r);
+    if (change == nullptr) {
+      ADD_FAILURE() << "open refused: " << std::get<Refusal>(r).message;
+      return 0;
+    }
+    return change->case_id;
+  }
+
+  void accept(CaseWalk& w, std::int64_t id, const CaseEvent& e) {
+    w.ok(e);
+    const ApplyResult r = repo_->apply(id, e);
+    EXPECT_TRUE(std::holds_alternative<CaseChange>(r)) << event_name(e) << " not stored";
+  }
+
+  // Opens a case at 2025-09-29 09:00 and takes it through recognition (registered on 2025-10-09
+  // around 10:00), with its assistance officer assigned.
+  std::int64_t registered_case(CaseWalk& w, bool assign = true) {
+    const std::int64_t id = open(w);
+    accept(w, id, w.start_verification());
+    w.days(2);
+    accept(w, id, w.eligible_verification());
+    w.days(1);
+    accept(w, id, w.review_pass());
+    w.days(2);
+    accept(w, id, w.county_pass());
+    w.days(5);
+    accept(w, id, w.close_publicity());
+    EXPECT_EQ(w.state(), "registered");
+    if (assign) accept(w, id, w.assign_officer(kOfficer));
+    return id;
+  }
+
+  // Fires everything due at `now`.
+  std::vector<FiredTimer> fire_all(TimePoint now) {
+    std::vector<FiredTimer> fired;
+    while (auto f = fire_next_due_timer(s(), *config_, *calendar_, now)) {
+      fired.push_back(std::move(*f));
+      if (fired.size() > 1000) break;
+    }
+    return fired;
+  }
+
+  std::vector<OutboxRecord> messages(const std::vector<FiredTimer>& fired) {
+    std::vector<OutboxRecord> out;
+    for (const FiredTimer& f : fired) {
+      for (std::int64_t id : f.outbox_ids) out.push_back(*load_outbox(s(), id));
+    }
+    return out;
+  }
+
+  std::vector<std::string> lines(const std::vector<OutboxRecord>& ms) {
+    std::vector<std::string> out;
+    for (const auto& m : ms) out.push_back(line(m));
+    return out;
+  }
+
+  std::shared_ptr<Config> config_ = test_config();
+  std::shared_ptr<const WorkingDayCalendar> calendar_ = shipped_calendar();
+  SimulatedClock clock_{at("2025-09-29T09:00")};
+  std::string url_;
+  fs::path dir_;
+  std::optional<ScratchPgDatabase> scratch_;
+  std::optional<Database> db_;
+  std::unique_ptr<soci::session> session_;
+  std::optional<CaseRepository> repo_;
+};
+
+// ---- the hook
+
+TEST_P(SchedulerConformance, Hook_StepTimersAreMadeAndCancelledWithTheChange) {
+  CaseWalk w = walk(at("2025-09-30T15:50"));
+  const std::int64_t id = open(w);  // 16:00; 5 working days across the National Day week
+
+  const std::optional<DutyRecord> duty =
+      find_duty(s(), step_duty_key(id, kStepHouseholdVerification, 1));
+  ASSERT_TRUE(duty.has_value());
+  EXPECT_EQ(duty->state, DutyState::kOpen);
+  EXPECT_EQ(duty->kind, "step");
+  EXPECT_EQ(duty->owner_role, "township_clerk");
+  EXPECT_EQ(duty->township_code, kTownship);
+  EXPECT_EQ(duty->village_code, kVillage);
+  EXPECT_EQ(duty->due_at, at("2025-10-15T08:00"));
+  EXPECT_EQ(
+      pending_timers(s()),
+      (std::vector<std::string>{"reminder household_verification 0 2025-10-14T08:00:00+08:00",
+                                "due household_verification 0 2025-10-15T08:00:00+08:00",
+                                "escalation household_verification 1 2025-10-17T08:00:00+08:00",
+                                "escalation household_verification 2 2025-10-22T08:00:00+08:00"}));
+
+  accept(w, id, w.start_verification());  // same step: nothing changes
+  EXPECT_EQ(pending_timers(s()).size(), 4u);
+
+  w.days(2);
+  accept(w, id, w.eligible_verification());  // 10-02: on to the democratic review
+  EXPECT_EQ(find_duty(s(), duty->duty_key)->state, DutyState::kDone);
+  EXPECT_EQ(count(s(), "SELECT COUNT(*) FROM timers WHERE state = 'cancelled'"), 4);
+  EXPECT_EQ(pending_timers(s()),
+            (std::vector<std::string>{"reminder democratic_review 0 2025-10-14T08:00:00+08:00",
+                                      "due democratic_review 0 2025-10-15T08:00:00+08:00",
+                                      "escalation democratic_review 1 2025-10-17T08:00:00+08:00"}));
+  EXPECT_TRUE(find_duty(s(), step_duty_key(id, kStepDemocraticReview, 3)).has_value());
+}
+
+TEST_P(SchedulerConformance, Hook_RolledBackChangeLeavesNoDutiesOrTimers) {
+  CaseChangeHook timers = make_timer_hook(config_, calendar_);
+  make_repository([timers](soci::session& session, const CaseChange& change) {
+    timers(session, change);
+    EXPECT_GT(count(session, "SELECT COUNT(*) FROM timers"), 0);  // made, inside the transaction
+    throw std::runtime_error("a later step of the same change failed");
+  });
+  CaseWalk w = walk(at("2025-09-30T15:50"));
+  EXPECT_THROW(repo_->open_case(w.open_event()), std::runtime_error);
+  EXPECT_EQ(count(s(), "SELECT COUNT(*) FROM cases"), 0);
+  EXPECT_EQ(count(s(), "SELECT COUNT(*) FROM duties"), 0);
+  EXPECT_EQ(count(s(), "SELECT COUNT(*) FROM timers"), 0);
+}
+
+TEST_P(SchedulerConformance, Hook_MissingCalendarYearRefusesTheChangeWithTheCalendarsSentence) {
+  CaseWalk w = walk(at("2026-12-28T09:00"));  // 5 working days reach 2027: no data
+  try {
+    repo_->open_case(w.open_event());
+    ADD_FAILURE() << "the case was opened without its deadline";
+  } catch (const ScheduleError& e) {
+    EXPECT_EQ(e.missing_year(), 2027);
+    EXPECT_EQ(std::string(e.what()), missing_year_message(2027));
+  }
+  EXPECT_EQ(count(s(), "SELECT COUNT(*) FROM cases"), 0);
+  EXPECT_EQ(count(s(), "SELECT COUNT(*) FROM timers"), 0);
+}
+
+// ---- firing
+
+TEST_P(SchedulerConformance, Fire_ExactlyOnceUnderRepeatedCalls) {
+  CaseWalk w = walk(at("2025-09-30T15:50"));
+  const std::int64_t id = open(w);
+  EXPECT_FALSE(fire_next_due_timer(s(), *config_, *calendar_, at("2025-10-14T07:59")));
+
+  const std::vector<FiredTimer> fired = fire_all(at("2025-10-14T08:00"));
+  ASSERT_EQ(fired.size(), 1u);
+  EXPECT_EQ(fired[0].timer.kind, "reminder");
+  EXPECT_EQ(fired[0].message_type, "step_reminder");
+  const std::vector<OutboxRecord> ms = messages(fired);
+  ASSERT_EQ(ms.size(), 1u);
+  EXPECT_EQ(ms[0].recipient, "镇办李@370102001");
+  EXPECT_EQ(ms[0].channel, "file");
+  EXPECT_EQ(ms[0].case_id, id);
+  EXPECT_EQ(param(ms[0], "case_id"), std::to_string(id));
+  EXPECT_EQ(param(ms[0], "step"), "household_verification");
+  EXPECT_EQ(param(ms[0], "step_label"), "入户核实");
+  EXPECT_EQ(param(ms[0], "due_date"), "2025-10-14");
+  EXPECT_EQ(param(ms[0], "village"), "东村");
+  EXPECT_EQ(param(ms[0], "township"), "解放路街道");
+  EXPECT_EQ(param(ms[0], "household"), mask_name(w.household().head()->name));
+
+  // Again and again, and from a second connection: nothing more.
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_FALSE(fire_next_due_timer(s(), *config_, *calendar_, at("2025-10-14T08:00")));
+  }
+  auto other = db_->open_session();
+  EXPECT_FALSE(fire_next_due_timer(*other, *config_, *calendar_, at("2025-10-14T09:00")));
+  EXPECT_EQ(count(s(), "SELECT COUNT(*) FROM outbox"), 1);
+  EXPECT_EQ(count(s(), "SELECT COUNT(*) FROM timers WHERE state = 'fired'"), 1);
+}
+
+TEST_P(SchedulerConformance, Fire_AfterDowntimeEachRungOnceInOrderToRoleAndScope) {
+  CaseWalk w = walk(at("2025-09-30T15:50"));
+  open(w);
+  // Down from before the reminder until after the last rung: each timer fires once, in order;
+  // the reminder is skipped because its duty is already overdue.
+  const std::vector<FiredTimer> fired = fire_all(at("2025-10-22T09:30"));
+  ASSERT_EQ(fired.size(), 4u);
+  EXPECT_EQ(fired[0].timer.kind, "reminder");
+  EXPECT_TRUE(fired[0].outbox_ids.empty());
+  EXPECT_FALSE(fired[0].skipped.empty());
+  const std::vector<OutboxRecord> ms = messages(fired);
+  EXPECT_EQ(lines(ms),
+            (std::vector<std::string>{"2025-10-22T09:30:00+08:00 step_overdue 镇办李@370102001",
+                                      "2025-10-22T09:30:00+08:00 step_overdue 镇长孙@370102001",
+                                      "2025-10-22T09:30:00+08:00 step_overdue 县办刘@370102"}));
+  EXPECT_EQ(param(ms[0], "rung"), "0");
+  EXPECT_EQ(param(ms[1], "rung"), "1");
+  EXPECT_EQ(param(ms[2], "rung"), "2");
+  EXPECT_EQ(param(ms[2], "days_overdue"), "8");
+  for (const FiredTimer& f : fired) EXPECT_GE(f.fired_at, f.timer.due_at);
+  EXPECT_TRUE(fire_all(at("2025-10-30T09:30")).empty());
+}
+
+TEST_P(SchedulerConformance, Fire_TwoFirersConcurrentlyFireEachTimerOnce) {
+  for (int i = 1; i <= 5; ++i) {
+    CaseWalk w = walk(at("2025-09-30T15:50"), "370102001001000" + std::to_string(i));
+    open(w);
+  }
+  ASSERT_EQ(count(s(), "SELECT COUNT(*) FROM timers WHERE state = 'pending'"), 20);
+  std::atomic<int> fired{0}, messages_queued{0};
+  auto firer = [&] {
+    auto session = db_->open_session();
+    while (auto f = fire_next_due_timer(*session, *config_, *calendar_, at("2025-10-22T09:30"))) {
+      ++fired;
+      messages_queued += static_cast<int>(f->outbox_ids.size());
+    }
+  };
+  std::thread a(firer), b(firer);
+  a.join();
+  b.join();
+  EXPECT_EQ(fired.load(), 20);
+  EXPECT_EQ(messages_queued.load(), 15);  // 5 cases x 3 rungs (the reminders are skipped)
+  EXPECT_EQ(count(s(), "SELECT COUNT(*) FROM outbox"), 15);
+  EXPECT_EQ(count(s(), "SELECT COUNT(*) FROM timers WHERE state = 'fired'"), 20);
+}
+
+TEST_P(SchedulerConformance, Fire_ClosedDutyIsNotNotifiedEvenIfATimerWasLeftPending) {
+  CaseWalk w = walk(at("2025-09-30T15:50"));
+  const std::int64_t id = open(w);
+  // Close the duty behind the scheduler's back (its timers stay pending): relevance is
+  // re-checked at firing time.
+  s() << "UPDATE duties SET state = 'done'";
+  const std::vector<FiredTimer> fired = fire_all(at("2025-10-22T09:30"));
+  EXPECT_EQ(fired.size(), 4u);
+  EXPECT_TRUE(messages(fired).empty());
+  EXPECT_EQ(open_case_duties(s(), id).size(), 0u);
+}
+
+// ---- visits and monitoring
+
+TEST_P(SchedulerConformance, Visits_ReminderGoesToVillageOfficersUntilAnOfficerIsAssigned) {
+  CaseWalk w = walk(at("2025-09-29T09:00"));
+  const std::int64_t id = registered_case(w, /*assign=*/false);
+  const std::optional<DutyRecord> visits =
+      find_duty(s(), month_duty_key(kDutyVisits, id, 2025y / std::chrono::October));
+  ASSERT_TRUE(visits.has_value());
+  EXPECT_EQ(visits->owner_role, "assistance_officer");
+  EXPECT_EQ(visits->due_at, at("2025-11-03T08:00"));
+  EXPECT_EQ(visits->officer, "");
+
+  const std::vector<OutboxRecord> ms = messages(fire_all(at("2025-10-20T08:00")));
+  EXPECT_EQ(
+      lines(ms),
+      (std::vector<std::string>{"2025-10-20T08:00:00+08:00 visit_reminder 村官王@370102001001"}));
+  EXPECT_EQ(param(ms[0], "officer"), "");
+  EXPECT_EQ(param(ms[0], "recorded"), "0");
+  EXPECT_EQ(param(ms[0], "required"), "2");
+  EXPECT_EQ(param(ms[0], "month"), "2025-10");
+
+  w.days(12);
+  accept(w, id, w.assign_officer(kOfficer));
+  EXPECT_EQ(find_duty(s(), visits->duty_key)->officer, kOfficer);
+  DutyFilter by_officer;
+  by_officer.officer = kOfficer;
+  EXPECT_EQ(list_open_duties(s(), by_officer).size(), 2u);  // visits and monitoring
+}
+
+TEST_P(SchedulerConformance, Visits_ReachingPerMonthClosesTheMonthAndCancelsItsReminders) {
+  CaseWalk w = walk(at("2025-09-29T09:00"));
+  const std::int64_t id = registered_case(w);
+  const std::string october = month_duty_key(kDutyVisits, id, 2025y / std::chrono::October);
+  const std::string november = month_duty_key(kDutyVisits, id, 2025y / std::chrono::November);
+  ASSERT_EQ(count_case_visits(s(), id, 2025y / std::chrono::October), 0);
+
+  w.days(2);
+  accept(w, id, w.visit());  // 10-11
+  EXPECT_EQ(count_case_visits(s(), id, 2025y / std::chrono::October), 1);
+  EXPECT_EQ(find_duty(s(), october)->state, DutyState::kOpen);
+  EXPECT_FALSE(find_duty(s(), november).has_value());
+
+  w.days(3);
+  accept(w, id, w.visit());  // 10-14: two this month
+  EXPECT_EQ(find_duty(s(), october)->state, DutyState::kDone);
+  const std::optional<DutyRecord> next = find_duty(s(), november);
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(next->state, DutyState::kOpen);
+  EXPECT_EQ(next->due_at, at("2025-12-01T08:00"));
+  EXPECT_EQ(next->officer, kOfficer);
+
+  // October's visit reminder and rungs are gone; the month's monitoring is still owed (its
+  // reminder, fired after the month fell due, is skipped for the overdue notice).
+  const std::vector<OutboxRecord> ms = messages(fire_all(at("2025-11-07T00:00")));
+  EXPECT_EQ(lines(ms), (std::vector<std::string>{
+                           "2025-11-07T00:00:00+08:00 monitoring_overdue 赵帮扶@370102001001"}));
+  EXPECT_EQ(param(ms[0], "officer"), mask_name(kOfficer));
+}
+
+TEST_P(SchedulerConformance, Visits_AssistanceEndingCancelsTheMonthsDuties) {
+  CaseWalk w = walk(at("2025-09-29T09:00"));
+  const std::int64_t id = registered_case(w);
+  EXPECT_EQ(open_case_duties(s(), id).size(), 2u);
+  accept(w, id, ProposeElimination{w.meta()});
+  accept(w, id, RecordEliminationReview{w.meta(), true});
+  accept(w, id, RecordTownshipReview{w.meta(), true});
+  w.days(5);
+  accept(w, id, CloseEliminationPublicity{w.meta()});  // eliminated: no longer assisted
+  EXPECT_EQ(open_case_duties(s(), id).size(), 0u);
+  EXPECT_EQ(find_duty(s(), month_duty_key(kDutyVisits, id, 2025y / std::chrono::October))->state,
+            DutyState::kCancelled);
+  EXPECT_TRUE(messages(fire_all(at("2025-12-31T00:00"))).empty());
+}
+
+TEST_P(SchedulerConformance, Visits_AssistanceResumingInTheMonthReopensItsDuties) {
+  CaseWalk w = walk(at("2025-09-29T09:00"));
+  const std::int64_t id = registered_case(w);
+  accept(w, id, ProposeElimination{w.meta()});
+  accept(w, id, RecordEliminationReview{w.meta(), true});
+  accept(w, id, RecordTownshipReview{w.meta(), true});
+  w.days(5);
+  accept(w, id, CloseEliminationPublicity{w.meta()});  // 10-14: eliminated
+  const std::string october = month_duty_key(kDutyVisits, id, 2025y / std::chrono::October);
+  EXPECT_EQ(find_duty(s(), october)->state, DutyState::kCancelled);
+
+  accept(w, id, RecordLookBack{w.meta("收入未稳定超过监测线"), LookBackFinding::kInaccurate});
+  for (auto level : {ApprovalLevel::kTownship, ApprovalLevel::kVillage, ApprovalLevel::kCity}) {
+    accept(w, id, RecordApproval{w.meta("同意"), ApprovalPurpose::kRollback, level});
+  }
+  accept(w, id, ApplyRollback{w.meta()});  // registered again, the same month
+  const std::optional<DutyRecord> reopened = find_duty(s(), october);
+  EXPECT_EQ(reopened->state, DutyState::kOpen);
+  EXPECT_FALSE(reopened->closed_at.has_value());
+  EXPECT_GT(reopened->opened_at, at("2025-10-14T00:00"));
+  const std::vector<OutboxRecord> ms = messages(fire_all(at("2025-10-20T08:00")));
+  EXPECT_EQ(
+      lines(ms),
+      (std::vector<std::string>{"2025-10-20T08:00:00+08:00 visit_reminder 赵帮扶@370102001001"}));
+}
+
+// A month of one case on a moving simulated clock: one visit of two in October, no monitoring
+// record for October, November's monitoring recorded on 11-10. Every message, in order.
+TEST_P(SchedulerConformance, SimulatedMonth_ExactSequenceOfMessages) {
+  CaseWalk w = walk(at("2025-09-29T09:00"));
+  const std::int64_t id = registered_case(w);
+  const TimePoint start = at("2025-10-09T12:00");
+  clock_.advance(start - clock_.now());
+  std::map<TimePoint, std::function<void()>> events{
+      {at("2025-10-15T10:00"),
+       [&] {
+         w.hours(static_cast<int>((at("2025-10-15T10:00") - w.now()) / 1h));
+         accept(w, id, w.visit());
+       }},
+      {at("2025-11-10T10:00"),
+       [&] {
+         w.hours(static_cast<int>((at("2025-11-10T10:00") - w.now()) / 1h));
+         accept(w, id, w.monitoring(2025y / std::chrono::November));
+       }},
+  };
+  std::vector<OutboxRecord> sent;
+  while (clock_.now() < at("2025-11-30T23:00")) {
+    clock_.advance(1h);
+    if (auto e = events.find(clock_.now()); e != events.end()) e->second();
+    for (const OutboxRecord& m : messages(fire_all(clock_.now()))) sent.push_back(m);
+  }
+  EXPECT_EQ(lines(sent), (std::vector<std::string>{
+                             "2025-10-20T08:00:00+08:00 visit_reminder 赵帮扶@370102001001",
+                             "2025-10-27T08:00:00+08:00 monitoring_reminder 赵帮扶@370102001001",
+                             "2025-11-03T08:00:00+08:00 visit_overdue 赵帮扶@370102001001",
+                             "2025-11-03T08:00:00+08:00 monitoring_overdue 赵帮扶@370102001001",
+                             "2025-11-06T08:00:00+08:00 visit_overdue 镇长孙@370102001",
+                             "2025-11-20T08:00:00+08:00 visit_reminder 赵帮扶@370102001001"}));
+  ASSERT_EQ(sent.size(), 6u);
+  EXPECT_EQ(param(sent[0], "recorded"), "1");
+  EXPECT_EQ(param(sent[0], "due_date"), "2025-10-31");
+  EXPECT_EQ(param(sent[2], "days_overdue"), "3");
+  EXPECT_EQ(param(sent[4], "rung"), "1");
+  EXPECT_EQ(param(sent[5], "month"), "2025-11");
+  EXPECT_EQ(param(sent[5], "recorded"), "0");
+  // November's monitoring was recorded: its duty is done and December's is open.
+  EXPECT_EQ(
+      find_duty(s(), month_duty_key(kDutyMonitoring, id, 2025y / std::chrono::November))->state,
+      DutyState::kDone);
+  EXPECT_TRUE(find_duty(s(), month_duty_key(kDutyMonitoring, id, 2025y / std::chrono::December)));
+}
+
+// ---- recurring work
+
+TEST_P(SchedulerConformance, Recurring_EvaluationAndCampaignsAreSeededOnceAndFire) {
+  config_->rules.evaluation.enabled = true;
+  config_->rules.evaluation.open_month = 10;
+  config_->rules.evaluation.open_day = 8;  // a holiday in 2025: opens Thu 10-09
+  config_->rules.evaluation.deadline = {10, DayUnit::kWorkingDays, 2, {{0, "county_office"}}};
+  Campaign c;
+  c.name = "screening_2025";
+  c.label = "2025年集中排查";
+  c.start_year = 2025;
+  c.start_month = 9;
+  c.start_day = 15;
+  c.milestones = {{"plan", "制定工作方案", 2025, 9, 30, 2, {{0, "township_head"}}},
+                  {"report", "报送总结", 2025, 10, 20, 1, {{0, "township_head"}}}};
+  config_->rules.campaigns = {c};
+
+  const int seeded = ensure_recurring_timers(s(), *config_, *calendar_, at("2025-09-10T09:00"));
+  EXPECT_GT(seeded, 0);
+  EXPECT_EQ(ensure_recurring_timers(s(), *config_, *calendar_, at("2025-09-10T10:00")), 0);
+  EXPECT_EQ(count(s(), "SELECT COUNT(*) FROM duties WHERE kind = 'campaign'"), 4);
+
+  // Campaign reminders to each township's clerk 2 working days before the plan falls due
+  // (10-09 08:00, after the National Day holiday).
+  std::vector<OutboxRecord> ms = messages(fire_all(at("2025-09-29T08:00")));
+  EXPECT_EQ(lines(ms), (std::vector<std::string>{
+                           "2025-09-29T08:00:00+08:00 campaign_reminder 镇办李@370102001",
+                           "2025-09-29T08:00:00+08:00 campaign_reminder 镇办吴@370102002"}));
+  EXPECT_EQ(param(ms[0], "milestone"), "plan");
+  EXPECT_EQ(param(ms[0], "milestone_label"), "制定工作方案");
+  EXPECT_EQ(param(ms[0], "due_date"), "2025-09-30");
+  EXPECT_EQ(param(ms[1], "township_name"), "千佛山街道");
+  // Overdue to each township's head; the evaluation opens with no monitoring object yet.
+  ms = messages(fire_all(at("2025-10-09T08:00")));
+  EXPECT_EQ(lines(ms), (std::vector<std::string>{
+                           "2025-10-09T08:00:00+08:00 campaign_overdue 镇长孙@370102001",
+                           "2025-10-09T08:00:00+08:00 campaign_overdue 镇长周@370102002"}));
+  EXPECT_EQ(param(ms[0], "days_overdue"), "9");
+
+  CaseWalk w = walk(at("2025-09-29T09:00"));
+  // Registered after the evaluation opened: its task opens with the registration.
+  const std::int64_t id = registered_case(w);
+  EXPECT_TRUE(find_duty(s(), evaluation_duty_key(id, 2025)).has_value());
+  // Had it been lost, the next seeding opens it again; then nothing more to seed.
+  s() << "DELETE FROM timers WHERE step = 'evaluation' AND case_id IS NOT NULL";
+  s() << "DELETE FROM duties WHERE kind = 'evaluation'";
+  EXPECT_FALSE(find_duty(s(), evaluation_duty_key(id, 2025)).has_value());
+
+  // The next seeding opens the evaluation task of the case registered after the opening.
+  EXPECT_GT(ensure_recurring_timers(s(), *config_, *calendar_, at("2025-10-09T13:00")), 0);
+  EXPECT_EQ(ensure_recurring_timers(s(), *config_, *calendar_, at("2025-10-09T13:00")), 0);
+  ms = messages(fire_all(at("2025-10-09T13:00")));
+  EXPECT_EQ(lines(ms),
+            (std::vector<std::string>{"2025-10-09T13:00:00+08:00 evaluation_task 县办刘@370102"}));
+  EXPECT_EQ(param(ms[0], "year"), "2025");
+  EXPECT_EQ(param(ms[0], "due_date"), "2025-10-22");
+  const std::optional<DutyRecord> evaluation = find_duty(s(), evaluation_duty_key(id, 2025));
+  ASSERT_TRUE(evaluation.has_value());
+
+  // Done before its reminder: nothing more about it.
+  EXPECT_TRUE(complete_duty(s(), evaluation->id, at("2025-10-10T09:00")));
+  EXPECT_FALSE(complete_duty(s(), evaluation->id, at("2025-10-10T09:00")));
+  for (const OutboxRecord& m : messages(fire_all(at("2025-10-31T00:00")))) {
+    EXPECT_NE(m.message_type.rfind("evaluation", 0), 0u) << line(m);
+  }
+}
+
+TEST_P(SchedulerConformance, Recurring_MonthlyDutiesOfAssistedCasesAreRestored) {
+  CaseWalk w = walk(at("2025-09-29T09:00"));
+  const std::int64_t id = registered_case(w);
+  // As if the duties had been lost (an older database, a crash of an older version).
+  s() << "DELETE FROM timers WHERE step IN ('visits', 'monitoring')";
+  s() << "DELETE FROM duties WHERE kind IN ('visits', 'monitoring')";
+  EXPECT_GT(ensure_recurring_timers(s(), *config_, *calendar_, at("2025-10-12T09:00")), 0);
+  EXPECT_EQ(open_case_duties(s(), id, std::string_view(kDutyVisits)).size(), 1u);
+  EXPECT_EQ(open_case_duties(s(), id, std::string_view(kDutyMonitoring)).size(), 1u);
+  EXPECT_EQ(ensure_recurring_timers(s(), *config_, *calendar_, at("2025-10-12T10:00")), 0);
+}
+
+TEST_P(SchedulerConformance, Campaign_MilestoneDoneClosesItsDutyAndProgressNamesTheLate) {
+  Campaign c;
+  c.name = "screening_2025";
+  c.start_year = 2025;
+  c.start_month = 9;
+  c.start_day = 15;
+  c.milestones = {{"plan", "制定工作方案", 2025, 9, 30, 2, {{0, "township_head"}}}};
+  config_->rules.campaigns = {c};
+  ensure_recurring_timers(s(), *config_, *calendar_, at("2025-09-15T09:00"));
+  EXPECT_EQ(pending_timers(s()).size(), 4u);  // reminder and due, two townships
+
+  const auto done = record_milestone_done(s(), *config_, "screening_2025", "plan", kTownship,
+                                          "镇办李", at("2025-09-26T10:00"));
+  ASSERT_TRUE(std::holds_alternative<TimePoint>(done));
+  EXPECT_EQ(std::get<TimePoint>(done), at("2025-09-26T10:00"));
+  // Reported again later: the first report stands.
+  EXPECT_EQ(std::get<TimePoint>(record_milestone_done(s(), *config_, "screening_2025", "plan",
+                                                      kTownship, "镇办李", at("2025-09-27T10:00"))),
+            at("2025-09-26T10:00"));
+  EXPECT_EQ(find_duty(s(), campaign_duty_key("screening_2025", "plan", kTownship))->state,
+            DutyState::kDone);
+  EXPECT_EQ(pending_timers(s()).size(), 2u);  // only the other township's
+  EXPECT_TRUE(std::holds_alternative<CampaignRefusal>(record_milestone_done(
+      s(), *config_, "screening_2025", "nap", kTownship, "镇办李", at("2025-09-26T10:00"))));
+  EXPECT_TRUE(std::holds_alternative<CampaignRefusal>(record_milestone_done(
+      s(), *config_, "screening_2099", "plan", kTownship, "镇办李", at("2025-09-26T10:00"))));
+  EXPECT_TRUE(std::holds_alternative<CampaignRefusal>(record_milestone_done(
+      s(), *config_, "screening_2025", "plan", "370102009", "镇办李", at("2025-09-26T10:00"))));
+
+  // Only the township that has not finished hears about it (its reminder, fired late, gives way
+  // to the overdue notice).
+  const std::vector<OutboxRecord> ms = messages(fire_all(at("2025-10-09T08:00")));
+  EXPECT_EQ(
+      lines(ms),
+      (std::vector<std::string>{"2025-10-09T08:00:00+08:00 campaign_overdue 镇长周@370102002"}));
+  const auto progress =
+      campaign_progress(s(), *config_, *calendar_, "screening_2025", at("2025-10-09T08:00"));
+  ASSERT_TRUE(std::holds_alternative<std::vector<MilestoneStatus>>(progress));
+  const auto& rows = std::get<std::vector<MilestoneStatus>>(progress);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].township_code, kTownship);
+  EXPECT_EQ(rows[0].done_at, at("2025-09-26T10:00"));
+  EXPECT_EQ(rows[0].actor, "镇办李");
+  EXPECT_FALSE(rows[0].behind);
+  EXPECT_EQ(rows[1].township_code, kOtherTownship);
+  EXPECT_EQ(rows[1].township_name, "千佛山街道");
+  EXPECT_FALSE(rows[1].done_at.has_value());
+  EXPECT_TRUE(rows[1].behind);
+  EXPECT_FALSE(std::get<std::vector<MilestoneStatus>>(campaign_progress(
+      s(), *config_, *calendar_, "screening_2025", at("2025-10-09T07:59")))[1]
+                   .behind);
+}
+
+TEST_P(SchedulerConformance, Recurring_CalendarGapTellsTheCountyAdminOnceAndSeedsNothing) {
+  CaseWalk w = walk(at("2025-09-29T09:00"));
+  const std::int64_t id = registered_case(w);
+  // December 2026's visits fall due in January 2027, a year with no calendar file.
+  EXPECT_EQ(ensure_recurring_timers(s(), *config_, *calendar_, at("2026-12-05T09:00")), 0);
+  EXPECT_FALSE(
+      find_duty(s(), month_duty_key(kDutyVisits, id, std::chrono::year{2026} / 12)).has_value());
+  EXPECT_EQ(ensure_recurring_timers(s(), *config_, *calendar_, at("2026-12-06T09:00")), 0);
+  const std::vector<OutboxRecord> ms = list_outbox(s(), std::nullopt, 10);
+  ASSERT_EQ(ms.size(), 1u);
+  EXPECT_EQ(ms[0].message_type, "calendar_missing");
+  EXPECT_EQ(ms[0].recipient, "管理员钱@370102");
+  EXPECT_EQ(param(ms[0], "year"), "2027");
+  EXPECT_EQ(param(ms[0], "text"), missing_year_message(2027));
+}
+
+// ---- duty store
+
+TEST_P(SchedulerConformance, DutyStore_ListsOpenDutiesByFilterInDueOrder) {
+  CaseWalk a = walk(at("2025-09-30T15:50"));
+  const std::int64_t first = open(a);  // due 10-15, township 001
+  CaseWalk b = walk(at("2025-10-09T09:00"), "3701020020010001", kOtherVillage);
+  const std::int64_t second = open(b);  // due 10-16 (5 wd after 10-09), township 002
+
+  EXPECT_EQ(list_open_duties(s(), {}).size(), 2u);
+  DutyFilter township;
+  township.township = kOtherTownship;
+  const auto only = list_open_duties(s(), township);
+  ASSERT_EQ(only.size(), 1u);
+  EXPECT_EQ(only[0].case_id, second);
+  DutyFilter village;
+  village.village = kVillage;
+  EXPECT_EQ(list_open_duties(s(), village).at(0).case_id, first);
+  DutyFilter overdue;
+  overdue.due_before = at("2025-10-15T08:00");
+  ASSERT_EQ(list_open_duties(s(), overdue).size(), 1u);
+  DutyFilter limited;
+  limited.limit = 1;
+  const auto by_due = list_open_duties(s(), limited);
+  ASSERT_EQ(by_due.size(), 1u);
+  EXPECT_EQ(by_due[0].case_id, first);
+
+  NewDuty d;
+  d.duty_key = "campaign/x/plan/370102001";
+  d.kind = "campaign";
+  d.subject = "x/plan";
+  d.township_code = kTownship;
+  d.owner_role = "township_clerk";
+  d.due_at = at("2025-10-01T08:00");
+  d.opened_at = at("2025-09-01T08:00");
+  const OpenDutyResult opened = open_duty(s(), d);
+  EXPECT_TRUE(opened.inserted);
+  EXPECT_FALSE(open_duty(s(), d).inserted);
+  EXPECT_EQ(open_duty(s(), d).id, opened.id);
+  EXPECT_EQ(list_open_duties(s(), {}).front().id, opened.id);
+  EXPECT_TRUE(cancel_duty(s(), opened.id, at("2025-09-02T08:00")));
+  EXPECT_FALSE(close_duty(s(), opened.id, at("2025-09-02T08:00")));
+  EXPECT_TRUE(reopen_duty(s(), opened.id, at("2025-10-02T08:00"), at("2025-09-03T08:00")));
+  EXPECT_EQ(load_duty(s(), opened.id)->due_at, at("2025-10-02T08:00"));
+  EXPECT_FALSE(load_duty(s(), opened.id)->closed_at.has_value());
+  EXPECT_TRUE(close_duty(s(), opened.id, at("2025-09-04T08:00")));
+  EXPECT_EQ(load_duty(s(), opened.id)->closed_at, at("2025-09-04T08:00"));
+  EXPECT_FALSE(count_case_visits(s(), 999, 2025y / std::chrono::October).has_value());
+}
+
+std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
+  return info.param == Backend::kSqlite ? "Sqlite" : "Postgresql";
+}
+
+#if !defined(FANGFAN_SCHEDULER_TEST_SQLITE) && !defined(FANGFAN_SCHEDULER_TEST_POSTGRESQL)
+#define FANGFAN_SCHEDULER_TEST_SQLITE 1
+#define FANGFAN_SCHEDULER_TEST_POSTGRESQL 1
+#endif
+#ifndef FANGFAN_SCHEDULER_TEST_SQLITE
+#define FANGFAN_SCHEDULER_TEST_SQLITE 0
+#endif
+#ifndef FANGFAN_SCHEDULER_TEST_POSTGRESQL
+#define FANGFAN_SCHEDULER_TEST_POSTGRESQL 0
+#endif
+
+#if FANGFAN_SCHEDULER_TEST_SQLITE && FANGFAN_SCHEDULER_TEST_POSTGRESQL
+INSTANTIATE_TEST_SUITE_P(Backends, SchedulerConformance,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgresql), backend_name);
+#elif FANGFAN_SCHEDULER_TEST_SQLITE
+INSTANTIATE_TEST_SUITE_P(Backends, SchedulerConformance, ::testing::Values(Backend::kSqlite),
+                         backend_name);
+#else
+INSTANTIATE_TEST_SUITE_P(Backends, SchedulerConformance, ::testing::Values(Backend::kPostgresql),
+                         backend_name);
+#endif
+
+}  // namespace
+}  // namespace fangfan

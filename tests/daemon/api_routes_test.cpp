@@ -1,0 +1,294 @@
+// The calendar and deadline endpoints, the Unix socket, and fangfanctl's `overdue` / `due-soon`
+// and `--api unix:PATH`, end to end through real HTTP against a TestApiServer (temporary SQLite,
+// the example county, the calendar of the source tree, a simulated clock at 2025-03-03 09:00
+// China time).
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"  // GCC 12 bug 109224 (coroutines)
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <boost/json/parse.hpp>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "adapters/storage/duty_store.h"
+#include "daemon/ctl_cases.h"
+#include "daemon/ctl_duties.h"
+#include "daemon/ctl_http.h"
+#include "tests/daemon/api_test_server.h"
+
+namespace fangfan {
+namespace {
+
+namespace http = boost::beast::http;
+namespace json = boost::json;
+namespace fs = std::filesystem;
+using test::http_once;
+using test::Reply;
+using test::TestApiServer;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr const char* kCounty = "379901";
+constexpr const char* kDongling = "379901001";
+constexpr const char* kDonglingVillage = "379901001001";
+constexpr const char* kLiushuVillage = "379901001002";  // also in Dongling township
+constexpr const char* kXiqiao = "379901002";
+constexpr const char* kXiqiaoVillage = "379901002001";
+
+// ---- calendar
+
+class ApiCalendarTest : public ::testing::Test {
+ protected:
+  Reply get(const std::string& target) {
+    return http_once(server_.port(), http::verb::get, target, token_);
+  }
+  TestApiServer server_;
+  std::string token_ = server_.token(Role::kAuditor, kXiqiao, "镇审计");
+};
+
+TEST_F(ApiCalendarTest, AnswersAsTheCli) {
+  Reply r = get("/api/v1/calendar/working-day?date=2025-10-08");
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_FALSE(r.json().at("working_day").as_bool());
+  EXPECT_THAT(r.field("period"), HasSubstr("国庆节"));
+  r = get("/api/v1/calendar/working-day?date=2025-09-28");  // a Sunday worked (调休)
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_TRUE(r.json().at("working_day").as_bool());
+  r = get("/api/v1/calendar/working-day?date=2025-03-04");
+  EXPECT_TRUE(r.json().at("working_day").as_bool());
+  EXPECT_TRUE(r.json().at("period").is_null());
+
+  // 09-30 + 5: 10-09, 10-10, 10-11 (a Saturday worked), 10-13, 10-14.
+  r = get("/api/v1/calendar/add-working-days?date=2025-09-30&n=5");
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_EQ(r.field("result"), "2025-10-14");
+  r = get("/api/v1/calendar/add-working-days?date=2025-10-14&n=-5");
+  EXPECT_EQ(r.field("result"), "2025-09-30");
+
+  // October 2025: 23 weekdays, 6 of them off (1-3, 6-8), plus Saturday the 11th worked.
+  r = get("/api/v1/calendar/working-days-between?from=2025-10-01&to=2025-10-31");
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_EQ(r.json().at("working_days").as_int64(), 18);
+}
+
+TEST_F(ApiCalendarTest, AYearWithoutDataIs422WithTheCalendarsSentence) {
+  Reply r = get("/api/v1/calendar/working-day?date=2031-05-06");
+  ASSERT_EQ(r.status, 422u) << r.body;
+  EXPECT_EQ(r.field("error"), "calendar_missing");
+  EXPECT_EQ(r.json().at("year").as_int64(), 2031);
+  EXPECT_EQ(r.field("message"), missing_year_message(2031));
+  EXPECT_EQ(get("/api/v1/calendar/add-working-days?date=2026-12-30&n=10").status, 422u);
+  EXPECT_EQ(get("/api/v1/calendar/working-days-between?from=2026-12-01&to=2027-01-31").status,
+            422u);
+}
+
+TEST_F(ApiCalendarTest, BadQueriesAre400NamingTheParameter) {
+  struct Case {
+    const char* target;
+    const char* field;
+  };
+  const std::vector<Case> cases = {
+      {"/api/v1/calendar/working-day", "date"},
+      {"/api/v1/calendar/working-day?date=2025-02-30", "date"},
+      {"/api/v1/calendar/working-day?date=tomorrow", "date"},
+      {"/api/v1/calendar/add-working-days?date=2025-03-03", "n"},
+      {"/api/v1/calendar/add-working-days?date=2025-03-03&n=five", "n"},
+      {"/api/v1/calendar/add-working-days?date=2025-03-03&n=1000000", "n"},
+      {"/api/v1/calendar/working-days-between?from=2025-03-03", "to"},
+      {"/api/v1/calendar/working-days-between?from=2025-03-05&to=2025-03-03", "to"},
+  };
+  for (const auto& c : cases) {
+    Reply r = get(c.target);
+    EXPECT_EQ(r.status, 400u) << c.target << ": " << r.body;
+    EXPECT_EQ(r.field("field"), c.field) << c.target;
+  }
+  EXPECT_EQ(
+      http_once(server_.port(), http::verb::get, "/api/v1/calendar/working-day?date=2025-03-03")
+          .status,
+      401u);
+}
+
+// ---- overdue and due soon
+
+class ApiDutiesTest : public ::testing::Test {
+ protected:
+  ApiDutiesTest() {
+    const TimePoint now = server_.clock().now();  // 2025-03-03 09:00 China time
+    const auto day = std::chrono::days(1);
+    auto s = server_.session();
+    add(*s, "a", kDongling, kDonglingVillage, "", now - 2 * day);       // overdue
+    add(*s, "b", kDongling, kLiushuVillage, "第一书记赵*", now - day);  // overdue
+    add(*s, "c", kXiqiao, kXiqiaoVillage, "", now + 2 * day);           // due soon
+    add(*s, "d", kXiqiao, "", "", now + 40 * day);                      // later
+    const auto done = add(*s, "e", kDongling, kDonglingVillage, "", now - 5 * day);
+    close_duty(*s, done, now);  // done: never listed
+  }
+
+  static std::int64_t add(soci::session& s, const std::string& key, const std::string& township,
+                          const std::string& village, const std::string& officer, TimePoint due) {
+    NewDuty d;
+    d.duty_key = "test/" + key;
+    d.kind = "campaign";
+    d.subject = "screening_2025/" + key;
+    d.township_code = township;
+    d.village_code = village;
+    d.owner_role = "township_clerk";
+    d.officer = officer;
+    d.due_at = due;
+    d.opened_at = due - std::chrono::days(10);
+    return open_duty(s, d).id;
+  }
+
+  std::vector<std::string> keys(const Reply& r) {
+    std::vector<std::string> out;
+    const json::value v = r.json();
+    if (!v.is_object()) return out;
+    for (const auto& d : v.at("duties").as_array()) {
+      out.emplace_back(d.at("duty_key").as_string());
+    }
+    return out;
+  }
+
+  Reply get(const std::string& target, const std::string& token) {
+    return http_once(server_.port(), http::verb::get, target, token);
+  }
+
+  TestApiServer server_;
+  std::string county_ = server_.token(Role::kCountyOffice, kCounty, "县局");
+  std::string clerk_ = server_.token(Role::kTownshipClerk, kDongling, "镇扶贫办李*");
+  std::string village_ = server_.token(Role::kVillageOfficer, kDonglingVillage, "村干部王*");
+};
+
+TEST_F(ApiDutiesTest, OverdueByScopeAndFilter) {
+  using V = std::vector<std::string>;
+  Reply r = get("/api/v1/overdue", county_);
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_EQ(keys(r), (V{"test/a", "test/b"}));
+  EXPECT_EQ(r.json().at("duties").at(0).at("days_overdue").as_int64(), 2);
+  EXPECT_EQ(r.json().at("by_township").at(kDongling).as_int64(), 2);
+  EXPECT_EQ(r.json().at("by_officer").at("第一书记赵*").as_int64(), 1);
+
+  EXPECT_EQ(keys(get("/api/v1/overdue", clerk_)), (V{"test/a", "test/b"}));
+  EXPECT_EQ(keys(get("/api/v1/overdue", village_)), (V{"test/a"}));
+  EXPECT_EQ(
+      keys(get("/api/v1/overdue?officer=%E7%AC%AC%E4%B8%80%E4%B9%A6%E8%AE%B0%E8%B5%B5*", county_)),
+      (V{"test/b"}));
+  EXPECT_EQ(keys(get("/api/v1/overdue?township=379901002", county_)), V{});
+  EXPECT_EQ(keys(get("/api/v1/overdue?village=379901001002", clerk_)), (V{"test/b"}));
+
+  // A place outside the token's scope: 403, nothing shown.
+  EXPECT_EQ(get("/api/v1/overdue?village=379901001002", village_).status, 403u);
+  EXPECT_EQ(get("/api/v1/overdue?township=379901002", clerk_).status, 403u);
+  EXPECT_EQ(get("/api/v1/overdue?limit=0", county_).status, 400u);
+}
+
+TEST_F(ApiDutiesTest, DueSoonWithinDays) {
+  using V = std::vector<std::string>;
+  Reply r = get("/api/v1/due-soon", county_);
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_EQ(keys(r), (V{"test/c"}));
+  EXPECT_EQ(r.json().at("duties").at(0).at("days_left").as_int64(), 2);
+  EXPECT_EQ(keys(get("/api/v1/due-soon?days=60", county_)), (V{"test/c", "test/d"}));
+  EXPECT_EQ(keys(get("/api/v1/due-soon?days=60", clerk_)), V{});
+  EXPECT_EQ(keys(get("/api/v1/due-soon?days=1", county_)), V{});
+  Reply bad = get("/api/v1/due-soon?days=0", county_);
+  EXPECT_EQ(bad.status, 400u);
+  EXPECT_EQ(bad.field("field"), "days");
+}
+
+TEST_F(ApiDutiesTest, CtlOverdueAndDueSoon) {
+  CtlEnvironment env;
+  env.getenv = [](const std::string&) { return std::optional<std::string>(); };
+  auto run = [&](const std::string& command, std::vector<std::string> args,
+                 const std::string& token, std::string& out_text, std::string& err_text) {
+    args.insert(args.end(),
+                {"--api", "127.0.0.1:" + std::to_string(server_.port()), "--token", token});
+    std::ostringstream out, err;
+    const int code = run_duties_command(command, args, env, out, err);
+    out_text = out.str();
+    err_text = err.str();
+    return code;
+  };
+  std::string out, err;
+  ASSERT_EQ(run("overdue", {}, county_, out, err), 0) << err;
+  EXPECT_THAT(out, HasSubstr("DAYS LATE"));
+  EXPECT_THAT(out, HasSubstr("screening_2025/a"));
+  EXPECT_THAT(out, HasSubstr("第一书记赵*"));
+  ASSERT_EQ(run("overdue", {"--officer", "第一书记赵*", "--json"}, county_, out, err), 0) << err;
+  EXPECT_EQ(json::parse(out).at("count").as_int64(), 1);
+  ASSERT_EQ(run("due-soon", {"--days", "60"}, county_, out, err), 0) << err;
+  EXPECT_THAT(out, HasSubstr("screening_2025/d"));
+  EXPECT_THAT(out, Not(HasSubstr("screening_2025/a")));
+  // The server's refusal, with its sentence, and a non-zero exit.
+  EXPECT_EQ(run("overdue", {"--township", kXiqiao}, clerk_, out, err), 1);
+  EXPECT_THAT(err, HasSubstr("scope"));
+  EXPECT_EQ(run("due-soon", {"--days"}, county_, out, err), 2);
+}
+
+// ---- the Unix socket
+
+TEST(ApiUnixSocket, ServesTheSameApiWithMode0660) {
+  test::TempDir dir;
+  const fs::path sock = dir.path() / "run/fangfan.sock";
+  std::string listen_error;
+  {
+    TestApiServer server({}, [&](HttpApi& api) {
+      if (auto e = api.listen_unix(sock)) listen_error = *e;
+    });
+    ASSERT_EQ(listen_error, "");
+    struct stat st {};
+    ASSERT_EQ(::stat(sock.c_str(), &st), 0);
+    EXPECT_TRUE(S_ISSOCK(st.st_mode));
+    EXPECT_EQ(st.st_mode & 0777, 0660u);
+
+    const std::string token = server.token(Role::kCountyAdmin, kCounty, "县管理员");
+    ApiTarget target;
+    target.unix_path = sock.string();
+    target.token = token;
+    target.origin = "--api";
+    auto health = http_call(target, http::verb::get, "/healthz");
+    ASSERT_TRUE(std::holds_alternative<HttpReply>(health)) << std::get<std::string>(health);
+    EXPECT_EQ(std::get<HttpReply>(health).status, 200u);
+
+    // fangfanctl --api unix:PATH, the same answers as over TCP.
+    CtlEnvironment env;
+    env.getenv = [](const std::string&) { return std::optional<std::string>(); };
+    std::ostringstream out, err;
+    EXPECT_EQ(run_cases_command({"--api", "unix:" + sock.string(), "--token", token, "--json"}, env,
+                                out, err),
+              0)
+        << err.str();
+    EXPECT_THAT(out.str(), HasSubstr("\"count\":0"));
+    std::ostringstream out2, err2;
+    EXPECT_EQ(
+        run_cases_command({"--api", "unix:" + sock.string(), "--token", "wrong"}, env, out2, err2),
+        1);
+    EXPECT_THAT(err2.str(), HasSubstr("not valid"));
+  }
+  EXPECT_FALSE(fs::exists(sock)) << "the socket file is removed at stop";
+
+  // A socket left by a dead daemon is replaced; any other file is refused.
+  {
+    std::ofstream(dir.path() / "plain") << "not a socket";
+    TestApiServer server({}, [&](HttpApi& api) {
+      if (auto e = api.listen_unix(dir.path() / "plain")) listen_error = *e;
+    });
+    EXPECT_THAT(listen_error, HasSubstr("is not a socket"));
+  }
+}
+
+TEST(ApiUnixSocket, UnreachableSocketIsASentence) {
+  ApiTarget target;
+  target.unix_path = "/nonexistent/fangfan.sock";
+  target.origin = "--api";
+  auto r = http_call(target, http::verb::get, "/healthz");
+  ASSERT_TRUE(std::holds_alternative<std::string>(r));
+  EXPECT_THAT(std::get<std::string>(r), HasSubstr("unix:/nonexistent/fangfan.sock"));
+}
+
+}  // namespace
+}  // namespace fangfan

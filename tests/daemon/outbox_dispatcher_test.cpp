@@ -1,0 +1,522 @@
+// The outbox dispatcher end to end over a real SQLite database, on a simulated clock, with
+// recording channels (real Channel classes that keep what they were handed and answer as each
+// test scripts them): quiet hours, digests, retry/backoff, rate limits, permanent failures and
+// fallback, dead letters, the breaker, pacing, masking and bounded concurrency.
+#include "daemon/outbox_dispatcher.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
+#include <filesystem>
+
+#include "adapters/channels/webhook_channel.h"
+#include "adapters/http/http_client.h"
+#include "adapters/storage/database.h"
+#include "adapters/storage/migrations.h"
+#include "adapters/storage/outbox_store.h"
+#include "tests/support/fake_providers.h"
+#include "workflows/date.h"
+
+namespace fangfan {
+namespace {
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+TimePoint at(const char* china) { return *parse_time(china); }
+
+// A channel that records every message and answers with `answer` (sent by default).
+class RecordingChannel final : public Channel {
+ public:
+  explicit RecordingChannel(std::string name) : name_(std::move(name)) {}
+  const std::string& name() const override { return name_; }
+
+  asio::awaitable<DeliveryResult> deliver(OutgoingMessage m) override {
+    ++in_flight;
+    max_in_flight = std::max(max_in_flight, in_flight);
+    if (delay.count() > 0) {
+      asio::steady_timer t(co_await asio::this_coro::executor, delay);
+      co_await t.async_wait(asio::use_awaitable);
+    }
+    --in_flight;
+    calls.push_back(m);
+    if (answer) co_return answer(m);
+    co_return DeliveryResult::sent("pm-" + std::to_string(m.outbox_id), "0");
+  }
+
+  std::vector<OutgoingMessage> calls;
+  std::function<DeliveryResult(const OutgoingMessage&)> answer;
+  std::chrono::milliseconds delay{0};
+  int in_flight = 0;
+  int max_in_flight = 0;
+
+ private:
+  std::string name_;
+};
+
+DeliveryResult retry(std::string error = "HTTP 503") {
+  return DeliveryResult::failed(DeliveryResult::Outcome::kRetry, "503", std::move(error));
+}
+
+Person person(std::string name, Role role, std::string scope, std::vector<std::string> channels) {
+  Person p;
+  p.name = std::move(name);
+  p.role = role;
+  p.scope = std::move(scope);
+  p.phone = "13900000011";
+  p.wechat = "wx_" + std::to_string(p.name.size()) + "_officer";
+  p.channels = std::move(channels);
+  return p;
+}
+
+class OutboxDispatcherTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    static std::atomic<int> counter{0};
+    dir_ = fs::temp_directory_path() / ("fangfan-dispatcher-test-" + std::to_string(::getpid()) +
+                                        "-" + std::to_string(++counter));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    db_ = std::make_shared<Database>(Database::open("sqlite3://" + (dir_ / "f.db").string()));
+    migrate(*db_, clock_.now());
+    session_ = db_->open_session();
+    storage_ = std::make_unique<StorageExecutor>(db_, 2);
+
+    config_ = std::make_shared<Config>();
+    config_->county.code = "379901";
+    officer_ =
+        person("李明", Role::kAssistanceOfficer, "379901001001", {"wechat_app", "sms_aliyun"});
+    admin_ = person("周建国", Role::kCountyAdmin, "379901", {"file"});
+    config_->people = {officer_, admin_};
+    config_->delivery.backoff = {30s, 3600s, 0.2};
+    config_->delivery.max_attempts = 3;
+    for (auto name : {"wechat_app", "sms_aliyun", "file", "wechat_robot"}) {
+      channels_[name] = std::make_shared<RecordingChannel>(name);
+    }
+  }
+
+  void TearDown() override {
+    dispatcher_.reset();
+    storage_->join();
+    storage_.reset();
+    session_.reset();
+    db_.reset();
+    fs::remove_all(dir_);
+  }
+
+  OutboxDispatcher& dispatcher() {
+    if (!dispatcher_) {
+      dispatcher_ = std::make_unique<OutboxDispatcher>(io_.get_executor(), *storage_, clock_,
+                                                       config_, [] { return 0.0; });
+      for (auto& [name, ch] : channels_) {
+        if (name != "webhook") dispatcher_->add_channel(ch);
+      }
+    }
+    return *dispatcher_;
+  }
+
+  RecordingChannel& channel(const std::string& name) { return *channels_.at(name); }
+
+  void pass() {
+    auto done = asio::co_spawn(io_, dispatcher().dispatch_due(), asio::use_future);
+    while (done.wait_for(0s) != std::future_status::ready) {
+      io_.restart();
+      io_.run_for(5ms);
+    }
+    done.get();
+  }
+
+  std::int64_t enqueue(const std::string& key, const std::string& channel,
+                       const std::string& recipient, const std::string& type,
+                       const std::string& body) {
+    NewOutboxMessage m;
+    m.dedupe_key = key;
+    m.channel = channel;
+    m.recipient = recipient;
+    m.message_type = type;
+    m.body = body;
+    m.created_at = clock_.now();
+    m.next_attempt_at = clock_.now();
+    return enqueue_outbox(*session_, m).id;
+  }
+
+  // A written notice to the officer on wechat_app (not a reminder: no digest wait).
+  std::int64_t notice(const std::string& key, const std::string& channel = "wechat_app") {
+    return enqueue(key + ":李明@379901001001", channel, address_for(officer_, channel),
+                   "written_notice",
+                   R"({"case_id":"42","household":"王*","village":"东村","text":"请补充材料"})");
+  }
+
+  OutboxRecord row(std::int64_t id) { return load_outbox(*session_, id).value(); }
+  std::vector<OutboxRecord> rows() {
+    auto all = list_outbox(*session_, std::nullopt, 1000);
+    std::reverse(all.begin(), all.end());
+    return all;
+  }
+
+  fs::path dir_;
+  std::shared_ptr<Database> db_;
+  std::unique_ptr<soci::session> session_;
+  std::unique_ptr<StorageExecutor> storage_;
+  asio::io_context io_;
+  SimulatedClock clock_{at("2025-03-04T10:00")};
+  std::shared_ptr<Config> config_;
+  Person officer_, admin_;
+  std::map<std::string, std::shared_ptr<RecordingChannel>> channels_;
+  std::unique_ptr<OutboxDispatcher> dispatcher_;
+};
+
+TEST_F(OutboxDispatcherTest, SentMessageIsRenderedInChineseAndKeepsTheProviderId) {
+  const auto id = notice("n1");
+  pass();
+  ASSERT_EQ(channel("wechat_app").calls.size(), 1u);
+  const auto& m = channel("wechat_app").calls[0];
+  EXPECT_EQ(m.outbox_id, id);
+  EXPECT_EQ(m.recipient, officer_.wechat);
+  EXPECT_EQ(m.text, "【防返贫监测】东村王*户（案件42）书面告知：请补充材料");
+  EXPECT_EQ(m.params.at("household"), "王*");
+  const auto r = row(id);
+  EXPECT_EQ(r.status, OutboxStatus::kSent);
+  EXPECT_EQ(r.provider_message_id, "pm-" + std::to_string(id));
+  EXPECT_EQ(r.provider_code, "0");
+  EXPECT_EQ(r.attempts, 1);
+}
+
+TEST_F(OutboxDispatcherTest, PlainTextBodyGoesAsItIs) {
+  const auto id = enqueue("old", "wechat_app", officer_.wechat, "deadline_notice",
+                          "王** 户的入户核实将于 2025-03-10 到期");
+  pass();
+  ASSERT_EQ(channel("wechat_app").calls.size(), 1u);
+  EXPECT_EQ(channel("wechat_app").calls[0].text, "王** 户的入户核实将于 2025-03-10 到期");
+  EXPECT_EQ(row(id).status, OutboxStatus::kSent);
+}
+
+TEST_F(OutboxDispatcherTest, QuietHoursHoldSmsUntilEight) {
+  clock_.advance(at("2025-03-04T22:15") - clock_.now());
+  const auto sms = notice("late", "sms_aliyun");
+  const auto wechat = notice("late-wechat");
+  pass();
+  EXPECT_TRUE(channel("sms_aliyun").calls.empty());
+  EXPECT_EQ(channel("wechat_app").calls.size(), 1u);  // WeChat Work does not ring at night
+  EXPECT_EQ(row(wechat).status, OutboxStatus::kSent);
+  auto r = row(sms);
+  EXPECT_EQ(r.status, OutboxStatus::kPending);
+  EXPECT_EQ(r.attempts, 0);
+  EXPECT_EQ(r.next_attempt_at, at("2025-03-05T08:00"));
+  EXPECT_NE(r.last_error.find("静默时段"), std::string::npos) << r.last_error;
+
+  clock_.advance(at("2025-03-05T07:59:59") - clock_.now());
+  pass();
+  EXPECT_TRUE(channel("sms_aliyun").calls.empty());
+  clock_.advance(1s);
+  pass();
+  ASSERT_EQ(channel("sms_aliyun").calls.size(), 1u);
+  EXPECT_EQ(channel("sms_aliyun").calls[0].recipient, officer_.phone);
+  EXPECT_EQ(row(sms).status, OutboxStatus::kSent);
+}
+
+TEST_F(OutboxDispatcherTest, SixLateVisitsGoAsOneDigest) {
+  config_->delivery.digest_window = 300s;
+  std::vector<std::int64_t> visits;
+  const char* heads[] = {"王*", "李*", "张*", "刘*", "陈*", "杨*"};
+  for (int i = 0; i < 6; ++i) {
+    visits.push_back(enqueue(
+        "visits:" + std::to_string(i) + ":2025-02:1:李明@379901001001", "wechat_app",
+        officer_.wechat, "visit_overdue",
+        std::string(R"({"case_id":")") + std::to_string(100 + i) + R"(","household":")" + heads[i] +
+            R"(","village":"东村","township":"379901001","month":"2025-02","recorded":"0",)"
+            R"("required":"2","due_date":"2025-02-28","officer":"李*","days_overdue":"4",)"
+            R"("rung":"1"})"));
+    clock_.advance(10s);
+  }
+  pass();  // inside the window after the first: nothing yet
+  EXPECT_TRUE(channel("wechat_app").calls.empty());
+  EXPECT_EQ(row(visits[0]).next_attempt_at, row(visits[0]).created_at + 300s);
+  clock_.advance(row(visits[0]).created_at + 300s - clock_.now() - 1s);
+  pass();
+  EXPECT_TRUE(channel("wechat_app").calls.empty());
+  clock_.advance(1s);
+  pass();
+  ASSERT_EQ(channel("wechat_app").calls.size(), 1u);
+  const auto& m = channel("wechat_app").calls[0];
+  EXPECT_EQ(m.message_type, "digest");
+  EXPECT_EQ(m.params.at("count"), "6");
+  EXPECT_NE(m.text.find("您有6条提醒"), std::string::npos) << m.text;
+  for (const char* h : heads) EXPECT_NE(m.text.find(std::string("东村") + h), std::string::npos);
+  for (auto id : visits) {
+    const auto r = row(id);
+    EXPECT_EQ(r.status, OutboxStatus::kSent) << id;
+    EXPECT_EQ(r.digest_of, m.outbox_id);
+    EXPECT_EQ(r.provider_message_id, "pm-" + std::to_string(m.outbox_id));
+  }
+  EXPECT_EQ(dispatcher().stats().digests, 1);
+  pass();
+  EXPECT_EQ(channel("wechat_app").calls.size(), 1u);  // nothing left to send
+}
+
+TEST_F(OutboxDispatcherTest, SingleReminderGoesAloneAfterTheWindow) {
+  const auto id = enqueue("step:1:李明@379901001001", "wechat_app", officer_.wechat,
+                          "step_reminder", R"({"household":"王*","step_label":"入户核实"})");
+  pass();
+  EXPECT_TRUE(channel("wechat_app").calls.empty());
+  clock_.advance(config_->delivery.digest_window);
+  pass();
+  ASSERT_EQ(channel("wechat_app").calls.size(), 1u);
+  EXPECT_EQ(channel("wechat_app").calls[0].message_type, "step_reminder");
+  EXPECT_EQ(row(id).status, OutboxStatus::kSent);
+  EXPECT_EQ(row(id).digest_of, std::nullopt);
+}
+
+TEST_F(OutboxDispatcherTest, TransportFailuresBackOffThenSucceed) {
+  int n = 0;
+  channel("wechat_app").answer = [&n](const OutgoingMessage& m) {
+    return ++n <= 2 ? retry() : DeliveryResult::sent("ok-" + std::to_string(m.outbox_id));
+  };
+  const auto id = notice("r");
+  pass();
+  auto r = row(id);
+  EXPECT_EQ(r.status, OutboxStatus::kPending);
+  EXPECT_EQ(r.attempts, 1);
+  EXPECT_EQ(r.last_error, "HTTP 503");
+  EXPECT_EQ(r.next_attempt_at, clock_.now() + 30s);  // random 0: the full backoff
+  clock_.advance(29s);
+  pass();
+  EXPECT_EQ(n, 1);
+  clock_.advance(1s);
+  pass();
+  EXPECT_EQ(n, 2);
+  EXPECT_EQ(row(id).next_attempt_at, clock_.now() + 60s);  // doubled
+  clock_.advance(60s);
+  pass();
+  r = row(id);
+  EXPECT_EQ(r.status, OutboxStatus::kSent);
+  EXPECT_EQ(r.attempts, 3);
+  EXPECT_EQ(dispatcher().stats().retried, 2);
+}
+
+TEST_F(OutboxDispatcherTest, RateLimitDelaysWithoutUsingAnAttempt) {
+  int n = 0;
+  channel("wechat_app").answer = [&n](const OutgoingMessage&) {
+    return ++n <= 4 ? DeliveryResult::failed(DeliveryResult::Outcome::kRateLimited, "45009",
+                                             "45009 api freq out of limit", 120s)
+                    : DeliveryResult::sent("ok");
+  };
+  const auto id = notice("rl");
+  for (int i = 0; i < 4; ++i) {
+    pass();
+    auto r = row(id);
+    EXPECT_EQ(r.status, OutboxStatus::kPending);
+    EXPECT_EQ(r.attempts, 0);  // max_attempts is 3: four rate limits must not kill it
+    EXPECT_EQ(r.provider_code, "45009");
+    EXPECT_EQ(r.next_attempt_at, clock_.now() + 120s);
+    clock_.advance(120s);
+  }
+  pass();
+  EXPECT_EQ(row(id).status, OutboxStatus::kSent);
+  EXPECT_EQ(row(id).attempts, 1);
+}
+
+TEST_F(OutboxDispatcherTest, PermanentFailureMovesToThePersonsNextChannel) {
+  channel("wechat_app").answer = [](const OutgoingMessage&) {
+    return DeliveryResult::failed(DeliveryResult::Outcome::kPermanent, "60020",
+                                  "60020 not allow to access from your ip");
+  };
+  const auto id = notice("p");
+  pass();
+  auto r = row(id);
+  EXPECT_EQ(r.status, OutboxStatus::kFailed);
+  EXPECT_EQ(r.provider_code, "60020");
+  EXPECT_NE(r.last_error.find("改由 sms_aliyun 发送"), std::string::npos) << r.last_error;
+  const auto all = rows();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[1].dedupe_key, r.dedupe_key + ">sms_aliyun");
+  EXPECT_EQ(all[1].channel, "sms_aliyun");
+  EXPECT_EQ(all[1].recipient, officer_.phone);
+  pass();
+  ASSERT_EQ(channel("sms_aliyun").calls.size(), 1u);
+  EXPECT_EQ(channel("sms_aliyun").calls[0].text, channel("wechat_app").calls[0].text);
+  EXPECT_EQ(row(all[1].id).status, OutboxStatus::kSent);
+  EXPECT_TRUE(channel("file").calls.empty());  // it arrived: nobody to tell
+}
+
+TEST_F(OutboxDispatcherTest, UnconfiguredChannelMovesOnAndTheLastChannelTellsTheAdmin) {
+  officer_.channels = {"webhook", "wechat_app"};
+  config_->people = {officer_, admin_};
+  channel("wechat_app").answer = [](const OutgoingMessage&) {
+    return DeliveryResult::failed(DeliveryResult::Outcome::kPermanent, "40003",
+                                  "40003 invalid userid");
+  };
+  const auto id = enqueue("w:李明@379901001001", "webhook", address_for(officer_, "webhook"),
+                          "written_notice", R"({"text":"x"})");
+  pass();
+  EXPECT_EQ(row(id).status, OutboxStatus::kFailed);
+  EXPECT_NE(row(id).last_error.find("not configured"), std::string::npos);
+  pass();  // the wechat_app copy: refused, no channel left -> failed, the admin is told
+  pass();
+  ASSERT_EQ(channel("file").calls.size(), 1u);
+  const auto& notice_text = channel("file").calls[0].text;
+  EXPECT_EQ(channel("file").calls[0].message_type, "dead_letter");
+  EXPECT_NE(notice_text.find("40003 invalid userid"), std::string::npos) << notice_text;
+}
+
+TEST_F(OutboxDispatcherTest, DeadAfterMaxAttemptsTellsEachAdminOnce) {
+  auto second_admin = person("吴秀兰", Role::kCountyAdmin, "379901", {"file"});
+  config_->people.push_back(second_admin);
+  channel("wechat_app").answer = [](const OutgoingMessage&) { return retry("timeout"); };
+  const auto id = notice("d");
+  for (int i = 0; i < 10; ++i) {
+    pass();
+    clock_.advance(2h);
+  }
+  auto r = row(id);
+  EXPECT_EQ(r.status, OutboxStatus::kDead);
+  EXPECT_EQ(r.attempts, 3);
+  EXPECT_EQ(channel("wechat_app").calls.size(), 3u);
+  ASSERT_EQ(channel("file").calls.size(), 2u);  // one per admin, never again
+  std::set<std::string> told;
+  for (const auto& c : channel("file").calls) {
+    EXPECT_EQ(c.message_type, "dead_letter");
+    EXPECT_EQ(c.params.at("outbox_id"), std::to_string(id));
+    EXPECT_EQ(c.params.at("recipient_masked"), officer_.wechat);
+    EXPECT_FALSE(contains_unmasked_identifiers(c.text));
+    told.insert(c.recipient);
+  }
+  EXPECT_EQ(told, (std::set<std::string>{"周建国@379901", "吴秀兰@379901"}));
+  EXPECT_EQ(dispatcher().stats().dead, 1);
+  // An operator's retry and a second death tell nobody twice.
+  ASSERT_TRUE(requeue_outbox(*session_, id, clock_.now()));
+  for (int i = 0; i < 10; ++i) {
+    pass();
+    clock_.advance(2h);
+  }
+  EXPECT_EQ(row(id).status, OutboxStatus::kDead);
+  EXPECT_EQ(channel("file").calls.size(), 2u);
+}
+
+TEST_F(OutboxDispatcherTest, UnmaskedIdentifiersAreStoppedNotSent) {
+  const auto id = enqueue("leak:李明@379901001001", "wechat_app", officer_.wechat, "written_notice",
+                          R"({"text":"联系电话 13812345678"})");
+  pass();
+  EXPECT_TRUE(channel("wechat_app").calls.empty());
+  EXPECT_TRUE(channel("sms_aliyun").calls.empty());
+  auto r = row(id);
+  EXPECT_EQ(r.status, OutboxStatus::kFailed);
+  EXPECT_NE(r.last_error.find("未打码"), std::string::npos);
+  EXPECT_EQ(r.last_error.find("13812345678"), std::string::npos);
+  pass();
+  ASSERT_EQ(channel("file").calls.size(), 1u);  // the admin hears of it
+  EXPECT_FALSE(contains_unmasked_identifiers(channel("file").calls[0].text));
+}
+
+TEST_F(OutboxDispatcherTest, BreakerHoldsTheChannelThenProbesOnce) {
+  config_->delivery.breaker = {2, 300s};
+  config_->delivery.max_attempts = 20;
+  bool up = false;
+  channel("wechat_app").answer = [&up](const OutgoingMessage& m) {
+    return up ? DeliveryResult::sent("ok-" + std::to_string(m.outbox_id)) : retry();
+  };
+  config_->delivery.concurrency = 1;
+  for (int i = 0; i < 4; ++i) notice("b" + std::to_string(i));
+  pass();
+  EXPECT_EQ(channel("wechat_app").calls.size(), 4u);  // all admitted before the answers came
+  const TimePoint opened = clock_.now();
+  clock_.advance(4min);  // backoffs have passed; the breaker is still open
+  pass();
+  EXPECT_EQ(channel("wechat_app").calls.size(), 4u);
+  for (const auto& r : rows()) {
+    EXPECT_EQ(r.next_attempt_at, opened + 300s);
+    EXPECT_NE(r.last_error.find("暂停"), std::string::npos) << r.last_error;
+  }
+  clock_.advance(opened + 300s - clock_.now());
+  up = true;
+  pass();
+  EXPECT_EQ(channel("wechat_app").calls.size(), 5u);  // one probe
+  clock_.advance(60s);
+  pass();
+  EXPECT_EQ(channel("wechat_app").calls.size(), 8u);  // closed again: the rest go
+  for (const auto& r : rows()) EXPECT_EQ(r.status, OutboxStatus::kSent);
+}
+
+TEST_F(OutboxDispatcherTest, PacingKeepsARobotGroupBelowItsLimit) {
+  config_->delivery.per_recipient_per_minute["wechat_robot"] = 15;
+  auto group = person("东村工作群", Role::kVillageOfficer, "379901001001", {"wechat_robot"});
+  config_->people.push_back(group);
+  for (int i = 0; i < 20; ++i) {
+    enqueue("g" + std::to_string(i), "wechat_robot", address_for(group, "wechat_robot"),
+            "written_notice", R"({"text":"通知"})");
+  }
+  pass();
+  EXPECT_EQ(channel("wechat_robot").calls.size(), 15u);
+  clock_.advance(59s);
+  pass();
+  EXPECT_EQ(channel("wechat_robot").calls.size(), 15u);
+  clock_.advance(1s);
+  pass();
+  EXPECT_EQ(channel("wechat_robot").calls.size(), 20u);
+}
+
+TEST_F(OutboxDispatcherTest, ConcurrencyIsBounded) {
+  config_->delivery.concurrency = 4;
+  config_->delivery.per_recipient_per_minute["wechat_app"] = 0;  // no pacing here
+  channel("wechat_app").delay = 30ms;
+  for (int i = 0; i < 40; ++i) notice("c" + std::to_string(i));
+  pass();
+  EXPECT_EQ(channel("wechat_app").calls.size(), 40u);
+  EXPECT_LE(channel("wechat_app").max_in_flight, 4);
+  EXPECT_GE(channel("wechat_app").max_in_flight, 2);  // and they did overlap
+  for (const auto& r : rows()) EXPECT_EQ(r.status, OutboxStatus::kSent);
+}
+
+TEST_F(OutboxDispatcherTest, DrainsToTheWebhookGatewayOverLoopbackHttp) {
+  testing::FakeProviders fake;
+  fake.script("webhook", testing::FakeAnswer::kServerError, 1);
+  HttpClient http;
+  WebhookConfig hook;
+  hook.enabled = true;
+  hook.url = fake.base_url() + "/hook";
+  officer_.channels = {"webhook"};
+  config_->people = {officer_, admin_};
+  dispatcher().add_channel(std::make_shared<WebhookChannel>(hook, http, 5000ms));
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(notice("h" + std::to_string(i), "webhook"));
+  pass();
+  EXPECT_EQ(dispatcher().stats().retried, 1);  // the scripted 502
+  EXPECT_EQ(dispatcher().stats().sent, 4);
+  clock_.advance(30s);
+  pass();
+  EXPECT_EQ(fake.accepted("webhook").size(), 5u);
+  for (auto id : ids) EXPECT_EQ(row(id).status, OutboxStatus::kSent) << id;
+}
+
+TEST_F(OutboxDispatcherTest, RunRecoversInterruptedSendsAndStopsOnCancel) {
+  const auto id = notice("crash");
+  ASSERT_TRUE(claim_outbox(*session_, id));  // a previous process died mid-send
+  asio::cancellation_signal stop;
+  bool finished = false;
+  asio::co_spawn(
+      io_, dispatcher().run(),
+      asio::bind_cancellation_slot(stop.slot(), [&](std::exception_ptr) { finished = true; }));
+  for (int i = 0; i < 200 && channel("wechat_app").calls.empty(); ++i) {
+    io_.restart();
+    io_.run_for(5ms);
+  }
+  ASSERT_EQ(channel("wechat_app").calls.size(), 1u);
+  stop.emit(asio::cancellation_type::terminal);
+  for (int i = 0; i < 200 && !finished; ++i) {
+    io_.restart();
+    io_.run_for(5ms);
+  }
+  EXPECT_TRUE(finished);
+  EXPECT_EQ(row(id).status, OutboxStatus::kSent);
+  EXPECT_EQ(row(id).attempts, 2);
+}
+
+}  // namespace
+}  // namespace fangfan

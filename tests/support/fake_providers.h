@@ -1,0 +1,109 @@
+// Fake gateways for tests: one loopback Beast HTTP server (port 0 or given)
+// that speaks each provider's protocol and checks requests the way the
+// provider does, then answers what the test asked for.
+//
+//   path                     provider       checks
+//   /cgi-bin/webhook/send    wechat_robot   key known, JSON msgtype text|markdown, content, size
+//   /cgi-bin/gettoken        wechat_app     corpid and corpsecret; issues tokens with a lifetime
+//   /cgi-bin/message/send    wechat_app     token known and unexpired (41001/40014/42001),
+//                                           agentid, touser, msgtype text, content
+//   /aliyun/                 sms_aliyun     Action, Version, AccessKeyId, HMAC-SHA1 signature
+//                                           recomputed from the secret, nonce unused, timestamp
+//                                           within 15 min, phone, template, OutId
+//   /tencent/                sms_tencent    X-TC-* headers, TC3 signature recomputed from the
+//                                           secret, timestamp within 5 min, SmsSdkAppId, phones
+//   /hook                    webhook        JSON fields, bearer token and HMAC when configured
+//
+// A request that fails a check gets the provider's own error answer and is
+// recorded with accepted = false and the reason. One that passes gets the
+// next scripted answer for its provider (default: success) and is recorded;
+// accepted = true only when it was answered with success.
+//
+// Thread-safety: the server runs on its own thread; every public method may be
+// called from any thread. Not for production.
+#pragma once
+
+#include <boost/json/value.hpp>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace fangfan::testing {
+
+enum class FakeAnswer {
+  kSuccess,
+  kRateLimit,        // the provider's rate-limit answer (45009, isv.BUSINESS_LIMIT_CONTROL, ...)
+  kPermanent,        // a permanent refusal (93000/81013, bad template, incorrect number, 400)
+  kServerError,      // HTTP 502
+  kTooManyRequests,  // HTTP 429 with Retry-After: 7
+  kDelay,            // success after delay() (beyond the client's timeout in tests)
+  kDrop,             // close the connection without an answer
+};
+
+struct FakeSecrets {
+  std::vector<std::string> robot_keys = {"robot-key-town-1", "robot-key-county"};
+  std::string corp_id = "ww-fake-corp";
+  std::string corp_secret = "fake-corp-secret";
+  std::int64_t agent_id = 1000002;
+  std::string aliyun_key_id = "fake-aliyun-id";
+  std::string aliyun_secret = "fake-aliyun-secret";
+  std::string tencent_secret_id = "AKIDfake";
+  std::string tencent_secret_key = "fake-tencent-key";
+  std::string tencent_app_id = "1400000001";
+  std::string webhook_bearer;  // checked when not empty
+  std::string webhook_hmac;    // checked when not empty
+};
+
+struct FakeRequest {
+  std::string provider;  // "wechat_robot", "wechat_app_token", "wechat_app", "sms_aliyun", ...
+  std::string method;
+  std::string target;                          // path and query
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+  bool accepted = false;  // passed every check and answered success
+  std::string reason;     // why it was refused, or the scripted answer given
+  // What the provider took from it: e.g. phone, template, out_id, content, touser, key.
+  std::map<std::string, std::string> fields;
+};
+
+class FakeProviders {
+ public:
+  explicit FakeProviders(FakeSecrets secrets = {}, unsigned short port = 0);
+  ~FakeProviders();
+  FakeProviders(const FakeProviders&) = delete;
+  FakeProviders& operator=(const FakeProviders&) = delete;
+
+  unsigned short port() const;
+  std::string base_url() const;  // "http://127.0.0.1:PORT"
+  const FakeSecrets& secrets() const { return secrets_; }
+
+  // The next `times` checked requests of `provider` get `answer`; afterwards
+  // the default answer (success unless set_default says otherwise).
+  void script(const std::string& provider, FakeAnswer answer, int times = 1);
+  void set_default(const std::string& provider, FakeAnswer answer);
+  void set_delay(std::chrono::milliseconds delay);
+  // wechat_app: tokens issued from now on live this long (default 7200 s).
+  void set_token_lifetime(std::chrono::seconds lifetime);
+  // wechat_app: every token issued so far is expired from now on (42001).
+  void expire_tokens();
+  // A line of JSON per request to this file (for process tests); "" = none.
+  void log_to(const std::string& path);
+
+  std::vector<FakeRequest> requests() const;
+  std::vector<FakeRequest> accepted(const std::string& provider) const;
+  int tokens_issued() const;
+  int connections() const;     // TCP connections accepted so far
+  int peak_in_flight() const;  // most requests being answered at once
+
+ private:
+  struct Impl;
+  FakeSecrets secrets_;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The JSON line log_to() writes for one request.
+boost::json::value to_json(const FakeRequest& request);
+
+}  // namespace fangfan::testing

@@ -1,0 +1,56 @@
+// Duties (应办事项): one thing someone owes by a deadline — a procedure step of a
+// case, a month's visits or monitoring of an assisted case, a case's Q4 risk
+// evaluation, a township's campaign milestone. This header holds the pure
+// vocabulary storage and the scheduler share: kinds, stable keys, who owes a
+// step, and counting a month's records in a case's data.
+//
+// Keys are stable text stored in duties.duty_key (unique) and as the prefix of
+// the duty's timers' dedupe keys, so replaying a change never makes a second
+// duty or timer:
+//   step/<case>/<step>/<history seq that started it>   (re-entry: a new duty)
+//   visits/<case>/<YYYY-MM>, monitoring/<case>/<YYYY-MM>
+//   evaluation/<case>/<YYYY>
+//   campaign/<campaign>/<milestone>/<township code>
+// Thread-safety: pure functions.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "workflows/case_records.h"
+
+namespace fangfan {
+
+// duties.kind, and timers.step for the non-step kinds.
+inline constexpr const char* kDutyStep = "step";
+inline constexpr const char* kDutyVisits = "visits";
+inline constexpr const char* kDutyMonitoring = "monitoring";
+inline constexpr const char* kDutyEvaluation = "evaluation";
+inline constexpr const char* kDutyCampaign = "campaign";
+
+// timers.kind.
+inline constexpr const char* kTimerReminder = "reminder";
+inline constexpr const char* kTimerDue = "due";
+inline constexpr const char* kTimerEscalation = "escalation";
+
+std::string step_duty_key(std::int64_t case_id, std::string_view step, std::int64_t seq);
+std::string month_duty_key(std::string_view kind, std::int64_t case_id,
+                           std::chrono::year_month month);
+std::string evaluation_duty_key(std::int64_t case_id, int year);
+std::string campaign_duty_key(std::string_view campaign, std::string_view milestone,
+                              std::string_view township);
+
+// The role that owes a procedure step (program-rules.md's table): township
+// clerk for household verification and the township's elimination review,
+// village officers for the democratic reviews and the publicities, county
+// office for the county review. Unknown steps: the county office.
+std::string step_owner_role(std::string_view step);
+
+// How many visits dated in `month` the case has recorded.
+int visits_in_month(const CaseData& data, std::chrono::year_month month);
+// How many monitoring records for `month` (record.account.month) the case has.
+int monitoring_in_month(const CaseData& data, std::chrono::year_month month);
+
+}  // namespace fangfan
