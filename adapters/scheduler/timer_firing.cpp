@@ -460,8 +460,17 @@ void fire_duty_timer(soci::session& session, const Config& config,
     params.push_back({"days_overdue", std::to_string(last ? days_overdue(*last, now) : 0)});
     params.push_back({"rung", std::to_string(timer.rung)});
   }
-  const std::vector<const Person*> people = recipients(
+  std::vector<const Person*> people = recipients(
       config, roles, duty->township_code, duty->village_code, data ? data->officer : std::string());
+  if (people.empty() && !roles.empty()) {
+    // Nobody in the configuration holds the role here (a village without a village officer,
+    // say). The notice must not vanish: the township head gets it, else the county admin,
+    // who can add the missing person to the configuration.
+    for (const char* fallback : {"township_head", "county_admin"}) {
+      people = recipients(config, {fallback}, duty->township_code, duty->village_code, "");
+      if (!people.empty()) break;
+    }
+  }
   if (people.empty()) {
     out.skipped = roles.empty() ? "此时不通知任何人 (no one is notified at this point)"
                                 : "配置中没有对应的接收人 (no configured person holds the role)";

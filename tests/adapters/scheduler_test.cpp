@@ -444,6 +444,26 @@ TEST_P(SchedulerConformance, Visits_ReminderGoesToVillageOfficersUntilAnOfficerI
   EXPECT_EQ(list_open_duties(s(), by_officer).size(), 2u);  // visits and monitoring
 }
 
+TEST_P(SchedulerConformance, Fire_NoticeForARoleNobodyHoldsGoesUpToTheTownshipHeadThenTheAdmin) {
+  // The village has no village officer and the case no assistance officer: the visit reminder
+  // must not vanish. The township head gets it; without one, the county admin.
+  auto without = [&](const std::string& name) {
+    std::erase_if(config_->people, [&](const Person& p) { return p.name == name; });
+  };
+  without("村官王");
+  CaseWalk w = walk(at("2025-09-29T09:00"));
+  const std::int64_t id = registered_case(w, /*assign=*/false);
+  (void)id;
+  EXPECT_EQ(
+      lines(messages(fire_all(at("2025-10-20T08:00")))),
+      (std::vector<std::string>{"2025-10-20T08:00:00+08:00 visit_reminder 镇长孙@370102001"}));
+
+  without("镇长孙");
+  EXPECT_EQ(
+      lines(messages(fire_all(at("2025-10-27T08:00")))),
+      (std::vector<std::string>{"2025-10-27T08:00:00+08:00 monitoring_reminder 管理员钱@370102"}));
+}
+
 TEST_P(SchedulerConformance, Visits_ReachingPerMonthClosesTheMonthAndCancelsItsReminders) {
   CaseWalk w = walk(at("2025-09-29T09:00"));
   const std::int64_t id = registered_case(w);
