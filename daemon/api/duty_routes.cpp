@@ -8,6 +8,7 @@
 #include <charconv>
 #include <map>
 
+#include "adapters/scheduler/timer_firing.h"
 #include "adapters/storage/duty_store.h"
 #include "daemon/api/auth.h"
 #include "daemon/storage_executor.h"
@@ -131,9 +132,50 @@ awaitable<ApiResponse> list_duties(ApiServices& services, ApiRequest& req, Windo
   co_return ApiResponse::json(body);
 }
 
+// A Q4 risk evaluation task (第四季度风险评估) finished: no case event stands for it, so it is
+// closed here, its pending reminders and escalations cancelled with it. Only evaluation duties:
+// steps, visits and monitoring close through case events, campaign milestones through their own
+// route, so that each duty has one way to be done.
+awaitable<ApiResponse> complete_evaluation(ApiServices& services, ApiRequest& req) {
+  const std::int64_t id = req.id_param("id");
+  auto load = [id](soci::session& s) { return load_duty(s, id); };
+  std::optional<DutyRecord> duty = co_await services.storage.run(std::move(load));
+  if (!duty) {
+    throw ApiError::not_found("没有编号为 " + std::to_string(id) + " 的待办 (no duty " +
+                              std::to_string(id) + ")");
+  }
+  require_scope(req, duty->village_code.empty() ? duty->township_code : duty->village_code);
+  if (duty->kind != "evaluation") {
+    throw ApiError::conflict("not_an_evaluation",
+                             "待办 " + std::to_string(id) +
+                                 " 不是风险评估任务，请通过案件事件或专项行动节点办结 (duty " +
+                                 std::to_string(id) + " is a " + duty->kind +
+                                 " duty; it is done through its case event or campaign milestone)");
+  }
+  const TimePoint now = services.clock.now();
+  auto complete = [id, now](soci::session& s) { return complete_duty(s, id, now); };
+  const bool done = co_await services.storage.run(std::move(complete));
+  if (!done) {
+    throw ApiError::conflict("duty_not_open", "待办 " + std::to_string(id) +
+                                                  " 已办结或已取消 (duty " + std::to_string(id) +
+                                                  " is already done or cancelled)");
+  }
+  json::object o;
+  o["id"] = id;
+  o["duty_key"] = duty->duty_key;
+  o["state"] = "done";
+  o["done_at"] = format_time(now);
+  o["by"] = req.actor().holder;
+  co_return ApiResponse::json(o);
+}
+
 }  // namespace
 
 void register_duty_routes(Router& router, ApiServices& services) {
+  router.add(http::verb::post, "/api/v1/duties/{id}/done",
+             Access::write({Role::kCountyAdmin, Role::kCountyOffice, Role::kTownshipClerk,
+                            Role::kVillageOfficer, Role::kAssistanceOfficer}),
+             [&services](ApiRequest& req) { return complete_evaluation(services, req); });
   router.add(http::verb::get, "/api/v1/overdue", Access::read(),
              [&services](ApiRequest& req) { return list_duties(services, req, Window::kOverdue); });
   router.add(http::verb::get, "/api/v1/due-soon", Access::read(),

@@ -186,6 +186,41 @@ TEST_F(ApiDutiesTest, OverdueByScopeAndFilter) {
   EXPECT_EQ(get("/api/v1/overdue?limit=0", county_).status, 400u);
 }
 
+TEST_F(ApiDutiesTest, EvaluationTaskDoneByScopeOnceAndOnlyEvaluations) {
+  std::int64_t evaluation = 0, campaign = 0;
+  {
+    auto s = server_.session();
+    NewDuty d;
+    d.duty_key = "test/evaluation";
+    d.kind = "evaluation";
+    d.subject = "2024";
+    d.township_code = kDongling;
+    d.village_code = kLiushuVillage;
+    d.owner_role = "assistance_officer";
+    d.due_at = server_.clock().now() - std::chrono::days(1);
+    d.opened_at = d.due_at - std::chrono::days(30);
+    evaluation = open_duty(*s, d).id;
+    campaign = find_duty(*s, "test/a")->id;
+  }
+  auto done = [&](std::int64_t id, const std::string& token) {
+    return http_once(server_.port(), http::verb::post,
+                     "/api/v1/duties/" + std::to_string(id) + "/done", token);
+  };
+  // The 东岭村 officer does not cover 柳树村; an auditor may not write; an unknown id is 404.
+  EXPECT_EQ(done(evaluation, village_).status, 403u);
+  EXPECT_EQ(done(evaluation, server_.token(Role::kAuditor, kCounty, "审计")).status, 403u);
+  EXPECT_EQ(done(987654, clerk_).status, 404u);
+  EXPECT_EQ(done(campaign, clerk_).status, 409u);  // a campaign milestone has its own route
+  EXPECT_EQ(keys(get("/api/v1/overdue", clerk_)).size(), 3u);
+
+  Reply r = done(evaluation, clerk_);
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_EQ(r.field("state"), "done");
+  EXPECT_EQ(r.field("by"), "镇扶贫办李*");
+  EXPECT_EQ(done(evaluation, clerk_).status, 409u);  // only once
+  EXPECT_THAT(keys(get("/api/v1/overdue", clerk_)), Not(::testing::Contains("test/evaluation")));
+}
+
 TEST_F(ApiDutiesTest, DueSoonWithinDays) {
   using V = std::vector<std::string>;
   Reply r = get("/api/v1/due-soon", county_);
