@@ -25,6 +25,7 @@
 #include <string>
 
 #include "adapters/channels/webhook_channel.h"
+#include "adapters/clock/system_clock.h"
 #include "adapters/http/http_client.h"
 #include "adapters/storage/database.h"
 #include "adapters/storage/migrations.h"
@@ -172,9 +173,10 @@ int run(int argc, char** argv) {
   http_options.max_host_connections = concurrency;
   http_options.max_total_connections = concurrency;
   HttpClient http(http_options);
+  SystemClock wall;
   OutboxDispatcher dispatcher(io.get_executor(), storage, clock, config);
   if (channel_kind == "webhook") {
-    dispatcher.add_channel(std::make_shared<WebhookChannel>(config->channels.webhook, http,
+    dispatcher.add_channel(std::make_shared<WebhookChannel>(config->channels.webhook, http, wall,
                                                             std::chrono::milliseconds(10000)));
   } else {
     dispatcher.add_channel(std::make_shared<InstantChannel>());

@@ -15,6 +15,7 @@
 
 #include "adapters/calendar/calendar_files.h"
 #include "adapters/channels/make_channels.h"
+#include "adapters/clock/system_clock.h"
 #include "adapters/http/http_client.h"
 #include "adapters/scheduler/timer_firing.h"
 #include "adapters/storage/database.h"
@@ -51,6 +52,7 @@ struct Service::Impl {
   // -- gateways: the HTTP client of every gateway channel; declared before the dispatcher (which
   // holds the channels) so that it is destroyed after them
   std::unique_ptr<HttpClient> http;
+  SystemClock wall_clock;  // the providers' time, even under --simulated-clock
   std::unique_ptr<OutboxDispatcher> dispatcher;
   std::unique_ptr<Scheduler> scheduler;  // -- scheduler: fires durable timers
   std::unique_ptr<HttpApi> api;          // after storage: its handlers use it
@@ -246,7 +248,7 @@ struct Service::Impl {
     dispatcher = std::make_unique<OutboxDispatcher>(io.get_executor(), *storage, clock, config);
     // -- gateways: the file channel and every enabled gateway ([channels.*])
     http = std::make_unique<HttpClient>(http_client_options(*config));
-    for (auto& channel : make_channels(*config, *http, clock)) {
+    for (auto& channel : make_channels(*config, *http, clock, wall_clock)) {
       spdlog::info("outbox.channel name={}", channel->name());
       dispatcher->add_channel(std::move(channel));
     }

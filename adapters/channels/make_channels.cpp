@@ -10,24 +10,25 @@
 namespace fangfan {
 
 std::vector<std::shared_ptr<Channel>> make_channels(const Config& config, HttpClient& http,
-                                                    const Clock& clock) {
+                                                    const Clock& clock, const Clock& wall_clock) {
   const ChannelsConfig& c = config.channels;
   const std::chrono::milliseconds timeout = std::chrono::seconds(c.http.timeout_seconds);
   std::vector<std::shared_ptr<Channel>> out;
   if (c.file.enabled) out.push_back(std::make_shared<FileChannel>(c.file.path, clock));
   if (c.wechat_robot.enabled) {
-    out.push_back(std::make_shared<WechatRobotChannel>(c.wechat_robot, http, timeout));
+    out.push_back(std::make_shared<WechatRobotChannel>(c.wechat_robot, http, wall_clock, timeout));
   }
   if (c.wechat_app.enabled) {
-    out.push_back(std::make_shared<WechatAppChannel>(c.wechat_app, http, clock, timeout));
+    out.push_back(std::make_shared<WechatAppChannel>(c.wechat_app, http, wall_clock, timeout));
   }
   if (c.sms_aliyun.enabled) {
-    out.push_back(std::make_shared<SmsAliyunChannel>(c.sms_aliyun, http, timeout));
+    out.push_back(std::make_shared<SmsAliyunChannel>(c.sms_aliyun, http, wall_clock, timeout));
   }
   if (c.sms_tencent.enabled) {
-    out.push_back(std::make_shared<SmsTencentChannel>(c.sms_tencent, http, timeout));
+    out.push_back(std::make_shared<SmsTencentChannel>(c.sms_tencent, http, wall_clock, timeout));
   }
-  if (c.webhook.enabled) out.push_back(std::make_shared<WebhookChannel>(c.webhook, http, timeout));
+  if (c.webhook.enabled)
+    out.push_back(std::make_shared<WebhookChannel>(c.webhook, http, wall_clock, timeout));
   return out;
 }
 

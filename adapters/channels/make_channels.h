@@ -14,8 +14,10 @@
 
 namespace fangfan {
 
+// `clock` is the daemon's (perhaps simulated) time, stamped by the file channel; `wall_clock`
+// is the real time the providers check (signatures, token expiry, Retry-After dates).
 std::vector<std::shared_ptr<Channel>> make_channels(const Config& config, HttpClient& http,
-                                                    const Clock& clock);
+                                                    const Clock& clock, const Clock& wall_clock);
 
 // The HttpClient settings of [channels.http].
 HttpClientOptions http_client_options(const Config& config);

@@ -117,15 +117,17 @@ DeliveryResult classify_aliyun_answer(const HttpResponse& response,
 }
 
 SmsAliyunChannel::SmsAliyunChannel(SmsAliyunConfig config, HttpClient& http,
-                                   std::chrono::milliseconds timeout)
-    : config_(std::move(config)), http_(http), timeout_(timeout) {}
+                                   const Clock& wall_clock, std::chrono::milliseconds timeout)
+    : config_(std::move(config)), http_(http), wall_clock_(wall_clock), timeout_(timeout) {}
 
 boost::asio::awaitable<DeliveryResult> SmsAliyunChannel::deliver(OutgoingMessage message) {
-  auto request = build_aliyun_request(config_, message, random_hex(16),
-                                      iso_utc(std::chrono::system_clock::now()), timeout_);
+  auto request = build_aliyun_request(
+      config_, message, random_hex(16),
+      iso_utc(std::chrono::system_clock::time_point(wall_clock_.now())), timeout_);
   if (auto* failed = std::get_if<DeliveryResult>(&request)) co_return *failed;
   HttpResponse response = co_await http_.send(std::get<HttpRequest>(std::move(request)));
-  DeliveryResult r = classify_aliyun_answer(response, std::chrono::system_clock::now());
+  DeliveryResult r =
+      classify_aliyun_answer(response, std::chrono::system_clock::time_point(wall_clock_.now()));
   if (r.outcome != Outcome::kSent) r.error += " to " + mask_phone(message.recipient);
   co_return r;
 }

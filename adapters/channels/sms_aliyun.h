@@ -17,6 +17,7 @@
 #include "adapters/channels/channel.h"
 #include "adapters/config/config.h"
 #include "adapters/http/http_client.h"
+#include "workflows/clock.h"
 
 namespace fangfan {
 
@@ -40,7 +41,10 @@ std::string iso_utc(std::chrono::system_clock::time_point t);
 
 class SmsAliyunChannel final : public Channel {
  public:
-  SmsAliyunChannel(SmsAliyunConfig config, HttpClient& http, std::chrono::milliseconds timeout);
+  // `wall_clock` is the real time the provider checks (signature timestamps, Retry-After
+  // dates), even when the daemon runs on a simulated clock.
+  SmsAliyunChannel(SmsAliyunConfig config, HttpClient& http, const Clock& wall_clock,
+                   std::chrono::milliseconds timeout);
   const std::string& name() const override { return name_; }
   boost::asio::awaitable<DeliveryResult> deliver(OutgoingMessage message) override;
 
@@ -48,6 +52,7 @@ class SmsAliyunChannel final : public Channel {
   std::string name_ = "sms_aliyun";
   SmsAliyunConfig config_;
   HttpClient& http_;
+  const Clock& wall_clock_;
   std::chrono::milliseconds timeout_;
 };
 

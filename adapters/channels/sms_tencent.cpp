@@ -127,17 +127,18 @@ DeliveryResult classify_tencent_answer(const HttpResponse& response,
 }
 
 SmsTencentChannel::SmsTencentChannel(SmsTencentConfig config, HttpClient& http,
-                                     std::chrono::milliseconds timeout)
-    : config_(std::move(config)), http_(http), timeout_(timeout) {}
+                                     const Clock& wall_clock, std::chrono::milliseconds timeout)
+    : config_(std::move(config)), http_(http), wall_clock_(wall_clock), timeout_(timeout) {}
 
 boost::asio::awaitable<DeliveryResult> SmsTencentChannel::deliver(OutgoingMessage message) {
-  const auto now = std::chrono::system_clock::now();
+  const auto now = std::chrono::system_clock::time_point(wall_clock_.now());
   auto request = build_tencent_request(
       config_, message,
       std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count(), timeout_);
   if (auto* failed = std::get_if<DeliveryResult>(&request)) co_return *failed;
   HttpResponse response = co_await http_.send(std::get<HttpRequest>(std::move(request)));
-  DeliveryResult r = classify_tencent_answer(response, std::chrono::system_clock::now());
+  DeliveryResult r =
+      classify_tencent_answer(response, std::chrono::system_clock::time_point(wall_clock_.now()));
   if (r.outcome != Outcome::kSent) r.error += " to " + mask_phone(message.recipient);
   co_return r;
 }

@@ -17,6 +17,7 @@
 #include "adapters/channels/channel.h"
 #include "adapters/config/config.h"
 #include "adapters/http/http_client.h"
+#include "workflows/clock.h"
 
 namespace fangfan {
 
@@ -33,7 +34,10 @@ DeliveryResult classify_tencent_answer(const HttpResponse& response,
 
 class SmsTencentChannel final : public Channel {
  public:
-  SmsTencentChannel(SmsTencentConfig config, HttpClient& http, std::chrono::milliseconds timeout);
+  // `wall_clock` is the real time the provider checks (signature timestamps, Retry-After
+  // dates), even when the daemon runs on a simulated clock.
+  SmsTencentChannel(SmsTencentConfig config, HttpClient& http, const Clock& wall_clock,
+                    std::chrono::milliseconds timeout);
   const std::string& name() const override { return name_; }
   boost::asio::awaitable<DeliveryResult> deliver(OutgoingMessage message) override;
 
@@ -41,6 +45,7 @@ class SmsTencentChannel final : public Channel {
   std::string name_ = "sms_tencent";
   SmsTencentConfig config_;
   HttpClient& http_;
+  const Clock& wall_clock_;
   std::chrono::milliseconds timeout_;
 };
 

@@ -68,16 +68,17 @@ DeliveryResult classify_webhook_answer(const HttpResponse& response,
                                     (said.empty() ? std::string() : ": " + said));
 }
 
-WebhookChannel::WebhookChannel(WebhookConfig config, HttpClient& http,
+WebhookChannel::WebhookChannel(WebhookConfig config, HttpClient& http, const Clock& wall_clock,
                                std::chrono::milliseconds timeout)
-    : config_(std::move(config)), http_(http), timeout_(timeout) {}
+    : config_(std::move(config)), http_(http), wall_clock_(wall_clock), timeout_(timeout) {}
 
 boost::asio::awaitable<DeliveryResult> WebhookChannel::deliver(OutgoingMessage message) {
-  const auto now = std::chrono::system_clock::now();
+  const auto now = std::chrono::system_clock::time_point(wall_clock_.now());
   HttpResponse response = co_await http_.send(build_webhook_request(
       config_, message,
       std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count(), timeout_));
-  co_return classify_webhook_answer(response, std::chrono::system_clock::now());
+  co_return classify_webhook_answer(response,
+                                    std::chrono::system_clock::time_point(wall_clock_.now()));
 }
 
 }  // namespace fangfan

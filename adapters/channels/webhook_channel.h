@@ -12,6 +12,7 @@
 #include "adapters/channels/channel.h"
 #include "adapters/config/config.h"
 #include "adapters/http/http_client.h"
+#include "workflows/clock.h"
 
 namespace fangfan {
 
@@ -26,7 +27,10 @@ DeliveryResult classify_webhook_answer(const HttpResponse& response,
 
 class WebhookChannel final : public Channel {
  public:
-  WebhookChannel(WebhookConfig config, HttpClient& http, std::chrono::milliseconds timeout);
+  // `wall_clock` is the real time the provider checks (signature timestamps, Retry-After
+  // dates), even when the daemon runs on a simulated clock.
+  WebhookChannel(WebhookConfig config, HttpClient& http, const Clock& wall_clock,
+                 std::chrono::milliseconds timeout);
   const std::string& name() const override { return name_; }
   boost::asio::awaitable<DeliveryResult> deliver(OutgoingMessage message) override;
 
@@ -34,6 +38,7 @@ class WebhookChannel final : public Channel {
   std::string name_ = "webhook";
   WebhookConfig config_;
   HttpClient& http_;
+  const Clock& wall_clock_;
   std::chrono::milliseconds timeout_;
 };
 

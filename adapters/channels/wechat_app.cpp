@@ -125,7 +125,8 @@ boost::asio::awaitable<std::variant<std::string, DeliveryResult>> WechatAppChann
     if (token_ && clock_.now() < token_->expires_at) co_return token_->value;
   }
   HttpResponse response = co_await http_.send(build_token_request(config_, timeout_));
-  auto parsed = parse_token_answer(response, clock_.now(), std::chrono::system_clock::now());
+  auto parsed = parse_token_answer(response, clock_.now(),
+                                   std::chrono::system_clock::time_point(clock_.now()));
   if (auto* failed = std::get_if<DeliveryResult>(&parsed)) co_return *failed;
   auto& fresh = std::get<WechatToken>(parsed);
   std::lock_guard lock(mutex_);
@@ -142,8 +143,8 @@ boost::asio::awaitable<DeliveryResult> WechatAppChannel::deliver(OutgoingMessage
     HttpResponse response =
         co_await http_.send(build_app_request(config_, token, message, timeout_));
     bool token_refused = false;
-    DeliveryResult r =
-        classify_app_answer(response, std::chrono::system_clock::now(), token_refused);
+    DeliveryResult r = classify_app_answer(
+        response, std::chrono::system_clock::time_point(clock_.now()), token_refused);
     if (!token_refused) co_return r;
     forget_token(token);
     if (round == 1) {

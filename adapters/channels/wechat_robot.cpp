@@ -70,8 +70,8 @@ DeliveryResult classify_robot_answer(const HttpResponse& response,
 }
 
 WechatRobotChannel::WechatRobotChannel(WechatRobotConfig config, HttpClient& http,
-                                       std::chrono::milliseconds timeout)
-    : config_(std::move(config)), http_(http), timeout_(timeout) {}
+                                       const Clock& wall_clock, std::chrono::milliseconds timeout)
+    : config_(std::move(config)), http_(http), wall_clock_(wall_clock), timeout_(timeout) {}
 
 boost::asio::awaitable<DeliveryResult> WechatRobotChannel::deliver(OutgoingMessage message) {
   const WechatRobotGroup* group = find_robot_group(config_, message.recipient);
@@ -82,7 +82,8 @@ boost::asio::awaitable<DeliveryResult> WechatRobotChannel::deliver(OutgoingMessa
   }
   HttpResponse response =
       co_await http_.send(build_robot_request(config_, *group, message, timeout_));
-  co_return classify_robot_answer(response, std::chrono::system_clock::now());
+  co_return classify_robot_answer(response,
+                                  std::chrono::system_clock::time_point(wall_clock_.now()));
 }
 
 }  // namespace fangfan

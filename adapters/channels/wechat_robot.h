@@ -13,6 +13,7 @@
 #include "adapters/channels/channel.h"
 #include "adapters/config/config.h"
 #include "adapters/http/http_client.h"
+#include "workflows/clock.h"
 
 namespace fangfan {
 
@@ -28,7 +29,9 @@ DeliveryResult classify_robot_answer(const HttpResponse& response,
 
 class WechatRobotChannel final : public Channel {
  public:
-  WechatRobotChannel(WechatRobotConfig config, HttpClient& http, std::chrono::milliseconds timeout);
+  // `wall_clock`: the real time Retry-After dates are read against.
+  WechatRobotChannel(WechatRobotConfig config, HttpClient& http, const Clock& wall_clock,
+                     std::chrono::milliseconds timeout);
   const std::string& name() const override { return name_; }
   boost::asio::awaitable<DeliveryResult> deliver(OutgoingMessage message) override;
 
@@ -36,6 +39,7 @@ class WechatRobotChannel final : public Channel {
   std::string name_ = "wechat_robot";
   WechatRobotConfig config_;
   HttpClient& http_;
+  const Clock& wall_clock_;
   std::chrono::milliseconds timeout_;
 };
 

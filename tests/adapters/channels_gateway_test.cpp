@@ -15,6 +15,7 @@
 #include "adapters/channels/webhook_channel.h"
 #include "adapters/channels/wechat_app.h"
 #include "adapters/channels/wechat_robot.h"
+#include "adapters/clock/system_clock.h"
 #include "tests/adapters/channels_test_util.h"
 #include "tests/support/fake_providers.h"
 
@@ -69,6 +70,7 @@ class Gateways : public ::testing::Test {
   FakeProviders fake_;
   HttpClient http_;
   SimulatedClock clock_{TimePoint{std::chrono::seconds(1'800'000'000)}};
+  SystemClock wall_;  // the fakes check signature timestamps against real time
   WechatRobotConfig robot_;
   WechatAppConfig app_;
   SmsAliyunConfig aliyun_;
@@ -97,11 +99,11 @@ Outcome expected(const std::string& provider, const AnswerRow& row) {
 }
 
 TEST_F(Gateways, EveryGatewayGivesEveryAnswerClass) {
-  WechatRobotChannel robot(robot_, http_, kTimeout);
+  WechatRobotChannel robot(robot_, http_, wall_, kTimeout);
   WechatAppChannel app(app_, http_, clock_, kTimeout);
-  SmsAliyunChannel aliyun(aliyun_, http_, kTimeout);
-  SmsTencentChannel tencent(tencent_, http_, kTimeout);
-  WebhookChannel hook(hook_, http_, kTimeout);
+  SmsAliyunChannel aliyun(aliyun_, http_, wall_, kTimeout);
+  SmsTencentChannel tencent(tencent_, http_, wall_, kTimeout);
+  WebhookChannel hook(hook_, http_, wall_, kTimeout);
   struct Target {
     std::string provider;
     Channel* channel;
@@ -143,8 +145,8 @@ TEST_F(Gateways, EveryGatewayGivesEveryAnswerClass) {
 }
 
 TEST_F(Gateways, SmsCarryTheOutboxIdAndTemplateParams) {
-  SmsAliyunChannel aliyun(aliyun_, http_, kTimeout);
-  SmsTencentChannel tencent(tencent_, http_, kTimeout);
+  SmsAliyunChannel aliyun(aliyun_, http_, wall_, kTimeout);
+  SmsTencentChannel tencent(tencent_, http_, wall_, kTimeout);
   ASSERT_EQ(send(aliyun, sms(901)).outcome, Outcome::kSent);
   ASSERT_EQ(send(tencent, sms(902)).outcome, Outcome::kSent);
   auto a = fake_.accepted("sms_aliyun");
@@ -163,10 +165,10 @@ TEST_F(Gateways, WrongSecretsAreRefusedByTheFakeAsByTheProvider) {
   aliyun_.access_key_secret = "wrong";
   tencent_.secret_key = "wrong";
   app_.corp_secret = "wrong";
-  SmsAliyunChannel aliyun(aliyun_, http_, kTimeout);
-  SmsTencentChannel tencent(tencent_, http_, kTimeout);
+  SmsAliyunChannel aliyun(aliyun_, http_, wall_, kTimeout);
+  SmsTencentChannel tencent(tencent_, http_, wall_, kTimeout);
   WechatAppChannel app(app_, http_, clock_, kTimeout);
-  WechatRobotChannel robot(robot_, http_, kTimeout);
+  WechatRobotChannel robot(robot_, http_, wall_, kTimeout);
   DeliveryResult r = send(aliyun, sms());
   EXPECT_EQ(r.outcome, Outcome::kPermanent);
   EXPECT_EQ(r.provider_code, "SignatureDoesNotMatch");
@@ -186,7 +188,7 @@ TEST_F(Gateways, WrongSecretsAreRefusedByTheFakeAsByTheProvider) {
   EXPECT_TRUE(fake_.accepted("sms_tencent").empty());
   // An invalid number is the provider's permanent answer, with its code.
   aliyun_.access_key_secret = fake_.secrets().aliyun_secret;
-  SmsAliyunChannel good(aliyun_, http_, kTimeout);
+  SmsAliyunChannel good(aliyun_, http_, wall_, kTimeout);
   r = send(good, sms(12, "1380000"));
   EXPECT_EQ(r.outcome, Outcome::kPermanent);
   EXPECT_EQ(r.provider_code, "isv.MOBILE_NUMBER_ILLEGAL");
@@ -221,7 +223,7 @@ TEST_F(Gateways, WechatAppCachesItsTokenAndRefreshesItOnceWhenRefused) {
 
 TEST_F(Gateways, RobotMarkdownHasNoMentions) {
   robot_.format = "markdown";
-  WechatRobotChannel robot(robot_, http_, kTimeout);
+  WechatRobotChannel robot(robot_, http_, wall_, kTimeout);
   ASSERT_EQ(send(robot, {1, "town-1", "t", "**逾期** 3 户", {}}).outcome, Outcome::kSent);
   auto got = fake_.accepted("wechat_robot");
   ASSERT_EQ(got.size(), 1u);
@@ -235,11 +237,11 @@ TEST_F(Gateways, WebhookSendsBearerAndSignature) {
   secrets.webhook_hmac = "county-hmac";
   FakeProviders strict(secrets);
   hook_.url = strict.base_url() + "/hook";
-  WebhookChannel unsigned_hook(hook_, http_, kTimeout);
+  WebhookChannel unsigned_hook(hook_, http_, wall_, kTimeout);
   EXPECT_EQ(send(unsigned_hook, {8, "r", "t", "x", {}}).outcome, Outcome::kPermanent);
   hook_.bearer_token = "county-token";
   hook_.hmac_secret = "county-hmac";
-  WebhookChannel hook(hook_, http_, kTimeout);
+  WebhookChannel hook(hook_, http_, wall_, kTimeout);
   DeliveryResult r = send(hook, {8, "r", "t", "x", {}});
   EXPECT_EQ(r.outcome, Outcome::kSent) << r.error;
   auto got = strict.accepted("webhook");
@@ -254,7 +256,7 @@ TEST_F(Gateways, MakeChannelsBuildsWhatTheConfigEnables) {
   c.channels.wechat_robot.enabled = true;
   c.channels.sms_tencent = tencent_;
   c.channels.sms_tencent.enabled = true;
-  auto channels = make_channels(c, http_, clock_);
+  auto channels = make_channels(c, http_, clock_, wall_);
   ASSERT_EQ(channels.size(), 2u);
   EXPECT_EQ(channels[0]->name(), "wechat_robot");
   EXPECT_EQ(channels[1]->name(), "sms_tencent");

@@ -16,6 +16,7 @@
 #include <filesystem>
 
 #include "adapters/channels/webhook_channel.h"
+#include "adapters/clock/system_clock.h"
 #include "adapters/http/http_client.h"
 #include "adapters/storage/database.h"
 #include "adapters/storage/migrations.h"
@@ -478,12 +479,13 @@ TEST_F(OutboxDispatcherTest, DrainsToTheWebhookGatewayOverLoopbackHttp) {
   testing::FakeProviders fake;
   fake.script("webhook", testing::FakeAnswer::kServerError, 1);
   HttpClient http;
+  SystemClock wall;
   WebhookConfig hook;
   hook.enabled = true;
   hook.url = fake.base_url() + "/hook";
   officer_.channels = {"webhook"};
   config_->people = {officer_, admin_};
-  dispatcher().add_channel(std::make_shared<WebhookChannel>(hook, http, 5000ms));
+  dispatcher().add_channel(std::make_shared<WebhookChannel>(hook, http, wall, 5000ms));
   std::vector<std::int64_t> ids;
   for (int i = 0; i < 5; ++i) ids.push_back(notice("h" + std::to_string(i), "webhook"));
   pass();
