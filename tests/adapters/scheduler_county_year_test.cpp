@@ -27,6 +27,7 @@
 #include "adapters/storage/migrations.h"
 #include "adapters/storage/outbox_store.h"
 #include "adapters/storage/timer_store.h"
+#include "tests/adapters/county_fixture.h"
 #include "tests/support/people.h"
 #include "tests/workflows/case_fixture.h"
 #include "workflows/date.h"
@@ -36,140 +37,14 @@ namespace fangfan {
 namespace {
 
 namespace fs = std::filesystem;
+using namespace county_test;  // NOLINT: the fixture's vocabulary
 using namespace std::chrono_literals;
 using testing::at;
 using testing::CaseWalk;
-using testing::PeopleGenerator;
 
-// The example county's places and assistance officers (config/example.toml).
-constexpr const char* kDongling = "379901001001";  // 东岭村, 东岭镇
-constexpr const char* kLiushu = "379901001002";    // 柳树村, 东岭镇 (no village officer)
-constexpr const char* kXihe = "379901002001";      // 西河村, 西河镇
-constexpr const char* kXinghua = "379901002002";   // 杏花村, 西河镇 (no village officer)
-constexpr const char* kNanshan = "379901003001";   // 南山村, 南山乡
-
-std::shared_ptr<const Config> example_config() {
-  ConfigResult r = load_config(FANGFAN_SOURCE_DIR "/config/example.toml");
-  if (const auto* errors = std::get_if<std::vector<ConfigError>>(&r)) {
-    for (const ConfigError& e : *errors) ADD_FAILURE() << e.to_string();
-    return nullptr;
-  }
-  return std::get<std::shared_ptr<const Config>>(r);
-}
-
-std::shared_ptr<const WorkingDayCalendar> shipped_calendar() {
-  CalendarLoad load = load_calendar_dir(FANGFAN_SOURCE_DIR "/config/calendar");
-  EXPECT_TRUE(load.calendar.has_value());
-  return load.calendar ? std::make_shared<const WorkingDayCalendar>(*load.calendar) : nullptr;
-}
-
-fs::path fresh_temp_dir() {
-  static std::atomic<int> counter{0};
-  const fs::path dir =
-      fs::temp_directory_path() /
-      ("fangfan-county-year-test-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-std::int64_t next_case_id(soci::session& s) {
-  long long max_id = 0;
-  soci::indicator ind = soci::i_null;
-  s << "SELECT MAX(id) FROM cases", soci::into(max_id, ind);
-  return ind == soci::i_ok ? max_id + 1 : 1;
-}
-
-std::string param(const OutboxRecord& m, const char* key) {
-  const boost::json::value v = boost::json::parse(m.body);
-  const boost::json::value* p = v.as_object().if_contains(key);
-  return p != nullptr && p->is_string() ? std::string(p->as_string()) : "<missing>";
-}
-
-class CountyYear : public ::testing::Test {
+class CountyYear : public CountyFixture {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(config_ != nullptr);
-    ASSERT_TRUE(calendar_ != nullptr);
-    dir_ = fresh_temp_dir();
-    db_.emplace(Database::open("sqlite3://" + (dir_ / "fangfan.db").string()));
-    migrate(*db_, at("2025-01-01T00:00"));
-    session_ = db_->open_session();
-    repo_.emplace(*session_, *config_, clock_);
-    repo_->set_change_hook(make_timer_hook(config_, calendar_));
-  }
-
-  void TearDown() override {
-    repo_.reset();
-    session_.reset();
-    db_.reset();
-    fs::remove_all(dir_);
-  }
-
-  soci::session& s() { return *session_; }
-
-  CaseWalk walk(TimePoint start, const std::string& household_code, const char* village) {
-    PeopleGenerator people(std::hash<std::string>{}(household_code));
-    return CaseWalk(config_->rules, format_case_id(next_case_id(s())), "marginal",
-                    people.household(household_code, village, 3), start);
-  }
-
-  std::int64_t open(CaseWalk& w) {
-    const OpenCase e = w.open_event();
-    w.ok(e);
-    const OpenResult r = repo_->open_case(e);
-    const auto* change = std::get_if<CaseChange>(&r);
-    if (change == nullptr) {
-      ADD_FAILURE() << "open refused: " << std::get<Refusal>(r).message;
-      return 0;
-    }
-    return change->case_id;
-  }
-
-  void accept(CaseWalk& w, std::int64_t id, const CaseEvent& e) {
-    w.ok(e);
-    const ApplyResult r = repo_->apply(id, e);
-    EXPECT_TRUE(std::holds_alternative<CaseChange>(r)) << event_name(e) << " not stored";
-  }
-
-  // Moves the walk to `t` (a whole number of hours ahead) before its next event.
-  static void walk_to(CaseWalk& w, TimePoint t) { w.hours(static_cast<int>((t - w.now()) / 1h)); }
-
-  // Takes a case from its walk's start through recognition in ten days, before any of its step
-  // reminders fire (timers are fired only afterwards), so it leaves only its months' duties.
-  std::int64_t registered_case(CaseWalk& w, const char* officer) {
-    const std::int64_t id = open(w);
-    accept(w, id, w.start_verification());
-    w.days(2);
-    accept(w, id, w.eligible_verification());
-    w.days(1);
-    accept(w, id, w.review_pass());
-    w.days(2);
-    accept(w, id, w.county_pass());
-    w.days(5);
-    accept(w, id, w.close_publicity());
-    EXPECT_EQ(w.state(), "registered");
-    if (officer != nullptr) accept(w, id, w.assign_officer(officer));
-    return id;
-  }
-
-  std::vector<OutboxRecord> fire_all(TimePoint now) {
-    std::vector<OutboxRecord> out;
-    int fired = 0;
-    while (auto f = fire_next_due_timer(s(), *config_, *calendar_, now)) {
-      for (std::int64_t id : f->outbox_ids) out.push_back(*load_outbox(s(), id));
-      if (++fired > 1000) break;
-    }
-    return out;
-  }
-
-  std::shared_ptr<const Config> config_ = example_config();
-  std::shared_ptr<const WorkingDayCalendar> calendar_ = shipped_calendar();
-  SimulatedClock clock_{at("2025-01-02T08:00")};
-  fs::path dir_;
-  std::optional<Database> db_;
-  std::unique_ptr<soci::session> session_;
-  std::optional<CaseRepository> repo_;
+  CountyYear() : CountyFixture("2025-01-02T08:00") {}
 };
 
 // One expected or queued message: China time, type, recipient, case.
