@@ -49,11 +49,13 @@ std::vector<std::string> row(const json::object& m) {
           text(m, "message_type"),
           text(m, "attempts"),
           short_time(text(m, "next_attempt_at")),
+          text(m, "hold_reason"),
           text(m, "last_error")};
 }
 
-const std::vector<std::string> kHeader = {"ID",   "STATUS",   "CHANNEL",      "RECIPIENT",
-                                          "TYPE", "ATTEMPTS", "NEXT ATTEMPT", "LAST ERROR"};
+const std::vector<std::string> kHeader = {"ID",           "STATUS",  "CHANNEL",
+                                          "RECIPIENT",    "TYPE",    "ATTEMPTS",
+                                          "NEXT ATTEMPT", "WAITING", "LAST ERROR"};
 
 // The shared call (ctl_http.h); a POST carries an empty JSON object.
 std::optional<json::object> call(const ApiTarget& target, http::verb method,

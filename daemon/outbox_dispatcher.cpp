@@ -119,6 +119,21 @@ std::vector<NewOutboxMessage> dead_letters(const Config& c, const OutboxRecord& 
   return out;
 }
 
+std::string held_reason(const std::string& channel, TimePoint until) {
+  return "渠道 " + channel + " 连续发送失败，暂停至 " + china_day_hhmm(until) +
+         " (channel held by its circuit breaker)";
+}
+
+// A claimed message handed back unsent: pending again at `until`, its attempt given back.
+OutboxAnswer unsent(std::int64_t id, TimePoint until, std::string reason) {
+  OutboxAnswer a;
+  a.id = id;
+  a.at = until;
+  a.count_attempt = false;
+  a.hold_reason = std::move(reason);
+  return a;
+}
+
 }  // namespace
 
 OutboxDispatcher::OutboxDispatcher(asio::any_io_executor loop, StorageExecutor& storage,
@@ -172,15 +187,15 @@ std::optional<OutboxDispatcher::Deferral> OutboxDispatcher::gate(const OutboxRec
   const bool known = channels_.count(m.channel) > 0;
   CircuitBreaker* b = known ? &breaker(m.channel) : nullptr;
   if (b) {
+    const bool half_open = b->state(now) == CircuitBreaker::State::kHalfOpen;
     if (auto until = b->admit(now)) {
-      return Deferral{m.id, *until,
-                      "渠道 " + m.channel + " 连续发送失败，暂停至 " + china_day_hhmm(*until) +
-                          " (channel held by its circuit breaker)"};
+      return Deferral{m.id, *until, held_reason(m.channel, *until)};
     }
+    if (half_open) probes_.insert(m.id);
   }
   const int limit = config_->delivery.per_minute_for(m.channel);
   if (auto until = pacer_.reserve(m.channel, m.recipient, limit, now)) {
-    if (b) b->release_probe();
+    if (b && probes_.erase(m.id) > 0) b->release_probe();
     return Deferral{m.id, *until,
                     "同一收件人每分钟最多 " + std::to_string(limit) + " 条，" + china_hhmm(*until) +
                         " 发送 (paced per recipient)"};
@@ -335,7 +350,7 @@ asio::awaitable<void> OutboxDispatcher::dispatch_due() {
     for (std::size_t i = 0; i < go.size(); ++i) {
       auto& m = go[i];
       if (!claimed.count(m.id)) {  // someone else took it
-        if (channels_.count(m.channel)) breaker(m.channel).release_probe();
+        if (probes_.erase(m.id) > 0) breaker(m.channel).release_probe();
         continue;
       }
       ++m.attempts;
@@ -346,10 +361,24 @@ asio::awaitable<void> OutboxDispatcher::dispatch_due() {
         release_slot();
         for (std::size_t j = i; j < go.size(); ++j) {
           if (claimed.count(go[j].id)) {
-            answers_.push_back({go[j].id, false, "", "", "", now, false});
+            answers_.push_back(
+                unsent(go[j].id, clock_.now(), "服务停止，重新排队 (daemon stopping)"));
           }
         }
         break;
+      }
+      // The breaker is checked again at the moment of sending: the messages of a batch taken
+      // while the channel worked must not all run into it once it is known to be down.
+      if (channels_.count(m.channel) && !probes_.count(m.id)) {
+        const TimePoint at = clock_.now();
+        CircuitBreaker& b = breaker(m.channel);
+        if (b.state(at) == CircuitBreaker::State::kOpen) {
+          const TimePoint until = *b.admit(at);
+          release_slot();
+          answers_.push_back(unsent(m.id, until, held_reason(m.channel, until)));
+          ++stats_.deferred;
+          continue;
+        }
       }
       asio::co_spawn(loop_, send_one(std::move(m)), [this](std::exception_ptr e) {
         release_slot();
@@ -440,6 +469,7 @@ asio::awaitable<void> OutboxDispatcher::send_one(OutboxRecord m) {
   const DeliveryResult r = co_await channel->deliver(std::move(out));
   const TimePoint now = clock_.now();
   const DeliveryPolicy& policy = config_->delivery;
+  const bool probe = probes_.erase(id) > 0;
   switch (r.outcome) {
     case DeliveryResult::Outcome::kSent: {
       breaker(m.channel).record_success();
@@ -463,7 +493,30 @@ asio::awaitable<void> OutboxDispatcher::send_one(OutboxRecord m) {
       break;
     }
     case DeliveryResult::Outcome::kRetry: {
-      breaker(m.channel).record_failure(now);
+      CircuitBreaker& b = breaker(m.channel);
+      b.record_failure(now);
+      if (now - m.created_at >= policy.give_up_after) {
+        const auto hours = std::chrono::duration_cast<std::chrono::hours>(policy.give_up_after);
+        co_await finish_failed(m, OutboxStatus::kDead,
+                               r.error + "（" + std::to_string(hours.count()) +
+                                   " 小时内未能送达 / not delivered within " +
+                                   std::to_string(hours.count()) + " hours）",
+                               r.provider_code, false);
+        break;
+      }
+      if (probe) {
+        // The channel is down, not this message: the probe costs it no attempt, else the
+        // message that happens to be the earliest due would die of a long outage alone.
+        const TimePoint until = b.admit(now).value_or(now + policy.breaker.cool_down);
+        answers_.push_back(
+            {id, false, "", r.provider_code,
+             r.error + "（渠道试探未通过，不计次数 / channel probe failed, not counted）", until,
+             false});
+        ++stats_.retried;
+        spdlog::warn("outbox.probe_failed id={} channel={} until={} error=\"{}\"", id, m.channel,
+                     format_time(until), r.error);
+        break;
+      }
       if (m.attempts >= policy.max_attempts) {
         co_await finish_failed(m, OutboxStatus::kDead,
                                r.error + "（已尝试 " + std::to_string(m.attempts) + " 次 / after " +
@@ -493,13 +546,23 @@ asio::awaitable<void> OutboxDispatcher::run() {
     woken_ = false;
     auto sleep = kMaxSleep;
     try {
-      co_await dispatch_due();
+      co_await passes_.lock();
+      try {
+        co_await dispatch_due();
+      } catch (...) {
+        passes_.unlock();
+        throw;
+      }
+      passes_.unlock();
       if (cancelled(co_await asio::this_coro::cancellation_state)) co_return;
       auto next = co_await storage_.run([](soci::session& s) { return next_outbox_attempt(s); });
       if (next) {
         sleep = std::clamp(std::chrono::duration_cast<std::chrono::seconds>(*next - clock_.now()),
                            std::chrono::seconds{0}, kMaxSleep);
       }
+    } catch (const boost::system::system_error& e) {
+      if (e.code() == asio::error::operation_aborted) co_return;  // cancelled waiting for a turn
+      throw;
     } catch (const StorageError& e) {
       // The messages stay where they are (pending, or sending until the next start recovers
       // them); try again after a pause.

@@ -7,7 +7,10 @@
 //   1. quiet hours of its channel -> wait until they end (no attempt used);
 //   2. a reminder (digestible type, never attempted) -> its recipient's group waits out the
 //      digest window; then one "digest" row lists the group and the members follow it;
-//   3. the channel's circuit breaker is open -> wait for the cool-down (one probe after it);
+//   3. the channel's circuit breaker is open -> wait for the cool-down (one probe after it;
+//      a probe that fails does not use one of its message's attempts, and a message claimed
+//      while the breaker was closed goes back unsent, its attempt given back, when the breaker
+//      opened before its turn to be sent);
 //   4. per-recipient pacing -> wait for the next free slot in the minute;
 //   5. claim (pending -> sending, attempts + 1), render with the config's templates, refuse a
 //      text holding an unmasked ID number or phone (failed, reason given, never sent), deliver,
@@ -44,11 +47,14 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "adapters/channels/channel.h"
 #include "adapters/config/config.h"
 #include "adapters/storage/outbox_store.h"
+#include "daemon/advance_delivery.h"
+#include "daemon/loop_mutex.h"
 #include "daemon/storage_executor.h"
 #include "workflows/clock.h"
 #include "workflows/delivery_rules.h"
@@ -68,7 +74,7 @@ struct DispatchStats {
   long long digested = 0;      // messages folded into them
 };
 
-class OutboxDispatcher {
+class OutboxDispatcher : public AdvanceDelivery {
  public:
   // A number in [0, 1) for backoff jitter.
   using Random = std::function<double()>;
@@ -93,8 +99,15 @@ class OutboxDispatcher {
   boost::asio::awaitable<void> run();
 
   // One pass over everything due at clock.now(); returns when the deliveries it started have
-  // answered and been recorded. Throws StorageError (run() catches it and pauses).
+  // answered and been recorded. Throws StorageError (run() catches it and pauses). Passes do
+  // not overlap: run() takes its turns through the same lock as pause().
   boost::asio::awaitable<void> dispatch_due();
+
+  // AdvanceDelivery (Scheduler::advance_to on a simulated clock): between pause() and resume()
+  // run() starts no pass, and deliver_due() runs one at the clock's now.
+  boost::asio::awaitable<void> pause() override { return passes_.lock(); }
+  boost::asio::awaitable<void> deliver_due() override { return dispatch_due(); }
+  void resume() override { passes_.unlock(); }
 
   // Something was enqueued: look again now instead of at the next due time.
   void wake() {
@@ -142,6 +155,8 @@ class OutboxDispatcher {
   int in_flight_ = 0;
   std::vector<OutboxAnswer> answers_;  // answered, not yet recorded (flushed in batches)
   bool woken_ = false;                 // a wake() that came while not sleeping is not lost
+  std::set<std::int64_t> probes_;      // messages sent as their channel's half-open probe
+  LoopMutex passes_;                   // one delivery pass at a time (run() or an advance)
   DispatchStats stats_;
 };
 

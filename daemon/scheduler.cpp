@@ -89,27 +89,9 @@ void Scheduler::reseed() {
   wake();
 }
 
-awaitable<void> Scheduler::lock() {
-  while (busy_) {
-    auto waiter = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor,
-                                                       asio::steady_timer::time_point::max());
-    waiters_.push_back(waiter);
-    co_await waiter->async_wait(asio::as_tuple(asio::use_awaitable));
-    if (cancelled(co_await asio::this_coro::cancellation_state)) {
-      std::erase(waiters_, waiter);
-      throw boost::system::system_error(asio::error::operation_aborted);
-    }
-  }
-  busy_ = true;
-}
+awaitable<void> Scheduler::lock() { return mutex_.lock(); }
 
-void Scheduler::unlock() {
-  busy_ = false;
-  if (!waiters_.empty()) {
-    waiters_.front()->cancel();
-    waiters_.pop_front();
-  }
-}
+void Scheduler::unlock() { mutex_.unlock(); }
 
 awaitable<int> Scheduler::seed(TimePoint now) {
   auto config = config_();
@@ -215,7 +197,12 @@ awaitable<void> Scheduler::run() {
 awaitable<AdvanceReport> Scheduler::advance_to(TimePoint target) {
   AdvanceReport report;
   co_await lock();
+  bool paused = false;
   try {
+    if (delivery_) {
+      co_await delivery_->pause();
+      paused = true;
+    }
     report.from = clock_.now();
     for (;;) {
       const TimePoint now = clock_.now();
@@ -226,29 +213,58 @@ awaitable<AdvanceReport> Scheduler::advance_to(TimePoint target) {
       const Firing f = co_await fire_due(nullptr);
       report.timers_fired += f.timers;
       report.messages_queued += f.messages;
+      std::optional<TimePoint> next_message;
+      if (delivery_) next_message = co_await deliver_at_stop(now, report);
       if (now >= target) break;
       auto next_work = [](soci::session& s) { return next_due_timer(s); };
       auto next = co_await storage_.run(std::move(next_work));
       // A timer due now that did not fire (cancelled meanwhile) must not stall the advance.
       TimePoint stop = std::min(target, next_china_midnight(now));
       if (next && next->due_at > now) stop = std::min(stop, next->due_at);
+      if (next_message && *next_message > now) stop = std::min(stop, *next_message);
       if (stop > now) simulated_->advance(stop - now);
     }
     report.to = clock_.now();
   } catch (...) {
+    if (paused) delivery_->resume();
     unlock();
     throw;
   }
+  if (paused) delivery_->resume();
   unlock();
   if (report.timers_fired > 0) {
-    spdlog::info("scheduler.advanced from={} to={} timers={} messages={}", format_time(report.from),
-                 format_time(report.to), report.timers_fired, report.messages_queued);
+    spdlog::info("scheduler.advanced from={} to={} timers={} messages={} delivery_passes={}",
+                 format_time(report.from), format_time(report.to), report.timers_fired,
+                 report.messages_queued, report.delivery_passes);
   }
   // Both sleep on the steady clock: let them look at the new time (a message held for quiet
   // hours or a digest may be due now even when nothing fired).
   wake();
   if (outbox_changed_) outbox_changed_();
   co_return report;
+}
+
+awaitable<std::optional<TimePoint>> Scheduler::deliver_at_stop(TimePoint now,
+                                                               AdvanceReport& report) {
+  // A pass can queue messages due at once (a digest, a copy on the next channel, a dead-letter
+  // notice): a few more passes send them at this instant. Bounded, so a message that stays due
+  // without being taken (it cannot: each pass defers, claims or skips it) cannot stall the
+  // advance.
+  constexpr int kPassesPerStop = 4;
+  std::optional<TimePoint> next;
+  for (int pass = 0; pass < kPassesPerStop; ++pass) {
+    try {
+      co_await delivery_->deliver_due();
+      ++report.delivery_passes;
+      next = co_await storage_.run([](soci::session& s) { return next_outbox_attempt(s); });
+    } catch (const StorageError& e) {
+      // The messages stay queued; the dispatcher's own loop sends them after the advance.
+      spdlog::error("scheduler.delivery_failed at={} error=\"{}\"", format_time(now), e.what());
+      co_return std::nullopt;
+    }
+    if (!next || *next > now) break;
+  }
+  co_return next;
 }
 
 DryRunResult simulate_span(soci::session& session, const Config& config,

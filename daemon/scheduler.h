@@ -42,6 +42,8 @@
 #include <vector>
 
 #include "adapters/config/config.h"
+#include "daemon/advance_delivery.h"
+#include "daemon/loop_mutex.h"
 #include "daemon/storage_executor.h"
 #include "workflows/calendar.h"
 #include "workflows/clock.h"
@@ -57,6 +59,7 @@ struct AdvanceReport {
   int timers_fired = 0;
   int messages_queued = 0;
   int recurring_seeded = 0;  // timers ensure_recurring_timers added on the way
+  int delivery_passes = 0;   // outbox passes run at the stops (with set_delivery)
 };
 
 class Scheduler {
@@ -82,14 +85,21 @@ class Scheduler {
   // The configuration or calendar changed (SIGHUP): seed the recurring work on the next turn.
   void reseed();
 
+  // advance_to() delivers at each of its stops through `delivery` (which must outlive the
+  // scheduler), and also stops when the outbox next has a message due. Without it, messages
+  // queued during an advance are delivered after it, at its end time.
+  void set_delivery(AdvanceDelivery* delivery) { delivery_ = delivery; }
+
   bool simulated() const { return simulated_ != nullptr; }
   const Clock& clock() const { return clock_; }
   // The current working-day calendar (loop thread).
   std::shared_ptr<const WorkingDayCalendar> calendar() const { return calendar_(); }
 
   // Moves the simulated clock to `target`, stopping at every due time and China midnight in
-  // between: sets the clock there, seeds recurring work when the date changed, fires what is
-  // due. Runs exclusively with run()'s own firing. Throws StorageError.
+  // between (and, with set_delivery, every instant an outbox message falls due): sets the clock
+  // there, seeds recurring work when the date changed, fires what is due, delivers what is due.
+  // Runs exclusively with run()'s own firing and the dispatcher's own passes. Throws
+  // StorageError.
   // REQUIRES: simulated(), target >= clock().now().
   boost::asio::awaitable<AdvanceReport> advance_to(TimePoint target);
 
@@ -103,6 +113,9 @@ class Scheduler {
   // Fires every timer due at clock_.now(), one transaction each, earliest first.
   boost::asio::awaitable<Firing> fire_due(Heartbeat* heartbeat);
   boost::asio::awaitable<int> seed(TimePoint now);
+  // advance_to(): delivers what is due at `now`; returns when the outbox next has a message due.
+  boost::asio::awaitable<std::optional<TimePoint>> deliver_at_stop(TimePoint now,
+                                                                   AdvanceReport& report);
 
   StorageExecutor& storage_;
   const Clock& clock_;
@@ -111,14 +124,14 @@ class Scheduler {
   CalendarSource calendar_;
   std::function<void()> outbox_changed_;
   Heartbeat* heartbeat_;
+  AdvanceDelivery* delivery_ = nullptr;
 
   boost::asio::steady_timer timer_;
   bool woken_ = false;  // a wake() that came while not sleeping is not lost
   bool reseed_ = true;  // seed on the first turn
   std::optional<Date> seeded_on_;
   // Firing is exclusive between run() and advance_to(): they take turns, in arrival order.
-  bool busy_ = false;
-  std::deque<std::shared_ptr<boost::asio::steady_timer>> waiters_;
+  LoopMutex mutex_;
 };
 
 // One message the dry run would have queued.

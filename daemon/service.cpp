@@ -282,6 +282,9 @@ int Service::run() {
       s.options.simulated_clock ? dynamic_cast<SimulatedClock*>(&s.clock) : nullptr,
       [&s] { return s.config; }, [&s] { return s.calendar; }, [&s] { s.dispatcher->wake(); },
       &s.api->health().heartbeat("scheduler", std::chrono::minutes(3)));
+  // Under --simulated-clock a `clock advance` delivers at each of its stops, so messages leave
+  // at the simulated instant they are due (quiet hours, digests, retries), not at its end.
+  s.scheduler->set_delivery(s.dispatcher.get());
   register_daemon_routes(*s.api, *s.scheduler);  // clock, dry run, campaigns, evaluation
   if (auto error = s.api->listen(s.config->api_listen)) {
     spdlog::critical("api.listen_failed error=\"{}\"", *error);

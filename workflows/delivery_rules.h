@@ -145,6 +145,10 @@ struct DeliveryPolicy {
   std::map<std::string, int, std::less<>> per_recipient_per_minute = {
       {"wechat_robot", 15}, {"wechat_app", 20}, {"sms_aliyun", 1}, {"sms_tencent", 1}};
   BreakerPolicy breaker;
+  // While a channel is held by its breaker, a failed probe costs its message no attempt (the
+  // channel is down, not the message), so attempts alone would never end a long outage: a
+  // message still undelivered this long after it was queued is dead at its next failure.
+  std::chrono::seconds give_up_after{std::chrono::hours(24)};
 
   const DailyWindow* quiet_for(std::string_view channel) const;
   int per_minute_for(std::string_view channel) const;  // 0: no limit

@@ -58,6 +58,14 @@ void read_policy(Reader& r, DeliveryPolicy& p) {
   bounded(r, "digest_max_items", 1, 50, p.digest_max_items, "items");
   bounded(r, "breaker_failures", 1, 1000, p.breaker.failures, "failures");
   bounded(r, "breaker_cooldown_seconds", 1, 86400, p.breaker.cool_down, "seconds");
+  if (auto hours = r.integer("give_up_after_hours", false)) {
+    if (*hours < 1 || *hours > 30 * 24) {
+      r.error("give_up_after_hours",
+              "must be between 1 and 720 hours, got " + std::to_string(*hours));
+    } else {
+      p.give_up_after = std::chrono::hours(*hours);
+    }
+  }
 
   if (const toml::table* t = r.table("quiet_hours", false)) {
     Reader q(*t, r.key_path("quiet_hours"), r.errors());

@@ -291,6 +291,11 @@ const std::vector<Migration>& schema_migrations() {
           both("ALTER TABLE outbox ADD COLUMN digest_of BIGINT REFERENCES outbox (id)"),
           both("CREATE INDEX outbox_by_recipient ON outbox (status, channel, recipient)"),
           both("CREATE INDEX outbox_by_digest ON outbox (digest_of)")}});
+    // -- delivery (issue 6): why a pending message waits (quiet hours, digest window, breaker,
+    // pacing), kept apart from last_error so a wait never hides the provider's last answer.
+    list.push_back({static_cast<int>(list.size()) + 1,
+                    "outbox hold reason",
+                    {both("ALTER TABLE outbox ADD COLUMN hold_reason TEXT NOT NULL DEFAULT ''")}});
     check_order(list);
     return list;
   }();

@@ -27,20 +27,20 @@ constexpr std::array<std::pair<OutboxStatus, std::string_view>, 6> kStatusNames{
 constexpr const char* kColumns =
     "SELECT id, dedupe_key, case_id, channel, recipient, message_type, body, status, attempts,"
     " next_attempt_at, last_error, provider_message_id, created_at, sent_at, provider_code,"
-    " digest_of FROM outbox ";
+    " digest_of, hold_reason FROM outbox ";
 
 struct OutboxRow {
   long long id = 0, case_id = 0, next_attempt_at = 0, created_at = 0, sent_at = 0, digest_of = 0;
   soci::indicator case_ind = soci::i_null, sent_ind = soci::i_null, digest_ind = soci::i_null;
   std::string dedupe_key, channel, recipient, message_type, body, status, last_error,
-      provider_message_id, provider_code;
+      provider_message_id, provider_code, hold_reason;
   int attempts = 0;
 
   void bind(Prepared& p) {
     p, into(id), into(dedupe_key), into(case_id, case_ind), into(channel), into(recipient),
         into(message_type), into(body), into(status), into(attempts), into(next_attempt_at),
         into(last_error), into(provider_message_id), into(created_at), into(sent_at, sent_ind),
-        into(provider_code), into(digest_of, digest_ind);
+        into(provider_code), into(digest_of, digest_ind), into(hold_reason);
   }
   OutboxRecord record() const {
     OutboxRecord r;
@@ -60,6 +60,7 @@ struct OutboxRow {
     if (sent_ind == soci::i_ok) r.sent_at = from_epoch(sent_at);
     r.provider_code = provider_code;
     if (digest_ind == soci::i_ok) r.digest_of = digest_of;
+    r.hold_reason = hold_reason;
     return r;
   }
 };
@@ -180,8 +181,8 @@ bool claim_outbox(soci::session& session, std::int64_t message_id) {
   return guarded(what("领取待发消息", "claiming message", message_id), [&] {
     const long long id = message_id;
     return update_one(session,
-                      "UPDATE outbox SET status = 'sending', attempts = attempts + 1"
-                      " WHERE id = :id AND status = 'pending'",
+                      "UPDATE outbox SET status = 'sending', attempts = attempts + 1,"
+                      " hold_reason = '' WHERE id = :id AND status = 'pending'",
                       use(id));
   });
 }
@@ -223,6 +224,19 @@ bool mark_outbox_retry(soci::session& session, std::int64_t message_id, std::str
   });
 }
 
+bool unclaim_outbox(soci::session& session, std::int64_t message_id, TimePoint until,
+                    std::string_view reason) {
+  return guarded(what("退回待发消息", "returning message", message_id), [&] {
+    const long long id = message_id, next = to_epoch(until);
+    const std::string text(reason);
+    return update_one(session,
+                      "UPDATE outbox SET status = 'pending', hold_reason = :reason,"
+                      " next_attempt_at = :next, attempts = attempts - 1"
+                      " WHERE id = :id AND status = 'sending' AND attempts > 0",
+                      use(text), use(next), use(id));
+  });
+}
+
 bool mark_outbox_failed(soci::session& session, std::int64_t message_id, OutboxStatus final_status,
                         std::string_view error, std::string_view provider_code) {
   return guarded(what("记录消息发送失败", "marking failed message", message_id), [&] {
@@ -248,7 +262,7 @@ bool defer_outbox(soci::session& session, std::int64_t message_id, TimePoint unt
     const long long id = message_id, at = to_epoch(until);
     const std::string text(reason);
     return update_one(session,
-                      "UPDATE outbox SET next_attempt_at = :at, last_error = :reason"
+                      "UPDATE outbox SET next_attempt_at = :at, hold_reason = :reason"
                       " WHERE id = :id AND status = 'pending'",
                       use(at), use(text), use(id));
   });
@@ -370,7 +384,9 @@ int record_outbox_answers(soci::session& session, const std::vector<OutboxAnswer
   for (const auto& a : answers) {
     const bool ok =
         a.sent ? mark_outbox_sent(session, a.id, a.provider_message_id, a.at, a.provider_code)
-               : mark_outbox_retry(session, a.id, a.error, a.at, a.count_attempt, a.provider_code);
+        : !a.hold_reason.empty()
+            ? unclaim_outbox(session, a.id, a.at, a.hold_reason)
+            : mark_outbox_retry(session, a.id, a.error, a.at, a.count_attempt, a.provider_code);
     if (ok) ++changed;
   }
   tx.commit();

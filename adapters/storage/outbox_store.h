@@ -69,6 +69,7 @@ struct OutboxRecord {
   std::optional<TimePoint> sent_at;
   std::string provider_code;              // the provider's last answer code ("OK", "45009", ...)
   std::optional<std::int64_t> digest_of;  // the digest row this message goes out in
+  std::string hold_reason;  // why a pending message waits (quiet hours, digest, breaker, pacing)
 };
 
 struct EnqueueResult {
@@ -104,9 +105,15 @@ bool mark_outbox_retry(soci::session& session, std::int64_t id, std::string_view
 bool mark_outbox_failed(soci::session& session, std::int64_t id, OutboxStatus final_status,
                         std::string_view error, std::string_view provider_code = {});
 // pending -> pending, not before `until`, without using an attempt; `reason` becomes
-// last_error so an operator sees why it waits. False when it was not pending.
+// hold_reason so an operator sees why it waits (last_error keeps the provider's last answer;
+// claiming clears the hold reason). False when it was not pending.
 bool defer_outbox(soci::session& session, std::int64_t id, TimePoint until,
                   std::string_view reason);
+// sending -> pending, not before `until`, the claim's attempt given back and last_error kept:
+// a claimed message that was not handed to its channel after all (the channel's breaker opened
+// meanwhile, or the daemon is stopping). `reason` becomes hold_reason. False when not sending.
+bool unclaim_outbox(soci::session& session, std::int64_t id, TimePoint until,
+                    std::string_view reason);
 // pending | failed | dead -> cancelled; a digest's waiting members too.
 bool cancel_outbox(soci::session& session, std::int64_t id);
 // failed | dead -> pending with attempts reset, due at `now` (an operator's retry). A digest's
@@ -145,9 +152,10 @@ struct OutboxAnswer {
   std::string error;          // retry
   TimePoint at{};             // sent: sent_at; retry: next_attempt_at
   bool count_attempt = true;  // retry: false for a rate-limit answer
+  std::string hold_reason;    // not empty: never sent, unclaim_outbox until `at` (no answer)
 };
-// One transaction: mark_outbox_sent / mark_outbox_retry for each answer; returns how many
-// changed (an answer for a message no longer "sending" changes nothing).
+// One transaction: mark_outbox_sent / mark_outbox_retry / unclaim_outbox for each answer; returns
+// how many changed (an answer for a message no longer "sending" changes nothing).
 int record_outbox_answers(soci::session& session, const std::vector<OutboxAnswer>& answers);
 
 struct FailResult {

@@ -131,6 +131,8 @@ json::object outbox_to_json(const OutboxRecord& m) {
   o["attempts"] = m.attempts;
   o["next_attempt_at"] = format_time(m.next_attempt_at);
   o["last_error"] = m.last_error;
+  o["hold_reason"] = m.hold_reason;
+  o["provider_code"] = m.provider_code;
   o["provider_message_id"] = m.provider_message_id;
   o["created_at"] = format_time(m.created_at);
   o["sent_at"] = m.sent_at ? json::value(format_time(*m.sent_at)) : json::value(nullptr);

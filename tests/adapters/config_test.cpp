@@ -204,6 +204,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"delivery_backoff_cap_below_initial", "backoff_max_seconds = 3600",
                 "backoff_max_seconds = 10", nullptr,
                 "delivery.backoff_max_seconds: must not be less than backoff_initial_seconds (30)"},
+        BadCase{"delivery_give_up_zero", "give_up_after_hours = 24", "give_up_after_hours = 0",
+                nullptr, "delivery.give_up_after_hours: must be between 1 and 720 hours, got 0"},
         BadCase{"delivery_jitter", "backoff_jitter = 0.2", "backoff_jitter = 1.5", nullptr,
                 "delivery.backoff_jitter: must be between 0 and 1 (a share of the delay)"},
         BadCase{"delivery_quiet_hours_malformed", "sms_aliyun = \"21:00-08:00\"",
@@ -255,8 +257,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"milestone_before_start", "due = 2023-04-30", "due = 2023-03-30", nullptr,
                 "rules.campaigns[0].milestones[0].due: is before the campaign starts "
                 "(2023-04-01)"},
-        BadCase{"milestone_defined_twice", "name = \"training\"\n", "name = \"plan\" \n",
-                nullptr,
+        BadCase{"milestone_defined_twice", "name = \"training\"\n", "name = \"plan\" \n", nullptr,
                 "rules.campaigns[0].milestones[1].name: milestone 'plan' is defined twice in "
                 "this campaign"}),
     [](const auto& info) { return std::string(info.param.name); });
@@ -268,6 +269,7 @@ TEST(Config, DeliveryAndTemplatesFromTheExample) {
   EXPECT_EQ(c.delivery.max_attempts, 8);
   EXPECT_EQ(c.delivery.backoff.max, std::chrono::seconds(3600));
   EXPECT_EQ(c.delivery.digest_window, std::chrono::seconds(300));
+  EXPECT_EQ(c.delivery.give_up_after, std::chrono::hours(24));
   ASSERT_NE(c.delivery.quiet_for("sms_aliyun"), nullptr);
   EXPECT_EQ(c.delivery.quiet_for("sms_aliyun")->start, std::chrono::hours(21));
   EXPECT_EQ(c.delivery.per_minute_for("wechat_robot"), 15);
@@ -297,9 +299,9 @@ TEST(Config, RecurringWorkFromTheExample) {
   for (const auto& m : c.milestones) {
     dues.push_back(m.name + "@" + std::to_string(m.year * 10000 + m.month * 100 + m.day));
   }
-  EXPECT_EQ(dues, (std::vector<std::string>{"plan@20230430", "training@20230510",
-                                            "screening@20230531", "entry@20230605",
-                                            "report@20230610"}));
+  EXPECT_EQ(dues,
+            (std::vector<std::string>{"plan@20230430", "training@20230510", "screening@20230531",
+                                      "entry@20230605", "report@20230610"}));
 }
 
 TEST(Config, DeliveryQuietHoursCanBeSwitchedOffPerChannel) {

@@ -87,10 +87,44 @@ TEST_P(OutboxStore, DeferMovesAPendingMessageWithoutUsingAnAttempt) {
   EXPECT_EQ(m.status, OutboxStatus::kPending);
   EXPECT_EQ(m.attempts, 0);
   EXPECT_EQ(m.next_attempt_at, t0() + 23h);
-  EXPECT_EQ(m.last_error, "静默时段，08:00 后发送 (quiet hours)");
+  EXPECT_EQ(m.hold_reason, "静默时段，08:00 后发送 (quiet hours)");
+  EXPECT_EQ(m.last_error, "");
   EXPECT_TRUE(due_outbox(s(), t0() + 1h, 10).empty());
   ASSERT_TRUE(claim_outbox(s(), id));
+  EXPECT_EQ(load(id).hold_reason, "");                   // taken: no longer waiting
   EXPECT_FALSE(defer_outbox(s(), id, t0() + 24h, "x"));  // only pending messages wait
+}
+
+TEST_P(OutboxStore, DeferKeepsTheProvidersLastError) {
+  const auto id = enqueue_outbox(s(), message("a")).id;
+  ASSERT_TRUE(claim_outbox(s(), id));
+  ASSERT_TRUE(mark_outbox_retry(s(), id, "HTTP 502", t0() + 1min, true, "502"));
+  ASSERT_TRUE(defer_outbox(s(), id, t0() + 5min, "渠道暂停 (breaker)"));
+  auto m = load(id);
+  EXPECT_EQ(m.last_error, "HTTP 502");
+  EXPECT_EQ(m.provider_code, "502");
+  EXPECT_EQ(m.hold_reason, "渠道暂停 (breaker)");
+  EXPECT_EQ(m.attempts, 1);
+}
+
+TEST_P(OutboxStore, UnclaimGivesTheAttemptBackUnsent) {
+  const auto id = enqueue_outbox(s(), message("a")).id;
+  ASSERT_TRUE(claim_outbox(s(), id));
+  ASSERT_TRUE(mark_outbox_retry(s(), id, "HTTP 502", t0(), true, "502"));
+  ASSERT_TRUE(claim_outbox(s(), id));
+  EXPECT_EQ(load(id).attempts, 2);
+  std::vector<OutboxAnswer> answers(1);
+  answers[0].id = id;
+  answers[0].at = t0() + 5min;
+  answers[0].hold_reason = "渠道暂停 (breaker)";
+  EXPECT_EQ(record_outbox_answers(s(), answers), 1);
+  auto m = load(id);
+  EXPECT_EQ(m.status, OutboxStatus::kPending);
+  EXPECT_EQ(m.attempts, 1);
+  EXPECT_EQ(m.last_error, "HTTP 502");
+  EXPECT_EQ(m.hold_reason, "渠道暂停 (breaker)");
+  EXPECT_EQ(m.next_attempt_at, t0() + 5min);
+  EXPECT_FALSE(unclaim_outbox(s(), id, t0(), "x"));  // only a claimed message goes back
 }
 
 TEST_P(OutboxStore, RateLimitedRetryGivesTheAttemptBackAndKeepsTheCode) {

@@ -184,12 +184,13 @@ class CtlOutbox : public ::testing::Test {
 TEST_F(CtlOutbox, ListsAsATableOrJson) {
   CtlRun r = run({}, admin_);
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_EQ(r.out,
-            "ID  STATUS   CHANNEL  RECIPIENT    TYPE               ATTEMPTS  NEXT ATTEMPT      "
-            "LAST ERROR\n"
-            "2   failed   sms      139****0101  deadline_reminder  1         2025-03-03 09:00  "
-            "号码不存在\n"
-            "1   pending  sms      139****0101  deadline_reminder  0         2025-03-03 09:00\n");
+  EXPECT_EQ(
+      r.out,
+      "ID  STATUS   CHANNEL  RECIPIENT    TYPE               ATTEMPTS  NEXT ATTEMPT      "
+      "WAITING  LAST ERROR\n"
+      "2   failed   sms      139****0101  deadline_reminder  1         2025-03-03 09:00           "
+      "号码不存在\n"
+      "1   pending  sms      139****0101  deadline_reminder  0         2025-03-03 09:00\n");
   r = run({"--status", "failed", "--json"}, admin_);
   ASSERT_EQ(r.code, 0) << r.err;
   const boost::json::value v = boost::json::parse(r.out);

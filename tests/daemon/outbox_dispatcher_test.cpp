@@ -211,7 +211,8 @@ TEST_F(OutboxDispatcherTest, QuietHoursHoldSmsUntilEight) {
   EXPECT_EQ(r.status, OutboxStatus::kPending);
   EXPECT_EQ(r.attempts, 0);
   EXPECT_EQ(r.next_attempt_at, at("2025-03-05T08:00"));
-  EXPECT_NE(r.last_error.find("静默时段"), std::string::npos) << r.last_error;
+  EXPECT_NE(r.hold_reason.find("静默时段"), std::string::npos) << r.hold_reason;
+  EXPECT_EQ(r.last_error, "");
 
   clock_.advance(at("2025-03-05T07:59:59") - clock_.now());
   pass();
@@ -424,25 +425,90 @@ TEST_F(OutboxDispatcherTest, BreakerHoldsTheChannelThenProbesOnce) {
     return up ? DeliveryResult::sent("ok-" + std::to_string(m.outbox_id)) : retry();
   };
   config_->delivery.concurrency = 1;
-  for (int i = 0; i < 4; ++i) notice("b" + std::to_string(i));
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 4; ++i) ids.push_back(notice("b" + std::to_string(i)));
   pass();
-  EXPECT_EQ(channel("wechat_app").calls.size(), 4u);  // all admitted before the answers came
+  // The breaker is asked at each send, not once per batch: after two failures the other two
+  // messages of the batch go back unsent, their attempts given back.
+  EXPECT_EQ(channel("wechat_app").calls.size(), 2u);
+  EXPECT_EQ(row(ids[2]).attempts, 0);
+  EXPECT_EQ(row(ids[3]).attempts, 0);
   const TimePoint opened = clock_.now();
   clock_.advance(4min);  // backoffs have passed; the breaker is still open
   pass();
-  EXPECT_EQ(channel("wechat_app").calls.size(), 4u);
+  EXPECT_EQ(channel("wechat_app").calls.size(), 2u);
   for (const auto& r : rows()) {
+    EXPECT_EQ(r.status, OutboxStatus::kPending);
     EXPECT_EQ(r.next_attempt_at, opened + 300s);
-    EXPECT_NE(r.last_error.find("暂停"), std::string::npos) << r.last_error;
+    EXPECT_NE(r.hold_reason.find("暂停"), std::string::npos) << r.hold_reason;
   }
+  // Waiting does not hide why the first two failed.
+  EXPECT_EQ(row(ids[0]).last_error, "HTTP 503");
   clock_.advance(opened + 300s - clock_.now());
   up = true;
   pass();
-  EXPECT_EQ(channel("wechat_app").calls.size(), 5u);  // one probe
+  EXPECT_EQ(channel("wechat_app").calls.size(), 3u);  // one probe
   clock_.advance(60s);
   pass();
-  EXPECT_EQ(channel("wechat_app").calls.size(), 8u);  // closed again: the rest go
-  for (const auto& r : rows()) EXPECT_EQ(r.status, OutboxStatus::kSent);
+  EXPECT_EQ(channel("wechat_app").calls.size(), 6u);  // closed again: the rest go
+  for (const auto& r : rows()) {
+    EXPECT_EQ(r.status, OutboxStatus::kSent);
+    EXPECT_EQ(r.hold_reason, "");
+  }
+}
+
+TEST_F(OutboxDispatcherTest, FailedProbesCostNoAttemptsInALongOutage) {
+  // Three attempts each; the channel is down for two hours: without the rule the message that
+  // is the probe each time would die after three cool-downs.
+  config_->delivery.breaker = {2, 300s};
+  config_->delivery.max_attempts = 3;
+  config_->delivery.concurrency = 1;
+  bool up = false;
+  channel("wechat_app").answer = [&up](const OutgoingMessage& m) {
+    return up ? DeliveryResult::sent("ok-" + std::to_string(m.outbox_id)) : retry();
+  };
+  for (int i = 0; i < 3; ++i) notice("p" + std::to_string(i));
+  const TimePoint start = clock_.now();
+  int probes = 0;
+  while (clock_.now() < start + 2h) {
+    const auto before = channel("wechat_app").calls.size();
+    pass();
+    if (clock_.now() > start && channel("wechat_app").calls.size() > before) ++probes;
+    clock_.advance(60s);
+  }
+  EXPECT_GE(probes, 20);  // one probe every cool-down
+  for (const auto& r : rows()) {
+    EXPECT_EQ(r.status, OutboxStatus::kPending) << r.id;
+    EXPECT_LE(r.attempts, 1) << r.id;  // only the failures before the breaker opened count
+  }
+  EXPECT_EQ(dispatcher().stats().dead, 0);
+  up = true;
+  clock_.advance(5min);
+  pass();
+  clock_.advance(60s);
+  pass();
+  for (const auto& r : rows()) EXPECT_EQ(r.status, OutboxStatus::kSent) << r.id;
+  EXPECT_TRUE(channel("file").calls.empty());  // no dead-letter notice
+}
+
+TEST_F(OutboxDispatcherTest, AnOutageLongerThanGiveUpAfterEndsInADeadLetter) {
+  config_->delivery.breaker = {2, 300s};
+  config_->delivery.max_attempts = 8;
+  config_->delivery.concurrency = 1;
+  config_->delivery.give_up_after = 1h;
+  channel("wechat_app").answer = [](const OutgoingMessage&) { return retry(); };
+  const auto id = notice("long");
+  const TimePoint start = clock_.now();
+  while (clock_.now() < start + 2h) {
+    pass();
+    clock_.advance(60s);
+  }
+  auto r = row(id);
+  EXPECT_EQ(r.status, OutboxStatus::kDead);
+  EXPECT_LT(r.attempts, 8);  // probes did not count; the age did
+  EXPECT_NE(r.last_error.find("1 小时内未能送达"), std::string::npos) << r.last_error;
+  ASSERT_EQ(channel("file").calls.size(), 1u);  // the county admin, once
+  EXPECT_EQ(channel("file").calls[0].message_type, "dead_letter");
 }
 
 TEST_F(OutboxDispatcherTest, PacingKeepsARobotGroupBelowItsLimit) {

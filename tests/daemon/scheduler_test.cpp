@@ -22,12 +22,14 @@
 #include <vector>
 
 #include "adapters/calendar/calendar_files.h"
+#include "adapters/channels/file_channel.h"
 #include "adapters/scheduler/timer_firing.h"
 #include "adapters/storage/case_repository.h"
 #include "adapters/storage/database.h"
 #include "adapters/storage/epoch.h"
 #include "adapters/storage/migrations.h"
 #include "daemon/api/health.h"
+#include "daemon/outbox_dispatcher.h"
 #include "daemon/storage_executor.h"
 #include "tests/daemon/api_test_server.h"
 #include "tests/support/people.h"
@@ -176,6 +178,32 @@ TEST_P(SchedulerTest, AdvanceFiresEveryTimerAtItsOwnInstantInDueOrder) {
   EXPECT_GT(outbox_wakeups_, 0);
   EXPECT_EQ(count("SELECT COUNT(*) FROM timers WHERE state = 'pending' AND case_id IS NOT NULL"),
             0);
+}
+
+TEST_P(SchedulerTest, AdvanceDeliversEachMessageWhenItIsDueNotAtTheEnd) {
+  // The dispatcher delivers at each stop of the advance: a reminder leaves when its digest
+  // window (300 s in the example) closes, at its own simulated instant, even though the whole
+  // fortnight is one advance.
+  OutboxDispatcher dispatcher(io_.get_executor(), *storage_, clock_, config_);
+  dispatcher.add_channel(std::make_shared<FileChannel>(dir_.path() / "messages.jsonl", clock_));
+  scheduler_->set_delivery(&dispatcher);
+  const std::int64_t id = open_verifying_case(1);
+  AdvanceReport r = await(scheduler_->advance_to(at("2025-03-20T09:00")));
+  EXPECT_EQ(r.timers_fired, 4);
+  EXPECT_GT(r.delivery_passes, 0);
+  auto s = db_->open_session();
+  soci::rowset<soci::row> rows =
+      (s->prepare << "SELECT created_at, sent_at, status FROM outbox WHERE case_id = :id"
+                     " ORDER BY id",
+       soci::use(static_cast<long long>(id)));
+  std::vector<std::string> got;
+  for (const auto& row : rows) {
+    EXPECT_EQ(row.get<std::string>(2), "sent");
+    got.push_back(format_time(from_epoch(row.get<long long>(1))));
+  }
+  EXPECT_THAT(got, ElementsAre("2025-03-10T08:05:00+08:00", "2025-03-11T08:05:00+08:00",
+                               "2025-03-13T08:05:00+08:00", "2025-03-18T08:05:00+08:00"));
+  scheduler_->set_delivery(nullptr);
 }
 
 TEST_P(SchedulerTest, AdvanceInStepsGivesTheSameMessagesAsOneLongAdvance) {

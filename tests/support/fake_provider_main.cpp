@@ -5,7 +5,9 @@
 //   fangfan_fake_provider [--port N] [--log FILE] [--answer PROVIDER=ANSWER]... [--delay-ms N]
 //
 // ANSWER: success, rate_limit, permanent, server_error, too_many_requests, delay, drop (the
-// provider's default from then on). The secrets are FakeSecrets' defaults.
+// provider's default from then on; POST /__fake/answer?provider=P&answer=A changes it while
+// running). The secrets are FakeSecrets' defaults; every provider path of fake_providers.h is
+// served (WeChat Work robot and app, Alibaba and Tencent SMS, the webhook).
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -17,14 +19,6 @@
 
 int main(int argc, char** argv) {
   using fangfan::testing::FakeAnswer;
-  const std::map<std::string, FakeAnswer> answers{
-      {"success", FakeAnswer::kSuccess},
-      {"rate_limit", FakeAnswer::kRateLimit},
-      {"permanent", FakeAnswer::kPermanent},
-      {"server_error", FakeAnswer::kServerError},
-      {"too_many_requests", FakeAnswer::kTooManyRequests},
-      {"delay", FakeAnswer::kDelay},
-      {"drop", FakeAnswer::kDrop}};
   unsigned short port = 0;
   std::string log;
   std::map<std::string, FakeAnswer> defaults;
@@ -41,12 +35,14 @@ int main(int argc, char** argv) {
     } else if (a == "--answer" && has_value) {
       const std::string v = argv[++i];
       const auto eq = v.find('=');
-      auto it = eq == std::string::npos ? answers.end() : answers.find(v.substr(eq + 1));
-      if (it == answers.end()) {
+      const auto answer = eq == std::string::npos
+                              ? std::nullopt
+                              : fangfan::testing::parse_fake_answer(v.substr(eq + 1));
+      if (!answer) {
         std::cerr << "fangfan_fake_provider: --answer wants PROVIDER=ANSWER, got " << v << "\n";
         return 2;
       }
-      defaults[v.substr(0, eq)] = it->second;
+      defaults[v.substr(0, eq)] = *answer;
     } else {
       std::cerr << "usage: fangfan_fake_provider [--port N] [--log FILE] "
                    "[--answer PROVIDER=ANSWER]... [--delay-ms N]\n";

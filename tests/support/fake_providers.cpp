@@ -86,6 +86,20 @@ std::string str(const json::object& o, std::string_view key) {
 
 }  // namespace
 
+std::optional<FakeAnswer> parse_fake_answer(std::string_view name) {
+  static const std::map<std::string_view, FakeAnswer> kNames{
+      {"success", FakeAnswer::kSuccess},
+      {"rate_limit", FakeAnswer::kRateLimit},
+      {"permanent", FakeAnswer::kPermanent},
+      {"server_error", FakeAnswer::kServerError},
+      {"too_many_requests", FakeAnswer::kTooManyRequests},
+      {"delay", FakeAnswer::kDelay},
+      {"drop", FakeAnswer::kDrop}};
+  auto it = kNames.find(name);
+  if (it == kNames.end()) return std::nullopt;
+  return it->second;
+}
+
 json::value to_json(const FakeRequest& r) {
   json::object headers;
   for (const auto& [k, v] : r.headers) headers[k] = v;
@@ -266,8 +280,11 @@ struct FakeProviders::Impl {
       return json_reply({{"errcode", 81013}, {"errmsg", "user & party & tag all invalid"}});
     }
     rec.accepted = true;
-    Reply r = json_reply(
-        {{"errcode", 0}, {"errmsg", "ok"}, {"invaliduser", ""}, {"msgid", next_serial("msg-")}});
+    rec.fields["answer_id"] = next_serial("msg-");
+    Reply r = json_reply({{"errcode", 0},
+                          {"errmsg", "ok"},
+                          {"invaliduser", ""},
+                          {"msgid", rec.fields["answer_id"]}});
     if (a == FakeAnswer::kDelay) r.delay = delay;
     return r;
   }
@@ -332,8 +349,11 @@ struct FakeProviders::Impl {
     }
     if (a == FakeAnswer::kPermanent) return error(200, "isv.SMS_TEMPLATE_ILLEGAL", "模板不合法");
     rec.accepted = true;
-    Reply r = json_reply(
-        {{"Code", "OK"}, {"Message", "OK"}, {"BizId", next_serial("biz-")}, {"RequestId", "r"}});
+    rec.fields["answer_id"] = next_serial("biz-");
+    Reply r = json_reply({{"Code", "OK"},
+                          {"Message", "OK"},
+                          {"BizId", rec.fields["answer_id"]},
+                          {"RequestId", "r"}});
     if (a == FakeAnswer::kDelay) r.delay = delay;
     return r;
   }
@@ -417,7 +437,8 @@ struct FakeProviders::Impl {
       }
       all_ok = all_ok && code == "Ok";
       if (code != "Ok") rec.reason = code;
-      set.push_back(json::object{{"SerialNo", next_serial("serial-")},
+      rec.fields["answer_id"] = next_serial("serial-");
+      set.push_back(json::object{{"SerialNo", rec.fields["answer_id"]},
                                  {"PhoneNumber", phone},
                                  {"Fee", 1},
                                  {"SessionContext", str(*o, "SessionContext")},
@@ -464,9 +485,29 @@ struct FakeProviders::Impl {
     }
     if (a == FakeAnswer::kPermanent) return refuse(400, "recipient unknown");
     rec.accepted = true;
-    Reply r = json_reply({{"id", next_serial("hook-")}});
+    rec.fields["answer_id"] = next_serial("hook-");
+    Reply r = json_reply({{"id", rec.fields["answer_id"]}});
     if (a == FakeAnswer::kDelay) r.delay = delay;
     return r;
+  }
+
+  // The test's own switch, not a provider's: POST /__fake/answer?provider=P&answer=A sets P's
+  // default answer (an outage begins or ends while the daemon runs).
+  Reply control(const std::string& target, FakeRequest& rec) {
+    const auto q = target.find('?');
+    auto params = parse_form(q == std::string::npos ? "" : target.substr(q + 1));
+    const auto answer = parse_fake_answer(params["answer"]);
+    if (params["provider"].empty() || !answer) {
+      rec.reason = "provider and answer are required";
+      return Reply{400, rec.reason, {}};
+    }
+    {
+      std::lock_guard lock(mutex);
+      defaults[params["provider"]] = *answer;
+    }
+    rec.fields = {{"provider", params["provider"]}, {"answer", params["answer"]}};
+    rec.accepted = true;
+    return Reply{200, "ok", {}};
   }
 
   Reply route(const http::request<http::string_body>& req, FakeRequest& rec) {
@@ -478,6 +519,7 @@ struct FakeProviders::Impl {
     if (path == "/aliyun/") return rec.provider = "sms_aliyun", aliyun(req, rec);
     if (path == "/tencent/") return rec.provider = "sms_tencent", tencent(req, rec);
     if (path == "/hook") return rec.provider = "webhook", webhook(req, rec);
+    if (path == "/__fake/answer") return rec.provider = "control", control(target, rec);
     rec.reason = "no such path";
     return Reply{404, "not found", {}};
   }

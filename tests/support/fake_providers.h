@@ -13,6 +13,8 @@
 //   /tencent/                sms_tencent    X-TC-* headers, TC3 signature recomputed from the
 //                                           secret, timestamp within 5 min, SmsSdkAppId, phones
 //   /hook                    webhook        JSON fields, bearer token and HMAC when configured
+//   /__fake/answer           (control)      ?provider=P&answer=A: P's default answer from now on
+//                                           (for process tests: an outage starts or ends)
 //
 // A request that fails a check gets the provider's own error answer and is
 // recorded with accepted = false and the reason. One that passes gets the
@@ -27,7 +29,9 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace fangfan::testing {
@@ -64,7 +68,8 @@ struct FakeRequest {
   std::string body;
   bool accepted = false;  // passed every check and answered success
   std::string reason;     // why it was refused, or the scripted answer given
-  // What the provider took from it: e.g. phone, template, out_id, content, touser, key.
+  // What the provider took from it: e.g. phone, template, out_id, content, touser, key; and
+  // answer_id, the message id it answered with (msgid, BizId, SerialNo, the webhook's id).
   std::map<std::string, std::string> fields;
 };
 
@@ -102,6 +107,9 @@ class FakeProviders {
   FakeSecrets secrets_;
   std::unique_ptr<Impl> impl_;
 };
+
+// "success", "rate_limit", "permanent", "server_error", "too_many_requests", "delay", "drop".
+std::optional<FakeAnswer> parse_fake_answer(std::string_view name);
 
 // The JSON line log_to() writes for one request.
 boost::json::value to_json(const FakeRequest& request);
