@@ -23,7 +23,7 @@ constexpr std::chrono::minutes kAdvanceTimeout{10};
 constexpr const char* kUsageText =
     "用法 (usage):\n"
     "  fangfanctl clock [--json]                  the daemon's time (simulated or not)\n"
-    "  fangfanctl clock advance DURATION [--json] move a simulated clock: 3d, 12h, 30m\n"
+    "  fangfanctl clock advance DURATION [--json] move a simulated clock: 3d, 12h, 1d12h\n"
     "  (--api ADDR:PORT, --token TOKEN, or FANGFAN_API / FANGFAN_TOKEN, or "
     "~/.config/fangfan/ctl.toml)\n";
 
@@ -103,8 +103,8 @@ int run_clock_command(std::vector<std::string> args, const CtlEnvironment& env, 
   // Checked here too, so a typo never reaches the daemon.
   if (!parse_duration(args[1]) || parse_duration(args[1])->count() <= 0) {
     return usage(err, "“" + args[1] +
-                          "”不是有效的时长，应为正整数加单位 d、h、m，如 3d、12h、30m (not a "
-                          "duration: a positive whole number with d, h or m, e.g. 3d, 12h, 30m)");
+                          "”不是有效的时长，应为正整数加单位 d、h、m，如 3d、12h、1d12h (not a "
+                          "duration: whole numbers with d, h or m, e.g. 3d, 12h, 1d12h)");
   }
   json::object request;
   request["by"] = args[1];

@@ -250,7 +250,7 @@ std::variant<ApiTarget, std::string> resolve_api_target(std::vector<std::string>
     if (auto e = read_ctl_file(env.ctl_file, found)) return *e;
   }
   if (!found.api && env.daemon_config) {
-    auto loaded = load_config(*env.daemon_config);
+    auto loaded = load_config(*env.daemon_config, {.read_secrets = false});
     if (auto* errors = std::get_if<std::vector<ConfigError>>(&loaded)) {
       std::string text =
           "读取配置文件以确定 API 地址失败 (reading the configuration for the API "

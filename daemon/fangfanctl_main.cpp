@@ -89,7 +89,8 @@ std::shared_ptr<const fangfan::Config> load_or_report(const std::optional<fs::pa
     std::cerr << "fangfanctl: " FANGFAN_DEFAULT_CONFIG " not found; using the example "
               << "configuration " << file->string() << " (pass --config FILE)\n";
   }
-  auto loaded = fangfan::load_config(*file);
+  // The daemon's gateway secrets are not fangfanctl's business (nor, often, readable by its user).
+  auto loaded = fangfan::load_config(*file, {.read_secrets = false});
   if (auto* errors = std::get_if<std::vector<fangfan::ConfigError>>(&loaded)) {
     for (const auto& e : *errors) std::cerr << e.to_string() << "\n";
     return nullptr;

@@ -66,22 +66,25 @@ std::string format_time(TimePoint t) {
 }
 
 std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
-  if (text.size() < 2) return std::nullopt;
-  long long n = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size() - 1, n);
-  if (ec != std::errc{} || p != text.data() + text.size() - 1 || n < 0) return std::nullopt;
-  switch (text.back()) {
-    case 'd':
-      return std::chrono::seconds{n * 86400};
-    case 'h':
-      return std::chrono::seconds{n * 3600};
-    case 'm':
-      return std::chrono::seconds{n * 60};
-    case 's':
-      return std::chrono::seconds{n};
-    default:
-      return std::nullopt;
+  // Parts in falling units, each at most once: "7d", "1d12h", "2h30m", "7d22h59m".
+  if (text.empty()) return std::nullopt;
+  constexpr std::string_view kUnits = "dhms";
+  constexpr long long kSeconds[] = {86400, 3600, 60, 1};
+  long long total = 0;
+  std::size_t next_unit = 0;  // a unit may not come after a smaller one
+  const char* p = text.data();
+  const char* const end = text.data() + text.size();
+  while (p != end) {
+    long long n = 0;
+    auto [after, ec] = std::from_chars(p, end, n);
+    if (ec != std::errc{} || after == end || n < 0 || n > 1'000'000) return std::nullopt;
+    const std::size_t unit = kUnits.find(*after, next_unit);
+    if (unit == std::string_view::npos) return std::nullopt;
+    total += n * kSeconds[unit];
+    next_unit = unit + 1;
+    p = after + 1;
   }
+  return std::chrono::seconds{total};
 }
 
 }  // namespace fangfan

@@ -23,7 +23,8 @@ std::optional<TimePoint> parse_time(std::string_view text);
 // "YYYY-MM-DDTHH:MM:SS+08:00" (China time).
 std::string format_time(TimePoint t);
 
-// "3d", "12h", "30m", "45s" (one unit). Used by `clock advance`.
+// "3d", "12h", "30m", "45s", or parts in falling units: "1d12h", "7d22h59m". Used by
+// `clock advance`. nullopt for anything else ("3w", "12h1d", "1h1h", "d").
 std::optional<std::chrono::seconds> parse_duration(std::string_view text);
 
 }  // namespace fangfan

@@ -197,10 +197,18 @@ struct ConfigError {
 
 using ConfigResult = std::variant<std::shared_ptr<const Config>, std::vector<ConfigError>>;
 
-ConfigResult load_config(const std::filesystem::path& file);
+struct LoadOptions {
+  // false: gateway secrets given as *_file or *_env are checked for form but not read (they
+  // stay empty). For fangfanctl, which needs the database and the API address, and runs as an
+  // operator who may not see the daemon's secret files or its EnvironmentFile.
+  bool read_secrets = true;
+};
+
+ConfigResult load_config(const std::filesystem::path& file, LoadOptions options = {});
 
 // Same checks on text already in memory; `display_name` is used in messages and
 // its folder for resolving relative paths.
-ConfigResult load_config_text(std::string_view text, const std::filesystem::path& display_name);
+ConfigResult load_config_text(std::string_view text, const std::filesystem::path& display_name,
+                              LoadOptions options = {});
 
 }  // namespace fangfan

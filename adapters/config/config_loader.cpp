@@ -461,8 +461,9 @@ std::string ConfigError::to_string() const {
   return out + message;
 }
 
-ConfigResult load_config_text(std::string_view text, const fs::path& display_name) {
-  Errors errors{display_name.string(), {}};
+ConfigResult load_config_text(std::string_view text, const fs::path& display_name,
+                              LoadOptions options) {
+  Errors errors{display_name.string(), {}, options.read_secrets};
   try {
     toml::table root = toml::parse(text, display_name.string());
     return finish(root, display_name, errors);
@@ -473,7 +474,7 @@ ConfigResult load_config_text(std::string_view text, const fs::path& display_nam
   }
 }
 
-ConfigResult load_config(const fs::path& file) {
+ConfigResult load_config(const fs::path& file, LoadOptions options) {
   std::error_code ec;
   fs::path absolute = fs::absolute(file, ec);
   if (ec) absolute = file;
@@ -484,7 +485,7 @@ ConfigResult load_config(const fs::path& file) {
   }
   std::stringstream buf;
   buf << in.rdbuf();
-  return load_config_text(buf.str(), absolute.lexically_normal());
+  return load_config_text(buf.str(), absolute.lexically_normal(), options);
 }
 
 }  // namespace fangfan

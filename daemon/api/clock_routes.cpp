@@ -61,8 +61,8 @@ awaitable<ApiResponse> advance(Scheduler& scheduler, ApiRequest& req) {
     if (!by || by->count() <= 0) {
       throw ApiError::bad_request(
           "by", "“" + text +
-                    "”不是有效的时长，应为正整数加单位 d、h、m 或 s，如 3d、12h、30m ("
-                    "by must be a positive whole number with d, h, m or s, e.g. 3d, 12h, 30m)");
+                    "”不是有效的时长，应为正整数加单位 d、h、m 或 s，如 3d、12h、1d12h ("
+                    "by must be whole numbers with d, h, m or s, e.g. 3d, 12h, 1d12h)");
     }
     if (*by > kMaxSpan) {
       throw ApiError::bad_request("by",

@@ -315,6 +315,26 @@ TEST(Config, DeliveryQuietHoursCanBeSwitchedOffPerChannel) {
   EXPECT_NE(c.delivery.quiet_for("sms_aliyun"), nullptr);
 }
 
+TEST(Config, WithoutReadingSecretsTheirFilesAndVariablesAreNotNeeded) {
+  // fangfanctl's load: the daemon's EnvironmentFile and secret files are not there for it.
+  std::string text = example_text() +
+                     "\n[channels.sms_aliyun]\nenabled = true\naccess_key_id = \"id\"\n"
+                     "access_key_secret_file = \"/nonexistent/aliyun\"\nsign_name = \"县\"\n"
+                     "templates = { step_overdue = { code = \"SMS_1\", params = [\"village\"] } }\n"
+                     "[channels.wechat_app]\nenabled = true\ncorp_id = \"ww1\"\nagent_id = 1\n"
+                     "corp_secret_env = \"FANGFAN_TEST_SURELY_UNSET\"\n";
+  EXPECT_EQ(errors_of(load_config_text(text, kConfigDir / "x.toml")).size(), 2u);
+  auto r = load_config_text(text, kConfigDir / "x.toml", {.read_secrets = false});
+  for (const auto& e : errors_of(r)) ADD_FAILURE() << e.to_string();
+  ASSERT_TRUE(std::holds_alternative<std::shared_ptr<const Config>>(r));
+  const Config& c = *std::get<std::shared_ptr<const Config>>(r);
+  EXPECT_EQ(c.channels.sms_aliyun.access_key_secret, "");
+  // The form is still checked: a missing secret is an error either way.
+  text.replace(text.rfind("corp_secret_env"), 15, "corp_secret_xxx");
+  EXPECT_FALSE(
+      errors_of(load_config_text(text, kConfigDir / "x.toml", {.read_secrets = false})).empty());
+}
+
 TEST(Config, MissingFileIsOneClearError) {
   auto errors = errors_of(load_config("/nonexistent/fangfan.toml"));
   ASSERT_EQ(errors.size(), 1u);

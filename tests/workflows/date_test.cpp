@@ -37,6 +37,12 @@ TEST(Date, Durations) {
   EXPECT_EQ(parse_duration("3d"), std::chrono::seconds{3 * 86400});
   EXPECT_EQ(parse_duration("12h"), std::chrono::seconds{12 * 3600});
   EXPECT_EQ(parse_duration("30m"), std::chrono::seconds{1800});
+  EXPECT_EQ(parse_duration("1d12h"), std::chrono::seconds{36 * 3600});
+  EXPECT_EQ(parse_duration("7d22h59m"), std::chrono::seconds{7 * 86400 + 22 * 3600 + 59 * 60});
+  EXPECT_FALSE(parse_duration("12h1d"));  // units fall
+  EXPECT_FALSE(parse_duration("1h1h"));
+  EXPECT_FALSE(parse_duration("1d12"));
+  EXPECT_FALSE(parse_duration("-1d"));
   EXPECT_FALSE(parse_duration("3w"));
   EXPECT_FALSE(parse_duration("d"));
   EXPECT_FALSE(parse_duration("-3d"));
