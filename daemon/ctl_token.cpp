@@ -104,7 +104,7 @@ json::object to_json(const ApiTokenRecord& t) {
 }
 
 // The place's name for the table ("东岭镇"), or "" when the code is not configured.
-std::string place_name(const Config& c, const std::string& code) {
+std::string scope_name(const Config& c, const std::string& code) {
   if (code == c.county.code) return c.county.name;
   if (const Township* t = c.find_township(code)) return t->name;
   if (const Village* v = c.find_village(code)) return v->name;
@@ -161,7 +161,7 @@ int create(const std::vector<std::string>& args, const Config& config, const Clo
     return kOk;
   }
   out << "已为 " << name << " 创建令牌 " << created.record.id << "（角色 " << role_text << "，范围 "
-      << scope << " " << place_name(config, scope) << "）。令牌只显示这一次，请妥善保存：\n"
+      << scope << " " << scope_name(config, scope) << "）。令牌只显示这一次，请妥善保存：\n"
       << "(token " << created.record.id
       << " created; it is shown only this once, keep it "
          "safe:)\n"
@@ -188,7 +188,7 @@ int list(const std::vector<std::string>& args, const Config& config, const OpenS
   }
   std::vector<std::vector<std::string>> rows;
   for (const auto& t : tokens) {
-    const std::string where = place_name(config, t.scope);
+    const std::string where = scope_name(config, t.scope);
     rows.push_back({std::to_string(t.id), t.role, where.empty() ? t.scope : t.scope + " " + where,
                     t.holder, short_time(t.created_at),
                     t.revoked_at ? short_time(*t.revoked_at) : "-"});

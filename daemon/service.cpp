@@ -9,9 +9,12 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 #include <csignal>
 #include <functional>
 #include <list>
+#include <map>
 
 #include "adapters/calendar/calendar_files.h"
 #include "adapters/channels/make_channels.h"
@@ -156,8 +159,12 @@ struct Service::Impl {
   // Tells every county admin, once per period key, through their first channel.
   // (Coroutine parameters are taken by value: a reference could outlive its
   // argument across a suspension.)
-  awaitable<void> notify_county_admins(std::string topic, std::string period_key,
-                                       std::string text) {
+  // One message of `type` with `params` to each county admin, once per `topic` and period.
+  awaitable<void> notify_county_admins(std::string topic, std::string period_key, std::string type,
+                                       std::map<std::string, std::string> params) {
+    boost::json::object body;
+    for (const auto& [k, v] : params) body[k] = v;
+    const std::string text = boost::json::serialize(body);
     std::vector<NewOutboxMessage> messages;
     const TimePoint now = clock.now();
     for (const auto& p : config->people) {
@@ -168,7 +175,7 @@ struct Service::Impl {
       // Keyed on who, not on the address: an SMS address is a phone number,
       // and keys appear in logs and errors.
       m.dedupe_key = topic + ":" + p.name + "@" + p.scope + ":" + period_key;
-      m.message_type = topic;
+      m.message_type = type;
       m.body = text;
       m.created_at = m.next_attempt_at = now;
       messages.push_back(std::move(m));
@@ -203,8 +210,12 @@ struct Service::Impl {
             spdlog::warn("calendar.next_year_missing year={} today={}", w->missing_year,
                          format_date(today));
           }
-          co_await notify_county_admins("calendar_missing_" + std::to_string(w->missing_year),
-                                        w->period_key, w->text);
+          // Named, not braced inside the co_await: g++ 12 miscompiles that.
+          std::map<std::string, std::string> params{{"year", std::to_string(w->missing_year)},
+                                                    {"text", w->text}};
+          std::string topic = "calendar_missing_" + std::to_string(w->missing_year);
+          co_await notify_county_admins(std::move(topic), w->period_key, "calendar_missing",
+                                        std::move(params));
         }
       }
       timer.expires_after(std::chrono::minutes(10));
@@ -285,6 +296,8 @@ int Service::run() {
   // Under --simulated-clock a `clock advance` delivers at each of its stops, so messages leave
   // at the simulated instant they are due (quiet hours, digests, retries), not at its end.
   s.scheduler->set_delivery(s.dispatcher.get());
+  // A case write may schedule a timer sooner than the scheduler's current sleep (up to 60 s).
+  s.api->services().timers_changed = [&s] { s.scheduler->wake(); };
   register_daemon_routes(*s.api, *s.scheduler);  // clock, dry run, campaigns, evaluation
   if (auto error = s.api->listen(s.config->api_listen)) {
     spdlog::critical("api.listen_failed error=\"{}\"", *error);

@@ -75,12 +75,6 @@ std::optional<CaseData> case_data(soci::session& session, std::int64_t case_id) 
   return std::get<CaseData>(std::move(data));
 }
 
-std::string place_name(const Config& config, const std::string& code) {
-  if (const Village* v = config.find_village(code)) return v->name;
-  if (const Township* t = config.find_township(code)) return t->name;
-  return code;
-}
-
 // -- scheduling ---------------------------------------------------------------------------------
 
 struct Scheduler {
@@ -252,45 +246,6 @@ struct Scheduler {
 
 // -- recipients and messages ------------------------------------------------------------------
 
-bool covers(const Config& config, const Person& p, const std::string& township,
-            const std::string& village) {
-  return p.scope == config.county.code || (!township.empty() && p.scope == township) ||
-         (!village.empty() && p.scope == village);
-}
-
-std::vector<const Person*> recipients(const Config& config, const std::vector<std::string>& roles,
-                                      const std::string& township, const std::string& village,
-                                      const std::string& officer) {
-  std::vector<const Person*> out;
-  std::set<std::pair<std::string, std::string>> seen;
-  auto add = [&](const Person& p) {
-    if (seen.insert({p.name, p.scope}).second) out.push_back(&p);
-  };
-  auto by_role = [&](Role role, const std::string& name) {
-    bool any = false;
-    for (const Person& p : config.people) {
-      if (p.role == role && covers(config, p, township, village) &&
-          (name.empty() || p.name == name)) {
-        add(p);
-        any = true;
-      }
-    }
-    return any;
-  };
-  for (const std::string& name : roles) {
-    std::optional<Role> role = parse_role(name);
-    if (!role) continue;
-    if (*role == Role::kAssistanceOfficer) {
-      // The case's officer by name; without one (or unknown), the village officers.
-      if (!officer.empty() && by_role(Role::kAssistanceOfficer, officer)) continue;
-      if (!village.empty()) by_role(Role::kVillageOfficer, "");
-      continue;
-    }
-    by_role(*role, "");
-  }
-  return out;
-}
-
 std::string json_body(const std::vector<std::pair<std::string, std::string>>& params) {
   json::object o;
   for (const auto& [k, v] : params) o[k] = v;
@@ -325,7 +280,7 @@ std::vector<std::int64_t> send(soci::session& session, const std::vector<const P
 // A calendar gap found while firing or seeding: the county admins hear about it once per year.
 void calendar_missing(soci::session& session, const Config& config, const CalendarError& error,
                       TimePoint now) {
-  std::vector<const Person*> admins = recipients(config, {"county_admin"}, "", "", "");
+  std::vector<const Person*> admins = notice_recipients(config, {"county_admin"}, "", "", "");
   send(session, admins, "calendar_missing", config.county.code, std::to_string(error.missing_year),
        "0", std::nullopt, {{"year", std::to_string(error.missing_year)}, {"text", error.message}},
        now);
@@ -460,17 +415,13 @@ void fire_duty_timer(soci::session& session, const Config& config,
     params.push_back({"days_overdue", std::to_string(last ? days_overdue(*last, now) : 0)});
     params.push_back({"rung", std::to_string(timer.rung)});
   }
-  std::vector<const Person*> people = recipients(
-      config, roles, duty->township_code, duty->village_code, data ? data->officer : std::string());
-  if (people.empty() && !roles.empty()) {
-    // Nobody in the configuration holds the role here (a village without a village officer,
-    // say). The notice must not vanish: the township head gets it, else the county admin,
-    // who can add the missing person to the configuration.
-    for (const char* fallback : {"township_head", "county_admin"}) {
-      people = recipients(config, {fallback}, duty->township_code, duty->village_code, "");
-      if (!people.empty()) break;
-    }
-  }
+  // Nobody holding the role here (a village without a village officer) must not make the notice
+  // vanish: the township head gets it, else the county admin.
+  std::vector<const Person*> people =
+      roles.empty()
+          ? std::vector<const Person*>{}
+          : notice_recipients_or_fallback(config, roles, duty->township_code, duty->village_code,
+                                          data ? data->officer : std::string());
   if (people.empty()) {
     out.skipped = roles.empty() ? "此时不通知任何人 (no one is notified at this point)"
                                 : "配置中没有对应的接收人 (no configured person holds the role)";

@@ -128,7 +128,8 @@ class CaseRepository {
   std::variant<CaseChange, Refusal> insert_new_case(const OpenCase& event);
   std::optional<Refusal> household_refusal(const OpenCase& event);
   void sync_household(const Household& household, TimePoint now);
-  std::vector<std::int64_t> queue_notices(std::int64_t case_id, const Outcome& outcome);
+  std::vector<std::int64_t> queue_notices(std::int64_t case_id, const Outcome& outcome,
+                                          const Household& household);
   std::int64_t append(std::int64_t case_id, const HistoryEntry& entry);
 
   soci::session& session_;

@@ -301,7 +301,9 @@ template <class Work>
 awaitable<std::invoke_result_t<Work&, soci::session&>> run_case_write(ApiServices& services,
                                                                       Work work) {
   try {
-    co_return co_await services.storage.run(std::move(work));
+    auto result = co_await services.storage.run(std::move(work));
+    if (services.timers_changed) services.timers_changed();
+    co_return result;
   } catch (const ScheduleError& e) {
     throw ApiError(http::status::unprocessable_entity, "calendar_missing", e.what());
   }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <boost/json/parse.hpp>
 #include <filesystem>
 #include <sstream>
 #include <thread>
@@ -26,6 +27,7 @@
 #include "tests/support/people.h"
 #include "tests/support/pg_server.h"
 #include "tests/workflows/case_fixture.h"
+#include "workflows/id_number.h"
 
 namespace fangfan {
 namespace {
@@ -50,6 +52,13 @@ Config test_config() {
   c.townships = {{"370102001", "解放路街道"}, {"370102002", "千佛山街道"}};
   c.villages = {{kVillage, "东村", "370102001"}, {kOtherVillage, "南村", "370102002"}};
   c.rules = testing::test_rules();
+  Person clerk;  // who receives the written notices of 东村
+  clerk.name = "王丽";
+  clerk.role = Role::kTownshipClerk;
+  clerk.scope = "370102001";
+  clerk.wechat = "wangli";
+  clerk.channels = {"wechat_app", "file"};
+  c.people = {clerk};
   return c;
 }
 
@@ -772,13 +781,19 @@ TEST_P(CaseRepositoryConformance, Notice_IsQueuedOnceWithTheCaseChange) {
 
   const auto message = load_outbox(s(), change.outbox_ids[0]);
   ASSERT_TRUE(message.has_value());
-  EXPECT_EQ(message->dedupe_key, "notice:" + format_case_id(id) + ":3:1");
+  // To the township clerk, who prints it for the household, with the household masked.
+  EXPECT_EQ(message->dedupe_key, "notice:" + format_case_id(id) + ":3:1:王丽@370102001");
   EXPECT_EQ(message->case_id, id);
-  EXPECT_EQ(message->channel, "file");
-  EXPECT_EQ(message->recipient, "3701020010010009");
+  EXPECT_EQ(message->channel, "wechat_app");
+  EXPECT_EQ(message->recipient, "wangli");
   EXPECT_EQ(message->message_type, "written_notice");
-  EXPECT_EQ(message->body, change.outcome.notices[0].text);
-  EXPECT_FALSE(message->body.empty());
+  const boost::json::value body = boost::json::parse(message->body);
+  EXPECT_EQ(body.at("text").as_string(), change.outcome.notices[0].text);
+  EXPECT_EQ(body.at("village").as_string(), "东村");
+  EXPECT_EQ(body.at("case_id").as_string(), format_case_id(id));
+  const std::string head = w.household().head()->name;
+  EXPECT_EQ(body.at("household").as_string(), mask_name(head));
+  EXPECT_EQ(message->body.find(head), std::string::npos);
   EXPECT_EQ(message->status, OutboxStatus::kPending);
   EXPECT_EQ(message->next_attempt_at, t0());
 
@@ -787,7 +802,7 @@ TEST_P(CaseRepositoryConformance, Notice_IsQueuedOnceWithTheCaseChange) {
   // Replaying the notice's own enqueue (a retried delivery of the same change) is a no-op too.
   NewOutboxMessage replay;
   replay.dedupe_key = message->dedupe_key;
-  replay.channel = "file";
+  replay.channel = message->channel;
   replay.recipient = message->recipient;
   replay.message_type = "written_notice";
   replay.body = message->body;
@@ -812,7 +827,8 @@ TEST_P(CaseRepositoryConformance, Notice_ClearOutIsQueuedAfterTheThreeApprovals)
   EXPECT_EQ(w.state(), "cleared_out");
   ASSERT_EQ(change.outbox_ids.size(), 1u);
   EXPECT_EQ(load_outbox(s(), change.outbox_ids[0])->dedupe_key,
-            "notice:" + format_case_id(id) + ":" + std::to_string(change.snapshot.version) + ":1");
+            "notice:" + format_case_id(id) + ":" + std::to_string(change.snapshot.version) +
+                ":1:王丽@370102001");
   EXPECT_EQ(count(s(), "SELECT COUNT(*) FROM outbox"), 1);
   expect_stored(w, id);
 }

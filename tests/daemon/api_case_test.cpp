@@ -111,6 +111,17 @@ TEST_F(ApiCaseTest, OpenInScopeIs201WithTheHolderAsActorAndMaskedIds) {
   EXPECT_THAT(shown.body, HasSubstr("2025-03-03T09:00:00+08:00"));
 }
 
+TEST_F(ApiCaseTest, ACaseWriteWakesTheScheduler) {
+  // Its hook may have scheduled a timer sooner than the scheduler's current sleep.
+  const std::string token = server_.token(Role::kVillageOfficer, kDonglingVillage);
+  EXPECT_EQ(server_.timer_wakeups(), 0);
+  ASSERT_EQ(post("/api/v1/cases", token, open_body(kDonglingVillage, 1)).status, 201u);
+  EXPECT_EQ(server_.timer_wakeups(), 1);
+  const std::string outside = server_.token(Role::kVillageOfficer, kLiushuVillage);
+  EXPECT_EQ(post("/api/v1/cases", outside, open_body(kDonglingVillage, 2)).status, 403u);
+  EXPECT_EQ(server_.timer_wakeups(), 1);  // refused before anything was written
+}
+
 TEST_F(ApiCaseTest, OpenOutsideScopeIs403AndWritesNothing) {
   const std::string token = server_.token(Role::kVillageOfficer, kLiushuVillage);
   Reply r = post("/api/v1/cases", token, open_body(kDonglingVillage, 1));

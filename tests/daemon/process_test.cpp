@@ -181,7 +181,7 @@ TEST(Process, WarnsTheCountyAdminOnceWhenNextYearsCalendarIsMissing) {
             {"--config", folder.config().string(), "--simulated-clock", "2026-11-02T09:00"});
     ASSERT_TRUE(d.wait_notify("READY=1", 30s)) << d.log();
     if (run == 0) {
-      ASSERT_TRUE(wait_for_line(messages, "calendar_missing_2027", 10s)) << d.log();
+      ASSERT_TRUE(wait_for_line(messages, "缺少2027年的工作日历", 10s)) << d.log();
     } else {
       // Give the second run the same chance to (wrongly) send again.
       std::this_thread::sleep_for(1s);
@@ -189,7 +189,8 @@ TEST(Process, WarnsTheCountyAdminOnceWhenNextYearsCalendarIsMissing) {
     d.signal(SIGTERM);
     ASSERT_EQ(d.wait_exit(5s), 0) << d.log();
   }
-  EXPECT_EQ(count_lines_with(messages, "calendar_missing_2027"), 1);
+  EXPECT_EQ(count_lines_with(messages, "缺少2027年的工作日历"), 1);
+  EXPECT_EQ(count_lines_with(messages, "\"type\":\"calendar_missing\""), 1);
   EXPECT_EQ(count_lines_with(messages, "\"recipient\":\"周建国@379901\""), 1);
   EXPECT_EQ(count_lines_with(messages, "2027年的节假日安排尚未配置"), 1);
 }
