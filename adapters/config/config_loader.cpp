@@ -192,7 +192,7 @@ void check_references(Config& c, Reader& top, Errors& errors) {
     if (!known && !s.department.empty() && sched && i < sched->size()) {
       const toml::node* n = sched->get(i)->as_table()->get("department");
       errors.add(n ? n->source() : sched->source(),
-                 "rules.schedules[" + std::to_string(i) + "].department",
+                 "rules.schedules[" + Reader::item_label(*sched->get(i), i) + "].department",
                  "department '" + s.department + "' is not defined under [[departments]]");
     }
   }

@@ -140,7 +140,7 @@ class Reader {
       if (n.is_string()) {
         out.push_back(n.as_string()->get());
       } else {
-        errors_.add(n.source(), key_path(key) + "[" + std::to_string(i) + "]",
+        errors_.add(n.source(), key_path(key) + "[" + std::to_string(i + 1) + "]",
                     "must be a string, got " + type_name(n));
       }
     }
@@ -156,11 +156,25 @@ class Reader {
       if (n.is_integer()) {
         out.push_back(int(n.as_integer()->get()));
       } else {
-        errors_.add(n.source(), key_path(key) + "[" + std::to_string(i) + "]",
+        errors_.add(n.source(), key_path(key) + "[" + std::to_string(i + 1) + "]",
                     "must be a whole number, got " + type_name(n));
       }
     }
     return out;
+  }
+
+  // How an error names the i-th (from 0) element of a list: counted from 1 as people count,
+  // with its name or code when it has one, e.g. "3 郑海峰" in people[3 郑海峰].phone.
+  static std::string item_label(const toml::node& n, size_t i) {
+    std::string label = std::to_string(i + 1);
+    if (const toml::table* t = n.as_table()) {
+      for (const char* key : {"name", "code"}) {
+        if (const toml::node* v = t->get(key); v && v->is_string()) {
+          return label + " " + v->as_string()->get();
+        }
+      }
+    }
+    return label;
   }
 
   // Tables in an array of tables ([[name]]); each yields a Reader.
@@ -170,7 +184,7 @@ class Reader {
     if (!a) return;
     for (size_t i = 0; i < a->size(); ++i) {
       const toml::node& n = *a->get(i);
-      std::string item = key_path(key) + "[" + std::to_string(i) + "]";
+      std::string item = key_path(key) + "[" + item_label(n, i) + "]";
       if (!n.is_table()) {
         errors_.add(n.source(), item, "must be a table, got " + type_name(n));
         continue;

@@ -92,6 +92,9 @@ struct ClassifyRow {
   const char* code;
 };
 
+// gtest names a failing case by this instead of its bytes.
+void PrintTo(const ClassifyRow& c, std::ostream* os) { *os << c.name; }
+
 class Classify : public ::testing::TestWithParam<ClassifyRow> {};
 
 TEST_P(Classify, GivesTheIssueClass) {

@@ -72,6 +72,8 @@ struct BadCase {
   const char* marker;    // text whose line the error names (defaults to `replace`)
   const char* expected;  // "KEY: MESSAGE" after "FILE:LINE: "
 };
+// gtest names a failing case by this instead of its bytes.
+void PrintTo(const BadCase& c, std::ostream* os) { *os << c.name; }
 
 class ConfigBadFile : public ::testing::TestWithParam<BadCase> {};
 
@@ -100,7 +102,7 @@ INSTANTIATE_TEST_SUITE_P(
                 "rules.visits.per_month: must be a whole number, got a string"},
         BadCase{"phone_not_mainland_mobile", "phone = \"13900000011\"", "phone = \"0539-1234567\"",
                 nullptr,
-                "people[2].phone: '053*****4567' is not a mainland mobile number (11 digits "
+                "people[3 郑海峰].phone: '053*****4567' is not a mainland mobile number (11 digits "
                 "starting 13-19)"},
         BadCase{"deadline_not_positive", "period = 3\n", "period = -3\n", nullptr,
                 "rules.deadlines.county_review.period: deadline must be a positive number of days, "
@@ -108,20 +110,22 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"deadline_zero", "period = 3\n", "period = 0\n", nullptr,
                 "rules.deadlines.county_review.period: deadline must be a positive number of days, "
                 "got 0"},
-        BadCase{"township_referenced_not_defined", "township = \"379901003\"",
-                "township = \"379901009\"", nullptr,
-                "villages[4].township: township '379901009' is referenced but not defined under "
-                "[[townships]]"},
+        BadCase{
+            "township_referenced_not_defined", "township = \"379901003\"",
+            "township = \"379901009\"", nullptr,
+            "villages[5 南山村].township: township '379901009' is referenced but not defined under "
+            "[[townships]]"},
         BadCase{"unknown_role", "role = \"auditor\"", "role = \"boss\"", nullptr,
-                "people[16].role: 'boss' is not a role (county_admin, county_office, "
+                "people[17 何审].role: 'boss' is not a role (county_admin, county_office, "
                 "township_head, township_clerk, village_officer, assistance_officer, "
                 "department_clerk, auditor)"},
-        BadCase{"scope_not_defined", "scope = \"379901003001\"\nphone = \"13900000301\"",
-                "scope = \"379901003999\"\nphone = \"13900000301\"", "scope = \"379901003999\"",
-                "people[10].scope: '379901003999' is neither this county, a defined township or "
-                "village, nor a department"},
+        BadCase{
+            "scope_not_defined", "scope = \"379901003001\"\nphone = \"13900000301\"",
+            "scope = \"379901003999\"\nphone = \"13900000301\"", "scope = \"379901003999\"",
+            "people[11 韩立新].scope: '379901003999' is neither this county, a defined township or "
+            "village, nor a department"},
         BadCase{"escalation_to_unknown_role", "to = \"county_admin\" }", "to = \"mayor\" }",
-                nullptr, "rules.deadlines.county_review.escalation[1].to: is not a role: 'mayor'"},
+                nullptr, "rules.deadlines.county_review.escalation[2].to: is not a role: 'mayor'"},
         BadCase{"bad_unit", "unit = \"working_days\"", "unit = \"weeks\"", nullptr,
                 "rules.deadlines.household_verification.unit: must be \"working_days\" or "
                 "\"calendar_days\", got 'weeks'"},
@@ -133,11 +137,12 @@ INSTANTIATE_TEST_SUITE_P(
                 "not valid TOML: Error while parsing table header: expected ']', saw '\\n'"},
         BadCase{"schedule_unknown_department", "department = \"education\"",
                 "department = \"culture\"", nullptr,
-                "rules.schedules[3].department: department 'culture' is not defined under "
+                "rules.schedules[4 education_feed].department: department 'culture' is not defined "
+                "under "
                 "[[departments]]"},
         BadCase{"steps_out_of_order", "steps = [\"household_verification\", \"county_review\"]",
                 "steps = [\"county_review\", \"household_verification\"]", nullptr,
-                "rules.case_kinds[4].steps: "
+                "rules.case_kinds[5 脱贫监测户].steps: "
                 "监测对象类型“monitored_formerly_poor”的认定步骤顺序不对或有重复："
                 "应按入户核实、民主评议、县级审核比对、村级公示的顺序"},
         BadCase{"log_level", "level = \"info\"", "level = \"loud\"", nullptr,
@@ -182,7 +187,7 @@ INSTANTIATE_TEST_SUITE_P(
                 "path = \"state/messages.jsonl\"\n[channels.wechat_robot]\n"
                 "groups = [{ name = \"t\", key = \"k\", mentioned_mobiles = [\"110\"] }]\n",
                 "groups = ",
-                "channels.wechat_robot.groups[0].mentioned_mobiles: each entry must be \"@all\" "
+                "channels.wechat_robot.groups[1 t].mentioned_mobiles: each entry must be \"@all\" "
                 "or an 11-digit mobile"},
         BadCase{"gateway_template_without_code", "path = \"state/messages.jsonl\"\n",
                 "path = \"state/messages.jsonl\"\n[channels.sms_tencent]\n"
@@ -246,19 +251,24 @@ INSTANTIATE_TEST_SUITE_P(
                 "'weeks'"},
         BadCase{"evaluation_owner_not_a_role", "owner = \"county_office\"", "owner = \"mayor\"",
                 nullptr, "rules.evaluation.owner: 'mayor' is not a role"},
-        BadCase{"campaign_unknown_key", "starts = 2023-04-01\n",
-                "starts = 2023-04-01\nends = 2023-06-30\n", "ends = 2023",
-                "rules.campaigns[0].ends: unknown key (not a setting fangfan knows)"},
+        BadCase{
+            "campaign_unknown_key", "starts = 2023-04-01\n",
+            "starts = 2023-04-01\nends = 2023-06-30\n", "ends = 2023",
+            "rules.campaigns[1 screening_2023].ends: unknown key (not a setting fangfan knows)"},
         BadCase{"milestone_not_a_date", "due = 2023-05-10", "due = \"May 10\"", nullptr,
-                "rules.campaigns[0].milestones[1].due: must be a date like 2023-04-30"},
+                "rules.campaigns[1 screening_2023].milestones[2 training].due: must be a date like "
+                "2023-04-30"},
         BadCase{"milestone_out_of_order", "due = 2023-05-31", "due = 2023-05-01", nullptr,
-                "rules.campaigns[0].milestones[2].due: milestones must be listed in the order "
+                "rules.campaigns[1 screening_2023].milestones[3 screening].due: milestones must be "
+                "listed in the order "
                 "they fall due"},
         BadCase{"milestone_before_start", "due = 2023-04-30", "due = 2023-03-30", nullptr,
-                "rules.campaigns[0].milestones[0].due: is before the campaign starts "
+                "rules.campaigns[1 screening_2023].milestones[1 plan].due: is before the campaign "
+                "starts "
                 "(2023-04-01)"},
         BadCase{"milestone_defined_twice", "name = \"training\"\n", "name = \"plan\" \n", nullptr,
-                "rules.campaigns[0].milestones[1].name: milestone 'plan' is defined twice in "
+                "rules.campaigns[1 screening_2023].milestones[2 plan].name: milestone 'plan' is "
+                "defined twice in "
                 "this campaign"}),
     [](const auto& info) { return std::string(info.param.name); });
 

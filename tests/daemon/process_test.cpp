@@ -225,7 +225,7 @@ TEST(CheckConfig, InvalidFileExitsTwoWithFileLineAndKey) {
   EXPECT_EQ(r.status, 2);
   // The phone itself is masked even in the error.
   EXPECT_NE(r.output.find(folder.config().string() + ":" + std::to_string(line) +
-                          ": people[2].phone: '139***0001' is not a mainland mobile number"),
+                          ": people[3 郑海峰].phone: '139***0001' is not a mainland mobile number"),
             std::string::npos)
       << r.output;
 }

@@ -61,6 +61,9 @@ struct StepCase {
   std::vector<const char*> rungs;
 };
 
+// gtest names a failing case by this instead of its bytes.
+void PrintTo(const StepCase& c, std::ostream* os) { *os << c.name; }
+
 class StepDeadlineTable : public ::testing::TestWithParam<StepCase> {};
 
 TEST_P(StepDeadlineTable, LastDayDueReminderAndRungs) {

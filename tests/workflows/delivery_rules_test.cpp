@@ -36,6 +36,9 @@ struct QuietCase {
   const char* expected;  // next allowed instant
 };
 
+// gtest names a failing case by this instead of its bytes.
+void PrintTo(const QuietCase& c, std::ostream* os) { *os << c.now; }
+
 class QuietHoursAcrossMidnight : public ::testing::TestWithParam<QuietCase> {};
 
 TEST_P(QuietHoursAcrossMidnight, NextAllowedInstant) {

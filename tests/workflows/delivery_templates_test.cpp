@@ -79,6 +79,9 @@ struct Problem {
   const char* expected;  // nullptr: fine
 };
 
+// gtest names a failing case by this instead of its bytes.
+void PrintTo(const Problem& c, std::ostream* os) { *os << c.type << ": " << c.text; }
+
 class TemplateProblems : public ::testing::TestWithParam<Problem> {};
 
 TEST_P(TemplateProblems, Checked) {

@@ -15,6 +15,9 @@ struct IdCase {
   const char* problem;  // nullptr = valid
 };
 
+// gtest names a failing case by this instead of its bytes.
+void PrintTo(const IdCase& c, std::ostream* os) { *os << c.id; }
+
 class IdNumberTable : public ::testing::TestWithParam<IdCase> {};
 
 TEST_P(IdNumberTable, ValidatesWithAClearSentence) {
