@@ -112,10 +112,10 @@ class CountyDaemon : public ::testing::Test {
     return std::string(r.json().at("case").at("state").as_string());
   }
 
-  // Opens a case for a generated household of `village` and takes it through verification,
-  // democratic review and county review on the same day: it waits in village publicity.
-  std::int64_t open_to_publicity(const std::string& village, const std::string& clerk,
-                                 const std::string& suffix = "01") {
+  // Opens a case for a generated household of `village` and starts its household verification
+  // now: the step's reminder, due and escalation timers are scheduled. 0 when refused.
+  std::int64_t open_verifying(const std::string& village, const std::string& clerk,
+                              const std::string& suffix = "02") {
     households_.push_back(people_.household(village + suffix, village, 3));
     json::object open{{"household", case_json::encode(households_.back())},
                       {"kind", "unstable"},
@@ -128,6 +128,15 @@ class CountyDaemon : public ::testing::Test {
     const std::int64_t id = opened.json().at("case").at("id").as_int64();
     EXPECT_EQ(step(id, clerk, {{"type", "start_verification"}, {"verifier", "镇扶贫办"}}),
               "household_verification");
+    return id;
+  }
+
+  // The same, then verification, democratic review and county review on the same day: the case
+  // waits in village publicity.
+  std::int64_t open_to_publicity(const std::string& village, const std::string& clerk,
+                                 const std::string& suffix = "01") {
+    const std::int64_t id = open_verifying(village, clerk, suffix);
+    if (id == 0) return 0;
     const IncomeWindow w = income_window(std::chrono::year(2025) / std::chrono::March);
     json::array accounts;
     for (auto m = w.first; m <= w.last; m += std::chrono::months(1)) {
@@ -145,25 +154,6 @@ class CountyDaemon : public ::testing::Test {
                     {"asset_authorisation_signed", true}}),
               "county_review");
     EXPECT_EQ(step(id, office_, {{"type", "record_county_review"}}), "village_publicity");
-    return id;
-  }
-
-  // Opens a case for a generated household of `village` and starts its household verification
-  // now: the step's reminder, due and escalation timers are scheduled.
-  std::int64_t open_verifying(const std::string& village, const std::string& clerk,
-                              const std::string& suffix = "02") {
-    households_.push_back(people_.household(village + suffix, village, 3));
-    json::object open{{"household", case_json::encode(households_.back())},
-                      {"kind", "unstable"},
-                      {"source", "self_application"},
-                      {"risk_causes", json::array{"illness"}}};
-    Reply opened =
-        http_once(port_, http::verb::post, "/api/v1/cases", clerk, json::serialize(open));
-    EXPECT_EQ(opened.status, 201u) << opened.body;
-    if (opened.status != 201u) return 0;
-    const std::int64_t id = opened.json().at("case").at("id").as_int64();
-    EXPECT_EQ(step(id, clerk, {{"type", "start_verification"}, {"verifier", "镇扶贫办"}}),
-              "household_verification");
     return id;
   }
 
