@@ -65,7 +65,7 @@ int run_duties_command(const std::string& command, std::vector<std::string> args
     for (const auto& d : list->get_array()) {
       if (!d.is_object()) continue;
       const json::object& o = d.get_object();
-      rows.push_back({json_text(o, "due_date"),
+      rows.push_back({json_text(o, "id"), json_text(o, "due_date"),
                       json_text(o, overdue ? "days_overdue" : "days_left"), json_text(o, "kind"),
                       json_text(o, "subject"), json_text(o, "case_id"),
                       json_text(o, "village_code").empty() ? json_text(o, "township_code")
@@ -79,7 +79,7 @@ int run_duties_command(const std::string& command, std::vector<std::string> args
     return ctl::kOk;
   }
   print_table(out,
-              {"DUE", overdue ? "DAYS LATE" : "DAYS LEFT", "KIND", "SUBJECT", "CASE", "PLACE",
+              {"ID", "DUE", overdue ? "DAYS LATE" : "DAYS LEFT", "KIND", "SUBJECT", "CASE", "PLACE",
                "OWNER", "OFFICER"},
               rows);
   print_counts(out, *answer, "by_township", "TOWNSHIP");

@@ -17,6 +17,7 @@
 #include "daemon/ctl_outbox.h"
 #include "daemon/ctl_simulate.h"
 #include "daemon/ctl_token.h"
+#include "daemon/ctl_work.h"
 
 namespace {
 
@@ -36,12 +37,16 @@ const char* kUsage =
     "  cases [--state S] [--village V] ...   list cases in the token's scope (via the API)\n"
     "  overdue [--township T] [--officer O]  open duties past their deadline (via the API)\n"
     "  due-soon [--days N] [--township T]    open duties falling due within N days (via the API)\n"
+    "  duty done ID                          a Q4 evaluation task finished (via the API)\n"
+    "  campaign progress NAME                each township's milestones (via the API)\n"
+    "  campaign done NAME MILESTONE --township CODE   a milestone finished (via the API)\n"
+    "  evaluation progress YEAR              the Q4 evaluation by township (via the API)\n"
     "  token create --role R --scope CODE --name WHO   make an API token (shown once)\n"
     "  token list [--all] | token revoke ID  API tokens, on the database (no daemon needed)\n"
     "  outbox [--status S] [--json]          messages queued, sent, failed (via the API)\n"
     "  outbox retry ID | outbox cancel ID    requeue or cancel a message (via the API)\n"
     "  import FILE --kind visits|cases       import a CSV/XLSX visit log or case list (API)\n"
-    "  clock | clock advance 3d|12h|30m      the daemon's time; move a simulated clock (via the "
+    "  clock | clock advance 3d|12h|1d12h    the daemon's time; move a simulated clock (via the "
     "API)\n"
     "  simulate --from DATE --to DATE        dry run: the reminders and escalations due (via the "
     "API)\n"
@@ -140,6 +145,10 @@ int main(int argc, char** argv) {
   }
   if (command == "overdue" || command == "due-soon") {
     return fangfan::run_duties_command(
+        command, rest, fangfan::CtlEnvironment::from_process(config_file), std::cout, std::cerr);
+  }
+  if (command == "duty" || command == "campaign" || command == "evaluation") {
+    return fangfan::run_work_command(
         command, rest, fangfan::CtlEnvironment::from_process(config_file), std::cout, std::cerr);
   }
   if (command == "cases") {

@@ -108,7 +108,14 @@ void read_rules(Reader& r, Config& c, Errors& errors) {
         dl.period = int(*p);
       }
       if (auto u = s.string("unit")) {
-        if (*u == "working_days")
+        const bool publicity = step == "village_publicity" || step == "elimination_publicity";
+        if (*u == "working_days" && publicity)
+          // The case machine holds a publicity open for `period` calendar days (公示 5 天) and
+          // has no calendar; counting the deadline in working days would disagree with it.
+          s.error("unit",
+                  "a publicity period counts calendar days (公示期按自然日计算): use "
+                  "\"calendar_days\"");
+        else if (*u == "working_days")
           dl.unit = DayUnit::kWorkingDays;
         else if (*u == "calendar_days")
           dl.unit = DayUnit::kCalendarDays;

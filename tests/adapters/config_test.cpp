@@ -129,6 +129,14 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"bad_unit", "unit = \"working_days\"", "unit = \"weeks\"", nullptr,
                 "rules.deadlines.household_verification.unit: must be \"working_days\" or "
                 "\"calendar_days\", got 'weeks'"},
+        BadCase{"publicity_in_working_days",
+                "unit = \"calendar_days\"\nremind_before_working_days = 0\nescalation = [\n"
+                "  { after_working_days = 1, to = \"village_officer\" },\n  { after",
+                "unit = \"working_days\"\nremind_before_working_days = 0\nescalation = [\n"
+                "  { after_working_days = 1, to = \"village_officer\" },\n  { after",
+                nullptr,
+                "rules.deadlines.village_publicity.unit: a publicity period counts calendar days "
+                "(公示期按自然日计算): use \"calendar_days\""},
         BadCase{"storage_scheme", "url = \"sqlite3://state/fangfan.db\"", "url = \"mysql://x\"",
                 nullptr, "storage.url: must start with sqlite3:// or postgresql://"},
         BadCase{"missing_required", "name = \"示例县\"\n", "", "[county]",

@@ -15,9 +15,11 @@
 #include <vector>
 
 #include "adapters/storage/duty_store.h"
+#include "daemon/api/work_routes.h"
 #include "daemon/ctl_cases.h"
 #include "daemon/ctl_duties.h"
 #include "daemon/ctl_http.h"
+#include "daemon/ctl_work.h"
 #include "tests/daemon/api_test_server.h"
 
 namespace fangfan {
@@ -157,7 +159,9 @@ class ApiDutiesTest : public ::testing::Test {
     return http_once(server_.port(), http::verb::get, target, token);
   }
 
-  TestApiServer server_;
+  // With the campaign and evaluation routes (the daemon adds them with its scheduler).
+  TestApiServer server_{ApiLimits{},
+                        [](HttpApi& api) { register_work_routes(api.router(), api.services()); }};
   std::string county_ = server_.token(Role::kCountyOffice, kCounty, "县局");
   std::string clerk_ = server_.token(Role::kTownshipClerk, kDongling, "镇扶贫办李*");
   std::string village_ = server_.token(Role::kVillageOfficer, kDonglingVillage, "村干部王*");
@@ -265,6 +269,62 @@ TEST_F(ApiDutiesTest, CtlOverdueAndDueSoon) {
 }
 
 // ---- the Unix socket
+
+TEST_F(ApiDutiesTest, CtlEvaluationProgressAndDutyDone) {
+  std::int64_t evaluation = 0;
+  {
+    auto s = server_.session();
+    NewDuty d;
+    d.duty_key = "test/evaluation";
+    d.kind = "evaluation";
+    d.subject = "2024";
+    d.township_code = kDongling;
+    d.village_code = kLiushuVillage;
+    d.owner_role = "assistance_officer";
+    d.due_at = server_.clock().now() - std::chrono::days(1);
+    d.opened_at = d.due_at - std::chrono::days(30);
+    evaluation = open_duty(*s, d).id;
+  }
+  CtlEnvironment env;
+  env.getenv = [](const std::string&) { return std::optional<std::string>(); };
+  auto run = [&](const std::string& command, std::vector<std::string> args,
+                 const std::string& token, std::string& out_text, std::string& err_text) {
+    args.insert(args.end(),
+                {"--api", "127.0.0.1:" + std::to_string(server_.port()), "--token", token});
+    std::ostringstream out, err;
+    const int code = run_work_command(command, args, env, out, err);
+    out_text = out.str();
+    err_text = err.str();
+    return code;
+  };
+  std::string out, err;
+  // The overdue table names the duty's id, which `duty done` takes.
+  std::ostringstream table, table_err;
+  ASSERT_EQ(
+      run_duties_command(
+          "overdue", {"--api", "127.0.0.1:" + std::to_string(server_.port()), "--token", clerk_},
+          env, table, table_err),
+      0)
+      << table_err.str();
+  EXPECT_THAT(table.str(), HasSubstr("\n" + std::to_string(evaluation) + " "));
+  ASSERT_EQ(run("evaluation", {"progress", "2024"}, clerk_, out, err), 0) << err;
+  EXPECT_THAT(out, HasSubstr("TOWNSHIP"));
+  EXPECT_THAT(out, HasSubstr("东岭镇"));
+  ASSERT_EQ(run("evaluation", {"progress", "2024", "--json"}, clerk_, out, err), 0) << err;
+  EXPECT_EQ(json::parse(out).at("townships").at(0).at("overdue").as_int64(), 1);
+
+  ASSERT_EQ(run("duty", {"done", std::to_string(evaluation)}, clerk_, out, err), 0) << err;
+  EXPECT_THAT(out, HasSubstr("已办结"));
+  EXPECT_EQ(run("duty", {"done", std::to_string(evaluation)}, clerk_, out, err), 1);
+  EXPECT_THAT(err, HasSubstr("已办结或已取消"));  // the server's sentence
+  ASSERT_EQ(run("evaluation", {"progress", "2024", "--json"}, clerk_, out, err), 0) << err;
+  EXPECT_EQ(json::parse(out).at("townships").at(0).at("done").as_int64(), 1);
+
+  EXPECT_EQ(run("campaign", {"progress", "no_such_campaign"}, clerk_, out, err), 1);
+  EXPECT_THAT(err, HasSubstr("no_such_campaign"));
+  EXPECT_EQ(run("campaign", {"done", "c", "m"}, clerk_, out, err), 2);  // --township missing
+  EXPECT_EQ(run("duty", {"finish", "1"}, clerk_, out, err), 2);
+}
 
 TEST(ApiUnixSocket, ServesTheSameApiWithMode0660) {
   test::TempDir dir;
