@@ -243,6 +243,7 @@ TEST_F(GatewayWeek, AWeekOfNoticesReachesEveryGatewayOnceSignedMaskedAndGrouped)
   fake_->set_answer("wechat_robot", "success");
   EXPECT_THAT(advance("6d15h"), HasSubstr("2025-04-08T00:00:00+08:00"));
   wait_idle(epoch("2025-04-08T00:00"));
+  const std::string daemon_log = daemon_->log();
   stop();
   fake_->stop();
 
@@ -345,6 +346,18 @@ TEST_F(GatewayWeek, AWeekOfNoticesReachesEveryGatewayOnceSignedMaskedAndGrouped)
       if (it != h.fields.end()) {
         EXPECT_FALSE(contains_unmasked_identifiers(it->second)) << h.line;
       }
+    }
+  }
+
+  // The daemon's log holds no secret and no household's ID number or phone.
+  for (const char* secret : {"fake-corp-secret", "fake-aliyun-secret", "fake-tencent-key",
+                             "robot-key-town-1", "robot-key-county"}) {
+    EXPECT_EQ(daemon_log.find(secret), std::string::npos) << secret;
+  }
+  for (const auto& household : households_) {
+    EXPECT_EQ(daemon_log.find(household.phone), std::string::npos);
+    for (const auto& member : household.members) {
+      EXPECT_EQ(daemon_log.find(member.id_number), std::string::npos);
     }
   }
 
