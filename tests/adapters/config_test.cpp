@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 namespace fangfan {
@@ -351,6 +352,42 @@ TEST(Config, WithoutReadingSecretsTheirFilesAndVariablesAreNotNeeded) {
   text.replace(text.rfind("corp_secret_env"), 15, "corp_secret_xxx");
   EXPECT_FALSE(
       errors_of(load_config_text(text, kConfigDir / "x.toml", {.read_secrets = false})).empty());
+}
+
+TEST(Config, TheExamplesGatewaySectionsWorkUncommented) {
+  // The README tells a county to uncomment them: they must be valid as they stand (enabled),
+  // with their secrets left to the daemon (files and variables not read here).
+  std::string text = example_text();
+  const std::size_t begin = text.find("# -- gateways");
+  const std::size_t end = text.find("# -- end gateways");
+  ASSERT_NE(begin, std::string::npos);
+  ASSERT_NE(end, std::string::npos);
+  std::istringstream block(text.substr(begin, end - begin));
+  const std::regex toml_line(R"(^# (\[|[a-z_]+ = |  \{|    [a-z_]+ = |\]))");
+  std::string uncommented;
+  int lines = 0;
+  for (std::string line; std::getline(block, line);) {
+    if (std::regex_search(line, toml_line)) {
+      line = line.substr(2);
+      if (line == "enabled = false") line = "enabled = true";
+      ++lines;
+    }
+    uncommented += line + "\n";
+  }
+  EXPECT_GT(lines, 30);
+  text.replace(begin, end - begin, uncommented);
+  auto r = load_config_text(text, kConfigDir / "x.toml", {.read_secrets = false});
+  for (const auto& e : errors_of(r)) ADD_FAILURE() << e.to_string();
+  ASSERT_TRUE(std::holds_alternative<std::shared_ptr<const Config>>(r));
+  const ChannelsConfig& ch = std::get<std::shared_ptr<const Config>>(r)->channels;
+  EXPECT_TRUE(ch.wechat_robot.enabled);
+  ASSERT_EQ(ch.wechat_robot.groups.size(), 1u);
+  EXPECT_EQ(ch.wechat_robot.groups[0].scope, "379901001");
+  EXPECT_TRUE(ch.wechat_app.enabled);
+  EXPECT_EQ(ch.wechat_app.agent_id, 1000002);
+  EXPECT_EQ(ch.sms_aliyun.templates.count("step_overdue"), 1u);
+  EXPECT_EQ(ch.sms_tencent.templates.count("visit_overdue"), 1u);
+  EXPECT_TRUE(ch.webhook.enabled);
 }
 
 TEST(Config, MissingFileIsOneClearError) {
