@@ -194,7 +194,10 @@ std::optional<OutboxDispatcher::Deferral> OutboxDispatcher::gate(const OutboxRec
     if (half_open) probes_.insert(m.id);
   }
   const int limit = config_->delivery.per_minute_for(m.channel);
-  if (auto until = pacer_.reserve(m.channel, m.recipient, limit, now)) {
+  // The provider's limit is per destination: a robot group shared by several people counts once.
+  const std::string destination =
+      known ? channels_.at(m.channel)->pacing_key(m.recipient) : m.recipient;
+  if (auto until = pacer_.reserve(m.channel, destination, limit, now)) {
     if (b && probes_.erase(m.id) > 0) b->release_probe();
     return Deferral{m.id, *until,
                     "同一收件人每分钟最多 " + std::to_string(limit) + " 条，" + china_hhmm(*until) +

@@ -80,6 +80,10 @@ class Channel {
   virtual const std::string& name() const = 0;
   // Runs on the event loop; never blocks it.
   virtual boost::asio::awaitable<DeliveryResult> deliver(OutgoingMessage message) = 0;
+  // What the provider's per-recipient limit counts for `recipient`: the address itself, except
+  // where several addresses reach one destination (WeChat Work group robot: everyone addressed
+  // "person@scope" shares the group's 20 messages a minute).
+  virtual std::string pacing_key(const std::string& recipient) const { return recipient; }
 };
 
 }  // namespace fangfan

@@ -24,6 +24,11 @@ const WechatRobotGroup* find_robot_group(const WechatRobotConfig& config,
   return nullptr;
 }
 
+std::string WechatRobotChannel::pacing_key(const std::string& recipient) const {
+  const WechatRobotGroup* group = find_robot_group(config_, recipient);
+  return group ? "group:" + group->name : recipient;
+}
+
 HttpRequest build_robot_request(const WechatRobotConfig& config, const WechatRobotGroup& group,
                                 const OutgoingMessage& message, std::chrono::milliseconds timeout) {
   json::object body;

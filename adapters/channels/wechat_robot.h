@@ -34,6 +34,8 @@ class WechatRobotChannel final : public Channel {
                      std::chrono::milliseconds timeout);
   const std::string& name() const override { return name_; }
   boost::asio::awaitable<DeliveryResult> deliver(OutgoingMessage message) override;
+  // The group the recipient reaches (its name); the recipient itself when none does.
+  std::string pacing_key(const std::string& recipient) const override;
 
  private:
   std::string name_ = "wechat_robot";

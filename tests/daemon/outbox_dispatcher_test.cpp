@@ -16,6 +16,7 @@
 #include <filesystem>
 
 #include "adapters/channels/webhook_channel.h"
+#include "adapters/channels/wechat_robot.h"
 #include "adapters/clock/system_clock.h"
 #include "adapters/http/http_client.h"
 #include "adapters/storage/database.h"
@@ -527,6 +528,31 @@ TEST_F(OutboxDispatcherTest, PacingKeepsARobotGroupBelowItsLimit) {
   clock_.advance(1s);
   pass();
   EXPECT_EQ(channel("wechat_robot").calls.size(), 20u);
+}
+
+TEST_F(OutboxDispatcherTest, PacingCountsARobotGroupOnceForEveryoneItReaches) {
+  // Two people of 东岭镇 are addressed "name@scope"; both reach the township's one group, whose
+  // provider limit (20 a minute) they share.
+  testing::FakeProviders fake;
+  HttpClient http;
+  SystemClock wall;
+  WechatRobotConfig robot;
+  robot.enabled = true;
+  robot.base_url = fake.base_url();
+  robot.groups.push_back({"东岭镇工作群", "379901001", fake.secrets().robot_keys[0], {}});
+  dispatcher().add_channel(std::make_shared<WechatRobotChannel>(robot, http, wall, 5000ms));
+  config_->delivery.per_recipient_per_minute["wechat_robot"] = 15;
+  for (int i = 0; i < 10; ++i) {
+    for (const char* who : {"郑海峰@379901001", "王丽@379901001"}) {
+      enqueue("r" + std::to_string(i) + who, "wechat_robot", who, "written_notice",
+              R"({"text":"通知"})");
+    }
+  }
+  pass();
+  EXPECT_EQ(fake.accepted("wechat_robot").size(), 15u);  // not 20: one group, one limit
+  clock_.advance(60s);
+  pass();
+  EXPECT_EQ(fake.accepted("wechat_robot").size(), 20u);
 }
 
 TEST_F(OutboxDispatcherTest, ConcurrencyIsBounded) {
