@@ -296,8 +296,12 @@ int Service::run() {
   // Under --simulated-clock a `clock advance` delivers at each of its stops, so messages leave
   // at the simulated instant they are due (quiet hours, digests, retries), not at its end.
   s.scheduler->set_delivery(s.dispatcher.get());
-  // A case write may schedule a timer sooner than the scheduler's current sleep (up to 60 s).
-  s.api->services().timers_changed = [&s] { s.scheduler->wake(); };
+  // A case write may schedule a timer sooner than the scheduler's current sleep (up to 60 s)
+  // and queue a written notice.
+  s.api->services().case_written = [&s] {
+    s.scheduler->wake();
+    s.dispatcher->wake();
+  };
   register_daemon_routes(*s.api, *s.scheduler);  // clock, dry run, campaigns, evaluation
   if (auto error = s.api->listen(s.config->api_listen)) {
     spdlog::critical("api.listen_failed error=\"{}\"", *error);

@@ -116,9 +116,10 @@ struct ApiServices {
   // of adapters/scheduler/timer_firing.h: duties and deadlines change with the case). Called
   // on the loop thread for each write; may be empty (tests without deadlines).
   std::function<std::function<void(soci::session&, const CaseChange&)>()> case_change_hook;
-  // A case write committed (its hook may have scheduled a timer sooner than the scheduler's
-  // current sleep): wake the scheduler. May be empty.
-  std::function<void()> timers_changed;
+  // A case write committed: its hook may have scheduled a timer sooner than the scheduler's
+  // current sleep, and it may have queued a written notice. Wake the scheduler and the
+  // dispatcher. May be empty.
+  std::function<void()> case_written;
 };
 
 }  // namespace fangfan

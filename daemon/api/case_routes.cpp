@@ -302,7 +302,7 @@ awaitable<std::invoke_result_t<Work&, soci::session&>> run_case_write(ApiService
                                                                       Work work) {
   try {
     auto result = co_await services.storage.run(std::move(work));
-    if (services.timers_changed) services.timers_changed();
+    if (services.case_written) services.case_written();
     co_return result;
   } catch (const ScheduleError& e) {
     throw ApiError(http::status::unprocessable_entity, "calendar_missing", e.what());

@@ -109,7 +109,7 @@ awaitable<ApiResponse> post_import(ApiServices& services, ApiRequest& req,
   }
   const ImportOutcome& outcome = std::get<ImportOutcome>(result);
   if (outcome.run.rows_applied > 0 && services.outbox_changed) services.outbox_changed();
-  if (outcome.run.rows_applied > 0 && services.timers_changed) services.timers_changed();
+  if (outcome.run.rows_applied > 0 && services.case_written) services.case_written();
   ApiResponse response =
       ApiResponse::json(answer(outcome.run, outcome.rows), http::status::created);
   response.headers.emplace_back(http::field::location, run_path(outcome.run.id));

@@ -114,12 +114,12 @@ TEST_F(ApiCaseTest, OpenInScopeIs201WithTheHolderAsActorAndMaskedIds) {
 TEST_F(ApiCaseTest, ACaseWriteWakesTheScheduler) {
   // Its hook may have scheduled a timer sooner than the scheduler's current sleep.
   const std::string token = server_.token(Role::kVillageOfficer, kDonglingVillage);
-  EXPECT_EQ(server_.timer_wakeups(), 0);
+  EXPECT_EQ(server_.case_write_wakeups(), 0);
   ASSERT_EQ(post("/api/v1/cases", token, open_body(kDonglingVillage, 1)).status, 201u);
-  EXPECT_EQ(server_.timer_wakeups(), 1);
+  EXPECT_EQ(server_.case_write_wakeups(), 1);
   const std::string outside = server_.token(Role::kVillageOfficer, kLiushuVillage);
   EXPECT_EQ(post("/api/v1/cases", outside, open_body(kDonglingVillage, 2)).status, 403u);
-  EXPECT_EQ(server_.timer_wakeups(), 1);  // refused before anything was written
+  EXPECT_EQ(server_.case_write_wakeups(), 1);  // refused before anything was written
 }
 
 TEST_F(ApiCaseTest, OpenOutsideScopeIs403AndWritesNothing) {

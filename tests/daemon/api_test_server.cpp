@@ -91,7 +91,7 @@ TestApiServer::TestApiServer(ApiLimits limits, std::function<void(HttpApi&)> set
   if (!calendar.calendar) throw std::runtime_error("the calendar of the source tree did not load");
   calendar_ = std::make_shared<const WorkingDayCalendar>(std::move(*calendar.calendar));
   api_->services().calendar = [c = calendar_] { return c; };
-  api_->services().timers_changed = [this] { ++timer_wakeups_; };
+  api_->services().case_written = [this] { ++case_write_wakeups_; };
   if (setup) setup(*api_);
   if (auto error = api_->listen("127.0.0.1:0")) throw std::runtime_error(*error);
   port_ = api_->local_endpoint().port();

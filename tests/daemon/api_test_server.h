@@ -58,7 +58,7 @@ class TestApiServer {
   SimulatedClock& clock() { return clock_; }
   std::unique_ptr<soci::session> session() const { return db_->open_session(); }
   int outbox_wakeups() const { return outbox_wakeups_.load(); }
-  int timer_wakeups() const { return timer_wakeups_.load(); }  // services().timers_changed
+  int case_write_wakeups() const { return case_write_wakeups_.load(); }  // services().case_written
 
   // A fresh token in the database; returns its secret.
   std::string token(Role role, const std::string& scope, const std::string& holder = "测试用户");
@@ -76,7 +76,7 @@ class TestApiServer {
   boost::asio::io_context io_{1};
   std::unique_ptr<HttpApi> api_;
   std::atomic<int> outbox_wakeups_{0};
-  std::atomic<int> timer_wakeups_{0};
+  std::atomic<int> case_write_wakeups_{0};
   std::atomic<bool> finished_{false};
   unsigned short port_ = 0;
   std::thread thread_;

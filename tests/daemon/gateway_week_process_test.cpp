@@ -47,7 +47,8 @@ constexpr const char* kSmsTemplates =
     "monitoring_reminder = { code = \"%CODE%5\", params = [\"village\", \"household\", "
     "\"month\", \"due_date\"] }, monitoring_overdue = { code = \"%CODE%6\", params = "
     "[\"village\", \"household\", \"month\", \"days_overdue\"] }, digest = { code = \"%CODE%7\", "
-    "params = [\"count\"] } }\n";
+    "params = [\"count\"] }, written_notice = { code = \"%CODE%8\", params = [\"village\", "
+    "\"household\", \"case_id\"] } }\n";
 
 std::string sms_templates(const std::string& code_prefix) {
   std::string t = kSmsTemplates;
@@ -229,7 +230,8 @@ TEST_F(GatewayWeek, AWeekOfNoticesReachesEveryGatewayOnceSignedMaskedAndGrouped)
   // Mon 03-24: a household verification starts in each township and is never recorded.
   EXPECT_THAT(advance("12d"), HasSubstr("2025-03-24T09:00:00+08:00"));
   ASSERT_NE(open_verifying("379901001001", dongling_clerk, "05"), 0);
-  ASSERT_NE(open_verifying("379901002001", xihe_clerk, "02"), 0);
+  const std::int64_t xihe_verifying = open_verifying("379901002001", xihe_clerk, "02");
+  ASSERT_NE(xihe_verifying, 0);
 
   // The week. WeChat Work is down from 08:00 to 09:00 on Tue 04-01.
   EXPECT_THAT(advance("7d22h59m"), HasSubstr("2025-04-01T07:59:00+08:00"));
@@ -241,7 +243,21 @@ TEST_F(GatewayWeek, AWeekOfNoticesReachesEveryGatewayOnceSignedMaskedAndGrouped)
   wait_idle(epoch("2025-04-01T09:00"));
   fake_->set_answer("wechat_app", "success");
   fake_->set_answer("wechat_robot", "success");
-  EXPECT_THAT(advance("6d15h"), HasSubstr("2025-04-08T00:00:00+08:00"));
+  // Wed 04-02 22:00: the 西河镇 clerk finds that household above the line. The rejection's
+  // written notice goes to her by SMS, inside quiet hours: it waits until 08:00.
+  EXPECT_THAT(advance("1d13h"), HasSubstr("2025-04-02T22:00:00+08:00"));
+  const IncomeWindow window = income_window(std::chrono::year(2025) / std::chrono::March);
+  json::array accounts;
+  for (auto m = window.first; m <= window.last; m += std::chrono::months(1)) {
+    accounts.push_back({{"month", format_month(m)}, {"wage_income_fen", 1000000}});
+  }
+  EXPECT_EQ(step(xihe_verifying, xihe_clerk,
+                 {{"type", "record_verification"},
+                  {"accounts", accounts},
+                  {"hardship", {{"basic_needs_affected", false}}}}),
+            "rejected");
+  EXPECT_THAT(advance("1d2h"), HasSubstr("2025-04-04T00:00:00+08:00"));
+  EXPECT_THAT(advance("4d"), HasSubstr("2025-04-08T00:00:00+08:00"));
   wait_idle(epoch("2025-04-08T00:00"));
   const std::string daemon_log = daemon_->log();
   stop();
@@ -266,10 +282,26 @@ TEST_F(GatewayWeek, AWeekOfNoticesReachesEveryGatewayOnceSignedMaskedAndGrouped)
   for (const auto& m : all) {
     const bool in_outage =
         m.created_at >= epoch("2025-04-01T08:00") && m.created_at < epoch("2025-04-01T09:00");
-    if (m.digest_of || in_outage) continue;
+    const bool held_for_the_night = m.type == "written_notice" && m.channel.starts_with("sms_");
+    if (m.digest_of || in_outage || held_for_the_night) continue;
     EXPECT_LE(m.sent_at - m.created_at, 300) << "outbox " << m.id << " " << m.type;
     EXPECT_GE(m.sent_at, m.created_at) << "outbox " << m.id;
   }
+
+  // Quiet hours: no SMS left between 21:00 and 08:00; the notice queued at 22:00 left at 08:00.
+  int notices = 0;
+  for (const auto& m : all) {
+    if (!m.channel.starts_with("sms_")) continue;
+    const int hour =
+        std::stoi(format_time(TimePoint(std::chrono::seconds(m.sent_at))).substr(11, 2));
+    EXPECT_TRUE(hour >= 8 && hour < 21) << "outbox " << m.id << " sent at hour " << hour;
+    if (m.type == "written_notice") {
+      ++notices;
+      EXPECT_EQ(m.created_at, epoch("2025-04-02T22:00"));
+      EXPECT_EQ(m.sent_at, epoch("2025-04-03T08:00"));
+    }
+  }
+  EXPECT_EQ(notices, 1);
 
   // The week used every gateway.
   std::map<std::string, int> week_sent;  // channel -> rows that went out themselves
