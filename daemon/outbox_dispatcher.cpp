@@ -11,6 +11,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <functional>
 #include <random>
 #include <set>
 
@@ -133,6 +134,17 @@ OutboxAnswer unsent(std::int64_t id, TimePoint until, std::string reason) {
   a.hold_reason = std::move(reason);
   return a;
 }
+
+// Runs `release` when it goes out of scope, unless it was emptied.
+struct ProbeRelease {
+  std::function<void()> release;
+  ProbeRelease() = default;
+  ProbeRelease(const ProbeRelease&) = delete;
+  ProbeRelease& operator=(const ProbeRelease&) = delete;
+  ~ProbeRelease() {
+    if (release) release();
+  }
+};
 
 }  // namespace
 
@@ -363,6 +375,7 @@ asio::awaitable<void> OutboxDispatcher::dispatch_due() {
         // Shutting down: the claimed messages not started go back as they were.
         release_slot();
         for (std::size_t j = i; j < go.size(); ++j) {
+          if (probes_.erase(go[j].id) > 0) breaker(go[j].channel).release_probe();
           if (claimed.count(go[j].id)) {
             answers_.push_back(
                 unsent(go[j].id, clock_.now(), "服务停止，重新排队 (daemon stopping)"));
@@ -372,15 +385,18 @@ asio::awaitable<void> OutboxDispatcher::dispatch_due() {
       }
       // The breaker is checked again at the moment of sending: the messages of a batch taken
       // while the channel worked must not all run into it once it is known to be down.
+      // Half-open by now: the message may go only as the one probe.
       if (channels_.count(m.channel) && !probes_.count(m.id)) {
         const TimePoint at = clock_.now();
         CircuitBreaker& b = breaker(m.channel);
-        if (b.state(at) == CircuitBreaker::State::kOpen) {
-          const TimePoint until = *b.admit(at);
-          release_slot();
-          answers_.push_back(unsent(m.id, until, held_reason(m.channel, until)));
-          ++stats_.deferred;
-          continue;
+        if (b.state(at) != CircuitBreaker::State::kClosed) {
+          if (const auto until = b.admit(at)) {
+            release_slot();
+            answers_.push_back(unsent(m.id, *until, held_reason(m.channel, *until)));
+            ++stats_.deferred;
+            continue;
+          }
+          probes_.insert(m.id);
         }
       }
       asio::co_spawn(loop_, send_one(std::move(m)), [this](std::exception_ptr e) {
@@ -447,6 +463,15 @@ asio::awaitable<void> OutboxDispatcher::finish_failed(const OutboxRecord& m, Out
 
 asio::awaitable<void> OutboxDispatcher::send_one(OutboxRecord m) {
   const std::int64_t id = m.id;
+  const bool probe = probes_.erase(id) > 0;
+  // A probe that leaves without the channel's verdict (its text blocked, an exception) frees
+  // the probe, or the channel would stay held for good.
+  ProbeRelease unanswered;
+  if (probe) {
+    unanswered.release = [this, channel = m.channel] {
+      if (auto b = breakers_.find(channel); b != breakers_.end()) b->second.release_probe();
+    };
+  }
   auto it = channels_.find(m.channel);
   if (it == channels_.end()) {
     co_await finish_failed(m, OutboxStatus::kFailed,
@@ -470,9 +495,9 @@ asio::awaitable<void> OutboxDispatcher::send_one(OutboxRecord m) {
   // temporary twice across the suspension.
   OutgoingMessage out{m.id, m.recipient, m.message_type, std::move(text), std::move(params)};
   const DeliveryResult r = co_await channel->deliver(std::move(out));
+  unanswered.release = nullptr;  // the channel answered: each case below settles the breaker
   const TimePoint now = clock_.now();
   const DeliveryPolicy& policy = config_->delivery;
-  const bool probe = probes_.erase(id) > 0;
   switch (r.outcome) {
     case DeliveryResult::Outcome::kSent: {
       breaker(m.channel).record_success();
@@ -487,7 +512,7 @@ asio::awaitable<void> OutboxDispatcher::send_one(OutboxRecord m) {
       co_await finish_failed(m, OutboxStatus::kFailed, r.error, r.provider_code, true);
       break;
     case DeliveryResult::Outcome::kRateLimited: {
-      breaker(m.channel).release_probe();
+      if (probe) breaker(m.channel).release_probe();  // the channel works, but say nothing more
       const auto wait = std::max(r.retry_after.value_or(kRateLimitWait), kRateLimitWait);
       answers_.push_back({id, false, "", r.provider_code, r.error, now + wait, false});
       ++stats_.rate_limited;

@@ -17,7 +17,9 @@
 //      record the answer:
 //        sent          -> sent, provider message id and code kept;
 //        rate-limited  -> pending after Retry-After (at least a minute), the attempt given back;
-//        retry         -> pending after capped backoff with jitter; after max_attempts dead;
+//        retry         -> pending after capped backoff with jitter; after max_attempts, or
+//                         when queued longer than give_up_after ago, dead; a failed half-open
+//                         probe costs no attempt (pending until the breaker's next probe);
 //        permanent, or a channel this daemon does not run -> a copy on the person's next
 //                         channel (config Person.channels; dedupe key + ">channel") queued in
 //                         the same transaction; with no channel left, failed.
@@ -99,8 +101,9 @@ class OutboxDispatcher : public AdvanceDelivery {
   boost::asio::awaitable<void> run();
 
   // One pass over everything due at clock.now(); returns when the deliveries it started have
-  // answered and been recorded. Throws StorageError (run() catches it and pauses). Passes do
-  // not overlap: run() takes its turns through the same lock as pause().
+  // answered and been recorded (except after a StorageError, which it throws at once and
+  // run() catches, pausing; deliveries then in flight finish on their own). run() and an
+  // advance (pause()) take turns through one lock, so their passes do not overlap.
   boost::asio::awaitable<void> dispatch_due();
 
   // AdvanceDelivery (Scheduler::advance_to on a simulated clock): between pause() and resume()

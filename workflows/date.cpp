@@ -75,12 +75,12 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
   const char* p = text.data();
   const char* const end = text.data() + text.size();
   while (p != end) {
-    long long n = 0;
+    unsigned long long n = 0;  // unsigned: no sign at all, not even "-0"
     auto [after, ec] = std::from_chars(p, end, n);
-    if (ec != std::errc{} || after == end || n < 0 || n > 1'000'000) return std::nullopt;
+    if (ec != std::errc{} || after == end || n > 1'000'000) return std::nullopt;
     const std::size_t unit = kUnits.find(*after, next_unit);
     if (unit == std::string_view::npos) return std::nullopt;
-    total += n * kSeconds[unit];
+    total += static_cast<long long>(n) * kSeconds[unit];
     next_unit = unit + 1;
     p = after + 1;
   }

@@ -24,7 +24,8 @@ std::optional<TimePoint> parse_time(std::string_view text);
 std::string format_time(TimePoint t);
 
 // "3d", "12h", "30m", "45s", or parts in falling units: "1d12h", "7d22h59m". Used by
-// `clock advance`. nullopt for anything else ("3w", "12h1d", "1h1h", "d").
+// `clock advance`. Each part at most 1,000,000. nullopt for anything else ("3w", "12h1d",
+// "1h1h", "d", "-1d", "1d-0h").
 std::optional<std::chrono::seconds> parse_duration(std::string_view text);
 
 }  // namespace fangfan

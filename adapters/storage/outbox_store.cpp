@@ -231,8 +231,9 @@ bool unclaim_outbox(soci::session& session, std::int64_t message_id, TimePoint u
     const std::string text(reason);
     return update_one(session,
                       "UPDATE outbox SET status = 'pending', hold_reason = :reason,"
-                      " next_attempt_at = :next, attempts = attempts - 1"
-                      " WHERE id = :id AND status = 'sending' AND attempts > 0",
+                      " next_attempt_at = :next,"
+                      " attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END"
+                      " WHERE id = :id AND status = 'sending'",
                       use(text), use(next), use(id));
   });
 }
@@ -289,8 +290,9 @@ bool requeue_outbox(soci::session& session, std::int64_t message_id, TimePoint n
     const long long id = message_id, at = to_epoch(now);
     if (!update_one(session,
                     "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = :at,"
-                    " digest_of = NULL WHERE id = :id AND status IN ('failed', 'dead')",
-                    use(at), use(id))) {
+                    " created_at = :at2, digest_of = NULL"
+                    " WHERE id = :id AND status IN ('failed', 'dead')",
+                    use(at), use(at), use(id))) {
       return false;
     }
     session << "UPDATE outbox SET status = 'sending', last_error = '' WHERE digest_of = :id"

@@ -111,13 +111,15 @@ bool defer_outbox(soci::session& session, std::int64_t id, TimePoint until,
                   std::string_view reason);
 // sending -> pending, not before `until`, the claim's attempt given back and last_error kept:
 // a claimed message that was not handed to its channel after all (the channel's breaker opened
-// meanwhile, or the daemon is stopping). `reason` becomes hold_reason. False when not sending.
+// meanwhile, or the daemon is stopping). `reason` becomes hold_reason. False when it was not
+// sending.
 bool unclaim_outbox(soci::session& session, std::int64_t id, TimePoint until,
                     std::string_view reason);
 // pending | failed | dead -> cancelled; a digest's waiting members too.
 bool cancel_outbox(soci::session& session, std::int64_t id);
-// failed | dead -> pending with attempts reset, due at `now` (an operator's retry). A digest's
-// members wait on it again; a member retried on its own leaves its digest.
+// failed | dead -> pending with attempts reset, due at `now` and queued anew (created_at = now,
+// so [delivery] give_up_after counts from the operator's retry). A digest's members wait on it
+// again; a member retried on its own leaves its digest.
 bool requeue_outbox(soci::session& session, std::int64_t id, TimePoint now);
 // Every sending -> pending, due at `now`; returns how many. Call once at start, before the
 // dispatcher runs: those sends may or may not have reached the provider (see the channel's

@@ -262,6 +262,9 @@ TEST_P(OutboxStore, MemberRetriedOnItsOwnLeavesItsDigest) {
   ASSERT_TRUE(requeue_outbox(s(), a, t0() + 1h));
   EXPECT_EQ(load(a).status, OutboxStatus::kPending);
   EXPECT_EQ(load(a).digest_of, std::nullopt);
+  // Queued anew: [delivery] give_up_after counts from the operator's retry.
+  EXPECT_EQ(load(a).created_at, t0() + 1h);
+  EXPECT_EQ(load(a).next_attempt_at, t0() + 1h);
 }
 
 TEST_P(OutboxStore, ClaimManyAndRecordAnswersInOneTransactionEach) {

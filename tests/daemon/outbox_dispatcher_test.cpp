@@ -395,7 +395,9 @@ TEST_F(OutboxDispatcherTest, DeadAfterMaxAttemptsTellsEachAdminOnce) {
   EXPECT_EQ(dispatcher().stats().dead, 1);
   // An operator's retry and a second death tell nobody twice.
   ASSERT_TRUE(requeue_outbox(*session_, id, clock_.now()));
-  for (int i = 0; i < 10; ++i) {
+  // The channel is still down: the breaker holds it and its probes cost no attempt, so the
+  // message dies once it has waited [delivery] give_up_after (24 h) since the retry.
+  for (int i = 0; i < 14; ++i) {
     pass();
     clock_.advance(2h);
   }
@@ -490,6 +492,37 @@ TEST_F(OutboxDispatcherTest, FailedProbesCostNoAttemptsInALongOutage) {
   pass();
   for (const auto& r : rows()) EXPECT_EQ(r.status, OutboxStatus::kSent) << r.id;
   EXPECT_TRUE(channel("file").calls.empty());  // no dead-letter notice
+}
+
+TEST_F(OutboxDispatcherTest, AProbeBlockedBeforeSendingDoesNotHoldTheChannelForGood) {
+  config_->delivery.breaker = {2, 300s};
+  config_->delivery.concurrency = 1;
+  bool up = false;
+  channel("wechat_app").answer = [&up](const OutgoingMessage& m) {
+    return up ? DeliveryResult::sent("ok-" + std::to_string(m.outbox_id)) : retry();
+  };
+  const auto first = notice("p1");
+  const auto second = notice("p2");
+  pass();  // both fail: the breaker opens
+  const TimePoint opened = clock_.now();
+  clock_.advance(200s);
+  pass();  // their backoff is over, but the channel is held: both wait for opened + 300 s
+  EXPECT_EQ(row(first).next_attempt_at, opened + 300s);
+  // Due just before them when the cool-down ends, so it is the probe: its text holds an
+  // unmasked phone, so it is refused before it reaches the channel.
+  clock_.advance(99s);
+  const auto leaky = enqueue("leaky:李明@379901001001", "wechat_app", officer_.wechat,
+                             "written_notice", "请联系 13812345678");
+  up = true;
+  clock_.advance(opened + 300s - clock_.now());
+  pass();
+  EXPECT_EQ(row(leaky).status, OutboxStatus::kFailed);
+  for (int minute = 0; minute < 5; ++minute) {
+    clock_.advance(60s);
+    pass();
+  }
+  EXPECT_EQ(row(first).status, OutboxStatus::kSent);
+  EXPECT_EQ(row(second).status, OutboxStatus::kSent);
 }
 
 TEST_F(OutboxDispatcherTest, AnOutageLongerThanGiveUpAfterEndsInADeadLetter) {

@@ -43,6 +43,8 @@ TEST(Date, Durations) {
   EXPECT_FALSE(parse_duration("1h1h"));
   EXPECT_FALSE(parse_duration("1d12"));
   EXPECT_FALSE(parse_duration("-1d"));
+  EXPECT_FALSE(parse_duration("1d-0h"));
+  EXPECT_FALSE(parse_duration("1d+2h"));
   EXPECT_FALSE(parse_duration("3w"));
   EXPECT_FALSE(parse_duration("d"));
   EXPECT_FALSE(parse_duration("-3d"));
