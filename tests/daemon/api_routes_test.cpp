@@ -118,6 +118,21 @@ TEST_F(ApiCalendarTest, BadQueriesAre400NamingTheParameter) {
 
 class ApiDutiesTest : public ::testing::Test {
  protected:
+  // Runs a fangfanctl command function against this server as `token`'s holder.
+  template <class Command>
+  int ctl(Command command_fn, const std::string& command, std::vector<std::string> args,
+          const std::string& token, std::string& out_text, std::string& err_text) {
+    CtlEnvironment env;
+    env.getenv = [](const std::string&) { return std::optional<std::string>(); };
+    args.insert(args.end(),
+                {"--api", "127.0.0.1:" + std::to_string(server_.port()), "--token", token});
+    std::ostringstream out, err;
+    const int code = command_fn(command, args, env, out, err);
+    out_text = out.str();
+    err_text = err.str();
+    return code;
+  }
+
   ApiDutiesTest() {
     const TimePoint now = server_.clock().now();  // 2025-03-03 09:00 China time
     const auto day = std::chrono::days(1);
@@ -240,17 +255,9 @@ TEST_F(ApiDutiesTest, DueSoonWithinDays) {
 }
 
 TEST_F(ApiDutiesTest, CtlOverdueAndDueSoon) {
-  CtlEnvironment env;
-  env.getenv = [](const std::string&) { return std::optional<std::string>(); };
   auto run = [&](const std::string& command, std::vector<std::string> args,
                  const std::string& token, std::string& out_text, std::string& err_text) {
-    args.insert(args.end(),
-                {"--api", "127.0.0.1:" + std::to_string(server_.port()), "--token", token});
-    std::ostringstream out, err;
-    const int code = run_duties_command(command, args, env, out, err);
-    out_text = out.str();
-    err_text = err.str();
-    return code;
+    return ctl(run_duties_command, command, std::move(args), token, out_text, err_text);
   };
   std::string out, err;
   ASSERT_EQ(run("overdue", {}, county_, out, err), 0) << err;
@@ -285,28 +292,15 @@ TEST_F(ApiDutiesTest, CtlEvaluationProgressAndDutyDone) {
     d.opened_at = d.due_at - std::chrono::days(30);
     evaluation = open_duty(*s, d).id;
   }
-  CtlEnvironment env;
-  env.getenv = [](const std::string&) { return std::optional<std::string>(); };
   auto run = [&](const std::string& command, std::vector<std::string> args,
                  const std::string& token, std::string& out_text, std::string& err_text) {
-    args.insert(args.end(),
-                {"--api", "127.0.0.1:" + std::to_string(server_.port()), "--token", token});
-    std::ostringstream out, err;
-    const int code = run_work_command(command, args, env, out, err);
-    out_text = out.str();
-    err_text = err.str();
-    return code;
+    return ctl(run_work_command, command, std::move(args), token, out_text, err_text);
   };
   std::string out, err;
   // The overdue table names the duty's id, which `duty done` takes.
-  std::ostringstream table, table_err;
-  ASSERT_EQ(
-      run_duties_command(
-          "overdue", {"--api", "127.0.0.1:" + std::to_string(server_.port()), "--token", clerk_},
-          env, table, table_err),
-      0)
-      << table_err.str();
-  EXPECT_THAT(table.str(), HasSubstr("\n" + std::to_string(evaluation) + " "));
+  std::string table, table_err;
+  ASSERT_EQ(ctl(run_duties_command, "overdue", {}, clerk_, table, table_err), 0) << table_err;
+  EXPECT_THAT(table, HasSubstr("\n" + std::to_string(evaluation) + " "));
   ASSERT_EQ(run("evaluation", {"progress", "2024"}, clerk_, out, err), 0) << err;
   EXPECT_THAT(out, HasSubstr("TOWNSHIP"));
   EXPECT_THAT(out, HasSubstr("东岭镇"));

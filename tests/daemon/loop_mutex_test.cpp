@@ -51,16 +51,24 @@ TEST(LoopMutex, WaitersTakeTurnsInArrivalOrder) {
   EXPECT_FALSE(m.locked());
 }
 
-TEST(LoopMutex, AWaiterCancelledWhileWaitingLeavesTheQueue) {
+// a holds the lock; b (cancellable through stop_b) and c wait, in that order.
+struct ThreeWaiters {
   asio::io_context io;
   LoopMutex m;
   std::vector<std::string> order;
   asio::cancellation_signal stop_b;
-  asio::co_spawn(io, take(m, order, "a"), asio::detached);
-  asio::co_spawn(io, take(m, order, "b"),
-                 asio::bind_cancellation_slot(stop_b.slot(), asio::detached));
-  asio::co_spawn(io, take(m, order, "c"), asio::detached);
-  io.poll();
+  ThreeWaiters() {
+    asio::co_spawn(io, take(m, order, "a"), asio::detached);
+    asio::co_spawn(io, take(m, order, "b"),
+                   asio::bind_cancellation_slot(stop_b.slot(), asio::detached));
+    asio::co_spawn(io, take(m, order, "c"), asio::detached);
+    io.poll();
+  }
+};
+
+TEST(LoopMutex, AWaiterCancelledWhileWaitingLeavesTheQueue) {
+  ThreeWaiters w;
+  auto& [io, m, order, stop_b] = w;
   stop_b.emit(asio::cancellation_type::terminal);
   io.poll();
   EXPECT_EQ(order, (std::vector<std::string>{"a", "b cancelled"}));
@@ -70,15 +78,8 @@ TEST(LoopMutex, AWaiterCancelledWhileWaitingLeavesTheQueue) {
 }
 
 TEST(LoopMutex, AWaiterCancelledAfterItWasChosenPassesItsTurnOn) {
-  asio::io_context io;
-  LoopMutex m;
-  std::vector<std::string> order;
-  asio::cancellation_signal stop_b;
-  asio::co_spawn(io, take(m, order, "a"), asio::detached);
-  asio::co_spawn(io, take(m, order, "b"),
-                 asio::bind_cancellation_slot(stop_b.slot(), asio::detached));
-  asio::co_spawn(io, take(m, order, "c"), asio::detached);
-  io.poll();
+  ThreeWaiters w;
+  auto& [io, m, order, stop_b] = w;
   // co_spawn delivers a cancellation through the loop: emitted now, it reaches b after
   // unlock() below has chosen b and before b resumes.
   stop_b.emit(asio::cancellation_type::terminal);
