@@ -24,6 +24,7 @@
 #include "adapters/storage/database.h"
 #include "adapters/storage/migrations.h"
 #include "adapters/storage/outbox_store.h"
+#include "tests/adapters/stored_walk.h"
 #include "tests/support/people.h"
 #include "tests/support/pg_server.h"
 #include "tests/workflows/case_fixture.h"
@@ -122,12 +123,7 @@ long long count(soci::session& s, const std::string& sql) {
   return n;
 }
 
-std::int64_t next_case_id(soci::session& s) {
-  long long max_id = 0;
-  soci::indicator ind = soci::i_null;
-  s << "SELECT MAX(id) FROM cases", soci::into(max_id, ind);
-  return ind == soci::i_ok ? max_id + 1 : 1;
-}
+using test::next_case_id;
 
 template <class T, class Result>
 const T* as(const Result& r) {

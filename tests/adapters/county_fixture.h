@@ -20,6 +20,7 @@
 #include "adapters/storage/duty_store.h"
 #include "adapters/storage/migrations.h"
 #include "adapters/storage/outbox_store.h"
+#include "tests/adapters/stored_walk.h"
 #include "tests/support/people.h"
 #include "tests/workflows/case_fixture.h"
 #include "workflows/date.h"
@@ -31,7 +32,6 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using testing::at;
 using testing::CaseWalk;
-using testing::PeopleGenerator;
 
 // The example county's places and assistance officers (config/example.toml).
 constexpr const char* kDongling = "379901001001";  // 东岭村, 东岭镇
@@ -63,13 +63,6 @@ inline fs::path fresh_temp_dir() {
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
-}
-
-inline std::int64_t next_case_id(soci::session& s) {
-  long long max_id = 0;
-  soci::indicator ind = soci::i_null;
-  s << "SELECT MAX(id) FROM cases", soci::into(max_id, ind);
-  return ind == soci::i_ok ? max_id + 1 : 1;
 }
 
 inline std::string param(const OutboxRecord& m, const char* key) {
@@ -104,27 +97,13 @@ class CountyFixture : public ::testing::Test {
   soci::session& s() { return *session_; }
 
   CaseWalk walk(TimePoint start, const std::string& household_code, const char* village) {
-    PeopleGenerator people(std::hash<std::string>{}(household_code));
-    return CaseWalk(config_->rules, format_case_id(next_case_id(s())), "marginal",
-                    people.household(household_code, village, 3), start);
+    return test::stored_walk(s(), *config_, start, household_code, village);
   }
 
-  std::int64_t open(CaseWalk& w) {
-    const OpenCase e = w.open_event();
-    w.ok(e);
-    const OpenResult r = repo_->open_case(e);
-    const auto* change = std::get_if<CaseChange>(&r);
-    if (change == nullptr) {
-      ADD_FAILURE() << "open refused: " << std::get<Refusal>(r).message;
-      return 0;
-    }
-    return change->case_id;
-  }
+  std::int64_t open(CaseWalk& w) { return test::open_stored(*repo_, w); }
 
   void accept(CaseWalk& w, std::int64_t id, const CaseEvent& e) {
-    w.ok(e);
-    const ApplyResult r = repo_->apply(id, e);
-    EXPECT_TRUE(std::holds_alternative<CaseChange>(r)) << event_name(e) << " not stored";
+    test::accept_stored(*repo_, w, id, e);
   }
 
   // Moves the walk to `t` (a whole number of hours ahead) before its next event.

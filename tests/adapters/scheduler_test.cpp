@@ -23,6 +23,7 @@
 #include "adapters/storage/duty_store.h"
 #include "adapters/storage/migrations.h"
 #include "adapters/storage/outbox_store.h"
+#include "tests/adapters/stored_walk.h"
 #include "tests/support/people.h"
 #include "tests/support/pg_server.h"
 #include "tests/workflows/case_fixture.h"
@@ -39,7 +40,6 @@ using test::PgTestServer;
 using test::ScratchPgDatabase;
 using testing::at;
 using testing::CaseWalk;
-using testing::PeopleGenerator;
 
 enum class Backend { kSqlite, kPostgresql };
 
@@ -116,13 +116,6 @@ long long count(soci::session& s, const std::string& sql) {
   return n;
 }
 
-std::int64_t next_case_id(soci::session& s) {
-  long long max_id = 0;
-  soci::indicator ind = soci::i_null;
-  s << "SELECT MAX(id) FROM cases", soci::into(max_id, ind);
-  return ind == soci::i_ok ? max_id + 1 : 1;
-}
-
 // A pending timer as "<kind> <step> <rung> <due China time>".
 std::vector<std::string> pending_timers(soci::session& s) {
   std::vector<std::string> out;
@@ -184,27 +177,13 @@ class SchedulerConformance : public ::testing::TestWithParam<Backend> {
 
   CaseWalk walk(TimePoint start, std::string household_code = "3701020010010001",
                 const char* village = kVillage) {
-    PeopleGenerator people(std::hash<std::string>{}(household_code));
-    return CaseWalk(config_->rules, format_case_id(next_case_id(s())), "marginal",
-                    people.household(household_code, village, 3), start);
+    return test::stored_walk(s(), *config_, start, household_code, village);
   }
 
-  std::int64_t open(CaseWalk& w) {
-    const OpenCase e = w.open_event();
-    w.ok(e);
-    const OpenResult r = repo_->open_case(e);
-    const auto* change = std::get_if<CaseChange>(&r);
-    if (change == nullptr) {
-      ADD_FAILURE() << "open refused: " << std::get<Refusal>(r).message;
-      return 0;
-    }
-    return change->case_id;
-  }
+  std::int64_t open(CaseWalk& w) { return test::open_stored(*repo_, w); }
 
   void accept(CaseWalk& w, std::int64_t id, const CaseEvent& e) {
-    w.ok(e);
-    const ApplyResult r = repo_->apply(id, e);
-    EXPECT_TRUE(std::holds_alternative<CaseChange>(r)) << event_name(e) << " not stored";
+    test::accept_stored(*repo_, w, id, e);
   }
 
   // Opens a case at 2025-09-29 09:00 and takes it through recognition (registered on 2025-10-09
