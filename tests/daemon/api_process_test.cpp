@@ -9,8 +9,7 @@
 #include <regex>
 #include <sstream>
 
-#include "tests/daemon/api_test_server.h"
-#include "tests/support/daemon_process.h"
+#include "tests/daemon/county_daemon.h"
 
 namespace fangfan {
 namespace {
@@ -18,31 +17,15 @@ namespace {
 namespace fs = std::filesystem;
 namespace http = boost::beast::http;
 using namespace std::chrono_literals;
+using test::read_file;
 using testing::DaemonProcess;
 using ::testing::HasSubstr;
 using testing::run_program;
 
-const fs::path kSource = FANGFAN_SOURCE_DIR;
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// The example configuration in a temp folder, listening on an ephemeral loopback port.
-class ApiDaemon : public ::testing::Test {
+// The example county's configuration in a temp folder, listening on an ephemeral loopback port
+// (tests/daemon/county_daemon.h); these tests start fangfand themselves, on the real clock.
+class ApiDaemon : public test::CountyDaemon {
  protected:
-  void SetUp() override {
-    fs::copy(kSource / "config/calendar", dir_.path() / "calendar", fs::copy_options::recursive);
-    std::string text = read_file(kSource / "config/example.toml");
-    const std::string listen = "listen = \"127.0.0.1:8470\"";
-    text.replace(text.find(listen), listen.size(), "listen = \"127.0.0.1:0\"");
-    std::ofstream(config()) << text;
-  }
-  fs::path config() const { return dir_.path() / "fangfan.toml"; }
-
   // The port from the daemon's "api.listening address=127.0.0.1:PORT" log line.
   static std::optional<unsigned short> port_in(const std::string& log) {
     std::smatch m;
@@ -50,13 +33,6 @@ class ApiDaemon : public ::testing::Test {
     if (!std::regex_search(log, m, line)) return std::nullopt;
     return static_cast<unsigned short>(std::stoi(m[1]));
   }
-
-  testing::RunResult ctl(std::vector<std::string> args) {
-    args.insert(args.begin(), {"--config", config().string()});
-    return run_program(FANGFANCTL_PATH, args, {{"HOME", dir_.path().string()}});
-  }
-
-  test::TempDir dir_;
 };
 
 TEST_F(ApiDaemon, FirstTokenThenOutboxOverHttpThenACleanStop) {

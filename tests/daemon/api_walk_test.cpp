@@ -17,8 +17,7 @@
 #include <sstream>
 
 #include "adapters/storage/case_json.h"
-#include "tests/daemon/api_test_server.h"
-#include "tests/support/daemon_process.h"
+#include "tests/daemon/county_daemon.h"
 #include "tests/support/people.h"
 #include "workflows/household.h"
 
@@ -29,71 +28,18 @@ namespace fs = std::filesystem;
 namespace http = boost::beast::http;
 namespace json = boost::json;
 using namespace std::chrono_literals;
-using testing::DaemonProcess;
 using ::testing::HasSubstr;
-using testing::run_program;
 using testing::RunResult;
 
-const fs::path kSource = FANGFAN_SOURCE_DIR;
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-class ApiWalk : public ::testing::Test {
+// The example county's daemon (tests/daemon/county_daemon.h), restarted at later simulated
+// times for the publicity waits.
+class ApiWalk : public test::CountyDaemon {
  protected:
-  void SetUp() override {
-    fs::copy(kSource / "config/calendar", dir_.path() / "calendar", fs::copy_options::recursive);
-    std::string text = read_file(kSource / "config/example.toml");
-    const std::string listen = "listen = \"127.0.0.1:8470\"";
-    text.replace(text.find(listen), listen.size(), "listen = \"127.0.0.1:0\"");
-    std::ofstream(config()) << text;
-  }
-  void TearDown() override { stop(); }
-
-  fs::path config() const { return dir_.path() / "fangfan.toml"; }
-
-  // Starts fangfand on the simulated clock at `at` (China time) and finds its port.
-  void start(const std::string& at) {
-    const fs::path run = dir_.path() / ("run-" + std::to_string(++runs_));
-    fs::create_directories(run);
-    daemon_ = std::make_unique<DaemonProcess>(run);
-    daemon_->start(FANGFAND_PATH, {"--config", config().string(), "--simulated-clock", at});
-    ASSERT_TRUE(daemon_->wait_notify("READY=1", 30s)) << daemon_->log();
-    std::smatch m;
-    const std::string log = daemon_->log();
-    ASSERT_TRUE(
-        std::regex_search(log, m, std::regex(R"(api\.listening address=127\.0\.0\.1:([0-9]+))")))
-        << log;
-    port_ = static_cast<unsigned short>(std::stoi(m[1]));
-  }
-  void stop() {
-    if (!daemon_) return;
-    daemon_->signal(SIGTERM);
-    EXPECT_EQ(daemon_->wait_exit(10s), 0) << daemon_->log();
-    daemon_.reset();
-  }
-
-  std::string token(const std::string& role, const std::string& scope, const std::string& name) {
-    RunResult made = ctl_raw({"token", "create", "--role", role, "--scope", scope, "--name", name});
-    EXPECT_EQ(made.status, 0) << made.output;
-    std::smatch m;
-    EXPECT_TRUE(std::regex_search(made.output, m, std::regex("fft_[0-9a-f]{64}"))) << made.output;
-    return m.str();
-  }
-
-  RunResult ctl_raw(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
-    args.insert(args.begin(), {"--config", config().string()});
-    env["HOME"] = dir_.path().string();
-    return run_program(FANGFANCTL_PATH, args, env);
-  }
+  using CountyDaemon::ctl;
   // fangfanctl against the daemon, address and token from the environment as a newcomer sets them.
   RunResult ctl(const std::string& token, std::vector<std::string> args) {
-    return ctl_raw(std::move(args), {{"FANGFAN_API", "127.0.0.1:" + std::to_string(port_)},
-                                     {"FANGFAN_TOKEN", token}});
+    return ctl(std::move(args),
+               {{"FANGFAN_API", "127.0.0.1:" + std::to_string(port_)}, {"FANGFAN_TOKEN", token}});
   }
   // `fangfanctl case event 1 FILE --type TYPE` with `fields` as the file.
   RunResult event(const std::string& token, const std::string& type, json::object fields = {}) {
@@ -112,10 +58,7 @@ class ApiWalk : public ::testing::Test {
     return std::string(r.json().at("case").at("state").as_string());
   }
 
-  test::TempDir dir_;
-  std::unique_ptr<DaemonProcess> daemon_;
-  unsigned short port_ = 0;
-  int runs_ = 0, files_ = 0;
+  int files_ = 0;
 };
 
 #define EXPECT_STEP(result, state_text)                                 \

@@ -66,9 +66,12 @@ class CountyDaemon : public ::testing::Test {
   fs::path config() const { return dir_.path() / "fangfan.toml"; }
   fs::path messages() const { return dir_.path() / "state/messages.jsonl"; }
 
-  // Starts fangfand on the simulated clock at `at` (China time) and finds its port.
+  // Starts fangfand on the simulated clock at `at` (China time) and finds its port. Each start
+  // has its own folder for the notify socket and log (a test may restart the daemon).
   void start(const std::string& at, const std::map<std::string, std::string>& env = {}) {
-    daemon_ = std::make_unique<DaemonProcess>(dir_.path());
+    const fs::path run = dir_.path() / ("run-" + std::to_string(++runs_));
+    fs::create_directories(run);
+    daemon_ = std::make_unique<DaemonProcess>(run);
     daemon_->start(FANGFAND_PATH, {"--config", config().string(), "--simulated-clock", at}, env);
     ASSERT_TRUE(daemon_->wait_notify("READY=1", 30s)) << daemon_->log();
     std::smatch m;
@@ -85,9 +88,11 @@ class CountyDaemon : public ::testing::Test {
     daemon_.reset();
   }
 
-  RunResult ctl(std::vector<std::string> args) {
+  // fangfanctl with this configuration, `env` added to its environment.
+  RunResult ctl(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
     args.insert(args.begin(), {"--config", config().string()});
-    return run_program(FANGFANCTL_PATH, args, {{"HOME", dir_.path().string()}});
+    env["HOME"] = dir_.path().string();
+    return run_program(FANGFANCTL_PATH, args, env);
   }
   std::string token(const std::string& role, const std::string& scope, const std::string& name) {
     RunResult made = ctl({"token", "create", "--role", role, "--scope", scope, "--name", name});
@@ -213,6 +218,7 @@ class CountyDaemon : public ::testing::Test {
   TempDir dir_;
   std::unique_ptr<DaemonProcess> daemon_;
   unsigned short port_ = 0;
+  int runs_ = 0;
   testing::PeopleGenerator people_{20251205};
   std::string admin_, office_;
   std::vector<Household> households_;  // every household opened, in order
