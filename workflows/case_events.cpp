@@ -18,24 +18,37 @@ const EventMeta& event_meta(const CaseEvent& event) {
 
 const std::vector<CaseStateInfo>& case_states() {
   static const std::vector<CaseStateInfo> kStates{
-      {"new", "未建档", "", Assisted::kNever, false},
-      {"discovered", "已发现待入户核实", kStepHouseholdVerification, Assisted::kIfEmergency, false},
+      {"new", "未建档", "", Assisted::kNever, false, false, false},
+      {"discovered", "已发现待入户核实", kStepHouseholdVerification, Assisted::kIfEmergency, false,
+       true, false},
       {"household_verification", "入户核实", kStepHouseholdVerification, Assisted::kIfEmergency,
+       false, true, false},
+      {"democratic_review", "民主评议", kStepDemocraticReview, Assisted::kIfEmergency, false, true,
        false},
-      {"democratic_review", "民主评议", kStepDemocraticReview, Assisted::kIfEmergency, false},
-      {"county_review", "县级审核比对", kStepCountyReview, Assisted::kIfEmergency, false},
-      {"village_publicity", "村级公示", kStepVillagePublicity, Assisted::kIfEmergency, false},
-      {"registered", "监测帮扶", "", Assisted::kAlways, false},
-      {"elimination_review", "风险消除民主评议", kStepEliminationReview, Assisted::kAlways, false},
+      {"county_review", "县级审核比对", kStepCountyReview, Assisted::kIfEmergency, false, true,
+       false},
+      {"village_publicity", "村级公示", kStepVillagePublicity, Assisted::kIfEmergency, false, true,
+       false},
+      {"registered", "监测帮扶", "", Assisted::kAlways, false, true, true},
+      {"elimination_review", "风险消除民主评议", kStepEliminationReview, Assisted::kAlways, false,
+       true, true},
       {"township_elimination_review", "风险消除乡镇审核", kStepTownshipEliminationReview,
-       Assisted::kAlways, false},
-      {"elimination_publicity", "风险消除公示", kStepEliminationPublicity, Assisted::kAlways,
-       false},
-      {"eliminated", "风险已消除", "", Assisted::kNever, false},
-      {"rejected", "未纳入监测（已书面告知）", "", Assisted::kNever, true},
-      {"cleared_out", "已清退", "", Assisted::kNever, true},
+       Assisted::kAlways, false, true, true},
+      {"elimination_publicity", "风险消除公示", kStepEliminationPublicity, Assisted::kAlways, false,
+       true, true},
+      {"eliminated", "风险已消除", "", Assisted::kNever, false, false, false},
+      {"rejected", "未纳入监测（已书面告知）", "", Assisted::kNever, true, false, false},
+      {"cleared_out", "已清退", "", Assisted::kNever, true, false, false},
   };
   return kStates;
+}
+
+std::vector<std::string_view> case_state_names(bool (*fact)(const CaseStateInfo&)) {
+  std::vector<std::string_view> names;
+  for (const auto& s : case_states()) {
+    if (fact(s)) names.push_back(s.name);
+  }
+  return names;
 }
 
 const CaseStateInfo* find_case_state(std::string_view name) {

@@ -321,10 +321,18 @@ struct CaseStateInfo {
   std::string_view step;   // the procedure step (kStep...) running in this state, or ""
   Assisted assisted = Assisted::kNever;
   bool closed = false;  // rejected or cleared out: accepts no event
+  // A case in progress (在监测/在办): a household has at most one. Every state but "new", the
+  // closed ones and "eliminated" (风险已消除: the household may be identified again).
+  bool in_progress = false;
+  // A monitoring object (监测对象): registered or in the elimination steps. The Q4 risk
+  // evaluation covers these.
+  bool monitoring_object = false;
 };
 
 // Every state, "new" (a machine before OpenCase) first.
 const std::vector<CaseStateInfo>& case_states();
+// The names of the states for which `fact` holds, in table order (for SQL IN lists and filters).
+std::vector<std::string_view> case_state_names(bool (*fact)(const CaseStateInfo&));
 // nullptr for an unknown name.
 const CaseStateInfo* find_case_state(std::string_view name);
 // Chinese label of a procedure step name ("入户核实"), or the name itself.

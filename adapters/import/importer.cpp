@@ -31,7 +31,7 @@ struct Bad {
 
 bool in_progress(const CaseRecord& c) {
   const CaseStateInfo* info = find_case_state(c.state);
-  return info != nullptr && !info->closed && c.state != "eliminated";
+  return info != nullptr && info->in_progress;
 }
 
 // The column a refusal of the case rules is about, from the words of its sentence; the

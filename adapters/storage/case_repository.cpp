@@ -59,7 +59,7 @@ HistoryEntry entry_of(const HistoryRecord& r) {
 // Closed (rejected, cleared out) and eliminated cases leave the household free for a new case.
 bool in_progress(const CaseRecord& c) {
   const CaseStateInfo* info = find_case_state(c.state);
-  return info != nullptr && !info->closed && c.state != "eliminated";
+  return info != nullptr && info->in_progress;
 }
 
 std::string head_name(const Household& h) {
