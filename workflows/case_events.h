@@ -295,6 +295,20 @@ struct Refusal {
   std::string field;
 };
 
+// What the caller knows of the household around an OpenCase (the core does no I/O): the
+// repository loads it in the transaction that opens the case, and the machine's household
+// guards decide with it. The defaults are a household that raises no objection.
+struct HouseholdContext {
+  bool village_configured = true;
+  // Another case of the household in progress (formatted id, stable state name); empty id: none.
+  std::string case_in_progress_id;
+  std::string case_in_progress_state;
+  // The stored case OpenCase::previous_case_id names: whether it exists, and its household code
+  // (std::nullopt: not looked up).
+  bool previous_case_exists = true;
+  std::optional<std::string> previous_case_household;
+};
+
 class [[nodiscard]] EventResult {
  public:
   EventResult(Outcome outcome) : value_(std::move(outcome)) {}  // NOLINT: implicit by design

@@ -1,82 +1,87 @@
 // The case machine's Boost.MSM definition: the one transition table, and the
-// small class of case_machine.h around it. What each guard checks and what
-// each action records lives in case_logic.cpp; this unit only sequences them.
+// small class of case_machine.h around it. What a payload must satisfy lives in
+// case_payload.cpp, what each guard checks in case_guards.cpp, what each action
+// records in case_actions.cpp; this unit only sequences them.
 //
-// Refusals are never silent: a state without a row for the event reaches
-// no_transition(), a row whose guards all fail returns HANDLED_GUARD_REJECT
-// with the failing guard's sentence, an exception reaches exception_caught();
-// CaseMachine::Impl::apply() turns each into a Refusal. Events are processed
-// on a copy of the machine that replaces the original only when accepted, so
-// a refusal changes nothing.
+// handle() decides in three steps: (1) does the state accept the event at all
+// (a row in the table for the state and event type, or for routine records a
+// row for the state's region)? if not, "not_in_this_state"; (2) is the payload
+// valid (payload_problem, once)? (3) process_event: the guards decide. A row
+// whose guards all fail returns HANDLED_GUARD_REJECT with the failing guards'
+// problems, an exception reaches exception_caught(); Impl::apply() turns each
+// into a Refusal with its code and field. Events are processed on a copy of the
+// machine that replaces the original only when accepted, so a refusal changes
+// nothing.
 //
 // State identity: each state names itself on entry (Named<>::on_entry); the
 // name, not MSM's numeric id, is what the outside sees and stores. restore()
 // drives the fresh machine from "new" to the stored state with a RestoreTo
 // event that only "new" accepts, running no action.
 //
-// Compile cost: MSM's cost grows with event types × rows, and g++'s full debug
-// info for MSM's types is enormous (a first draft with per-state internal
-// tables and one restore event per state passed 14 GB at -g). So the seven
-// routine records (assistance, household changes) are one MSM event type
-// (RoutineEvent, a variant; case_logic dispatches), restore is one event type
-// with a guard per target, and CMake builds this file with -g1 (line tables
-// only): about 20 s of CPU and 1.4 GB, against 41 s and 3.4 GB at -g.
+// Regions: routine records (assistance, household changes) never move the case
+// and are accepted alike in every state of a region (recognition, assisted,
+// eliminated: the state table's `assisted` fact). They are rows of the
+// machine's own internal_transition_table, which MSM tries in every state, one
+// row per region with the region as its first guard.
+//
+// Compile cost: MSM's cost grows with event types x rows, and g++'s full debug
+// info for MSM's types is enormous. So the seven routine records are one MSM
+// event type (RoutineEvent, a variant; case_actions dispatches), restore is one
+// event type with a guard per target, and CMake builds this file with -g1 (line
+// tables only): about 20 s of CPU and 1.4 GB, against 41 s and 3.4 GB at -g.
 
 #include "workflows/case_machine.h"
 
+#include <boost/mpl/count_if.hpp>
 #include <boost/mpl/vector.hpp>
 #include <boost/msm/back/state_machine.hpp>
 #include <boost/msm/front/functor_row.hpp>
 #include <boost/msm/front/state_machine_def.hpp>
 #include <type_traits>
 
-#include "workflows/case_logic.h"
+#include "workflows/case_actions.h"
+#include "workflows/case_guards.h"
+#include "workflows/case_payload.h"
 
 namespace fangfan {
 namespace {
 
 namespace msm = boost::msm;
 namespace mpl = boost::mpl;
+using msm::front::Internal;
 using msm::front::none;
 using msm::front::Row;
 
 // What one process_event() call leaves behind besides the new state and data.
 struct Scratch {
-  std::vector<std::string> notes;  // sentences of failed refusing guards
+  std::vector<Problem> problems;  // of failed refusing guards, each once
   bool no_transition = false;
   std::string exception;
   Effects effects;
 
-  void note(std::string sentence) {
-    for (const auto& n : notes) {
-      if (n == sentence) return;
+  // Rows of one event exclude each other by their branch predicates, but a refusing guard shared
+  // by several rows (verification incomplete) fails in each: say it once.
+  void note(Problem p) {
+    for (const auto& q : problems) {
+      if (q == p) return;
     }
-    notes.push_back(std::move(sentence));
+    problems.push_back(std::move(p));
   }
 };
 
 // -- guard and action adapters -------------------------------------------------
 
-// Every row's first guard: the event's own fields and meta (payload_problem).
-struct Valid {
-  template <class E, class Fsm, class S, class T>
-  bool operator()(const E& e, Fsm& fsm, S&, T&) const {
-    auto problem = payload_problem(e, fsm.data, *fsm.rules);
-    if (!problem) return true;
-    fsm.scratch.note(std::move(*problem));
-    return false;
-  }
-};
-
-// A refusing guard: F returns the sentence of why not, or std::nullopt.
+// A refusing guard: F returns the Problem of why not, or std::nullopt.
 template <auto F>
-struct Check {
+struct Refuse {
   template <class E, class Fsm, class S, class T>
   bool operator()(const E& e, Fsm& fsm, S&, T&) const {
-    std::optional<std::string> problem;
+    Check problem;
     if constexpr (std::is_invocable_v<decltype(F), const E&, const CaseData&,
                                       const ProgramRules&>) {
       problem = F(e, fsm.data, *fsm.rules);
+    } else if constexpr (std::is_invocable_v<decltype(F), const E&, const HouseholdContext&>) {
+      problem = F(e, *fsm.household);
     } else {
       problem = F(fsm.data, *fsm.rules);
     }
@@ -108,13 +113,6 @@ struct IfNot {
   }
 };
 
-struct Always {
-  template <class E, class Fsm, class S, class T>
-  bool operator()(const E&, Fsm&, S&, T&) const {
-    return true;
-  }
-};
-
 // Guards in order, stopping at the first that fails.
 template <class... G>
 struct All {
@@ -140,9 +138,9 @@ struct Do {
   }
 };
 
-// A row whose guards start with Valid.
+// A row with its guards in order (none: always).
 template <class Source, class Event, class Target, class Action, class... Guards>
-using On = Row<Source, Event, Target, Action, All<Valid, Guards...>>;
+using On = Row<Source, Event, Target, Action, All<Guards...>>;
 
 // -- states --------------------------------------------------------------------
 
@@ -207,10 +205,39 @@ struct Is {
   }
 };
 
+// Where a state stands for routine records: its region, from the state table's `assisted` fact
+// (recognition: only if emergency; assisted: always), plus the eliminated state, which accepts
+// household changes only. New and closed states accept none.
+enum class Region { kNone, kRecognition, kAssisted, kEliminated };
+
+Region region_of(std::string_view state) {
+  const CaseStateInfo* info = find_case_state(state);
+  if (info == nullptr || info->closed || state == New::kName) return Region::kNone;
+  switch (info->assisted) {
+    case Assisted::kIfEmergency:
+      return Region::kRecognition;
+    case Assisted::kAlways:
+      return Region::kAssisted;
+    case Assisted::kNever:
+      break;
+  }
+  return Region::kEliminated;
+}
+
+// A region guard: the first guard of each routine row.
+template <Region R>
+struct In {
+  template <class E, class Fsm, class S, class T>
+  bool operator()(const E&, Fsm& fsm, S&, T&) const {
+    return region_of(fsm.state_name) == R;
+  }
+};
+
 // -- the machine ---------------------------------------------------------------
 
 struct CaseFsmDef : msm::front::state_machine_def<CaseFsmDef> {
   const ProgramRules* rules = nullptr;
+  const HouseholdContext* household = nullptr;  // set only while an event is processed
   CaseData data;
   std::string_view state_name = New::kName;
   Scratch scratch;
@@ -219,48 +246,37 @@ struct CaseFsmDef : msm::front::state_machine_def<CaseFsmDef> {
 
   // clang-format off
   struct transition_table : mpl::vector<
-      //  Start                      Event                      Next                       Action                                 Guards (after Valid)
+      //  Start                      Event                      Next                       Action                                 Guards
       // -- recognition: 核实 → 评议 → 比对 → 公示 → 录入
-      On< New,                       OpenCase,                  Discovered,                Do<&open_case>>,
+      On< New,                       OpenCase,                  Discovered,                Do<&open_case>,                        Refuse<&household_context_problem>>,
       On< Discovered,                StartVerification,         HouseholdVerification,     Do<&start_verification>>,
-      On< HouseholdVerification,     RecordVerification,        DemocraticReview,          Do<&pass_verification>,                Check<&verification_incomplete_problem>, If<&meets_standard>, If<&has_democratic_review>>,
-      On< HouseholdVerification,     RecordVerification,        CountyReview,              Do<&pass_verification>,                Check<&verification_incomplete_problem>, If<&meets_standard>, IfNot<&has_democratic_review>>,
-      On< HouseholdVerification,     RecordVerification,        Rejected,                  Do<&reject_at_verification>,           Check<&verification_incomplete_problem>, IfNot<&meets_standard>>,
-      On< DemocraticReview,          RecordDemocraticReview,    CountyReview,              Do<&pass_democratic_review>,           If<&democratic_review_passed>, Check<&asset_authorisation_problem>>,
+      On< HouseholdVerification,     RecordVerification,        DemocraticReview,          Do<&pass_verification>,                Refuse<&verification_incomplete_problem>, If<&meets_standard>, If<&has_democratic_review>>,
+      On< HouseholdVerification,     RecordVerification,        CountyReview,              Do<&pass_verification>,                Refuse<&verification_incomplete_problem>, If<&meets_standard>, IfNot<&has_democratic_review>>,
+      On< HouseholdVerification,     RecordVerification,        Rejected,                  Do<&reject_at_verification>,           Refuse<&verification_incomplete_problem>, IfNot<&meets_standard>>,
+      On< DemocraticReview,          RecordDemocraticReview,    CountyReview,              Do<&pass_democratic_review>,           If<&democratic_review_passed>, Refuse<&asset_authorisation_problem>>,
       On< DemocraticReview,          RecordDemocraticReview,    Rejected,                  Do<&reject_at_democratic_review>,      IfNot<&democratic_review_passed>>,
       On< CountyReview,              RecordCountyReview,        VillagePublicity,          Do<&start_publicity>,                  If<&cross_check_clear>, If<&has_village_publicity>>,
       On< CountyReview,              RecordCountyReview,        Registered,                Do<&register_after_county_review>,     If<&cross_check_clear>, IfNot<&has_village_publicity>>,
       On< CountyReview,              RecordCountyReview,        Rejected,                  Do<&reject_at_county_review>,          IfNot<&cross_check_clear>>,
       On< VillagePublicity,          PublicityObjection,        DemocraticReview,          Do<&record_publicity_objection>,       If<&has_democratic_review>>,
       On< VillagePublicity,          PublicityObjection,        CountyReview,              Do<&record_publicity_objection>,       IfNot<&has_democratic_review>>,
-      On< VillagePublicity,          ClosePublicity,            Registered,                Do<&register_after_publicity>,         Check<&publicity_period_problem>>,
+      On< VillagePublicity,          ClosePublicity,            Registered,                Do<&register_after_publicity>,         Refuse<&publicity_period_problem>>,
       // -- risk elimination: 民主评议 → 乡镇审核 → 公示（5天）→ 标注风险消除
-      On< Registered,                ProposeElimination,        EliminationReview,         Do<&propose_elimination>,              Check<&guaranteed_support_problem>>,
+      On< Registered,                ProposeElimination,        EliminationReview,         Do<&propose_elimination>,              Refuse<&guaranteed_support_problem>>,
       On< EliminationReview,         RecordEliminationReview,   TownshipEliminationReview, Do<&pass_elimination_review>,          If<&elimination_review_passed>>,
       On< EliminationReview,         RecordEliminationReview,   Registered,                Do<&keep_after_elimination_review>,    IfNot<&elimination_review_passed>>,
       On< TownshipEliminationReview, RecordTownshipReview,      EliminationPublicity,      Do<&start_elimination_publicity>,      If<&township_review_passed>>,
       On< TownshipEliminationReview, RecordTownshipReview,      Registered,                Do<&keep_after_township_review>,       IfNot<&township_review_passed>>,
       On< EliminationPublicity,      EliminationObjection,      EliminationReview,         Do<&record_elimination_objection>>,
-      On< EliminationPublicity,      CloseEliminationPublicity, Eliminated,                Do<&eliminate>,                        Check<&elimination_publicity_period_problem>, Check<&guaranteed_support_problem>>,
+      On< EliminationPublicity,      CloseEliminationPublicity, Eliminated,                Do<&eliminate>,                        Refuse<&elimination_publicity_period_problem>, Refuse<&guaranteed_support_problem>>,
       // -- clear-out (清退) of a registered case: township, village, then city approve
-      On< Registered,                RecordApproval,            none,                      Do<&record_approval>,                  Check<&clear_out_approval_problem>>,
-      On< Registered,                ApplyClearOut,             ClearedOut,                Do<&clear_out>,                        Check<&clear_out_approvals_problem>>,
+      On< Registered,                RecordApproval,            none,                      Do<&record_approval>,                  Refuse<&clear_out_approval_problem>>,
+      On< Registered,                ApplyClearOut,             ClearedOut,                Do<&clear_out>,                        Refuse<&clear_out_approvals_problem>>,
       // -- look-back (回头看), rollback (风险回退), re-identification of an eliminated case
       On< Eliminated,                RecordLookBack,            none,                      Do<&record_look_back>>,
-      On< Eliminated,                RecordApproval,            none,                      Do<&record_approval>,                  Check<&rollback_approval_problem>>,
-      On< Eliminated,                ApplyRollback,             Registered,                Do<&roll_back>,                        Check<&rollback_approvals_problem>>,
-      On< Eliminated,                ReIdentify,                none,                      Do<&re_identify>,                      Check<&re_identification_problem>>,
-      // -- routine records (assistance, household changes): never move the case
-      On< Discovered,                RoutineEvent,              none,                      Do<&record_routine>,                   Check<&routine_in_recognition_problem>>,
-      On< HouseholdVerification,     RoutineEvent,              none,                      Do<&record_routine>,                   Check<&routine_in_recognition_problem>>,
-      On< DemocraticReview,          RoutineEvent,              none,                      Do<&record_routine>,                   Check<&routine_in_recognition_problem>>,
-      On< CountyReview,              RoutineEvent,              none,                      Do<&record_routine>,                   Check<&routine_in_recognition_problem>>,
-      On< VillagePublicity,          RoutineEvent,              none,                      Do<&record_routine>,                   Check<&routine_in_recognition_problem>>,
-      On< Registered,                RoutineEvent,              none,                      Do<&record_routine>,                   Check<&routine_while_assisted_problem>>,
-      On< EliminationReview,         RoutineEvent,              none,                      Do<&record_routine>,                   Check<&routine_while_assisted_problem>>,
-      On< TownshipEliminationReview, RoutineEvent,              none,                      Do<&record_routine>,                   Check<&routine_while_assisted_problem>>,
-      On< EliminationPublicity,      RoutineEvent,              none,                      Do<&record_routine>,                   Check<&routine_while_assisted_problem>>,
-      On< Eliminated,                RoutineEvent,              none,                      Do<&record_routine>,                   Check<&routine_after_elimination_problem>>,
+      On< Eliminated,                RecordApproval,            none,                      Do<&record_approval>,                  Refuse<&rollback_approval_problem>>,
+      On< Eliminated,                ApplyRollback,             Registered,                Do<&roll_back>,                        Refuse<&rollback_approvals_problem>>,
+      On< Eliminated,                ReIdentify,                none,                      Do<&re_identify>,                      Refuse<&re_identification_problem>>,
       // -- restore(): from a fresh machine straight to the stored state, no action
       Row<New, RestoreTo, Discovered,                none, Is<Discovered>>,
       Row<New, RestoreTo, HouseholdVerification,     none, Is<HouseholdVerification>>,
@@ -275,6 +291,15 @@ struct CaseFsmDef : msm::front::state_machine_def<CaseFsmDef> {
       Row<New, RestoreTo, Rejected,                  none, Is<Rejected>>,
       Row<New, RestoreTo, ClearedOut,                none, Is<ClearedOut>>
   > {};
+
+  // Routine records (assistance, household changes): never move the case; one row per region,
+  // tried by MSM in whatever state the case is in after the state's own rows.
+  struct internal_transition_table : mpl::vector<
+      //        Event          Action               Guards
+      Internal< RoutineEvent,  Do<&record_routine>, All<In<Region::kRecognition>, Refuse<&routine_in_recognition_problem>>>,
+      Internal< RoutineEvent,  Do<&record_routine>, All<In<Region::kAssisted>,    Refuse<&routine_while_assisted_problem>>>,
+      Internal< RoutineEvent,  Do<&record_routine>, All<In<Region::kEliminated>,  Refuse<&routine_after_elimination_problem>>>
+  > {};
   // clang-format on
 
   template <class Fsm, class Event>
@@ -287,6 +312,39 @@ struct CaseFsmDef : msm::front::state_machine_def<CaseFsmDef> {
     scratch.exception = e.what();
   }
 };
+
+// Whether state S has a row for event E in the table (at compile time: the table is the one
+// description of which state accepts which event).
+template <class S, class E>
+struct HasRow {
+  template <class R>
+  struct Match
+      : mpl::bool_<std::is_same_v<typename R::Source, S> && std::is_same_v<typename R::Evt, E>> {};
+  static constexpr bool value =
+      mpl::count_if<CaseFsmDef::transition_table, Match<mpl::_1>>::value > 0;
+};
+
+template <class... S>
+struct StateList {};
+using AllStates =
+    StateList<New, Discovered, HouseholdVerification, DemocraticReview, CountyReview,
+              VillagePublicity, Registered, EliminationReview, TownshipEliminationReview,
+              EliminationPublicity, Eliminated, Rejected, ClearedOut>;
+
+template <class E, class... S>
+bool has_row(std::string_view state, StateList<S...>) {
+  return ((state == S::kName && HasRow<S, E>::value) || ...);
+}
+
+// Whether the state accepts the event at all (a guard may still refuse it).
+template <class E>
+bool accepts(std::string_view state) {
+  if constexpr (std::is_constructible_v<RoutineEvent, const E&>) {
+    return region_of(state) != Region::kNone;
+  } else {
+    return has_row<E>(state, AllStates{});
+  }
+}
 
 using CaseFsm = msm::back::state_machine<CaseFsmDef>;
 
@@ -319,17 +377,25 @@ struct CaseMachine::Impl {
     fsm.start();
   }
 
+  // (1) does the state accept E at all, (2) is the payload valid, (3) the table's guards decide.
   template <class E>
-  EventResult apply(const E& event) {
+  EventResult apply(const E& event, const CaseEvent& whole, const HouseholdContext& household) {
+    const std::string_view before = fsm.state_name;
+    if (!accepts<E>(before)) {
+      return refuse<E>(before, problem(refusal::kNotInThisState, "", ""));
+    }
+    if (auto p = payload_problem(whole, fsm.data, *fsm.rules)) return refuse<E>(before, *p);
+
     Impl trial = *this;
     trial.fsm.scratch = Scratch{};
-    const std::string_view before = trial.fsm.state_name;
+    trial.fsm.household = &household;
     msm::back::HandledEnum handled;
     if constexpr (std::is_constructible_v<RoutineEvent, const E&>) {
       handled = trial.fsm.process_event(RoutineEvent{event});
     } else {
       handled = trial.fsm.process_event(event);
     }
+    trial.fsm.household = nullptr;
     Scratch& s = trial.fsm.scratch;
 
     if (handled == msm::back::HANDLED_TRUE && s.exception.empty()) {
@@ -365,22 +431,35 @@ struct CaseMachine::Impl {
       return out;
     }
 
-    Refusal r;
-    r.state = std::string{before};
-    r.event = std::string{E::kName};
-    const std::string prefix = refusal_prefix(before, E::kLabel);
     if (!s.exception.empty()) {
-      r.reason = "处理时发生内部错误（" + s.exception + "），未作任何更改";
-    } else if (!s.notes.empty()) {
-      for (const auto& n : s.notes) {
-        if (!r.reason.empty()) r.reason += "；";
-        r.reason += n;
-      }
-    } else if (handled == msm::back::HANDLED_GUARD_REJECT || !s.no_transition) {
-      // Every refusing guard explains itself; reaching here means a table row
-      // is missing its explanation. Still refuse, and say so.
-      r.reason = "不满足办理条件";
+      return refuse<E>(before, problem(refusal::kInternalError, "",
+                                       "处理时发生内部错误（" + s.exception + "），未作任何更改"));
     }
+    if (s.problems.empty()) {
+      // Every refusing guard explains itself; reaching here means a table row is missing its
+      // explanation. Still refuse, and say so.
+      return refuse<E>(before, problem(refusal::kConditionNotMet, "", "不满足办理条件"));
+    }
+    // The code and field are the first problem's; the sentence says every problem found.
+    Problem first = s.problems.front();
+    std::vector<std::string> sentences;
+    for (auto& p : s.problems) sentences.push_back(std::move(p.sentence));
+    first.sentence = join(sentences, "；");
+    return refuse<E>(before, first);
+  }
+
+  template <class E>
+  static Refusal refuse(std::string_view state, const Problem& p) {
+    Refusal r;
+    r.state = std::string{state};
+    r.event = std::string{E::kName};
+    r.reason = p.sentence;
+    r.code = p.code;
+    r.field = p.field;
+    // A problem of the household's context is not the case state's doing: the sentence does
+    // not name the state.
+    const std::string prefix =
+        p.about_household ? "不能" + std::string{E::kLabel} : refusal_prefix(state, E::kLabel);
     r.message = r.reason.empty() ? prefix : prefix + "：" + r.reason;
     return r;
   }
@@ -423,7 +502,11 @@ std::variant<CaseMachine, std::string> CaseMachine::restore(const ProgramRules& 
 }
 
 EventResult CaseMachine::handle(const CaseEvent& event) {
-  return std::visit([this](const auto& e) { return impl_->apply(e); }, event);
+  return handle(event, HouseholdContext{});
+}
+
+EventResult CaseMachine::handle(const CaseEvent& event, const HouseholdContext& household) {
+  return std::visit([&](const auto& e) { return impl_->apply(e, event, household); }, event);
 }
 
 std::string_view CaseMachine::state() const { return impl_->fsm.state_name; }

@@ -8,8 +8,9 @@
 // atomically: an accepted event changes the state and/or the case data,
 // increments version() and returns an Outcome whose HistoryEntry the caller
 // appends in the same transaction as the new snapshot(); a refused event
-// (the state does not accept it, or a guard fails) returns a Refusal with a
-// sentence a township clerk understands and changes nothing at all.
+// (the state does not accept it, the payload is invalid, or a guard fails)
+// returns a Refusal with a stable code (refusal_codes.h), the payload field it
+// concerns and a sentence a township clerk understands, and changes nothing.
 //
 // One machine serves every case kind: the kind's configured steps decide
 // whether democratic review and village publicity run (guards, not copies).
@@ -45,7 +46,13 @@ class CaseMachine {
   static std::variant<CaseMachine, std::string> restore(const ProgramRules& rules,
                                                         const CaseSnapshot& snapshot);
 
+  // Handles `event`: refused with "not_in_this_state" when the state never accepts it, with the
+  // payload's first problem when its fields or meta are invalid, else as the guards decide.
+  // `household` is what the caller loaded about the household around an OpenCase (village
+  // configured, another case in progress, the linked previous case); the one-argument form
+  // assumes a household that raises no objection (replays, tests, events other than OpenCase).
   EventResult handle(const CaseEvent& event);
+  EventResult handle(const CaseEvent& event, const HouseholdContext& household);
 
   // The stable state name ("new", "discovered", ..., "cleared_out").
   std::string_view state() const;

@@ -35,6 +35,8 @@ EligibilityDecision assess_eligibility(const EligibilityInput& input,
   if (auto problems = account_problems(input.accounts); !problems.empty()) {
     d.verdict = EligibilityVerdict::kIncomplete;
     d.reason = problems.front();
+    d.incomplete_code = refusal::kAccountInvalid;
+    d.incomplete_field = "accounts";
     return d;
   }
   d.income = summarize_income(input.accounts, input.discovered, input.persons);
@@ -47,17 +49,23 @@ EligibilityDecision assess_eligibility(const EligibilityInput& input,
     d.verdict = EligibilityVerdict::kIncomplete;
     d.reason = "收入计算期（" + format_month_cn(d.income.window.first) + "至" +
                format_month_cn(d.income.window.last) + "）的收支记录不全，缺少" + months;
+    d.incomplete_code = refusal::kIncomeRecordsIncomplete;
+    d.incomplete_field = "accounts";
     return d;
   }
   if (auto problem = unknown_exclusion_problem(input.exclusions, rules)) {
     d.verdict = EligibilityVerdict::kIncomplete;
     d.reason = *problem;
+    d.incomplete_code = refusal::kExclusionUnknown;
+    d.incomplete_field = "exclusions";
     return d;
   }
   if (input.discretion) {
     if (auto problem = discretion_problem(*input.discretion)) {
       d.verdict = EligibilityVerdict::kIncomplete;
       d.reason = *problem;
+      d.incomplete_code = refusal::kDiscretionIncomplete;
+      d.incomplete_field = "discretion";
       return d;
     }
   }

@@ -25,6 +25,7 @@
 #include "workflows/case_codes.h"
 #include "workflows/household.h"
 #include "workflows/program_rules.h"
+#include "workflows/refusal_codes.h"
 
 namespace fangfan {
 
@@ -79,6 +80,9 @@ struct EligibilityDecision {
   bool discretionary = false;           // admitted under [004]
   std::string excluded_by;              // exclusion code when one blocked inclusion
   std::string reason;                   // one sentence a clerk and the household understand
+  // When kIncomplete: the refusal code (refusal_codes.h) and the input field at fault.
+  std::string incomplete_code;
+  std::string incomplete_field;
 };
 
 // REQUIRES: input.persons > 0.

@@ -32,35 +32,57 @@ const Member* Household::head() const {
   return nullptr;
 }
 
-std::vector<std::string> household_problems(const Household& household, Date today) {
-  std::vector<std::string> out;
-  if (household.code.empty()) out.push_back("户编号未填写");
-  if (household.village_code.empty()) out.push_back("所属村未填写");
+std::vector<Problem> household_field_problems(const Household& household, Date today,
+                                              std::string_view at) {
+  using namespace refusal;
+  const std::string h{at};
+  std::vector<Problem> out;
+  if (household.code.empty())
+    out.push_back(problem(kHouseholdCodeMissing, h + ".code", "户编号未填写"));
+  if (household.village_code.empty()) {
+    out.push_back(problem(kVillageCodeMissing, h + ".village_code", "所属村未填写"));
+  }
   if (household.phone.empty()) {
-    out.push_back("联系电话未填写");
+    out.push_back(problem(kPhoneMissing, h + ".phone", "联系电话未填写"));
   } else if (!is_mainland_mobile(household.phone) && !is_fixed_line_phone(household.phone)) {
-    out.push_back("联系电话“" + mask_phone(household.phone) +
-                  "”既不是11位手机号，也不是带区号的固定电话");
+    out.push_back(problem(
+        kPhoneInvalid, h + ".phone",
+        "联系电话“" + mask_phone(household.phone) + "”既不是11位手机号，也不是带区号的固定电话"));
   }
   if (household.members.empty()) {
-    out.push_back("家庭成员未填写，至少应有户主一人");
+    out.push_back(problem(kMembersMissing, h + ".members", "家庭成员未填写，至少应有户主一人"));
     return out;
   }
   const auto heads = std::count_if(household.members.begin(), household.members.end(),
                                    [](const Member& m) { return m.relation == Relation::kHead; });
-  if (heads == 0) out.push_back("家庭成员中没有户主");
-  if (heads > 1) out.push_back("家庭成员中有" + std::to_string(heads) + "位户主，只能有一位");
+  if (heads == 0) out.push_back(problem(kHeadMissing, h + ".members", "家庭成员中没有户主"));
+  if (heads > 1) {
+    out.push_back(problem(kHeadRepeated, h + ".members",
+                          "家庭成员中有" + std::to_string(heads) + "位户主，只能有一位"));
+  }
 
   std::set<std::string> seen;
   for (size_t i = 0; i < household.members.size(); ++i) {
     const Member& m = household.members[i];
-    if (m.name.empty()) out.push_back(member_prefix(i, m) + "的姓名未填写");
-    if (auto problem = id_number_problem(m.id_number, today)) {
-      out.push_back(member_prefix(i, m) + "的" + *problem);
+    const std::string member = h + ".members[" + std::to_string(i) + "]";
+    if (m.name.empty()) {
+      out.push_back(
+          problem(kMemberNameMissing, member + ".name", member_prefix(i, m) + "的姓名未填写"));
+    }
+    if (auto bad = id_number_problem(m.id_number, today)) {
+      out.push_back(
+          problem(kIdNumberInvalid, member + ".id_number", member_prefix(i, m) + "的" + *bad));
     } else if (!seen.insert(m.id_number).second) {
-      out.push_back(member_prefix(i, m) + "的身份证号与前面的成员重复");
+      out.push_back(problem(kIdNumberRepeated, member + ".id_number",
+                            member_prefix(i, m) + "的身份证号与前面的成员重复"));
     }
   }
+  return out;
+}
+
+std::vector<std::string> household_problems(const Household& household, Date today) {
+  std::vector<std::string> out;
+  for (auto& p : household_field_problems(household, today)) out.push_back(std::move(p.sentence));
   return out;
 }
 

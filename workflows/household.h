@@ -16,10 +16,12 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "workflows/case_codes.h"
 #include "workflows/clock.h"
+#include "workflows/refusal_codes.h"
 
 namespace fangfan {
 
@@ -55,6 +57,11 @@ BOOST_DESCRIBE_STRUCT(Household, (), (code, village_code, phone, members))
 // formed; at least one member; exactly one head; names present; ID numbers
 // valid and not repeated within the household.
 std::vector<std::string> household_problems(const Household& household, Date today);
+
+// The same problems, in the same order, with their refusal codes and fields: `at` names the
+// household in the event ("household" gives "household.members[1].id_number").
+std::vector<Problem> household_field_problems(const Household& household, Date today,
+                                              std::string_view at = "household");
 
 // One month of a household's income and expenses, in fen.
 struct MonthlyAccount {

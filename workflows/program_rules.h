@@ -5,7 +5,9 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace fangfan {
@@ -92,8 +94,8 @@ struct EvaluationRules {
 
 // One milestone of a campaign, due the same day for every township.
 struct CampaignMilestone {
-  std::string name;   // "plan"
-  std::string label;  // "制定工作方案"
+  std::string name;                  // "plan"
+  std::string label;                 // "制定工作方案"
   int year = 0, month = 0, day = 0;  // the last day (a plain date; the period ends with it)
   int remind_before_working_days = 2;
   std::vector<EscalationRung> escalation;
@@ -104,8 +106,8 @@ struct Campaign {
   std::string name;   // "screening_2023"; stable, stored in duty keys
   std::string label;  // "2023年防返贫集中排查"
   int start_year = 0, start_month = 0, start_day = 0;  // duties open at 08:00 this day
-  std::string owner_role = "township_clerk";             // who owes each milestone
-  std::vector<CampaignMilestone> milestones;             // in due order
+  std::string owner_role = "township_clerk";           // who owes each milestone
+  std::vector<CampaignMilestone> milestones;           // in due order
 };
 
 struct ProgramRules {
@@ -126,5 +128,13 @@ struct ProgramRules {
     return nullptr;
   }
 };
+
+// Why a configured case kind cannot be used (unknown step names, steps out of
+// procedure order), or std::nullopt. For the config loader.
+std::optional<std::string> case_kind_problem(const CaseKind& kind);
+
+// The minimum length of a publicity step in days, from ProgramRules::deadlines
+// (period; 5 when the step is not configured).
+int publicity_days(const ProgramRules& rules, std::string_view step);
 
 }  // namespace fangfan

@@ -10,8 +10,8 @@
 
 #include "adapters/config/config.h"
 #include "adapters/config/config_reader.h"
-#include "workflows/case_logic.h"
 #include "workflows/id_number.h"
+#include "workflows/program_rules.h"
 
 namespace fangfan {
 namespace {

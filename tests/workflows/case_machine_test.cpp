@@ -6,7 +6,7 @@
 #include <set>
 
 #include "tests/workflows/case_fixture.h"
-#include "workflows/case_logic.h"
+#include "workflows/program_rules.h"
 
 namespace fangfan {
 namespace {

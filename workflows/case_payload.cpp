@@ -1,0 +1,214 @@
+#include "workflows/case_payload.h"
+
+#include <set>
+
+#include "workflows/date.h"
+
+namespace fangfan {
+namespace {
+
+using namespace refusal;
+
+Check meta_problem(const EventMeta& m, const CaseData& d) {
+  if (m.actor.empty()) return problem(kActorMissing, "meta.actor", "未填写操作人");
+  if (m.at < d.last_event_at) {
+    return problem(kEventBeforeLast, "meta.at",
+                   "事件时间（" + format_time(m.at) + "）早于本案上一次记录的时间（" +
+                       format_time(d.last_event_at) + "）");
+  }
+  return std::nullopt;
+}
+
+Check require_reason(const EventMeta& m, const char* sentence) {
+  if (m.reason.empty()) return problem(kReasonMissing, "meta.reason", sentence);
+  return std::nullopt;
+}
+
+Check risk_causes_problem(const std::vector<RiskCause>& causes) {
+  if (causes.empty()) {
+    return problem(kRiskCausesMissing, "risk_causes", "至少应选择一种致贫返贫风险类型");
+  }
+  std::set<RiskCause> seen;
+  for (size_t i = 0; i < causes.size(); ++i) {
+    if (!seen.insert(causes[i]).second) {
+      return problem(kRiskCauseRepeated, "risk_causes[" + std::to_string(i) + "]",
+                     "风险类型“" + std::string{label_of(causes[i])} + "”重复");
+    }
+  }
+  return std::nullopt;
+}
+
+Check kind_problem(const std::string& kind, const ProgramRules& r) {
+  if (r.find_kind(kind) != nullptr) return std::nullopt;
+  return problem(kKindNotConfigured, "kind", "监测对象类型“" + kind + "”未在本地配置中");
+}
+
+Check emergency_reason_problem(bool emergency, const std::string& reason) {
+  if (!emergency || !reason.empty()) return std::nullopt;
+  return problem(kEmergencyReasonMissing, "emergency_reason",
+                 "标记为紧急（先帮扶、后认定）的案件须写明紧急原因");
+}
+
+// Several sentences about one household read as one, as they always have; the code and field
+// are the first problem's.
+Check household_problem(const Household& h, const EventMeta& m) {
+  auto problems = household_field_problems(h, today_of(m));
+  if (problems.empty()) return std::nullopt;
+  Problem first = problems.front();
+  std::vector<std::string> sentences;
+  for (auto& p : problems) sentences.push_back(std::move(p.sentence));
+  first.sentence = join(sentences, "；");
+  return first;
+}
+
+// -- one check per event kind (after meta_problem)
+
+Check fields_problem(const OpenCase& e, const CaseData&, const ProgramRules& r) {
+  if (e.case_id.empty()) return problem(kCaseIdMissing, "case_id", "案件编号未填写");
+  if (auto p = kind_problem(e.kind, r)) return p;
+  if (auto p = household_problem(e.household, e.meta)) return p;
+  if (auto p = risk_causes_problem(e.risk_causes)) return p;
+  if (auto p = emergency_reason_problem(e.emergency, e.emergency_reason)) return p;
+  if (e.previous_case_id == e.case_id) {
+    return problem(kPreviousCaseIsSelf, "previous_case_id", "关联的原案件不能是本案件");
+  }
+  return std::nullopt;
+}
+
+Check fields_problem(const StartVerification& e, const CaseData&, const ProgramRules&) {
+  if (e.verifier.empty()) return problem(kVerifierMissing, "verifier", "须写明入户核实人员");
+  return std::nullopt;
+}
+
+Check fields_problem(const RecordDemocraticReview& e, const CaseData&, const ProgramRules&) {
+  if (!e.passed) return require_reason(e.meta, "民主评议未通过时须写明原因（将书面告知农户）");
+  return std::nullopt;
+}
+
+Check fields_problem(const RecordCountyReview& e, const CaseData&, const ProgramRules& r) {
+  if (auto s = unknown_exclusion_problem(e.exclusions, r.eligibility)) {
+    return problem(kExclusionUnknown, "exclusions", *s);
+  }
+  return std::nullopt;
+}
+
+Check fields_problem(const PublicityObjection& e, const CaseData&, const ProgramRules&) {
+  return require_reason(e.meta, "须写明公示异议的内容");
+}
+
+Check fields_problem(const AssignOfficer& e, const CaseData&, const ProgramRules&) {
+  if (e.officer.empty()) return problem(kOfficerMissing, "officer", "须写明帮扶责任人");
+  return std::nullopt;
+}
+
+Check fields_problem(const AddMeasure& e, const CaseData&, const ProgramRules&) {
+  if (e.description.empty()) {
+    return problem(kMeasureDescriptionMissing, "description", "须写明帮扶措施的内容");
+  }
+  if (e.start_date == Date{}) {
+    return problem(kMeasureStartDateMissing, "start_date", "须填写帮扶措施的开始日期");
+  }
+  return std::nullopt;
+}
+
+Check fields_problem(const RecordVisit& e, const CaseData& d, const ProgramRules&) {
+  if (e.officer.empty()) return problem(kOfficerMissing, "officer", "须写明走访人");
+  if (e.findings.empty()) return problem(kVisitFindingsMissing, "findings", "须写明走访发现的情况");
+  if (e.date > today_of(e.meta)) {
+    return problem(kVisitDateOutOfRange, "date", "走访日期" + format_date(e.date) + "晚于登记日期");
+  }
+  if (e.date < china_date(d.opened.at)) {
+    return problem(kVisitDateOutOfRange, "date",
+                   "走访日期" + format_date(e.date) + "早于案件建档日期" +
+                       format_date(china_date(d.opened.at)));
+  }
+  return std::nullopt;
+}
+
+Check fields_problem(const RecordMonitoring& e, const CaseData&, const ProgramRules&) {
+  if (auto problems = account_problems({e.record.account}); !problems.empty()) {
+    return problem(kAccountInvalid, "record.account", problems.front());
+  }
+  if (e.record.account.month > month_of(today_of(e.meta))) {
+    return problem(kMonitoringMonthInFuture, "record.account.month",
+                   "不能登记未来月份（" + format_month_cn(e.record.account.month) + "）的监测记录");
+  }
+  return std::nullopt;
+}
+
+Check fields_problem(const MarkDevelopmental& e, const CaseData& d, const ProgramRules&) {
+  if (e.date > today_of(e.meta) || e.date < china_date(d.opened.at)) {
+    return problem(kDevelopmentalDateOutOfRange, "date",
+                   "开发式帮扶落实日期" + format_date(e.date) + "应不早于建档日期、不晚于登记当天");
+  }
+  return std::nullopt;
+}
+
+Check fields_problem(const UpdateHousehold& e, const CaseData& d, const ProgramRules&) {
+  if (auto p = household_problem(e.household, e.meta)) return p;
+  if (e.household.code != d.household.code) {
+    return problem(kHouseholdCodeChanged, "household.code",
+                   "户编号不能更改（原为" + d.household.code + "）");
+  }
+  return std::nullopt;
+}
+
+Check fields_problem(const RecordEliminationReview& e, const CaseData&, const ProgramRules&) {
+  if (!e.passed) return require_reason(e.meta, "民主评议认为风险未消除时须写明原因");
+  return std::nullopt;
+}
+
+Check fields_problem(const RecordTownshipReview& e, const CaseData&, const ProgramRules&) {
+  if (!e.passed) return require_reason(e.meta, "乡镇审核不同意风险消除时须写明原因");
+  return std::nullopt;
+}
+
+Check fields_problem(const EliminationObjection& e, const CaseData&, const ProgramRules&) {
+  return require_reason(e.meta, "须写明公示异议的内容");
+}
+
+Check fields_problem(const RecordLookBack& e, const CaseData&, const ProgramRules&) {
+  if (e.finding != LookBackFinding::kStable) {
+    return require_reason(e.meta, "回头看发现问题时须写明具体情况");
+  }
+  return std::nullopt;
+}
+
+Check fields_problem(const RecordApproval& e, const CaseData&, const ProgramRules&) {
+  return require_reason(e.meta, "审核意见须写明具体意见");
+}
+
+Check fields_problem(const ApplyClearOut& e, const CaseData&, const ProgramRules&) {
+  return require_reason(e.meta, "清退须写明原因（将书面告知农户）");
+}
+
+Check fields_problem(const ReIdentify& e, const CaseData&, const ProgramRules& r) {
+  if (!e.kind.empty()) {
+    if (auto p = kind_problem(e.kind, r)) return p;
+  }
+  if (auto p = risk_causes_problem(e.risk_causes)) return p;
+  return emergency_reason_problem(e.emergency, e.emergency_reason);
+}
+
+// Events whose only payload is their meta.
+template <class E>
+Check fields_problem(const E&, const CaseData&, const ProgramRules&) {
+  return std::nullopt;
+}
+
+}  // namespace
+
+Check payload_problem(const CaseEvent& e, const CaseData& d, const ProgramRules& r) {
+  return std::visit(
+      [&](const auto& x) -> Check {
+        if (auto p = meta_problem(x.meta, d)) return p;
+        return fields_problem(x, d, r);
+      },
+      e);
+}
+
+Check payload_problem(const RoutineEvent& e, const CaseData& d, const ProgramRules& r) {
+  return std::visit([&](const auto& x) { return payload_problem(CaseEvent{x}, d, r); }, e);
+}
+
+}  // namespace fangfan
