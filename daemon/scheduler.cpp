@@ -40,15 +40,6 @@ bool cancelled(asio::cancellation_state cs) {
   return cs.cancelled() != asio::cancellation_type::none;
 }
 
-long long max_outbox_id(soci::session& s) {
-  return guarded("读取消息队列失败 (reading the outbox failed)", [&] {
-    long long id = 0;
-    soci::indicator ind = soci::i_null;
-    s << "SELECT MAX(id) FROM outbox", soci::into(id, ind);
-    return ind == soci::i_ok ? id : 0LL;
-  });
-}
-
 std::map<std::string, std::string> body_params(const std::string& body) {
   std::map<std::string, std::string> params;
   boost::system::error_code ec;
@@ -282,12 +273,11 @@ DryRunResult simulate_span(soci::session& session, const Config& config,
       seeded_on = china_date(now);
     }
     for (;;) {
-      const long long before = max_outbox_id(session);
       auto fired = fire_next_due_timer_in(session, config, calendar, now);
       if (!fired) break;
       ++result.timers_fired;
+      // outbox_ids are the rows this firing inserted (a deduped row is not among them).
       for (std::int64_t id : fired->outbox_ids) {
-        if (id <= before) continue;  // an existing row (deduped), not queued by this firing
         auto row = load_outbox(session, id);
         if (!row) continue;
         DryRunMessage m;

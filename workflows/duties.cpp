@@ -7,6 +7,18 @@
 
 namespace fangfan {
 
+std::string_view duty_state_name(DutyState state) {
+  switch (state) {
+    case DutyState::kOpen:
+      return "open";
+    case DutyState::kDone:
+      return "done";
+    case DutyState::kCancelled:
+      return "cancelled";
+  }
+  return "open";
+}
+
 std::string step_duty_key(std::int64_t case_id, std::string_view step, std::int64_t seq) {
   return "step/" + std::to_string(case_id) + "/" + std::string(step) + "/" + std::to_string(seq);
 }

@@ -1,8 +1,8 @@
 // Duties (应办事项): one thing someone owes by a deadline — a procedure step of a
 // case, a month's visits or monitoring of an assisted case, a case's Q4 risk
 // evaluation, a township's campaign milestone. This header holds the pure
-// vocabulary storage and the scheduler share: kinds, stable keys, who owes a
-// step, and counting a month's records in a case's data.
+// vocabulary storage and the scheduler share: kinds, states, the duty as stored,
+// stable keys, who owes a step, and counting a month's records in a case's data.
 //
 // Keys are stable text stored in duties.duty_key (unique) and as the prefix of
 // the duty's timers' dedupe keys, so replaying a change never makes a second
@@ -16,10 +16,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "workflows/case_records.h"
+#include "workflows/clock.h"
 
 namespace fangfan {
 
@@ -34,6 +36,41 @@ inline constexpr const char* kDutyCampaign = "campaign";
 inline constexpr const char* kTimerReminder = "reminder";
 inline constexpr const char* kTimerDue = "due";
 inline constexpr const char* kTimerEscalation = "escalation";
+
+enum class DutyState { kOpen, kDone, kCancelled };
+std::string_view duty_state_name(DutyState state);  // "open", "done", "cancelled"
+
+// A duty to open (table `duties`, adapters/storage/duty_store.h).
+struct NewDuty {
+  std::string duty_key;                 // unique, see above
+  std::optional<std::int64_t> case_id;  // none for campaign milestones
+  std::string kind;     // "step" | "visits" | "monitoring" | "evaluation" | "campaign"
+  std::string subject;  // step name, "2025-03", "2025", "campaign/milestone"
+  std::string township_code;
+  std::string village_code;  // empty for township-wide duties
+  std::string owner_role;    // role name from config, e.g. "township_clerk"
+  std::string officer;       // the case's assistance officer when assigned
+  TimePoint due_at{};
+  TimePoint opened_at{};
+  bool operator==(const NewDuty&) const = default;
+};
+
+// A duty as stored.
+struct DutyRecord {
+  std::int64_t id = 0;
+  std::string duty_key;
+  std::optional<std::int64_t> case_id;
+  std::string kind;
+  std::string subject;
+  std::string township_code;
+  std::string village_code;
+  std::string owner_role;
+  std::string officer;
+  TimePoint due_at{};
+  DutyState state = DutyState::kOpen;
+  TimePoint opened_at{};
+  std::optional<TimePoint> closed_at;
+};
 
 std::string step_duty_key(std::int64_t case_id, std::string_view step, std::int64_t seq);
 std::string month_duty_key(std::string_view kind, std::int64_t case_id,

@@ -12,18 +12,12 @@
 // calendar's sentence, naming the year and file): the change is refused rather than stored with
 // a guessed or missing deadline.
 //
-// What the hook does, per accepted change:
-//   step_ended    -> the case's open duty of that step is done; its pending timers cancelled.
-//   step_started  -> a duty "step/<case>/<step>/<seq>" with its reminder, due and rung timers
-//                    (the seq of the change's history entry: re-entering a step makes new ones).
-//   assistance_started -> this month's visits and monitoring duties (and their timers).
-//   assistance_ended   -> every open visits/monitoring/evaluation duty cancelled with its timers.
-//   entering a monitoring-object state while the year's Q4 evaluation is open -> its task
-//                    (a calendar gap here only queues calendar_missing; the seeding adds it later).
-//   record_visit / record_monitoring -> when the month's count reaches per_month, that month's
-//                    duty is done, its pending reminders and rungs cancelled, the next month's
-//                    duty opened.
-//   assign_officer -> the officer is written on the open visits/monitoring duties.
+// Decide, then write. The rules live in the core: what a case change opens and closes in
+// workflows/duty_plan.h (plan_case_change), what a fired timer sends or why nothing in
+// workflows/timer_notice.h (decide_duty_timer), the typed timer payloads in
+// workflows/timer_payload.h. This folder loads what a decision needs, calls it and applies the
+// result: timer_firing.cpp (firing, the hook), recurring_work.cpp (seeding), duty_writer.h
+// (applying plans, queueing messages), timer_payload_codec.h (the payload's stored text).
 //
 // Exactly-once firing. fire_next_due_timer() takes the earliest pending timer with due_at <= now
 // and, in ONE WriteTransaction, marks it fired (conditional on it still being pending), writes
@@ -41,10 +35,9 @@
 // next says more. A timer whose duty is no longer open fires without a message (relevance is
 // re-checked at firing time).
 //
-// Recipients (config people, one outbox row each, channel = the person's first channel): every
-// person holding the role whose scope (county, township or village code) covers the household
-// (or the township, for campaigns); for assistance_officer the case's officer by name when one
-// is assigned and configured, else the village officers of the household's village.
+// Recipients (config people, one outbox row each, channel = the person's first channel): the
+// holders of the notice's roles covering the duty's place (notice_recipients_or_fallback in
+// adapters/config/config.h; assistance_officer is the case's officer by name).
 //
 // Calendar gaps while firing or seeding: the follow-up that needs the missing year is left out
 // and a calendar_missing message goes to the county admins (once per year and person);

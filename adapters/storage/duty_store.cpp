@@ -82,18 +82,6 @@ std::optional<CaseData> stored_case_data(soci::session& session, std::int64_t ca
 
 }  // namespace
 
-std::string_view duty_state_name(DutyState state) {
-  switch (state) {
-    case DutyState::kOpen:
-      return "open";
-    case DutyState::kDone:
-      return "done";
-    case DutyState::kCancelled:
-      return "cancelled";
-  }
-  return "open";
-}
-
 OpenDutyResult open_duty(soci::session& session, const NewDuty& d) {
   return guarded(
       "保存应办事项 " + d.duty_key + " 失败 (opening duty " + d.duty_key + " failed)", [&] {
@@ -131,6 +119,17 @@ bool reopen_duty(soci::session& session, std::int64_t duty_id, TimePoint due_at,
     st.execute(true);
     return st.get_affected_rows() == 1;
   });
+}
+
+std::optional<DutyRecord> open_or_reopen_duty(soci::session& session, const NewDuty& d) {
+  std::optional<DutyRecord> existing = find_duty(session, d.duty_key);
+  if (existing) {
+    if (existing->state != DutyState::kCancelled) return std::nullopt;
+    reopen_duty(session, existing->id, d.due_at, d.opened_at);
+  } else {
+    open_duty(session, d);
+  }
+  return find_duty(session, d.duty_key);
 }
 
 std::optional<DutyRecord> load_duty(soci::session& session, std::int64_t duty_id) {
@@ -179,6 +178,58 @@ std::vector<DutyRecord> open_case_duties(soci::session& session, std::int64_t ca
     row.bind(p);
     p, use(id), use(any_kind), use(k), use(any_subject), use(s);
     return fetch_all(p, row);
+  });
+}
+
+std::vector<DutyRecord> case_duties(soci::session& session, std::int64_t case_id) {
+  return guarded("读取案件的应办事项失败 (loading the duties of a case failed)", [&] {
+    const long long id = case_id;
+    DutyRow row;
+    Prepared p = (session.prepare << std::string(kColumns) + "WHERE case_id = :id ORDER BY id");
+    row.bind(p);
+    p, use(id);
+    return fetch_all(p, row);
+  });
+}
+
+std::vector<std::int64_t> cases_lacking_duties(
+    soci::session& session, const std::vector<std::string_view>& states,
+    const std::vector<std::string_view>& emergency_states,
+    const std::vector<std::string>& missing_kinds, const std::string& suffix) {
+  // Bound values must outlive the statement.
+  std::vector<std::string> state_names(states.begin(), states.end());
+  std::vector<std::string> emergency_names(emergency_states.begin(), emergency_states.end());
+  auto in_list = [](const char* prefix, std::size_t n) {
+    std::string list;
+    for (std::size_t i = 0; i < n; ++i) {
+      list += (i == 0 ? ":" : ", :") + std::string(prefix) + std::to_string(i);
+    }
+    return list.empty() ? std::string("NULL") : list;
+  };
+  std::string sql =
+      "SELECT c.id FROM cases c WHERE (c.state IN (" + in_list("s", state_names.size()) + ")";
+  if (!emergency_names.empty()) {
+    sql += " OR (c.emergency = 1 AND c.state IN (" + in_list("e", emergency_names.size()) + "))";
+  }
+  sql += ")";
+  for (std::size_t i = 0; i < missing_kinds.size(); ++i) {
+    sql += std::string(i == 0 ? " AND (" : " OR ") +
+           "NOT EXISTS (SELECT 1 FROM duties d WHERE d.duty_key = CAST(:kind" + std::to_string(i) +
+           " AS TEXT) || '/' || CAST(c.id AS TEXT) || :suffix" + std::to_string(i) + ")";
+  }
+  if (!missing_kinds.empty()) sql += ")";
+  sql += " ORDER BY c.id";
+  return guarded("读取案件列表失败 (listing cases failed)", [&] {
+    std::vector<std::int64_t> ids;
+    long long id = 0;
+    Prepared p = (session.prepare << sql, into(id));
+    for (const std::string& name : state_names) p, use(name);
+    for (const std::string& name : emergency_names) p, use(name);
+    for (const std::string& kind : missing_kinds) p, use(kind), use(suffix);
+    soci::statement st(p);
+    st.execute();
+    while (st.fetch()) ids.push_back(id);
+    return ids;
   });
 }
 

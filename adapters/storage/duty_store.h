@@ -23,40 +23,11 @@
 #include <vector>
 
 #include "workflows/clock.h"
+#include "workflows/duties.h"
 
 namespace fangfan {
 
-enum class DutyState { kOpen, kDone, kCancelled };
-std::string_view duty_state_name(DutyState state);  // "open", "done", "cancelled"
-
-struct NewDuty {
-  std::string duty_key;                 // unique, see workflows/duties.h
-  std::optional<std::int64_t> case_id;  // none for campaign milestones
-  std::string kind;     // "step" | "visits" | "monitoring" | "evaluation" | "campaign"
-  std::string subject;  // step name, "2025-03", "2025", "campaign/milestone"
-  std::string township_code;
-  std::string village_code;  // empty for township-wide duties
-  std::string owner_role;    // role name from config, e.g. "township_clerk"
-  std::string officer;       // the case's assistance officer when assigned
-  TimePoint due_at{};
-  TimePoint opened_at{};
-};
-
-struct DutyRecord {
-  std::int64_t id = 0;
-  std::string duty_key;
-  std::optional<std::int64_t> case_id;
-  std::string kind;
-  std::string subject;
-  std::string township_code;
-  std::string village_code;
-  std::string owner_role;
-  std::string officer;
-  TimePoint due_at{};
-  DutyState state = DutyState::kOpen;
-  TimePoint opened_at{};
-  std::optional<TimePoint> closed_at;
-};
+// DutyState, NewDuty and DutyRecord: workflows/duties.h.
 
 struct OpenDutyResult {
   bool inserted = false;  // false: the key existed (any state) and was left as it was
@@ -70,6 +41,10 @@ OpenDutyResult open_duty(soci::session& session, const NewDuty& duty);
 // month). False when it is not cancelled.
 bool reopen_duty(soci::session& session, std::int64_t id, TimePoint due_at, TimePoint opened_at);
 
+// open_duty(), or reopen_duty() when the key exists cancelled: the duty as stored when it was
+// opened now, nullopt when its key exists open or done (left as it was).
+std::optional<DutyRecord> open_or_reopen_duty(soci::session& session, const NewDuty& duty);
+
 std::optional<DutyRecord> load_duty(soci::session& session, std::int64_t id);
 std::optional<DutyRecord> find_duty(soci::session& session, std::string_view duty_key);
 
@@ -81,6 +56,18 @@ bool cancel_duty(soci::session& session, std::int64_t id, TimePoint now);
 std::vector<DutyRecord> open_case_duties(soci::session& session, std::int64_t case_id,
                                          std::optional<std::string_view> kind = std::nullopt,
                                          std::optional<std::string_view> subject = std::nullopt);
+
+// Every duty of a case, in any state, oldest first (what a decision about the case needs).
+std::vector<DutyRecord> case_duties(soci::session& session, std::int64_t case_id);
+
+// The ids of the cases whose state is one of `states`, or that are emergencies in one of
+// `emergency_states`, oldest first. With `missing_kinds`, only those lacking a duty
+// "<kind>/<case id><suffix>" (any state) for one of the kinds: one indexed query, not a lookup
+// per case. Names are bound as parameters.
+std::vector<std::int64_t> cases_lacking_duties(
+    soci::session& session, const std::vector<std::string_view>& states,
+    const std::vector<std::string_view>& emergency_states,
+    const std::vector<std::string>& missing_kinds, const std::string& suffix);
 
 // Cancels the pending timers of a duty (dedupe_key prefix "<duty_key>/"); returns how many.
 int cancel_duty_timers(soci::session& session, const DutyRecord& duty);

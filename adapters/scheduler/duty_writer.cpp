@@ -1,0 +1,130 @@
+#include "adapters/scheduler/duty_writer.h"
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include "adapters/scheduler/timer_payload_codec.h"
+#include "adapters/storage/case_json.h"
+#include "adapters/storage/case_store.h"
+#include "adapters/storage/county_admin_notice.h"
+#include "adapters/storage/database.h"
+#include "adapters/storage/duty_store.h"
+#include "adapters/storage/outbox_store.h"
+#include "adapters/storage/timer_store.h"
+
+namespace fangfan::scheduler_detail {
+namespace {
+
+std::string json_body(const std::vector<std::pair<std::string, std::string>>& params) {
+  boost::json::object o;
+  for (const auto& [k, v] : params) o[k] = v;
+  return boost::json::serialize(o);
+}
+
+void close(soci::session& session, const CloseDuty& c, TimePoint now) {
+  if (c.done) {
+    close_duty(session, c.duty.id, now);
+  } else {
+    cancel_duty(session, c.duty.id, now);
+  }
+  cancel_duty_timers(session, c.duty);
+}
+
+}  // namespace
+
+std::optional<CaseData> load_case_data(soci::session& session, std::int64_t case_id) {
+  std::optional<CaseRecord> record = load_case(session, case_id);
+  if (!record) return std::nullopt;
+  auto data = case_data_from_json(record->data);
+  if (auto* error = std::get_if<std::string>(&data)) {
+    throw StorageError(StorageError::Kind::kQuery,
+                       "案件 " + std::to_string(case_id) + " 的存储数据无法读取：" + *error);
+  }
+  return std::get<CaseData>(std::move(data));
+}
+
+CaseFacts facts_of(std::int64_t case_id, const CaseData& data, const Config& config) {
+  CaseFacts f = case_facts(case_id, data);
+  if (const Village* v = config.find_village(f.village_code)) f.township_code = v->township;
+  f.village_name = place_name(config, f.village_code);
+  f.township_name = place_name(config, f.township_code);
+  return f;
+}
+
+int apply_open_duty(soci::session& session, const OpenDuty& open) {
+  std::optional<DutyRecord> duty = open_or_reopen_duty(session, open.duty);
+  if (!duty) return 0;  // its key exists open or done
+  int scheduled = 0;
+  for (const PlannedTimer& p : open.timers) {
+    NewTimer t;
+    t.case_id = open.duty.case_id;
+    t.kind = p.kind;
+    t.step = timer_step(open.duty);
+    t.rung = p.rung;
+    t.dedupe_key = timer_dedupe_key(open.duty, p.suffix);
+    t.due_at = p.due_at;
+    DutyNotice notice = p.notice;
+    notice.duty_id = duty->id;
+    t.payload = encode_timer_payload(notice);
+    t.created_at = open.duty.opened_at;
+    if (schedule_timer(session, t).inserted) ++scheduled;
+  }
+  if (open.close_at_once) close(session, CloseDuty{*duty, true}, open.duty.opened_at);
+  return scheduled;
+}
+
+int apply_duty_plan(soci::session& session, const Config& config, const DutyPlan& plan,
+                    std::optional<std::int64_t> case_id, TimePoint now) {
+  int scheduled = 0;
+  for (const DutyAction& action : plan.actions) {
+    if (const auto* open = std::get_if<OpenDuty>(&action)) {
+      scheduled += apply_open_duty(session, *open);
+    } else {
+      close(session, std::get<CloseDuty>(action), now);
+    }
+  }
+  if (plan.officer && case_id) set_case_duty_officer(session, *case_id, *plan.officer);
+  for (const CalendarError& gap : plan.calendar_gaps) {
+    report_calendar_gap(session, config, gap, now);
+  }
+  return scheduled;
+}
+
+void report_calendar_gap(soci::session& session, const Config& config, const CalendarError& error,
+                         TimePoint now) {
+  const std::string year = std::to_string(error.missing_year);
+  const std::string prefix = "calendar_missing:" + config.county.code + ":" + year + ":0:";
+  for (const NewOutboxMessage& m : county_admin_messages(
+           config, "calendar_missing", json_body({{"year", year}, {"text", error.message}}),
+           [&](std::string_view who) { return prefix + std::string(who); }, now)) {
+    enqueue_outbox(session, m);
+  }
+}
+
+std::vector<std::int64_t> queue_duty_message(soci::session& session, const Config& config,
+                                             const DutyMessage& message, TimePoint now,
+                                             bool& nobody) {
+  // Nobody holding the role here (a village without a village officer) must not make the notice
+  // vanish: the township head gets it, else the county admin.
+  std::vector<const Person*> people = notice_recipients_or_fallback(
+      config, message.roles, message.township, message.village, message.officer);
+  nobody = people.empty();
+  std::vector<std::int64_t> ids;
+  const std::string body = json_body(message.params);
+  for (const Person* p : people) {
+    NewOutboxMessage m;
+    m.dedupe_key = duty_message_key(message, p->name + "@" + p->scope);
+    m.case_id = message.case_id;
+    m.channel = p->channels.empty() ? "file" : p->channels.front();
+    m.recipient = address_for(*p, m.channel);
+    m.message_type = message.message_type;
+    m.body = body;
+    m.created_at = now;
+    m.next_attempt_at = now;
+    EnqueueResult r = enqueue_outbox(session, m);
+    if (r.inserted) ids.push_back(r.id);
+  }
+  return ids;
+}
+
+}  // namespace fangfan::scheduler_detail

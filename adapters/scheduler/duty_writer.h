@@ -1,0 +1,55 @@
+// The writing half of the scheduler (internal to adapters/scheduler): loads the facts a duty
+// decision needs (workflows/duty_plan.h, workflows/timer_notice.h) and applies what it decided,
+// in the caller's transaction. No rule is decided here.
+//
+// Applying an OpenDuty: the duty is opened (or reopened when cancelled; nothing when its key
+// exists open or done), then its timers scheduled with the stored duty's id in their payload
+// (dedupe keys from workflows/duty_plan.h: replaying schedules nothing twice). A CloseDuty closes
+// or cancels the duty and cancels its pending timers.
+// Errors: StorageError. Thread-safety: as the session's.
+#pragma once
+
+#include <soci/soci.h>
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "adapters/config/config.h"
+#include "workflows/duty_plan.h"
+#include "workflows/timer_notice.h"
+
+namespace fangfan::scheduler_detail {
+
+// The stored case's data; nullopt when there is no such case. StorageError when unreadable.
+std::optional<CaseData> load_case_data(soci::session& session, std::int64_t case_id);
+
+// workflows' case_facts() with the township and place names of the configuration.
+CaseFacts facts_of(std::int64_t case_id, const CaseData& data, const Config& config);
+
+// Applies `plan` in order (actions, officer of `case_id`, calendar gaps told to the county
+// admins); returns how many timers it scheduled. REQUIRES: !plan.refusal.
+int apply_duty_plan(soci::session& session, const Config& config, const DutyPlan& plan,
+                    std::optional<std::int64_t> case_id, TimePoint now);
+
+// One OpenDuty (see above); returns how many timers it scheduled.
+int apply_open_duty(soci::session& session, const OpenDuty& open);
+
+// A calendar gap found while firing or seeding: calendar_missing to the county admins, once per
+// year and person.
+void report_calendar_gap(soci::session& session, const Config& config, const CalendarError& error,
+                         TimePoint now);
+
+// Queues `message` to each configured person it resolves to (one row each, the person's first
+// channel); returns the ids of the new rows. `nobody` is set when no configured person (nor a
+// fallback) holds the roles.
+std::vector<std::int64_t> queue_duty_message(soci::session& session, const Config& config,
+                                             const DutyMessage& message, TimePoint now,
+                                             bool& nobody);
+
+// The firing of an OpenEvaluation timer: the evaluation task of every monitoring object for
+// `year` (recurring_work.cpp); returns how many timers it scheduled.
+int open_evaluation_year(soci::session& session, const Config& config,
+                         const WorkingDayCalendar& calendar, int year, TimePoint now);
+
+}  // namespace fangfan::scheduler_detail

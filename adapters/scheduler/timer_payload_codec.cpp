@@ -1,0 +1,82 @@
+#include "adapters/scheduler/timer_payload_codec.h"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+namespace fangfan {
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::string_view kOpenEvaluation = "open_evaluation";
+
+std::string_view notice_name(DutyNoticeKind kind) {
+  switch (kind) {
+    case DutyNoticeKind::kTask:
+      return "task";
+    case DutyNoticeKind::kReminder:
+      return "reminder";
+    case DutyNoticeKind::kOverdue:
+      return "overdue";
+  }
+  return "reminder";
+}
+
+std::string string_of(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+}  // namespace
+
+std::string encode_timer_payload(const TimerPayload& payload) {
+  if (const auto* open = std::get_if<OpenEvaluation>(&payload)) {
+    return json::serialize(json::object{{"notice", kOpenEvaluation}, {"year", open->year}});
+  }
+  const auto& n = std::get<DutyNotice>(payload);
+  json::array roles;
+  for (const std::string& role : n.roles) roles.emplace_back(role);
+  return json::serialize(json::object{{"notice", notice_name(n.notice)},
+                                      {"due_date", n.due_date},
+                                      {"roles", std::move(roles)},
+                                      {"duty_id", n.duty_id}});
+}
+
+std::variant<TimerPayload, std::string> decode_timer_payload(std::string_view text) {
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec || !v.is_object())
+    return std::string("定时提醒的内容无法读取 (timer payload is not JSON)");
+  const json::object& o = v.as_object();
+  const std::string notice = string_of(o, "notice");
+  if (notice == kOpenEvaluation) {
+    const json::value* year = o.if_contains("year");
+    if (year == nullptr || !year->is_int64()) {
+      return std::string("定时提醒缺少年份 (open_evaluation timer without a year)");
+    }
+    return TimerPayload{OpenEvaluation{int(year->as_int64())}};
+  }
+  DutyNotice n;
+  if (notice == "task") {
+    n.notice = DutyNoticeKind::kTask;
+  } else if (notice == "reminder") {
+    n.notice = DutyNoticeKind::kReminder;
+  } else if (notice == "overdue") {
+    n.notice = DutyNoticeKind::kOverdue;
+  } else {
+    return std::string("定时提醒的种类未知 (unknown timer notice \"" + notice + "\")");
+  }
+  if (const json::value* id = o.if_contains("duty_id"); id != nullptr && id->is_int64()) {
+    n.duty_id = id->as_int64();
+  }
+  n.due_date = string_of(o, "due_date");
+  if (const json::value* roles = o.if_contains("roles"); roles != nullptr && roles->is_array()) {
+    for (const json::value& r : roles->as_array()) {
+      if (r.is_string()) n.roles.emplace_back(r.as_string());
+    }
+  }
+  return TimerPayload{std::move(n)};
+}
+
+}  // namespace fangfan

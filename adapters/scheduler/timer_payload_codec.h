@@ -1,0 +1,22 @@
+// The one place a timer's typed payload (workflows/timer_payload.h) becomes the text in
+// timers.payload and back. The text is JSON, as every version wrote it, so stored timers load:
+//   {"notice": "task"|"reminder"|"overdue", "due_date": "...", "roles": [...], "duty_id": 7}
+//   {"notice": "open_evaluation", "year": 2025}
+// Thread-safety: pure functions.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "workflows/timer_payload.h"
+
+namespace fangfan {
+
+std::string encode_timer_payload(const TimerPayload& payload);
+
+// The payload, or why it cannot be read (a sentence for the firing's log line). A duty notice
+// without a duty id decodes with duty_id 0 (its firing finds no duty).
+std::variant<TimerPayload, std::string> decode_timer_payload(std::string_view text);
+
+}  // namespace fangfan

@@ -1,0 +1,64 @@
+// Timer payloads as text (adapters/scheduler/timer_payload_codec.h): the JSON stored by earlier
+// versions still decodes, every payload survives a round trip, unreadable text says why.
+#include "adapters/scheduler/timer_payload_codec.h"
+
+#include <gtest/gtest.h>
+
+namespace fangfan {
+namespace {
+
+struct StoredCase {
+  const char* name;
+  const char* text;
+  std::optional<TimerPayload> expected;  // none: unreadable
+};
+
+TEST(TimerPayloadCodec, StoredPayloadsDecode) {
+  const std::vector<StoredCase> cases{
+      {"overdue rung as stored before typed payloads",
+       R"({"notice":"overdue","due_date":"2025-03-10","roles":["township_clerk","county_office"],"duty_id":7})",
+       DutyNotice{7, DutyNoticeKind::kOverdue, "2025-03-10", {"township_clerk", "county_office"}}},
+      {"month due timer without roles",
+       R"({"notice":"overdue","due_date":"2025-03-31","roles":[],"duty_id":12})",
+       DutyNotice{12, DutyNoticeKind::kOverdue, "2025-03-31", {}}},
+      {"reminder", R"({"notice":"reminder","due_date":"2025-03-10","roles":["x"],"duty_id":3})",
+       DutyNotice{3, DutyNoticeKind::kReminder, "2025-03-10", {"x"}}},
+      {"task", R"({"notice":"task","due_date":"2025-12-05","roles":["county_office"],"duty_id":4})",
+       DutyNotice{4, DutyNoticeKind::kTask, "2025-12-05", {"county_office"}}},
+      {"no duty id: decodes, its firing finds no duty",
+       R"({"notice":"overdue","due_date":"2025-03-10","roles":[]})",
+       DutyNotice{0, DutyNoticeKind::kOverdue, "2025-03-10", {}}},
+      {"evaluation opening", R"({"notice":"open_evaluation","year":2025})", OpenEvaluation{2025}},
+      {"not JSON", "{", std::nullopt},
+      {"not an object", "[]", std::nullopt},
+      {"unknown notice", R"({"notice":"later","duty_id":1})", std::nullopt},
+      {"evaluation without a year", R"({"notice":"open_evaluation"})", std::nullopt},
+  };
+  for (const StoredCase& c : cases) {
+    auto decoded = decode_timer_payload(c.text);
+    if (!c.expected) {
+      ASSERT_TRUE(std::holds_alternative<std::string>(decoded)) << c.name;
+      EXPECT_FALSE(std::get<std::string>(decoded).empty()) << c.name;
+      continue;
+    }
+    ASSERT_TRUE(std::holds_alternative<TimerPayload>(decoded))
+        << c.name << ": " << std::get<std::string>(decoded);
+    EXPECT_EQ(std::get<TimerPayload>(decoded), *c.expected) << c.name;
+    // And back: what is written now reads as the same payload.
+    auto again = decode_timer_payload(encode_timer_payload(*c.expected));
+    ASSERT_TRUE(std::holds_alternative<TimerPayload>(again)) << c.name;
+    EXPECT_EQ(std::get<TimerPayload>(again), *c.expected) << c.name;
+  }
+}
+
+TEST(TimerPayloadCodec, WritesTheStoredShape) {
+  EXPECT_EQ(
+      encode_timer_payload(
+          DutyNotice{7, DutyNoticeKind::kOverdue, "2025-03-10", {"township_clerk"}}),
+      R"({"notice":"overdue","due_date":"2025-03-10","roles":["township_clerk"],"duty_id":7})");
+  EXPECT_EQ(encode_timer_payload(OpenEvaluation{2026}),
+            R"({"notice":"open_evaluation","year":2026})");
+}
+
+}  // namespace
+}  // namespace fangfan

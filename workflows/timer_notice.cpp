@@ -1,0 +1,132 @@
+#include "workflows/timer_notice.h"
+
+#include "workflows/date.h"
+#include "workflows/household.h"
+#include "workflows/id_number.h"
+
+namespace fangfan {
+namespace {
+
+// Type and params of the message about a duty of each kind.
+void describe(const DutyRecord& duty, bool overdue, const DutyTimerFacts& in,
+              const ProgramRules& rules, DutyMessage& m) {
+  const CaseFacts& f = in.facts;
+  if (in.data != nullptr) {
+    m.scope = std::to_string(*duty.case_id);
+    m.params = {{"case_id", m.scope},
+                {"household", f.household},
+                {"village", f.village_name},
+                {"township", f.township_name}};
+  }
+  if (duty.kind == kDutyStep) {
+    m.message_type = overdue ? "step_overdue" : "step_reminder";
+    m.params.push_back({"step", duty.subject});
+    m.params.push_back({"step_label", std::string(step_label(duty.subject))});
+  } else if (duty.kind == kDutyVisits || duty.kind == kDutyMonitoring) {
+    const bool visits = duty.kind == kDutyVisits;
+    m.message_type =
+        std::string(visits ? "visit" : "monitoring") + (overdue ? "_overdue" : "_reminder");
+    auto month = parse_date(duty.subject + "-01");
+    const int recorded = month ? (visits ? visits_in_month(*in.data, month_of(*month))
+                                         : monitoring_in_month(*in.data, month_of(*month)))
+                               : 0;
+    m.params.push_back({"month", duty.subject});
+    m.params.push_back({"recorded", std::to_string(recorded)});
+    m.params.push_back(
+        {"required", std::to_string(visits ? rules.visits.per_month : rules.monitoring.per_month)});
+    m.params.push_back({"officer", f.officer.empty() ? "" : mask_name(f.officer)});
+  } else if (duty.kind == kDutyEvaluation) {
+    m.message_type = overdue ? "evaluation_overdue" : "evaluation_task";
+    m.params.push_back({"year", duty.subject});
+  } else {  // campaign: subject "campaign/milestone"
+    m.message_type = overdue ? "campaign_overdue" : "campaign_reminder";
+    const std::size_t slash = duty.subject.find('/');
+    const std::string campaign = duty.subject.substr(0, slash);
+    const std::string milestone = slash == std::string::npos ? "" : duty.subject.substr(slash + 1);
+    std::string label;
+    for (const Campaign& c : rules.campaigns) {
+      if (c.name != campaign) continue;
+      for (const CampaignMilestone& ms : c.milestones) {
+        if (ms.name == milestone) label = ms.label;
+      }
+    }
+    m.scope = duty.township_code;
+    m.params = {{"campaign", campaign},
+                {"milestone", milestone},
+                {"milestone_label", label},
+                {"township", duty.township_code},
+                {"township_name", in.duty_township_name}};
+  }
+}
+
+}  // namespace
+
+std::string duty_message_key(const DutyMessage& m, std::string_view person) {
+  return m.message_type + ":" + m.scope + ":" + m.subject + ":" + m.rung + ":" +
+         std::string(person);
+}
+
+std::string duty_subject_tag(const DutyRecord& duty) {
+  std::size_t at = duty.duty_key.find('/');
+  if (duty.case_id && at != std::string::npos) at = duty.duty_key.find('/', at + 1);
+  return at == std::string::npos ? duty.duty_key : duty.duty_key.substr(at + 1);
+}
+
+TimerDecision decide_duty_timer(const DutyNotice& notice, int rung, const DutyTimerFacts& in,
+                                const ProgramRules& rules, const WorkingDayCalendar& calendar,
+                                TimePoint now) {
+  TimerDecision out;
+  const DutyRecord* duty = in.duty;
+  if (duty == nullptr) {
+    out.skipped = "应办事项不存在 (no such duty)";
+    return out;
+  }
+  const bool monthly = duty->kind == kDutyVisits || duty->kind == kDutyMonitoring;
+  // Follow-up first: a month's due time opens the next month, whatever the duty's state (a
+  // done month already opened it; opening ignores an existing key).
+  if (monthly && notice.notice == DutyNoticeKind::kOverdue && rung == 0 && in.data != nullptr &&
+      duty->state != DutyState::kCancelled) {
+    if (auto month = parse_date(duty->subject + "-01")) {
+      out.follow_up =
+          plan_month_duty(in.facts, *in.data, duty->kind, month_of(*month) + std::chrono::months{1},
+                          now, in.case_duties, rules, calendar);
+    }
+  }
+  if (duty->case_id && in.data == nullptr) {
+    out.skipped = "案件不存在 (the duty's case is missing)";
+    return out;
+  }
+  if (duty->state != DutyState::kOpen) {
+    out.skipped = "应办事项已" + std::string(duty->state == DutyState::kDone ? "完成" : "取消") +
+                  " (duty no longer open)";
+    return out;
+  }
+  if (notice.notice == DutyNoticeKind::kReminder && now >= duty->due_at) {
+    out.skipped = "已逾期，改发逾期提醒 (reminder skipped: the duty is already overdue)";
+    return out;
+  }
+  if (notice.roles.empty()) {
+    out.skipped = "此时不通知任何人 (no one is notified at this point)";
+    return out;
+  }
+  const bool overdue = notice.notice == DutyNoticeKind::kOverdue;
+  DutyMessage m;
+  describe(*duty, overdue, in, rules, m);
+  m.params.push_back({"due_date", notice.due_date});
+  if (overdue) {
+    auto last = parse_date(notice.due_date);
+    m.params.push_back({"days_overdue", std::to_string(last ? days_overdue(*last, now) : 0)});
+    m.params.push_back({"rung", std::to_string(rung)});
+  }
+  m.roles = notice.roles;
+  m.township = duty->township_code;
+  m.village = duty->village_code;
+  m.officer = in.data != nullptr ? in.data->officer : std::string();
+  m.case_id = duty->case_id;
+  m.subject = duty->kind == kDutyCampaign ? duty->subject : duty_subject_tag(*duty);
+  m.rung = notice.notice == DutyNoticeKind::kTask ? "task" : std::to_string(rung);
+  out.message = std::move(m);
+  return out;
+}
+
+}  // namespace fangfan
