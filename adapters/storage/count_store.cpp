@@ -59,15 +59,15 @@ std::map<std::string, EvaluationCount> count_evaluation_duties(soci::session& se
     std::string township, state;
     int late = 0;
     long long n = 0;
-    // Through the (township_code, state) index.
+    // Through the (township_code, state) index. The lateness is named in a subquery: PostgreSQL
+    // does not take two placeholders as the same GROUP BY expression.
     soci::statement st =
-        (session.prepare
-             << "SELECT township_code, state,"
-                " CASE WHEN state = 'open' AND due_at <= :now THEN 1 ELSE 0 END, COUNT(*)"
-                " FROM duties WHERE kind = 'evaluation' AND subject = :year"
-                " GROUP BY township_code, state,"
-                " CASE WHEN state = 'open' AND due_at <= :now2 THEN 1 ELSE 0 END",
-         soci::use(at), soci::use(subject), soci::use(at), soci::into(township), soci::into(state),
+        (session.prepare << "SELECT township_code, state, late, COUNT(*) FROM"
+                            " (SELECT township_code, state,"
+                            " CASE WHEN state = 'open' AND due_at <= :now THEN 1 ELSE 0 END"
+                            " AS late FROM duties WHERE kind = 'evaluation' AND subject = :year)"
+                            " AS evaluation GROUP BY township_code, state, late",
+         soci::use(at), soci::use(subject), soci::into(township), soci::into(state),
          soci::into(late), soci::into(n));
     st.execute();
     while (st.fetch()) {

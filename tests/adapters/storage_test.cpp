@@ -880,8 +880,12 @@ TEST_P(StorageConformance, Counts_EvaluationDutiesPerTownshipOfOneYear) {
     d.due_at = seed.due;
     d.opened_at = t0() - 48h;
     const std::int64_t id = open_duty(*s, d).id;
-    if (std::string(seed.end) == "done") ASSERT_TRUE(close_duty(*s, id, t0()));
-    if (std::string(seed.end) == "cancelled") ASSERT_TRUE(cancel_duty(*s, id, t0()));
+    const std::string end = seed.end;
+    if (end == "done") {
+      ASSERT_TRUE(close_duty(*s, id, t0()));
+    } else if (end == "cancelled") {
+      ASSERT_TRUE(cancel_duty(*s, id, t0()));
+    }
   }
   const auto counts = count_evaluation_duties(*s, 2025, t0());
   ASSERT_EQ(counts.size(), 2u);
