@@ -40,11 +40,11 @@
 
 #include "adapters/calendar/calendar_files.h"
 #include "adapters/config/config.h"
-#include "adapters/scheduler/timer_firing.h"
 #include "adapters/storage/database.h"
 #include "adapters/storage/migrations.h"
 #include "adapters/storage/token_store.h"
 #include "daemon/api/http_api.h"
+#include "daemon/case_writing.h"
 #include "daemon/storage_executor.h"
 #include "workflows/date.h"
 #include "workflows/household.h"
@@ -221,12 +221,12 @@ int main(int argc, char** argv) {
   migrate(*db, clock.now());
   StorageExecutor storage(db, 2);
   asio::io_context server_io{1};
+  // As the daemon does: every case write runs the deadline hook.
+  const auto writer = make_case_writer(
+      clock, [config] { return config; }, [calendar] { return calendar; });
   auto api = std::make_unique<HttpApi>(
-      server_io.get_executor(), storage, clock, [config] { return config; }, [] {});
+      server_io.get_executor(), storage, clock, [config] { return config; }, [] {}, *writer);
   api->services().calendar = [calendar] { return calendar; };
-  api->services().case_change_hook = [config, calendar] {
-    return make_timer_hook(config, calendar);
-  };
   if (auto error = api->listen("127.0.0.1:0")) {
     std::fprintf(stderr, "%s\n", error->c_str());
     return 1;

@@ -14,7 +14,7 @@
 // Each case: household verification started on a day of 2025 (spread evenly over the year) and
 // assistance started the same instant, so it owns a step duty (reminder, due, two escalation
 // rungs) and this month's visits and monitoring duties (reminder, due, rungs): 11 timers. Cases
-// are stored as copies of one real case (CaseRepository), the hook runs 2,000 cases per
+// are stored as copies of one real case (the daemon's case writer), the hook runs 2,000 cases per
 // transaction. Firing runs one transaction per timer as in the daemon: on SQLite with
 // synchronous=FULL every firing waits for one fsync, which is what bounds the rate on a disk.
 #include <spdlog/spdlog.h>
@@ -36,6 +36,7 @@
 #include "adapters/storage/epoch.h"
 #include "adapters/storage/migrations.h"
 #include "adapters/storage/timer_store.h"
+#include "daemon/case_writing.h"
 #include "workflows/date.h"
 #include "workflows/id_number.h"
 
@@ -159,13 +160,15 @@ int main(int argc, char** argv) {
   // -- create: one real case, copied; the hook schedules each copy's duties and timers.
   const auto t_create = Steady::now();
   FixedClock open_clock(year_start);
-  CaseRepository repo(s, *config, open_clock);
+  // As the daemon writes cases: its opening duties come before timers_before below.
+  const auto writer = make_case_writer(
+      open_clock, [config] { return config; }, [calendar] { return calendar; });
   OpenCase open;
   open.meta = {"基准测试", year_start, ""};
   open.kind = "unstable";
   open.household = template_household();
   open.risk_causes = {RiskCause::kIllness};
-  auto opened = repo.open_case(open);
+  auto opened = writer->begin(*config).open_case(s, open);
   const auto* first = std::get_if<CaseChange>(&opened);
   if (!first) {
     std::cerr << "the template case was refused: " << std::get<Refusal>(opened).message << "\n";

@@ -4,7 +4,6 @@
 #include <sstream>
 #include <utility>
 
-#include "adapters/clock/system_clock.h"
 #include "adapters/storage/database.h"
 #include "adapters/storage/migrations.h"
 #include "workflows/date.h"
@@ -151,9 +150,7 @@ int run_case_command(const std::vector<std::string>& args, const Config& config,
           << " 尚未初始化（请先启动 fangfand），还没有任何案件。\n";
       return kFailed;
     }
-    const SystemClock clock;
-    CaseRepository cases(*session, config, clock);
-    const auto view = cases.load(*id);
+    const auto view = CaseReader(*session, config).load(*id);
     if (!view) {
       err << "没有编号为 " << format_case_id(*id) << " 的案件。\n";
       return kFailed;

@@ -20,12 +20,12 @@
 #include "adapters/channels/make_channels.h"
 #include "adapters/clock/system_clock.h"
 #include "adapters/http/http_client.h"
-#include "adapters/scheduler/timer_firing.h"
 #include "adapters/storage/database.h"
 #include "adapters/storage/migrations.h"
 #include "adapters/storage/outbox_store.h"
 #include "daemon/api/daemon_routes.h"
 #include "daemon/api/http_api.h"
+#include "daemon/case_writing.h"
 #include "daemon/logging.h"
 #include "daemon/outbox_dispatcher.h"
 #include "daemon/scheduler.h"
@@ -58,7 +58,10 @@ struct Service::Impl {
   SystemClock wall_clock;  // the providers' time, even under --simulated-clock
   std::unique_ptr<OutboxDispatcher> dispatcher;
   std::unique_ptr<Scheduler> scheduler;  // -- scheduler: fires durable timers
-  std::unique_ptr<HttpApi> api;          // after storage: its handlers use it
+  // The one case writer: every case write runs the deadline hook of the config and calendar in
+  // force. Before the API, which holds it.
+  std::unique_ptr<CaseWriter> case_writer;
+  std::unique_ptr<HttpApi> api;  // after storage: its handlers use it
 
   // Long-lived tasks, each cancellable on shutdown.
   std::list<asio::cancellation_signal> task_signals;
@@ -278,14 +281,16 @@ int Service::run() {
   Impl& s = *impl_;
   spdlog::info("daemon.starting version={} config={}", FANGFAN_VERSION, s.config->file.string());
   if (!s.open_storage()) return 1;
+  // Every case write (API routes, imports) goes through this writer: duties and deadlines change
+  // with the case. Its sources are read on the loop thread, where units of work begin.
+  s.case_writer = make_case_writer(
+      s.clock, [&s] { return s.config; }, [&s] { return s.calendar; });
   // Routes of other parts go on s.api->router() before the spawn below.
   s.api = std::make_unique<HttpApi>(
       s.io.get_executor(), *s.storage, s.clock, [&s] { return s.config; },
-      [&s] { s.dispatcher->wake(); });
-  // -- api: the calendar routes read the calendar in force (reloaded with the config); every
-  // case write of the API runs the timer hook (duties and deadlines change with the case)
+      [&s] { s.dispatcher->wake(); }, *s.case_writer);
+  // -- api: the calendar routes read the calendar in force (reloaded with the config)
   s.api->services().calendar = [&s] { return s.calendar; };
-  s.api->services().case_change_hook = [&s] { return make_timer_hook(s.config, s.calendar); };
   // -- scheduler: fires due timers (after the dispatcher, which it wakes); the clock routes move
   // a simulated clock through it and run the dry run; campaign progress routes
   s.scheduler = std::make_unique<Scheduler>(
@@ -334,6 +339,7 @@ int Service::run() {
   s.http->shutdown();   // -- gateways: requests still in flight end; their messages stay queued
   s.scheduler.reset();  // -- scheduler (holds the api's heartbeat)
   s.api.reset();
+  s.case_writer.reset();
   s.dispatcher.reset();
   s.storage.reset();
   s.database.reset();

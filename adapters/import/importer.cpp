@@ -104,15 +104,16 @@ std::string missing(const ColumnMap& columns, std::string_view key) {
 // One run: the per-row work and its bookkeeping.
 class RunImporter {
  public:
-  RunImporter(soci::session& s, const Config& config, const Clock& clock, const ImportRequest& req,
+  RunImporter(soci::session& s, const CaseUnitOfWork& cases, const ImportRequest& req,
               const ColumnMap& columns, std::int64_t run_id)
       : s_(s),
-        config_(config),
-        clock_(clock),
+        cases_(cases),
+        config_(cases.config()),
+        clock_(cases.clock()),
         req_(req),
         columns_(columns),
         run_id_(run_id),
-        today_(china_date(clock.now())) {}
+        today_(china_date(clock_.now())) {}
 
   ImportRowRecord import_row(const ImportRow& row, std::string raw) {
     ImportRowRecord out;
@@ -303,11 +304,10 @@ class RunImporter {
   }
 
   ImportRowRecord apply(ImportRowRecord out, std::variant<OpenCase, RecordVisit, Bad> plan) {
-    CaseRepository repo(s_, config_, clock_);
     bool recorded = false;
     const TimePoint now = clock_.now();
-    repo.set_change_hook([&](soci::session& s, const CaseChange& change) {
-      if (req_.change_hook) req_.change_hook(s, change);
+    // Runs after the deadline hook, in the same transaction as the case change.
+    const CaseChangeHook record = [&](soci::session& s, const CaseChange& change) {
       if (recorded) return;  // a change opening a second case: the row is recorded once
       recorded = true;
       insert_applied_key(s, out.row_key, run_id_, out.line, change.case_id, now);
@@ -315,12 +315,12 @@ class RunImporter {
       applied.status = "applied";
       applied.case_id = change.case_id;
       insert_import_row(s, applied);
-    });
+    };
     std::optional<Refusal> refusal;
     std::optional<std::int64_t> case_id;
     try {
       if (auto* open = std::get_if<OpenCase>(&plan)) {
-        OpenResult r = repo.open_case(std::move(*open));
+        OpenResult r = cases_.open_case(s_, std::move(*open), record);
         if (auto* ch = std::get_if<CaseChange>(&r)) case_id = ch->case_id;
         if (auto* no = std::get_if<Refusal>(&r)) refusal = *no;
       } else {
@@ -335,7 +335,8 @@ class RunImporter {
               Bad{"household_code", "户编码 " + code + " 没有进行中的监测案件 (household " + code +
                                         " has no case in progress)"});
         }
-        ApplyResult r = repo.apply(*target, std::get<RecordVisit>(plan));
+        ApplyResult r =
+            cases_.apply(s_, *target, std::get<RecordVisit>(plan), std::nullopt, record);
         if (auto* ch = std::get_if<CaseChange>(&r)) case_id = ch->case_id;
         if (auto* no = std::get_if<Refusal>(&r)) refusal = *no;
         if (auto* stale = std::get_if<StaleVersion>(&r)) {
@@ -364,6 +365,7 @@ class RunImporter {
   }
 
   soci::session& s_;
+  const CaseUnitOfWork& cases_;
   const Config& config_;
   const Clock& clock_;
   const ImportRequest& req_;
@@ -448,8 +450,9 @@ std::optional<Date> parse_import_date(std::string_view text) {
 }
 
 std::variant<ImportOutcome, ImportFileError> run_import(soci::session& session,
-                                                        const Config& config, const Clock& clock,
+                                                        const CaseUnitOfWork& cases,
                                                         const ImportRequest& request) {
+  const Clock& clock = cases.clock();
   TableResult read = read_import_table(request.bytes);
   if (auto* problem = std::get_if<std::string>(&read)) return ImportFileError{*problem};
   const ImportTable& table = std::get<ImportTable>(read);
@@ -478,7 +481,7 @@ std::variant<ImportOutcome, ImportFileError> run_import(soci::session& session,
   spdlog::info("import.started id={} kind={} format=\"{}\" rows={} by=\"{}\"", run.id, run.kind,
                run.format, run.rows_total, run.actor);
 
-  RunImporter importer(session, config, clock, request, columns, run.id);
+  RunImporter importer(session, cases, request, columns, run.id);
   for (const ImportRow& row : table.rows) {
     outcome.rows.push_back(importer.import_row(row, raw_json(table.header, row)));
   }

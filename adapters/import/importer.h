@@ -2,7 +2,8 @@
 // or GBK, or XLSX; adapters/import/import_table.h, import_columns.h).
 //
 // Each data row is validated like the corresponding API call and, when good, applied through
-// CaseRepository in a transaction of its own, with the importing token's holder as actor and
+// the case writer's unit of work (case_repository.h, with its deadline hook) in a transaction of
+// its own, with the importing token's holder as actor and
 // the clock's now as time:
 //   visits -> record_visit on the household's case in progress
 //   cases  -> open_case (the household with its head)
@@ -55,8 +56,6 @@ struct ImportRequest {
   std::string scope;  // the token's scope, recorded on the run
   // Whether the importer may touch a household of this village (auth.h's scope_covers).
   std::function<bool(std::string_view village_code)> covers;
-  // Runs inside each applied row's transaction, like CaseRepository's (the timer hook).
-  CaseChangeHook change_hook;
 };
 
 // The file could not be read; nothing was stored.
@@ -69,8 +68,9 @@ struct ImportOutcome {
   std::vector<ImportRowRecord> rows;  // every row, in line order
 };
 
+// `cases` gives the configuration, the clock and the deadline hook every applied row runs.
 std::variant<ImportOutcome, ImportFileError> run_import(soci::session& session,
-                                                        const Config& config, const Clock& clock,
+                                                        const CaseUnitOfWork& cases,
                                                         const ImportRequest& request);
 
 // Lowercase hex SHA-256 of `bytes`.

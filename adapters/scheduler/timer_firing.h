@@ -3,10 +3,9 @@
 // (Q4 risk evaluation, campaigns, monthly visits and monitoring). Instants follow
 // workflows/deadlines.h; duties and keys workflows/duties.h and adapters/storage/duty_store.h.
 //
-// Installing the hook. Every CaseRepository that writes cases (API routes, import, tools) must
-// be given the hook, or cases change without their deadlines:
-//     CaseRepository repo(session, *config, clock);
-//     repo.set_change_hook(make_timer_hook(config, calendar));
+// Installing the hook. It is the required deadline hook of the one case writer
+// (adapters/storage/case_repository.h), built at start by daemon/case_writing.h; every case
+// write (API routes, import, benches) goes through that writer, so none runs without it.
 // It runs inside the case transaction: duties and timers commit or roll back with the change.
 // If a deadline needs a calendar year that is not configured, the hook throws ScheduleError (the
 // calendar's sentence, naming the year and file): the change is refused rather than stored with
@@ -110,7 +109,7 @@ bool complete_duty(soci::session& session, std::int64_t duty_id, TimePoint now);
 // How far ahead ensure_recurring_timers() seeds the yearly evaluation's opening timer.
 inline constexpr std::chrono::days kRecurringHorizon{45};
 
-// The hook to install on every CaseRepository (see above).
+// The deadline hook of the case writer (see above).
 CaseChangeHook make_timer_hook(std::shared_ptr<const Config> config,
                                std::shared_ptr<const WorkingDayCalendar> calendar);
 

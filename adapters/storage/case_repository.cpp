@@ -4,6 +4,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <charconv>
+#include <stdexcept>
 
 #include "adapters/storage/case_json.h"
 #include "adapters/storage/database.h"
@@ -115,13 +116,15 @@ std::optional<std::int64_t> parse_case_id(std::string_view text) {
   return id;
 }
 
-struct CaseRepository::Loaded {
+namespace {
+
+struct Loaded {
   CaseRecord record;
   CaseSnapshot snapshot;
 };
 
-std::optional<CaseRepository::Loaded> CaseRepository::load_row(std::int64_t case_id) {
-  auto record = load_case(session_, case_id);
+std::optional<Loaded> load_row(soci::session& session, std::int64_t case_id) {
+  auto record = load_case(session, case_id);
   if (!record) return std::nullopt;
   auto data = case_data_from_json(record->data);
   if (auto* error = std::get_if<std::string>(&data)) throw unreadable(case_id, *error);
@@ -130,16 +133,18 @@ std::optional<CaseRepository::Loaded> CaseRepository::load_row(std::int64_t case
   return Loaded{std::move(*record), std::move(snapshot)};
 }
 
-std::optional<CaseMachine> CaseRepository::restore(std::int64_t case_id) {
-  auto loaded = load_row(case_id);
+}  // namespace
+
+std::optional<CaseMachine> CaseReader::restore(std::int64_t case_id) const {
+  auto loaded = load_row(session_, case_id);
   if (!loaded) return std::nullopt;
   auto machine = CaseMachine::restore(config_.rules, loaded->snapshot);
   if (auto* error = std::get_if<std::string>(&machine)) throw unreadable(case_id, *error);
   return std::get<CaseMachine>(std::move(machine));
 }
 
-std::optional<CaseView> CaseRepository::load(std::int64_t case_id) {
-  auto loaded = load_row(case_id);
+std::optional<CaseView> CaseReader::load(std::int64_t case_id) const {
+  auto loaded = load_row(session_, case_id);
   if (!loaded) return std::nullopt;
   CaseView view;
   view.id = case_id;
@@ -152,6 +157,38 @@ std::optional<CaseView> CaseRepository::load(std::int64_t case_id) {
   }
   view.snapshot = std::move(loaded->snapshot);
   return view;
+}
+
+CaseWriter::CaseWriter(const Clock& clock, DeadlineHookSource deadlines)
+    : clock_(clock), deadlines_(std::move(deadlines)) {
+  if (!deadlines_) {
+    throw std::invalid_argument(
+        "CaseWriter needs its deadline hook: cases would change without their deadlines");
+  }
+}
+
+CaseUnitOfWork CaseWriter::begin(const Config& config) const {
+  CaseChangeHook hook = deadlines_();
+  if (!hook) throw std::logic_error("CaseWriter: the deadline hook source gave no hook");
+  return CaseUnitOfWork(config, clock_, std::move(hook));
+}
+
+OpenResult CaseUnitOfWork::open_case(soci::session& session, OpenCase event,
+                                     const CaseChangeHook& also) const {
+  return CaseRepository(session, config_, clock_, deadlines_, also).open_case(std::move(event));
+}
+
+ApplyResult CaseUnitOfWork::apply(soci::session& session, std::int64_t case_id,
+                                  const CaseEvent& event,
+                                  std::optional<std::int64_t> expected_version,
+                                  const CaseChangeHook& also) const {
+  return CaseRepository(session, config_, clock_, deadlines_, also)
+      .apply(case_id, event, expected_version);
+}
+
+void CaseRepository::run_hooks(const CaseChange& change) {
+  deadlines_(session_, change);
+  if (also_) also_(session_, change);
 }
 
 std::optional<Refusal> CaseRepository::household_refusal(const OpenCase& event) {
@@ -362,7 +399,7 @@ std::variant<CaseChange, Refusal> CaseRepository::insert_new_case(const OpenCase
   change.outcome = result.outcome();
   change.history_seq = append(id, change.outcome.entry);
   change.outbox_ids = queue_notices(id, change.outcome, change.snapshot.data.household);
-  if (hook_) hook_(session_, change);
+  run_hooks(change);
   return change;
 }
 
@@ -376,7 +413,7 @@ OpenResult CaseRepository::open_case(OpenCase event) {
 ApplyResult CaseRepository::apply(std::int64_t case_id, const CaseEvent& event,
                                   std::optional<std::int64_t> expected_version) {
   WriteTransaction tx(session_);
-  auto loaded = load_row(case_id);
+  auto loaded = load_row(session_, case_id);
   if (!loaded) {
     return CaseNotFound{case_id, "没有编号为 " + format_case_id(case_id) + " 的案件"};
   }
@@ -473,7 +510,7 @@ ApplyResult CaseRepository::apply(std::int64_t case_id, const CaseEvent& event,
     }
     change.new_case_id = std::get<CaseChange>(opened).case_id;
   }
-  if (hook_) hook_(session_, change);
+  run_hooks(change);
   tx.commit();
   return change;
 }

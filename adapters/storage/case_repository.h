@@ -1,6 +1,14 @@
 // Cases in the database: where the case core (CaseMachine) meets storage. Opens a case with its
 // household, applies an event to a stored case, loads a case with its history.
 //
+// One way to write a case. A CaseWriter is built once at start by the daemon's wiring
+// (daemon/case_writing.h) with the deadline hook as a required argument, and handed to the API,
+// the importer and the benches. A writer opens a CaseUnitOfWork (begin()) on the thread that
+// owns the configuration; the unit of work runs on any one thread with that thread's session, so
+// a session is never shared. Every accepted change runs the deadline hook: no caller can forget
+// it. Reading (the API's show, `fangfanctl case show`, replays) goes through CaseReader, which
+// cannot write.
+//
 // Every change is ONE WriteTransaction: the case row (state name, version, data as JSON, see
 // case_json.h), exactly one history row per accepted event, the written notices (书面告知) it
 // issued queued in the outbox, and for a re-identification the new case linked to the old one.
@@ -26,9 +34,11 @@
 // refreshes them, and so does an accepted update_household event. The case data keeps the
 // household as the case saw it.
 //
-// Ownership: a repository keeps references to the session, config and clock it was given; it is
-// cheap, make one per unit of work. REQUIRES: they outlive it.
-// Thread-safety: as the session's (one thread at a time).
+// Ownership: a reader or unit of work keeps references to the config and clock (and the reader to
+// the session) it was given; both are cheap. REQUIRES: they outlive it.
+// Thread-safety: a CaseWriter is immutable after construction; begin() calls the hook source on
+// the caller's thread. A unit of work may be moved to another thread; each call uses the session
+// it is given, as the session's (one thread at a time).
 // Errors: refusals, stale versions and unknown cases are values; the database failing, or stored
 // data that cannot be read back (unknown state name, malformed JSON), throws StorageError.
 #pragma once
@@ -92,50 +102,106 @@ struct CaseView {
 
 // Called inside the transaction of every accepted change (the new case of a re-identification
 // included), after the case and its history are written and before commit: the place for work
-// that must commit with the change, such as the step timers of issue 5. Throwing rolls the
-// whole change back.
+// that must commit with the change, such as the deadlines of issue 5. Throwing rolls the whole
+// change back.
 using CaseChangeHook = std::function<void(soci::session&, const CaseChange&)>;
 
-class CaseRepository {
+// Reads stored cases; has no way to write.
+class CaseReader {
  public:
-  // `config.rules` drive the machine; `config.villages` give a household's township; `clock`
-  // stamps the rows' updated_at and the outbox messages' times.
-  CaseRepository(soci::session& session, const Config& config, const Clock& clock)
-      : session_(session), config_(config), clock_(clock) {}
+  // `config.rules` restore the machine.
+  CaseReader(soci::session& session, const Config& config) : session_(session), config_(config) {}
 
-  void set_change_hook(CaseChangeHook hook) { hook_ = std::move(hook); }
+  // The case with its history; nullopt when there is no such case.
+  std::optional<CaseView> load(std::int64_t case_id) const;
 
+  // The stored case as a machine, ready for handle(); nullopt when there is no such case.
+  std::optional<CaseMachine> restore(std::int64_t case_id) const;
+
+ private:
+  soci::session& session_;
+  const Config& config_;
+};
+
+// One unit of case writes with the configuration and the deadline hook in force when it was
+// opened (CaseWriter::begin). Every call is ONE WriteTransaction on the session it is given.
+class CaseUnitOfWork {
+ public:
   // Opens a case: the household (inserted, or refreshed when it exists) with its members, the
   // case row, and its first history row. Refused (nothing written) when the machine refuses the
   // event, the household's village is not in the configuration, the household already has a
-  // case in progress, or event.previous_case_id names no stored case.
-  OpenResult open_case(OpenCase event);
+  // case in progress, or event.previous_case_id names no stored case. `also`, when set, runs
+  // after the deadline hook in the same transaction (the importer's row bookkeeping).
+  OpenResult open_case(soci::session& session, OpenCase event,
+                       const CaseChangeHook& also = {}) const;
 
   // Applies `event` to stored case `case_id`. With `expected_version`, refused as stale unless
-  // the stored version still equals it.
-  ApplyResult apply(std::int64_t case_id, const CaseEvent& event,
-                    std::optional<std::int64_t> expected_version = std::nullopt);
+  // the stored version still equals it. `also` as for open_case().
+  ApplyResult apply(soci::session& session, std::int64_t case_id, const CaseEvent& event,
+                    std::optional<std::int64_t> expected_version = std::nullopt,
+                    const CaseChangeHook& also = {}) const;
 
-  // The case with its history; nullopt when there is no such case.
-  std::optional<CaseView> load(std::int64_t case_id);
-
-  // The stored case as a machine, ready for handle(); nullopt when there is no such case.
-  std::optional<CaseMachine> restore(std::int64_t case_id);
+  const Config& config() const { return config_; }
+  const Clock& clock() const { return clock_; }
 
  private:
-  struct Loaded;
-  std::optional<Loaded> load_row(std::int64_t case_id);
+  friend class CaseWriter;
+  CaseUnitOfWork(const Config& config, const Clock& clock, CaseChangeHook deadlines)
+      : config_(config), clock_(clock), deadlines_(std::move(deadlines)) {}
+
+  const Config& config_;
+  const Clock& clock_;
+  CaseChangeHook deadlines_;  // never empty
+};
+
+// Gives the deadline hook for the configuration and calendar in force (adapters/scheduler's
+// make_timer_hook): asked once per unit of work, on the thread that calls begin().
+using DeadlineHookSource = std::function<CaseChangeHook()>;
+
+// The case writer: built once at start (see the top of this file).
+class CaseWriter {
+ public:
+  // `clock` stamps the rows' updated_at and the outbox messages' times. REQUIRES: `deadlines` is
+  // set (std::invalid_argument otherwise: a writer without deadlines is a programming error).
+  CaseWriter(const Clock& clock, DeadlineHookSource deadlines);
+  CaseWriter(const CaseWriter&) = delete;
+  CaseWriter& operator=(const CaseWriter&) = delete;
+
+  // A unit of work with `config` (its rules drive the machine; its villages give a household's
+  // township) and the deadline hook in force now. Throws std::logic_error when the source gives
+  // an empty hook. REQUIRES: `config` outlives the unit of work.
+  CaseUnitOfWork begin(const Config& config) const;
+
+ private:
+  const Clock& clock_;
+  DeadlineHookSource deadlines_;
+};
+
+// The unit of work's implementation: one per call, on the session it is given.
+class CaseRepository {
+ private:
+  friend class CaseUnitOfWork;
+  CaseRepository(soci::session& session, const Config& config, const Clock& clock,
+                 const CaseChangeHook& deadlines, const CaseChangeHook& also)
+      : session_(session), config_(config), clock_(clock), deadlines_(deadlines), also_(also) {}
+
+  OpenResult open_case(OpenCase event);
+  ApplyResult apply(std::int64_t case_id, const CaseEvent& event,
+                    std::optional<std::int64_t> expected_version);
+
   std::variant<CaseChange, Refusal> insert_new_case(const OpenCase& event);
   std::optional<Refusal> household_refusal(const OpenCase& event);
   void sync_household(const Household& household, TimePoint now);
   std::vector<std::int64_t> queue_notices(std::int64_t case_id, const Outcome& outcome,
                                           const Household& household);
   std::int64_t append(std::int64_t case_id, const HistoryEntry& entry);
+  void run_hooks(const CaseChange& change);
 
   soci::session& session_;
   const Config& config_;
   const Clock& clock_;
-  CaseChangeHook hook_;
+  const CaseChangeHook& deadlines_;
+  const CaseChangeHook& also_;
 };
 
 }  // namespace fangfan

@@ -1,5 +1,7 @@
 #include "adapters/storage/case_store.h"
 
+#include <boost/json/parse.hpp>
+
 #include "adapters/storage/database.h"
 #include "adapters/storage/epoch.h"
 #include "adapters/storage/row_fetch.h"
@@ -263,6 +265,53 @@ std::vector<HistoryRecord> load_history(soci::session& session, std::int64_t cas
         p, use(id);
         return fetch_all(p, row);
       });
+}
+
+namespace {
+
+// The officer is a field of the case data (case_json.h); a list reads it without decoding the
+// whole case.
+std::string officer_of(const std::string& data) {
+  boost::system::error_code ec;
+  const boost::json::value parsed = boost::json::parse(data, ec);
+  if (ec || !parsed.is_object()) return {};
+  const auto* o = parsed.get_object().if_contains("officer");
+  return o != nullptr && o->is_string() ? std::string(o->get_string()) : std::string();
+}
+
+}  // namespace
+
+void list_cases(soci::session& session, const CaseListFilter& f,
+                const std::function<bool(ListedCase&&)>& take) {
+  guarded("列出案件失败 (listing cases failed)", [&] {
+    long long id = 0, version = 0;
+    int emergency = 0;
+    std::string state, kind, household, village, township, data;
+    // The prefix as substr(): one statement for both backends; an empty prefix matches all.
+    const int prefix_len = static_cast<int>(f.code_prefix.size());
+    soci::statement st =
+        (session.prepare << "SELECT c.id, c.state, c.kind, c.version, c.emergency,"
+                            " c.household_code, h.village_code, h.township_code, c.data"
+                            " FROM cases c JOIN households h ON h.code = c.household_code"
+                            " WHERE (:s1 = '' OR c.state = :s2) AND (:k1 = '' OR c.kind = :k2)"
+                            " AND (:t1 = '' OR h.township_code = :t2)"
+                            " AND (:v1 = '' OR h.village_code = :v2)"
+                            " AND substr(h.village_code, 1, :pl) = :pc"
+                            " ORDER BY c.id DESC",
+         into(id), into(state), into(kind), into(version), into(emergency), into(household),
+         into(village), into(township), into(data), use(f.state), use(f.state), use(f.kind),
+         use(f.kind), use(f.township), use(f.township), use(f.village), use(f.village),
+         use(prefix_len), use(f.code_prefix));
+    st.execute();
+    while (st.fetch()) {
+      std::string officer = officer_of(data);
+      if (!f.officer.empty() && officer != f.officer) continue;
+      if (!take({id, state, kind, household, village, township, std::move(officer), version,
+                 emergency != 0})) {
+        break;
+      }
+    }
+  });
 }
 
 }  // namespace fangfan

@@ -15,6 +15,7 @@
 #include <soci/soci.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -103,5 +104,28 @@ bool update_case_state(soci::session& session, std::int64_t case_id, std::int64_
 std::int64_t append_history(soci::session& session, const HistoryRecord& record);
 // Ordered by seq.
 std::vector<HistoryRecord> load_history(soci::session& session, std::int64_t case_id);
+
+// ---- the case list (GET /api/v1/cases)
+
+// Empty fields match anything.
+struct CaseListFilter {
+  std::string state, kind, township, village;
+  std::string officer;      // the officer named in the case data
+  std::string code_prefix;  // the household's village code begins with it (a scope's code)
+};
+
+struct ListedCase {
+  std::int64_t id = 0;
+  std::string state, kind, household_code, village_code, township_code;
+  std::string officer;  // from the case data; empty when none is assigned
+  std::int64_t version = 0;
+  bool emergency = false;
+};
+
+// The cases matching `filter` with their household's place, newest first, each handed to `take`
+// until it returns false (the caller applies what the query cannot: a scope's exact coverage
+// and its limit).
+void list_cases(soci::session& session, const CaseListFilter& filter,
+                const std::function<bool(ListedCase&&)>& take);
 
 }  // namespace fangfan

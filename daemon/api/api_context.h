@@ -47,7 +47,7 @@ class session;
 
 namespace fangfan {
 
-struct CaseChange;
+class CaseWriter;
 class StorageExecutor;
 class MetricsRegistry;
 class HealthMonitor;
@@ -112,10 +112,10 @@ struct ApiServices {
   // The working-day calendar in force (SIGHUP reloads it with the configuration). Called on
   // the loop thread. May be empty or answer null: the calendar routes then answer 503.
   std::function<std::shared_ptr<const WorkingDayCalendar>()> calendar;
-  // The hook every CaseRepository of the API runs inside its case transaction (the timer hook
-  // of adapters/scheduler/timer_firing.h: duties and deadlines change with the case). Called
-  // on the loop thread for each write; may be empty (tests without deadlines).
-  std::function<std::function<void(soci::session&, const CaseChange&)>()> case_change_hook;
+  // The daemon's one case writer (daemon/case_writing.h): every case write of the API (case
+  // routes, imports) begins its unit of work here, on the loop thread, and so runs the deadline
+  // hook inside its transaction.
+  const CaseWriter& cases;
   // A case write committed: its hook may have scheduled a timer sooner than the scheduler's
   // current sleep, and it may have queued a written notice. Wake the scheduler and the
   // dispatcher. May be empty.

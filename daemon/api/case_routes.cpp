@@ -291,10 +291,6 @@ std::string not_found_message(std::int64_t id) {
   return "没有编号为 " + n + " 的案件 (no case " + n + ")";
 }
 
-CaseChangeHook change_hook(const ApiServices& services) {
-  return services.case_change_hook ? services.case_change_hook() : CaseChangeHook{};
-}
-
 // Runs a case write; the change hook's refusal for want of a calendar year (the whole
 // transaction rolled back) is a 422 with the calendar's sentence, not a 500.
 template <class Work>
@@ -334,12 +330,9 @@ awaitable<ApiResponse> open_case(ApiServices& services, ApiRequest& req) {
   }
 
   std::shared_ptr<const Config> config = req.config;
-  const Clock& clock = services.clock;
-  CaseChangeHook hook = change_hook(services);
-  auto work = [config, &clock, hook, event = std::move(event)](soci::session& s) mutable {
-    CaseRepository repo(s, *config, clock);
-    if (hook) repo.set_change_hook(hook);
-    return repo.open_case(std::move(event));
+  CaseUnitOfWork cases = services.cases.begin(*config);  // on the loop thread
+  auto work = [config, cases, event = std::move(event)](soci::session& s) mutable {
+    return cases.open_case(s, std::move(event));
   };
   OpenResult result = co_await run_case_write(services, std::move(work));
   if (const auto* refusal = std::get_if<Refusal>(&result)) throw_refused(*refusal);
@@ -383,12 +376,10 @@ awaitable<ApiResponse> post_event(ApiServices& services, ApiRequest& req) {
 
   std::shared_ptr<const Config> config = req.config;
   const std::string scope = req.actor().scope;
-  const Clock& clock = services.clock;
   // The scope is checked on the stored household, in the same unit of work as the apply, so a
   // request outside the scope touches nothing.
-  CaseChangeHook hook = change_hook(services);
-  auto work = [config, scope, &clock, id, expected, hook,
-               event = std::move(event)](soci::session& s) {
+  CaseUnitOfWork cases = services.cases.begin(*config);  // on the loop thread
+  auto work = [config, scope, id, expected, cases, event = std::move(event)](soci::session& s) {
     ApplyAttempt out;
     auto row = load_case(s, id);
     if (!row) return out;
@@ -397,9 +388,7 @@ awaitable<ApiResponse> post_event(ApiServices& services, ApiRequest& req) {
     out.village = household ? household->village_code : "";
     out.in_scope = household && scope_covers(*config, scope, out.village);
     if (!out.in_scope) return out;
-    CaseRepository repo(s, *config, clock);
-    if (hook) repo.set_change_hook(hook);
-    out.result = repo.apply(id, event, expected);
+    out.result = cases.apply(s, id, event, expected);
     return out;
   };
   ApplyAttempt attempt = co_await run_case_write(services, std::move(work));
@@ -431,11 +420,7 @@ awaitable<ApiResponse> post_event(ApiServices& services, ApiRequest& req) {
 awaitable<ApiResponse> show_case(ApiServices& services, ApiRequest& req) {
   const std::int64_t id = req.id_param("id");
   std::shared_ptr<const Config> config = req.config;
-  const Clock& clock = services.clock;
-  auto work = [config, &clock, id](soci::session& s) {
-    CaseRepository repo(s, *config, clock);
-    return repo.load(id);
-  };
+  auto work = [config, id](soci::session& s) { return CaseReader(s, *config).load(id); };
   std::optional<CaseView> view = co_await services.storage.run(std::move(work));
   if (!view) throw ApiError::not_found(not_found_message(id));
   require_scope(req, view->snapshot.data.household.village_code);
@@ -456,54 +441,18 @@ struct ListFilter {
   int limit = kDefaultLimit;
 };
 
-struct ListedCase {
-  std::int64_t id = 0;
-  std::string state, kind, household_code, village_code, township_code, officer;
-  std::int64_t version = 0;
-  bool emergency = false;
-};
-
-// A small list query on the cases and households tables (case_store has none): filters as bound
-// parameters, the scope as a code prefix (village codes begin with their township's and county's).
-std::vector<ListedCase> list_cases(soci::session& s, const Config& config, const ListFilter& f) {
-  return guarded("列出案件失败 (listing cases failed)", [&] {
-    std::vector<ListedCase> out;
-    long long id = 0, version = 0;
-    int emergency = 0;
-    std::string state, kind, household, village, township, data;
-    const int scope_len = static_cast<int>(f.scope.size());
-    soci::statement st =
-        (s.prepare << "SELECT c.id, c.state, c.kind, c.version, c.emergency, c.household_code,"
-                      " h.village_code, h.township_code, c.data"
-                      " FROM cases c JOIN households h ON h.code = c.household_code"
-                      " WHERE (:s1 = '' OR c.state = :s2) AND (:k1 = '' OR c.kind = :k2)"
-                      " AND (:t1 = '' OR h.township_code = :t2)"
-                      " AND (:v1 = '' OR h.village_code = :v2)"
-                      " AND substr(h.village_code, 1, :sl) = :sc"
-                      " ORDER BY c.id DESC",
-         soci::into(id), soci::into(state), soci::into(kind), soci::into(version),
-         soci::into(emergency), soci::into(household), soci::into(village), soci::into(township),
-         soci::into(data), soci::use(f.state), soci::use(f.state), soci::use(f.kind),
-         soci::use(f.kind), soci::use(f.township), soci::use(f.township), soci::use(f.village),
-         soci::use(f.village), soci::use(scope_len), soci::use(f.scope));
-    st.execute();
-    while (st.fetch()) {
-      if (!scope_covers(config, f.scope, village)) continue;
-      std::string officer;
-      boost::system::error_code ec;
-      json::value parsed = json::parse(data, ec);
-      if (!ec && parsed.is_object()) {
-        if (const auto* o = parsed.get_object().if_contains("officer"); o && o->is_string()) {
-          officer = std::string(o->get_string());
-        }
-      }
-      if (!f.officer.empty() && officer != f.officer) continue;
-      out.push_back(
-          {id, state, kind, household, village, township, officer, version, emergency != 0});
-      if (static_cast<int>(out.size()) >= f.limit) break;
-    }
-    return out;
+// The store's list (case_store.h) with the token's scope: its code as the prefix for the
+// query, its exact coverage (auth.h) on each row.
+std::vector<ListedCase> cases_in_scope(soci::session& s, const Config& config,
+                                       const ListFilter& f) {
+  CaseListFilter query{f.state, f.kind, f.township, f.village, f.officer, f.scope};
+  std::vector<ListedCase> out;
+  list_cases(s, query, [&](ListedCase&& c) {
+    if (!scope_covers(config, f.scope, c.village_code)) return true;
+    out.push_back(std::move(c));
+    return static_cast<int>(out.size()) < f.limit;
   });
+  return out;
 }
 
 int limit_param(const ApiRequest& req) {
@@ -533,7 +482,7 @@ awaitable<ApiResponse> list_route(ApiServices& services, ApiRequest& req) {
   f.limit = limit_param(req);
   f.scope = req.actor().scope;
   std::shared_ptr<const Config> config = req.config;
-  auto work = [config, f](soci::session& s) { return list_cases(s, *config, f); };
+  auto work = [config, f](soci::session& s) { return cases_in_scope(s, *config, f); };
   std::vector<ListedCase> cases = co_await services.storage.run(std::move(work));
   json::array items;
   for (const auto& c : cases) {

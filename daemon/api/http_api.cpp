@@ -11,9 +11,9 @@ namespace fangfan {
 
 HttpApi::HttpApi(boost::asio::any_io_executor loop, StorageExecutor& storage, const Clock& clock,
                  std::function<std::shared_ptr<const Config>()> config,
-                 std::function<void()> outbox_changed, ApiLimits limits)
-    : services_{storage, clock, std::move(config), metrics_, health_, std::move(outbox_changed),
-                {},      {}},
+                 std::function<void()> outbox_changed, const CaseWriter& cases, ApiLimits limits)
+    : services_{storage, clock, std::move(config), metrics_, health_, std::move(outbox_changed), {},
+                cases,   {}},
       handler_(router_, services_),
       server_(
           loop, [this](ApiRequestHandler::Request& req) { return handler_.handle(req); }, limits,
@@ -22,10 +22,7 @@ HttpApi::HttpApi(boost::asio::any_io_executor loop, StorageExecutor& storage, co
   register_ops_routes(router_, services_);
   register_outbox_routes(router_, services_);
   register_case_routes(router_, services_);
-  // Imports apply cases as the case routes do: with the case change hook in force.
-  register_import_routes(router_, services_, [this]() -> CaseChangeHook {
-    return services_.case_change_hook ? services_.case_change_hook() : CaseChangeHook{};
-  });
+  register_import_routes(router_, services_);
   register_calendar_routes(router_, services_);
   register_duty_routes(router_, services_);
 }

@@ -6,13 +6,13 @@
 // their routes, heartbeats and metrics, then listens and spawns run():
 //
 //   HttpApi api(io.get_executor(), storage, clock, [&] { return config; },
-//               [&] { dispatcher.wake(); });
+//               [&] { dispatcher.wake(); }, case_writer);
 //   api.services().calendar = [&] { return calendar; };        // the calendar routes
 //   register_case_routes(api.router(), api.services(), ...);   // later
 //   if (auto error = api.listen(config->api_listen)) { log; fail }
 //   spawn("api", [&] { return api.run(); });
 //
-// Lifetime: storage, clock and the callbacks must outlive the object; run()
+// Lifetime: storage, clock, the case writer and the callbacks must outlive the object; run()
 // must have returned (or the io_context been stopped) before it is destroyed.
 // Thread-safety: as ApiServer (one loop thread); metrics() and health() may be
 // used from any thread.
@@ -40,7 +40,7 @@ class HttpApi {
  public:
   HttpApi(boost::asio::any_io_executor loop, StorageExecutor& storage, const Clock& clock,
           std::function<std::shared_ptr<const Config>()> config,
-          std::function<void()> outbox_changed, ApiLimits limits = {});
+          std::function<void()> outbox_changed, const CaseWriter& cases, ApiLimits limits = {});
   HttpApi(const HttpApi&) = delete;
   HttpApi& operator=(const HttpApi&) = delete;
 

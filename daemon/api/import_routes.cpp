@@ -75,8 +75,7 @@ ImportKind kind_param(const ApiRequest& req) {
   return *kind;
 }
 
-awaitable<ApiResponse> post_import(ApiServices& services, ApiRequest& req,
-                                   std::function<CaseChangeHook()> make_hook) {
+awaitable<ApiResponse> post_import(ApiServices& services, ApiRequest& req) {
   const ImportKind kind = kind_param(req);
   const CaseEvent probe =
       kind == ImportKind::kVisits ? CaseEvent(RecordVisit{}) : CaseEvent(OpenCase{});
@@ -97,11 +96,9 @@ awaitable<ApiResponse> post_import(ApiServices& services, ApiRequest& req,
   request->covers = [config, scope = request->scope](std::string_view village) {
     return scope_covers(*config, scope, village);
   };
-  if (make_hook) request->change_hook = make_hook();
-  const Clock& clock = services.clock;
-  auto work = [config, &clock, request](soci::session& s) {
-    return run_import(s, *config, clock, *request);
-  };
+  // Begun on the loop thread: the configuration and deadline hook in force now.
+  CaseUnitOfWork cases = services.cases.begin(*config);
+  auto work = [config, cases, request](soci::session& s) { return run_import(s, cases, *request); };
   std::variant<ImportOutcome, ImportFileError> result =
       co_await services.storage.run(std::move(work));
   if (auto* error = std::get_if<ImportFileError>(&result)) {
@@ -155,12 +152,9 @@ awaitable<ApiResponse> bad_rows(ApiServices& services, ApiRequest& req) {
 
 }  // namespace
 
-void register_import_routes(Router& router, ApiServices& services,
-                            std::function<CaseChangeHook()> change_hook) {
+void register_import_routes(Router& router, ApiServices& services) {
   router.add(http::verb::post, "/api/v1/imports", Access::write(),
-             [&services, change_hook](ApiRequest& req) {
-               return post_import(services, req, change_hook);
-             });
+             [&services](ApiRequest& req) { return post_import(services, req); });
   router.add(http::verb::get, "/api/v1/imports/{id}", Access::read(),
              [&services](ApiRequest& req) { return show_import(services, req); });
   // The bad rows hold unmasked ID numbers and phones (the clerk needs them to correct the

@@ -33,9 +33,7 @@
 
 namespace fangfan {
 
-// `change_hook`, when set, gives the hook each applied row's transaction runs (the timer hook
-// the case routes use), asked once per import.
-void register_import_routes(Router& router, ApiServices& services,
-                            std::function<CaseChangeHook()> change_hook = {});
+// Imports apply cases as the case routes do: one unit of work of services.cases per import.
+void register_import_routes(Router& router, ApiServices& services);
 
 }  // namespace fangfan

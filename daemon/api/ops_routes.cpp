@@ -1,12 +1,11 @@
 #include "daemon/api/ops_routes.h"
 
-#include <soci/soci.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/json/object.hpp>
 #include <cmath>
 
-#include "adapters/storage/epoch.h"
+#include "adapters/storage/count_store.h"
 #include "adapters/storage/outbox_store.h"
 #include "daemon/api/health.h"
 #include "daemon/api/metrics.h"
@@ -23,14 +22,10 @@ constexpr OutboxStatus kOutboxStatuses[] = {OutboxStatus::kPending, OutboxStatus
                                             OutboxStatus::kSent,    OutboxStatus::kFailed,
                                             OutboxStatus::kDead,    OutboxStatus::kCancelled};
 
-// (name, count) rows of a two-column GROUP BY query.
-std::map<LabelValues, double> grouped_counts(soci::session& session, const std::string& sql) {
+// A store's counts as gauge values.
+std::map<LabelValues, double> gauge_values(const std::map<std::string, std::int64_t>& counts) {
   std::map<LabelValues, double> out;
-  std::string name;
-  long long n = 0;
-  soci::statement st = (session.prepare << sql, soci::into(name), soci::into(n));
-  st.execute();
-  while (st.fetch()) out[{name}] = static_cast<double>(n);
+  for (const auto& [name, n] : counts) out[{name}] = static_cast<double>(n);
   return out;
 }
 
@@ -38,11 +33,7 @@ awaitable<ApiResponse> healthz(ApiServices& services) {
   json::object checks;
   bool ok = true;
   try {
-    auto probe = [](soci::session& s) {
-      int one = 0;
-      s << "SELECT 1", soci::into(one);
-      return one == 1;
-    };
+    auto probe = [](soci::session& s) { return database_answers(s); };
     const bool answered = co_await services.storage.run(probe);
     checks["database"] = {{"ok", answered}};
     ok = answered;
@@ -95,7 +86,7 @@ void add_standard_collectors(MetricsRegistry& metrics) {
   GaugeFamily& outbox =
       metrics.gauge("fangfan_outbox_messages", "Outbox messages by status.", {"status"});
   metrics.add_collector("outbox", [&outbox](soci::session& s, TimePoint) {
-    auto counts = grouped_counts(s, "SELECT status, COUNT(*) FROM outbox GROUP BY status");
+    auto counts = gauge_values(count_outbox_by_status(s));
     for (OutboxStatus st : kOutboxStatuses)
       counts.try_emplace({std::string(outbox_status_name(st))}, 0);
     outbox.replace(std::move(counts));
@@ -103,7 +94,7 @@ void add_standard_collectors(MetricsRegistry& metrics) {
 
   GaugeFamily& cases = metrics.gauge("fangfan_cases", "Cases by state.", {"state"});
   metrics.add_collector("cases", [&cases](soci::session& s, TimePoint) {
-    cases.replace(grouped_counts(s, "SELECT state, COUNT(*) FROM cases GROUP BY state"));
+    cases.replace(gauge_values(count_cases_by_state(s)));
   });
 
   GaugeFamily& pending = metrics.gauge("fangfan_timers_pending",
@@ -111,13 +102,9 @@ void add_standard_collectors(MetricsRegistry& metrics) {
   GaugeFamily& overdue =
       metrics.gauge("fangfan_timers_overdue", "Pending timers whose due time has passed.");
   metrics.add_collector("timers", [&pending, &overdue](soci::session& s, TimePoint now) {
-    long long all = 0, late = 0;
-    const long long at = to_epoch(now);
-    s << "SELECT COUNT(*) FROM timers WHERE state = 'pending'", soci::into(all);
-    s << "SELECT COUNT(*) FROM timers WHERE state = 'pending' AND due_at <= :now", soci::use(at),
-        soci::into(late);
-    pending.set({}, static_cast<double>(all));
-    overdue.set({}, static_cast<double>(late));
+    const PendingTimerCounts counts = count_pending_timers(s, now);
+    pending.set({}, static_cast<double>(counts.pending));
+    overdue.set({}, static_cast<double>(counts.overdue));
   });
 }
 

@@ -11,8 +11,8 @@
 #include <map>
 
 #include "adapters/storage/campaign_store.h"
+#include "adapters/storage/count_store.h"
 #include "adapters/storage/database.h"
-#include "adapters/storage/epoch.h"
 #include "daemon/api/auth.h"
 #include "daemon/storage_executor.h"
 #include "workflows/date.h"
@@ -129,43 +129,6 @@ awaitable<ApiResponse> mark_done(ApiServices& services, ApiRequest& req) {
   co_return ApiResponse::json(o);
 }
 
-// One township's Q4 evaluation tasks of a year.
-struct EvaluationCount {
-  long long tasks = 0, done = 0, open = 0, overdue = 0, cancelled = 0;
-};
-
-// Counts per township of the year's evaluation duties (duties.kind = 'evaluation', subject =
-// the year), through the (township_code, state) index.
-std::map<std::string, EvaluationCount> evaluation_counts(soci::session& s, int year,
-                                                         TimePoint now) {
-  return guarded("读取第四季度风险评估进度失败 (reading the Q4 evaluation progress failed)", [&] {
-    std::map<std::string, EvaluationCount> out;
-    const std::string subject = std::to_string(year);
-    const long long at = to_epoch(now);
-    std::string township, state;
-    int late = 0;
-    long long n = 0;
-    soci::statement st =
-        (s.prepare << "SELECT township_code, state,"
-                      " CASE WHEN state = 'open' AND due_at <= :now THEN 1 ELSE 0 END, COUNT(*)"
-                      " FROM duties WHERE kind = 'evaluation' AND subject = :year"
-                      " GROUP BY township_code, state,"
-                      " CASE WHEN state = 'open' AND due_at <= :now2 THEN 1 ELSE 0 END",
-         soci::use(at), soci::use(subject), soci::use(at), soci::into(township), soci::into(state),
-         soci::into(late), soci::into(n));
-    st.execute();
-    while (st.fetch()) {
-      EvaluationCount& c = out[township];
-      c.tasks += n;
-      if (state == "done") c.done += n;
-      if (state == "cancelled") c.cancelled += n;
-      if (state == "open") c.open += n;
-      if (late) c.overdue += n;
-    }
-    return out;
-  });
-}
-
 awaitable<ApiResponse> show_evaluation(ApiServices& services, ApiRequest& req) {
   auto config = req.config;
   const std::string& text = req.param("year");
@@ -176,7 +139,7 @@ awaitable<ApiResponse> show_evaluation(ApiServices& services, ApiRequest& req) {
                                 "e.g. 2025)");
   }
   const TimePoint now = services.clock.now();
-  auto load = [year, now](soci::session& s) { return evaluation_counts(s, year, now); };
+  auto load = [year, now](soci::session& s) { return count_evaluation_duties(s, year, now); };
   const auto counts = co_await services.storage.run(std::move(load));
   json::array rows, behind;
   for (const Township& t : config->townships) {

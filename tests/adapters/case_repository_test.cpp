@@ -18,13 +18,17 @@
 #include <boost/json/parse.hpp>
 #include <filesystem>
 #include <sstream>
+#include <stdexcept>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "adapters/storage/case_json.h"
 #include "adapters/storage/database.h"
 #include "adapters/storage/migrations.h"
 #include "adapters/storage/outbox_store.h"
 #include "tests/adapters/stored_walk.h"
+#include "tests/adapters/test_case_writer.h"
 #include "tests/support/people.h"
 #include "tests/support/pg_server.h"
 #include "tests/workflows/case_fixture.h"
@@ -165,7 +169,7 @@ class CaseRepositoryConformance : public ::testing::TestWithParam<Backend> {
   }
 
   soci::session& s() { return *session_; }
-  CaseRepository& repo() { return *repo_; }
+  test::StoredCases& repo() { return *repo_; }
 
   Household household(std::uint64_t seed, const std::string& code, int size = 4,
                       bool nobody_can_work = false) {
@@ -234,7 +238,7 @@ class CaseRepositoryConformance : public ::testing::TestWithParam<Backend> {
   void expect_stored(CaseWalk& w, std::int64_t id) {
     Database db = Database::open(url_);
     auto fresh = db.open_session();
-    CaseRepository reader(*fresh, config_, clock_);
+    const CaseReader reader(*fresh, config_);
     const auto view = reader.load(id);
     ASSERT_TRUE(view.has_value());
     EXPECT_EQ(view->snapshot, w.machine().snapshot());
@@ -253,7 +257,7 @@ class CaseRepositoryConformance : public ::testing::TestWithParam<Backend> {
   std::optional<ScratchPgDatabase> scratch_;
   std::optional<Database> db_;
   std::unique_ptr<soci::session> session_;
-  std::optional<CaseRepository> repo_;
+  std::optional<test::StoredCases> repo_;
 };
 
 // ---- opening a case
@@ -575,7 +579,7 @@ TEST_P(CaseRepositoryConformance, Stale_TheSecondWriterOfAVersionIsRefused) {
 
   // Two clerks opened the case at version 2.
   auto other_session = db_->open_session();
-  CaseRepository other(*other_session, config_, clock_);
+  test::StoredCases other(*other_session, config_, clock_);
   ASSERT_EQ(repo().load(id)->snapshot.version, 2);
   ASSERT_EQ(other.load(id)->snapshot.version, 2);
 
@@ -609,13 +613,13 @@ TEST_P(CaseRepositoryConformance, Stale_ConcurrentWritersOfOneVersionExactlyOneW
     const std::int64_t seen = repo().load(id)->snapshot.version;
     auto first_session = db_->open_session();
     auto second_session = db_->open_session();
-    CaseRepository first(*first_session, config_, clock_);
-    CaseRepository second(*second_session, config_, clock_);
     std::atomic<bool> first_in_transaction{false};
-    first.set_change_hook([&](soci::session&, const CaseChange&) {
-      first_in_transaction = true;
-      std::this_thread::sleep_for(300ms);
-    });
+    test::StoredCases first(*first_session, config_, clock_,
+                            [&](soci::session&, const CaseChange&) {
+                              first_in_transaction = true;
+                              std::this_thread::sleep_for(300ms);
+                            });
+    test::StoredCases second(*second_session, config_, clock_);
     const auto expected = with_expected ? std::optional<std::int64_t>(seen) : std::nullopt;
     const RecordVisit a = w.visit();
     const RecordVisit b = w.visit();
@@ -661,13 +665,12 @@ TEST_P(CaseRepositoryConformance, OneActiveCase_ConcurrentOpensForOneHouseholdEx
   const OpenCase e = w.open_event();
   auto first_session = db_->open_session();
   auto second_session = db_->open_session();
-  CaseRepository first(*first_session, config_, clock_);
-  CaseRepository second(*second_session, config_, clock_);
   std::atomic<bool> first_in_transaction{false};
-  first.set_change_hook([&](soci::session&, const CaseChange&) {
+  test::StoredCases first(*first_session, config_, clock_, [&](soci::session&, const CaseChange&) {
     first_in_transaction = true;
     std::this_thread::sleep_for(300ms);
   });
+  test::StoredCases second(*second_session, config_, clock_);
   OpenResult first_result = Refusal{}, second_result = Refusal{};
   std::thread racer([&] { first_result = first.open_case(e); });
   while (!first_in_transaction) std::this_thread::sleep_for(1ms);
@@ -834,7 +837,7 @@ TEST_P(CaseRepositoryConformance, Notice_ClearOutIsQueuedAfterTheThreeApprovals)
 TEST_P(CaseRepositoryConformance, Hook_RunsInTheTransactionAndItsFailureUndoesEverything) {
   CaseWalk w = walk("marginal", household(11, "3701020010010011"));
   std::vector<std::int64_t> seen_versions;
-  repo().set_change_hook([&](soci::session& session, const CaseChange& change) {
+  repo_.emplace(s(), config_, clock_, [&](soci::session& session, const CaseChange& change) {
     // The change is visible inside the transaction, history included.
     EXPECT_EQ(load_case(session, change.case_id)->version, change.snapshot.version);
     EXPECT_EQ(static_cast<std::int64_t>(load_history(session, change.case_id).size()),
@@ -847,7 +850,7 @@ TEST_P(CaseRepositoryConformance, Hook_RunsInTheTransactionAndItsFailureUndoesEv
   EXPECT_EQ(seen_versions, (std::vector<std::int64_t>{1, 2}));
 
   // A failing hook: the case change, its history and its notice all roll back.
-  repo().set_change_hook([](soci::session&, const CaseChange&) {
+  repo_.emplace(s(), config_, clock_, [](soci::session&, const CaseChange&) {
     throw StorageError(StorageError::Kind::kUnavailable, "timer store unavailable");
   });
   const std::string before = dump(s());
@@ -856,6 +859,43 @@ TEST_P(CaseRepositoryConformance, Hook_RunsInTheTransactionAndItsFailureUndoesEv
   CaseWalk other = walk("marginal", household(12, "3701020010010012"));
   EXPECT_THROW((void)repo().open_case(other.open_event()), StorageError);
   EXPECT_EQ(dump(s()), before);
+}
+
+// ---- the case writer
+
+TEST_P(CaseRepositoryConformance, Writer_CannotBeBuiltWithoutItsDeadlineHook) {
+  EXPECT_THROW(CaseWriter writer(clock_, DeadlineHookSource{}), std::invalid_argument);
+  const CaseWriter gives_nothing(clock_, [] { return CaseChangeHook{}; });
+  EXPECT_THROW((void)gives_nothing.begin(config_), std::logic_error);
+}
+
+TEST_P(CaseRepositoryConformance, Writer_AlsoRunsAfterTheDeadlinesInTheSameTransaction) {
+  std::vector<std::string> calls;
+  const auto writer = test::test_case_writer(clock_, [&](soci::session&, const CaseChange& c) {
+    calls.push_back("deadlines v" + std::to_string(c.snapshot.version));
+  });
+  const CaseUnitOfWork work = writer->begin(config_);
+  CaseWalk w = walk("marginal", household(14, "3701020010010014"));
+  const OpenCase e = w.open_event();
+  w.ok(e);
+  const OpenResult opened =
+      work.open_case(s(), e, [&](soci::session& session, const CaseChange& c) {
+        EXPECT_EQ(load_case(session, c.case_id)->version, c.snapshot.version);
+        calls.push_back("also v" + std::to_string(c.snapshot.version));
+      });
+  const auto* change = as<CaseChange>(opened);
+  ASSERT_NE(change, nullptr);
+  EXPECT_EQ(calls, (std::vector<std::string>{"deadlines v1", "also v1"}));
+
+  // A failing `also` undoes the change with its deadlines' work.
+  const std::string before = dump(s());
+  const auto fails = [](soci::session&, const CaseChange&) {
+    throw StorageError(StorageError::Kind::kConstraint, "the row was applied before");
+  };
+  EXPECT_THROW((void)work.apply(s(), change->case_id, w.start_verification(), std::nullopt, fails),
+               StorageError);
+  EXPECT_EQ(dump(s()), before);
+  EXPECT_EQ(calls.back(), "deadlines v2");
 }
 
 TEST_P(CaseRepositoryConformance, CorruptStoredData_IsAnErrorNamingTheCase) {

@@ -21,6 +21,7 @@
 #include "adapters/storage/migrations.h"
 #include "adapters/storage/outbox_store.h"
 #include "tests/adapters/stored_walk.h"
+#include "tests/adapters/test_case_writer.h"
 #include "tests/support/people.h"
 #include "tests/workflows/case_fixture.h"
 #include "workflows/date.h"
@@ -83,8 +84,7 @@ class CountyFixture : public ::testing::Test {
     db_.emplace(Database::open("sqlite3://" + (dir_ / "fangfan.db").string()));
     migrate(*db_, at("2025-01-01T00:00"));
     session_ = db_->open_session();
-    repo_.emplace(*session_, *config_, clock_);
-    repo_->set_change_hook(make_timer_hook(config_, calendar_));
+    repo_.emplace(*session_, *config_, clock_, make_timer_hook(config_, calendar_));
   }
 
   void TearDown() override {
@@ -143,7 +143,7 @@ class CountyFixture : public ::testing::Test {
   fs::path dir_;
   std::optional<Database> db_;
   std::unique_ptr<soci::session> session_;
-  std::optional<CaseRepository> repo_;
+  std::optional<test::StoredCases> repo_;
 };
 
 }  // namespace fangfan::county_test

@@ -16,6 +16,7 @@
 #include "adapters/storage/case_json.h"
 #include "adapters/storage/database.h"
 #include "adapters/storage/migrations.h"
+#include "tests/adapters/test_case_writer.h"
 #include "tests/support/import_files.h"
 #include "tests/support/people.h"
 #include "tests/support/pg_server.h"
@@ -95,7 +96,7 @@ class ImportConformance : public ::testing::TestWithParam<Backend> {
   // can be recorded on it.
   Household assisted_household(const std::string& code, const std::string& village = kVillage) {
     Household h = people_.household(code, village, 3);
-    CaseRepository repo(s(), config_, clock_);
+    test::StoredCases repo(s(), config_, clock_);
     OpenCase open;
     open.meta = {"测试", clock_.now(), ""};
     open.kind = "sudden";
@@ -137,7 +138,8 @@ class ImportConformance : public ::testing::TestWithParam<Backend> {
   }
 
   ImportOutcome run(const ImportRequest& r) {
-    auto result = run_import(s(), config_, clock_, r);
+    const test::StoredCases cases(s(), config_, clock_);
+    auto result = run_import(s(), cases.work(), r);
     if (auto* e = std::get_if<ImportFileError>(&result)) {
       ADD_FAILURE() << "file refused: " << e->message;
       return {};
@@ -226,7 +228,7 @@ TEST_P(ImportConformance, Visits_MixedRowsGiveExactLinesFieldsAndReasons_ThenImp
   EXPECT_EQ(first.run.format, "CSV UTF-8");
 
   // The visits are on the cases, with the importer as actor.
-  CaseRepository repo(s(), config_, clock_);
+  const CaseReader repo(s(), config_);
   const auto case_a = repo.load(1);
   ASSERT_TRUE(case_a);
   ASSERT_EQ(case_a->snapshot.data.visits.size(), 1u);
@@ -340,7 +342,7 @@ TEST_P(ImportConformance, Cases_OpenCasesFromAListWithBadRows) {
                          {8, "bad", "联系电话", "电话"},
                          {9, "duplicate", "", "第 2 行登记"},
                          {10, "bad", "先帮扶原因", "须写明紧急原因"}});
-  CaseRepository repo(s(), config_, clock_);
+  const CaseReader repo(s(), config_);
   const auto first = repo.load(*out.rows[0].case_id);
   ASSERT_TRUE(first);
   EXPECT_EQ(first->snapshot.data.kind, "marginal");
@@ -357,7 +359,8 @@ TEST_P(ImportConformance, UnreadableFilesStoreNothing) {
   for (const std::string& bytes :
        {std::string("户编码,走访人\n1,2\n"), std::string("户编码,走访日期,走访人,走访内容\n\"open"),
         std::string("")}) {
-    auto result = run_import(s(), config_, clock_, request(ImportKind::kVisits, bytes));
+    const test::StoredCases cases(s(), config_, clock_);
+    auto result = run_import(s(), cases.work(), request(ImportKind::kVisits, bytes));
     ASSERT_TRUE(std::holds_alternative<ImportFileError>(result)) << bytes;
   }
   EXPECT_EQ(count("SELECT COUNT(*) FROM import_runs"), 0);
@@ -370,15 +373,16 @@ TEST_P(ImportConformance, ChangeHookRunsInTheRowTransaction) {
                                        "3701020010010001,2025-03-10," + kOfficer + ",好\n" +
                                        "3701020010010001,2025-03-11," + kOfficer + ",好\n");
   int calls = 0;
-  r.change_hook = [&calls](soci::session&, const CaseChange& change) {
-    if (++calls == 2)
-      throw StorageError(StorageError::Kind::kQuery,
-                         "hook failed " + std::to_string(change.case_id));
-  };
-  EXPECT_THROW(run_import(s(), config_, clock_, r), StorageError);
+  const test::StoredCases cases(
+      s(), config_, clock_, [&calls](soci::session&, const CaseChange& change) {
+        if (++calls == 2)
+          throw StorageError(StorageError::Kind::kQuery,
+                             "hook failed " + std::to_string(change.case_id));
+      });
+  EXPECT_THROW(run_import(s(), cases.work(), r), StorageError);
   // The first row committed with its key; the second rolled back whole.
   EXPECT_EQ(count("SELECT COUNT(*) FROM import_applied"), 1);
-  CaseRepository repo(s(), config_, clock_);
+  const CaseReader repo(s(), config_);
   EXPECT_EQ(repo.load(1)->snapshot.data.visits.size(), 1u);
 }
 

@@ -24,6 +24,7 @@
 #include "adapters/storage/migrations.h"
 #include "adapters/storage/outbox_store.h"
 #include "tests/adapters/stored_walk.h"
+#include "tests/adapters/test_case_writer.h"
 #include "tests/support/people.h"
 #include "tests/support/pg_server.h"
 #include "tests/workflows/case_fixture.h"
@@ -169,8 +170,7 @@ class SchedulerConformance : public ::testing::TestWithParam<Backend> {
   }
 
   void make_repository(CaseChangeHook hook) {
-    repo_.emplace(*session_, *config_, clock_);
-    repo_->set_change_hook(std::move(hook));
+    repo_.emplace(*session_, *config_, clock_, std::move(hook));
   }
 
   soci::session& s() { return *session_; }
@@ -236,7 +236,7 @@ class SchedulerConformance : public ::testing::TestWithParam<Backend> {
   std::optional<ScratchPgDatabase> scratch_;
   std::optional<Database> db_;
   std::unique_ptr<soci::session> session_;
-  std::optional<CaseRepository> repo_;
+  std::optional<test::StoredCases> repo_;
 };
 
 // ---- the hook

@@ -11,11 +11,14 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <thread>
 
 #include "adapters/storage/case_store.h"
+#include "adapters/storage/count_store.h"
 #include "adapters/storage/database.h"
+#include "adapters/storage/duty_store.h"
 #include "adapters/storage/migrations.h"
 #include "adapters/storage/outbox_store.h"
 #include "adapters/storage/timer_store.h"
@@ -723,6 +726,181 @@ TEST_P(StorageConformance, Outbox_DueMessagesInOrderThroughTheirLifecycle) {
   ASSERT_EQ(listed.size(), 3u);
   EXPECT_EQ(listed[0].id, quiet);  // newest first
   EXPECT_TRUE(refusal(*s, "UPDATE outbox SET status = 'lost'").has_value());
+}
+
+// ---- the case list (case_store.h)
+
+// Four cases in three households of two townships, newest last: ids in insertion order.
+std::vector<std::int64_t> seed_case_list(soci::session& s) {
+  struct Seed {
+    const char* household;
+    const char* village;
+    const char* state;
+    const char* kind;
+    const char* data;
+  };
+  const Seed seeds[] = {
+      {"3701020010010001", "370102001001", "discovered", "marginal", R"({"officer":"张三"})"},
+      {"3701020010020001", "370102001002", "registered", "unstable", R"({})"},
+      {"3701030010010001", "370103001001", "discovered", "marginal", R"({"officer":"李四"})"},
+      {"3701020010010001", "370102001001", "eliminated", "unstable", R"({"officer":"张三"})"},
+  };
+  std::vector<std::int64_t> ids;
+  for (const Seed& seed : seeds) {
+    if (!load_household(s, seed.household)) {
+      HouseholdRecord h = household(seed.household);
+      h.village_code = seed.village;
+      h.township_code = std::string(seed.village).substr(0, 9);
+      insert_household(s, h);
+    }
+    CaseRecord c = new_case(seed.household);
+    c.state = seed.state;
+    c.kind = seed.kind;
+    c.data = seed.data;
+    ids.push_back(insert_case(s, c));
+  }
+  return ids;
+}
+
+std::vector<std::int64_t> listed_ids(soci::session& s, const CaseListFilter& filter) {
+  std::vector<std::int64_t> ids;
+  list_cases(s, filter, [&](ListedCase&& c) {
+    ids.push_back(c.id);
+    return true;
+  });
+  return ids;
+}
+
+TEST_P(StorageConformance, CaseList_EveryFilterNewestFirst) {
+  auto s = migrated();
+  const std::vector<std::int64_t> id = seed_case_list(*s);
+  struct Row {
+    const char* name;
+    CaseListFilter filter;
+    std::vector<std::int64_t> expected;
+  };
+  const Row rows[] = {
+      {"no filter", {}, {id[3], id[2], id[1], id[0]}},
+      {"state", {"discovered", "", "", "", "", ""}, {id[2], id[0]}},
+      {"kind", {"", "unstable", "", "", "", ""}, {id[3], id[1]}},
+      {"township", {"", "", "370102001", "", "", ""}, {id[3], id[1], id[0]}},
+      {"village", {"", "", "", "370102001002", "", ""}, {id[1]}},
+      {"officer", {"", "", "", "", "张三", ""}, {id[3], id[0]}},
+      {"prefix of a township", {"", "", "", "", "", "370103001"}, {id[2]}},
+      {"prefix of a county", {"", "", "", "", "", "370102"}, {id[3], id[1], id[0]}},
+      {"prefix and state", {"eliminated", "", "", "", "", "370102001001"}, {id[3]}},
+      {"unknown state", {"no_such_state", "", "", "", "", ""}, {}},
+      {"nobody's officer", {"", "", "", "", "王五", ""}, {}},
+  };
+  for (const Row& row : rows) {
+    EXPECT_EQ(listed_ids(*s, row.filter), row.expected) << row.name;
+  }
+}
+
+TEST_P(StorageConformance, CaseList_RowsCarryTheHouseholdsPlaceAndStopWhenAsked) {
+  auto s = migrated();
+  const std::vector<std::int64_t> id = seed_case_list(*s);
+  std::vector<ListedCase> got;
+  list_cases(*s, {}, [&](ListedCase&& c) {
+    got.push_back(std::move(c));
+    return got.size() < 2;
+  });
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].id, id[3]);
+  EXPECT_EQ(got[0].officer, "张三");
+  EXPECT_EQ(got[1].id, id[2]);
+  EXPECT_EQ(got[1].state, "discovered");
+  EXPECT_EQ(got[1].kind, "marginal");
+  EXPECT_EQ(got[1].household_code, "3701030010010001");
+  EXPECT_EQ(got[1].village_code, "370103001001");
+  EXPECT_EQ(got[1].township_code, "370103001");
+  EXPECT_EQ(got[1].officer, "李四");
+  EXPECT_EQ(got[1].version, 1);
+  EXPECT_FALSE(got[1].emergency);
+}
+
+// ---- counts (count_store.h)
+
+TEST_P(StorageConformance, Counts_OutboxCasesAndTimers) {
+  auto s = migrated();
+  EXPECT_TRUE(database_answers(*s));
+  EXPECT_TRUE(count_outbox_by_status(*s).empty());
+  EXPECT_TRUE(count_cases_by_state(*s).empty());
+  EXPECT_EQ(count_pending_timers(*s, t0()).pending, 0);
+
+  seed_case_list(*s);
+  EXPECT_EQ(count_cases_by_state(*s),
+            (std::map<std::string, std::int64_t>{
+                {"discovered", 2}, {"eliminated", 1}, {"registered", 1}}));
+
+  const auto sent = enqueue_outbox(*s, message("m/sent", t0())).id;
+  enqueue_outbox(*s, message("m/a", t0()));
+  enqueue_outbox(*s, message("m/b", t0() + 1h));
+  ASSERT_TRUE(claim_outbox(*s, sent));
+  ASSERT_TRUE(mark_outbox_sent(*s, sent, "biz-1", t0()));
+  EXPECT_EQ(count_outbox_by_status(*s),
+            (std::map<std::string, std::int64_t>{{"pending", 2}, {"sent", 1}}));
+
+  schedule_timer(*s, timer(std::nullopt, "t/past", t0() - 1h));
+  schedule_timer(*s, timer(std::nullopt, "t/now", t0()));
+  schedule_timer(*s, timer(std::nullopt, "t/later", t0() + 1h));
+  const auto fired = schedule_timer(*s, timer(std::nullopt, "t/fired", t0() - 2h)).id;
+  ASSERT_TRUE(mark_timer_fired(*s, fired, t0()));
+  const PendingTimerCounts timers = count_pending_timers(*s, t0());
+  EXPECT_EQ(timers.pending, 3);
+  EXPECT_EQ(timers.overdue, 2);  // due at or before now
+}
+
+TEST_P(StorageConformance, Counts_EvaluationDutiesPerTownshipOfOneYear) {
+  auto s = migrated();
+  struct Seed {
+    const char* key;
+    const char* kind;
+    const char* subject;
+    const char* township;
+    TimePoint due;
+    const char* end;  // "", "done" or "cancelled"
+  };
+  const Seed seeds[] = {
+      {"e/1", "evaluation", "2025", "370102001", t0() - 1h, ""},      // open, overdue
+      {"e/2", "evaluation", "2025", "370102001", t0() + 1h, ""},      // open
+      {"e/3", "evaluation", "2025", "370102001", t0() - 1h, "done"},  // done, not overdue
+      {"e/4", "evaluation", "2025", "370103001", t0(), ""},           // open, due now: overdue
+      {"e/5", "evaluation", "2025", "370103001", t0(), "cancelled"},
+      {"e/6", "evaluation", "2024", "370102001", t0() - 1h, ""},  // another year
+      {"e/7", "campaign", "2025", "370102001", t0() - 1h, ""},    // another kind
+  };
+  for (const Seed& seed : seeds) {
+    NewDuty d;
+    d.duty_key = seed.key;
+    d.kind = seed.kind;
+    d.subject = seed.subject;
+    d.township_code = seed.township;
+    d.owner_role = "township_clerk";
+    d.due_at = seed.due;
+    d.opened_at = t0() - 48h;
+    const std::int64_t id = open_duty(*s, d).id;
+    const std::string end = seed.end;
+    if (end == "done") {
+      ASSERT_TRUE(close_duty(*s, id, t0()));
+    } else if (end == "cancelled") {
+      ASSERT_TRUE(cancel_duty(*s, id, t0()));
+    }
+  }
+  const auto counts = count_evaluation_duties(*s, 2025, t0());
+  ASSERT_EQ(counts.size(), 2u);
+  const EvaluationCount& a = counts.at("370102001");
+  EXPECT_EQ(a.tasks, 3);
+  EXPECT_EQ(a.open, 2);
+  EXPECT_EQ(a.done, 1);
+  EXPECT_EQ(a.cancelled, 0);
+  EXPECT_EQ(a.overdue, 1);
+  const EvaluationCount& b = counts.at("370103001");
+  EXPECT_EQ(b.tasks, 2);
+  EXPECT_EQ(b.open, 1);
+  EXPECT_EQ(b.cancelled, 1);
+  EXPECT_EQ(b.overdue, 1);
+  EXPECT_TRUE(count_evaluation_duties(*s, 2023, t0()).empty());
 }
 
 std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {

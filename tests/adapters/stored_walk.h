@@ -1,6 +1,7 @@
 // A CaseWalk (tests/workflows/case_fixture.h: the case machine driven in memory) kept in step
-// with a CaseRepository on a real database: the walk decides, the repository stores, both must
-// accept. Shared by the storage tests that need whole cases behind their timers and duties.
+// with the case writer (test_case_writer.h) on a real database: the walk decides, the repository
+// stores, both must accept. Shared by the storage tests that need whole cases behind their timers
+// and duties.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -13,6 +14,7 @@
 
 #include "adapters/config/config.h"
 #include "adapters/storage/case_repository.h"
+#include "tests/adapters/test_case_writer.h"
 #include "tests/support/people.h"
 #include "tests/workflows/case_fixture.h"
 
@@ -36,7 +38,7 @@ inline testing::CaseWalk stored_walk(soci::session& s, const Config& config, Tim
 }
 
 // Opens the walk's case in memory and in the database; its id, or 0 (a test failure).
-inline std::int64_t open_stored(CaseRepository& repo, testing::CaseWalk& w) {
+inline std::int64_t open_stored(StoredCases& repo, testing::CaseWalk& w) {
   const OpenCase e = w.open_event();
   w.ok(e);
   const OpenResult r = repo.open_case(e);
@@ -49,7 +51,7 @@ inline std::int64_t open_stored(CaseRepository& repo, testing::CaseWalk& w) {
 }
 
 // The event accepted in memory and stored.
-inline void accept_stored(CaseRepository& repo, testing::CaseWalk& w, std::int64_t id,
+inline void accept_stored(StoredCases& repo, testing::CaseWalk& w, std::int64_t id,
                           const CaseEvent& e) {
   w.ok(e);
   const ApplyResult r = repo.apply(id, e);

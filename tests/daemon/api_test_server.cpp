@@ -22,6 +22,7 @@
 #include "adapters/calendar/calendar_files.h"
 #include "adapters/storage/migrations.h"
 #include "adapters/storage/token_store.h"
+#include "tests/adapters/test_case_writer.h"
 
 namespace fangfan::test {
 namespace {
@@ -84,9 +85,10 @@ TestApiServer::TestApiServer(ApiLimits limits, std::function<void(HttpApi&)> set
   db_ = std::make_shared<Database>(Database::open(config_->storage_url));
   migrate(*db_, clock_.now());
   storage_ = std::make_unique<StorageExecutor>(db_, 2);
+  case_writer_ = test_case_writer(clock_, no_deadlines());
   api_ = std::make_unique<HttpApi>(
       io_.get_executor(), *storage_, clock_, [c = config_] { return c; },
-      [this] { ++outbox_wakeups_; }, limits);
+      [this] { ++outbox_wakeups_; }, *case_writer_, limits);
   auto calendar = load_calendar_dir(config_->calendar_dir);
   if (!calendar.calendar) throw std::runtime_error("the calendar of the source tree did not load");
   calendar_ = std::make_shared<const WorkingDayCalendar>(std::move(*calendar.calendar));

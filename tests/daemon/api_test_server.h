@@ -24,6 +24,7 @@
 #include <thread>
 
 #include "adapters/config/config.h"
+#include "adapters/storage/case_repository.h"
 #include "adapters/storage/database.h"
 #include "daemon/api/http_api.h"
 #include "daemon/storage_executor.h"
@@ -73,6 +74,8 @@ class TestApiServer {
   SimulatedClock clock_;
   std::shared_ptr<Database> db_;
   std::unique_ptr<StorageExecutor> storage_;
+  // Without deadlines (the API tests are not about them): test_case_writer.h's no_deadlines().
+  std::unique_ptr<CaseWriter> case_writer_;
   boost::asio::io_context io_{1};
   std::unique_ptr<HttpApi> api_;
   std::atomic<int> outbox_wakeups_{0};

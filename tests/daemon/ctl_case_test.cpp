@@ -15,6 +15,7 @@
 
 #include "adapters/storage/database.h"
 #include "adapters/storage/migrations.h"
+#include "tests/adapters/test_case_writer.h"
 #include "tests/support/people.h"
 #include "tests/workflows/case_fixture.h"
 #include "workflows/id_number.h"
@@ -73,7 +74,7 @@ class CtlCase : public ::testing::Test {
     migrate(db, t0());
     auto session = db.open_session();
     SimulatedClock clock(t0());
-    CaseRepository repo(*session, config_, clock);
+    test::StoredCases repo(*session, config_, clock);
     CaseWalk w(config_.rules, "1", "marginal", household_, t0());
     const OpenCase open = w.open_event();
     w.ok(open);
@@ -153,7 +154,7 @@ TEST_F(CtlCase, ShowListsWrittenNoticesAndTheEmergencyFlag) {
   const Database db = Database::open(config_.storage_url);
   auto session = db.open_session();
   SimulatedClock clock(t0());
-  CaseRepository repo(*session, config_, clock);
+  test::StoredCases repo(*session, config_, clock);
   CaseWalk w(config_.rules, "2", "sudden", h, t0(), /*emergency=*/true);
   const OpenCase open = w.open_event();
   w.ok(open);
@@ -254,7 +255,7 @@ TEST_F(CtlCase, FangfanctlShowsAStoredCase) {
   migrate(db, t0());
   auto session = db.open_session();
   SimulatedClock clock(t0());
-  CaseRepository repo(*session, config, clock);
+  test::StoredCases repo(*session, config, clock);
   testing::PeopleGenerator people(23);
   CaseWalk w(config.rules, "1", config.rules.case_kinds[0].code,
              people.household("3799010010010001", config.villages[0].code, 2), t0());

@@ -4,8 +4,8 @@
 // The daemon's scheduler in process: a real database (SQLite, and PostgreSQL in the second
 // binary: CMake compiles this file once per backend, FANGFAN_SCHEDULER_TEST_SQLITE=1 or
 // FANGFAN_SCHEDULER_TEST_POSTGRESQL=1), the example county, the timer hook and firing of
-// adapters/scheduler, a simulated clock. Cases are opened through
-// CaseRepository with the hook (as the API does), then the clock is moved by advance_to(), or
+// adapters/scheduler, a simulated clock. Cases are opened through the
+// case writer with the hook (as the API does), then the clock is moved by advance_to(), or
 // run() finds overdue timers at start, or the dry run looks ahead.
 #include "daemon/scheduler.h"
 
@@ -31,6 +31,7 @@
 #include "daemon/api/health.h"
 #include "daemon/outbox_dispatcher.h"
 #include "daemon/storage_executor.h"
+#include "tests/adapters/test_case_writer.h"
 #include "tests/daemon/api_test_server.h"
 #include "tests/support/people.h"
 #include "tests/support/pg_server.h"
@@ -100,8 +101,7 @@ class SchedulerTest : public ::testing::TestWithParam<Backend> {
   // the hook schedules the step's reminder, due and escalation timers in the same transaction).
   std::int64_t open_verifying_case(int n) {
     auto s = db_->open_session();
-    CaseRepository repo(*s, *config_, clock_);
-    repo.set_change_hook(make_timer_hook(config_, calendar_));
+    test::StoredCases repo(*s, *config_, clock_, make_timer_hook(config_, calendar_));
     OpenCase open;
     open.meta = {"镇扶贫办李*", clock_.now(), ""};
     open.kind = "unstable";
