@@ -271,6 +271,7 @@ std::vector<std::int64_t> send(soci::session& session, const std::vector<const P
     m.body = body;
     m.created_at = now;
     m.next_attempt_at = now;
+    m.person = p->name + "@" + p->scope;
     EnqueueResult r = enqueue_outbox(session, m);
     if (r.inserted) ids.push_back(r.id);
   }
