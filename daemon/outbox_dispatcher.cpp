@@ -566,8 +566,24 @@ asio::awaitable<void> OutboxDispatcher::send_one(OutboxRecord m) {
 }
 
 asio::awaitable<void> OutboxDispatcher::run() {
-  const int recovered = co_await storage_.run(
-      [this](soci::session& s) { return recover_stuck_sending(s, clock_.now()); });
+  // The recovery takes its turn like a pass: a pass already running (an advance) has claimed
+  // messages that are "sending" because they are being sent now, not because a process died;
+  // put back to pending, they would go out twice.
+  try {
+    co_await passes_.lock();
+  } catch (const boost::system::system_error& e) {
+    if (e.code() == asio::error::operation_aborted) co_return;  // cancelled waiting for a turn
+    throw;
+  }
+  int recovered = 0;
+  try {
+    recovered = co_await storage_.run(
+        [this](soci::session& s) { return recover_stuck_sending(s, clock_.now()); });
+  } catch (...) {
+    passes_.unlock();
+    throw;
+  }
+  passes_.unlock();
   if (recovered > 0) spdlog::warn("outbox.recovered_sending count={}", recovered);
 
   auto cancelled = [](asio::cancellation_state cs) {

@@ -91,8 +91,9 @@ class OutboxDispatcher : public AdvanceDelivery {
   // Channels by name; the dispatcher shares ownership.
   void add_channel(std::shared_ptr<Channel> channel);
 
-  // At start: every "sending" message back to pending (the process died mid-send), then
-  // dispatch_due whenever something falls due or wake() is called, until cancelled.
+  // At start, in its turn with the passes (see pause()): every "sending" message back to
+  // pending (the process died mid-send); then dispatch_due whenever something falls due or
+  // wake() is called, until cancelled.
   boost::asio::awaitable<void> run();
 
   // One pass over everything due at clock.now(); returns when the deliveries it started have

@@ -685,5 +685,55 @@ TEST_F(OutboxDispatcherTest, RunRecoversInterruptedSendsAndStopsOnCancel) {
   EXPECT_EQ(row(id).attempts, 2);
 }
 
+// An advance of a simulated clock (Scheduler::advance_to): one pass between pause and resume.
+asio::awaitable<void> advance(OutboxDispatcher& d) {
+  co_await d.pause();
+  co_await d.deliver_due();
+  d.resume();
+}
+
+TEST_F(OutboxDispatcherTest, StartRecoveryNeverRequeuesWhatAPassIsSending) {
+  // A pass (here an advance) claims a message and is delivering it when run() starts: the
+  // recovery of "sending" rows must wait for that pass, or it puts the message back to pending
+  // and it goes out twice.
+  const auto id = notice("advance");
+  channel("wechat_app").delay = 200ms;
+  bool advanced = false;
+  asio::co_spawn(io_, advance(dispatcher()), [&](std::exception_ptr e) {
+    EXPECT_FALSE(e);
+    advanced = true;
+  });
+  for (int i = 0; i < 200 && channel("wechat_app").in_flight == 0; ++i) {
+    io_.restart();
+    io_.run_for(5ms);
+  }
+  ASSERT_EQ(channel("wechat_app").in_flight, 1);
+  ASSERT_EQ(row(id).status, OutboxStatus::kSending);
+
+  asio::cancellation_signal stop;
+  bool finished = false;
+  asio::co_spawn(
+      io_, dispatcher().run(),
+      asio::bind_cancellation_slot(stop.slot(), [&](std::exception_ptr) { finished = true; }));
+  for (int i = 0; i < 200 && !advanced; ++i) {
+    io_.restart();
+    io_.run_for(5ms);
+  }
+  ASSERT_TRUE(advanced);
+  for (int i = 0; i < 60; ++i) {  // run()'s own pass, which must find nothing to send
+    io_.restart();
+    io_.run_for(5ms);
+  }
+  stop.emit(asio::cancellation_type::terminal);
+  for (int i = 0; i < 200 && !finished; ++i) {
+    io_.restart();
+    io_.run_for(5ms);
+  }
+  EXPECT_TRUE(finished);
+  EXPECT_EQ(channel("wechat_app").calls.size(), 1u);
+  EXPECT_EQ(row(id).status, OutboxStatus::kSent);
+  EXPECT_EQ(row(id).attempts, 1);
+}
+
 }  // namespace
 }  // namespace fangfan
