@@ -17,6 +17,7 @@
 
 #include "adapters/storage/database.h"
 #include "workflows/date.h"
+#include "workflows/delivery_decisions.h"
 #include "workflows/message_templates.h"
 
 namespace fangfan {
@@ -28,8 +29,7 @@ namespace {
 
 constexpr std::chrono::seconds kMaxSleep{60};
 constexpr std::chrono::seconds kStorageRetry{5};
-constexpr std::chrono::seconds kRateLimitWait{60};  // when the provider did not say how long
-constexpr int kDigestLookup = 200;                  // pending messages read per recipient
+constexpr int kDigestLookup = 200;  // pending messages read per recipient
 
 std::shared_ptr<const Config> defaults(int max_attempts) {
   auto c = std::make_shared<Config>();
@@ -63,35 +63,29 @@ std::string json_body(const std::map<std::string, std::string>& params) {
   return json::serialize(o);
 }
 
-// The configured person an outbox row is addressed to: someone with the row's channel and
-// address, preferring the one its dedupe key names ("...:<name>@<scope>").
+// The configured person an outbox row is for (its person column, "name@scope"); nullptr for
+// nobody known (no person stored, or no longer in the configuration).
 const Person* person_for(const Config& c, const OutboxRecord& m) {
-  const Person* any = nullptr;
+  if (m.person.empty()) return nullptr;
   for (const auto& p : c.people) {
-    if (std::find(p.channels.begin(), p.channels.end(), m.channel) == p.channels.end()) continue;
-    if (address_for(p, m.channel) != m.recipient) continue;
-    if (m.dedupe_key.find(":" + p.name + "@" + p.scope) != std::string::npos) return &p;
-    if (!any) any = &p;
+    if (p.name + "@" + p.scope == m.person) return &p;
   }
-  return any;
+  return nullptr;
 }
 
-// The same message on the person's next channel, or nullopt when there is none.
-std::optional<NewOutboxMessage> next_channel_copy(const Config& c, const OutboxRecord& m,
-                                                  TimePoint now) {
-  const Person* p = person_for(c, m);
-  if (!p) return std::nullopt;
-  auto it = std::find(p->channels.begin(), p->channels.end(), m.channel);
-  if (it == p->channels.end() || ++it == p->channels.end()) return std::nullopt;
+// The same message on `p`'s channel `channel`.
+NewOutboxMessage channel_copy(const Person& p, const OutboxRecord& m, const std::string& channel,
+                              TimePoint now) {
   NewOutboxMessage next;
-  next.dedupe_key = m.dedupe_key + ">" + *it;
+  next.dedupe_key = m.dedupe_key + ">" + channel;
   next.case_id = m.case_id;
-  next.channel = *it;
-  next.recipient = address_for(*p, *it);
+  next.channel = channel;
+  next.recipient = address_for(p, channel);
   next.message_type = m.message_type;
   next.body = m.body;
   next.created_at = now;
   next.next_attempt_at = now;
+  next.person = m.person;
   return next;
 }
 
@@ -115,6 +109,7 @@ std::vector<NewOutboxMessage> dead_letters(const Config& c, const OutboxRecord& 
     n.body = body;
     n.created_at = now;
     n.next_attempt_at = now;
+    n.person = p.name + "@" + p.scope;
     out.push_back(std::move(n));
   }
   return out;
@@ -283,6 +278,7 @@ asio::awaitable<void> OutboxDispatcher::handle_digests(
       d.body = json_body(digest_params(texts));
       d.created_at = now;
       d.next_attempt_at = now;
+      d.person = first.person;  // every member goes to this address; its fallback is theirs
       auto digest_row = co_await storage_.run([&](soci::session& s) -> std::optional<OutboxRecord> {
         auto id = queue_digest(s, d, group.ids);
         if (!id) return std::nullopt;
@@ -423,23 +419,24 @@ asio::awaitable<void> OutboxDispatcher::dispatch_due() {
   pacer_.forget_before(clock_.now());
 }
 
-asio::awaitable<void> OutboxDispatcher::finish_failed(const OutboxRecord& m, OutboxStatus status,
-                                                      std::string error, std::string code,
-                                                      bool try_next_channel) {
-  const Config& c = *config_;
+asio::awaitable<void> OutboxDispatcher::finish_failed(const OutboxRecord& m,
+                                                      const DeliveryDecision& d,
+                                                      const DeliveryAnswer& answer,
+                                                      std::shared_ptr<const Config> config,
+                                                      const Person* person) {
+  using Outcome = DeliveryDecision::Outcome;
   const TimePoint now = clock_.now();
+  const bool moved = d.outcome == Outcome::kFallBack && person;
+  const OutboxStatus status =
+      d.outcome == Outcome::kDead ? OutboxStatus::kDead : OutboxStatus::kFailed;
   std::vector<NewOutboxMessage> follow_ups;
-  bool moved = false;
-  if (try_next_channel) {
-    if (auto next = next_channel_copy(c, m, now)) {
-      error += "；改由 " + next->channel + " 发送 (moved to the next channel)";
-      follow_ups.push_back(std::move(*next));
-      moved = true;
-    }
+  if (moved) {
+    follow_ups.push_back(channel_copy(*person, m, d.next_channel, now));
+  } else if (d.tell_admins) {
+    follow_ups = dead_letters(*config, m, d.error, now);
   }
-  if (!moved) follow_ups = dead_letters(c, m, error, now);
   const FailResult r = co_await storage_.run([&](soci::session& s) {
-    return fail_outbox(s, m.id, status, error, code, follow_ups, moved);
+    return fail_outbox(s, m.id, status, d.error, answer.provider_code, follow_ups, moved);
   });
   if (!r.changed) co_return;
   if (status == OutboxStatus::kDead) {
@@ -450,121 +447,143 @@ asio::awaitable<void> OutboxDispatcher::finish_failed(const OutboxRecord& m, Out
   if (moved) {
     ++stats_.fallbacks;
     spdlog::warn("outbox.fallback id={} channel={} next_channel={} next_id={} error=\"{}\"", m.id,
-                 m.channel, follow_ups.front().channel, r.follow_ups.front().id, error);
+                 m.channel, follow_ups.front().channel, r.follow_ups.front().id, d.error);
   } else {
     stats_.dead_letters += std::count_if(r.follow_ups.begin(), r.follow_ups.end(),
                                          [](const EnqueueResult& e) { return e.inserted; });
     spdlog::error("outbox.{} id={} channel={} recipient={} attempts={} error=\"{}\"",
                   outbox_status_name(status), m.id, m.channel, mask_recipient(m.recipient),
-                  m.attempts, error);
+                  m.attempts, d.error);
   }
   if (!r.follow_ups.empty()) wake();
 }
 
-asio::awaitable<void> OutboxDispatcher::send_one(OutboxRecord m) {
-  const std::int64_t id = m.id;
-  const bool probe = probes_.erase(id) > 0;
-  // A probe that leaves without the channel's verdict (its text blocked, an exception) frees
-  // the probe, or the channel would stay held for good.
-  ProbeRelease unanswered;
-  if (probe) {
-    unanswered.release = [this, channel = m.channel] {
-      if (auto b = breakers_.find(channel); b != breakers_.end()) b->second.release_probe();
-    };
-  }
+asio::awaitable<DeliveryAnswer> OutboxDispatcher::attempt_delivery(const OutboxRecord& m) {
+  DeliveryAnswer answer;
   auto it = channels_.find(m.channel);
   if (it == channels_.end()) {
-    co_await finish_failed(m, OutboxStatus::kFailed,
-                           "渠道 " + m.channel + " 未在本服务中配置 (channel '" + m.channel +
-                               "' is not configured in this daemon)",
-                           "", true);
-    co_return;
+    answer.kind = DeliveryAnswer::Kind::kNoChannel;
+    co_return answer;
   }
   std::map<std::string, std::string> params;
   std::string text = render(m, &params);
   if (contains_unmasked_identifiers(text)) {
-    // The same text would leak on any channel: stop here, with the reason, never the text.
-    co_await finish_failed(m, OutboxStatus::kFailed,
-                           "消息含未打码的身份证号或手机号，已拦截 (the text holds an unmasked ID "
-                           "or phone number; not sent)",
-                           "", false);
-    co_return;
+    answer.kind = DeliveryAnswer::Kind::kBlocked;
+    co_return answer;
   }
   const std::shared_ptr<Channel> channel = it->second;  // kept alive across the await
   // A named message, not a braced temporary inside the co_await: g++ 12 destroys such a
   // temporary twice across the suspension.
   OutgoingMessage out{m.id, m.recipient, m.message_type, std::move(text), std::move(params)};
   const DeliveryResult r = co_await channel->deliver(std::move(out));
-  unanswered.release = nullptr;  // the channel answered: each case below settles the breaker
-  const TimePoint now = clock_.now();
-  const DeliveryPolicy& policy = config_->delivery;
   switch (r.outcome) {
-    case DeliveryResult::Outcome::kSent: {
-      breaker(m.channel).record_success();
-      answers_.push_back({id, true, r.provider_message_id, r.provider_code, "", now, true});
+    case DeliveryResult::Outcome::kSent:
+      answer.kind = DeliveryAnswer::Kind::kAccepted;
+      break;
+    case DeliveryResult::Outcome::kRetry:
+      answer.kind = DeliveryAnswer::Kind::kTransient;
+      break;
+    case DeliveryResult::Outcome::kRateLimited:
+      answer.kind = DeliveryAnswer::Kind::kRateLimited;
+      break;
+    case DeliveryResult::Outcome::kPermanent:
+      answer.kind = DeliveryAnswer::Kind::kPermanent;
+      break;
+  }
+  answer.provider_message_id = r.provider_message_id;
+  answer.provider_code = r.provider_code;
+  answer.error = r.error;
+  answer.retry_after = r.retry_after;
+  co_return answer;
+}
+
+asio::awaitable<void> OutboxDispatcher::send_one(OutboxRecord m) {
+  using Outcome = DeliveryDecision::Outcome;
+  const std::int64_t id = m.id;
+  const bool probe = probes_.erase(id) > 0;
+  // A probe that leaves without the channel's verdict (an exception) frees the probe, or the
+  // channel would stay held for good.
+  ProbeRelease unanswered;
+  if (probe) {
+    unanswered.release = [this, channel = m.channel] {
+      if (auto b = breakers_.find(channel); b != breakers_.end()) b->second.release_probe();
+    };
+  }
+  const DeliveryAnswer answer = co_await attempt_delivery(m);
+  unanswered.release = nullptr;  // the decision settles the breaker
+
+  // Load what the decision needs, decide, apply.
+  const std::shared_ptr<const Config> config = config_;
+  const Person* person = person_for(*config, m);
+  DeliveryAttempt attempt;
+  attempt.channel = m.channel;
+  attempt.message_type = m.message_type;
+  attempt.attempts = m.attempts;
+  attempt.created_at = m.created_at;
+  attempt.probe = probe;
+  if (person) attempt.person_channels = person->channels;
+  const bool known = channels_.count(m.channel) > 0;  // only a running channel has a breaker
+  const TimePoint now = clock_.now();
+  const DeliveryDecision d = decide_delivery(
+      config->delivery, attempt, answer,
+      known ? breaker(m.channel) : CircuitBreaker(config->delivery.breaker), now, random_());
+  if (known) apply_breaker_effect(breaker(m.channel), d.breaker, now);
+
+  const auto in_seconds = std::chrono::duration_cast<std::chrono::seconds>(d.at - now).count();
+  switch (d.outcome) {
+    case Outcome::kSent:
+      answers_.push_back(
+          {id, true, answer.provider_message_id, answer.provider_code, "", d.at, true});
       ++stats_.sent;
       spdlog::info("outbox.sent id={} channel={} type={} recipient={} provider_id={}", id,
-                   m.channel, m.message_type, mask_recipient(m.recipient), r.provider_message_id);
+                   m.channel, m.message_type, mask_recipient(m.recipient),
+                   answer.provider_message_id);
       break;
-    }
-    case DeliveryResult::Outcome::kPermanent:
-      breaker(m.channel).record_success();  // the channel answered; the message was refused
-      co_await finish_failed(m, OutboxStatus::kFailed, r.error, r.provider_code, true);
-      break;
-    case DeliveryResult::Outcome::kRateLimited: {
-      if (probe) breaker(m.channel).release_probe();  // the channel works, but say nothing more
-      const auto wait = std::max(r.retry_after.value_or(kRateLimitWait), kRateLimitWait);
-      answers_.push_back({id, false, "", r.provider_code, r.error, now + wait, false});
+    case Outcome::kRateLimited:
+      answers_.push_back({id, false, "", answer.provider_code, d.error, d.at, false});
       ++stats_.rate_limited;
       spdlog::warn("outbox.rate_limited id={} channel={} in_seconds={} error=\"{}\"", id, m.channel,
-                   wait.count(), r.error);
+                   in_seconds, answer.error);
       break;
-    }
-    case DeliveryResult::Outcome::kRetry: {
-      CircuitBreaker& b = breaker(m.channel);
-      b.record_failure(now);
-      if (now - m.created_at >= policy.give_up_after) {
-        const auto hours = std::chrono::duration_cast<std::chrono::hours>(policy.give_up_after);
-        co_await finish_failed(m, OutboxStatus::kDead,
-                               r.error + "（" + std::to_string(hours.count()) +
-                                   " 小时内未能送达 / not delivered within " +
-                                   std::to_string(hours.count()) + " hours）",
-                               r.provider_code, false);
-        break;
-      }
-      if (probe) {
-        // The channel is down, not this message: the probe costs it no attempt, else the
-        // message that happens to be the earliest due would die of a long outage alone.
-        const TimePoint until = b.admit(now).value_or(now + policy.breaker.cool_down);
-        answers_.push_back(
-            {id, false, "", r.provider_code,
-             r.error + "（渠道试探未通过，不计次数 / channel probe failed, not counted）", until,
-             false});
-        ++stats_.retried;
-        spdlog::warn("outbox.probe_failed id={} channel={} until={} error=\"{}\"", id, m.channel,
-                     format_time(until), r.error);
-        break;
-      }
-      if (m.attempts >= policy.max_attempts) {
-        co_await finish_failed(m, OutboxStatus::kDead,
-                               r.error + "（已尝试 " + std::to_string(m.attempts) + " 次 / after " +
-                                   std::to_string(m.attempts) + " attempts）",
-                               r.provider_code, false);
-        break;
-      }
-      const auto delay = retry_delay(policy.backoff, m.attempts, random_(), r.retry_after);
-      answers_.push_back({id, false, "", r.provider_code, r.error, now + delay, true});
+    case Outcome::kProbeFailed:
+      answers_.push_back({id, false, "", answer.provider_code, d.error, d.at, false});
+      ++stats_.retried;
+      spdlog::warn("outbox.probe_failed id={} channel={} until={} error=\"{}\"", id, m.channel,
+                   format_time(d.at), answer.error);
+      break;
+    case Outcome::kRetry:
+      answers_.push_back({id, false, "", answer.provider_code, d.error, d.at, true});
       ++stats_.retried;
       spdlog::warn("outbox.retry id={} channel={} attempts={} in_seconds={} error=\"{}\"", id,
-                   m.channel, m.attempts, delay.count(), r.error);
+                   m.channel, m.attempts, in_seconds, answer.error);
       break;
-    }
+    case Outcome::kFallBack:
+    case Outcome::kFailed:
+    case Outcome::kDead:
+      co_await finish_failed(m, d, answer, config, person);
+      break;
   }
 }
 
 asio::awaitable<void> OutboxDispatcher::run() {
-  const int recovered = co_await storage_.run(
-      [this](soci::session& s) { return recover_stuck_sending(s, clock_.now()); });
+  // The recovery takes its turn like a pass: a pass already running (an advance) has claimed
+  // messages that are "sending" because they are being sent now, not because a process died;
+  // put back to pending, they would go out twice.
+  try {
+    co_await passes_.lock();
+  } catch (const boost::system::system_error& e) {
+    if (e.code() == asio::error::operation_aborted) co_return;  // cancelled waiting for a turn
+    throw;
+  }
+  int recovered = 0;
+  try {
+    recovered = co_await storage_.run(
+        [this](soci::session& s) { return recover_stuck_sending(s, clock_.now()); });
+  } catch (...) {
+    passes_.unlock();
+    throw;
+  }
+  passes_.unlock();
   if (recovered > 0) spdlog::warn("outbox.recovered_sending count={}", recovered);
 
   auto cancelled = [](asio::cancellation_state cs) {

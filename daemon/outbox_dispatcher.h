@@ -12,19 +12,13 @@
 //      while the breaker was closed goes back unsent, its attempt given back, when the breaker
 //      opened before its turn to be sent);
 //   4. per-recipient pacing -> wait for the next free slot in the minute;
-//   5. claim (pending -> sending, attempts + 1), render with the config's templates, refuse a
-//      text holding an unmasked ID number or phone (failed, reason given, never sent), deliver,
-//      record the answer:
-//        sent          -> sent, provider message id and code kept;
-//        rate-limited  -> pending after Retry-After (at least a minute), the attempt given back;
-//        retry         -> pending after capped backoff with jitter; after max_attempts, or
-//                         when queued longer than give_up_after ago, dead; a failed half-open
-//                         probe costs no attempt (pending until the breaker's next probe);
-//        permanent, or a channel this daemon does not run -> a copy on the person's next
-//                         channel (config Person.channels; dedupe key + ">channel") queued in
-//                         the same transaction; with no channel left, failed.
-//      A message that ends dead or failed tells every county admin ONCE (a dead_letter row per
-//      admin, dedupe key on the message id), except a dead_letter itself.
+//   5. claim (pending -> sending, attempts + 1), render with the config's templates, deliver
+//      (a text holding an unmasked ID number or phone never leaves), and apply what
+//      decide_delivery (workflows/delivery_decisions.h, where the table is) makes of the
+//      answer: sent; retry after backoff; pending after a rate limit or a failed probe with
+//      the attempt given back; a copy on the person's next channel (the row's person, config
+//      Person.channels; dedupe key + ">channel") queued in the same transaction; failed or
+//      dead, with a dead_letter row per county admin (dedupe key on the message id).
 //
 // Database work is batched, because SQLite syncs every commit to disk: a batch is claimed in
 // one transaction, and the answers (sent, retry) are recorded in one transaction per
@@ -59,6 +53,7 @@
 #include "daemon/loop_mutex.h"
 #include "daemon/storage_executor.h"
 #include "workflows/clock.h"
+#include "workflows/delivery_decisions.h"
 #include "workflows/delivery_rules.h"
 
 namespace fangfan {
@@ -96,8 +91,9 @@ class OutboxDispatcher : public AdvanceDelivery {
   // Channels by name; the dispatcher shares ownership.
   void add_channel(std::shared_ptr<Channel> channel);
 
-  // At start: every "sending" message back to pending (the process died mid-send), then
-  // dispatch_due whenever something falls due or wake() is called, until cancelled.
+  // At start, in its turn with the passes (see pause()): every "sending" message back to
+  // pending (the process died mid-send); then dispatch_due whenever something falls due or
+  // wake() is called, until cancelled.
   boost::asio::awaitable<void> run();
 
   // One pass over everything due at clock.now(); returns when the deliveries it started have
@@ -138,10 +134,16 @@ class OutboxDispatcher : public AdvanceDelivery {
   // Writes the buffered answers (sent, retry) in one transaction.
   boost::asio::awaitable<void> flush();
   void release_slot();
+  // Delivers `m`, decides what its answer means (workflows/delivery_decisions.h) and applies it.
   boost::asio::awaitable<void> send_one(OutboxRecord m);
-  boost::asio::awaitable<void> finish_failed(const OutboxRecord& m, OutboxStatus status,
-                                             std::string error, std::string code,
-                                             bool try_next_channel);
+  // The channel's answer, or why `m` never reached one (no such channel, unmasked text).
+  boost::asio::awaitable<DeliveryAnswer> attempt_delivery(const OutboxRecord& m);
+  // Failed, dead or moved on: the row and its follow-ups (the copy on `person`'s next channel, or
+  // dead letters to the county admins) in one transaction.
+  boost::asio::awaitable<void> finish_failed(const OutboxRecord& m, const DeliveryDecision& d,
+                                             const DeliveryAnswer& answer,
+                                             std::shared_ptr<const Config> config,
+                                             const Person* person);
   std::string render(const OutboxRecord& m, std::map<std::string, std::string>* params) const;
   CircuitBreaker& breaker(const std::string& channel);
 

@@ -181,6 +181,7 @@ struct Service::Impl {
       m.message_type = type;
       m.body = text;
       m.created_at = m.next_attempt_at = now;
+      m.person = p.name + "@" + p.scope;
       messages.push_back(std::move(m));
     }
     if (messages.empty()) {

@@ -121,6 +121,7 @@ std::vector<std::int64_t> queue_duty_message(soci::session& session, const Confi
     m.body = body;
     m.created_at = now;
     m.next_attempt_at = now;
+    m.person = p->name + "@" + p->scope;
     EnqueueResult r = enqueue_outbox(session, m);
     if (r.inserted) ids.push_back(r.id);
   }

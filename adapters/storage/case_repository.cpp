@@ -350,6 +350,7 @@ std::vector<std::int64_t> CaseRepository::queue_notices(std::int64_t case_id,
       m.body = body;
       m.created_at = now;
       m.next_attempt_at = now;
+      m.person = clerk->name + "@" + clerk->scope;
       ids.push_back(enqueue_outbox(session_, m).id);
     }
   }

@@ -19,6 +19,7 @@ std::vector<NewOutboxMessage> county_admin_messages(
     m.body = body;
     m.created_at = now;
     m.next_attempt_at = now;
+    m.person = p->name + "@" + p->scope;
     out.push_back(std::move(m));
   }
   return out;

@@ -296,6 +296,13 @@ const std::vector<Migration>& schema_migrations() {
     list.push_back({static_cast<int>(list.size()) + 1,
                     "outbox hold reason",
                     {both("ALTER TABLE outbox ADD COLUMN hold_reason TEXT NOT NULL DEFAULT ''")}});
+    // -- issue 11: the person a message is for ("name@scope" of the configuration), so that the
+    // dispatcher finds their next channel without parsing the dedupe key. No backfill: rows
+    // queued before stay NULL, for nobody known (a permanent failure then tells the county
+    // admins instead of trying the person's next channel).
+    list.push_back({static_cast<int>(list.size()) + 1,
+                    "outbox person",
+                    {both("ALTER TABLE outbox ADD COLUMN person TEXT")}});
     check_order(list);
     return list;
   }();

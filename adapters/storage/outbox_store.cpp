@@ -27,20 +27,22 @@ constexpr std::array<std::pair<OutboxStatus, std::string_view>, 6> kStatusNames{
 constexpr const char* kColumns =
     "SELECT id, dedupe_key, case_id, channel, recipient, message_type, body, status, attempts,"
     " next_attempt_at, last_error, provider_message_id, created_at, sent_at, provider_code,"
-    " digest_of, hold_reason FROM outbox ";
+    " digest_of, hold_reason, person FROM outbox ";
 
 struct OutboxRow {
   long long id = 0, case_id = 0, next_attempt_at = 0, created_at = 0, sent_at = 0, digest_of = 0;
-  soci::indicator case_ind = soci::i_null, sent_ind = soci::i_null, digest_ind = soci::i_null;
+  soci::indicator case_ind = soci::i_null, sent_ind = soci::i_null, digest_ind = soci::i_null,
+                  person_ind = soci::i_null;
   std::string dedupe_key, channel, recipient, message_type, body, status, last_error,
-      provider_message_id, provider_code, hold_reason;
+      provider_message_id, provider_code, hold_reason, person;
   int attempts = 0;
 
   void bind(Prepared& p) {
     p, into(id), into(dedupe_key), into(case_id, case_ind), into(channel), into(recipient),
         into(message_type), into(body), into(status), into(attempts), into(next_attempt_at),
         into(last_error), into(provider_message_id), into(created_at), into(sent_at, sent_ind),
-        into(provider_code), into(digest_of, digest_ind), into(hold_reason);
+        into(provider_code), into(digest_of, digest_ind), into(hold_reason),
+        into(person, person_ind);
   }
   OutboxRecord record() const {
     OutboxRecord r;
@@ -61,6 +63,7 @@ struct OutboxRow {
     r.provider_code = provider_code;
     if (digest_ind == soci::i_ok) r.digest_of = digest_of;
     r.hold_reason = hold_reason;
+    if (person_ind == soci::i_ok) r.person = person;
     return r;
   }
 };
@@ -103,14 +106,17 @@ EnqueueResult enqueue_outbox(soci::session& session, const NewOutboxMessage& m) 
         const long long case_id = m.case_id.value_or(0), created = to_epoch(m.created_at),
                         next = to_epoch(m.next_attempt_at);
         soci::indicator case_ind = m.case_id ? soci::i_ok : soci::i_null;
+        soci::indicator person_ind = m.person.empty() ? soci::i_null : soci::i_ok;
         long long id = 0;
         soci::statement insert =
             (session.prepare << "INSERT INTO outbox (dedupe_key, case_id, channel, recipient,"
-                                " message_type, body, next_attempt_at, created_at) VALUES (:key,"
-                                " :case_id, :channel, :recipient, :type, :body, :next, :created)"
+                                " message_type, body, next_attempt_at, created_at, person) VALUES"
+                                " (:key, :case_id, :channel, :recipient, :type, :body, :next,"
+                                " :created, :person)"
                                 " ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
              use(m.dedupe_key), use(case_id, case_ind), use(m.channel), use(m.recipient),
-             use(m.message_type), use(m.body), use(next), use(created), into(id));
+             use(m.message_type), use(m.body), use(next), use(created), use(m.person, person_ind),
+             into(id));
         EnqueueResult result;
         result.inserted = insert.execute(true);
         if (!result.inserted) {

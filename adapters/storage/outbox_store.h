@@ -50,6 +50,9 @@ struct NewOutboxMessage {
   std::string body;          // rendered text or the channel's JSON parameters
   TimePoint created_at{};
   TimePoint next_attempt_at{};  // usually created_at; later for quiet hours or digests
+  // The configured person it is for, "name@scope" (config Person); "" (stored NULL) when for
+  // nobody in particular. The dispatcher finds the person's next channel by it.
+  std::string person;
 };
 
 struct OutboxRecord {
@@ -70,6 +73,7 @@ struct OutboxRecord {
   std::string provider_code;              // the provider's last answer code ("OK", "45009", ...)
   std::optional<std::int64_t> digest_of;  // the digest row this message goes out in
   std::string hold_reason;  // why a pending message waits (quiet hours, digest, breaker, pacing)
+  std::string person;       // as NewOutboxMessage::person; "" for rows queued before it was kept
 };
 
 struct EnqueueResult {

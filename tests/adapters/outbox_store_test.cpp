@@ -80,6 +80,19 @@ class OutboxStore : public ::testing::TestWithParam<Backend> {
   std::unique_ptr<soci::session> session_;
 };
 
+TEST_P(OutboxStore, KeepsThePersonAMessageIsFor) {
+  NewOutboxMessage m = message("for-someone");
+  m.person = "李明@379901001001";
+  const auto id = enqueue_outbox(s(), m).id;
+  EXPECT_EQ(load(id).person, "李明@379901001001");
+  // For nobody in particular: stored NULL, read back empty.
+  const auto nobody = enqueue_outbox(s(), message("for-nobody")).id;
+  EXPECT_EQ(load(nobody).person, "");
+  int nulls = 0;
+  s() << "SELECT COUNT(*) FROM outbox WHERE person IS NULL", soci::into(nulls);
+  EXPECT_EQ(nulls, 1);
+}
+
 TEST_P(OutboxStore, DeferMovesAPendingMessageWithoutUsingAnAttempt) {
   const auto id = enqueue_outbox(s(), message("a")).id;
   EXPECT_TRUE(defer_outbox(s(), id, t0() + 23h, "静默时段，08:00 后发送 (quiet hours)"));

@@ -34,6 +34,9 @@ using namespace std::chrono_literals;
 
 TimePoint at(const char* china) { return *parse_time(china); }
 
+// The outbox's person (name@scope) of the officer the fixture configures.
+const std::string kOfficerKey = "李明@379901001001";
+
 // A channel that records every message and answers with `answer` (sent by default).
 class RecordingChannel final : public Channel {
  public:
@@ -137,7 +140,7 @@ class OutboxDispatcherTest : public ::testing::Test {
 
   std::int64_t enqueue(const std::string& key, const std::string& channel,
                        const std::string& recipient, const std::string& type,
-                       const std::string& body) {
+                       const std::string& body, const std::string& person = "") {
     NewOutboxMessage m;
     m.dedupe_key = key;
     m.channel = channel;
@@ -146,14 +149,15 @@ class OutboxDispatcherTest : public ::testing::Test {
     m.body = body;
     m.created_at = clock_.now();
     m.next_attempt_at = clock_.now();
+    m.person = person;
     return enqueue_outbox(*session_, m).id;
   }
 
   // A written notice to the officer on wechat_app (not a reminder: no digest wait).
   std::int64_t notice(const std::string& key, const std::string& channel = "wechat_app") {
-    return enqueue(key + ":李明@379901001001", channel, address_for(officer_, channel),
-                   "written_notice",
-                   R"({"case_id":"42","household":"王*","village":"东村","text":"请补充材料"})");
+    return enqueue(
+        key + ":李明@379901001001", channel, address_for(officer_, channel), "written_notice",
+        R"({"case_id":"42","household":"王*","village":"东村","text":"请补充材料"})", kOfficerKey);
   }
 
   OutboxRecord row(std::int64_t id) { return load_outbox(*session_, id).value(); }
@@ -236,7 +240,8 @@ TEST_F(OutboxDispatcherTest, SixLateVisitsGoAsOneDigest) {
         std::string(R"({"case_id":")") + std::to_string(100 + i) + R"(","household":")" + heads[i] +
             R"(","village":"东村","township":"379901001","month":"2025-02","recorded":"0",)"
             R"("required":"2","due_date":"2025-02-28","officer":"李*","days_overdue":"4",)"
-            R"("rung":"1"})"));
+            R"("rung":"1"})",
+        kOfficerKey));
     clock_.advance(10s);
   }
   pass();  // inside the window after the first: nothing yet
@@ -265,8 +270,9 @@ TEST_F(OutboxDispatcherTest, SixLateVisitsGoAsOneDigest) {
 }
 
 TEST_F(OutboxDispatcherTest, SingleReminderGoesAloneAfterTheWindow) {
-  const auto id = enqueue("step:1:李明@379901001001", "wechat_app", officer_.wechat,
-                          "step_reminder", R"({"household":"王*","step_label":"入户核实"})");
+  const auto id =
+      enqueue("step:1:李明@379901001001", "wechat_app", officer_.wechat, "step_reminder",
+              R"({"household":"王*","step_label":"入户核实"})", kOfficerKey);
   pass();
   EXPECT_TRUE(channel("wechat_app").calls.empty());
   clock_.advance(config_->delivery.digest_window);
@@ -349,6 +355,40 @@ TEST_F(OutboxDispatcherTest, PermanentFailureMovesToThePersonsNextChannel) {
   EXPECT_TRUE(channel("file").calls.empty());  // it arrived: nobody to tell
 }
 
+TEST_F(OutboxDispatcherTest, TheNextChannelIsTheStoredPersonsNotTheKeys) {
+  channel("wechat_app").answer = [](const OutgoingMessage&) {
+    return DeliveryResult::failed(DeliveryResult::Outcome::kPermanent, "40003",
+                                  "40003 invalid userid");
+  };
+  // The key names nobody; the row's person decides.
+  const auto id = enqueue("no-name-in-this-key", "wechat_app", officer_.wechat, "written_notice",
+                          R"({"text":"x"})", kOfficerKey);
+  // A row without a person (queued before the outbox kept it) is for nobody known: no next
+  // channel, even when its key names the officer; the admin is told instead.
+  const auto old = enqueue("old:李明@379901001001", "wechat_app", officer_.wechat, "written_notice",
+                           R"({"text":"y"})");
+  pass();
+  EXPECT_EQ(row(id).status, OutboxStatus::kFailed);
+  EXPECT_EQ(row(old).status, OutboxStatus::kFailed);
+  const auto all = rows();
+  ASSERT_EQ(all.size(), 4u);  // the two, the officer's SMS copy, one dead letter
+  auto find = [&](const std::string& type) {
+    auto it = std::find_if(all.begin() + 2, all.end(),
+                           [&](const OutboxRecord& r) { return r.message_type == type; });
+    return it == all.end() ? OutboxRecord{} : *it;
+  };
+  const OutboxRecord copy = find("written_notice");
+  EXPECT_EQ(copy.dedupe_key, "no-name-in-this-key>sms_aliyun");
+  EXPECT_EQ(copy.channel, "sms_aliyun");
+  EXPECT_EQ(copy.recipient, officer_.phone);
+  EXPECT_EQ(copy.person, kOfficerKey);
+  const OutboxRecord dead_letter = find("dead_letter");
+  EXPECT_EQ(dead_letter.person, "周建国@379901");
+  EXPECT_NE(dead_letter.body.find("\"outbox_id\":\"" + std::to_string(old) + "\""),
+            std::string::npos)
+      << dead_letter.body;
+}
+
 TEST_F(OutboxDispatcherTest, UnconfiguredChannelMovesOnAndTheLastChannelTellsTheAdmin) {
   officer_.channels = {"webhook", "wechat_app"};
   config_->people = {officer_, admin_};
@@ -357,7 +397,7 @@ TEST_F(OutboxDispatcherTest, UnconfiguredChannelMovesOnAndTheLastChannelTellsThe
                                   "40003 invalid userid");
   };
   const auto id = enqueue("w:李明@379901001001", "webhook", address_for(officer_, "webhook"),
-                          "written_notice", R"({"text":"x"})");
+                          "written_notice", R"({"text":"x"})", kOfficerKey);
   pass();
   EXPECT_EQ(row(id).status, OutboxStatus::kFailed);
   EXPECT_NE(row(id).last_error.find("not configured"), std::string::npos);
@@ -407,7 +447,7 @@ TEST_F(OutboxDispatcherTest, DeadAfterMaxAttemptsTellsEachAdminOnce) {
 
 TEST_F(OutboxDispatcherTest, UnmaskedIdentifiersAreStoppedNotSent) {
   const auto id = enqueue("leak:李明@379901001001", "wechat_app", officer_.wechat, "written_notice",
-                          R"({"text":"联系电话 13812345678"})");
+                          R"({"text":"联系电话 13812345678"})", kOfficerKey);
   pass();
   EXPECT_TRUE(channel("wechat_app").calls.empty());
   EXPECT_TRUE(channel("sms_aliyun").calls.empty());
@@ -512,7 +552,7 @@ TEST_F(OutboxDispatcherTest, AProbeBlockedBeforeSendingDoesNotHoldTheChannelForG
   // unmasked phone, so it is refused before it reaches the channel.
   clock_.advance(99s);
   const auto leaky = enqueue("leaky:李明@379901001001", "wechat_app", officer_.wechat,
-                             "written_notice", "请联系 13812345678");
+                             "written_notice", "请联系 13812345678", kOfficerKey);
   up = true;
   clock_.advance(opened + 300s - clock_.now());
   pass();
@@ -643,6 +683,56 @@ TEST_F(OutboxDispatcherTest, RunRecoversInterruptedSendsAndStopsOnCancel) {
   EXPECT_TRUE(finished);
   EXPECT_EQ(row(id).status, OutboxStatus::kSent);
   EXPECT_EQ(row(id).attempts, 2);
+}
+
+// An advance of a simulated clock (Scheduler::advance_to): one pass between pause and resume.
+asio::awaitable<void> advance(OutboxDispatcher& d) {
+  co_await d.pause();
+  co_await d.deliver_due();
+  d.resume();
+}
+
+TEST_F(OutboxDispatcherTest, StartRecoveryNeverRequeuesWhatAPassIsSending) {
+  // A pass (here an advance) claims a message and is delivering it when run() starts: the
+  // recovery of "sending" rows must wait for that pass, or it puts the message back to pending
+  // and it goes out twice.
+  const auto id = notice("advance");
+  channel("wechat_app").delay = 200ms;
+  bool advanced = false;
+  asio::co_spawn(io_, advance(dispatcher()), [&](std::exception_ptr e) {
+    EXPECT_FALSE(e);
+    advanced = true;
+  });
+  for (int i = 0; i < 200 && channel("wechat_app").in_flight == 0; ++i) {
+    io_.restart();
+    io_.run_for(5ms);
+  }
+  ASSERT_EQ(channel("wechat_app").in_flight, 1);
+  ASSERT_EQ(row(id).status, OutboxStatus::kSending);
+
+  asio::cancellation_signal stop;
+  bool finished = false;
+  asio::co_spawn(
+      io_, dispatcher().run(),
+      asio::bind_cancellation_slot(stop.slot(), [&](std::exception_ptr) { finished = true; }));
+  for (int i = 0; i < 200 && !advanced; ++i) {
+    io_.restart();
+    io_.run_for(5ms);
+  }
+  ASSERT_TRUE(advanced);
+  for (int i = 0; i < 60; ++i) {  // run()'s own pass, which must find nothing to send
+    io_.restart();
+    io_.run_for(5ms);
+  }
+  stop.emit(asio::cancellation_type::terminal);
+  for (int i = 0; i < 200 && !finished; ++i) {
+    io_.restart();
+    io_.run_for(5ms);
+  }
+  EXPECT_TRUE(finished);
+  EXPECT_EQ(channel("wechat_app").calls.size(), 1u);
+  EXPECT_EQ(row(id).status, OutboxStatus::kSent);
+  EXPECT_EQ(row(id).attempts, 1);
 }
 
 }  // namespace
