@@ -66,6 +66,7 @@ void read_rules(Reader& r, Config& c, Errors& errors) {
     }
   }
 
+  r.not_empty("case_kinds");
   r.each_table("case_kinds", true, [&](Reader& k) {
     CaseKind kind;
     kind.code = k.string("code").value_or("");
@@ -211,6 +212,7 @@ void read_config(Reader& top, Config& c, const fs::path& dir, Errors& errors) {
   }
 
   std::set<std::string> codes;
+  top.not_empty("townships");
   top.each_table("townships", true, [&](Reader& r) {
     Township t;
     auto code = r.string("code");
@@ -227,6 +229,7 @@ void read_config(Reader& top, Config& c, const fs::path& dir, Errors& errors) {
     c.townships.push_back(std::move(t));
   });
 
+  top.not_empty("villages");
   top.each_table("villages", true, [&](Reader& r) {
     Village v;
     const auto code = r.string("code");
@@ -264,6 +267,7 @@ void read_config(Reader& top, Config& c, const fs::path& dir, Errors& errors) {
     c.departments.push_back(std::move(d));
   });
 
+  top.not_empty("people");
   top.each_table("people", true, [&](Reader& r) {
     Person p;
     p.name = r.string("name").value_or("");

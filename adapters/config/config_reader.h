@@ -203,6 +203,15 @@ class Reader {
     return label;
   }
 
+  // `key = []` where the list must have items (a county without townships, a campaign without
+  // milestones); a missing or mistyped key is left to the reading call.
+  void not_empty(std::string_view key) {
+    const toml::node* n = table_.get(key);
+    if (const toml::array* a = n ? n->as_array() : nullptr; a && a->empty()) {
+      errors_.add(a->source(), key_path(key), "must not be empty");
+    }
+  }
+
   // Tables in an array of tables ([[name]]); each yields a Reader.
   template <class Fn>
   void each_table(std::string_view key, bool required, Fn&& fn) {

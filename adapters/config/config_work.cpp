@@ -142,6 +142,7 @@ void read_campaigns(Reader& rules, Config& c) {
 
     std::set<std::string> milestones;
     std::optional<Date> previous;
+    r.not_empty("milestones");
     r.each_table("milestones", true, [&](Reader& m) {
       CampaignMilestone ms;
       ms.name = m.string("name").value_or("");

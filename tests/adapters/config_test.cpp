@@ -324,7 +324,7 @@ INSTANTIATE_TEST_SUITE_P(
                 "to 250 working days, got 4294967298"},
         BadCase{"per_month_huge", "per_month = 2\n", "per_month = 5000000000\n", nullptr,
                 "rules.visits.per_month: must be from 1 to 31 times a month, got 5000000000"},
-        BadCase{"eligibility_year", "year = 2024\n", "year = 20240\n", nullptr,
+        BadCase{"eligibility_year", "year = 2024 ", "year = 20240 ", nullptr,
                 "rules.eligibility.year: must be from 2000 to 2100, got 20240"},
         BadCase{"days_of_month_narrowed", "days_of_month = [5]", "days_of_month = [4294967301]",
                 nullptr,
@@ -481,6 +481,47 @@ TEST(ConfigReach, RobotPersonWhosePlaceHasNoGroupIsAnError) {
   for (const auto& e : errors_of(load_config_text(clerk, kConfigDir / "x.toml"))) {
     ADD_FAILURE() << e.to_string();
   }
+}
+
+TEST(Config, ListsThatMustHaveItems) {
+  // A campaign without milestones, a county without townships.
+  std::string text = example_text() +
+                     "\n[[rules.campaigns]]\nname = \"empty\"\nlabel = \"x\"\nstarts = "
+                     "2099-01-01\nmilestones = []\n";
+  auto errors = errors_of(load_config_text(text, kConfigDir / "bad.toml"));
+  ASSERT_EQ(errors.size(), 1u) << (errors.empty() ? "no error" : errors[0].to_string());
+  EXPECT_EQ(errors[0].to_string(), (kConfigDir / "bad.toml").string() + ":" +
+                                       std::to_string(line_of(text, "milestones = []")) +
+                                       ": rules.campaigns[2 empty].milestones: must not be empty");
+
+  text = example_text();
+  const auto begin = text.find("[[townships]]");
+  const auto end = text.find("# ── Villages");
+  text.replace(begin, end - begin, "");
+  text = "townships = []\n" + text;  // a top-level key: before the first [table]
+  errors = errors_of(load_config_text(text, kConfigDir / "bad.toml"));
+  ASSERT_FALSE(errors.empty());
+  EXPECT_EQ(errors[0].to_string(), (kConfigDir / "bad.toml").string() + ":" +
+                                       std::to_string(line_of(text, "townships = []")) +
+                                       ": townships: must not be empty");
+}
+
+TEST(Config, EmptyPlaceCodesAreErrors) {
+  // "" would be a prefix of every code; the township and village codes would then pass as
+  // anything.
+  std::string text = example_text();
+  text.replace(text.find("code = \"379901\""), 15, "code = \"\"");
+  auto errors = errors_of(load_config_text(text, kConfigDir / "bad.toml"));
+  ASSERT_FALSE(errors.empty());
+  EXPECT_EQ(errors[0].key, "county.code");
+  EXPECT_EQ(errors[0].message, "a county code has 6 digits, got ''");
+
+  text = example_text();
+  text.replace(text.find("code = \"379901003\""), 18, "code = \"\"");
+  errors = errors_of(load_config_text(text, kConfigDir / "bad.toml"));
+  ASSERT_FALSE(errors.empty());
+  EXPECT_EQ(errors[0].key, "townships[3 南山乡].code");
+  EXPECT_NE(errors[0].message.find("a township code has 9 digits"), std::string::npos);
 }
 
 TEST(Config, DeliveryAndTemplatesFromTheExample) {
