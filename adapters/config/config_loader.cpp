@@ -237,7 +237,7 @@ void read_config(Reader& top, Config& c, const fs::path& dir, Errors& errors) {
     v.name = r.string("name").value_or("");
     const auto township = r.string("township");
     v.township = township.value_or("");
-    if (!township || !code) {
+    if (!township) {
       // missing: already reported
     } else if (v.township.empty()) {
       // "" is a prefix of every code: any 12 digits would pass as this village's code.
@@ -245,10 +245,10 @@ void read_config(Reader& top, Config& c, const fs::path& dir, Errors& errors) {
     } else if (!c.find_township(v.township)) {
       r.error("township",
               "township '" + v.township + "' is referenced but not defined under [[townships]]");
-    } else if (!all_digits(v.code, 12) || v.code.rfind(v.township, 0) != 0) {
+    } else if (code && (!all_digits(v.code, 12) || v.code.rfind(v.township, 0) != 0)) {
       r.error("code", "a village code has 12 digits and begins with its township's code " +
                           v.township + ", got '" + v.code + "'");
-    } else if (!codes.insert(v.code).second) {
+    } else if (code && !codes.insert(v.code).second) {
       r.error("code", "village " + v.code + " is defined twice");
     }
     c.villages.push_back(std::move(v));
