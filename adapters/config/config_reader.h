@@ -263,7 +263,8 @@ std::optional<std::string> person_scope_problem(const Config& c, const Person& p
 
 // config_channels.cpp, after every section is read: whether each person can be reached on
 // their channels (a wechat_robot group for their place, an SMS template for every message type
-// they will receive). Errors name people[N name].channels.
+// they will receive). Errors name people[N name].channels. Reads the wall clock once: a
+// campaign whose last milestone is before today sends nothing, so needs no template.
 void check_reach(Reader& top, const Config& c, Errors& errors);
 
 // -- section readers, one per config_*.cpp file (each called once from read_config)
