@@ -7,11 +7,16 @@
 // content, trimmed; e.g. a root-only file next to the config) or `X_env =
 // "NAME"` (an environment variable, e.g. from systemd's EnvironmentFile=).
 // Error messages name the key and the file, never the value.
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 
+#include "adapters/channels/wechat_robot.h"
 #include "adapters/config/config_reader.h"
+#include "workflows/message_templates.h"
+#include "workflows/message_types.h"
 
 namespace fangfan::config_detail {
 
@@ -96,7 +101,14 @@ std::string text(Reader& r, const std::string& key, bool required) {
   return v.value_or("");
 }
 
-// templates = { message_type = { code = "...", params = ["..."] } }
+std::string joined(const auto& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + std::string(n);
+  return out;
+}
+
+// templates = { message_type = { code = "...", params = ["..."] } }: each type one fangfan
+// sends, each param one that message has (else the provider would get an empty variable).
 std::map<std::string, SmsTemplate> templates(Reader& r, bool required) {
   std::map<std::string, SmsTemplate> out;
   const toml::table* t = r.table("templates", false);
@@ -109,6 +121,12 @@ std::map<std::string, SmsTemplate> templates(Reader& r, bool required) {
     const std::string type(k.str());
     const toml::table* one = tr.table(type);
     if (!one) continue;
+    const MessageTypeInfo* info = find_message_type(type);
+    if (!info) {
+      std::vector<std::string_view> types;
+      for (const MessageTypeInfo& t : message_types()) types.push_back(t.type);
+      tr.error(type, "'" + type + "' is not a message type fangfan sends (" + joined(types) + ")");
+    }
     Reader one_r(*one, tr.key_path(type), r.errors());
     SmsTemplate s;
     if (auto code = one_r.string("code")) {
@@ -117,7 +135,13 @@ std::map<std::string, SmsTemplate> templates(Reader& r, bool required) {
     }
     s.params = one_r.strings("params", false);
     for (const auto& p : s.params) {
-      if (p.empty()) one_r.error("params", "a parameter name must not be empty");
+      if (p.empty()) {
+        one_r.error("params", "a parameter name must not be empty");
+      } else if (info &&
+                 std::find(info->params.begin(), info->params.end(), p) == info->params.end()) {
+        one_r.error("params",
+                    "'" + p + "' is not a param of " + type + " (" + joined(info->params) + ")");
+      }
     }
     out[type] = std::move(s);
   }
@@ -151,6 +175,14 @@ void read_robot(Reader& r, WechatRobotConfig& c, const fs::path& dir) {
       WechatRobotGroup g;
       g.name = text(gr, "name", true);
       g.scope = gr.string("scope", false).value_or("");
+      // A person's messages go to the first group of their scope: a second is never used.
+      for (const auto& other : c.groups) {
+        if (!g.scope.empty() && other.scope == g.scope) {
+          gr.error("scope", "group '" + other.name + "' already has scope " + g.scope +
+                                ": messages for it would never reach this group");
+          break;
+        }
+      }
       g.key = secret(gr, "key", dir, true);
       g.mentioned_mobiles = gr.strings("mentioned_mobiles", false);
       for (const auto& m : g.mentioned_mobiles) {
@@ -176,8 +208,7 @@ void read_app(Reader& r, WechatAppConfig& c, const fs::path& dir) {
   http_url(r, "base_url", c.base_url, false);
   c.corp_id = text(r, "corp_id", c.enabled);
   c.corp_secret = secret(r, "corp_secret", dir, c.enabled);
-  if (auto a = r.integer("agent_id", c.enabled)) {
-    if (*a <= 0) r.error("agent_id", "must be the application's positive AgentId");
+  if (auto a = r.integer_in("agent_id", 1, 2147483647, "(the application's AgentId)", c.enabled)) {
     c.agent_id = *a;
   }
 }
@@ -257,6 +288,93 @@ void read_channels(Reader& channels, Config& c, const fs::path& dir, Errors& err
       if (it != enabled.end() && !it->second) {
         channels.error(name, "person '" + p.name + "' is reached through " + name +
                                  ", but [channels." + name + "] is not enabled");
+      }
+    }
+  }
+}
+
+namespace {
+
+// The message types each person will be sent, from the rules' audiences (message_types.h) and
+// who holds their roles where, with the same fallbacks as the senders (notice_recipients).
+std::map<const Person*, std::set<std::string>> types_sent(const Config& c) {
+  std::map<const Person*, std::set<std::string>> sent;
+  const Date today =
+      china_date(std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
+  for (const MessageAudience& a : message_audiences(c.rules, today)) {
+    auto add = [&](const std::vector<const Person*>& people) {
+      for (const Person* p : people) sent[p].insert(a.type);
+    };
+    switch (a.place) {
+      case AudiencePlace::kVillage:
+        for (const Village& v : c.villages) {
+          add(notice_recipients_or_fallback(c, a.roles, v.township, v.code, ""));
+        }
+        break;
+      case AudiencePlace::kTownship:
+        for (const Township& t : c.townships) {
+          add(notice_recipients_or_fallback(c, a.roles, t.code, "", ""));
+        }
+        break;
+      case AudiencePlace::kCounty:
+        add(notice_recipients(c, a.roles, "", "", ""));
+        break;
+    }
+    // Any assistance officer may be the officer a case names.
+    if (std::find(a.roles.begin(), a.roles.end(), "assistance_officer") != a.roles.end()) {
+      for (const Person& p : c.people) {
+        if (p.role == Role::kAssistanceOfficer) sent[&p].insert(a.type);
+      }
+    }
+  }
+  if (c.delivery.digest_window.count() > 0) {
+    for (auto& [p, types] : sent) {
+      if (std::any_of(types.begin(), types.end(), [](const auto& t) { return is_digestible(t); }))
+        types.insert("digest");
+    }
+  }
+  return sent;
+}
+
+}  // namespace
+
+void check_reach(Reader& top, const Config& c, Errors& errors) {
+  const toml::node* list = top.table().get("people");
+  if (!list || !list->is_array()) return;
+  const std::map<const Person*, std::set<std::string>> sent = types_sent(c);
+  const std::map<std::string, const std::map<std::string, SmsTemplate>*> sms{
+      {"sms_aliyun", c.channels.sms_aliyun.enabled ? &c.channels.sms_aliyun.templates : nullptr},
+      {"sms_tencent",
+       c.channels.sms_tencent.enabled ? &c.channels.sms_tencent.templates : nullptr}};
+  size_t next = 0;  // c.people holds the tables of the list, in order
+  const toml::array& people = *list->as_array();
+  for (size_t i = 0; i < people.size() && next < c.people.size(); ++i) {
+    const toml::table* t = people.get(i)->as_table();
+    if (!t) continue;
+    const Person& p = c.people[next++];
+    const toml::node* at = t->get("channels");
+    auto error = [&](std::string message) {
+      errors.add(at ? at->source() : t->source(),
+                 "people[" + Reader::item_label(*people.get(i), i) + "].channels",
+                 std::move(message));
+    };
+    for (const std::string& channel : p.channels) {
+      if (channel == "wechat_robot" && c.channels.wechat_robot.enabled &&
+          !find_robot_group(c.channels.wechat_robot, address_for(p, channel))) {
+        error("no group of [channels.wechat_robot] has scope " + p.scope + " (or is named " +
+              address_for(p, channel) + "): no message could reach " + p.name + " there");
+      }
+      auto templates = sms.find(channel);
+      if (templates == sms.end() || !templates->second) continue;
+      std::vector<std::string> missing;
+      if (auto types = sent.find(&p); types != sent.end()) {
+        for (const std::string& type : types->second) {
+          if (!templates->second->count(type)) missing.push_back(type);
+        }
+      }
+      if (!missing.empty()) {
+        error(p.name + " will be sent " + joined(missing) + " on " + channel + ", but [channels." +
+              channel + "] templates has no template for them (the provider would refuse each)");
       }
     }
   }

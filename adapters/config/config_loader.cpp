@@ -32,10 +32,7 @@ std::vector<EscalationRung> read_ladder(Reader& r, Errors& errors) {
   std::vector<EscalationRung> ladder;
   r.each_table("escalation", false, [&](Reader& rung) {
     EscalationRung e;
-    if (auto v = rung.integer("after_working_days")) {
-      if (*v < 0)
-        rung.error("after_working_days",
-                   "must be 0 or more working days, got " + std::to_string(*v));
+    if (auto v = rung.integer_in("after_working_days", 0, 250, "working days")) {
       e.after_working_days = int(*v);
     }
     if (auto v = rung.string("to")) {
@@ -59,7 +56,7 @@ void read_rules(Reader& r, Config& c, Errors& errors) {
       if (*v <= 0) e.error("monitoring_line_yuan", "must be a positive amount in yuan");
       rules.eligibility.monitoring_line_yuan = *v;
     }
-    if (auto v = e.integer("year")) rules.eligibility.year = int(*v);
+    if (auto v = e.integer_in("year", 2000, 2100, "")) rules.eligibility.year = int(*v);
     if (auto v = e.string("province")) rules.eligibility.province = *v;
     if (const toml::table* x = e.table("exclusions", false)) {
       Reader xr(*x, e.key_path("exclusions"), errors);
@@ -69,6 +66,7 @@ void read_rules(Reader& r, Config& c, Errors& errors) {
     }
   }
 
+  r.not_empty("case_kinds");
   r.each_table("case_kinds", true, [&](Reader& k) {
     CaseKind kind;
     kind.code = k.string("code").value_or("");
@@ -105,7 +103,10 @@ void read_rules(Reader& r, Config& c, Errors& errors) {
         if (*p <= 0)
           s.error("period",
                   "deadline must be a positive number of days, got " + std::to_string(*p));
-        dl.period = int(*p);
+        else if (*p > 366)
+          s.error("period", Reader::range_message(1, 366, "days", *p));
+        else
+          dl.period = int(*p);
       }
       if (auto u = s.string("unit")) {
         const bool publicity = step == "village_publicity" || step == "elimination_publicity";
@@ -122,8 +123,7 @@ void read_rules(Reader& r, Config& c, Errors& errors) {
         else
           s.error("unit", "must be \"working_days\" or \"calendar_days\", got '" + *u + "'");
       }
-      if (auto b = s.integer("remind_before_working_days", false)) {
-        if (*b < 0) s.error("remind_before_working_days", "must be 0 or more");
+      if (auto b = s.integer_in("remind_before_working_days", 0, 60, "working days", false)) {
         dl.remind_before_working_days = int(*b);
       }
       dl.escalation = read_ladder(s, errors);
@@ -145,13 +145,12 @@ void read_rules(Reader& r, Config& c, Errors& errors) {
     const toml::table* t = r.table(key);
     if (!t) return;
     Reader m(*t, r.key_path(key), errors);
-    if (auto v = m.integer("per_month")) {
-      if (*v <= 0) m.error("per_month", "must be a positive number");
-      per_month = int(*v);
-    }
+    if (auto v = m.integer_in("per_month", 1, 31, "times a month")) per_month = int(*v);
     if (auto v = m.integer("reminder_day")) {
-      if (*v < 1 || *v > 28) m.error("reminder_day", "must be a day of the month from 1 to 28");
-      reminder_day = int(*v);
+      if (*v < 1 || *v > 28)
+        m.error("reminder_day", "must be a day of the month from 1 to 28");
+      else
+        reminder_day = int(*v);
     }
     ladder = read_ladder(m, errors);
   };
@@ -168,19 +167,14 @@ void read_rules(Reader& r, Config& c, Errors& errors) {
       s.error("kind", "must be \"feed\" or \"list\", got '" + sc.kind + "'");
     }
     sc.department = s.string("department").value_or("");
-    sc.days_of_month = s.integers("days_of_month");
-    for (int d : sc.days_of_month) {
-      if (d < 1 || d > 28)
-        s.error("days_of_month", "days must be from 1 to 28, got " + std::to_string(d));
-    }
-    sc.months = s.integers("months", false);
-    for (int m : sc.months) {
-      if (m < 1 || m > 12)
-        s.error("months", "months must be from 1 to 12, got " + std::to_string(m));
-    }
+    // An empty days_of_month would never run; an empty months list means every month.
+    sc.days_of_month = s.integers("days_of_month", 1, 28, "(a day of the month)", true, true);
+    sc.months = s.integers("months", 1, 12, "(a month)", false);
     if (auto h = s.integer("hour", false)) {
-      if (*h < 0 || *h > 23) s.error("hour", "must be an hour from 0 to 23");
-      sc.hour = int(*h);
+      if (*h < 0 || *h > 23)
+        s.error("hour", "must be an hour from 0 to 23");
+      else
+        sc.hour = int(*h);
     }
     rules.schedules.push_back(std::move(sc));
   });
@@ -208,8 +202,9 @@ void check_references(Config& c, Reader& top, Errors& errors) {
 void read_config(Reader& top, Config& c, const fs::path& dir, Errors& errors) {
   if (const toml::table* t = top.table("county")) {
     Reader r(*t, "county", errors);
-    c.county.code = r.string("code").value_or("");
-    if (!c.county.code.empty() && !all_digits(c.county.code, 6)) {
+    auto code = r.string("code");
+    c.county.code = code.value_or("");
+    if (code && !all_digits(c.county.code, 6)) {
       r.error("code", "a county code has 6 digits, got '" + c.county.code + "'");
     }
     c.county.name = r.string("name").value_or("");
@@ -217,11 +212,13 @@ void read_config(Reader& top, Config& c, const fs::path& dir, Errors& errors) {
   }
 
   std::set<std::string> codes;
+  top.not_empty("townships");
   top.each_table("townships", true, [&](Reader& r) {
     Township t;
-    t.code = r.string("code").value_or("");
+    auto code = r.string("code");
+    t.code = code.value_or("");
     t.name = r.string("name").value_or("");
-    if (!t.code.empty()) {
+    if (code) {
       if (!all_digits(t.code, 9) || t.code.rfind(c.county.code, 0) != 0) {
         r.error("code", "a township code has 9 digits and begins with the county code " +
                             c.county.code + ", got '" + t.code + "'");
@@ -232,18 +229,26 @@ void read_config(Reader& top, Config& c, const fs::path& dir, Errors& errors) {
     c.townships.push_back(std::move(t));
   });
 
+  top.not_empty("villages");
   top.each_table("villages", true, [&](Reader& r) {
     Village v;
-    v.code = r.string("code").value_or("");
+    const auto code = r.string("code");
+    v.code = code.value_or("");
     v.name = r.string("name").value_or("");
-    v.township = r.string("township").value_or("");
-    if (!v.township.empty() && !c.find_township(v.township)) {
+    const auto township = r.string("township");
+    v.township = township.value_or("");
+    if (!township) {
+      // missing: already reported
+    } else if (v.township.empty()) {
+      // "" is a prefix of every code: any 12 digits would pass as this village's code.
+      r.error("township", "must not be empty: name the township of [[townships]] it belongs to");
+    } else if (!c.find_township(v.township)) {
       r.error("township",
               "township '" + v.township + "' is referenced but not defined under [[townships]]");
-    } else if (!v.code.empty() && (!all_digits(v.code, 12) || v.code.rfind(v.township, 0) != 0)) {
+    } else if (code && (!all_digits(v.code, 12) || v.code.rfind(v.township, 0) != 0)) {
       r.error("code", "a village code has 12 digits and begins with its township's code " +
                           v.township + ", got '" + v.code + "'");
-    } else if (!v.code.empty() && !codes.insert(v.code).second) {
+    } else if (code && !codes.insert(v.code).second) {
       r.error("code", "village " + v.code + " is defined twice");
     }
     c.villages.push_back(std::move(v));
@@ -251,20 +256,26 @@ void read_config(Reader& top, Config& c, const fs::path& dir, Errors& errors) {
 
   top.each_table("departments", true, [&](Reader& r) {
     Department d;
-    d.code = r.string("code").value_or("");
+    auto code = r.string("code");
+    d.code = code.value_or("");
     d.name = r.string("name").value_or("");
-    if (!d.code.empty() && !codes.insert(d.code).second) {
+    if (code && d.code.empty()) {
+      r.error("code", "must not be empty");
+    } else if (!d.code.empty() && !codes.insert(d.code).second) {
       r.error("code", "'" + d.code + "' is defined twice");
     }
     c.departments.push_back(std::move(d));
   });
 
+  top.not_empty("people");
   top.each_table("people", true, [&](Reader& r) {
     Person p;
     p.name = r.string("name").value_or("");
+    bool known_role = false;
     if (auto role = r.string("role")) {
       if (auto parsed = parse_role(*role)) {
         p.role = *parsed;
+        known_role = true;
       } else {
         r.error(
             "role",
@@ -273,15 +284,11 @@ void read_config(Reader& top, Config& c, const fs::path& dir, Errors& errors) {
                 "township_clerk, village_officer, assistance_officer, department_clerk, auditor)");
       }
     }
-    p.scope = r.string("scope").value_or("");
-    if (!p.scope.empty()) {
-      bool is_department = std::any_of(c.departments.begin(), c.departments.end(),
-                                       [&](const Department& d) { return d.code == p.scope; });
-      if (!c.scope_level(p.scope) && !is_department) {
-        r.error("scope",
-                "'" + p.scope +
-                    "' is neither this county, a defined township or village, nor a department");
-      }
+    const auto scope = r.string("scope");
+    p.scope = scope.value_or("");
+    if (scope && known_role) {
+      // By role, as API tokens are granted (a village officer a village, ...).
+      if (auto problem = person_scope_problem(c, p)) r.error("scope", *problem);
     }
     p.phone = r.string("phone", false).value_or("");
     if (!p.phone.empty() && !is_mainland_mobile(p.phone)) {
@@ -360,8 +367,7 @@ void read_config(Reader& top, Config& c, const fs::path& dir, Errors& errors) {
 
   if (const toml::table* t = top.table("daemon", false)) {
     Reader r(*t, "daemon", errors);
-    if (auto s = r.integer("shutdown_timeout_seconds", false)) {
-      if (*s <= 0) r.error("shutdown_timeout_seconds", "must be a positive number of seconds");
+    if (auto s = r.integer_in("shutdown_timeout_seconds", 1, 3600, "seconds", false)) {
       c.shutdown_timeout_seconds = int(*s);
     }
   }
@@ -385,6 +391,7 @@ void read_config(Reader& top, Config& c, const fs::path& dir, Errors& errors) {
   }
   read_delivery(top, c, dir, errors);
   check_references(c, top, errors);
+  check_reach(top, c, errors);
 }
 
 ConfigResult finish(const toml::table& root, const fs::path& display, Errors& errors) {

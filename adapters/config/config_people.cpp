@@ -1,8 +1,11 @@
-// Who receives a notice, from the people, roles and scopes of the configuration (config.h).
+// Who receives a notice, from the people, roles and scopes of the configuration (config.h),
+// and which scope each role may have.
+#include <algorithm>
 #include <optional>
 #include <set>
 
 #include "adapters/config/config.h"
+#include "adapters/config/config_reader.h"
 
 namespace fangfan {
 namespace {
@@ -69,4 +72,47 @@ std::string place_name(const Config& config, const std::string& code) {
   return code;
 }
 
+namespace config_detail {
+
+std::optional<std::string> person_scope_problem(const Config& c, const Person& p) {
+  const std::string role = role_name(p.role);
+  if (p.scope.empty()) {
+    return "must not be empty: an empty scope is a prefix of every code, so " + role +
+           " would receive the notices of every household";
+  }
+  const auto level = c.scope_level(p.scope);
+  const bool department = std::any_of(c.departments.begin(), c.departments.end(),
+                                      [&](const Department& d) { return d.code == p.scope; });
+  if (!level && !department) {
+    return "'" + p.scope +
+           "' is neither this county, a defined township or village, nor a department";
+  }
+  auto need = [&](bool ok, const std::string& what) -> std::optional<std::string> {
+    if (ok) return std::nullopt;
+    return "role " + role + " needs " + what + " as its scope, got '" + p.scope + "'";
+  };
+  const bool county = level == ScopeLevel::kCounty;
+  const bool township = level == ScopeLevel::kTownship;
+  const bool village = level == ScopeLevel::kVillage;
+  switch (p.role) {
+    case Role::kCountyAdmin:
+    case Role::kCountyOffice:
+      return need(county, "the county code " + c.county.code);
+    case Role::kTownshipHead:
+    case Role::kTownshipClerk:
+      return need(township, "the code of a township of [[townships]]");
+    case Role::kVillageOfficer:
+      return need(village, "the code of a village of [[villages]]");
+    case Role::kAssistanceOfficer:
+      // 驻村第一书记 serve one village, 包村干部 may serve a whole township.
+      return need(township || village, "the code of a township or village");
+    case Role::kDepartmentClerk:
+      return need(department || county, "a department code of [[departments]] or the county code");
+    case Role::kAuditor:
+      return need(bool(level), "the code of the county, a township or a village");
+  }
+  return std::nullopt;
+}
+
+}  // namespace config_detail
 }  // namespace fangfan

@@ -97,6 +97,24 @@ class Reader {
     return std::nullopt;
   }
 
+  // A whole number from `lo` to `hi`; out of range is an error naming the range, e.g.
+  // "must be from 0 to 250 working days, got 9223372036854775807", and yields nothing.
+  std::optional<int64_t> integer_in(std::string_view key, int64_t lo, int64_t hi,
+                                    std::string_view unit, bool required = true) {
+    auto v = integer(key, required);
+    if (!v) return std::nullopt;
+    if (*v < lo || *v > hi) {
+      error(key, range_message(lo, hi, unit, *v));
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  static std::string range_message(int64_t lo, int64_t hi, std::string_view unit, int64_t got) {
+    return "must be from " + std::to_string(lo) + " to " + std::to_string(hi) +
+           (unit.empty() ? "" : " ") + std::string(unit) + ", got " + std::to_string(got);
+  }
+
   std::optional<double> number(std::string_view key, bool required = true) {
     const toml::node* n = node(key, required);
     if (!n) return std::nullopt;
@@ -147,17 +165,25 @@ class Reader {
     return out;
   }
 
-  std::vector<int> integers(std::string_view key, bool required = true) {
+  // A list of whole numbers each from `lo` to `hi`; `non_empty`: an empty list is an error.
+  std::vector<int> integers(std::string_view key, int lo, int hi, std::string_view unit,
+                            bool required = true, bool non_empty = false) {
     std::vector<int> out;
     const toml::array* a = array(key, required);
     if (!a) return out;
+    if (non_empty && a->empty()) {
+      errors_.add(a->source(), key_path(key), "must not be empty");
+      return out;
+    }
     for (size_t i = 0; i < a->size(); ++i) {
       const toml::node& n = *a->get(i);
-      if (n.is_integer()) {
-        out.push_back(int(n.as_integer()->get()));
+      const std::string item = key_path(key) + "[" + std::to_string(i + 1) + "]";
+      if (!n.is_integer()) {
+        errors_.add(n.source(), item, "must be a whole number, got " + type_name(n));
+      } else if (const int64_t v = n.as_integer()->get(); v < lo || v > hi) {
+        errors_.add(n.source(), item, range_message(lo, hi, unit, v));
       } else {
-        errors_.add(n.source(), key_path(key) + "[" + std::to_string(i + 1) + "]",
-                    "must be a whole number, got " + type_name(n));
+        out.push_back(int(v));
       }
     }
     return out;
@@ -175,6 +201,15 @@ class Reader {
       }
     }
     return label;
+  }
+
+  // `key = []` where the list must have items (a county without townships, a campaign without
+  // milestones); a missing or mistyped key is left to the reading call.
+  void not_empty(std::string_view key) {
+    const toml::node* n = table_.get(key);
+    if (const toml::array* a = n ? n->as_array() : nullptr; a && a->empty()) {
+      errors_.add(a->source(), key_path(key), "must not be empty");
+    }
   }
 
   // Tables in an array of tables ([[name]]); each yields a Reader.
@@ -218,6 +253,19 @@ inline fs::path resolve(const fs::path& base_dir, const std::string& p) {
   fs::path path(p);
   return (path.is_absolute() ? path : base_dir / path).lexically_normal();
 }
+
+// config_people.cpp: why `p.scope` cannot be the scope of `p.role`, as a sentence, or nullopt.
+// The rule API tokens follow (daemon/api/auth.cpp check_token_grant), applied to people: a
+// village officer needs a village of the configuration, township roles a township, county roles
+// the county, an assistance officer a township or village, a department clerk a department (or
+// the county), an auditor any place. Never empty: "" is a prefix of every code.
+std::optional<std::string> person_scope_problem(const Config& c, const Person& p);
+
+// config_channels.cpp, after every section is read: whether each person can be reached on
+// their channels (a wechat_robot group for their place, an SMS template for every message type
+// they will receive). Errors name people[N name].channels. Reads the wall clock once: a
+// campaign whose last milestone is before today sends nothing, so needs no template.
+void check_reach(Reader& top, const Config& c, Errors& errors);
 
 // -- section readers, one per config_*.cpp file (each called once from read_config)
 // config_delivery.cpp: [delivery] and [templates].

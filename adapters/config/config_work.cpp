@@ -118,8 +118,7 @@ void read_evaluation(Reader& rules, Config& c, Errors& errors) {
       r.error("unit", "must be \"working_days\" or \"calendar_days\", got '" + *u + "'");
     }
   }
-  if (auto b = r.integer("remind_before_working_days", false)) {
-    if (*b < 0) r.error("remind_before_working_days", "must be 0 or more");
+  if (auto b = r.integer_in("remind_before_working_days", 0, 60, "working days", false)) {
     e.deadline.remind_before_working_days = static_cast<int>(*b);
   }
   e.owner_role = read_owner(r, e.owner_role);
@@ -143,6 +142,7 @@ void read_campaigns(Reader& rules, Config& c) {
 
     std::set<std::string> milestones;
     std::optional<Date> previous;
+    r.not_empty("milestones");
     r.each_table("milestones", true, [&](Reader& m) {
       CampaignMilestone ms;
       ms.name = m.string("name").value_or("");
@@ -161,8 +161,7 @@ void read_campaigns(Reader& rules, Config& c) {
         }
         previous = due;
       }
-      if (auto b = m.integer("remind_before_working_days", false)) {
-        if (*b < 0) m.error("remind_before_working_days", "must be 0 or more");
+      if (auto b = m.integer_in("remind_before_working_days", 0, 60, "working days", false)) {
         ms.remind_before_working_days = static_cast<int>(*b);
       }
       ms.escalation = read_work_ladder(m);

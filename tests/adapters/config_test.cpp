@@ -278,8 +278,251 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"milestone_defined_twice", "name = \"training\"\n", "name = \"plan\" \n", nullptr,
                 "rules.campaigns[1 screening_2023].milestones[2 plan].name: milestone 'plan' is "
                 "defined twice in "
-                "this campaign"}),
+                "this campaign"},
+        // -- issue 16: files --check-config used to call valid
+        // A scope of "" is a prefix of every code; each role's scope is checked by level.
+        BadCase{"person_scope_empty", "scope = \"379901001001\"\nphone = \"13900000101\"",
+                "scope = \"\"\nphone = \"13900000101\"", "scope = \"\"",
+                "people[9 蒋国庆].scope: must not be empty: an empty scope is a prefix of every "
+                "code, so village_officer would receive the notices of every household"},
+        BadCase{"village_officer_scope_township",
+                "scope = \"379901001001\"\nphone = \"13900000101\"",
+                "scope = \"379901001\"\nphone = \"13900000101\"", nullptr,
+                "people[9 蒋国庆].scope: role village_officer needs the code of a village of "
+                "[[villages]] as its scope, got '379901001'"},
+        BadCase{"township_clerk_scope_village", "scope = \"379901001\"\nphone = \"13900000012\"",
+                "scope = \"379901001001\"\nphone = \"13900000012\"", nullptr,
+                "people[4 王丽].scope: role township_clerk needs the code of a township of "
+                "[[townships]] as its scope, got '379901001001'"},
+        BadCase{"county_office_scope_township", "scope = \"379901\"\nphone = \"13900000002\"",
+                "scope = \"379901001\"\nphone = \"13900000002\"", nullptr,
+                "people[2 吴秀兰].scope: role county_office needs the county code 379901 as its "
+                "scope, got '379901001'"},
+        BadCase{"assistance_officer_scope_county",
+                "scope = \"379901001001\"\nphone = \"13900000102\"",
+                "scope = \"379901\"\nphone = \"13900000102\"", nullptr,
+                "people[12 杨帆].scope: role assistance_officer needs the code of a township or "
+                "village as its scope, got '379901'"},
+        BadCase{"department_clerk_scope_village",
+                "scope = \"medical_insurance\"\nphone = \"13900000401\"",
+                "scope = \"379901001001\"\nphone = \"13900000401\"", nullptr,
+                "people[15 尤明].scope: role department_clerk needs a department code of "
+                "[[departments]] or the county code as its scope, got '379901001001'"},
+        BadCase{"village_township_empty", "township = \"379901003\"", "township = \"\"", nullptr,
+                "villages[5 南山村].township: must not be empty: name the township of "
+                "[[townships]] it belongs to"},
+        // Integer keys have ranges; a huge value is refused, never narrowed.
+        BadCase{"remind_before_huge", "remind_before_working_days = 1\n",
+                "remind_before_working_days = 0x7fffffffffffffff\n", "0x7fff",
+                "rules.deadlines.household_verification.remind_before_working_days: must be from "
+                "0 to 60 working days, got 9223372036854775807"},
+        BadCase{"deadline_period_huge", "period = 3\n", "period = 100000\n", nullptr,
+                "rules.deadlines.county_review.period: must be from 1 to 366 days, got 100000"},
+        BadCase{"escalation_after_huge", "{ after_working_days = 2, to = \"county_admin\" }",
+                "{ after_working_days = 4294967298, to = \"county_admin\" }", nullptr,
+                "rules.deadlines.county_review.escalation[2].after_working_days: must be from 0 "
+                "to 250 working days, got 4294967298"},
+        BadCase{"per_month_huge", "per_month = 2\n", "per_month = 5000000000\n", nullptr,
+                "rules.visits.per_month: must be from 1 to 31 times a month, got 5000000000"},
+        BadCase{"eligibility_year", "year = 2024 ", "year = 20240 ", nullptr,
+                "rules.eligibility.year: must be from 2000 to 2100, got 20240"},
+        BadCase{"days_of_month_narrowed", "days_of_month = [5]", "days_of_month = [4294967301]",
+                nullptr,
+                "rules.schedules[1 medical_insurance_feed].days_of_month[1]: must be from 1 to 28 "
+                "(a day of the month), got 4294967301"},
+        BadCase{"months_out_of_range", "months = [3, 9]", "months = [3, 13]", nullptr,
+                "rules.schedules[4 education_feed].months[2]: must be from 1 to 12 (a month), got "
+                "13"},
+        BadCase{"shutdown_timeout_huge", "shutdown_timeout_seconds = 10",
+                "shutdown_timeout_seconds = 99999999", nullptr,
+                "daemon.shutdown_timeout_seconds: must be from 1 to 3600 seconds, got 99999999"},
+        BadCase{"evaluation_remind_huge", "remind_before_working_days = 5\nowner",
+                "remind_before_working_days = 500\nowner", "remind_before_working_days = 500",
+                "rules.evaluation.remind_before_working_days: must be from 0 to 60 working days, "
+                "got 500"},
+        BadCase{"milestone_remind_negative", "due = 2023-04-30\nremind_before_working_days = 2\n",
+                "due = 2023-04-30\nremind_before_working_days = -2\n", "= -2",
+                "rules.campaigns[1 screening_2023].milestones[1 plan].remind_before_working_days: "
+                "must be from 0 to 60 working days, got -2"},
+        BadCase{"wechat_app_agent_id_huge", "path = \"state/messages.jsonl\"\n",
+                "path = \"state/messages.jsonl\"\n[channels.wechat_app]\nenabled = true\n"
+                "corp_id = \"ww1\"\ncorp_secret = \"s\"\nagent_id = 99999999999\n",
+                "agent_id",
+                "channels.wechat_app.agent_id: must be from 1 to 2147483647 (the application's "
+                "AgentId), got 99999999999"},
+        // Lists that must not be empty.
+        BadCase{"days_of_month_empty", "days_of_month = [5]", "days_of_month = []", nullptr,
+                "rules.schedules[1 medical_insurance_feed].days_of_month: must not be empty"},
+        // SMS templates: a type fangfan sends, params that message has.
+        BadCase{"sms_template_unknown_type", "path = \"state/messages.jsonl\"\n",
+                "path = \"state/messages.jsonl\"\n[channels.sms_tencent]\n"
+                "templates = { weather = { code = \"1\", params = [] } }\n",
+                "templates = ",
+                "channels.sms_tencent.templates.weather: 'weather' is not a message type fangfan "
+                "sends (step_reminder, step_overdue, visit_reminder, visit_overdue, "
+                "monitoring_reminder, monitoring_overdue, evaluation_task, evaluation_overdue, "
+                "campaign_reminder, campaign_overdue, written_notice, calendar_missing, "
+                "dead_letter, digest)"},
+        BadCase{"sms_template_unknown_param", "path = \"state/messages.jsonl\"\n",
+                "path = \"state/messages.jsonl\"\n[channels.sms_aliyun]\n"
+                "templates = { step_overdue = { code = \"SMS_1\", params = [\"village\", "
+                "\"mobile\"] } }\n",
+                "templates = ",
+                "channels.sms_aliyun.templates.step_overdue.params: 'mobile' is not a param of "
+                "step_overdue (case_id, household, village, township, step, step_label, "
+                "due_date, days_overdue, rung)"},
+        // WeChat Work robot: one group per scope.
+        BadCase{"robot_two_groups_one_scope", "path = \"state/messages.jsonl\"\n",
+                "path = \"state/messages.jsonl\"\n[channels.wechat_robot]\ngroups = [\n"
+                "  { name = \"a\", scope = \"379901001\", key = \"k1\" },\n"
+                "  { name = \"b\", scope = \"379901001\", key = \"k2\" },\n]\n",
+                "{ name = \"b\"",
+                "channels.wechat_robot.groups[2 b].scope: group 'a' already has scope 379901001: "
+                "messages for it would never reach this group"}),
     [](const auto& info) { return std::string(info.param.name); });
+
+// The example with `edits` applied in turn (each replaces the first occurrence of its text) and
+// `append` at the end.
+std::string edited(const std::vector<std::pair<std::string, std::string>>& edits,
+                   const std::string& append = "") {
+  std::string text = example_text();
+  for (const auto& [from, to] : edits) {
+    const auto at = text.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at != std::string::npos) text.replace(at, from.size(), to);
+  }
+  return text + append;
+}
+
+// `channels = ["file"]` of the person with `phone` becomes `channels`.
+std::pair<std::string, std::string> person_on(const std::string& phone,
+                                              const std::string& channels) {
+  return {"phone = \"" + phone + "\"\nchannels = [\"file\"]",
+          "phone = \"" + phone + "\"\nchannels = " + channels};
+}
+
+const char* kTencent =
+    "\n[channels.sms_tencent]\nenabled = true\nsecret_id = \"AKID1\"\nsecret_key = \"k\"\n"
+    "sdk_app_id = \"1400000001\"\nsign_name = \"示例县\"\n";
+
+TEST(ConfigReach, SmsPersonWithoutATemplateForATypeTheyAreSentIsAnError) {
+  // 朱晓东 (assistance officer of 西河村) is sent visits and monitoring notices, and digests.
+  const std::string text =
+      edited({person_on("13900000202", "[\"sms_tencent\"]")},
+             std::string(kTencent) +
+                 "templates = { visit_overdue = { code = \"1\", params = [\"village\"] } }\n");
+  auto errors = errors_of(load_config_text(text, kConfigDir / "bad.toml"));
+  ASSERT_EQ(errors.size(), 1u) << (errors.empty() ? "no error" : errors[0].to_string());
+  EXPECT_EQ(errors[0].to_string(),
+            (kConfigDir / "bad.toml").string() + ":" +
+                std::to_string(line_of(text, "channels = [\"sms_tencent\"]")) +
+                ": people[13 朱晓东].channels: 朱晓东 will be sent digest, monitoring_overdue, "
+                "monitoring_reminder, visit_reminder on sms_tencent, but [channels.sms_tencent] "
+                "templates has no template for them (the provider would refuse each)");
+
+  // With every one of them it loads.
+  const std::string complete =
+      edited({person_on("13900000202", "[\"sms_tencent\"]")},
+             std::string(kTencent) +
+                 "templates = { visit_overdue = { code = \"1\" }, visit_reminder = { code = "
+                 "\"2\" }, monitoring_overdue = { code = \"3\" }, monitoring_reminder = { code = "
+                 "\"4\" }, digest = { code = \"5\", params = [\"count\"] } }\n");
+  for (const auto& e : errors_of(load_config_text(complete, kConfigDir / "x.toml"))) {
+    ADD_FAILURE() << e.to_string();
+  }
+}
+
+TEST(ConfigReach, FallbackAndCampaignNoticesCountAsSent) {
+  // 冯志强 heads 西河镇, whose 杏花村 has no village officer: the village officers' notices of
+  // 杏花村 fall back to him. A campaign still to come sends milestone reminders to the clerks.
+  std::string text = edited(
+      {person_on("13900000021", "[\"sms_tencent\"]"), {"due = 2023-06-10", "due = 2099-06-10"}},
+      std::string(kTencent) + "templates = { digest = { code = \"5\" } }\n");
+  auto errors = errors_of(load_config_text(text, kConfigDir / "bad.toml"));
+  ASSERT_EQ(errors.size(), 1u) << (errors.empty() ? "no error" : errors[0].to_string());
+  EXPECT_EQ(errors[0].key, "people[5 冯志强].channels");
+  EXPECT_EQ(errors[0].message,
+            "冯志强 will be sent campaign_overdue, monitoring_overdue, monitoring_reminder, "
+            "step_overdue, step_reminder, visit_overdue, visit_reminder on sms_tencent, but "
+            "[channels.sms_tencent] templates has no template for them (the provider would "
+            "refuse each)");
+
+  // A clerk on SMS is sent the campaign's reminders while it is still to come.
+  text = edited(
+      {person_on("13900000012", "[\"sms_tencent\"]"), {"due = 2023-06-10", "due = 2099-06-10"}},
+      std::string(kTencent) + "templates = { digest = { code = \"5\" } }\n");
+  errors = errors_of(load_config_text(text, kConfigDir / "bad.toml"));
+  ASSERT_EQ(errors.size(), 1u) << (errors.empty() ? "no error" : errors[0].to_string());
+  EXPECT_NE(errors[0].message.find("campaign_reminder"), std::string::npos) << errors[0].message;
+  // Once the campaign is over it sends nothing.
+  text = edited({person_on("13900000012", "[\"sms_tencent\"]")},
+                std::string(kTencent) + "templates = { digest = { code = \"5\" } }\n");
+  errors = errors_of(load_config_text(text, kConfigDir / "bad.toml"));
+  ASSERT_EQ(errors.size(), 1u) << (errors.empty() ? "no error" : errors[0].to_string());
+  EXPECT_EQ(errors[0].message.find("campaign_reminder"), std::string::npos) << errors[0].message;
+}
+
+TEST(ConfigReach, RobotPersonWhosePlaceHasNoGroupIsAnError) {
+  const std::string robot =
+      "\n[channels.wechat_robot]\nenabled = true\ngroups = [\n"
+      "  { name = \"东岭镇工作群\", scope = \"379901001\", key = \"k1\" },\n]\n";
+  // 蒋国庆 is a village officer of 东岭村: the township's group is not his village's.
+  const std::string text = edited({person_on("13900000101", "[\"wechat_robot\"]")}, robot);
+  auto errors = errors_of(load_config_text(text, kConfigDir / "bad.toml"));
+  ASSERT_EQ(errors.size(), 1u) << (errors.empty() ? "no error" : errors[0].to_string());
+  EXPECT_EQ(errors[0].to_string(),
+            (kConfigDir / "bad.toml").string() + ":" +
+                std::to_string(line_of(text, "channels = [\"wechat_robot\"]")) +
+                ": people[9 蒋国庆].channels: no group of [channels.wechat_robot] has scope "
+                "379901001001 (or is named 蒋国庆@379901001001): no message could reach 蒋国庆 "
+                "there");
+  // The township's clerk is reached through the township's group.
+  const std::string clerk = edited({person_on("13900000012", "[\"wechat_robot\"]")}, robot);
+  for (const auto& e : errors_of(load_config_text(clerk, kConfigDir / "x.toml"))) {
+    ADD_FAILURE() << e.to_string();
+  }
+}
+
+TEST(Config, ListsThatMustHaveItems) {
+  // A campaign without milestones, a county without townships.
+  std::string text = example_text() +
+                     "\n[[rules.campaigns]]\nname = \"empty\"\nlabel = \"x\"\nstarts = "
+                     "2099-01-01\nmilestones = []\n";
+  auto errors = errors_of(load_config_text(text, kConfigDir / "bad.toml"));
+  ASSERT_EQ(errors.size(), 1u) << (errors.empty() ? "no error" : errors[0].to_string());
+  EXPECT_EQ(errors[0].to_string(), (kConfigDir / "bad.toml").string() + ":" +
+                                       std::to_string(line_of(text, "milestones = []")) +
+                                       ": rules.campaigns[2 empty].milestones: must not be empty");
+
+  text = example_text();
+  const auto begin = text.find("[[townships]]");
+  const auto end = text.find("# ── Villages");
+  text.replace(begin, end - begin, "");
+  text = "townships = []\n" + text;  // a top-level key: before the first [table]
+  errors = errors_of(load_config_text(text, kConfigDir / "bad.toml"));
+  ASSERT_FALSE(errors.empty());
+  EXPECT_EQ(errors[0].to_string(), (kConfigDir / "bad.toml").string() + ":" +
+                                       std::to_string(line_of(text, "townships = []")) +
+                                       ": townships: must not be empty");
+}
+
+TEST(Config, EmptyPlaceCodesAreErrors) {
+  // "" would be a prefix of every code; the township and village codes would then pass as
+  // anything.
+  std::string text = example_text();
+  text.replace(text.find("code = \"379901\""), 15, "code = \"\"");
+  auto errors = errors_of(load_config_text(text, kConfigDir / "bad.toml"));
+  ASSERT_FALSE(errors.empty());
+  EXPECT_EQ(errors[0].key, "county.code");
+  EXPECT_EQ(errors[0].message, "a county code has 6 digits, got ''");
+
+  text = example_text();
+  text.replace(text.find("code = \"379901003\""), 18, "code = \"\"");
+  errors = errors_of(load_config_text(text, kConfigDir / "bad.toml"));
+  ASSERT_FALSE(errors.empty());
+  EXPECT_EQ(errors[0].key, "townships[3 南山乡].code");
+  EXPECT_NE(errors[0].message.find("a township code has 9 digits"), std::string::npos);
+}
 
 TEST(Config, DeliveryAndTemplatesFromTheExample) {
   auto r = load_config(kConfigDir / "example.toml");

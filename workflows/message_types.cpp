@@ -1,0 +1,56 @@
+#include "workflows/message_types.h"
+
+#include "workflows/duties.h"
+
+namespace fangfan {
+namespace {
+
+// The roles of a ladder's rungs, one entry per rung (a rung names one role).
+void ladder(std::vector<MessageAudience>& out, const std::vector<EscalationRung>& rungs,
+            const char* type, AudiencePlace place) {
+  for (const EscalationRung& r : rungs) {
+    if (!r.to_role.empty()) out.push_back({type, {r.to_role}, place});
+  }
+}
+
+}  // namespace
+
+std::vector<MessageAudience> message_audiences(const ProgramRules& rules, Date today) {
+  using enum AudiencePlace;
+  std::vector<MessageAudience> out;
+  for (const auto& [step, deadline] : rules.deadlines) {
+    if (deadline.remind_before_working_days > 0) {
+      out.push_back({"step_reminder", {step_owner_role(step)}, kVillage});
+    }
+    ladder(out, deadline.escalation, "step_overdue", kVillage);
+  }
+  // A month's visits and monitoring: a reminder on reminder_day, then the ladder.
+  out.push_back({"visit_reminder", {"assistance_officer"}, kVillage});
+  ladder(out, rules.visits.escalation, "visit_overdue", kVillage);
+  out.push_back({"monitoring_reminder", {"assistance_officer"}, kVillage});
+  ladder(out, rules.monitoring.escalation, "monitoring_overdue", kVillage);
+  if (rules.evaluation.enabled) {
+    out.push_back({"evaluation_task", {rules.evaluation.owner_role}, kVillage});
+    ladder(out, rules.evaluation.deadline.escalation, "evaluation_overdue", kVillage);
+  }
+  for (const Campaign& c : rules.campaigns) {
+    if (c.milestones.empty()) continue;
+    const CampaignMilestone& last = c.milestones.back();
+    const std::chrono::year_month_day due{std::chrono::year{last.year},
+                                          std::chrono::month{unsigned(last.month)},
+                                          std::chrono::day{unsigned(last.day)}};
+    if (due.ok() && Date{due} < today) continue;  // over: never started
+    for (const CampaignMilestone& m : c.milestones) {
+      if (m.remind_before_working_days > 0) {
+        out.push_back({"campaign_reminder", {c.owner_role}, kTownship});
+      }
+      ladder(out, m.escalation, "campaign_overdue", kTownship);
+    }
+  }
+  out.push_back({"written_notice", {"township_clerk"}, kVillage});
+  out.push_back({"calendar_missing", {"county_admin"}, kCounty});
+  out.push_back({"dead_letter", {"county_admin"}, kCounty});
+  return out;
+}
+
+}  // namespace fangfan
