@@ -45,7 +45,7 @@
 #include "adapters/storage/migrations.h"
 #include "adapters/storage/token_store.h"
 #include "daemon/api/http_api.h"
-#include "daemon/storage_executor.h"
+#include "daemon/tasks/storage_executor.h"
 #include "workflows/date.h"
 #include "workflows/household.h"
 #include "workflows/id_number.h"
