@@ -1,8 +1,12 @@
 #include "adapters/storage/database.h"
 
+#include <fcntl.h>
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/sqlite3/soci-sqlite3.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <optional>
 #include <system_error>
@@ -22,6 +26,19 @@ StorageError open_error(const std::string& display_url, const std::string& detai
   return StorageError(StorageError::Kind::kOpen, "无法打开数据库 " + display_url +
                                                      " (cannot open the database " + display_url +
                                                      "): " + detail);
+}
+
+// The database holds ID numbers and phones in clear, so a new file is created 0600 whatever the
+// process's umask (SQLite gives its -wal and -shm files the database file's mode). An existing
+// file keeps the mode its owner gave it.
+void create_private_file(const std::string& display, const std::string& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    const std::string why = std::strerror(errno);
+    throw open_error(display, "无法创建数据库文件 " + path + " (cannot create the database file " +
+                                  path + "): " + why);
+  }
+  ::close(fd);
 }
 
 // SOCI's PostgreSQL backend (4.0) re-joins its connect string as key=value pairs and turns a
@@ -158,6 +175,7 @@ Database Database::open(std::string_view url, const DatabaseOptions& options) {
                                       "): " + ec.message());
       }
     }
+    if (!options.read_only) create_private_file(display, path);
     db = Database(Dialect::kSqlite,
                   "db=\"" + path + "\"" + (options.read_only ? " readonly=true" : ""), display,
                   options);
