@@ -30,7 +30,7 @@
 #include "adapters/storage/database.h"
 #include "adapters/storage/migrations.h"
 #include "adapters/storage/outbox_store.h"
-#include "daemon/outbox_dispatcher.h"
+#include "daemon/tasks/outbox_dispatcher.h"
 #include "tests/support/fake_providers.h"
 
 namespace fangfan {

@@ -36,7 +36,7 @@
 #include "adapters/storage/epoch.h"
 #include "adapters/storage/migrations.h"
 #include "adapters/storage/timer_store.h"
-#include "daemon/case_writing.h"
+#include "adapters/scheduler/case_writing.h"
 #include "workflows/date.h"
 #include "workflows/id_number.h"
 

@@ -3,7 +3,7 @@
 #include <boost/beast/core/string.hpp>
 
 #include "adapters/storage/token_store.h"
-#include "daemon/storage_executor.h"
+#include "daemon/tasks/storage_executor.h"
 
 namespace fangfan {
 namespace {

@@ -19,7 +19,7 @@
 #include "adapters/storage/database.h"
 #include "daemon/api/auth.h"
 #include "daemon/api/case_access.h"
-#include "daemon/storage_executor.h"
+#include "daemon/tasks/storage_executor.h"
 #include "workflows/date.h"
 #include "workflows/id_number.h"
 

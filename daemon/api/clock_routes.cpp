@@ -9,7 +9,7 @@
 #include <boost/json/object.hpp>
 
 #include "daemon/api/auth.h"
-#include "daemon/storage_executor.h"
+#include "daemon/tasks/storage_executor.h"
 #include "workflows/date.h"
 
 namespace fangfan {

@@ -22,7 +22,7 @@
 
 #include "daemon/api/api_context.h"
 #include "daemon/api/router.h"
-#include "daemon/scheduler.h"
+#include "daemon/tasks/scheduler.h"
 
 namespace fangfan {
 

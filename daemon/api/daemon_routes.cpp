@@ -2,7 +2,7 @@
 
 #include "daemon/api/clock_routes.h"
 #include "daemon/api/work_routes.h"
-#include "daemon/scheduler.h"
+#include "daemon/tasks/scheduler.h"
 
 namespace fangfan {
 

@@ -29,7 +29,7 @@
 
 #include "daemon/api/api_context.h"
 #include "daemon/api/api_server.h"
-#include "daemon/api/health.h"
+#include "daemon/tasks/health.h"
 #include "daemon/api/metrics.h"
 #include "daemon/api/request_handler.h"
 #include "daemon/api/router.h"

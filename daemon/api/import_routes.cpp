@@ -12,7 +12,7 @@
 #include "adapters/import/importer.h"
 #include "daemon/api/auth.h"
 #include "daemon/api/case_access.h"
-#include "daemon/storage_executor.h"
+#include "daemon/tasks/storage_executor.h"
 #include "workflows/date.h"
 
 namespace fangfan {

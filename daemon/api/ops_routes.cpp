@@ -7,9 +7,9 @@
 
 #include "adapters/storage/count_store.h"
 #include "adapters/storage/outbox_store.h"
-#include "daemon/api/health.h"
+#include "daemon/tasks/health.h"
 #include "daemon/api/metrics.h"
-#include "daemon/storage_executor.h"
+#include "daemon/tasks/storage_executor.h"
 
 namespace fangfan {
 namespace {

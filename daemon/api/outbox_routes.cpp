@@ -11,7 +11,7 @@
 
 #include "adapters/storage/database.h"
 #include "daemon/api/auth.h"
-#include "daemon/storage_executor.h"
+#include "daemon/tasks/storage_executor.h"
 #include "workflows/date.h"
 
 namespace fangfan {

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "adapters/storage/case_json.h"
-#include "daemon/ctl_cases.h"
+#include "daemon/ctl/ctl_cases.h"
 #include "tests/daemon/api_test_server.h"
 #include "tests/support/people.h"
 #include "workflows/household.h"

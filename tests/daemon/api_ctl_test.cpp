@@ -10,8 +10,8 @@
 
 #include "adapters/storage/outbox_store.h"
 #include "adapters/storage/token_store.h"
-#include "daemon/ctl_outbox.h"
-#include "daemon/ctl_token.h"
+#include "daemon/ctl/ctl_outbox.h"
+#include "daemon/ctl/ctl_token.h"
 #include "tests/daemon/api_test_server.h"
 
 namespace fangfan {

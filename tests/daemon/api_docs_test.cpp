@@ -13,7 +13,7 @@
 #include <string>
 
 #include "daemon/api/daemon_routes.h"
-#include "daemon/scheduler.h"
+#include "daemon/tasks/scheduler.h"
 #include "tests/daemon/api_test_server.h"
 
 namespace fangfan {

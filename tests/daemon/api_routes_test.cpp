@@ -16,10 +16,10 @@
 
 #include "adapters/storage/duty_store.h"
 #include "daemon/api/work_routes.h"
-#include "daemon/ctl_cases.h"
-#include "daemon/ctl_duties.h"
-#include "daemon/ctl_http.h"
-#include "daemon/ctl_work.h"
+#include "daemon/ctl/ctl_cases.h"
+#include "daemon/ctl/ctl_duties.h"
+#include "daemon/ctl/ctl_http.h"
+#include "daemon/ctl/ctl_work.h"
 #include "tests/daemon/api_test_server.h"
 
 namespace fangfan {

@@ -27,7 +27,7 @@
 #include "adapters/storage/case_repository.h"
 #include "adapters/storage/database.h"
 #include "daemon/api/http_api.h"
-#include "daemon/storage_executor.h"
+#include "daemon/tasks/storage_executor.h"
 #include "workflows/calendar.h"
 #include "workflows/clock.h"
 

@@ -1,5 +1,5 @@
 // `fangfanctl calendar ...`: exact output and exit codes, on the shipped calendar files.
-#include "daemon/ctl_calendar.h"
+#include "daemon/ctl/ctl_calendar.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

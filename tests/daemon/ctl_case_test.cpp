@@ -1,6 +1,6 @@
 // `fangfanctl case show ID`: exact lines for a stored case, masking, exit codes; and once through
 // the real fangfanctl binary with a configuration file.
-#include "daemon/ctl_case.h"
+#include "daemon/ctl/ctl_case.h"
 
 #include <gtest/gtest.h>
 #include <soci/sqlite3/soci-sqlite3.h>

@@ -14,7 +14,7 @@
 
 #include "adapters/import/import_table.h"
 #include "adapters/storage/case_json.h"
-#include "daemon/ctl_import.h"
+#include "daemon/ctl/ctl_import.h"
 #include "tests/daemon/api_test_server.h"
 #include "tests/support/import_files.h"
 #include "tests/support/people.h"

@@ -4,7 +4,7 @@
 // LoopMutex (daemon/loop_mutex.h), the turn-taking of the scheduler's firing and advances and of
 // the dispatcher's delivery passes: waiters in arrival order, cancellation while waiting, and a
 // waiter cancelled just after unlock() chose it passing its turn on.
-#include "daemon/loop_mutex.h"
+#include "daemon/tasks/loop_mutex.h"
 
 #include <gtest/gtest.h>
 

@@ -2,7 +2,7 @@
 // recording channels (real Channel classes that keep what they were handed and answer as each
 // test scripts them): quiet hours, digests, retry/backoff, rate limits, permanent failures and
 // fallback, dead letters, the breaker, pacing, masking and bounded concurrency.
-#include "daemon/outbox_dispatcher.h"
+#include "daemon/tasks/outbox_dispatcher.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

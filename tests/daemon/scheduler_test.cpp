@@ -7,7 +7,7 @@
 // adapters/scheduler, a simulated clock. Cases are opened through the
 // case writer with the hook (as the API does), then the clock is moved by advance_to(), or
 // run() finds overdue timers at start, or the dry run looks ahead.
-#include "daemon/scheduler.h"
+#include "daemon/tasks/scheduler.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -28,9 +28,9 @@
 #include "adapters/storage/database.h"
 #include "adapters/storage/epoch.h"
 #include "adapters/storage/migrations.h"
-#include "daemon/api/health.h"
-#include "daemon/outbox_dispatcher.h"
-#include "daemon/storage_executor.h"
+#include "daemon/tasks/health.h"
+#include "daemon/tasks/outbox_dispatcher.h"
+#include "daemon/tasks/storage_executor.h"
 #include "tests/adapters/test_case_writer.h"
 #include "tests/daemon/api_test_server.h"
 #include "tests/support/people.h"

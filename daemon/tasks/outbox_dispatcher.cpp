@@ -1,0 +1,630 @@
+#include "daemon/tasks/outbox_dispatcher.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <functional>
+#include <random>
+#include <set>
+
+#include "adapters/storage/database.h"
+#include "workflows/date.h"
+#include "workflows/delivery_decisions.h"
+#include "workflows/message_templates.h"
+
+namespace fangfan {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::chrono::seconds kMaxSleep{60};
+constexpr std::chrono::seconds kStorageRetry{5};
+constexpr int kDigestLookup = 200;  // pending messages read per recipient
+
+std::shared_ptr<const Config> defaults(int max_attempts) {
+  auto c = std::make_shared<Config>();
+  c->delivery.max_attempts = max_attempts;
+  return c;
+}
+
+// "HH:MM" China time of `t`, for the reasons operators read.
+std::string china_hhmm(TimePoint t) { return format_time(t).substr(11, 5); }
+std::string china_day_hhmm(TimePoint t) {
+  const std::string s = format_time(t);
+  return s.substr(0, 10) + " " + s.substr(11, 5);
+}
+
+// Params of a body that is a JSON object; nullopt for a plain-text body.
+std::optional<std::map<std::string, std::string>> body_params(const std::string& body) {
+  if (body.empty() || body.front() != '{') return std::nullopt;
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  std::map<std::string, std::string> params;
+  for (const auto& [k, val] : v.get_object()) {
+    params[std::string(k)] = val.is_string() ? std::string(val.get_string()) : json::serialize(val);
+  }
+  return params;
+}
+
+std::string json_body(const std::map<std::string, std::string>& params) {
+  json::object o;
+  for (const auto& [k, v] : params) o[k] = v;
+  return json::serialize(o);
+}
+
+// The configured person an outbox row is for (its person column, "name@scope"); nullptr for
+// nobody known (no person stored, or no longer in the configuration).
+const Person* person_for(const Config& c, const OutboxRecord& m) {
+  if (m.person.empty()) return nullptr;
+  for (const auto& p : c.people) {
+    if (p.name + "@" + p.scope == m.person) return &p;
+  }
+  return nullptr;
+}
+
+// The same message on `p`'s channel `channel`.
+NewOutboxMessage channel_copy(const Person& p, const OutboxRecord& m, const std::string& channel,
+                              TimePoint now) {
+  NewOutboxMessage next;
+  next.dedupe_key = m.dedupe_key + ">" + channel;
+  next.case_id = m.case_id;
+  next.channel = channel;
+  next.recipient = address_for(p, channel);
+  next.message_type = m.message_type;
+  next.body = m.body;
+  next.created_at = now;
+  next.next_attempt_at = now;
+  next.person = m.person;
+  return next;
+}
+
+// One notice per county admin that `m` will not arrive.
+std::vector<NewOutboxMessage> dead_letters(const Config& c, const OutboxRecord& m,
+                                           const std::string& error, TimePoint now) {
+  std::vector<NewOutboxMessage> out;
+  if (m.message_type == "dead_letter") return out;  // never a notice about a notice
+  const std::string body = json_body({{"outbox_id", std::to_string(m.id)},
+                                      {"channel", m.channel},
+                                      {"recipient_masked", mask_recipient(m.recipient)},
+                                      {"message_type", m.message_type},
+                                      {"error", error}});
+  for (const auto& p : c.people) {
+    if (p.role != Role::kCountyAdmin || p.channels.empty()) continue;
+    NewOutboxMessage n;
+    n.dedupe_key = "dead_letter:" + std::to_string(m.id) + ":" + p.name + "@" + p.scope;
+    n.channel = p.channels.front();
+    n.recipient = address_for(p, n.channel);
+    n.message_type = "dead_letter";
+    n.body = body;
+    n.created_at = now;
+    n.next_attempt_at = now;
+    n.person = p.name + "@" + p.scope;
+    out.push_back(std::move(n));
+  }
+  return out;
+}
+
+std::string held_reason(const std::string& channel, TimePoint until) {
+  return "渠道 " + channel + " 连续发送失败，暂停至 " + china_day_hhmm(until) +
+         " (channel held by its circuit breaker)";
+}
+
+// A claimed message handed back unsent: pending again at `until`, its attempt given back.
+OutboxAnswer unsent(std::int64_t id, TimePoint until, std::string reason) {
+  OutboxAnswer a;
+  a.id = id;
+  a.at = until;
+  a.count_attempt = false;
+  a.hold_reason = std::move(reason);
+  return a;
+}
+
+// Runs `release` when it goes out of scope, unless it was emptied.
+struct ProbeRelease {
+  std::function<void()> release;
+  ProbeRelease() = default;
+  ProbeRelease(const ProbeRelease&) = delete;
+  ProbeRelease& operator=(const ProbeRelease&) = delete;
+  ~ProbeRelease() {
+    if (release) release();
+  }
+};
+
+}  // namespace
+
+OutboxDispatcher::OutboxDispatcher(asio::any_io_executor loop, StorageExecutor& storage,
+                                   const Clock& clock, std::shared_ptr<const Config> config,
+                                   Random random)
+    : loop_(loop),
+      storage_(storage),
+      clock_(clock),
+      config_(std::move(config)),
+      random_(std::move(random)),
+      timer_(loop),
+      slot_timer_(loop) {
+  if (!random_) {
+    auto rng = std::make_shared<std::mt19937_64>(std::random_device{}());
+    random_ = [rng] { return std::uniform_real_distribution<double>(0.0, 1.0)(*rng); };
+  }
+}
+
+OutboxDispatcher::OutboxDispatcher(asio::any_io_executor loop, StorageExecutor& storage,
+                                   const Clock& clock, int max_attempts)
+    : OutboxDispatcher(loop, storage, clock, defaults(max_attempts)) {}
+
+void OutboxDispatcher::set_config(std::shared_ptr<const Config> config) {
+  config_ = std::move(config);
+  breakers_.clear();  // a new breaker policy starts from closed
+}
+
+void OutboxDispatcher::add_channel(std::shared_ptr<Channel> channel) {
+  channels_[channel->name()] = std::move(channel);
+}
+
+CircuitBreaker& OutboxDispatcher::breaker(const std::string& channel) {
+  auto it = breakers_.find(channel);
+  if (it == breakers_.end()) {
+    it = breakers_.emplace(channel, CircuitBreaker(config_->delivery.breaker)).first;
+  }
+  return it->second;
+}
+
+std::string OutboxDispatcher::render(const OutboxRecord& m,
+                                     std::map<std::string, std::string>* params_out) const {
+  auto params = body_params(m.body);
+  if (!params) return m.body;  // plain text (rows written before templates)
+  std::string text = render_message(m.message_type, *params, config_->templates);
+  if (params_out) *params_out = std::move(*params);
+  return text;
+}
+
+std::optional<OutboxDispatcher::Deferral> OutboxDispatcher::gate(const OutboxRecord& m,
+                                                                 TimePoint now) {
+  const bool known = channels_.count(m.channel) > 0;
+  CircuitBreaker* b = known ? &breaker(m.channel) : nullptr;
+  if (b) {
+    const bool half_open = b->state(now) == CircuitBreaker::State::kHalfOpen;
+    if (auto until = b->admit(now)) {
+      return Deferral{m.id, *until, held_reason(m.channel, *until)};
+    }
+    if (half_open) probes_.insert(m.id);
+  }
+  const int limit = config_->delivery.per_minute_for(m.channel);
+  // The provider's limit is per destination: a robot group shared by several people counts once.
+  const std::string destination =
+      known ? channels_.at(m.channel)->pacing_key(m.recipient) : m.recipient;
+  if (auto until = pacer_.reserve(m.channel, destination, limit, now)) {
+    if (b && probes_.erase(m.id) > 0) b->release_probe();
+    return Deferral{m.id, *until,
+                    "同一收件人每分钟最多 " + std::to_string(limit) + " 条，" + china_hhmm(*until) +
+                        " 发送 (paced per recipient)"};
+  }
+  return std::nullopt;
+}
+
+asio::awaitable<void> OutboxDispatcher::acquire_slot() {
+  co_await asio::this_coro::throw_if_cancelled(false);
+  while (in_flight_ >= std::max(1, config_->delivery.concurrency)) {
+    slot_timer_.expires_at(asio::steady_timer::time_point::max());
+    co_await slot_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  ++in_flight_;
+}
+
+void OutboxDispatcher::release_slot() {
+  --in_flight_;
+  slot_timer_.cancel();
+}
+
+asio::awaitable<void> OutboxDispatcher::handle_digests(
+    std::map<RecipientKey, std::vector<OutboxRecord>> due, TimePoint now,
+    std::vector<Deferral>& deferrals, std::vector<OutboxRecord>& to_send) {
+  const DeliveryPolicy& policy = config_->delivery;
+  for (auto& [key, due_rows] : due) {
+    const std::string& channel = key.first;
+    const std::string& recipient = key.second;
+    auto pending = co_await storage_.run([&, now](soci::session& s) {
+      return pending_for_recipient(s, channel, recipient, now, kDigestLookup);
+    });
+    std::map<std::int64_t, OutboxRecord> by_id;
+    std::vector<DigestCandidate> candidates;
+    for (auto& m : pending) {
+      if (!is_digestible(m.message_type)) continue;
+      candidates.push_back({m.id, m.channel, m.recipient, m.created_at});
+      by_id.emplace(m.id, std::move(m));
+    }
+    // A due reminder the lookup did not return (created "in the future" by a skewed clock, or
+    // beyond the lookup's limit) goes on its own rather than staying due forever.
+    for (auto& m : due_rows) {
+      if (!by_id.count(m.id)) to_send.push_back(std::move(m));
+    }
+    for (const auto& group :
+         group_digests(candidates, policy.digest_window, policy.digest_max_items)) {
+      if (group.ready_at > now) {
+        for (auto id : group.ids) {
+          if (by_id.at(id).next_attempt_at < group.ready_at) {
+            deferrals.push_back({id, group.ready_at,
+                                 "等待合并同一收件人的提醒，" + china_hhmm(group.ready_at) +
+                                     " 发送 (digest window)"});
+          }
+        }
+        continue;
+      }
+      if (group.ids.size() == 1) {
+        to_send.push_back(by_id.at(group.ids.front()));
+        continue;
+      }
+      std::vector<std::string> texts;
+      for (auto id : group.ids) texts.push_back(render(by_id.at(id), nullptr));
+      NewOutboxMessage d;
+      const OutboxRecord& first = by_id.at(group.ids.front());
+      d.dedupe_key = "digest:" + std::to_string(group.ids.front()) + "-" +
+                     std::to_string(group.ids.back()) + "/" + std::to_string(group.ids.size()) +
+                     "@" + std::to_string(now.time_since_epoch().count());
+      d.channel = first.channel;
+      d.recipient = first.recipient;
+      d.message_type = "digest";
+      d.body = json_body(digest_params(texts));
+      d.created_at = now;
+      d.next_attempt_at = now;
+      d.person = first.person;  // every member goes to this address; its fallback is theirs
+      auto digest_row = co_await storage_.run([&](soci::session& s) -> std::optional<OutboxRecord> {
+        auto id = queue_digest(s, d, group.ids);
+        if (!id) return std::nullopt;
+        return load_outbox(s, *id);
+      });
+      if (!digest_row) continue;  // a member was taken meanwhile; next pass regroups
+      ++stats_.digests;
+      stats_.digested += static_cast<long long>(group.ids.size());
+      spdlog::info("outbox.digest id={} channel={} recipient={} members={}", digest_row->id,
+                   channel, mask_recipient(recipient), group.ids.size());
+      to_send.push_back(std::move(*digest_row));
+    }
+  }
+}
+
+asio::awaitable<void> OutboxDispatcher::flush() {
+  while (!answers_.empty()) {
+    std::vector<OutboxAnswer> batch;
+    batch.swap(answers_);
+    co_await storage_.run([&batch](soci::session& s) { record_outbox_answers(s, batch); });
+  }
+}
+
+asio::awaitable<void> OutboxDispatcher::dispatch_due() {
+  // On shutdown (cancellation) no new delivery starts, but those in flight are awaited and
+  // recorded: a message is never left "sending" by a clean stop.
+  co_await asio::this_coro::throw_if_cancelled(false);
+  auto stopping = [](asio::cancellation_state cs) {
+    return cs.cancelled() != asio::cancellation_type::none;
+  };
+  for (;;) {
+    if (stopping(co_await asio::this_coro::cancellation_state)) break;
+    const TimePoint now = clock_.now();
+    const DeliveryPolicy& policy = config_->delivery;
+    const int batch_size = std::max(100, policy.concurrency * 4);
+    auto batch = co_await storage_.run(
+        [now, batch_size](soci::session& s) { return due_outbox(s, now, batch_size); });
+
+    std::vector<Deferral> deferrals;
+    std::vector<OutboxRecord> to_send;
+    std::map<RecipientKey, std::vector<OutboxRecord>> reminders;
+    for (auto& m : batch) {
+      if (const DailyWindow* quiet = policy.quiet_for(m.channel); quiet && in_window(now, *quiet)) {
+        const TimePoint until = next_allowed_instant(now, *quiet);
+        deferrals.push_back(
+            {m.id, until,
+             "静默时段，" + china_day_hhmm(until) + " 发送 (quiet hours of " + m.channel + ")"});
+      } else if (policy.digest_window.count() > 0 && m.attempts == 0 &&
+                 is_digestible(m.message_type)) {
+        reminders[{m.channel, m.recipient}].push_back(std::move(m));
+      } else {
+        to_send.push_back(std::move(m));
+      }
+    }
+    if (!reminders.empty()) co_await handle_digests(std::move(reminders), now, deferrals, to_send);
+
+    std::vector<OutboxRecord> go;
+    for (auto& m : to_send) {
+      if (auto d = gate(m, now)) {
+        deferrals.push_back(std::move(*d));
+      } else {
+        go.push_back(std::move(m));
+      }
+    }
+    if (!deferrals.empty()) {
+      co_await storage_.run([&deferrals](soci::session& s) {
+        WriteTransaction tx(s);
+        for (const auto& d : deferrals) defer_outbox(s, d.id, d.until, d.reason);
+        tx.commit();
+      });
+      stats_.deferred += static_cast<long long>(deferrals.size());
+      spdlog::debug("outbox.deferred count={}", deferrals.size());
+    }
+    // Claim the whole batch in one transaction (SQLite syncs every commit to disk).
+    std::vector<std::int64_t> ids;
+    for (const auto& m : go) ids.push_back(m.id);
+    const auto claimed_ids =
+        co_await storage_.run([&ids](soci::session& s) { return claim_outbox_many(s, ids); });
+    const std::set<std::int64_t> claimed(claimed_ids.begin(), claimed_ids.end());
+    for (std::size_t i = 0; i < go.size(); ++i) {
+      auto& m = go[i];
+      if (!claimed.count(m.id)) {  // someone else took it
+        if (probes_.erase(m.id) > 0) breaker(m.channel).release_probe();
+        continue;
+      }
+      ++m.attempts;
+      co_await acquire_slot();
+      if (answers_.size() >= std::size_t(std::max(16, policy.concurrency))) co_await flush();
+      if (stopping(co_await asio::this_coro::cancellation_state)) {
+        // Shutting down: the claimed messages not started go back as they were.
+        release_slot();
+        for (std::size_t j = i; j < go.size(); ++j) {
+          if (probes_.erase(go[j].id) > 0) breaker(go[j].channel).release_probe();
+          if (claimed.count(go[j].id)) {
+            answers_.push_back(
+                unsent(go[j].id, clock_.now(), "服务停止，重新排队 (daemon stopping)"));
+          }
+        }
+        break;
+      }
+      // The breaker is checked again at the moment of sending: the messages of a batch taken
+      // while the channel worked must not all run into it once it is known to be down.
+      // Half-open by now: the message may go only as the one probe.
+      if (channels_.count(m.channel) && !probes_.count(m.id)) {
+        const TimePoint at = clock_.now();
+        CircuitBreaker& b = breaker(m.channel);
+        if (b.state(at) != CircuitBreaker::State::kClosed) {
+          if (const auto until = b.admit(at)) {
+            release_slot();
+            answers_.push_back(unsent(m.id, *until, held_reason(m.channel, *until)));
+            ++stats_.deferred;
+            continue;
+          }
+          probes_.insert(m.id);
+        }
+      }
+      asio::co_spawn(loop_, send_one(std::move(m)), [this](std::exception_ptr e) {
+        release_slot();
+        if (e) {
+          try {
+            std::rethrow_exception(e);
+          } catch (const std::exception& ex) {
+            spdlog::error("outbox.send_error error=\"{}\"", ex.what());
+          }
+        }
+      });
+    }
+    if (batch.size() < std::size_t(batch_size)) break;
+    co_await flush();
+    // More are due: let the rest of the loop run first, then go on.
+    co_await asio::post(loop_, asio::use_awaitable);
+  }
+  while (in_flight_ > 0) {
+    slot_timer_.expires_at(asio::steady_timer::time_point::max());
+    co_await slot_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  co_await flush();
+  pacer_.forget_before(clock_.now());
+}
+
+asio::awaitable<void> OutboxDispatcher::finish_failed(const OutboxRecord& m,
+                                                      const DeliveryDecision& d,
+                                                      const DeliveryAnswer& answer,
+                                                      std::shared_ptr<const Config> config,
+                                                      const Person* person) {
+  using Outcome = DeliveryDecision::Outcome;
+  const TimePoint now = clock_.now();
+  const bool moved = d.outcome == Outcome::kFallBack && person;
+  const OutboxStatus status =
+      d.outcome == Outcome::kDead ? OutboxStatus::kDead : OutboxStatus::kFailed;
+  std::vector<NewOutboxMessage> follow_ups;
+  if (moved) {
+    follow_ups.push_back(channel_copy(*person, m, d.next_channel, now));
+  } else if (d.tell_admins) {
+    follow_ups = dead_letters(*config, m, d.error, now);
+  }
+  const FailResult r = co_await storage_.run([&](soci::session& s) {
+    return fail_outbox(s, m.id, status, d.error, answer.provider_code, follow_ups, moved);
+  });
+  if (!r.changed) co_return;
+  if (status == OutboxStatus::kDead) {
+    ++stats_.dead;
+  } else {
+    ++stats_.failed;
+  }
+  if (moved) {
+    ++stats_.fallbacks;
+    spdlog::warn("outbox.fallback id={} channel={} next_channel={} next_id={} error=\"{}\"", m.id,
+                 m.channel, follow_ups.front().channel, r.follow_ups.front().id, d.error);
+  } else {
+    stats_.dead_letters += std::count_if(r.follow_ups.begin(), r.follow_ups.end(),
+                                         [](const EnqueueResult& e) { return e.inserted; });
+    spdlog::error("outbox.{} id={} channel={} recipient={} attempts={} error=\"{}\"",
+                  outbox_status_name(status), m.id, m.channel, mask_recipient(m.recipient),
+                  m.attempts, d.error);
+  }
+  if (!r.follow_ups.empty()) wake();
+}
+
+asio::awaitable<DeliveryAnswer> OutboxDispatcher::attempt_delivery(const OutboxRecord& m) {
+  DeliveryAnswer answer;
+  auto it = channels_.find(m.channel);
+  if (it == channels_.end()) {
+    answer.kind = DeliveryAnswer::Kind::kNoChannel;
+    co_return answer;
+  }
+  std::map<std::string, std::string> params;
+  std::string text = render(m, &params);
+  if (contains_unmasked_identifiers(text)) {
+    answer.kind = DeliveryAnswer::Kind::kBlocked;
+    co_return answer;
+  }
+  const std::shared_ptr<Channel> channel = it->second;  // kept alive across the await
+  // A named message, not a braced temporary inside the co_await: g++ 12 destroys such a
+  // temporary twice across the suspension.
+  OutgoingMessage out{m.id, m.recipient, m.message_type, std::move(text), std::move(params)};
+  const DeliveryResult r = co_await channel->deliver(std::move(out));
+  switch (r.outcome) {
+    case DeliveryResult::Outcome::kSent:
+      answer.kind = DeliveryAnswer::Kind::kAccepted;
+      break;
+    case DeliveryResult::Outcome::kRetry:
+      answer.kind = DeliveryAnswer::Kind::kTransient;
+      break;
+    case DeliveryResult::Outcome::kRateLimited:
+      answer.kind = DeliveryAnswer::Kind::kRateLimited;
+      break;
+    case DeliveryResult::Outcome::kPermanent:
+      answer.kind = DeliveryAnswer::Kind::kPermanent;
+      break;
+  }
+  answer.provider_message_id = r.provider_message_id;
+  answer.provider_code = r.provider_code;
+  answer.error = r.error;
+  answer.retry_after = r.retry_after;
+  co_return answer;
+}
+
+asio::awaitable<void> OutboxDispatcher::send_one(OutboxRecord m) {
+  using Outcome = DeliveryDecision::Outcome;
+  const std::int64_t id = m.id;
+  const bool probe = probes_.erase(id) > 0;
+  // A probe that leaves without the channel's verdict (an exception) frees the probe, or the
+  // channel would stay held for good.
+  ProbeRelease unanswered;
+  if (probe) {
+    unanswered.release = [this, channel = m.channel] {
+      if (auto b = breakers_.find(channel); b != breakers_.end()) b->second.release_probe();
+    };
+  }
+  const DeliveryAnswer answer = co_await attempt_delivery(m);
+  unanswered.release = nullptr;  // the decision settles the breaker
+
+  // Load what the decision needs, decide, apply.
+  const std::shared_ptr<const Config> config = config_;
+  const Person* person = person_for(*config, m);
+  DeliveryAttempt attempt;
+  attempt.channel = m.channel;
+  attempt.message_type = m.message_type;
+  attempt.attempts = m.attempts;
+  attempt.created_at = m.created_at;
+  attempt.probe = probe;
+  if (person) attempt.person_channels = person->channels;
+  const bool known = channels_.count(m.channel) > 0;  // only a running channel has a breaker
+  const TimePoint now = clock_.now();
+  const DeliveryDecision d = decide_delivery(
+      config->delivery, attempt, answer,
+      known ? breaker(m.channel) : CircuitBreaker(config->delivery.breaker), now, random_());
+  if (known) apply_breaker_effect(breaker(m.channel), d.breaker, now);
+
+  const auto in_seconds = std::chrono::duration_cast<std::chrono::seconds>(d.at - now).count();
+  switch (d.outcome) {
+    case Outcome::kSent:
+      answers_.push_back(
+          {id, true, answer.provider_message_id, answer.provider_code, "", d.at, true});
+      ++stats_.sent;
+      spdlog::info("outbox.sent id={} channel={} type={} recipient={} provider_id={}", id,
+                   m.channel, m.message_type, mask_recipient(m.recipient),
+                   answer.provider_message_id);
+      break;
+    case Outcome::kRateLimited:
+      answers_.push_back({id, false, "", answer.provider_code, d.error, d.at, false});
+      ++stats_.rate_limited;
+      spdlog::warn("outbox.rate_limited id={} channel={} in_seconds={} error=\"{}\"", id, m.channel,
+                   in_seconds, answer.error);
+      break;
+    case Outcome::kProbeFailed:
+      answers_.push_back({id, false, "", answer.provider_code, d.error, d.at, false});
+      ++stats_.retried;
+      spdlog::warn("outbox.probe_failed id={} channel={} until={} error=\"{}\"", id, m.channel,
+                   format_time(d.at), answer.error);
+      break;
+    case Outcome::kRetry:
+      answers_.push_back({id, false, "", answer.provider_code, d.error, d.at, true});
+      ++stats_.retried;
+      spdlog::warn("outbox.retry id={} channel={} attempts={} in_seconds={} error=\"{}\"", id,
+                   m.channel, m.attempts, in_seconds, answer.error);
+      break;
+    case Outcome::kFallBack:
+    case Outcome::kFailed:
+    case Outcome::kDead:
+      co_await finish_failed(m, d, answer, config, person);
+      break;
+  }
+}
+
+asio::awaitable<void> OutboxDispatcher::run() {
+  // The recovery takes its turn like a pass: a pass already running (an advance) has claimed
+  // messages that are "sending" because they are being sent now, not because a process died;
+  // put back to pending, they would go out twice.
+  try {
+    co_await passes_.lock();
+  } catch (const boost::system::system_error& e) {
+    if (e.code() == asio::error::operation_aborted) co_return;  // cancelled waiting for a turn
+    throw;
+  }
+  int recovered = 0;
+  try {
+    recovered = co_await storage_.run(
+        [this](soci::session& s) { return recover_stuck_sending(s, clock_.now()); });
+  } catch (...) {
+    passes_.unlock();
+    throw;
+  }
+  passes_.unlock();
+  if (recovered > 0) spdlog::warn("outbox.recovered_sending count={}", recovered);
+
+  auto cancelled = [](asio::cancellation_state cs) {
+    return cs.cancelled() != asio::cancellation_type::none;
+  };
+  for (;;) {
+    woken_ = false;
+    auto sleep = kMaxSleep;
+    try {
+      co_await passes_.lock();
+      try {
+        co_await dispatch_due();
+      } catch (...) {
+        passes_.unlock();
+        throw;
+      }
+      passes_.unlock();
+      if (cancelled(co_await asio::this_coro::cancellation_state)) co_return;
+      auto next = co_await storage_.run([](soci::session& s) { return next_outbox_attempt(s); });
+      if (next) {
+        sleep = std::clamp(std::chrono::duration_cast<std::chrono::seconds>(*next - clock_.now()),
+                           std::chrono::seconds{0}, kMaxSleep);
+      }
+    } catch (const boost::system::system_error& e) {
+      if (e.code() == asio::error::operation_aborted) co_return;  // cancelled waiting for a turn
+      throw;
+    } catch (const StorageError& e) {
+      // The messages stay where they are (pending, or sending until the next start recovers
+      // them); try again after a pause.
+      spdlog::error("outbox.storage_error error=\"{}\" retry_in_seconds={}", e.what(),
+                    kStorageRetry.count());
+      sleep = kStorageRetry;
+    }
+    // A cancellation that came during storage work (which it does not interrupt) is seen here,
+    // before a wait that it would no longer reach.
+    if (cancelled(co_await asio::this_coro::cancellation_state)) co_return;
+    if (woken_) continue;
+    timer_.expires_after(sleep);
+    co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));  // woken or timed out
+    if (cancelled(co_await asio::this_coro::cancellation_state)) co_return;
+  }
+}
+
+}  // namespace fangfan

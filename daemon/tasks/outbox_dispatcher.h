@@ -1,0 +1,168 @@
+// Sends due outbox messages through their channels on the event loop, never blocking it:
+// database work runs on the StorageExecutor, channels deliver asynchronously (HTTP through
+// curl multi), and at most `[delivery] concurrency` deliveries are in flight at once.
+//
+// One pass (dispatch_due) takes the due messages in batches and for each decides, in this
+// order (workflows/delivery_rules.h):
+//   1. quiet hours of its channel -> wait until they end (no attempt used);
+//   2. a reminder (digestible type, never attempted) -> its recipient's group waits out the
+//      digest window; then one "digest" row lists the group and the members follow it;
+//   3. the channel's circuit breaker is open -> wait for the cool-down (one probe after it;
+//      a probe that fails does not use one of its message's attempts, and a message claimed
+//      while the breaker was closed goes back unsent, its attempt given back, when the breaker
+//      opened before its turn to be sent);
+//   4. per-recipient pacing -> wait for the next free slot in the minute;
+//   5. claim (pending -> sending, attempts + 1), render with the config's templates, deliver
+//      (a text holding an unmasked ID number or phone never leaves), and apply what
+//      decide_delivery (workflows/delivery_decisions.h, where the table is) makes of the
+//      answer: sent; retry after backoff; pending after a rate limit or a failed probe with
+//      the attempt given back; a copy on the person's next channel (the row's person, config
+//      Person.channels; dedupe key + ">channel") queued in the same transaction; failed or
+//      dead, with a dead_letter row per county admin (dedupe key on the message id).
+//
+// Database work is batched, because SQLite syncs every commit to disk: a batch is claimed in
+// one transaction, and the answers (sent, retry) are recorded in one transaction per
+// `concurrency` answers; failures with follow-ups (fallback copy, dead letters) are written at
+// once, each in its own transaction with its follow-ups.
+//
+// Duplicates: a message is claimed before it is handed to a channel, so one process never
+// sends it twice. A crash after the provider accepted a message but before its answer was
+// recorded leaves it "sending", and the next start sends it again: at most the messages in
+// flight (`concurrency`) plus the answers not yet flushed (up to max(16, `concurrency`)) per
+// crash; tests/daemon/outbox_process_test.cpp measured at most 16 at concurrency 8. Bounded
+// further where the provider takes the outbox id as an idempotency key (Alibaba OutId,
+// Tencent SessionContext, the webhook's Idempotency-Key).
+//
+// Thread-safety: every member function runs on the loop the dispatcher was built with.
+// Storage failures are logged and retried after a pause; they never stop the daemon.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "adapters/channels/channel.h"
+#include "adapters/config/config.h"
+#include "adapters/storage/outbox_store.h"
+#include "daemon/tasks/advance_delivery.h"
+#include "daemon/tasks/loop_mutex.h"
+#include "daemon/tasks/storage_executor.h"
+#include "workflows/clock.h"
+#include "workflows/delivery_decisions.h"
+#include "workflows/delivery_rules.h"
+
+namespace fangfan {
+
+struct DispatchStats {
+  long long sent = 0;          // messages accepted by a channel (a digest counts once)
+  long long retried = 0;       // transport failures rescheduled
+  long long rate_limited = 0;  // provider rate-limit answers rescheduled
+  long long failed = 0;        // permanent failures (including unmasked text)
+  long long fallbacks = 0;     // copies queued on a person's next channel
+  long long dead = 0;          // attempts used up
+  long long dead_letters = 0;  // notices queued for county admins
+  long long deferred = 0;      // quiet hours, digest wait, breaker, pacing
+  long long digests = 0;       // digest rows queued
+  long long digested = 0;      // messages folded into them
+};
+
+class OutboxDispatcher : public AdvanceDelivery {
+ public:
+  // A number in [0, 1) for backoff jitter.
+  using Random = std::function<double()>;
+
+  // `config` supplies the delivery policy, templates, people (fallback order, county admins).
+  // An empty `random` uses a seeded std::mt19937_64.
+  OutboxDispatcher(boost::asio::any_io_executor loop, StorageExecutor& storage, const Clock& clock,
+                   std::shared_ptr<const Config> config, Random random = {});
+  // Built-in defaults only (no people: no fallback, no dead-letter notices); for a daemon
+  // that has not handed over its config yet.
+  OutboxDispatcher(boost::asio::any_io_executor loop, StorageExecutor& storage, const Clock& clock,
+                   int max_attempts = 8);
+
+  // A reloaded config (SIGHUP) applies from the next message on. REQUIRES: config != nullptr.
+  void set_config(std::shared_ptr<const Config> config);
+
+  // Channels by name; the dispatcher shares ownership.
+  void add_channel(std::shared_ptr<Channel> channel);
+
+  // At start, in its turn with the passes (see pause()): every "sending" message back to
+  // pending (the process died mid-send); then dispatch_due whenever something falls due or
+  // wake() is called, until cancelled.
+  boost::asio::awaitable<void> run();
+
+  // One pass over everything due at clock.now(); returns when the deliveries it started have
+  // answered and been recorded (except after a StorageError, which it throws at once and
+  // run() catches, pausing; deliveries then in flight finish on their own). run() and an
+  // advance (pause()) take turns through one lock, so their passes do not overlap.
+  boost::asio::awaitable<void> dispatch_due();
+
+  // AdvanceDelivery (Scheduler::advance_to on a simulated clock): between pause() and resume()
+  // run() starts no pass, and deliver_due() runs one at the clock's now.
+  boost::asio::awaitable<void> pause() override { return passes_.lock(); }
+  boost::asio::awaitable<void> deliver_due() override { return dispatch_due(); }
+  void resume() override { passes_.unlock(); }
+
+  // Something was enqueued: look again now instead of at the next due time.
+  void wake() {
+    woken_ = true;
+    timer_.cancel();
+  }
+
+  const DispatchStats& stats() const { return stats_; }
+
+ private:
+  struct Deferral {
+    std::int64_t id;
+    TimePoint until;
+    std::string reason;
+  };
+
+  using RecipientKey = std::pair<std::string, std::string>;  // channel, recipient
+  // Due reminders by recipient -> digests, single sends, or a wait for the window.
+  boost::asio::awaitable<void> handle_digests(std::map<RecipientKey, std::vector<OutboxRecord>> due,
+                                              TimePoint now, std::vector<Deferral>& deferrals,
+                                              std::vector<OutboxRecord>& to_send);
+  // Breaker and pacing: nullopt when `m` may go now.
+  std::optional<Deferral> gate(const OutboxRecord& m, TimePoint now);
+  boost::asio::awaitable<void> acquire_slot();
+  // Writes the buffered answers (sent, retry) in one transaction.
+  boost::asio::awaitable<void> flush();
+  void release_slot();
+  // Delivers `m`, decides what its answer means (workflows/delivery_decisions.h) and applies it.
+  boost::asio::awaitable<void> send_one(OutboxRecord m);
+  // The channel's answer, or why `m` never reached one (no such channel, unmasked text).
+  boost::asio::awaitable<DeliveryAnswer> attempt_delivery(const OutboxRecord& m);
+  // Failed, dead or moved on: the row and its follow-ups (the copy on `person`'s next channel, or
+  // dead letters to the county admins) in one transaction.
+  boost::asio::awaitable<void> finish_failed(const OutboxRecord& m, const DeliveryDecision& d,
+                                             const DeliveryAnswer& answer,
+                                             std::shared_ptr<const Config> config,
+                                             const Person* person);
+  std::string render(const OutboxRecord& m, std::map<std::string, std::string>* params) const;
+  CircuitBreaker& breaker(const std::string& channel);
+
+  boost::asio::any_io_executor loop_;
+  StorageExecutor& storage_;
+  const Clock& clock_;
+  std::shared_ptr<const Config> config_;
+  Random random_;
+  std::map<std::string, std::shared_ptr<Channel>> channels_;
+  std::map<std::string, CircuitBreaker> breakers_;
+  RecipientPacer pacer_;
+  boost::asio::steady_timer timer_;
+  boost::asio::steady_timer slot_timer_;  // signalled when a delivery finishes
+  int in_flight_ = 0;
+  std::vector<OutboxAnswer> answers_;  // answered, not yet recorded (flushed in batches)
+  bool woken_ = false;                 // a wake() that came while not sleeping is not lost
+  std::set<std::int64_t> probes_;      // messages sent as their channel's half-open probe
+  LoopMutex passes_;                   // one delivery pass at a time (run() or an advance)
+  DispatchStats stats_;
+};
+
+}  // namespace fangfan

@@ -1,0 +1,308 @@
+// GCC 12.2 misreports Asio's coroutine frames (class-specific operator new/delete) as
+// -Wmismatched-new-delete at -O2 (GCC bug 109224, fixed in GCC 13).
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
+#include "daemon/tasks/scheduler.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "adapters/scheduler/timer_firing.h"
+#include "adapters/storage/database.h"
+#include "adapters/storage/epoch.h"
+#include "adapters/storage/outbox_store.h"
+#include "adapters/storage/timer_store.h"
+#include "daemon/tasks/health.h"
+#include "daemon/ctl/ctl_http.h"
+#include "workflows/date.h"
+#include "workflows/message_templates.h"
+
+namespace fangfan {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+
+namespace {
+
+constexpr std::chrono::seconds kMaxSleep{60};
+constexpr std::chrono::seconds kStorageRetry{5};
+constexpr std::chrono::seconds kFailureRetry{60};
+// Timers fired between two looks at the rest of the loop (after downtime thousands fall due).
+constexpr int kBatch = 50;
+
+bool cancelled(asio::cancellation_state cs) {
+  return cs.cancelled() != asio::cancellation_type::none;
+}
+
+std::map<std::string, std::string> body_params(const std::string& body) {
+  std::map<std::string, std::string> params;
+  boost::system::error_code ec;
+  const boost::json::value v = boost::json::parse(body, ec);
+  if (ec || !v.is_object()) return params;
+  for (const auto& [key, value] : v.get_object()) {
+    params[std::string(key)] =
+        value.is_string() ? std::string(value.get_string()) : boost::json::serialize(value);
+  }
+  return params;
+}
+
+}  // namespace
+
+TimePoint next_china_midnight(TimePoint t) {
+  return china_time(china_date(t) + std::chrono::days{1});
+}
+
+Scheduler::Scheduler(asio::any_io_executor loop, StorageExecutor& storage, const Clock& clock,
+                     SimulatedClock* simulated, ConfigSource config, CalendarSource calendar,
+                     std::function<void()> outbox_changed, Heartbeat* heartbeat)
+    : storage_(storage),
+      clock_(clock),
+      simulated_(simulated),
+      config_(std::move(config)),
+      calendar_(std::move(calendar)),
+      outbox_changed_(std::move(outbox_changed)),
+      heartbeat_(heartbeat),
+      timer_(loop) {}
+
+void Scheduler::wake() {
+  woken_ = true;
+  timer_.cancel();
+}
+
+void Scheduler::reseed() {
+  reseed_ = true;
+  wake();
+}
+
+awaitable<void> Scheduler::lock() { return mutex_.lock(); }
+
+void Scheduler::unlock() { mutex_.unlock(); }
+
+awaitable<int> Scheduler::seed(TimePoint now) {
+  auto config = config_();
+  auto calendar = calendar_();
+  auto work = [config, calendar, now](soci::session& s) {
+    return ensure_recurring_timers(s, *config, *calendar, now);
+  };
+  const int added = co_await storage_.run(std::move(work));
+  seeded_on_ = china_date(now);
+  if (added > 0)
+    spdlog::info("scheduler.seeded timers={} date={}", added, format_date(*seeded_on_));
+  co_return added;
+}
+
+awaitable<Scheduler::Firing> Scheduler::fire_due(Heartbeat* heartbeat) {
+  Firing total;
+  auto config = config_();
+  auto calendar = calendar_();
+  for (;;) {
+    const TimePoint now = clock_.now();
+    auto fire = [config, calendar, now](soci::session& s) {
+      return fire_next_due_timer(s, *config, *calendar, now);
+    };
+    auto fired = co_await storage_.run(std::move(fire));
+    if (!fired) break;
+    ++total.timers;
+    total.messages += static_cast<int>(fired->outbox_ids.size());
+    spdlog::info(
+        "scheduler.fired timer={} kind={} step={} rung={} case={} late_seconds={} type={} "
+        "messages={}{}{}",
+        fired->timer.id, fired->timer.kind, fired->timer.step, fired->timer.rung,
+        fired->timer.case_id ? std::to_string(*fired->timer.case_id) : "-",
+        (now - fired->timer.due_at).count(),
+        fired->message_type.empty() ? "-" : fired->message_type, fired->outbox_ids.size(),
+        fired->skipped.empty() ? "" : " skipped=\"",
+        fired->skipped.empty() ? "" : fired->skipped + "\"");
+    if (total.timers % kBatch == 0) {
+      if (heartbeat) heartbeat->beat();
+      if (total.messages > 0 && outbox_changed_) outbox_changed_();
+      co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+      if (cancelled(co_await asio::this_coro::cancellation_state)) break;
+    }
+  }
+  if (total.messages > 0 && outbox_changed_) outbox_changed_();
+  co_return total;
+}
+
+awaitable<void> Scheduler::run() {
+  for (;;) {
+    woken_ = false;
+    if (heartbeat_) heartbeat_->beat();
+    auto sleep = kMaxSleep;
+    try {
+      co_await lock();
+      try {
+        const TimePoint now = clock_.now();
+        if (reseed_ || seeded_on_ != china_date(now)) {
+          try {
+            co_await seed(now);
+            reseed_ = false;
+          } catch (const StorageError&) {
+            throw;
+          } catch (const std::exception& e) {
+            // Seeding is retried at the next turn; firing what exists must not wait for it.
+            spdlog::error("scheduler.seed_failed error=\"{}\"", e.what());
+          }
+        }
+        co_await fire_due(heartbeat_);
+        auto next_work = [](soci::session& s) { return next_due_timer(s); };
+        auto next = co_await storage_.run(std::move(next_work));
+        if (next) {
+          sleep = std::clamp(
+              std::chrono::duration_cast<std::chrono::seconds>(next->due_at - clock_.now()),
+              std::chrono::seconds{0}, kMaxSleep);
+        }
+      } catch (...) {
+        unlock();
+        throw;
+      }
+      unlock();
+    } catch (const StorageError& e) {
+      // The timers stay pending; the transaction that failed left nothing behind.
+      spdlog::error("scheduler.storage_error error=\"{}\" retry_in_seconds={}", e.what(),
+                    kStorageRetry.count());
+      sleep = kStorageRetry;
+    } catch (const boost::system::system_error& e) {
+      if (e.code() == asio::error::operation_aborted) co_return;
+      throw;
+    } catch (const std::exception& e) {
+      // A firing that fails on its own data would fail again at once: pause longer.
+      spdlog::error("scheduler.firing_failed error=\"{}\" retry_in_seconds={}", e.what(),
+                    kFailureRetry.count());
+      sleep = kFailureRetry;
+    }
+    if (cancelled(co_await asio::this_coro::cancellation_state)) co_return;
+    if (woken_ || sleep.count() == 0) continue;
+    timer_.expires_after(sleep);
+    co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));  // woken or timed out
+    if (cancelled(co_await asio::this_coro::cancellation_state)) co_return;
+  }
+}
+
+awaitable<AdvanceReport> Scheduler::advance_to(TimePoint target) {
+  AdvanceReport report;
+  co_await lock();
+  bool paused = false;
+  try {
+    if (delivery_) {
+      co_await delivery_->pause();
+      paused = true;
+    }
+    report.from = clock_.now();
+    for (;;) {
+      const TimePoint now = clock_.now();
+      if (reseed_ || seeded_on_ != china_date(now)) {
+        report.recurring_seeded += co_await seed(now);
+        reseed_ = false;
+      }
+      const Firing f = co_await fire_due(nullptr);
+      report.timers_fired += f.timers;
+      report.messages_queued += f.messages;
+      std::optional<TimePoint> next_message;
+      if (delivery_) next_message = co_await deliver_at_stop(now, report);
+      if (now >= target) break;
+      auto next_work = [](soci::session& s) { return next_due_timer(s); };
+      auto next = co_await storage_.run(std::move(next_work));
+      // A timer due now that did not fire (cancelled meanwhile) must not stall the advance.
+      TimePoint stop = std::min(target, next_china_midnight(now));
+      if (next && next->due_at > now) stop = std::min(stop, next->due_at);
+      if (next_message && *next_message > now) stop = std::min(stop, *next_message);
+      if (stop > now) simulated_->advance(stop - now);
+    }
+    report.to = clock_.now();
+  } catch (...) {
+    if (paused) delivery_->resume();
+    unlock();
+    throw;
+  }
+  if (paused) delivery_->resume();
+  unlock();
+  if (report.timers_fired > 0) {
+    spdlog::info("scheduler.advanced from={} to={} timers={} messages={} delivery_passes={}",
+                 format_time(report.from), format_time(report.to), report.timers_fired,
+                 report.messages_queued, report.delivery_passes);
+  }
+  // Both sleep on the steady clock: let them look at the new time (a message held for quiet
+  // hours or a digest may be due now even when nothing fired).
+  wake();
+  if (outbox_changed_) outbox_changed_();
+  co_return report;
+}
+
+awaitable<std::optional<TimePoint>> Scheduler::deliver_at_stop(TimePoint now,
+                                                               AdvanceReport& report) {
+  // A pass can queue messages due at once (a digest, a copy on the next channel, a dead-letter
+  // notice): a few more passes send them at this instant. Bounded, so a message that stays due
+  // without being taken (it cannot: each pass defers, claims or skips it) cannot stall the
+  // advance.
+  constexpr int kPassesPerStop = 4;
+  std::optional<TimePoint> next;
+  for (int pass = 0; pass < kPassesPerStop; ++pass) {
+    try {
+      co_await delivery_->deliver_due();
+      ++report.delivery_passes;
+      next = co_await storage_.run([](soci::session& s) { return next_outbox_attempt(s); });
+    } catch (const StorageError& e) {
+      // The messages stay queued; the dispatcher's own loop sends them after the advance.
+      spdlog::error("scheduler.delivery_failed at={} error=\"{}\"", format_time(now), e.what());
+      co_return std::nullopt;
+    }
+    if (!next || *next > now) break;
+  }
+  co_return next;
+}
+
+DryRunResult simulate_span(soci::session& session, const Config& config,
+                           const WorkingDayCalendar& calendar, TimePoint from, TimePoint to) {
+  DryRunResult result;
+  result.from = from;
+  result.to = to;
+  // Never committed: the destructor rolls everything back, whatever happens.
+  WriteTransaction tx(session);
+  TimePoint now = from;
+  std::optional<Date> seeded_on;
+  for (;;) {
+    if (seeded_on != china_date(now)) {
+      ensure_recurring_timers_in(session, config, calendar, now);
+      seeded_on = china_date(now);
+    }
+    for (;;) {
+      auto fired = fire_next_due_timer_in(session, config, calendar, now);
+      if (!fired) break;
+      ++result.timers_fired;
+      // outbox_ids are the rows this firing inserted (a deduped row is not among them).
+      for (std::int64_t id : fired->outbox_ids) {
+        auto row = load_outbox(session, id);
+        if (!row) continue;
+        DryRunMessage m;
+        m.at = now;
+        m.timer_kind = fired->timer.kind;
+        m.step = fired->timer.step;
+        m.rung = fired->timer.rung;
+        m.case_id = row->case_id;
+        m.channel = row->channel;
+        m.recipient = mask_recipient(row->recipient);
+        m.message_type = row->message_type;
+        m.params = body_params(row->body);
+        m.text = m.params.empty() ? row->body
+                                  : render_message(row->message_type, m.params, config.templates);
+        m.dedupe_key = row->dedupe_key;
+        result.messages.push_back(std::move(m));
+      }
+    }
+    if (now >= to) break;
+    auto next = next_due_timer(session);
+    TimePoint stop = std::min(to, next_china_midnight(now));
+    if (next && next->due_at > now) stop = std::min(stop, next->due_at);
+    now = stop;
+  }
+  return result;
+}
+
+}  // namespace fangfan

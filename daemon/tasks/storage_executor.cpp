@@ -1,0 +1,28 @@
+#include "daemon/tasks/storage_executor.h"
+
+#include <unordered_map>
+
+namespace fangfan {
+
+// One session per (pool thread, database); closed when the thread exits at join().
+std::unordered_map<const Database*, std::unique_ptr<soci::session>>& StorageExecutor::sessions() {
+  thread_local std::unordered_map<const Database*, std::unique_ptr<soci::session>> by_database;
+  return by_database;
+}
+
+StorageExecutor::StorageExecutor(std::shared_ptr<Database> db, unsigned threads)
+    : db_(std::move(db)), pool_(threads) {}
+
+StorageExecutor::~StorageExecutor() { join(); }
+
+void StorageExecutor::join() { pool_.join(); }
+
+void StorageExecutor::drop_session() { sessions()[db_.get()].reset(); }
+
+soci::session& StorageExecutor::session() {
+  auto& s = sessions()[db_.get()];
+  if (!s) s = db_->open_session();
+  return *s;
+}
+
+}  // namespace fangfan
