@@ -307,6 +307,31 @@ TEST(DutyPlan, CampaignSeedingPerTownship) {
                   .duties.empty());
 }
 
+TEST(DutyPlan, EvaluationSeedingTable) {
+  struct Case {
+    const char* now;
+    std::vector<int> years;
+    std::vector<int> gaps;
+  };
+  const std::vector<Case> cases{
+      {"2025-08-01T09:00:00+08:00", {}, {}},      // opens more than 45 days ahead
+      {"2025-09-01T09:00:00+08:00", {2025}, {}},  // within the horizon
+      {"2025-11-20T09:00:00+08:00", {2025}, {}},  // open, not over
+      {"2026-12-30T09:00:00+08:00", {}, {}},      // over; next year's is far
+      {"2027-10-01T09:00:00+08:00", {}, {2027}},  // the calendar lacks 2027
+  };
+  for (const Case& c : cases) {
+    const EvaluationSeeding s =
+        evaluation_years(rules().evaluation, calendar(), at(c.now), std::chrono::days{45});
+    std::vector<int> years, gaps;
+    for (const auto& y : s.years) years.push_back(y.year);
+    for (const auto& g : s.gaps) gaps.push_back(g.missing_year);
+    EXPECT_EQ(years, c.years) << c.now;
+    EXPECT_EQ(gaps, c.gaps) << c.now;
+  }
+  EXPECT_EQ(evaluation_open_key(2025), "evaluation/open/2025");
+}
+
 // -- firing ------------------------------------------------------------------------------------
 
 struct FireCase {
