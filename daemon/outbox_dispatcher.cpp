@@ -34,18 +34,6 @@ std::shared_ptr<const Config> defaults(int max_attempts) {
   return c;
 }
 
-// "HH:MM" China time of `t`, for the reasons operators read.
-std::string china_hhmm(TimePoint t) { return format_time(t).substr(11, 5); }
-std::string china_day_hhmm(TimePoint t) {
-  const std::string s = format_time(t);
-  return s.substr(0, 10) + " " + s.substr(11, 5);
-}
-
-std::string held_reason(const std::string& channel, TimePoint until) {
-  return "渠道 " + channel + " 连续发送失败，暂停至 " + china_day_hhmm(until) +
-         " (channel held by its circuit breaker)";
-}
-
 // A claimed message handed back unsent: pending again at `until`, its attempt given back.
 OutboxAnswer unsent(std::int64_t id, TimePoint until, std::string reason) {
   OutboxAnswer a;
@@ -122,7 +110,7 @@ std::optional<OutboxDispatcher::Deferral> OutboxDispatcher::gate(const OutboxRec
   if (b) {
     const bool half_open = b->state(now) == CircuitBreaker::State::kHalfOpen;
     if (auto until = b->admit(now)) {
-      return Deferral{m.id, *until, held_reason(m.channel, *until)};
+      return Deferral{m.id, *until, breaker_hold_reason(m.channel, *until)};
     }
     if (half_open) probes_.insert(m.id);
   }
@@ -132,9 +120,7 @@ std::optional<OutboxDispatcher::Deferral> OutboxDispatcher::gate(const OutboxRec
       known ? channels_.at(m.channel)->pacing_key(m.recipient) : m.recipient;
   if (auto until = pacer_.reserve(m.channel, destination, limit, now)) {
     if (b && probes_.erase(m.id) > 0) b->release_probe();
-    return Deferral{m.id, *until,
-                    "同一收件人每分钟最多 " + std::to_string(limit) + " 条，" + china_hhmm(*until) +
-                        " 发送 (paced per recipient)"};
+    return Deferral{m.id, *until, pacing_hold_reason(limit, *until)};
   }
   return std::nullopt;
 }
@@ -180,9 +166,7 @@ asio::awaitable<void> OutboxDispatcher::handle_digests(
       if (group.ready_at > now) {
         for (auto id : group.ids) {
           if (by_id.at(id).next_attempt_at < group.ready_at) {
-            deferrals.push_back({id, group.ready_at,
-                                 "等待合并同一收件人的提醒，" + china_hhmm(group.ready_at) +
-                                     " 发送 (digest window)"});
+            deferrals.push_back({id, group.ready_at, digest_hold_reason(group.ready_at)});
           }
         }
         continue;
@@ -247,16 +231,17 @@ asio::awaitable<void> OutboxDispatcher::dispatch_due() {
     std::vector<OutboxRecord> to_send;
     std::map<RecipientKey, std::vector<OutboxRecord>> reminders;
     for (auto& m : batch) {
-      if (const DailyWindow* quiet = policy.quiet_for(m.channel); quiet && in_window(now, *quiet)) {
-        const TimePoint until = next_allowed_instant(now, *quiet);
-        deferrals.push_back(
-            {m.id, until,
-             "静默时段，" + china_day_hhmm(until) + " 发送 (quiet hours of " + m.channel + ")"});
-      } else if (policy.digest_window.count() > 0 && m.attempts == 0 &&
-                 is_digestible(m.message_type)) {
-        reminders[{m.channel, m.recipient}].push_back(std::move(m));
-      } else {
-        to_send.push_back(std::move(m));
+      const DueRoute route = route_due(policy, m.channel, m.message_type, m.attempts, now);
+      switch (route.kind) {
+        case DueRoute::Kind::kHold:
+          deferrals.push_back({m.id, route.until, route.reason});
+          break;
+        case DueRoute::Kind::kDigest:
+          reminders[{m.channel, m.recipient}].push_back(std::move(m));
+          break;
+        case DueRoute::Kind::kSend:
+          to_send.push_back(std::move(m));
+          break;
       }
     }
     if (!reminders.empty()) co_await handle_digests(std::move(reminders), now, deferrals, to_send);
@@ -314,7 +299,7 @@ asio::awaitable<void> OutboxDispatcher::dispatch_due() {
         if (b.state(at) != CircuitBreaker::State::kClosed) {
           if (const auto until = b.admit(at)) {
             release_slot();
-            answers_.push_back(unsent(m.id, *until, held_reason(m.channel, *until)));
+            answers_.push_back(unsent(m.id, *until, breaker_hold_reason(m.channel, *until)));
             ++stats_.deferred;
             continue;
           }
