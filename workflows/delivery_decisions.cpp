@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "workflows/date.h"
+#include "workflows/message_templates.h"
+
 namespace fangfan {
 namespace {
 
@@ -10,6 +13,13 @@ using Outcome = DeliveryDecision::Outcome;
 
 // When the provider did not say how long; also the least a rate limit waits.
 constexpr std::chrono::seconds kRateLimitWait{60};
+
+// "HH:MM" China time of `t`, for the reasons operators read.
+std::string china_hhmm(TimePoint t) { return format_time(t).substr(11, 5); }
+std::string china_day_hhmm(TimePoint t) {
+  const std::string s = format_time(t);
+  return s.substr(0, 10) + " " + s.substr(11, 5);
+}
 
 // A failure with no retry: on the person's next channel when `may_move` and there is one, else
 // final (`status`), the county admins told unless it is a notice to them itself.
@@ -65,6 +75,34 @@ DeliveryDecision transient(const DeliveryPolicy& policy, const DeliveryAttempt& 
 }
 
 }  // namespace
+
+DueRoute route_due(const DeliveryPolicy& policy, std::string_view channel,
+                   std::string_view message_type, int attempts, TimePoint now) {
+  DueRoute r;
+  if (const DailyWindow* quiet = policy.quiet_for(channel); quiet && in_window(now, *quiet)) {
+    r.kind = DueRoute::Kind::kHold;
+    r.until = next_allowed_instant(now, *quiet);
+    r.reason = "静默时段，" + china_day_hhmm(r.until) + " 发送 (quiet hours of " +
+               std::string(channel) + ")";
+  } else if (policy.digest_window.count() > 0 && attempts == 0 && is_digestible(message_type)) {
+    r.kind = DueRoute::Kind::kDigest;
+  }
+  return r;
+}
+
+std::string breaker_hold_reason(std::string_view channel, TimePoint until) {
+  return "渠道 " + std::string(channel) + " 连续发送失败，暂停至 " + china_day_hhmm(until) +
+         " (channel held by its circuit breaker)";
+}
+
+std::string pacing_hold_reason(int per_minute, TimePoint until) {
+  return "同一收件人每分钟最多 " + std::to_string(per_minute) + " 条，" + china_hhmm(until) +
+         " 发送 (paced per recipient)";
+}
+
+std::string digest_hold_reason(TimePoint ready_at) {
+  return "等待合并同一收件人的提醒，" + china_hhmm(ready_at) + " 发送 (digest window)";
+}
 
 void apply_breaker_effect(CircuitBreaker& breaker, BreakerEffect effect, TimePoint now) {
   switch (effect) {

@@ -27,6 +27,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "workflows/clock.h"
 #include "workflows/delivery_rules.h"
@@ -89,6 +90,25 @@ struct DeliveryDecision {
   BreakerEffect breaker = BreakerEffect::kNone;
   friend bool operator==(const DeliveryDecision&, const DeliveryDecision&) = default;
 };
+
+// Where a due message goes first in a pass, before the breaker and pacing are asked:
+//   inside its channel's quiet hours       -> kHold until they end (no attempt used);
+//   a reminder never attempted, digests on -> kDigest (its recipient's group waits the window);
+//   else                                   -> kSend.
+struct DueRoute {
+  enum class Kind { kSend, kDigest, kHold };
+  Kind kind = Kind::kSend;
+  TimePoint until{};   // kHold
+  std::string reason;  // kHold: the row's hold_reason
+  friend bool operator==(const DueRoute&, const DueRoute&) = default;
+};
+DueRoute route_due(const DeliveryPolicy& policy, std::string_view channel,
+                   std::string_view message_type, int attempts, TimePoint now);
+
+// Why a pending message waits, as operators read it (the row's hold_reason).
+std::string breaker_hold_reason(std::string_view channel, TimePoint until);
+std::string pacing_hold_reason(int per_minute, TimePoint until);
+std::string digest_hold_reason(TimePoint ready_at);
 
 // Applies `effect` to `breaker` at `now`.
 void apply_breaker_effect(CircuitBreaker& breaker, BreakerEffect effect, TimePoint now);

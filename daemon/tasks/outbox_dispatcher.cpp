@@ -8,14 +8,12 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
-#include <boost/json/value.hpp>
 #include <functional>
 #include <random>
 #include <set>
 
 #include "adapters/storage/database.h"
+#include "daemon/tasks/outbox_messages.h"
 #include "workflows/date.h"
 #include "workflows/delivery_decisions.h"
 #include "workflows/message_templates.h"
@@ -23,7 +21,6 @@
 namespace fangfan {
 
 namespace asio = boost::asio;
-namespace json = boost::json;
 
 namespace {
 
@@ -35,89 +32,6 @@ std::shared_ptr<const Config> defaults(int max_attempts) {
   auto c = std::make_shared<Config>();
   c->delivery.max_attempts = max_attempts;
   return c;
-}
-
-// "HH:MM" China time of `t`, for the reasons operators read.
-std::string china_hhmm(TimePoint t) { return format_time(t).substr(11, 5); }
-std::string china_day_hhmm(TimePoint t) {
-  const std::string s = format_time(t);
-  return s.substr(0, 10) + " " + s.substr(11, 5);
-}
-
-// Params of a body that is a JSON object; nullopt for a plain-text body.
-std::optional<std::map<std::string, std::string>> body_params(const std::string& body) {
-  if (body.empty() || body.front() != '{') return std::nullopt;
-  boost::system::error_code ec;
-  json::value v = json::parse(body, ec);
-  if (ec || !v.is_object()) return std::nullopt;
-  std::map<std::string, std::string> params;
-  for (const auto& [k, val] : v.get_object()) {
-    params[std::string(k)] = val.is_string() ? std::string(val.get_string()) : json::serialize(val);
-  }
-  return params;
-}
-
-std::string json_body(const std::map<std::string, std::string>& params) {
-  json::object o;
-  for (const auto& [k, v] : params) o[k] = v;
-  return json::serialize(o);
-}
-
-// The configured person an outbox row is for (its person column, "name@scope"); nullptr for
-// nobody known (no person stored, or no longer in the configuration).
-const Person* person_for(const Config& c, const OutboxRecord& m) {
-  if (m.person.empty()) return nullptr;
-  for (const auto& p : c.people) {
-    if (p.name + "@" + p.scope == m.person) return &p;
-  }
-  return nullptr;
-}
-
-// The same message on `p`'s channel `channel`.
-NewOutboxMessage channel_copy(const Person& p, const OutboxRecord& m, const std::string& channel,
-                              TimePoint now) {
-  NewOutboxMessage next;
-  next.dedupe_key = m.dedupe_key + ">" + channel;
-  next.case_id = m.case_id;
-  next.channel = channel;
-  next.recipient = address_for(p, channel);
-  next.message_type = m.message_type;
-  next.body = m.body;
-  next.created_at = now;
-  next.next_attempt_at = now;
-  next.person = m.person;
-  return next;
-}
-
-// One notice per county admin that `m` will not arrive.
-std::vector<NewOutboxMessage> dead_letters(const Config& c, const OutboxRecord& m,
-                                           const std::string& error, TimePoint now) {
-  std::vector<NewOutboxMessage> out;
-  if (m.message_type == "dead_letter") return out;  // never a notice about a notice
-  const std::string body = json_body({{"outbox_id", std::to_string(m.id)},
-                                      {"channel", m.channel},
-                                      {"recipient_masked", mask_recipient(m.recipient)},
-                                      {"message_type", m.message_type},
-                                      {"error", error}});
-  for (const auto& p : c.people) {
-    if (p.role != Role::kCountyAdmin || p.channels.empty()) continue;
-    NewOutboxMessage n;
-    n.dedupe_key = "dead_letter:" + std::to_string(m.id) + ":" + p.name + "@" + p.scope;
-    n.channel = p.channels.front();
-    n.recipient = address_for(p, n.channel);
-    n.message_type = "dead_letter";
-    n.body = body;
-    n.created_at = now;
-    n.next_attempt_at = now;
-    n.person = p.name + "@" + p.scope;
-    out.push_back(std::move(n));
-  }
-  return out;
-}
-
-std::string held_reason(const std::string& channel, TimePoint until) {
-  return "渠道 " + channel + " 连续发送失败，暂停至 " + china_day_hhmm(until) +
-         " (channel held by its circuit breaker)";
 }
 
 // A claimed message handed back unsent: pending again at `until`, its attempt given back.
@@ -196,7 +110,7 @@ std::optional<OutboxDispatcher::Deferral> OutboxDispatcher::gate(const OutboxRec
   if (b) {
     const bool half_open = b->state(now) == CircuitBreaker::State::kHalfOpen;
     if (auto until = b->admit(now)) {
-      return Deferral{m.id, *until, held_reason(m.channel, *until)};
+      return Deferral{m.id, *until, breaker_hold_reason(m.channel, *until)};
     }
     if (half_open) probes_.insert(m.id);
   }
@@ -206,9 +120,7 @@ std::optional<OutboxDispatcher::Deferral> OutboxDispatcher::gate(const OutboxRec
       known ? channels_.at(m.channel)->pacing_key(m.recipient) : m.recipient;
   if (auto until = pacer_.reserve(m.channel, destination, limit, now)) {
     if (b && probes_.erase(m.id) > 0) b->release_probe();
-    return Deferral{m.id, *until,
-                    "同一收件人每分钟最多 " + std::to_string(limit) + " 条，" + china_hhmm(*until) +
-                        " 发送 (paced per recipient)"};
+    return Deferral{m.id, *until, pacing_hold_reason(limit, *until)};
   }
   return std::nullopt;
 }
@@ -254,9 +166,7 @@ asio::awaitable<void> OutboxDispatcher::handle_digests(
       if (group.ready_at > now) {
         for (auto id : group.ids) {
           if (by_id.at(id).next_attempt_at < group.ready_at) {
-            deferrals.push_back({id, group.ready_at,
-                                 "等待合并同一收件人的提醒，" + china_hhmm(group.ready_at) +
-                                     " 发送 (digest window)"});
+            deferrals.push_back({id, group.ready_at, digest_hold_reason(group.ready_at)});
           }
         }
         continue;
@@ -321,16 +231,17 @@ asio::awaitable<void> OutboxDispatcher::dispatch_due() {
     std::vector<OutboxRecord> to_send;
     std::map<RecipientKey, std::vector<OutboxRecord>> reminders;
     for (auto& m : batch) {
-      if (const DailyWindow* quiet = policy.quiet_for(m.channel); quiet && in_window(now, *quiet)) {
-        const TimePoint until = next_allowed_instant(now, *quiet);
-        deferrals.push_back(
-            {m.id, until,
-             "静默时段，" + china_day_hhmm(until) + " 发送 (quiet hours of " + m.channel + ")"});
-      } else if (policy.digest_window.count() > 0 && m.attempts == 0 &&
-                 is_digestible(m.message_type)) {
-        reminders[{m.channel, m.recipient}].push_back(std::move(m));
-      } else {
-        to_send.push_back(std::move(m));
+      const DueRoute route = route_due(policy, m.channel, m.message_type, m.attempts, now);
+      switch (route.kind) {
+        case DueRoute::Kind::kHold:
+          deferrals.push_back({m.id, route.until, route.reason});
+          break;
+        case DueRoute::Kind::kDigest:
+          reminders[{m.channel, m.recipient}].push_back(std::move(m));
+          break;
+        case DueRoute::Kind::kSend:
+          to_send.push_back(std::move(m));
+          break;
       }
     }
     if (!reminders.empty()) co_await handle_digests(std::move(reminders), now, deferrals, to_send);
@@ -388,7 +299,7 @@ asio::awaitable<void> OutboxDispatcher::dispatch_due() {
         if (b.state(at) != CircuitBreaker::State::kClosed) {
           if (const auto until = b.admit(at)) {
             release_slot();
-            answers_.push_back(unsent(m.id, *until, held_reason(m.channel, *until)));
+            answers_.push_back(unsent(m.id, *until, breaker_hold_reason(m.channel, *until)));
             ++stats_.deferred;
             continue;
           }
@@ -459,42 +370,19 @@ asio::awaitable<void> OutboxDispatcher::finish_failed(const OutboxRecord& m,
 }
 
 asio::awaitable<DeliveryAnswer> OutboxDispatcher::attempt_delivery(const OutboxRecord& m) {
-  DeliveryAnswer answer;
   auto it = channels_.find(m.channel);
-  if (it == channels_.end()) {
-    answer.kind = DeliveryAnswer::Kind::kNoChannel;
-    co_return answer;
-  }
+  if (it == channels_.end()) co_return DeliveryAnswer{.kind = DeliveryAnswer::Kind::kNoChannel};
   std::map<std::string, std::string> params;
   std::string text = render(m, &params);
   if (contains_unmasked_identifiers(text)) {
-    answer.kind = DeliveryAnswer::Kind::kBlocked;
-    co_return answer;
+    co_return DeliveryAnswer{.kind = DeliveryAnswer::Kind::kBlocked};
   }
   const std::shared_ptr<Channel> channel = it->second;  // kept alive across the await
   // A named message, not a braced temporary inside the co_await: g++ 12 destroys such a
   // temporary twice across the suspension.
   OutgoingMessage out{m.id, m.recipient, m.message_type, std::move(text), std::move(params)};
   const DeliveryResult r = co_await channel->deliver(std::move(out));
-  switch (r.outcome) {
-    case DeliveryResult::Outcome::kSent:
-      answer.kind = DeliveryAnswer::Kind::kAccepted;
-      break;
-    case DeliveryResult::Outcome::kRetry:
-      answer.kind = DeliveryAnswer::Kind::kTransient;
-      break;
-    case DeliveryResult::Outcome::kRateLimited:
-      answer.kind = DeliveryAnswer::Kind::kRateLimited;
-      break;
-    case DeliveryResult::Outcome::kPermanent:
-      answer.kind = DeliveryAnswer::Kind::kPermanent;
-      break;
-  }
-  answer.provider_message_id = r.provider_message_id;
-  answer.provider_code = r.provider_code;
-  answer.error = r.error;
-  answer.retry_after = r.retry_after;
-  co_return answer;
+  co_return to_answer(r);
 }
 
 asio::awaitable<void> OutboxDispatcher::send_one(OutboxRecord m) {

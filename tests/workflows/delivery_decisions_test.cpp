@@ -7,6 +7,8 @@
 
 #include <vector>
 
+#include "workflows/date.h"
+
 namespace fangfan {
 namespace {
 
@@ -289,6 +291,73 @@ TEST(DeliveryDecisions, BreakerEffectsApply) {
   EXPECT_EQ(b.state(kNow + 300s), CircuitBreaker::State::kHalfOpen);
   apply_breaker_effect(b, BreakerEffect::kSuccess, kNow + 300s);
   EXPECT_EQ(b.state(kNow + 300s), CircuitBreaker::State::kClosed);
+}
+
+TEST(DeliveryDecisions, RouteOfADueMessage) {
+  using Route = DueRoute::Kind;
+  const TimePoint night = *parse_time("2025-03-04T22:00");
+  const TimePoint day = *parse_time("2025-03-04T10:00");
+  struct Case {
+    const char* name;
+    std::string channel;
+    std::string type;
+    int attempts;
+    TimePoint now;
+    std::chrono::seconds digest_window;
+    DueRoute expected;
+  };
+  const std::vector<Case> cases = {
+      {"SMS at night waits for the morning",
+       "sms_aliyun",
+       "written_notice",
+       0,
+       night,
+       300s,
+       {Route::kHold, *parse_time("2025-03-05T08:00"),
+        "静默时段，2025-03-05 08:00 发送 (quiet hours of sms_aliyun)"}},
+      {"quiet hours come before the digest",
+       "sms_aliyun",
+       "step_reminder",
+       0,
+       night,
+       300s,
+       {Route::kHold, *parse_time("2025-03-05T08:00"),
+        "静默时段，2025-03-05 08:00 发送 (quiet hours of sms_aliyun)"}},
+      {"WeChat Work has no quiet hours", "wechat_app", "written_notice", 0, night, 300s, {}},
+      {"SMS by day goes", "sms_aliyun", "written_notice", 0, day, 300s, {}},
+      {"a fresh reminder waits for its digest",
+       "wechat_app",
+       "step_reminder",
+       0,
+       day,
+       300s,
+       {Route::kDigest, {}, ""}},
+      {"an overdue notice is a reminder too",
+       "wechat_app",
+       "visit_overdue",
+       0,
+       day,
+       300s,
+       {Route::kDigest, {}, ""}},
+      {"a reminder tried before goes on its own", "wechat_app", "step_reminder", 1, day, 300s, {}},
+      {"no digest window: a reminder goes", "wechat_app", "step_reminder", 0, day, 0s, {}},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    DeliveryPolicy p = policy();
+    p.digest_window = c.digest_window;
+    EXPECT_EQ(route_due(p, c.channel, c.type, c.attempts, c.now), c.expected);
+  }
+}
+
+TEST(DeliveryDecisions, HoldReasonsSayUntilWhenInChinaTime) {
+  const TimePoint t = *parse_time("2025-03-04T10:05");
+  EXPECT_EQ(breaker_hold_reason("wechat_app", t),
+            "渠道 wechat_app 连续发送失败，暂停至 2025-03-04 10:05 (channel held by its circuit "
+            "breaker)");
+  EXPECT_EQ(pacing_hold_reason(15, t),
+            "同一收件人每分钟最多 15 条，10:05 发送 (paced per recipient)");
+  EXPECT_EQ(digest_hold_reason(t), "等待合并同一收件人的提醒，10:05 发送 (digest window)");
 }
 
 TEST(DeliveryDecisions, NextChannelOfAPerson) {
