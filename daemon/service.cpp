@@ -20,17 +20,18 @@
 #include "adapters/channels/make_channels.h"
 #include "adapters/clock/system_clock.h"
 #include "adapters/http/http_client.h"
+#include "adapters/scheduler/case_writing.h"
+#include "adapters/storage/county_admin_notice.h"
 #include "adapters/storage/database.h"
 #include "adapters/storage/migrations.h"
 #include "adapters/storage/outbox_store.h"
 #include "daemon/api/daemon_routes.h"
 #include "daemon/api/http_api.h"
-#include "adapters/scheduler/case_writing.h"
 #include "daemon/logging.h"
+#include "daemon/systemd_notify.h"
 #include "daemon/tasks/outbox_dispatcher.h"
 #include "daemon/tasks/scheduler.h"
 #include "daemon/tasks/storage_executor.h"
-#include "daemon/systemd_notify.h"
 #include "workflows/calendar_coverage.h"
 #include "workflows/date.h"
 
@@ -168,22 +169,12 @@ struct Service::Impl {
     boost::json::object body;
     for (const auto& [k, v] : params) body[k] = v;
     const std::string text = boost::json::serialize(body);
-    std::vector<NewOutboxMessage> messages;
-    const TimePoint now = clock.now();
-    for (const auto& p : config->people) {
-      if (p.role != Role::kCountyAdmin || p.channels.empty()) continue;
-      NewOutboxMessage m;
-      m.channel = p.channels.front();
-      m.recipient = address_for(p, m.channel);
-      // Keyed on who, not on the address: an SMS address is a phone number,
-      // and keys appear in logs and errors.
-      m.dedupe_key = topic + ":" + p.name + "@" + p.scope + ":" + period_key;
-      m.message_type = type;
-      m.body = text;
-      m.created_at = m.next_attempt_at = now;
-      m.person = p.name + "@" + p.scope;
-      messages.push_back(std::move(m));
-    }
+    // Keyed on who, not on the address: an SMS address is a phone number, and keys appear in
+    // logs and errors.
+    std::vector<NewOutboxMessage> messages = county_admin_messages(
+        *config, type, text,
+        [&](std::string_view who) { return topic + ":" + std::string(who) + ":" + period_key; },
+        clock.now());
     if (messages.empty()) {
       spdlog::warn("daemon.no_county_admin topic={}: nobody with role county_admin to tell", topic);
       co_return;

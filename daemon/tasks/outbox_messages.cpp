@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "adapters/storage/county_admin_notice.h"
 #include "workflows/message_templates.h"
 
 namespace fangfan {
@@ -53,27 +54,18 @@ NewOutboxMessage channel_copy(const Person& p, const OutboxRecord& m, const std:
 
 std::vector<NewOutboxMessage> dead_letters(const Config& c, const OutboxRecord& m,
                                            const std::string& error, TimePoint now) {
-  std::vector<NewOutboxMessage> out;
-  if (m.message_type == "dead_letter") return out;  // never a notice about a notice
+  if (m.message_type == "dead_letter") return {};  // never a notice about a notice
   const std::string body = json_body({{"outbox_id", std::to_string(m.id)},
                                       {"channel", m.channel},
                                       {"recipient_masked", mask_recipient(m.recipient)},
                                       {"message_type", m.message_type},
                                       {"error", error}});
-  for (const auto& p : c.people) {
-    if (p.role != Role::kCountyAdmin || p.channels.empty()) continue;
-    NewOutboxMessage n;
-    n.dedupe_key = "dead_letter:" + std::to_string(m.id) + ":" + p.name + "@" + p.scope;
-    n.channel = p.channels.front();
-    n.recipient = address_for(p, n.channel);
-    n.message_type = "dead_letter";
-    n.body = body;
-    n.created_at = now;
-    n.next_attempt_at = now;
-    n.person = p.name + "@" + p.scope;
-    out.push_back(std::move(n));
-  }
-  return out;
+  return county_admin_messages(
+      c, "dead_letter", body,
+      [&](std::string_view who) {
+        return "dead_letter:" + std::to_string(m.id) + ":" + std::string(who);
+      },
+      now);
 }
 
 DeliveryAnswer to_answer(const DeliveryResult& r) {
