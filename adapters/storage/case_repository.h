@@ -126,7 +126,7 @@ class CaseRepository {
   struct Loaded;
   std::optional<Loaded> load_row(std::int64_t case_id);
   std::variant<CaseChange, Refusal> insert_new_case(const OpenCase& event);
-  std::optional<Refusal> household_refusal(const OpenCase& event);
+  HouseholdContext household_context(const OpenCase& event);
   void sync_household(const Household& household, TimePoint now);
   std::vector<std::int64_t> queue_notices(std::int64_t case_id, const Outcome& outcome,
                                           const Household& household);
