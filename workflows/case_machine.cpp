@@ -304,7 +304,7 @@ struct CaseFsmDef : msm::front::state_machine_def<CaseFsmDef> {
 
   // Reached for every routine record (no state has a row for it; MSM then tries the internal
   // table above), and otherwise never: handle() refuses events a state does not accept before
-  // they enter the machine. Recorded so that a refusal without a problem can say so.
+  // they enter the machine. MSM's default asserts, so this override must stay.
   template <class Fsm, class Event>
   void no_transition(const Event&, Fsm&, int) {
     scratch.no_transition = true;
