@@ -288,8 +288,9 @@ struct Refusal {
   std::string event;   // event name
   std::string reason;  // why, when a condition failed; empty when the state never accepts the event
   std::string message;  // the whole sentence, e.g. "案件处于“村级公示”阶段，不能登记入户核实结果"
-  // A stable machine code a client can switch on (snake_case, documented in docs/api.md), e.g.
-  // "not_in_this_state" when the state never accepts the event, "village_not_configured".
+  // A stable machine code a client can switch on (snake_case; every code, with its meaning, is
+  // listed once in workflows/refusal_codes.h), e.g. "not_in_this_state" when the state never
+  // accepts the event (reason then empty), "village_not_configured".
   std::string code;
   // The payload field the refusal concerns ("household.members[2].id_number"), empty when none.
   std::string field;

@@ -302,6 +302,9 @@ struct CaseFsmDef : msm::front::state_machine_def<CaseFsmDef> {
   > {};
   // clang-format on
 
+  // Reached for every routine record (no state has a row for it; MSM then tries the internal
+  // table above), and otherwise never: handle() refuses events a state does not accept before
+  // they enter the machine. MSM's default asserts, so this override must stay.
   template <class Fsm, class Event>
   void no_transition(const Event&, Fsm&, int) {
     scratch.no_transition = true;

@@ -30,15 +30,6 @@ StorageError unreadable(std::int64_t id, const std::string& why) {
                                                       " cannot be read back)");
 }
 
-Refusal open_refusal(std::string reason) {
-  Refusal r;
-  r.state = "new";
-  r.event = std::string(OpenCase::kName);
-  r.message = "不能" + std::string(OpenCase::kLabel) + "：" + reason;
-  r.reason = std::move(reason);
-  return r;
-}
-
 HistoryEntry entry_of(const HistoryRecord& r) {
   HistoryEntry e;
   e.case_id = format_case_id(r.case_id);
@@ -191,30 +182,28 @@ void CaseRepository::run_hooks(const CaseChange& change) {
   if (also_) also_(session_, change);
 }
 
-std::optional<Refusal> CaseRepository::household_refusal(const OpenCase& event) {
+// What the machine's household guards decide with. A household of a configured village is
+// locked first, so that "no other case in progress" and the write that relies on it are one
+// atomic step.
+HouseholdContext CaseRepository::household_context(const OpenCase& event) {
   const Household& h = event.household;
-  if (config_.find_village(h.village_code) == nullptr) {
-    return open_refusal("农户所在村（代码 " + h.village_code +
-                        "）不在本县的配置中，请先在配置文件中添加该村");
-  }
-  lock_household(session_, h, config_.find_village(h.village_code)->township, clock_.now());
+  HouseholdContext context;
+  const Village* village = config_.find_village(h.village_code);
+  context.village_configured = village != nullptr;
+  if (village == nullptr) return context;  // refused by the machine: nothing to lock
+  lock_household(session_, h, village->township, clock_.now());
   for (const CaseRecord& c : other_cases_in_progress(session_, h.code, 0)) {
-    const CaseStateInfo* info = find_case_state(c.state);
-    return open_refusal("农户 " + h.code + " 已有进行中的" + label_of_case(c.id) + "（" +
-                        std::string(info->label) + "），不能重复建档");
+    context.case_in_progress_id = format_case_id(c.id);
+    context.case_in_progress_state = c.state;
+    break;
   }
   if (!event.previous_case_id.empty()) {
     const auto previous = parse_case_id(event.previous_case_id);
     const auto stored = previous ? load_case(session_, *previous) : std::nullopt;
-    if (!stored) {
-      return open_refusal("关联的原案件 " + event.previous_case_id + " 不存在");
-    }
-    if (stored->household_code != h.code) {
-      return open_refusal("关联的原案件 " + event.previous_case_id + " 属于另一农户（" +
-                          stored->household_code + "）");
-    }
+    context.previous_case_exists = stored.has_value();
+    if (stored) context.previous_case_household = stored->household_code;
   }
-  return std::nullopt;
+  return context;
 }
 
 void CaseRepository::sync_household(const Household& h, TimePoint now) {
@@ -362,10 +351,10 @@ std::variant<CaseChange, Refusal> CaseRepository::insert_new_case(const OpenCase
   // id, so that nothing is written for an event it refuses.
   OpenCase event = requested;
   event.case_id = kProvisionalCaseId;
+  const HouseholdContext household = household_context(event);
   CaseMachine trial(config_.rules);
-  EventResult checked = trial.handle(event);
-  if (!checked.accepted()) return checked.refusal();
-  if (auto refusal = household_refusal(event)) return *refusal;
+  EventResult checked = trial.handle(event, household);
+  if (!checked.accepted()) return checked.refusal();  // the caller rolls back
 
   const TimePoint now = clock_.now();
   sync_household(event.household, now);
@@ -385,7 +374,7 @@ std::variant<CaseChange, Refusal> CaseRepository::insert_new_case(const OpenCase
   // The same event again, now with the real id, which the data carries.
   event.case_id = format_case_id(id);
   CaseMachine machine(config_.rules);
-  EventResult result = machine.handle(event);
+  EventResult result = machine.handle(event, household);
   if (!result.accepted()) return result.refusal();  // the caller rolls back
   const std::string data = case_data_to_json(machine.data());
   guarded(

@@ -190,7 +190,7 @@ class CaseRepository {
                     std::optional<std::int64_t> expected_version);
 
   std::variant<CaseChange, Refusal> insert_new_case(const OpenCase& event);
-  std::optional<Refusal> household_refusal(const OpenCase& event);
+  HouseholdContext household_context(const OpenCase& event);
   void sync_household(const Household& household, TimePoint now);
   std::vector<std::int64_t> queue_notices(std::int64_t case_id, const Outcome& outcome,
                                           const Household& household);
