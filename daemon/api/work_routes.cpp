@@ -12,7 +12,6 @@
 
 #include "adapters/storage/campaign_store.h"
 #include "adapters/storage/count_store.h"
-#include "adapters/storage/database.h"
 #include "daemon/api/auth.h"
 #include "daemon/tasks/storage_executor.h"
 #include "workflows/date.h"
