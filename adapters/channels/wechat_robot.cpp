@@ -10,20 +10,6 @@ namespace fangfan {
 namespace json = boost::json;
 using Outcome = DeliveryResult::Outcome;
 
-const WechatRobotGroup* find_robot_group(const WechatRobotConfig& config,
-                                         std::string_view recipient) {
-  for (const auto& g : config.groups) {
-    if (g.name == recipient) return &g;
-  }
-  const size_t at = recipient.rfind('@');
-  if (at == std::string_view::npos) return nullptr;
-  const std::string_view scope = recipient.substr(at + 1);
-  for (const auto& g : config.groups) {
-    if (!g.scope.empty() && g.scope == scope) return &g;
-  }
-  return nullptr;
-}
-
 std::string WechatRobotChannel::pacing_key(const std::string& recipient) const {
   const WechatRobotGroup* group = find_robot_group(config_, recipient);
   return group ? "group:" + group->name : recipient;

@@ -17,10 +17,6 @@
 
 namespace fangfan {
 
-// The group for `recipient`: by name, else by the scope after '@'. nullptr when none.
-const WechatRobotGroup* find_robot_group(const WechatRobotConfig& config,
-                                         std::string_view recipient);
-
 HttpRequest build_robot_request(const WechatRobotConfig& config, const WechatRobotGroup& group,
                                 const OutgoingMessage& message, std::chrono::milliseconds timeout);
 

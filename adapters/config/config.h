@@ -125,6 +125,11 @@ struct WechatRobotConfig {
   std::vector<WechatRobotGroup> groups;
 };
 
+// The WeChat Work robot group a recipient address reaches: by the group's name, else by the
+// scope after '@' ("name@scope"). nullptr when none (the person is unreachable by robot).
+const WechatRobotGroup* find_robot_group(const WechatRobotConfig& config,
+                                         std::string_view recipient);
+
 struct WechatAppConfig {
   bool enabled = false;
   std::string base_url = "https://qyapi.weixin.qq.com";

@@ -115,4 +115,19 @@ std::optional<std::string> person_scope_problem(const Config& c, const Person& p
 }
 
 }  // namespace config_detail
+
+const WechatRobotGroup* find_robot_group(const WechatRobotConfig& config,
+                                         std::string_view recipient) {
+  for (const auto& g : config.groups) {
+    if (g.name == recipient) return &g;
+  }
+  const size_t at = recipient.rfind('@');
+  if (at == std::string_view::npos) return nullptr;
+  const std::string_view scope = recipient.substr(at + 1);
+  for (const auto& g : config.groups) {
+    if (!g.scope.empty() && g.scope == scope) return &g;
+  }
+  return nullptr;
+}
+
 }  // namespace fangfan
