@@ -4,7 +4,7 @@
 // workflows/deadlines.h; duties and keys workflows/duties.h and adapters/storage/duty_store.h.
 //
 // Installing the hook. It is the required deadline hook of the one case writer
-// (adapters/storage/case_repository.h), built at start by daemon/case_writing.h; every case
+// (adapters/storage/case_repository.h), built at start by adapters/scheduler/case_writing.h; every case
 // write (API routes, import, benches) goes through that writer, so none runs without it.
 // It runs inside the case transaction: duties and timers commit or roll back with the change.
 // If a deadline needs a calendar year that is not configured, the hook throws ScheduleError (the
