@@ -173,7 +173,12 @@ TEST(ApiErrorJson, HasTheDocumentedShape) {
   EXPECT_EQ(boost::json::serialize(ApiError::bad_request("visit.date", "m").to_json()),
             R"({"error":"bad_request","field":"visit.date","message":"m"})");
   EXPECT_EQ(boost::json::serialize(ApiError::refused("not_in_state", "m").to_json()),
-            R"({"error":"transition_refused","reason":"not_in_state","message":"m"})");
+            R"({"error":"refused","reason":"not_in_state","message":"m"})");
+  EXPECT_EQ(
+      boost::json::serialize(
+          ApiError::refused("id_number_invalid", "m", "household.members[1].id_number").to_json()),
+      R"({"error":"refused","field":"household.members[1].id_number",)"
+      R"("reason":"id_number_invalid","message":"m"})");
   const ApiResponse r = ApiError::unauthorized("m").response();
   EXPECT_EQ(r.status, http::status::unauthorized);
   ASSERT_EQ(r.headers.size(), 1u);
