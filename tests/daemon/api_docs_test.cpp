@@ -313,6 +313,8 @@ std::string roles_table() {
     } else {
       roles = role_names(E{});
     }
+    // An event missing from case_access.h's table would be county_admin's alone, silently.
+    EXPECT_FALSE(roles.empty()) << E::kName << " has no row in case_access.cpp's table";
     out += "| `" + std::string(E::kName) + "` | " + roles + " |\n";
   });
   return out;

@@ -169,6 +169,29 @@ TEST(JsonFields, ReadsTypedFieldsAndNamesTheFullPathOnError) {
   EXPECT_EQ(where.field(), "");
 }
 
+TEST(CtlErrorMessage, SentenceFieldAndRefusalCode) {
+  struct Case {
+    unsigned status;
+    std::string body;
+    std::string printed;
+  };
+  const std::vector<Case> cases = {
+      {400, R"({"error":"bad_request","field":"date","message":"m"})", "m [date]"},
+      {409,
+       R"({"error":"refused","reason":"not_in_this_state","message":"m","event":"e","state":"s"})",
+       "m (refused: not_in_this_state)"},
+      {409,
+       R"({"error":"refused","field":"household.members[1].id_number","reason":"r",)"
+       R"("message":"m"})",
+       "m [household.members[1].id_number] (refused: r)"},
+      {409, R"({"error":"stale_version","message":"m","current_version":2})", "m"},
+      {502, "bad gateway\n", "HTTP 502: bad gateway"},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(api_error_message(HttpReply{c.status, c.body}), c.printed) << c.body;
+  }
+}
+
 TEST(ApiErrorJson, HasTheDocumentedShape) {
   EXPECT_EQ(boost::json::serialize(ApiError::bad_request("visit.date", "m").to_json()),
             R"({"error":"bad_request","field":"visit.date","message":"m"})");
