@@ -227,6 +227,10 @@ TEST(ApiDocs, EveryDocumentedAnswerHasTheShapeOfARealAnswer) {
        get("/api/v1/calendar/working-days-between?from=2025-10-01&to=2025-10-31"), 200);
   keep("calendar_missing", get("/api/v1/calendar/working-day?date=2031-01-01"), 422);
   keep("clock", get("/api/v1/clock"), 200);
+  keep("import_made",
+       test::http_once(port, http::verb::post, "/api/v1/imports?kind=visits&name=visits.csv", token,
+                       "户编码,走访日期,走访人,走访内容\n37990100100199,2025-03-03,赵*,在家\n"),
+       201);
   real["messages_jsonl_line"] = file_channel_line();
 
   const std::map<std::string, json::value> documented = documented_answers(read_doc());
