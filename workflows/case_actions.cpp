@@ -218,7 +218,7 @@ void assign_officer(const AssignOfficer& e, CaseData& d, const ProgramRules&, Ef
 void add_measure(const AddMeasure& e, CaseData& d, const ProgramRules&, Effects& fx) {
   Measure m;
   m.id = static_cast<int>(d.measures.size()) + 1;
-  m.type = e.type;
+  m.type = e.measure_type;
   m.description = e.description;
   m.start_date = e.start_date;
   m.status = e.status;

@@ -10,6 +10,8 @@
 // Thread-safety: plain values.
 #pragma once
 
+#include <array>
+#include <boost/describe/class.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -114,7 +116,7 @@ struct AddMeasure {
   static constexpr std::string_view kName = "add_measure";
   static constexpr std::string_view kLabel = "登记帮扶措施";
   EventMeta meta;
-  MeasureType type = MeasureType::kIndustry;
+  MeasureType measure_type = MeasureType::kIndustry;  // not `type`: the API's envelope has that
   std::string description;
   Date start_date{};
   MeasureStatus status = MeasureStatus::kPlanned;
@@ -240,6 +242,74 @@ struct ReIdentify {
   std::vector<RiskCause> risk_causes;
   bool emergency = false;
   std::string emergency_reason;
+};
+
+// -- descriptions ------------------------------------------------------------
+// The payload of each event as a client sends it, described once: the API's decoder, its list of
+// known fields and the field table of docs/api.md are derived from these (daemon/api/event_json.h).
+// `meta` is not described (the API reads `reason` beside the payload; actor and time are the
+// server's), nor are members the server fills (OpenCase::case_id and previous_case_id).
+BOOST_DESCRIBE_STRUCT(OpenCase, (),
+                      (household, kind, source, risk_causes, emergency, emergency_reason))
+BOOST_DESCRIBE_STRUCT(StartVerification, (), (verifier))
+BOOST_DESCRIBE_STRUCT(RecordVerification, (), (accounts, hardship, exclusions, discretion))
+BOOST_DESCRIBE_STRUCT(RecordDemocraticReview, (), (passed, asset_authorisation_signed))
+BOOST_DESCRIBE_STRUCT(RecordCountyReview, (), (exclusions, rejection))
+BOOST_DESCRIBE_STRUCT(PublicityObjection, (), ())
+BOOST_DESCRIBE_STRUCT(ClosePublicity, (), ())
+BOOST_DESCRIBE_STRUCT(AssignOfficer, (), (officer))
+BOOST_DESCRIBE_STRUCT(AddMeasure, (), (measure_type, description, start_date, status))
+BOOST_DESCRIBE_STRUCT(UpdateMeasure, (), (measure_id, status))
+BOOST_DESCRIBE_STRUCT(RecordVisit, (), (date, officer, findings))
+BOOST_DESCRIBE_STRUCT(RecordMonitoring, (), (record))
+BOOST_DESCRIBE_STRUCT(MarkDevelopmental, (), (date))
+BOOST_DESCRIBE_STRUCT(UpdateHousehold, (), (household))
+BOOST_DESCRIBE_STRUCT(ProposeElimination, (), ())
+BOOST_DESCRIBE_STRUCT(RecordEliminationReview, (), (passed))
+BOOST_DESCRIBE_STRUCT(RecordTownshipReview, (), (passed))
+BOOST_DESCRIBE_STRUCT(EliminationObjection, (), ())
+BOOST_DESCRIBE_STRUCT(CloseEliminationPublicity, (), ())
+BOOST_DESCRIBE_STRUCT(RecordLookBack, (), (finding))
+BOOST_DESCRIBE_STRUCT(RecordApproval, (), (purpose, level))
+BOOST_DESCRIBE_STRUCT(ApplyRollback, (), ())
+BOOST_DESCRIBE_STRUCT(ApplyClearOut, (), ())
+BOOST_DESCRIBE_STRUCT(ReIdentify, (), (kind, risk_causes, emergency, emergency_reason))
+
+// The described members a client may leave out (the default above applies); every other
+// described member is required. Specialised for the events that have such members.
+template <class E>
+struct OptionalFields {
+  static constexpr std::array<std::string_view, 0> kNames{};
+};
+template <>
+struct OptionalFields<OpenCase> {
+  static constexpr std::array<std::string_view, 3> kNames{"risk_causes", "emergency",
+                                                          "emergency_reason"};
+};
+template <>
+struct OptionalFields<RecordVerification> {
+  static constexpr std::array<std::string_view, 3> kNames{"hardship", "exclusions", "discretion"};
+};
+template <>
+struct OptionalFields<RecordDemocraticReview> {
+  static constexpr std::array<std::string_view, 1> kNames{"asset_authorisation_signed"};
+};
+template <>
+struct OptionalFields<RecordCountyReview> {
+  static constexpr std::array<std::string_view, 2> kNames{"exclusions", "rejection"};
+};
+template <>
+struct OptionalFields<AddMeasure> {
+  static constexpr std::array<std::string_view, 1> kNames{"status"};
+};
+template <>
+struct OptionalFields<RecordVisit> {
+  static constexpr std::array<std::string_view, 1> kNames{"findings"};
+};
+template <>
+struct OptionalFields<ReIdentify> {
+  static constexpr std::array<std::string_view, 4> kNames{"kind", "risk_causes", "emergency",
+                                                          "emergency_reason"};
 };
 
 using CaseEvent =

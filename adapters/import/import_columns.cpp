@@ -69,6 +69,55 @@ const std::vector<ImportColumn>& import_columns(ImportKind kind) {
   return kind == ImportKind::kVisits ? kVisits : kCases;
 }
 
+std::optional<std::string_view> column_of_field(ImportKind kind, std::string_view field) {
+  // Field paths without their indices; a path not listed is looked up by its parent
+  // ("household.members" for "household.members.relation"), so the nearest column answers.
+  struct Entry {
+    std::string_view path;
+    std::string_view column;
+  };
+  static const std::vector<Entry> kVisits = {
+      {"date", "visit_date"},
+      {"officer", "officer"},
+      {"findings", "findings"},
+  };
+  static const std::vector<Entry> kCases = {
+      {"household.code", "household_code"},
+      {"household.village_code", "village_code"},
+      {"household.phone", "phone"},
+      {"household.members.id_number", "id_number"},
+      {"household.members.able_to_work", "able_to_work"},
+      {"household.members.name", "head_name"},
+      {"household.members", "head_name"},
+      {"household", "household_code"},
+      {"kind", "kind"},
+      {"source", "source"},
+      {"risk_causes", "risk_causes"},
+      {"emergency", "emergency"},
+      {"emergency_reason", "emergency_reason"},
+      {"reason", "reason"},
+  };
+  std::string path;
+  for (std::size_t i = 0; i < field.size(); ++i) {
+    if (field[i] == '[') {
+      i = field.find(']', i);
+      if (i == std::string_view::npos) break;
+    } else {
+      path += field[i];
+    }
+  }
+  std::string_view p = path;
+  while (!p.empty()) {
+    for (const Entry& e : kind == ImportKind::kVisits ? kVisits : kCases) {
+      if (e.path == p) return e.column;
+    }
+    const auto dot = p.rfind('.');
+    if (dot == std::string_view::npos) break;
+    p = p.substr(0, dot);
+  }
+  return std::nullopt;
+}
+
 std::string_view ColumnMap::cell(std::string_view key,
                                  const std::vector<std::string>& cells) const {
   for (const auto& e : entries_) {

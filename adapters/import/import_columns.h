@@ -87,4 +87,9 @@ class ColumnMap {
 std::variant<ColumnMap, std::string> map_columns(ImportKind kind,
                                                  const std::vector<std::string>& header);
 
+// The column a refusal of the case rules is about, from the event field it names
+// (Refusal::field: "household.members[0].id_number" -> "id_number", "date" -> "visit_date");
+// nullopt when `field` is empty or no column holds it (the caller then falls back).
+std::optional<std::string_view> column_of_field(ImportKind kind, std::string_view field);
+
 }  // namespace fangfan

@@ -34,9 +34,13 @@ bool in_progress(const CaseRecord& c) {
   return info != nullptr && info->in_progress;
 }
 
-// The column a refusal of the case rules is about, from the words of its sentence; the
-// household code when it names none.
-std::string_view refusal_column(ImportKind kind, std::string_view reason) {
+// The column a refusal of the case rules is about: from the field it names when it names one,
+// else from the words of its sentence; the household code when neither says.
+std::string_view refusal_column(ImportKind kind, const Refusal& refusal) {
+  if (!refusal.field.empty()) {
+    return column_of_field(kind, refusal.field).value_or("household_code");
+  }
+  const std::string_view reason = refusal.reason.empty() ? refusal.message : refusal.reason;
   struct Hint {
     std::string_view word;
     std::string_view column;
@@ -355,8 +359,7 @@ class RunImporter {
       return mark_duplicate(std::move(out), *dup);
     }
     if (refusal) {
-      const std::string& why = refusal->reason.empty() ? refusal->message : refusal->reason;
-      return mark_bad(std::move(out), Bad{refusal_column(req_.kind, why),
+      return mark_bad(std::move(out), Bad{refusal_column(req_.kind, *refusal),
                                           refusal->message + " (refused by the case rules)"});
     }
     out.status = "applied";

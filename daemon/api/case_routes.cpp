@@ -19,6 +19,7 @@
 #include "adapters/storage/database.h"
 #include "daemon/api/auth.h"
 #include "daemon/api/case_access.h"
+#include "daemon/api/event_json.h"
 #include "daemon/tasks/storage_executor.h"
 #include "workflows/date.h"
 #include "workflows/id_number.h"
@@ -33,231 +34,22 @@ using boost::asio::awaitable;
 constexpr int kDefaultLimit = 200;
 constexpr int kMaxLimit = 1000;
 
-// Reads `key` of `body` into `out` with the case_json codec; a 400 naming the field when it is
-// malformed, or missing and `required`.
-template <class T>
-void read(const JsonFields& body, std::string_view key, T& out, bool required) {
-  const json::value* v = body.raw().if_contains(key);
-  const std::string path = body.path(key);
-  if (v == nullptr || v->is_null()) {
-    if (required) {
-      throw ApiError::bad_request(path,
-                                  "缺少字段 " + path + " (the field " + path + " is missing)");
-    }
-    return;
-  }
-  if (auto error = case_json::decode(*v, out, path)) throw ApiError::bad_request(path, *error);
-}
-
-void reject_unknown(const JsonFields& body, const std::vector<std::string_view>& known) {
-  for (const auto& kv : body.raw()) {
-    bool ok = false;
-    for (auto k : known) ok = ok || kv.key() == k;
-    if (!ok) {
-      const std::string path = body.path(kv.key());
-      throw ApiError::bad_request(path, "未知字段 " + path + " (unknown field " + path + ")");
-    }
-  }
-}
-
-template <class E>
-E with_meta(EventMeta meta) {
-  E e;
-  e.meta = std::move(meta);
-  return e;
-}
-
-// One event type of POST /cases/{id}/events: its code, the payload fields it accepts (besides
-// type, expected_version and reason) and how to read them.
-struct EventType {
-  std::string_view code;
-  std::vector<std::string_view> fields;
-  CaseEvent (*decode)(const JsonFields& body, EventMeta meta);
-};
-
-// The one table of event codes (the machine's kName of each event).
-const std::vector<EventType>& event_types() {
-  static const std::vector<EventType> kTypes = {
-      {StartVerification::kName,
-       {"verifier"},
-       [](const JsonFields& b, EventMeta m) -> CaseEvent {
-         auto e = with_meta<StartVerification>(std::move(m));
-         read(b, "verifier", e.verifier, true);
-         return e;
-       }},
-      {RecordVerification::kName,
-       {"accounts", "hardship", "exclusions", "discretion"},
-       [](const JsonFields& b, EventMeta m) -> CaseEvent {
-         auto e = with_meta<RecordVerification>(std::move(m));
-         read(b, "accounts", e.accounts, true);
-         read(b, "hardship", e.hardship, false);
-         read(b, "exclusions", e.exclusions, false);
-         read(b, "discretion", e.discretion, false);
-         return e;
-       }},
-      {RecordDemocraticReview::kName,
-       {"passed", "asset_authorisation_signed"},
-       [](const JsonFields& b, EventMeta m) -> CaseEvent {
-         auto e = with_meta<RecordDemocraticReview>(std::move(m));
-         read(b, "passed", e.passed, true);
-         read(b, "asset_authorisation_signed", e.asset_authorisation_signed, false);
-         return e;
-       }},
-      {RecordCountyReview::kName,
-       {"exclusions", "rejection"},
-       [](const JsonFields& b, EventMeta m) -> CaseEvent {
-         auto e = with_meta<RecordCountyReview>(std::move(m));
-         read(b, "exclusions", e.exclusions, false);
-         read(b, "rejection", e.rejection, false);
-         return e;
-       }},
-      {PublicityObjection::kName,
-       {},
-       [](const JsonFields&, EventMeta m) -> CaseEvent {
-         return with_meta<PublicityObjection>(std::move(m));
-       }},
-      {ClosePublicity::kName,
-       {},
-       [](const JsonFields&, EventMeta m) -> CaseEvent {
-         return with_meta<ClosePublicity>(std::move(m));
-       }},
-      {AssignOfficer::kName,
-       {"officer"},
-       [](const JsonFields& b, EventMeta m) -> CaseEvent {
-         auto e = with_meta<AssignOfficer>(std::move(m));
-         read(b, "officer", e.officer, true);
-         return e;
-       }},
-      {AddMeasure::kName,
-       {"measure_type", "description", "start_date", "status"},
-       [](const JsonFields& b, EventMeta m) -> CaseEvent {
-         auto e = with_meta<AddMeasure>(std::move(m));
-         read(b, "measure_type", e.type, true);
-         read(b, "description", e.description, true);
-         read(b, "start_date", e.start_date, true);
-         read(b, "status", e.status, false);
-         return e;
-       }},
-      {UpdateMeasure::kName,
-       {"measure_id", "status"},
-       [](const JsonFields& b, EventMeta m) -> CaseEvent {
-         auto e = with_meta<UpdateMeasure>(std::move(m));
-         read(b, "measure_id", e.measure_id, true);
-         read(b, "status", e.status, true);
-         return e;
-       }},
-      {RecordVisit::kName,
-       {"date", "officer", "findings"},
-       [](const JsonFields& b, EventMeta m) -> CaseEvent {
-         auto e = with_meta<RecordVisit>(std::move(m));
-         read(b, "date", e.date, true);
-         read(b, "officer", e.officer, true);
-         read(b, "findings", e.findings, false);
-         return e;
-       }},
-      {RecordMonitoring::kName,
-       {"record"},
-       [](const JsonFields& b, EventMeta m) -> CaseEvent {
-         auto e = with_meta<RecordMonitoring>(std::move(m));
-         read(b, "record", e.record, true);
-         return e;
-       }},
-      {MarkDevelopmental::kName,
-       {"date"},
-       [](const JsonFields& b, EventMeta m) -> CaseEvent {
-         auto e = with_meta<MarkDevelopmental>(std::move(m));
-         read(b, "date", e.date, true);
-         return e;
-       }},
-      {UpdateHousehold::kName,
-       {"household"},
-       [](const JsonFields& b, EventMeta m) -> CaseEvent {
-         auto e = with_meta<UpdateHousehold>(std::move(m));
-         read(b, "household", e.household, true);
-         return e;
-       }},
-      {ProposeElimination::kName,
-       {},
-       [](const JsonFields&, EventMeta m) -> CaseEvent {
-         return with_meta<ProposeElimination>(std::move(m));
-       }},
-      {RecordEliminationReview::kName,
-       {"passed"},
-       [](const JsonFields& b, EventMeta m) -> CaseEvent {
-         auto e = with_meta<RecordEliminationReview>(std::move(m));
-         read(b, "passed", e.passed, true);
-         return e;
-       }},
-      {RecordTownshipReview::kName,
-       {"passed"},
-       [](const JsonFields& b, EventMeta m) -> CaseEvent {
-         auto e = with_meta<RecordTownshipReview>(std::move(m));
-         read(b, "passed", e.passed, true);
-         return e;
-       }},
-      {EliminationObjection::kName,
-       {},
-       [](const JsonFields&, EventMeta m) -> CaseEvent {
-         return with_meta<EliminationObjection>(std::move(m));
-       }},
-      {CloseEliminationPublicity::kName,
-       {},
-       [](const JsonFields&, EventMeta m) -> CaseEvent {
-         return with_meta<CloseEliminationPublicity>(std::move(m));
-       }},
-      {RecordLookBack::kName,
-       {"finding"},
-       [](const JsonFields& b, EventMeta m) -> CaseEvent {
-         auto e = with_meta<RecordLookBack>(std::move(m));
-         read(b, "finding", e.finding, true);
-         return e;
-       }},
-      {RecordApproval::kName,
-       {"purpose", "level"},
-       [](const JsonFields& b, EventMeta m) -> CaseEvent {
-         auto e = with_meta<RecordApproval>(std::move(m));
-         read(b, "purpose", e.purpose, true);
-         read(b, "level", e.level, true);
-         return e;
-       }},
-      {ApplyRollback::kName,
-       {},
-       [](const JsonFields&, EventMeta m) -> CaseEvent {
-         return with_meta<ApplyRollback>(std::move(m));
-       }},
-      {ApplyClearOut::kName,
-       {},
-       [](const JsonFields&, EventMeta m) -> CaseEvent {
-         return with_meta<ApplyClearOut>(std::move(m));
-       }},
-      {ReIdentify::kName,
-       {"kind", "risk_causes", "emergency", "emergency_reason"},
-       [](const JsonFields& b, EventMeta m) -> CaseEvent {
-         auto e = with_meta<ReIdentify>(std::move(m));
-         read(b, "kind", e.kind, false);
-         read(b, "risk_causes", e.risk_causes, false);
-         read(b, "emergency", e.emergency, false);
-         read(b, "emergency_reason", e.emergency_reason, false);
-         return e;
-       }},
-  };
-  return kTypes;
-}
-
+// The event types POST /cases/{id}/events accepts: every event but open_case (POST /cases).
 std::string event_codes() {
   std::string out;
-  for (const auto& t : event_types()) {
+  for (const auto& e : event_schemas()) {
+    if (e.name == OpenCase::kName) continue;
     if (!out.empty()) out += ", ";
-    out += t.code;
+    out += e.name;
   }
   return out;
 }
 
-EventMeta meta_of(const ApiServices& services, const ApiRequest& req, const JsonFields& body) {
+// The server's part of an event's meta; decode_event reads the reason from the body.
+EventMeta meta_of(const ApiServices& services, const ApiRequest& req) {
   EventMeta meta;
   meta.actor = req.actor().holder;
   meta.at = services.clock.now();
-  read(body, "reason", meta.reason, false);
   return meta;
 }
 
@@ -278,12 +70,45 @@ void mask_household(json::value& household) {
   }
 }
 
-json::object history_to_json(const HistoryEntry& entry) {
-  return case_json::encode(entry).as_object();
+std::string state_label(const std::string& state) {
+  const CaseStateInfo* info = find_case_state(state);
+  return info ? std::string(info->label) : state;
 }
 
+// One history entry as docs/api.md shows it: the version the event produced (what a client
+// compares with `expected_version`), the event with its label, the states it moved between.
+json::object history_to_json(const HistoryEntry& h) {
+  const EventSchema* event = find_event_schema(h.event);
+  json::object o;
+  o["version"] = h.version;
+  o["event"] = h.event;
+  o["label"] = event ? std::string(event->label) : h.event;
+  o["from_state"] = h.before;
+  o["from_label"] = state_label(h.before);
+  o["to_state"] = h.after;
+  o["to_label"] = state_label(h.after);
+  o["actor"] = h.actor;
+  o["at"] = case_json::encode_time(h.at);
+  o["reason"] = h.reason;
+  o["details"] = case_json::encode_details(h.details);
+  return o;
+}
+
+// A refusal's stable code. Until every refusal carries one (the machine fills Refusal::code), a
+// state that never accepts the event is "not_in_this_state" and a failed condition
+// "condition_not_met".
+std::string refusal_code(const Refusal& r) {
+  if (!r.code.empty()) return r.code;
+  return r.reason.empty() ? "not_in_this_state" : "condition_not_met";
+}
+
+// 409 {"error":"refused","reason":CODE,"field":PATH (when it concerns one),"message":SENTENCE,
+// "event":NAME,"state":STATE}.
 void throw_refused(const Refusal& r) {
-  throw ApiError::refused(r.reason.empty() ? r.event : r.reason, r.message);
+  ApiError e = ApiError::refused(refusal_code(r), r.message, r.field);
+  e.details()["event"] = r.event;
+  e.details()["state"] = r.state;
+  throw e;
 }
 
 std::string not_found_message(std::int64_t id) {
@@ -309,16 +134,9 @@ awaitable<std::invoke_result_t<Work&, soci::session&>> run_case_write(ApiService
 
 awaitable<ApiResponse> open_case(ApiServices& services, ApiRequest& req) {
   const JsonFields body = req.json();
-  reject_unknown(body, {"household", "kind", "source", "risk_causes", "emergency",
-                        "emergency_reason", "reason"});
-  OpenCase event;
-  event.meta = meta_of(services, req, body);
-  read(body, "household", event.household, true);
-  read(body, "kind", event.kind, true);
-  read(body, "source", event.source, true);
-  read(body, "risk_causes", event.risk_causes, false);
-  read(body, "emergency", event.emergency, false);
-  read(body, "emergency_reason", event.emergency_reason, false);
+  const EventSchema& schema = *find_event_schema(OpenCase::kName);
+  reject_unknown_fields(body, schema, {"reason"});
+  OpenCase event = std::get<OpenCase>(decode_event(body, schema, meta_of(services, req)));
   if (event.household.village_code.empty()) {
     throw ApiError::bad_request("household.village_code",
                                 "缺少字段 household.village_code (the field "
@@ -357,20 +175,15 @@ awaitable<ApiResponse> post_event(ApiServices& services, ApiRequest& req) {
   const std::int64_t id = req.id_param("id");
   const JsonFields body = req.json();
   const std::string type = body.string("type");
-  const EventType* found = nullptr;
-  for (const auto& t : event_types()) {
-    if (t.code == type) found = &t;
-  }
-  if (found == nullptr) {
+  const EventSchema* found = find_event_schema(type);
+  if (found == nullptr || found->name == OpenCase::kName) {
     throw ApiError::bad_request("type", "type“" + type + "”不是已知的事件类型，可选：" +
                                             event_codes() +
                                             " (type must be one of: " + event_codes() + ")");
   }
-  std::vector<std::string_view> known = {"type", "expected_version", "reason"};
-  known.insert(known.end(), found->fields.begin(), found->fields.end());
-  reject_unknown(body, known);
+  reject_unknown_fields(body, *found, {"type", "expected_version", "reason"});
   const std::optional<std::int64_t> expected = body.optional_integer("expected_version");
-  CaseEvent event = found->decode(body, meta_of(services, req, body));
+  CaseEvent event = decode_event(body, *found, meta_of(services, req));
   // The role rule needs only the body (case_access.h): refuse before touching anything.
   if (auto refusal = check_event_role(req.actor().role, event)) throw ApiError::forbidden(*refusal);
 
@@ -512,8 +325,7 @@ json::object case_to_json(std::int64_t id, const CaseSnapshot& snapshot) {
   json::object o;
   o["id"] = id;
   o["state"] = snapshot.state;
-  const CaseStateInfo* info = find_case_state(snapshot.state);
-  o["state_label"] = info ? std::string(info->label) : snapshot.state;
+  o["state_label"] = state_label(snapshot.state);
   o["version"] = snapshot.version;
   json::value data = case_json::encode(snapshot.data);
   if (auto* d = data.if_object()) {

@@ -4,24 +4,22 @@
 // every write records the token holder as the event's actor and the daemon
 // clock's now as its time.
 //
-//   POST /api/v1/cases
-//        {"household": {code, village_code, phone, members: [{name, id_number, relation,
-//         able_to_work, disabled, student}]}, "kind": "unstable", "source": "self_application",
-//         "risk_causes": ["illness"], "emergency": false, "emergency_reason": "",
-//         "reason": ""}
-//        201 {"case": {...}}; 403 outside scope; 409 {"error":"refused"} with the machine's
-//        sentence; 400 naming the field.
+//   POST /api/v1/cases                   the open_case fields and "reason"
+//        201 {"case": {...}, "history_seq": N}; 403 outside scope; 409 refused; 400 naming the
+//        field.
 //   POST /api/v1/cases/{id}/events
-//        {"type": "<event code>", "expected_version": N (optional), "reason": "...", payload}
-//        The codes and payload fields are the kName and fields of workflows/case_events.h
-//        (kEventTypes in case_routes.cpp lists them); records (accounts, hardship, household,
-//        record, ...) have the JSON form of adapters/storage/case_json.h.
-//        200 {"case": {...}, "history_seq": N, "new_case_id": N|null}; 404 unknown case;
-//        409 refused (machine reason) or stale version; 403 outside scope.
-//   GET  /api/v1/cases/{id}              200 {"case": {...}, "history": [...]}
+//        {"type": "<event name>", "expected_version": N (optional), "reason": "...", fields}
+//        The names and fields are the events' descriptions (workflows/case_events.h), decoded
+//        by daemon/api/event_json.h. 200 {"case": {...}, "history_seq": N, "new_case_id":
+//        N|null}; 404 unknown case; 409 refused or stale version; 403 outside scope.
+//        A refusal is {"error":"refused","reason":CODE,"field":PATH (when one),"message",
+//        "event","state"}.
+//   GET  /api/v1/cases/{id}              200 {"case": {...}, "history": [{version, event, label,
+//        from_state, from_label, to_state, to_label, actor, at, reason, details}]}
 //   GET  /api/v1/cases?state=&kind=&township=&village=&officer=&limit=
 //        200 {"cases": [{id, state, kind, version, household_code, village_code,
 //        township_code, officer, emergency}], "count": N}, only cases in the token's scope.
+// docs/api.md is the full contract (tests/daemon/api_docs_test.cpp compares the answers).
 //
 // ID numbers and phone numbers are always masked in answers in this version (no role
 // sees them unmasked over HTTP yet).

@@ -64,9 +64,10 @@ ApiError ApiError::not_found(std::string message) {
   return ApiError(http::status::not_found, "not_found", std::move(message));
 }
 
-ApiError ApiError::refused(std::string reason, std::string message) {
-  ApiError e(http::status::conflict, "transition_refused", std::move(message));
+ApiError ApiError::refused(std::string reason, std::string message, std::string field) {
+  ApiError e(http::status::conflict, "refused", std::move(message));
   e.reason_ = std::move(reason);
+  e.field_ = std::move(field);
   return e;
 }
 

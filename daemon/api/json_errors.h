@@ -4,8 +4,8 @@
 //   {"error":"bad_request","field":"visit.date","message":"..."}
 // `error` is a stable code for scripts, `message` a sentence for the person at
 // the other end (Chinese first, English in brackets), `field` the dotted path of
-// the JSON field at fault (400s only), `reason` the case machine's reason code
-// (409 refusals only), plus any `details`.
+// the JSON field at fault (400s, and 409 refusals that concern one field), `reason` the case
+// rules' stable refusal code (409 "refused" only), plus any `details`.
 //
 // ApiError is a value (handlers may `return err.response()`) and also an
 // exception: the field readers below throw it, and the request handler turns
@@ -52,8 +52,10 @@ class ApiError : public std::runtime_error {
   static ApiError forbidden(std::string message);
   // 404: no such resource (case, message, ...).
   static ApiError not_found(std::string message);
-  // 409: the case machine refused the transition; `reason` is its reason code.
-  static ApiError refused(std::string reason, std::string message);
+  // 409 "refused": the case rules refused the event. `reason` is the refusal's stable code
+  // (Refusal::code, e.g. "not_in_this_state"), `field` the payload field it concerns (empty when
+  // none), `message` the machine's sentence.
+  static ApiError refused(std::string reason, std::string message, std::string field = {});
   // 409: the client's version is stale; the current one is in details.current_version.
   static ApiError stale_version(std::int64_t expected, std::int64_t current);
   // 409 with another code, e.g. a message that is not in a retryable status.

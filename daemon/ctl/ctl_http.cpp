@@ -305,6 +305,13 @@ std::string api_error_message(const HttpReply& reply) {
       if (const auto* f = o.if_contains("field"); f && f->is_string() && !f->get_string().empty()) {
         text += " [" + std::string(f->get_string()) + "]";
       }
+      // A refusal's stable code, for the person who asks why or reports it.
+      const auto* error = o.if_contains("error");
+      const auto* reason = o.if_contains("reason");
+      if (error && error->is_string() && error->get_string() == "refused" && reason &&
+          reason->is_string()) {
+        text += " (refused: " + std::string(reason->get_string()) + ")";
+      }
       return text;
     }
   }

@@ -75,7 +75,7 @@ std::variant<HttpReply, std::string> http_call(
     const std::string& body = "", std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 // The server's sentence from an error answer ({"message": ...}, plus the field
-// when there is one); the raw body when it is not the API's JSON.
+// when there is one and a refusal's code); the raw body when it is not the API's JSON.
 std::string api_error_message(const HttpReply& reply);
 
 // Terminal columns `text` (UTF-8) takes: CJK and full-width characters count two.

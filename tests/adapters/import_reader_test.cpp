@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include "adapters/import/import_columns.h"
 #include "adapters/import/import_store.h"
 #include "adapters/import/import_table.h"
@@ -162,6 +164,38 @@ TEST(ImportColumns, ChineseHeadersEnglishAliasesAndRequiredMarks) {
   EXPECT_EQ(m.cell("head_name", cells), "");  // absent column
   EXPECT_EQ(m.header_of("household_code"), "户编码*");
   EXPECT_EQ(m.header_of("head_name"), "户主姓名");
+}
+
+TEST(ImportColumns, RefusalFieldsMapToTheirColumns) {
+  struct Case {
+    ImportKind kind;
+    std::string_view field;
+    std::optional<std::string_view> column;
+  };
+  const std::vector<Case> cases = {
+      {ImportKind::kCases, "household.members[0].id_number", "id_number"},
+      {ImportKind::kCases, "household.members[12].able_to_work", "able_to_work"},
+      {ImportKind::kCases, "household.members[0].name", "head_name"},
+      {ImportKind::kCases, "household.members[0].relation", "head_name"},  // nearest: members
+      {ImportKind::kCases, "household.members", "head_name"},
+      {ImportKind::kCases, "household.village_code", "village_code"},
+      {ImportKind::kCases, "household.phone", "phone"},
+      {ImportKind::kCases, "household.code", "household_code"},
+      {ImportKind::kCases, "risk_causes[1]", "risk_causes"},
+      {ImportKind::kCases, "emergency_reason", "emergency_reason"},
+      {ImportKind::kCases, "kind", "kind"},
+      {ImportKind::kCases, "source", "source"},
+      {ImportKind::kCases, "date", std::nullopt},
+      {ImportKind::kVisits, "date", "visit_date"},
+      {ImportKind::kVisits, "officer", "officer"},
+      {ImportKind::kVisits, "findings", "findings"},
+      {ImportKind::kVisits, "household.village_code", std::nullopt},
+      {ImportKind::kVisits, "", std::nullopt},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(column_of_field(c.kind, c.field), c.column)
+        << import_kind_name(c.kind) << " " << c.field;
+  }
 }
 
 TEST(ImportColumns, MissingRequiredColumnsAndDuplicatesAreNamed) {

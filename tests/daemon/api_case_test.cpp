@@ -175,7 +175,10 @@ TEST_F(ApiCaseTest, RefusedEventIs409WithTheMachinesSentence) {
   const std::int64_t id = open(token, kDonglingVillage, 3);
   Reply r = event(id, token, {{"type", "close_publicity"}});
   EXPECT_EQ(r.status, 409u) << r.body;
-  EXPECT_EQ(r.field("error"), "transition_refused");
+  EXPECT_EQ(r.field("error"), "refused");
+  EXPECT_EQ(r.field("reason"), "not_in_this_state");
+  EXPECT_EQ(r.field("event"), "close_publicity");
+  EXPECT_EQ(r.field("state"), "discovered");
   EXPECT_THAT(r.field("message"), HasSubstr("不能结束村级公示"));
 }
 

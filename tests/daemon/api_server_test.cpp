@@ -424,7 +424,7 @@ TEST_F(Api, CaseStyleAnswers_404UnknownAnd409StaleOrRefused) {
   r = http_once(port(), http::verb::post, "/api/v1/test/cases/1/events", clerk,
                 R"({"version":3,"refuse":true})");
   EXPECT_EQ(r.status, 409u);
-  EXPECT_EQ(r.field("error"), "transition_refused");
+  EXPECT_EQ(r.field("error"), "refused");
   EXPECT_EQ(r.field("reason"), "not_in_state");
 
   r = http_once(port(), http::verb::post, "/api/v1/test/cases/abc/events", clerk, "{}");

@@ -171,11 +171,39 @@ TEST(JsonFields, ReadsTypedFieldsAndNamesTheFullPathOnError) {
   EXPECT_EQ(where.field(), "");
 }
 
+TEST(CtlErrorMessage, SentenceFieldAndRefusalCode) {
+  struct Case {
+    unsigned status;
+    std::string body;
+    std::string printed;
+  };
+  const std::vector<Case> cases = {
+      {400, R"({"error":"bad_request","field":"date","message":"m"})", "m [date]"},
+      {409,
+       R"({"error":"refused","reason":"not_in_this_state","message":"m","event":"e","state":"s"})",
+       "m (refused: not_in_this_state)"},
+      {409,
+       R"({"error":"refused","field":"household.members[1].id_number","reason":"r",)"
+       R"("message":"m"})",
+       "m [household.members[1].id_number] (refused: r)"},
+      {409, R"({"error":"stale_version","message":"m","current_version":2})", "m"},
+      {502, "bad gateway\n", "HTTP 502: bad gateway"},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(api_error_message(HttpReply{c.status, c.body}), c.printed) << c.body;
+  }
+}
+
 TEST(ApiErrorJson, HasTheDocumentedShape) {
   EXPECT_EQ(boost::json::serialize(ApiError::bad_request("visit.date", "m").to_json()),
             R"({"error":"bad_request","field":"visit.date","message":"m"})");
   EXPECT_EQ(boost::json::serialize(ApiError::refused("not_in_state", "m").to_json()),
-            R"({"error":"transition_refused","reason":"not_in_state","message":"m"})");
+            R"({"error":"refused","reason":"not_in_state","message":"m"})");
+  EXPECT_EQ(
+      boost::json::serialize(
+          ApiError::refused("id_number_invalid", "m", "household.members[1].id_number").to_json()),
+      R"({"error":"refused","field":"household.members[1].id_number",)"
+      R"("reason":"id_number_invalid","message":"m"})");
   const ApiResponse r = ApiError::unauthorized("m").response();
   EXPECT_EQ(r.status, http::status::unauthorized);
   ASSERT_EQ(r.headers.size(), 1u);

@@ -1,0 +1,124 @@
+// The event decoder derived from the events' descriptions (daemon/api/event_json.h): what it
+// reads, the 400 it answers for each kind of bad field (`field` the body's top-level key, the
+// message naming the full path, e.g. household.members[1].id_number), and the schema the docs'
+// tables come from.
+#include "daemon/api/event_json.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "workflows/date.h"
+
+namespace fangfan {
+namespace {
+
+using ::testing::HasSubstr;
+
+CaseEvent decode(const std::string& text) {
+  const JsonFields body = JsonFields::parse(text);
+  const std::string type = body.string("type");
+  const EventSchema* schema = find_event_schema(type);
+  if (schema == nullptr) throw std::logic_error("no event " + type);
+  reject_unknown_fields(body, *schema, {"type", "expected_version", "reason"});
+  EventMeta meta;
+  meta.actor = "李*";
+  return decode_event(body, *schema, meta);
+}
+
+TEST(EventJson, ReadsEveryDescribedFieldAndTheReason) {
+  const CaseEvent e =
+      decode(R"({"type":"add_measure","measure_type":"employment","description":"公益岗位",)"
+             R"("start_date":"2025-03-04","status":"in_place","reason":"就业帮扶"})");
+  const auto& m = std::get<AddMeasure>(e);
+  EXPECT_EQ(m.measure_type, MeasureType::kEmployment);
+  EXPECT_EQ(m.description, "公益岗位");
+  EXPECT_EQ(format_date(m.start_date), "2025-03-04");
+  EXPECT_EQ(m.status, MeasureStatus::kInPlace);
+  EXPECT_EQ(m.meta.reason, "就业帮扶");
+  EXPECT_EQ(m.meta.actor, "李*");
+
+  // Optional fields left out keep their defaults.
+  const CaseEvent visit = decode(R"({"type":"record_visit","date":"2025-03-04","officer":"赵*"})");
+  EXPECT_EQ(std::get<RecordVisit>(visit).findings, "");
+  const CaseEvent again = decode(R"({"type":"re_identify","emergency":true})");
+  EXPECT_TRUE(std::get<ReIdentify>(again).emergency);
+  EXPECT_TRUE(std::get<ReIdentify>(again).risk_causes.empty());
+  EXPECT_TRUE(std::holds_alternative<ApplyRollback>(decode(R"({"type":"apply_rollback"})")));
+}
+
+TEST(EventJson, BadFieldsAre400sNamingTheirPath) {
+  struct Case {
+    std::string body;
+    std::string field;
+    std::string in_message;
+  };
+  const std::vector<Case> cases = {
+      {R"({"type":"assign_officer"})", "officer", "缺少字段 officer"},
+      {R"({"type":"assign_officer","officer":null})", "officer", "缺少字段 officer"},
+      {R"({"type":"assign_officer","officer":"赵*","colour":"red"})", "colour", "未知字段 colour"},
+      {R"({"type":"close_publicity","verifier":"李*"})", "verifier", "未知字段 verifier"},
+      {R"({"type":"add_measure","type2":1})", "type2", "未知字段 type2"},
+      {R"({"type":"record_visit","date":"2025-13-01","officer":"赵*"})", "date", "2025-13-01"},
+      {R"({"type":"record_look_back","finding":"fine"})", "finding", "fine"},
+      {R"({"type":"update_measure","measure_id":"1","status":"planned"})", "measure_id", ""},
+      {R"({"type":"record_democratic_review","passed":"yes"})", "passed", ""},
+      {R"({"type":"record_verification","accounts":[{"month":"2024-01"},{"month":"2024-13"}]})",
+       "accounts", "accounts[1].month"},
+      {R"({"type":"record_verification","accounts":[],"hardship":{"income_drop":"flood"}})",
+       "hardship", "hardship.income_drop"},
+      {R"({"type":"update_household","household":{"code":"H","members":[{"name":"甲"},)"
+       R"({"name":"乙","relation":"cousin"}]}})",
+       "household", "household.members[1].relation"},
+      {R"({"type":"update_household","household":{"members":[{},{"id_number":18}]}})", "household",
+       "household.members[1].id_number"},
+      {R"({"type":"update_household","household":{"members":[{"nickname":"x"}]}})", "household",
+       "household.members[0].nickname"},
+      {R"({"type":"record_monitoring","record":{"account":{"month":"2025-3"}}})", "record",
+       "record.account.month"},
+      {R"({"type":"record_visit","date":"2025-03-04","officer":"赵*","reason":7})", "reason", ""},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.body);
+    try {
+      decode(c.body);
+      ADD_FAILURE() << "decoded";
+    } catch (const ApiError& e) {
+      EXPECT_EQ(e.code(), "bad_request");
+      EXPECT_EQ(e.field(), c.field);
+      EXPECT_THAT(e.message(), HasSubstr(c.in_message));
+    }
+  }
+}
+
+TEST(EventJson, EveryEventHasASchemaInVariantOrder) {
+  const auto& events = event_schemas();
+  ASSERT_EQ(events.size(), std::variant_size_v<CaseEvent>);
+  EXPECT_EQ(events.front().name, OpenCase::kName);
+  EXPECT_EQ(events.back().name, ReIdentify::kName);
+  const EventSchema* open = find_event_schema("open_case");
+  ASSERT_NE(open, nullptr);
+  std::vector<std::string> names, required;
+  for (const auto& f : open->fields) {
+    names.push_back(f.name);
+    if (f.required) required.push_back(f.name);
+  }
+  // case_id and previous_case_id are the server's: not fields a client sends.
+  EXPECT_EQ(names, (std::vector<std::string>{"household", "kind", "source", "risk_causes",
+                                             "emergency", "emergency_reason"}));
+  EXPECT_EQ(required, (std::vector<std::string>{"household", "kind", "source"}));
+  EXPECT_EQ(open->fields[0].type, "household");
+  EXPECT_EQ(open->fields[3].type, "[code (risk_cause)]");
+  const EventSchema* verification = find_event_schema("record_verification");
+  ASSERT_NE(verification, nullptr);
+  EXPECT_EQ(verification->fields[0].type, "[account]");
+  EXPECT_TRUE(verification->fields[0].required);
+  EXPECT_EQ(verification->fields[3].type, "discretion or null");
+  EXPECT_FALSE(verification->fields[3].required);
+  EXPECT_EQ(find_event_schema("no_such_event"), nullptr);
+}
+
+}  // namespace
+}  // namespace fangfan
