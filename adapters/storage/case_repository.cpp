@@ -10,6 +10,7 @@
 #include "adapters/storage/database.h"
 #include "adapters/storage/outbox_store.h"
 #include "workflows/id_number.h"
+#include "workflows/refusal_codes.h"
 
 namespace fangfan {
 namespace {
@@ -435,6 +436,8 @@ ApplyResult CaseRepository::apply(std::int64_t case_id, const CaseEvent& event,
     r.reason = "农户所在村（代码 " + household_after.village_code +
                "）不在本县的配置中，请先在配置文件中添加该村";
     r.message = "不能" + std::string(event_label(event)) + "：" + r.reason;
+    r.code = std::string(refusal::kVillageNotConfigured);
+    r.field = "household.village_code";
     return r;  // nothing written: tx rolls back
   }
 
@@ -456,6 +459,7 @@ ApplyResult CaseRepository::apply(std::int64_t case_id, const CaseEvent& event,
                    std::string(find_case_state(c.state)->label) +
                    "），同一农户不能同时有两个进行中的案件，请先办结该案件";
         r.message = "不能" + std::string(event_label(event)) + "：" + r.reason;
+        r.code = std::string(refusal::kCaseInProgress);
         return r;  // nothing written: tx rolls back
       }
     }

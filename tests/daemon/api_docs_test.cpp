@@ -33,6 +33,7 @@
 #include "tests/daemon/api_test_server.h"
 #include "tests/support/people.h"
 #include "workflows/date.h"
+#include "workflows/refusal_codes.h"
 
 namespace fangfan {
 namespace {
@@ -348,6 +349,11 @@ std::map<std::string, std::string> generated_tables() {
   }
   out["code_lists"] = codes;
   out["roles"] = roles_table();
+  std::string refusals = "| `reason` | 含义 |\n|---|---|\n";
+  for (const auto& r : refusal_codes()) {
+    refusals += "| `" + std::string(r.code) + "` | " + std::string(r.meaning_zh) + " |\n";
+  }
+  out["refusal_codes"] = refusals;
   return out;
 }
 
