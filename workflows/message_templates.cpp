@@ -242,4 +242,12 @@ std::string mask_recipient(std::string_view recipient) {
   return std::string(recipient);
 }
 
+std::string mask_staff_recipient(std::string_view recipient) {
+  const bool digits =
+      !recipient.empty() && std::all_of(recipient.begin(), recipient.end(),
+                                        [](char c) { return is_digit(c) || c == '+'; });
+  if (digits || contains_unmasked_identifiers(recipient)) return mask_phone(recipient);
+  return std::string(recipient);
+}
+
 }  // namespace fangfan

@@ -65,4 +65,9 @@ bool contains_unmasked_identifiers(std::string_view text);
 // user id or group name as it is (neither identifies a resident).
 std::string mask_recipient(std::string_view recipient);
 
+// A recipient as the county's own operators see it (the dry run, `fangfanctl simulate`): phone
+// numbers masked as above, a staff member's "name@scope" shown whole (recipients are the
+// county's staff, not residents), anything else that looks like an ID or mobile number masked.
+std::string mask_staff_recipient(std::string_view recipient);
+
 }  // namespace fangfan

@@ -111,6 +111,11 @@ class Reader {
   }
 
   static std::string range_message(int64_t lo, int64_t hi, std::string_view unit, int64_t got) {
+    // The sentence a reader of logs already knows for a count below one, with the range added.
+    if (lo == 1 && got < 1) {
+      return "must be a positive number (1 to " + std::to_string(hi) + (unit.empty() ? "" : " ") +
+             std::string(unit) + "), got " + std::to_string(got);
+    }
     return "must be from " + std::to_string(lo) + " to " + std::to_string(hi) +
            (unit.empty() ? "" : " ") + std::string(unit) + ", got " + std::to_string(got);
   }

@@ -128,7 +128,7 @@ int run_simulate_command(std::vector<std::string> args, const CtlEnvironment& en
       if (!item.is_object()) continue;
       const json::object& m = item.get_object();
       rows.push_back({short_time(text(m, "at")), timer_label(m), text(m, "case_id"),
-                      mask_recipient(text(m, "recipient")), text(m, "message_type"),
+                      mask_staff_recipient(text(m, "recipient")), text(m, "message_type"),
                       one_line(text(m, "text"))});
     }
   }

@@ -287,7 +287,7 @@ DryRunResult simulate_span(soci::session& session, const Config& config,
         m.rung = fired->timer.rung;
         m.case_id = row->case_id;
         m.channel = row->channel;
-        m.recipient = mask_recipient(row->recipient);
+        m.recipient = mask_staff_recipient(row->recipient);
         m.message_type = row->message_type;
         m.params = body_params(row->body);
         m.text = m.params.empty() ? row->body

@@ -408,11 +408,13 @@ TEST_F(CtlTarget, ProblemsNameTheirSource) {
 }
 
 // The CLI masks recipients with the core's mask (workflows/message_templates.h): it once had a
-// looser mask_phone of its own that left anything not shaped like a mobile number in clear.
+// looser mask_phone of its own that left any number not shaped like a mobile in clear. Staff
+// addresses ("name@scope") stay readable to the county's operators.
 TEST(CtlText, MasksRecipientsWithTheCoresMaskAndMeasuresChineseAsWide) {
-  EXPECT_EQ(mask_recipient("13900000101"), "139****0101");
-  EXPECT_NE(mask_recipient("1390000010"), "1390000010");
-  EXPECT_EQ(mask_recipient("周建国@379901"), mask_name("周建国") + "@379901");
+  EXPECT_EQ(mask_staff_recipient("13900000101"), "139****0101");
+  EXPECT_NE(mask_staff_recipient("1390000010"), "1390000010");
+  EXPECT_EQ(mask_staff_recipient("周建国@379901"), "周建国@379901");
+  EXPECT_EQ(mask_staff_recipient("留言13900000101"), mask_phone("留言13900000101"));
   EXPECT_EQ(display_width("abc"), 3u);
   EXPECT_EQ(display_width("周建国"), 6u);
   EXPECT_EQ(display_width("周a"), 3u);
