@@ -40,11 +40,11 @@
 
 #include "adapters/calendar/calendar_files.h"
 #include "adapters/config/config.h"
+#include "adapters/scheduler/case_writing.h"
 #include "adapters/storage/database.h"
 #include "adapters/storage/migrations.h"
 #include "adapters/storage/token_store.h"
 #include "daemon/api/http_api.h"
-#include "adapters/scheduler/case_writing.h"
 #include "daemon/tasks/storage_executor.h"
 #include "workflows/date.h"
 #include "workflows/household.h"

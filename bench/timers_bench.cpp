@@ -30,13 +30,13 @@
 
 #include "adapters/calendar/calendar_files.h"
 #include "adapters/config/config.h"
+#include "adapters/scheduler/case_writing.h"
 #include "adapters/scheduler/timer_firing.h"
 #include "adapters/storage/case_repository.h"
 #include "adapters/storage/database.h"
 #include "adapters/storage/epoch.h"
 #include "adapters/storage/migrations.h"
 #include "adapters/storage/timer_store.h"
-#include "adapters/scheduler/case_writing.h"
 #include "workflows/date.h"
 #include "workflows/id_number.h"
 

@@ -4,10 +4,10 @@
 // workflows/deadlines.h; duties and keys workflows/duties.h and adapters/storage/duty_store.h.
 //
 // Installing the hook. It is the required deadline hook of the one case writer
-// (adapters/storage/case_repository.h), built at start by adapters/scheduler/case_writing.h; every case
-// write (API routes, import, benches) goes through that writer, so none runs without it.
-// It runs inside the case transaction: duties and timers commit or roll back with the change.
-// If a deadline needs a calendar year that is not configured, the hook throws ScheduleError (the
+// (adapters/storage/case_repository.h), built at start by adapters/scheduler/case_writing.h; every
+// case write (API routes, import, benches) goes through that writer, so none runs without it. It
+// runs inside the case transaction: duties and timers commit or roll back with the change. If a
+// deadline needs a calendar year that is not configured, the hook throws ScheduleError (the
 // calendar's sentence, naming the year and file): the change is refused rather than stored with
 // a guessed or missing deadline.
 //

@@ -2,10 +2,10 @@
 // household, applies an event to a stored case, loads a case with its history.
 //
 // One way to write a case. A CaseWriter is built once at start by the daemon's wiring
-// (adapters/scheduler/case_writing.h) with the deadline hook as a required argument, and handed to the API,
-// the importer and the benches. A writer opens a CaseUnitOfWork (begin()) on the thread that
-// owns the configuration; the unit of work runs on any one thread with that thread's session, so
-// a session is never shared. Every accepted change runs the deadline hook: no caller can forget
+// (adapters/scheduler/case_writing.h) with the deadline hook as a required argument, and handed to
+// the API, the importer and the benches. A writer opens a CaseUnitOfWork (begin()) on the thread
+// that owns the configuration; the unit of work runs on any one thread with that thread's session,
+// so a session is never shared. Every accepted change runs the deadline hook: no caller can forget
 // it. Reading (the API's show, `fangfanctl case show`, replays) goes through CaseReader, which
 // cannot write.
 //

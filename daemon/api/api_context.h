@@ -112,9 +112,9 @@ struct ApiServices {
   // The working-day calendar in force (SIGHUP reloads it with the configuration). Called on
   // the loop thread. May be empty or answer null: the calendar routes then answer 503.
   std::function<std::shared_ptr<const WorkingDayCalendar>()> calendar;
-  // The daemon's one case writer (adapters/scheduler/case_writing.h): every case write of the API (case
-  // routes, imports) begins its unit of work here, on the loop thread, and so runs the deadline
-  // hook inside its transaction.
+  // The daemon's one case writer (adapters/scheduler/case_writing.h): every case write of the API
+  // (case routes, imports) begins its unit of work here, on the loop thread, and so runs the
+  // deadline hook inside its transaction.
   const CaseWriter& cases;
   // A case write committed: its hook may have scheduled a timer sooner than the scheduler's
   // current sleep, and it may have queued a written notice. Wake the scheduler and the

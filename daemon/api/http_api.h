@@ -29,10 +29,10 @@
 
 #include "daemon/api/api_context.h"
 #include "daemon/api/api_server.h"
-#include "daemon/tasks/health.h"
 #include "daemon/api/metrics.h"
 #include "daemon/api/request_handler.h"
 #include "daemon/api/router.h"
+#include "daemon/tasks/health.h"
 
 namespace fangfan {
 

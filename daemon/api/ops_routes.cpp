@@ -7,8 +7,8 @@
 
 #include "adapters/storage/count_store.h"
 #include "adapters/storage/outbox_store.h"
-#include "daemon/tasks/health.h"
 #include "daemon/api/metrics.h"
+#include "daemon/tasks/health.h"
 #include "daemon/tasks/storage_executor.h"
 
 namespace fangfan {

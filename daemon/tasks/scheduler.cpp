@@ -18,8 +18,8 @@
 #include "adapters/storage/epoch.h"
 #include "adapters/storage/outbox_store.h"
 #include "adapters/storage/timer_store.h"
-#include "daemon/tasks/health.h"
 #include "daemon/ctl/ctl_http.h"
+#include "daemon/tasks/health.h"
 #include "workflows/date.h"
 #include "workflows/message_templates.h"
 

@@ -1,8 +1,8 @@
 // The one way tests write cases. A test builds a CaseWriter here (as the daemon does in
-// adapters/scheduler/case_writing.h) with the deadline hook it is about: make_timer_hook() for tests of
-// deadlines, a recording or failing hook for tests of the hook, or no_deadlines() for tests
-// about something else. StoredCases wraps one session's unit of work and reader in the shape of
-// a single object (open_case, apply, load, restore), which most storage tests want.
+// adapters/scheduler/case_writing.h) with the deadline hook it is about: make_timer_hook() for
+// tests of deadlines, a recording or failing hook for tests of the hook, or no_deadlines() for
+// tests about something else. StoredCases wraps one session's unit of work and reader in the shape
+// of a single object (open_case, apply, load, restore), which most storage tests want.
 #pragma once
 
 #include <soci/soci.h>
