@@ -5,6 +5,7 @@
 
 #include "daemon/api/api_context.h"
 #include "workflows/date.h"
+#include "workflows/utf8.h"
 
 namespace fangfan {
 namespace {
@@ -96,13 +97,17 @@ ApiError ApiError::internal(std::string message) {
   return ApiError(http::status::internal_server_error, "internal", std::move(message));
 }
 
+// Every string of an error answer may echo what a client sent (a query value, a field name, a
+// path): bytes that are not UTF-8 are escaped, so the answer is always valid JSON text.
 json::object ApiError::to_json() const {
   json::object o;
-  o["error"] = code_;
-  if (!field_.empty()) o["field"] = field_;
-  if (!reason_.empty()) o["reason"] = reason_;
-  o["message"] = message_;
-  for (const auto& [k, v] : details_) o[k] = v;
+  o["error"] = escape_invalid_utf8(code_);
+  if (!field_.empty()) o["field"] = escape_invalid_utf8(field_);
+  if (!reason_.empty()) o["reason"] = escape_invalid_utf8(reason_);
+  o["message"] = escape_invalid_utf8(message_);
+  for (const auto& [k, v] : details_) {
+    o[k] = v.is_string() ? json::value(escape_invalid_utf8(v.get_string())) : v;
+  }
   return o;
 }
 

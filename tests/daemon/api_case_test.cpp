@@ -19,6 +19,7 @@
 #include "tests/daemon/api_test_server.h"
 #include "tests/support/people.h"
 #include "workflows/household.h"
+#include "workflows/utf8.h"
 
 namespace fangfan {
 namespace {
@@ -244,6 +245,11 @@ TEST_F(ApiCaseTest, ListAndReadAreFilteredByScope) {
   EXPECT_EQ(get("/api/v1/cases?village=379901001001", admin).json().at("count").as_int64(), 1);
   EXPECT_EQ(get("/api/v1/cases?state=registered", admin).json().at("count").as_int64(), 0);
   EXPECT_EQ(get("/api/v1/cases?state=nonsense", admin).status, 400u);
+  // A value that is not UTF-8 is echoed escaped: the answer stays valid JSON text (issue 16).
+  Reply bytes = get("/api/v1/cases?state=%ff%fe", admin);
+  EXPECT_EQ(bytes.status, 400u);
+  EXPECT_TRUE(is_well_formed_utf8(bytes.body)) << bytes.body;
+  EXPECT_NE(bytes.body.find(R"(\\xff\\xfe)"), std::string::npos) << bytes.body;
 
   EXPECT_EQ(get("/api/v1/cases/" + std::to_string(dongling), officer).status, 403u);
   // A visit is a village officer's event (case_access.h): the scope is what refuses it.
