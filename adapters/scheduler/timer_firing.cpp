@@ -53,7 +53,7 @@ void fire_duty_timer(soci::session& session, const Config& config,
 }  // namespace
 
 // -- dry run (H4): the firing body runs in the caller's transaction, so that the daemon's dry
-// run (daemon/scheduler.h simulate_span) can run it inside one it rolls back.
+// run (daemon/tasks/scheduler.h simulate_span) can run it inside one it rolls back.
 std::optional<FiredTimer> fire_next_due_timer_in(soci::session& session, const Config& config,
                                                  const WorkingDayCalendar& calendar,
                                                  TimePoint now) {

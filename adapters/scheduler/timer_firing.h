@@ -96,7 +96,7 @@ int ensure_recurring_timers(soci::session& session, const Config& config,
                             const WorkingDayCalendar& calendar, TimePoint now);
 
 // -- dry run (H4): the same two, inside the caller's open transaction (no commit): the daemon's
-// dry run runs them in one transaction that it rolls back (daemon/scheduler.h simulate_span).
+// dry run runs them in one transaction that it rolls back (daemon/tasks/scheduler.h simulate_span).
 std::optional<FiredTimer> fire_next_due_timer_in(soci::session& session, const Config& config,
                                                  const WorkingDayCalendar& calendar, TimePoint now);
 int ensure_recurring_timers_in(soci::session& session, const Config& config,

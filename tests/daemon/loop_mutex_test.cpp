@@ -1,8 +1,8 @@
 // GCC 12.2 misreports Asio's coroutine frames as -Wmismatched-new-delete (GCC bug 109224).
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 
-// LoopMutex (daemon/loop_mutex.h), the turn-taking of the scheduler's firing and advances and of
-// the dispatcher's delivery passes: waiters in arrival order, cancellation while waiting, and a
+// LoopMutex (daemon/tasks/loop_mutex.h), the turn-taking of the scheduler's firing and advances and
+// of the dispatcher's delivery passes: waiters in arrival order, cancellation while waiting, and a
 // waiter cancelled just after unlock() chose it passing its turn on.
 #include "daemon/tasks/loop_mutex.h"
 

@@ -39,7 +39,7 @@ const fs::path kSource = FANGFAN_SOURCE_DIR;
 constexpr int kConcurrency = 8;
 // Duplicates one SIGKILL can cause. A message is claimed before it is sent, so only messages
 // that reached the provider but whose "sent" was not yet committed are sent again by the next
-// start (recover_stuck_sending). The dispatcher (daemon/outbox_dispatcher.cpp) has at most
+// start (recover_stuck_sending). The dispatcher (daemon/tasks/outbox_dispatcher.cpp) has at most
 // `concurrency` deliveries in flight, and buffers answers until max(16, concurrency) of them
 // wait, flushing them in one transaction during which up to `concurrency` more can answer:
 //   in flight (c) + buffered before a flush (max(16, c) - 1 + c) + answered during it (c - 1)
