@@ -34,7 +34,9 @@ int main(int argc, char** argv) {
       break;
   }
 
-  auto loaded = load_config(options.config_file);
+  // The configuration is checked for the day the daemon will run on (simulated or real).
+  const Date today = china_date(options.simulated_clock.value_or(SystemClock().now()));
+  auto loaded = load_config(options.config_file, {.today = today});
   if (auto* errors = std::get_if<std::vector<ConfigError>>(&loaded)) {
     for (const auto& e : *errors) std::cerr << e.to_string() << "\n";
     std::cerr << options.config_file << ": " << errors->size()

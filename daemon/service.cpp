@@ -120,7 +120,7 @@ struct Service::Impl {
 
   void reload() {
     systemd::notify_reloading();
-    auto result = load_config(config->file);
+    auto result = load_config(config->file, {.today = china_date(clock.now())});
     if (auto* errors = std::get_if<std::vector<ConfigError>>(&result)) {
       spdlog::error("config.reload_rejected file={} errors={} (keeping the running configuration)",
                     config->file.string(), errors->size());

@@ -228,6 +228,10 @@ struct LoadOptions {
   // stay empty). For fangfanctl, which needs the database and the API address, and runs as an
   // operator who may not see the daemon's secret files or its EnvironmentFile.
   bool read_secrets = true;
+  // Today as the caller's clock says (China date): the SMS-template check leaves out campaigns
+  // whose last milestone is over (they send nothing more). nullopt: every configured campaign
+  // counts. The loader reads no clock; the daemon and fangfanctl pass their clock's date.
+  std::optional<Date> today;
 };
 
 ConfigResult load_config(const std::filesystem::path& file, LoadOptions options = {});

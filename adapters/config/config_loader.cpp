@@ -477,7 +477,7 @@ std::string ConfigError::to_string() const {
 
 ConfigResult load_config_text(std::string_view text, const fs::path& display_name,
                               LoadOptions options) {
-  Errors errors{display_name.string(), {}, options.read_secrets};
+  Errors errors{display_name.string(), {}, options.read_secrets, options.today};
   try {
     toml::table root = toml::parse(text, display_name.string());
     return finish(root, display_name, errors);

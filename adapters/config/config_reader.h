@@ -28,7 +28,8 @@ namespace fs = std::filesystem;
 struct Errors {
   std::string file;
   std::vector<ConfigError> list;
-  bool read_secrets = true;  // LoadOptions::read_secrets of this load
+  bool read_secrets = true;   // LoadOptions::read_secrets of this load
+  std::optional<Date> today;  // LoadOptions::today of this load
   void add(const toml::source_region& where, std::string key, std::string message) {
     list.push_back({file, int(where.begin.line), std::move(key), std::move(message)});
   }

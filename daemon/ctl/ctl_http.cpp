@@ -30,6 +30,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "adapters/clock/system_clock.h"
 #include "adapters/config/config.h"
 
 namespace fangfan {
@@ -250,7 +251,8 @@ std::variant<ApiTarget, std::string> resolve_api_target(std::vector<std::string>
     if (auto e = read_ctl_file(env.ctl_file, found)) return *e;
   }
   if (!found.api && env.daemon_config) {
-    auto loaded = load_config(*env.daemon_config, {.read_secrets = false});
+    auto loaded = load_config(*env.daemon_config,
+                              {.read_secrets = false, .today = china_date(SystemClock().now())});
     if (auto* errors = std::get_if<std::vector<ConfigError>>(&loaded)) {
       std::string text =
           "读取配置文件以确定 API 地址失败 (reading the configuration for the API "

@@ -95,7 +95,8 @@ std::shared_ptr<const fangfan::Config> load_or_report(const std::optional<fs::pa
               << "configuration " << file->string() << " (pass --config FILE)\n";
   }
   // The daemon's gateway secrets are not fangfanctl's business (nor, often, readable by its user).
-  auto loaded = fangfan::load_config(*file, {.read_secrets = false});
+  auto loaded = fangfan::load_config(
+      *file, {.read_secrets = false, .today = fangfan::china_date(fangfan::SystemClock().now())});
   if (auto* errors = std::get_if<std::vector<fangfan::ConfigError>>(&loaded)) {
     for (const auto& e : *errors) std::cerr << e.to_string() << "\n";
     return nullptr;
