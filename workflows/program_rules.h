@@ -10,6 +10,9 @@
 #include <string_view>
 #include <vector>
 
+#include "workflows/deadline_rules.h"
+#include "workflows/feed_rules.h"
+
 namespace fangfan {
 
 // Steps of the procedures, by the names the project stores and configures.
@@ -21,23 +24,6 @@ inline constexpr const char* kStepVillagePublicity = "village_publicity";  // �
 inline constexpr const char* kStepEliminationReview = "elimination_review";  // 风险消除 民主评议
 inline constexpr const char* kStepTownshipEliminationReview = "township_elimination_review";
 inline constexpr const char* kStepEliminationPublicity = "elimination_publicity";  // 风险消除 公示
-
-enum class DayUnit { kWorkingDays, kCalendarDays };
-
-// One rung of an escalation ladder: `after_working_days` after the step fell due
-// (0 = at due time), a notice goes to every person holding `to_role` whose scope
-// covers the household.
-struct EscalationRung {
-  int after_working_days = 0;
-  std::string to_role;
-};
-
-struct StepDeadline {
-  int period = 5;
-  DayUnit unit = DayUnit::kWorkingDays;
-  int remind_before_working_days = 1;  // 0 = no reminder before due
-  std::vector<EscalationRung> escalation;
-};
 
 struct EligibilityRules {
   // Per-capita annual disposable income below which a household may be included (yuan).
@@ -71,9 +57,10 @@ struct MonitoringRules {
 
 // A recurring job on fixed days of the month: a department feed pull or a list send-out.
 struct Schedule {
-  std::string name;                // e.g. "medical_insurance_feed"
-  std::string kind;                // "feed" or "list"
-  std::string department;          // department code, e.g. "medical_insurance"
+  std::string name;        // e.g. "medical_insurance_feed"
+  std::string kind;        // "feed" or "list"
+  std::string department;  // department code, e.g. "medical_insurance"
+  std::string feed;        // kind "feed": the [[feeds]] source it runs (workflows/feed_rules.h)
   std::vector<int> days_of_month;  // e.g. {5}, or {1, 15}
   std::vector<int> months;         // empty = every month; {3, 9} for education
   int hour = 8;                    // China time
@@ -120,6 +107,8 @@ struct ProgramRules {
   // -- recurring work (issue 5)
   EvaluationRules evaluation;
   std::vector<Campaign> campaigns;
+  // -- department feeds (issue 12): [[feeds]] and [rules.alerts]; see workflows/feed_rules.h.
+  FeedsConfig feeds;
 
   const CaseKind* find_kind(const std::string& code) const {
     for (const auto& k : case_kinds) {

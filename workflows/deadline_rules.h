@@ -1,0 +1,28 @@
+// A deadline and its escalation ladder as a deployment configures them: the shape shared by the
+// procedure steps (program_rules.h), recurring work and department feeds (feed_rules.h).
+// Thread-safety: plain values.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace fangfan {
+
+enum class DayUnit { kWorkingDays, kCalendarDays };
+
+// One rung of an escalation ladder: `after_working_days` after the step fell due
+// (0 = at due time), a notice goes to every person holding `to_role` whose scope
+// covers the household.
+struct EscalationRung {
+  int after_working_days = 0;
+  std::string to_role;
+};
+
+struct StepDeadline {
+  int period = 5;
+  DayUnit unit = DayUnit::kWorkingDays;
+  int remind_before_working_days = 1;  // 0 = no reminder before due
+  std::vector<EscalationRung> escalation;
+};
+
+}  // namespace fangfan

@@ -1,0 +1,98 @@
+// Department feeds (行业部门数据) as a deployment configures them: where each department's
+// data comes from, how its columns map to fields, and which rows raise an alert (预警线索).
+// Loaded and validated once by adapters/config (config_feeds.cpp, `[[feeds]]`), then passed to
+// the core (workflows/feeds.h) and the feed adapters (adapters/feeds) by const&.
+//
+// Fields: a feed row is read into named fields by `columns` (field -> the department's Chinese
+// header). The field names say what a cell holds and how it is checked (workflows/feeds.h):
+//   id_number              GB 11643 ID number (required in every feed)
+//   village_code           a 12-digit village code of the configuration (places an alert)
+//   *_date, date           a date (YYYY-MM-DD, YYYY/M/D, YYYY年M月D日, YYYYMMDD, Excel serial)
+//   *_amount, amount       an amount in yuan (digits with at most two decimals, may be negative)
+//   *_code                 letters, digits and '-' only
+//   anything else          text (name, address, category, grade, ...)
+// Thread-safety: plain values.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "workflows/deadline_rules.h"
+
+namespace fangfan {
+
+// One condition of a signal rule on one field of the row. Exactly one of the tests is set.
+struct FeedCondition {
+  std::string field;                // a key of FeedSource::columns
+  std::vector<std::string> one_of;  // the cell equals one of these texts (e.g. "低保", "特困")
+  std::optional<double> at_least;   // the cell is an amount >= this (yuan)
+  // The cell (an amount) is at least this share (0..1) of the household's yearly income,
+  // when the household is monitored and its income is known; otherwise the condition fails.
+  std::optional<double> share_of_income_at_least;
+};
+
+// A signal rule (预警规则): when every condition holds, the row raises an alert.
+struct FeedRule {
+  std::string name;   // stable, e.g. "new_dibao"; stored on alerts
+  std::string label;  // what people read, e.g. "新纳入低保"
+  std::vector<FeedCondition> conditions;
+  // Cross-check answers (比对) for the county review: an exclusion code of
+  // [rules.eligibility.exclusions] ("car", "company", ...). A hit on a case in county review is
+  // attached to it as evidence and shown to the county office; never applied automatically.
+  std::string exclusion;
+};
+
+enum class FeedSourceKind { kFolder, kHttp };
+
+// Where a department's data for a period comes from, and what it means.
+struct FeedSource {
+  std::string name;        // referenced by [[rules.schedules]] `feed`, e.g. "civil_affairs"
+  std::string department;  // a [[departments]] code
+  FeedSourceKind kind = FeedSourceKind::kFolder;
+  // kFolder: files appear in `folder`; the period's file is the one whose name matches
+  // `file_pattern` with {period} replaced ("YYYY-MM"; '*' matches any run of characters). A
+  // file is taken once its size and modification time have not changed for `settle_seconds`,
+  // then moved to `processed_folder` as "<run id>-<name>"; never deleted.
+  std::string folder;            // absolute (the loader resolves it against the config file)
+  std::string processed_folder;  // default <folder>/processed
+  std::string file_pattern = "*{period}*";
+  int settle_seconds = 30;
+  // kHttp: GET `url` with {period} replaced; the token (from token_env or token_file) is sent
+  // in `token_header` ("Authorization" sends "Bearer <token>"). The body is a JSON array of
+  // objects keyed by the department's headers, or CSV/XLSX.
+  std::string url;
+  std::string token;  // secret; never logged
+  std::string token_header = "Authorization";
+  int attempts = 3;  // per look; a failed look is recorded as a failed run
+  // Both: how often an open (missing) period is looked for again, in minutes.
+  int poll_minutes = 10;
+  // field -> header, see the top of this file. id_number is required.
+  std::map<std::string, std::string> columns;
+  std::vector<FeedRule> rules;
+  // A period's data missing at its scheduled time: the department clerk's duty climbs this
+  // ladder, counted in working days from the scheduled time (rung 0 at once).
+  std::vector<EscalationRung> escalation;
+  int max_expanded_mib = 512;  // per file: an XLSX whose sheet expands beyond this is refused
+};
+
+// Verifying an alert about a person the county does not monitor (预警核实): the township
+// clerk's duty, due `period` working days after the alert (5 by [000], [002]).
+struct AlertRules {
+  StepDeadline deadline{5, DayUnit::kWorkingDays, 1, {}};
+  std::string owner_role = "township_clerk";
+};
+
+struct FeedsConfig {
+  std::vector<FeedSource> sources;
+  AlertRules alerts;
+  const FeedSource* find(const std::string& name) const {
+    for (const auto& s : sources) {
+      if (s.name == name) return &s;
+    }
+    return nullptr;
+  }
+};
+
+}  // namespace fangfan
