@@ -70,6 +70,10 @@ struct FeedSource {
   int poll_minutes = 10;
   // field -> header, see the top of this file. id_number is required.
   std::map<std::string, std::string> columns;
+  // A row's identity is its id_number plus these fields' values: two rows with the same identity
+  // and the same cells are one (a duplicate); with different cells the later is quarantined as
+  // conflicting with the earlier. Default: the ID number alone (one row per person and period).
+  std::vector<std::string> key_fields;
   std::vector<FeedRule> rules;
   // A period's data missing at its scheduled time: the department clerk's duty climbs this
   // ladder, counted in working days from the scheduled time (rung 0 at once).
