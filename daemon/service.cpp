@@ -29,7 +29,9 @@
 #include "daemon/api/http_api.h"
 #include "daemon/logging.h"
 #include "daemon/systemd_notify.h"
+#include "daemon/tasks/feed_runner.h"
 #include "daemon/tasks/outbox_dispatcher.h"
+#include "daemon/api/feed_routes.h"
 #include "daemon/tasks/scheduler.h"
 #include "daemon/tasks/storage_executor.h"
 #include "workflows/calendar_coverage.h"
@@ -59,6 +61,7 @@ struct Service::Impl {
   SystemClock wall_clock;  // the providers' time, even under --simulated-clock
   std::unique_ptr<OutboxDispatcher> dispatcher;
   std::unique_ptr<Scheduler> scheduler;  // -- scheduler: fires durable timers
+  std::unique_ptr<FeedRunner> feeds;     // -- feeds: department data in
   // The one case writer: every case write runs the deadline hook of the config and calendar in
   // force. Before the API, which holds it.
   std::unique_ptr<CaseWriter> case_writer;
@@ -300,6 +303,18 @@ int Service::run() {
     s.dispatcher->wake();
   };
   register_daemon_routes(*s.api, *s.scheduler);  // clock, dry run, campaigns, evaluation
+  // -- feeds: department data taken in when due (and at each stop of a simulated advance); its
+  // runs and the alerts they raise over the API
+  s.feeds = std::make_unique<FeedRunner>(
+      s.io.get_executor(), *s.storage, s.clock, [&s] { return s.config; },
+      [&s] { return s.calendar; }, *s.case_writer, s.http.get(),
+      [&s] {
+        s.scheduler->wake();
+        s.dispatcher->wake();
+      },
+      &s.api->health().heartbeat("feeds", std::chrono::minutes(3)));
+  s.scheduler->set_intake(s.feeds.get());
+  register_feed_routes(s.api->router(), s.api->services(), s.feeds.get());
   if (auto error = s.api->listen(s.config->api_listen)) {
     spdlog::critical("api.listen_failed error=\"{}\"", *error);
     return 1;
@@ -321,6 +336,7 @@ int Service::run() {
   s.spawn("outbox", [&s] { return s.dispatcher->run(); });
   s.spawn("calendar_watch", [&s] { return s.calendar_watch(); });
   s.spawn("scheduler", [&s] { return s.scheduler->run(); });  // -- scheduler
+  s.spawn("feeds", [&s] { return s.feeds->run(); });          // -- feeds
   s.spawn("api", [&s] { return s.api->run(); });
 
   systemd::notify_ready("serving");
@@ -329,6 +345,7 @@ int Service::run() {
 
   s.storage->join();    // wait for in-flight transactions, close every session
   s.http->shutdown();   // -- gateways: requests still in flight end; their messages stay queued
+  s.feeds.reset();      // -- feeds (holds the api's heartbeat)
   s.scheduler.reset();  // -- scheduler (holds the api's heartbeat)
   s.api.reset();
   s.case_writer.reset();

@@ -272,9 +272,11 @@ int set_case_duty_officer(soci::session& session, std::int64_t case_id, std::str
 std::vector<DutyRecord> list_open_duties(soci::session& session, const DutyFilter& filter) {
   return guarded("读取待办事项失败 (listing open duties failed)", [&] {
     const std::string township = filter.township.value_or(""),
-                      village = filter.village.value_or(""), officer = filter.officer.value_or("");
+                      village = filter.village.value_or(""), officer = filter.officer.value_or(""),
+                      kind = filter.kind.value_or("");
     const int any_township = filter.township ? 0 : 1, any_village = filter.village ? 0 : 1,
-              any_officer = filter.officer ? 0 : 1, any_due = filter.due_before ? 0 : 1;
+              any_officer = filter.officer ? 0 : 1, any_due = filter.due_before ? 0 : 1,
+              any_kind = filter.kind ? 0 : 1;
     const long long due_before = filter.due_before ? to_epoch(*filter.due_before) : 0;
     const int limit = filter.limit > 0 ? filter.limit : 500;
     DutyRow row;
@@ -284,10 +286,11 @@ std::vector<DutyRecord> list_open_duties(soci::session& session, const DutyFilte
                                          " AND (:any_village = 1 OR village_code = :village)"
                                          " AND (:any_officer = 1 OR officer = :officer)"
                                          " AND (:any_due = 1 OR due_at <= :due_before)"
+                                         " AND (:any_kind = 1 OR kind = :kind)"
                                          " ORDER BY due_at, id LIMIT :limit");
     row.bind(p);
     p, use(any_township), use(township), use(any_village), use(village), use(any_officer),
-        use(officer), use(any_due), use(due_before), use(limit);
+        use(officer), use(any_due), use(due_before), use(any_kind), use(kind), use(limit);
     return fetch_all(p, row);
   });
 }

@@ -78,6 +78,7 @@ int set_case_duty_officer(soci::session& session, std::int64_t case_id, std::str
 struct DutyFilter {
   std::optional<std::string> township, village, officer;
   std::optional<TimePoint> due_before;  // due_at <= this (overdue: now)
+  std::optional<std::string> kind;      // one kind only (the feed runner's "feed")
   int limit = 500;
 };
 

@@ -45,6 +45,13 @@ std::string token_role_names() {
 
 bool role_may_write(Role role) { return role != Role::kAuditor; }
 
+bool is_department_code(const Config& config, std::string_view code) {
+  for (const Department& d : config.departments) {
+    if (d.code == code) return true;
+  }
+  return false;
+}
+
 bool scope_covers(const Config& config, std::string_view token_scope, std::string_view place_code) {
   const auto level = config.scope_level(token_scope);
   if (!level || place_code.empty()) return false;
@@ -71,6 +78,10 @@ std::optional<std::string> check_token_grant(const Config& config, Role role,
            " cannot hold an API token; choose one of: " + token_role_names() + ")";
   }
   const auto level = config.scope_level(scope);
+  // A department clerk may be limited to the department's own feeds and alerts.
+  if (!level && role == Role::kDepartmentClerk && is_department_code(config, scope)) {
+    return std::nullopt;
+  }
   if (!level) {
     return "范围“" + std::string(scope) + "”不是本县、已配置的乡镇或村的代码 (scope '" +
            std::string(scope) +
@@ -146,7 +157,8 @@ boost::asio::awaitable<Principal> authenticate(StorageExecutor& storage, const C
     throw ApiError::unauthorized("API 令牌 " + std::to_string(record->id) + " 的角色“" +
                                  record->role + "”无效 (the token's role is not valid)");
   }
-  if (!config.scope_level(record->scope)) {
+  if (!config.scope_level(record->scope) &&
+      !(*role == Role::kDepartmentClerk && is_department_code(config, record->scope))) {
     throw ApiError::forbidden("API 令牌 " + std::to_string(record->id) + " 的范围“" +
                               record->scope +
                               "”已不在当前配置中 (the token's scope is no longer a place of the "

@@ -43,8 +43,12 @@ bool role_may_write(Role role);
 // village, a township filter, ...)? False when token_scope is not a place of `config`.
 bool scope_covers(const Config& config, std::string_view token_scope, std::string_view place_code);
 
-// Whether a token for `role` may be given scope `scope`: county_admin,
-// county_office and department_clerk need the county; township_clerk a township;
+// A [[departments]] code of `config`.
+bool is_department_code(const Config& config, std::string_view code);
+
+// Whether a token for `role` may be given scope `scope`: county_admin and
+// county_office need the county; department_clerk the county or a department code
+// (then it sees that department's feeds and alerts only, and no household); township_clerk a township;
 // village_officer a village; assistance_officer a township or village; auditor
 // any place. Returns the problem as a sentence naming the valid choices, or
 // nullopt when the grant is fine.

@@ -13,6 +13,7 @@
 #include "daemon/ctl/ctl_cases.h"
 #include "daemon/ctl/ctl_clock.h"
 #include "daemon/ctl/ctl_duties.h"
+#include "daemon/ctl/ctl_feed.h"
 #include "daemon/ctl/ctl_import.h"
 #include "daemon/ctl/ctl_outbox.h"
 #include "daemon/ctl/ctl_simulate.h"
@@ -46,6 +47,9 @@ const char* kUsage =
     "  outbox [--status S] [--json]          messages queued, sent, failed (via the API)\n"
     "  outbox retry ID | outbox cancel ID    requeue or cancel a message (via the API)\n"
     "  import FILE --kind visits|cases       import a CSV/XLSX visit log or case list (API)\n"
+    "  feed list|runs|run|quarantine|fix     department feeds: runs, bad rows, re-apply (API)\n"
+    "  alerts [--township T] [--status S]    alerts (预警线索) raised by department feeds (API)\n"
+    "  alert show|open|dismiss ID ...        verify an alert: open a case from it or dismiss it\n"
     "  clock | clock advance 3d|12h|1d12h    the daemon's time; move a simulated clock (via the "
     "API)\n"
     "  simulate --from DATE --to DATE        dry run: the reminders and escalations due (via the "
@@ -183,6 +187,10 @@ int main(int argc, char** argv) {
   if (command == "import") {
     return fangfan::run_import_command(rest, fangfan::CtlEnvironment::from_process(config_file),
                                        std::cout, std::cerr);
+  }
+  if (command == "feed" || command == "alerts" || command == "alert") {
+    return fangfan::run_feed_command(
+        command, rest, fangfan::CtlEnvironment::from_process(config_file), std::cout, std::cerr);
   }
   if (command == "outbox") {
     return fangfan::run_outbox_command(rest, fangfan::CtlEnvironment::from_process(config_file),

@@ -201,9 +201,16 @@ awaitable<AdvanceReport> Scheduler::advance_to(TimePoint target) {
         report.recurring_seeded += co_await seed(now);
         reseed_ = false;
       }
-      const Firing f = co_await fire_due(nullptr);
+      Firing f = co_await fire_due(nullptr);
       report.timers_fired += f.timers;
       report.messages_queued += f.messages;
+      // Department data due now is looked for before anything is delivered: a file already
+      // there is taken, a missing one starts its ladder, whose first rung fires at this stop.
+      if (intake_ && co_await intake_->look_due() > 0) {
+        f = co_await fire_due(nullptr);
+        report.timers_fired += f.timers;
+        report.messages_queued += f.messages;
+      }
       std::optional<TimePoint> next_message;
       if (delivery_) next_message = co_await deliver_at_stop(now, report);
       if (now >= target) break;

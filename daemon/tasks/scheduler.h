@@ -43,6 +43,7 @@
 
 #include "adapters/config/config.h"
 #include "daemon/tasks/advance_delivery.h"
+#include "daemon/tasks/advance_intake.h"
 #include "daemon/tasks/loop_mutex.h"
 #include "daemon/tasks/storage_executor.h"
 #include "workflows/calendar.h"
@@ -89,6 +90,9 @@ class Scheduler {
   // scheduler), and also stops when the outbox next has a message due. Without it, messages
   // queued during an advance are delivered after it, at its end time.
   void set_delivery(AdvanceDelivery* delivery) { delivery_ = delivery; }
+  // advance_to() looks for due department data at each of its stops through `intake` (which
+  // must outlive the scheduler), after firing, and fires what that scheduled.
+  void set_intake(AdvanceIntake* intake) { intake_ = intake; }
 
   bool simulated() const { return simulated_ != nullptr; }
   const Clock& clock() const { return clock_; }
@@ -125,6 +129,7 @@ class Scheduler {
   std::function<void()> outbox_changed_;
   Heartbeat* heartbeat_;
   AdvanceDelivery* delivery_ = nullptr;
+  AdvanceIntake* intake_ = nullptr;
 
   boost::asio::steady_timer timer_;
   bool woken_ = false;  // a wake() that came while not sleeping is not lost

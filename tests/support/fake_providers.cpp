@@ -510,6 +510,51 @@ struct FakeProviders::Impl {
     return Reply{200, "ok", {}};
   }
 
+  // A department's data interface (数据接口): GET /dept/... answers the body published for that
+  // exact target (path and query), 404 before; the bearer token is checked when configured.
+  std::map<std::string, std::string> published;
+  Reply department(const http::request<http::string_body>& req, FakeRequest& rec) {
+    if (!secrets.department_token.empty() &&
+        req[http::field::authorization] != "Bearer " + secrets.department_token) {
+      rec.reason = "bad bearer token";
+      return Reply{401, "{\"error\":\"unauthorized\"}", {{"Content-Type", "application/json"}}};
+    }
+    const FakeAnswer a = next_answer("department");
+    if (auto r = generic(a, rec)) return *r;
+    std::string body;
+    {
+      std::lock_guard lock(mutex);
+      auto it = published.find(std::string(req.target()));
+      if (it == published.end()) {
+        rec.reason = "not published";
+        return Reply{404, "{\"error\":\"no data for this period\"}",
+                     {{"Content-Type", "application/json"}}};
+      }
+      body = it->second;
+    }
+    rec.accepted = true;
+    Reply r{200, body, {{"Content-Type", looks_json(body) ? "application/json" : "text/csv"}}};
+    if (a == FakeAnswer::kDelay) r.delay = delay;
+    return r;
+  }
+  static bool looks_json(const std::string& b) {
+    const auto at = b.find_first_not_of(" \r\n\t");
+    return at != std::string::npos && b[at] == '[';
+  }
+  // POST /__fake/publish?target=T with the data as body: what GET T answers from now on.
+  Reply publish_control(const http::request<http::string_body>& req, FakeRequest& rec) {
+    const std::string target(req.target());
+    const auto q = target.find('?');
+    auto params = parse_form(q == std::string::npos ? "" : target.substr(q + 1));
+    if (params["target"].empty()) return Reply{400, "target is required", {}};
+    {
+      std::lock_guard lock(mutex);
+      published[params["target"]] = req.body();
+    }
+    rec.accepted = true;
+    return Reply{200, "ok", {}};
+  }
+
   Reply route(const http::request<http::string_body>& req, FakeRequest& rec) {
     const std::string target(req.target());
     const std::string path = target.substr(0, target.find('?'));
@@ -520,6 +565,8 @@ struct FakeProviders::Impl {
     if (path == "/tencent/") return rec.provider = "sms_tencent", tencent(req, rec);
     if (path == "/hook") return rec.provider = "webhook", webhook(req, rec);
     if (path == "/__fake/answer") return rec.provider = "control", control(target, rec);
+    if (path == "/__fake/publish") return rec.provider = "control", publish_control(req, rec);
+    if (path.rfind("/dept/", 0) == 0) return rec.provider = "department", department(req, rec);
     rec.reason = "no such path";
     return Reply{404, "not found", {}};
   }
@@ -625,6 +672,11 @@ void FakeProviders::set_default(const std::string& provider, FakeAnswer answer) 
 void FakeProviders::set_delay(std::chrono::milliseconds delay) {
   std::lock_guard lock(impl_->mutex);
   impl_->delay = delay;
+}
+
+void FakeProviders::publish(const std::string& target, const std::string& body) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->published[target] = body;
 }
 
 void FakeProviders::set_token_lifetime(std::chrono::seconds lifetime) {

@@ -13,8 +13,12 @@
 //   /tencent/                sms_tencent    X-TC-* headers, TC3 signature recomputed from the
 //                                           secret, timestamp within 5 min, SmsSdkAppId, phones
 //   /hook                    webhook        JSON fields, bearer token and HMAC when configured
+//   /dept/...                department     a department's data interface (feeds): answers the
+//                                           body published for the exact target, else 404;
+//                                           bearer token when configured
 //   /__fake/answer           (control)      ?provider=P&answer=A: P's default answer from now on
 //                                           (for process tests: an outage starts or ends)
+//   /__fake/publish          (control)      POST ?target=T: GET T answers the body from now on
 //
 // A request that fails a check gets the provider's own error answer and is
 // recorded with accepted = false and the reason. One that passes gets the
@@ -58,6 +62,7 @@ struct FakeSecrets {
   std::string tencent_app_id = "1400000001";
   std::string webhook_bearer;  // checked when not empty
   std::string webhook_hmac;    // checked when not empty
+  std::string department_token;  // /dept/: bearer checked when not empty
 };
 
 struct FakeRequest {
@@ -89,6 +94,8 @@ class FakeProviders {
   void script(const std::string& provider, FakeAnswer answer, int times = 1);
   void set_default(const std::string& provider, FakeAnswer answer);
   void set_delay(std::chrono::milliseconds delay);
+  // /dept/: GET `target` (path and query) answers `body` from now on.
+  void publish(const std::string& target, const std::string& body);
   // wechat_app: tokens issued from now on live this long (default 7200 s).
   void set_token_lifetime(std::chrono::seconds lifetime);
   // wechat_app: every token issued so far is expired from now on (42001).

@@ -1,0 +1,340 @@
+// GCC 12.2 misreports Asio's coroutine frames (class-specific operator new/delete) as
+// -Wmismatched-new-delete at -O2 (GCC bug 109224, fixed in GCC 13).
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
+#include "daemon/tasks/feed_runner.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "adapters/feeds/drop_folder.h"
+#include "adapters/feeds/http_pull.h"
+#include "adapters/scheduler/feed_duties.h"
+#include "adapters/storage/database.h"
+#include "adapters/storage/feed_store.h"
+#include "daemon/tasks/health.h"
+#include "workflows/date.h"
+
+namespace fangfan {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+
+namespace {
+
+constexpr std::chrono::seconds kTick{30};
+constexpr std::chrono::seconds kStorageRetry{5};
+
+bool cancelled(asio::cancellation_state cs) {
+  return cs.cancelled() != asio::cancellation_type::none;
+}
+
+// "<feed>/<period>" of a feed duty's subject.
+std::pair<std::string, std::string> split_subject(const std::string& subject) {
+  const auto slash = subject.rfind('/');
+  if (slash == std::string::npos) return {subject, ""};
+  return {subject.substr(0, slash), subject.substr(slash + 1)};
+}
+
+}  // namespace
+
+// Holds a feed's turn for a whole look or run: two looks (the runner's own and a simulated
+// advance's, or a manual run) never take the same file twice.
+struct FeedRunner::Turn {
+  FeedRunner* runner;
+  std::string feed;
+  ~Turn() { runner->unlock_feed(feed); }
+};
+
+FeedRunner::FeedRunner(asio::any_io_executor loop, StorageExecutor& storage, const Clock& clock,
+                       ConfigSource config, CalendarSource calendar, const CaseWriter& writer,
+                       HttpClient* http, std::function<void()> changed, Heartbeat* heartbeat)
+    : loop_(loop),
+      storage_(storage),
+      clock_(clock),
+      config_(std::move(config)),
+      calendar_(std::move(calendar)),
+      writer_(writer),
+      http_(http),
+      changed_(std::move(changed)),
+      heartbeat_(heartbeat),
+      timer_(loop) {}
+
+void FeedRunner::wake() {
+  woken_ = true;
+  timer_.cancel();
+}
+
+awaitable<void> FeedRunner::lock_feed(const std::string& feed) {
+  asio::steady_timer wait(loop_);
+  while (busy_.count(feed) != 0) {
+    wait.expires_after(std::chrono::milliseconds(100));
+    co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  busy_.insert(feed);
+}
+
+void FeedRunner::unlock_feed(const std::string& feed) { busy_.erase(feed); }
+
+awaitable<IntakeReport> FeedRunner::take(std::shared_ptr<const Config> config, std::string feed,
+                                         std::string period, FeedInput input,
+                                         IntakeOptions options) {
+  auto calendar = calendar_();
+  auto intake = std::make_shared<FeedIntake>(config, feed, period, std::move(input),
+                                             std::move(options));
+  const TimePoint started = clock_.now();
+  bool more = co_await storage_.run(
+      [intake, started](soci::session& s) { return intake->start(s, started); });
+  while (more) {
+    const Date today = china_date(clock_.now());
+    more = co_await storage_.run(
+        [intake, today](soci::session& s) { return intake->next_chunk(s, today); });
+    if (heartbeat_) heartbeat_->beat();
+  }
+  // The unit of work is begun on the loop thread (case_writing.h), used on the pool's.
+  auto cases = std::make_shared<CaseUnitOfWork>(writer_.begin(*config));
+  const TimePoint now = clock_.now();
+  co_await storage_.run([intake, cases, calendar, now, config](soci::session& s) {
+    intake->finish(s, *cases, *calendar, now);
+  });
+  if (changed_) changed_();
+  co_return intake->report();
+}
+
+awaitable<int> FeedRunner::look(std::int64_t duty_id, std::string feed, std::string period,
+                                bool force) {
+  auto config = config_();
+  const FeedSource* source = config->rules.feeds.find(feed);
+  if (source == nullptr) co_return 0;  // no longer configured: its duty stays as it is
+  const TimePoint now = clock_.now();
+  if (!force) {
+    auto it = looked_at_.find(duty_id);
+    if (it != looked_at_.end() && now - it->second < std::chrono::minutes(source->poll_minutes)) {
+      co_return 0;
+    }
+  }
+  looked_at_[duty_id] = now;
+  co_await lock_feed(feed);
+  Turn turn{this, feed};
+  // Taken meanwhile by the look that held the turn: nothing to do.
+  auto still = co_await storage_.run([duty_id](soci::session& s) { return load_duty(s, duty_id); });
+  if (!still || still->state != DutyState::kOpen) co_return 0;
+  std::string missing;
+  std::optional<FeedInput> input;
+  if (source->kind == FeedSourceKind::kFolder) {
+    // Blocking file-system work: on the pool, never on the loop.
+    DropLook found = co_await storage_.run(
+        [source, period](soci::session&) { return look_in_drop_folder(*source, period); });
+    if (auto* f = std::get_if<DropFile>(&found)) {
+      input = FeedInput{f->path.filename().string(), f->path, {}};
+    } else if (auto* n = std::get_if<NotYet>(&found)) {
+      missing = n->why;
+    } else {
+      missing = std::get<std::string>(found);
+      spdlog::error("feed.folder_error feed={} period={} error=\"{}\"", feed, period, missing);
+    }
+  } else if (http_ == nullptr) {
+    missing = "没有可用的 HTTP 客户端 (no HTTP client)";
+  } else {
+    auto wait = [this](std::chrono::milliseconds d) -> awaitable<void> {
+      asio::steady_timer t(loop_, d);
+      co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+    };
+    const auto timeout = std::chrono::seconds(config->channels.http.timeout_seconds);
+    PullResult pulled = co_await pull_feed(*http_, *source, period, wait, timeout);
+    if (auto* d = std::get_if<PulledData>(&pulled)) {
+      input = FeedInput{d->url, std::nullopt, std::move(d->body)};
+    } else if (auto* n = std::get_if<PullNotYet>(&pulled)) {
+      missing = n->why;
+    } else {
+      // Recorded as a failed run, so the county sees the department's interface is down.
+      const PullFailed& f = std::get<PullFailed>(pulled);
+      missing = f.error;
+      NewFeedRun run{feed, source->department, period, redact_url(feed_url(*source, period)),
+                     "", "schedule", now, std::nullopt};
+      co_await storage_.run([run, f, now](soci::session& s) {
+        WriteTransaction tx(s);
+        const std::int64_t id = create_feed_run(s, run);
+        finish_feed_run(s, id, FeedRunCounts{}, now, f.error);
+        tx.commit();
+      });
+      spdlog::warn("feed.pull_failed feed={} period={} attempts={} error=\"{}\"", feed, period,
+                   f.attempts, f.error);
+    }
+  }
+  if (!input) {
+    auto calendar = calendar_();
+    const int timers = co_await storage_.run([config, calendar, duty_id, now](soci::session& s) {
+      return start_feed_ladder(s, *config, *calendar, duty_id, now);
+    });
+    if (timers > 0) {
+      spdlog::info("feed.missing feed={} period={} why=\"{}\" ladder_timers={}", feed, period,
+                   missing, timers);
+    }
+    co_return timers;
+  }
+  IntakeReport report = co_await take(config, feed, period, *input, IntakeOptions{});
+  if (input->file) {
+    const std::int64_t id = report.run_id.value_or(report.same_as_run.value_or(0));
+    auto moved = co_await storage_.run([source, file = *input->file, id](soci::session&) {
+      return move_to_processed(*source, file, id);
+    });
+    if (auto* why = std::get_if<std::string>(&moved)) {
+      spdlog::error("feed.move_failed feed={} file=\"{}\" error=\"{}\"", feed,
+                    input->file->string(), *why);
+    }
+  }
+  if (report.status == "already_taken") {
+    spdlog::info("feed.already_taken feed={} period={} same_as_run={}", feed, period,
+                 report.same_as_run.value_or(0));
+  }
+  co_return 0;
+}
+
+awaitable<int> FeedRunner::look_due() {
+  const TimePoint now = clock_.now();
+  auto due = co_await storage_.run([now](soci::session& s) { return open_feed_duties(s, now); });
+  int timers = 0;
+  for (const DutyRecord& duty : due) {
+    auto [feed, period] = split_subject(duty.subject);
+    try {
+      timers += co_await look(duty.id, feed, period, false);
+    } catch (const StorageError&) {
+      throw;
+    } catch (const std::exception& e) {
+      // One feed's trouble (an unreadable file, a bug on a row) must not stop the others.
+      spdlog::error("feed.look_failed feed={} period={} error=\"{}\"", feed, period, e.what());
+    }
+  }
+  if (timers > 0 && changed_) changed_();
+  co_return timers;
+}
+
+awaitable<std::optional<IntakeReport>> FeedRunner::run_now(std::string feed, std::string period,
+                                                           std::string actor, std::string& why) {
+  auto config = config_();
+  const FeedSource* source = config->rules.feeds.find(feed);
+  if (source == nullptr) {
+    why = "未配置该数据源 (no such feed: " + feed + ")";
+    co_return std::nullopt;
+  }
+  // Through the period's duty when it is open (so a late file closes it), else a look of its own.
+  const TimePoint now = clock_.now();
+  auto duty = co_await storage_.run(
+      [feed, period](soci::session& s) { return find_feed_duty(s, feed, period); });
+  if (duty && duty->state == DutyState::kOpen) {
+    co_await look(duty->id, feed, period, true);
+    auto after = co_await storage_.run([feed, period](soci::session& s) {
+      return latest_feed_run(s, feed, period);
+    });
+    if (after && after->started_at >= now) {
+      IntakeReport r;
+      r.run_id = after->id;
+      r.status = after->status;
+      r.counts = after->counts;
+      r.error = after->error;
+      co_return r;
+    }
+    why = "本期数据尚未到达 (the period's data has not arrived yet)";
+    co_return std::nullopt;
+  }
+  co_await lock_feed(feed);
+  Turn turn{this, feed};
+  std::optional<FeedInput> input;
+  if (source->kind == FeedSourceKind::kFolder) {
+    DropLook found = co_await storage_.run(
+        [source, period](soci::session&) { return look_in_drop_folder(*source, period); });
+    if (auto* f = std::get_if<DropFile>(&found)) {
+      input = FeedInput{f->path.filename().string(), f->path, {}};
+    } else if (auto* n = std::get_if<NotYet>(&found)) {
+      why = n->why;
+    } else {
+      why = std::get<std::string>(found);
+    }
+  } else if (http_ != nullptr) {
+    auto wait = [this](std::chrono::milliseconds d) -> awaitable<void> {
+      asio::steady_timer t(loop_, d);
+      co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+    };
+    PullResult pulled = co_await pull_feed(
+        *http_, *source, period, wait, std::chrono::seconds(config->channels.http.timeout_seconds));
+    if (auto* d = std::get_if<PulledData>(&pulled)) {
+      input = FeedInput{d->url, std::nullopt, std::move(d->body)};
+    } else if (auto* n = std::get_if<PullNotYet>(&pulled)) {
+      why = n->why;
+    } else {
+      why = std::get<PullFailed>(pulled).error;
+    }
+  }
+  if (!input) co_return std::nullopt;
+  IntakeOptions options;
+  options.trigger = "manual";
+  options.actor = actor;
+  IntakeReport report = co_await take(config, feed, period, *input, options);
+  if (input->file) {
+    const std::int64_t id = report.run_id.value_or(report.same_as_run.value_or(0));
+    co_await storage_.run([source, file = *input->file, id](soci::session&) {
+      return move_to_processed(*source, file, id);
+    });
+  }
+  co_return report;
+}
+
+awaitable<IntakeReport> FeedRunner::fix(std::int64_t run_id, std::string file_name,
+                                        std::string bytes, std::string actor) {
+  auto config = config_();
+  auto original =
+      co_await storage_.run([run_id](soci::session& s) { return load_feed_run(s, run_id); });
+  IntakeReport report;
+  if (!original || config->rules.feeds.find(original->feed) == nullptr) {
+    report.status = "failed";
+    report.error = "没有这次取数，或其数据源已不在配置中 (no such run, or its feed is no longer "
+                   "configured)";
+    co_return report;
+  }
+  IntakeOptions options;
+  options.trigger = "fix";
+  options.fixes_run_id = run_id;
+  options.actor = actor;
+  co_await lock_feed(original->feed);
+  Turn turn{this, original->feed};
+  report = co_await take(config, original->feed, original->period,
+                         FeedInput{file_name, std::nullopt, std::move(bytes)}, options);
+  co_return report;
+}
+
+awaitable<void> FeedRunner::run() {
+  try {
+    const TimePoint now = clock_.now();
+    const int failed =
+        co_await storage_.run([now](soci::session& s) { return fail_abandoned_feed_runs(s, now); });
+    if (failed > 0) spdlog::warn("feed.abandoned_runs_failed count={}", failed);
+  } catch (const StorageError& e) {
+    spdlog::error("feed.storage_error error=\"{}\"", e.what());
+  }
+  for (;;) {
+    woken_ = false;
+    auto sleep = std::chrono::duration_cast<std::chrono::seconds>(kTick);
+    try {
+      co_await look_due();
+    } catch (const StorageError& e) {
+      spdlog::error("feed.storage_error error=\"{}\" retry_in_seconds={}", e.what(),
+                    kStorageRetry.count());
+      sleep = kStorageRetry;
+    } catch (const boost::system::system_error& e) {
+      if (e.code() == asio::error::operation_aborted) co_return;
+      throw;
+    }
+    if (cancelled(co_await asio::this_coro::cancellation_state)) co_return;
+    if (woken_) continue;
+    timer_.expires_after(sleep);
+    co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (cancelled(co_await asio::this_coro::cancellation_state)) co_return;
+  }
+}
+
+}  // namespace fangfan
