@@ -26,6 +26,13 @@ void fire_duty_timer(soci::session& session, const Config& config,
   if (duty) {
     in.duty = &*duty;
     in.duty_township_name = place_name(config, duty->township_code);
+    if (duty->kind == kDutyFeed) {
+      const FeedSource* source =
+          config.rules.feeds.find(duty->subject.substr(0, duty->subject.rfind('/')));
+      for (const Department& d : config.departments) {
+        if (source != nullptr && d.code == source->department) in.department_name = d.name;
+      }
+    }
     if (duty->case_id) {
       data = load_case_data(session, *duty->case_id);
       if (data) {
