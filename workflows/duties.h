@@ -11,6 +11,8 @@
 //   visits/<case>/<YYYY-MM>, monitoring/<case>/<YYYY-MM>
 //   evaluation/<case>/<YYYY>
 //   campaign/<campaign>/<milestone>/<township code>
+//   feed/<feed>/<YYYY-MM>     a department's data for a period (workflows/feeds.h)
+//   alert/<alert id>          verifying a department alert (workflows/feeds.h)
 // Thread-safety: pure functions.
 #pragma once
 
@@ -31,6 +33,8 @@ inline constexpr const char* kDutyVisits = "visits";
 inline constexpr const char* kDutyMonitoring = "monitoring";
 inline constexpr const char* kDutyEvaluation = "evaluation";
 inline constexpr const char* kDutyCampaign = "campaign";
+inline constexpr const char* kDutyFeed = "feed";    // owed by the department clerk
+inline constexpr const char* kDutyAlert = "alert";  // owed by the township clerk
 
 // timers.kind.
 inline constexpr const char* kTimerReminder = "reminder";
@@ -44,7 +48,8 @@ std::string_view duty_state_name(DutyState state);  // "open", "done", "cancelle
 struct NewDuty {
   std::string duty_key;                 // unique, see above
   std::optional<std::int64_t> case_id;  // none for campaign milestones
-  std::string kind;     // "step" | "visits" | "monitoring" | "evaluation" | "campaign"
+  std::string
+      kind;  // "step" | "visits" | "monitoring" | "evaluation" | "campaign" | "feed" | "alert"
   std::string subject;  // step name, "2025-03", "2025", "campaign/milestone"
   std::string township_code;
   std::string village_code;  // empty for township-wide duties

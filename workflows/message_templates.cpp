@@ -30,6 +30,11 @@ constexpr std::array<P, 6> kCampaign = {"campaign", "milestone",     "milestone_
 constexpr std::array<P, 8> kCampaignLate = {"campaign",     "milestone",     "milestone_label",
                                             "township",     "township_name", "due_date",
                                             "days_overdue", "rung"};
+constexpr std::array<P, 7> kFeedMissing = {
+    "feed", "department", "department_name", "period", "due_date", "days_overdue", "rung"};
+constexpr std::array<P, 4> kAlert = {"alert_id", "township", "township_name", "due_date"};
+constexpr std::array<P, 6> kAlertLate = {"alert_id", "township",     "township_name",
+                                         "due_date", "days_overdue", "rung"};
 constexpr std::array<P, 4> kNotice = {"case_id", "household", "village", "text"};
 constexpr std::array<P, 2> kCalendar = {"year", "text"};
 constexpr std::array<P, 5> kDead = {"outbox_id", "channel", "recipient_masked", "message_type",
@@ -37,7 +42,7 @@ constexpr std::array<P, 5> kDead = {"outbox_id", "channel", "recipient_masked", 
 constexpr std::array<P, 2> kDigest = {"count", "items"};
 
 // 【防返贫监测】 heads every message as the program's, the way county notices are headed.
-const std::array<MessageTypeInfo, 14> kTypes = {{
+const std::array<MessageTypeInfo, 17> kTypes = {{
     {"step_reminder", kStep,
      "【防返贫监测】{village}{household}户（案件{case_id}）的“{step_label}”将于{due_date}到期，"
      "请按时办理。"},
@@ -67,6 +72,15 @@ const std::array<MessageTypeInfo, 14> kTypes = {{
     {"campaign_overdue", kCampaignLate,
      "【防返贫监测】{township_name}：{campaign}的“{milestone_label}”已于{due_date}到期，"
      "现已逾期{days_overdue}天（第{rung}级督办），请尽快完成。"},
+    {"feed_missing", kFeedMissing,
+     "【防返贫监测】{department_name}{period}期的数据应于{due_date}报送，至今未收到"
+     "（第{rung}级督办），请尽快报送。"},
+    {"alert_reminder", kAlert,
+     "【防返贫监测】{township_name}：部门预警线索{alert_id}应于{due_date}前核实完毕，"
+     "请入户核实后纳入监测或说明理由。"},
+    {"alert_overdue", kAlertLate,
+     "【防返贫监测】{township_name}：部门预警线索{alert_id}已于{due_date}到期未核实，"
+     "现已逾期{days_overdue}天（第{rung}级督办），请尽快核实。"},
     {"written_notice", kNotice,
      "【防返贫监测】{village}{household}户（案件{case_id}）书面告知：{text}"},
     {"calendar_missing", kCalendar,

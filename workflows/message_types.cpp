@@ -47,6 +47,25 @@ std::vector<MessageAudience> message_audiences(const ProgramRules& rules, Date t
       ladder(out, m.escalation, "campaign_overdue", kTownship);
     }
   }
+  // Department feeds: a missing period climbs the feed's ladder (the department clerk at due
+  // time when none is configured); alerts are verified by the township (plan_alert_duty).
+  bool alerts = false;
+  for (const FeedSource& f : rules.feeds.sources) {
+    alerts = alerts || !f.rules.empty();
+    if (f.escalation.empty())
+      out.push_back({"feed_missing", {"department_clerk"}, kCounty, f.department});
+    for (const EscalationRung& r : f.escalation) {
+      if (!r.to_role.empty()) out.push_back({"feed_missing", {r.to_role}, kCounty, f.department});
+    }
+  }
+  if (alerts) {
+    const AlertRules& a = rules.feeds.alerts;
+    if (a.deadline.remind_before_working_days > 0) {
+      out.push_back({"alert_reminder", {a.owner_role}, kTownship});
+    }
+    if (a.deadline.escalation.empty()) out.push_back({"alert_overdue", {a.owner_role}, kTownship});
+    ladder(out, a.deadline.escalation, "alert_overdue", kTownship);
+  }
   out.push_back({"written_notice", {"township_clerk"}, kVillage});
   out.push_back({"calendar_missing", {"county_admin"}, kCounty});
   out.push_back({"dead_letter", {"county_admin"}, kCounty});

@@ -38,6 +38,24 @@ void describe(const DutyRecord& duty, bool overdue, const DutyTimerFacts& in,
   } else if (duty.kind == kDutyEvaluation) {
     m.message_type = overdue ? "evaluation_overdue" : "evaluation_task";
     m.params.push_back({"year", duty.subject});
+  } else if (duty.kind == kDutyFeed) {  // subject "<feed>/<period>"
+    m.message_type = "feed_missing";
+    const std::size_t slash = duty.subject.rfind('/');
+    const std::string feed = duty.subject.substr(0, slash);
+    const std::string period = slash == std::string::npos ? "" : duty.subject.substr(slash + 1);
+    const FeedSource* source = rules.feeds.find(feed);
+    m.department = source != nullptr ? source->department : std::string();
+    m.scope = m.department.empty() ? feed : m.department;
+    m.params = {{"feed", feed},
+                {"department", m.department},
+                {"department_name", in.department_name.empty() ? m.department : in.department_name},
+                {"period", period}};
+  } else if (duty.kind == kDutyAlert) {  // subject: the alert id
+    m.message_type = overdue ? "alert_overdue" : "alert_reminder";
+    m.scope = duty.township_code;
+    m.params = {{"alert_id", duty.subject},
+                {"township", duty.township_code},
+                {"township_name", in.duty_township_name}};
   } else {  // campaign: subject "campaign/milestone"
     m.message_type = overdue ? "campaign_overdue" : "campaign_reminder";
     const std::size_t slash = duty.subject.find('/');

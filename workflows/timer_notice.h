@@ -11,9 +11,12 @@
 //   - A reminder whose duty is already overdue is skipped: the overdue notice says more.
 //   - A timer that notifies no role (a month's due timer without rung 0) sends nothing.
 //   - Otherwise one message of type "<kind>_reminder|_overdue|_task" (step, visit, monitoring,
-//     evaluation, campaign) with the duty's facts; overdue ones carry days_overdue and the rung.
+//     evaluation, campaign, alert) with the duty's facts; overdue ones carry days_overdue and the
+//     rung. A feed duty (a department's period not arrived) sends "feed_missing" at each rung,
+//     addressed to the feed's department (its department clerks) and the ladder's other roles.
 // Message keys: "<type>:<scope>:<subject>:<rung>:<name>@<scope of the person>" (contracts.md),
-// the scope being the case id (or the township of a campaign), the rung "task" for a task.
+// the scope being the case id (the township of a campaign or an alert, the department of a
+// feed), the rung "task" for a task.
 // Thread-safety: pure functions.
 #pragma once
 
@@ -35,6 +38,7 @@ struct DutyMessage {
   // `officer` by name (notice_recipients_or_fallback in adapters/config/config.h).
   std::vector<std::string> roles;
   std::string township, village, officer;
+  std::string department;  // a department code: its department clerks are reached (feeds)
   std::optional<std::int64_t> case_id;
   std::string scope, subject, rung;                         // the message key's parts (see above)
   std::vector<std::pair<std::string, std::string>> params;  // the message body, in order
@@ -48,7 +52,8 @@ struct DutyTimerFacts {
   const DutyRecord* duty = nullptr;     // nullptr: no such duty
   const CaseData* data = nullptr;       // its case; nullptr when it has none or it is missing
   CaseFacts facts;                      // of `data` (place names filled in)
-  std::string duty_township_name;       // place name of the duty's township (campaigns)
+  std::string duty_township_name;       // place name of the duty's township (campaigns, alerts)
+  std::string department_name;          // a feed duty: its department's name (config)
   std::vector<DutyRecord> case_duties;  // every duty of its case (the next month's duty)
 };
 

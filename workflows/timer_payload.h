@@ -34,6 +34,14 @@ struct OpenEvaluation {
   bool operator==(const OpenEvaluation&) const = default;
 };
 
-using TimerPayload = std::variant<DutyNotice, OpenEvaluation>;
+// The county-wide timer of a department feed's period (kind="feed" schedules): its firing opens
+// the duty "feed/<feed>/<period>" (workflows/feeds.h), which the feed intake then works off.
+struct FeedDue {
+  std::string feed;    // a [[feeds]] name
+  std::string period;  // "YYYY-MM"
+  bool operator==(const FeedDue&) const = default;
+};
+
+using TimerPayload = std::variant<DutyNotice, OpenEvaluation, FeedDue>;
 
 }  // namespace fangfan

@@ -81,20 +81,20 @@ struct Config;
 // The people who receive a notice about a household of `village` in `township` (either may be
 // empty), by role name in the order given ("township_clerk", "county_office", ...): everyone of
 // the role whose scope is the county, the township or the village. "assistance_officer" means
-// the case's `officer` by name, else the village officers. Each person once.
+// the case's `officer` by name, else the village officers. A notice about a `department`'s
+// feed also reaches people of the roles whose scope is that department code (its department
+// clerks). Each person once.
 std::vector<const Person*> notice_recipients(const Config& config,
                                              const std::vector<std::string>& roles,
                                              const std::string& township,
-                                             const std::string& village,
-                                             const std::string& officer);
+                                             const std::string& village, const std::string& officer,
+                                             const std::string& department = "");
 // The same, but a notice must not vanish when nobody holds the roles here (a village without a
 // village officer, say): then the township head, else the county admins, who can add the
 // missing person to the configuration. Empty only when there is not even a county admin.
-std::vector<const Person*> notice_recipients_or_fallback(const Config& config,
-                                                         const std::vector<std::string>& roles,
-                                                         const std::string& township,
-                                                         const std::string& village,
-                                                         const std::string& officer);
+std::vector<const Person*> notice_recipients_or_fallback(
+    const Config& config, const std::vector<std::string>& roles, const std::string& township,
+    const std::string& village, const std::string& officer, const std::string& department = "");
 // The name of a village or township code; the code itself when unknown.
 std::string place_name(const Config& config, const std::string& code);
 

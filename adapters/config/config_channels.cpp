@@ -317,7 +317,7 @@ std::map<const Person*, std::set<std::string>> types_sent(const Config& c,
         }
         break;
       case AudiencePlace::kCounty:
-        add(notice_recipients(c, a.roles, "", "", ""));
+        add(notice_recipients(c, a.roles, "", "", "", a.department));
         break;
     }
     // Any assistance officer may be the officer a case names.

@@ -11,9 +11,9 @@ namespace fangfan {
 namespace {
 
 bool covers(const Config& config, const Person& p, const std::string& township,
-            const std::string& village) {
+            const std::string& village, const std::string& department) {
   return p.scope == config.county.code || (!township.empty() && p.scope == township) ||
-         (!village.empty() && p.scope == village);
+         (!village.empty() && p.scope == village) || (!department.empty() && p.scope == department);
 }
 
 }  // namespace
@@ -21,8 +21,8 @@ bool covers(const Config& config, const Person& p, const std::string& township,
 std::vector<const Person*> notice_recipients(const Config& config,
                                              const std::vector<std::string>& roles,
                                              const std::string& township,
-                                             const std::string& village,
-                                             const std::string& officer) {
+                                             const std::string& village, const std::string& officer,
+                                             const std::string& department) {
   std::vector<const Person*> out;
   std::set<std::pair<std::string, std::string>> seen;
   auto add = [&](const Person& p) {
@@ -31,7 +31,7 @@ std::vector<const Person*> notice_recipients(const Config& config,
   auto by_role = [&](Role role, const std::string& name) {
     bool any = false;
     for (const Person& p : config.people) {
-      if (p.role == role && covers(config, p, township, village) &&
+      if (p.role == role && covers(config, p, township, village, department) &&
           (name.empty() || p.name == name)) {
         add(p);
         any = true;
@@ -53,12 +53,11 @@ std::vector<const Person*> notice_recipients(const Config& config,
   return out;
 }
 
-std::vector<const Person*> notice_recipients_or_fallback(const Config& config,
-                                                         const std::vector<std::string>& roles,
-                                                         const std::string& township,
-                                                         const std::string& village,
-                                                         const std::string& officer) {
-  std::vector<const Person*> people = notice_recipients(config, roles, township, village, officer);
+std::vector<const Person*> notice_recipients_or_fallback(
+    const Config& config, const std::vector<std::string>& roles, const std::string& township,
+    const std::string& village, const std::string& officer, const std::string& department) {
+  std::vector<const Person*> people =
+      notice_recipients(config, roles, township, village, officer, department);
   for (const char* fallback : {"township_head", "county_admin"}) {
     if (!people.empty()) break;
     people = notice_recipients(config, {fallback}, township, village, "");

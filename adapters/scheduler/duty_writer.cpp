@@ -54,23 +54,45 @@ CaseFacts facts_of(std::int64_t case_id, const CaseData& data, const Config& con
 int apply_open_duty(soci::session& session, const OpenDuty& open) {
   std::optional<DutyRecord> duty = open_or_reopen_duty(session, open.duty);
   if (!duty) return 0;  // its key exists open or done
-  int scheduled = 0;
-  for (const PlannedTimer& p : open.timers) {
-    NewTimer t;
-    t.case_id = open.duty.case_id;
-    t.kind = p.kind;
-    t.step = timer_step(open.duty);
-    t.rung = p.rung;
-    t.dedupe_key = timer_dedupe_key(open.duty, p.suffix);
-    t.due_at = p.due_at;
-    DutyNotice notice = p.notice;
-    notice.duty_id = duty->id;
-    t.payload = encode_timer_payload(notice);
-    t.created_at = open.duty.opened_at;
-    if (schedule_timer(session, t).inserted) ++scheduled;
-  }
+  const int scheduled = schedule_planned_timers(session, open.duty, duty->id, open.timers);
   if (open.close_at_once) close(session, CloseDuty{*duty, true}, open.duty.opened_at);
   return scheduled;
+}
+
+int schedule_planned_timers(soci::session& session, const NewDuty& duty, std::int64_t duty_id,
+                            const std::vector<PlannedTimer>& timers) {
+  int scheduled = 0;
+  for (const PlannedTimer& p : timers) {
+    NewTimer t;
+    t.case_id = duty.case_id;
+    t.kind = p.kind;
+    t.step = timer_step(duty);
+    t.rung = p.rung;
+    t.dedupe_key = timer_dedupe_key(duty, p.suffix);
+    t.due_at = p.due_at;
+    DutyNotice notice = p.notice;
+    notice.duty_id = duty_id;
+    t.payload = encode_timer_payload(notice);
+    t.created_at = duty.opened_at;
+    if (schedule_timer(session, t).inserted) ++scheduled;
+  }
+  return scheduled;
+}
+
+int schedule_duty_timers(soci::session& session, const DutyRecord& duty,
+                         const std::vector<PlannedTimer>& timers) {
+  NewDuty n;
+  n.duty_key = duty.duty_key;
+  n.case_id = duty.case_id;
+  n.kind = duty.kind;
+  n.subject = duty.subject;
+  n.township_code = duty.township_code;
+  n.village_code = duty.village_code;
+  n.owner_role = duty.owner_role;
+  n.officer = duty.officer;
+  n.due_at = duty.due_at;
+  n.opened_at = duty.opened_at;
+  return schedule_planned_timers(session, n, duty.id, timers);
 }
 
 int apply_duty_plan(soci::session& session, const Config& config, const DutyPlan& plan,
@@ -106,8 +128,9 @@ std::vector<std::int64_t> queue_duty_message(soci::session& session, const Confi
                                              bool& nobody) {
   // Nobody holding the role here (a village without a village officer) must not make the notice
   // vanish: the township head gets it, else the county admin.
-  std::vector<const Person*> people = notice_recipients_or_fallback(
-      config, message.roles, message.township, message.village, message.officer);
+  std::vector<const Person*> people =
+      notice_recipients_or_fallback(config, message.roles, message.township, message.village,
+                                    message.officer, message.department);
   nobody = people.empty();
   std::vector<std::int64_t> ids;
   const std::string body = json_body(message.params);

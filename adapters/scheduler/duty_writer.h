@@ -35,6 +35,14 @@ int apply_duty_plan(soci::session& session, const Config& config, const DutyPlan
 // One OpenDuty (see above); returns how many timers it scheduled.
 int apply_open_duty(soci::session& session, const OpenDuty& open);
 
+// Timers planned for a stored duty (`duty_id`), e.g. the ladder of a feed period found missing
+// (workflows/feeds.h plan_feed_missing); dedupe keys make scheduling them again harmless.
+// Returns how many were new.
+int schedule_planned_timers(soci::session& session, const NewDuty& duty, std::int64_t duty_id,
+                            const std::vector<PlannedTimer>& timers);
+int schedule_duty_timers(soci::session& session, const DutyRecord& duty,
+                         const std::vector<PlannedTimer>& timers);
+
 // A calendar gap found while firing or seeding: calendar_missing to the county admins, once per
 // year and person.
 void report_calendar_gap(soci::session& session, const Config& config, const CalendarError& error,

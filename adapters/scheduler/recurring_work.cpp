@@ -11,6 +11,7 @@
 #include "adapters/storage/duty_store.h"
 #include "workflows/case_events.h"
 #include "workflows/date.h"
+#include "workflows/feeds.h"
 #include "workflows/household.h"
 
 namespace fangfan {
@@ -102,6 +103,23 @@ int ensure_recurring_timers_in(soci::session& session, const Config& config,
       if (find_duty(session, open.duty.duty_key)) continue;  // seeded before (any state)
       scheduled += apply_open_duty(session, open);
     }
+  }
+
+  // Department feeds: a timer per period within the horizon, and the latest period at or before
+  // now (a run missed while the daemon was down fires late, once: the key is the period's).
+  std::vector<FeedOccurrence> feeds = feed_occurrences(config.rules, now, now + kRecurringHorizon);
+  for (const Schedule& s : config.rules.schedules) {
+    if (auto latest = latest_feed_occurrence(config.rules, s, now)) feeds.push_back(*latest);
+  }
+  for (const FeedOccurrence& o : feeds) {
+    NewTimer t;
+    t.kind = kTimerDue;
+    t.step = kDutyFeed;
+    t.dedupe_key = feed_due_key(o.feed, o.period);
+    t.due_at = o.at;
+    t.payload = encode_timer_payload(FeedDue{o.feed, o.period});
+    t.created_at = now;
+    if (schedule_timer(session, t).inserted) ++scheduled;
   }
 
   // Monthly visits and monitoring of assisted cases that have no duty for this month.

@@ -7,6 +7,7 @@
 #include "adapters/storage/database.h"
 #include "adapters/storage/duty_store.h"
 #include "workflows/duty_plan.h"
+#include "workflows/feeds.h"
 #include "workflows/timer_notice.h"
 
 namespace fangfan {
@@ -25,6 +26,13 @@ void fire_duty_timer(soci::session& session, const Config& config,
   if (duty) {
     in.duty = &*duty;
     in.duty_township_name = place_name(config, duty->township_code);
+    if (duty->kind == kDutyFeed) {
+      const FeedSource* source =
+          config.rules.feeds.find(duty->subject.substr(0, duty->subject.rfind('/')));
+      for (const Department& d : config.departments) {
+        if (source != nullptr && d.code == source->department) in.department_name = d.name;
+      }
+    }
     if (duty->case_id) {
       data = load_case_data(session, *duty->case_id);
       if (data) {
@@ -50,6 +58,23 @@ void fire_duty_timer(soci::session& session, const Config& config,
   out.message_type = decision.message->message_type;
 }
 
+// A feed's period fell due: its duty opens (without timers; the feed intake looks for the data
+// and plans the ladder when it is missing). The occurrence instant is the timer's due_at.
+void fire_feed_due(soci::session& session, const Config& config, const TimerRecord& timer,
+                   const FeedDue& due, FiredTimer& out) {
+  std::optional<FeedOccurrence> occurrence = feed_due_occurrence(config.rules, due, timer.due_at);
+  if (!occurrence) {
+    out.skipped = "供数来源“" + due.feed + "”已不在配置中 (the feed is no longer configured)";
+    return;
+  }
+  const NewDuty duty = feed_duty(*occurrence, config.county.code);
+  if (!open_or_reopen_duty(session, duty)) {
+    out.skipped = "该期供数事项已存在 (the period's duty exists)";
+    return;
+  }
+  out.opened_duty = duty.duty_key;
+}
+
 }  // namespace
 
 // -- dry run (H4): the firing body runs in the caller's transaction, so that the daemon's dry
@@ -71,6 +96,8 @@ std::optional<FiredTimer> fire_next_due_timer_in(soci::session& session, const C
       out.skipped = std::move(*unreadable);
     } else if (auto* open = std::get_if<OpenEvaluation>(&std::get<TimerPayload>(payload))) {
       out.follow_up_timers = open_evaluation_year(session, config, calendar, open->year, now);
+    } else if (auto* feed = std::get_if<FeedDue>(&std::get<TimerPayload>(payload))) {
+      fire_feed_due(session, config, out.timer, *feed, out);
     } else {
       fire_duty_timer(session, config, calendar, out.timer,
                       std::get<DutyNotice>(std::get<TimerPayload>(payload)), now, out);

@@ -34,6 +34,12 @@
 // next says more. A timer whose duty is no longer open fires without a message (relevance is
 // re-checked at firing time).
 //
+// Department feeds (issue 12): every kind="feed" schedule gets a county-wide FeedDue timer per
+// period (workflows/feeds.h feed_occurrences: the occurrences within the horizon, and the latest
+// one at or before now, so that a period missed while the daemon was down fires late, once;
+// dedupe key "feed_due/<feed>/<period>"). Its firing opens the duty "feed/<feed>/<period>"
+// without timers: adapters/feeds looks for the data and plans the ladder when it is missing.
+//
 // Recipients (config people, one outbox row each, channel = the person's first channel): the
 // holders of the notice's roles covering the duty's place (notice_recipients_or_fallback in
 // adapters/config/config.h; assistance_officer is the case's officer by name).
@@ -82,6 +88,7 @@ struct FiredTimer {
   std::string message_type;              // e.g. "step_overdue"; empty when it sent nothing
   std::string skipped;                   // why it sent nothing ("duty closed", ...), else empty
   int follow_up_timers = 0;              // timers it scheduled (next month, evaluation tasks)
+  std::string opened_duty;               // a FeedDue timer: the key of the feed duty it opened
 };
 
 // Fires the earliest pending timer with due_at <= now in ONE WriteTransaction (mark fired,
@@ -90,8 +97,9 @@ std::optional<FiredTimer> fire_next_due_timer(soci::session& session, const Conf
                                               const WorkingDayCalendar& calendar, TimePoint now);
 
 // Idempotent: makes sure the recurring county work (Q4 evaluation, campaigns, monthly visit
-// and monitoring duties of assisted cases) has its timers up to `now` + horizon. Returns how many
-// timers it scheduled (0 when everything was there). Runs in its own WriteTransaction.
+// and monitoring duties of assisted cases, department feed periods) has its timers up to `now` +
+// horizon. Returns how many timers it scheduled (0 when everything was there). Runs in its own
+// WriteTransaction.
 int ensure_recurring_timers(soci::session& session, const Config& config,
                             const WorkingDayCalendar& calendar, TimePoint now);
 

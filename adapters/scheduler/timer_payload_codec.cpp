@@ -10,6 +10,7 @@ namespace {
 namespace json = boost::json;
 
 constexpr std::string_view kOpenEvaluation = "open_evaluation";
+constexpr std::string_view kFeedDue = "feed_due";
 
 std::string_view notice_name(DutyNoticeKind kind) {
   switch (kind) {
@@ -34,6 +35,10 @@ std::string encode_timer_payload(const TimerPayload& payload) {
   if (const auto* open = std::get_if<OpenEvaluation>(&payload)) {
     return json::serialize(json::object{{"notice", kOpenEvaluation}, {"year", open->year}});
   }
+  if (const auto* feed = std::get_if<FeedDue>(&payload)) {
+    return json::serialize(
+        json::object{{"notice", kFeedDue}, {"feed", feed->feed}, {"period", feed->period}});
+  }
   const auto& n = std::get<DutyNotice>(payload);
   json::array roles;
   for (const std::string& role : n.roles) roles.emplace_back(role);
@@ -56,6 +61,13 @@ std::variant<TimerPayload, std::string> decode_timer_payload(std::string_view te
       return std::string("定时提醒缺少年份 (open_evaluation timer without a year)");
     }
     return TimerPayload{OpenEvaluation{int(year->as_int64())}};
+  }
+  if (notice == kFeedDue) {
+    FeedDue due{string_of(o, "feed"), string_of(o, "period")};
+    if (due.feed.empty() || due.period.empty()) {
+      return std::string("定时提醒缺少供数名称或期次 (feed_due timer without a feed or period)");
+    }
+    return TimerPayload{std::move(due)};
   }
   DutyNotice n;
   if (notice == "task") {

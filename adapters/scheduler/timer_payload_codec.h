@@ -2,6 +2,7 @@
 // timers.payload and back. The text is JSON, as every version wrote it, so stored timers load:
 //   {"notice": "task"|"reminder"|"overdue", "due_date": "...", "roles": [...], "duty_id": 7}
 //   {"notice": "open_evaluation", "year": 2025}
+//   {"notice": "feed_due", "feed": "civil_affairs", "period": "2025-05"}
 // Thread-safety: pure functions.
 #pragma once
 

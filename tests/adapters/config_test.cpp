@@ -238,7 +238,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "templates.weather_report: 'weather_report' is not a message type fangfan sends "
                 "(step_reminder, step_overdue, visit_reminder, visit_overdue, "
                 "monitoring_reminder, monitoring_overdue, evaluation_task, evaluation_overdue, "
-                "campaign_reminder, campaign_overdue, written_notice, calendar_missing, "
+                "campaign_reminder, campaign_overdue, feed_missing, alert_reminder, alert_overdue, "
+                "written_notice, calendar_missing, "
                 "dead_letter, digest)"},
         BadCase{"template_unknown_placeholder", "[templates]\n",
                 "[templates]\nstep_reminder = \"{household} {mobile}\"\n", "step_reminder =",
@@ -361,7 +362,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "channels.sms_tencent.templates.weather: 'weather' is not a message type fangfan "
                 "sends (step_reminder, step_overdue, visit_reminder, visit_overdue, "
                 "monitoring_reminder, monitoring_overdue, evaluation_task, evaluation_overdue, "
-                "campaign_reminder, campaign_overdue, written_notice, calendar_missing, "
+                "campaign_reminder, campaign_overdue, feed_missing, alert_reminder, alert_overdue, "
+                "written_notice, calendar_missing, "
                 "dead_letter, digest)"},
         BadCase{"sms_template_unknown_param", "path = \"state/messages.jsonl\"\n",
                 "path = \"state/messages.jsonl\"\n[channels.sms_aliyun]\n"

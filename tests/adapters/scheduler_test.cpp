@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "adapters/calendar/calendar_files.h"
+#include "adapters/scheduler/duty_writer.h"
 #include "adapters/scheduler/timer_firing.h"
 #include "adapters/storage/campaign_store.h"
 #include "adapters/storage/case_repository.h"
@@ -30,6 +31,7 @@
 #include "tests/workflows/case_fixture.h"
 #include "workflows/date.h"
 #include "workflows/duties.h"
+#include "workflows/feeds.h"
 #include "workflows/id_number.h"
 
 namespace fangfan {
@@ -755,6 +757,133 @@ TEST_P(SchedulerConformance, DutyStore_ListsOpenDutiesByFilterInDueOrder) {
   EXPECT_TRUE(close_duty(s(), opened.id, at("2025-09-04T08:00")));
   EXPECT_EQ(load_duty(s(), opened.id)->closed_at, at("2025-09-04T08:00"));
   EXPECT_FALSE(count_case_visits(s(), 999, 2025y / std::chrono::October).has_value());
+}
+
+// ---- department feeds (issue 12)
+
+// The civil affairs feed on the 5th at 09:00, with a department clerk of its own, one of another
+// department and one of the whole county.
+void add_civil_affairs_feed(Config& c) {
+  FeedSource f;
+  f.name = "civil_affairs";
+  f.department = "civil_affairs";
+  f.columns = {{"id_number", "身份证号"}};
+  f.escalation = {{0, "department_clerk"}, {2, "county_office"}};
+  c.rules.feeds.sources = {f};
+  c.rules.schedules = {
+      {"civil_affairs_feed", "feed", "civil_affairs", "civil_affairs", {5}, {}, 9}};
+  c.departments = {{"civil_affairs", "县民政局"}, {"health", "县卫健局"}};
+  c.people.push_back(person("民政张", Role::kDepartmentClerk, "civil_affairs"));
+  c.people.push_back(person("卫健孟", Role::kDepartmentClerk, "health"));
+  c.people.push_back(person("部门钟", Role::kDepartmentClerk, "370102"));
+}
+
+// Until the storage migration lets duties.kind be 'feed', a feed duty cannot be stored.
+bool feed_duties_storable(soci::session& s) {
+  soci::transaction tx(s);
+  NewDuty probe;
+  probe.duty_key = "feed/probe/2000-01";
+  probe.kind = kDutyFeed;
+  probe.subject = "probe/2000-01";
+  probe.township_code = "370102";
+  probe.owner_role = "department_clerk";
+  try {
+    open_duty(s, probe);
+  } catch (const std::exception&) {
+    tx.rollback();
+    return false;
+  }
+  tx.rollback();
+  return true;
+}
+
+std::vector<std::string> feed_timers(soci::session& s) {
+  std::vector<std::string> out;
+  soci::rowset<soci::row> rows =
+      (s.prepare << "SELECT dedupe_key, state, due_at FROM timers WHERE step = 'feed'"
+                    " AND dedupe_key LIKE 'feed_due/%' ORDER BY due_at, id");
+  for (const soci::row& row : rows) {
+    out.push_back(row.get<std::string>(0) + " " + row.get<std::string>(1) + " " +
+                  format_time(TimePoint{std::chrono::seconds{row.get<long long>(2)}}));
+  }
+  return out;
+}
+
+TEST_P(SchedulerConformance, Feed_PeriodTimersAreSeededOnceWithTheLatestPeriodBeforeNow) {
+  add_civil_affairs_feed(*config_);
+  // The latest period (May, already past) and June (within the 45-day horizon).
+  EXPECT_EQ(ensure_recurring_timers(s(), *config_, *calendar_, at("2025-05-20T10:00")), 2);
+  EXPECT_EQ(ensure_recurring_timers(s(), *config_, *calendar_, at("2025-05-20T11:00")), 0);
+  EXPECT_EQ(feed_timers(s()),
+            (std::vector<std::string>{
+                "feed_due/civil_affairs/2025-05 pending 2025-05-05T09:00:00+08:00",
+                "feed_due/civil_affairs/2025-06 pending 2025-06-05T09:00:00+08:00"}));
+  // A schedule whose feed is not configured seeds nothing.
+  config_->rules.schedules.push_back({"police_feed", "feed", "police", "police", {5}, {}, 8});
+  EXPECT_EQ(ensure_recurring_timers(s(), *config_, *calendar_, at("2025-05-20T12:00")), 0);
+}
+
+TEST_P(SchedulerConformance, Feed_FiredLateAfterAGapOpensEachPeriodsDutyOnce) {
+  if (!feed_duties_storable(s())) {
+    GTEST_SKIP() << "duties.kind has no 'feed' yet (the storage migration of issue 12)";
+  }
+  add_civil_affairs_feed(*config_);
+  ensure_recurring_timers(s(), *config_, *calendar_, at("2025-05-20T10:00"));
+  std::vector<FiredTimer> fired = fire_all(at("2025-05-20T10:00"));
+  ASSERT_EQ(fired.size(), 1u);
+  EXPECT_EQ(fired[0].opened_duty, "feed/civil_affairs/2025-05");
+  EXPECT_TRUE(fired[0].outbox_ids.empty());
+  std::optional<DutyRecord> may = find_duty(s(), "feed/civil_affairs/2025-05");
+  ASSERT_TRUE(may.has_value());
+  EXPECT_EQ(may->kind, kDutyFeed);
+  EXPECT_EQ(may->subject, "civil_affairs/2025-05");
+  EXPECT_EQ(may->township_code, "370102");
+  EXPECT_EQ(may->owner_role, "department_clerk");
+  EXPECT_EQ(may->state, DutyState::kOpen);
+  EXPECT_EQ(may->due_at, at("2025-05-05T09:00"));
+  // Opened without timers: the intake plans the ladder when the data is missing.
+  EXPECT_EQ(count(s(), "SELECT COUNT(*) FROM timers WHERE dedupe_key LIKE 'feed/%'"), 0);
+
+  // The daemon is down from 20 May to 20 August: June fires late, July is skipped, the latest
+  // period (August) runs once on start; September waits for its day.
+  ensure_recurring_timers(s(), *config_, *calendar_, at("2025-08-20T10:00"));
+  fired = fire_all(at("2025-08-20T10:00"));
+  std::vector<std::string> opened;
+  for (const FiredTimer& f : fired) opened.push_back(f.opened_duty);
+  EXPECT_EQ(opened,
+            (std::vector<std::string>{"feed/civil_affairs/2025-06", "feed/civil_affairs/2025-08"}));
+  EXPECT_EQ(ensure_recurring_timers(s(), *config_, *calendar_, at("2025-08-20T11:00")), 0);
+  EXPECT_TRUE(fire_all(at("2025-08-20T11:00")).empty());
+  EXPECT_EQ(count(s(), "SELECT COUNT(*) FROM duties WHERE kind = 'feed'"), 3);
+  EXPECT_EQ(feed_timers(s()).back(),
+            "feed_due/civil_affairs/2025-09 pending 2025-09-05T09:00:00+08:00");
+}
+
+TEST_P(SchedulerConformance, Feed_AMissingPeriodsLadderReachesItsDepartmentsClerks) {
+  if (!feed_duties_storable(s())) {
+    GTEST_SKIP() << "duties.kind has no 'feed' yet (the storage migration of issue 12)";
+  }
+  add_civil_affairs_feed(*config_);
+  ensure_recurring_timers(s(), *config_, *calendar_, at("2025-09-29T10:00"));
+  fire_all(at("2025-09-29T10:00"));
+  std::optional<DutyRecord> duty = find_duty(s(), "feed/civil_affairs/2025-09");
+  ASSERT_TRUE(duty.has_value());
+  // The intake found nothing: the ladder from the 5th (a Friday), counted in working days.
+  auto timers = plan_feed_missing(*duty, config_->rules.feeds.sources[0], *calendar_);
+  ASSERT_TRUE(timers) << timers.error().message;
+  EXPECT_EQ(scheduler_detail::schedule_duty_timers(s(), *duty, *timers), 2);
+  EXPECT_EQ(scheduler_detail::schedule_duty_timers(s(), *duty, *timers), 0);
+  std::vector<OutboxRecord> ms = messages(fire_all(at("2025-09-29T10:00")));
+  EXPECT_EQ(lines(ms),
+            (std::vector<std::string>{"2025-09-29T10:00:00+08:00 feed_missing 民政张@civil_affairs",
+                                      "2025-09-29T10:00:00+08:00 feed_missing 部门钟@370102",
+                                      "2025-09-29T10:00:00+08:00 feed_missing 县办刘@370102"}));
+  ASSERT_EQ(ms.size(), 3u);
+  EXPECT_EQ(param(ms[0], "department_name"), "县民政局");
+  EXPECT_EQ(param(ms[0], "period"), "2025-09");
+  EXPECT_EQ(param(ms[0], "due_date"), "2025-09-05");
+  EXPECT_EQ(param(ms[0], "days_overdue"), "24");
+  EXPECT_EQ(param(ms[2], "rung"), "1");
 }
 
 std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {

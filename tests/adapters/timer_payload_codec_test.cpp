@@ -33,6 +33,11 @@ TEST(TimerPayloadCodec, StoredPayloadsDecode) {
       {"not an object", "[]", std::nullopt},
       {"unknown notice", R"({"notice":"later","duty_id":1})", std::nullopt},
       {"evaluation without a year", R"({"notice":"open_evaluation"})", std::nullopt},
+      {"feed period due", R"({"notice":"feed_due","feed":"civil_affairs","period":"2025-05"})",
+       FeedDue{"civil_affairs", "2025-05"}},
+      {"feed due without a period", R"({"notice":"feed_due","feed":"civil_affairs"})",
+       std::nullopt},
+      {"feed due without a feed", R"({"notice":"feed_due","period":"2025-05"})", std::nullopt},
   };
   for (const StoredCase& c : cases) {
     auto decoded = decode_timer_payload(c.text);
@@ -58,6 +63,8 @@ TEST(TimerPayloadCodec, WritesTheStoredShape) {
       R"({"notice":"overdue","due_date":"2025-03-10","roles":["township_clerk"],"duty_id":7})");
   EXPECT_EQ(encode_timer_payload(OpenEvaluation{2026}),
             R"({"notice":"open_evaluation","year":2026})");
+  EXPECT_EQ(encode_timer_payload(FeedDue{"medical_insurance", "2025-06"}),
+            R"({"notice":"feed_due","feed":"medical_insurance","period":"2025-06"})");
 }
 
 }  // namespace
