@@ -159,6 +159,168 @@ Migration initial_schema() {
   };
 }
 
+// The duties table with `kind` admitting the kinds of `kinds` (a quoted SQL list).
+std::string duties_table(std::string_view name, std::string_view kinds) {
+  return "CREATE TABLE " + std::string(name) +
+         " ("
+         " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+         " duty_key TEXT NOT NULL UNIQUE,"
+         " case_id BIGINT REFERENCES cases (id),"
+         " kind TEXT NOT NULL CHECK (kind IN (" +
+         std::string(kinds) +
+         ")),"
+         " subject TEXT NOT NULL,"
+         " township_code TEXT NOT NULL,"
+         " village_code TEXT NOT NULL DEFAULT '',"
+         " owner_role TEXT NOT NULL,"
+         " officer TEXT NOT NULL DEFAULT '',"
+         " due_at BIGINT NOT NULL,"
+         " state TEXT NOT NULL CHECK (state IN ('open', 'done', 'cancelled')),"
+         " opened_at BIGINT NOT NULL,"
+         " closed_at BIGINT)";
+}
+
+constexpr std::string_view kDutyKinds =
+    "'step', 'visits', 'monitoring', 'evaluation', 'campaign', 'feed', 'alert'";
+
+// -- department feeds (issue 12): runs of each department's data per period, their bad rows
+// (quarantined, kept for correction), the signals a period raised (re-running the period
+// replaces them, so nothing is raised twice), alerts about people the county does not monitor
+// and their history; duties gain the kinds "feed" (a period's data awaited from a department)
+// and "alert" (an alert awaiting the township's verification).
+Migration department_feeds(int version) {
+  return {
+      version,
+      "department feeds and alerts",
+      {
+          // A run of one feed for one period. source: the file name or the URL without its
+          // token. sha256 of the data: the same file twice is found and applies nothing.
+          // run_trigger: 'schedule', 'manual' (fangfanctl feed run) or 'fix' (corrected rows
+          // of fixes_run_id). Earlier done runs of a period become 'replaced' when it reruns.
+          both("CREATE TABLE feed_runs ("
+               " id ${ID},"
+               " feed TEXT NOT NULL,"
+               " department TEXT NOT NULL,"
+               " period TEXT NOT NULL,"
+               " source TEXT NOT NULL DEFAULT '',"
+               " sha256 TEXT NOT NULL DEFAULT '',"
+               " run_trigger TEXT NOT NULL CHECK (run_trigger IN ('schedule', 'manual', 'fix')),"
+               " status TEXT NOT NULL"
+               "  CHECK (status IN ('running', 'done', 'failed', 'replaced')),"
+               " started_at BIGINT NOT NULL,"
+               " finished_at BIGINT,"
+               " rows_read BIGINT NOT NULL DEFAULT 0,"
+               " rows_accepted BIGINT NOT NULL DEFAULT 0,"
+               " rows_matched BIGINT NOT NULL DEFAULT 0,"
+               " rows_quarantined BIGINT NOT NULL DEFAULT 0,"
+               " rows_duplicate BIGINT NOT NULL DEFAULT 0,"
+               " alerts_raised BIGINT NOT NULL DEFAULT 0,"
+               " error TEXT NOT NULL DEFAULT '',"
+               " fixes_run_id BIGINT REFERENCES feed_runs (id))"),
+          both("CREATE INDEX feed_runs_by_period ON feed_runs (feed, period, status)"),
+          both("CREATE INDEX feed_runs_by_sha256 ON feed_runs (feed, sha256, status)"),
+          both("CREATE INDEX feed_runs_by_department ON feed_runs (department, id)"),
+          // A quarantined row: where (line, 64-bit; the field and the department's header), why
+          // (a sentence), the row's cells by header as JSON, the line it conflicts with for a
+          // conflicting duplicate, and the run that re-applied it once corrected.
+          both("CREATE TABLE feed_bad_rows ("
+               " id ${ID},"
+               " run_id BIGINT NOT NULL REFERENCES feed_runs (id),"
+               " line BIGINT NOT NULL,"
+               " field TEXT NOT NULL DEFAULT '',"
+               " header TEXT NOT NULL DEFAULT '',"
+               " reason TEXT NOT NULL,"
+               " raw TEXT NOT NULL DEFAULT '{}',"
+               " conflicts_with_line BIGINT,"
+               " fixed_by_run BIGINT REFERENCES feed_runs (id))"),
+          both("CREATE INDEX feed_bad_rows_by_run ON feed_bad_rows (run_id, line)"),
+          // What a period raised, once per (feed, period, person, rule) whatever reruns.
+          both("CREATE TABLE alerts ("
+               " id ${ID},"
+               " feed TEXT NOT NULL,"
+               " department TEXT NOT NULL,"
+               " period TEXT NOT NULL,"
+               " run_id BIGINT REFERENCES feed_runs (id),"
+               " rule TEXT NOT NULL,"
+               " rule_label TEXT NOT NULL DEFAULT '',"
+               " id_number TEXT NOT NULL,"
+               " name TEXT NOT NULL DEFAULT '',"
+               " village_code TEXT NOT NULL DEFAULT '',"
+               " township_code TEXT NOT NULL,"
+               " detail TEXT NOT NULL DEFAULT '{}',"
+               " status TEXT NOT NULL DEFAULT 'open'"
+               "  CHECK (status IN ('open', 'case_opened', 'dismissed')),"
+               " case_id BIGINT REFERENCES cases (id),"
+               " reason TEXT NOT NULL DEFAULT '',"
+               " created_at BIGINT NOT NULL,"
+               " closed_at BIGINT,"
+               " closed_by TEXT NOT NULL DEFAULT '',"
+               " UNIQUE (feed, period, id_number, rule))"),
+          both("CREATE INDEX alerts_by_township ON alerts (township_code, status, id)"),
+          both("CREATE INDEX alerts_by_status ON alerts (status, id)"),
+          both("CREATE INDEX alerts_by_feed ON alerts (feed, id)"),
+          both("CREATE TABLE feed_signals ("
+               " id ${ID},"
+               " feed TEXT NOT NULL,"
+               " period TEXT NOT NULL,"
+               " run_id BIGINT NOT NULL REFERENCES feed_runs (id),"
+               " id_number TEXT NOT NULL,"
+               " rule TEXT NOT NULL,"
+               " case_id BIGINT REFERENCES cases (id),"
+               " alert_id BIGINT REFERENCES alerts (id),"
+               " UNIQUE (feed, period, id_number, rule))"),
+          // An alert's history is append-only like a case's (case_history).
+          both("CREATE TABLE alert_history ("
+               " id ${ID},"
+               " alert_id BIGINT NOT NULL REFERENCES alerts (id),"
+               " at BIGINT NOT NULL,"
+               " actor TEXT NOT NULL,"
+               " event TEXT NOT NULL,"
+               " details TEXT NOT NULL DEFAULT '{}')"),
+          both("CREATE INDEX alert_history_by_alert ON alert_history (alert_id, id)"),
+          sqlite_only(
+              "CREATE TRIGGER alert_history_no_update BEFORE UPDATE ON alert_history"
+              " BEGIN SELECT RAISE(ABORT,"
+              " '预警历史只能追加，不能修改 (alert_history is append-only; UPDATE refused)');"
+              " END"),
+          sqlite_only(
+              "CREATE TRIGGER alert_history_no_delete BEFORE DELETE ON alert_history"
+              " BEGIN SELECT RAISE(ABORT,"
+              " '预警历史只能追加，不能删除 (alert_history is append-only; DELETE refused)');"
+              " END"),
+          postgresql_only("CREATE FUNCTION fangfan_refuse_alert_history_change() RETURNS trigger"
+                          " LANGUAGE plpgsql AS $$ BEGIN"
+                          " RAISE EXCEPTION '预警历史只能追加，不能修改或删除 (alert_history is "
+                          "append-only; % refused)',"
+                          " TG_OP USING ERRCODE = 'restrict_violation';"
+                          " END $$"),
+          postgresql_only("CREATE TRIGGER alert_history_append_only"
+                          " BEFORE UPDATE OR DELETE ON alert_history"
+                          " FOR EACH ROW EXECUTE FUNCTION fangfan_refuse_alert_history_change()"),
+          postgresql_only("CREATE TRIGGER alert_history_no_truncate"
+                          " BEFORE TRUNCATE ON alert_history"
+                          " FOR EACH STATEMENT EXECUTE FUNCTION"
+                          " fangfan_refuse_alert_history_change()"),
+          // duties.kind gains 'feed' and 'alert'. SQLite cannot alter a CHECK: the table is
+          // rebuilt with its rows (ids kept) and its indexes. Nothing references duties.
+          sqlite_only(duties_table("duties_v9", kDutyKinds)),
+          sqlite_only("INSERT INTO duties_v9 (id, duty_key, case_id, kind, subject, township_code,"
+                      " village_code, owner_role, officer, due_at, state, opened_at, closed_at)"
+                      " SELECT id, duty_key, case_id, kind, subject, township_code, village_code,"
+                      " owner_role, officer, due_at, state, opened_at, closed_at FROM duties"),
+          sqlite_only("DROP TABLE duties"),
+          sqlite_only("ALTER TABLE duties_v9 RENAME TO duties"),
+          sqlite_only("CREATE INDEX duties_by_due ON duties (state, due_at)"),
+          sqlite_only("CREATE INDEX duties_by_township ON duties (township_code, state)"),
+          sqlite_only("CREATE INDEX duties_by_case ON duties (case_id, state)"),
+          // PostgreSQL names a column's CHECK <table>_<column>_check.
+          postgresql_only("ALTER TABLE duties DROP CONSTRAINT duties_kind_check"),
+          postgresql_only("ALTER TABLE duties ADD CONSTRAINT duties_kind_check CHECK (kind IN (" +
+                          std::string(kDutyKinds) + "))"),
+      },
+  };
+}
+
 const std::string kCreateMigrationsTable =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("
     " version INTEGER PRIMARY KEY,"
@@ -303,6 +465,7 @@ const std::vector<Migration>& schema_migrations() {
     list.push_back({static_cast<int>(list.size()) + 1,
                     "outbox person",
                     {both("ALTER TABLE outbox ADD COLUMN person TEXT")}});
+    list.push_back(department_feeds(static_cast<int>(list.size()) + 1));
     check_order(list);
     return list;
   }();

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -289,6 +290,75 @@ TEST_P(StorageConformance, Migrate_ConcurrentMigratorsApplyEachMigrationOnce) {
   EXPECT_EQ(applied, latest_schema_version());
   auto s = db().open_session();
   EXPECT_EQ(count(*s, "SELECT COUNT(*) FROM schema_migrations"), latest_schema_version());
+}
+
+// An existing database (before the department feeds migration) with duties of every old kind
+// migrates: its duties keep their ids, rows and indexes, the new kinds are admitted, and nothing
+// else is.
+TEST_P(StorageConformance, Migrate_ExistingDutiesSurviveAndAdmitFeedAndAlertDuties) {
+  std::vector<Migration> before = schema_migrations();
+  const auto feeds = std::find_if(before.begin(), before.end(), [](const Migration& m) {
+    return m.name == "department feeds and alerts";
+  });
+  ASSERT_NE(feeds, before.end());
+  before.erase(feeds, before.end());
+  migrate(db(), t0(), before);
+  auto s = db().open_session();
+  const std::int64_t case_id = seed_case(*s);
+  const char* kinds[] = {"step", "visits", "monitoring", "evaluation", "campaign"};
+  for (int i = 0; i < 5; ++i) {
+    NewDuty d;
+    d.duty_key = std::string(kinds[i]) + "/" + std::to_string(case_id);
+    d.case_id = i < 3 ? std::optional<std::int64_t>(case_id) : std::nullopt;
+    d.kind = kinds[i];
+    d.subject = "s";
+    d.township_code = "370102001";
+    d.owner_role = "township_clerk";
+    d.due_at = t0() + std::chrono::hours(i);
+    d.opened_at = t0();
+    open_duty(*s, d);
+  }
+  EXPECT_TRUE(refusal(*s,
+                      "INSERT INTO duties (duty_key, kind, subject, township_code, owner_role,"
+                      " due_at, state, opened_at) VALUES ('feed/x/2026-11', 'feed', 'x',"
+                      " '370102', 'department_clerk', 0, 'open', 0)"));
+  close_duty(*s, 2, t0() + 1h);
+
+  EXPECT_EQ(migrate(db(), t0() + 1h).applied, latest_schema_version() - int(before.size()));
+  auto after = db().open_session();
+  for (int i = 0; i < 5; ++i) {
+    auto d = find_duty(*after, std::string(kinds[i]) + "/" + std::to_string(case_id));
+    ASSERT_TRUE(d) << kinds[i];
+    EXPECT_EQ(d->id, i + 1);
+    EXPECT_EQ(d->kind, kinds[i]);
+    EXPECT_EQ(d->due_at, t0() + std::chrono::hours(i));
+    EXPECT_EQ(d->state, i == 1 ? DutyState::kDone : DutyState::kOpen);
+  }
+  for (const char* kind : {"feed", "alert"}) {
+    NewDuty d;
+    d.duty_key = std::string(kind) + "/new";
+    d.kind = kind;
+    d.subject = "civil_affairs/2026-11";
+    d.township_code = "370102";
+    d.owner_role = "department_clerk";
+    d.due_at = d.opened_at = t0();
+    const OpenDutyResult r = open_duty(*after, d);
+    EXPECT_TRUE(r.inserted) << kind;
+    EXPECT_EQ(r.id, kind == std::string("feed") ? 6 : 7);  // ids continue after the old rows
+  }
+  EXPECT_TRUE(refusal(*after,
+                      "INSERT INTO duties (duty_key, kind, subject, township_code, owner_role,"
+                      " due_at, state, opened_at) VALUES ('x/1', 'holiday', 'x', '370102',"
+                      " 'county_office', 0, 'open', 0)"));
+  // The three indexes of duties are back (the queries of duty_store.cpp read them).
+  const std::string indexes =
+      GetParam() == Backend::kSqlite
+          ? "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'duties'"
+            " AND name IN ('duties_by_due', 'duties_by_township', 'duties_by_case')"
+          : "SELECT COUNT(*) FROM pg_indexes WHERE tablename = 'duties'"
+            " AND indexname IN ('duties_by_due', 'duties_by_township', 'duties_by_case')";
+  EXPECT_EQ(count(*after, indexes), 3);
+  EXPECT_EQ(count(*after, "SELECT COUNT(*) FROM feed_runs"), 0);
 }
 
 // ---- households and members

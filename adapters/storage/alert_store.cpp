@@ -1,0 +1,185 @@
+#include "adapters/storage/alert_store.h"
+
+#include <algorithm>
+
+#include "adapters/storage/database.h"
+#include "adapters/storage/epoch.h"
+#include "adapters/storage/row_fetch.h"
+
+namespace fangfan {
+namespace {
+
+using soci::into;
+using soci::use;
+using storage_detail::fetch_all;
+using storage_detail::fetch_one;
+using storage_detail::Prepared;
+
+constexpr const char* kColumns =
+    "SELECT id, feed, department, period, run_id, rule, rule_label, id_number, name,"
+    " village_code, township_code, detail, created_at, status, case_id, reason, closed_by,"
+    " closed_at FROM alerts ";
+
+struct AlertRow {
+  long long id = 0, run_id = 0, created_at = 0, case_id = 0, closed_at = 0;
+  soci::indicator run_ind = soci::i_null, case_ind = soci::i_null, closed_ind = soci::i_null;
+  std::string feed, department, period, rule, label, id_number, name, village, township, detail,
+      status, reason, closed_by;
+
+  void bind(Prepared& p) {
+    p, into(id), into(feed), into(department), into(period), into(run_id, run_ind), into(rule),
+        into(label), into(id_number), into(name), into(village), into(township), into(detail),
+        into(created_at), into(status), into(case_id, case_ind), into(reason), into(closed_by),
+        into(closed_at, closed_ind);
+  }
+  AlertRecord record() const {
+    AlertRecord r;
+    r.id = id;
+    NewAlertRecord& a = r.alert;
+    a.feed = feed;
+    a.department = department;
+    a.period = period;
+    if (run_ind == soci::i_ok) a.run_id = run_id;
+    a.rule = rule;
+    a.rule_label = label;
+    a.id_number = id_number;
+    a.name = name;
+    a.village_code = village;
+    a.township_code = township;
+    a.detail = detail;
+    a.created_at = from_epoch(created_at);
+    r.status = status;
+    if (case_ind == soci::i_ok) r.case_id = case_id;
+    r.reason = reason;
+    r.closed_by = closed_by;
+    if (closed_ind == soci::i_ok) r.closed_at = from_epoch(closed_at);
+    return r;
+  }
+};
+
+}  // namespace
+
+InsertedAlert insert_alert(soci::session& session, const NewAlertRecord& a) {
+  return guarded("保存预警线索失败 (saving an alert failed)", [&] {
+    const long long run = a.run_id.value_or(0), created = to_epoch(a.created_at);
+    soci::indicator run_ind = a.run_id ? soci::i_ok : soci::i_null;
+    long long id = 0;
+    soci::statement insert =
+        (session.prepare << "INSERT INTO alerts (feed, department, period, run_id, rule,"
+                            " rule_label, id_number, name, village_code, township_code, detail,"
+                            " status, created_at) VALUES (:feed, :department, :period, :run,"
+                            " :rule, :label, :id_number, :name, :village, :township, :detail,"
+                            " 'open', :created)"
+                            " ON CONFLICT (feed, period, id_number, rule) DO NOTHING RETURNING id",
+         use(a.feed), use(a.department), use(a.period), use(run, run_ind), use(a.rule),
+         use(a.rule_label), use(a.id_number), use(a.name), use(a.village_code),
+         use(a.township_code), use(a.detail), use(created), into(id));
+    InsertedAlert result;
+    result.inserted = insert.execute(true);
+    if (!result.inserted) {
+      session << "SELECT id FROM alerts WHERE feed = :feed AND period = :period"
+                 " AND id_number = :id_number AND rule = :rule",
+          use(a.feed), use(a.period), use(a.id_number), use(a.rule), into(id);
+    }
+    result.id = id;
+    return result;
+  });
+}
+
+std::optional<AlertRecord> load_alert(soci::session& session, std::int64_t alert_id) {
+  return guarded("读取预警线索失败 (loading an alert failed)", [&]() -> std::optional<AlertRecord> {
+    const long long id = alert_id;
+    AlertRow row;
+    Prepared p = (session.prepare << std::string(kColumns) + "WHERE id = :id");
+    row.bind(p);
+    p, use(id);
+    return fetch_one(p, row);
+  });
+}
+
+AlertPage list_alerts(soci::session& session, const AlertFilter& filter) {
+  return guarded("读取预警线索失败 (listing alerts failed)", [&] {
+    const std::string prefix = filter.township_prefix.value_or(""),
+                      status = filter.status.value_or(""), feed = filter.feed.value_or("");
+    const int prefix_length = static_cast<int>(prefix.size());
+    const int any_status = filter.status ? 0 : 1, any_feed = filter.feed ? 0 : 1;
+    const int limit = std::clamp(filter.limit, 1, 1000);
+    const long long offset = std::max<std::int64_t>(0, filter.offset);
+    // substr, not LIKE: a code is a prefix of the codes below it, and '_' would be a wildcard.
+    const std::string where =
+        "WHERE substr(township_code, 1, :n) = :prefix"
+        " AND (:any_status = 1 OR status = :status) AND (:any_feed = 1 OR feed = :feed) ";
+    AlertPage page;
+    long long total = 0;
+    session << "SELECT COUNT(*) FROM alerts " + where, use(prefix_length), use(prefix),
+        use(any_status), use(status), use(any_feed), use(feed), into(total);
+    page.total = total;
+    AlertRow row;
+    Prepared p = (session.prepare << std::string(kColumns) + where +
+                                         "ORDER BY id DESC LIMIT :limit OFFSET :offset");
+    row.bind(p);
+    p, use(prefix_length), use(prefix), use(any_status), use(status), use(any_feed), use(feed),
+        use(limit), use(offset);
+    page.alerts = fetch_all(p, row);
+    return page;
+  });
+}
+
+bool mark_alert_case_opened(soci::session& session, std::int64_t alert_id, std::int64_t case_id,
+                            std::string_view actor, TimePoint at) {
+  return guarded("记录预警线索已立案失败 (marking an alert case_opened failed)", [&] {
+    const long long id = alert_id, c = case_id, when = to_epoch(at);
+    const std::string who(actor);
+    soci::statement st =
+        (session.prepare << "UPDATE alerts SET status = 'case_opened', case_id = :case_id,"
+                            " closed_by = :actor, closed_at = :at WHERE id = :id"
+                            " AND status = 'open'",
+         use(c), use(who), use(when), use(id));
+    st.execute(true);
+    return st.get_affected_rows() == 1;
+  });
+}
+
+bool dismiss_alert(soci::session& session, std::int64_t alert_id, std::string_view reason,
+                   std::string_view actor, TimePoint at) {
+  return guarded("记录预警线索已排除失败 (dismissing an alert failed)", [&] {
+    const long long id = alert_id, when = to_epoch(at);
+    const std::string why(reason), who(actor);
+    soci::statement st =
+        (session.prepare << "UPDATE alerts SET status = 'dismissed', reason = :reason,"
+                            " closed_by = :actor, closed_at = :at WHERE id = :id"
+                            " AND status = 'open'",
+         use(why), use(who), use(when), use(id));
+    st.execute(true);
+    return st.get_affected_rows() == 1;
+  });
+}
+
+std::int64_t append_alert_history(soci::session& session, const AlertHistoryRecord& e) {
+  return guarded("保存预警线索历史失败 (saving alert history failed)", [&] {
+    const long long alert = e.alert_id, at = to_epoch(e.at);
+    long long id = 0;
+    session << "INSERT INTO alert_history (alert_id, at, actor, event, details)"
+               " VALUES (:alert, :at, :actor, :event, :details) RETURNING id",
+        use(alert), use(at), use(e.actor), use(e.event), use(e.details), into(id);
+    return static_cast<std::int64_t>(id);
+  });
+}
+
+std::vector<AlertHistoryRecord> alert_history(soci::session& session, std::int64_t alert_id) {
+  return guarded("读取预警线索历史失败 (loading alert history failed)", [&] {
+    const long long alert = alert_id;
+    long long id = 0, for_alert = 0, at = 0;
+    std::string actor, event, details;
+    std::vector<AlertHistoryRecord> out;
+    soci::statement st =
+        (session.prepare << "SELECT id, alert_id, at, actor, event, details FROM alert_history"
+                            " WHERE alert_id = :alert ORDER BY id",
+         use(alert), into(id), into(for_alert), into(at), into(actor), into(event), into(details));
+    st.execute();
+    while (st.fetch()) out.push_back({id, for_alert, from_epoch(at), actor, event, details});
+    return out;
+  });
+}
+
+}  // namespace fangfan

@@ -1,0 +1,87 @@
+// Alerts (预警线索) in the database (tables alerts and alert_history of the "department feeds
+// and alerts" migration): a department's row about a person the county does not monitor, for the
+// township to verify. An alert is open until the township clerk opens a case from it
+// (case_opened, with the case) or dismisses it with a reason (dismissed); both only from open.
+//
+// (feed, period, id_number, rule) is unique: the same period's data raises an alert once however
+// often it is taken. alert_history is append-only (database triggers, like case_history).
+//
+// Plain functions on a soci::session, inside the caller's transaction; time is passed in.
+// Errors: StorageError (see database.h); a missing row is std::nullopt; a change from a state
+// other than open is false.
+// Thread-safety: as the session's (one thread at a time).
+#pragma once
+
+#include <soci/soci.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "workflows/clock.h"
+
+namespace fangfan {
+
+struct NewAlertRecord {
+  std::string feed, department, period;
+  std::optional<std::int64_t> run_id;
+  std::string rule, rule_label;
+  std::string id_number, name;
+  std::string village_code;   // "" when the row named none
+  std::string township_code;  // the county code when unplaced
+  std::string detail = "{}";  // JSON: what the department said (amounts, category, ...)
+  TimePoint created_at{};
+};
+
+struct AlertRecord {
+  std::int64_t id = 0;
+  NewAlertRecord alert;
+  std::string status;  // "open", "case_opened", "dismissed"
+  std::optional<std::int64_t> case_id;
+  std::string reason;     // why dismissed
+  std::string closed_by;  // who opened the case or dismissed it
+  std::optional<TimePoint> closed_at;
+};
+
+struct InsertedAlert {
+  std::int64_t id = 0;
+  bool inserted = false;  // false: (feed, period, id_number, rule) existed; id is that alert's
+};
+InsertedAlert insert_alert(soci::session& session, const NewAlertRecord& alert);
+
+std::optional<AlertRecord> load_alert(soci::session& session, std::int64_t id);
+
+struct AlertFilter {
+  std::optional<std::string> township_prefix;  // township_code starts with it (county: all)
+  std::optional<std::string> status, feed;
+  int limit = 100;  // 1..1000
+  std::int64_t offset = 0;
+};
+struct AlertPage {
+  std::vector<AlertRecord> alerts;  // newest first
+  std::int64_t total = 0;           // matching the filter, paging aside
+};
+AlertPage list_alerts(soci::session& session, const AlertFilter& filter);
+
+// open -> case_opened with the case; false when the alert is not open.
+bool mark_alert_case_opened(soci::session& session, std::int64_t id, std::int64_t case_id,
+                            std::string_view actor, TimePoint at);
+// open -> dismissed with the reason; false when the alert is not open.
+bool dismiss_alert(soci::session& session, std::int64_t id, std::string_view reason,
+                   std::string_view actor, TimePoint at);
+
+struct AlertHistoryRecord {
+  std::int64_t id = 0, alert_id = 0;
+  TimePoint at{};
+  std::string actor;
+  std::string event;           // "raised", "case_opened", "dismissed", "reminded", ...
+  std::string details = "{}";  // JSON
+};
+// Appends a row; returns its id.
+std::int64_t append_alert_history(soci::session& session, const AlertHistoryRecord& entry);
+// The alert's history, oldest first.
+std::vector<AlertHistoryRecord> alert_history(soci::session& session, std::int64_t alert_id);
+
+}  // namespace fangfan
