@@ -51,7 +51,7 @@ struct RunRow {
 struct RowRow {
   long long run_id = 0, case_id = 0;
   soci::indicator case_ind = soci::i_null;
-  int line = 0;
+  long long line = 0;
   std::string row_key, status, field, reason, raw;
 
   void bind(soci::details::prepare_temp_type& p) {
@@ -127,12 +127,12 @@ std::optional<ImportRunRecord> load_import_run(soci::session& s, std::int64_t id
 
 void insert_import_row(soci::session& s, const ImportRowRecord& row) {
   guarded("保存导入行失败 (saving an import row failed)", [&] {
-    const long long run = row.run_id;
+    const long long run = row.run_id, line = row.line;
     long long case_id = row.case_id.value_or(0);
     soci::indicator case_ind = row.case_id ? soci::i_ok : soci::i_null;
     s << "INSERT INTO import_rows (run_id, line, row_key, status, field, reason, raw, case_id)"
          " VALUES (:r, :l, :k, :s, :f, :why, :raw, :c)",
-        soci::use(run), soci::use(row.line), soci::use(row.row_key), soci::use(row.status),
+        soci::use(run), soci::use(line), soci::use(row.row_key), soci::use(row.status),
         soci::use(row.field), soci::use(row.reason), soci::use(row.raw),
         soci::use(case_id, case_ind);
   });
@@ -155,8 +155,7 @@ std::vector<ImportRowRecord> load_import_rows(soci::session& s, std::int64_t run
 std::optional<AppliedKey> find_applied_key(soci::session& s, std::string_view row_key) {
   return guarded("读取已导入记录失败 (reading applied import rows failed)", [&] {
     const std::string key(row_key);
-    long long run = 0, case_id = 0;
-    int line = 0;
+    long long run = 0, case_id = 0, line = 0;
     soci::indicator case_ind = soci::i_null;
     s << "SELECT run_id, line, case_id FROM import_applied WHERE row_key = :k", soci::use(key),
         soci::into(run), soci::into(line), soci::into(case_id, case_ind);
@@ -169,11 +168,12 @@ std::optional<AppliedKey> find_applied_key(soci::session& s, std::string_view ro
   });
 }
 
-void insert_applied_key(soci::session& s, std::string_view row_key, std::int64_t run_id, int line,
-                        std::optional<std::int64_t> case_id, TimePoint at) {
+void insert_applied_key(soci::session& s, std::string_view row_key, std::int64_t run_id,
+                        std::int64_t line_number, std::optional<std::int64_t> case_id,
+                        TimePoint at) {
   guarded("登记已导入的行失败 (recording an applied import row failed)", [&] {
     const std::string key(row_key);
-    const long long run = run_id;
+    const long long run = run_id, line = line_number;
     long long c = case_id.value_or(0);
     soci::indicator c_ind = case_id ? soci::i_ok : soci::i_null;
     const long long when = seconds(at);

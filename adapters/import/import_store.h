@@ -44,7 +44,7 @@ struct ImportRunRecord {
 
 struct ImportRowRecord {
   std::int64_t run_id = 0;
-  int line = 0;
+  std::int64_t line = 0;
   std::string row_key;
   std::string status;      // "applied" | "duplicate" | "bad"
   std::string field;       // the header of the column at fault (bad rows); may be empty
@@ -65,13 +65,13 @@ std::vector<ImportRowRecord> load_import_rows(soci::session& session, std::int64
 
 struct AppliedKey {
   std::int64_t run_id = 0;
-  int line = 0;
+  std::int64_t line = 0;
   std::optional<std::int64_t> case_id;
 };
 // Where the row with this key was applied; nullopt when it never was.
 std::optional<AppliedKey> find_applied_key(soci::session& session, std::string_view row_key);
 void insert_applied_key(soci::session& session, std::string_view row_key, std::int64_t run_id,
-                        int line, std::optional<std::int64_t> case_id, TimePoint at);
+                        std::int64_t line, std::optional<std::int64_t> case_id, TimePoint at);
 
 // The bad rows of `run` as a CSV file Excel opens: UTF-8 with a byte order mark, CRLF line
 // ends, the columns 行号 (line), then the file's own headers, then 错误列 (field) and 错误原因

@@ -10,6 +10,9 @@
 // read_import_table() tells the formats apart by content, not by name or MIME type: an XLSX
 // file is a zip archive ("PK\x03\x04"); everything else is read as CSV.
 //
+// These read the whole table into memory: for small files and tests. Large files go through
+// the streams of table_stream.h.
+//
 // Thread-safety: plain values and pure functions.
 #pragma once
 
@@ -18,12 +21,12 @@
 #include <variant>
 #include <vector>
 
+#include "adapters/import/table_stream.h"
+
 namespace fangfan {
 
-struct ImportRow {
-  int line = 0;
-  std::vector<std::string> cells;  // may be shorter or longer than the header
-};
+// A row: its 64-bit line and its cells (adapters/import/table_stream.h).
+using ImportRow = TableRow;
 
 struct ImportTable {
   std::string format;  // "CSV UTF-8", "CSV UTF-8 (BOM)", "CSV GBK" or "XLSX"

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "adapters/import/import_table.h"
+#include "adapters/import/table_stream.h"
 #include "adapters/storage/case_store.h"
 #include "adapters/storage/database.h"
 #include "workflows/case_codes.h"
@@ -456,10 +457,16 @@ std::variant<ImportOutcome, ImportFileError> run_import(soci::session& session,
                                                         const CaseUnitOfWork& cases,
                                                         const ImportRequest& request) {
   const Clock& clock = cases.clock();
-  TableResult read = read_import_table(request.bytes);
-  if (auto* problem = std::get_if<std::string>(&read)) return ImportFileError{*problem};
-  const ImportTable& table = std::get<ImportTable>(read);
-  auto mapped = map_columns(request.kind, table.header);
+  // First pass: the file reads to its end (a file that turns bad half-way is refused as a
+  // whole, nothing stored) and its rows are counted. The stream holds one chunk at a time.
+  auto first = open_table_view(request.bytes);
+  if (auto* problem = std::get_if<std::string>(&first)) return ImportFileError{*problem};
+  TableStream& counting = *std::get<std::unique_ptr<TableStream>>(first);
+  std::int64_t rows_total = 0;
+  TableRow row;
+  while (counting.next(row)) ++rows_total;
+  if (counting.error()) return ImportFileError{*counting.error()};
+  auto mapped = map_columns(request.kind, counting.header());
   if (auto* problem = std::get_if<std::string>(&mapped)) return ImportFileError{*problem};
   const ColumnMap& columns = std::get<ColumnMap>(mapped);
 
@@ -468,14 +475,14 @@ std::variant<ImportOutcome, ImportFileError> run_import(soci::session& session,
   run.file_name = request.file_name;
   run.sha256 = sha256_hex(request.bytes);
   run.kind = std::string(import_kind_name(request.kind));
-  run.format = table.format;
+  run.format = counting.format();  // as decided by the end of the file
   run.actor = request.actor;
   run.scope = request.scope;
   json::array header;
-  for (const auto& h : table.header) header.emplace_back(h);
+  for (const auto& h : counting.header()) header.emplace_back(h);
   run.header = json::serialize(header);
   run.started_at = clock.now();
-  run.rows_total = static_cast<int>(table.rows.size());
+  run.rows_total = static_cast<int>(rows_total);
   {
     WriteTransaction tx(session);
     run.id = insert_import_run(session, run);
@@ -484,9 +491,12 @@ std::variant<ImportOutcome, ImportFileError> run_import(soci::session& session,
   spdlog::info("import.started id={} kind={} format=\"{}\" rows={} by=\"{}\"", run.id, run.kind,
                run.format, run.rows_total, run.actor);
 
+  // Second pass: each row as it is read.
+  auto second = open_table_view(request.bytes);
+  TableStream& rows = *std::get<std::unique_ptr<TableStream>>(second);
   RunImporter importer(session, cases, request, columns, run.id);
-  for (const ImportRow& row : table.rows) {
-    outcome.rows.push_back(importer.import_row(row, raw_json(table.header, row)));
+  while (rows.next(row)) {
+    outcome.rows.push_back(importer.import_row(row, raw_json(rows.header(), row)));
   }
 
   WriteTransaction tx(session);

@@ -17,8 +17,10 @@
 // transaction as the case change, so importing the same file twice changes nothing the second
 // time, even when two imports race.
 //
-// The run and every row are stored (adapters/import/import_store.h); the run's counts are
-// written when the last row is done. A file that cannot be read at all (not CSV/XLSX, an
+// The file is read through the streaming readers (table_stream.h) twice: once to check that it
+// reads to its end and to count its rows, once to apply them; neither pass holds more than a
+// chunk of the file. The run and every row are stored (adapters/import/import_store.h); the run's
+// counts are written when the last row is done. A file that cannot be read at all (not CSV/XLSX, an
 // unterminated quote, a required column missing from the header) is refused as a whole and
 // nothing is stored.
 //

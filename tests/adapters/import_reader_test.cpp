@@ -3,13 +3,19 @@
 // the recognised headers of the two kinds, dates as clerks write them, and the bad-rows CSV.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <zip.h>
 
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <optional>
+#include <sstream>
 
 #include "adapters/import/import_columns.h"
 #include "adapters/import/import_store.h"
 #include "adapters/import/import_table.h"
 #include "adapters/import/importer.h"
+#include "adapters/import/table_stream.h"
 #include "adapters/import/text_encoding.h"
 #include "tests/support/import_files.h"
 #include "workflows/date.h"
@@ -253,6 +259,229 @@ TEST(ImportBadRows, CsvHasBomLineColumnsFieldAndReasonAndReadsBack) {
 
 TEST(ImportHash, Sha256OfKnownText) {
   EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+// -- streaming (table_stream.h)
+
+struct Streamed {
+  std::string format;
+  std::vector<std::string> header;
+  std::vector<TableRow> rows;
+  std::string error;  // at open or mid-way
+};
+
+Streamed stream_all(TableStreamResult opened) {
+  Streamed out;
+  if (auto* problem = std::get_if<std::string>(&opened)) {
+    out.error = *problem;
+    return out;
+  }
+  TableStream& stream = *std::get<std::unique_ptr<TableStream>>(opened);
+  out.header = stream.header();
+  TableRow row;
+  while (stream.next(row)) out.rows.push_back(row);
+  if (stream.error()) out.error = *stream.error();
+  out.format = stream.format();
+  return out;
+}
+
+Streamed stream_bytes(const std::string& bytes, std::size_t chunk,
+                      std::uint64_t limit = 512ull << 20) {
+  TableStreamOptions options;
+  options.chunk_bytes = chunk;
+  options.max_expanded_bytes = limit;
+  return stream_all(open_table_bytes(bytes, options));
+}
+
+std::filesystem::path temp_file(const std::string& name) {
+  return std::filesystem::temp_directory_path() /
+         ("fangfan-stream-" + std::to_string(::getpid()) + "-" + name);
+}
+
+// A workbook of the given parts, written with libzip (deflated).
+std::string zip_of(const std::vector<std::pair<std::string, std::string>>& parts) {
+  const auto file = temp_file("parts.xlsx");
+  int error = 0;
+  zip_t* z = zip_open(file.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &error);
+  EXPECT_NE(z, nullptr);
+  for (const auto& [name, content] : parts) {
+    zip_source_t* src = zip_source_buffer(z, content.data(), content.size(), 0);
+    EXPECT_GE(zip_file_add(z, name.c_str(), src, ZIP_FL_ENC_UTF_8), 0);
+  }
+  EXPECT_EQ(zip_close(z), 0);
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  std::filesystem::remove(file);
+  return bytes.str();
+}
+
+// A one-sheet workbook of inline-string cells: `sheet_data` is the <sheetData> content.
+std::string inline_xlsx(const std::string& sheet_data) {
+  return zip_of({
+      {"xl/workbook.xml",
+       R"(<workbook xmlns:r="r"><sheets><sheet name="a" sheetId="1" r:id="rId1"/></sheets></workbook>)"},
+      {"xl/worksheets/sheet1.xml",
+       "<worksheet><sheetData>" + sheet_data + "</sheetData></worksheet>"},
+  });
+}
+
+std::string inline_row(std::int64_t r, const std::vector<std::string>& cells) {
+  std::string out = "<row r=\"" + std::to_string(r) + "\">";
+  for (const auto& c : cells) out += "<c t=\"inlineStr\"><is><t>" + c + "</t></is></c>";
+  return out + "</row>";
+}
+
+void expect_same(const Streamed& s, const ImportTable& t, const std::string& what) {
+  EXPECT_EQ(s.error, "") << what;
+  EXPECT_EQ(s.format, t.format) << what;
+  EXPECT_EQ(s.header, t.header) << what;
+  ASSERT_EQ(s.rows.size(), t.rows.size()) << what;
+  for (std::size_t i = 0; i < t.rows.size(); ++i) {
+    EXPECT_EQ(s.rows[i].line, t.rows[i].line) << what << " row " << i;
+    EXPECT_EQ(s.rows[i].cells, t.rows[i].cells) << what << " row " << i;
+  }
+}
+
+TEST(TableStream, RowsEqualTheWholeTableWhateverTheChunkSize) {
+  const std::string quoted =
+      "户编码,走访内容,走访日期\n"
+      "A1,\"一,二\",2025-03-10\n"
+      "A2,\"第一行\n第二行\r\n第三行\",2025-03-11\r\n"
+      "\n"
+      "A3,\"他说\"\"好\"\"\"x ,\u3000 2025-03-12\u3000\r"
+      ",,\n"
+      "A4,  spaced  ,2025-03-13";
+  // A GBK file whose first chunks are ASCII: read as UTF-8 first, then re-decided as GBK.
+  const std::string ascii_then_gbk =
+      testing::to_gbk("id,name\n1,a\n2,b\n3,c\n4,张三\n5,\"李四，王五\"\n");
+  struct Case {
+    std::string name;
+    std::string bytes;
+  };
+  const std::vector<Case> cases = {
+      {"utf-8", kVisitCsv},
+      {"bom", "\xEF\xBB\xBF" + kVisitCsv},
+      {"gbk", testing::to_gbk(kVisitCsv)},
+      {"quoted", quoted},
+      {"gbk quoted", testing::to_gbk(quoted)},
+      {"ascii then gbk", ascii_then_gbk},
+      {"xlsx", testing::make_xlsx({{XlsxCell::shared("户编码"), XlsxCell::shared("日期")},
+                                   {XlsxCell::shared(" A1 "), XlsxCell::date(45726)},
+                                   {},
+                                   {XlsxCell::inline_string("A2"), XlsxCell::number("3.5")}})},
+  };
+  for (const Case& c : cases) {
+    const ImportTable& whole = table_of(read_import_table(c.bytes));
+    ASSERT_FALSE(whole.rows.empty()) << c.name;
+    // 1 to 7 bytes split every multi-byte character and every CRLF somewhere.
+    for (std::size_t chunk : {1, 2, 3, 4, 5, 7, 64, 1 << 20}) {
+      expect_same(stream_bytes(c.bytes, chunk), whole, c.name + " chunk " + std::to_string(chunk));
+    }
+  }
+  EXPECT_EQ(stream_bytes(ascii_then_gbk, 4).rows.at(4).cells.at(1), "李四，王五");
+}
+
+TEST(TableStream, OpensFilesFromDisk) {
+  const std::vector<std::pair<std::string, std::string>> files = {
+      {"gbk.csv", testing::to_gbk(kVisitCsv)},
+      {"visits.xlsx", testing::make_text_xlsx({{"户编码", "走访内容"}, {"A1", "好"}})},
+  };
+  for (const auto& [name, bytes] : files) {
+    const auto path = temp_file(name);
+    std::ofstream(path, std::ios::binary) << bytes;
+    expect_same(stream_all(open_table_file(path.string())), table_of(read_import_table(bytes)),
+                name);
+    std::filesystem::remove(path);
+  }
+  EXPECT_THAT(std::get<std::string>(open_table_file(temp_file("absent.csv").string())),
+              HasSubstr("无法打开文件"));
+}
+
+TEST(TableStream, RowBuffersAreReusedOnceWarm) {
+  std::string csv = "身份证号,姓名\n";
+  for (int i = 0; i < 50; ++i)
+    csv += "110101199003070012" + std::to_string(i % 10) + ",名字很长的一个人\n";
+  auto opened = open_table_bytes(csv, {});
+  TableStream& stream = *std::get<std::unique_ptr<TableStream>>(opened);
+  TableRow row;
+  ASSERT_TRUE(stream.next(row));
+  const char* id = row.cells[0].data();
+  const char* name = row.cells[1].data();
+  while (stream.next(row)) {
+    EXPECT_EQ(row.cells[0].data(), id);
+    EXPECT_EQ(row.cells[1].data(), name);
+  }
+  EXPECT_FALSE(stream.error());
+}
+
+TEST(TableStream, LinesAreSixtyFourBit) {
+  const std::int64_t far = 5'000'000'000;  // beyond a 32-bit int
+  const Streamed s =
+      stream_bytes(inline_xlsx(inline_row(1, {"户编码"}) + inline_row(far, {"A1"}) +
+                               "<row><c t=\"inlineStr\"><is><t>A2</t></is></c></row>"),
+                   1 << 20);
+  EXPECT_EQ(s.error, "");
+  ASSERT_EQ(s.rows.size(), 2u);
+  EXPECT_EQ(s.rows[0].line, far);
+  EXPECT_EQ(s.rows[1].line, far + 1);  // a row without r follows the one before
+}
+
+TEST(TableStream, ErrorsMidFileNameTheirLineAfterTheGoodRows) {
+  struct Case {
+    std::string name;
+    std::string bytes;
+    std::size_t chunk;
+    std::uint64_t limit;
+    std::size_t good_rows;  // handed out before the error
+    std::string error;
+  };
+  std::string long_csv = "户编码,走访内容\n";
+  for (int i = 0; i < 1000; ++i) long_csv += "A" + std::to_string(i) + ",收入稳定\n";
+  const std::string utf8 = "户编码,走访内容\nA1,好\nA2,好\n";
+  const std::vector<Case> cases = {
+      {"unterminated quote", "户编码,走访内容\nA1,ok\nA2,\"never closed\nA3,x\n", 4, 1 << 20, 1,
+       "第 3 行的引号没有闭合"},
+      {"utf-8 turns bad", utf8 + "A3,\xFF\xFE\n", 8, 1 << 20, 2,
+       "第 " + std::to_string(utf8.size() + 3) + " 字节起不是有效的 UTF-8"},
+      {"bom turns bad", "\xEF\xBB\xBF" + utf8 + "\xC3\x28\n", 8, 1 << 20, 2,
+       "第 " + std::to_string(utf8.size() + 3) + " 字节起不是有效的 UTF-8"},
+      {"gbk turns bad", testing::to_gbk(utf8) + "A3,\x81\x20\n", 8, 1 << 20, 2,
+       "字节起既不是 UTF-8 也不是 GBK"},
+      {"csv over the limit", long_csv, 1024, 8192, 100, "的上限（第 "},
+  };
+  for (const Case& c : cases) {
+    const Streamed s = stream_bytes(c.bytes, c.chunk, c.limit);
+    EXPECT_THAT(s.error, HasSubstr(c.error)) << c.name;
+    if (c.name == "csv over the limit") {
+      EXPECT_GT(s.rows.size(), c.good_rows) << c.name;
+      EXPECT_LT(s.rows.size(), 1000u) << c.name;
+    } else {
+      EXPECT_EQ(s.rows.size(), c.good_rows) << c.name;
+    }
+  }
+  EXPECT_THAT(error_of(read_import_table("户编码\n\x81\x20\xFF\n")),
+              HasSubstr("字节起既不是 UTF-8 也不是 GBK"));
+}
+
+TEST(TableStream, XlsxBombIsRefusedWithoutExpandingIt) {
+  std::string rows = inline_row(1, {"户编码"});
+  for (int r = 2; r < 40000; ++r) rows += inline_row(r, {"A", "B", "C"});
+  const std::string bomb = inline_xlsx(rows);
+  ASSERT_LT(bomb.size(), 1u << 20);  // expands to about 5 MiB
+  const Streamed refused = stream_bytes(bomb, 1 << 16, 1 << 20);
+  EXPECT_THAT(refused.error, HasSubstr("文件展开后超过 1 MiB 的上限"));
+  EXPECT_TRUE(refused.rows.empty());
+  const Streamed read = stream_bytes(bomb, 1 << 16, 64 << 20);
+  EXPECT_EQ(read.error, "");
+  EXPECT_EQ(read.rows.size(), 39998u);
+  EXPECT_GT(read.rows.size(), 0u);
+}
+
+TEST(TableStream, EmptyOrHeaderlessFilesAreRefusedAtOpen) {
+  for (const std::string& bytes : {std::string(), std::string("\n \n,,\n"), inline_xlsx("")}) {
+    EXPECT_THAT(std::get<std::string>(open_table_bytes(bytes)), HasSubstr("没有表头行"));
+  }
 }
 
 }  // namespace
