@@ -422,4 +422,51 @@ std::map<std::string, StoredMemberMatch> match_members(soci::session& session,
   });
 }
 
+// -- the feed runner's (adapters/feeds/feed_intake.h) --------------------------------------------
+
+bool insert_feed_signal(soci::session& session, std::string_view feed, std::string_view period,
+                        std::int64_t run_id, const FeedSignal& signal) {
+  return guarded("保存数据交换的预警信号失败 (saving a feed signal failed)", [&] {
+    if (feed_signal_exists(session, feed, period, signal.id_number, signal.rule)) return false;
+    const std::string f(feed), p(period), id(signal.id_number), r(signal.rule);
+    const long long run = run_id;
+    long long case_id = signal.case_id.value_or(0), alert_id = signal.alert_id.value_or(0);
+    soci::indicator case_ind = signal.case_id ? soci::i_ok : soci::i_null;
+    soci::indicator alert_ind = signal.alert_id ? soci::i_ok : soci::i_null;
+    session << "INSERT INTO feed_signals (feed, period, run_id, id_number, rule, case_id,"
+               " alert_id) VALUES (:feed, :period, :run, :id_number, :rule, :case_id, :alert_id)",
+        use(f), use(p), use(run), use(id), use(r), use(case_id, case_ind),
+        use(alert_id, alert_ind);
+    return true;
+  });
+}
+
+int fail_running_feed_runs(soci::session& session, TimePoint now, std::string_view error) {
+  return guarded("结束中断的数据交换记录失败 (failing interrupted feed runs failed)", [&] {
+    const long long at = to_epoch(now);
+    const std::string e(error);
+    soci::statement st = (session.prepare << "UPDATE feed_runs SET status = 'failed',"
+                                             " finished_at = :at, error = :error"
+                                             " WHERE status = 'running'",
+                          use(at), use(e));
+    st.execute(true);
+    return static_cast<int>(st.get_affected_rows());
+  });
+}
+
+std::optional<FeedRunRecord> latest_feed_run(soci::session& session, std::string_view feed,
+                                             std::string_view period) {
+  return guarded("读取数据交换记录失败 (loading a feed run failed)",
+                 [&]() -> std::optional<FeedRunRecord> {
+                   const std::string f(feed), p(period);
+                   RunRow row;
+                   Prepared q = (session.prepare << std::string(kRunColumns) +
+                                                        "WHERE feed = :feed AND period = :period"
+                                                        " ORDER BY id DESC LIMIT 1");
+                   row.bind(q);
+                   q, use(f), use(p);
+                   return fetch_one(q, row);
+                 });
+}
+
 }  // namespace fangfan

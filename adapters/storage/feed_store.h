@@ -153,4 +153,19 @@ struct StoredMemberMatch {
 std::map<std::string, StoredMemberMatch> match_members(soci::session& session,
                                                        const std::vector<std::string>& id_numbers);
 
+// -- the feed runner's (adapters/feeds/feed_intake.h)
+
+// Records one signal unless (feed, period, id_number, rule) exists; false when it existed. In the
+// caller's transaction: the evidence or alert it stands for commits with it, so a crash mid-run
+// applies nothing twice when the data is taken again.
+bool insert_feed_signal(soci::session& session, std::string_view feed, std::string_view period,
+                        std::int64_t run_id, const FeedSignal& signal);
+
+// Every run still "running" becomes failed with `error` (a crash mid-run); returns how many.
+int fail_running_feed_runs(soci::session& session, TimePoint now, std::string_view error);
+
+// The newest run of (feed, period), in any status.
+std::optional<FeedRunRecord> latest_feed_run(soci::session& session, std::string_view feed,
+                                             std::string_view period);
+
 }  // namespace fangfan

@@ -1,5 +1,6 @@
 #include "daemon/ctl/ctl_feed.h"
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <fstream>

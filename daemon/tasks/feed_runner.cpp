@@ -15,6 +15,7 @@
 #include "adapters/feeds/http_pull.h"
 #include "adapters/scheduler/feed_duties.h"
 #include "adapters/storage/database.h"
+#include "adapters/storage/duty_store.h"
 #include "adapters/storage/feed_store.h"
 #include "daemon/tasks/health.h"
 #include "workflows/date.h"
@@ -87,20 +88,22 @@ awaitable<IntakeReport> FeedRunner::take(std::shared_ptr<const Config> config, s
   auto intake = std::make_shared<FeedIntake>(config, feed, period, std::move(input),
                                              std::move(options));
   const TimePoint started = clock_.now();
-  bool more = co_await storage_.run(
-      [intake, started](soci::session& s) { return intake->start(s, started); });
+  // Named before awaiting: GCC 12 destroys a lambda written inside co_await twice.
+  auto start = [intake, started](soci::session& s) { return intake->start(s, started); };
+  bool more = co_await storage_.run(std::move(start));
   while (more) {
     const Date today = china_date(clock_.now());
-    more = co_await storage_.run(
-        [intake, today](soci::session& s) { return intake->next_chunk(s, today); });
+    auto chunk = [intake, today](soci::session& s) { return intake->next_chunk(s, today); };
+    more = co_await storage_.run(std::move(chunk));
     if (heartbeat_) heartbeat_->beat();
   }
   // The unit of work is begun on the loop thread (case_writing.h), used on the pool's.
   auto cases = std::make_shared<CaseUnitOfWork>(writer_.begin(*config));
   const TimePoint now = clock_.now();
-  co_await storage_.run([intake, cases, calendar, now, config](soci::session& s) {
+  auto finish = [intake, cases, calendar, now, config](soci::session& s) {
     intake->finish(s, *cases, *calendar, now);
-  });
+  };
+  co_await storage_.run(std::move(finish));
   if (changed_) changed_();
   co_return intake->report();
 }
@@ -121,14 +124,17 @@ awaitable<int> FeedRunner::look(std::int64_t duty_id, std::string feed, std::str
   co_await lock_feed(feed);
   Turn turn{this, feed};
   // Taken meanwhile by the look that held the turn: nothing to do.
-  auto still = co_await storage_.run([duty_id](soci::session& s) { return load_duty(s, duty_id); });
+  auto reload = [duty_id](soci::session& s) { return load_duty(s, duty_id); };
+  auto still = co_await storage_.run(std::move(reload));
   if (!still || still->state != DutyState::kOpen) co_return 0;
   std::string missing;
   std::optional<FeedInput> input;
   if (source->kind == FeedSourceKind::kFolder) {
     // Blocking file-system work: on the pool, never on the loop.
-    DropLook found = co_await storage_.run(
-        [source, period](soci::session&) { return look_in_drop_folder(*source, period); });
+    auto look_folder = [source, period](soci::session&) {
+      return look_in_drop_folder(*source, period);
+    };
+    DropLook found = co_await storage_.run(std::move(look_folder));
     if (auto* f = std::get_if<DropFile>(&found)) {
       input = FeedInput{f->path.filename().string(), f->path, {}};
     } else if (auto* n = std::get_if<NotYet>(&found)) {
@@ -156,21 +162,23 @@ awaitable<int> FeedRunner::look(std::int64_t duty_id, std::string feed, std::str
       missing = f.error;
       NewFeedRun run{feed, source->department, period, redact_url(feed_url(*source, period)),
                      "", "schedule", now, std::nullopt};
-      co_await storage_.run([run, f, now](soci::session& s) {
+      auto record = [run, f, now](soci::session& s) {
         WriteTransaction tx(s);
         const std::int64_t id = create_feed_run(s, run);
         finish_feed_run(s, id, FeedRunCounts{}, now, f.error);
         tx.commit();
-      });
+      };
+      co_await storage_.run(std::move(record));
       spdlog::warn("feed.pull_failed feed={} period={} attempts={} error=\"{}\"", feed, period,
                    f.attempts, f.error);
     }
   }
   if (!input) {
     auto calendar = calendar_();
-    const int timers = co_await storage_.run([config, calendar, duty_id, now](soci::session& s) {
+    auto ladder = [config, calendar, duty_id, now](soci::session& s) {
       return start_feed_ladder(s, *config, *calendar, duty_id, now);
-    });
+    };
+    const int timers = co_await storage_.run(std::move(ladder));
     if (timers > 0) {
       spdlog::info("feed.missing feed={} period={} why=\"{}\" ladder_timers={}", feed, period,
                    missing, timers);
@@ -180,9 +188,10 @@ awaitable<int> FeedRunner::look(std::int64_t duty_id, std::string feed, std::str
   IntakeReport report = co_await take(config, feed, period, *input, IntakeOptions{});
   if (input->file) {
     const std::int64_t id = report.run_id.value_or(report.same_as_run.value_or(0));
-    auto moved = co_await storage_.run([source, file = *input->file, id](soci::session&) {
+    auto move = [source, file = *input->file, id](soci::session&) {
       return move_to_processed(*source, file, id);
-    });
+    };
+    auto moved = co_await storage_.run(std::move(move));
     if (auto* why = std::get_if<std::string>(&moved)) {
       spdlog::error("feed.move_failed feed={} file=\"{}\" error=\"{}\"", feed,
                     input->file->string(), *why);
@@ -197,7 +206,8 @@ awaitable<int> FeedRunner::look(std::int64_t duty_id, std::string feed, std::str
 
 awaitable<int> FeedRunner::look_due() {
   const TimePoint now = clock_.now();
-  auto due = co_await storage_.run([now](soci::session& s) { return open_feed_duties(s, now); });
+  auto list = [now](soci::session& s) { return open_feed_duties(s, now); };
+  auto due = co_await storage_.run(std::move(list));
   int timers = 0;
   for (const DutyRecord& duty : due) {
     auto [feed, period] = split_subject(duty.subject);
@@ -224,13 +234,12 @@ awaitable<std::optional<IntakeReport>> FeedRunner::run_now(std::string feed, std
   }
   // Through the period's duty when it is open (so a late file closes it), else a look of its own.
   const TimePoint now = clock_.now();
-  auto duty = co_await storage_.run(
-      [feed, period](soci::session& s) { return find_feed_duty(s, feed, period); });
+  auto find = [feed, period](soci::session& s) { return find_feed_duty(s, feed, period); };
+  auto duty = co_await storage_.run(std::move(find));
   if (duty && duty->state == DutyState::kOpen) {
     co_await look(duty->id, feed, period, true);
-    auto after = co_await storage_.run([feed, period](soci::session& s) {
-      return latest_feed_run(s, feed, period);
-    });
+    auto latest = [feed, period](soci::session& s) { return latest_feed_run(s, feed, period); };
+    auto after = co_await storage_.run(std::move(latest));
     if (after && after->started_at >= now) {
       IntakeReport r;
       r.run_id = after->id;
@@ -246,8 +255,10 @@ awaitable<std::optional<IntakeReport>> FeedRunner::run_now(std::string feed, std
   Turn turn{this, feed};
   std::optional<FeedInput> input;
   if (source->kind == FeedSourceKind::kFolder) {
-    DropLook found = co_await storage_.run(
-        [source, period](soci::session&) { return look_in_drop_folder(*source, period); });
+    auto look_folder = [source, period](soci::session&) {
+      return look_in_drop_folder(*source, period);
+    };
+    DropLook found = co_await storage_.run(std::move(look_folder));
     if (auto* f = std::get_if<DropFile>(&found)) {
       input = FeedInput{f->path.filename().string(), f->path, {}};
     } else if (auto* n = std::get_if<NotYet>(&found)) {
@@ -277,9 +288,10 @@ awaitable<std::optional<IntakeReport>> FeedRunner::run_now(std::string feed, std
   IntakeReport report = co_await take(config, feed, period, *input, options);
   if (input->file) {
     const std::int64_t id = report.run_id.value_or(report.same_as_run.value_or(0));
-    co_await storage_.run([source, file = *input->file, id](soci::session&) {
+    auto move = [source, file = *input->file, id](soci::session&) {
       return move_to_processed(*source, file, id);
-    });
+    };
+    co_await storage_.run(std::move(move));
   }
   co_return report;
 }
@@ -287,8 +299,8 @@ awaitable<std::optional<IntakeReport>> FeedRunner::run_now(std::string feed, std
 awaitable<IntakeReport> FeedRunner::fix(std::int64_t run_id, std::string file_name,
                                         std::string bytes, std::string actor) {
   auto config = config_();
-  auto original =
-      co_await storage_.run([run_id](soci::session& s) { return load_feed_run(s, run_id); });
+  auto load = [run_id](soci::session& s) { return load_feed_run(s, run_id); };
+  auto original = co_await storage_.run(std::move(load));
   IntakeReport report;
   if (!original || config->rules.feeds.find(original->feed) == nullptr) {
     report.status = "failed";
@@ -310,8 +322,8 @@ awaitable<IntakeReport> FeedRunner::fix(std::int64_t run_id, std::string file_na
 awaitable<void> FeedRunner::run() {
   try {
     const TimePoint now = clock_.now();
-    const int failed =
-        co_await storage_.run([now](soci::session& s) { return fail_abandoned_feed_runs(s, now); });
+    auto abandon = [now](soci::session& s) { return fail_abandoned_feed_runs(s, now); };
+    const int failed = co_await storage_.run(std::move(abandon));
     if (failed > 0) spdlog::warn("feed.abandoned_runs_failed count={}", failed);
   } catch (const StorageError& e) {
     spdlog::error("feed.storage_error error=\"{}\"", e.what());
