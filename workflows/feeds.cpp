@@ -18,25 +18,25 @@ bool ends_with(std::string_view s, std::string_view tail) {
   return s.size() >= tail.size() && s.substr(s.size() - tail.size()) == tail;
 }
 
-// ASCII spaces, tabs, CR/LF and the full-width space (U+3000) departments' exports leave around
-// cells.
+// ASCII spaces, tabs, CR/LF and the full-width space (U+3000, E3 80 80) departments' exports
+// leave around cells. Byte tests, no library calls: this runs for every cell.
+bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
 std::string_view trim(std::string_view s) {
-  constexpr std::string_view kIdeographicSpace = "\xE3\x80\x80";
   for (;;) {
-    if (!s.empty() &&
-        (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n')) {
+    if (!s.empty() && is_blank(s.front())) {
       s.remove_prefix(1);
-    } else if (s.substr(0, 3) == kIdeographicSpace) {
+    } else if (s.size() >= 3 && s[0] == '\xE3' && s[1] == '\x80' && s[2] == '\x80') {
       s.remove_prefix(3);
     } else {
       break;
     }
   }
   for (;;) {
-    if (!s.empty() &&
-        (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
+    const std::size_t n = s.size();
+    if (n > 0 && is_blank(s.back())) {
       s.remove_suffix(1);
-    } else if (ends_with(s, kIdeographicSpace)) {
+    } else if (n >= 3 && s[n - 1] == '\x80' && s[n - 2] == '\x80' && s[n - 3] == '\xE3') {
       s.remove_suffix(3);
     } else {
       break;
@@ -82,7 +82,10 @@ void write_date(Date d, std::string& out) {
 // Writes the canonical amount of `t` into `out`; false when `t` is not an amount.
 bool write_amount(std::string_view t, std::string& out) {
   t = trim(t);
-  if (ends_with(t, "元")) t = trim(t.substr(0, t.size() - std::string_view("元").size()));
+  constexpr std::string_view kYuan = "元";
+  if (!t.empty() && t.back() == kYuan.back() && ends_with(t, kYuan)) {
+    t = trim(t.substr(0, t.size() - kYuan.size()));
+  }
   bool negative = false;
   if (!t.empty() && (t.front() == '-' || t.front() == '+')) {
     negative = t.front() == '-';
@@ -352,8 +355,11 @@ std::variant<FeedRecord, FeedCellProblem> validate_feed_row(
 std::optional<Date> parse_feed_date(std::string_view text) {
   std::string_view t = trim(text);
   // A time after the date ("2025-03-03 09:30:00", "2025-03-03T09:30") is dropped.
-  if (auto space = t.find_first_of(" T"); space != std::string_view::npos && space >= 8) {
-    t = t.substr(0, space);
+  for (std::size_t k = 8; k < t.size(); ++k) {
+    if (t[k] == ' ' || t[k] == 'T') {
+      t = t.substr(0, k);
+      break;
+    }
   }
   const bool digits = !t.empty() && std::all_of(t.begin(), t.end(), is_digit);
   int y = 0, m = 0, d = 0;
@@ -366,7 +372,8 @@ std::optional<Date> parse_feed_date(std::string_view text) {
   }
   // An Excel serial day number (days since 1899-12-30, Excel's own epoch); five or six digits so
   // that a bare year ("2025") is never read as one.
-  const std::string_view whole = t.substr(0, t.find('.'));
+  const std::string_view whole =
+      t.size() >= 5 && is_digit(t[4]) ? t.substr(0, t.find('.')) : std::string_view();
   if (whole.size() >= 5 && whole.size() <= 6 && std::all_of(whole.begin(), whole.end(), is_digit) &&
       (whole.size() == t.size() ||
        (t.size() > whole.size() + 1 &&
