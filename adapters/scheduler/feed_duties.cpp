@@ -1,10 +1,8 @@
 #include "adapters/scheduler/feed_duties.h"
 
 #include "adapters/scheduler/duty_writer.h"
-#include "adapters/scheduler/timer_payload_codec.h"
 #include "adapters/storage/duty_store.h"
 #include "adapters/storage/row_fetch.h"
-#include "adapters/storage/timer_store.h"
 #include "workflows/date.h"
 #include "workflows/feeds.h"
 
@@ -38,26 +36,7 @@ int start_feed_ladder(soci::session& session, const Config& config,
     report_calendar_gap(session, config, planned.error(), now);
     return 0;
   }
-  NewDuty as_opened;
-  as_opened.duty_key = duty->duty_key;
-  as_opened.kind = duty->kind;
-  as_opened.subject = duty->subject;
-  as_opened.opened_at = duty->opened_at;
-  int scheduled = 0;
-  for (const PlannedTimer& p : planned.value()) {
-    NewTimer t;
-    t.kind = p.kind;
-    t.step = timer_step(as_opened);
-    t.rung = p.rung;
-    t.dedupe_key = timer_dedupe_key(as_opened, p.suffix);
-    t.due_at = p.due_at;
-    DutyNotice notice = p.notice;
-    notice.duty_id = duty->id;
-    t.payload = encode_timer_payload(notice);
-    t.created_at = now;
-    if (schedule_timer(session, t).inserted) ++scheduled;
-  }
-  return scheduled;
+  return schedule_duty_timers(session, *duty, planned.value());
 }
 
 bool close_feed_duty(soci::session& session, std::string_view feed, std::string_view period,
