@@ -37,7 +37,7 @@ constexpr std::array<P, 5> kDead = {"outbox_id", "channel", "recipient_masked", 
 constexpr std::array<P, 2> kDigest = {"count", "items"};
 
 // 【防返贫监测】 heads every message as the program's, the way county notices are headed.
-const std::array<MessageTypeInfo, 14> kTypes = {{
+const std::array<MessageTypeInfo, 15> kTypes = {{
     {"step_reminder", kStep,
      "【防返贫监测】{village}{household}户（案件{case_id}）的“{step_label}”将于{due_date}到期，"
      "请按时办理。"},
@@ -69,6 +69,7 @@ const std::array<MessageTypeInfo, 14> kTypes = {{
      "现已逾期{days_overdue}天（第{rung}级督办），请尽快完成。"},
     {"written_notice", kNotice,
      "【防返贫监测】{village}{household}户（案件{case_id}）书面告知：{text}"},
+    {"department_evidence", kNotice, "【防返贫监测】{village}{household}户（案件{case_id}）{text}"},
     {"calendar_missing", kCalendar,
      "【防返贫监测】系统提醒：缺少{year}年的工作日历，到期日无法计算。{text}"},
     {"dead_letter", kDead,

@@ -25,7 +25,8 @@ TEST(MessageTemplates, EveryContractTypeHasADefaultUsingOnlyItsParams) {
                                              "evaluation_task",     "evaluation_overdue",
                                              "campaign_reminder",   "campaign_overdue",
                                              "written_notice",      "calendar_missing",
-                                             "dead_letter",         "digest"};
+                                             "dead_letter",         "digest",
+                                             "department_evidence"};
   EXPECT_EQ(message_types().size(), contract.size());
   for (const auto& type : contract) {
     const MessageTypeInfo* info = find_message_type(type);
