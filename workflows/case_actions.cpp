@@ -35,6 +35,9 @@ Notice make_notice(NoticeKind kind, const CaseData& d, std::string_view step,
   n.step = std::string{step};
   n.reason = reason;
   n.issued = stamp_of(m);
+  // The household has no channel: the township clerk prints the notice and hands it over.
+  n.roles = {"township_clerk"};
+  n.message_type = "written_notice";
   if (kind == NoticeKind::kRejection) {
     n.text = head_label(d.household) + "：经" + std::string{step_label(step)} + "，" + reason +
              "。根据防止返贫动态监测标准，您家暂不纳入监测帮扶范围。如对结果有异议，"
@@ -48,6 +51,12 @@ Notice make_notice(NoticeKind kind, const CaseData& d, std::string_view step,
              format_date(today_of(m)) + "）";
   }
   return n;
+}
+
+// A sentence that ends with a full stop (a department's summary may or may not have one).
+std::string end_sentence(const std::string& s) {
+  if (s.empty() || s.ends_with("。") || s.ends_with("！") || s.ends_with("？")) return s;
+  return s + "。";
 }
 
 void issue_notice(Notice n, CaseData& d, Effects& fx) {
@@ -125,6 +134,7 @@ void open_case(const OpenCase& e, CaseData& d, const ProgramRules&, Effects& fx)
   d.emergency = e.emergency;
   d.emergency_reason = e.emergency_reason;
   d.previous_case_id = e.previous_case_id;
+  d.alert_id = e.alert_id;
   d.opened = stamp_of(e.meta);
   fx.details.emplace_back("kind", e.kind);
   fx.details.emplace_back("source", std::string{code_of(e.source)});
@@ -133,6 +143,7 @@ void open_case(const OpenCase& e, CaseData& d, const ProgramRules&, Effects& fx)
   fx.details.emplace_back("emergency", flag(e.emergency));
   if (e.emergency) fx.details.emplace_back("emergency_reason", e.emergency_reason);
   if (!e.previous_case_id.empty()) fx.details.emplace_back("previous_case_id", e.previous_case_id);
+  if (e.alert_id) fx.details.emplace_back("alert_id", std::to_string(*e.alert_id));
 }
 
 void start_verification(const StartVerification& e, CaseData& d, const ProgramRules&, Effects& fx) {
@@ -352,6 +363,59 @@ void re_identify(const ReIdentify& e, CaseData& d, const ProgramRules&, Effects&
   fx.new_case = std::move(req);
 }
 
+void record_department_evidence(const RecordDepartmentEvidence& e, CaseData& d,
+                                const ProgramRules& r, Effects& fx) {
+  const CaseStateInfo* state = find_case_state(fx.state);
+  const std::string_view step = state != nullptr ? state->step : std::string_view{};
+  DepartmentEvidence ev;
+  ev.department = e.department;
+  ev.feed = e.feed;
+  ev.period = e.period;
+  ev.rule = e.rule;
+  ev.rule_label = e.rule_label;
+  ev.summary = e.summary;
+  ev.alert_id = e.alert_id;
+  ev.exclusion = e.exclusion;
+  ev.member_name = e.member_name;
+  // 比对 answers belong to the county review: a hit then is shown to the county office, which
+  // decides in that review (never applied here). Outside it the case's staff are told alone.
+  ev.shown_to_county_office = !e.exclusion.empty() && step == kStepCountyReview;
+  ev.recorded = stamp_of(e.meta);
+  d.department_evidence.push_back(ev);
+
+  const std::string label = e.rule_label.empty() ? e.rule : e.rule_label;
+  fx.details.emplace_back("department", e.department);
+  fx.details.emplace_back("feed", e.feed);
+  fx.details.emplace_back("period", e.period);
+  fx.details.emplace_back("rule", e.rule);
+  fx.details.emplace_back("rule_label", label);
+  fx.details.emplace_back("member", mask_name(e.member_name));
+  fx.details.emplace_back("summary", e.summary);
+  if (e.alert_id) fx.details.emplace_back("alert_id", std::to_string(*e.alert_id));
+  if (!e.exclusion.empty()) fx.details.emplace_back("exclusion", e.exclusion);
+  if (ev.shown_to_county_office) fx.details.emplace_back("shown_to", "county_office");
+
+  Notice n;
+  n.kind = NoticeKind::kDepartmentEvidence;
+  n.case_id = d.case_id;
+  n.household_code = d.household.code;
+  n.step = std::string{step};
+  n.reason = label;
+  n.text = "部门预警（" + e.department + "，" + e.period + "）：" + label + "，涉及成员" +
+           mask_name(e.member_name) + "。" + end_sentence(e.summary);
+  if (ev.shown_to_county_office) {
+    const auto it = r.eligibility.exclusions.find(e.exclusion);
+    const std::string what = it != r.eligibility.exclusions.end() ? it->second : e.exclusion;
+    n.text += "信息比对提示可能存在不纳入监测的情形（" + what +
+              "），请在县级审核比对时核实；系统未作处理。";
+  }
+  n.issued = ev.recorded;
+  n.roles = {"assistance_officer", "township_clerk"};
+  if (ev.shown_to_county_office) n.roles.push_back("county_office");
+  n.message_type = "department_evidence";
+  fx.notices.push_back(std::move(n));
+}
+
 void record_routine(const RoutineEvent& e, CaseData& d, const ProgramRules& r, Effects& fx) {
   std::visit(
       [&](const auto& x) {
@@ -363,6 +427,9 @@ void record_routine(const RoutineEvent& e, CaseData& d, const ProgramRules& r, E
         if constexpr (std::is_same_v<E, RecordMonitoring>) record_monitoring(x, d, r, fx);
         if constexpr (std::is_same_v<E, MarkDevelopmental>) mark_developmental(x, d, r, fx);
         if constexpr (std::is_same_v<E, UpdateHousehold>) update_household(x, d, r, fx);
+        if constexpr (std::is_same_v<E, RecordDepartmentEvidence>) {
+          record_department_evidence(x, d, r, fx);
+        }
       },
       e);
 }

@@ -235,14 +235,15 @@ struct CodeTable<IncomeDropCause> {
   }};
 };
 
-// Written notices (书面告知) given to a household.
-enum class NoticeKind { kRejection, kClearOut };
-BOOST_DESCRIBE_ENUM(NoticeKind, kRejection, kClearOut)
+// Written notices (书面告知) given to a household, and department evidence told to its staff.
+enum class NoticeKind { kRejection, kClearOut, kDepartmentEvidence };
+BOOST_DESCRIBE_ENUM(NoticeKind, kRejection, kClearOut, kDepartmentEvidence)
 template <>
 struct CodeTable<NoticeKind> {
-  static constexpr std::array<CodeEntry<NoticeKind>, 2> kEntries{{
+  static constexpr std::array<CodeEntry<NoticeKind>, 3> kEntries{{
       {NoticeKind::kRejection, "rejection", "未纳入监测书面告知"},
       {NoticeKind::kClearOut, "clear_out", "清退书面告知"},
+      {NoticeKind::kDepartmentEvidence, "department_evidence", "部门预警信息"},
   }};
 };
 

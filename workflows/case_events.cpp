@@ -12,6 +12,10 @@ std::string_view event_label(const CaseEvent& event) {
   return std::visit([](const auto& e) { return std::decay_t<decltype(e)>::kLabel; }, event);
 }
 
+bool system_only(const CaseEvent& event) {
+  return std::visit([](const auto& e) { return kSystemOnly<std::decay_t<decltype(e)>>; }, event);
+}
+
 const EventMeta& event_meta(const CaseEvent& event) {
   return std::visit([](const auto& e) -> const EventMeta& { return e.meta; }, event);
 }

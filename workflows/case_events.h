@@ -44,6 +44,10 @@ struct OpenCase {
   bool emergency = false;  // 先帮扶、后认定: assistance may be recorded at once
   std::string emergency_reason;
   std::string previous_case_id;  // when re-identified from an eliminated case
+  // Opened from a department alert (预警线索): its id. Then `source` must be department_alert
+  // (that source without an alert stays allowed: imports use it). Whether the alert exists and
+  // is open is the writer's check, not the machine's.
+  std::optional<std::int64_t> alert_id;
 };
 
 // The township (or the insurer [004]) starts the household visit.
@@ -244,13 +248,36 @@ struct ReIdentify {
   std::string emergency_reason;
 };
 
+// -- department feeds (行业部门数据) ------------------------------------------
+
+// 部门预警信息: a department's row raised a signal on a member of this household. Recorded by
+// fangfan itself (the feed intake, actor "system:feeds"), never by a user: no API token may post
+// it (daemon/api/case_access.h). Accepted in every state of a case that is opened and not closed;
+// it never moves the case. The case's assistance officer and township clerk are told; a
+// cross-check hit (`exclusion`) on a case in county review is told to the county office too,
+// and only shown: the county review decides.
+struct RecordDepartmentEvidence {
+  static constexpr std::string_view kName = "record_department_evidence";
+  static constexpr std::string_view kLabel = "记录部门预警信息";
+  EventMeta meta;
+  std::string department;  // a [[departments]] code
+  std::string feed;        // the [[feeds]] source
+  std::string period;      // "YYYY-MM"
+  std::string rule;        // the signal rule's stable name
+  std::string rule_label;  // its label; empty: the name is shown
+  std::string summary;     // a sentence
+  std::optional<std::int64_t> alert_id;
+  std::string exclusion;    // an exclusion code of [rules.eligibility.exclusions]; "" when none
+  std::string member_name;  // the matched member's name, as the department gave it
+};
+
 // -- descriptions ------------------------------------------------------------
 // The payload of each event as a client sends it, described once: the API's decoder, its list of
 // known fields and the field table of docs/api.md are derived from these (daemon/api/event_json.h).
 // `meta` is not described (the API reads `reason` beside the payload; actor and time are the
 // server's), nor are members the server fills (OpenCase::case_id and previous_case_id).
 BOOST_DESCRIBE_STRUCT(OpenCase, (),
-                      (household, kind, source, risk_causes, emergency, emergency_reason))
+                      (household, kind, source, risk_causes, emergency, emergency_reason, alert_id))
 BOOST_DESCRIBE_STRUCT(StartVerification, (), (verifier))
 BOOST_DESCRIBE_STRUCT(RecordVerification, (), (accounts, hardship, exclusions, discretion))
 BOOST_DESCRIBE_STRUCT(RecordDemocraticReview, (), (passed, asset_authorisation_signed))
@@ -274,6 +301,9 @@ BOOST_DESCRIBE_STRUCT(RecordApproval, (), (purpose, level))
 BOOST_DESCRIBE_STRUCT(ApplyRollback, (), ())
 BOOST_DESCRIBE_STRUCT(ApplyClearOut, (), ())
 BOOST_DESCRIBE_STRUCT(ReIdentify, (), (kind, risk_causes, emergency, emergency_reason))
+BOOST_DESCRIBE_STRUCT(RecordDepartmentEvidence, (),
+                      (department, feed, period, rule, rule_label, summary, alert_id, exclusion,
+                       member_name))
 
 // The described members a client may leave out (the default above applies); every other
 // described member is required. Specialised for the events that have such members.
@@ -283,8 +313,8 @@ struct OptionalFields {
 };
 template <>
 struct OptionalFields<OpenCase> {
-  static constexpr std::array<std::string_view, 3> kNames{"risk_causes", "emergency",
-                                                          "emergency_reason"};
+  static constexpr std::array<std::string_view, 4> kNames{"risk_causes", "emergency",
+                                                          "emergency_reason", "alert_id"};
 };
 template <>
 struct OptionalFields<RecordVerification> {
@@ -311,16 +341,28 @@ struct OptionalFields<ReIdentify> {
   static constexpr std::array<std::string_view, 4> kNames{"kind", "risk_causes", "emergency",
                                                           "emergency_reason"};
 };
+template <>
+struct OptionalFields<RecordDepartmentEvidence> {
+  static constexpr std::array<std::string_view, 3> kNames{"rule_label", "alert_id", "exclusion"};
+};
+
+// Events only fangfan itself records (no API token may post them); history shows them like any.
+template <class E>
+inline constexpr bool kSystemOnly = false;
+template <>
+inline constexpr bool kSystemOnly<RecordDepartmentEvidence> = true;
 
 using CaseEvent =
     std::variant<OpenCase, StartVerification, RecordVerification, RecordDemocraticReview,
                  RecordCountyReview, PublicityObjection, ClosePublicity, AssignOfficer, AddMeasure,
                  UpdateMeasure, RecordVisit, RecordMonitoring, MarkDevelopmental, UpdateHousehold,
-                 ProposeElimination, RecordEliminationReview, RecordTownshipReview,
-                 EliminationObjection, CloseEliminationPublicity, RecordLookBack, RecordApproval,
-                 ApplyRollback, ApplyClearOut, ReIdentify>;
+                 RecordDepartmentEvidence, ProposeElimination, RecordEliminationReview,
+                 RecordTownshipReview, EliminationObjection, CloseEliminationPublicity,
+                 RecordLookBack, RecordApproval, ApplyRollback, ApplyClearOut, ReIdentify>;
 
 std::string_view event_name(const CaseEvent& event);
+// kSystemOnly of the event's type.
+bool system_only(const CaseEvent& event);
 std::string_view event_label(const CaseEvent& event);
 const EventMeta& event_meta(const CaseEvent& event);
 

@@ -127,6 +127,12 @@ bool is_household_update(const RoutineEvent& e) {
   return std::holds_alternative<UpdateHousehold>(e);
 }
 
+// Department evidence is a fact the county learnt, whatever the case is doing: never refused
+// for the state (closed cases accept no event at all).
+bool is_evidence(const RoutineEvent& e) {
+  return std::holds_alternative<RecordDepartmentEvidence>(e);
+}
+
 Problem about_household(std::string_view code, std::string field, std::string sentence) {
   Problem p = problem(code, std::move(field), std::move(sentence));
   p.about_household = true;
@@ -166,7 +172,7 @@ Check elimination_publicity_period_problem(const CloseEliminationPublicity& e, c
 
 Check routine_in_recognition_problem(const RoutineEvent& e, const CaseData& d,
                                      const ProgramRules&) {
-  if (!is_household_update(e)) {
+  if (!is_household_update(e) && !is_evidence(e)) {
     if (auto p = emergency_problem(d)) return p;
   }
   return routine_condition_problem(e, d);
@@ -179,7 +185,7 @@ Check routine_while_assisted_problem(const RoutineEvent& e, const CaseData& d,
 
 Check routine_after_elimination_problem(const RoutineEvent& e, const CaseData&,
                                         const ProgramRules&) {
-  if (is_household_update(e)) return std::nullopt;
+  if (is_household_update(e) || is_evidence(e)) return std::nullopt;
   return problem(kAssistanceAfterElimination, "",
                  "风险已消除的案件不再登记帮扶记录；如风险消除不精准，请先登记回头看结果并申请"
                  "风险消除回退");

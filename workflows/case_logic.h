@@ -22,18 +22,21 @@ namespace fangfan {
 // A check's answer: the cause of a refusal, or std::nullopt when the check passes.
 using Check = std::optional<Problem>;
 
-// What an action produces besides the new case data.
+// What an action produces besides the new case data. `state` is the state the event is handled
+// in (the machine sets it before the action runs), for the few records that depend on it.
 struct Effects {
+  std::string_view state;
   Details details;
   std::vector<Notice> notices;
   std::optional<NewCaseRequest> new_case;
 };
 
-// Records that never move the case (assistance and household changes). The machine handles
-// them as one event type with one row per region of states (recognition, assisted,
-// eliminated): fewer rows and event types keep Boost.MSM's compile cost down.
-using RoutineEvent = std::variant<AssignOfficer, AddMeasure, UpdateMeasure, RecordVisit,
-                                  RecordMonitoring, MarkDevelopmental, UpdateHousehold>;
+// Records that never move the case (assistance, household changes, department evidence). The
+// machine handles them as one event type with one row per region of states (recognition,
+// assisted, eliminated): fewer rows and event types keep Boost.MSM's compile cost down.
+using RoutineEvent =
+    std::variant<AssignOfficer, AddMeasure, UpdateMeasure, RecordVisit, RecordMonitoring,
+                 MarkDevelopmental, UpdateHousehold, RecordDepartmentEvidence>;
 const EventMeta& routine_meta(const RoutineEvent& e);
 
 // The China calendar day of an event (the core reads no clock: the event says when).

@@ -25,7 +25,7 @@
 // row per region with the region as its first guard.
 //
 // Compile cost: MSM's cost grows with event types x rows, and g++'s full debug
-// info for MSM's types is enormous. So the seven routine records are one MSM
+// info for MSM's types is enormous. So the eight routine records are one MSM
 // event type (RoutineEvent, a variant; case_actions dispatches), restore is one
 // event type with a guard per target, and CMake builds this file with -g1 (line
 // tables only): about 20 s of CPU and 1.4 GB, against 41 s and 3.4 GB at -g.
@@ -128,12 +128,13 @@ const EventMeta& meta_of(const E& e) {
 }
 const EventMeta& meta_of(const RoutineEvent& e) { return routine_meta(e); }
 
-// An action: records the event time, then the case_logic verb.
+// An action: records the event time and tells the verb the state it runs in, then the verb.
 template <auto F>
 struct Do {
   template <class E, class Fsm, class S, class T>
   void operator()(const E& e, Fsm& fsm, S&, T&) const {
     fsm.data.last_event_at = meta_of(e).at;
+    fsm.scratch.effects.state = fsm.state_name;
     F(e, fsm.data, *fsm.rules, fsm.scratch.effects);
   }
 };

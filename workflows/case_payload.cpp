@@ -3,6 +3,7 @@
 #include <set>
 
 #include "workflows/date.h"
+#include "workflows/message_templates.h"
 
 namespace fangfan {
 namespace {
@@ -61,6 +62,23 @@ Check household_problem(const Household& h, const EventMeta& m) {
   return first;
 }
 
+Check alert_id_problem(const std::optional<std::int64_t>& alert_id) {
+  if (!alert_id || *alert_id > 0) return std::nullopt;
+  return problem(kAlertIdInvalid, "alert_id",
+                 "部门预警线索编号应为正整数，实际为" + std::to_string(*alert_id));
+}
+
+// "YYYY-MM" with a month 01..12 (a feed's period).
+bool is_period(std::string_view p) {
+  auto digit = [&](std::size_t i) { return p[i] >= '0' && p[i] <= '9'; };
+  if (p.size() != 7 || p[4] != '-') return false;
+  for (std::size_t i : {0, 1, 2, 3, 5, 6}) {
+    if (!digit(i)) return false;
+  }
+  const int month = (p[5] - '0') * 10 + (p[6] - '0');
+  return month >= 1 && month <= 12;
+}
+
 // -- one check per event kind (after meta_problem)
 
 Check fields_problem(const OpenCase& e, const CaseData&, const ProgramRules& r) {
@@ -71,6 +89,15 @@ Check fields_problem(const OpenCase& e, const CaseData&, const ProgramRules& r) 
   if (auto p = emergency_reason_problem(e.emergency, e.emergency_reason)) return p;
   if (e.previous_case_id == e.case_id) {
     return problem(kPreviousCaseIsSelf, "previous_case_id", "关联的原案件不能是本案件");
+  }
+  if (auto p = alert_id_problem(e.alert_id)) return p;
+  // A case opened from an alert was found by a department's screening (部门筛查预警). The
+  // reverse is allowed: imports bring that source without an alert.
+  if (e.alert_id && e.source != DiscoverySource::kDepartmentAlert) {
+    return problem(kAlertSourceMismatch, "source",
+                   "由部门预警线索建档的案件，发现来源须为“" +
+                       std::string{label_of(DiscoverySource::kDepartmentAlert)} + "”，实际为“" +
+                       std::string{label_of(e.source)} + "”");
   }
   return std::nullopt;
 }
@@ -188,6 +215,41 @@ Check fields_problem(const ReIdentify& e, const CaseData&, const ProgramRules& r
   }
   if (auto p = risk_causes_problem(e.risk_causes)) return p;
   return emergency_reason_problem(e.emergency, e.emergency_reason);
+}
+
+Check fields_problem(const RecordDepartmentEvidence& e, const CaseData&, const ProgramRules& r) {
+  struct Required {
+    const std::string* value;
+    const char* field;
+    const char* label;
+  };
+  const Required required[] = {
+      {&e.department, "department", "部门"}, {&e.feed, "feed", "数据源"},
+      {&e.period, "period", "数据期"},       {&e.rule, "rule", "预警规则"},
+      {&e.summary, "summary", "预警说明"},   {&e.member_name, "member_name", "成员姓名"}};
+  for (const Required& x : required) {
+    if (x.value->empty()) {
+      return problem(kEvidenceFieldMissing, x.field, std::string{"部门预警信息须写明"} + x.label);
+    }
+  }
+  if (!is_period(e.period)) {
+    return problem(kEvidencePeriodInvalid, "period",
+                   "数据期应为 YYYY-MM 格式的月份，实际为“" + e.period + "”");
+  }
+  if (auto p = alert_id_problem(e.alert_id)) return p;
+  if (!e.exclusion.empty() && !r.eligibility.exclusions.contains(e.exclusion)) {
+    return problem(kExclusionUnknown, "exclusion", "不纳入情形“" + e.exclusion + "”未在本地配置中");
+  }
+  // History details and messages never hold an unmasked ID or phone number.
+  for (const auto& [value, field] :
+       {std::pair{&e.summary, "summary"}, std::pair{&e.rule_label, "rule_label"},
+        std::pair{&e.member_name, "member_name"}}) {
+    if (contains_unmasked_identifiers(*value)) {
+      return problem(kEvidenceUnmaskedIdentifier, field,
+                     "部门预警信息含有未脱敏的身份证号或手机号，不予记录");
+    }
+  }
+  return std::nullopt;
 }
 
 // Events whose only payload is their meta.

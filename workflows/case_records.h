@@ -119,18 +119,47 @@ struct Approval {
 };
 BOOST_DESCRIBE_STRUCT(Approval, (), (purpose, level, opinion, stamp))
 
-// 书面告知: the text given to the household, with the reason.
+// A notice an accepted event leaves for people to be told: 书面告知 (the text given to the
+// household, with the reason; the township clerk hands it over), or department evidence (部门
+// 预警信息) for the case's staff. `roles` and `message_type` say who is told and as which outbox
+// message type (workflows/message_templates.h); the writer of the outbox only follows them.
 struct Notice {
   NoticeKind kind = NoticeKind::kRejection;
   std::string case_id;
   std::string household_code;
-  std::string step;    // the step that decided, e.g. "household_verification"
+  std::string step;    // the step that decided, e.g. "household_verification"; "" when none
   std::string reason;  // the reason alone
-  std::string text;    // the full text for the household
+  std::string text;    // the full text
   Stamp issued;
+  std::vector<std::string> roles;  // role names, e.g. {"assistance_officer", "township_clerk"}
+  std::string message_type;        // e.g. "written_notice"
   bool operator==(const Notice&) const = default;
 };
-BOOST_DESCRIBE_STRUCT(Notice, (), (kind, case_id, household_code, step, reason, text, issued))
+BOOST_DESCRIBE_STRUCT(Notice, (),
+                      (kind, case_id, household_code, step, reason, text, issued, roles,
+                       message_type))
+
+// 部门预警信息: a department's data raised a signal (预警线索) on a member of this household
+// (issue 12). The feed intake records it; it is evidence and changes nothing else in the case.
+// A cross-check hit (比对: `exclusion` set) while the case is in county review is shown to the
+// county office, never applied: the county decides in its review.
+struct DepartmentEvidence {
+  std::string department;                // a [[departments]] code
+  std::string feed;                      // the [[feeds]] source
+  std::string period;                    // "YYYY-MM"
+  std::string rule;                      // the signal rule's stable name
+  std::string rule_label;                // what people read, e.g. "新纳入低保"
+  std::string summary;                   // a sentence: what the department's row says
+  std::optional<std::int64_t> alert_id;  // the alert (预警线索) it was raised as, if any
+  std::string exclusion;                 // an exclusion code of a cross-check hit; "" when none
+  std::string member_name;               // the matched member, as the department gave it
+  bool shown_to_county_office = false;   // an exclusion hit during county review
+  Stamp recorded;
+  bool operator==(const DepartmentEvidence&) const = default;
+};
+BOOST_DESCRIBE_STRUCT(DepartmentEvidence, (),
+                      (department, feed, period, rule, rule_label, summary, alert_id, exclusion,
+                       member_name, shown_to_county_office, recorded))
 
 struct CaseData {
   std::string case_id;
@@ -141,6 +170,8 @@ struct CaseData {
   bool emergency = false;  // 先帮扶、后认定
   std::string emergency_reason;
   std::string previous_case_id;  // set when re-identified from an older case
+  // The department alert (预警线索, source department_alert) the case was opened from, if any.
+  std::optional<std::int64_t> alert_id;
   Stamp opened;
   TimePoint last_event_at{};
 
@@ -158,7 +189,8 @@ struct CaseData {
   std::vector<Measure> measures;
   std::vector<Visit> visits;
   std::vector<MonitoringRecord> monitoring;
-  std::optional<Date> developmental_assistance_on;  // 已实施开发式帮扶
+  std::optional<Date> developmental_assistance_on;      // 已实施开发式帮扶
+  std::vector<DepartmentEvidence> department_evidence;  // in order of recording
 
   // Exit and after.
   std::optional<TimePoint> elimination_publicity_started_at;
@@ -174,12 +206,12 @@ struct CaseData {
 };
 BOOST_DESCRIBE_STRUCT(CaseData, (),
                       (case_id, kind, household, source, risk_causes, emergency, emergency_reason,
-                       previous_case_id, opened, last_event_at, verification, reviews,
+                       previous_case_id, alert_id, opened, last_event_at, verification, reviews,
                        cross_check_exclusions, objections, publicity_started_at, registered_at,
                        officer, officer_assigned, measures, visits, monitoring,
-                       developmental_assistance_on, elimination_publicity_started_at, eliminated_at,
-                       look_backs, reidentified_at, approvals, rolled_back_at, notices,
-                       closing_reason))
+                       developmental_assistance_on, department_evidence,
+                       elimination_publicity_started_at, eliminated_at, look_backs, reidentified_at,
+                       approvals, rolled_back_at, notices, closing_reason))
 
 // What storage keeps to rebuild a machine: the stable state name, the case
 // data and the version (incremented by every accepted event; storage refuses a

@@ -32,6 +32,8 @@ constexpr std::array<P, 8> kCampaignLate = {"campaign",     "milestone",     "mi
                                             "days_overdue", "rung"};
 constexpr std::array<P, 7> kFeedMissing = {
     "feed", "department", "department_name", "period", "due_date", "days_overdue", "rung"};
+constexpr std::array<P, 7> kAlertNew = {"alert_id", "department",    "rule_label", "summary",
+                                        "township", "township_name", "due_date"};
 constexpr std::array<P, 4> kAlert = {"alert_id", "township", "township_name", "due_date"};
 constexpr std::array<P, 6> kAlertLate = {"alert_id", "township",     "township_name",
                                          "due_date", "days_overdue", "rung"};
@@ -42,7 +44,7 @@ constexpr std::array<P, 5> kDead = {"outbox_id", "channel", "recipient_masked", 
 constexpr std::array<P, 2> kDigest = {"count", "items"};
 
 // 【防返贫监测】 heads every message as the program's, the way county notices are headed.
-const std::array<MessageTypeInfo, 17> kTypes = {{
+const std::array<MessageTypeInfo, 19> kTypes = {{
     {"step_reminder", kStep,
      "【防返贫监测】{village}{household}户（案件{case_id}）的“{step_label}”将于{due_date}到期，"
      "请按时办理。"},
@@ -75,6 +77,9 @@ const std::array<MessageTypeInfo, 17> kTypes = {{
     {"feed_missing", kFeedMissing,
      "【防返贫监测】{department_name}{period}期的数据应于{due_date}报送，至今未收到"
      "（第{rung}级督办），请尽快报送。"},
+    {"alert_new", kAlertNew,
+     "【防返贫监测】{township_name}：收到部门预警线索{alert_id}（{rule_label}）：{summary}"
+     "请于{due_date}前入户核实，纳入监测或说明理由。"},
     {"alert_reminder", kAlert,
      "【防返贫监测】{township_name}：部门预警线索{alert_id}应于{due_date}前核实完毕，"
      "请入户核实后纳入监测或说明理由。"},
@@ -83,6 +88,7 @@ const std::array<MessageTypeInfo, 17> kTypes = {{
      "现已逾期{days_overdue}天（第{rung}级督办），请尽快核实。"},
     {"written_notice", kNotice,
      "【防返贫监测】{village}{household}户（案件{case_id}）书面告知：{text}"},
+    {"department_evidence", kNotice, "【防返贫监测】{village}{household}户（案件{case_id}）{text}"},
     {"calendar_missing", kCalendar,
      "【防返贫监测】系统提醒：缺少{year}年的工作日历，到期日无法计算。{text}"},
     {"dead_letter", kDead,

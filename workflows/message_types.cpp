@@ -60,6 +60,8 @@ std::vector<MessageAudience> message_audiences(const ProgramRules& rules, Date t
   }
   if (alerts) {
     const AlertRules& a = rules.feeds.alerts;
+    out.push_back({"alert_new", {a.owner_role}, kTownship});
+    out.push_back({"alert_new", {"county_office"}, kCounty});  // an alert no village places
     if (a.deadline.remind_before_working_days > 0) {
       out.push_back({"alert_reminder", {a.owner_role}, kTownship});
     }
@@ -67,6 +69,17 @@ std::vector<MessageAudience> message_audiences(const ProgramRules& rules, Date t
     ladder(out, a.deadline.escalation, "alert_overdue", kTownship);
   }
   out.push_back({"written_notice", {"township_clerk"}, kVillage});
+  // Department evidence on a case (case_actions.cpp): its staff, and the county office for a
+  // cross-check hit during county review.
+  bool feeds = false, cross_checks = false;
+  for (const FeedSource& f : rules.feeds.sources) {
+    feeds = feeds || !f.rules.empty();
+    for (const FeedRule& fr : f.rules) cross_checks = cross_checks || !fr.exclusion.empty();
+  }
+  if (feeds) {
+    out.push_back({"department_evidence", {"assistance_officer", "township_clerk"}, kVillage});
+  }
+  if (cross_checks) out.push_back({"department_evidence", {"county_office"}, kVillage});
   out.push_back({"calendar_missing", {"county_admin"}, kCounty});
   out.push_back({"dead_letter", {"county_admin"}, kCounty});
   return out;

@@ -27,6 +27,8 @@ inline constexpr std::string_view kRiskCausesMissing = "risk_causes_missing";
 inline constexpr std::string_view kRiskCauseRepeated = "risk_cause_repeated";
 inline constexpr std::string_view kEmergencyReasonMissing = "emergency_reason_missing";
 inline constexpr std::string_view kPreviousCaseIsSelf = "previous_case_is_self";
+inline constexpr std::string_view kAlertIdInvalid = "alert_id_invalid";
+inline constexpr std::string_view kAlertSourceMismatch = "alert_source_mismatch";
 // -- household payloads (opening, household changes)
 inline constexpr std::string_view kHouseholdCodeMissing = "household_code_missing";
 inline constexpr std::string_view kVillageCodeMissing = "village_code_missing";
@@ -50,6 +52,9 @@ inline constexpr std::string_view kVisitDateOutOfRange = "visit_date_out_of_rang
 inline constexpr std::string_view kAccountInvalid = "account_invalid";
 inline constexpr std::string_view kMonitoringMonthInFuture = "monitoring_month_in_future";
 inline constexpr std::string_view kDevelopmentalDateOutOfRange = "developmental_date_out_of_range";
+inline constexpr std::string_view kEvidenceFieldMissing = "evidence_field_missing";
+inline constexpr std::string_view kEvidencePeriodInvalid = "evidence_period_invalid";
+inline constexpr std::string_view kEvidenceUnmaskedIdentifier = "evidence_unmasked_identifier";
 // -- guards of recognition
 inline constexpr std::string_view kIncomeRecordsIncomplete = "income_records_incomplete";
 inline constexpr std::string_view kDiscretionIncomplete = "discretion_incomplete";

@@ -815,8 +815,8 @@ TEST_F(CaseMachineTest, RestoreRefusesBadSnapshots) {
 // pair must be refused with "案件处于“…”阶段，不能…" and no reason.
 const std::map<std::string, std::set<std::string>>& accepted_events() {
   static const std::set<std::string> routine{
-      "assign_officer",    "add_measure",        "update_measure",  "record_visit",
-      "record_monitoring", "mark_developmental", "update_household"};
+      "assign_officer",    "add_measure",        "update_measure",   "record_visit",
+      "record_monitoring", "mark_developmental", "update_household", "record_department_evidence"};
   auto with_routine = [&](std::set<std::string> s) {
     s.insert(routine.begin(), routine.end());
     return s;
@@ -867,7 +867,10 @@ std::vector<CaseEvent> one_of_each(CaseWalk& w) {
           RecordApproval{w.meta("同意"), ApprovalPurpose::kRollback, ApprovalLevel::kTownship},
           ApplyRollback{w.meta()},
           ApplyClearOut{w.meta("原因")},
-          ReIdentify{w.meta(), "", {RiskCause::kIllness}}};
+          ReIdentify{w.meta(), "", {RiskCause::kIllness}},
+          RecordDepartmentEvidence{w.meta("", "system:feeds"), "civil_affairs", "civil_affairs",
+                                   "2024-05", "new_assistance", "新纳入低保", "救助类别低保",
+                                   std::nullopt, "", "王*"}};
 }
 
 TEST_F(CaseMachineTest, EveryStateRefusesEveryEventItDoesNotAccept) {
