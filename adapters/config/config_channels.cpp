@@ -30,6 +30,8 @@ std::string trim(std::string s) {
   return s;
 }
 
+}  // namespace
+
 // A secret given as `key`, `key_file` or `key_env` (exactly one when required).
 std::string secret(Reader& r, const std::string& key, const fs::path& dir, bool required) {
   const auto inline_value = r.string(key, false);
@@ -79,6 +81,8 @@ std::string secret(Reader& r, const std::string& key, const fs::path& dir, bool 
   if (required && value.empty()) r.error(key, "must not be empty");
   return value;
 }
+
+namespace {
 
 void http_url(Reader& r, const std::string& key, std::string& out, bool required) {
   if (auto v = r.string(key, false)) {

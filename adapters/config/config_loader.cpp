@@ -167,6 +167,7 @@ void read_rules(Reader& r, Config& c, Errors& errors) {
       s.error("kind", "must be \"feed\" or \"list\", got '" + sc.kind + "'");
     }
     sc.department = s.string("department").value_or("");
+    sc.feed = s.string("feed", false).value_or("");  // checked against [[feeds]] by read_feeds
     // An empty days_of_month would never run; an empty months list means every month.
     sc.days_of_month = s.integers("days_of_month", 1, 28, "(a day of the month)", true, true);
     sc.months = s.integers("months", 1, 12, "(a month)", false);
@@ -388,7 +389,9 @@ void read_config(Reader& top, Config& c, const fs::path& dir, Errors& errors) {
     Reader r(*t, "rules", errors);
     read_rules(r, c, errors);
     read_work(r, c, dir, errors);  // -- recurring work (config_work.cpp)
+    read_alerts(r, c, errors);     // -- department feeds (config_feeds.cpp)
   }
+  read_feeds(top, c, dir, errors);
   read_delivery(top, c, dir, errors);
   check_references(c, top, errors);
   check_reach(top, c, errors);

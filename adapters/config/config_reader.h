@@ -281,6 +281,16 @@ void read_delivery(Reader& top, Config& c, const fs::path& dir, Errors& errors);
 // the [rules] table's Reader after read_rules.
 void read_work(Reader& rules, Config& c, const fs::path& dir, Errors& errors);
 
+// config_channels.cpp: a secret given as `key`, `key_file` (resolved against `dir`) or `key_env`
+// (exactly one when required); "" when absent, or when this load reads no secrets.
+std::string secret(Reader& r, const std::string& key, const fs::path& dir, bool required);
+
+// -- department feeds (config_feeds.cpp): [rules.alerts], read from the [rules] table's Reader
+// after read_work; then [[feeds]], read from the top Reader after [rules] (it checks the feed
+// schedules and needs departments and exclusions).
+void read_alerts(Reader& rules, Config& c, Errors& errors);
+void read_feeds(Reader& top, Config& c, const fs::path& dir, Errors& errors);
+
 // -- gateways (config_channels.cpp): [channels.http] and the gateway sections, read from the
 // [channels] table's Reader after [channels.file].
 void read_channels(Reader& channels, Config& c, const fs::path& dir, Errors& errors);

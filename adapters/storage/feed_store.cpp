@@ -213,26 +213,17 @@ void insert_feed_bad_rows(soci::session& session, std::int64_t run_id,
                           const std::vector<NewBadRow>& rows) {
   if (rows.empty()) return;
   guarded("保存有问题的数据行失败 (saving quarantined feed rows failed)", [&] {
-    // Whole columns bound once per chunk: one prepared statement, no SQL text per row.
+    // Whole columns bound per chunk: one prepared statement, no SQL text per row. The
+    // statement is prepared per chunk: SOCI's PostgreSQL backend keeps the first values of
+    // re-executed bulk binds.
     constexpr std::size_t kChunk = 2000;
-    const std::size_t n = std::min(kChunk, rows.size());
-    std::vector<long long> run(n, run_id), line(n), conflicts(n);
-    std::vector<soci::indicator> conflicts_ind(n);
-    std::vector<std::string> field(n), header(n), reason(n), raw(n);
-    soci::statement st =
-        (session.prepare << "INSERT INTO feed_bad_rows (run_id, line, field, header, reason, raw,"
-                            " conflicts_with_line) VALUES (:run, :line, :field, :header, :reason,"
-                            " :raw, :conflicts)",
-         use(run), use(line), use(field), use(header), use(reason), use(raw),
-         use(conflicts, conflicts_ind));
     for (std::size_t from = 0; from < rows.size(); from += kChunk) {
       const std::size_t m = std::min(kChunk, rows.size() - from);
-      for (auto* v : {&run, &line, &conflicts}) v->resize(m);
-      for (auto* v : {&field, &header, &reason, &raw}) v->resize(m);
-      conflicts_ind.resize(m);
+      std::vector<long long> run(m, run_id), line(m), conflicts(m);
+      std::vector<soci::indicator> conflicts_ind(m);
+      std::vector<std::string> field(m), header(m), reason(m), raw(m);
       for (std::size_t i = 0; i < m; ++i) {
         const NewBadRow& r = rows[from + i];
-        run[i] = run_id;
         line[i] = r.line;
         field[i] = r.field;
         header[i] = r.header;
@@ -241,6 +232,12 @@ void insert_feed_bad_rows(soci::session& session, std::int64_t run_id,
         conflicts[i] = r.conflicts_with_line.value_or(0);
         conflicts_ind[i] = r.conflicts_with_line ? soci::i_ok : soci::i_null;
       }
+      soci::statement st =
+          (session.prepare << "INSERT INTO feed_bad_rows (run_id, line, field, header, reason,"
+                              " raw, conflicts_with_line) VALUES (:run, :line, :field, :header,"
+                              " :reason, :raw, :conflicts)",
+           use(run), use(line), use(field), use(header), use(reason), use(raw),
+           use(conflicts, conflicts_ind));
       st.execute(true);
     }
   });

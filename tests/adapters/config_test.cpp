@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -636,6 +637,314 @@ TEST(Config, TheExamplesGatewaySectionsWorkUncommented) {
   EXPECT_EQ(ch.sms_tencent.templates.count("visit_overdue"), 1u);
   EXPECT_TRUE(ch.webhook.enabled);
 }
+
+// -- department feeds: [[feeds]], a feed schedule's `feed`, [rules.alerts]
+
+TEST(Config, FeedsAndAlertRulesFromTheExample) {
+  auto r = load_config(kConfigDir / "example.toml");
+  for (const auto& e : errors_of(r)) ADD_FAILURE() << e.to_string();
+  ASSERT_TRUE(std::holds_alternative<std::shared_ptr<const Config>>(r));
+  const Config& c = *std::get<std::shared_ptr<const Config>>(r);
+  const fs::path dir = fs::absolute(kConfigDir).lexically_normal();
+  const FeedsConfig& feeds = c.rules.feeds;
+  ASSERT_EQ(feeds.sources.size(), 4u);
+  // Every feed schedule runs a feed of its own department.
+  for (const Schedule& s : c.rules.schedules) {
+    if (s.kind != "feed") {
+      EXPECT_EQ(s.feed, "") << s.name;
+      continue;
+    }
+    const FeedSource* f = feeds.find(s.feed);
+    ASSERT_NE(f, nullptr) << s.name;
+    EXPECT_EQ(f->department, s.department);
+  }
+  const FeedSource* civil = feeds.find("civil_affairs");
+  ASSERT_NE(civil, nullptr);
+  EXPECT_EQ(civil->kind, FeedSourceKind::kFolder);
+  EXPECT_EQ(civil->folder, (dir / "state/feeds/civil_affairs").string());
+  EXPECT_EQ(civil->processed_folder, (dir / "state/feeds/civil_affairs/processed").string());
+  EXPECT_EQ(civil->file_pattern, "civil_affairs-{period}.*");
+  EXPECT_EQ(civil->settle_seconds, 30);
+  EXPECT_EQ(civil->poll_minutes, 10);
+  EXPECT_EQ(civil->columns.at("id_number"), "身份证号");
+  EXPECT_EQ(civil->columns.at("category"), "救助类别");
+  ASSERT_EQ(civil->rules.size(), 1u);
+  EXPECT_EQ(civil->rules[0].conditions.at(0).one_of,
+            (std::vector<std::string>{"低保", "特困", "临时救助"}));
+  ASSERT_EQ(civil->escalation.size(), 2u);
+  EXPECT_EQ(civil->escalation[1].to_role, "county_office");
+  EXPECT_EQ(civil->escalation[1].after_working_days, 3);
+
+  const FeedSource* medical = feeds.find("medical_insurance");
+  ASSERT_NE(medical, nullptr);
+  ASSERT_EQ(medical->rules.size(), 2u);
+  EXPECT_EQ(medical->rules[0].conditions.at(0).at_least, 20000);
+  EXPECT_EQ(medical->rules[1].conditions.at(0).share_of_income_at_least, 0.5);
+  EXPECT_EQ(medical->rules[1].conditions.at(0).field, "out_of_pocket_amount");
+
+  EXPECT_EQ(feeds.alerts.deadline.period, 5);
+  EXPECT_EQ(feeds.alerts.deadline.unit, DayUnit::kWorkingDays);
+  EXPECT_EQ(feeds.alerts.deadline.remind_before_working_days, 1);
+  EXPECT_EQ(feeds.alerts.owner_role, "township_clerk");
+  EXPECT_EQ(feeds.alerts.deadline.escalation.size(), 3u);
+}
+
+// Each sample file's header has every column its feed maps (the newcomer's first drop works).
+TEST(Config, SampleFilesCarryTheirFeedsHeaders) {
+  auto r = load_config(kConfigDir / "example.toml");
+  ASSERT_TRUE(std::holds_alternative<std::shared_ptr<const Config>>(r));
+  const Config& c = *std::get<std::shared_ptr<const Config>>(r);
+  for (const char* feed : {"civil_affairs", "medical_insurance"}) {
+    std::ifstream in(kConfigDir / "samples" / (std::string(feed) + "-2026-12.csv"));
+    ASSERT_TRUE(in) << feed;
+    std::string header;
+    std::getline(in, header);
+    for (const auto& [field, name] : c.rules.feeds.find(feed)->columns) {
+      EXPECT_NE(header.find(name), std::string::npos) << feed << " " << field;
+    }
+    int rows = 0;
+    for (std::string line; std::getline(in, line);) ++rows;
+    EXPECT_EQ(rows, 10) << feed;
+  }
+}
+
+TEST(Config, FeedOverHttpReadsItsTokenLikeTheGateways) {
+  const fs::path dir = fs::temp_directory_path() / "fangfan-config-feed-token";
+  fs::create_directories(dir);
+  { std::ofstream(dir / "edu.token") << "s3cret-token\n"; }
+  std::string text = example_text();
+  const std::string find =
+      "source = \"folder\"\nfolder = \"state/feeds/education\"\n"
+      "file_pattern = \"education-{period}.*\"\n";
+  text.replace(text.find(find), find.size(),
+               "source = \"http\"\nurl = \"https://edu.example/export?month={period}\"\n"
+               "token_file = \"" +
+                   (dir / "edu.token").string() + "\"\ntoken_header = \"X-Token\"\nattempts = 5\n");
+  const fs::path file = kConfigDir / "feed-token.toml";  // the example's calendar folder
+  auto r = load_config_text(text, file);
+  for (const auto& e : errors_of(r)) ADD_FAILURE() << e.to_string();
+  ASSERT_TRUE(std::holds_alternative<std::shared_ptr<const Config>>(r));
+  const FeedSource* edu = std::get<std::shared_ptr<const Config>>(r)->rules.feeds.find("education");
+  ASSERT_NE(edu, nullptr);
+  EXPECT_EQ(edu->kind, FeedSourceKind::kHttp);
+  EXPECT_EQ(edu->url, "https://edu.example/export?month={period}");
+  EXPECT_EQ(edu->token, "s3cret-token");
+  EXPECT_EQ(edu->token_header, "X-Token");
+  EXPECT_EQ(edu->attempts, 5);
+  // fangfanctl reads no secrets: the file is not needed then.
+  fs::remove(dir / "edu.token");
+  auto ctl = load_config_text(text, file, LoadOptions{false, std::nullopt});
+  for (const auto& e : errors_of(ctl)) ADD_FAILURE() << e.to_string();
+  auto daemon = errors_of(load_config_text(text, file));
+  ASSERT_EQ(daemon.size(), 1u);
+  EXPECT_NE(daemon[0].to_string().find("feeds[4 education].token_file: cannot read the secret "
+                                       "file"),
+            std::string::npos)
+      << daemon[0].to_string();
+  fs::remove_all(dir);
+}
+
+// A change to the example and every error it must give: "KEY: MESSAGE" at the line of its
+// marker (the first occurrence after the replacement is applied).
+struct FeedBadCase {
+  const char* name;
+  const char* find;
+  const char* replace;
+  std::vector<std::pair<std::string, std::string>> expected;  // marker, "KEY: MESSAGE"
+};
+void PrintTo(const FeedBadCase& c, std::ostream* os) { *os << c.name; }
+
+class ConfigFeedErrors : public ::testing::TestWithParam<FeedBadCase> {};
+
+TEST_P(ConfigFeedErrors, NameFileLineAndKey) {
+  const FeedBadCase& c = GetParam();
+  std::string text = example_text();
+  auto pos = text.find(c.find);
+  ASSERT_NE(pos, std::string::npos) << c.find;
+  text.replace(pos, std::string(c.find).size(), c.replace);
+  const fs::path file = kConfigDir / "bad.toml";
+  std::vector<std::string> got;
+  for (const auto& e : errors_of(load_config_text(text, file))) got.push_back(e.to_string());
+  std::vector<std::string> want;
+  for (const auto& [marker, message] : c.expected) {
+    want.push_back(file.string() + ":" + std::to_string(line_of(text, marker)) + ": " + message);
+  }
+  std::sort(got.begin(), got.end());
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(got, want);
+}
+
+const char* const kEduSchedule = "department = \"education\"\nfeed = \"education\"\n";
+const char* const kEduFeed = "[[feeds]]\nname = \"education\"";
+const char* const kEduSource =
+    "source = \"folder\"\nfolder = \"state/feeds/education\"\n"
+    "file_pattern = \"education-{period}.*\"\n";
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, ConfigFeedErrors,
+    ::testing::Values(
+        FeedBadCase{"schedule_without_feed",
+                    kEduSchedule,
+                    "department = \"education\"\n",
+                    {{"[[rules.schedules]]\nname = \"education_feed\"",
+                      "rules.schedules[4 education_feed].feed: is required for kind = \"feed\": "
+                      "name the [[feeds]] source this schedule runs"},
+                     {kEduFeed,
+                      "feeds[4 education]: no [[rules.schedules]] with kind = \"feed\" runs feed "
+                      "'education': add one (feed = \"education\") or remove the feed"}}},
+        FeedBadCase{"schedule_names_unknown_feed",
+                    kEduSchedule,
+                    "department = \"education\"\nfeed = \"culture\"\n",
+                    {{"feed = \"culture\"",
+                      "rules.schedules[4 education_feed].feed: feed 'culture' is not defined under "
+                      "[[feeds]]"},
+                     {kEduFeed,
+                      "feeds[4 education]: no [[rules.schedules]] with kind = \"feed\" runs feed "
+                      "'education': add one (feed = \"education\") or remove the feed"}}},
+        FeedBadCase{
+            "list_schedule_with_feed",
+            "name = \"lists_to_civil_affairs\"\nkind = \"list\"\n",
+            "name = \"lists_to_civil_affairs\"\nkind = \"list\"\nfeed = \"civil_affairs\"\n",
+            {{"feed = \"civil_affairs\"\ndepartment",
+              "rules.schedules[5 lists_to_civil_affairs].feed: a list schedule sends a "
+              "list; only kind = \"feed\" names a feed"}}},
+        FeedBadCase{"schedule_runs_another_departments_feed",
+                    "department = \"medical_insurance\"\nfeed = \"medical_insurance\"\n",
+                    "department = \"medical_insurance\"\nfeed = \"civil_affairs\"\n",
+                    {{"feed = \"civil_affairs\"",
+                      "rules.schedules[1 medical_insurance_feed].feed: feed 'civil_affairs' is of "
+                      "department 'civil_affairs', this schedule of 'medical_insurance'"},
+                     {"[[feeds]]\nname = \"medical_insurance\"",
+                      "feeds[2 medical_insurance]: no [[rules.schedules]] with kind = \"feed\" "
+                      "runs feed 'medical_insurance': add one (feed = \"medical_insurance\") or "
+                      "remove the feed"}}},
+        FeedBadCase{"feed_unknown_department",
+                    "name = \"education\"\ndepartment = \"education\"",
+                    "name = \"education\"\ndepartment = \"culture\"",
+                    {{"department = \"culture\"",
+                      "feeds[4 education].department: department 'culture' is not defined under "
+                      "[[departments]]"}}},
+        FeedBadCase{"feed_without_id_number",
+                    "columns = { id_number = \"身份证号\", name = \"姓名\", village_code = "
+                    "\"村编码\", school",
+                    "columns = { name = \"姓名\", village_code = \"村编码\", school",
+                    {{"columns = { name = \"姓名\", village_code = \"村编码\", school",
+                      "feeds[4 education].columns: must map id_number (身份证号): rows are "
+                      "matched by ID number"}}},
+        FeedBadCase{"rule_field_not_in_columns",
+                    "{ field = \"loss_amount\", at_least = 10000 }",
+                    "{ field = \"loss\", at_least = 10000 }",
+                    {{"{ field = \"loss\"",
+                      "feeds[3 emergency_management].rules[1 disaster_loss].conditions[1].field: "
+                      "field 'loss' is not one of this feed's columns"}}},
+        FeedBadCase{"condition_with_two_tests",
+                    "{ field = \"loss_amount\", at_least = 10000 }",
+                    "{ field = \"loss_amount\", at_least = 10000, one_of = [\"x\"] }",
+                    {{"{ field = \"loss_amount\", at_least = 10000, one_of",
+                      "feeds[3 emergency_management].rules[1 disaster_loss].conditions[1]: needs "
+                      "exactly one test: one_of, at_least or share_of_income_at_least"}}},
+        FeedBadCase{"condition_without_test",
+                    "{ field = \"loss_amount\", at_least = 10000 }",
+                    "{ field = \"loss_amount\" }",
+                    {{"{ field = \"loss_amount\" }",
+                      "feeds[3 emergency_management].rules[1 disaster_loss].conditions[1]: needs "
+                      "exactly one test: one_of, at_least or share_of_income_at_least"}}},
+        FeedBadCase{"share_above_one",
+                    "share_of_income_at_least = 0.5",
+                    "share_of_income_at_least = 1.5",
+                    {{"share_of_income_at_least = 1.5",
+                      "feeds[2 medical_insurance].rules[2 out_of_pocket_share].conditions[1]."
+                      "share_of_income_at_least: must be a share from 0 to 1, got 1.500000"}}},
+        FeedBadCase{"folder_missing",
+                    "folder = \"state/feeds/education\"\n",
+                    "",
+                    {{kEduFeed, "feeds[4 education].folder: is required but missing"}}},
+        FeedBadCase{"file_pattern_without_period",
+                    "file_pattern = \"education-{period}.*\"",
+                    "file_pattern = \"education.csv\"",
+                    {{"file_pattern = \"education.csv\"",
+                      "feeds[4 education].file_pattern: must contain {period} (the month, "
+                      "YYYY-MM), got 'education.csv'"}}},
+        FeedBadCase{"folder_feed_with_url",
+                    kEduSource,
+                    "source = \"folder\"\nfolder = \"state/feeds/education\"\n"
+                    "url = \"https://edu.example/{period}\"\n",
+                    {{"url = \"https://edu.example",
+                      "feeds[4 education].url: is only for source = \"http\""}}},
+        FeedBadCase{"http_without_url",
+                    kEduSource,
+                    "source = \"http\"\n",
+                    {{kEduFeed, "feeds[4 education].url: is required but missing"}}},
+        FeedBadCase{"http_url_without_period",
+                    kEduSource,
+                    "source = \"http\"\nurl = \"https://edu.example/export\"\n",
+                    {{"url = \"https://edu.example/export\"",
+                      "feeds[4 education].url: must contain {period} (the month, YYYY-MM)"}}},
+        FeedBadCase{"http_url_not_http",
+                    kEduSource,
+                    "source = \"http\"\nurl = \"ftp://edu.example/{period}\"\n",
+                    {{"url = \"ftp://",
+                      "feeds[4 education].url: must start with http:// or "
+                      "https://"}}},
+        FeedBadCase{"http_with_folder",
+                    kEduSource,
+                    "source = \"http\"\nurl = \"https://edu.example/{period}\"\n"
+                    "folder = \"state/feeds/education\"\n",
+                    {{"folder = \"state/feeds/education\"\n",
+                      "feeds[4 education].folder: is only for source = \"folder\""}}},
+        FeedBadCase{"http_token_env_unset",
+                    kEduSource,
+                    "source = \"http\"\nurl = \"https://edu.example/{period}\"\n"
+                    "token_env = \"FANGFAN_TEST_TOKEN_NEVER_SET\"\n",
+                    {{"token_env = \"FANGFAN",
+                      "feeds[4 education].token_env: the environment variable "
+                      "FANGFAN_TEST_TOKEN_NEVER_SET is not set"}}},
+        FeedBadCase{"unknown_source",
+                    kEduSource,
+                    "source = \"ftp\"\nfolder = \"state/feeds/education\"\n"
+                    "file_pattern = \"education-{period}.*\"\n",
+                    {{"source = \"ftp\"",
+                      "feeds[4 education].source: must be \"folder\" or \"http\", got 'ftp'"}}},
+        FeedBadCase{
+            "ladder_to_unknown_role",
+            "{ after_working_days = 5, to = \"county_office\" },\n]\n\n[[feeds.rules]]",
+            "{ after_working_days = 5, to = \"mayor\" },\n]\n\n[[feeds.rules]]",
+            {{"to = \"mayor\"", "feeds[4 education].escalation[2].to: is not a role: 'mayor'"}}},
+        FeedBadCase{"ladder_out_of_order",
+                    "{ after_working_days = 5, to = \"county_office\" },\n]\n\n[[feeds.rules]]",
+                    "{ after_working_days = -1, to = \"county_office\" },\n]\n\n[[feeds.rules]]",
+                    {{"after_working_days = -1",
+                      "feeds[4 education].escalation[2].after_working_days: must be from 0 to 250 "
+                      "working days, got -1"}}},
+        FeedBadCase{"feed_unknown_key",
+                    "poll_minutes = 10\n",
+                    "poll_minutes = 10\npoll_hours = 1\n",
+                    {{"poll_hours",
+                      "feeds[1 civil_affairs].poll_hours: unknown key (not a "
+                      "setting fangfan knows)"}}},
+        FeedBadCase{"key_field_not_in_columns",
+                    "poll_minutes = 10\n",
+                    "poll_minutes = 10\nkey_fields = [\"month\"]\n",
+                    {{"key_fields = [\"month\"]",
+                      "feeds[1 civil_affairs].key_fields: field 'month' is not one of the "
+                      "columns"}}},
+        FeedBadCase{"rule_exclusion_unknown",
+                    "name = \"dropout\"\n",
+                    "name = \"dropout\"\nexclusion = \"yacht\"\n",
+                    {{"exclusion = \"yacht\"",
+                      "feeds[4 education].rules[1 dropout].exclusion: 'yacht' is not an exclusion "
+                      "of [rules.eligibility.exclusions]"}}},
+        FeedBadCase{"alert_period_zero",
+                    "period = 5\nunit = \"working_days\"\nremind_before_working_days = 1\n"
+                    "owner = \"township_clerk\"",
+                    "period = 0\nunit = \"working_days\"\nremind_before_working_days = 1\n"
+                    "owner = \"township_clerk\"",
+                    {{"period = 0\nunit",
+                      "rules.alerts.period: must be a positive number (1 to 60 days), got 0"}}},
+        FeedBadCase{"alert_owner_unknown",
+                    "remind_before_working_days = 1\nowner = \"township_clerk\"",
+                    "remind_before_working_days = 1\nowner = \"mayor\"",
+                    {{"owner = \"mayor\"", "rules.alerts.owner: 'mayor' is not a role"}}}));
 
 TEST(Config, MissingFileIsOneClearError) {
   auto errors = errors_of(load_config("/nonexistent/fangfan.toml"));

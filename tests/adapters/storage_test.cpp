@@ -344,7 +344,8 @@ TEST_P(StorageConformance, Migrate_ExistingDutiesSurviveAndAdmitFeedAndAlertDuti
     d.due_at = d.opened_at = t0();
     const OpenDutyResult r = open_duty(*after, d);
     EXPECT_TRUE(r.inserted) << kind;
-    EXPECT_EQ(r.id, kind == std::string("feed") ? 6 : 7);  // ids continue after the old rows
+    EXPECT_GT(r.id, 5);  // ids continue after the old rows (PostgreSQL: a refused insert
+                         // used a number of the sequence too)
   }
   EXPECT_TRUE(refusal(*after,
                       "INSERT INTO duties (duty_key, kind, subject, township_code, owner_role,"
