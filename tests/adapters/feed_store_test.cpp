@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <iostream>
 
 #include "adapters/storage/alert_store.h"
 #include "adapters/storage/case_json.h"
@@ -271,8 +272,11 @@ TEST_P(FeedStore, BadRows_HundredThousandInWellUnderASecondOnSqlite) {
     tx.commit();
   }
   const auto took = std::chrono::steady_clock::now() - start;
-  // Typically 0.2-0.4 s; the bound leaves room for a loaded two-core test machine.
-  EXPECT_LT(took, 2s) << std::chrono::duration_cast<std::chrono::milliseconds>(took).count();
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(took).count();
+  std::cout << "100000 bad rows inserted and committed in " << ms << " ms\n";
+  // Typically 0.3-0.6 s here; the bound leaves room for a loaded two-core test machine and
+  // still catches a commit per row (minutes).
+  EXPECT_LT(took, 3s) << ms << " ms";
   EXPECT_EQ(list_feed_bad_rows(s(), id, 1).total, 100000);
 }
 
