@@ -3,6 +3,9 @@
 // township to verify. An alert is open until the township clerk opens a case from it
 // (case_opened, with the case) or dismisses it with a reason (dismissed); both only from open.
 //
+// The caller appends the matching alert_history row ("raised", "case_opened", "dismissed") in the
+// same transaction as the change; these functions write only the alert.
+//
 // (feed, period, id_number, rule) is unique: the same period's data raises an alert once however
 // often it is taken. alert_history is append-only (database triggers, like case_history).
 //
