@@ -254,8 +254,9 @@ void read_alerts(Reader& rules, Config& c, Errors& errors) {
   if (!t) return;
   Reader r(*t, rules.key_path("alerts"), errors);
   AlertRules& a = c.rules.feeds.alerts;
-  if (auto p = r.integer_in("period", 1, 60, "days")) a.deadline.period = int(*p);
-  if (auto u = r.string("unit")) {
+  // Every key is optional: AlertRules holds the defaults (5 working days, [000], [002]).
+  if (auto p = r.integer_in("period", 1, 60, "days", false)) a.deadline.period = int(*p);
+  if (auto u = r.string("unit", false)) {
     if (*u == "working_days") {
       a.deadline.unit = DayUnit::kWorkingDays;
     } else if (*u == "calendar_days") {

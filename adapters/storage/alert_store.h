@@ -3,6 +3,9 @@
 // township to verify. An alert is open until the township clerk opens a case from it
 // (case_opened, with the case) or dismisses it with a reason (dismissed); both only from open.
 //
+// The caller appends the matching alert_history row ("raised", "case_opened", "dismissed") in the
+// same transaction as the change; these functions write only the alert.
+//
 // (feed, period, id_number, rule) is unique: the same period's data raises an alert once however
 // often it is taken. alert_history is append-only (database triggers, like case_history).
 //
@@ -56,7 +59,8 @@ std::optional<AlertRecord> load_alert(soci::session& session, std::int64_t id);
 struct AlertFilter {
   std::optional<std::string> township_prefix;  // township_code starts with it (county: all)
   std::optional<std::string> status, feed;
-  int limit = 100;  // 1..1000
+  std::optional<std::string> department;  // a department clerk sees its own department's
+  int limit = 100;                        // 1..1000
   std::int64_t offset = 0;
 };
 struct AlertPage {

@@ -689,6 +689,39 @@ TEST(Config, FeedsAndAlertRulesFromTheExample) {
   EXPECT_EQ(feeds.alerts.deadline.escalation.size(), 3u);
 }
 
+// [rules.alerts]: every key optional, defaults from workflows/feed_rules.h.
+TEST(Config, AlertRulesKeysAreOptional) {
+  const std::string find =
+      "period = 5\nunit = \"working_days\"\nremind_before_working_days = 1\n"
+      "owner = \"township_clerk\"\n";
+  struct Case {
+    std::string replace;
+    int period;
+    DayUnit unit;
+    int remind;
+    std::string owner;
+  };
+  const Case cases[] = {
+      {"", 5, DayUnit::kWorkingDays, 1, "township_clerk"},
+      {"period = 10\nunit = \"calendar_days\"\n", 10, DayUnit::kCalendarDays, 1, "township_clerk"},
+      {"remind_before_working_days = 0\nowner = \"township_head\"\n", 5, DayUnit::kWorkingDays, 0,
+       "township_head"},
+  };
+  for (const Case& c : cases) {
+    std::string text = example_text();
+    text.replace(text.find(find), find.size(), c.replace);
+    auto r = load_config_text(text, kConfigDir / "alerts.toml");
+    for (const auto& e : errors_of(r)) ADD_FAILURE() << e.to_string();
+    ASSERT_TRUE(std::holds_alternative<std::shared_ptr<const Config>>(r));
+    const AlertRules& a = std::get<std::shared_ptr<const Config>>(r)->rules.feeds.alerts;
+    EXPECT_EQ(a.deadline.period, c.period) << c.replace;
+    EXPECT_EQ(a.deadline.unit, c.unit) << c.replace;
+    EXPECT_EQ(a.deadline.remind_before_working_days, c.remind) << c.replace;
+    EXPECT_EQ(a.owner_role, c.owner) << c.replace;
+    EXPECT_EQ(a.deadline.escalation.size(), 3u);
+  }
+}
+
 // Each sample file's header has every column its feed maps (the newcomer's first drop works).
 TEST(Config, SampleFilesCarryTheirFeedsHeaders) {
   auto r = load_config(kConfigDir / "example.toml");

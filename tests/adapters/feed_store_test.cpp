@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <iostream>
 
 #include "adapters/storage/alert_store.h"
 #include "adapters/storage/case_json.h"
@@ -271,8 +272,11 @@ TEST_P(FeedStore, BadRows_HundredThousandInWellUnderASecondOnSqlite) {
     tx.commit();
   }
   const auto took = std::chrono::steady_clock::now() - start;
-  // Typically 0.2-0.4 s; the bound leaves room for a loaded two-core test machine.
-  EXPECT_LT(took, 2s) << std::chrono::duration_cast<std::chrono::milliseconds>(took).count();
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(took).count();
+  std::cout << "100000 bad rows inserted and committed in " << ms << " ms\n";
+  // Typically 0.3-0.6 s here; the bound leaves room for a loaded two-core test machine and
+  // still catches a commit per row (minutes).
+  EXPECT_LT(took, 3s) << ms << " ms";
   EXPECT_EQ(list_feed_bad_rows(s(), id, 1).total, 100000);
 }
 
@@ -426,7 +430,9 @@ TEST_P(FeedStore, Alert_ClosedOnlyFromOpen) {
 TEST_P(FeedStore, Alerts_FilteredByTownshipPrefixStatusAndFeedNewestFirstWithTotal) {
   const std::int64_t a = insert_alert(s(), alert("A", "370102001")).id;
   const std::int64_t b = insert_alert(s(), alert("B", "370102002")).id;
-  const std::int64_t c = insert_alert(s(), alert("C", "370102001", "medical")).id;
+  NewAlertRecord medical = alert("C", "370102001", "medical");
+  medical.department = "medical_insurance";
+  const std::int64_t c = insert_alert(s(), medical).id;
   const std::int64_t d = insert_alert(s(), alert("D", "370103001")).id;
   dismiss_alert(s(), a, "不属实", "x", t0());
   struct Case {
@@ -444,6 +450,11 @@ TEST_P(FeedStore, Alerts_FilteredByTownshipPrefixStatusAndFeedNewestFirstWithTot
     f.offset = offset;
     return f;
   };
+  auto by_department = [](std::string department) {
+    AlertFilter f;
+    f.department = std::move(department);
+    return f;
+  };
   const Case cases[] = {
       {filter(std::nullopt, std::nullopt, std::nullopt), {d, c, b, a}, 4},
       {filter("370102", std::nullopt, std::nullopt), {c, b, a}, 3},
@@ -452,6 +463,8 @@ TEST_P(FeedStore, Alerts_FilteredByTownshipPrefixStatusAndFeedNewestFirstWithTot
       {filter(std::nullopt, "dismissed", std::nullopt), {a}, 1},
       {filter(std::nullopt, std::nullopt, "civil"), {d, b, a}, 3},
       {filter(std::nullopt, std::nullopt, std::nullopt, 2, 1), {c, b}, 4},
+      {by_department("medical_insurance"), {c}, 1},
+      {by_department("civil_affairs"), {d, b, a}, 3},
       {filter("3702", std::nullopt, std::nullopt), {}, 0},
   };
   for (const Case& k : cases) {
