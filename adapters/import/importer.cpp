@@ -496,17 +496,19 @@ std::variant<ImportOutcome, ImportFileError> run_import(soci::session& session,
   TableStream& rows = *std::get<std::unique_ptr<TableStream>>(second);
   RunImporter importer(session, cases, request, columns, run.id);
   while (rows.next(row)) {
-    outcome.rows.push_back(importer.import_row(row, raw_json(rows.header(), row)));
+    ImportRowRecord done = importer.import_row(row, raw_json(rows.header(), row));
+    if (done.status == "applied") {
+      ++run.rows_applied;  // stored with its case change
+      if (!request.keep_applied_rows) continue;
+    } else {
+      ++(done.status == "bad" ? run.rows_bad : run.rows_duplicate);
+    }
+    outcome.rows.push_back(std::move(done));
   }
 
   WriteTransaction tx(session);
   for (const auto& r : outcome.rows) {
-    if (r.status == "applied") {
-      ++run.rows_applied;  // stored with its case change
-    } else {
-      insert_import_row(session, r);
-      ++(r.status == "bad" ? run.rows_bad : run.rows_duplicate);
-    }
+    if (r.status != "applied") insert_import_row(session, r);
   }
   run.finished_at = clock.now();
   finish_import_run(session, run);

@@ -58,6 +58,9 @@ struct ImportRequest {
   std::string scope;  // the token's scope, recorded on the run
   // Whether the importer may touch a household of this village (auth.h's scope_covers).
   std::function<bool(std::string_view village_code)> covers;
+  // False: ImportOutcome.rows leaves out the applied rows (they are counted), so a large file's
+  // good rows are not kept in memory; the API's answer lists only bad rows.
+  bool keep_applied_rows = true;
 };
 
 // The file could not be read; nothing was stored.
@@ -67,7 +70,7 @@ struct ImportFileError {
 
 struct ImportOutcome {
   ImportRunRecord run;                // with its id and final counts
-  std::vector<ImportRowRecord> rows;  // every row, in line order
+  std::vector<ImportRowRecord> rows;  // every row (see keep_applied_rows), in line order
 };
 
 // `cases` gives the configuration, the clock and the deadline hook every applied row runs.

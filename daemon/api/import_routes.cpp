@@ -92,6 +92,7 @@ awaitable<ApiResponse> post_import(ApiServices& services, ApiRequest& req) {
   request->bytes = std::move(req.body);
   request->actor = req.actor().holder;
   request->scope = req.actor().scope;
+  request->keep_applied_rows = false;  // the answer lists bad rows only
   std::shared_ptr<const Config> config = req.config;
   request->covers = [config, scope = request->scope](std::string_view village) {
     return scope_covers(*config, scope, village);

@@ -366,6 +366,45 @@ TEST_P(ImportConformance, UnreadableFilesStoreNothing) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM import_runs"), 0);
 }
 
+// Streaming: a file that turns bad after good rows (an unterminated quote, bytes that are not
+// UTF-8 after UTF-8 text) is refused as a whole and applies nothing.
+TEST_P(ImportConformance, FilesThatTurnBadHalfWayApplyNothing) {
+  assisted_household("3701020010010001");
+  std::string good = "户编码,走访日期,走访人,走访内容\n";
+  for (int day = 1; day <= 9; ++day) {
+    good += "3701020010010001,2025-03-0" + std::to_string(day) + "," + kOfficer + ",好\n";
+  }
+  for (const std::string& bytes : {good + "3701020010010001,2025-03-10,\"open\n",
+                                   good + "3701020010010001,2025-03-10,\xFF\xFE,好\n"}) {
+    const test::StoredCases cases(s(), config_, clock_);
+    auto result = run_import(s(), cases.work(), request(ImportKind::kVisits, bytes));
+    ASSERT_TRUE(std::holds_alternative<ImportFileError>(result));
+  }
+  EXPECT_EQ(count("SELECT COUNT(*) FROM import_runs"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM import_applied"), 0);
+}
+
+// Without keep_applied_rows (the API's way) the answer keeps the rows not applied; the counts
+// and the stored rows are the same.
+TEST_P(ImportConformance, AppliedRowsNeedNotBeKept) {
+  assisted_household("3701020010010001");
+  const std::string officer = kOfficer;
+  const std::string csv = "户编码,走访日期,走访人,走访内容\n3701020010010001,2025-03-10," +
+                          officer + ",好\n3701029999999999,2025-03-11," + officer +
+                          ",好\n3701020010010001,2025-03-10," + officer + ",好\n";
+  ImportRequest r = request(ImportKind::kVisits, csv);
+  r.keep_applied_rows = false;
+  const ImportOutcome out = run(r);
+  expect_rows(out.rows, {{3, "bad", "户编码", "不存在"}, {4, "duplicate", "", "第 2 行登记"}});
+  EXPECT_EQ(out.run.rows_total, 3);
+  EXPECT_EQ(out.run.rows_applied, 1);
+  EXPECT_EQ(out.run.rows_bad, 1);
+  EXPECT_EQ(out.run.rows_duplicate, 1);
+  expect_rows(load_import_rows(s(), out.run.id), {{2, "applied", "", ""},
+                                                  {3, "bad", "户编码", "不存在"},
+                                                  {4, "duplicate", "", "第 2 行登记"}});
+}
+
 TEST_P(ImportConformance, ChangeHookRunsInTheRowTransaction) {
   assisted_household("3701020010010001");
   ImportRequest r =
