@@ -3,6 +3,7 @@
 
 #include "daemon/api/import_routes.h"
 
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/json/array.hpp>
@@ -99,7 +100,13 @@ awaitable<ApiResponse> post_import(ApiServices& services, ApiRequest& req) {
   };
   // Begun on the loop thread: the configuration and deadline hook in force now.
   CaseUnitOfWork cases = services.cases.begin(*config);
-  auto work = [config, cases, request](soci::session& s) { return run_import(s, cases, *request); };
+  auto work = [config, cases, request](soci::session& s) {
+    auto result = run_import(s, cases, *request);
+    // Hand the import's freed buffers back to the system: glibc keeps freed heap otherwise,
+    // and a large import's peak would stay the daemon's size.
+    ::malloc_trim(0);
+    return result;
+  };
   std::variant<ImportOutcome, ImportFileError> result =
       co_await services.storage.run(std::move(work));
   if (auto* error = std::get_if<ImportFileError>(&result)) {
