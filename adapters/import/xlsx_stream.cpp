@@ -22,6 +22,7 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <functional>
@@ -67,23 +68,34 @@ std::optional<zip_uint64_t> part_size(zip_t* archive, const std::string& name) {
   return (st.valid & ZIP_STAT_SIZE) != 0 ? st.size : ~zip_uint64_t{0};
 }
 
-// The shared strings, trimmed, end to end in one arena: string i is [end(i-1), end(i)).
+// The shared strings, trimmed, end to end in one arena: string i is [end(i-1), end(i)). Room is
+// reserved from the part's declared size (the text is never longer than its XML, and each
+// string takes at least 12 bytes of XML), so the arena does not grow by copying itself: only
+// the pages written count towards resident memory.
 class SharedStrings {
  public:
+  void reserve(std::uint64_t xml_bytes) {
+    xml_bytes = std::min<std::uint64_t>(xml_bytes, 128 * 1024 * 1024);  // a claim, not yet read
+    arena_.reserve(static_cast<std::size_t>(xml_bytes));
+    ends_.reserve(static_cast<std::size_t>(xml_bytes / 12));
+  }
   std::size_t size() const { return ends_.size(); }
   std::string_view at(std::size_t i) const {
     const std::size_t from = i == 0 ? 0 : ends_[i - 1];
     return std::string_view(arena_).substr(from, ends_[i] - from);
   }
   std::string_view text() const { return arena_; }
-  void add(std::string_view s) {
+  // False when the strings would pass 4 GiB (ends are 32-bit to halve their memory).
+  bool add(std::string_view s) {
     arena_.append(trim_view(s));
-    ends_.push_back(arena_.size());
+    if (arena_.size() > UINT32_MAX) return false;
+    ends_.push_back(static_cast<std::uint32_t>(arena_.size()));
+    return true;
   }
 
  private:
   std::string arena_;
-  std::vector<std::size_t> ends_;
+  std::vector<std::uint32_t> ends_;
 };
 
 class XlsxStream final : public TableStream {
@@ -111,6 +123,7 @@ class XlsxStream final : public TableStream {
         return expanded_limit_message(options_.max_expanded_bytes, "共享字符串和工作表",
                                       "in the shared strings and worksheet");
       }
+      strings_.reserve(strings_size);
       load_shared_strings();
       sheet_.reset(zip_fopen(archive_.get(), sheet_name_.c_str(), 0));
       if (!sheet_) throw XlsxProblem{kNotXlsx};
@@ -146,7 +159,7 @@ class XlsxStream final : public TableStream {
   struct StringsHandler {
     SharedStrings& out;
     std::string current;
-    bool in_si = false, in_t = false;
+    bool in_si = false, in_t = false, too_long = false;
     int phonetic = 0;
 
     void start(std::string_view n, const std::vector<XmlAttr>&) {
@@ -161,7 +174,7 @@ class XlsxStream final : public TableStream {
     }
     void end(std::string_view n) {
       if (n == "si") {
-        out.add(current);
+        too_long = too_long || !out.add(current);
         in_si = false;
       } else if (n == "rPh") {
         --phonetic;
@@ -192,6 +205,10 @@ class XlsxStream final : public TableStream {
         throw XlsxProblem{malformed(name, scanner.problem())};
       }
       if (n == 0) break;
+    }
+    if (handler.too_long) {
+      throw XlsxProblem{
+          expanded_limit_message(UINT32_MAX + 1ull, "共享字符串", "in the shared strings")};
     }
     if (!is_valid_utf8(strings_.text())) {
       throw XlsxProblem{
