@@ -495,21 +495,36 @@ std::variant<ImportOutcome, ImportFileError> run_import(soci::session& session,
   auto second = open_table_view(request.bytes);
   TableStream& rows = *std::get<std::unique_ptr<TableStream>>(second);
   RunImporter importer(session, cases, request, columns, run.id);
+  // Rows not applied are stored in batches as they come (applied ones are stored with their
+  // case change), the last batch with the run's counts.
+  constexpr std::size_t kBatch = 1000;
+  std::vector<ImportRowRecord> unstored;
+  std::size_t bad_kept = 0;
   while (rows.next(row)) {
     ImportRowRecord done = importer.import_row(row, raw_json(rows.header(), row));
+    const bool bad = done.status == "bad";
     if (done.status == "applied") {
-      ++run.rows_applied;  // stored with its case change
-      if (!request.keep_applied_rows) continue;
+      ++run.rows_applied;
     } else {
-      ++(done.status == "bad" ? run.rows_bad : run.rows_duplicate);
+      ++(bad ? run.rows_bad : run.rows_duplicate);
+      unstored.push_back(done);
     }
-    outcome.rows.push_back(std::move(done));
+    if (request.keep_all_rows) {
+      outcome.rows.push_back(std::move(done));
+    } else if (bad && bad_kept < request.max_bad_rows_kept) {
+      ++bad_kept;
+      outcome.rows.push_back(std::move(done));
+    }
+    if (unstored.size() >= kBatch) {
+      WriteTransaction tx(session);
+      for (const auto& r : unstored) insert_import_row(session, r);
+      tx.commit();
+      unstored.clear();
+    }
   }
 
   WriteTransaction tx(session);
-  for (const auto& r : outcome.rows) {
-    if (r.status != "applied") insert_import_row(session, r);
-  }
+  for (const auto& r : unstored) insert_import_row(session, r);
   run.finished_at = clock.now();
   finish_import_run(session, run);
   tx.commit();

@@ -34,6 +34,7 @@
 
 #include <soci/soci.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -58,9 +59,11 @@ struct ImportRequest {
   std::string scope;  // the token's scope, recorded on the run
   // Whether the importer may touch a household of this village (auth.h's scope_covers).
   std::function<bool(std::string_view village_code)> covers;
-  // False: ImportOutcome.rows leaves out the applied rows (they are counted), so a large file's
-  // good rows are not kept in memory; the API's answer lists only bad rows.
-  bool keep_applied_rows = true;
+  // Which rows ImportOutcome.rows keeps (every row is stored and counted either way): all of
+  // them, or (false) only the first max_bad_rows_kept bad ones, which is what the API's answer
+  // lists, so a large file's rows are not held in memory.
+  bool keep_all_rows = true;
+  std::size_t max_bad_rows_kept = SIZE_MAX;
 };
 
 // The file could not be read; nothing was stored.
@@ -70,7 +73,7 @@ struct ImportFileError {
 
 struct ImportOutcome {
   ImportRunRecord run;                // with its id and final counts
-  std::vector<ImportRowRecord> rows;  // every row (see keep_applied_rows), in line order
+  std::vector<ImportRowRecord> rows;  // every row (see keep_all_rows), in line order
 };
 
 // `cases` gives the configuration, the clock and the deadline hook every applied row runs.

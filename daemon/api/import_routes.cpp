@@ -93,7 +93,8 @@ awaitable<ApiResponse> post_import(ApiServices& services, ApiRequest& req) {
   request->bytes = std::move(req.body);
   request->actor = req.actor().holder;
   request->scope = req.actor().scope;
-  request->keep_applied_rows = false;  // the answer lists bad rows only
+  request->keep_all_rows = false;  // the answer lists the first bad rows only
+  request->max_bad_rows_kept = kMaxBadRowsInAnswer;
   std::shared_ptr<const Config> config = req.config;
   request->covers = [config, scope = request->scope](std::string_view village) {
     return scope_covers(*config, scope, village);

@@ -384,25 +384,28 @@ TEST_P(ImportConformance, FilesThatTurnBadHalfWayApplyNothing) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM import_applied"), 0);
 }
 
-// Without keep_applied_rows (the API's way) the answer keeps the rows not applied; the counts
-// and the stored rows are the same.
-TEST_P(ImportConformance, AppliedRowsNeedNotBeKept) {
+// Without keep_all_rows (the API's way) the outcome keeps only the first bad rows; every row is
+// still counted and stored.
+TEST_P(ImportConformance, OnlyTheFirstBadRowsNeedBeKept) {
   assisted_household("3701020010010001");
   const std::string officer = kOfficer;
   const std::string csv = "户编码,走访日期,走访人,走访内容\n3701020010010001,2025-03-10," +
                           officer + ",好\n3701029999999999,2025-03-11," + officer +
-                          ",好\n3701020010010001,2025-03-10," + officer + ",好\n";
+                          ",好\n3701020010010001,2025-03-10," + officer +
+                          ",好\n3701020010010001,2025-02-30," + officer + ",好\n";
   ImportRequest r = request(ImportKind::kVisits, csv);
-  r.keep_applied_rows = false;
+  r.keep_all_rows = false;
+  r.max_bad_rows_kept = 1;
   const ImportOutcome out = run(r);
-  expect_rows(out.rows, {{3, "bad", "户编码", "不存在"}, {4, "duplicate", "", "第 2 行登记"}});
-  EXPECT_EQ(out.run.rows_total, 3);
+  expect_rows(out.rows, {{3, "bad", "户编码", "不存在"}});
+  EXPECT_EQ(out.run.rows_total, 4);
   EXPECT_EQ(out.run.rows_applied, 1);
-  EXPECT_EQ(out.run.rows_bad, 1);
+  EXPECT_EQ(out.run.rows_bad, 2);
   EXPECT_EQ(out.run.rows_duplicate, 1);
   expect_rows(load_import_rows(s(), out.run.id), {{2, "applied", "", ""},
                                                   {3, "bad", "户编码", "不存在"},
-                                                  {4, "duplicate", "", "第 2 行登记"}});
+                                                  {4, "duplicate", "", "第 2 行登记"},
+                                                  {5, "bad", "走访日期", "不是有效日期"}});
 }
 
 TEST_P(ImportConformance, ChangeHookRunsInTheRowTransaction) {
