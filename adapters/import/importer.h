@@ -37,6 +37,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -80,6 +81,32 @@ struct ImportOutcome {
 std::variant<ImportOutcome, ImportFileError> run_import(soci::session& session,
                                                         const CaseUnitOfWork& cases,
                                                         const ImportRequest& request);
+
+// run_import() in steps, so that other work runs between them (the API runs each step as its
+// own storage task: timers keep firing during a long import). run_import() is start() and then
+// step() until it returns true.
+class ImportJob {
+ public:
+  // Reads the file through, maps its header and records the run; nothing stored when the file
+  // is refused. `cases` and `request` must outlive the job.
+  static std::variant<std::unique_ptr<ImportJob>, ImportFileError> start(
+      soci::session& session, const CaseUnitOfWork& cases, const ImportRequest& request);
+  ~ImportJob();
+  ImportJob(const ImportJob&) = delete;
+  ImportJob& operator=(const ImportJob&) = delete;
+
+  // Imports up to `rows` more rows through `session` (any session of the same database; one
+  // step at a time). True once the last row is done and the run's counts are stored.
+  bool step(soci::session& session, std::size_t rows);
+
+  // The outcome so far; complete once step() returned true.
+  ImportOutcome& outcome();
+
+ private:
+  struct State;
+  explicit ImportJob(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
 
 // Lowercase hex SHA-256 of `bytes`.
 std::string sha256_hex(std::string_view bytes);
