@@ -111,7 +111,7 @@ class RunImporter {
  public:
   RunImporter(soci::session& s, const CaseUnitOfWork& cases, const ImportRequest& req,
               const ColumnMap& columns, std::int64_t run_id)
-      : s_(s),
+      : s_(&s),
         cases_(cases),
         config_(cases.config()),
         clock_(cases.clock()),
@@ -119,6 +119,8 @@ class RunImporter {
         columns_(columns),
         run_id_(run_id),
         today_(china_date(clock_.now())) {}
+
+  void use(soci::session& s) { s_ = &s; }
 
   ImportRowRecord import_row(const ImportRow& row, std::string raw) {
     ImportRowRecord out;
@@ -128,7 +130,7 @@ class RunImporter {
     std::variant<OpenCase, RecordVisit, Bad> plan =
         req_.kind == ImportKind::kVisits ? plan_visit(row, out) : plan_case(row, out);
     if (auto* bad = std::get_if<Bad>(&plan)) return mark_bad(std::move(out), *bad);
-    if (auto dup = find_applied_key(s_, out.row_key)) return mark_duplicate(std::move(out), *dup);
+    if (auto dup = find_applied_key(*s_, out.row_key)) return mark_duplicate(std::move(out), *dup);
     return apply(std::move(out), std::move(plan));
   }
 
@@ -193,7 +195,7 @@ class RunImporter {
     auto id = id_number(row);
     if (auto* bad = std::get_if<Bad>(&id)) return *bad;
 
-    const auto household = load_household(s_, code);
+    const auto household = load_household(*s_, code);
     if (!household) {
       return Bad{"household_code",
                  "户编码 " + code + " 不存在，请先建档 (there is no household " + code + ")"};
@@ -206,7 +208,7 @@ class RunImporter {
     }
     if (const std::string& number = std::get<std::string>(id); !number.empty()) {
       bool member = false;
-      for (const auto& m : load_members(s_, code)) member = member || m.id_number == number;
+      for (const auto& m : load_members(*s_, code)) member = member || m.id_number == number;
       if (!member) {
         return Bad{"id_number", "身份证号不是户编码 " + code +
                                     " 的家庭成员 (the ID number is not a member of household " +
@@ -325,13 +327,13 @@ class RunImporter {
     std::optional<std::int64_t> case_id;
     try {
       if (auto* open = std::get_if<OpenCase>(&plan)) {
-        OpenResult r = cases_.open_case(s_, std::move(*open), record);
+        OpenResult r = cases_.open_case(*s_, std::move(*open), record);
         if (auto* ch = std::get_if<CaseChange>(&r)) case_id = ch->case_id;
         if (auto* no = std::get_if<Refusal>(&r)) refusal = *no;
       } else {
         const std::string& code = visit_household_;
         std::optional<std::int64_t> target;
-        for (const CaseRecord& c : load_cases_of_household(s_, code)) {
+        for (const CaseRecord& c : load_cases_of_household(*s_, code)) {
           if (in_progress(c)) target = c.id;  // oldest first: the last one is the newest
         }
         if (!target) {
@@ -341,7 +343,7 @@ class RunImporter {
                                         " has no case in progress)"});
         }
         ApplyResult r =
-            cases_.apply(s_, *target, std::get<RecordVisit>(plan), std::nullopt, record);
+            cases_.apply(*s_, *target, std::get<RecordVisit>(plan), std::nullopt, record);
         if (auto* ch = std::get_if<CaseChange>(&r)) case_id = ch->case_id;
         if (auto* no = std::get_if<Refusal>(&r)) refusal = *no;
         if (auto* stale = std::get_if<StaleVersion>(&r)) {
@@ -355,7 +357,7 @@ class RunImporter {
       // Another import applied the same row between our check and our commit: the unique key
       // refused ours and the whole change rolled back.
       if (e.kind() != StorageError::Kind::kConstraint) throw;
-      auto dup = find_applied_key(s_, out.row_key);
+      auto dup = find_applied_key(*s_, out.row_key);
       if (!dup) throw;
       return mark_duplicate(std::move(out), *dup);
     }
@@ -368,7 +370,7 @@ class RunImporter {
     return out;
   }
 
-  soci::session& s_;
+  soci::session* s_;  // the session of the current step (ImportJob::step)
   const CaseUnitOfWork& cases_;
   const Config& config_;
   const Clock& clock_;
@@ -453,10 +455,27 @@ std::optional<Date> parse_import_date(std::string_view text) {
   return Date{ymd};
 }
 
-std::variant<ImportOutcome, ImportFileError> run_import(soci::session& session,
-                                                        const CaseUnitOfWork& cases,
-                                                        const ImportRequest& request) {
-  const Clock& clock = cases.clock();
+struct ImportJob::State {
+  State(const CaseUnitOfWork& c, const ImportRequest& r, ColumnMap m)
+      : cases(c), request(r), columns(std::move(m)) {}
+
+  const CaseUnitOfWork& cases;
+  const ImportRequest& request;
+  ColumnMap columns;
+  std::unique_ptr<TableStream> rows;
+  std::optional<RunImporter> importer;
+  ImportOutcome outcome;
+  std::vector<ImportRowRecord> unstored;  // rows not applied, not yet stored
+  std::size_t bad_kept = 0;
+  TableRow row;
+  bool done = false;
+};
+
+ImportJob::ImportJob(std::unique_ptr<State> state) : state_(std::move(state)) {}
+ImportJob::~ImportJob() = default;
+
+std::variant<std::unique_ptr<ImportJob>, ImportFileError> ImportJob::start(
+    soci::session& session, const CaseUnitOfWork& cases, const ImportRequest& request) {
   // First pass: the file reads to its end (a file that turns bad half-way is refused as a
   // whole, nothing stored) and its rows are counted. The stream holds one chunk at a time.
   auto first = open_table_view(request.bytes);
@@ -468,10 +487,9 @@ std::variant<ImportOutcome, ImportFileError> run_import(soci::session& session,
   if (counting.error()) return ImportFileError{*counting.error()};
   auto mapped = map_columns(request.kind, counting.header());
   if (auto* problem = std::get_if<std::string>(&mapped)) return ImportFileError{*problem};
-  const ColumnMap& columns = std::get<ColumnMap>(mapped);
+  auto state = std::make_unique<State>(cases, request, std::get<ColumnMap>(std::move(mapped)));
 
-  ImportOutcome outcome;
-  ImportRunRecord& run = outcome.run;
+  ImportRunRecord& run = state->outcome.run;
   run.file_name = request.file_name;
   run.sha256 = sha256_hex(request.bytes);
   run.kind = std::string(import_kind_name(request.kind));
@@ -481,7 +499,7 @@ std::variant<ImportOutcome, ImportFileError> run_import(soci::session& session,
   json::array header;
   for (const auto& h : counting.header()) header.emplace_back(h);
   run.header = json::serialize(header);
-  run.started_at = clock.now();
+  run.started_at = cases.clock().now();
   run.rows_total = static_cast<int>(rows_total);
   {
     WriteTransaction tx(session);
@@ -491,29 +509,67 @@ std::variant<ImportOutcome, ImportFileError> run_import(soci::session& session,
   spdlog::info("import.started id={} kind={} format=\"{}\" rows={} by=\"{}\"", run.id, run.kind,
                run.format, run.rows_total, run.actor);
 
-  // Second pass: each row as it is read.
-  auto second = open_table_view(request.bytes);
-  TableStream& rows = *std::get<std::unique_ptr<TableStream>>(second);
-  RunImporter importer(session, cases, request, columns, run.id);
-  while (rows.next(row)) {
-    outcome.rows.push_back(importer.import_row(row, raw_json(rows.header(), row)));
-  }
+  // Second pass, step by step: each row as it is read.
+  state->rows = std::move(std::get<std::unique_ptr<TableStream>>(open_table_view(request.bytes)));
+  state->importer.emplace(session, cases, request, state->columns, run.id);
+  return std::unique_ptr<ImportJob>(new ImportJob(std::move(state)));
+}
 
-  WriteTransaction tx(session);
-  for (const auto& r : outcome.rows) {
-    if (r.status == "applied") {
-      ++run.rows_applied;  // stored with its case change
+bool ImportJob::step(soci::session& session, std::size_t rows) {
+  State& st = *state_;
+  if (st.done) return true;
+  ImportRunRecord& run = st.outcome.run;
+  st.importer->use(session);
+  // Rows not applied are stored in batches (applied ones are stored with their case change),
+  // the last batch with the run's counts.
+  auto store = [&] {
+    for (const auto& r : st.unstored) insert_import_row(session, r);
+    st.unstored.clear();
+  };
+  for (std::size_t n = 0; n < rows; ++n) {
+    if (!st.rows->next(st.row)) {
+      WriteTransaction tx(session);
+      store();
+      run.finished_at = st.cases.clock().now();
+      finish_import_run(session, run);
+      tx.commit();
+      st.done = true;
+      spdlog::info("import.finished id={} applied={} duplicate={} bad={}", run.id, run.rows_applied,
+                   run.rows_duplicate, run.rows_bad);
+      return true;
+    }
+    ImportRowRecord done = st.importer->import_row(st.row, raw_json(st.rows->header(), st.row));
+    const bool bad = done.status == "bad";
+    if (done.status == "applied") {
+      ++run.rows_applied;
     } else {
-      insert_import_row(session, r);
-      ++(r.status == "bad" ? run.rows_bad : run.rows_duplicate);
+      ++(bad ? run.rows_bad : run.rows_duplicate);
+      st.unstored.push_back(done);
+    }
+    if (st.request.keep_all_rows) {
+      st.outcome.rows.push_back(std::move(done));
+    } else if (bad && st.bad_kept < st.request.max_bad_rows_kept) {
+      ++st.bad_kept;
+      st.outcome.rows.push_back(std::move(done));
     }
   }
-  run.finished_at = clock.now();
-  finish_import_run(session, run);
+  WriteTransaction tx(session);
+  store();
   tx.commit();
-  spdlog::info("import.finished id={} applied={} duplicate={} bad={}", run.id, run.rows_applied,
-               run.rows_duplicate, run.rows_bad);
-  return outcome;
+  return false;
+}
+
+ImportOutcome& ImportJob::outcome() { return state_->outcome; }
+
+std::variant<ImportOutcome, ImportFileError> run_import(soci::session& session,
+                                                        const CaseUnitOfWork& cases,
+                                                        const ImportRequest& request) {
+  auto started = ImportJob::start(session, cases, request);
+  if (auto* problem = std::get_if<ImportFileError>(&started)) return *problem;
+  ImportJob& job = *std::get<std::unique_ptr<ImportJob>>(started);
+  while (!job.step(session, 1000)) {
+  }
+  return std::move(job.outcome());
 }
 
 }  // namespace fangfan

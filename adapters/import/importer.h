@@ -34,8 +34,10 @@
 
 #include <soci/soci.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -58,6 +60,11 @@ struct ImportRequest {
   std::string scope;  // the token's scope, recorded on the run
   // Whether the importer may touch a household of this village (auth.h's scope_covers).
   std::function<bool(std::string_view village_code)> covers;
+  // Which rows ImportOutcome.rows keeps (every row is stored and counted either way): all of
+  // them, or (false) only the first max_bad_rows_kept bad ones, which is what the API's answer
+  // lists, so a large file's rows are not held in memory.
+  bool keep_all_rows = true;
+  std::size_t max_bad_rows_kept = SIZE_MAX;
 };
 
 // The file could not be read; nothing was stored.
@@ -67,13 +74,39 @@ struct ImportFileError {
 
 struct ImportOutcome {
   ImportRunRecord run;                // with its id and final counts
-  std::vector<ImportRowRecord> rows;  // every row, in line order
+  std::vector<ImportRowRecord> rows;  // every row (see keep_all_rows), in line order
 };
 
 // `cases` gives the configuration, the clock and the deadline hook every applied row runs.
 std::variant<ImportOutcome, ImportFileError> run_import(soci::session& session,
                                                         const CaseUnitOfWork& cases,
                                                         const ImportRequest& request);
+
+// run_import() in steps, so that other work runs between them (the API runs each step as its
+// own storage task: timers keep firing during a long import). run_import() is start() and then
+// step() until it returns true.
+class ImportJob {
+ public:
+  // Reads the file through, maps its header and records the run; nothing stored when the file
+  // is refused. `cases` and `request` must outlive the job.
+  static std::variant<std::unique_ptr<ImportJob>, ImportFileError> start(
+      soci::session& session, const CaseUnitOfWork& cases, const ImportRequest& request);
+  ~ImportJob();
+  ImportJob(const ImportJob&) = delete;
+  ImportJob& operator=(const ImportJob&) = delete;
+
+  // Imports up to `rows` more rows through `session` (any session of the same database; one
+  // step at a time). True once the last row is done and the run's counts are stored.
+  bool step(soci::session& session, std::size_t rows);
+
+  // The outcome so far; complete once step() returned true.
+  ImportOutcome& outcome();
+
+ private:
+  struct State;
+  explicit ImportJob(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
 
 // Lowercase hex SHA-256 of `bytes`.
 std::string sha256_hex(std::string_view bytes);

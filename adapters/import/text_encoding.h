@@ -8,6 +8,9 @@
 // superset of GBK, so every GBK byte sequence converts). Bytes that are neither are an error
 // naming the byte offset.
 //
+// The CSV stream (table_stream.h) applies the same rule chunk by chunk, deciding on the first
+// chunk; decode_import_text() is the whole-file form.
+//
 // Thread-safety: pure functions (each call opens its own iconv descriptor).
 #pragma once
 

@@ -7,13 +7,14 @@
 // or the 1904 system when the workbook says so). Other numbers keep their text, except that an
 // integral value Excel wrote in exponent form ("1.3812345678E10") is written out in full.
 //
-// The archive is read with libzip (from the file or from memory), the XML with expat (namespace
-// prefixes are ignored: some generators write "x:c" for "c"). The shared strings are loaded
-// once, trimmed, into one arena (every row needs them); the worksheet is decompressed and parsed
-// chunk by chunk, completed rows queued for next(). Shared strings and sheet XML together may
-// not expand beyond the caller's limit (checked on the sizes the archive declares, and again on
-// the bytes actually read); the small parts (workbook, relationships, styles) beyond
-// kMaxPartBytes. So a zip bomb is refused instead of exhausting memory.
+// The archive is read with libzip (from the file or from memory); the workbook, relationships
+// and styles with expat (xlsx_book.h), the shared strings and the worksheet with the faster
+// scanner of xml_scan.h (namespace prefixes are ignored: some generators write "x:c" for "c"). The
+// shared strings are loaded once, trimmed, into one arena (every row needs them); the worksheet is
+// decompressed and parsed chunk by chunk, completed rows queued for next(). Shared strings and
+// sheet XML together may not expand beyond the caller's limit (checked on the sizes the archive
+// declares, and again on the bytes actually read); the small parts (workbook, relationships,
+// styles) beyond kMaxPartBytes. So a zip bomb is refused instead of exhausting memory.
 #include <expat.h>
 #include <zip.h>
 
@@ -21,6 +22,7 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <functional>
@@ -32,249 +34,25 @@
 #include <vector>
 
 #include "adapters/import/table_stream_parts.h"
+#include "adapters/import/text_encoding.h"
+#include "adapters/import/xlsx_book.h"
+#include "adapters/import/xml_scan.h"
 
 namespace fangfan {
 namespace {
 
-constexpr zip_uint64_t kMaxPartBytes = 16ull * 1024 * 1024;
-
-// Thrown inside this file only; read_xlsx() returns its sentence.
-struct XlsxProblem {
-  std::string message;
-};
-
-const std::string kNotXlsx =
-    "文件不是有效的 XLSX 工作簿，请用 Excel 另存为 .xlsx 或 CSV 后重新导入 (the file is not a "
-    "valid XLSX workbook; save it from Excel as .xlsx or CSV and import it again)";
+const std::string& kNotXlsx = not_xlsx_message();
 
 struct ZipCloser {
   void operator()(zip_t* z) const { zip_discard(z); }
 };
 
-// A part of the archive as text; nullopt when absent. Throws XlsxProblem for a broken archive.
-std::optional<std::string> read_part(zip_t* archive, const std::string& name) {
-  zip_stat_t st;
-  zip_stat_init(&st);
-  if (zip_stat(archive, name.c_str(), 0, &st) != 0) return std::nullopt;
-  if ((st.valid & ZIP_STAT_SIZE) == 0 || st.size > kMaxPartBytes) {
-    throw XlsxProblem{std::string("XLSX 文件中的 " + name + " 过大，拒绝读取 (the part " + name +
-                                  " of the XLSX file is too large)")};
-  }
-  zip_file_t* f = zip_fopen(archive, name.c_str(), 0);
-  if (f == nullptr) throw XlsxProblem{kNotXlsx};
-  std::string out(static_cast<std::size_t>(st.size), '\0');
-  zip_int64_t got = 0;
-  while (static_cast<zip_uint64_t>(got) < st.size) {
-    const zip_int64_t n = zip_fread(f, out.data() + got, st.size - static_cast<zip_uint64_t>(got));
-    if (n <= 0) break;
-    got += n;
-  }
-  zip_fclose(f);
-  if (static_cast<zip_uint64_t>(got) != st.size) throw XlsxProblem{kNotXlsx};
-  return out;
-}
-
-std::string_view local_name(const XML_Char* name) {
-  std::string_view n(name);
-  const std::size_t colon = n.rfind(':');
-  return colon == std::string_view::npos ? n : n.substr(colon + 1);
-}
-
-std::optional<std::string> attribute(const XML_Char** attrs, std::string_view local) {
-  for (int i = 0; attrs[i] != nullptr; i += 2) {
-    if (local_name(attrs[i]) == local) return std::string(attrs[i + 1]);
-  }
-  return std::nullopt;
-}
-
-std::string xml_error(XML_Parser parser, const std::string& part) {
-  const std::string line = std::to_string(XML_GetCurrentLineNumber(parser));
-  const std::string why = XML_ErrorString(XML_GetErrorCode(parser));
-  return "XLSX 文件中的 " + part + " 第 " + line + " 行 XML 有误：" + why + " (the XML of " + part +
-         " is malformed at line " + line + ": " + why + ")";
-}
-
-// An expat parse with start/end/text callbacks, fed whole or in chunks. Callbacks must not
-// throw (expat is C): they report a problem with fail(), which stops the parse; feed() then
-// throws it.
-class XmlWalk {
- public:
-  std::function<void(std::string_view, const XML_Char**)> on_start;
-  std::function<void(std::string_view)> on_end;
-  std::function<void(std::string_view)> on_text;
-
-  explicit XmlWalk(std::string part)
-      : part_(std::move(part)), parser_(XML_ParserCreate("UTF-8"), &XML_ParserFree) {
-    XML_SetUserData(parser_.get(), this);
-    XML_SetElementHandler(
-        parser_.get(),
-        [](void* self, const XML_Char* name, const XML_Char** attrs) {
-          auto* w = static_cast<XmlWalk*>(self);
-          if (w->on_start && !w->problem_) w->on_start(local_name(name), attrs);
-        },
-        [](void* self, const XML_Char* name) {
-          auto* w = static_cast<XmlWalk*>(self);
-          if (w->on_end && !w->problem_) w->on_end(local_name(name));
-        });
-    XML_SetCharacterDataHandler(parser_.get(), [](void* self, const XML_Char* s, int len) {
-      auto* w = static_cast<XmlWalk*>(self);
-      if (w->on_text && !w->problem_)
-        w->on_text(std::string_view(s, static_cast<std::size_t>(len)));
-    });
-  }
-
-  void fail(std::string message) {
-    if (!problem_) problem_ = std::move(message);
-    XML_StopParser(parser_.get(), XML_FALSE);
-  }
-
-  // Throws XlsxProblem naming the part when the XML is malformed, or what a callback failed with.
-  void feed(std::string_view xml, bool last) {
-    const bool parsed = XML_Parse(parser_.get(), xml.data(), static_cast<int>(xml.size()),
-                                  last ? XML_TRUE : XML_FALSE) != XML_STATUS_ERROR;
-    if (problem_) throw XlsxProblem{*problem_};
-    if (!parsed) throw XlsxProblem{xml_error(parser_.get(), part_)};
-  }
-
- private:
-  std::string part_;
-  std::unique_ptr<XML_ParserStruct, decltype(&XML_ParserFree)> parser_;
-  std::optional<std::string> problem_;
-};
-
-// Parses a small part read whole.
-void parse_part(XmlWalk& walk, const std::string& xml) { walk.feed(xml, true); }
-
-bool is_builtin_date_format(int id) {
-  return (id >= 14 && id <= 17) || id == 22 || (id >= 27 && id <= 36) || (id >= 50 && id <= 58);
-}
-
-// A custom number format is a date when, outside quoted text and [..] sections, it has a
-// day or year letter, or an 'm' with a day or year letter (so "0.00" and "mm:ss" are not).
-bool is_date_format_code(std::string_view code) {
-  bool quoted = false, bracket = false, d = false, y = false;
-  for (std::size_t i = 0; i < code.size(); ++i) {
-    const char c = code[i];
-    if (c == '\\') {
-      ++i;
-      continue;
-    }
-    if (c == '"') quoted = !quoted;
-    if (quoted) continue;
-    if (c == '[') bracket = true;
-    if (c == ']') bracket = false;
-    if (bracket) continue;
-    if (c == 'd' || c == 'D') d = true;
-    if (c == 'y' || c == 'Y') y = true;
-    if (c == ';') break;  // only the positive-number section counts
-  }
-  return d || y;
-}
-
-// Which cell style indexes (the c element's s attribute) show dates.
-std::vector<bool> date_styles(zip_t* archive) {
-  std::vector<bool> out;
-  auto xml = read_part(archive, "xl/styles.xml");
-  if (!xml) return out;
-  std::map<int, bool> custom;
-  bool in_xfs = false;
-  XmlWalk w("xl/styles.xml");
-  w.on_start = [&](std::string_view n, const XML_Char** a) {
-    if (n == "numFmt") {
-      auto id = attribute(a, "numFmtId");
-      auto code = attribute(a, "formatCode");
-      if (id && code) custom[std::atoi(id->c_str())] = is_date_format_code(*code);
-    } else if (n == "cellXfs") {
-      in_xfs = true;
-    } else if (n == "xf" && in_xfs) {
-      const int id = std::atoi(attribute(a, "numFmtId").value_or("0").c_str());
-      auto it = custom.find(id);
-      out.push_back(it != custom.end() ? it->second : is_builtin_date_format(id));
-    }
-  };
-  w.on_end = [&](std::string_view n) {
-    if (n == "cellXfs") in_xfs = false;
-  };
-  parse_part(w, *xml);
-  return out;
-}
-
-struct Workbook {
-  std::string first_sheet = "xl/worksheets/sheet1.xml";
-  bool date1904 = false;
-};
-
-Workbook workbook(zip_t* archive) {
-  Workbook out;
-  auto xml = read_part(archive, "xl/workbook.xml");
-  if (!xml) throw XlsxProblem{kNotXlsx};
-  std::optional<std::string> rid;
-  XmlWalk w("xl/workbook.xml");
-  w.on_start = [&](std::string_view n, const XML_Char** a) {
-    if (n == "sheet" && !rid) rid = attribute(a, "id");
-    if (n == "workbookPr") {
-      const std::string v = attribute(a, "date1904").value_or("0");
-      out.date1904 = v == "1" || v == "true";
-    }
-  };
-  parse_part(w, *xml);
-  if (!rid) {
-    throw XlsxProblem{std::string("XLSX 工作簿中没有工作表 (the XLSX workbook has no worksheet)")};
-  }
-  if (auto rels = read_part(archive, "xl/_rels/workbook.xml.rels")) {
-    std::optional<std::string> target;
-    XmlWalk r("xl/_rels/workbook.xml.rels");
-    r.on_start = [&](std::string_view n, const XML_Char** a) {
-      if (n == "Relationship" && attribute(a, "Id") == rid) target = attribute(a, "Target");
-    };
-    parse_part(r, *rels);
-    if (target) {
-      out.first_sheet = target->front() == '/' ? target->substr(1) : "xl/" + *target;
-    }
-  }
-  return out;
-}
-
-// "AB12" -> column 27 (0-based 27) and row 12; nullopt when malformed.
-std::optional<std::pair<int, int>> parse_ref(std::string_view ref) {
-  int col = 0;
-  std::size_t i = 0;
-  while (i < ref.size() && ref[i] >= 'A' && ref[i] <= 'Z') {
-    col = col * 26 + (ref[i] - 'A' + 1);
-    if (col > 16384) return std::nullopt;
-    ++i;
-  }
-  if (i == 0) return std::nullopt;
-  int row = 0;
-  auto [end, ec] = std::from_chars(ref.data() + i, ref.data() + ref.size(), row);
-  if (ec != std::errc{} || end != ref.data() + ref.size() || row < 1) return std::nullopt;
-  return std::make_pair(col - 1, row);
-}
-
-std::string serial_to_date(double serial, bool date1904) {
-  using namespace std::chrono;
-  const long days = static_cast<long>(std::floor(serial));
-  sys_days base = date1904 ? sys_days(year{1904} / 1 / 1) : sys_days(year{1899} / 12 / 30);
-  // Excel's 1900 system counts a 1900-02-29 that never was (serial 60): below it, one day less.
-  if (!date1904 && days < 61) base += std::chrono::days{1};
-  const year_month_day ymd{base + std::chrono::days{days}};
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-  return buf;
-}
-
-std::string number_text(const std::string& v) {
-  if (v.find_first_of("eE") == std::string::npos) return v;
-  double x = 0;
-  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
-  if (ec != std::errc{} || end != v.data() + v.size()) return v;
-  if (std::floor(x) == x && std::fabs(x) < 1e15) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.0f", x);
-    return buf;
-  }
-  return v;
+// The sentence for a part the scanner (xml_scan.h) refused; `row`: the last row read, if any.
+std::string malformed(const std::string& part, const std::string& why, std::int64_t row = 0) {
+  const std::string at = row > 0 ? "第 " + std::to_string(row) + " 行之后" : std::string();
+  const std::string at_en = row > 0 ? " after row " + std::to_string(row) : std::string();
+  return "XLSX 文件中的 " + part + " " + at + "XML 有误：" + why + " (the XML of " + part +
+         " is malformed" + at_en + ")";
 }
 
 struct ZipFileCloser {
@@ -290,22 +68,34 @@ std::optional<zip_uint64_t> part_size(zip_t* archive, const std::string& name) {
   return (st.valid & ZIP_STAT_SIZE) != 0 ? st.size : ~zip_uint64_t{0};
 }
 
-// The shared strings, trimmed, end to end in one arena: string i is [end(i-1), end(i)).
+// The shared strings, trimmed, end to end in one arena: string i is [end(i-1), end(i)). Room is
+// reserved from the part's declared size (the text is never longer than its XML, and each
+// string takes at least 12 bytes of XML), so the arena does not grow by copying itself: only
+// the pages written count towards resident memory.
 class SharedStrings {
  public:
+  void reserve(std::uint64_t xml_bytes) {
+    xml_bytes = std::min<std::uint64_t>(xml_bytes, 128 * 1024 * 1024);  // a claim, not yet read
+    arena_.reserve(static_cast<std::size_t>(xml_bytes));
+    ends_.reserve(static_cast<std::size_t>(xml_bytes / 12));
+  }
   std::size_t size() const { return ends_.size(); }
   std::string_view at(std::size_t i) const {
     const std::size_t from = i == 0 ? 0 : ends_[i - 1];
     return std::string_view(arena_).substr(from, ends_[i] - from);
   }
-  void add(std::string_view s) {
+  std::string_view text() const { return arena_; }
+  // False when the strings would pass 4 GiB (ends are 32-bit to halve their memory).
+  bool add(std::string_view s) {
     arena_.append(trim_view(s));
-    ends_.push_back(arena_.size());
+    if (arena_.size() > UINT32_MAX) return false;
+    ends_.push_back(static_cast<std::uint32_t>(arena_.size()));
+    return true;
   }
 
  private:
   std::string arena_;
-  std::vector<std::size_t> ends_;
+  std::vector<std::uint32_t> ends_;
 };
 
 class XlsxStream final : public TableStream {
@@ -333,16 +123,13 @@ class XlsxStream final : public TableStream {
         return expanded_limit_message(options_.max_expanded_bytes, "共享字符串和工作表",
                                       "in the shared strings and worksheet");
       }
+      strings_.reserve(strings_size);
       load_shared_strings();
       sheet_.reset(zip_fopen(archive_.get(), sheet_name_.c_str(), 0));
       if (!sheet_) throw XlsxProblem{kNotXlsx};
     } catch (const XlsxProblem& problem) {
       return problem.message;
     }
-    parser_.reset(XML_ParserCreate("UTF-8"));
-    XML_SetUserData(parser_.get(), this);
-    XML_SetElementHandler(parser_.get(), &XlsxStream::on_start, &XlsxStream::on_end);
-    XML_SetCharacterDataHandler(parser_.get(), &XlsxStream::on_text);
     TableRow first;
     if (!next(first)) {
       if (error_) return error_;
@@ -368,15 +155,14 @@ class XlsxStream final : public TableStream {
   }
 
  private:
-  void load_shared_strings() {
-    const std::string name = "xl/sharedStrings.xml";
-    ZipFile f(zip_fopen(archive_.get(), name.c_str(), 0));
-    if (!f) return;  // no shared strings: every text cell is inline
+  // Collects <si> texts: rich-text runs joined, phonetic runs (<rPh>, furigana) skipped.
+  struct StringsHandler {
+    SharedStrings& out;
     std::string current;
-    bool in_si = false, in_t = false;
-    int phonetic = 0;  // inside <rPh> (furigana runs): not part of the text
-    XmlWalk w(name);
-    w.on_start = [&](std::string_view n, const XML_Char**) {
+    bool in_si = false, in_t = false, too_long = false;
+    int phonetic = 0;
+
+    void start(std::string_view n, const std::vector<XmlAttr>&) {
       if (n == "si") {
         in_si = true;
         current.clear();
@@ -385,20 +171,28 @@ class XlsxStream final : public TableStream {
       } else if (n == "t" && in_si && phonetic == 0) {
         in_t = true;
       }
-    };
-    w.on_end = [&](std::string_view n) {
+    }
+    void end(std::string_view n) {
       if (n == "si") {
-        strings_.add(current);
+        too_long = too_long || !out.add(current);
         in_si = false;
       } else if (n == "rPh") {
         --phonetic;
       } else if (n == "t") {
         in_t = false;
       }
-    };
-    w.on_text = [&](std::string_view s) {
+    }
+    void text(std::string_view s) {
       if (in_t) current += s;
-    };
+    }
+  };
+
+  void load_shared_strings() {
+    const std::string name = "xl/sharedStrings.xml";
+    ZipFile f(zip_fopen(archive_.get(), name.c_str(), 0));
+    if (!f) return;  // no shared strings: every text cell is inline
+    StringsHandler handler{strings_};
+    XmlScanner scanner;
     for (;;) {
       const zip_int64_t n = zip_fread(f.get(), chunk_.data(), chunk_.size());
       if (n < 0) throw XlsxProblem{kNotXlsx};
@@ -406,8 +200,20 @@ class XlsxStream final : public TableStream {
         throw XlsxProblem{expanded_limit_message(options_.max_expanded_bytes, "共享字符串",
                                                  "in the shared strings")};
       }
-      w.feed(std::string_view(chunk_.data(), static_cast<std::size_t>(n)), n == 0);
+      if (!scanner.feed(handler, std::string_view(chunk_.data(), static_cast<std::size_t>(n)),
+                        n == 0)) {
+        throw XlsxProblem{malformed(name, scanner.problem())};
+      }
       if (n == 0) break;
+    }
+    if (handler.too_long) {
+      throw XlsxProblem{
+          expanded_limit_message(UINT32_MAX + 1ull, "共享字符串", "in the shared strings")};
+    }
+    if (!is_valid_utf8(strings_.text())) {
+      throw XlsxProblem{
+          std::string("XLSX 文件的共享字符串不是有效的 UTF-8 文本 (the shared strings "
+                      "of the XLSX file are not valid UTF-8)")};
     }
   }
 
@@ -430,42 +236,33 @@ class XlsxStream final : public TableStream {
       return;
     }
     done_ = n == 0;
-    const bool parsed = XML_Parse(parser_.get(), chunk_.data(), static_cast<int>(n),
-                                  done_ ? XML_TRUE : XML_FALSE) != XML_STATUS_ERROR;
+    const bool parsed =
+        scanner_.feed(*this, std::string_view(chunk_.data(), static_cast<std::size_t>(n)), done_);
     if (problem_) {
       error_ = problem_;
     } else if (!parsed) {
-      error_ = xml_error(parser_.get(), sheet_name_);
+      error_ = malformed(sheet_name_, scanner_.problem(), last_row_);
     }
   }
 
   void fail(std::string message) {
     if (!problem_) problem_ = std::move(message);
-    XML_StopParser(parser_.get(), XML_FALSE);
   }
 
-  static void on_start(void* self, const XML_Char* name, const XML_Char** attrs) {
-    auto* s = static_cast<XlsxStream*>(self);
-    if (!s->problem_) s->start_element(local_name(name), attrs);
-  }
-  static void on_end(void* self, const XML_Char* name) {
-    auto* s = static_cast<XlsxStream*>(self);
-    if (!s->problem_) s->end_element(local_name(name));
-  }
-  static void on_text(void* self, const XML_Char* text, int size) {
-    auto* s = static_cast<XlsxStream*>(self);
-    if (s->in_value_ || s->in_inline_t_) s->value_.append(text, static_cast<std::size_t>(size));
+ public:  // the scanner's handler
+  void text(std::string_view s) {
+    if (in_value_ || in_inline_t_) value_.append(s);
   }
 
-  void start_element(std::string_view n, const XML_Char** a) {
+  void start(std::string_view n, const std::vector<XmlAttr>& a) {
+    if (problem_) return;
     if (n == "row") {
       if (queue_.size() <= count_) queue_.resize(count_ + 1);
       row_ = &queue_[count_];
       row_->line = 0;
-      for (int i = 0; a[i] != nullptr; i += 2) {
-        if (local_name(a[i]) == "r") {
-          const std::string_view v(a[i + 1]);
-          std::from_chars(v.data(), v.data() + v.size(), row_->line);
+      for (const XmlAttr& attr : a) {
+        if (attr.name == "r") {
+          std::from_chars(attr.value.data(), attr.value.data() + attr.value.size(), row_->line);
         }
       }
       if (row_->line <= last_row_) row_->line = last_row_ + 1;
@@ -475,16 +272,17 @@ class XlsxStream final : public TableStream {
       col_ = next_col_;
       type_ = 'n';
       style_ = -1;
-      for (int i = 0; a[i] != nullptr; i += 2) {
-        const std::string_view key = local_name(a[i]);
-        const std::string_view v(a[i + 1]);
+      for (const XmlAttr& attr : a) {
+        const std::string_view key = attr.name;
+        const std::string_view v = attr.value;
         if (key == "r") {
           if (auto ref = parse_ref(v)) col_ = ref->first;
         } else if (key == "t") {
           type_ = v == "inlineStr" ? 'i' : v == "str" ? 't' : v.empty() ? '?' : v[0];
           if (v.size() > 1 && type_ != 'i' && type_ != 't') type_ = '?';
         } else if (key == "s") {
-          style_ = std::atoi(v.data());
+          style_ = -1;
+          std::from_chars(v.data(), v.data() + v.size(), style_);
         }
       }
       value_.clear();
@@ -499,7 +297,8 @@ class XlsxStream final : public TableStream {
     }
   }
 
-  void end_element(std::string_view n) {
+  void end(std::string_view n) {
+    if (problem_) return;
     if (n == "v") {
       in_value_ = false;
     } else if (n == "t") {
@@ -520,6 +319,7 @@ class XlsxStream final : public TableStream {
     }
   }
 
+ private:
   void end_cell() {
     const int col = col_;
     next_col_ = col + 1;
@@ -566,6 +366,12 @@ class XlsxStream final : public TableStream {
         }
         break;
       default:  // inlineStr, str (formula result), d (ISO date text)
+        if (!is_valid_utf8(value_)) {
+          const std::string line = std::to_string(row_->line);
+          fail("XLSX 文件第 " + line + " 行的文字不是有效的 UTF-8 (row " + line +
+               " of the XLSX file holds text that is not valid UTF-8)");
+          return;
+        }
         break;
     }
     cell.assign(trim_view(value_));
@@ -577,7 +383,7 @@ class XlsxStream final : public TableStream {
   std::string chunk_;
   std::string sheet_name_;
   ZipFile sheet_;
-  std::unique_ptr<XML_ParserStruct, decltype(&XML_ParserFree)> parser_{nullptr, &XML_ParserFree};
+  XmlScanner scanner_;
   SharedStrings strings_;
   std::vector<bool> dates_;
   bool date1904_ = false;

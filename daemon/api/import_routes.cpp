@@ -3,6 +3,7 @@
 
 #include "daemon/api/import_routes.h"
 
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/json/array.hpp>
@@ -23,6 +24,7 @@ namespace json = boost::json;
 using boost::asio::awaitable;
 
 constexpr std::size_t kMaxBadRowsInAnswer = 1000;
+constexpr std::size_t kRowsPerStep = 500;  // rows an import does before other work may run
 
 std::string run_path(std::int64_t id) { return "/api/v1/imports/" + std::to_string(id); }
 
@@ -92,19 +94,38 @@ awaitable<ApiResponse> post_import(ApiServices& services, ApiRequest& req) {
   request->bytes = std::move(req.body);
   request->actor = req.actor().holder;
   request->scope = req.actor().scope;
+  request->keep_all_rows = false;  // the answer lists the first bad rows only
+  request->max_bad_rows_kept = kMaxBadRowsInAnswer;
   std::shared_ptr<const Config> config = req.config;
   request->covers = [config, scope = request->scope](std::string_view village) {
     return scope_covers(*config, scope, village);
   };
   // Begun on the loop thread: the configuration and deadline hook in force now.
-  CaseUnitOfWork cases = services.cases.begin(*config);
-  auto work = [config, cases, request](soci::session& s) { return run_import(s, cases, *request); };
-  std::variant<ImportOutcome, ImportFileError> result =
-      co_await services.storage.run(std::move(work));
-  if (auto* error = std::get_if<ImportFileError>(&result)) {
+  // Shared with each step's task, with the request and the configuration: a task outlives
+  // nothing it reads.
+  auto cases = std::make_shared<const CaseUnitOfWork>(services.cases.begin(*config));
+  // The first pass and the run's record, then the rows in steps of kRowsPerStep, each its own
+  // storage task: other work (timers, other requests) runs between the steps.
+  // (Each task is a named lambda, as GCC 12 mishandles temporaries inside co_await
+  // expressions.)
+  auto start = [config, cases, request](soci::session& s) {
+    return ImportJob::start(s, *cases, *request);
+  };
+  auto started = co_await services.storage.run(std::move(start));
+  if (auto* error = std::get_if<ImportFileError>(&started)) {
     throw ApiError::bad_request("file", error->message);
   }
-  const ImportOutcome& outcome = std::get<ImportOutcome>(result);
+  const std::shared_ptr<ImportJob> job = std::move(std::get<std::unique_ptr<ImportJob>>(started));
+  auto step = [config, cases, request, job](soci::session& s) {
+    return job->step(s, kRowsPerStep);
+  };
+  bool done = false;
+  while (!done) done = co_await services.storage.run(step);
+  // Hand the import's freed buffers back to the system: glibc keeps freed heap otherwise, and a
+  // large import's peak would stay the daemon's size.
+  auto trim = [](soci::session&) { ::malloc_trim(0); };
+  co_await services.storage.run(std::move(trim));
+  const ImportOutcome& outcome = job->outcome();
   if (outcome.run.rows_applied > 0 && services.outbox_changed) services.outbox_changed();
   if (outcome.run.rows_applied > 0 && services.case_written) services.case_written();
   ApiResponse response =

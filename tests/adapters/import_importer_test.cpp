@@ -366,6 +366,77 @@ TEST_P(ImportConformance, UnreadableFilesStoreNothing) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM import_runs"), 0);
 }
 
+// Streaming: a file that turns bad after good rows (an unterminated quote, bytes that are not
+// UTF-8 after UTF-8 text) is refused as a whole and applies nothing.
+TEST_P(ImportConformance, FilesThatTurnBadHalfWayApplyNothing) {
+  assisted_household("3701020010010001");
+  std::string good = "户编码,走访日期,走访人,走访内容\n";
+  for (int day = 1; day <= 9; ++day) {
+    good += "3701020010010001,2025-03-0" + std::to_string(day) + "," + kOfficer + ",好\n";
+  }
+  for (const std::string& bytes : {good + "3701020010010001,2025-03-10,\"open\n",
+                                   good + "3701020010010001,2025-03-10,\xFF\xFE,好\n"}) {
+    const test::StoredCases cases(s(), config_, clock_);
+    auto result = run_import(s(), cases.work(), request(ImportKind::kVisits, bytes));
+    ASSERT_TRUE(std::holds_alternative<ImportFileError>(result));
+  }
+  EXPECT_EQ(count("SELECT COUNT(*) FROM import_runs"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM import_applied"), 0);
+}
+
+// Without keep_all_rows (the API's way) the outcome keeps only the first bad rows; every row is
+// still counted and stored.
+TEST_P(ImportConformance, OnlyTheFirstBadRowsNeedBeKept) {
+  assisted_household("3701020010010001");
+  const std::string officer = kOfficer;
+  const std::string csv = "户编码,走访日期,走访人,走访内容\n3701020010010001,2025-03-10," +
+                          officer + ",好\n3701029999999999,2025-03-11," + officer +
+                          ",好\n3701020010010001,2025-03-10," + officer +
+                          ",好\n3701020010010001,2025-02-30," + officer + ",好\n";
+  ImportRequest r = request(ImportKind::kVisits, csv);
+  r.keep_all_rows = false;
+  r.max_bad_rows_kept = 1;
+  const ImportOutcome out = run(r);
+  expect_rows(out.rows, {{3, "bad", "户编码", "不存在"}});
+  EXPECT_EQ(out.run.rows_total, 4);
+  EXPECT_EQ(out.run.rows_applied, 1);
+  EXPECT_EQ(out.run.rows_bad, 2);
+  EXPECT_EQ(out.run.rows_duplicate, 1);
+  expect_rows(load_import_rows(s(), out.run.id), {{2, "applied", "", ""},
+                                                  {3, "bad", "户编码", "不存在"},
+                                                  {4, "duplicate", "", "第 2 行登记"},
+                                                  {5, "bad", "走访日期", "不是有效日期"}});
+}
+
+// The API imports in steps (ImportJob), letting other work run between them: steps of one row
+// give the same run as run_import().
+TEST_P(ImportConformance, StepsOfOneRowGiveTheSameRun) {
+  assisted_household("3701020010010001");
+  const std::string officer = kOfficer;
+  const std::string csv = "户编码,走访日期,走访人,走访内容\n3701020010010001,2025-03-10," +
+                          officer + ",好\n3701029999999999,2025-03-11," + officer +
+                          ",好\n3701020010010001,2025-03-10," + officer + ",好\n";
+  const test::StoredCases cases(s(), config_, clock_);
+  const ImportRequest r = request(ImportKind::kVisits, csv);
+  auto started = ImportJob::start(s(), cases.work(), r);
+  ASSERT_TRUE(std::holds_alternative<std::unique_ptr<ImportJob>>(started));
+  ImportJob& job = *std::get<std::unique_ptr<ImportJob>>(started);
+  int steps = 1;
+  while (!job.step(s(), 1)) ++steps;
+  EXPECT_EQ(steps, 4);  // three rows, then the end
+  EXPECT_TRUE(job.step(s(), 1));
+  const std::vector<Expected> expected = {
+      {2, "applied", "", ""}, {3, "bad", "户编码", "不存在"}, {4, "duplicate", "", "第 2 行登记"}};
+  expect_rows(job.outcome().rows, expected);
+  const auto stored = load_import_run(s(), job.outcome().run.id);
+  ASSERT_TRUE(stored);
+  EXPECT_TRUE(stored->finished_at);
+  EXPECT_EQ(stored->rows_applied, 1);
+  EXPECT_EQ(stored->rows_bad, 1);
+  EXPECT_EQ(stored->rows_duplicate, 1);
+  expect_rows(load_import_rows(s(), job.outcome().run.id), expected);
+}
+
 TEST_P(ImportConformance, ChangeHookRunsInTheRowTransaction) {
   assisted_household("3701020010010001");
   ImportRequest r =

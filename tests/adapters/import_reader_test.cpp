@@ -478,6 +478,54 @@ TEST(TableStream, XlsxBombIsRefusedWithoutExpandingIt) {
   EXPECT_GT(read.rows.size(), 0u);
 }
 
+TEST(TableStream, XlsxSheetXmlEntitiesCdataCommentsAndPrefixesAtAnyChunkSize) {
+  const std::string sheet =
+      "<?xml version=\"1.0\"?><!-- 导出 --><x:row r=\"1\"><x:c t=\"inlineStr\"><x:is><x:t>户编码"
+      "</x:t></x:is></x:c><c t='inlineStr'><is><t>走访内容</t></is></c></x:row>"
+      "<row r=\"2\" spans=\"1:2\"><c r=\"A2\" t=\"inlineStr\"><is><t>A&amp;1</t></is></c>"
+      "<c r=\"B2\" t=\"inlineStr\"><is><t>&lt;好&gt; &#x4E2D;&#25991; "
+      "&quot;&apos;</t></is></c></row>"
+      "<row r=\"3\"><c r=\"B3\" t=\"str\"><v><![CDATA[a<b>&c]]></v></c><c r=\"A3\"><v>7</v></c>"
+      "</row><row r=\"4\"><c r=\"A4\" t=\"inlineStr\"/></row>";
+  const std::string xlsx = inline_xlsx(sheet);
+  for (std::size_t chunk : {1, 2, 3, 5, 7, 64, 1 << 20}) {
+    const Streamed s = stream_bytes(xlsx, chunk);
+    const std::string what = "chunk " + std::to_string(chunk);
+    EXPECT_EQ(s.error, "") << what;
+    EXPECT_THAT(s.header, ElementsAre("户编码", "走访内容")) << what;
+    ASSERT_EQ(s.rows.size(), 2u) << what;
+    EXPECT_THAT(s.rows[0].cells, ElementsAre("A&1", "<好> 中文 \"'")) << what;
+    EXPECT_THAT(s.rows[1].cells, ElementsAre("7", "a<b>&c")) << what;
+  }
+}
+
+TEST(TableStream, MalformedSheetXmlIsAnErrorAfterTheGoodRows) {
+  const std::string good = inline_row(1, {"户编码"}) + inline_row(2, {"A1"});
+  struct Case {
+    std::string sheet_data;
+    std::string error;
+  };
+  const std::vector<Case> cases = {
+      {good + "<row r=\"3\"><c t=\"inlineStr\"><is><t>A2</is></c></row>", "不匹配"},
+      {good + "<row r=\"3\"><c t=\"inlineStr\"><is><t>&nbsp;</t></is></c></row>", "未知的实体"},
+      {good + "<row r=\"3\"><c r=A3><v>1</v></c></row>", "属性值没有引号"},
+      {good + "<!DOCTYPE x []><row r=\"3\"/>", "DOCTYPE"},
+  };
+  for (const Case& c : cases) {
+    const Streamed s = stream_bytes(inline_xlsx(c.sheet_data), 16);
+    EXPECT_THAT(s.error, HasSubstr(c.error)) << c.sheet_data;
+    EXPECT_THAT(s.error, HasSubstr("第 2 行之后")) << c.sheet_data;
+    EXPECT_EQ(s.rows.size(), 1u) << c.sheet_data;
+  }
+  // Cut short: the sheet's XML ends inside a row.
+  const std::string cut = zip_of({
+      {"xl/workbook.xml",
+       R"(<workbook xmlns:r="r"><sheets><sheet name="a" sheetId="1" r:id="rId1"/></sheets></workbook>)"},
+      {"xl/worksheets/sheet1.xml", "<worksheet><sheetData>" + good + "<row r=\"3\"><c"},
+  });
+  EXPECT_THAT(stream_bytes(cut, 16).error, HasSubstr("文档不完整"));
+}
+
 TEST(TableStream, EmptyOrHeaderlessFilesAreRefusedAtOpen) {
   for (const std::string& bytes : {std::string(), std::string("\n \n,,\n"), inline_xlsx("")}) {
     EXPECT_THAT(std::get<std::string>(open_table_bytes(bytes)), HasSubstr("没有表头行"));
