@@ -299,29 +299,31 @@ std::int64_t CaseRepository::append(std::int64_t case_id, const HistoryEntry& en
 
 std::vector<std::int64_t> CaseRepository::queue_notices(std::int64_t case_id,
                                                         const Outcome& outcome,
-                                                        const Household& household) {
-  // A written notice (书面告知) is for the household, who has no channel: the township clerk
-  // prints it and hands it over, so it goes to the clerk (else the township head, else the
-  // county admin) as the written_notice message, with the household only by its masked head.
+                                                        const CaseData& data) {
+  // Each notice goes to the roles it names (Notice::roles) as its message type. A written notice
+  // (书面告知) is for the household, who has no channel: the township clerk prints it and hands
+  // it over. Nobody holding the roles: the township head, else the county admin; the household
+  // appears only by its masked head.
   std::vector<std::int64_t> ids;
   if (outcome.notices.empty()) return ids;
+  const Household& household = data.household;
   const TimePoint now = clock_.now();
   const Village* village = config_.find_village(household.village_code);
   const std::string township = village ? village->township : std::string();
-  std::vector<const Person*> clerks = notice_recipients_or_fallback(
-      config_, {"township_clerk"}, township, household.village_code, "");
-  // Not even a county admin configured: the notice is still kept, in the file channel, for
-  // whoever reads it there.
-  Person nobody;
-  if (clerks.empty()) {
-    nobody.name = "乡镇经办人";
-    nobody.scope = township.empty() ? household.village_code : township;
-    nobody.channels = {"file"};
-    clerks.push_back(&nobody);
-  }
   const Member* head = household.head();
   for (std::size_t i = 0; i < outcome.notices.size(); ++i) {
     const Notice& notice = outcome.notices[i];
+    std::vector<const Person*> clerks = notice_recipients_or_fallback(
+        config_, notice.roles, township, household.village_code, data.officer);
+    // Not even a county admin configured: the notice is still kept, in the file channel, for
+    // whoever reads it there.
+    Person nobody;
+    if (clerks.empty()) {
+      nobody.name = "乡镇经办人";
+      nobody.scope = township.empty() ? household.village_code : township;
+      nobody.channels = {"file"};
+      clerks.push_back(&nobody);
+    }
     boost::json::object params;
     params["case_id"] = format_case_id(case_id);
     params["household"] = head ? mask_name(head->name) : std::string("（户主未登记）");
@@ -336,7 +338,7 @@ std::vector<std::int64_t> CaseRepository::queue_notices(std::int64_t case_id,
       m.case_id = case_id;
       m.channel = clerk->channels.empty() ? "file" : clerk->channels.front();
       m.recipient = address_for(*clerk, m.channel);
-      m.message_type = "written_notice";
+      m.message_type = notice.message_type;
       m.body = body;
       m.created_at = now;
       m.next_attempt_at = now;
@@ -389,7 +391,7 @@ std::variant<CaseChange, Refusal> CaseRepository::insert_new_case(const OpenCase
   change.snapshot = machine.snapshot();
   change.outcome = result.outcome();
   change.history_seq = append(id, change.outcome.entry);
-  change.outbox_ids = queue_notices(id, change.outcome, change.snapshot.data.household);
+  change.outbox_ids = queue_notices(id, change.outcome, change.snapshot.data);
   run_hooks(change);
   return change;
 }
@@ -481,7 +483,7 @@ ApplyResult CaseRepository::apply(std::int64_t case_id, const CaseEvent& event,
   if (change.snapshot.data.household != loaded->snapshot.data.household) {
     sync_household(change.snapshot.data.household, now);
   }
-  change.outbox_ids = queue_notices(case_id, change.outcome, change.snapshot.data.household);
+  change.outbox_ids = queue_notices(case_id, change.outcome, change.snapshot.data);
 
   if (const auto& request = change.outcome.new_case) {
     OpenCase open;

@@ -193,7 +193,7 @@ class CaseRepository {
   HouseholdContext household_context(const OpenCase& event);
   void sync_household(const Household& household, TimePoint now);
   std::vector<std::int64_t> queue_notices(std::int64_t case_id, const Outcome& outcome,
-                                          const Household& household);
+                                          const CaseData& data);
   std::int64_t append(std::int64_t case_id, const HistoryEntry& entry);
   void run_hooks(const CaseChange& change);
 

@@ -65,6 +65,7 @@ std::string names(const std::vector<Role>& roles) {
 }  // namespace
 
 std::vector<Role> roles_for_event(const CaseEvent& event) {
+  if (system_only(event)) return {};
   std::vector<Role> out = {R::kCountyAdmin};
   std::vector<Role> more;
   if (const auto* approval = std::get_if<RecordApproval>(&event)) {
@@ -77,6 +78,13 @@ std::vector<Role> roles_for_event(const CaseEvent& event) {
 }
 
 std::optional<std::string> check_event_role(Role role, const CaseEvent& event) {
+  if (system_only(event)) {
+    const std::string what(event_name(event));
+    return "“" + std::string(event_label(event)) +
+           "”由系统根据部门数据自动登记，任何角色都不能通过接口登记，未做任何修改 (" + what +
+           " is recorded by fangfan itself from department feeds; no token may post it; nothing "
+           "was changed)";
+  }
   const std::vector<Role> roles = roles_for_event(event);
   if (std::find(roles.begin(), roles.end(), role) != roles.end()) return std::nullopt;
   std::string what(event_name(event));

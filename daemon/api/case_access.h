@@ -27,8 +27,9 @@
 //                                    township -> township_clerk, city -> county_office
 //                                    (the county records the city bureau's approval)
 //   apply_rollback, apply_clear_out  county_office
-// county_admin (who runs fangfan and corrects its data) may write every event;
-// department_clerk and auditor write none (they read cases in their scope).
+// county_admin (who runs fangfan and corrects its data) may write every event but fangfan's own
+// (kSystemOnly, workflows/case_events.h: record_department_evidence, which the feed intake
+// records); department_clerk and auditor write none (they read cases in their scope).
 //
 // Thread-safety: pure functions over a constant table.
 #pragma once
@@ -43,7 +44,8 @@
 
 namespace fangfan {
 
-// The roles that may write `event` (county_admin first). Never empty for a known event.
+// The roles that may write `event` (county_admin first). Empty only for fangfan's own events
+// (system_only()), which no token may post.
 std::vector<Role> roles_for_event(const CaseEvent& event);
 
 // Nullopt when `role` may write `event`; otherwise the refusal as a sentence naming the event

@@ -33,6 +33,7 @@ CaseData every_field() {
   d.emergency = true;
   d.emergency_reason = "房屋因洪灾倒塌";
   d.previous_case_id = "7";
+  d.alert_id = 9'000'000'000'001;  // beyond 32 bits
   d.opened = {"村委会王*", at("2024-05-06T09:10:11")};
   d.last_event_at = at("2025-04-01T16:00:00");
 
@@ -86,6 +87,18 @@ CaseData every_field() {
   m.recorded = {"第一书记赵*", at("2024-06-25T09:00:00")};
   d.monitoring = {m};
   d.developmental_assistance_on = day("2024-07-01");
+  d.department_evidence = {{"civil_affairs",
+                            "civil_affairs",
+                            "2024-06",
+                            "new_assistance",
+                            "新纳入低保/特困/临时救助",
+                            "救助类别低保，批准日期2024-06-10",
+                            77,
+                            "car",
+                            d.household.members[1].name,
+                            true,
+                            {"system:feeds", at("2024-07-05T09:00:00")}},
+                           DepartmentEvidence{}};
   d.elimination_publicity_started_at = at("2024-12-01T09:00:00");
   d.eliminated_at = at("2024-12-07T09:00:00");
   d.look_backs = {{LookBackFinding::kNewRisk, "再次患病", {"镇扶贫办李*", at("2025-03-01T09:00")}}};
@@ -101,7 +114,9 @@ CaseData every_field() {
                 kStepCountyReview,
                 "有车",
                 "经审核，您家……\n特此告知。",
-                {"镇扶贫办李*", at("2025-03-05T09:00:00")}}};
+                {"镇扶贫办李*", at("2025-03-05T09:00:00")},
+                {"township_clerk"},
+                "written_notice"}};
   d.closing_reason = "有车";
   return d;
 }
@@ -148,6 +163,50 @@ TEST(CaseJson, ScalarsAreStoredAsCodesAndChinaTime) {
   EXPECT_EQ(v.at("notices").at(0).at("kind"), "clear_out");
   EXPECT_TRUE(v.at("registered_at").is_string());
   EXPECT_TRUE(boost::json::parse(case_data_to_json(CaseData{})).at("registered_at").is_null());
+}
+
+TEST(CaseJson, DepartmentEvidenceAndTheOpeningAlertAreStoredAsGiven) {
+  const auto v = boost::json::parse(case_data_to_json(every_field()));
+  EXPECT_EQ(v.at("alert_id"), 9'000'000'000'001);
+  const auto& ev = v.at("department_evidence").at(0);
+  EXPECT_EQ(ev.at("period"), "2024-06");
+  EXPECT_EQ(ev.at("alert_id"), 77);
+  EXPECT_EQ(ev.at("exclusion"), "car");
+  EXPECT_EQ(ev.at("shown_to_county_office"), true);
+  EXPECT_EQ(ev.at("recorded").at("at"), "2024-07-05T09:00:00+08:00");
+  EXPECT_TRUE(v.at("department_evidence").at(1).at("alert_id").is_null());
+  EXPECT_TRUE(boost::json::parse(case_data_to_json(CaseData{})).at("alert_id").is_null());
+  EXPECT_EQ(v.at("notices").at(0).at("message_type"), "written_notice");
+}
+
+// Data stored before issue 12 has no alert, no evidence and notices without roles: it loads, and
+// each of those keeps its default.
+TEST(CaseJson, DataWithoutTheFeedFieldsStillLoads) {
+  const CaseData full = every_field();
+  auto v = boost::json::parse(case_data_to_json(full)).as_object();
+  v.erase("alert_id");
+  v.erase("department_evidence");
+  v["notices"].as_array().at(0).as_object().erase("roles");
+  v["notices"].as_array().at(0).as_object().erase("message_type");
+  const CaseData old = ok(case_data_from_json(boost::json::serialize(v)));
+  CaseData expected = full;
+  expected.alert_id.reset();
+  expected.department_evidence.clear();
+  expected.notices[0].roles.clear();
+  expected.notices[0].message_type.clear();
+  EXPECT_EQ(old, expected);
+  // An evidence record missing its newer members loads too.
+  const CaseData partial = ok(case_data_from_json(
+      R"({"department_evidence":[{"department":"civil_affairs","period":"2024-06"}]})"));
+  ASSERT_EQ(partial.department_evidence.size(), 1u);
+  EXPECT_EQ(partial.department_evidence[0].department, "civil_affairs");
+  EXPECT_FALSE(partial.department_evidence[0].alert_id);
+  EXPECT_FALSE(partial.department_evidence[0].shown_to_county_office);
+  EXPECT_NE(error_of(case_data_from_json(R"({"alert_id":"7"})")).find("alert_id"),
+            std::string::npos);
+  EXPECT_NE(error_of(case_data_from_json(R"({"department_evidence":[{"colour":1}]})"))
+                .find("department_evidence[0].colour"),
+            std::string::npos);
 }
 
 TEST(CaseJson, MissingMembersKeepTheirDefaults) {

@@ -810,6 +810,36 @@ TEST_P(CaseRepositoryConformance, Notice_IsQueuedOnceWithTheCaseChange) {
   expect_stored(w, id);
 }
 
+// Department evidence (issue 12) goes to the roles its notice names, as its own message type:
+// here the township clerk (the case has no officer and 东村 no village officer).
+TEST_P(CaseRepositoryConformance, Notice_DepartmentEvidenceGoesToTheCasesStaff) {
+  CaseWalk w = walk("marginal", household(12, "3701020010010012"));
+  const std::int64_t id = open(w);
+  ASSERT_GT(id, 0);
+  RecordDepartmentEvidence e;
+  e.meta = w.meta("", "system:feeds");
+  e.department = "civil_affairs";
+  e.feed = "civil_affairs";
+  e.period = "2025-02";
+  e.rule = "new_assistance";
+  e.rule_label = "新纳入低保";
+  e.summary = "救助类别低保";
+  e.alert_id = 5;
+  e.member_name = w.household().members.at(1).name;
+  const CaseChange change = accept(w, id, e);
+  EXPECT_EQ(w.state(), "discovered");
+  ASSERT_EQ(change.outcome.notices.size(), 1u);
+  ASSERT_EQ(change.outbox_ids.size(), 1u);
+  const auto message = load_outbox(s(), change.outbox_ids[0]);
+  ASSERT_TRUE(message.has_value());
+  EXPECT_EQ(message->message_type, "department_evidence");
+  EXPECT_EQ(message->recipient, "wangli");
+  const boost::json::value body = boost::json::parse(message->body);
+  EXPECT_EQ(body.at("text").as_string(), change.outcome.notices[0].text);
+  EXPECT_EQ(message->body.find(e.member_name), std::string::npos);
+  expect_stored(w, id);
+}
+
 TEST_P(CaseRepositoryConformance, Notice_ClearOutIsQueuedAfterTheThreeApprovals) {
   CaseWalk w = walk("monitored_formerly_poor", household(10, "3701020010010010"));
   const std::int64_t id = open(w);

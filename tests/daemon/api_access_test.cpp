@@ -88,6 +88,10 @@ const std::vector<EventRow> kEvents = {
     {R"({"type":"apply_rollback"})", "AO"},
     {R"({"type":"apply_clear_out","reason":"不符合条件"})", "AO"},
     {R"({"type":"re_identify"})", "AOT"},
+    // fangfan's own (the department feed intake): no token, not even county_admin's.
+    {R"({"type":"record_department_evidence","department":"civil_affairs","feed":"ca",)"
+     R"("period":"2025-03","rule":"new_assistance","summary":"救助类别低保","member_name":"王*"})",
+     ""},
 };
 
 class ApiAccessTest : public ::testing::Test {
@@ -128,7 +132,7 @@ TEST_F(ApiAccessTest, EveryRoleAgainstEveryEventClass) {
   for (const auto& row : kEvents) {
     covered.insert(std::string(json::parse(row.body).at("type").as_string()));
   }
-  EXPECT_EQ(covered.size(), 23u);
+  EXPECT_EQ(covered.size(), 24u);
 
   for (const auto& row : kEvents) {
     for (const auto& h : kHolders) {
@@ -179,6 +183,32 @@ TEST_F(ApiAccessTest, OutsideScopeTouchesNothing) {
   }
   EXPECT_EQ(count("SELECT COUNT(*) FROM case_history"), 1);
   EXPECT_EQ(count("SELECT version FROM cases WHERE id = " + std::to_string(id)), 1);
+}
+
+TEST_F(ApiAccessTest, DepartmentEvidenceIsRefusedToEveryToken) {
+  for (const auto& h : kHolders) {
+    Reply r =
+        post("/api/v1/cases/1/events", tokens_[h.letter],
+             R"({"type":"record_department_evidence","department":"civil_affairs",)"
+             R"("feed":"ca","period":"2025-03","rule":"r","summary":"s","member_name":"王*"})");
+    ASSERT_EQ(r.status, 403u) << role_name(h.role) << ": " << r.body;
+    EXPECT_EQ(r.field("error"), "forbidden");
+    EXPECT_THAT(r.field("message"), HasSubstr("nothing was changed"));
+    // The auditor is kept out of every write by the route itself, before the event table.
+    if (h.role != Role::kAuditor) {
+      EXPECT_THAT(r.field("message"), HasSubstr("由系统根据部门数据自动登记"));
+    }
+  }
+  EXPECT_EQ(count("SELECT COUNT(*) FROM case_history"), 0);
+}
+
+TEST(CaseAccess, TheSystemsOwnEventsHaveNoRole) {
+  const CaseEvent evidence = RecordDepartmentEvidence{};
+  EXPECT_TRUE(roles_for_event(evidence).empty());
+  for (const auto& h : kHolders) {
+    EXPECT_TRUE(check_event_role(h.role, evidence)) << role_name(h.role);
+  }
+  EXPECT_EQ(roles_for_event(RecordVisit{}).front(), Role::kCountyAdmin);
 }
 
 TEST(CaseAccess, CountyAdminMayPostEveryEvent) {

@@ -315,6 +315,9 @@ std::string roles_table() {
         approval.level = level.value;
         roles += std::string(level.code) + " → " + role_names(approval);
       }
+    } else if constexpr (kSystemOnly<E>) {
+      EXPECT_TRUE(roles_for_event(E{}).empty()) << E::kName;
+      roles = "none, not even county_admin: fangfan records it itself (department feeds)";
     } else {
       roles = role_names(E{});
     }

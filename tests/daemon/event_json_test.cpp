@@ -79,6 +79,18 @@ TEST(EventJson, BadFieldsAre400sNamingTheirPath) {
       {R"({"type":"record_monitoring","record":{"account":{"month":"2025-3"}}})", "record",
        "record.account.month"},
       {R"({"type":"record_visit","date":"2025-03-04","officer":"赵*","reason":7})", "reason", ""},
+      {R"({"type":"open_case","household":{},"kind":"k","source":"department_alert",)"
+       R"("alert_id":"7"})",
+       "alert_id", "alert_id"},
+      {R"({"type":"open_case","household":{},"kind":"k","source":"department_alert",)"
+       R"("alert_id":1.5})",
+       "alert_id", "alert_id"},
+      {R"({"type":"record_department_evidence","department":"d","feed":"f","period":"2025-05",)"
+       R"("rule":"r","summary":"s"})",
+       "member_name", "缺少字段 member_name"},
+      {R"({"type":"record_department_evidence","department":"d","feed":"f","period":"2025-05",)"
+       R"("rule":"r","summary":"s","member_name":"王*","alert_id":[1]})",
+       "alert_id", "alert_id"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.body);
@@ -91,6 +103,55 @@ TEST(EventJson, BadFieldsAre400sNamingTheirPath) {
       EXPECT_THAT(e.message(), HasSubstr(c.in_message));
     }
   }
+}
+
+// Opening from an alert, and the feeds' own event (which the API describes and decodes, and the
+// role check then refuses: daemon/api/case_access.h).
+TEST(EventJson, ReadsTheAlertOfAnOpeningAndDepartmentEvidence) {
+  const std::string household = R"("household":{"code":"H1","village_code":"379901001001"})";
+  const CaseEvent opened = decode(R"({"type":"open_case",)" + household +
+                                  R"(,"kind":"marginal","source":"department_alert",)"
+                                  R"("alert_id":9007199254740993})");
+  EXPECT_EQ(std::get<OpenCase>(opened).alert_id, std::optional<std::int64_t>{9007199254740993});
+  EXPECT_EQ(std::get<OpenCase>(opened).source, DiscoverySource::kDepartmentAlert);
+  const CaseEvent plain = decode(R"({"type":"open_case",)" + household +
+                                 R"(,"kind":"marginal","source":"department_alert"})");
+  EXPECT_FALSE(std::get<OpenCase>(plain).alert_id);
+  const CaseEvent null_alert = decode(R"({"type":"open_case",)" + household +
+                                      R"(,"kind":"marginal","source":"self_application",)"
+                                      R"("alert_id":null})");
+  EXPECT_FALSE(std::get<OpenCase>(null_alert).alert_id);
+
+  const CaseEvent e =
+      decode(R"({"type":"record_department_evidence","department":"civil_affairs","feed":"ca",)"
+             R"("period":"2025-05","rule":"new_assistance","rule_label":"新纳入低保",)"
+             R"("summary":"救助类别低保","alert_id":12,"exclusion":"car","member_name":"王*"})");
+  const auto& ev = std::get<RecordDepartmentEvidence>(e);
+  EXPECT_EQ(ev.department, "civil_affairs");
+  EXPECT_EQ(ev.feed, "ca");
+  EXPECT_EQ(ev.period, "2025-05");
+  EXPECT_EQ(ev.rule, "new_assistance");
+  EXPECT_EQ(ev.rule_label, "新纳入低保");
+  EXPECT_EQ(ev.summary, "救助类别低保");
+  EXPECT_EQ(ev.alert_id, std::optional<std::int64_t>{12});
+  EXPECT_EQ(ev.exclusion, "car");
+  EXPECT_EQ(ev.member_name, "王*");
+  const CaseEvent bare = decode(
+      R"({"type":"record_department_evidence","department":"d","feed":"f","period":"2025-05",)"
+      R"("rule":"r","summary":"s","member_name":"王*"})");
+  EXPECT_EQ(std::get<RecordDepartmentEvidence>(bare).rule_label, "");
+  EXPECT_FALSE(std::get<RecordDepartmentEvidence>(bare).alert_id);
+  EXPECT_EQ(std::get<RecordDepartmentEvidence>(bare).exclusion, "");
+
+  const EventSchema* schema = find_event_schema("record_department_evidence");
+  ASSERT_NE(schema, nullptr);
+  EXPECT_EQ(schema->label, "记录部门预警信息");
+  std::vector<std::string> required, optional;
+  for (const auto& f : schema->fields) (f.required ? required : optional).push_back(f.name);
+  EXPECT_EQ(required, (std::vector<std::string>{"department", "feed", "period", "rule", "summary",
+                                                "member_name"}));
+  EXPECT_EQ(optional, (std::vector<std::string>{"rule_label", "alert_id", "exclusion"}));
+  EXPECT_EQ(schema->fields[6].type, "integer or null");
 }
 
 TEST(EventJson, EveryEventHasASchemaInVariantOrder) {
@@ -107,7 +168,7 @@ TEST(EventJson, EveryEventHasASchemaInVariantOrder) {
   }
   // case_id and previous_case_id are the server's: not fields a client sends.
   EXPECT_EQ(names, (std::vector<std::string>{"household", "kind", "source", "risk_causes",
-                                             "emergency", "emergency_reason"}));
+                                             "emergency", "emergency_reason", "alert_id"}));
   EXPECT_EQ(required, (std::vector<std::string>{"household", "kind", "source"}));
   EXPECT_EQ(open->fields[0].type, "household");
   EXPECT_EQ(open->fields[3].type, "[code (risk_cause)]");
