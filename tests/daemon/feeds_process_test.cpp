@@ -81,7 +81,7 @@ class FeedsDaemon : public test::CountyDaemon {
 
   json::object api(http::verb verb, const std::string& path, const std::string& token,
                    const std::string& body = "") {
-    Reply r = test::http_once(port_, verb, path, token, body);
+    test::Reply r = test::http_once(port_, verb, path, token, body);
     EXPECT_LT(r.status, 300u) << path << " " << r.body;
     if (r.status >= 300u) return {};
     return r.json().as_object();
