@@ -42,14 +42,22 @@ boost::asio::awaitable<PullResult> pull_feed(HttpClient& client, const FeedSourc
     HttpResponse r = co_await client.send(request);
     std::chrono::milliseconds pause{1000 << std::min(attempt - 1, 6)};
     if (r.ok()) {
-      if (r.status == 200) co_return PulledData{shown, std::move(r.body), attempt};
+      // Named results: GCC 12 destroys a braced aggregate in co_return twice.
+      if (r.status == 200) {
+        PullResult data = PulledData{shown, std::move(r.body), attempt};
+        co_return data;
+      }
       if (r.status == 204 || r.status == 404) {
-        co_return PullNotYet{"部门接口尚未提供本期数据 (" + shown + " answered " +
-                             std::to_string(r.status) + ")"};
+        PullResult not_yet = PullNotYet{"部门接口尚未提供本期数据 (" + shown + " answered " +
+                                        std::to_string(r.status) + ")"};
+        co_return not_yet;
       }
       const bool transient = r.status == 408 || r.status == 429 || r.status >= 500;
       last = "部门接口返回 HTTP " + std::to_string(r.status) + " (" + shown + ")";
-      if (!transient) co_return PullFailed{last, attempt};
+      if (!transient) {
+        PullResult failed = PullFailed{last, attempt};
+        co_return failed;
+      }
       if (auto after = r.header("retry-after")) {
         if (auto s = parse_retry_after(*after, std::chrono::system_clock::now())) {
           pause = std::min<std::chrono::milliseconds>(*s, std::chrono::seconds(60));
@@ -58,15 +66,17 @@ boost::asio::awaitable<PullResult> pull_feed(HttpClient& client, const FeedSourc
     } else {
       if (r.transport == HttpResponse::Transport::kCancelled ||
           r.transport == HttpResponse::Transport::kShutdown) {
-        co_return PullFailed{"取数被中止 (the pull was cancelled: " + r.error + ")", attempt};
+        PullResult failed = PullFailed{"取数被中止 (the pull was cancelled: " + r.error + ")", attempt};
+        co_return failed;
       }
       last = "无法从部门接口取数 (" + r.error + ")";
     }
     if (attempt < attempts) co_await wait(pause);
   }
-  co_return PullFailed{last + "，已尝试 " + std::to_string(attempts) + " 次 (after " +
-                           std::to_string(attempts) + " attempts)",
-                       attempts};
+  PullResult failed = PullFailed{last + "，已尝试 " + std::to_string(attempts) + " 次 (after " +
+                                     std::to_string(attempts) + " attempts)",
+                                 attempts};
+  co_return failed;
 }
 
 }  // namespace fangfan

@@ -1,6 +1,7 @@
 #include "adapters/feeds/json_rows.h"
 
 #include <boost/json.hpp>
+#include <charconv>
 #include <unordered_map>
 
 namespace fangfan {
@@ -38,7 +39,13 @@ std::variant<JsonTable, std::string> read_json_rows(std::string_view body) {
         case json::kind::string: cell = std::string(v.get_string()); break;
         case json::kind::int64: cell = std::to_string(v.get_int64()); break;
         case json::kind::uint64: cell = std::to_string(v.get_uint64()); break;
-        case json::kind::double_: cell = json::serialize(v); break;
+        case json::kind::double_: {
+          // The shortest text that reads back as the same number ("1200.5", not "1.2005E3").
+          char buf[32];
+          auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v.get_double());
+          cell = ec == std::errc{} ? std::string(buf, end) : json::serialize(v);
+          break;
+        }
         case json::kind::bool_: cell = v.get_bool() ? "是" : "否"; break;
         case json::kind::null: break;
         default: cell = json::serialize(v); break;

@@ -180,6 +180,14 @@ struct AlertClosed : std::runtime_error {
 awaitable<ApiResponse> open_case_from(ApiServices& services, ApiRequest& req) {
   AlertRecord a = co_await load(services, req);
   require_open(a);
+  // The source is the alert's (部门筛查预警) whatever the body says; the body need not name it.
+  boost::system::error_code ec;
+  json::value parsed = json::parse(req.body, ec);
+  if (!ec && parsed.is_object()) {
+    parsed.as_object()["source"] = "department_alert";
+    parsed.as_object().erase("alert_id");
+    req.body = json::serialize(parsed);
+  }
   const JsonFields body = req.json();
   const EventSchema& schema = *find_event_schema(OpenCase::kName);
   reject_unknown_fields(body, schema, {"reason"});

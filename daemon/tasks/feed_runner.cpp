@@ -185,7 +185,10 @@ awaitable<int> FeedRunner::look(std::int64_t duty_id, std::string feed, std::str
     }
     co_return timers;
   }
-  IntakeReport report = co_await take(config, feed, period, *input, IntakeOptions{});
+  // Named arguments, no temporaries inside co_await: GCC 12 destroys those twice.
+  FeedInput data = *input;
+  IntakeOptions options;
+  IntakeReport report = co_await take(config, feed, period, std::move(data), std::move(options));
   if (input->file) {
     const std::int64_t id = report.run_id.value_or(report.same_as_run.value_or(0));
     auto move = [source, file = *input->file, id](soci::session&) {
@@ -285,7 +288,8 @@ awaitable<std::optional<IntakeReport>> FeedRunner::run_now(std::string feed, std
   IntakeOptions options;
   options.trigger = "manual";
   options.actor = actor;
-  IntakeReport report = co_await take(config, feed, period, *input, options);
+  FeedInput data = *input;
+  IntakeReport report = co_await take(config, feed, period, std::move(data), std::move(options));
   if (input->file) {
     const std::int64_t id = report.run_id.value_or(report.same_as_run.value_or(0));
     auto move = [source, file = *input->file, id](soci::session&) {
@@ -314,8 +318,9 @@ awaitable<IntakeReport> FeedRunner::fix(std::int64_t run_id, std::string file_na
   options.actor = actor;
   co_await lock_feed(original->feed);
   Turn turn{this, original->feed};
-  report = co_await take(config, original->feed, original->period,
-                         FeedInput{file_name, std::nullopt, std::move(bytes)}, options);
+  FeedInput data{file_name, std::nullopt, std::move(bytes)};
+  const std::string feed = original->feed, period = original->period;
+  report = co_await take(config, feed, period, std::move(data), std::move(options));
   co_return report;
 }
 

@@ -230,7 +230,7 @@ TEST_F(FeedsDaemon, FeedsOnScheduleLadderLateFileAlertsAndRestart) {
     if (june_runs > 0 && runs["runs"].as_array()[0].at("status").as_string() == "done") break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  EXPECT_EQ(june_runs, 1) << json::serialize(runs);
+  EXPECT_EQ(june_runs, 1) << json::serialize(runs) << daemon_->log();
   advance("1d");
   runs = api(http::verb::get, "/api/v1/feeds/runs?feed=civil_affairs&period=2025-06", admin_);
   EXPECT_EQ(runs["total"].as_int64(), 1);
