@@ -314,6 +314,7 @@ int Service::run() {
       },
       &s.api->health().heartbeat("feeds", std::chrono::minutes(3)));
   s.scheduler->set_intake(s.feeds.get());
+  s.scheduler->set_on_fired([&s] { s.feeds->wake(); });
   register_feed_routes(s.api->router(), s.api->services(), s.feeds.get());
   if (auto error = s.api->listen(s.config->api_listen)) {
     spdlog::critical("api.listen_failed error=\"{}\"", *error);

@@ -11,6 +11,7 @@
 #include "adapters/storage/duty_store.h"
 #include "workflows/case_events.h"
 #include "workflows/date.h"
+#include "adapters/storage/migrations.h"
 #include "workflows/feeds.h"
 #include "workflows/household.h"
 
@@ -106,10 +107,14 @@ int ensure_recurring_timers_in(soci::session& session, const Config& config,
   }
 
   // Department feeds: a timer per period within the horizon, and the latest period at or before
-  // now (a run missed while the daemon was down fires late, once: the key is the period's).
+  // now (a run missed while the daemon was down fires late, once: the key is the period's) —
+  // unless that was before this database kept feeds at all: a county that starts using fangfan
+  // on the 20th is not told on its first day that the 5th's data is missing.
   std::vector<FeedOccurrence> feeds = feed_occurrences(config.rules, now, now + kRecurringHorizon);
+  const std::optional<TimePoint> feeds_since = migration_applied_at(session, kFeedsMigrationName);
   for (const Schedule& s : config.rules.schedules) {
-    if (auto latest = latest_feed_occurrence(config.rules, s, now)) feeds.push_back(*latest);
+    auto latest = latest_feed_occurrence(config.rules, s, now);
+    if (latest && (!feeds_since || latest->at >= *feeds_since)) feeds.push_back(*latest);
   }
   for (const FeedOccurrence& o : feeds) {
     NewTimer t;

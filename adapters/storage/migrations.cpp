@@ -191,7 +191,7 @@ constexpr std::string_view kDutyKinds =
 Migration department_feeds(int version) {
   return {
       version,
-      "department feeds and alerts",
+      kFeedsMigrationName,
       {
           // A run of one feed for one period. source: the file name or the URL without its
           // token. sha256 of the data: the same file twice is found and applies nothing.
@@ -473,6 +473,19 @@ const std::vector<Migration>& schema_migrations() {
 }
 
 int latest_schema_version() { return schema_migrations().back().version; }
+
+std::optional<TimePoint> migration_applied_at(soci::session& session, std::string_view name) {
+  return guarded("读取数据库结构版本失败 (reading the schema version failed)",
+                 [&]() -> std::optional<TimePoint> {
+                   const std::string n(name);
+                   long long at = 0;
+                   soci::indicator ind = soci::i_null;
+                   session << "SELECT MIN(applied_at) FROM schema_migrations WHERE name = :name",
+                       soci::use(n), soci::into(at, ind);
+                   if (ind != soci::i_ok) return std::nullopt;
+                   return TimePoint(std::chrono::seconds(at));
+                 });
+}
 
 int current_schema_version(soci::session& session) {
   return guarded("读取数据库结构版本失败 (reading the schema version failed)", [&] {

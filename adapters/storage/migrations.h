@@ -16,8 +16,10 @@
 
 #include <soci/soci.h>
 
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "adapters/storage/database.h"
@@ -59,5 +61,11 @@ MigrationResult migrate(const Database& db, TimePoint now, std::span<const Migra
 
 // The newest version recorded in the database; 0 when it has no schema_migrations table.
 int current_schema_version(soci::session& session);
+
+// The name of the migration that added department feeds: from when this database keeps feeds.
+inline constexpr const char* kFeedsMigrationName = "department feeds and alerts";
+
+// When the migration named `name` was applied to this database; nullopt when it was not.
+std::optional<TimePoint> migration_applied_at(soci::session& session, std::string_view name);
 
 }  // namespace fangfan

@@ -127,6 +127,7 @@ awaitable<Scheduler::Firing> Scheduler::fire_due(Heartbeat* heartbeat) {
     }
   }
   if (total.messages > 0 && outbox_changed_) outbox_changed_();
+  if (total.timers > 0 && on_fired_) on_fired_();
   co_return total;
 }
 

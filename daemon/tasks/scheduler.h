@@ -93,6 +93,9 @@ class Scheduler {
   // advance_to() looks for due department data at each of its stops through `intake` (which
   // must outlive the scheduler), after firing, and fires what that scheduled.
   void set_intake(AdvanceIntake* intake) { intake_ = intake; }
+  // Called on the loop thread after timers fired (a FeedDue opens a period the feed runner then
+  // looks for at once, not at its next tick).
+  void set_on_fired(std::function<void()> on_fired) { on_fired_ = std::move(on_fired); }
 
   bool simulated() const { return simulated_ != nullptr; }
   const Clock& clock() const { return clock_; }
@@ -130,6 +133,7 @@ class Scheduler {
   Heartbeat* heartbeat_;
   AdvanceDelivery* delivery_ = nullptr;
   AdvanceIntake* intake_ = nullptr;
+  std::function<void()> on_fired_;
 
   boost::asio::steady_timer timer_;
   bool woken_ = false;  // a wake() that came while not sleeping is not lost

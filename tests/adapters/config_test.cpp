@@ -239,8 +239,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "templates.weather_report: 'weather_report' is not a message type fangfan sends "
                 "(step_reminder, step_overdue, visit_reminder, visit_overdue, "
                 "monitoring_reminder, monitoring_overdue, evaluation_task, evaluation_overdue, "
-                "campaign_reminder, campaign_overdue, feed_missing, alert_reminder, alert_overdue, "
-                "written_notice, calendar_missing, "
+                "campaign_reminder, campaign_overdue, feed_missing, alert_new, alert_reminder, "
+                "alert_overdue, written_notice, department_evidence, calendar_missing, "
                 "dead_letter, digest)"},
         BadCase{"template_unknown_placeholder", "[templates]\n",
                 "[templates]\nstep_reminder = \"{household} {mobile}\"\n", "step_reminder =",
@@ -363,8 +363,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "channels.sms_tencent.templates.weather: 'weather' is not a message type fangfan "
                 "sends (step_reminder, step_overdue, visit_reminder, visit_overdue, "
                 "monitoring_reminder, monitoring_overdue, evaluation_task, evaluation_overdue, "
-                "campaign_reminder, campaign_overdue, feed_missing, alert_reminder, alert_overdue, "
-                "written_notice, calendar_missing, "
+                "campaign_reminder, campaign_overdue, feed_missing, alert_new, alert_reminder, "
+                "alert_overdue, written_notice, department_evidence, calendar_missing, "
                 "dead_letter, digest)"},
         BadCase{"sms_template_unknown_param", "path = \"state/messages.jsonl\"\n",
                 "path = \"state/messages.jsonl\"\n[channels.sms_aliyun]\n"
@@ -419,8 +419,8 @@ TEST(ConfigReach, SmsPersonWithoutATemplateForATypeTheyAreSentIsAnError) {
   EXPECT_EQ(errors[0].to_string(),
             (kConfigDir / "bad.toml").string() + ":" +
                 std::to_string(line_of(text, "channels = [\"sms_tencent\"]")) +
-                ": people[13 朱晓东].channels: 朱晓东 will be sent digest, monitoring_overdue, "
-                "monitoring_reminder, visit_reminder on sms_tencent, but [channels.sms_tencent] "
+                ": people[13 朱晓东].channels: 朱晓东 will be sent department_evidence, digest, "
+                "monitoring_overdue, monitoring_reminder, visit_reminder on sms_tencent, but [channels.sms_tencent] "
                 "templates has no template for them (the provider would refuse each)");
 
   // With every one of them it loads.
@@ -429,7 +429,8 @@ TEST(ConfigReach, SmsPersonWithoutATemplateForATypeTheyAreSentIsAnError) {
              std::string(kTencent) +
                  "templates = { visit_overdue = { code = \"1\" }, visit_reminder = { code = "
                  "\"2\" }, monitoring_overdue = { code = \"3\" }, monitoring_reminder = { code = "
-                 "\"4\" }, digest = { code = \"5\", params = [\"count\"] } }\n");
+                 "\"4\" }, digest = { code = \"5\", params = [\"count\"] }, department_evidence = { "
+                 "code = \"6\" } }\n");
   for (const auto& e : errors_of(load_config_text(complete, kConfigDir / "x.toml"))) {
     ADD_FAILURE() << e.to_string();
   }
@@ -445,7 +446,8 @@ TEST(ConfigReach, FallbackAndCampaignNoticesCountAsSent) {
   ASSERT_EQ(errors.size(), 1u) << (errors.empty() ? "no error" : errors[0].to_string());
   EXPECT_EQ(errors[0].key, "people[5 冯志强].channels");
   EXPECT_EQ(errors[0].message,
-            "冯志强 will be sent campaign_overdue, monitoring_overdue, monitoring_reminder, "
+            "冯志强 will be sent alert_overdue, campaign_overdue, monitoring_overdue, "
+            "monitoring_reminder, "
             "step_overdue, step_reminder, visit_overdue, visit_reminder on sms_tencent, but "
             "[channels.sms_tencent] templates has no template for them (the provider would "
             "refuse each)");

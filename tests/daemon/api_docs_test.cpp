@@ -28,6 +28,7 @@
 #include "adapters/storage/case_json.h"
 #include "daemon/api/case_access.h"
 #include "daemon/api/daemon_routes.h"
+#include "daemon/api/feed_routes.h"
 #include "daemon/api/event_json.h"
 #include "daemon/tasks/scheduler.h"
 #include "tests/daemon/api_test_server.h"
@@ -62,6 +63,7 @@ TEST(ApiDocs, EveryServedRouteIsDocumentedAndEveryDocumentedRouteIsServed) {
     scheduler = std::make_unique<Scheduler>(idle.get_executor(), s.storage, s.clock, nullptr,
                                             s.config, s.calendar, [] {});
     register_daemon_routes(api, *scheduler);
+    register_feed_routes(api.router(), api.services(), nullptr);
   });
   std::set<std::string> served;
   for (const auto& r : server.api().router().routes()) {
@@ -190,6 +192,7 @@ TEST(ApiDocs, EveryDocumentedAnswerHasTheShapeOfARealAnswer) {
     scheduler = std::make_unique<Scheduler>(idle.get_executor(), s.storage, s.clock, nullptr,
                                             s.config, s.calendar, [] {});
     register_daemon_routes(api, *scheduler);
+    register_feed_routes(api.router(), api.services(), nullptr);
   });
   const auto port = server.port();
   const std::string token = server.token(Role::kCountyAdmin, "379901", "村干部王*");

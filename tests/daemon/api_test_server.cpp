@@ -76,6 +76,33 @@ std::shared_ptr<const Config> example_config(const fs::path& dir) {
   return std::get<std::shared_ptr<const Config>>(std::move(loaded));
 }
 
+std::string without_feeds(std::string toml) {
+  // Blocks begin at a table header; a [[feeds]] block (with its [[feeds.rules]]) and a schedule
+  // of kind "feed" are left out, everything else is kept as written.
+  std::vector<std::string> blocks(1);
+  std::istringstream in(toml);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line[0] == '[') blocks.emplace_back();
+    blocks.back() += line + "\n";
+  }
+  std::string out;
+  for (const std::string& b : blocks) {
+    if (b.rfind("[[feeds", 0) == 0 || b.rfind("[feeds", 0) == 0) continue;
+    if (b.rfind("[[rules.schedules]]", 0) == 0 && b.find("kind = \"feed\"") != std::string::npos) {
+      continue;
+    }
+    out += b;
+  }
+  return out;
+}
+
+std::shared_ptr<const Config> without_feeds(std::shared_ptr<const Config> config) {
+  auto copy = std::make_shared<Config>(*config);
+  copy->rules.feeds.sources.clear();
+  std::erase_if(copy->rules.schedules, [](const Schedule& s) { return s.kind == "feed"; });
+  return copy;
+}
+
 // ---- TestApiServer
 
 TestApiServer::TestApiServer(ApiLimits limits, std::function<void(HttpApi&)> setup)

@@ -48,6 +48,12 @@ class TempDir {
 // and the calendar folder of the source tree.
 std::shared_ptr<const Config> example_config(const std::filesystem::path& dir);
 
+// For tests whose subject is not department feeds (they count every timer and message): the
+// example's configuration text without its [[feeds]] sources and feed schedules, or the loaded
+// configuration without them.
+std::string without_feeds(std::string toml);
+std::shared_ptr<const Config> without_feeds(std::shared_ptr<const Config> config);
+
 class TestApiServer {
  public:
   explicit TestApiServer(ApiLimits limits = {}, std::function<void(HttpApi&)> setup = {});

@@ -104,6 +104,7 @@ class GatewayWeek : public test::CountyDaemon {
   // People on gateways (the others stay on the file channel), and every gateway enabled at the
   // fake, with its credentials given the three ways a county can: inline, *_file and *_env.
   void adjust_config(std::string& text) override {
+    text = test::without_feeds(text);  // feeds are tests/daemon/feeds_process_test.cpp's
     auto person_channels = [&](const std::string& name, const std::string& channels,
                                const std::string& extra = "") {
       const std::size_t at = text.find("name = \"" + name + "\"");

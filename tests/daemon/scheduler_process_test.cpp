@@ -76,7 +76,8 @@ class SchedulerDaemon : public ::testing::Test {
 
   static void make_folder(const fs::path& dir) {
     fs::copy(kSource / "config/calendar", dir / "calendar", fs::copy_options::recursive);
-    std::string text = read_file(kSource / "config/example.toml");
+    // Feeds are not the subject here (every timer fired is counted).
+    std::string text = test::without_feeds(read_file(kSource / "config/example.toml"));
     const std::string listen = "listen = \"127.0.0.1:8470\"";
     text.replace(text.find(listen), listen.size(), "listen = \"127.0.0.1:0\"");
     std::ofstream(dir / "fangfan.toml") << text;
