@@ -50,6 +50,7 @@ enum class FeedSourceKind { kFolder, kHttp };
 struct FeedSource {
   std::string name;        // referenced by [[rules.schedules]] `feed`, e.g. "civil_affairs"
   std::string department;  // a [[departments]] code
+  std::string department_name;  // its name ("县民政局"), filled by the loader; what people read
   FeedSourceKind kind = FeedSourceKind::kFolder;
   // kFolder: files appear in `folder`; the period's file is the one whose name matches
   // `file_pattern` with {period} replaced ("YYYY-MM"; '*' matches any run of characters). A

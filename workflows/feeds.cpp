@@ -512,7 +512,9 @@ AlertDecision decide_alert(const FeedSource& source, const FeedRule& rule,
     if (!facts.empty()) facts += "，";
     facts += columns.headers[static_cast<std::size_t>(i)] + "：" + value(c.field);
   }
-  d.summary = "行业部门预警（" + source.department + " " + d.period + "）：" +
+  const std::string& department =
+      source.department_name.empty() ? source.department : source.department_name;
+  d.summary = "行业部门预警（" + department + " " + d.period + "）：" +
               (d.name.empty() ? std::string("（无姓名）") : mask_name(d.name)) + "，" +
               (rule.label.empty() ? rule.name : rule.label);
   if (!facts.empty()) d.summary += "（" + facts + "）";

@@ -136,6 +136,9 @@ FeedSource read_feed(Reader& r, const Config& c, const fs::path& dir) {
   if (f.name.find('/') != std::string::npos) r.error("name", "must not contain '/'");
   if (auto d = r.string("department")) {
     f.department = *d;
+    for (const Department& dep : c.departments) {
+      if (dep.code == *d) f.department_name = dep.name;
+    }
     const bool known = std::any_of(c.departments.begin(), c.departments.end(),
                                    [&](const Department& x) { return x.code == *d; });
     if (!known)
@@ -217,9 +220,7 @@ void check_schedules(Reader& top, const Config& c, Errors& errors) {
     const std::string key = "rules.schedules[" + Reader::item_label(*tables->get(i), i) + "].feed";
     const toml::node* n = t->get("feed");
     const toml::source_region& where = n ? n->source() : t->source();
-    if (s.kind == "list" && n) {
-      errors.add(where, key, "a list schedule sends a list; only kind = \"feed\" names a feed");
-    } else if (s.kind == "feed" && s.feed.empty()) {
+    if (s.kind == "feed" && s.feed.empty()) {
       errors.add(where, key,
                  "is required for kind = \"feed\": name the [[feeds]] source this schedule runs");
     } else if (s.kind == "feed") {

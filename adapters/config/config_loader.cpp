@@ -163,8 +163,14 @@ void read_rules(Reader& r, Config& c, Errors& errors) {
     Schedule sc;
     sc.name = s.string("name").value_or("");
     sc.kind = s.string("kind").value_or("");
-    if (!sc.kind.empty() && sc.kind != "feed" && sc.kind != "list") {
-      s.error("kind", "must be \"feed\" or \"list\", got '" + sc.kind + "'");
+    if (sc.kind == "list") {
+      // Parsed but doing nothing would let a county believe its lists go out: refuse it until
+      // the lists are built.
+      s.error("kind",
+              "kind = \"list\" (lists to the departments on the 1st and 15th) is not built yet: "
+              "remove this schedule; fangfan would send nothing");
+    } else if (!sc.kind.empty() && sc.kind != "feed") {
+      s.error("kind", "must be \"feed\", got '" + sc.kind + "'");
     }
     sc.department = s.string("department").value_or("");
     sc.feed = s.string("feed", false).value_or("");  // checked against [[feeds]] by read_feeds

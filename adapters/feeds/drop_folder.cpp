@@ -74,8 +74,8 @@ DropLook look_in_drop_folder(const FeedSource& source, std::string_view period,
   std::error_code ec;
   fs::directory_iterator it(folder, ec);
   if (ec) {
-    return "交换文件夹 " + quoted(folder) + " 无法读取 (the drop folder cannot be read: " +
-           ec.message() + ")";
+    return "交换文件夹 " + quoted(folder) +
+           " 无法读取 (the drop folder cannot be read: " + ec.message() + ")";
   }
   struct Candidate {
     fs::path path;
@@ -96,8 +96,8 @@ DropLook look_in_drop_folder(const FeedSource& source, std::string_view period,
     found.push_back({e.path(), mtime, size});
   }
   if (ec) {
-    return "交换文件夹 " + quoted(folder) + " 读取中断 (listing the drop folder failed: " +
-           ec.message() + ")";
+    return "交换文件夹 " + quoted(folder) +
+           " 读取中断 (listing the drop folder failed: " + ec.message() + ")";
   }
   if (found.empty()) {
     return NotYet{"交换文件夹中没有本期文件 (no file matching '" + pattern + "' in " +
@@ -122,15 +122,15 @@ std::variant<fs::path, std::string> move_to_processed(const FeedSource& source,
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) {
-    return "无法创建已处理文件夹 " + quoted(dir) + " (cannot create the processed folder: " +
-           ec.message() + ")";
+    return "无法创建已处理文件夹 " + quoted(dir) +
+           " (cannot create the processed folder: " + ec.message() + ")";
   }
   ::chmod(dir.c_str(), 0750);
   // Never over another file (the same data dropped twice keeps both copies).
   fs::path target = dir / (std::to_string(run_id) + "-" + file.filename().string());
   for (int n = 2; fs::exists(target, ec); ++n) {
-    target = dir / (std::to_string(run_id) + "-" + std::to_string(n) + "-" +
-                    file.filename().string());
+    target =
+        dir / (std::to_string(run_id) + "-" + std::to_string(n) + "-" + file.filename().string());
   }
   fs::rename(file, target, ec);
   if (!ec) {

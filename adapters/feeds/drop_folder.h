@@ -44,14 +44,15 @@ struct NotYet {
 using DropLook = std::variant<DropFile, NotYet, std::string /* error */>;
 
 // Looks for the period's complete file.
-DropLook look_in_drop_folder(const FeedSource& source, std::string_view period,
-                             std::filesystem::file_time_type fs_now =
-                                 std::filesystem::file_time_type::clock::now());
+DropLook look_in_drop_folder(
+    const FeedSource& source, std::string_view period,
+    std::filesystem::file_time_type fs_now = std::filesystem::file_time_type::clock::now());
 
 // Moves a taken file to the processed folder (created when missing, mode 0750) as
-// "<run_id>-<name>" ("<run_id>-2-<name>", ... when that exists: nothing is overwritten), by rename (the same file system) or by copy, fsync and remove (another
-// one). Returns the new path, or a sentence when the move failed (the file then stays where it
-// was; its run is recorded, and taking it again is refused as the same file, by its SHA-256).
+// "<run_id>-<name>" ("<run_id>-2-<name>", ... when that exists: nothing is overwritten), by rename
+// (the same file system) or by copy, fsync and remove (another one). Returns the new path, or a
+// sentence when the move failed (the file then stays where it was; its run is recorded, and taking
+// it again is refused as the same file, by its SHA-256).
 std::variant<std::filesystem::path, std::string> move_to_processed(
     const FeedSource& source, const std::filesystem::path& file, std::int64_t run_id);
 

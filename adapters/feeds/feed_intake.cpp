@@ -110,7 +110,6 @@ std::string detail_json(const AlertDecision& d) {
   return json::serialize(o);
 }
 
-
 }  // namespace
 
 // A fired rule waiting for finish(), with the member it matched (for a fallback alert).
@@ -282,7 +281,7 @@ void FeedIntake::match_batch(soci::session& session) {
     std::optional<MemberMatch> member;
     if (auto it = found.find(r.values[0]); it != found.end()) {
       const StoredMemberMatch& m = it->second;
-      member = MemberMatch{m.household_code, m.village_code, m.township_code, m.name,
+      member = MemberMatch{m.household_code, m.village_code, m.township_code,   m.name,
                            m.case_id,        m.case_state,   m.household_income};
       ++report_.counts.rows_matched;
     }
@@ -321,7 +320,8 @@ bool FeedIntake::next_chunk(soci::session& session, Date today) {
     const std::uint64_t key = fnv(feed_row_key(record, *columns_, *source_));
     std::uint64_t cells = 1469598103934665603ull;
     for (const std::string& v : record.values) cells = fnv(v, fnv("\x1f", cells));
-    if (const auto* prior = seen_->find_or_insert(key, static_cast<std::uint32_t>(cells), row.line)) {
+    if (const auto* prior =
+            seen_->find_or_insert(key, static_cast<std::uint32_t>(cells), row.line)) {
       if (prior->cells == static_cast<std::uint32_t>(cells)) {
         ++report_.counts.rows_duplicate;
       } else {
@@ -414,11 +414,14 @@ void FeedIntake::finish(soci::session& session, const CaseUnitOfWork& cases,
     const InsertedAlert inserted = insert_alert(session, a);
     signal.alert_id = inserted.id;
     if (inserted.inserted) {
-      json::object details{{"feed", a.feed}, {"period", a.period}, {"rule", a.rule},
-                           {"run_id", run_id}, {"summary", d.summary}};
+      json::object details{{"feed", a.feed},
+                           {"period", a.period},
+                           {"rule", a.rule},
+                           {"run_id", run_id},
+                           {"summary", d.summary}};
       if (!d.exclusion.empty()) details["exclusion"] = d.exclusion;
-      append_alert_history(session, {0, inserted.id, now, options_.actor, "raised",
-                                     json::serialize(details)});
+      append_alert_history(
+          session, {0, inserted.id, now, options_.actor, "raised", json::serialize(details)});
       open_alert_duty(session, *config_, calendar, inserted.id, a, d.summary, now);
       ++report_.alerts_raised;
     }
@@ -485,7 +488,8 @@ std::string feed_bad_rows_csv(const std::vector<BadRowRecord>& rows) {
 int fail_abandoned_feed_runs(soci::session& session, TimePoint now) {
   WriteTransaction tx(session);
   const int n = fail_running_feed_runs(
-      session, now, "运行中断（守护进程停止），请重新取数 (interrupted: the daemon stopped mid-run)");
+      session, now,
+      "运行中断（守护进程停止），请重新取数 (interrupted: the daemon stopped mid-run)");
   tx.commit();
   return n;
 }

@@ -56,15 +56,15 @@ struct FeedInput {
 };
 
 struct IntakeOptions {
-  std::string trigger = "schedule";         // schedule | manual | fix
+  std::string trigger = "schedule";          // schedule | manual | fix
   std::optional<std::int64_t> fixes_run_id;  // fix: the run whose bad rows this corrects
-  std::string actor = "system:feeds";       // the history's actor
+  std::string actor = "system:feeds";        // the history's actor
   std::int64_t chunk_rows = 20000;
 };
 
 struct IntakeReport {
   std::optional<std::int64_t> run_id;
-  std::string status;  // "running", "done", "failed" or "already_taken"
+  std::string status;                       // "running", "done", "failed" or "already_taken"
   std::optional<std::int64_t> same_as_run;  // already_taken: the earlier run
   FeedRunCounts counts;
   std::string error;  // failed: why
@@ -114,10 +114,10 @@ class FeedIntake {
   std::optional<FeedColumns> columns_;
   CompiledFeedRules rules_;
   std::unique_ptr<SeenTable> seen_;
-  std::vector<NewBadRow> bad_;                // written at the end of each chunk
-  std::vector<FeedRecord> batch_;             // good rows waiting for their match
-  std::vector<std::int64_t> fixed_lines_;     // fix run: original lines now good
-  int original_line_column_ = -1;             // fix run: the 原行号 column
+  std::vector<NewBadRow> bad_;             // written at the end of each chunk
+  std::vector<FeedRecord> batch_;          // good rows waiting for their match
+  std::vector<std::int64_t> fixed_lines_;  // fix run: original lines now good
+  int original_line_column_ = -1;          // fix run: the 原行号 column
   std::vector<Pending> pending_;
 };
 

@@ -66,7 +66,8 @@ boost::asio::awaitable<PullResult> pull_feed(HttpClient& client, const FeedSourc
     } else {
       if (r.transport == HttpResponse::Transport::kCancelled ||
           r.transport == HttpResponse::Transport::kShutdown) {
-        PullResult failed = PullFailed{"取数被中止 (the pull was cancelled: " + r.error + ")", attempt};
+        PullResult failed =
+            PullFailed{"取数被中止 (the pull was cancelled: " + r.error + ")", attempt};
         co_return failed;
       }
       last = "无法从部门接口取数 (" + r.error + ")";

@@ -9,9 +9,9 @@
 #include "adapters/scheduler/timer_payload_codec.h"
 #include "adapters/storage/database.h"
 #include "adapters/storage/duty_store.h"
+#include "adapters/storage/migrations.h"
 #include "workflows/case_events.h"
 #include "workflows/date.h"
-#include "adapters/storage/migrations.h"
 #include "workflows/feeds.h"
 #include "workflows/household.h"
 

@@ -432,8 +432,7 @@ bool insert_feed_signal(soci::session& session, std::string_view feed, std::stri
     soci::indicator alert_ind = signal.alert_id ? soci::i_ok : soci::i_null;
     session << "INSERT INTO feed_signals (feed, period, run_id, id_number, rule, case_id,"
                " alert_id) VALUES (:feed, :period, :run, :id_number, :rule, :case_id, :alert_id)",
-        use(f), use(p), use(run), use(id), use(r), use(case_id, case_ind),
-        use(alert_id, alert_ind);
+        use(f), use(p), use(run), use(id), use(r), use(case_id, case_ind), use(alert_id, alert_ind);
     return true;
   });
 }

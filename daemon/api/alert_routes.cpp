@@ -31,8 +31,7 @@ using boost::asio::awaitable;
 
 // Who verifies alerts (and so sees their ID numbers in full).
 bool verifier(Role role) {
-  return role == Role::kCountyAdmin || role == Role::kCountyOffice ||
-         role == Role::kTownshipClerk;
+  return role == Role::kCountyAdmin || role == Role::kCountyOffice || role == Role::kTownshipClerk;
 }
 
 std::int64_t int_query(const ApiRequest& req, const std::string& name, std::int64_t fallback,
@@ -55,8 +54,9 @@ void require_alert_scope(const ApiRequest& req, const AlertRecord& a) {
   const Principal& p = req.actor();
   if (p.role == Role::kDepartmentClerk) {
     if (is_department_code(*req.config, p.scope) && p.scope != a.alert.department) {
-      throw ApiError::forbidden("只能查看本部门的预警 (a department clerk sees their own "
-                                "department's alerts only)");
+      throw ApiError::forbidden(
+          "只能查看本部门的预警 (a department clerk sees their own "
+          "department's alerts only)");
     }
     return;
   }
@@ -76,8 +76,8 @@ json::object alert_to_json(const Config& c, const AlertRecord& a, bool full_id) 
   o["name"] = full_id ? a.alert.name : mask_name(a.alert.name);
   o["village_code"] = a.alert.village_code;
   o["township_code"] = a.alert.township_code;
-  o["place"] = place_name(c, a.alert.village_code.empty() ? a.alert.township_code
-                                                          : a.alert.village_code);
+  o["place"] =
+      place_name(c, a.alert.village_code.empty() ? a.alert.township_code : a.alert.village_code);
   boost::system::error_code ec;
   json::value detail = json::parse(a.alert.detail, ec);
   o["detail"] = ec ? json::value(json::object{}) : detail;
@@ -97,8 +97,9 @@ awaitable<ApiResponse> list(ApiServices& services, ApiRequest& req) {
   f.status = req.query_param("status");
   if (f.status && f.status->empty()) f.status.reset();
   if (f.status && *f.status != "open" && *f.status != "case_opened" && *f.status != "dismissed") {
-    throw ApiError::bad_request("status", "status 应为 open、case_opened 或 dismissed (status must "
-                                          "be open, case_opened or dismissed)");
+    throw ApiError::bad_request("status",
+                                "status 应为 open、case_opened 或 dismissed (status must "
+                                "be open, case_opened or dismissed)");
   }
   f.feed = req.query_param("feed");
   if (f.feed && f.feed->empty()) f.feed.reset();
@@ -125,10 +126,8 @@ awaitable<ApiResponse> list(ApiServices& services, ApiRequest& req) {
   AlertPage page = co_await services.storage.run(std::move(work));
   json::array out;
   for (const auto& a : page.alerts) out.push_back(alert_to_json(c, a, false));
-  co_return ApiResponse::json(json::object{{"alerts", std::move(out)},
-                                           {"total", page.total},
-                                           {"limit", f.limit},
-                                           {"offset", f.offset}});
+  co_return ApiResponse::json(json::object{
+      {"alerts", std::move(out)}, {"total", page.total}, {"limit", f.limit}, {"offset", f.offset}});
 }
 
 awaitable<AlertRecord> load(ApiServices& services, ApiRequest& req) {
@@ -165,9 +164,9 @@ awaitable<ApiResponse> show(ApiServices& services, ApiRequest& req) {
 
 void require_open(const AlertRecord& a) {
   if (a.status != "open") {
-    throw ApiError::conflict("alert_closed", "该预警已处理（" + a.status +
-                                                 "） (the alert is no longer open: " + a.status +
-                                                 ")");
+    throw ApiError::conflict(
+        "alert_closed",
+        "该预警已处理（" + a.status + "） (the alert is no longer open: " + a.status + ")");
   }
 }
 
@@ -226,8 +225,7 @@ awaitable<ApiResponse> open_case_from(ApiServices& services, ApiRequest& req) {
   try {
     result = co_await services.storage.run(std::move(work));
   } catch (const AlertClosed&) {
-    throw ApiError::conflict("alert_closed",
-                             "该预警已被他人处理 (the alert was closed meanwhile)");
+    throw ApiError::conflict("alert_closed", "该预警已被他人处理 (the alert was closed meanwhile)");
   } catch (const ScheduleError& e) {
     throw ApiError(http::status::unprocessable_entity, "calendar_missing", e.what());
   }
@@ -257,8 +255,8 @@ awaitable<ApiResponse> dismiss(ApiServices& services, ApiRequest& req) {
   auto work = [id, reason, actor, now](soci::session& s) {
     WriteTransaction tx(s);
     if (!dismiss_alert(s, id, reason, actor, now)) return false;
-    append_alert_history(s, {0, id, now, actor, "dismissed",
-                             json::serialize(json::object{{"reason", reason}})});
+    append_alert_history(
+        s, {0, id, now, actor, "dismissed", json::serialize(json::object{{"reason", reason}})});
     close_alert_duty(s, id, now);
     tx.commit();
     return true;
@@ -275,9 +273,8 @@ awaitable<ApiResponse> dismiss(ApiServices& services, ApiRequest& req) {
 }  // namespace
 
 void register_alert_routes(Router& router, ApiServices& services) {
-  const std::vector<Role> readers = {Role::kCountyAdmin, Role::kCountyOffice,
-                                     Role::kTownshipClerk, Role::kDepartmentClerk,
-                                     Role::kAuditor};
+  const std::vector<Role> readers = {Role::kCountyAdmin, Role::kCountyOffice, Role::kTownshipClerk,
+                                     Role::kDepartmentClerk, Role::kAuditor};
   const std::vector<Role> verifiers = {Role::kCountyAdmin, Role::kCountyOffice,
                                        Role::kTownshipClerk};
   router.add(http::verb::get, "/api/v1/alerts", Access::read(readers),

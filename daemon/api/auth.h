@@ -48,10 +48,9 @@ bool is_department_code(const Config& config, std::string_view code);
 
 // Whether a token for `role` may be given scope `scope`: county_admin and
 // county_office need the county; department_clerk the county or a department code
-// (then it sees that department's feeds and alerts only, and no household); township_clerk a township;
-// village_officer a village; assistance_officer a township or village; auditor
-// any place. Returns the problem as a sentence naming the valid choices, or
-// nullopt when the grant is fine.
+// (then it sees that department's feeds and alerts only, and no household); township_clerk a
+// township; village_officer a village; assistance_officer a township or village; auditor any place.
+// Returns the problem as a sentence naming the valid choices, or nullopt when the grant is fine.
 std::optional<std::string> check_token_grant(const Config& config, Role role,
                                              std::string_view scope);
 

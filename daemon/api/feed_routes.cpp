@@ -68,8 +68,9 @@ std::optional<std::string> own_department(const ApiRequest& req) {
 // A 403 unless the caller may see `department`'s feeds.
 void require_department(const ApiRequest& req, std::string_view department) {
   if (auto own = own_department(req); own && *own != department) {
-    throw ApiError::forbidden("只能查看本部门的数据 (a department clerk sees their own "
-                              "department's feeds only)");
+    throw ApiError::forbidden(
+        "只能查看本部门的数据 (a department clerk sees their own "
+        "department's feeds only)");
   }
 }
 
@@ -188,10 +189,8 @@ awaitable<ApiResponse> list_runs(ApiServices& services, ApiRequest& req) {
   FeedRunPage page = co_await services.storage.run(std::move(work));
   json::array runs;
   for (const auto& r : page.runs) runs.push_back(run_to_json(*req.config, r));
-  co_return ApiResponse::json(json::object{{"runs", std::move(runs)},
-                                           {"total", page.total},
-                                           {"limit", f.limit},
-                                           {"offset", f.offset}});
+  co_return ApiResponse::json(json::object{
+      {"runs", std::move(runs)}, {"total", page.total}, {"limit", f.limit}, {"offset", f.offset}});
 }
 
 awaitable<FeedRunRecord> load_run(ApiServices& services, ApiRequest& req) {
@@ -246,8 +245,10 @@ awaitable<ApiResponse> bad_rows(ApiServices& services, ApiRequest& req) {
   for (const auto& r : page.rows) {
     boost::system::error_code ec;
     json::value raw = json::parse(r.row.raw, ec);
-    json::object o{{"line", r.row.line},     {"field", r.row.field},
-                   {"header", r.row.header}, {"reason", r.row.reason},
+    json::object o{{"line", r.row.line},
+                   {"field", r.row.field},
+                   {"header", r.row.header},
+                   {"reason", r.row.reason},
                    {"cells", ec ? json::value(json::object{}) : raw}};
     o["conflicts_with_line"] =
         r.row.conflicts_with_line ? json::value(*r.row.conflicts_with_line) : nullptr;
@@ -269,8 +270,9 @@ awaitable<ApiResponse> run_feed(ApiServices& services, FeedRunner* runner, ApiRe
     for (const FeedSource& s : req.config->rules.feeds.sources) {
       if (s.department != feed) continue;
       if (source != nullptr) {
-        throw ApiError::bad_request("feed", "部门 " + feed + " 有多个数据源，请写数据源名称 (the "
-                                            "department has several feeds: name one)");
+        throw ApiError::bad_request("feed", "部门 " + feed +
+                                                " 有多个数据源，请写数据源名称 (the "
+                                                "department has several feeds: name one)");
       }
       source = &s;
     }
@@ -297,7 +299,8 @@ awaitable<ApiResponse> run_feed(ApiServices& services, FeedRunner* runner, ApiRe
   if (!valid_period(period)) {
     throw ApiError::bad_request("period", "period 应为 YYYY-MM (period must be YYYY-MM)");
   }
-  if (runner == nullptr) throw ApiError::unavailable("取数任务未运行 (the feed runner is not running)");
+  if (runner == nullptr)
+    throw ApiError::unavailable("取数任务未运行 (the feed runner is not running)");
   std::string why;
   std::optional<IntakeReport> report =
       co_await runner->run_now(feed, period, req.actor().holder, why);
@@ -318,13 +321,16 @@ awaitable<ApiResponse> run_feed(ApiServices& services, FeedRunner* runner, ApiRe
 awaitable<ApiResponse> fix_run(ApiServices& services, FeedRunner* runner, ApiRequest& req) {
   FeedRunRecord run = co_await load_run(services, req);
   if (req.body.empty()) {
-    throw ApiError::bad_request("file", "请求体为空：请把改正后的文件作为请求体发送 (the body is "
-                                        "empty: send the corrected file as the body)");
+    throw ApiError::bad_request("file",
+                                "请求体为空：请把改正后的文件作为请求体发送 (the body is "
+                                "empty: send the corrected file as the body)");
   }
-  if (runner == nullptr) throw ApiError::unavailable("取数任务未运行 (the feed runner is not running)");
+  if (runner == nullptr)
+    throw ApiError::unavailable("取数任务未运行 (the feed runner is not running)");
   const std::string name = req.query_param("name").value_or("fix-" + std::to_string(run.id));
   IntakeReport report = co_await runner->fix(run.id, name, std::move(req.body), req.actor().holder);
-  if (report.status == "failed" && !report.run_id) throw ApiError::bad_request("file", report.error);
+  if (report.status == "failed" && !report.run_id)
+    throw ApiError::bad_request("file", report.error);
   co_return ApiResponse::json(report_to_json(report), http::status::created);
 }
 

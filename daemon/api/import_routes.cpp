@@ -57,7 +57,10 @@ json::object answer(const ImportRunRecord& run, const std::vector<ImportRowRecor
   }
   json::object o;
   o["import"] = run_to_json(run);
+  // Never cut without saying so: how many bad rows the list leaves out (the CSV has them all).
+  const std::int64_t listed = static_cast<std::int64_t>(bad.size());
   o["bad_rows"] = std::move(bad);
+  o["bad_rows_not_listed"] = std::max<std::int64_t>(0, run.rows_bad - listed);
   return o;
 }
 

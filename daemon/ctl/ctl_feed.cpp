@@ -91,16 +91,22 @@ void print_report(std::ostream& out, const json::object& r) {
 }
 
 std::vector<std::string> run_row(const json::object& o) {
-  return {json_text(o, "id"),           json_text(o, "feed"),
-          json_text(o, "period"),       json_text(o, "status"),
-          json_text(o, "trigger"),      json_text(o, "rows_read"),
-          json_text(o, "rows_accepted"), json_text(o, "rows_matched"),
-          json_text(o, "rows_quarantined"), json_text(o, "alerts_raised"),
-          json_text(o, "started_at"),   json_text(o, "source")};
+  return {json_text(o, "id"),
+          json_text(o, "feed"),
+          json_text(o, "period"),
+          json_text(o, "status"),
+          json_text(o, "trigger"),
+          json_text(o, "rows_read"),
+          json_text(o, "rows_accepted"),
+          json_text(o, "rows_matched"),
+          json_text(o, "rows_quarantined"),
+          json_text(o, "alerts_raised"),
+          json_text(o, "started_at"),
+          json_text(o, "source")};
 }
-const std::vector<std::string> kRunHeader = {"ID",   "FEED",    "PERIOD", "STATUS",
-                                             "TRIGGER", "READ", "ACCEPTED", "MATCHED",
-                                             "QUARANTINED", "ALERTS", "STARTED", "SOURCE"};
+const std::vector<std::string> kRunHeader = {"ID",          "FEED",   "PERIOD",   "STATUS",
+                                             "TRIGGER",     "READ",   "ACCEPTED", "MATCHED",
+                                             "QUARANTINED", "ALERTS", "STARTED",  "SOURCE"};
 
 int feed_command(std::vector<std::string> args, const ApiTarget& target, std::ostream& out,
                  std::ostream& err) {
@@ -124,11 +130,11 @@ int feed_command(std::vector<std::string> args, const ApiTarget& target, std::os
         days += json::serialize(s.as_object().at("days_of_month"));
       }
       const json::value& last = o.at("last_run");
-      rows.push_back({json_text(o, "name"), json_text(o, "department_name"),
-                      json_text(o, "source"), days,
-                      last.is_object() ? json_text(last.as_object(), "period") + " " +
-                                             json_text(last.as_object(), "status")
-                                       : "-"});
+      rows.push_back(
+          {json_text(o, "name"), json_text(o, "department_name"), json_text(o, "source"), days,
+           last.is_object()
+               ? json_text(last.as_object(), "period") + " " + json_text(last.as_object(), "status")
+               : "-"});
     }
     print_table(out, {"FEED", "DEPARTMENT", "SOURCE", "DAYS", "LAST RUN"}, rows);
     return ctl::kOk;
@@ -170,8 +176,8 @@ int feed_command(std::vector<std::string> args, const ApiTarget& target, std::os
     if (!problem.empty()) return usage(err, problem);
     if (!args.empty()) return usage(err, "多余的参数 (unexpected argument) " + args[0]);
     if (!run) {
-      auto answer = ctl::call(target, http::verb::get, "/api/v1/feeds/runs?limit=1000", "",
-                              false, out, err);
+      auto answer =
+          ctl::call(target, http::verb::get, "/api/v1/feeds/runs?limit=1000", "", false, out, err);
       if (!answer) return ctl::kFailed;
       json::array with_bad;
       std::vector<std::vector<std::string>> rows;
@@ -210,17 +216,17 @@ int feed_command(std::vector<std::string> args, const ApiTarget& target, std::os
         err << "fangfanctl: 无法写入文件 " << *csv << " (cannot write " << *csv << ")\n";
         return ctl::kFailed;
       }
-      out << "错误行已保存到 (bad rows saved to) " << *csv
-          << "；改正后用 feed fix " << *run << " 文件 重新提交 (correct it, then feed fix)\n";
+      out << "错误行已保存到 (bad rows saved to) " << *csv << "；改正后用 feed fix " << *run
+          << " 文件 重新提交 (correct it, then feed fix)\n";
       return ctl::kOk;
     }
     // Every row, page by page: a long list is never cut short.
     json::array all;
     std::int64_t total = 0;
     for (std::int64_t offset = 0;; offset += 1000) {
-      auto answer = ctl::call(target, http::verb::get,
-                              base + "?limit=1000&offset=" + std::to_string(offset), "", false,
-                              out, err);
+      auto answer =
+          ctl::call(target, http::verb::get, base + "?limit=1000&offset=" + std::to_string(offset),
+                    "", false, out, err);
       if (!answer) return ctl::kFailed;
       total = answer->at("total").to_number<std::int64_t>();
       const json::array& rows = answer->at("rows").as_array();
@@ -250,10 +256,10 @@ int feed_command(std::vector<std::string> args, const ApiTarget& target, std::os
     auto bytes = ctl::read_input(args[1], err);
     if (!bytes) return ctl::kFailed;
     const std::string name = std::filesystem::path(args[1]).filename().string();
-    auto answer = call_long(target, http::verb::post,
-                            "/api/v1/feeds/runs/" + args[0] + "/fix" +
-                                ctl::query_string({{"name", name}}),
-                            *bytes, as_json, out, err);
+    auto answer =
+        call_long(target, http::verb::post,
+                  "/api/v1/feeds/runs/" + args[0] + "/fix" + ctl::query_string({{"name", name}}),
+                  *bytes, as_json, out, err);
     if (!answer) return ctl::kFailed;
     if (!as_json) print_report(out, *answer);
     return json_text(*answer, "status") == "failed" ? ctl::kFailed : ctl::kOk;
@@ -269,8 +275,8 @@ int alerts_command(std::vector<std::string> args, const ApiTarget& target, std::
     return ctl::kUsage;
   }
   if (!args.empty()) return usage(err, "多余的参数 (unexpected argument) " + args[0]);
-  auto answer = ctl::call(target, http::verb::get, "/api/v1/alerts" + ctl::query_string(query),
-                          "", as_json, out, err);
+  auto answer = ctl::call(target, http::verb::get, "/api/v1/alerts" + ctl::query_string(query), "",
+                          as_json, out, err);
   if (!answer) return ctl::kFailed;
   if (as_json) return ctl::kOk;
   std::vector<std::vector<std::string>> rows;

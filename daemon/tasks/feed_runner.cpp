@@ -85,8 +85,8 @@ awaitable<IntakeReport> FeedRunner::take(std::shared_ptr<const Config> config, s
                                          std::string period, FeedInput input,
                                          IntakeOptions options) {
   auto calendar = calendar_();
-  auto intake = std::make_shared<FeedIntake>(config, feed, period, std::move(input),
-                                             std::move(options));
+  auto intake =
+      std::make_shared<FeedIntake>(config, feed, period, std::move(input), std::move(options));
   const TimePoint started = clock_.now();
   // Named before awaiting: GCC 12 destroys a lambda written inside co_await twice.
   auto start = [intake, started](soci::session& s) { return intake->start(s, started); };
@@ -161,7 +161,7 @@ awaitable<int> FeedRunner::look(std::int64_t duty_id, std::string feed, std::str
       const PullFailed& f = std::get<PullFailed>(pulled);
       missing = f.error;
       NewFeedRun run{feed, source->department, period, redact_url(feed_url(*source, period)),
-                     "", "schedule", now, std::nullopt};
+                     "",   "schedule",         now,    std::nullopt};
       auto record = [run, f, now](soci::session& s) {
         WriteTransaction tx(s);
         const std::int64_t id = create_feed_run(s, run);
@@ -308,8 +308,9 @@ awaitable<IntakeReport> FeedRunner::fix(std::int64_t run_id, std::string file_na
   IntakeReport report;
   if (!original || config->rules.feeds.find(original->feed) == nullptr) {
     report.status = "failed";
-    report.error = "没有这次取数，或其数据源已不在配置中 (no such run, or its feed is no longer "
-                   "configured)";
+    report.error =
+        "没有这次取数，或其数据源已不在配置中 (no such run, or its feed is no longer "
+        "configured)";
     co_return report;
   }
   IntakeOptions options;

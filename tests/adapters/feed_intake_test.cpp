@@ -6,6 +6,8 @@
 // file that cannot be read fails the run with the sentence. Generated people only.
 //
 // CMake compiles this file once per backend (FANGFAN_FEED_TEST_SQLITE=1 or _POSTGRESQL=1).
+#include "adapters/feeds/feed_intake.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -15,7 +17,6 @@
 #include <fstream>
 
 #include "adapters/calendar/calendar_files.h"
-#include "adapters/feeds/feed_intake.h"
 #include "adapters/storage/alert_store.h"
 #include "adapters/storage/database.h"
 #include "adapters/storage/duty_store.h"
@@ -62,9 +63,8 @@ std::shared_ptr<const Config> test_config() {
   s.name = "civil_affairs";
   s.department = "civil_affairs";
   s.folder = "/nonexistent";
-  s.columns = {{"id_number", "身份证号"},   {"name", "姓名"},
-               {"village_code", "村编码"},  {"category", "救助类别"},
-               {"start_date", "批准日期"},  {"amount", "月保障金额"}};
+  s.columns = {{"id_number", "身份证号"}, {"name", "姓名"},           {"village_code", "村编码"},
+               {"category", "救助类别"},  {"start_date", "批准日期"}, {"amount", "月保障金额"}};
   FeedRule r;
   r.name = "new_assistance";
   r.label = "新纳入低保/特困/临时救助";
@@ -136,8 +136,8 @@ class FeedIntakeConformance : public ::testing::TestWithParam<Backend> {
     return h;
   }
 
-  IntakeReport take(const std::string& name, const std::string& text,
-                    IntakeOptions options = {}, const std::string& period = "2025-05") {
+  IntakeReport take(const std::string& name, const std::string& text, IntakeOptions options = {},
+                    const std::string& period = "2025-05") {
     const fs::path file = dir_ / name;
     std::ofstream(file, std::ios::binary) << text;
     FeedIntake intake(config_, "civil_affairs", period, FeedInput{name, file, {}}, options);
@@ -208,7 +208,7 @@ TEST_P(FeedIntakeConformance, BadRowsOfEachClassAreQuarantinedWithLineColumnAndS
     const char* header;
     const char* part;
   } want[] = {{4, "身份证号", "校验"},   {5, "身份证号", "Excel"}, {6, "批准日期", "日期"},
-              {7, "月保障金额", "金额"}, {8, "村编码", "村"},     {10, "身份证号", "第3行"}};
+              {7, "月保障金额", "金额"}, {8, "村编码", "村"},      {10, "身份证号", "第3行"}};
   ASSERT_EQ(bad.rows.size(), std::size(want));
   for (std::size_t i = 0; i < std::size(want); ++i) {
     SCOPED_TRACE("line " + std::to_string(want[i].line));
@@ -262,9 +262,9 @@ TEST_P(FeedIntakeConformance, TheSameFileTwiceChangesNothing_ARerunNeverDoubles)
 
 TEST_P(FeedIntakeConformance, ACorrectedFileReappliesTheBadRows) {
   const std::string stranger = people_.id_number(parse_date("1970-03-04").value(), true);
-  const std::string csv =
-      std::string(kHeader) + with_wrong_check(stranger) + ",李四," + kOtherVillage +
-      ",特困,2025-04-21,800\n" + stranger + ",李四," + kOtherVillage + ",特困,2025-04-41,800\n";
+  const std::string csv = std::string(kHeader) + with_wrong_check(stranger) + ",李四," +
+                          kOtherVillage + ",特困,2025-04-21,800\n" + stranger + ",李四," +
+                          kOtherVillage + ",特困,2025-04-41,800\n";
   const IntakeReport first = take("a.csv", csv);
   ASSERT_EQ(first.status, "done") << first.error;
   ASSERT_EQ(first.counts.rows_quarantined, 2);
@@ -298,8 +298,8 @@ TEST_P(FeedIntakeConformance, AFileWithoutTheMappedColumnsFailsTheRunWithTheSent
 }
 
 TEST_P(FeedIntakeConformance, AbandonedRunsAreFailedAtStart) {
-  NewFeedRun run{"civil_affairs", "civil_affairs", "2025-05", "x.csv", "", "schedule",
-                 clock_.now(), std::nullopt};
+  NewFeedRun run{"civil_affairs", "civil_affairs", "2025-05",   "x.csv", "",
+                 "schedule",      clock_.now(),    std::nullopt};
   const std::int64_t id = create_feed_run(s(), run);
   EXPECT_EQ(fail_abandoned_feed_runs(s(), clock_.now()), 1);
   EXPECT_EQ(load_feed_run(s(), id)->status, "failed");

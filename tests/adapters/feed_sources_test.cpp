@@ -87,7 +87,8 @@ TEST(DropFolder, TakesTheCompleteFileOfThePeriodOnly) {
   look = look_in_drop_folder(s, "2025-05", fs::file_time_type::clock::now());
   ASSERT_TRUE(std::holds_alternative<NotYet>(look));
   EXPECT_NE(std::get<NotYet>(look).why.find("30 s"), std::string::npos);
-  look = look_in_drop_folder(s, "2025-05", fs::file_time_type::clock::now() + std::chrono::seconds(31));
+  look = look_in_drop_folder(s, "2025-05",
+                             fs::file_time_type::clock::now() + std::chrono::seconds(31));
   ASSERT_TRUE(std::holds_alternative<DropFile>(look));
   EXPECT_EQ(std::get<DropFile>(look).path.filename(), "民政-2025-05.csv");
 }
@@ -129,9 +130,9 @@ TEST(DropFolder, MovesTakenFileAsideUnderItsRunIdNeverDeleting) {
 }
 
 TEST(JsonRows, ArrayOfObjectsAsATable) {
-  auto t = read_json_rows(
-      R"([{"身份证号":"110105194912310029","金额":1200.5,"低保":true},)"
-      R"({"身份证号":370102199001011234,"备注":null,"村编码":"379901001001"}, 7])");
+  auto t =
+      read_json_rows(R"([{"身份证号":"110105194912310029","金额":1200.5,"低保":true},)"
+                     R"({"身份证号":370102199001011234,"备注":null,"村编码":"379901001001"}, 7])");
   ASSERT_TRUE(std::holds_alternative<JsonTable>(t));
   const JsonTable& j = std::get<JsonTable>(t);
   ASSERT_EQ(j.header.size(), 5u);
@@ -168,7 +169,8 @@ class HttpPull : public ::testing::Test {
     s.attempts = 3;
     return s;
   }
-  PullResult pull(const FeedSource& s, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+  PullResult pull(const FeedSource& s,
+                  std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
     waits.clear();
     auto wait = [this](std::chrono::milliseconds d) -> asio::awaitable<void> {
       waits.push_back(d);

@@ -96,8 +96,7 @@ class FeedsDaemon : public test::CountyDaemon {
       const auto at = r.get_properties(0).get_data_type() == soci::dt_integer
                           ? static_cast<long long>(r.get<int>(0))
                           : r.get<long long>(0);
-      out.push_back(format_time(TimePoint(std::chrono::seconds(at))) + " " +
-                    r.get<std::string>(1));
+      out.push_back(format_time(TimePoint(std::chrono::seconds(at))) + " " + r.get<std::string>(1));
     }
     return out;
   }
@@ -128,13 +127,19 @@ TEST_F(FeedsDaemon, FeedsOnScheduleLadderLateFileAlertsAndRestart) {
   advance("2d");
   std::vector<std::string> fields;
   std::string csv = header("civil_affairs", fields);
-  const std::string category = config_->rules.feeds.find("civil_affairs")->rules.at(0)
-                                   .conditions.at(0).one_of.at(0);
-  csv += row(fields, {{"id_number", member}, {"name", "甲"}, {"category", category},
+  const std::string category =
+      config_->rules.feeds.find("civil_affairs")->rules.at(0).conditions.at(0).one_of.at(0);
+  csv += row(fields, {{"id_number", member},
+                      {"name", "甲"},
+                      {"category", category},
                       {"village_code", "379901001001"}});
-  csv += row(fields, {{"id_number", stranger}, {"name", "乙"}, {"category", category},
+  csv += row(fields, {{"id_number", stranger},
+                      {"name", "乙"},
+                      {"category", category},
                       {"village_code", "379901001002"}});
-  csv += row(fields, {{"id_number", other}, {"name", "丙"}, {"category", category},
+  csv += row(fields, {{"id_number", other},
+                      {"name", "丙"},
+                      {"category", category},
                       {"village_code", "379901002001"}});
   std::string wrong = other;
   wrong.back() = other.back() == '1' ? '2' : '1';
@@ -200,16 +205,19 @@ TEST_F(FeedsDaemon, FeedsOnScheduleLadderLateFileAlertsAndRestart) {
   json::object others = api(http::verb::get, "/api/v1/alerts?status=open", admin_);
   ASSERT_EQ(others["total"].as_int64(), 1);
   const std::int64_t other_alert = others["alerts"].as_array()[0].at("id").as_int64();
-  Household h = people_.household("379901002001" "07", "379901002001", 2);
+  Household h = people_.household(
+      "379901002001"
+      "07",
+      "379901002001", 2);
   const fs::path body = dir_.path() / "case.json";
   std::ofstream(body) << json::serialize(json::object{{"household", case_json::encode(h)},
                                                       {"kind", "unstable"},
                                                       {"risk_causes", json::array{"illness"}}});
-  const std::string opened = ctl_api({"alert", "open", std::to_string(other_alert),
-                                      body.string()}, office_);
+  const std::string opened =
+      ctl_api({"alert", "open", std::to_string(other_alert), body.string()}, office_);
   EXPECT_THAT(opened, HasSubstr("案件"));
-  json::object became = api(http::verb::get, "/api/v1/alerts/" + std::to_string(other_alert),
-                            office_);
+  json::object became =
+      api(http::verb::get, "/api/v1/alerts/" + std::to_string(other_alert), office_);
   EXPECT_EQ(became["alert"].at("status").as_string(), "case_opened");
   EXPECT_FALSE(became["alert"].at("case_id").is_null());
 
@@ -218,7 +226,9 @@ TEST_F(FeedsDaemon, FeedsOnScheduleLadderLateFileAlertsAndRestart) {
   advance("8d");  // Mon 06-02
   stop();
   std::string june = header("civil_affairs", fields);
-  june += row(fields, {{"id_number", stranger}, {"name", "乙"}, {"category", category},
+  june += row(fields, {{"id_number", stranger},
+                       {"name", "乙"},
+                       {"category", category},
                        {"village_code", "379901001002"}});
   drop("civil_affairs", "2025-06", june);
   start("2025-06-07T09:00");

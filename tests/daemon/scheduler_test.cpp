@@ -55,7 +55,9 @@ enum class Backend { kSqlite, kPostgresql };
 
 class SchedulerTest : public ::testing::TestWithParam<Backend> {
  protected:
-  SchedulerTest() : config_(test::without_feeds(test::example_config(dir_.path()))), clock_(at("2025-03-03T09:00")) {}
+  SchedulerTest()
+      : config_(test::without_feeds(test::example_config(dir_.path()))),
+        clock_(at("2025-03-03T09:00")) {}
 
   void SetUp() override {
     std::string url = config_->storage_url;

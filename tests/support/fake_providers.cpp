@@ -527,8 +527,8 @@ struct FakeProviders::Impl {
       auto it = published.find(std::string(req.target()));
       if (it == published.end()) {
         rec.reason = "not published";
-        return Reply{404, "{\"error\":\"no data for this period\"}",
-                     {{"Content-Type", "application/json"}}};
+        return Reply{
+            404, "{\"error\":\"no data for this period\"}", {{"Content-Type", "application/json"}}};
       }
       body = it->second;
     }

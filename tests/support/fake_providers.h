@@ -60,8 +60,8 @@ struct FakeSecrets {
   std::string tencent_secret_id = "AKIDfake";
   std::string tencent_secret_key = "fake-tencent-key";
   std::string tencent_app_id = "1400000001";
-  std::string webhook_bearer;  // checked when not empty
-  std::string webhook_hmac;    // checked when not empty
+  std::string webhook_bearer;    // checked when not empty
+  std::string webhook_hmac;      // checked when not empty
   std::string department_token;  // /dept/: bearer checked when not empty
 };
 
