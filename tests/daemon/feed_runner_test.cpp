@@ -28,6 +28,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "adapters/calendar/calendar_files.h"
@@ -232,27 +233,19 @@ class FeedRunnerFixture : public ::testing::Test {
   testing::PeopleGenerator people_{20251205};
 };
 
-Backend backend_under_test() {
-#if defined(FANGFAN_FEED_RUNNER_TEST_POSTGRESQL)
-  return Backend::kPostgresql;
-#else
-  return Backend::kSqlite;
-#endif
-}
-
-class FeedRunnerTest : public FeedRunnerFixture {
+class FeedRunnerTest : public FeedRunnerFixture, public ::testing::WithParamInterface<Backend> {
  protected:
-  void SetUp() override { start(backend_under_test()); }
+  void SetUp() override { start(GetParam()); }
 };
 
 class FeedPullFailureTest : public FeedRunnerFixture,
-                            public ::testing::WithParamInterface<PullFailure> {
+                            public ::testing::WithParamInterface<std::tuple<Backend, PullFailure>> {
  protected:
-  void SetUp() override { start(backend_under_test()); }
+  void SetUp() override { start(std::get<0>(GetParam())); }
 };
 
 TEST_P(FeedPullFailureTest, RetriedRecordedAsFailedDutyOpenThenTakenWhenItAnswers) {
-  const PullFailure& failure = GetParam();
+  const PullFailure& failure = std::get<1>(GetParam());
   if (failure.answer == testing::FakeAnswer::kDelay) {
     // Published but slow: each attempt outlasts [channels.http] timeout_seconds (1 s).
     fake_.publish(kTarget, medical_csv());
@@ -315,10 +308,7 @@ TEST_P(FeedPullFailureTest, RetriedRecordedAsFailedDutyOpenThenTakenWhenItAnswer
   EXPECT_EQ(runs("medical_insurance").size(), 2u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Answers, FeedPullFailureTest, ::testing::ValuesIn(kFailures),
-                         [](const auto& info) { return std::string(info.param.name); });
-
-TEST_F(FeedRunnerTest, UnpublishedPeriodIsNotYetLookedForEveryPollNeverAFailedRun) {
+TEST_P(FeedRunnerTest, UnpublishedPeriodIsNotYetLookedForEveryPollNeverAFailedRun) {
   advance_to("2025-05-05T08:00");
   ASSERT_EQ(department_requests().size(), 1u);  // a 404 is not tried again
   EXPECT_TRUE(runs("medical_insurance").empty());
@@ -344,7 +334,7 @@ TEST_F(FeedRunnerTest, UnpublishedPeriodIsNotYetLookedForEveryPollNeverAFailedRu
   EXPECT_EQ(duty("medical_insurance")->state, DutyState::kDone);
 }
 
-TEST_F(FeedRunnerTest, DroppedFileIsTakenAtTheScheduledHourAndMovedAside) {
+TEST_P(FeedRunnerTest, DroppedFileIsTakenAtTheScheduledHourAndMovedAside) {
   const FeedSource* civil = config_->rules.feeds.find("civil_affairs");
   ASSERT_NE(civil, nullptr);
   ASSERT_EQ(civil->kind, FeedSourceKind::kFolder);
@@ -381,6 +371,22 @@ TEST_F(FeedRunnerTest, DroppedFileIsTakenAtTheScheduledHourAndMovedAside) {
   EXPECT_TRUE(missing_notices("civil_affairs").empty());
   EXPECT_EQ(runs("civil_affairs").size(), 1u);
 }
+
+#if defined(FANGFAN_FEED_RUNNER_TEST_POSTGRESQL)
+constexpr Backend kBackend = Backend::kPostgresql;
+constexpr const char* kBackendName = "Postgresql";
+#else
+constexpr Backend kBackend = Backend::kSqlite;
+constexpr const char* kBackendName = "Sqlite";
+#endif
+INSTANTIATE_TEST_SUITE_P(Backends, FeedRunnerTest, ::testing::Values(kBackend),
+                         [](const auto&) { return std::string(kBackendName); });
+INSTANTIATE_TEST_SUITE_P(Answers, FeedPullFailureTest,
+                         ::testing::Combine(::testing::Values(kBackend),
+                                            ::testing::ValuesIn(kFailures)),
+                         [](const auto& info) {
+                           return std::string(std::get<1>(info.param).name) + "_" + kBackendName;
+                         });
 
 }  // namespace
 }  // namespace fangfan
