@@ -247,7 +247,8 @@ class FeedPullFailureTest : public FeedRunnerFixture,
 TEST_P(FeedPullFailureTest, RetriedRecordedAsFailedDutyOpenThenTakenWhenItAnswers) {
   const PullFailure& failure = std::get<1>(GetParam());
   if (failure.answer == testing::FakeAnswer::kDelay) {
-    // Published but slow: each attempt outlasts [channels.http] timeout_seconds (1 s).
+    // Published but slow: each attempt outlasts [channels.http] timeout_seconds (1 s). (The
+    // fake delays only a published period's answer; its 404 comes at once.)
     fake_.publish(kTarget, medical_csv());
     fake_.set_delay(1500ms);
   }
