@@ -379,8 +379,11 @@ double cpu_seconds() {
          double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
-void ingest(const char* label, const fs::path& file, const IdSet& known, const FeedSource& source,
-            const std::function<bool(std::string_view)>& known_village) {
+// The targets: rows/s on one core (so per CPU second) and peak RSS growth.
+constexpr double kMaxGrowthMib = 64;
+
+void ingest(const char* label, double target_rows_per_s, const fs::path& file, const IdSet& known,
+            const FeedSource& source, const std::function<bool(std::string_view)>& known_village) {
   const bool reset = reset_peak();
   const long rss_before = status_kib("VmRSS:");
   const long hwm_before = status_kib("VmHWM:");
@@ -413,6 +416,11 @@ void ingest(const char* label, const fs::path& file, const IdSet& known, const F
       static_cast<unsigned long long>(tally.fired),
       double(hwm_after - (reset ? rss_before : hwm_before)) / 1024,
       reset ? "" : " (peak could not be reset: growth over the earlier peak)");
+  const double growth = double(hwm_after - (reset ? rss_before : hwm_before)) / 1024;
+  std::printf("%-5s target >= %.0f rows/s per CPU second: %s; peak RSS growth <= %.0f MiB: %s\n",
+              label, target_rows_per_s,
+              double(tally.rows) / cpu >= target_rows_per_s ? "met" : "MISSED", kMaxGrowthMib,
+              growth <= kMaxGrowthMib ? "met" : "MISSED");
 }
 
 }  // namespace
@@ -474,8 +482,8 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(members), static_cast<unsigned long long>(rows),
               std::chrono::duration<double>(Steady::now() - t0).count(), dir.c_str());
 
-  ingest("CSV", csv, known, *feed.source, known_village);
-  ingest("XLSX", xlsx, known, *feed.source, known_village);
+  ingest("CSV", 1e6, csv, known, *feed.source, known_village);
+  ingest("XLSX", 3e5, xlsx, known, *feed.source, known_village);
   if (!keep) fs::remove_all(dir);
   return 0;
 }
