@@ -366,6 +366,7 @@ int main(int argc, char** argv) {
     }
   }
   if (households < 1) households = 1;
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // figures appear as they are measured
   if (dir.empty()) {
     dir = fs::temp_directory_path() / ("fangfan-import-bench-" + std::to_string(::getpid()));
   }
