@@ -31,7 +31,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -55,11 +54,13 @@ constexpr int kOfficers = 40, kDays = 25;
 constexpr const char* kFindings[] = {"收入稳定，帮扶措施已落实", "看病花费大，已申请医疗救助",
                                      "子女在校，已落实教育资助", "务工收入减少，已推荐公益岗位"};
 
+// The whole file in one string of its size (a stringstream would hold it twice for a moment).
 std::string read_text(const fs::path& p) {
+  std::string bytes(fs::file_size(p), '\0');
   std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!in) throw std::runtime_error("cannot read " + p.string());
+  return bytes;
 }
 
 void replace_once(std::string& text, const std::string& from, const std::string& to) {
