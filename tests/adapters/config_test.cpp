@@ -841,7 +841,7 @@ INSTANTIATE_TEST_SUITE_P(
                     "name = \"education_feed\"\nkind = \"feed\"\n",
                     "name = \"education_feed\"\nkind = \"list\"\n",
                     {{"kind = \"list\"",
-                      "rules.schedules[3 education_feed].kind: kind = \"list\" (lists to the "
+                      "rules.schedules[4 education_feed].kind: kind = \"list\" (lists to the "
                       "departments on the 1st and 15th) is not built yet: remove this schedule; "
                       "fangfan would send nothing"},
                      {kEduFeed,

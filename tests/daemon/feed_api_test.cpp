@@ -1,0 +1,207 @@
+// Who sees what of department feeds and alerts over HTTP (daemon/api/feed_routes.h): a
+// department clerk scoped to a department sees its own feeds, runs and alerts only; auditors read
+// runs but never bad rows (they hold ID numbers in full); township clerks see their township's
+// alerts and no feeds; village officers no alerts; lists mask ID numbers, one alert shows them to
+// those who verify it; bad rows are paged with their total; out-of-schedule runs without a runner
+// answer 503. The runs and alerts are written with the stores, as an intake would.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "adapters/storage/alert_store.h"
+#include "adapters/storage/database.h"
+#include "adapters/storage/feed_store.h"
+#include "daemon/api/auth.h"
+#include "daemon/api/feed_routes.h"
+#include "tests/daemon/api_test_server.h"
+#include "workflows/date.h"
+
+namespace fangfan {
+namespace {
+
+namespace http = boost::beast::http;
+namespace json = boost::json;
+using ::testing::HasSubstr;
+
+constexpr const char* kId = "379901195706171005";
+
+class FeedApi : public ::testing::Test {
+ protected:
+  FeedApi()
+      : server_({}, [](HttpApi& api) {
+          register_feed_routes(api.router(), api.services(), nullptr);
+        }) {}
+
+  void SetUp() override {
+    auto s = server_.session();
+    WriteTransaction tx(*s);
+    const TimePoint now = server_.clock().now();
+    for (const char* feed : {"civil_affairs", "medical_insurance"}) {
+      NewFeedRun run{feed, feed, "2025-05", std::string(feed) + "-2025-05.csv", "ab", "schedule",
+                     now, std::nullopt};
+      const std::int64_t id = create_feed_run(*s, run);
+      std::vector<NewBadRow> bad;
+      for (int line = 2; line < 7; ++line) {
+        NewBadRow b;
+        b.line = line;
+        b.field = "id_number";
+        b.header = "身份证号";
+        b.reason = "身份证号校验位错误";
+        b.raw = json::serialize(json::object{{"身份证号", kId}});
+        bad.push_back(b);
+      }
+      insert_feed_bad_rows(*s, id, bad);
+      FeedRunCounts counts;
+      counts.rows_read = 10;
+      counts.rows_quarantined = 5;
+      finish_feed_run(*s, id, counts, now);
+      runs_[feed] = id;
+    }
+    NewAlertRecord a;
+    a.feed = "civil_affairs";
+    a.department = "civil_affairs";
+    a.period = "2025-05";
+    a.rule = "new_assistance";
+    a.rule_label = "新纳入低保/特困/临时救助";
+    a.id_number = kId;
+    a.name = "周国华";
+    a.village_code = "379901001001";
+    a.township_code = "379901001";
+    a.created_at = now;
+    alert_ = insert_alert(*s, a).id;
+    a.id_number = "37990120050208101X";
+    a.village_code = "379901002001";
+    a.township_code = "379901002";
+    insert_alert(*s, a);
+    tx.commit();
+  }
+
+  test::Reply get(const std::string& path, const std::string& token) {
+    return test::http_once(server_.port(), http::verb::get, path, token);
+  }
+
+  test::TestApiServer server_;
+  std::map<std::string, std::int64_t> runs_;
+  std::int64_t alert_ = 0;
+};
+
+TEST_F(FeedApi, ADepartmentClerkSeesItsOwnDepartmentOnly) {
+  const std::string clerk = server_.token(Role::kDepartmentClerk, "medical_insurance", "尤明");
+  test::Reply feeds = get("/api/v1/feeds", clerk);
+  ASSERT_EQ(feeds.status, 200u) << feeds.body;
+  const json::value answer = feeds.json();
+  const json::array& list = answer.at("feeds").as_array();
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].at("name").as_string(), "medical_insurance");
+  test::Reply runs = get("/api/v1/feeds/runs", clerk);
+  ASSERT_EQ(runs.status, 200u);
+  EXPECT_EQ(runs.json().at("total").as_int64(), 1);
+  EXPECT_EQ(get("/api/v1/feeds/runs/" + std::to_string(runs_["civil_affairs"]), clerk).status,
+            403u);
+  EXPECT_EQ(get("/api/v1/feeds/runs/" + std::to_string(runs_["medical_insurance"]) + "/bad-rows",
+                clerk)
+                .status,
+            200u);
+  // Civil affairs' alerts are not medical insurance's.
+  EXPECT_EQ(get("/api/v1/alerts", clerk).json().at("total").as_int64(), 0);
+  EXPECT_EQ(get("/api/v1/alerts/" + std::to_string(alert_), clerk).status, 403u);
+  // A county-scoped department clerk sees every department.
+  const std::string county = server_.token(Role::kDepartmentClerk, "379901", "许文");
+  EXPECT_EQ(get("/api/v1/feeds/runs", county).json().at("total").as_int64(), 2);
+}
+
+TEST_F(FeedApi, BadRowsArePagedWithTheirTotalAndNeverShownToAuditors) {
+  const std::string admin = server_.token(Role::kCountyAdmin, "379901", "周建国");
+  const std::string auditor = server_.token(Role::kAuditor, "379901", "审计");
+  const std::string path =
+      "/api/v1/feeds/runs/" + std::to_string(runs_["civil_affairs"]) + "/bad-rows";
+  test::Reply page = get(path + "?limit=2&offset=2", admin);
+  ASSERT_EQ(page.status, 200u) << page.body;
+  EXPECT_EQ(page.json().at("total").as_int64(), 5);
+  const json::value answer = page.json();
+  const json::array& rows = answer.at("rows").as_array();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].at("line").as_int64(), 4);
+  EXPECT_EQ(rows[0].at("cells").at("身份证号").as_string(), kId);
+  test::Reply csv = get(path + "?format=csv", admin);
+  ASSERT_EQ(csv.status, 200u);
+  EXPECT_THAT(csv.body, HasSubstr("原行号"));
+  EXPECT_EQ(get(path, auditor).status, 403u);
+  EXPECT_EQ(get("/api/v1/feeds/runs", auditor).status, 200u);
+  EXPECT_EQ(get(path + "?limit=0", admin).status, 400u);
+}
+
+TEST_F(FeedApi, AlertsByTownshipMaskedInListsFullToVerifiers) {
+  const std::string clerk = server_.token(Role::kTownshipClerk, "379901001", "王丽");
+  const std::string village = server_.token(Role::kVillageOfficer, "379901001001", "村干部");
+  const std::string auditor = server_.token(Role::kAuditor, "379901", "审计");
+  test::Reply mine = get("/api/v1/alerts", clerk);
+  ASSERT_EQ(mine.status, 200u) << mine.body;
+  const json::value list = mine.json();
+  ASSERT_EQ(list.at("total").as_int64(), 1);
+  const json::value& a = list.at("alerts").as_array()[0];
+  EXPECT_EQ(a.at("id_number").as_string(), "379901********1005");
+  EXPECT_EQ(a.at("name").as_string(), "周**");
+  test::Reply one = get("/api/v1/alerts/" + std::to_string(alert_), clerk);
+  ASSERT_EQ(one.status, 200u);
+  EXPECT_EQ(one.json().at("alert").at("id_number").as_string(), kId);
+  EXPECT_EQ(get("/api/v1/alerts/" + std::to_string(alert_), auditor)
+                .json()
+                .at("alert")
+                .at("id_number")
+                .as_string(),
+            "379901********1005");
+  EXPECT_EQ(get("/api/v1/alerts", village).status, 403u);
+  EXPECT_EQ(get("/api/v1/feeds", clerk).status, 403u);
+  // Another township's clerk may not see it, nor close it.
+  const std::string other = server_.token(Role::kTownshipClerk, "379901002", "陈静");
+  EXPECT_EQ(get("/api/v1/alerts/" + std::to_string(alert_), other).status, 403u);
+  test::Reply refused = test::http_once(server_.port(), http::verb::post,
+                                        "/api/v1/alerts/" + std::to_string(alert_) + "/dismiss",
+                                        other, R"({"reason":"不是本镇的"})");
+  EXPECT_EQ(refused.status, 403u);
+  // Its own clerk dismisses it once; a second time it is no longer open.
+  const std::string dismiss = "/api/v1/alerts/" + std::to_string(alert_) + "/dismiss";
+  EXPECT_EQ(test::http_once(server_.port(), http::verb::post, dismiss, clerk,
+                            R"({"reason":"已核实：外出务工收入稳定"})")
+                .status,
+            200u);
+  EXPECT_EQ(test::http_once(server_.port(), http::verb::post, dismiss, clerk,
+                            R"({"reason":"again"})")
+                .status,
+            409u);
+  EXPECT_EQ(get("/api/v1/alerts/" + std::to_string(alert_), clerk)
+                .json()
+                .at("history")
+                .as_array()
+                .size(),
+            1u);
+}
+
+TEST_F(FeedApi, RunsOutOfScheduleNeedTheRunner) {
+  const std::string admin = server_.token(Role::kCountyAdmin, "379901", "周建国");
+  EXPECT_EQ(test::http_once(server_.port(), http::verb::post, "/api/v1/feeds/civil_affairs/runs",
+                            admin, R"({"period":"2025-05"})")
+                .status,
+            503u);
+  EXPECT_EQ(test::http_once(server_.port(), http::verb::post, "/api/v1/feeds/nothing/runs", admin,
+                            "")
+                .status,
+            404u);
+  EXPECT_EQ(test::http_once(server_.port(), http::verb::post, "/api/v1/feeds/civil_affairs/runs",
+                            admin, R"({"period":"2025-13"})")
+                .status,
+            400u);
+}
+
+TEST(FeedApiGrant, ADepartmentClerksTokenMayNameADepartment) {
+  test::TempDir dir;
+  auto config = test::example_config(dir.path());
+  EXPECT_FALSE(check_token_grant(*config, Role::kDepartmentClerk, "civil_affairs").has_value());
+  EXPECT_TRUE(check_token_grant(*config, Role::kTownshipClerk, "civil_affairs").has_value());
+  EXPECT_TRUE(check_token_grant(*config, Role::kDepartmentClerk, "no_such_department").has_value());
+}
+
+}  // namespace
+}  // namespace fangfan
