@@ -48,8 +48,8 @@ enum class FeedSourceKind { kFolder, kHttp };
 
 // Where a department's data for a period comes from, and what it means.
 struct FeedSource {
-  std::string name;        // referenced by [[rules.schedules]] `feed`, e.g. "civil_affairs"
-  std::string department;  // a [[departments]] code
+  std::string name;             // referenced by [[rules.schedules]] `feed`, e.g. "civil_affairs"
+  std::string department;       // a [[departments]] code
   std::string department_name;  // its name ("县民政局"), filled by the loader; what people read
   FeedSourceKind kind = FeedSourceKind::kFolder;
   // kFolder: files appear in `folder`; the period's file is the one whose name matches

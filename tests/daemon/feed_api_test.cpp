@@ -29,17 +29,17 @@ constexpr const char* kId = "379901195706171005";
 class FeedApi : public ::testing::Test {
  protected:
   FeedApi()
-      : server_({}, [](HttpApi& api) {
-          register_feed_routes(api.router(), api.services(), nullptr);
-        }) {}
+      : server_({},
+                [](HttpApi& api) { register_feed_routes(api.router(), api.services(), nullptr); }) {
+  }
 
   void SetUp() override {
     auto s = server_.session();
     WriteTransaction tx(*s);
     const TimePoint now = server_.clock().now();
     for (const char* feed : {"civil_affairs", "medical_insurance"}) {
-      NewFeedRun run{feed, feed, "2025-05", std::string(feed) + "-2025-05.csv", "ab", "schedule",
-                     now, std::nullopt};
+      NewFeedRun run{feed, feed,       "2025-05", std::string(feed) + "-2025-05.csv",
+                     "ab", "schedule", now,       std::nullopt};
       const std::int64_t id = create_feed_run(*s, run);
       std::vector<NewBadRow> bad;
       for (int line = 2; line < 7; ++line) {
@@ -99,10 +99,10 @@ TEST_F(FeedApi, ADepartmentClerkSeesItsOwnDepartmentOnly) {
   EXPECT_EQ(runs.json().at("total").as_int64(), 1);
   EXPECT_EQ(get("/api/v1/feeds/runs/" + std::to_string(runs_["civil_affairs"]), clerk).status,
             403u);
-  EXPECT_EQ(get("/api/v1/feeds/runs/" + std::to_string(runs_["medical_insurance"]) + "/bad-rows",
-                clerk)
-                .status,
-            200u);
+  EXPECT_EQ(
+      get("/api/v1/feeds/runs/" + std::to_string(runs_["medical_insurance"]) + "/bad-rows", clerk)
+          .status,
+      200u);
   // Civil affairs' alerts are not medical insurance's.
   EXPECT_EQ(get("/api/v1/alerts", clerk).json().at("total").as_int64(), 0);
   EXPECT_EQ(get("/api/v1/alerts/" + std::to_string(alert_), clerk).status, 403u);
@@ -167,16 +167,13 @@ TEST_F(FeedApi, AlertsByTownshipMaskedInListsFullToVerifiers) {
                             R"({"reason":"已核实：外出务工收入稳定"})")
                 .status,
             200u);
-  EXPECT_EQ(test::http_once(server_.port(), http::verb::post, dismiss, clerk,
-                            R"({"reason":"again"})")
-                .status,
-            409u);
-  EXPECT_EQ(get("/api/v1/alerts/" + std::to_string(alert_), clerk)
-                .json()
-                .at("history")
-                .as_array()
-                .size(),
-            1u);
+  EXPECT_EQ(
+      test::http_once(server_.port(), http::verb::post, dismiss, clerk, R"({"reason":"again"})")
+          .status,
+      409u);
+  EXPECT_EQ(
+      get("/api/v1/alerts/" + std::to_string(alert_), clerk).json().at("history").as_array().size(),
+      1u);
 }
 
 TEST_F(FeedApi, RunsOutOfScheduleNeedTheRunner) {
@@ -185,10 +182,10 @@ TEST_F(FeedApi, RunsOutOfScheduleNeedTheRunner) {
                             admin, R"({"period":"2025-05"})")
                 .status,
             503u);
-  EXPECT_EQ(test::http_once(server_.port(), http::verb::post, "/api/v1/feeds/nothing/runs", admin,
-                            "")
-                .status,
-            404u);
+  EXPECT_EQ(
+      test::http_once(server_.port(), http::verb::post, "/api/v1/feeds/nothing/runs", admin, "")
+          .status,
+      404u);
   EXPECT_EQ(test::http_once(server_.port(), http::verb::post, "/api/v1/feeds/civil_affairs/runs",
                             admin, R"({"period":"2025-13"})")
                 .status,
