@@ -431,7 +431,8 @@ void FeedIntake::finish(soci::session& session, const CaseUnitOfWork& cases,
   report_.counts.alerts_raised = report_.evidence_applied + report_.alerts_raised;
   WriteTransaction tx(session);
   finish_feed_run(session, run_id, report_.counts, now);
-  mark_replaced_feed_runs(session, source_->name, period_, run_id);
+  // A fix adds the corrected rows to its period; a new take of the period replaces the earlier.
+  if (options_.trigger != "fix") mark_replaced_feed_runs(session, source_->name, period_, run_id);
   if (options_.fixes_run_id && !fixed_lines_.empty()) {
     mark_feed_bad_rows_fixed(session, *options_.fixes_run_id, fixed_lines_, run_id);
   }

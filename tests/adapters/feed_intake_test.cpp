@@ -285,6 +285,8 @@ TEST_P(FeedIntakeConformance, ACorrectedFileReappliesTheBadRows) {
   ASSERT_EQ(bad.rows.size(), 2u);
   EXPECT_FALSE(bad.rows[0].fixed_by_run.has_value());  // line 2 is still wrong
   EXPECT_EQ(bad.rows[1].fixed_by_run, fix.run_id);     // line 3 was fixed
+  // The fix adds to its period: the run it corrects is not replaced.
+  EXPECT_EQ(load_feed_run(s(), *first.run_id)->status, "done");
 }
 
 TEST_P(FeedIntakeConformance, AFileWithoutTheMappedColumnsFailsTheRunWithTheSentence) {
