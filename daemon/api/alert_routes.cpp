@@ -34,21 +34,6 @@ bool verifier(Role role) {
   return role == Role::kCountyAdmin || role == Role::kCountyOffice || role == Role::kTownshipClerk;
 }
 
-std::int64_t int_query(const ApiRequest& req, const std::string& name, std::int64_t fallback,
-                       std::int64_t lo, std::int64_t hi) {
-  const auto text = req.query_param(name);
-  if (!text || text->empty()) return fallback;
-  std::int64_t n = 0;
-  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
-  if (ec != std::errc{} || end != text->data() + text->size() || n < lo || n > hi) {
-    throw ApiError::bad_request(name, name + " 应为 " + std::to_string(lo) + " 到 " +
-                                          std::to_string(hi) + " 之间的整数 (" + name +
-                                          " must be a whole number from " + std::to_string(lo) +
-                                          " to " + std::to_string(hi) + ")");
-  }
-  return n;
-}
-
 // A 403 unless the caller may see `alert` (its township, or its department for a clerk).
 void require_alert_scope(const ApiRequest& req, const AlertRecord& a) {
   const Principal& p = req.actor();
@@ -103,8 +88,8 @@ awaitable<ApiResponse> list(ApiServices& services, ApiRequest& req) {
   }
   f.feed = req.query_param("feed");
   if (f.feed && f.feed->empty()) f.feed.reset();
-  f.limit = static_cast<int>(int_query(req, "limit", 100, 1, 1000));
-  f.offset = int_query(req, "offset", 0, 0, std::numeric_limits<std::int64_t>::max());
+  f.limit = static_cast<int>(req.int_param("limit", 100, 1, 1000));
+  f.offset = req.int_param("offset", 0, 0, std::numeric_limits<std::int64_t>::max());
   std::optional<std::string> township = req.query_param("township");
   if (township && township->empty()) township.reset();
   if (township) require_scope(req, *township);

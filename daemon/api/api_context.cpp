@@ -51,6 +51,21 @@ std::optional<std::string> ApiRequest::query_param(const std::string& name) cons
   return it->second;
 }
 
+std::int64_t ApiRequest::int_param(const std::string& name, std::int64_t fallback, std::int64_t lo,
+                                   std::int64_t hi) const {
+  const auto text = query_param(name);
+  if (!text || text->empty()) return fallback;
+  std::int64_t n = 0;
+  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
+  if (ec != std::errc{} || end != text->data() + text->size() || n < lo || n > hi) {
+    throw ApiError::bad_request(name, name + " 应为 " + std::to_string(lo) + " 到 " +
+                                          std::to_string(hi) + " 之间的整数 (" + name +
+                                          " must be a whole number from " + std::to_string(lo) +
+                                          " to " + std::to_string(hi) + ")");
+  }
+  return n;
+}
+
 JsonFields ApiRequest::json() const { return JsonFields::parse(body); }
 
 }  // namespace fangfan

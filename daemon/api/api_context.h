@@ -91,6 +91,10 @@ class ApiRequest {
   // A path parameter that must be a positive integer id; otherwise a 400 naming it.
   std::int64_t id_param(const std::string& name) const;
   std::optional<std::string> query_param(const std::string& name) const;
+  // A whole-number query parameter in [lo, hi]; `fallback` when absent or empty; otherwise a 400
+  // naming it and the range.
+  std::int64_t int_param(const std::string& name, std::int64_t fallback, std::int64_t lo,
+                         std::int64_t hi) const;
   // The body as a JSON object (json_errors.h); a 400 when it is not one.
   JsonFields json() const;
 };

@@ -23,21 +23,6 @@ using boost::asio::awaitable;
 
 enum class Window { kOverdue, kDueSoon };
 
-int int_query(const ApiRequest& req, const std::string& name, int fallback, int lo, int hi) {
-  const auto text = req.query_param(name);
-  if (!text) return fallback;
-  int n = 0;
-  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
-  if (text->empty() || ec != std::errc{} || end != text->data() + text->size() || n < lo ||
-      n > hi) {
-    const std::string range = std::to_string(lo) + " 到 " + std::to_string(hi);
-    throw ApiError::bad_request(name, name + " 应为 " + range + " 之间的整数 (" + name +
-                                          " must be a whole number from " + std::to_string(lo) +
-                                          " to " + std::to_string(hi) + ")");
-  }
-  return n;
-}
-
 // The filter of the request, narrowed to the caller's scope; a 403 for a place outside it.
 DutyFilter scoped_filter(const ApiRequest& req) {
   const Principal& p = req.actor();
@@ -61,7 +46,7 @@ DutyFilter scoped_filter(const ApiRequest& req) {
       f.village = p.scope;
       break;
   }
-  f.limit = int_query(req, "limit", 500, 1, 1000);
+  f.limit = req.int_param("limit", 500, 1, 1000);
   return f;
 }
 
@@ -92,7 +77,7 @@ awaitable<ApiResponse> list_duties(ApiServices& services, ApiRequest& req, Windo
   const TimePoint now = services.clock.now();
   int days = 0;
   if (window == Window::kDueSoon) {
-    days = int_query(req, "days", 7, 1, 366);
+    days = req.int_param("days", 7, 1, 366);
     filter.due_before = now + std::chrono::days(days);
   } else {
     filter.due_before = now;

@@ -30,21 +30,6 @@ namespace http = boost::beast::http;
 namespace json = boost::json;
 using boost::asio::awaitable;
 
-std::int64_t int_query(const ApiRequest& req, const std::string& name, std::int64_t fallback,
-                       std::int64_t lo, std::int64_t hi) {
-  const auto text = req.query_param(name);
-  if (!text || text->empty()) return fallback;
-  std::int64_t n = 0;
-  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
-  if (ec != std::errc{} || end != text->data() + text->size() || n < lo || n > hi) {
-    throw ApiError::bad_request(name, name + " 应为 " + std::to_string(lo) + " 到 " +
-                                          std::to_string(hi) + " 之间的整数 (" + name +
-                                          " must be a whole number from " + std::to_string(lo) +
-                                          " to " + std::to_string(hi) + ")");
-  }
-  return n;
-}
-
 std::optional<std::string> text_query(const ApiRequest& req, const std::string& name) {
   auto v = req.query_param(name);
   if (v && v->empty()) v.reset();
@@ -179,8 +164,8 @@ awaitable<ApiResponse> list_runs(ApiServices& services, ApiRequest& req) {
   f.feed = text_query(req, "feed");
   f.department = text_query(req, "department");
   f.period = text_query(req, "period");
-  f.limit = static_cast<int>(int_query(req, "limit", 100, 1, 1000));
-  f.offset = int_query(req, "offset", 0, 0, std::numeric_limits<std::int64_t>::max());
+  f.limit = static_cast<int>(req.int_param("limit", 100, 1, 1000));
+  f.offset = req.int_param("offset", 0, 0, std::numeric_limits<std::int64_t>::max());
   if (auto own = own_department(req)) {
     if (f.department && *f.department != *own) require_department(req, *f.department);
     f.department = *own;
@@ -213,9 +198,9 @@ awaitable<ApiResponse> show_run(ApiServices& services, ApiRequest& req) {
 awaitable<ApiResponse> bad_rows(ApiServices& services, ApiRequest& req) {
   FeedRunRecord run = co_await load_run(services, req);
   const bool csv = req.query_param("format").value_or("json") == "csv";
-  const int limit = csv ? 10000 : static_cast<int>(int_query(req, "limit", 100, 1, 1000));
+  const int limit = csv ? 10000 : static_cast<int>(req.int_param("limit", 100, 1, 1000));
   std::int64_t offset =
-      csv ? 0 : int_query(req, "offset", 0, 0, std::numeric_limits<std::int64_t>::max());
+      csv ? 0 : req.int_param("offset", 0, 0, std::numeric_limits<std::int64_t>::max());
   const std::int64_t id = run.id;
   if (csv) {
     // Every bad row, fetched page by page (never cut).
