@@ -25,7 +25,10 @@
 #include <vector>
 
 #include "adapters/channels/file_channel.h"
+#include "adapters/storage/alert_store.h"
 #include "adapters/storage/case_json.h"
+#include "adapters/storage/database.h"
+#include "adapters/storage/feed_store.h"
 #include "daemon/api/case_access.h"
 #include "daemon/api/daemon_routes.h"
 #include "daemon/api/event_json.h"
@@ -236,6 +239,51 @@ TEST(ApiDocs, EveryDocumentedAnswerHasTheShapeOfARealAnswer) {
                        "户编码,走访日期,走访人,走访内容\n37990100100199,2025-03-03,赵*,在家\n"),
        201);
   real["messages_jsonl_line"] = file_channel_line();
+
+  // Department feeds and alerts: a run with a bad row and an alert, as an intake writes them.
+  {
+    auto session = server.session();
+    WriteTransaction tx(*session);
+    const TimePoint now = server.clock().now();
+    const std::int64_t run = create_feed_run(
+        *session, NewFeedRun{"civil_affairs", "civil_affairs", "2025-03",
+                             "civil_affairs-2025-03.csv", "9f2c", "schedule", now, std::nullopt});
+    NewBadRow bad;
+    bad.line = 11;
+    bad.field = "id_number";
+    bad.header = "身份证号";
+    bad.reason = "身份证号校验位错误：应为1，实际为0 (not a valid ID number)";
+    bad.raw = R"({"身份证号":"379901197102181200","姓名":"周桂芳"})";
+    insert_feed_bad_rows(*session, run, {bad});
+    FeedRunCounts counts;
+    counts.rows_read = 10;
+    counts.rows_accepted = 9;
+    counts.rows_quarantined = 1;
+    counts.alerts_raised = 1;
+    finish_feed_run(*session, run, counts, now);
+    NewAlertRecord a{"civil_affairs",
+                     "civil_affairs",
+                     "2025-03",
+                     run,
+                     "new_assistance",
+                     "新纳入低保/特困/临时救助",
+                     "379901195706171005",
+                     "周国华",
+                     "379901001001",
+                     "379901001",
+                     R"({"category":"低保"})",
+                     now};
+    const std::int64_t alert = insert_alert(*session, a).id;
+    append_alert_history(*session, {0, alert, now, "system:feeds", "raised",
+                                    R"({"feed":"civil_affairs","period":"2025-03"})"});
+    tx.commit();
+  }
+  keep("feeds_listed", get("/api/v1/feeds"), 200);
+  keep("feed_runs", get("/api/v1/feeds/runs?feed=civil_affairs"), 200);
+  keep("feed_bad_rows", get("/api/v1/feeds/runs/1/bad-rows"), 200);
+  keep("alerts_listed", get("/api/v1/alerts?status=open"), 200);
+  keep("alert_shown", get("/api/v1/alerts/1"), 200);
+  keep("alert_dismissed", post("/api/v1/alerts/1/dismiss", {{"reason", "已核实：收入稳定"}}), 200);
 
   const std::map<std::string, json::value> documented = documented_answers(read_doc());
   for (const auto& [name, value] : documented) {
