@@ -113,6 +113,10 @@ awaitable<int> FeedRunner::look(std::int64_t duty_id, std::string feed, std::str
   auto config = config_();
   const FeedSource* source = config->rules.feeds.find(feed);
   if (source == nullptr) co_return 0;  // no longer configured: its duty stays as it is
+  // The turn first: a look running elsewhere (the runner's own loop while a simulated advance
+  // looks too) finishes, ladder included, before this one decides it was looked at just now.
+  co_await lock_feed(feed);
+  Turn turn{this, feed};
   const TimePoint now = clock_.now();
   if (!force) {
     auto it = looked_at_.find(duty_id);
@@ -121,8 +125,6 @@ awaitable<int> FeedRunner::look(std::int64_t duty_id, std::string feed, std::str
     }
   }
   looked_at_[duty_id] = now;
-  co_await lock_feed(feed);
-  Turn turn{this, feed};
   // Taken meanwhile by the look that held the turn: nothing to do.
   auto reload = [duty_id](soci::session& s) { return load_duty(s, duty_id); };
   auto still = co_await storage_.run(std::move(reload));

@@ -206,8 +206,10 @@ awaitable<AdvanceReport> Scheduler::advance_to(TimePoint target) {
       report.timers_fired += f.timers;
       report.messages_queued += f.messages;
       // Department data due now is looked for before anything is delivered: a file already
-      // there is taken, a missing one starts its ladder, whose first rung fires at this stop.
-      if (intake_ && co_await intake_->look_due() > 0) {
+      // there is taken, a missing one starts its ladder, whose first rung fires at this stop
+      // (also when the feed runner's own loop started it meanwhile: fire whatever is due).
+      if (intake_) {
+        co_await intake_->look_due();
         f = co_await fire_due(nullptr);
         report.timers_fired += f.timers;
         report.messages_queued += f.messages;
