@@ -24,7 +24,8 @@ bool looks_like_json_array(std::string_view body) {
 
 boost::asio::awaitable<PullResult> pull_feed(HttpClient& client, const FeedSource& source,
                                              std::string_view period, PullWait wait,
-                                             std::chrono::milliseconds timeout) {
+                                             std::chrono::milliseconds timeout,
+                                             const Clock& clock) {
   HttpRequest request;
   request.method = "GET";
   request.url = feed_url(source, period);
@@ -59,7 +60,7 @@ boost::asio::awaitable<PullResult> pull_feed(HttpClient& client, const FeedSourc
         co_return failed;
       }
       if (auto after = r.header("retry-after")) {
-        if (auto s = parse_retry_after(*after, std::chrono::system_clock::now())) {
+        if (auto s = parse_retry_after(*after, clock.now())) {
           pause = std::min<std::chrono::milliseconds>(*s, std::chrono::seconds(60));
         }
       }

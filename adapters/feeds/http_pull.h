@@ -23,6 +23,7 @@
 #include <variant>
 
 #include "adapters/http/http_client.h"
+#include "workflows/clock.h"
 #include "workflows/feed_rules.h"
 
 namespace fangfan {
@@ -45,11 +46,12 @@ using PullResult = std::variant<PulledData, PullNotYet, PullFailed>;
 std::string feed_url(const FeedSource& source, std::string_view period);
 
 // `wait` sleeps between attempts (the loop's steady timer in the daemon; tests may shorten it);
-// `timeout` bounds each attempt (the [channels.http] timeout in the daemon).
+// `timeout` bounds each attempt (the [channels.http] timeout in the daemon); `clock` is the
+// daemon's, against which a Retry-After date is read.
 using PullWait = std::function<boost::asio::awaitable<void>(std::chrono::milliseconds)>;
 boost::asio::awaitable<PullResult> pull_feed(HttpClient& client, const FeedSource& source,
                                              std::string_view period, PullWait wait,
-                                             std::chrono::milliseconds timeout);
+                                             std::chrono::milliseconds timeout, const Clock& clock);
 
 // True when `body` looks like a JSON array (first non-space byte '[').
 bool looks_like_json_array(std::string_view body);

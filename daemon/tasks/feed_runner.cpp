@@ -153,7 +153,7 @@ awaitable<int> FeedRunner::look(std::int64_t duty_id, std::string feed, std::str
       co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
     };
     const auto timeout = std::chrono::seconds(config->channels.http.timeout_seconds);
-    PullResult pulled = co_await pull_feed(*http_, *source, period, wait, timeout);
+    PullResult pulled = co_await pull_feed(*http_, *source, period, wait, timeout, clock_);
     if (auto* d = std::get_if<PulledData>(&pulled)) {
       input = FeedInput{d->url, std::nullopt, std::move(d->body)};
     } else if (auto* n = std::get_if<PullNotYet>(&pulled)) {
@@ -276,8 +276,9 @@ awaitable<std::optional<IntakeReport>> FeedRunner::run_now(std::string feed, std
       asio::steady_timer t(loop_, d);
       co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
     };
-    PullResult pulled = co_await pull_feed(
-        *http_, *source, period, wait, std::chrono::seconds(config->channels.http.timeout_seconds));
+    PullResult pulled =
+        co_await pull_feed(*http_, *source, period, wait,
+                           std::chrono::seconds(config->channels.http.timeout_seconds), clock_);
     if (auto* d = std::get_if<PulledData>(&pulled)) {
       input = FeedInput{d->url, std::nullopt, std::move(d->body)};
     } else if (auto* n = std::get_if<PullNotYet>(&pulled)) {

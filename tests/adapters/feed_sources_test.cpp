@@ -176,12 +176,14 @@ class HttpPull : public ::testing::Test {
       waits.push_back(d);
       co_return;
     };
-    auto f = asio::co_spawn(io, pull_feed(client, s, "2025-05", wait, timeout), asio::use_future);
+    auto f =
+        asio::co_spawn(io, pull_feed(client, s, "2025-05", wait, timeout, clock), asio::use_future);
     io.restart();
     io.run();
     return f.get();
   }
   std::vector<std::chrono::milliseconds> waits;
+  SimulatedClock clock{std::chrono::sys_seconds(std::chrono::seconds(1746403200))};
 };
 
 TEST_F(HttpPull, PublishedPeriodComesBackWithTheToken) {
