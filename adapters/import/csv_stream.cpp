@@ -15,75 +15,12 @@
 #include <string_view>
 
 #include "adapters/import/table_stream_parts.h"
+#include "adapters/import/text_encoding.h"
 
 namespace fangfan {
 namespace {
 
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
-
-struct Utf8Scan {
-  std::size_t valid_end = 0;  // bytes from the start that are whole, valid UTF-8
-  bool invalid = false;       // stopped at a bad byte (else at the end or a cut-off character)
-  bool non_ascii = false;     // a byte >= 0x80 lies before valid_end
-};
-
-// Scans `bytes` as UTF-8 (no overlong forms, surrogates or code points above U+10FFFF). A
-// character cut off by the end is not invalid: the next chunk completes it.
-Utf8Scan scan_utf8(std::string_view bytes) {
-  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
-  const std::size_t n = bytes.size();
-  Utf8Scan out;
-  std::size_t i = 0;
-  while (i < n) {
-    // Eight ASCII bytes at a time: most of a feed is digits and commas.
-    if (i + 8 <= n) {
-      std::uint64_t word;
-      std::memcpy(&word, p + i, 8);
-      if ((word & 0x8080808080808080ull) == 0) {
-        i += 8;
-        continue;
-      }
-    }
-    const unsigned char c = p[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t len = 0;
-    std::uint32_t cp = 0;
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-      cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      cp = c & 0x07;
-    } else {
-      out.invalid = true;
-      break;
-    }
-    std::size_t k = 1;
-    for (; k < len && i + k < n; ++k) {
-      if ((p[i + k] & 0xC0) != 0x80) break;
-      cp = (cp << 6) | (p[i + k] & 0x3F);
-    }
-    if (k < len) {
-      out.invalid = i + k < n;  // a bad continuation; else cut off by the end
-      break;
-    }
-    const bool overlong = (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
-    if (overlong || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-      out.invalid = true;
-      break;
-    }
-    out.non_ascii = true;
-    i += len;
-  }
-  out.valid_end = i;
-  return out;
-}
 
 // Bytes that stop an unquoted field's scan.
 constexpr std::array<bool, 256> kStop = [] {

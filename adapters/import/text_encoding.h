@@ -23,6 +23,18 @@ namespace fangfan {
 
 // True when `bytes` is well-formed UTF-8 (no overlong forms, no surrogates, <= U+10FFFF).
 bool is_valid_utf8(std::string_view bytes);
+// The first offset where `bytes` stops being UTF-8 (a character cut off by the end included);
+// npos when all of it is.
+std::size_t first_invalid_utf8(std::string_view bytes);
+
+// A chunk of a stream scanned as UTF-8 (the same rules): a character cut off by the end is not
+// invalid, since the next chunk completes it (adapters/import/csv_stream.cpp).
+struct Utf8Scan {
+  std::size_t valid_end = 0;  // bytes from the start that are whole, valid UTF-8
+  bool invalid = false;       // stopped at a bad byte (else at the end or a cut-off character)
+  bool non_ascii = false;     // a byte >= 0x80 lies before valid_end
+};
+Utf8Scan scan_utf8(std::string_view bytes);
 
 struct DecodedText {
   std::string text;      // UTF-8, without a byte order mark
