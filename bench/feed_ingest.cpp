@@ -42,6 +42,7 @@
 
 #include "adapters/config/config.h"
 #include "adapters/import/table_stream.h"
+#include "bench/measure.h"
 #include "workflows/feeds.h"
 
 namespace {
@@ -354,30 +355,9 @@ void write_xlsx(const fs::path& file, const fs::path& dir, std::uint64_t rows,
 
 // -- measuring
 
-long status_kib(const char* field) {
-  std::ifstream in("/proc/self/status");
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind(field, 0) == 0) return std::atol(line.c_str() + std::strlen(field));
-  }
-  return 0;
-}
-
-// Resets the peak resident memory to the current; false when the kernel does not allow it.
-bool reset_peak() {
-  std::ofstream out("/proc/self/clear_refs");
-  out << "5";
-  out.flush();
-  return static_cast<bool>(out);
-}
-
-// CPU seconds this process has used (user + system): the machine may be shared, so rows per
-// CPU second is the one-core figure.
-double cpu_seconds() {
-  rusage u{};
-  ::getrusage(RUSAGE_SELF, &u);
-  return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
+using bench::cpu_seconds;
+using bench::reset_peak;
+using bench::status_kib;
 
 // The targets: rows/s on one core (so per CPU second) and peak RSS growth.
 constexpr double kMaxGrowthMib = 64;

@@ -44,6 +44,7 @@
 #include "adapters/storage/case_repository.h"
 #include "adapters/storage/database.h"
 #include "adapters/storage/migrations.h"
+#include "bench/measure.h"
 #include "workflows/id_number.h"
 
 namespace {
@@ -229,27 +230,9 @@ void write_xlsx(const fs::path& file, const fs::path& dir, std::uint64_t rows,
 
 // -- measuring (as bench/feed_ingest)
 
-long status_kib(const char* field) {
-  std::ifstream in("/proc/self/status");
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind(field, 0) == 0) return std::atol(line.c_str() + std::strlen(field));
-  }
-  return 0;
-}
-
-bool reset_peak() {
-  std::ofstream out("/proc/self/clear_refs");
-  out << "5";
-  out.flush();
-  return static_cast<bool>(out);
-}
-
-double cpu_seconds() {
-  rusage u{};
-  ::getrusage(RUSAGE_SELF, &u);
-  return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
+using bench::cpu_seconds;
+using bench::reset_peak;
+using bench::status_kib;
 
 struct Mark {
   Steady::time_point wall = Steady::now();

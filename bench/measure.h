@@ -1,0 +1,40 @@
+// What the benchmarks measure a stage by, shared by bench/feed_ingest and bench/import_bench:
+// the process's resident memory (/proc/self/status), its peak reset, and CPU seconds (the machine
+// may be shared, so rows per CPU second is the one-core figure). Linux only.
+#pragma once
+
+#include <sys/resource.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <string>
+
+namespace fangfan::bench {
+
+// A field of /proc/self/status in KiB ("VmHWM:", "VmRSS:"); 0 when absent.
+inline long status_kib(const char* field) {
+  std::ifstream in("/proc/self/status");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(field, 0) == 0) return std::atol(line.c_str() + std::strlen(field));
+  }
+  return 0;
+}
+
+// Resets the peak resident memory to the current; false when the kernel does not allow it.
+inline bool reset_peak() {
+  std::ofstream out("/proc/self/clear_refs");
+  out << "5";
+  out.flush();
+  return static_cast<bool>(out);
+}
+
+// CPU seconds this process has used (user + system).
+inline double cpu_seconds() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+}  // namespace fangfan::bench
