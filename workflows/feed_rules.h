@@ -80,6 +80,14 @@ struct FeedSource {
   // ladder, counted in working days from the scheduled time (rung 0 at once).
   std::vector<EscalationRung> escalation;
   int max_expanded_mib = 512;  // per file: an XLSX whose sheet expands beyond this is refused
+  // A feedback feed (TOML kind = "feedback", list = "<[[lists]] name>"): the department's answer
+  // (落实情况) to that list. Not run by a schedule: it is looked for while a sent list's feedback
+  // duty ("feedback/<list>/<period>", workflows/lists.h) is open, {period} being the list's
+  // "YYYY-MM-DD"; each row lands on the person's case as a department measure. "" = a data feed.
+  std::string answers_list;
+  // Feedback feeds: the measure type (MeasureType code, e.g. "social_security") of every row
+  // without a measure_type column.
+  std::string measure_type;
 };
 
 // Verifying an alert about a person the county does not monitor (预警核实): the township

@@ -12,6 +12,7 @@
 
 #include "workflows/deadline_rules.h"
 #include "workflows/feed_rules.h"
+#include "workflows/list_rules.h"
 
 namespace fangfan {
 
@@ -61,6 +62,7 @@ struct Schedule {
   std::string kind;        // "feed" or "list"
   std::string department;  // department code, e.g. "medical_insurance"
   std::string feed;        // kind "feed": the [[feeds]] source it runs (workflows/feed_rules.h)
+  std::string list;        // kind "list": the [[lists]] list it sends (workflows/list_rules.h)
   std::vector<int> days_of_month;  // e.g. {5}, or {1, 15}
   std::vector<int> months;         // empty = every month; {3, 9} for education
   int hour = 8;                    // China time
@@ -109,6 +111,8 @@ struct ProgramRules {
   std::vector<Campaign> campaigns;
   // -- department feeds (issue 12): [[feeds]] and [rules.alerts]; see workflows/feed_rules.h.
   FeedsConfig feeds;
+  // -- department lists (issue 13): [[lists]]; see workflows/list_rules.h.
+  ListsConfig lists;
 
   const CaseKind* find_kind(const std::string& code) const {
     for (const auto& k : case_kinds) {

@@ -42,6 +42,14 @@ struct FeedDue {
   bool operator==(const FeedDue&) const = default;
 };
 
+// The county-wide timer of a department list's period (kind="list" schedules): its firing opens
+// the duty "list/<list>/<period>" (workflows/lists.h), which the list runner then produces.
+struct ListDue {
+  std::string list;    // a [[lists]] name
+  std::string period;  // "YYYY-MM-DD"
+  bool operator==(const ListDue&) const = default;
+};
+
 using TimerPayload = std::variant<DutyNotice, OpenEvaluation, FeedDue>;
 
 }  // namespace fangfan

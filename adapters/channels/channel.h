@@ -20,12 +20,24 @@
 
 namespace fangfan {
 
+// A file sent with a message (a department list): the dispatcher fills it from the body's
+// attachment_path / attachment_name / attachment_sha256 / attachment_size params. A channel that
+// takes files checks the file's SHA-256 before sending (a changed or missing file is a permanent
+// failure: never send other data than was recorded); a channel that takes none refuses for good.
+struct Attachment {
+  std::string path;       // absolute
+  std::string file_name;  // as the receiver sees it, e.g. "县民政局-2026-12-01.xlsx"
+  std::string sha256;     // lowercase hex
+  std::uint64_t size = 0;
+};
+
 struct OutgoingMessage {
   std::int64_t outbox_id = 0;
   std::string recipient;     // the channel's address: phone, WeChat Work id, group name, ...
   std::string message_type;  // template name, e.g. "step_overdue"
   std::string text;          // rendered text (already masked)
   std::map<std::string, std::string> params;  // template params, for SMS templates (masked)
+  std::optional<Attachment> attachment;
 };
 
 struct DeliveryResult {
