@@ -10,6 +10,9 @@
 
 #include "tests/support/people.h"
 #include "workflows/date.h"
+#include "workflows/message_templates.h"
+#include "workflows/message_types.h"
+#include "workflows/timer_notice.h"
 
 namespace fangfan {
 namespace {
@@ -429,6 +432,166 @@ TEST(ListChanges, LeftListReasonForEachWayOfLeaving) {
     EXPECT_EQ(left_list_reason(&s), t.expected) << t.name;
   }
   EXPECT_EQ(left_list_reason(nullptr), "户已不在系统中");
+}
+
+// -- messages: the list, its password, the answer's reminder and ladder
+
+TEST(ListMessages, FeedbackDutyTimersRemindAndClimbToTheListsDepartment) {
+  ProgramRules rules;
+  DepartmentList list;
+  list.name = "education_list";
+  list.department = "education";
+  list.department_name = "县教育和体育局";
+  rules.lists.lists = {list};
+  DutyRecord duty;
+  duty.id = 9;
+  duty.duty_key = "feedback/education_list/2026-12-01";
+  duty.kind = kDutyFeedback;
+  duty.subject = "education_list/2026-12-01";
+  duty.township_code = "379901";
+  duty.owner_role = "department_clerk";
+  duty.due_at = instant("2026-12-15T08:00:00+08:00");
+  DutyTimerFacts in;
+  in.duty = &duty;
+  const auto calendar = WorkingDayCalendar::build({});
+  ASSERT_TRUE(calendar);
+  using Params = std::vector<std::pair<std::string, std::string>>;
+  struct Row {
+    const char* name;
+    DutyNoticeKind notice;
+    int rung;
+    std::vector<std::string> roles;
+    const char* now;
+    const char* type;  // nullptr: nothing sent
+    Params tail;
+    const char* text;
+    const char* key;
+  };
+  const std::vector<Row> table = {
+      {"reminder",
+       DutyNoticeKind::kReminder,
+       0,
+       {"department_clerk"},
+       "2026-12-11T08:00",
+       "feedback_reminder",
+       {{"due_date", "2026-12-14"}},
+       "【防返贫监测】县教育和体育局：2026-12-01防返贫监测帮扶名单的落实情况应于2026-12-14前反馈，"
+       "请按时反馈。",
+       "feedback_reminder:education:education_list/2026-12-01:0:钱七@379901"},
+      {"due",
+       DutyNoticeKind::kOverdue,
+       0,
+       {"department_clerk"},
+       "2026-12-15T08:00",
+       "feedback_overdue",
+       {{"due_date", "2026-12-14"}, {"days_overdue", "1"}, {"rung", "0"}},
+       "【防返贫监测】县教育和体育局：2026-12-01防返贫监测帮扶名单的落实情况应于2026-12-14前反馈，"
+       "至今未收到，已逾期1天（第0级督办），请尽快反馈。",
+       "feedback_overdue:education:education_list/2026-12-01:0:钱七@379901"},
+      {"rung_2",
+       DutyNoticeKind::kOverdue,
+       2,
+       {"county_office"},
+       "2026-12-17T08:00",
+       "feedback_overdue",
+       {{"due_date", "2026-12-14"}, {"days_overdue", "3"}, {"rung", "2"}},
+       "【防返贫监测】县教育和体育局：2026-12-01防返贫监测帮扶名单的落实情况应于2026-12-14前反馈，"
+       "至今未收到，已逾期3天（第2级督办），请尽快反馈。",
+       "feedback_overdue:education:education_list/2026-12-01:2:钱七@379901"},
+      {"reminder_after_due",
+       DutyNoticeKind::kReminder,
+       0,
+       {"department_clerk"},
+       "2026-12-15T09:00",
+       nullptr,
+       {},
+       "",
+       ""},
+  };
+  for (const Row& t : table) {
+    const TimerDecision d = decide_duty_timer(DutyNotice{9, t.notice, "2026-12-14", t.roles},
+                                              t.rung, in, rules, *calendar, instant(t.now));
+    if (t.type == nullptr) {
+      EXPECT_FALSE(d.message) << t.name;
+      continue;
+    }
+    ASSERT_TRUE(d.message) << t.name << ": " << d.skipped;
+    const DutyMessage& m = *d.message;
+    EXPECT_EQ(m.message_type, t.type) << t.name;
+    EXPECT_EQ(m.department, "education") << t.name;
+    EXPECT_EQ(m.roles, t.roles) << t.name;
+    Params params = {{"list", "education_list"},
+                     {"department", "education"},
+                     {"department_name", "县教育和体育局"},
+                     {"period", "2026-12-01"}};
+    params.insert(params.end(), t.tail.begin(), t.tail.end());
+    EXPECT_EQ(m.params, params) << t.name;
+    std::map<std::string, std::string> body(m.params.begin(), m.params.end());
+    EXPECT_EQ(render_message(m.message_type, body, {}), t.text) << t.name;
+    EXPECT_EQ(duty_message_key(m, "钱七@379901"), t.key) << t.name;
+  }
+  // The department's name as loaded wins over the list's copy.
+  in.department_name = "教体局";
+  const TimerDecision named =
+      decide_duty_timer(DutyNotice{9, DutyNoticeKind::kOverdue, "2026-12-14", {"x"}}, 1, in, rules,
+                        *calendar, instant("2026-12-16T08:00"));
+  ASSERT_TRUE(named.message);
+  EXPECT_EQ(named.message->params[2].second, "教体局");
+}
+
+TEST(ListMessages, ListAndPasswordTemplatesRead) {
+  const std::map<std::string, std::string> list = {{"list", "civil_affairs_list"},
+                                                   {"department", "civil_affairs"},
+                                                   {"department_name", "县民政局"},
+                                                   {"period", "2026-12-01"},
+                                                   {"households", "635"},
+                                                   {"rows", "635"},
+                                                   {"answer_by", "2026-12-15"},
+                                                   {"attachment_path", "/srv/files/x.xlsx"},
+                                                   {"attachment_name", "县民政局-2026-12-01.xlsx"},
+                                                   {"attachment_sha256", "ab"},
+                                                   {"attachment_size", "1"}};
+  const std::string text = render_message("department_list", list, {});
+  EXPECT_EQ(text,
+            "【防返贫监测】县民政局2026-12-01防返贫监测帮扶名单（635户，635行）："
+            "县民政局-2026-12-01.xlsx，请于2026-12-15前反馈落实情况。");
+  EXPECT_FALSE(contains_unmasked_identifiers(text));
+  const std::string password = render_message(
+      "list_password",
+      {{"department_name", "县民政局"}, {"period", "2026-12-01"}, {"password", "Kq7mZ2pW9xRt"}},
+      {});
+  EXPECT_EQ(password, "【防返贫监测】县民政局2026-12-01名单压缩包密码：Kq7mZ2pW9xRt（请勿转发）");
+  EXPECT_FALSE(contains_unmasked_identifiers(password));
+  EXPECT_FALSE(is_digestible("department_list"));
+  EXPECT_FALSE(is_digestible("list_password"));
+  EXPECT_TRUE(is_digestible("feedback_overdue"));
+}
+
+TEST(ListMessages, AudiencesOfEachList) {
+  ProgramRules rules;
+  DepartmentList plain;
+  plain.name = "health_list";
+  plain.department = "health";
+  plain.feedback.remind_before_working_days = 0;
+  DepartmentList laddered;
+  laddered.name = "civil_list";
+  laddered.department = "civil_affairs";
+  laddered.delivery.encrypt = true;
+  laddered.feedback.escalation = {{0, "department_clerk"}, {3, "county_office"}};
+  rules.lists.lists = {plain, laddered};
+  std::vector<MessageAudience> lists;
+  for (const MessageAudience& a : message_audiences(rules, kListDay)) {
+    if (!a.department.empty()) lists.push_back(a);
+  }
+  using enum AudiencePlace;
+  const std::vector<MessageAudience> expected = {
+      {"feedback_overdue", {"department_clerk"}, kCounty, "health"},
+      {"list_password", {"department_clerk"}, kCounty, "civil_affairs"},
+      {"feedback_reminder", {"department_clerk"}, kCounty, "civil_affairs"},
+      {"feedback_overdue", {"department_clerk"}, kCounty, "civil_affairs"},
+      {"feedback_overdue", {"county_office"}, kCounty, "civil_affairs"},
+  };
+  EXPECT_EQ(lists, expected);
 }
 
 }  // namespace
