@@ -211,12 +211,21 @@ class Xlsx {
     if (ws == nullptr) fail(path_, std::string("无法添加工作表") + name, "add worksheet");
     return ws;
   }
-  void put(lxw_worksheet* ws, lxw_row_t row, lxw_col_t col, std::string_view text,
+  void put(lxw_worksheet* ws, lxw_row_t row, lxw_col_t col, const std::string& text,
            lxw_format* format = nullptr) {
     if (text.empty()) return;
-    const std::string value(cell_text(text));
-    const lxw_error rc = worksheet_write_string(ws, row, col, value.c_str(), format);
-    if (rc != LXW_NO_ERROR) fail(path_, "写入单元格失败", lxw_strerror(rc));
+    // Only an over-long cell is copied (cut); the rest go straight through.
+    const std::string_view kept = cell_text(text);
+    write(ws, row, col, kept.size() == text.size() ? text.c_str() : std::string(kept).c_str(),
+          format);
+  }
+  void put(lxw_worksheet* ws, lxw_row_t row, lxw_col_t col, std::string_view text,
+           lxw_format* format = nullptr) {
+    put(ws, row, col, std::string(text), format);
+  }
+  void put(lxw_worksheet* ws, lxw_row_t row, lxw_col_t col, const char* text,
+           lxw_format* format = nullptr) {
+    put(ws, row, col, std::string(text), format);
   }
   void close() {
     const lxw_error rc = workbook_close(book_);
@@ -229,6 +238,12 @@ class Xlsx {
   lxw_format* label_ = nullptr;
 
  private:
+  void write(lxw_worksheet* ws, lxw_row_t row, lxw_col_t col, const char* text,
+             lxw_format* format) {
+    const lxw_error rc = worksheet_write_string(ws, row, col, text, format);
+    if (rc != LXW_NO_ERROR) fail(path_, "写入单元格失败", lxw_strerror(rc));
+  }
+
   fs::path path_;
   std::string tmpdir_;
   lxw_workbook* book_ = nullptr;
