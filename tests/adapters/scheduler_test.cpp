@@ -771,7 +771,7 @@ void add_civil_affairs_feed(Config& c) {
   f.escalation = {{0, "department_clerk"}, {2, "county_office"}};
   c.rules.feeds.sources = {f};
   c.rules.schedules = {
-      {"civil_affairs_feed", "feed", "civil_affairs", "civil_affairs", {5}, {}, 9}};
+      {"civil_affairs_feed", "feed", "civil_affairs", "civil_affairs", "", {5}, {}, 9}};
   c.departments = {{"civil_affairs", "县民政局"}, {"health", "县卫健局"}};
   c.people.push_back(person("民政张", Role::kDepartmentClerk, "civil_affairs"));
   c.people.push_back(person("卫健孟", Role::kDepartmentClerk, "health"));
@@ -820,7 +820,7 @@ TEST_P(SchedulerConformance, Feed_PeriodTimersAreSeededOnceWithTheLatestPeriodBe
                 "feed_due/civil_affairs/2025-05 pending 2025-05-05T09:00:00+08:00",
                 "feed_due/civil_affairs/2025-06 pending 2025-06-05T09:00:00+08:00"}));
   // A schedule whose feed is not configured seeds nothing.
-  config_->rules.schedules.push_back({"police_feed", "feed", "police", "police", {5}, {}, 8});
+  config_->rules.schedules.push_back({"police_feed", "feed", "police", "police", "", {5}, {}, 8});
   EXPECT_EQ(ensure_recurring_timers(s(), *config_, *calendar_, at("2025-05-20T12:00")), 0);
 }
 
