@@ -121,8 +121,11 @@ ReportTable households_report(const ReportSetting& setting, const ProgramRules& 
   std::vector<std::string> all_kinds = kinds;
   all_kinds.emplace_back(kAll);
   for (const ReportPlace& p : places) {
+    int kinds_here = 0;
+    for (const std::string& k : kinds) kinds_here += buckets.count({p.code, k, std::string(kAll)});
     for (const std::string& k : all_kinds) {
       if (!buckets.count({p.code, k, std::string(kAll)})) continue;
+      if (k == kAll && kinds_here < 2) continue;  // the one kind's rows already say it all
       const std::string kname = k == kAll ? "全部类型" : kind_name(rules, k);
       const std::string pcode = p.code == kAll ? "" : p.code;
       for (const auto& [code, label] : causes) {
@@ -159,6 +162,7 @@ ReportTable households_report(const ReportSetting& setting, const ProgramRules& 
   ReportChart chart{ReportChart::Kind::kColumn, "各乡镇分风险类型监测户数", 0, {}};
   for (std::size_t i = 0; i < shown.size(); ++i) chart.series_columns.push_back(int(i) + 1);
   // The chart compares townships, not the total with its parts.
+  chart.rows = static_cast<int>(setting.townships.size());
   if (!chart.series_columns.empty()) pivot.chart = chart;
 
   ReportTable t;

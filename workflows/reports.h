@@ -37,6 +37,7 @@ struct ReportChart {
   std::string title;
   int category_column = 0;          // the column whose cells name the categories
   std::vector<int> series_columns;  // one series per column, named by its header
+  int rows = -1;  // the first rows charted (-1: every row); a total row after them is left out
 };
 
 struct ReportSection {

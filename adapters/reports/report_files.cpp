@@ -97,16 +97,19 @@ void write_section(lxw_workbook* wb, const ReportTable& table, const ReportSecti
   }
   if (!s.chart || s.rows.empty()) return;
   const ReportChart& spec = *s.chart;
+  const lxw_row_t charted =
+      spec.rows < 0 ? last
+                    : std::min<lxw_row_t>(last, kHeaderRow + static_cast<lxw_row_t>(spec.rows));
   lxw_chart* chart = workbook_add_chart(
       wb, spec.kind == ReportChart::Kind::kBar ? LXW_CHART_BAR : LXW_CHART_COLUMN);
   chart_title_set_name(chart, spec.title.c_str());
   for (int col : spec.series_columns) {
     lxw_chart_series* series = chart_add_series(chart, nullptr, nullptr);
     chart_series_set_categories(series, name.c_str(), kHeaderRow + 1,
-                                static_cast<lxw_col_t>(spec.category_column), last,
+                                static_cast<lxw_col_t>(spec.category_column), charted,
                                 static_cast<lxw_col_t>(spec.category_column));
-    chart_series_set_values(series, name.c_str(), kHeaderRow + 1, static_cast<lxw_col_t>(col), last,
-                            static_cast<lxw_col_t>(col));
+    chart_series_set_values(series, name.c_str(), kHeaderRow + 1, static_cast<lxw_col_t>(col),
+                            charted, static_cast<lxw_col_t>(col));
     chart_series_set_name_range(series, name.c_str(), kHeaderRow, static_cast<lxw_col_t>(col));
   }
   chart_legend_set_position(

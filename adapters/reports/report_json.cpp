@@ -24,7 +24,8 @@ json::object report_to_json(const ReportTable& table) {
       chart = json::object{{"kind", s.chart->kind == ReportChart::Kind::kBar ? "bar" : "column"},
                            {"title", s.chart->title},
                            {"category_column", s.chart->category_column},
-                           {"series_columns", std::move(series)}};
+                           {"series_columns", std::move(series)},
+                           {"rows", s.chart->rows}};
     }
     sections.push_back(json::object{{"title", s.title},
                                     {"headers", std::move(headers)},
@@ -75,6 +76,9 @@ std::optional<ReportTable> report_from_json(const json::value& value) {
         c.title = json::value_to<std::string>(co.at("title"));
         c.category_column = static_cast<int>(co.at("category_column").to_number<std::int64_t>());
         c.series_columns = json::value_to<std::vector<int>>(co.at("series_columns"));
+        if (const json::value* rows = co.if_contains("rows")) {
+          c.rows = static_cast<int>(rows->to_number<std::int64_t>());
+        }
         s.chart = c;
       }
       t.sections.push_back(std::move(s));

@@ -156,6 +156,7 @@ TEST(Reports_Households, EveryTownshipKindAndCauseMatchesAnIndependentCount) {
   EXPECT_EQ(pivot.chart->category_column, 0);
   EXPECT_EQ(pivot.chart->series_columns.size(), pivot.headers.size() - 2);
   EXPECT_EQ(pivot.rows.size(), 4u);  // three townships and the county
+  EXPECT_EQ(pivot.chart->rows, 3);   // the county's total is not a bar beside its parts
 }
 
 TEST(Reports_Measures, CountsAndHouseholdsCoveredPerTypeAndStatus) {
