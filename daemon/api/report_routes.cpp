@@ -97,6 +97,13 @@ awaitable<ApiResponse> show_report(ApiServices& services, ApiRequest& req, std::
   r.setting = setting_for(req, name);
   const TimePoint now = services.clock.now();
   const auto as_of = date_query(req, "as_of");
+  if (as_of && (name == "households" || name == "measures")) {
+    // Case snapshots are kept as they are now, not as they were.
+    throw ApiError::bad_request("as_of",
+                                "户数和措施报表按当前数据统计，不能指定 as_of (the "
+                                "households and measures reports count the cases as "
+                                "they are now)");
+  }
   // The end of the day asked for: what was due on it counts.
   r.as_of = as_of ? china_time(*as_of + std::chrono::days{1}) - 1s : now;
   const auto from = date_query(req, "from"), to = date_query(req, "to");

@@ -6,7 +6,8 @@
 //   ?format=json|csv|xlsx   json (default): the table (adapters/reports/report_json.h);
 //                           csv: UTF-8 with a BOM for Excel; xlsx: a workbook with its charts
 //   ?township=CODE          one township (within the token's scope)
-//   ?as_of=YYYY-MM-DD       the end of that day (China time); default now
+//   ?as_of=YYYY-MM-DD       the end of that day (China time); default now (not for households
+//                           and measures: they count the cases as stored now)
 //   ?from=&to=YYYY-MM-DD    a period, both days included: movements (default the month of
 //                           as_of up to as_of), exchange (default every period)
 //   ?year=YYYY              evaluation (default the year of as_of)

@@ -337,6 +337,11 @@ TEST_F(ReportApi, ScopesDecideWhatIsCountedAndWhoIsRefused) {
        "/api/v1/reports/movements?from=2025-03-01", 400},
       {"the evaluation", Role::kCountyOffice, "379901", "/api/v1/reports/evaluation?year=2025",
        200},
+      {"a campaign", Role::kTownshipClerk, kXihe, "/api/v1/reports/campaign/screening_2023", 200},
+      {"households as of a past day", Role::kCountyOffice, "379901",
+       "/api/v1/reports/households?as_of=2025-01-01", 400},
+      {"overdue as of a past day", Role::kCountyOffice, "379901",
+       "/api/v1/reports/overdue?as_of=2025-01-01&format=xlsx", 200},
   };
   for (const Case& c : cases) {
     const std::string token = server_.token(c.role, c.scope, "测试用户");
