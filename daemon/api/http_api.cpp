@@ -6,6 +6,7 @@
 #include "daemon/api/import_routes.h"
 #include "daemon/api/ops_routes.h"
 #include "daemon/api/outbox_routes.h"
+#include "daemon/api/report_routes.h"
 
 namespace fangfan {
 
@@ -25,6 +26,7 @@ HttpApi::HttpApi(boost::asio::any_io_executor loop, StorageExecutor& storage, co
   register_import_routes(router_, services_);
   register_calendar_routes(router_, services_);
   register_duty_routes(router_, services_);
+  register_report_routes(router_, services_);
 }
 
 }  // namespace fangfan

@@ -16,6 +16,7 @@
 #include "daemon/ctl/ctl_feed.h"
 #include "daemon/ctl/ctl_import.h"
 #include "daemon/ctl/ctl_outbox.h"
+#include "daemon/ctl/ctl_report.h"
 #include "daemon/ctl/ctl_simulate.h"
 #include "daemon/ctl/ctl_token.h"
 #include "daemon/ctl/ctl_work.h"
@@ -42,6 +43,8 @@ const char* kUsage =
     "  campaign progress NAME                each township's milestones (via the API)\n"
     "  campaign done NAME MILESTONE --township CODE   a milestone finished (via the API)\n"
     "  evaluation progress YEAR              the Q4 evaluation by township (via the API)\n"
+    "  report NAME [--format table|csv|xlsx] county reports: households, measures, overdue,\n"
+    "                                        exchange, movements, evaluation, campaign C (API)\n"
     "  token create --role R --scope CODE --name WHO   make an API token (shown once)\n"
     "  token list [--all] | token revoke ID  API tokens, on the database (no daemon needed)\n"
     "  outbox [--status S] [--json]          messages queued, sent, failed (via the API)\n"
@@ -155,6 +158,10 @@ int main(int argc, char** argv) {
   if (command == "duty" || command == "campaign" || command == "evaluation") {
     return fangfan::run_work_command(
         command, rest, fangfan::CtlEnvironment::from_process(config_file), std::cout, std::cerr);
+  }
+  if (command == "report") {
+    return fangfan::run_report_command(rest, fangfan::CtlEnvironment::from_process(config_file),
+                                       std::cout, std::cerr);
   }
   if (command == "cases") {
     return fangfan::run_cases_command(rest, fangfan::CtlEnvironment::from_process(config_file),

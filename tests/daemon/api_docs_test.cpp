@@ -227,6 +227,7 @@ TEST(ApiDocs, EveryDocumentedAnswerHasTheShapeOfARealAnswer) {
        post(events, {{"type", "start_verification"}, {"verifier", "李*"}, {"expected_version", 1}}),
        409);
   keep("case_shown", get("/api/v1/cases/1"), 200);
+  keep("report_households", get("/api/v1/reports/households"), 200);
   keep("case_list", get("/api/v1/cases"), 200);
   keep("working_day", get("/api/v1/calendar/working-day?date=2025-10-08"), 200);
   keep("add_working_days", get("/api/v1/calendar/add-working-days?date=2025-09-30&n=5"), 200);
