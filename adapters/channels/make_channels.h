@@ -1,7 +1,8 @@
 // Builds the channels a config enables: the file channel and each gateway
-// whose [channels.X] section says enabled = true. The daemon registers them
-// with its dispatcher. The gateways send through `http` and keep references
-// to it and to `clock`. REQUIRES: both outlive the channels.
+// whose [channels.X] section says enabled = true; always the drop-folder
+// channel list_folder, and list_http when a [[lists]] entry has an http_url. The daemon registers
+// them with its dispatcher. The gateways send through `http` and keep references to it and to
+// `clock`. REQUIRES: both outlive the channels.
 #pragma once
 
 #include <memory>
