@@ -72,16 +72,27 @@ bool write_all(int fd, const std::string& bytes) {
 
 }  // namespace
 
+bool any_list_folder(const ListsConfig& lists) {
+  for (const auto& l : lists.lists) {
+    if (!l.delivery.folder.empty()) return true;
+  }
+  return false;
+}
+
 FolderChannel::~FolderChannel() { pool_.join(); }
 
 asio::awaitable<DeliveryResult> FolderChannel::deliver(OutgoingMessage message) {
-  if (!message.attachment) {
-    co_return refused("此渠道只发送文件 (list_folder sends files only; the message has none)");
-  }
-  co_return co_await asio::co_spawn(
+  // Not a coroutine itself: the message moves into the pool's coroutine (g++ 12 mishandles a
+  // lambda temporary inside a co_await expression).
+  return asio::co_spawn(
       pool_,
-      [folder = message.recipient, attachment = *message.attachment]()
-          -> asio::awaitable<DeliveryResult> { co_return copy_into_folder(folder, attachment); },
+      [message = std::move(message)]() -> asio::awaitable<DeliveryResult> {
+        if (!message.attachment) {
+          co_return refused(
+              "此渠道只发送文件 (list_folder sends files only; the message has none)");
+        }
+        co_return copy_into_folder(message.recipient, *message.attachment);
+      },
       // A copy that started finishes even when the awaiting coroutine is cancelled at shutdown.
       asio::bind_cancellation_slot(asio::cancellation_slot(), asio::use_awaitable));
 }

@@ -19,8 +19,12 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "adapters/channels/channel.h"
+#include "workflows/list_rules.h"
 
 namespace fangfan {
+
+// Whether any list is delivered to a drop folder (the channel is then enabled).
+bool any_list_folder(const ListsConfig& lists);
 
 class FolderChannel final : public Channel {
  public:

@@ -31,8 +31,9 @@ std::vector<std::shared_ptr<Channel>> make_channels(const Config& config, HttpCl
   }
   if (c.webhook.enabled)
     out.push_back(std::make_shared<WebhookChannel>(c.webhook, http, wall_clock, timeout));
-  // Department lists: drop folders need no settings; the HTTP endpoints are the lists' own.
-  out.push_back(std::make_shared<FolderChannel>());
+  // Department lists: drop folders need no settings of their own; the HTTP endpoints are the
+  // lists'. Each runs when a [[lists]] entry delivers that way.
+  if (any_list_folder(config.rules.lists)) out.push_back(std::make_shared<FolderChannel>());
   if (any_list_http(config.rules.lists)) {
     out.push_back(std::make_shared<ListHttpChannel>(config.rules.lists, http, wall_clock, timeout));
   }
