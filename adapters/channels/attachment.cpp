@@ -94,7 +94,7 @@ std::optional<Attachment> attachment_from_params(const std::map<std::string, std
   return a;
 }
 
-std::string sha256_hex(std::string_view bytes) {
+std::string evp_sha256_hex(std::string_view bytes) {
   Digest d;
   d.update(bytes.data(), bytes.size());
   return d.hex_final();
@@ -138,7 +138,7 @@ std::variant<std::string, DeliveryResult> read_attachment(const Attachment& a) {
   }
   std::string recorded = a.sha256;
   for (char& c : recorded) c = char(std::tolower(static_cast<unsigned char>(c)));
-  if (sha256_hex(bytes) != recorded) return changed(a, "SHA-256 differs");
+  if (evp_sha256_hex(bytes) != recorded) return changed(a, "SHA-256 differs");
   return bytes;
 }
 

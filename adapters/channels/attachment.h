@@ -29,7 +29,7 @@ namespace fangfan {
 std::optional<Attachment> attachment_from_params(const std::map<std::string, std::string>& params);
 
 // Lowercase hex SHA-256 (OpenSSL EVP).
-std::string sha256_hex(std::string_view bytes);
+std::string evp_sha256_hex(std::string_view bytes);
 
 // The file's bytes when its size and SHA-256 are the recorded ones; else why not: missing or
 // changed -> kPermanent, another read error -> kRetry. Blocking.
