@@ -40,6 +40,12 @@ DeliveryResult FileChannel::write_line(const OutgoingMessage& message) {
       {"outbox_id", message.outbox_id}, {"recipient", message.recipient},
       {"type", message.message_type},   {"body", message.text},
       {"params", std::move(params)},    {"delivered_at", format_time(clock_.now())}};
+  if (message.attachment) {
+    // The file stays where it was produced; the line says which one, to check it by its hash.
+    const Attachment& a = *message.attachment;
+    line["attachment"] = boost::json::object{
+        {"name", a.file_name}, {"path", a.path}, {"sha256", a.sha256}, {"size", a.size}};
+  }
   std::string text = boost::json::serialize(line) + "\n";
 
   std::error_code ec;

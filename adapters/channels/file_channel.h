@@ -1,7 +1,9 @@
 // The embedded default channel: each delivered message is appended to a file
 // as one JSON line {"outbox_id", "recipient", "type", "body", "params",
 // "delivered_at"} and flushed to disk (fsync) before deliver() completes, so
-// nothing external is needed to see what fangfan would send.
+// nothing external is needed to see what fangfan would send. A message with an
+// attachment (a department list) adds "attachment": {"name", "path", "sha256",
+// "size"}; the file itself is not copied.
 //
 // The blocking write and fsync run on one thread the channel owns; the
 // awaiting coroutine resumes on its own executor. One thread also keeps the

@@ -2,12 +2,15 @@
 
 #include <openssl/rand.h>
 
+#include <boost/json.hpp>
 #include <random>
 
+#include "adapters/channels/attachment.h"
 #include "adapters/channels/signing.h"
 
 namespace fangfan {
 
+namespace json = boost::json;
 using Outcome = DeliveryResult::Outcome;
 
 std::optional<DeliveryResult> classify_http(const HttpResponse& response,
@@ -72,6 +75,63 @@ DeliveryResult wechat_result(long errcode, std::string_view errmsg, std::string 
       break;
   }
   return DeliveryResult::failed(Outcome::kPermanent, code, text);
+}
+
+std::optional<DeliveryResult> wechat_file_size_refusal(const Attachment& attachment) {
+  if (attachment.size >= kWechatFileMin && attachment.size <= kWechatFileMax) return std::nullopt;
+  return DeliveryResult::failed(
+      Outcome::kPermanent, "file_size",
+      "文件大小超出企业微信限制 (WeChat Work takes files of 5 bytes to 20 MB): " +
+          attachment.file_name + " is " + std::to_string(attachment.size) + " bytes");
+}
+
+HttpRequest wechat_upload_request(std::string url, const Attachment& attachment, std::string bytes,
+                                  std::chrono::milliseconds timeout) {
+  MultipartBody form;
+  // The filename is what the receivers see; filelength as WeChat's own example sends it.
+  form.add_file("media", attachment.file_name, std::move(bytes), "application/octet-stream", true);
+  MultipartBody::Encoded encoded = form.encode();
+  HttpRequest r;
+  r.method = "POST";
+  r.url = std::move(url);
+  r.headers = {{"Content-Type", encoded.content_type}};
+  r.body = std::move(encoded.body);
+  r.timeout = timeout;
+  return r;
+}
+
+std::variant<std::string, DeliveryResult> wechat_media_answer(
+    const HttpResponse& response, std::chrono::system_clock::time_point now,
+    std::string_view gateway, bool& token_refused) {
+  token_refused = false;
+  const std::string who(gateway);
+  if (auto r = classify_http(response, now, who)) return *r;
+  json::error_code ec;
+  json::value v = json::parse(response.body, ec);
+  const json::object* o = ec ? nullptr : v.if_object();
+  const json::value* code = o ? o->if_contains("errcode") : nullptr;
+  if (!code || !code->is_int64()) {
+    return DeliveryResult::failed(Outcome::kRetry, std::to_string(response.status),
+                                  who + " answered HTTP " + std::to_string(response.status) +
+                                      " without an errcode (not a WeChat answer; is base_url "
+                                      "right?)");
+  }
+  std::string msg;
+  if (const json::value* m = o->if_contains("errmsg"); m && m->is_string()) {
+    msg = std::string(m->as_string());
+  }
+  const long errcode = long(code->as_int64());
+  if (errcode != 0) {
+    token_refused = wechat_error_class(errcode) == WechatErrorClass::kToken;
+    DeliveryResult r = wechat_result(errcode, msg, "");
+    r.error = "uploading the file failed: " + r.error;
+    return r;
+  }
+  const json::value* media = o->if_contains("media_id");
+  if (!media || !media->is_string() || media->as_string().empty()) {
+    return DeliveryResult::failed(Outcome::kRetry, "0", who + " answered without a media_id");
+  }
+  return std::string(media->as_string());
 }
 
 std::string truncate_utf8(std::string text, size_t max_bytes) {

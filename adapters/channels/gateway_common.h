@@ -8,9 +8,11 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "adapters/channels/channel.h"
 #include "adapters/http/http_client.h"
@@ -32,6 +34,21 @@ enum class WechatErrorClass { kOk, kRetry, kRateLimited, kToken, kPermanent };
 WechatErrorClass wechat_error_class(long errcode);
 // The DeliveryResult for a WeChat answer's errcode/errmsg (kToken → kRetry).
 DeliveryResult wechat_result(long errcode, std::string_view errmsg, std::string message_id);
+
+// WeChat Work files (robot upload_media, application media/upload): a multipart POST of the
+// bytes as the part "media" with filename and filelength; the answer's media_id then goes in a
+// msgtype "file" message. WeChat takes files of 5 bytes to 20 MB.
+inline constexpr std::uint64_t kWechatFileMin = 5;
+inline constexpr std::uint64_t kWechatFileMax = 20 * 1024 * 1024;
+// A permanent refusal when the attachment's size is outside what WeChat Work takes.
+std::optional<DeliveryResult> wechat_file_size_refusal(const Attachment& attachment);
+HttpRequest wechat_upload_request(std::string url, const Attachment& attachment, std::string bytes,
+                                  std::chrono::milliseconds timeout);
+// The media_id of an upload answer, or why there is none (errcode classes as wechat_result;
+// an answer without errcode or media_id is retried). `token_refused` is set for a token errcode.
+std::variant<std::string, DeliveryResult> wechat_media_answer(
+    const HttpResponse& response, std::chrono::system_clock::time_point now,
+    std::string_view gateway, bool& token_refused);
 
 // `text` cut to at most `max_bytes` bytes without splitting a UTF-8 character;
 // a cut text ends with "…" (within the limit).

@@ -1,6 +1,8 @@
 #include "adapters/channels/make_channels.h"
 
 #include "adapters/channels/file_channel.h"
+#include "adapters/channels/folder_channel.h"
+#include "adapters/channels/list_http_channel.h"
 #include "adapters/channels/sms_aliyun.h"
 #include "adapters/channels/sms_tencent.h"
 #include "adapters/channels/webhook_channel.h"
@@ -29,6 +31,12 @@ std::vector<std::shared_ptr<Channel>> make_channels(const Config& config, HttpCl
   }
   if (c.webhook.enabled)
     out.push_back(std::make_shared<WebhookChannel>(c.webhook, http, wall_clock, timeout));
+  // Department lists: drop folders need no settings of their own; the HTTP endpoints are the
+  // lists'. Each runs when a [[lists]] entry delivers that way.
+  if (any_list_folder(config.rules.lists)) out.push_back(std::make_shared<FolderChannel>());
+  if (any_list_http(config.rules.lists)) {
+    out.push_back(std::make_shared<ListHttpChannel>(config.rules.lists, http, wall_clock, timeout));
+  }
   return out;
 }
 

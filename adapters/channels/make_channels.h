@@ -1,7 +1,9 @@
 // Builds the channels a config enables: the file channel and each gateway
-// whose [channels.X] section says enabled = true. The daemon registers them
-// with its dispatcher. The gateways send through `http` and keep references
-// to it and to `clock`. REQUIRES: both outlive the channels.
+// whose [channels.X] section says enabled = true; the drop-folder channel
+// list_folder when a [[lists]] entry has a folder, list_http when one has an
+// http_url (department lists; neither has a [channels.X] section). The daemon registers
+// them with its dispatcher. The gateways send through `http` and keep references to it and to
+// `clock`. REQUIRES: both outlive the channels.
 #pragma once
 
 #include <memory>

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "adapters/channels/attachment.h"
 #include "adapters/channels/gateway_common.h"
 #include "adapters/channels/signing.h"
 #include "workflows/id_number.h"
@@ -121,6 +122,7 @@ SmsAliyunChannel::SmsAliyunChannel(SmsAliyunConfig config, HttpClient& http,
     : config_(std::move(config)), http_(http), wall_clock_(wall_clock), timeout_(timeout) {}
 
 boost::asio::awaitable<DeliveryResult> SmsAliyunChannel::deliver(OutgoingMessage message) {
+  if (message.attachment) co_return cannot_send_files(name_);
   auto request = build_aliyun_request(
       config_, message, random_hex(16),
       iso_utc(std::chrono::system_clock::time_point(wall_clock_.now())), timeout_);

@@ -6,7 +6,8 @@
 // (signing.h). Success is Code "OK" in the body; isv.BUSINESS_LIMIT_CONTROL
 // and Throttling* are rate limits; other isv.* codes (bad number, bad
 // template, bad signature name, no balance) and credential errors are
-// permanent; isp.* and ServiceUnavailable are retried. Thread-safe.
+// permanent; isp.* and ServiceUnavailable are retried. A message with an attachment is refused
+// for good (an SMS carries no file). Thread-safe.
 #pragma once
 
 #include <chrono>

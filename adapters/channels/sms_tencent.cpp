@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "adapters/channels/attachment.h"
 #include "adapters/channels/gateway_common.h"
 #include "adapters/channels/signing.h"
 #include "workflows/id_number.h"
@@ -131,6 +132,7 @@ SmsTencentChannel::SmsTencentChannel(SmsTencentConfig config, HttpClient& http,
     : config_(std::move(config)), http_(http), wall_clock_(wall_clock), timeout_(timeout) {}
 
 boost::asio::awaitable<DeliveryResult> SmsTencentChannel::deliver(OutgoingMessage message) {
+  if (message.attachment) co_return cannot_send_files(name_);
   const auto now = std::chrono::system_clock::time_point(wall_clock_.now());
   auto request = build_tencent_request(
       config_, message,

@@ -7,7 +7,8 @@
 // Response.SendStatusSet[i].Code per number ("Ok" = sent). LimitExceeded.*
 // and RequestLimitExceeded are rate limits; InternalError.* and
 // ResourceUnavailable.* are retried; the rest (bad number, unapproved
-// template, no balance, bad credentials) are permanent. Thread-safe.
+// template, no balance, bad credentials) are permanent. A message with an
+// attachment is refused for good (an SMS carries no file). Thread-safe.
 #pragma once
 
 #include <chrono>

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "adapters/channels/attachment.h"
 #include "adapters/channels/gateway_common.h"
 #include "adapters/channels/signing.h"
 
@@ -73,6 +74,7 @@ WebhookChannel::WebhookChannel(WebhookConfig config, HttpClient& http, const Clo
     : config_(std::move(config)), http_(http), wall_clock_(wall_clock), timeout_(timeout) {}
 
 boost::asio::awaitable<DeliveryResult> WebhookChannel::deliver(OutgoingMessage message) {
+  if (message.attachment) co_return cannot_send_files(name_);
   const auto now = std::chrono::system_clock::time_point(wall_clock_.now());
   HttpResponse response = co_await http_.send(build_webhook_request(
       config_, message,

@@ -4,7 +4,8 @@
 // Authorization: Bearer TOKEN and/or X-Fangfan-Timestamp + X-Fangfan-Signature
 // "sha256=" + hex HMAC-SHA256(secret, timestamp + "." + body). Any 2xx is sent
 // (the body's "id", if any, is kept as the provider message id); 408, 429
-// (Retry-After) and 5xx are retried; other statuses are permanent. Thread-safe.
+// (Retry-After) and 5xx are retried; other statuses are permanent. A message with an attachment
+// is refused for good (attachment.h cannot_send_files; files go by list_http). Thread-safe.
 #pragma once
 
 #include <chrono>

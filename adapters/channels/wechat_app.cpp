@@ -78,6 +78,31 @@ HttpRequest build_app_request(const WechatAppConfig& config, const std::string& 
   return r;
 }
 
+HttpRequest build_app_upload_request(const WechatAppConfig& config, const std::string& token,
+                                     const Attachment& attachment, std::string bytes,
+                                     std::chrono::milliseconds timeout) {
+  return wechat_upload_request(config.base_url + "/cgi-bin/media/upload?access_token=" +
+                                   percent_encode(token) + "&type=file",
+                               attachment, std::move(bytes), timeout);
+}
+
+HttpRequest build_app_file_request(const WechatAppConfig& config, const std::string& token,
+                                   const std::string& touser, const std::string& media_id,
+                                   std::chrono::milliseconds timeout) {
+  json::object body{{"touser", touser},
+                    {"msgtype", "file"},
+                    {"agentid", config.agent_id},
+                    {"file", json::object{{"media_id", media_id}}},
+                    {"safe", 0}};
+  HttpRequest r;
+  r.method = "POST";
+  r.url = config.base_url + "/cgi-bin/message/send?access_token=" + percent_encode(token);
+  r.headers = {{"Content-Type", "application/json; charset=utf-8"}};
+  r.body = json::serialize(body);
+  r.timeout = timeout;
+  return r;
+}
+
 DeliveryResult classify_app_answer(const HttpResponse& response,
                                    std::chrono::system_clock::time_point now, bool& token_refused) {
   token_refused = false;
@@ -135,16 +160,39 @@ boost::asio::awaitable<std::variant<std::string, DeliveryResult>> WechatAppChann
   co_return fresh.value;
 }
 
+boost::asio::awaitable<DeliveryResult> WechatAppChannel::send_with(const std::string& token,
+                                                                   const OutgoingMessage& message,
+                                                                   const std::string* bytes,
+                                                                   bool& token_refused) {
+  const auto wall_now = [this] { return std::chrono::system_clock::time_point(clock_.now()); };
+  if (!bytes) {
+    HttpResponse response =
+        co_await http_.send(build_app_request(config_, token, message, timeout_));
+    co_return classify_app_answer(response, wall_now(), token_refused);
+  }
+  HttpResponse uploaded = co_await http_.send(
+      build_app_upload_request(config_, token, *message.attachment, *bytes, timeout_));
+  auto media = wechat_media_answer(uploaded, wall_now(), "WeChat Work media/upload", token_refused);
+  if (auto* failed = std::get_if<DeliveryResult>(&media)) co_return *failed;
+  HttpResponse response = co_await http_.send(build_app_file_request(
+      config_, token, message.recipient, std::get<std::string>(media), timeout_));
+  co_return classify_app_answer(response, wall_now(), token_refused);
+}
+
 boost::asio::awaitable<DeliveryResult> WechatAppChannel::deliver(OutgoingMessage message) {
+  std::optional<std::string> bytes;
+  if (message.attachment) {
+    if (auto refused = wechat_file_size_refusal(*message.attachment)) co_return *refused;
+    auto read = co_await files_.read(*message.attachment);
+    if (auto* failed = std::get_if<DeliveryResult>(&read)) co_return *failed;
+    bytes = std::get<std::string>(std::move(read));
+  }
   for (int round = 0;; ++round) {
     auto t = co_await token();
     if (auto* failed = std::get_if<DeliveryResult>(&t)) co_return *failed;
     const std::string token = std::get<std::string>(t);
-    HttpResponse response =
-        co_await http_.send(build_app_request(config_, token, message, timeout_));
     bool token_refused = false;
-    DeliveryResult r = classify_app_answer(
-        response, std::chrono::system_clock::time_point(clock_.now()), token_refused);
+    DeliveryResult r = co_await send_with(token, message, bytes ? &*bytes : nullptr, token_refused);
     if (!token_refused) co_return r;
     forget_token(token);
     if (round == 1) {

@@ -40,6 +40,27 @@ HttpRequest build_robot_request(const WechatRobotConfig& config, const WechatRob
   return r;
 }
 
+HttpRequest build_robot_upload_request(const WechatRobotConfig& config,
+                                       const WechatRobotGroup& group, const Attachment& attachment,
+                                       std::string bytes, std::chrono::milliseconds timeout) {
+  return wechat_upload_request(config.base_url + "/cgi-bin/webhook/upload_media?key=" +
+                                   percent_encode(group.key) + "&type=file",
+                               attachment, std::move(bytes), timeout);
+}
+
+HttpRequest build_robot_file_request(const WechatRobotConfig& config, const WechatRobotGroup& group,
+                                     const std::string& media_id,
+                                     std::chrono::milliseconds timeout) {
+  HttpRequest r;
+  r.method = "POST";
+  r.url = config.base_url + "/cgi-bin/webhook/send?key=" + percent_encode(group.key);
+  r.headers = {{"Content-Type", "application/json; charset=utf-8"}};
+  r.body = json::serialize(
+      json::object{{"msgtype", "file"}, {"file", json::object{{"media_id", media_id}}}});
+  r.timeout = timeout;
+  return r;
+}
+
 DeliveryResult classify_robot_answer(const HttpResponse& response,
                                      std::chrono::system_clock::time_point now) {
   if (auto r = classify_http(response, now, "WeChat Work robot")) return *r;
@@ -71,8 +92,27 @@ boost::asio::awaitable<DeliveryResult> WechatRobotChannel::deliver(OutgoingMessa
         Outcome::kPermanent, "",
         "no WeChat Work robot group '" + message.recipient + "' in [channels.wechat_robot] groups");
   }
+  if (message.attachment) co_return co_await deliver_file(*group, *message.attachment);
   HttpResponse response =
       co_await http_.send(build_robot_request(config_, *group, message, timeout_));
+  co_return classify_robot_answer(response,
+                                  std::chrono::system_clock::time_point(wall_clock_.now()));
+}
+
+boost::asio::awaitable<DeliveryResult> WechatRobotChannel::deliver_file(
+    const WechatRobotGroup& group, const Attachment& attachment) {
+  if (auto refused = wechat_file_size_refusal(attachment)) co_return *refused;
+  auto bytes = co_await files_.read(attachment);
+  if (auto* failed = std::get_if<DeliveryResult>(&bytes)) co_return *failed;
+  HttpResponse uploaded = co_await http_.send(build_robot_upload_request(
+      config_, group, attachment, std::get<std::string>(std::move(bytes)), timeout_));
+  bool token_refused = false;  // the robot has no token; its key errors are permanent
+  auto media =
+      wechat_media_answer(uploaded, std::chrono::system_clock::time_point(wall_clock_.now()),
+                          "WeChat Work robot upload_media", token_refused);
+  if (auto* failed = std::get_if<DeliveryResult>(&media)) co_return *failed;
+  HttpResponse response = co_await http_.send(
+      build_robot_file_request(config_, group, std::get<std::string>(media), timeout_));
   co_return classify_robot_answer(response,
                                   std::chrono::system_clock::time_point(wall_clock_.now()));
 }

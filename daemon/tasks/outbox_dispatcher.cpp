@@ -12,6 +12,7 @@
 #include <random>
 #include <set>
 
+#include "adapters/channels/attachment.h"
 #include "adapters/storage/database.h"
 #include "daemon/tasks/outbox_messages.h"
 #include "workflows/date.h"
@@ -381,6 +382,8 @@ asio::awaitable<DeliveryAnswer> OutboxDispatcher::attempt_delivery(const OutboxR
   // A named message, not a braced temporary inside the co_await: g++ 12 destroys such a
   // temporary twice across the suspension.
   OutgoingMessage out{m.id, m.recipient, m.message_type, std::move(text), std::move(params)};
+  // A department list's file, by path and hash: the channel checks it before sending.
+  out.attachment = attachment_from_params(out.params);
   const DeliveryResult r = co_await channel->deliver(std::move(out));
   co_return to_answer(r);
 }

@@ -12,7 +12,8 @@
 //      while the breaker was closed goes back unsent, its attempt given back, when the breaker
 //      opened before its turn to be sent);
 //   4. per-recipient pacing -> wait for the next free slot in the minute;
-//   5. claim (pending -> sending, attempts + 1), render with the config's templates, deliver
+//   5. claim (pending -> sending, attempts + 1), render with the config's templates (a file the
+//      params name, attachment_path/_name/_sha256/_size, goes along as the attachment), deliver
 //      (a text holding an unmasked ID number or phone never leaves), and apply what
 //      decide_delivery (workflows/delivery_decisions.h, where the table is) makes of the
 //      answer: sent; retry after backoff; pending after a rate limit or a failed probe with

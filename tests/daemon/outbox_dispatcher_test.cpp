@@ -195,6 +195,39 @@ TEST_F(OutboxDispatcherTest, SentMessageIsRenderedInChineseAndKeepsTheProviderId
   EXPECT_EQ(r.attempts, 1);
 }
 
+TEST_F(OutboxDispatcherTest, ListFileParamsReachTheChannelAsTheAttachment) {
+  channels_["list_folder"] = std::make_shared<RecordingChannel>("list_folder");
+  const auto with_file = enqueue(
+      "list:civil:2026-12-01:list_folder:/srv/drop/civil:县民政局-2026-12-01.xlsx", "list_folder",
+      "/srv/drop/civil", "department_list",
+      R"({"list":"civil","department":"civil_affairs","department_name":"县民政局",)"
+      R"("period":"2026-12-01","households":"3","rows":"3","answer_by":"2026-12-15",)"
+      R"("attachment_path":"/var/lib/fangfan/files/lists/civil/2026-12-01/县民政局-2026-12-01.xlsx",)"
+      R"("attachment_name":"县民政局-2026-12-01.xlsx",)"
+      R"("attachment_sha256":"abcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcd",)"
+      R"("attachment_size":"52113"})");
+  const auto without = enqueue("plain", "list_folder", "/srv/drop/civil", "department_list",
+                               R"({"list":"civil","period":"2026-12-01"})");
+  pass();
+  auto& calls = channel("list_folder").calls;
+  ASSERT_EQ(calls.size(), 2u);
+  std::map<std::int64_t, OutgoingMessage> by_id;
+  for (const auto& c : calls) by_id.emplace(c.outbox_id, c);
+  const auto& m = by_id.at(with_file);
+  ASSERT_TRUE(m.attachment.has_value());
+  EXPECT_EQ(m.attachment->path,
+            "/var/lib/fangfan/files/lists/civil/2026-12-01/县民政局-2026-12-01.xlsx");
+  EXPECT_EQ(m.attachment->file_name, "县民政局-2026-12-01.xlsx");
+  EXPECT_EQ(m.attachment->sha256,
+            "abcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcd");
+  EXPECT_EQ(m.attachment->size, 52113u);
+  EXPECT_EQ(m.recipient, "/srv/drop/civil");
+  EXPECT_FALSE(m.text.empty());
+  EXPECT_EQ(m.params.at("period"), "2026-12-01");
+  EXPECT_FALSE(by_id.at(without).attachment.has_value());
+  EXPECT_EQ(row(with_file).status, OutboxStatus::kSent);
+}
+
 TEST_F(OutboxDispatcherTest, PlainTextBodyGoesAsItIs) {
   const auto id = enqueue("old", "wechat_app", officer_.wechat, "deadline_notice",
                           "王** 户的入户核实将于 2025-03-10 到期");

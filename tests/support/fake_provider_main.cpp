@@ -3,11 +3,14 @@
 // and appends one JSON line per request to the --log file.
 //
 //   fangfan_fake_provider [--port N] [--log FILE] [--answer PROVIDER=ANSWER]... [--delay-ms N]
+//                         [--list-token T] [--list-hmac S]
 //
 // ANSWER: success, rate_limit, permanent, server_error, too_many_requests, delay, drop (the
 // provider's default from then on; POST /__fake/answer?provider=P&answer=A changes it while
 // running). The secrets are FakeSecrets' defaults; every provider path of fake_providers.h is
-// served (WeChat Work robot and app, Alibaba and Tencent SMS, the webhook).
+// served (WeChat Work robot and app with file uploads, Alibaba and Tencent SMS, the webhook, the
+// departments' list endpoints under /lists/, whose bearer token and HMAC secret --list-token and
+// --list-hmac set).
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -23,6 +26,7 @@ int main(int argc, char** argv) {
   std::string log;
   std::map<std::string, FakeAnswer> defaults;
   int delay_ms = -1;
+  fangfan::testing::FakeSecrets secrets;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     const bool has_value = i + 1 < argc;
@@ -30,6 +34,10 @@ int main(int argc, char** argv) {
       port = static_cast<unsigned short>(std::atoi(argv[++i]));
     } else if (a == "--log" && has_value) {
       log = argv[++i];
+    } else if (a == "--list-token" && has_value) {
+      secrets.list_bearer = argv[++i];
+    } else if (a == "--list-hmac" && has_value) {
+      secrets.list_hmac = argv[++i];
     } else if (a == "--delay-ms" && has_value) {
       delay_ms = std::atoi(argv[++i]);
     } else if (a == "--answer" && has_value) {
@@ -45,7 +53,8 @@ int main(int argc, char** argv) {
       defaults[v.substr(0, eq)] = *answer;
     } else {
       std::cerr << "usage: fangfan_fake_provider [--port N] [--log FILE] "
-                   "[--answer PROVIDER=ANSWER]... [--delay-ms N]\n";
+                   "[--answer PROVIDER=ANSWER]... [--delay-ms N] [--list-token T] "
+                   "[--list-hmac S]\n";
       return 2;
     }
   }
@@ -54,7 +63,7 @@ int main(int argc, char** argv) {
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);  // before the server thread starts
-  fangfan::testing::FakeProviders fake({}, port);
+  fangfan::testing::FakeProviders fake(secrets, port);
   if (!log.empty()) fake.log_to(log);
   if (delay_ms >= 0) fake.set_delay(std::chrono::milliseconds(delay_ms));
   for (const auto& [provider, answer] : defaults) fake.set_default(provider, answer);

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "adapters/channels/signing.h"
+#include "tests/support/fake_multipart.h"
 
 namespace fangfan::testing {
 
@@ -79,6 +80,16 @@ std::int64_t parse_iso(const std::string& s) {
   return std::int64_t(timegm(&tm));
 }
 
+std::map<std::string, std::string> query_params(const std::string& target) {
+  const auto q = target.find('?');
+  return parse_form(q == std::string::npos ? "" : target.substr(q + 1));
+}
+
+bool is_multipart(const std::map<std::string, std::string>& headers) {
+  auto it = headers.find("content-type");
+  return it != headers.end() && it->second.rfind("multipart/", 0) == 0;
+}
+
 std::string str(const json::object& o, std::string_view key) {
   const json::value* v = o.if_contains(key);
   return v && v->is_string() ? std::string(v->as_string()) : std::string();
@@ -105,9 +116,16 @@ json::value to_json(const FakeRequest& r) {
   for (const auto& [k, v] : r.headers) headers[k] = v;
   json::object fields;
   for (const auto& [k, v] : r.fields) fields[k] = v;
-  return json::object{{"provider", r.provider}, {"method", r.method}, {"target", r.target},
-                      {"accepted", r.accepted}, {"reason", r.reason}, {"fields", fields},
-                      {"body", r.body},         {"headers", headers}};
+  return json::object{
+      {"provider", r.provider},
+      {"method", r.method},
+      {"target", r.target},
+      {"accepted", r.accepted},
+      {"reason", r.reason},
+      {"fields", fields},
+      {"body", is_multipart(r.headers) ? "(multipart, " + std::to_string(r.body.size()) + " bytes)"
+                                       : r.body},
+      {"headers", headers}};
 }
 
 struct FakeProviders::Impl {
@@ -123,6 +141,11 @@ struct FakeProviders::Impl {
   std::chrono::seconds token_lifetime{7200};
   std::map<std::string, std::int64_t> tokens;  // token → expires at (Unix s); 0 = expired
   std::set<std::string> nonces;
+  struct Media {
+    std::string owner;  // "robot:KEY" or "app": who may send it
+    std::string file_name, size, sha256;
+  };
+  std::map<std::string, Media> media;  // media_id -> what was uploaded
   std::vector<FakeRequest> log;
   std::string log_path;
   int issued = 0, connections = 0, in_flight = 0, peak = 0, serial = 0;
@@ -182,16 +205,20 @@ struct FakeProviders::Impl {
     const json::object& o = v.as_object();
     const std::string type = str(o, "msgtype");
     const json::value* part = o.if_contains(type);
-    std::string content = part && part->is_object() ? str(part->as_object(), "content") : "";
-    const size_t limit = type == "markdown" ? 4096 : 2048;
-    if ((type != "text" && type != "markdown") || content.empty() || content.size() > limit) {
-      rec.reason = "bad msgtype or content";
-      return json_reply({{"errcode", 40008}, {"errmsg", "invalid message type"}});
-    }
-    rec.fields["msgtype"] = type;
-    rec.fields["content"] = content;
-    if (const json::value* m = part->as_object().if_contains("mentioned_mobile_list")) {
-      rec.fields["mentioned_mobile_list"] = json::serialize(*m);
+    if (type == "file") {
+      if (auto r = file_message(part, "robot:" + key, rec)) return *r;
+    } else {
+      std::string content = part && part->is_object() ? str(part->as_object(), "content") : "";
+      const size_t limit = type == "markdown" ? 4096 : 2048;
+      if ((type != "text" && type != "markdown") || content.empty() || content.size() > limit) {
+        rec.reason = "bad msgtype or content";
+        return json_reply({{"errcode", 40008}, {"errmsg", "invalid message type"}});
+      }
+      rec.fields["msgtype"] = type;
+      rec.fields["content"] = content;
+      if (const json::value* m = part->as_object().if_contains("mentioned_mobile_list")) {
+        rec.fields["mentioned_mobile_list"] = json::serialize(*m);
+      }
     }
     const FakeAnswer a = next_answer("wechat_robot");
     if (auto r = generic(a, rec)) return *r;
@@ -207,6 +234,128 @@ struct FakeProviders::Impl {
     Reply r = json_reply({{"errcode", 0}, {"errmsg", "ok"}});
     if (a == FakeAnswer::kDelay) r.delay = delay;
     return r;
+  }
+
+  // {"media_id"} of a file message: one `owner` uploaded; records what the file was.
+  std::optional<Reply> file_message(const json::value* part, const std::string& owner,
+                                    FakeRequest& rec) {
+    const std::string id =
+        part && part->is_object() ? str(part->as_object(), "media_id") : std::string();
+    std::lock_guard lock(mutex);
+    auto it = media.find(id);
+    if (it == media.end() || it->second.owner != owner) {
+      rec.reason = "invalid media_id";
+      return json_reply({{"errcode", 40007}, {"errmsg", "invalid media_id"}});
+    }
+    rec.fields["msgtype"] = "file";
+    rec.fields["media_id"] = id;
+    rec.fields["file_name"] = it->second.file_name;
+    rec.fields["size"] = it->second.size;
+    rec.fields["sha256"] = it->second.sha256;
+    return std::nullopt;
+  }
+
+  // The part "media" of an upload, checked as WeChat Work does (type=file, a filename, 5 B to
+  // 20 MB, filelength = size when given); records file_name, size and sha256.
+  std::optional<Reply> upload_part(const http::request<http::string_body>& req, FakeRequest& rec) {
+    if (query_params(std::string(req.target()))["type"] != "file") {
+      rec.reason = "invalid media type";
+      return json_reply({{"errcode", 40004}, {"errmsg", "invalid media type"}});
+    }
+    auto parts = parse_multipart(req[http::field::content_type], req.body());
+    const FormPart* part = parts ? find_part(*parts, "media") : nullptr;
+    if (!part || !part->file_name || part->file_name->empty()) {
+      rec.reason = "media data missing";
+      return json_reply({{"errcode", 41005}, {"errmsg", "media data missing"}});
+    }
+    const size_t size = part->data.size();
+    auto length = part->params.find("filelength");
+    if (size < 5 || size > 20 * 1024 * 1024 ||
+        (length != part->params.end() && length->second != std::to_string(size))) {
+      rec.reason = "invalid media size";
+      return json_reply({{"errcode", 40006}, {"errmsg", "invalid media size"}});
+    }
+    rec.fields["file_name"] = *part->file_name;
+    rec.fields["size"] = std::to_string(size);
+    rec.fields["sha256"] = sha256_digest_hex(part->data);
+    return std::nullopt;
+  }
+
+  // A successful upload: a new media_id for `owner`.
+  Reply uploaded(const std::string& owner, FakeAnswer a, FakeRequest& rec) {
+    std::string id;
+    {
+      std::lock_guard lock(mutex);
+      id = "media-" + std::to_string(++serial);
+      media[id] = {owner, rec.fields["file_name"], rec.fields["size"], rec.fields["sha256"]};
+    }
+    rec.accepted = true;
+    rec.fields["media_id"] = id;
+    Reply r = json_reply({{"errcode", 0},
+                          {"errmsg", "ok"},
+                          {"type", "file"},
+                          {"media_id", id},
+                          {"created_at", std::to_string(unix_now())}});
+    if (a == FakeAnswer::kDelay) r.delay = delay;
+    return r;
+  }
+
+  Reply robot_upload(const http::request<http::string_body>& req, FakeRequest& rec) {
+    const std::string key = query_params(std::string(req.target()))["key"];
+    rec.fields["key"] = key;
+    const auto& keys = secrets.robot_keys;
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+      rec.reason = "invalid webhook url";
+      return json_reply({{"errcode", 93000}, {"errmsg", "invalid webhook url"}});
+    }
+    if (auto r = upload_part(req, rec)) return *r;
+    const FakeAnswer a = next_answer("wechat_robot_upload");
+    if (auto r = generic(a, rec)) return *r;
+    if (a == FakeAnswer::kRateLimit) {
+      rec.reason = "45009";
+      return json_reply({{"errcode", 45009}, {"errmsg", "api freq out of limit"}});
+    }
+    if (a == FakeAnswer::kPermanent) {
+      rec.reason = "93000";
+      return json_reply({{"errcode", 93000}, {"errmsg", "invalid webhook url"}});
+    }
+    return uploaded("robot:" + key, a, rec);
+  }
+
+  // The access_token of a request checked as WeChat Work does; a reply when it fails.
+  std::optional<Reply> check_token(const std::string& target, FakeRequest& rec) {
+    const std::string token = query_params(target)["access_token"];
+    std::lock_guard lock(mutex);
+    if (token.empty()) {
+      rec.reason = "access_token missing";
+      return json_reply({{"errcode", 41001}, {"errmsg", "access_token missing"}});
+    }
+    auto it = tokens.find(token);
+    if (it == tokens.end()) {
+      rec.reason = "invalid access_token";
+      return json_reply({{"errcode", 40014}, {"errmsg", "invalid access_token"}});
+    }
+    if (it->second <= unix_now()) {
+      rec.reason = "access_token expired";
+      return json_reply({{"errcode", 42001}, {"errmsg", "access_token expired"}});
+    }
+    return std::nullopt;
+  }
+
+  Reply app_upload(const http::request<http::string_body>& req, FakeRequest& rec) {
+    if (auto r = check_token(std::string(req.target()), rec)) return *r;
+    if (auto r = upload_part(req, rec)) return *r;
+    const FakeAnswer a = next_answer("wechat_app_upload");
+    if (auto r = generic(a, rec)) return *r;
+    if (a == FakeAnswer::kRateLimit) {
+      rec.reason = "45009";
+      return json_reply({{"errcode", 45009}, {"errmsg", "api freq out of limit"}});
+    }
+    if (a == FakeAnswer::kPermanent) {
+      rec.reason = "40004";
+      return json_reply({{"errcode", 40004}, {"errmsg", "invalid media type"}});
+    }
+    return uploaded("app", a, rec);
   }
 
   Reply gettoken(const http::request<http::string_body>& req, FakeRequest& rec) {
@@ -232,26 +381,7 @@ struct FakeProviders::Impl {
   }
 
   Reply app_send(const http::request<http::string_body>& req, FakeRequest& rec) {
-    const std::string target(req.target());
-    const auto q = target.find('?');
-    auto params = parse_form(q == std::string::npos ? "" : target.substr(q + 1));
-    const std::string token = params["access_token"];
-    {
-      std::lock_guard lock(mutex);
-      if (token.empty()) {
-        rec.reason = "access_token missing";
-        return json_reply({{"errcode", 41001}, {"errmsg", "access_token missing"}});
-      }
-      auto it = tokens.find(token);
-      if (it == tokens.end()) {
-        rec.reason = "invalid access_token";
-        return json_reply({{"errcode", 40014}, {"errmsg", "invalid access_token"}});
-      }
-      if (it->second <= unix_now()) {
-        rec.reason = "access_token expired";
-        return json_reply({{"errcode", 42001}, {"errmsg", "access_token expired"}});
-      }
-    }
+    if (auto r = check_token(std::string(req.target()), rec)) return *r;
     json::error_code ec;
     json::value v = json::parse(req.body(), ec);
     const json::object* o = ec ? nullptr : v.if_object();
@@ -260,15 +390,20 @@ struct FakeProviders::Impl {
       rec.reason = "invalid agentid";
       return json_reply({{"errcode", 40056}, {"errmsg", "invalid agentid"}});
     }
-    const json::value* text = o->if_contains("text");
-    const std::string content = text && text->is_object() ? str(text->as_object(), "content") : "";
-    if (str(*o, "touser").empty() || str(*o, "msgtype") != "text" || content.empty() ||
-        content.size() > 2048) {
-      rec.reason = "bad touser, msgtype or content";
-      return json_reply({{"errcode", 44004}, {"errmsg", "empty content"}});
+    if (str(*o, "msgtype") == "file" && !str(*o, "touser").empty()) {
+      if (auto r = file_message(o->if_contains("file"), "app", rec)) return *r;
+    } else {
+      const json::value* text = o->if_contains("text");
+      const std::string content =
+          text && text->is_object() ? str(text->as_object(), "content") : "";
+      if (str(*o, "touser").empty() || str(*o, "msgtype") != "text" || content.empty() ||
+          content.size() > 2048) {
+        rec.reason = "bad touser, msgtype or content";
+        return json_reply({{"errcode", 44004}, {"errmsg", "empty content"}});
+      }
+      rec.fields["content"] = content;
     }
     rec.fields["touser"] = str(*o, "touser");
-    rec.fields["content"] = content;
     const FakeAnswer a = next_answer("wechat_app");
     if (auto r = generic(a, rec)) return *r;
     if (a == FakeAnswer::kRateLimit) {
@@ -491,6 +626,56 @@ struct FakeProviders::Impl {
     return r;
   }
 
+  // A department's list endpoint: a multipart POST of list, department, period, sha256 and the
+  // file, whose bytes must have that SHA-256; bearer and HMAC (the webhook's scheme over the
+  // whole body) when configured.
+  Reply list_receiver(const http::request<http::string_body>& req, FakeRequest& rec) {
+    auto refuse = [&](int status, const std::string& why) {
+      rec.reason = why;
+      return json_reply({{"error", why}}, status);
+    };
+    if (!secrets.list_bearer.empty() &&
+        req[http::field::authorization] != "Bearer " + secrets.list_bearer) {
+      return refuse(401, "bad bearer token");
+    }
+    if (!secrets.list_hmac.empty()) {
+      const std::int64_t ts = std::atoll(std::string(req["X-Fangfan-Timestamp"]).c_str());
+      const std::string want =
+          "sha256=" + hex(hmac_sha256(secrets.list_hmac, std::to_string(ts) + "." + req.body()));
+      if (req["X-Fangfan-Signature"] != want) return refuse(401, "bad signature");
+      if (std::abs(ts - unix_now()) > 300) return refuse(401, "stale timestamp");
+    }
+    auto parts = parse_multipart(req[http::field::content_type], req.body());
+    if (!parts) return refuse(400, "not multipart/form-data");
+    for (const char* name : {"list", "department", "period", "sha256"}) {
+      const FormPart* p = find_part(*parts, name);
+      if (!p || p->data.empty() || p->file_name) return refuse(400, std::string(name) + " missing");
+      rec.fields[name] = p->data;
+    }
+    const FormPart* file = find_part(*parts, "file");
+    if (!file || !file->file_name || file->file_name->empty()) return refuse(400, "file missing");
+    rec.fields["file_name"] = *file->file_name;
+    rec.fields["content_type"] = file->content_type;
+    rec.fields["size"] = std::to_string(file->data.size());
+    rec.fields["sha256"] = sha256_digest_hex(file->data);
+    if (rec.fields["sha256"] != find_part(*parts, "sha256")->data) {
+      return refuse(400, "sha256 does not match the file");
+    }
+    rec.fields["idempotency_key"] = std::string(req["Idempotency-Key"]);
+    const FakeAnswer a = next_answer("list_http");
+    if (auto r = generic(a, rec)) return *r;
+    if (a == FakeAnswer::kRateLimit) {
+      rec.reason = "429";
+      return Reply{429, "{}", {{"Retry-After", "30"}}};
+    }
+    if (a == FakeAnswer::kPermanent) return refuse(403, "list not accepted here");
+    rec.accepted = true;
+    rec.fields["answer_id"] = next_serial("recv-");
+    Reply r = json_reply({{"id", rec.fields["answer_id"]}});
+    if (a == FakeAnswer::kDelay) r.delay = delay;
+    return r;
+  }
+
   // The test's own switch, not a provider's: POST /__fake/answer?provider=P&answer=A sets P's
   // default answer (an outage begins or ends while the daemon runs).
   Reply control(const std::string& target, FakeRequest& rec) {
@@ -559,6 +744,11 @@ struct FakeProviders::Impl {
     const std::string target(req.target());
     const std::string path = target.substr(0, target.find('?'));
     if (path == "/cgi-bin/webhook/send") return rec.provider = "wechat_robot", robot(req, rec);
+    if (path == "/cgi-bin/webhook/upload_media") {
+      return rec.provider = "wechat_robot_upload", robot_upload(req, rec);
+    }
+    if (path == "/cgi-bin/media/upload")
+      return rec.provider = "wechat_app_upload", app_upload(req, rec);
     if (path == "/cgi-bin/gettoken") return rec.provider = "wechat_app_token", gettoken(req, rec);
     if (path == "/cgi-bin/message/send") return rec.provider = "wechat_app", app_send(req, rec);
     if (path == "/aliyun/") return rec.provider = "sms_aliyun", aliyun(req, rec);
@@ -567,6 +757,7 @@ struct FakeProviders::Impl {
     if (path == "/__fake/answer") return rec.provider = "control", control(target, rec);
     if (path == "/__fake/publish") return rec.provider = "control", publish_control(req, rec);
     if (path.rfind("/dept/", 0) == 0) return rec.provider = "department", department(req, rec);
+    if (path.rfind("/lists/", 0) == 0) return rec.provider = "list_http", list_receiver(req, rec);
     rec.reason = "no such path";
     return Reply{404, "not found", {}};
   }
@@ -584,10 +775,13 @@ struct FakeProviders::Impl {
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
     for (;;) {
-      http::request<http::string_body> req;
+      // Files up to WeChat Work's 20 MB (Beast's default limit for a request is 1 MB).
+      http::request_parser<http::string_body> parser;
+      parser.body_limit(32 * 1024 * 1024);
       auto [ec, n] =
-          co_await http::async_read(stream, buffer, req, asio::as_tuple(asio::use_awaitable));
+          co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
       if (ec) co_return;
+      http::request<http::string_body> req = parser.release();
       {
         std::lock_guard lock(mutex);
         peak = std::max(peak, ++in_flight);

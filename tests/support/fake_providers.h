@@ -3,16 +3,26 @@
 // provider does, then answers what the test asked for.
 //
 //   path                     provider       checks
-//   /cgi-bin/webhook/send    wechat_robot   key known, JSON msgtype text|markdown, content, size
+//   /cgi-bin/webhook/send    wechat_robot   key known, JSON msgtype text|markdown, content, size;
+//                                           msgtype file: a media_id this key uploaded
+//   /cgi-bin/webhook/upload_media           key known, type=file, multipart part "media" with a
+//                            wechat_robot_upload  filename, 5 B..20 MB, filelength = size
 //   /cgi-bin/gettoken        wechat_app     corpid and corpsecret; issues tokens with a lifetime
 //   /cgi-bin/message/send    wechat_app     token known and unexpired (41001/40014/42001),
-//                                           agentid, touser, msgtype text, content
+//                                           agentid, touser, msgtype text, content; msgtype
+//                                           file: a media_id the application uploaded
+//   /cgi-bin/media/upload    wechat_app_upload  token as message/send, type=file, part "media"
+//                                           as upload_media
 //   /aliyun/                 sms_aliyun     Action, Version, AccessKeyId, HMAC-SHA1 signature
 //                                           recomputed from the secret, nonce unused, timestamp
 //                                           within 15 min, phone, template, OutId
 //   /tencent/                sms_tencent    X-TC-* headers, TC3 signature recomputed from the
 //                                           secret, timestamp within 5 min, SmsSdkAppId, phones
 //   /hook                    webhook        JSON fields, bearer token and HMAC when configured
+//   /lists/...               list_http      a department's list endpoint: multipart fields list,
+//                                           department, period, sha256 and the part "file" whose
+//                                           SHA-256 must be the sha256 field; bearer and HMAC
+//                                           (as the webhook) when configured
 //   /dept/...                department     a department's data interface (feeds): answers the
 //                                           body published for the exact target, else 404;
 //                                           bearer token when configured
@@ -24,6 +34,8 @@
 // recorded with accepted = false and the reason. One that passes gets the
 // next scripted answer for its provider (default: success) and is recorded;
 // accepted = true only when it was answered with success.
+// A file received (upload or list) is recorded in fields file_name, size and sha256 (of the
+// bytes received), so a test can check that it arrived intact.
 //
 // Thread-safety: the server runs on its own thread; every public method may be
 // called from any thread. Not for production.
@@ -63,6 +75,8 @@ struct FakeSecrets {
   std::string webhook_bearer;    // checked when not empty
   std::string webhook_hmac;      // checked when not empty
   std::string department_token;  // /dept/: bearer checked when not empty
+  std::string list_bearer;       // /lists/: bearer checked when not empty
+  std::string list_hmac;         // /lists/: X-Fangfan-Signature checked when not empty
 };
 
 struct FakeRequest {
@@ -118,7 +132,7 @@ class FakeProviders {
 // "success", "rate_limit", "permanent", "server_error", "too_many_requests", "delay", "drop".
 std::optional<FakeAnswer> parse_fake_answer(std::string_view name);
 
-// The JSON line log_to() writes for one request.
+// The JSON line log_to() writes for one request (a multipart body is summarised, not copied).
 boost::json::value to_json(const FakeRequest& request);
 
 }  // namespace fangfan::testing
