@@ -13,6 +13,8 @@
 //   campaign/<campaign>/<milestone>/<township code>
 //   feed/<feed>/<YYYY-MM>     a department's data for a period (workflows/feeds.h)
 //   alert/<alert id>          verifying a department alert (workflows/feeds.h)
+//   list/<list>/<YYYY-MM-DD>  producing and sending a department list (workflows/lists.h)
+//   feedback/<list>/<YYYY-MM-DD>  the department's answer to that list (workflows/lists.h)
 // Thread-safety: pure functions.
 #pragma once
 
@@ -35,6 +37,8 @@ inline constexpr const char* kDutyEvaluation = "evaluation";
 inline constexpr const char* kDutyCampaign = "campaign";
 inline constexpr const char* kDutyFeed = "feed";    // owed by the department clerk
 inline constexpr const char* kDutyAlert = "alert";  // owed by the township clerk
+inline constexpr const char* kDutyList = "list";    // producing a department list (the county)
+inline constexpr const char* kDutyFeedback = "feedback";  // a department's answer to its list
 
 // timers.kind.
 inline constexpr const char* kTimerReminder = "reminder";
