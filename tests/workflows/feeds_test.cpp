@@ -452,10 +452,11 @@ ProgramRules feed_rules() {
   education.department = "education";
   rules.feeds.sources.push_back(education);
   rules.schedules.push_back(
-      {"civil_affairs_feed", "feed", "civil_affairs", "civil_affairs", {5}, {}, 9});
-  rules.schedules.push_back({"education_feed", "feed", "education", "education", {5}, {3, 9}, 8});
-  rules.schedules.push_back({"lists", "list", "health", "", {1}, {}, 8});
-  rules.schedules.push_back({"orphan_feed", "feed", "police", "police", {5}, {}, 8});
+      {"civil_affairs_feed", "feed", "civil_affairs", "civil_affairs", "", {5}, {}, 9});
+  rules.schedules.push_back(
+      {"education_feed", "feed", "education", "education", "", {5}, {3, 9}, 8});
+  rules.schedules.push_back({"lists", "list", "health", "", "", {1}, {}, 8});
+  rules.schedules.push_back({"orphan_feed", "feed", "police", "police", "", {5}, {}, 8});
   return rules;
 }
 
@@ -490,8 +491,8 @@ TEST(FeedSchedule, OccurrencesAcrossMonths) {
 
 TEST(FeedSchedule, SeveralDaysAMonthAreOnePeriodAndAShortMonthClamps) {
   ProgramRules rules = feed_rules();
-  rules.schedules = {{"exchange", "feed", "civil_affairs", "civil_affairs", {15, 1}, {}, 8},
-                     {"late", "feed", "education", "education", {31}, {}, 8}};
+  rules.schedules = {{"exchange", "feed", "civil_affairs", "civil_affairs", "", {15, 1}, {}, 8},
+                     {"late", "feed", "education", "education", "", {31}, {}, 8}};
   EXPECT_EQ(
       describe(feed_occurrences(rules, at("2025-01-31T12:00"), at("2025-03-02T00:00"))),
       (std::vector<std::string>{"civil_affairs 2025-02 2025-02-01T08:00:00+08:00 civil_affairs",
