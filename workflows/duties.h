@@ -13,8 +13,8 @@
 //   campaign/<campaign>/<milestone>/<township code>
 //   feed/<feed>/<YYYY-MM>     a department's data for a period (workflows/feeds.h)
 //   alert/<alert id>          verifying a department alert (workflows/feeds.h)
-//   list/<list>/<YYYY-MM-DD>  producing and sending a department list (workflows/lists.h)
-//   feedback/<list>/<YYYY-MM-DD>  the department's answer to that list (workflows/lists.h)
+//   list/<list>/<YYYY-MM-DD>      producing and sending a department list (workflows/lists.h)
+//   feedback/<list>/<YYYY-MM-DD>  a department's answer to that list (落实情况反馈)
 // Thread-safety: pure functions.
 #pragma once
 
@@ -35,10 +35,10 @@ inline constexpr const char* kDutyVisits = "visits";
 inline constexpr const char* kDutyMonitoring = "monitoring";
 inline constexpr const char* kDutyEvaluation = "evaluation";
 inline constexpr const char* kDutyCampaign = "campaign";
-inline constexpr const char* kDutyFeed = "feed";    // owed by the department clerk
-inline constexpr const char* kDutyAlert = "alert";  // owed by the township clerk
-inline constexpr const char* kDutyList = "list";    // producing a department list (the county)
-inline constexpr const char* kDutyFeedback = "feedback";  // a department's answer to its list
+inline constexpr const char* kDutyFeed = "feed";          // owed by the department clerk
+inline constexpr const char* kDutyAlert = "alert";        // owed by the township clerk
+inline constexpr const char* kDutyList = "list";          // owed by the county office
+inline constexpr const char* kDutyFeedback = "feedback";  // owed by the department clerk
 
 // timers.kind.
 inline constexpr const char* kTimerReminder = "reminder";
@@ -52,8 +52,9 @@ std::string_view duty_state_name(DutyState state);  // "open", "done", "cancelle
 struct NewDuty {
   std::string duty_key;                 // unique, see above
   std::optional<std::int64_t> case_id;  // none for campaign milestones
-  std::string
-      kind;  // "step" | "visits" | "monitoring" | "evaluation" | "campaign" | "feed" | "alert"
+  // "step" | "visits" | "monitoring" | "evaluation" | "campaign" | "feed" | "alert" | "list" |
+  // "feedback"
+  std::string kind;
   std::string subject;  // step name, "2025-03", "2025", "campaign/milestone"
   std::string township_code;
   std::string village_code;  // empty for township-wide duties

@@ -32,6 +32,16 @@ constexpr std::array<P, 8> kCampaignLate = {"campaign",     "milestone",     "mi
                                             "days_overdue", "rung"};
 constexpr std::array<P, 7> kFeedMissing = {
     "feed", "department", "department_name", "period", "due_date", "days_overdue", "rung"};
+constexpr std::array<P, 11> kDepartmentList = {
+    "list",           "department", "department_name", "period",          "households",
+    "rows",           "answer_by",  "attachment_path", "attachment_name", "attachment_sha256",
+    "attachment_size"};
+constexpr std::array<P, 5> kListPassword = {"list", "department", "department_name", "period",
+                                            "password"};
+constexpr std::array<P, 5> kFeedback = {"list", "department", "department_name", "period",
+                                        "due_date"};
+constexpr std::array<P, 7> kFeedbackLate = {
+    "list", "department", "department_name", "period", "due_date", "days_overdue", "rung"};
 constexpr std::array<P, 7> kAlertNew = {"alert_id", "department",    "rule_label", "summary",
                                         "township", "township_name", "due_date"};
 constexpr std::array<P, 4> kAlert = {"alert_id", "township", "township_name", "due_date"};
@@ -44,7 +54,7 @@ constexpr std::array<P, 5> kDead = {"outbox_id", "channel", "recipient_masked", 
 constexpr std::array<P, 2> kDigest = {"count", "items"};
 
 // 【防返贫监测】 heads every message as the program's, the way county notices are headed.
-const std::array<MessageTypeInfo, 19> kTypes = {{
+const std::array<MessageTypeInfo, 23> kTypes = {{
     {"step_reminder", kStep,
      "【防返贫监测】{village}{household}户（案件{case_id}）的“{step_label}”将于{due_date}到期，"
      "请按时办理。"},
@@ -89,6 +99,17 @@ const std::array<MessageTypeInfo, 19> kTypes = {{
     {"written_notice", kNotice,
      "【防返贫监测】{village}{household}户（案件{case_id}）书面告知：{text}"},
     {"department_evidence", kNotice, "【防返贫监测】{village}{household}户（案件{case_id}）{text}"},
+    {"department_list", kDepartmentList,
+     "【防返贫监测】{department_name}{period}防返贫监测帮扶名单（{households}户，{rows}行）："
+     "{attachment_name}，请于{answer_by}前反馈落实情况。"},
+    {"list_password", kListPassword,
+     "【防返贫监测】{department_name}{period}名单压缩包密码：{password}（请勿转发）"},
+    {"feedback_reminder", kFeedback,
+     "【防返贫监测】{department_name}：{period}防返贫监测帮扶名单的落实情况应于{due_date}前反馈，"
+     "请按时反馈。"},
+    {"feedback_overdue", kFeedbackLate,
+     "【防返贫监测】{department_name}：{period}防返贫监测帮扶名单的落实情况应于{due_date}前反馈，"
+     "至今未收到，已逾期{days_overdue}天（第{rung}级督办），请尽快反馈。"},
     {"calendar_missing", kCalendar,
      "【防返贫监测】系统提醒：缺少{year}年的工作日历，到期日无法计算。{text}"},
     {"dead_letter", kDead,

@@ -58,6 +58,26 @@ std::vector<MessageAudience> message_audiences(const ProgramRules& rules, Date t
       if (!r.to_role.empty()) out.push_back({"feed_missing", {r.to_role}, kCounty, f.department});
     }
   }
+  // Department lists: the zip password to the department clerks by their own channels, and the
+  // answer (落实情况) owed by them, with its reminder and ladder (the department clerk at due time
+  // when none is configured). The list itself goes to folders, groups and endpoints, or to the
+  // clerks' WeChat Work by name, never through person routing.
+  for (const DepartmentList& l : rules.lists.lists) {
+    if (l.delivery.encrypt) {
+      out.push_back({"list_password", {"department_clerk"}, kCounty, l.department});
+    }
+    if (l.feedback.remind_before_working_days > 0) {
+      out.push_back({"feedback_reminder", {"department_clerk"}, kCounty, l.department});
+    }
+    if (l.feedback.escalation.empty()) {
+      out.push_back({"feedback_overdue", {"department_clerk"}, kCounty, l.department});
+    }
+    for (const EscalationRung& r : l.feedback.escalation) {
+      if (!r.to_role.empty()) {
+        out.push_back({"feedback_overdue", {r.to_role}, kCounty, l.department});
+      }
+    }
+  }
   if (alerts) {
     const AlertRules& a = rules.feeds.alerts;
     out.push_back({"alert_new", {a.owner_role}, kTownship});

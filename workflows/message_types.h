@@ -9,7 +9,9 @@
 // no officer (notice_recipients); a written notice goes to the township clerk
 // (adapters/storage/case_repository.cpp); a missing calendar and a dead letter to the county
 // admins; a feed's missing period to its ladder (the department clerks of its department), an
-// alert's verification to its owner and ladder in the township (workflows/feeds.h). Digests
+// alert's verification to its owner and ladder in the township (workflows/feeds.h); a department
+// list's zip password and the reminders of its answer to the department clerks of the list's
+// department and the answer's ladder (workflows/lists.h). Digests
 // (digest) are left to the caller: they go to whoever is sent a digestible type.
 //
 // Pure: the caller passes today's date (a campaign whose last milestone is over is never
@@ -33,7 +35,7 @@ struct MessageAudience {
   std::string type;                // a message type of message_types() (message_templates.h)
   std::vector<std::string> roles;  // role names, e.g. "township_clerk"
   AudiencePlace place = AudiencePlace::kVillage;
-  std::string department;  // a feed's department: its department clerks are reached too
+  std::string department;  // a feed's or list's department: its department clerks are reached too
   friend bool operator==(const MessageAudience&, const MessageAudience&) = default;
 };
 

@@ -50,6 +50,20 @@ void describe(const DutyRecord& duty, bool overdue, const DutyTimerFacts& in,
                 {"department", m.department},
                 {"department_name", in.department_name.empty() ? m.department : in.department_name},
                 {"period", period}};
+  } else if (duty.kind == kDutyFeedback) {  // subject "<list>/<period>"
+    m.message_type = overdue ? "feedback_overdue" : "feedback_reminder";
+    const std::size_t slash = duty.subject.rfind('/');
+    const std::string list_name = duty.subject.substr(0, slash);
+    const std::string period = slash == std::string::npos ? "" : duty.subject.substr(slash + 1);
+    const DepartmentList* list = rules.lists.find(list_name);
+    m.department = list != nullptr ? list->department : std::string();
+    m.scope = m.department.empty() ? list_name : m.department;
+    std::string name = in.department_name;
+    if (name.empty() && list != nullptr) name = list->department_name;
+    m.params = {{"list", list_name},
+                {"department", m.department},
+                {"department_name", name.empty() ? m.department : name},
+                {"period", period}};
   } else if (duty.kind == kDutyAlert) {  // subject: the alert id
     m.message_type = overdue ? "alert_overdue" : "alert_reminder";
     m.scope = duty.township_code;

@@ -14,9 +14,11 @@
 //     evaluation, campaign, alert) with the duty's facts; overdue ones carry days_overdue and the
 //     rung. A feed duty (a department's period not arrived) sends "feed_missing" at each rung,
 //     addressed to the feed's department (its department clerks) and the ladder's other roles.
+//     A list's feedback duty (a department's answer, 落实情况) sends "feedback_reminder" before
+//     and "feedback_overdue" at each rung, addressed the same way to the list's department.
 // Message keys: "<type>:<scope>:<subject>:<rung>:<name>@<scope of the person>" (contracts.md),
 // the scope being the case id (the township of a campaign or an alert, the department of a
-// feed), the rung "task" for a task.
+// feed or a list's feedback), the rung "task" for a task.
 // Thread-safety: pure functions.
 #pragma once
 
@@ -53,7 +55,8 @@ struct DutyTimerFacts {
   const CaseData* data = nullptr;       // its case; nullptr when it has none or it is missing
   CaseFacts facts;                      // of `data` (place names filled in)
   std::string duty_township_name;       // place name of the duty's township (campaigns, alerts)
-  std::string department_name;          // a feed duty: its department's name (config)
+  std::string department_name;          // a feed duty: its department's name (config); a
+                                        // feedback duty falls back on the list's
   std::vector<DutyRecord> case_duties;  // every duty of its case (the next month's duty)
 };
 

@@ -240,7 +240,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "(step_reminder, step_overdue, visit_reminder, visit_overdue, "
                 "monitoring_reminder, monitoring_overdue, evaluation_task, evaluation_overdue, "
                 "campaign_reminder, campaign_overdue, feed_missing, alert_new, alert_reminder, "
-                "alert_overdue, written_notice, department_evidence, calendar_missing, "
+                "alert_overdue, written_notice, department_evidence, department_list, "
+                "list_password, feedback_reminder, feedback_overdue, calendar_missing, "
                 "dead_letter, digest)"},
         BadCase{"template_unknown_placeholder", "[templates]\n",
                 "[templates]\nstep_reminder = \"{household} {mobile}\"\n", "step_reminder =",
@@ -364,7 +365,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "sends (step_reminder, step_overdue, visit_reminder, visit_overdue, "
                 "monitoring_reminder, monitoring_overdue, evaluation_task, evaluation_overdue, "
                 "campaign_reminder, campaign_overdue, feed_missing, alert_new, alert_reminder, "
-                "alert_overdue, written_notice, department_evidence, calendar_missing, "
+                "alert_overdue, written_notice, department_evidence, department_list, "
+                "list_password, feedback_reminder, feedback_overdue, calendar_missing, "
                 "dead_letter, digest)"},
         BadCase{"sms_template_unknown_param", "path = \"state/messages.jsonl\"\n",
                 "path = \"state/messages.jsonl\"\n[channels.sms_aliyun]\n"
