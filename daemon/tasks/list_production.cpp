@@ -86,7 +86,11 @@ ListProduction produce_department_list(soci::session& session, const Config& con
   const DepartmentList* list = config.rules.lists.find(out.list);
   const std::optional<Date> day = parse_date(out.period);
   if (list == nullptr || !day) {
-    out.status = "not_configured";  // the duty stays open: the county sees it overdue
+    // A list removed from the configuration since its period fell due: nothing to send.
+    WriteTransaction tx(session);
+    if (cancel_duty(session, duty.id, now)) cancel_duty_timers(session, duty);
+    tx.commit();
+    out.status = "not_configured";
     return out;
   }
   if (find_department_list(session, out.list, out.period)) {

@@ -15,6 +15,7 @@
 // csv = true; encrypt = true sends one .zip holding them instead), written atomically. A crash
 // before the commit leaves the duty open: the list is produced again, its files overwritten.
 // A list already recorded for (list, period) is never produced twice: the duty is just closed.
+// A list no longer configured: its duty is cancelled.
 // Errors: StorageError from storage; ListFileError when a file cannot be written (the duty stays
 // open and is tried again). Thread-safety: one session per thread, like every storage function.
 #pragma once

@@ -93,7 +93,8 @@ awaitable<int> ListRunner::look_due() {
       } else if (p.status == "already_produced") {
         spdlog::info("list.already_produced list={} period={}", p.list, p.period);
       } else {
-        spdlog::warn("list.not_configured duty={} (the duty stays open)", duty.duty_key);
+        spdlog::warn("list.not_configured duty={} (the list is no longer configured: cancelled)",
+                     duty.duty_key);
       }
     } catch (const StorageError&) {
       throw;
