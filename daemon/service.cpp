@@ -31,6 +31,7 @@
 #include "daemon/logging.h"
 #include "daemon/systemd_notify.h"
 #include "daemon/tasks/feed_runner.h"
+#include "daemon/tasks/list_runner.h"
 #include "daemon/tasks/outbox_dispatcher.h"
 #include "daemon/tasks/scheduler.h"
 #include "daemon/tasks/storage_executor.h"
@@ -62,6 +63,16 @@ struct Service::Impl {
   std::unique_ptr<OutboxDispatcher> dispatcher;
   std::unique_ptr<Scheduler> scheduler;  // -- scheduler: fires durable timers
   std::unique_ptr<FeedRunner> feeds;     // -- feeds: department data in
+  std::unique_ptr<ListRunner> lists;     // -- lists: department lists out
+  // A simulated advance looks for due department data, then produces due lists, at each stop.
+  struct Intakes : AdvanceIntake {
+    std::vector<AdvanceIntake*> all;
+    awaitable<int> look_due() override {
+      int timers = 0;
+      for (AdvanceIntake* i : all) timers += co_await i->look_due();
+      co_return timers;
+    }
+  } intakes;
   // The one case writer: every case write runs the deadline hook of the config and calendar in
   // force. Before the API, which holds it.
   std::unique_ptr<CaseWriter> case_writer;
@@ -313,8 +324,22 @@ int Service::run() {
         s.dispatcher->wake();
       },
       &s.api->health().heartbeat("feeds", std::chrono::minutes(3)));
-  s.scheduler->set_intake(s.feeds.get());
-  s.scheduler->set_on_fired([&s] { s.feeds->wake(); });
+  // -- lists: each department's list produced when its period falls due (a ListDue timer
+  // fired), written under [storage] files and queued for delivery
+  s.lists = std::make_unique<ListRunner>(
+      s.io.get_executor(), *s.storage, s.clock, [&s] { return s.config; },
+      [&s] { return s.calendar; },
+      [&s] {
+        s.scheduler->wake();
+        s.dispatcher->wake();
+      },
+      &s.api->health().heartbeat("lists", std::chrono::minutes(3)));
+  s.intakes.all = {s.feeds.get(), s.lists.get()};
+  s.scheduler->set_intake(&s.intakes);
+  s.scheduler->set_on_fired([&s] {
+    s.feeds->wake();
+    s.lists->wake();
+  });
   register_feed_routes(s.api->router(), s.api->services(), s.feeds.get());
   if (auto error = s.api->listen(s.config->api_listen)) {
     spdlog::critical("api.listen_failed error=\"{}\"", *error);
@@ -338,6 +363,7 @@ int Service::run() {
   s.spawn("calendar_watch", [&s] { return s.calendar_watch(); });
   s.spawn("scheduler", [&s] { return s.scheduler->run(); });  // -- scheduler
   s.spawn("feeds", [&s] { return s.feeds->run(); });          // -- feeds
+  s.spawn("lists", [&s] { return s.lists->run(); });          // -- lists
   s.spawn("api", [&s] { return s.api->run(); });
 
   systemd::notify_ready("serving");
@@ -346,6 +372,7 @@ int Service::run() {
 
   s.storage->join();    // wait for in-flight transactions, close every session
   s.http->shutdown();   // -- gateways: requests still in flight end; their messages stay queued
+  s.lists.reset();      // -- lists (holds the api's heartbeat)
   s.feeds.reset();      // -- feeds (holds the api's heartbeat)
   s.scheduler.reset();  // -- scheduler (holds the api's heartbeat)
   s.api.reset();

@@ -50,6 +50,6 @@ struct ListDue {
   bool operator==(const ListDue&) const = default;
 };
 
-using TimerPayload = std::variant<DutyNotice, OpenEvaluation, FeedDue>;
+using TimerPayload = std::variant<DutyNotice, OpenEvaluation, FeedDue, ListDue>;
 
 }  // namespace fangfan

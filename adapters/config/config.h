@@ -192,6 +192,9 @@ struct Config {
   std::vector<Person> people;
 
   std::string storage_url;  // sqlite3://ABSOLUTE_PATH or postgresql://...
+  // [storage] files: where produced files are kept (department lists under lists/<list>/
+  // <period>/), absolute; default "state/files" next to the configuration file.
+  std::filesystem::path files_dir;
   std::string log_level = "info";
   std::filesystem::path calendar_dir;
   std::string api_listen = "127.0.0.1:8470";

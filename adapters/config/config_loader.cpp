@@ -163,17 +163,14 @@ void read_rules(Reader& r, Config& c, Errors& errors) {
     Schedule sc;
     sc.name = s.string("name").value_or("");
     sc.kind = s.string("kind").value_or("");
-    if (sc.kind == "list") {
-      // Parsed but doing nothing would let a county believe its lists go out: refuse it until
-      // the lists are built.
-      s.error("kind",
-              "kind = \"list\" (lists to the departments on the 1st and 15th) is not built yet: "
-              "remove this schedule; fangfan would send nothing");
-    } else if (!sc.kind.empty() && sc.kind != "feed") {
-      s.error("kind", "must be \"feed\", got '" + sc.kind + "'");
+    if (!sc.kind.empty() && sc.kind != "feed" && sc.kind != "list") {
+      s.error("kind", "must be \"feed\" or \"list\", got '" + sc.kind + "'");
     }
     sc.department = s.string("department").value_or("");
     sc.feed = s.string("feed", false).value_or("");  // checked against [[feeds]] by read_feeds
+    sc.list = s.string("list", false).value_or("");  // checked against [[lists]] by read_lists
+    if (sc.kind == "list" && !sc.feed.empty()) s.error("feed", "is only for kind = \"feed\"");
+    if (sc.kind == "feed" && !sc.list.empty()) s.error("list", "is only for kind = \"list\"");
     // An empty days_of_month would never run; an empty months list means every month.
     sc.days_of_month = s.integers("days_of_month", 1, 28, "(a day of the month)", true, true);
     sc.months = s.integers("months", 1, 12, "(a month)", false);
@@ -328,6 +325,10 @@ void read_config(Reader& top, Config& c, const fs::path& dir, Errors& errors) {
         r.error("url", "must start with sqlite3:// or postgresql://");
       }
     }
+    // Produced department lists are kept here (never deleted): lists/<list>/<period>/.
+    const auto files = r.string("files", false);
+    if (files && files->empty()) r.error("files", "must be a folder path, e.g. state/files");
+    c.files_dir = resolve(dir, files && !files->empty() ? *files : std::string("state/files"));
   }
 
   if (const toml::table* t = top.table("log", false)) {
@@ -397,7 +398,9 @@ void read_config(Reader& top, Config& c, const fs::path& dir, Errors& errors) {
     read_work(r, c, dir, errors);  // -- recurring work (config_work.cpp)
     read_alerts(r, c, errors);     // -- department feeds (config_feeds.cpp)
   }
+  read_lists(top, c, dir, errors);  // -- department lists (config_lists.cpp)
   read_feeds(top, c, dir, errors);
+  link_feedback_feeds(c);
   read_delivery(top, c, dir, errors);
   check_references(c, top, errors);
   check_reach(top, c, errors);

@@ -291,6 +291,12 @@ std::string secret(Reader& r, const std::string& key, const fs::path& dir, bool 
 void read_alerts(Reader& rules, Config& c, Errors& errors);
 void read_feeds(Reader& top, Config& c, const fs::path& dir, Errors& errors);
 
+// -- department lists (config_lists.cpp): [[lists]], read from the top Reader after [rules] and
+// [channels] and before [[feeds]] (a feedback feed names its list); it checks the list
+// schedules. link_feedback_feeds() then names each list's feedback feed (after read_feeds).
+void read_lists(Reader& top, Config& c, const fs::path& dir, Errors& errors);
+void link_feedback_feeds(Config& c);
+
 // -- gateways (config_channels.cpp): [channels.http] and the gateway sections, read from the
 // [channels] table's Reader after [channels.file].
 void read_channels(Reader& channels, Config& c, const fs::path& dir, Errors& errors);

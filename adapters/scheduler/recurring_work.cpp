@@ -14,6 +14,7 @@
 #include "workflows/date.h"
 #include "workflows/feeds.h"
 #include "workflows/household.h"
+#include "workflows/lists.h"
 
 namespace fangfan {
 namespace {
@@ -123,6 +124,25 @@ int ensure_recurring_timers_in(soci::session& session, const Config& config,
     t.dedupe_key = feed_due_key(o.feed, o.period);
     t.due_at = o.at;
     t.payload = encode_timer_payload(FeedDue{o.feed, o.period});
+    t.created_at = now;
+    if (schedule_timer(session, t).inserted) ++scheduled;
+  }
+
+  // Department lists: the same, per day of each list schedule (a list missed while the daemon
+  // was down is produced once on start, for its period).
+  std::vector<ListOccurrence> lists = list_occurrences(config.rules, now, now + kRecurringHorizon);
+  const std::optional<TimePoint> lists_since = migration_applied_at(session, kListsMigrationName);
+  for (const Schedule& s : config.rules.schedules) {
+    auto latest = latest_list_occurrence(config.rules, s, now);
+    if (latest && (!lists_since || latest->at >= *lists_since)) lists.push_back(*latest);
+  }
+  for (const ListOccurrence& o : lists) {
+    NewTimer t;
+    t.kind = kTimerDue;
+    t.step = kDutyList;
+    t.dedupe_key = list_due_key(o.list, o.period);
+    t.due_at = o.at;
+    t.payload = encode_timer_payload(ListDue{o.list, o.period});
     t.created_at = now;
     if (schedule_timer(session, t).inserted) ++scheduled;
   }

@@ -8,6 +8,7 @@
 #include "adapters/storage/duty_store.h"
 #include "workflows/duty_plan.h"
 #include "workflows/feeds.h"
+#include "workflows/lists.h"
 #include "workflows/timer_notice.h"
 
 namespace fangfan {
@@ -75,6 +76,23 @@ void fire_feed_due(soci::session& session, const Config& config, const TimerReco
   out.opened_duty = duty.duty_key;
 }
 
+// A list's period fell due: its duty opens (without timers; the list runner produces and sends
+// the list and closes it). The occurrence instant is the timer's due_at.
+void fire_list_due(soci::session& session, const Config& config, const TimerRecord& timer,
+                   const ListDue& due, FiredTimer& out) {
+  std::optional<ListOccurrence> occurrence = list_due_occurrence(config.rules, due, timer.due_at);
+  if (!occurrence) {
+    out.skipped = "部门名单“" + due.list + "”已不在配置中 (the list is no longer configured)";
+    return;
+  }
+  const NewDuty duty = list_duty(*occurrence, config.county.code);
+  if (!open_or_reopen_duty(session, duty)) {
+    out.skipped = "该期名单事项已存在 (the period's list duty exists)";
+    return;
+  }
+  out.opened_duty = duty.duty_key;
+}
+
 }  // namespace
 
 // -- dry run (H4): the firing body runs in the caller's transaction, so that the daemon's dry
@@ -98,6 +116,8 @@ std::optional<FiredTimer> fire_next_due_timer_in(soci::session& session, const C
       out.follow_up_timers = open_evaluation_year(session, config, calendar, open->year, now);
     } else if (auto* feed = std::get_if<FeedDue>(&std::get<TimerPayload>(payload))) {
       fire_feed_due(session, config, out.timer, *feed, out);
+    } else if (auto* list = std::get_if<ListDue>(&std::get<TimerPayload>(payload))) {
+      fire_list_due(session, config, out.timer, *list, out);
     } else {
       fire_duty_timer(session, config, calendar, out.timer,
                       std::get<DutyNotice>(std::get<TimerPayload>(payload)), now, out);

@@ -40,6 +40,12 @@
 // dedupe key "feed_due/<feed>/<period>"). Its firing opens the duty "feed/<feed>/<period>"
 // without timers: adapters/feeds looks for the data and plans the ladder when it is missing.
 //
+// Department lists (issue 13): the same for every kind="list" schedule, one ListDue timer per
+// day of the schedule (workflows/lists.h list_occurrences, period "YYYY-MM-DD", dedupe key
+// "list_due/<list>/<period>"; the latest one at or before now, not before the lists migration
+// was applied). Its firing opens the duty "list/<list>/<period>" without timers: the list runner
+// (daemon/tasks/list_runner.h) produces and sends the list and closes it.
+//
 // Recipients (config people, one outbox row each, channel = the person's first channel): the
 // holders of the notice's roles covering the duty's place (notice_recipients_or_fallback in
 // adapters/config/config.h; assistance_officer is the case's officer by name).
@@ -88,7 +94,7 @@ struct FiredTimer {
   std::string message_type;              // e.g. "step_overdue"; empty when it sent nothing
   std::string skipped;                   // why it sent nothing ("duty closed", ...), else empty
   int follow_up_timers = 0;              // timers it scheduled (next month, evaluation tasks)
-  std::string opened_duty;               // a FeedDue timer: the key of the feed duty it opened
+  std::string opened_duty;  // a FeedDue (ListDue) timer: the key of the feed (list) duty it opened
 };
 
 // Fires the earliest pending timer with due_at <= now in ONE WriteTransaction (mark fired,

@@ -11,6 +11,7 @@ namespace json = boost::json;
 
 constexpr std::string_view kOpenEvaluation = "open_evaluation";
 constexpr std::string_view kFeedDue = "feed_due";
+constexpr std::string_view kListDue = "list_due";
 
 std::string_view notice_name(DutyNoticeKind kind) {
   switch (kind) {
@@ -39,6 +40,10 @@ std::string encode_timer_payload(const TimerPayload& payload) {
     return json::serialize(
         json::object{{"notice", kFeedDue}, {"feed", feed->feed}, {"period", feed->period}});
   }
+  if (const auto* list = std::get_if<ListDue>(&payload)) {
+    return json::serialize(
+        json::object{{"notice", kListDue}, {"list", list->list}, {"period", list->period}});
+  }
   const auto& n = std::get<DutyNotice>(payload);
   json::array roles;
   for (const std::string& role : n.roles) roles.emplace_back(role);
@@ -66,6 +71,13 @@ std::variant<TimerPayload, std::string> decode_timer_payload(std::string_view te
     FeedDue due{string_of(o, "feed"), string_of(o, "period")};
     if (due.feed.empty() || due.period.empty()) {
       return std::string("定时提醒缺少供数名称或期次 (feed_due timer without a feed or period)");
+    }
+    return TimerPayload{std::move(due)};
+  }
+  if (notice == kListDue) {
+    ListDue due{string_of(o, "list"), string_of(o, "period")};
+    if (due.list.empty() || due.period.empty()) {
+      return std::string("定时提醒缺少名单名称或期次 (list_due timer without a list or period)");
     }
     return TimerPayload{std::move(due)};
   }

@@ -3,6 +3,7 @@
 //   {"notice": "task"|"reminder"|"overdue", "due_date": "...", "roles": [...], "duty_id": 7}
 //   {"notice": "open_evaluation", "year": 2025}
 //   {"notice": "feed_due", "feed": "civil_affairs", "period": "2025-05"}
+//   {"notice": "list_due", "list": "civil_affairs", "period": "2026-12-01"}
 // Thread-safety: pure functions.
 #pragma once
 

@@ -3,8 +3,12 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "adapters/storage/migration_sql.h"
+
 namespace fangfan {
 namespace {
+
+using namespace migration_sql;  // NOLINT: the schema vocabulary of this folder
 
 // Conventions of the schema:
 // - Instants are BIGINT seconds since the epoch, UTC; dates are TEXT 'YYYY-MM-DD'.
@@ -13,21 +17,6 @@ namespace {
 // - States and statuses are TEXT names the project owns (never an enum's number).
 // - No ASCII colon appears in the SQL text: SOCI reads ":name" as a bind placeholder, even
 //   inside a PL/pgSQL body.
-
-// A statement written once for both dialects. ${ID} is the surrogate key column.
-MigrationStep both(std::string_view sql) {
-  auto expand = [&](std::string_view id) {
-    std::string out(sql);
-    for (std::size_t at = out.find("${ID}"); at != std::string::npos; at = out.find("${ID}")) {
-      out.replace(at, 5, id);
-    }
-    return out;
-  };
-  return {expand("INTEGER PRIMARY KEY AUTOINCREMENT"), expand("BIGSERIAL PRIMARY KEY")};
-}
-
-MigrationStep sqlite_only(std::string_view sql) { return {std::string(sql), ""}; }
-MigrationStep postgresql_only(std::string_view sql) { return {"", std::string(sql)}; }
 
 Migration initial_schema() {
   return {
@@ -157,27 +146,6 @@ Migration initial_schema() {
           both("CREATE INDEX outbox_by_due ON outbox (status, next_attempt_at)"),
       },
   };
-}
-
-// The duties table with `kind` admitting the kinds of `kinds` (a quoted SQL list).
-std::string duties_table(std::string_view name, std::string_view kinds) {
-  return "CREATE TABLE " + std::string(name) +
-         " ("
-         " id INTEGER PRIMARY KEY AUTOINCREMENT,"
-         " duty_key TEXT NOT NULL UNIQUE,"
-         " case_id BIGINT REFERENCES cases (id),"
-         " kind TEXT NOT NULL CHECK (kind IN (" +
-         std::string(kinds) +
-         ")),"
-         " subject TEXT NOT NULL,"
-         " township_code TEXT NOT NULL,"
-         " village_code TEXT NOT NULL DEFAULT '',"
-         " owner_role TEXT NOT NULL,"
-         " officer TEXT NOT NULL DEFAULT '',"
-         " due_at BIGINT NOT NULL,"
-         " state TEXT NOT NULL CHECK (state IN ('open', 'done', 'cancelled')),"
-         " opened_at BIGINT NOT NULL,"
-         " closed_at BIGINT)";
 }
 
 constexpr std::string_view kDutyKinds =
@@ -466,6 +434,7 @@ const std::vector<Migration>& schema_migrations() {
                     "outbox person",
                     {both("ALTER TABLE outbox ADD COLUMN person TEXT")}});
     list.push_back(department_feeds(static_cast<int>(list.size()) + 1));
+    list.push_back(department_lists(static_cast<int>(list.size()) + 1));  // list_migration.cpp
     check_order(list);
     return list;
   }();

@@ -65,6 +65,9 @@ int current_schema_version(soci::session& session);
 // The name of the migration that added department feeds: from when this database keeps feeds.
 inline constexpr const char* kFeedsMigrationName = "department feeds and alerts";
 
+// The name of the migration that added department lists: from when this database keeps lists.
+inline constexpr const char* kListsMigrationName = "department lists";
+
 // When the migration named `name` was applied to this database; nullopt when it was not.
 std::optional<TimePoint> migration_applied_at(soci::session& session, std::string_view name);
 

@@ -53,7 +53,10 @@ TEST(Config, ExampleIsValidAndComplete) {
   EXPECT_EQ(c.rules.deadlines.at("household_verification").escalation[1].to_role, "township_head");
   EXPECT_EQ(c.rules.visits.per_month, 2);
   EXPECT_EQ(c.rules.visits.reminder_day, 20);
-  EXPECT_EQ(c.rules.schedules.size(), 4u);
+  // The feed schedules (the list schedules follow them: config_lists_test.cpp).
+  EXPECT_EQ(std::count_if(c.rules.schedules.begin(), c.rules.schedules.end(),
+                          [](const Schedule& s) { return s.kind == "feed"; }),
+            4);
   EXPECT_EQ(c.rules.schedules[3].months, (std::vector<int>{3, 9}));
 }
 
@@ -839,13 +842,15 @@ INSTANTIATE_TEST_SUITE_P(
                      {kEduFeed,
                       "feeds[4 education]: no [[rules.schedules]] with kind = \"feed\" runs feed "
                       "'education': add one (feed = \"education\") or remove the feed"}}},
-        FeedBadCase{"list_schedule_not_built_yet",
+        // A list schedule names a list (issue 13), not a feed.
+        FeedBadCase{"list_schedule_with_a_feed",
                     "name = \"education_feed\"\nkind = \"feed\"\n",
                     "name = \"education_feed\"\nkind = \"list\"\n",
-                    {{"kind = \"list\"",
-                      "rules.schedules[4 education_feed].kind: kind = \"list\" (lists to the "
-                      "departments on the 1st and 15th) is not built yet: remove this schedule; "
-                      "fangfan would send nothing"},
+                    {{"feed = \"education\"\ndays_of_month = [5]",
+                      "rules.schedules[4 education_feed].feed: is only for kind = \"feed\""},
+                     {"[[rules.schedules]]\nname = \"education_feed\"",
+                      "rules.schedules[4 education_feed].list: is required for kind = \"list\": "
+                      "name the [[lists]] list this schedule sends"},
                      {kEduFeed,
                       "feeds[4 education]: no [[rules.schedules]] with kind = \"feed\" runs feed "
                       "'education': add one (feed = \"education\") or remove the feed"}}},

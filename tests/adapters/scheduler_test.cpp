@@ -913,6 +913,96 @@ TEST_P(SchedulerConformance, Alert_VerificationRemindsThenClimbsTheTownshipsLadd
   EXPECT_EQ(param(ms[1], "rung"), "1");
 }
 
+// -- department lists (issue 13): a ListDue timer per day of a list schedule
+
+void add_civil_affairs_list(Config& c) {
+  DepartmentList l;
+  l.name = "civil_affairs";
+  l.department = "civil_affairs";
+  l.department_name = "县民政局";
+  l.delivery.folder = "/srv/drop/civil_affairs";
+  c.rules.lists.lists = {l};
+  Schedule s;
+  s.name = "civil_affairs_list";
+  s.kind = "list";
+  s.department = "civil_affairs";
+  s.list = "civil_affairs";
+  s.days_of_month = {1, 15};
+  s.hour = 8;
+  c.rules.schedules.push_back(s);
+  c.departments = {{"civil_affairs", "县民政局"}};
+}
+
+std::vector<std::string> list_timers(soci::session& s) {
+  std::vector<std::string> out;
+  soci::rowset<soci::row> rows =
+      (s.prepare << "SELECT dedupe_key, state, due_at FROM timers WHERE step = 'list'"
+                    " AND dedupe_key LIKE 'list_due/%' ORDER BY due_at, id");
+  for (const soci::row& row : rows) {
+    out.push_back(row.get<std::string>(0) + " " + row.get<std::string>(1) + " " +
+                  format_time(TimePoint{std::chrono::seconds{row.get<long long>(2)}}));
+  }
+  return out;
+}
+
+TEST_P(SchedulerConformance, List_EachDayIsAPeriodAndAMissedOneFiresOnceOnStart) {
+  add_civil_affairs_list(*config_);
+  // The latest period (the 15th, already past) and the three within the 45-day horizon.
+  EXPECT_EQ(ensure_recurring_timers(s(), *config_, *calendar_, at("2025-05-20T10:00")), 4);
+  EXPECT_EQ(ensure_recurring_timers(s(), *config_, *calendar_, at("2025-05-20T11:00")), 0);
+  EXPECT_EQ(list_timers(s()),
+            (std::vector<std::string>{
+                "list_due/civil_affairs/2025-05-15 pending 2025-05-15T08:00:00+08:00",
+                "list_due/civil_affairs/2025-06-01 pending 2025-06-01T08:00:00+08:00",
+                "list_due/civil_affairs/2025-06-15 pending 2025-06-15T08:00:00+08:00",
+                "list_due/civil_affairs/2025-07-01 pending 2025-07-01T08:00:00+08:00"}));
+  std::vector<FiredTimer> fired = fire_all(at("2025-05-20T10:00"));
+  ASSERT_EQ(fired.size(), 1u);
+  EXPECT_EQ(fired[0].opened_duty, "list/civil_affairs/2025-05-15");
+  EXPECT_TRUE(fired[0].outbox_ids.empty());
+  std::optional<DutyRecord> duty = find_duty(s(), "list/civil_affairs/2025-05-15");
+  ASSERT_TRUE(duty.has_value());
+  EXPECT_EQ(duty->kind, kDutyList);
+  EXPECT_EQ(duty->subject, "civil_affairs/2025-05-15");
+  EXPECT_EQ(duty->township_code, "370102");
+  EXPECT_EQ(duty->owner_role, "county_office");
+  EXPECT_EQ(duty->state, DutyState::kOpen);
+  EXPECT_EQ(duty->due_at, at("2025-05-15T08:00"));
+  EXPECT_EQ(count(s(), "SELECT COUNT(*) FROM timers WHERE dedupe_key LIKE 'list/%'"), 0);
+
+  // Down from 20 May to 20 August: June's and 1 July fire late (seeded before), 15 July and
+  // 1 August are never seeded, the latest (15 August) once on start.
+  ensure_recurring_timers(s(), *config_, *calendar_, at("2025-08-20T10:00"));
+  fired = fire_all(at("2025-08-20T10:00"));
+  std::vector<std::string> opened;
+  for (const FiredTimer& f : fired) opened.push_back(f.opened_duty);
+  EXPECT_EQ(opened, (std::vector<std::string>{"list/civil_affairs/2025-06-01",
+                                              "list/civil_affairs/2025-06-15",
+                                              "list/civil_affairs/2025-07-01",
+                                              "list/civil_affairs/2025-08-15"}));
+  EXPECT_EQ(ensure_recurring_timers(s(), *config_, *calendar_, at("2025-08-20T11:00")), 0);
+  EXPECT_TRUE(fire_all(at("2025-08-20T11:00")).empty());
+  EXPECT_EQ(count(s(), "SELECT COUNT(*) FROM duties WHERE kind = 'list'"), 5);
+
+  // A list no longer configured: its timer fires without a duty.
+  config_->rules.lists.lists.clear();
+  fired = fire_all(at("2025-09-01T08:00"));
+  ASSERT_EQ(fired.size(), 1u);
+  EXPECT_EQ(fired[0].opened_duty, "");
+  EXPECT_FALSE(fired[0].skipped.empty());
+}
+
+TEST_P(SchedulerConformance, List_NoLatestPeriodBeforeTheListsMigration) {
+  add_civil_affairs_list(*config_);
+  // This database keeps lists from 2025-01-01: a period of 2024 is never produced late.
+  EXPECT_EQ(ensure_recurring_timers(s(), *config_, *calendar_, at("2024-12-20T10:00")), 3);
+  EXPECT_EQ(list_timers(s()),
+            (std::vector<std::string>{
+                "list_due/civil_affairs/2025-01-01 pending 2025-01-01T08:00:00+08:00",
+                "list_due/civil_affairs/2025-01-15 pending 2025-01-15T08:00:00+08:00",
+                "list_due/civil_affairs/2025-02-01 pending 2025-02-01T08:00:00+08:00"}));
+}
+
 std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
   return info.param == Backend::kSqlite ? "Sqlite" : "Postgresql";
 }

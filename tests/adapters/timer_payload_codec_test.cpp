@@ -38,6 +38,11 @@ TEST(TimerPayloadCodec, StoredPayloadsDecode) {
       {"feed due without a period", R"({"notice":"feed_due","feed":"civil_affairs"})",
        std::nullopt},
       {"feed due without a feed", R"({"notice":"feed_due","period":"2025-05"})", std::nullopt},
+      {"list period due", R"({"notice":"list_due","list":"civil_affairs","period":"2026-12-01"})",
+       ListDue{"civil_affairs", "2026-12-01"}},
+      {"list due without a period", R"({"notice":"list_due","list":"civil_affairs"})",
+       std::nullopt},
+      {"list due without a list", R"({"notice":"list_due","period":"2026-12-01"})", std::nullopt},
   };
   for (const StoredCase& c : cases) {
     auto decoded = decode_timer_payload(c.text);
@@ -65,6 +70,8 @@ TEST(TimerPayloadCodec, WritesTheStoredShape) {
             R"({"notice":"open_evaluation","year":2026})");
   EXPECT_EQ(encode_timer_payload(FeedDue{"medical_insurance", "2025-06"}),
             R"({"notice":"feed_due","feed":"medical_insurance","period":"2025-06"})");
+  EXPECT_EQ(encode_timer_payload(ListDue{"education", "2026-12-15"}),
+            R"({"notice":"list_due","list":"education","period":"2026-12-15"})");
 }
 
 }  // namespace

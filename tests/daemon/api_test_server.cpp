@@ -88,7 +88,10 @@ std::string without_feeds(std::string toml) {
   std::string out;
   for (const std::string& b : blocks) {
     if (b.rfind("[[feeds", 0) == 0 || b.rfind("[feeds", 0) == 0) continue;
-    if (b.rfind("[[rules.schedules]]", 0) == 0 && b.find("kind = \"feed\"") != std::string::npos) {
+    if (b.rfind("[[lists]]", 0) == 0) continue;  // department lists (issue 13) as well
+    if (b.rfind("[[rules.schedules]]", 0) == 0 &&
+        (b.find("kind = \"feed\"") != std::string::npos ||
+         b.find("kind = \"list\"") != std::string::npos)) {
       continue;
     }
     out += b;
@@ -99,7 +102,9 @@ std::string without_feeds(std::string toml) {
 std::shared_ptr<const Config> without_feeds(std::shared_ptr<const Config> config) {
   auto copy = std::make_shared<Config>(*config);
   copy->rules.feeds.sources.clear();
-  std::erase_if(copy->rules.schedules, [](const Schedule& s) { return s.kind == "feed"; });
+  copy->rules.lists.lists.clear();
+  std::erase_if(copy->rules.schedules,
+                [](const Schedule& s) { return s.kind == "feed" || s.kind == "list"; });
   return copy;
 }
 

@@ -48,9 +48,9 @@ class TempDir {
 // and the calendar folder of the source tree.
 std::shared_ptr<const Config> example_config(const std::filesystem::path& dir);
 
-// For tests whose subject is not department feeds (they count every timer and message): the
-// example's configuration text without its [[feeds]] sources and feed schedules, or the loaded
-// configuration without them.
+// For tests whose subject is not department feeds or lists (they count every timer and
+// message): the example's configuration text without its [[feeds]] sources, [[lists]] and their
+// schedules, or the loaded configuration without them.
 std::string without_feeds(std::string toml);
 std::shared_ptr<const Config> without_feeds(std::shared_ptr<const Config> config);
 
