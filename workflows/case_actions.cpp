@@ -416,6 +416,31 @@ void record_department_evidence(const RecordDepartmentEvidence& e, CaseData& d,
   fx.notices.push_back(std::move(n));
 }
 
+void record_department_measure(const RecordDepartmentMeasure& e, CaseData& d, const ProgramRules&,
+                               Effects& fx) {
+  Measure m;
+  m.id = static_cast<int>(d.measures.size()) + 1;
+  m.type = e.measure_type;
+  m.description = department_measure_description(e);
+  m.start_date = e.start_date;
+  // The department reports what it has done: in place from its start date.
+  m.status = MeasureStatus::kInPlace;
+  m.recorded = stamp_of(e.meta);
+  m.department = e.department;
+  m.source_period = e.period;
+  m.member_id_number = e.member_id_number;
+  d.measures.push_back(m);
+  fx.details.emplace_back("measure_id", std::to_string(m.id));
+  fx.details.emplace_back("type", std::string{code_of(m.type)});
+  fx.details.emplace_back("status", std::string{code_of(m.status)});
+  fx.details.emplace_back("start_date", format_date(m.start_date));
+  fx.details.emplace_back("department", e.department);
+  fx.details.emplace_back("feed", e.feed);
+  fx.details.emplace_back("period", e.period);
+  fx.details.emplace_back("member", mask_name(e.member_name));
+  fx.details.emplace_back("description", m.description);
+}
+
 void record_routine(const RoutineEvent& e, CaseData& d, const ProgramRules& r, Effects& fx) {
   std::visit(
       [&](const auto& x) {
@@ -429,6 +454,9 @@ void record_routine(const RoutineEvent& e, CaseData& d, const ProgramRules& r, E
         if constexpr (std::is_same_v<E, UpdateHousehold>) update_household(x, d, r, fx);
         if constexpr (std::is_same_v<E, RecordDepartmentEvidence>) {
           record_department_evidence(x, d, r, fx);
+        }
+        if constexpr (std::is_same_v<E, RecordDepartmentMeasure>) {
+          record_department_measure(x, d, r, fx);
         }
       },
       e);

@@ -41,6 +41,8 @@ void mark_developmental(const MarkDevelopmental& e, CaseData& d, const ProgramRu
 void update_household(const UpdateHousehold& e, CaseData& d, const ProgramRules& r, Effects& fx);
 void record_department_evidence(const RecordDepartmentEvidence& e, CaseData& d,
                                 const ProgramRules& r, Effects& fx);
+void record_department_measure(const RecordDepartmentMeasure& e, CaseData& d, const ProgramRules& r,
+                               Effects& fx);
 void propose_elimination(const ProposeElimination& e, CaseData& d, const ProgramRules& r,
                          Effects& fx);
 void pass_elimination_review(const RecordEliminationReview& e, CaseData& d, const ProgramRules& r,

@@ -271,6 +271,31 @@ struct RecordDepartmentEvidence {
   std::string member_name;  // the matched member's name, as the department gave it
 };
 
+// 部门落实情况: a department's answer to the list it was sent (workflows/lists.h) says what it did
+// for a member of this household (低保 granted from a date, medical assistance paid, a school
+// subsidy). Recorded by fangfan itself (the feedback intake, actor "department:<code>"), never by
+// a user: no API token may post it. Appends an in-place measure whose description names the
+// department ("县民政局：低保（月保障金额600元）"). Accepted wherever assistance is and during
+// recognition whatever the emergency (the department acted on its own rules); refused after
+// elimination. The same department, period, member, description and start date twice is refused
+// (department_measure_recorded): replaying an answer never doubles a measure.
+struct RecordDepartmentMeasure {
+  static constexpr std::string_view kName = "record_department_measure";
+  static constexpr std::string_view kLabel = "记录部门落实的帮扶措施";
+  EventMeta meta;
+  std::string department;        // a [[departments]] code
+  std::string department_name;   // what people read ("县民政局")
+  std::string feed;              // the feedback [[feeds]] source
+  std::string period;            // the answered list's period, "YYYY-MM-DD"
+  std::string member_id_number;  // one of the household's members
+  std::string member_name;       // as the department gave it (masked in history)
+  MeasureType measure_type = MeasureType::kSocialSecurity;
+  std::string measure;       // what the department did, e.g. "低保"
+  std::string amount;        // yuan, canonical ("600", "1200.5"); "" when none
+  std::string amount_label;  // the department's header of the amount ("月保障金额"); "" = "金额"
+  Date start_date{};         // from the row, else the list's day
+};
+
 // -- descriptions ------------------------------------------------------------
 // The payload of each event as a client sends it, described once: the API's decoder, its list of
 // known fields and the field table of docs/api.md are derived from these (daemon/api/event_json.h).
@@ -304,6 +329,9 @@ BOOST_DESCRIBE_STRUCT(ReIdentify, (), (kind, risk_causes, emergency, emergency_r
 BOOST_DESCRIBE_STRUCT(RecordDepartmentEvidence, (),
                       (department, feed, period, rule, rule_label, summary, alert_id, exclusion,
                        member_name))
+BOOST_DESCRIBE_STRUCT(RecordDepartmentMeasure, (),
+                      (department, department_name, feed, period, member_id_number, member_name,
+                       measure_type, measure, amount, amount_label, start_date))
 
 // The described members a client may leave out (the default above applies); every other
 // described member is required. Specialised for the events that have such members.
@@ -345,20 +373,27 @@ template <>
 struct OptionalFields<RecordDepartmentEvidence> {
   static constexpr std::array<std::string_view, 3> kNames{"rule_label", "alert_id", "exclusion"};
 };
+template <>
+struct OptionalFields<RecordDepartmentMeasure> {
+  static constexpr std::array<std::string_view, 2> kNames{"amount", "amount_label"};
+};
 
 // Events only fangfan itself records (no API token may post them); history shows them like any.
 template <class E>
 inline constexpr bool kSystemOnly = false;
 template <>
 inline constexpr bool kSystemOnly<RecordDepartmentEvidence> = true;
+template <>
+inline constexpr bool kSystemOnly<RecordDepartmentMeasure> = true;
 
 using CaseEvent =
     std::variant<OpenCase, StartVerification, RecordVerification, RecordDemocraticReview,
                  RecordCountyReview, PublicityObjection, ClosePublicity, AssignOfficer, AddMeasure,
                  UpdateMeasure, RecordVisit, RecordMonitoring, MarkDevelopmental, UpdateHousehold,
-                 RecordDepartmentEvidence, ProposeElimination, RecordEliminationReview,
-                 RecordTownshipReview, EliminationObjection, CloseEliminationPublicity,
-                 RecordLookBack, RecordApproval, ApplyRollback, ApplyClearOut, ReIdentify>;
+                 RecordDepartmentEvidence, RecordDepartmentMeasure, ProposeElimination,
+                 RecordEliminationReview, RecordTownshipReview, EliminationObjection,
+                 CloseEliminationPublicity, RecordLookBack, RecordApproval, ApplyRollback,
+                 ApplyClearOut, ReIdentify>;
 
 std::string_view event_name(const CaseEvent& event);
 // kSystemOnly of the event's type.

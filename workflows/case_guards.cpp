@@ -109,6 +109,24 @@ Check developmental_problem(const CaseData& d) {
   return std::nullopt;
 }
 
+// A department's measure names a member of this household and is not recorded yet.
+Check department_measure_problem(const RecordDepartmentMeasure& e, const CaseData& d) {
+  const auto& members = d.household.members;
+  const bool member = std::any_of(members.begin(), members.end(), [&](const Member& m) {
+    return m.id_number == e.member_id_number;
+  });
+  if (!member) {
+    return problem(kDepartmentMeasureMemberUnknown, "member_id_number",
+                   "部门落实措施所涉成员不是本户家庭成员");
+  }
+  if (const Measure* m = recorded_department_measure(e, d)) {
+    return problem(kDepartmentMeasureRecorded, "",
+                   "该措施已于" + format_date(china_date(m->recorded.at)) + "登记（措施" +
+                       std::to_string(m->id) + "），不重复登记");
+  }
+  return std::nullopt;
+}
+
 // Each routine record's own condition.
 Check routine_condition_problem(const RoutineEvent& e, const CaseData& d) {
   return std::visit(
@@ -118,6 +136,9 @@ Check routine_condition_problem(const RoutineEvent& e, const CaseData& d) {
         if constexpr (std::is_same_v<E, RecordVisit>) return officer_problem(d);
         if constexpr (std::is_same_v<E, RecordMonitoring>) return monitoring_month_problem(x, d);
         if constexpr (std::is_same_v<E, MarkDevelopmental>) return developmental_problem(d);
+        if constexpr (std::is_same_v<E, RecordDepartmentMeasure>) {
+          return department_measure_problem(x, d);
+        }
         return std::nullopt;
       },
       e);
@@ -131,6 +152,12 @@ bool is_household_update(const RoutineEvent& e) {
 // for the state (closed cases accept no event at all).
 bool is_evidence(const RoutineEvent& e) {
   return std::holds_alternative<RecordDepartmentEvidence>(e);
+}
+
+// A department's measure is what the department did on its own rules: recorded during
+// recognition whatever the emergency (a list holds instant-assistance households too).
+bool is_department_measure(const RoutineEvent& e) {
+  return std::holds_alternative<RecordDepartmentMeasure>(e);
 }
 
 Problem about_household(std::string_view code, std::string field, std::string sentence) {
@@ -172,7 +199,7 @@ Check elimination_publicity_period_problem(const CloseEliminationPublicity& e, c
 
 Check routine_in_recognition_problem(const RoutineEvent& e, const CaseData& d,
                                      const ProgramRules&) {
-  if (!is_household_update(e) && !is_evidence(e)) {
+  if (!is_household_update(e) && !is_evidence(e) && !is_department_measure(e)) {
     if (auto p = emergency_problem(d)) return p;
   }
   return routine_condition_problem(e, d);

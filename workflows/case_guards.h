@@ -25,11 +25,11 @@ Check publicity_period_problem(const ClosePublicity& e, const CaseData& d, const
 Check elimination_publicity_period_problem(const CloseEliminationPublicity& e, const CaseData& d,
                                            const ProgramRules& r);
 
-// -- routine records (assistance, household changes, department evidence), by region of
-// states: during recognition household changes and evidence always, assistance only for
-// emergency cases (先帮扶、后认定); while assisted everything; after elimination household
-// changes and evidence only. Then each record's own condition (officer, measure, month,
-// developmental mark).
+// -- routine records (assistance, household changes, department evidence and measures), by
+// region of states: during recognition household changes, evidence and department measures
+// always, assistance only for emergency cases (先帮扶、后认定); while assisted everything; after
+// elimination household changes and evidence only. Then each record's own condition (officer,
+// measure, month, developmental mark, a department measure's member and that it is new).
 Check routine_in_recognition_problem(const RoutineEvent& e, const CaseData& d,
                                      const ProgramRules& r);
 Check routine_while_assisted_problem(const RoutineEvent& e, const CaseData& d,

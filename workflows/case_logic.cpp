@@ -23,6 +23,28 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep) {
   return out;
 }
 
+std::string department_measure_description(const RecordDepartmentMeasure& e) {
+  std::string out =
+      (e.department_name.empty() ? e.department : e.department_name) + "：" + e.measure;
+  if (!e.amount.empty()) {
+    out +=
+        "（" + (e.amount_label.empty() ? std::string("金额") : e.amount_label) + e.amount + "元）";
+  }
+  return out;
+}
+
+const Measure* recorded_department_measure(const RecordDepartmentMeasure& e, const CaseData& d) {
+  const std::string description = department_measure_description(e);
+  for (const Measure& m : d.measures) {
+    if (m.department == e.department && m.source_period == e.period &&
+        m.member_id_number == e.member_id_number && m.description == description &&
+        m.start_date == e.start_date) {
+      return &m;
+    }
+  }
+  return nullptr;
+}
+
 EligibilityDecision decide_verification(const RecordVerification& e, const CaseData& d,
                                         const ProgramRules& r) {
   EligibilityInput in;

@@ -31,18 +31,26 @@ struct Effects {
   std::optional<NewCaseRequest> new_case;
 };
 
-// Records that never move the case (assistance, household changes, department evidence). The
-// machine handles them as one event type with one row per region of states (recognition,
-// assisted, eliminated): fewer rows and event types keep Boost.MSM's compile cost down.
-using RoutineEvent =
-    std::variant<AssignOfficer, AddMeasure, UpdateMeasure, RecordVisit, RecordMonitoring,
-                 MarkDevelopmental, UpdateHousehold, RecordDepartmentEvidence>;
+// Records that never move the case (assistance, household changes, department evidence and
+// measures). The machine handles them as one event type with one row per region of states
+// (recognition, assisted, eliminated): fewer rows and event types keep Boost.MSM's compile cost
+// down.
+using RoutineEvent = std::variant<AssignOfficer, AddMeasure, UpdateMeasure, RecordVisit,
+                                  RecordMonitoring, MarkDevelopmental, UpdateHousehold,
+                                  RecordDepartmentEvidence, RecordDepartmentMeasure>;
 const EventMeta& routine_meta(const RoutineEvent& e);
 
 // The China calendar day of an event (the core reads no clock: the event says when).
 Date today_of(const EventMeta& m);
 Stamp stamp_of(const EventMeta& m);
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
+
+// A department measure's description: "<department name>：<measure>", with
+// "（<amount label><amount>元）" when an amount is given ("县民政局：低保（月保障金额600元）").
+std::string department_measure_description(const RecordDepartmentMeasure& e);
+// The measure `e` records already on the case (same department, period, member, description and
+// start date), or nullptr: replaying a department's answer never doubles a measure.
+const Measure* recorded_department_measure(const RecordDepartmentMeasure& e, const CaseData& d);
 
 // The eligibility decision a verification result leads to (guards and actions ask the same).
 EligibilityDecision decide_verification(const RecordVerification& e, const CaseData& d,

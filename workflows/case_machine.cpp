@@ -25,7 +25,7 @@
 // row per region with the region as its first guard.
 //
 // Compile cost: MSM's cost grows with event types x rows, and g++'s full debug
-// info for MSM's types is enormous. So the eight routine records are one MSM
+// info for MSM's types is enormous. So the nine routine records are one MSM
 // event type (RoutineEvent, a variant; case_actions dispatches), restore is one
 // event type with a guard per target, and CMake builds this file with -g1 (line
 // tables only): about 20 s of CPU and 1.4 GB, against 41 s and 3.4 GB at -g.

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "workflows/date.h"
+#include "workflows/feeds.h"
 #include "workflows/message_templates.h"
 
 namespace fangfan {
@@ -247,6 +248,44 @@ Check fields_problem(const RecordDepartmentEvidence& e, const CaseData&, const P
     if (contains_unmasked_identifiers(*value)) {
       return problem(kEvidenceUnmaskedIdentifier, field,
                      "部门预警信息含有未脱敏的身份证号或手机号，不予记录");
+    }
+  }
+  return std::nullopt;
+}
+
+Check fields_problem(const RecordDepartmentMeasure& e, const CaseData&, const ProgramRules&) {
+  struct Required {
+    const std::string* value;
+    const char* field;
+    const char* label;
+  };
+  const Required required[] = {{&e.department, "department", "部门"},
+                               {&e.feed, "feed", "数据源"},
+                               {&e.period, "period", "名单期"},
+                               {&e.member_id_number, "member_id_number", "成员身份证号"},
+                               {&e.measure, "measure", "措施内容"}};
+  for (const Required& x : required) {
+    if (x.value->empty()) {
+      return problem(kDepartmentMeasureFieldMissing, x.field,
+                     std::string{"部门落实措施须写明"} + x.label);
+    }
+  }
+  if (e.period.size() != 10 || !parse_date(e.period)) {
+    return problem(kDepartmentMeasurePeriodInvalid, "period",
+                   "名单期应为 YYYY-MM-DD 格式的日期，实际为“" + e.period + "”");
+  }
+  if (!e.amount.empty() && canonical_amount(e.amount) != e.amount) {
+    return problem(kDepartmentMeasureAmountInvalid, "amount",
+                   "金额应为以元为单位的数额（如 600 或 1200.5），实际为“" + e.amount + "”");
+  }
+  // The description goes into history and messages: never an unmasked ID or phone number.
+  for (const auto& [value, field] :
+       {std::pair{&e.measure, "measure"}, std::pair{&e.amount_label, "amount_label"},
+        std::pair{&e.department_name, "department_name"},
+        std::pair{&e.member_name, "member_name"}}) {
+    if (contains_unmasked_identifiers(*value)) {
+      return problem(kDepartmentMeasureUnmaskedIdentifier, field,
+                     "部门落实措施含有未脱敏的身份证号或手机号，不予记录");
     }
   }
   return std::nullopt;

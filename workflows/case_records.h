@@ -66,6 +66,10 @@ struct ReviewRecord {
 };
 BOOST_DESCRIBE_STRUCT(ReviewRecord, (), (step, stamp, passed, reason))
 
+// A measure recorded by a user (add_measure), or one a department reported in its answer to its
+// list (record_department_measure, 部门落实情况): then `department`, `source_period` and
+// `member_id_number` say whose answer, to which list and for which member (data stored before
+// they existed loads with them empty: a user's measure).
 struct Measure {
   int id = 0;  // 1, 2, ... within the case
   MeasureType type = MeasureType::kIndustry;
@@ -73,9 +77,14 @@ struct Measure {
   Date start_date{};
   MeasureStatus status = MeasureStatus::kPlanned;
   Stamp recorded;
+  std::string department;        // a [[departments]] code; "" when a user recorded it
+  std::string source_period;     // the answered list's period "YYYY-MM-DD"; "" likewise
+  std::string member_id_number;  // the member the department acted for; "" likewise
   bool operator==(const Measure&) const = default;
 };
-BOOST_DESCRIBE_STRUCT(Measure, (), (id, type, description, start_date, status, recorded))
+BOOST_DESCRIBE_STRUCT(Measure, (),
+                      (id, type, description, start_date, status, recorded, department,
+                       source_period, member_id_number))
 
 struct Visit {
   Date date{};

@@ -73,7 +73,8 @@ struct FeedSource {
   std::map<std::string, std::string> columns;
   // A row's identity is its id_number plus these fields' values: two rows with the same identity
   // and the same cells are one (a duplicate); with different cells the later is quarantined as
-  // conflicting with the earlier. Default: the ID number alone (one row per person and period).
+  // conflicting with the earlier. Default: the ID number alone (one row per person and period);
+  // a feedback feed's, the ID number, measure_type, measure and start_date.
   std::vector<std::string> key_fields;
   std::vector<FeedRule> rules;
   // A period's data missing at its scheduled time: the department clerk's duty climbs this

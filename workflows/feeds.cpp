@@ -413,8 +413,11 @@ std::optional<std::string> canonical_amount(std::string_view text) {
 }
 
 std::string feed_row_key(const FeedRecord& r, const FeedColumns& c, const FeedSource& s) {
+  // A department answers with one row per person and measure (低保 and 临时救助 are two rows).
+  static const std::vector<std::string> kFeedbackKey = {"measure_type", "measure", "start_date"};
+  const bool feedback = !s.answers_list.empty() && s.key_fields.empty();
   std::string key = r.values.empty() ? std::string() : r.values.front();  // id_number is first
-  for (const std::string& field : s.key_fields) {
+  for (const std::string& field : feedback ? kFeedbackKey : s.key_fields) {
     key += '\x1f';
     const int i = c.field_index(field);
     if (i >= 0) key += r.values[static_cast<std::size_t>(i)];

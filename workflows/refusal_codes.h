@@ -55,6 +55,18 @@ inline constexpr std::string_view kDevelopmentalDateOutOfRange = "developmental_
 inline constexpr std::string_view kEvidenceFieldMissing = "evidence_field_missing";
 inline constexpr std::string_view kEvidencePeriodInvalid = "evidence_period_invalid";
 inline constexpr std::string_view kEvidenceUnmaskedIdentifier = "evidence_unmasked_identifier";
+// -- department measures (record_department_measure, a department's answer to its list)
+inline constexpr std::string_view kDepartmentMeasureFieldMissing =
+    "department_measure_field_missing";
+inline constexpr std::string_view kDepartmentMeasurePeriodInvalid =
+    "department_measure_period_invalid";
+inline constexpr std::string_view kDepartmentMeasureAmountInvalid =
+    "department_measure_amount_invalid";
+inline constexpr std::string_view kDepartmentMeasureUnmaskedIdentifier =
+    "department_measure_unmasked_identifier";
+inline constexpr std::string_view kDepartmentMeasureMemberUnknown =
+    "department_measure_member_unknown";
+inline constexpr std::string_view kDepartmentMeasureRecorded = "department_measure_recorded";
 // -- guards of recognition
 inline constexpr std::string_view kIncomeRecordsIncomplete = "income_records_incomplete";
 inline constexpr std::string_view kDiscretionIncomplete = "discretion_incomplete";

@@ -14,11 +14,18 @@
 //   conditions = [{ field = "category", one_of = [...] } | at_least = N
 //                 | share_of_income_at_least = 0.5 ]
 //
+//
+//   [[feeds]]  kind = "feedback"  list = "<[[lists]] name>"  measure_type = "social_security"
+//   (a department's answer to its list, 落实情况: no schedule runs it, no rules or ladder of its
+//   own; columns must map id_number and measure, and may map measure_type, start_date, amount)
+//
 //   [rules.alerts]  period = 5  unit = "working_days"  remind_before_working_days = 1
 //   owner = "township_clerk"  escalation = [...]
+#include <map>
 #include <set>
 
 #include "adapters/config/config_reader.h"
+#include "workflows/case_codes.h"
 
 namespace fangfan::config_detail {
 namespace {
@@ -79,6 +86,37 @@ FeedCondition read_condition(Reader& r, const FeedSource& feed) {
   return c;
 }
 
+// What {period} stands for in a file name or URL.
+const char* period_words(const FeedSource& f) {
+  return f.answers_list.empty() ? "(the month, YYYY-MM)" : "(the list's day, YYYY-MM-DD)";
+}
+
+// kind = "feedback" (after its list and columns): the default measure type, the columns it
+// needs, and no keys of data feeds.
+void read_feedback(Reader& r, FeedSource& f) {
+  const bool typed_rows = f.columns.count("measure_type") != 0;
+  if (auto type = r.string("measure_type", !typed_rows)) {
+    if (!parse_code<MeasureType>(*type)) {
+      std::string codes;
+      for (const auto& e : CodeTable<MeasureType>::kEntries) {
+        codes += (codes.empty() ? "" : ", ") + std::string(e.code);
+      }
+      r.error("measure_type", "'" + *type + "' is not a measure type (" + codes + ")");
+    }
+    f.measure_type = *type;
+  }
+  if (r.table().get("columns") && !f.columns.count("measure")) {
+    r.error("columns", "must map measure (措施内容) in a feedback feed: what the department did");
+  }
+  for (const char* key : {"rules", "escalation"}) {
+    if (r.node(key, false)) {
+      r.error(key,
+              "is only for data feeds: a feedback feed raises no alerts, and its reminders and "
+              "ladder are its list's (answer_within_working_days, escalation)");
+    }
+  }
+}
+
 void read_source_location(Reader& r, FeedSource& f, const fs::path& dir) {
   const bool folder = f.kind == FeedSourceKind::kFolder;
   // Keys of the other kind of source would do nothing: refused.
@@ -103,7 +141,8 @@ void read_source_location(Reader& r, FeedSource& f, const fs::path& dir) {
     }
     if (auto v = r.string("file_pattern", false)) {
       if (v->find("{period}") == std::string::npos) {
-        r.error("file_pattern", "must contain {period} (the month, YYYY-MM), got '" + *v + "'");
+        r.error("file_pattern",
+                std::string("must contain {period} ") + period_words(f) + ", got '" + *v + "'");
       }
       f.file_pattern = *v;
     }
@@ -116,7 +155,7 @@ void read_source_location(Reader& r, FeedSource& f, const fs::path& dir) {
     if (!is_http_url(*v)) {
       r.error("url", "must start with http:// or https://");
     } else if (v->find("{period}") == std::string::npos) {
-      r.error("url", "must contain {period} (the month, YYYY-MM)");
+      r.error("url", std::string("must contain {period} ") + period_words(f));
     }
     f.url = *v;
   }
@@ -143,6 +182,24 @@ FeedSource read_feed(Reader& r, const Config& c, const fs::path& dir) {
                                    [&](const Department& x) { return x.code == *d; });
     if (!known)
       r.error("department", "department '" + *d + "' is not defined under [[departments]]");
+  }
+  bool feedback = false;
+  if (auto k = r.string("kind", false)) {
+    if (*k == "feedback") {
+      feedback = true;
+    } else if (*k != "data") {
+      r.error("kind", "must be \"data\" or \"feedback\", got '" + *k + "'");
+    }
+  }
+  // Known before the source: its file name or URL holds a day, not a month.
+  if (feedback) {
+    if (auto list = r.string("list")) {
+      if (list->empty()) r.error("list", "must name a [[lists]] list");
+      f.answers_list = *list;
+    }
+  }
+  for (const char* key : {"list", "measure_type"}) {
+    if (!feedback && r.node(key, false)) r.error(key, "is only for kind = \"feedback\"");
   }
   if (auto s = r.string("source")) {
     if (*s == "folder") {
@@ -171,10 +228,12 @@ FeedSource read_feed(Reader& r, const Config& c, const fs::path& dir) {
       r.error("columns", "must map id_number (身份证号): rows are matched by ID number");
     }
   }
+  if (feedback) read_feedback(r, f);
   f.key_fields = r.strings("key_fields", false);
   for (const std::string& k : f.key_fields) {
     if (!f.columns.count(k)) r.error("key_fields", "field '" + k + "' is not one of the columns");
   }
+  if (feedback) return f;  // no rules nor ladder (refused by read_feedback)
   f.escalation = read_feed_ladder(r);
   std::set<std::string> rule_names;
   r.each_table("rules", false, [&](Reader& rr) {
@@ -227,6 +286,11 @@ void check_schedules(Reader& top, const Config& c, Errors& errors) {
       const FeedSource* f = c.rules.feeds.find(s.feed);
       if (!f) {
         errors.add(where, key, "feed '" + s.feed + "' is not defined under [[feeds]]");
+      } else if (!f->answers_list.empty()) {
+        errors.add(where, key,
+                   "feed '" + s.feed +
+                       "' is kind = \"feedback\": it is looked for while its list's answer is "
+                       "due, never run by a schedule");
       } else if (f->department != s.department && known(s.department) && known(f->department)) {
         // (An unknown department is reported where it is written, once.)
         errors.add(where, key,
@@ -241,6 +305,12 @@ void check_schedules(Reader& top, const Config& c, Errors& errors) {
   for (size_t i = 0; feed_tables && i < c.rules.feeds.sources.size(); ++i) {
     const FeedSource& f = c.rules.feeds.sources[i];
     if (f.name.empty() || used.count(f.name) || i >= feed_tables->size()) continue;
+    // A feedback feed is looked for while its list's answer is due (check_feedback_lists).
+    const toml::table* t = feed_tables->get(i)->as_table();
+    if (const toml::node* k = t ? t->get("kind") : nullptr;
+        k && k->value<std::string>() == std::optional<std::string>("feedback")) {
+      continue;
+    }
     errors.add(feed_tables->get(i)->source(),
                "feeds[" + Reader::item_label(*feed_tables->get(i), i) + "]",
                "no [[rules.schedules]] with kind = \"feed\" runs feed '" + f.name +
@@ -289,6 +359,37 @@ void read_feeds(Reader& top, Config& c, const fs::path& dir, Errors& errors) {
     c.rules.feeds.sources.push_back(std::move(f));
   });
   check_schedules(top, c, errors);
+}
+
+void check_feedback_lists(Reader& top, Config& c, Errors& errors) {
+  const toml::node* feeds = top.table().get("feeds");
+  const toml::array* tables = feeds ? feeds->as_array() : nullptr;
+  std::map<std::string, std::string> answered;  // list -> the feed answering it
+  for (size_t i = 0; tables && i < c.rules.feeds.sources.size() && i < tables->size(); ++i) {
+    const FeedSource& f = c.rules.feeds.sources[i];
+    const toml::table* t = tables->get(i)->as_table();
+    if (f.answers_list.empty() || !t) continue;
+    const toml::node* n = t->get("list");
+    const toml::source_region& where = n ? n->source() : t->source();
+    const std::string key = "feeds[" + Reader::item_label(*tables->get(i), i) + "].list";
+    DepartmentList* list = nullptr;
+    for (DepartmentList& l : c.rules.lists.lists) {
+      if (l.name == f.answers_list) list = &l;
+    }
+    if (list == nullptr) {
+      errors.add(where, key, "list '" + f.answers_list + "' is not defined under [[lists]]");
+    } else if (list->department != f.department) {
+      errors.add(where, key,
+                 "list '" + f.answers_list + "' goes to department '" + list->department +
+                     "', this feed is of '" + f.department + "'");
+    } else if (auto [it, added] = answered.emplace(f.answers_list, f.name); !added) {
+      errors.add(where, key,
+                 "list '" + f.answers_list + "' is answered by feed '" + it->second +
+                     "' already: one feedback feed per list");
+    } else {
+      list->feedback_feed = f.name;
+    }
+  }
 }
 
 }  // namespace fangfan::config_detail

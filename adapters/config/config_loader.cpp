@@ -404,6 +404,7 @@ void read_config(Reader& top, Config& c, const fs::path& dir, Errors& errors) {
   read_delivery(top, c, dir, errors);
   check_references(c, top, errors);
   check_reach(top, c, errors);
+  check_feedback_lists(top, c, errors);  // -- department feeds (config_feeds.cpp)
 }
 
 ConfigResult finish(const toml::table& root, const fs::path& display, Errors& errors) {

@@ -290,6 +290,10 @@ std::string secret(Reader& r, const std::string& key, const fs::path& dir, bool 
 // schedules and needs departments and exclusions).
 void read_alerts(Reader& rules, Config& c, Errors& errors);
 void read_feeds(Reader& top, Config& c, const fs::path& dir, Errors& errors);
+// After every section is read ([[lists]] included, whatever their order): each kind = "feedback"
+// feed answers a configured list of its own department, one feed per list; fills
+// DepartmentList::feedback_feed. Errors name feeds[N name].list.
+void check_feedback_lists(Reader& top, Config& c, Errors& errors);
 
 // -- department lists (config_lists.cpp): [[lists]], read from the top Reader after [rules] and
 // [channels] and before [[feeds]] (a feedback feed names its list); it checks the list

@@ -166,6 +166,7 @@ FeedIntake::FeedIntake(std::shared_ptr<const Config> config, std::string feed, s
       options_(std::move(options)),
       seen_(std::make_unique<SeenTable>()) {
   if (source_ == nullptr) throw std::invalid_argument("unknown feed " + feed);
+  feedback_ = !source_->answers_list.empty();
   report_.status = "running";
 }
 
@@ -272,6 +273,12 @@ void FeedIntake::match_batch(soci::session& session) {
   ids.reserve(batch_.size());
   for (const FeedRecord& r : batch_) ids.push_back(r.values[0]);
   const std::map<std::string, StoredMemberMatch> found = match_members(session, ids);
+  if (feedback_) {
+    match_feedback(found);
+    batch_.clear();
+    batch_cells_.clear();
+    return;
+  }
   auto township_of = [this](std::string_view village) -> std::string {
     const Village* v = config_->find_village(village);
     return v ? v->township : "";
@@ -341,6 +348,7 @@ bool FeedIntake::next_chunk(soci::session& session, Date today) {
       }
     }
     batch_.push_back(record);
+    if (feedback_) batch_cells_.push_back(row.cells);
     if (batch_.size() >= kMatchBatch) match_batch(session);
   }
   match_batch(session);
@@ -358,6 +366,10 @@ bool FeedIntake::next_chunk(soci::session& session, Date today) {
 void FeedIntake::finish(soci::session& session, const CaseUnitOfWork& cases,
                         const WorkingDayCalendar& calendar, TimePoint now) {
   if (report_.status != "running" || !report_.run_id) return;
+  if (feedback_) {
+    finish_feedback(session, cases, now);
+    return;
+  }
   const std::int64_t run_id = *report_.run_id;
   // One (person, rule) once, the earliest line's decision.
   std::stable_sort(pending_.begin(), pending_.end(),

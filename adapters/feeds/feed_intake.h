@@ -24,6 +24,14 @@
 // Re-running a period (the same or a corrected file, `fangfanctl feed run`) applies only what
 // was not applied before: alerts and evidence are history and are never doubled nor withdrawn.
 //
+// A feedback feed (FeedSource::answers_list; the period is the answered list's "YYYY-MM-DD"):
+// the same steps, but no rules fire; each good row is decided by workflows/feedback.h — a
+// record_department_measure on the member's case, or quarantined ("不在本部门名单中" for a
+// person with no case in progress or monitored) — and finish() applies the measures through the
+// case writer (a measure recorded before, by an earlier run of the same answer, is counted in
+// measures_already_recorded and not doubled; a case that refuses it quarantines the row with
+// the refusal's sentence), then closes the list's feedback duty in its last transaction.
+//
 // Ownership: the intake holds the configuration it was built with. Thread-safety: one thread at
 // a time (each step on the session of the thread that runs it). Errors: StorageError from
 // storage (the step's transaction rolls back; a run left "running" by a crash is failed by the
@@ -34,6 +42,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,6 +53,7 @@
 #include "adapters/storage/case_repository.h"
 #include "adapters/storage/feed_store.h"
 #include "workflows/calendar.h"
+#include "workflows/feedback.h"
 #include "workflows/feeds.h"
 
 namespace fangfan {
@@ -69,6 +79,7 @@ struct IntakeReport {
   FeedRunCounts counts;
   std::string error;  // failed: why
   std::int64_t evidence_applied = 0, alerts_raised = 0;
+  std::int64_t measures_applied = 0, measures_already_recorded = 0;  // feedback feeds
   bool duty_closed = false;
 };
 
@@ -95,12 +106,21 @@ class FeedIntake {
 
  private:
   struct Pending;  // a fired rule waiting for finish()
+  // A feedback row waiting for finish(), with its cells (quarantined if its case refuses it).
+  struct PendingMeasure {
+    std::int64_t line = 0;
+    std::vector<std::string> cells;
+    FeedbackMeasure measure;
+  };
   struct SeenTable;
   void fail(soci::session& session, const std::string& why, TimePoint now);
   void keep_bad(std::int64_t line, const std::vector<std::string>& cells, std::string field,
                 std::string header, std::string reason, std::optional<std::int64_t> conflicts);
   void flush_bad(soci::session& session);
   void match_batch(soci::session& session);
+  // Feedback feeds (feedback_intake.cpp): decide each batched row, then apply in finish().
+  void match_feedback(const std::map<std::string, StoredMemberMatch>& found);
+  void finish_feedback(soci::session& session, const CaseUnitOfWork& cases, TimePoint now);
 
   std::shared_ptr<const Config> config_;
   const FeedSource* source_;
@@ -119,6 +139,9 @@ class FeedIntake {
   std::vector<std::int64_t> fixed_lines_;  // fix run: original lines now good
   int original_line_column_ = -1;          // fix run: the 原行号 column
   std::vector<Pending> pending_;
+  bool feedback_ = false;                              // source_ answers a list
+  std::vector<std::vector<std::string>> batch_cells_;  // feedback: each batched row's cells
+  std::vector<PendingMeasure> measures_;
 };
 
 // A run's bad rows as CSV for Excel (UTF-8 with BOM): 原行号, the row's cells under the file's

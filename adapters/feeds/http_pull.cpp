@@ -5,7 +5,7 @@
 namespace fangfan {
 
 std::string feed_url(const FeedSource& source, std::string_view period) {
-  // A period is "YYYY-MM": nothing in it needs encoding.
+  // A period is "YYYY-MM" (a feedback feed's "YYYY-MM-DD"): nothing in it needs encoding.
   std::string out = source.url;
   for (std::size_t at = out.find("{period}"); at != std::string::npos;
        at = out.find("{period}", at + period.size())) {

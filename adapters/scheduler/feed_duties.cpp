@@ -9,6 +9,12 @@
 namespace fangfan {
 using namespace scheduler_detail;
 
+namespace {
+// duties.kind of a list's feedback duty (workflows/duties.h gains kDutyFeedback with the lists;
+// one local constant until then).
+constexpr const char* kFeedbackDutyKind = "feedback";
+}  // namespace
+
 std::vector<DutyRecord> open_feed_duties(soci::session& session, TimePoint now) {
   std::vector<DutyRecord> out;
   DutyFilter filter;
@@ -42,6 +48,26 @@ int start_feed_ladder(soci::session& session, const Config& config,
 bool close_feed_duty(soci::session& session, std::string_view feed, std::string_view period,
                      TimePoint now) {
   std::optional<DutyRecord> duty = find_duty(session, feed_duty_key(feed, period));
+  if (!duty || duty->state != DutyState::kOpen) return false;
+  close_duty(session, duty->id, now);
+  cancel_duty_timers(session, *duty);
+  return true;
+}
+
+std::vector<DutyRecord> open_feedback_duties(soci::session& session) {
+  DutyFilter filter;
+  filter.kind = std::string(kFeedbackDutyKind);
+  filter.limit = 1000;
+  return list_open_duties(session, filter);
+}
+
+std::string feedback_key(std::string_view list, std::string_view period) {
+  return std::string(kFeedbackDutyKind) + "/" + std::string(list) + "/" + std::string(period);
+}
+
+bool close_feedback_duty(soci::session& session, std::string_view list, std::string_view period,
+                         TimePoint now) {
+  std::optional<DutyRecord> duty = find_duty(session, feedback_key(list, period));
   if (!duty || duty->state != DutyState::kOpen) return false;
   close_duty(session, duty->id, now);
   cancel_duty_timers(session, *duty);

@@ -4,6 +4,10 @@
 //                         open the period's data is looked for (daemon/tasks/feed_runner.h).
 //                         start_feed_ladder() gives it its ladder the first time the data is
 //                         missing; close_feed_duty() closes it when a run takes the data.
+//   feedback/<list>/<period>  a department's answer to the list of that day (opened when the
+//                         list is sent, with its own reminder and ladder); while open the list's
+//                         feedback feed is looked for (never a ladder of the look's own);
+//                         close_feedback_duty() closes it when a run takes the answer.
 //   alert/<alert id>      the township's verification of an alert (预警核实), opened with its
 //                         reminder and ladder when the alert is raised; done when a case is
 //                         opened from the alert or it is dismissed (close_alert_duty).
@@ -40,6 +44,17 @@ int start_feed_ladder(soci::session& session, const Config& config,
 // The period's feed duty done (its pending timers cancelled); false when none was open.
 bool close_feed_duty(soci::session& session, std::string_view feed, std::string_view period,
                      TimePoint now);
+
+// Open feedback duties (kind "feedback"), whatever their due time: an answer is looked for from
+// the day the list is sent. Oldest due first.
+std::vector<DutyRecord> open_feedback_duties(soci::session& session);
+
+// "feedback/<list>/<period>" (workflows/lists.h feedback_duty_key, kept here until that lands).
+std::string feedback_key(std::string_view list, std::string_view period);
+
+// The list's feedback duty done (its pending timers cancelled); false when none was open.
+bool close_feedback_duty(soci::session& session, std::string_view list, std::string_view period,
+                         TimePoint now);
 
 // The verification duty of a new alert with its timers, and the township's first notice
 // (alert_new to the owner role of the alert's place). Returns how many timers it scheduled.

@@ -28,8 +28,9 @@
 //                                    (the county records the city bureau's approval)
 //   apply_rollback, apply_clear_out  county_office
 // county_admin (who runs fangfan and corrects its data) may write every event but fangfan's own
-// (kSystemOnly, workflows/case_events.h: record_department_evidence, which the feed intake
-// records); department_clerk and auditor write none (they read cases in their scope).
+// (kSystemOnly, workflows/case_events.h: record_department_evidence and
+// record_department_measure, which the feed intake records); department_clerk and auditor write
+// none (they read cases in their scope).
 //
 // Thread-safety: pure functions over a constant table.
 #pragma once

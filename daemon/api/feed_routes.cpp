@@ -272,7 +272,9 @@ awaitable<ApiResponse> run_feed(ApiServices& services, FeedRunner* runner, ApiRe
     const JsonFields body = req.json();
     period = body.optional_string("period").value_or("");
   }
-  if (period.empty()) {
+  // A feedback feed's period is the answered list's day, given by the caller.
+  const bool feedback = !source->answers_list.empty();
+  if (period.empty() && !feedback) {
     for (const Schedule& sc : req.config->rules.schedules) {
       if (sc.kind != "feed" || sc.feed != feed) continue;
       if (auto o = latest_feed_occurrence(req.config->rules, sc, services.clock.now())) {
@@ -281,7 +283,12 @@ awaitable<ApiResponse> run_feed(ApiServices& services, FeedRunner* runner, ApiRe
     }
     if (period.empty()) period = period_of(services.clock.now());
   }
-  if (!valid_period(period)) {
+  if (feedback && (period.size() != 10 || !parse_date(period))) {
+    throw ApiError::bad_request("period",
+                                "反馈数据源的 period 应为名单日期 YYYY-MM-DD (a feedback feed's "
+                                "period is its list's day, YYYY-MM-DD)");
+  }
+  if (!feedback && !valid_period(period)) {
     throw ApiError::bad_request("period", "period 应为 YYYY-MM (period must be YYYY-MM)");
   }
   if (runner == nullptr)

@@ -41,6 +41,14 @@ std::pair<std::string, std::string> split_subject(const std::string& subject) {
   return {subject.substr(0, slash), subject.substr(slash + 1)};
 }
 
+// The feedback feed (kind = "feedback") answering list `list`, or nullptr.
+const FeedSource* feedback_feed(const Config& config, const std::string& list) {
+  for (const FeedSource& f : config.rules.feeds.sources) {
+    if (f.answers_list == list) return &f;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 // Holds a feed's turn for a whole look or run: two looks (the runner's own and a simulated
@@ -175,6 +183,8 @@ awaitable<int> FeedRunner::look(std::int64_t duty_id, std::string feed, std::str
                    f.attempts, f.error);
     }
   }
+  // A list's answer not in yet: its feedback duty's own timers remind and climb.
+  if (!input && !source->answers_list.empty()) co_return 0;
   if (!input) {
     auto calendar = calendar_();
     auto ladder = [config, calendar, duty_id, now](soci::session& s) {
@@ -211,11 +221,22 @@ awaitable<int> FeedRunner::look(std::int64_t duty_id, std::string feed, std::str
 
 awaitable<int> FeedRunner::look_due() {
   const TimePoint now = clock_.now();
-  auto list = [now](soci::session& s) { return open_feed_duties(s, now); };
+  auto list = [now](soci::session& s) {
+    std::vector<DutyRecord> due = open_feed_duties(s, now);
+    for (DutyRecord& d : open_feedback_duties(s)) due.push_back(std::move(d));
+    return due;
+  };
   auto due = co_await storage_.run(std::move(list));
+  auto config = config_();
   int timers = 0;
   for (const DutyRecord& duty : due) {
     auto [feed, period] = split_subject(duty.subject);
+    if (duty.kind != kDutyFeed) {
+      // "<list>/<period>": the feedback feed answering that list, if one is configured.
+      const FeedSource* answers = feedback_feed(*config, feed);
+      if (answers == nullptr) continue;
+      feed = answers->name;
+    }
     try {
       timers += co_await look(duty.id, feed, period, false);
     } catch (const StorageError&) {
@@ -239,7 +260,10 @@ awaitable<std::optional<IntakeReport>> FeedRunner::run_now(std::string feed, std
   }
   // Through the period's duty when it is open (so a late file closes it), else a look of its own.
   const TimePoint now = clock_.now();
-  auto find = [feed, period](soci::session& s) { return find_feed_duty(s, feed, period); };
+  auto find = [feed, period, list = source->answers_list](soci::session& s) {
+    return list.empty() ? find_feed_duty(s, feed, period)
+                        : find_duty(s, feedback_key(list, period));
+  };
   auto duty = co_await storage_.run(std::move(find));
   if (duty && duty->state == DutyState::kOpen) {
     co_await look(duty->id, feed, period, true);

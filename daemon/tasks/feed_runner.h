@@ -11,6 +11,10 @@
 //   not found  -> the first time, the duty's ladder timers are scheduled (the department clerk
 //   (or a       is told, then the ladder climbs; the scheduler fires them); looked for again
 //   failed pull) later. A late file is taken then and closes the duty.
+// A list's answer (a kind = "feedback" feed) is due while the list's feedback duty
+// ("feedback/<list>/<period>", opened when the list is sent) is open: the feed answering that list
+// is looked for with {period} the list's "YYYY-MM-DD", and taken like any feed (the run closes
+// the duty). Not found: nothing more (the duty's own timers remind and climb its ladder).
 // On a simulated clock the looks happen at every stop of Scheduler::advance_to (AdvanceIntake);
 // on the real clock every 30 s and when woken.
 //

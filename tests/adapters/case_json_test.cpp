@@ -209,6 +209,33 @@ TEST(CaseJson, DataWithoutTheFeedFieldsStillLoads) {
             std::string::npos);
 }
 
+// Measures stored before issue 13 have no department, list period nor member: they load as a
+// user's measures; a department's measure keeps all three.
+TEST(CaseJson, MeasuresWithoutTheDepartmentFieldsStillLoad) {
+  const CaseData old = ok(case_data_from_json(
+      R"({"measures":[{"id":1,"type":"industry","description":"养鸡","start_date":"2024-05-22",)"
+      R"("status":"in_place","recorded":{"actor":"李*","at":"2024-05-22T09:00:00+08:00"}}]})"));
+  ASSERT_EQ(old.measures.size(), 1u);
+  EXPECT_EQ(old.measures[0].description, "养鸡");
+  EXPECT_EQ(old.measures[0].department, "");
+  EXPECT_EQ(old.measures[0].source_period, "");
+  EXPECT_EQ(old.measures[0].member_id_number, "");
+  CaseData d;
+  Measure m;
+  m.id = 1;
+  m.type = MeasureType::kSocialSecurity;
+  m.description = "县民政局：低保（月保障金额600元）";
+  m.status = MeasureStatus::kInPlace;
+  m.department = "civil_affairs";
+  m.source_period = "2026-12-01";
+  m.member_id_number = "379901196203142012";
+  d.measures = {m};
+  const auto v = boost::json::parse(case_data_to_json(d));
+  EXPECT_EQ(v.at("measures").at(0).at("department"), "civil_affairs");
+  EXPECT_EQ(v.at("measures").at(0).at("source_period"), "2026-12-01");
+  EXPECT_EQ(ok(case_data_from_json(case_data_to_json(d))), d);
+}
+
 TEST(CaseJson, MissingMembersKeepTheirDefaults) {
   const CaseData d = ok(case_data_from_json(R"({"case_id":"3","kind":"sudden"})"));
   CaseData expected;

@@ -202,6 +202,26 @@ TEST_F(ApiAccessTest, DepartmentEvidenceIsRefusedToEveryToken) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM case_history"), 0);
 }
 
+TEST_F(ApiAccessTest, DepartmentMeasuresAreRefusedToEveryToken) {
+  for (const auto& h : kHolders) {
+    Reply r = post("/api/v1/cases/1/events", tokens_[h.letter],
+                   R"({"type":"record_department_measure","department":"civil_affairs",)"
+                   R"("department_name":"县民政局","feed":"ca_feedback","period":"2025-03-01",)"
+                   R"("member_id_number":"x","member_name":"王*",)"
+                   R"("measure_type":"social_security","measure":"低保",)"
+                   R"("start_date":"2025-03-01"})");
+    ASSERT_EQ(r.status, 403u) << role_name(h.role) << ": " << r.body;
+    EXPECT_THAT(r.field("message"), HasSubstr("nothing was changed"));
+    if (h.role != Role::kAuditor) {
+      EXPECT_THAT(r.field("message"), HasSubstr("记录部门落实的帮扶措施"));
+    }
+  }
+  EXPECT_EQ(count("SELECT COUNT(*) FROM case_history"), 0);
+  const CaseEvent measure = RecordDepartmentMeasure{};
+  EXPECT_TRUE(roles_for_event(measure).empty());
+  for (const auto& h : kHolders) EXPECT_TRUE(check_event_role(h.role, measure));
+}
+
 TEST(CaseAccess, TheSystemsOwnEventsHaveNoRole) {
   const CaseEvent evidence = RecordDepartmentEvidence{};
   EXPECT_TRUE(roles_for_event(evidence).empty());

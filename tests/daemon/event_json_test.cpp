@@ -154,6 +154,28 @@ TEST(EventJson, ReadsTheAlertOfAnOpeningAndDepartmentEvidence) {
   EXPECT_EQ(schema->fields[6].type, "integer or null");
 }
 
+TEST(EventJson, ReadsADepartmentMeasure) {
+  const CaseEvent e =
+      decode(R"({"type":"record_department_measure","department":"civil_affairs",)"
+             R"("department_name":"县民政局","feed":"ca_feedback","period":"2026-12-01",)"
+             R"("member_id_number":"379901196203142012","member_name":"郑*",)"
+             R"("measure_type":"social_security","measure":"低保","amount":"480",)"
+             R"("amount_label":"月保障金额","start_date":"2026-12-01"})");
+  const auto& m = std::get<RecordDepartmentMeasure>(e);
+  EXPECT_EQ(m.measure_type, MeasureType::kSocialSecurity);
+  EXPECT_EQ(m.period, "2026-12-01");
+  EXPECT_EQ(m.amount, "480");
+  EXPECT_EQ(format_date(m.start_date), "2026-12-01");
+  const EventSchema* schema = find_event_schema("record_department_measure");
+  ASSERT_NE(schema, nullptr);
+  EXPECT_EQ(schema->label, "记录部门落实的帮扶措施");
+  std::vector<std::string> optional;
+  for (const auto& f : schema->fields) {
+    if (!f.required) optional.push_back(f.name);
+  }
+  EXPECT_EQ(optional, (std::vector<std::string>{"amount", "amount_label"}));
+}
+
 TEST(EventJson, EveryEventHasASchemaInVariantOrder) {
   const auto& events = event_schemas();
   ASSERT_EQ(events.size(), std::variant_size_v<CaseEvent>);
