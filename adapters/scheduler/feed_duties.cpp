@@ -5,15 +5,10 @@
 #include "adapters/storage/row_fetch.h"
 #include "workflows/date.h"
 #include "workflows/feeds.h"
+#include "workflows/lists.h"
 
 namespace fangfan {
 using namespace scheduler_detail;
-
-namespace {
-// duties.kind of a list's feedback duty (workflows/duties.h gains kDutyFeedback with the lists;
-// one local constant until then).
-constexpr const char* kFeedbackDutyKind = "feedback";
-}  // namespace
 
 std::vector<DutyRecord> open_feed_duties(soci::session& session, TimePoint now) {
   std::vector<DutyRecord> out;
@@ -56,18 +51,14 @@ bool close_feed_duty(soci::session& session, std::string_view feed, std::string_
 
 std::vector<DutyRecord> open_feedback_duties(soci::session& session) {
   DutyFilter filter;
-  filter.kind = std::string(kFeedbackDutyKind);
+  filter.kind = std::string(kDutyFeedback);
   filter.limit = 1000;
   return list_open_duties(session, filter);
 }
 
-std::string feedback_key(std::string_view list, std::string_view period) {
-  return std::string(kFeedbackDutyKind) + "/" + std::string(list) + "/" + std::string(period);
-}
-
 bool close_feedback_duty(soci::session& session, std::string_view list, std::string_view period,
                          TimePoint now) {
-  std::optional<DutyRecord> duty = find_duty(session, feedback_key(list, period));
+  std::optional<DutyRecord> duty = find_duty(session, feedback_duty_key(list, period));
   if (!duty || duty->state != DutyState::kOpen) return false;
   close_duty(session, duty->id, now);
   cancel_duty_timers(session, *duty);

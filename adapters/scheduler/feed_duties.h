@@ -49,9 +49,6 @@ bool close_feed_duty(soci::session& session, std::string_view feed, std::string_
 // the day the list is sent. Oldest due first.
 std::vector<DutyRecord> open_feedback_duties(soci::session& session);
 
-// "feedback/<list>/<period>" (workflows/lists.h feedback_duty_key, kept here until that lands).
-std::string feedback_key(std::string_view list, std::string_view period);
-
 // The list's feedback duty done (its pending timers cancelled); false when none was open.
 bool close_feedback_duty(soci::session& session, std::string_view list, std::string_view period,
                          TimePoint now);

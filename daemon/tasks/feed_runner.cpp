@@ -19,6 +19,7 @@
 #include "adapters/storage/feed_store.h"
 #include "daemon/tasks/health.h"
 #include "workflows/date.h"
+#include "workflows/lists.h"
 
 namespace fangfan {
 
@@ -262,7 +263,7 @@ awaitable<std::optional<IntakeReport>> FeedRunner::run_now(std::string feed, std
   const TimePoint now = clock_.now();
   auto find = [feed, period, list = source->answers_list](soci::session& s) {
     return list.empty() ? find_feed_duty(s, feed, period)
-                        : find_duty(s, feedback_key(list, period));
+                        : find_duty(s, feedback_duty_key(list, period));
   };
   auto duty = co_await storage_.run(std::move(find));
   if (duty && duty->state == DutyState::kOpen) {

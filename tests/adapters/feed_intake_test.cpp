@@ -337,13 +337,6 @@ class FeedbackIntake : public FeedIntakeConformance {
 
   // The list's feedback duty, as the list runner opens it when the list is sent.
   void open_feedback_duty() {
-    // duties.kind gains "feedback" with the lists' migration (written beside this part of issue
-    // 13); until it is in, the test lifts the kind's CHECK itself (harmless once it is).
-    if (GetParam() == Backend::kSqlite) {
-      s() << "PRAGMA ignore_check_constraints = ON";
-    } else {
-      s() << "ALTER TABLE duties DROP CONSTRAINT IF EXISTS duties_kind_check";
-    }
     NewDuty d;
     d.duty_key = std::string("feedback/") + kList + "/" + kListDay;
     d.kind = "feedback";

@@ -276,11 +276,12 @@ TEST_F(ListsDaemon, ListsOnThe1stAnd15thChangesRestartRetryFeedbackAndLadder) {
   }
   advance("20m");
   ASSERT_TRUE(eventually([&] {
-    return count("SELECT COUNT(*) FROM duties WHERE duty_key = 'feedback/civil_affairs/2026-12-01'"
-                 " AND state = 'done'") == 1;
+    return count(
+               "SELECT COUNT(*) FROM duties WHERE duty_key = 'feedback/civil_affairs/2026-12-01'"
+               " AND state = 'done'") == 1;
   })) << daemon_->log();
-  test::Reply shown = test::http_once(port_, http::verb::get,
-                                      "/api/v1/cases/" + std::to_string(stays), office_);
+  test::Reply shown =
+      test::http_once(port_, http::verb::get, "/api/v1/cases/" + std::to_string(stays), office_);
   ASSERT_EQ(shown.status, 200u) << shown.body;
   EXPECT_THAT(shown.body, HasSubstr("低保"));
 
