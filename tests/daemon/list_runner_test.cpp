@@ -395,6 +395,87 @@ TEST_P(ListRunnerTest, ListsOnThe1stAnd15thWithTheirChangesAndAMissedOneOnceOnSt
   (void)b;
 }
 
+// A list to every kind of target, encrypted: only the zip goes out (to the drop folder, the
+// group robot, each department clerk's WeChat Work app, the department's endpoint), and the
+// zip's password goes to each department clerk by their own channel, as its own message. The
+// zip opens with that password only.
+TEST_P(ListRunnerTest, AnEncryptedListGoesOutAsAZipAndItsPasswordSeparately) {
+  monitored("379901001001000001", "379901001001", 3);
+  auto copy = std::make_shared<Config>(*config_);
+  for (DepartmentList& l : copy->rules.lists.lists) {
+    if (l.name != "civil_affairs") continue;
+    l.delivery.encrypt = true;
+    l.delivery.app_to_clerks = true;
+    l.delivery.robot_group = "民政局名单群";
+    l.delivery.http_url = "https://data.example-county.gov.cn/civil_affairs/lists";
+  }
+  for (Person& p : copy->people) {
+    if (p.name == "许文") p.wechat = "xuwen";
+  }
+  config_ = copy;
+  storage_->join();
+  scheduler_.reset();
+  runner_.reset();
+  storage_ = std::make_unique<StorageExecutor>(db_, 2);
+  start_runner();
+  advance_to("2026-12-01T08:00");
+
+  auto civil = stored("civil_affairs", "2026-12-01");
+  ASSERT_TRUE(civil);
+  ASSERT_EQ(civil->files.size(), 3u);
+  const ListFileRecord& zip = civil->files[2];
+  EXPECT_EQ(zip.name, "县民政局-2026-12-01.zip");
+  std::map<std::string, std::string> targets;  // channel -> recipient
+  for (const Message& m : list_messages("civil_affairs", "2026-12-01")) {
+    EXPECT_EQ(m.params.at("attachment_name").as_string(), zip.name) << m.channel;
+    EXPECT_EQ(m.params.at("attachment_sha256").as_string(), zip.sha256);
+    EXPECT_EQ(m.person, m.channel == "wechat_app" ? "许文@civil_affairs" : "") << m.channel;
+    targets[m.channel] = m.recipient;
+  }
+  EXPECT_EQ(targets,
+            (std::map<std::string, std::string>{
+                {"list_folder", "" + copy->rules.lists.find("civil_affairs")->delivery.folder},
+                {"wechat_robot", "民政局名单群"},
+                {"wechat_app", "xuwen"},
+                {"list_http", "civil_affairs"}}));
+
+  // The password: one message to the clerk, on the clerk's first channel.
+  std::string password;
+  {
+    auto s = db_->open_session();
+    soci::rowset<soci::row> rows =
+        (s->prepare << "SELECT channel, person, body FROM outbox"
+                       " WHERE message_type = 'list_password' ORDER BY id");
+    int n = 0;
+    for (const auto& r : rows) {
+      ++n;
+      EXPECT_EQ(r.get<std::string>(0), "file");
+      EXPECT_EQ(r.get<std::string>(1), "许文@civil_affairs");
+      password = std::string(boost::json::parse(r.get<std::string>(2)).at("password").as_string());
+    }
+    EXPECT_EQ(n, 1);
+  }
+  ASSERT_EQ(password.size(), 12u);
+  auto opens = [&](const char* pw) {
+    int error = 0;
+    zip_t* z = zip_open(zip.path.c_str(), ZIP_RDONLY, &error);
+    if (z == nullptr) return false;
+    zip_set_default_password(z, pw);
+    zip_file_t* f = zip_fopen_index(z, 0, 0);
+    bool ok = false;
+    if (f != nullptr) {
+      char buf[64];
+      ok = zip_fread(f, buf, sizeof buf) > 0;
+      zip_fclose(f);
+    }
+    zip_discard(z);
+    return ok;
+  };
+  EXPECT_TRUE(opens(password.c_str()));
+  EXPECT_FALSE(opens("wrong-password"));
+  EXPECT_FALSE(opens(nullptr));
+}
+
 #if defined(FANGFAN_LIST_RUNNER_TEST_POSTGRESQL)
 INSTANTIATE_TEST_SUITE_P(Postgresql, ListRunnerTest, ::testing::Values(Backend::kPostgresql));
 #else
