@@ -432,12 +432,11 @@ TEST_P(ListRunnerTest, AnEncryptedListGoesOutAsAZipAndItsPasswordSeparately) {
     EXPECT_EQ(m.person, m.channel == "wechat_app" ? "许文@civil_affairs" : "") << m.channel;
     targets[m.channel] = m.recipient;
   }
-  EXPECT_EQ(targets,
-            (std::map<std::string, std::string>{
-                {"list_folder", "" + copy->rules.lists.find("civil_affairs")->delivery.folder},
-                {"wechat_robot", "民政局名单群"},
-                {"wechat_app", "xuwen"},
-                {"list_http", "civil_affairs"}}));
+  EXPECT_EQ(targets, (std::map<std::string, std::string>{
+                         {"list_folder", copy->rules.lists.find("civil_affairs")->delivery.folder},
+                         {"wechat_robot", "民政局名单群"},
+                         {"wechat_app", "xuwen"},
+                         {"list_http", "civil_affairs"}}));
 
   // The password: one message to the clerk, on the clerk's first channel.
   std::string password;
