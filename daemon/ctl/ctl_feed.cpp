@@ -18,8 +18,9 @@ constexpr auto kRunTimeout = std::chrono::minutes(30);
 constexpr const char* kUsageText =
     "用法 (usage):\n"
     "  fangfanctl feed list [--json]\n"
-    "  fangfanctl feed runs [--department D] [--feed F] [--period YYYY-MM] [--limit N] [--json]\n"
-    "  fangfanctl feed run FEED|DEPARTMENT [--period YYYY-MM] [--json]\n"
+    "  fangfanctl feed runs [--department D] [--feed F] [--period P] [--limit N] [--json]\n"
+    "  fangfanctl feed run FEED|DEPARTMENT [--period P] [--json]\n"
+    "  (P: YYYY-MM for a data feed, the list's day YYYY-MM-DD for a feedback feed)\n"
     "  fangfanctl feed quarantine [--run ID] [--csv OUT.csv] [--json]\n"
     "  fangfanctl feed fix RUN FILE [--json]\n"
     "  fangfanctl alerts [--township T] [--status open|case_opened|dismissed] [--feed F] "
