@@ -90,9 +90,9 @@ Zip read_zip(const fs::path& path) {
 std::vector<std::string> sheet_names(const fs::path& xlsx) {
   const std::string workbook = Zip{}.text(xlsx, "xl/workbook.xml");
   std::vector<std::string> out;
-  const std::regex sheet(R"(<sheet name="([^"]*)") ");
-      for (auto it = std::sregex_iterator(workbook.begin(), workbook.end(), sheet);
-           it != std::sregex_iterator(); ++it) {
+  const std::regex sheet("<sheet name=\"([^\"]*)\"");
+  for (auto it = std::sregex_iterator(workbook.begin(), workbook.end(), sheet);
+       it != std::sregex_iterator(); ++it) {
     out.push_back((*it)[1]);
   }
   return out;
