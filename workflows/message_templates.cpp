@@ -38,6 +38,9 @@ constexpr std::array<P, 11> kDepartmentList = {
     "attachment_size"};
 constexpr std::array<P, 5> kListPassword = {"list", "department", "department_name", "period",
                                             "password"};
+constexpr std::array<P, 8> kMonthlyReport = {
+    "schedule",        "county_name",       "period",         "reports", "attachment_path",
+    "attachment_name", "attachment_sha256", "attachment_size"};
 constexpr std::array<P, 5> kFeedback = {"list", "department", "department_name", "period",
                                         "due_date"};
 constexpr std::array<P, 7> kFeedbackLate = {
@@ -54,7 +57,7 @@ constexpr std::array<P, 5> kDead = {"outbox_id", "channel", "recipient_masked", 
 constexpr std::array<P, 2> kDigest = {"count", "items"};
 
 // 【防返贫监测】 heads every message as the program's, the way county notices are headed.
-const std::array<MessageTypeInfo, 23> kTypes = {{
+const std::array<MessageTypeInfo, 24> kTypes = {{
     {"step_reminder", kStep,
      "【防返贫监测】{village}{household}户（案件{case_id}）的“{step_label}”将于{due_date}到期，"
      "请按时办理。"},
@@ -110,6 +113,9 @@ const std::array<MessageTypeInfo, 23> kTypes = {{
     {"feedback_overdue", kFeedbackLate,
      "【防返贫监测】{department_name}：{period}防返贫监测帮扶名单的落实情况应于{due_date}前反馈，"
      "至今未收到，已逾期{days_overdue}天（第{rung}级督办），请尽快反馈。"},
+    {"monthly_report", kMonthlyReport,
+     "【防返贫监测】{county_name}{period}防返贫监测月报（{reports}）：{attachment_name}，"
+     "请查收。"},
     {"calendar_missing", kCalendar,
      "【防返贫监测】系统提醒：缺少{year}年的工作日历，到期日无法计算。{text}"},
     {"dead_letter", kDead,

@@ -13,6 +13,7 @@
 #include "workflows/deadline_rules.h"
 #include "workflows/feed_rules.h"
 #include "workflows/list_rules.h"
+#include "workflows/report_rules.h"
 
 namespace fangfan {
 
@@ -59,8 +60,8 @@ struct MonitoringRules {
 // A recurring job on fixed days of the month: a department feed pull or a list send-out.
 struct Schedule {
   std::string name;        // e.g. "medical_insurance_feed"
-  std::string kind;        // "feed" or "list"
-  std::string department;  // department code, e.g. "medical_insurance"
+  std::string kind;        // "feed", "list" or "report" (the monthly report workbook)
+  std::string department;  // department code, e.g. "medical_insurance" ("report": optional)
   std::string feed;        // kind "feed": the [[feeds]] source it runs (workflows/feed_rules.h)
   std::string list;        // kind "list": the [[lists]] list it sends (workflows/list_rules.h)
   std::vector<int> days_of_month;  // e.g. {5}, or {1, 15}
@@ -113,6 +114,8 @@ struct ProgramRules {
   FeedsConfig feeds;
   // -- department lists (issue 13): [[lists]]; see workflows/list_rules.h.
   ListsConfig lists;
+  // -- the monthly report workbook (issue 13): kind = "report" schedules; workflows/report_rules.h.
+  MonthlyReportsConfig monthly_reports;
 
   const CaseKind* find_kind(const std::string& code) const {
     for (const auto& k : case_kinds) {

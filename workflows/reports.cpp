@@ -252,7 +252,8 @@ std::string duty_kind_label(std::string_view kind) {
   static const std::map<std::string_view, std::string_view> labels{
       {"step", "程序步骤"},       {"visits", "走访"},           {"monitoring", "动态监测"},
       {"evaluation", "风险评估"}, {"campaign", "专项行动节点"}, {"feed", "部门数据报送"},
-      {"alert", "预警核实"},      {"list", "部门名单发送"},     {"feedback", "部门落实反馈"}};
+      {"alert", "预警核实"},      {"list", "部门名单发送"},     {"feedback", "部门落实反馈"},
+      {"report", "月报发送"}};
   auto it = labels.find(kind);
   return std::string(it == labels.end() ? kind : it->second);
 }

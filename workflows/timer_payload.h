@@ -50,6 +50,15 @@ struct ListDue {
   bool operator==(const ListDue&) const = default;
 };
 
-using TimerPayload = std::variant<DutyNotice, OpenEvaluation, FeedDue, ListDue>;
+// The county-wide timer of a monthly report workbook (kind="report" schedules): its firing opens
+// the duty "report/<schedule>/<period>" (workflows/report_schedule.h), which the list runner
+// then produces. The period is the month reported: the month before the occurrence.
+struct ReportDue {
+  std::string schedule;  // a kind = "report" [[rules.schedules]] name
+  std::string period;    // "YYYY-MM"
+  bool operator==(const ReportDue&) const = default;
+};
+
+using TimerPayload = std::variant<DutyNotice, OpenEvaluation, FeedDue, ListDue, ReportDue>;
 
 }  // namespace fangfan

@@ -1,5 +1,7 @@
 #include "adapters/channels/make_channels.h"
 
+#include <algorithm>
+
 #include "adapters/channels/file_channel.h"
 #include "adapters/channels/folder_channel.h"
 #include "adapters/channels/list_http_channel.h"
@@ -32,8 +34,13 @@ std::vector<std::shared_ptr<Channel>> make_channels(const Config& config, HttpCl
   if (c.webhook.enabled)
     out.push_back(std::make_shared<WebhookChannel>(c.webhook, http, wall_clock, timeout));
   // Department lists: drop folders need no settings of their own; the HTTP endpoints are the
-  // lists'. Each runs when a [[lists]] entry delivers that way.
-  if (any_list_folder(config.rules.lists)) out.push_back(std::make_shared<FolderChannel>());
+  // lists'. Each runs when a [[lists]] entry (folders: or a monthly report) delivers that way.
+  const auto& reports = config.rules.monthly_reports.reports;
+  if (any_list_folder(config.rules.lists) ||
+      std::any_of(reports.begin(), reports.end(),
+                  [](const auto& r) { return !r.folder.empty(); })) {
+    out.push_back(std::make_shared<FolderChannel>());
+  }
   if (any_list_http(config.rules.lists)) {
     out.push_back(std::make_shared<ListHttpChannel>(config.rules.lists, http, wall_clock, timeout));
   }

@@ -48,7 +48,7 @@ std::vector<EscalationRung> read_ladder(Reader& r, Errors& errors) {
   return ladder;
 }
 
-void read_rules(Reader& r, Config& c, Errors& errors) {
+void read_rules(Reader& r, Config& c, const fs::path& dir, Errors& errors) {
   ProgramRules& rules = c.rules;
   if (const toml::table* t = r.table("eligibility")) {
     Reader e(*t, r.key_path("eligibility"), errors);
@@ -163,10 +163,11 @@ void read_rules(Reader& r, Config& c, Errors& errors) {
     Schedule sc;
     sc.name = s.string("name").value_or("");
     sc.kind = s.string("kind").value_or("");
-    if (!sc.kind.empty() && sc.kind != "feed" && sc.kind != "list") {
-      s.error("kind", "must be \"feed\" or \"list\", got '" + sc.kind + "'");
+    if (!sc.kind.empty() && sc.kind != "feed" && sc.kind != "list" && sc.kind != "report") {
+      s.error("kind", "must be \"feed\", \"list\" or \"report\", got '" + sc.kind + "'");
     }
-    sc.department = s.string("department").value_or("");
+    // The monthly report goes to the county office: a department is optional there.
+    sc.department = s.string("department", sc.kind != "report").value_or("");
     sc.feed = s.string("feed", false).value_or("");  // checked against [[feeds]] by read_feeds
     sc.list = s.string("list", false).value_or("");  // checked against [[lists]] by read_lists
     if (sc.kind == "list" && !sc.feed.empty()) s.error("feed", "is only for kind = \"feed\"");
@@ -179,6 +180,11 @@ void read_rules(Reader& r, Config& c, Errors& errors) {
         s.error("hour", "must be an hour from 0 to 23");
       else
         sc.hour = int(*h);
+    }
+    if (sc.kind == "report") {
+      if (!sc.feed.empty()) s.error("feed", "is only for kind = \"feed\"");
+      if (!sc.list.empty()) s.error("list", "is only for kind = \"list\"");
+      read_report_schedule(s, c, dir, sc);  // -- the monthly report (config_reports.cpp)
     }
     rules.schedules.push_back(std::move(sc));
   });
@@ -394,7 +400,7 @@ void read_config(Reader& top, Config& c, const fs::path& dir, Errors& errors) {
 
   if (const toml::table* t = top.table("rules")) {
     Reader r(*t, "rules", errors);
-    read_rules(r, c, errors);
+    read_rules(r, c, dir, errors);
     read_work(r, c, dir, errors);  // -- recurring work (config_work.cpp)
     read_alerts(r, c, errors);     // -- department feeds (config_feeds.cpp)
   }

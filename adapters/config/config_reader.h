@@ -301,6 +301,11 @@ void check_feedback_lists(Reader& top, Config& c, Errors& errors);
 void read_lists(Reader& top, Config& c, const fs::path& dir, Errors& errors);
 void link_feedback_feeds(Config& c);
 
+// -- the monthly report workbook (config_reports.cpp): the report keys of one kind = "report"
+// schedule `s` (reports, folder, robot_group, app_to_county_office), read from that schedule's
+// Reader after [channels] and [[people]]; adds its MonthlyReport to c.rules.monthly_reports.
+void read_report_schedule(Reader& schedule, Config& c, const fs::path& dir, const Schedule& s);
+
 // -- gateways (config_channels.cpp): [channels.http] and the gateway sections, read from the
 // [channels] table's Reader after [channels.file].
 void read_channels(Reader& channels, Config& c, const fs::path& dir, Errors& errors);

@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <memory>
+#include <set>
 #include <sstream>
 
 namespace fangfan {
@@ -61,9 +63,29 @@ std::string sheet_name(const std::string& title, int index) {
   return name;
 }
 
-void write_section(lxw_workbook* wb, const ReportTable& table, const ReportSection& s, int index,
-                   lxw_format* bold, lxw_format* header) {
-  const std::string name = sheet_name(s.title, index);
+// A short name of each report for the sheets of a workbook holding several (sheet names are
+// unique, and "按乡镇" is a section of three reports).
+std::string report_label(const std::string& report) {
+  static const std::map<std::string, std::string> labels = {
+      {"households", "户数人数"}, {"measures", "帮扶措施"},  {"overdue", "逾期事项"},
+      {"exchange", "数据交换"},   {"movements", "增减变动"}, {"evaluation", "风险评估"},
+      {"campaign", "专项行动"}};
+  auto it = labels.find(report);
+  return it == labels.end() ? report : it->second;
+}
+
+// The first `n` characters (UTF-8 code points) of `text`; a sheet name has at most 31.
+std::string first_characters(const std::string& text, std::size_t n) {
+  std::size_t chars = 0, i = 0;
+  for (; i < text.size() && chars < n; ++chars) {
+    const auto b = static_cast<unsigned char>(text[i]);
+    i += b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+  }
+  return text.substr(0, std::min(i, text.size()));
+}
+
+void write_section(lxw_workbook* wb, const ReportTable& table, const ReportSection& s,
+                   const std::string& name, lxw_format* bold, lxw_format* header) {
   lxw_worksheet* ws = workbook_add_worksheet(wb, name.c_str());
   if (!ws) throw ReportFileError("报表工作表无法创建 (the report sheet cannot be added): " + name);
   worksheet_write_string(ws, 0, 0, (table.title + "（" + s.title + "）").c_str(), bold);
@@ -142,12 +164,17 @@ std::string report_csv(const ReportTable& table) {
   return out;
 }
 
-void write_report_xlsx(const std::filesystem::path& path, const ReportTable& table) {
+namespace {
+
+// Writes `tables` into one workbook at `path`; `labelled`: each sheet's name starts with its
+// report's label (a workbook of several reports).
+void write_workbook(const std::filesystem::path& path, const std::string& workbook_title,
+                    const std::vector<const ReportTable*>& tables, bool labelled) {
   std::unique_ptr<lxw_workbook, WorkbookCloser> wb(workbook_new(path.c_str()));
   if (!wb)
     throw ReportFileError("报表文件无法创建 (the report file cannot be created): " + path.string());
   lxw_doc_properties properties{};
-  std::string title = table.title;  // the struct wants a char* it does not write through
+  std::string title = workbook_title;  // the struct wants a char* it does not write through
   properties.title = title.data();
   workbook_set_properties(wb.get(), &properties);
   lxw_format* bold = workbook_add_format(wb.get());
@@ -157,8 +184,19 @@ void write_report_xlsx(const std::filesystem::path& path, const ReportTable& tab
   format_set_bold(header);
   format_set_bg_color(header, 0xDDEBF7);
   format_set_border(header, LXW_BORDER_THIN);
-  for (std::size_t i = 0; i < table.sections.size(); ++i) {
-    write_section(wb.get(), table, table.sections[i], static_cast<int>(i), bold, header);
+  std::set<std::string> used;
+  int index = 0;
+  for (const ReportTable* table : tables) {
+    for (const ReportSection& section : table->sections) {
+      std::string name = sheet_name(section.title, index);
+      if (labelled) name = first_characters(report_label(table->name) + "-" + name, 31);
+      const std::string base = name;
+      for (int n = 2; !used.insert(name).second; ++n) {
+        name = first_characters(base, 28) + "_" + std::to_string(n);
+      }
+      write_section(wb.get(), *table, section, name, bold, header);
+      ++index;
+    }
   }
   const lxw_error e = workbook_close(wb.release());
   if (e != LXW_NO_ERROR) {
@@ -167,14 +205,16 @@ void write_report_xlsx(const std::filesystem::path& path, const ReportTable& tab
   }
 }
 
-std::string report_xlsx(const ReportTable& table) {
+// The bytes of what `write` writes at a temporary path (libxlsxwriter writes files only).
+template <class Write>
+std::string workbook_bytes(Write&& write) {
   std::string pattern = (std::filesystem::temp_directory_path() / "fangfan-report-XXXXXX").string();
   const int fd = ::mkstemp(pattern.data());
   if (fd < 0) throw ReportFileError("临时文件无法创建 (a temporary file cannot be created)");
   ::close(fd);
   const std::filesystem::path path = pattern;
   try {
-    write_report_xlsx(path, table);
+    write(path);
     std::ifstream in(path, std::ios::binary);
     std::ostringstream bytes;
     bytes << in.rdbuf();
@@ -185,6 +225,28 @@ std::string report_xlsx(const ReportTable& table) {
     std::filesystem::remove(path, ignored);
     throw;
   }
+}
+
+}  // namespace
+
+void write_report_xlsx(const std::filesystem::path& path, const ReportTable& table) {
+  write_workbook(path, table.title, {&table}, false);
+}
+
+void write_reports_xlsx(const std::filesystem::path& path, const std::string& title,
+                        const std::vector<ReportTable>& tables) {
+  std::vector<const ReportTable*> all;
+  for (const ReportTable& t : tables) all.push_back(&t);
+  write_workbook(path, title, all, true);
+}
+
+std::string reports_xlsx(const std::string& title, const std::vector<ReportTable>& tables) {
+  return workbook_bytes(
+      [&](const std::filesystem::path& p) { write_reports_xlsx(p, title, tables); });
+}
+
+std::string report_xlsx(const ReportTable& table) {
+  return workbook_bytes([&](const std::filesystem::path& p) { write_report_xlsx(p, table); });
 }
 
 std::string report_text(const ReportTable& table) {

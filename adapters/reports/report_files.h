@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "workflows/reports.h"
 
@@ -27,6 +28,14 @@ std::string report_csv(const ReportTable& table);
 
 // Writes the workbook at `path` (overwritten).
 void write_report_xlsx(const std::filesystem::path& path, const ReportTable& table);
+// Several reports in ONE workbook at `path` (overwritten; the monthly report, 月报): a sheet per
+// section of each table in order, each named "<report label>-<section title>" (户数人数, 帮扶措施,
+// 逾期事项, 数据交换, 增减变动, 风险评估; at most 31 characters, unique), charts kept; `title` is
+// the workbook's document title.
+void write_reports_xlsx(const std::filesystem::path& path, const std::string& title,
+                        const std::vector<ReportTable>& tables);
+// Its bytes (through a temporary file, like report_xlsx).
+std::string reports_xlsx(const std::string& title, const std::vector<ReportTable>& tables);
 // The workbook's bytes (written to a temporary file in the system's temporary folder, read back
 // and removed: libxlsxwriter writes files only).
 std::string report_xlsx(const ReportTable& table);

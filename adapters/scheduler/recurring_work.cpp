@@ -15,6 +15,7 @@
 #include "workflows/feeds.h"
 #include "workflows/household.h"
 #include "workflows/lists.h"
+#include "workflows/report_schedule.h"
 
 namespace fangfan {
 namespace {
@@ -143,6 +144,27 @@ int ensure_recurring_timers_in(soci::session& session, const Config& config,
     t.dedupe_key = list_due_key(o.list, o.period);
     t.due_at = o.at;
     t.payload = encode_timer_payload(ListDue{o.list, o.period});
+    t.created_at = now;
+    if (schedule_timer(session, t).inserted) ++scheduled;
+  }
+
+  // The monthly report workbook: the same, per day of each report schedule (the month reported
+  // is the period; a workbook missed while the daemon was down is produced once on start).
+  std::vector<ReportOccurrence> reports =
+      report_occurrences(config.rules, now, now + kRecurringHorizon);
+  const std::optional<TimePoint> reports_since =
+      migration_applied_at(session, kReportsMigrationName);
+  for (const Schedule& s : config.rules.schedules) {
+    auto latest = latest_report_occurrence(config.rules, s, now);
+    if (latest && (!reports_since || latest->at >= *reports_since)) reports.push_back(*latest);
+  }
+  for (const ReportOccurrence& o : reports) {
+    NewTimer t;
+    t.kind = kTimerDue;
+    t.step = kDutyReport;
+    t.dedupe_key = report_due_key(o.schedule, o.period);
+    t.due_at = o.at;
+    t.payload = encode_timer_payload(ReportDue{o.schedule, o.period});
     t.created_at = now;
     if (schedule_timer(session, t).inserted) ++scheduled;
   }

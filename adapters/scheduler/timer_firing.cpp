@@ -9,6 +9,7 @@
 #include "workflows/duty_plan.h"
 #include "workflows/feeds.h"
 #include "workflows/lists.h"
+#include "workflows/report_schedule.h"
 #include "workflows/timer_notice.h"
 
 namespace fangfan {
@@ -93,6 +94,24 @@ void fire_list_due(soci::session& session, const Config& config, const TimerReco
   out.opened_duty = duty.duty_key;
 }
 
+// A monthly report's occurrence fell due: its duty opens (without timers; the list runner
+// produces and sends the workbook and closes it).
+void fire_report_due(soci::session& session, const Config& config, const TimerRecord& timer,
+                     const ReportDue& due, FiredTimer& out) {
+  std::optional<ReportOccurrence> o = report_due_occurrence(config.rules, due, timer.due_at);
+  if (!o) {
+    out.skipped =
+        "月报安排“" + due.schedule + "”已不在配置中 (the report schedule is no longer configured)";
+    return;
+  }
+  const NewDuty duty = report_duty(*o, config.county.code);
+  if (!open_or_reopen_duty(session, duty)) {
+    out.skipped = "该期月报事项已存在 (the period's report duty exists)";
+    return;
+  }
+  out.opened_duty = duty.duty_key;
+}
+
 }  // namespace
 
 // -- dry run (H4): the firing body runs in the caller's transaction, so that the daemon's dry
@@ -118,6 +137,8 @@ std::optional<FiredTimer> fire_next_due_timer_in(soci::session& session, const C
       fire_feed_due(session, config, out.timer, *feed, out);
     } else if (auto* list = std::get_if<ListDue>(&std::get<TimerPayload>(payload))) {
       fire_list_due(session, config, out.timer, *list, out);
+    } else if (auto* report = std::get_if<ReportDue>(&std::get<TimerPayload>(payload))) {
+      fire_report_due(session, config, out.timer, *report, out);
     } else {
       fire_duty_timer(session, config, calendar, out.timer,
                       std::get<DutyNotice>(std::get<TimerPayload>(payload)), now, out);

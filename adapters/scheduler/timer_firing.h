@@ -46,6 +46,10 @@
 // was applied). Its firing opens the duty "list/<list>/<period>" without timers: the list runner
 // (daemon/tasks/list_runner.h) produces and sends the list and closes it.
 //
+// The monthly report workbook: the same for every kind="report" schedule (ReportDue, period the
+// month reported "YYYY-MM", dedupe key "report_due/<schedule>/<period>", not before the monthly
+// reports migration); its firing opens the duty "report/<schedule>/<period>" for the runner.
+//
 // Recipients (config people, one outbox row each, channel = the person's first channel): the
 // holders of the notice's roles covering the duty's place (notice_recipients_or_fallback in
 // adapters/config/config.h; assistance_officer is the case's officer by name).
@@ -94,7 +98,7 @@ struct FiredTimer {
   std::string message_type;              // e.g. "step_overdue"; empty when it sent nothing
   std::string skipped;                   // why it sent nothing ("duty closed", ...), else empty
   int follow_up_timers = 0;              // timers it scheduled (next month, evaluation tasks)
-  std::string opened_duty;  // a FeedDue (ListDue) timer: the key of the feed (list) duty it opened
+  std::string opened_duty;  // a FeedDue (ListDue, ReportDue) timer: the key of the duty it opened
 };
 
 // Fires the earliest pending timer with due_at <= now in ONE WriteTransaction (mark fired,

@@ -12,6 +12,7 @@ namespace json = boost::json;
 constexpr std::string_view kOpenEvaluation = "open_evaluation";
 constexpr std::string_view kFeedDue = "feed_due";
 constexpr std::string_view kListDue = "list_due";
+constexpr std::string_view kReportDue = "report_due";
 
 std::string_view notice_name(DutyNoticeKind kind) {
   switch (kind) {
@@ -43,6 +44,10 @@ std::string encode_timer_payload(const TimerPayload& payload) {
   if (const auto* list = std::get_if<ListDue>(&payload)) {
     return json::serialize(
         json::object{{"notice", kListDue}, {"list", list->list}, {"period", list->period}});
+  }
+  if (const auto* report = std::get_if<ReportDue>(&payload)) {
+    return json::serialize(json::object{
+        {"notice", kReportDue}, {"schedule", report->schedule}, {"period", report->period}});
   }
   const auto& n = std::get<DutyNotice>(payload);
   json::array roles;
@@ -78,6 +83,14 @@ std::variant<TimerPayload, std::string> decode_timer_payload(std::string_view te
     ListDue due{string_of(o, "list"), string_of(o, "period")};
     if (due.list.empty() || due.period.empty()) {
       return std::string("定时提醒缺少名单名称或期次 (list_due timer without a list or period)");
+    }
+    return TimerPayload{std::move(due)};
+  }
+  if (notice == kReportDue) {
+    ReportDue due{string_of(o, "schedule"), string_of(o, "period")};
+    if (due.schedule.empty() || due.period.empty()) {
+      return std::string(
+          "定时提醒缺少月报安排或期次 (report_due timer without a schedule or period)");
     }
     return TimerPayload{std::move(due)};
   }

@@ -4,6 +4,7 @@
 //   {"notice": "open_evaluation", "year": 2025}
 //   {"notice": "feed_due", "feed": "civil_affairs", "period": "2025-05"}
 //   {"notice": "list_due", "list": "civil_affairs", "period": "2026-12-01"}
+//   {"notice": "report_due", "schedule": "county_monthly_report", "period": "2026-11"}
 // Thread-safety: pure functions.
 #pragma once
 

@@ -51,4 +51,14 @@ Migration department_lists(int version) {
   return {version, kListsMigrationName, std::move(steps)};
 }
 
+// -- the monthly report workbook: duties gain the kind "report" (producing a month's workbook for
+// the county office). Its files are kept under [storage] files and its messages are in the
+// outbox: no table of its own.
+Migration monthly_reports(int version) {
+  return {version, kReportsMigrationName,
+          duty_kinds_steps("duties_v12",
+                           "'step', 'visits', 'monitoring', 'evaluation', 'campaign',"
+                           " 'feed', 'alert', 'list', 'feedback', 'report'")};
+}
+
 }  // namespace fangfan::migration_sql

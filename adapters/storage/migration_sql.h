@@ -71,5 +71,7 @@ inline std::vector<MigrationStep> duty_kinds_steps(std::string_view new_name,
 
 // -- department lists (issue 13), list_migration.cpp
 Migration department_lists(int version);
+// -- the monthly report workbook (issue 13), list_migration.cpp
+Migration monthly_reports(int version);
 
 }  // namespace fangfan::migration_sql

@@ -435,6 +435,7 @@ const std::vector<Migration>& schema_migrations() {
                     {both("ALTER TABLE outbox ADD COLUMN person TEXT")}});
     list.push_back(department_feeds(static_cast<int>(list.size()) + 1));
     list.push_back(department_lists(static_cast<int>(list.size()) + 1));  // list_migration.cpp
+    list.push_back(monthly_reports(static_cast<int>(list.size()) + 1));   // list_migration.cpp
     check_order(list);
     return list;
   }();

@@ -68,6 +68,9 @@ inline constexpr const char* kFeedsMigrationName = "department feeds and alerts"
 // The name of the migration that added department lists: from when this database keeps lists.
 inline constexpr const char* kListsMigrationName = "department lists";
 
+// The name of the migration that added monthly report workbooks (duties of kind "report").
+inline constexpr const char* kReportsMigrationName = "monthly reports";
+
 // When the migration named `name` was applied to this database; nullopt when it was not.
 std::optional<TimePoint> migration_applied_at(soci::session& session, std::string_view name);
 

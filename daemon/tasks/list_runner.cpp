@@ -15,6 +15,8 @@
 #include "adapters/storage/duty_store.h"
 #include "daemon/tasks/health.h"
 #include "daemon/tasks/list_production.h"
+#include "daemon/tasks/report_production.h"
+#include "workflows/report_schedule.h"
 
 namespace fangfan {
 
@@ -101,6 +103,44 @@ awaitable<int> ListRunner::look_due() {
     } catch (const std::exception& e) {
       // One list's trouble (a folder that cannot be written) must not stop the others.
       spdlog::error("list.failed duty={} error=\"{}\" (tried again at the next look)",
+                    duty.duty_key, e.what());
+    }
+    if (heartbeat_) heartbeat_->beat();
+  }
+  // The monthly report workbooks (report_production.h), the same way.
+  auto reports_due = [now](soci::session& s) {
+    DutyFilter filter;
+    filter.due_before = now;
+    filter.kind = std::string(kDutyReport);
+    filter.limit = 1000;
+    return list_open_duties(s, filter);
+  };
+  const std::vector<DutyRecord> reports = co_await storage_.run(std::move(reports_due));
+  for (const DutyRecord& duty : reports) {
+    auto config = config_();
+    auto calendar = calendar_();
+    const TimePoint at = clock_.now();
+    auto produce = [config, calendar, duty, at](soci::session& s) {
+      return produce_monthly_report(s, *config, *calendar, duty, at);
+    };
+    try {
+      ReportProduction p = co_await storage_.run(std::move(produce));
+      if (p.status == "produced") {
+        produced = true;
+        spdlog::info("report.produced schedule={} period={} reports={} file=\"{}\" messages={}",
+                     p.schedule, p.period, p.reports, p.file, p.outbox_ids.size());
+      } else if (p.status == "already_produced") {
+        spdlog::info("report.already_produced schedule={} period={}", p.schedule, p.period);
+      } else {
+        spdlog::warn(
+            "report.not_configured duty={} (the schedule is no longer configured: "
+            "cancelled)",
+            duty.duty_key);
+      }
+    } catch (const StorageError&) {
+      throw;
+    } catch (const std::exception& e) {
+      spdlog::error("report.failed duty={} error=\"{}\" (tried again at the next look)",
                     duty.duty_key, e.what());
     }
     if (heartbeat_) heartbeat_->beat();

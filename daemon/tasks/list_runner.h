@@ -1,6 +1,10 @@
 // The daemon's department-list task: produces and sends each list when its period falls due
 // (daemon/tasks/list_production.h does one list on the storage pool).
 //
+// The monthly report workbooks go the same way: each open report duty
+// ("report/<schedule>/<period>", opened by its ReportDue timer) due at now is produced after the
+// lists (daemon/tasks/report_production.h).
+//
 // A period is due while its list duty ("list/<list>/<period>") is open: the ListDue timer opens
 // it at the schedule's day and hour (adapters/scheduler), also late, once, for a period missed
 // while the daemon was down. The runner produces every open list duty due at the clock's now,

@@ -244,7 +244,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "monitoring_reminder, monitoring_overdue, evaluation_task, evaluation_overdue, "
                 "campaign_reminder, campaign_overdue, feed_missing, alert_new, alert_reminder, "
                 "alert_overdue, written_notice, department_evidence, department_list, "
-                "list_password, feedback_reminder, feedback_overdue, calendar_missing, "
+                "list_password, feedback_reminder, feedback_overdue, monthly_report, "
+                "calendar_missing, "
                 "dead_letter, digest)"},
         BadCase{"template_unknown_placeholder", "[templates]\n",
                 "[templates]\nstep_reminder = \"{household} {mobile}\"\n", "step_reminder =",
@@ -369,7 +370,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "monitoring_reminder, monitoring_overdue, evaluation_task, evaluation_overdue, "
                 "campaign_reminder, campaign_overdue, feed_missing, alert_new, alert_reminder, "
                 "alert_overdue, written_notice, department_evidence, department_list, "
-                "list_password, feedback_reminder, feedback_overdue, calendar_missing, "
+                "list_password, feedback_reminder, feedback_overdue, monthly_report, "
+                "calendar_missing, "
                 "dead_letter, digest)"},
         BadCase{"sms_template_unknown_param", "path = \"state/messages.jsonl\"\n",
                 "path = \"state/messages.jsonl\"\n[channels.sms_aliyun]\n"

@@ -43,6 +43,12 @@ TEST(TimerPayloadCodec, StoredPayloadsDecode) {
       {"list due without a period", R"({"notice":"list_due","list":"civil_affairs"})",
        std::nullopt},
       {"list due without a list", R"({"notice":"list_due","period":"2026-12-01"})", std::nullopt},
+      {"monthly report due",
+       R"({"notice":"report_due","schedule":"county_monthly_report","period":"2026-11"})",
+       ReportDue{"county_monthly_report", "2026-11"}},
+      {"report due without a period", R"({"notice":"report_due","schedule":"m"})", std::nullopt},
+      {"report due without a schedule", R"({"notice":"report_due","period":"2026-11"})",
+       std::nullopt},
   };
   for (const StoredCase& c : cases) {
     auto decoded = decode_timer_payload(c.text);
@@ -72,6 +78,8 @@ TEST(TimerPayloadCodec, WritesTheStoredShape) {
             R"({"notice":"feed_due","feed":"medical_insurance","period":"2025-06"})");
   EXPECT_EQ(encode_timer_payload(ListDue{"education", "2026-12-15"}),
             R"({"notice":"list_due","list":"education","period":"2026-12-15"})");
+  EXPECT_EQ(encode_timer_payload(ReportDue{"county_monthly_report", "2026-11"}),
+            R"({"notice":"report_due","schedule":"county_monthly_report","period":"2026-11"})");
 }
 
 }  // namespace

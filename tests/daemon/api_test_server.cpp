@@ -91,7 +91,8 @@ std::string without_feeds(std::string toml) {
     if (b.rfind("[[lists]]", 0) == 0) continue;  // department lists (issue 13) as well
     if (b.rfind("[[rules.schedules]]", 0) == 0 &&
         (b.find("kind = \"feed\"") != std::string::npos ||
-         b.find("kind = \"list\"") != std::string::npos)) {
+         b.find("kind = \"list\"") != std::string::npos ||
+         b.find("kind = \"report\"") != std::string::npos)) {  // the monthly report too
       continue;
     }
     out += b;
@@ -103,8 +104,10 @@ std::shared_ptr<const Config> without_feeds(std::shared_ptr<const Config> config
   auto copy = std::make_shared<Config>(*config);
   copy->rules.feeds.sources.clear();
   copy->rules.lists.lists.clear();
-  std::erase_if(copy->rules.schedules,
-                [](const Schedule& s) { return s.kind == "feed" || s.kind == "list"; });
+  copy->rules.monthly_reports.reports.clear();
+  std::erase_if(copy->rules.schedules, [](const Schedule& s) {
+    return s.kind == "feed" || s.kind == "list" || s.kind == "report";
+  });
   return copy;
 }
 

@@ -27,7 +27,7 @@ TEST(MessageTemplates, EveryContractTypeHasADefaultUsingOnlyItsParams) {
       "alert_reminder",      "alert_overdue",       "written_notice",
       "department_evidence", "department_list",     "list_password",
       "calendar_missing",    "dead_letter",         "digest",
-      "feedback_reminder",   "feedback_overdue"};
+      "feedback_reminder",   "feedback_overdue",    "monthly_report"};
   EXPECT_EQ(message_types().size(), contract.size());
   for (const auto& type : contract) {
     const MessageTypeInfo* info = find_message_type(type);
