@@ -154,4 +154,22 @@ std::string random_hex(size_t bytes) {
   return hex(raw);
 }
 
+std::string json_answer_id(const std::string& body) {
+  boost::json::error_code ec;
+  boost::json::value v = boost::json::parse(body, ec);
+  if (ec || !v.is_object()) return "";
+  const boost::json::value* i = v.as_object().if_contains("id");
+  if (i && i->is_string()) return std::string(i->as_string());
+  if (i && i->is_int64()) return std::to_string(i->as_int64());
+  return "";
+}
+
+std::string said_briefly(const std::string& body) {
+  std::string said = truncate_utf8(body, 200);
+  for (char& c : said) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return said;
+}
+
 }  // namespace fangfan

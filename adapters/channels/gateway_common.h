@@ -54,6 +54,12 @@ std::variant<std::string, DeliveryResult> wechat_media_answer(
 // a cut text ends with "…" (within the limit).
 std::string truncate_utf8(std::string text, size_t max_bytes);
 
+// A JSON-answering HTTP endpoint (the county webhook, a department's list endpoint): the "id" of
+// a 2xx answer's JSON object (string or integer; "" when none) as the provider's id, and for
+// another status at most 200 bytes of what it said, on one line (never the whole body in a log).
+std::string json_answer_id(const std::string& body);
+std::string said_briefly(const std::string& body);
+
 // 40 hex digits of randomness (nonces).
 std::string random_hex(size_t bytes);
 

@@ -48,22 +48,10 @@ DeliveryResult classify_webhook_answer(const HttpResponse& response,
   if (auto r = classify_http(response, now, "the county webhook")) return *r;
   const std::string status = std::to_string(response.status);
   if (response.status >= 200 && response.status < 300) {
-    std::string id;
-    json::error_code ec;
-    json::value v = json::parse(response.body, ec);
-    if (!ec && v.is_object()) {
-      if (const json::value* i = v.as_object().if_contains("id")) {
-        if (i->is_string()) id = std::string(i->as_string());
-        if (i->is_int64()) id = std::to_string(i->as_int64());
-      }
-    }
-    return DeliveryResult::sent(id, status);
+    return DeliveryResult::sent(json_answer_id(response.body), status);
   }
   // Say what the gateway said, but only a short, single-line piece of it.
-  std::string said = truncate_utf8(response.body, 200);
-  for (char& c : said) {
-    if (c == '\n' || c == '\r') c = ' ';
-  }
+  const std::string said = said_briefly(response.body);
   return DeliveryResult::failed(Outcome::kPermanent, status,
                                 "the county webhook refused the message with HTTP " + status +
                                     (said.empty() ? std::string() : ": " + said));

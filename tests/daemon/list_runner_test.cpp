@@ -43,6 +43,7 @@
 #include "tests/daemon/api_test_server.h"
 #include "tests/support/people.h"
 #include "tests/support/pg_server.h"
+#include "tests/support/xlsx_sheets.h"
 #include "workflows/date.h"
 
 namespace fangfan {
@@ -56,53 +57,8 @@ TimePoint at(const char* text) { return *parse_time(text); }
 
 enum class Backend { kSqlite, kPostgresql };
 
-struct Table {
-  std::vector<std::string> header;
-  std::vector<std::vector<std::string>> rows;
-};
-
-Table read_table(const fs::path& path) {
-  TableStreamResult r = open_table_file(path.string());
-  if (auto* error = std::get_if<std::string>(&r)) {
-    ADD_FAILURE() << path << ": " << *error;
-    return {};
-  }
-  auto& stream = *std::get<std::unique_ptr<TableStream>>(r);
-  Table t;
-  t.header = stream.header();
-  TableRow row;
-  while (stream.next(row)) t.rows.push_back(row.cells);
-  return t;
-}
-
-// The project's XLSX reader reads a workbook's first sheet: a copy whose first sheet points at
-// sheet `n` instead reads that one (as tests/adapters/list_files_test.cpp does).
-Table read_sheet(const fs::path& xlsx, int n, const fs::path& scratch) {
-  const fs::path copy = scratch / ("sheet" + std::to_string(n) + ".xlsx");
-  fs::copy_file(xlsx, copy, fs::copy_options::overwrite_existing);
-  int error = 0;
-  zip_t* zip = zip_open(copy.c_str(), 0, &error);
-  EXPECT_NE(zip, nullptr);
-  if (zip == nullptr) return {};
-  static std::string rels;  // the source reads it at zip_close
-  zip_stat_t st;
-  zip_stat(zip, "xl/_rels/workbook.xml.rels", 0, &st);
-  zip_file_t* f = zip_fopen(zip, "xl/_rels/workbook.xml.rels", 0);
-  rels.assign(st.size, '\0');
-  zip_fread(f, rels.data(), st.size);
-  zip_fclose(f);
-  const std::string first = "worksheets/sheet1.xml",
-                    other = "worksheets/sheet" + std::to_string(n) + ".xml";
-  const std::size_t a = rels.find(first), b = rels.find(other);
-  EXPECT_NE(a, std::string::npos);
-  EXPECT_NE(b, std::string::npos);
-  rels.replace(b, other.size(), first);
-  rels.replace(a, first.size(), other);
-  zip_source_t* src = zip_source_buffer(zip, rels.data(), rels.size(), 0);
-  zip_file_add(zip, "xl/_rels/workbook.xml.rels", src, ZIP_FL_OVERWRITE);
-  EXPECT_EQ(zip_close(zip), 0);
-  return read_table(copy);
-}
+using Table = testing::SheetTable;
+using testing::read_sheet;
 
 class ListRunnerTest : public ::testing::TestWithParam<Backend> {
  protected:
