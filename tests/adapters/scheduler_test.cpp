@@ -976,10 +976,9 @@ TEST_P(SchedulerConformance, List_EachDayIsAPeriodAndAMissedOneFiresOnceOnStart)
   fired = fire_all(at("2025-08-20T10:00"));
   std::vector<std::string> opened;
   for (const FiredTimer& f : fired) opened.push_back(f.opened_duty);
-  EXPECT_EQ(opened, (std::vector<std::string>{"list/civil_affairs/2025-06-01",
-                                              "list/civil_affairs/2025-06-15",
-                                              "list/civil_affairs/2025-07-01",
-                                              "list/civil_affairs/2025-08-15"}));
+  EXPECT_EQ(opened, (std::vector<std::string>{
+                        "list/civil_affairs/2025-06-01", "list/civil_affairs/2025-06-15",
+                        "list/civil_affairs/2025-07-01", "list/civil_affairs/2025-08-15"}));
   EXPECT_EQ(ensure_recurring_timers(s(), *config_, *calendar_, at("2025-08-20T11:00")), 0);
   EXPECT_TRUE(fire_all(at("2025-08-20T11:00")).empty());
   EXPECT_EQ(count(s(), "SELECT COUNT(*) FROM duties WHERE kind = 'list'"), 5);
