@@ -1,7 +1,6 @@
 #include "adapters/channels/attachment.h"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,18 +22,6 @@ namespace asio = boost::asio;
 using Outcome = DeliveryResult::Outcome;
 
 namespace {
-
-struct Digest {
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx{EVP_MD_CTX_new(), &EVP_MD_CTX_free};
-  Digest() { EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr); }
-  void update(const void* data, size_t n) { EVP_DigestUpdate(ctx.get(), data, n); }
-  std::string hex_final() {
-    unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    EVP_DigestFinal_ex(ctx.get(), out, &n);
-    return hex(std::string_view(reinterpret_cast<const char*>(out), n));
-  }
-};
 
 DeliveryResult missing(const Attachment& a, const std::string& why) {
   return DeliveryResult::failed(Outcome::kPermanent, "attachment_missing",
@@ -94,12 +81,6 @@ std::optional<Attachment> attachment_from_params(const std::map<std::string, std
   return a;
 }
 
-std::string evp_sha256_hex(std::string_view bytes) {
-  Digest d;
-  d.update(bytes.data(), bytes.size());
-  return d.hex_final();
-}
-
 std::variant<std::string, DeliveryResult> read_attachment(const Attachment& a) {
   if (a.path.empty() || a.path.front() != '/') return missing(a, "not an absolute path");
   const int fd = ::open(a.path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -138,7 +119,7 @@ std::variant<std::string, DeliveryResult> read_attachment(const Attachment& a) {
   }
   std::string recorded = a.sha256;
   for (char& c : recorded) c = char(std::tolower(static_cast<unsigned char>(c)));
-  if (evp_sha256_hex(bytes) != recorded) return changed(a, "SHA-256 differs");
+  if (sha256_digest_hex(bytes) != recorded) return changed(a, "SHA-256 differs");
   return bytes;
 }
 

@@ -28,9 +28,6 @@ namespace fangfan {
 // reads as 0 (and then fails the check).
 std::optional<Attachment> attachment_from_params(const std::map<std::string, std::string>& params);
 
-// Lowercase hex SHA-256 (OpenSSL EVP).
-std::string evp_sha256_hex(std::string_view bytes);
-
 // The file's bytes when its size and SHA-256 are the recorded ones; else why not: missing or
 // changed -> kPermanent, another read error -> kRetry. Blocking.
 std::variant<std::string, DeliveryResult> read_attachment(const Attachment& attachment);

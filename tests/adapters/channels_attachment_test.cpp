@@ -18,6 +18,7 @@
 #include "adapters/channels/folder_channel.h"
 #include "adapters/channels/list_http_channel.h"
 #include "adapters/channels/make_channels.h"
+#include "adapters/channels/signing.h"
 #include "adapters/channels/sms_aliyun.h"
 #include "adapters/channels/sms_tencent.h"
 #include "adapters/channels/webhook_channel.h"
@@ -71,7 +72,7 @@ class Attachments : public ::testing::Test {
     fs::create_directories(dir_ / "files");
     bytes_ = list_bytes();
     write_file(dir_ / "files" / kFileName, bytes_);
-    file_ = {(dir_ / "files" / kFileName).string(), kFileName, evp_sha256_hex(bytes_),
+    file_ = {(dir_ / "files" / kFileName).string(), kFileName, sha256_digest_hex(bytes_),
              bytes_.size()};
   }
   ~Attachments() override { fs::remove_all(dir_); }
@@ -130,9 +131,10 @@ TEST(AttachmentParams, AreReadFromTheMessageParams) {
 }
 
 TEST(AttachmentDigest, IsTheKnownSha256) {
-  EXPECT_EQ(evp_sha256_hex("abc"),
+  EXPECT_EQ(sha256_digest_hex("abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  EXPECT_EQ(evp_sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(sha256_digest_hex(""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
 TEST_F(Attachments, OnlyTheRecordedBytesAreRead) {
@@ -156,7 +158,7 @@ TEST_F(Attachments, OnlyTheRecordedBytesAreRead) {
       {"relative", [&](Attachment& a) { a.path = "files/a.xlsx"; }, "attachment_missing"},
       {"a folder", [&](Attachment& a) { a.path = dir_.string(); }, "attachment_missing"},
       {"recorded size differs", [&](Attachment& a) { a.size += 1; }, "attachment_changed"},
-      {"recorded hash differs", [&](Attachment& a) { a.sha256 = evp_sha256_hex("other"); },
+      {"recorded hash differs", [&](Attachment& a) { a.sha256 = sha256_digest_hex("other"); },
        "attachment_changed"},
       {"content changed, same size", [&](Attachment&) { write_file(path, same_size_other); },
        "attachment_changed"},
@@ -222,7 +224,7 @@ TEST_F(Attachments, FolderGetsTheFileWholeWithMode0640AndNoTemporary) {
   ::umask(old_umask);
   ASSERT_EQ(r.outcome, Outcome::kSent) << r.error;
   EXPECT_EQ(r.provider_message_id, "folder:" + (drop / kFileName).string());
-  EXPECT_EQ(evp_sha256_hex(read_file(drop / kFileName)), file_.sha256);
+  EXPECT_EQ(sha256_digest_hex(read_file(drop / kFileName)), file_.sha256);
   struct stat st {};
   ASSERT_EQ(::stat((drop / kFileName).c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 07777, 0640u);
