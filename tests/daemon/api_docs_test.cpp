@@ -28,7 +28,9 @@
 #include "adapters/storage/alert_store.h"
 #include "adapters/storage/case_json.h"
 #include "adapters/storage/database.h"
+#include "adapters/storage/duty_store.h"
 #include "adapters/storage/feed_store.h"
+#include "adapters/storage/outbox_store.h"
 #include "daemon/api/case_access.h"
 #include "daemon/api/daemon_routes.h"
 #include "daemon/api/event_json.h"
@@ -285,6 +287,59 @@ TEST(ApiDocs, EveryDocumentedAnswerHasTheShapeOfARealAnswer) {
   keep("alerts_listed", get("/api/v1/alerts?status=open"), 200);
   keep("alert_shown", get("/api/v1/alerts/1"), 200);
   keep("alert_dismissed", post("/api/v1/alerts/1/dismiss", {{"reason", "已核实：收入稳定"}}), 200);
+
+  // Deadlines, the outbox, campaigns and the yearly evaluation: a late evaluation task, a step
+  // falling due in two days and a queued message, as the scheduler and the firing write them.
+  std::int64_t evaluation_task = 0;
+  std::int64_t message = 0;
+  {
+    auto session = server.session();
+    WriteTransaction tx(*session);
+    const TimePoint now = server.clock().now();
+    NewDuty late;
+    late.duty_key = "evaluation/2025/37990100100100";
+    late.kind = "evaluation";
+    late.subject = "2025";
+    late.township_code = "379901001";
+    late.village_code = "379901001001";
+    late.owner_role = "village_officer";
+    late.due_at = now - std::chrono::days(2);
+    late.opened_at = now - std::chrono::days(20);
+    evaluation_task = open_duty(*session, late).id;
+    NewDuty soon = late;
+    soon.duty_key = "case/1/step/test";
+    soon.kind = "step";
+    soon.case_id = 1;
+    soon.subject = "household_verification";
+    soon.owner_role = "township_clerk";
+    soon.due_at = now + std::chrono::days(2);
+    open_duty(*session, soon);
+    NewOutboxMessage m;
+    m.dedupe_key = "docs/1";
+    m.case_id = 1;
+    m.channel = "file";
+    m.recipient = "13800000000";
+    m.message_type = "step_reminder";
+    m.body = "【防返贫监测】...";
+    m.created_at = now;
+    m.next_attempt_at = now;
+    message = enqueue_outbox(*session, m).id;
+    tx.commit();
+  }
+  keep("overdue", get("/api/v1/overdue"), 200);
+  keep("due_soon", get("/api/v1/due-soon"), 200);
+  keep("outbox_list", get("/api/v1/outbox"), 200);
+  keep("outbox_message", post("/api/v1/outbox/" + std::to_string(message) + "/cancel", {}), 200);
+  keep("campaign_progress", get("/api/v1/campaigns/screening_2023/progress"), 200);
+  const std::string office = server.token(Role::kCountyOffice, "379901", "县乡村振兴局李*");
+  keep("milestone_done",
+       test::http_once(port, http::verb::post,
+                       "/api/v1/campaigns/screening_2023/milestones/plan/done", office,
+                       R"({"township": "379901001"})"),
+       200);
+  keep("evaluation_progress", get("/api/v1/evaluations/2025/progress"), 200);
+  keep("duty_done", post("/api/v1/duties/" + std::to_string(evaluation_task) + "/done", {}), 200);
+  keep("simulation", post("/api/v1/simulate", {{"from", "2025-03-03"}, {"to", "2025-03-20"}}), 200);
 
   const std::map<std::string, json::value> documented = documented_answers(read_doc());
   for (const auto& [name, value] : documented) {
