@@ -23,7 +23,7 @@ class CaseDepartmentMeasureTest : public ::testing::Test {
   CaseWalk walk(bool emergency = false) {
     const std::string id = "M" + std::to_string(++cases_);
     return CaseWalk(rules_, id, "marginal",
-                    people_.household("H" + std::to_string(cases_), "371302001001", 3, false),
+                    people_.household("3713020010010" + std::to_string(cases_), "371302001001", 3, false),
                     at("2026-11-02T09:00"), emergency);
   }
 
