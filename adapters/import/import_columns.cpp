@@ -184,9 +184,10 @@ std::vector<std::string_view> differing_columns(ImportKind kind, const ColumnMap
   };
   std::vector<std::string_view> out;
   for (std::string_view key : kind == ImportKind::kVisits ? kVisits : kCases) {
-    if (content(key, a_columns.cell(key, a_cells)) != content(key, b_columns.cell(key, b_cells))) {
-      out.push_back(key);
-    }
+    // A cell left empty (a visit's optional head or ID number) says nothing to disagree with.
+    const std::string a = content(key, a_columns.cell(key, a_cells));
+    const std::string b = content(key, b_columns.cell(key, b_cells));
+    if (!a.empty() && !b.empty() && a != b) out.push_back(key);
   }
   return out;
 }

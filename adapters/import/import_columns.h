@@ -123,7 +123,8 @@ std::optional<CellFault> normalize_row_text(ImportKind kind, const ColumnMap& co
 // through its own file's header: for visits 走访内容, 户主姓名 and 身份证号; for cases the
 // household's 村编码, 户主姓名 and 身份证号 (a case row repeating a household with another kind
 // or other causes is a repeat of what was applied). ID numbers compare normalised, every cell in
-// NFC. Empty: the rows say the same, and the later one is a duplicate.
+// NFC; a cell empty in either row is not compared. Empty: the rows say the same, and the later
+// one is a duplicate.
 std::vector<std::string_view> differing_columns(ImportKind kind, const ColumnMap& a_columns,
                                                 const std::vector<std::string>& a_cells,
                                                 const ColumnMap& b_columns,
