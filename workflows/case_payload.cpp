@@ -5,6 +5,8 @@
 #include "workflows/date.h"
 #include "workflows/feeds.h"
 #include "workflows/message_templates.h"
+#include "workflows/text_rules.h"
+#include "workflows/text_walk.h"
 
 namespace fangfan {
 namespace {
@@ -78,6 +80,17 @@ bool is_period(std::string_view p) {
   }
   const int month = (p[5] - '0') * 10 + (p[6] - '0');
   return month >= 1 && month <= 12;
+}
+
+// The first text of the event with a refused character (text_rules.h), before any check that
+// might quote it.
+Check text_fields_problem(const CaseEvent& e) {
+  Check found;
+  text_walk::walk_event(e, [&](const std::string& text, const std::string& path) {
+    found = text_problem(text, shape_of_field(path), path, "字段 " + path + " ");
+    return found.has_value();
+  });
+  return found;
 }
 
 // -- one check per event kind (after meta_problem)
@@ -300,6 +313,7 @@ Check fields_problem(const E&, const CaseData&, const ProgramRules&) {
 }  // namespace
 
 Check payload_problem(const CaseEvent& e, const CaseData& d, const ProgramRules& r) {
+  if (auto p = text_fields_problem(e)) return p;
   return std::visit(
       [&](const auto& x) -> Check {
         if (auto p = meta_problem(x.meta, d)) return p;

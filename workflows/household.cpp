@@ -6,15 +6,32 @@
 #include <set>
 
 #include "workflows/id_number.h"
+#include "workflows/text_rules.h"
 
 namespace fangfan {
 namespace {
+
+// Empty, or only spaces (ASCII or the ideographic U+3000): a name nobody can read.
+bool is_blank(std::string_view s) {
+  while (!s.empty()) {
+    if (s.front() == ' ') {
+      s.remove_prefix(1);
+    } else if (s.starts_with("\xe3\x80\x80")) {
+      s.remove_prefix(3);
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
 
 std::string member_prefix(size_t index, const Member& m) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "第%zu位成员", index + 1);
   std::string out = buf;
-  if (!m.name.empty()) out += "（" + mask_name(m.name) + "）";
+  if (!is_blank(m.name) && !text_fault(m.name, TextShape::kLine)) {
+    out += "（" + mask_name(m.name) + "）";
+  }
   return out;
 }
 
@@ -39,8 +56,14 @@ std::vector<Problem> household_field_problems(const Household& household, Date t
   std::vector<Problem> out;
   if (household.code.empty())
     out.push_back(problem(kHouseholdCodeMissing, h + ".code", "户编号未填写"));
+  if (auto p = household_code_problem(household.code, household.village_code, h + ".code")) {
+    out.push_back(std::move(*p));
+  }
   if (household.village_code.empty()) {
     out.push_back(problem(kVillageCodeMissing, h + ".village_code", "所属村未填写"));
+  }
+  if (auto p = village_code_problem(household.village_code, h + ".village_code")) {
+    out.push_back(std::move(*p));
   }
   if (household.phone.empty()) {
     out.push_back(problem(kPhoneMissing, h + ".phone", "联系电话未填写"));
@@ -65,9 +88,12 @@ std::vector<Problem> household_field_problems(const Household& household, Date t
   for (size_t i = 0; i < household.members.size(); ++i) {
     const Member& m = household.members[i];
     const std::string member = h + ".members[" + std::to_string(i) + "]";
-    if (m.name.empty()) {
+    if (is_blank(m.name)) {
       out.push_back(
           problem(kMemberNameMissing, member + ".name", member_prefix(i, m) + "的姓名未填写"));
+    } else if (auto p = text_problem(m.name, TextShape::kLine, member + ".name",
+                                     "第" + std::to_string(i + 1) + "位成员的姓名")) {
+      out.push_back(std::move(*p));  // the name is not quoted: it holds what was refused
     }
     if (auto bad = id_number_problem(m.id_number, today)) {
       out.push_back(

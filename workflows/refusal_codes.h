@@ -20,6 +20,8 @@ inline constexpr std::string_view kNotInThisState = "not_in_this_state";
 inline constexpr std::string_view kActorMissing = "actor_missing";
 inline constexpr std::string_view kEventBeforeLast = "event_before_last";
 inline constexpr std::string_view kReasonMissing = "reason_missing";
+// A control or invisible character, or bytes that are not UTF-8, in any text field (text_rules.h).
+inline constexpr std::string_view kTextCharacterRefused = "text_character_refused";
 // -- opening and re-identification payloads
 inline constexpr std::string_view kCaseIdMissing = "case_id_missing";
 inline constexpr std::string_view kKindNotConfigured = "kind_not_configured";
@@ -32,6 +34,8 @@ inline constexpr std::string_view kAlertSourceMismatch = "alert_source_mismatch"
 // -- household payloads (opening, household changes)
 inline constexpr std::string_view kHouseholdCodeMissing = "household_code_missing";
 inline constexpr std::string_view kVillageCodeMissing = "village_code_missing";
+inline constexpr std::string_view kHouseholdCodeInvalid = "household_code_invalid";
+inline constexpr std::string_view kVillageCodeInvalid = "village_code_invalid";
 inline constexpr std::string_view kPhoneMissing = "phone_missing";
 inline constexpr std::string_view kPhoneInvalid = "phone_invalid";
 inline constexpr std::string_view kMembersMissing = "members_missing";

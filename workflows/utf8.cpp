@@ -36,6 +36,16 @@ std::size_t sequence_length(std::string_view text, std::size_t i) {
 
 }  // namespace
 
+std::optional<DecodedCodePoint> decode_utf8_at(std::string_view text, std::size_t at) {
+  const std::size_t n = sequence_length(text, at);
+  if (n == 0) return std::nullopt;
+  static constexpr std::uint8_t kLeadMask[] = {0, 0x7f, 0x1f, 0x0f, 0x07};
+  char32_t c = static_cast<std::uint8_t>(text[at]) & kLeadMask[n];
+  for (std::size_t k = 1; k < n; ++k)
+    c = (c << 6) | (static_cast<std::uint8_t>(text[at + k]) & 0x3f);
+  return DecodedCodePoint{c, n};
+}
+
 bool is_well_formed_utf8(std::string_view text) {
   for (std::size_t i = 0; i < text.size();) {
     const std::size_t n = sequence_length(text, i);

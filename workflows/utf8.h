@@ -5,10 +5,20 @@
 // Pure; no allocation beyond the result.
 #pragma once
 
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
 namespace fangfan {
+
+// The code point of the well-formed sequence starting at byte `at` of `text` and its length in
+// bytes; std::nullopt when the byte there starts none. REQUIRES: at < text.size().
+struct DecodedCodePoint {
+  char32_t code_point = 0;
+  std::size_t length = 0;
+};
+std::optional<DecodedCodePoint> decode_utf8_at(std::string_view text, std::size_t at);
 
 // True when `text` is well-formed UTF-8.
 bool is_well_formed_utf8(std::string_view text);

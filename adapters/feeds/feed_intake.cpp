@@ -15,6 +15,7 @@
 #include "adapters/storage/alert_store.h"
 #include "adapters/storage/database.h"
 #include "adapters/storage/duty_store.h"
+#include "adapters/text/text_normal.h"
 
 namespace fangfan {
 namespace json = boost::json;
@@ -104,6 +105,23 @@ std::string cells_json(const std::vector<std::string>& header,
   return json::serialize(o);
 }
 
+// The rules of every way in (workflows/text_rules.h) on a checked row: each value in NFC, and
+// none with a control or invisible character (a department's cells are single values: no line
+// breaks either). False with `problem` naming the field.
+bool text_rules_hold(FeedRecord& record, const FeedColumns& columns, FeedCellProblem& problem) {
+  for (std::size_t i = 0; i < record.values.size(); ++i) {
+    std::string& v = record.values[i];
+    v = normalize_text(v, TextShape::kLine);
+    if (auto fault = text_fault(v, TextShape::kLine)) {
+      problem.field = columns.fields[i];
+      problem.header = columns.headers[i];
+      problem.reason = columns.headers[i] + "含有不允许的字符：" + describe_text_fault(*fault);
+      return false;
+    }
+  }
+  return true;
+}
+
 std::string detail_json(const AlertDecision& d) {
   json::object o;
   for (const auto& [field, value] : d.detail) o[field] = value;
@@ -119,13 +137,14 @@ struct FeedIntake::Pending {
   std::optional<MemberMatch> member;
 };
 
-// Identities seen so far: open addressing on 16-byte entries (64-bit identity hash, 32-bit cells
-// hash, 32-bit line), so a million rows cost tens of MiB, not a map node per row.
+// Identities seen so far: open addressing on 24-byte entries (64-bit identity hash, 32-bit cells
+// hash, 64-bit line: an XLSX row number may pass 2^32), so a million rows cost tens of MiB, not a
+// map node per row.
 struct FeedIntake::SeenTable {
   struct Entry {
     std::uint64_t key = 0;  // 0 = empty (a real hash of 0 is nudged to 1)
     std::uint32_t cells = 0;
-    std::uint32_t line = 0;
+    std::int64_t line = 0;
   };
   std::vector<Entry> slots = std::vector<Entry>(1 << 12);
   std::size_t used = 0;
@@ -138,7 +157,7 @@ struct FeedIntake::SeenTable {
     for (std::size_t i = key & mask;; i = (i + 1) & mask) {
       if (slots[i].key == key) return &slots[i];
       if (slots[i].key == 0) {
-        slots[i] = {key, cells, static_cast<std::uint32_t>(line)};
+        slots[i] = {key, cells, line};
         ++used;
         return nullptr;
       }
@@ -319,7 +338,8 @@ bool FeedIntake::next_chunk(soci::session& session, Date today) {
       break;
     }
     ++report_.counts.rows_read;
-    if (!check_feed_row(row.line, row.cells, *columns_, today, known_village, record, problem)) {
+    if (!check_feed_row(row.line, row.cells, *columns_, today, known_village, record, problem) ||
+        !text_rules_hold(record, *columns_, problem)) {
       keep_bad(row.line, row.cells, problem.field, problem.header, problem.reason, std::nullopt);
       if (bad_.size() >= kBadRowsPerWrite) flush_bad(session);
       continue;
@@ -335,7 +355,7 @@ bool FeedIntake::next_chunk(soci::session& session, Date today) {
         keep_bad(row.line, row.cells, "id_number", columns_->headers[0],
                  "与第" + std::to_string(prior->line) + "行同一人但内容不同 (conflicts with line " +
                      std::to_string(prior->line) + ": same person, different cells)",
-                 static_cast<std::int64_t>(prior->line));
+                 prior->line);
       }
       continue;
     }

@@ -1,8 +1,12 @@
 #include "adapters/import/import_columns.h"
 
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
 #include <cctype>
 
 #include "adapters/import/import_table.h"
+#include "adapters/text/text_normal.h"
+#include "workflows/id_number.h"
 
 namespace fangfan {
 namespace {
@@ -136,6 +140,90 @@ std::string ColumnMap::header_of(std::string_view key) const {
     }
   }
   return std::string(key);
+}
+
+std::optional<std::size_t> ColumnMap::index_of(std::string_view key) const {
+  for (const auto& e : entries_) {
+    if (e.key == key) return e.index;
+  }
+  return std::nullopt;
+}
+
+TextShape column_shape(std::string_view key) {
+  return key == "findings" || key == "reason" || key == "emergency_reason" ? TextShape::kFreeText
+                                                                           : TextShape::kLine;
+}
+
+std::optional<CellFault> normalize_row_text(ImportKind kind, const ColumnMap& columns,
+                                            std::vector<std::string>& cells) {
+  std::optional<CellFault> first;
+  for (const auto& column : import_columns(kind)) {
+    const auto at = columns.index_of(column.key);
+    if (!at || *at >= cells.size()) continue;
+    const TextShape shape = column_shape(column.key);
+    cells[*at] = normalize_text(cells[*at], shape);
+    if (auto fault = text_fault(cells[*at], shape); fault && !first) {
+      first = CellFault{column.key, *fault};
+    }
+  }
+  return first;
+}
+
+std::vector<std::string_view> differing_columns(ImportKind kind, const ColumnMap& a_columns,
+                                                const std::vector<std::string>& a_cells,
+                                                const ColumnMap& b_columns,
+                                                const std::vector<std::string>& b_cells) {
+  // What says who the row is about or what it records, beyond its row key: a visit's findings
+  // and the named head; a case row's household (its village, head and head's ID number). Other
+  // cells of a case row (kind, causes) are what was applied already: a repeat, not a conflict.
+  static const std::vector<std::string_view> kVisits = {"findings", "head_name", "id_number"};
+  static const std::vector<std::string_view> kCases = {"village_code", "head_name", "id_number"};
+  const auto content = [](std::string_view key, std::string_view cell) {
+    const std::string text = normalize_text(trim_cell(cell), column_shape(key));
+    return key == "id_number" ? normalize_id_number(text) : text;
+  };
+  std::vector<std::string_view> out;
+  for (std::string_view key : kind == ImportKind::kVisits ? kVisits : kCases) {
+    // A cell left empty (a visit's optional head or ID number) says nothing to disagree with.
+    const std::string a = content(key, a_columns.cell(key, a_cells));
+    const std::string b = content(key, b_columns.cell(key, b_cells));
+    if (!a.empty() && !b.empty() && a != b) out.push_back(key);
+  }
+  return out;
+}
+
+std::vector<std::string_view> differing_columns(ImportKind kind, const ColumnMap& columns,
+                                                const std::vector<std::string>& cells,
+                                                const std::string& earlier_raw) {
+  boost::system::error_code ec;
+  const boost::json::value v = boost::json::parse(earlier_raw, ec);
+  const boost::json::object* o = ec ? nullptr : v.if_object();
+  if (o == nullptr) return {};
+  std::vector<std::string> header, earlier;
+  for (const auto& kv : *o) {
+    header.emplace_back(kv.key());
+    earlier.emplace_back(kv.value().is_string() ? kv.value().get_string().c_str() : "");
+  }
+  auto mapped = map_columns(kind, header);
+  const auto* theirs = std::get_if<ColumnMap>(&mapped);
+  if (theirs == nullptr) return {};
+  return differing_columns(kind, columns, cells, *theirs, earlier);
+}
+
+std::string conflict_reason(const ColumnMap& columns, const std::vector<std::string_view>& differ,
+                            std::optional<std::int64_t> run, std::int64_t line) {
+  std::string zh, en;
+  for (std::string_view key : differ) {
+    zh += (zh.empty() ? "" : "、") + columns.header_of(key);
+    en += (en.empty() ? "" : ", ") + std::string(key);
+  }
+  const std::string l = std::to_string(line);
+  const std::string at_zh =
+      run ? "导入 " + std::to_string(*run) + " 第 " + l + " 行" : "本文件第 " + l + " 行";
+  const std::string at_en =
+      run ? "line " + l + " of import " + std::to_string(*run) : "line " + l + " of this file";
+  return "与" + at_zh + "的记录相同但" + zh + "不一致，未导入，请核对后更正 (conflicts with " +
+         at_en + ": same key, different " + en + "; not applied)";
 }
 
 bool ColumnMap::has(std::string_view key) const {

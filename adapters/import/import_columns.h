@@ -35,14 +35,25 @@
 //   备注                reason
 // Row key: cases|<户编码>.
 //
+// A row whose key was applied before is a duplicate when it says the same (differing_columns
+// below), and a bad row naming the line it conflicts with when it does not: two rows for one
+// household code with different heads or ID numbers never pass as a duplicate.
+//
+// Every recognised cell is text from outside like an API field: normalise_row_text() puts it
+// in NFC (adapters/text/) and refuses control and invisible characters (workflows/
+// text_rules.h); 走访内容, 备注 and 先帮扶原因 are free text and may hold line breaks.
+//
 // Thread-safety: constant tables and pure functions.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
+
+#include "workflows/text_rules.h"
 
 namespace fangfan {
 
@@ -69,6 +80,8 @@ class ColumnMap {
   // The header as the file spells it ("户编码*"), for messages; the Chinese header when absent.
   std::string header_of(std::string_view key) const;
   bool has(std::string_view key) const;
+  // Where the column of `key` is in the header, or nullopt.
+  std::optional<std::size_t> index_of(std::string_view key) const;
 
  private:
   friend std::variant<ColumnMap, std::string> map_columns(ImportKind,
@@ -91,5 +104,42 @@ std::variant<ColumnMap, std::string> map_columns(ImportKind kind,
 // (Refusal::field: "household.members[0].id_number" -> "id_number", "date" -> "visit_date");
 // nullopt when `field` is empty or no column holds it (the caller then falls back).
 std::optional<std::string_view> column_of_field(ImportKind kind, std::string_view field);
+
+// Free text (findings, remarks, emergency reasons: line breaks allowed) or single-line.
+TextShape column_shape(std::string_view key);
+
+// A recognised cell refused by the text rules: its column key and what is wrong.
+struct CellFault {
+  std::string_view column;
+  TextFault fault;
+};
+
+// Normalises every recognised cell of `cells` in place (NFC; CR LF to LF in free text) and
+// returns the first that holds a refused character, in the order of import_columns(kind).
+std::optional<CellFault> normalize_row_text(ImportKind kind, const ColumnMap& columns,
+                                            std::vector<std::string>& cells);
+
+// The columns (keys) whose content differs between two rows with the same row key, each read
+// through its own file's header: for visits 走访内容, 户主姓名 and 身份证号; for cases the
+// household's 村编码, 户主姓名 and 身份证号 (a case row repeating a household with another kind
+// or other causes is a repeat of what was applied). ID numbers compare normalised, every cell in
+// NFC; a cell empty in either row is not compared. Empty: the rows say the same, and the later
+// one is a duplicate.
+std::vector<std::string_view> differing_columns(ImportKind kind, const ColumnMap& a_columns,
+                                                const std::vector<std::string>& a_cells,
+                                                const ColumnMap& b_columns,
+                                                const std::vector<std::string>& b_cells);
+
+// differing_columns() against an earlier row stored as its raw JSON (header -> cell, as
+// import_rows keeps it); empty when that cannot be read.
+std::vector<std::string_view> differing_columns(ImportKind kind, const ColumnMap& columns,
+                                                const std::vector<std::string>& cells,
+                                                const std::string& earlier_raw);
+
+// The reason of a row in conflict: "与本文件第 3 行的记录相同但户主姓名、身份证号不一致，…" naming
+// the columns by `columns`' headers and the earlier row by its line, and by its run when that
+// was another import (`run`). Never quotes a cell.
+std::string conflict_reason(const ColumnMap& columns, const std::vector<std::string_view>& differ,
+                            std::optional<std::int64_t> run, std::int64_t line);
 
 }  // namespace fangfan

@@ -152,6 +152,19 @@ std::vector<ImportRowRecord> load_import_rows(soci::session& s, std::int64_t run
   });
 }
 
+std::optional<ImportRowRecord> load_import_row(soci::session& s, std::int64_t run_id,
+                                               std::int64_t line) {
+  return guarded("读取导入行失败 (reading import rows failed)", [&] {
+    RowRow row;
+    const long long run = run_id, at = line;
+    auto p = (s.prepare << kRowColumns << " WHERE run_id = :r AND line = :l", soci::use(run),
+              soci::use(at));
+    row.bind(p);
+    auto rows = fetch_all(p, row);
+    return rows.empty() ? std::nullopt : std::optional<ImportRowRecord>(std::move(rows.front()));
+  });
+}
+
 std::optional<AppliedKey> find_applied_key(soci::session& s, std::string_view row_key) {
   return guarded("读取已导入记录失败 (reading applied import rows failed)", [&] {
     const std::string key(row_key);

@@ -59,6 +59,9 @@ void finish_import_run(soci::session& session, const ImportRunRecord& run);
 std::optional<ImportRunRecord> load_import_run(soci::session& session, std::int64_t id);
 
 void insert_import_row(soci::session& session, const ImportRowRecord& row);
+// The row of `run_id` at `line`, or nullopt.
+std::optional<ImportRowRecord> load_import_row(soci::session& session, std::int64_t run_id,
+                                               std::int64_t line);
 // In line order; only rows of `status` when given.
 std::vector<ImportRowRecord> load_import_rows(soci::session& session, std::int64_t run_id,
                                               std::optional<std::string_view> status = {});

@@ -122,15 +122,25 @@ class RunImporter {
 
   void use(soci::session& s) { s_ = &s; }
 
-  ImportRowRecord import_row(const ImportRow& row, std::string raw) {
+  ImportRowRecord import_row(const ImportRow& given, std::string raw) {
     ImportRowRecord out;
     out.run_id = run_id_;
-    out.line = row.line;
+    out.line = given.line;
     out.raw = std::move(raw);
+    // The rules of every way in (text_rules.h), before any sentence quotes a cell.
+    ImportRow row = given;
+    if (auto refused = normalize_row_text(req_.kind, columns_, row.cells)) {
+      const std::string h = columns_.header_of(refused->column);
+      return mark_bad(
+          std::move(out),
+          Bad{refused->column, h + "含有不允许的字符：" + describe_text_fault(refused->fault)});
+    }
     std::variant<OpenCase, RecordVisit, Bad> plan =
         req_.kind == ImportKind::kVisits ? plan_visit(row, out) : plan_case(row, out);
     if (auto* bad = std::get_if<Bad>(&plan)) return mark_bad(std::move(out), *bad);
-    if (auto dup = find_applied_key(*s_, out.row_key)) return mark_duplicate(std::move(out), *dup);
+    if (auto dup = find_applied_key(*s_, out.row_key)) {
+      return mark_repeat(std::move(out), *dup, row);
+    }
     return apply(std::move(out), std::move(plan));
   }
 
@@ -154,6 +164,19 @@ class RunImporter {
                  " 行登记，未重复登记 (already applied by import " + run + ", line " + line +
                  "; not applied again)";
     return out;
+  }
+
+  // A row whose key was applied before: a duplicate when it says what that row said, else a
+  // bad row naming the line it conflicts with (import_columns.h, conflict_reason).
+  ImportRowRecord mark_repeat(ImportRowRecord out, const AppliedKey& where, const ImportRow& row) {
+    const auto earlier = load_import_row(*s_, where.run_id, where.line);
+    const auto differ = earlier ? differing_columns(req_.kind, columns_, row.cells, earlier->raw)
+                                : std::vector<std::string_view>{};
+    if (differ.empty()) return mark_duplicate(std::move(out), where);
+    const std::optional<std::int64_t> run =
+        where.run_id == run_id_ ? std::nullopt : std::optional(where.run_id);
+    return mark_bad(std::move(out),
+                    Bad{differ.front(), conflict_reason(columns_, differ, run, where.line)});
   }
 
   // The ID number cell, normalised, or the problem with it.

@@ -436,6 +436,12 @@ const std::vector<Migration>& schema_migrations() {
     list.push_back(department_feeds(static_cast<int>(list.size()) + 1));
     list.push_back(department_lists(static_cast<int>(list.size()) + 1));  // list_migration.cpp
     list.push_back(monthly_reports(static_cast<int>(list.size()) + 1));   // list_migration.cpp
+    // An import's line is 64-bit like a feed's (an XLSX row number may pass 2^31); SQLite's
+    // INTEGER already is.
+    list.push_back({static_cast<int>(list.size()) + 1,
+                    "import lines 64-bit",
+                    {postgresql_only("ALTER TABLE import_rows ALTER COLUMN line TYPE BIGINT"),
+                     postgresql_only("ALTER TABLE import_applied ALTER COLUMN line TYPE BIGINT")}});
     check_order(list);
     return list;
   }();

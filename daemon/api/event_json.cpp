@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include "adapters/storage/case_json.h"
+#include "adapters/text/text_normal.h"
 
 namespace fangfan {
 namespace {
@@ -236,7 +237,10 @@ void reject_unknown_fields(const JsonFields& body, const EventSchema& event,
 CaseEvent decode_event(const JsonFields& body, const EventSchema& event, EventMeta meta) {
   const Tables& t = tables();
   const auto index = static_cast<std::size_t>(&event - t.events.data());
-  return t.decoders.at(index)(body, std::move(meta));
+  CaseEvent decoded = t.decoders.at(index)(body, std::move(meta));
+  // The one form every way in gives text (adapters/text/): the core's checks then judge it.
+  normalize_event_text(decoded);
+  return decoded;
 }
 
 }  // namespace fangfan

@@ -68,7 +68,9 @@ void reject_unknown_fields(const JsonFields& body, const EventSchema& event,
                            std::initializer_list<std::string_view> envelope);
 
 // Reads the event `event` from `body` (after reject_unknown_fields): `meta` carries the server's
-// actor and time; its reason is read from the body's "reason". Throws the 400s above.
+// actor and time; its reason is read from the body's "reason". Every text of the event comes
+// back in NFC (adapters/text/text_normal.h); the case rules refuse control and invisible
+// characters (409 text_character_refused). Throws the 400s above.
 CaseEvent decode_event(const JsonFields& body, const EventSchema& event, EventMeta meta);
 
 }  // namespace fangfan

@@ -355,6 +355,104 @@ TEST_P(ImportConformance, Cases_OpenCasesFromAListWithBadRows) {
   EXPECT_TRUE(second->snapshot.data.emergency);
 }
 
+// Issue 16: a row repeating a household code with another head and ID number was counted as a
+// duplicate and listed nowhere; now it is a bad row naming the line it conflicts with, in this
+// file or in an earlier import, while a true repeat stays a duplicate.
+TEST_P(ImportConformance, Cases_ConflictingRowsAreBadAndNameTheRowTheyConflictWith) {
+  const auto p1 = people_.person();
+  const auto p2 = people_.person();
+  const auto p3 = people_.person();
+  const std::string header =
+      "户编码,村编码,户主姓名,身份证号,联系电话,监测对象类型,信息来源,风险类型\n";
+  auto row = [](const std::string& code, const testing::Person& p, const std::string& causes) {
+    return code + "," + kVillage + "," + p.name + "," + p.id_number + "," + p.phone +
+           ",边缘易致贫户,村两委排查," + causes + "\n";
+  };
+  const std::string csv = header + row("3701020010010201", p1, "因病") +  // 2: applied
+                          row("3701020010010201", p2, "因病") +           // 3: another head and ID
+                          row("3701020010010201", p1, "因病") +           // 4: a true repeat of 2
+                          row("3701020010010201", p1, "因学");  // 5: the same household again
+  const ImportOutcome first = run(request(ImportKind::kCases, csv));
+  expect_rows(first.rows,
+              {{2, "applied", "", ""},
+               {3, "bad", "户主姓名", "与本文件第 2 行的记录相同但户主姓名、身份证号不一致"},
+               {4, "duplicate", "", "第 2 行登记"},
+               {5, "duplicate", "", "第 2 行登记"}});
+  EXPECT_EQ(first.run.rows_bad, 1);
+  EXPECT_EQ(first.run.rows_duplicate, 2);
+  EXPECT_THAT(first.rows[1].reason, HasSubstr("conflicts with line 2 of this file"));
+  EXPECT_THAT(first.rows[1].reason, ::testing::Not(HasSubstr(p2.id_number)));
+  EXPECT_THAT(first.rows[1].reason, ::testing::Not(HasSubstr(p1.id_number)));
+  // Listed with the bad rows (the API's bad-rows.csv reads these).
+  EXPECT_EQ(load_import_rows(s(), first.run.id, "bad").size(), 1u);
+
+  // A later import naming the same household with a third person: the earlier run's line.
+  const ImportOutcome second =
+      run(request(ImportKind::kCases, header + row("3701020010010201", p3, "因病")));
+  expect_rows(second.rows, {{2, "bad", "户主姓名",
+                             "与导入 " + std::to_string(first.run.id) + " 第 2 行的记录相同"}});
+  EXPECT_EQ(count("SELECT COUNT(*) FROM cases"), 1);
+}
+
+// Issue 16: the text rules of the API hold for imports (text_rules.h): codes of the program's
+// shape, no control or invisible characters, names in NFC.
+TEST_P(ImportConformance, Cases_CodesAndNamesFollowTheRulesOfEveryWayIn) {
+  const auto p1 = people_.person();
+  const std::string header =
+      "户编码,村编码,户主姓名,身份证号,联系电话,监测对象类型,信息来源,风险类型\n";
+  auto row = [](const std::string& code, const std::string& name, const testing::Person& p) {
+    return code + "," + kVillage + "," + name + "," + p.id_number + "," + p.phone +
+           ",边缘易致贫户,村两委排查,因病\n";
+  };
+  // U+F900 is a CJK compatibility ideograph: NFC makes it U+8C48, the character it stands for.
+  const std::string compat = "\xef\xa4\x80", unified = "\xe8\xb1\x88";
+  const std::string csv = header + row("x", p1.name, people_.person()) +                    // 2
+                          row("3701020010010301", "\xe2\x80\x8b", people_.person()) +       // 3
+                          row("3701020010010302\xe2\x80\xae", p1.name, people_.person()) +  // 4
+                          row("3701020020010303", p1.name, people_.person()) +              // 5
+                          row(std::string(10000, '1'), p1.name, people_.person()) +         // 6
+                          row("3701020010010304", "李" + compat, p1);                       // 7
+  const ImportOutcome out = run(request(ImportKind::kCases, csv));
+  expect_rows(out.rows, {{2, "bad", "户编码", "户编号只能由数字组成"},
+                         {3, "bad", "户主姓名", "不可见字符 U+200B"},
+                         {4, "bad", "户编码", "不可见字符 U+202E"},
+                         {5, "bad", "户编码", "应以所属村代码开头"},
+                         {6, "bad", "户编码", "户编号只能由数字组成"},
+                         {7, "applied", "", ""}});
+  const CaseReader repo(s(), config_);
+  const auto opened = repo.load(*out.rows[5].case_id);
+  ASSERT_TRUE(opened);
+  EXPECT_EQ(opened->snapshot.data.household.members.at(0).name, "李" + unified);
+}
+
+// Issue 16: an XLSX row number past 2^32 (99999999999) was reported as line 1215752191. It is
+// the bad row's line in the answer, in storage (BIGINT on PostgreSQL) and in bad-rows.csv.
+TEST_P(ImportConformance, XlsxRowNumbersPast32BitsStayExact) {
+  using testing::XlsxCell;
+  const std::int64_t far = 99'999'999'999;
+  const std::string xlsx =
+      testing::make_xlsx({{XlsxCell::shared("户编码"), XlsxCell::shared("走访日期"),
+                           XlsxCell::shared("走访人"), XlsxCell::shared("走访内容")},
+                          {XlsxCell::shared("3701029999999999"), XlsxCell::shared("2025-03-10"),
+                           XlsxCell::shared(kOfficer), XlsxCell::shared("好")},
+                          {XlsxCell::shared("3701029999999998"), XlsxCell::shared("2025-03-10"),
+                           XlsxCell::shared(kOfficer), XlsxCell::shared("好")}},
+                         false, {1, far, far + 1});
+  const ImportOutcome out = run(request(ImportKind::kVisits, xlsx));
+  ASSERT_EQ(out.rows.size(), 2u);
+  EXPECT_EQ(out.rows[0].line, far);
+  EXPECT_EQ(out.rows[1].line, far + 1);
+  EXPECT_EQ(out.rows[0].status, "bad");
+  EXPECT_THAT(out.rows[0].reason, HasSubstr("不存在"));
+  const auto stored = load_import_rows(s(), out.run.id, "bad");
+  ASSERT_EQ(stored.size(), 2u);
+  EXPECT_EQ(stored[0].line, far);
+  EXPECT_EQ(stored[1].line, far + 1);
+  const auto run_record = load_import_run(s(), out.run.id);
+  ASSERT_TRUE(run_record);
+  EXPECT_THAT(bad_rows_csv(*run_record, stored), HasSubstr("\r\n99999999999,"));
+}
+
 TEST_P(ImportConformance, UnreadableFilesStoreNothing) {
   for (const std::string& bytes :
        {std::string("户编码,走访人\n1,2\n"), std::string("户编码,走访日期,走访人,走访内容\n\"open"),

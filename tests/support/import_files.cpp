@@ -73,7 +73,8 @@ std::string to_gbk(std::string_view utf8) {
   return out;
 }
 
-std::string make_xlsx(const std::vector<std::vector<XlsxCell>>& rows, bool date1904) {
+std::string make_xlsx(const std::vector<std::vector<XlsxCell>>& rows, bool date1904,
+                      const std::vector<std::int64_t>& row_numbers) {
   std::vector<std::string> strings;
   std::ostringstream sheet;
   sheet << R"(<?xml version="1.0" encoding="UTF-8" standalone="yes"?>)"
@@ -82,10 +83,12 @@ std::string make_xlsx(const std::vector<std::vector<XlsxCell>>& rows, bool date1
         << "<sheetData>";
   for (std::size_t r = 0; r < rows.size(); ++r) {
     if (rows[r].empty()) continue;
-    sheet << "<row r=\"" << r + 1 << "\">";
+    const std::int64_t number =
+        r < row_numbers.size() ? row_numbers[r] : static_cast<std::int64_t>(r) + 1;
+    sheet << "<row r=\"" << number << "\">";
     for (std::size_t c = 0; c < rows[r].size(); ++c) {
       const XlsxCell& cell = rows[r][c];
-      const std::string ref = column_name(c) + std::to_string(r + 1);
+      const std::string ref = column_name(c) + std::to_string(number);
       switch (cell.kind) {
         case XlsxCell::Kind::kEmpty:
           break;

@@ -5,6 +5,7 @@
 // Thread-safety: pure functions (make_xlsx writes and removes its own temporary file).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,8 +32,10 @@ struct XlsxCell {
 // left out of the XML as Excel does). The first sheet is stored as xl/worksheets/data.xml and
 // a second one as xl/worksheets/sheet1.xml, so a reader must follow the workbook's
 // relationships. Every other shared string is rich text with a phonetic run to skip.
-// `date1904`: the workbook uses the 1904 date system.
-std::string make_xlsx(const std::vector<std::vector<XlsxCell>>& rows, bool date1904 = false);
+// `date1904`: the workbook uses the 1904 date system. `row_numbers[i]`, when given, is the row
+// number (r="…") of rows[i] instead of i + 1.
+std::string make_xlsx(const std::vector<std::vector<XlsxCell>>& rows, bool date1904 = false,
+                      const std::vector<std::int64_t>& row_numbers = {});
 
 // Plain text cells, shared strings.
 std::string make_text_xlsx(const std::vector<std::vector<std::string>>& rows);

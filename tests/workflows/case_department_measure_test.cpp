@@ -22,9 +22,10 @@ class CaseDepartmentMeasureTest : public ::testing::Test {
  protected:
   CaseWalk walk(bool emergency = false) {
     const std::string id = "M" + std::to_string(++cases_);
-    return CaseWalk(rules_, id, "marginal",
-                    people_.household("H" + std::to_string(cases_), "371302001001", 3, false),
-                    at("2026-11-02T09:00"), emergency);
+    return CaseWalk(
+        rules_, id, "marginal",
+        people_.household("3713020010010" + std::to_string(cases_), "371302001001", 3, false),
+        at("2026-11-02T09:00"), emergency);
   }
 
   // What the civil affairs bureau answers for the household's second member.

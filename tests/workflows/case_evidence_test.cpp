@@ -23,9 +23,10 @@ class CaseEvidenceTest : public ::testing::Test {
  protected:
   CaseWalk walk(bool emergency = false) {
     const std::string id = "C" + std::to_string(++cases_);
-    return CaseWalk(rules_, id, "marginal",
-                    people_.household("H" + std::to_string(cases_), "371302001001", 3, false),
-                    at("2024-05-06T09:00"), emergency);
+    return CaseWalk(
+        rules_, id, "marginal",
+        people_.household("3713020010010" + std::to_string(cases_), "371302001001", 3, false),
+        at("2024-05-06T09:00"), emergency);
   }
 
   // What the civil affairs feed records for the household's second member.

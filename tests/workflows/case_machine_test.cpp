@@ -20,10 +20,10 @@ class CaseMachineTest : public ::testing::Test {
   CaseWalk walk(std::string kind = "marginal", bool emergency = false, int size = 3,
                 bool nobody_can_work = false) {
     const std::string id = "C" + std::to_string(++cases_);
-    return CaseWalk(
-        rules_, id, std::move(kind),
-        people_.household("H" + std::to_string(cases_), "371302001001", size, nobody_can_work),
-        at("2024-05-06T09:00"), emergency);
+    return CaseWalk(rules_, id, std::move(kind),
+                    people_.household("3713020010010" + std::to_string(cases_), "371302001001",
+                                      size, nobody_can_work),
+                    at("2024-05-06T09:00"), emergency);
   }
   std::vector<std::string> states_of(const CaseWalk& w) {
     std::vector<std::string> out;
@@ -457,7 +457,7 @@ TEST_F(CaseMachineTest, HouseholdUpdatesAreValidatedAndKeepTheCode) {
   auto w = walk();
   w.recognise();
   Household h = w.household();
-  h.code = "OTHER";
+  h.code = w.household().code + "9";  // well formed, but another household
   EXPECT_EQ(w.refused(UpdateHousehold{w.meta(), h}).reason,
             "户编号不能更改（原为" + w.household().code + "）");
   h = w.household();

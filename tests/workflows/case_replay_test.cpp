@@ -42,7 +42,7 @@ TEST_P(Scenario, ApplicationToRollback) {
   const ProgramRules rules = testing::test_rules();
   PeopleGenerator people(static_cast<std::uint64_t>(std::hash<std::string>{}(GetParam()) % 1000));
   const std::string kind = GetParam();
-  CaseWalk w(rules, "S-" + kind, kind, people.household("H-" + kind, "371302001001", 4),
+  CaseWalk w(rules, "S-" + kind, kind, people.household("3713020010019", "371302001001", 4),
              at("2024-03-04T09:00"), kind == "sudden" || kind == "instant");
   const CaseKind& k = *rules.find_kind(kind);
 
@@ -119,7 +119,7 @@ INSTANTIATE_TEST_SUITE_P(EveryKind, Scenario, ::testing::ValuesIn(testing::all_k
 TEST(CaseReplay, RecordedEventsRebuildTheStoredCase) {
   const ProgramRules rules = testing::test_rules();
   PeopleGenerator people(99);
-  CaseWalk w(rules, "R1", "unstable", people.household("H-R1", "371302001001", 3),
+  CaseWalk w(rules, "R1", "unstable", people.household("3713020010018", "371302001001", 3),
              at("2024-05-06T09:00"), true);
   w.open();
   w.ok(w.assign_officer());
@@ -441,7 +441,7 @@ TEST(CaseRandom, LongRandomSequencesNeverBreakTheRules) {
       SCOPED_TRACE("seed " + std::to_string(seed) + " case " + std::to_string(c));
       const std::string kind = rules.case_kinds[rng.uniform(0, 6)].code;
       CaseWalk w(rules, "X" + std::to_string(c), kind,
-                 rng.household("HX" + std::to_string(c), "371302001001",
+                 rng.household("3713020010017" + std::to_string(c), "371302001001",
                                static_cast<int>(rng.uniform(1, 5))),
                  at("2024-05-06T09:00"), rng.chance(50));
       RandomEvents gen(rng, w);

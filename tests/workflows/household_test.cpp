@@ -18,13 +18,13 @@ const Date kToday = *parse_date("2024-05-06");
 
 Household valid_household() {
   testing::PeopleGenerator people(11);
-  return people.household("H-3713-0001", "371302001001", 4);
+  return people.household("3713020010010001", "371302001001", 4);
 }
 
 TEST(Household, GeneratedHouseholdsAreValid) {
   testing::PeopleGenerator people(12);
   for (int i = 0; i < 200; ++i) {
-    const auto h = people.household("H" + std::to_string(i), "371302001001", 1 + i % 6);
+    const auto h = people.household("3713020010010" + std::to_string(i), "371302001001", 1 + i % 6);
     EXPECT_TRUE(household_problems(h, kToday).empty()) << household_problems(h, kToday).front();
   }
 }
