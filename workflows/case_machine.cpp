@@ -82,6 +82,12 @@ struct Refuse {
       problem = F(e, fsm.data, *fsm.rules);
     } else if constexpr (std::is_invocable_v<decltype(F), const E&, const HouseholdContext&>) {
       problem = F(e, *fsm.household);
+    } else if constexpr (std::is_invocable_v<decltype(F), const E&, const CaseData&,
+                                             const HouseholdContext&>) {
+      problem = F(e, fsm.data, *fsm.household);
+    } else if constexpr (std::is_invocable_v<decltype(F), const CaseData&,
+                                             const HouseholdContext&>) {
+      problem = F(fsm.data, *fsm.household);
     } else {
       problem = F(fsm.data, *fsm.rules);
     }
@@ -263,7 +269,7 @@ struct CaseFsmDef : msm::front::state_machine_def<CaseFsmDef> {
       // -- look-back (回头看), rollback (风险回退), re-identification of an eliminated case
       On< Eliminated,                RecordLookBack,            none,                      Do<&record_look_back>>,
       On< Eliminated,                RecordApproval,            none,                      Do<&record_approval>,                  Refuse<&rollback_approval_problem>>,
-      On< Eliminated,                ApplyRollback,             Registered,                Do<&roll_back>,                        Refuse<&rollback_approvals_problem>>,
+      On< Eliminated,                ApplyRollback,             Registered,                Do<&roll_back>,                        Refuse<&rollback_approvals_problem>, Refuse<&second_case_problem>>,
       On< Eliminated,                ReIdentify,                none,                      Do<&re_identify>,                      Refuse<&re_identification_problem>>
   > {};
 
@@ -271,9 +277,9 @@ struct CaseFsmDef : msm::front::state_machine_def<CaseFsmDef> {
   // tried by MSM in whatever state the case is in after the state's own rows.
   struct internal_transition_table : mpl::vector<
       //        Event          Action               Guards
-      Internal< RoutineEvent,  Do<&record_routine>, All<In<Region::kRecognition>, Refuse<&routine_in_recognition_problem>>>,
-      Internal< RoutineEvent,  Do<&record_routine>, All<In<Region::kAssisted>,    Refuse<&routine_while_assisted_problem>>>,
-      Internal< RoutineEvent,  Do<&record_routine>, All<In<Region::kEliminated>,  Refuse<&routine_after_elimination_problem>>>
+      Internal< RoutineEvent,  Do<&record_routine>, All<In<Region::kRecognition>, Refuse<&routine_in_recognition_problem>, Refuse<&household_move_problem>>>,
+      Internal< RoutineEvent,  Do<&record_routine>, All<In<Region::kAssisted>,    Refuse<&routine_while_assisted_problem>, Refuse<&household_move_problem>>>,
+      Internal< RoutineEvent,  Do<&record_routine>, All<In<Region::kEliminated>,  Refuse<&routine_after_elimination_problem>, Refuse<&household_move_problem>>>
   > {};
   // clang-format on
 
