@@ -62,6 +62,11 @@ const CaseStateInfo* find_case_state(std::string_view name) {
   return nullptr;
 }
 
+bool case_in_progress(std::string_view state) {
+  const CaseStateInfo* info = find_case_state(state);
+  return info != nullptr && info->in_progress;
+}
+
 std::string_view step_label(std::string_view step) {
   if (step == kStepHouseholdVerification) return "入户核实";
   if (step == kStepDemocraticReview) return "民主评议";

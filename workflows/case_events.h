@@ -443,12 +443,15 @@ struct Refusal {
   std::string field;
 };
 
-// What the caller knows of the household around an OpenCase (the core does no I/O): the
-// repository loads it in the transaction that opens the case, and the machine's household
+// What the caller knows of the household around an event (the core does no I/O): the
+// repository loads it in the transaction that writes the event, and the machine's household
 // guards decide with it. The defaults are a household that raises no objection.
 struct HouseholdContext {
+  // Whether the county's config knows the village of the household the event names (OpenCase,
+  // UpdateHousehold).
   bool village_configured = true;
   // Another case of the household in progress (formatted id, stable state name); empty id: none.
+  // Loaded for an opening and for an event on a case not in progress (a rollback makes it one).
   std::string case_in_progress_id;
   std::string case_in_progress_state;
   // The stored case OpenCase::previous_case_id names: whether it exists, and its household code
@@ -497,6 +500,9 @@ const std::vector<CaseStateInfo>& case_states();
 std::vector<std::string_view> case_state_names(bool (*fact)(const CaseStateInfo&));
 // nullptr for an unknown name.
 const CaseStateInfo* find_case_state(std::string_view name);
+// The state's in_progress fact; false for an unknown name. Closed (rejected, cleared out) and
+// eliminated cases leave the household free for a new case.
+bool case_in_progress(std::string_view state);
 // Chinese label of a procedure step name ("入户核实"), or the name itself.
 std::string_view step_label(std::string_view step);
 

@@ -305,6 +305,27 @@ Check household_context_problem(const OpenCase& e, const HouseholdContext& h) {
   return std::nullopt;
 }
 
+Check household_move_problem(const RoutineEvent& e, const CaseData& d, const HouseholdContext& h) {
+  const auto* update = std::get_if<UpdateHousehold>(&e);
+  if (update == nullptr || h.village_configured) return std::nullopt;
+  const std::string& village = update->household.village_code;
+  // A village the config has since dropped does not block records of a household that stays.
+  if (village == d.household.village_code) return std::nullopt;
+  return about_household(
+      kVillageNotConfigured, "household.village_code",
+      "农户所在村（代码 " + village + "）不在本县的配置中，请先在配置文件中添加该村");
+}
+
+Check second_case_problem(const CaseData& d, const HouseholdContext& h) {
+  if (h.case_in_progress_id.empty()) return std::nullopt;
+  const CaseStateInfo* info = find_case_state(h.case_in_progress_state);
+  const std::string label = info != nullptr ? std::string{info->label} : h.case_in_progress_state;
+  return about_household(kCaseInProgress, "",
+                         "农户 " + d.household.code + " 已有进行中的案件 " + h.case_in_progress_id +
+                             "（" + label +
+                             "），同一农户不能同时有两个进行中的案件，请先办结该案件");
+}
+
 // -- branch predicates ---------------------------------------------------------------
 
 bool meets_standard(const RecordVerification& e, const CaseData& d, const ProgramRules& r) {

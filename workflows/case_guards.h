@@ -50,6 +50,12 @@ Check re_identification_problem(const ReIdentify& e, const CaseData& d, const Pr
 // configured, the household has no other case in progress, a linked previous case exists and
 // is the same household's. Problems are about_household.
 Check household_context_problem(const OpenCase& e, const HouseholdContext& h);
+// -- the household around a case already open: a household change moves it to a village the
+// config knows (h.village_configured, of the event's village); a case made active again
+// (rollback of an eliminated case) finds no other case of the household in progress
+// (h.case_in_progress_id). Problems are about_household.
+Check household_move_problem(const RoutineEvent& e, const CaseData& d, const HouseholdContext& h);
+Check second_case_problem(const CaseData& d, const HouseholdContext& h);
 
 // -- branch predicates
 bool meets_standard(const RecordVerification& e, const CaseData& d, const ProgramRules& r);

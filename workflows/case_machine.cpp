@@ -15,8 +15,8 @@
 //
 // State identity: each state names itself on entry (Named<>::on_entry); the
 // name, not MSM's numeric id, is what the outside sees and stores. restore()
-// drives the fresh machine from "new" to the stored state with a RestoreTo
-// event that only "new" accepts, running no action.
+// puts a fresh machine straight into the stored state (enter_named: no event,
+// no row, no action), so the table holds only the program's transitions.
 //
 // Regions: routine records (assistance, household changes) never move the case
 // and are accepted alike in every state of a region (recognition, assisted,
@@ -26,9 +26,9 @@
 //
 // Compile cost: MSM's cost grows with event types x rows, and g++'s full debug
 // info for MSM's types is enormous. So the nine routine records are one MSM
-// event type (RoutineEvent, a variant; case_actions dispatches), restore is one
-// event type with a guard per target, and CMake builds this file with -g1 (line
-// tables only): about 20 s of CPU and 1.4 GB, against 41 s and 3.4 GB at -g.
+// event type (RoutineEvent, a variant; case_actions dispatches), restore needs
+// no event, and CMake builds this file with -g1 (line tables only): about 20 s
+// of CPU and 1.4 GB, against 41 s and 3.4 GB at -g.
 
 #include "workflows/case_machine.h"
 
@@ -82,6 +82,12 @@ struct Refuse {
       problem = F(e, fsm.data, *fsm.rules);
     } else if constexpr (std::is_invocable_v<decltype(F), const E&, const HouseholdContext&>) {
       problem = F(e, *fsm.household);
+    } else if constexpr (std::is_invocable_v<decltype(F), const E&, const CaseData&,
+                                             const HouseholdContext&>) {
+      problem = F(e, fsm.data, *fsm.household);
+    } else if constexpr (std::is_invocable_v<decltype(F), const CaseData&,
+                                             const HouseholdContext&>) {
+      problem = F(fsm.data, *fsm.household);
     } else {
       problem = F(fsm.data, *fsm.rules);
     }
@@ -193,19 +199,6 @@ struct ClearedOut : Named<ClearedOut> {
   static constexpr std::string_view kName = "cleared_out";
 };
 
-// Only restore() sends this, to a fresh machine.
-struct RestoreTo {
-  std::string_view state;
-};
-
-template <class S>
-struct Is {
-  template <class Fsm, class Src, class Tgt>
-  bool operator()(const RestoreTo& e, Fsm&, Src&, Tgt&) const {
-    return e.state == S::kName;
-  }
-};
-
 // Where a state stands for routine records: its region, from the state table's `assisted` fact
 // (recognition: only if emergency; assisted: always), plus the eliminated state, which accepts
 // household changes only. New and closed states accept none.
@@ -276,30 +269,17 @@ struct CaseFsmDef : msm::front::state_machine_def<CaseFsmDef> {
       // -- look-back (回头看), rollback (风险回退), re-identification of an eliminated case
       On< Eliminated,                RecordLookBack,            none,                      Do<&record_look_back>>,
       On< Eliminated,                RecordApproval,            none,                      Do<&record_approval>,                  Refuse<&rollback_approval_problem>>,
-      On< Eliminated,                ApplyRollback,             Registered,                Do<&roll_back>,                        Refuse<&rollback_approvals_problem>>,
-      On< Eliminated,                ReIdentify,                none,                      Do<&re_identify>,                      Refuse<&re_identification_problem>>,
-      // -- restore(): from a fresh machine straight to the stored state, no action
-      Row<New, RestoreTo, Discovered,                none, Is<Discovered>>,
-      Row<New, RestoreTo, HouseholdVerification,     none, Is<HouseholdVerification>>,
-      Row<New, RestoreTo, DemocraticReview,          none, Is<DemocraticReview>>,
-      Row<New, RestoreTo, CountyReview,              none, Is<CountyReview>>,
-      Row<New, RestoreTo, VillagePublicity,          none, Is<VillagePublicity>>,
-      Row<New, RestoreTo, Registered,                none, Is<Registered>>,
-      Row<New, RestoreTo, EliminationReview,         none, Is<EliminationReview>>,
-      Row<New, RestoreTo, TownshipEliminationReview, none, Is<TownshipEliminationReview>>,
-      Row<New, RestoreTo, EliminationPublicity,      none, Is<EliminationPublicity>>,
-      Row<New, RestoreTo, Eliminated,                none, Is<Eliminated>>,
-      Row<New, RestoreTo, Rejected,                  none, Is<Rejected>>,
-      Row<New, RestoreTo, ClearedOut,                none, Is<ClearedOut>>
+      On< Eliminated,                ApplyRollback,             Registered,                Do<&roll_back>,                        Refuse<&rollback_approvals_problem>, Refuse<&second_case_problem>>,
+      On< Eliminated,                ReIdentify,                none,                      Do<&re_identify>,                      Refuse<&re_identification_problem>>
   > {};
 
   // Routine records (assistance, household changes): never move the case; one row per region,
   // tried by MSM in whatever state the case is in after the state's own rows.
   struct internal_transition_table : mpl::vector<
       //        Event          Action               Guards
-      Internal< RoutineEvent,  Do<&record_routine>, All<In<Region::kRecognition>, Refuse<&routine_in_recognition_problem>>>,
-      Internal< RoutineEvent,  Do<&record_routine>, All<In<Region::kAssisted>,    Refuse<&routine_while_assisted_problem>>>,
-      Internal< RoutineEvent,  Do<&record_routine>, All<In<Region::kEliminated>,  Refuse<&routine_after_elimination_problem>>>
+      Internal< RoutineEvent,  Do<&record_routine>, All<In<Region::kRecognition>, Refuse<&routine_in_recognition_problem>, Refuse<&household_move_problem>>>,
+      Internal< RoutineEvent,  Do<&record_routine>, All<In<Region::kAssisted>,    Refuse<&routine_while_assisted_problem>, Refuse<&household_move_problem>>>,
+      Internal< RoutineEvent,  Do<&record_routine>, All<In<Region::kEliminated>,  Refuse<&routine_after_elimination_problem>, Refuse<&household_move_problem>>>
   > {};
   // clang-format on
 
@@ -351,6 +331,35 @@ bool accepts(std::string_view state) {
 }
 
 using CaseFsm = msm::back::state_machine<CaseFsmDef>;
+
+// Puts a started machine in a stored state without an event or a row: MSM writes its active
+// state id only in serialize() (its Boost.Serialization support), so this one-field "archive"
+// hands it the id of S from MSM's own table and ignores every other field. The id lives only
+// in memory; what is stored and compared is the name.
+struct ActiveStateArchive {
+  int id;
+  template <class T>
+  ActiveStateArchive& operator&(T& field) {
+    if constexpr (std::is_same_v<T, int[1]>) field[0] = id;
+    return *this;
+  }
+};
+
+template <class S>
+bool enter(CaseFsm& fsm) {
+  constexpr int id = msm::back::get_state_id<CaseFsm::stt, S>::value;
+  ActiveStateArchive archive{id};
+  fsm.serialize(archive, 0);
+  if (fsm.current_state()[0] != id) return false;
+  fsm.state_name = S::kName;
+  return true;
+}
+
+// Enters the state named `name`; false for a name no state has (or "new": nothing to restore).
+template <class... S>
+bool enter_named(CaseFsm& fsm, std::string_view name, StateList<S...>) {
+  return ((name == S::kName && !std::is_same_v<S, New> && enter<S>(fsm)) || ...);
+}
 
 bool assisted_in(std::string_view state, const CaseData& data) {
   const CaseStateInfo* info = find_case_state(state);
@@ -495,8 +504,7 @@ std::variant<CaseMachine, std::string> CaseMachine::restore(const ProgramRules& 
     return which + "的监测对象类型“" + snapshot.data.kind + "”未在本地配置中";
   }
   auto impl = std::make_unique<Impl>(rules);
-  if (impl->fsm.process_event(RestoreTo{info->name}) != msm::back::HANDLED_TRUE ||
-      impl->fsm.state_name != snapshot.state) {
+  if (!enter_named(impl->fsm, snapshot.state, AllStates{})) {
     return which + "“" + snapshot.state + "”无法恢复";
   }
   impl->fsm.data = snapshot.data;

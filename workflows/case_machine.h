@@ -48,9 +48,10 @@ class CaseMachine {
 
   // Handles `event`: refused with "not_in_this_state" when the state never accepts it, with the
   // payload's first problem when its fields or meta are invalid, else as the guards decide.
-  // `household` is what the caller loaded about the household around an OpenCase (village
-  // configured, another case in progress, the linked previous case); the one-argument form
-  // assumes a household that raises no objection (replays, tests, events other than OpenCase).
+  // `household` is what the caller loaded about the household around the event (village
+  // configured, another case in progress, the linked previous case): the guards of an opening,
+  // a household change and a rollback decide with it. The one-argument form assumes a household
+  // that raises no objection (replays, tests).
   EventResult handle(const CaseEvent& event);
   EventResult handle(const CaseEvent& event, const HouseholdContext& household);
 

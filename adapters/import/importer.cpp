@@ -30,11 +30,6 @@ struct Bad {
   std::string reason;
 };
 
-bool in_progress(const CaseRecord& c) {
-  const CaseStateInfo* info = find_case_state(c.state);
-  return info != nullptr && info->in_progress;
-}
-
 // The column a refusal of the case rules is about: from the field it names when it names one,
 // else from the words of its sentence; the household code when neither says.
 std::string_view refusal_column(ImportKind kind, const Refusal& refusal) {
@@ -357,7 +352,7 @@ class RunImporter {
         const std::string& code = visit_household_;
         std::optional<std::int64_t> target;
         for (const CaseRecord& c : load_cases_of_household(*s_, code)) {
-          if (in_progress(c)) target = c.id;  // oldest first: the last one is the newest
+          if (case_in_progress(c.state)) target = c.id;  // oldest first: the last one is the newest
         }
         if (!target) {
           return mark_bad(

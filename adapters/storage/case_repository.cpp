@@ -49,12 +49,6 @@ HistoryEntry entry_of(const HistoryRecord& r) {
   return e;
 }
 
-// Closed (rejected, cleared out) and eliminated cases leave the household free for a new case.
-bool in_progress(const CaseRecord& c) {
-  const CaseStateInfo* info = find_case_state(c.state);
-  return info != nullptr && info->in_progress;
-}
-
 std::string head_name(const Household& h) {
   const Member* head = h.head();
   return head != nullptr ? head->name : std::string();
@@ -89,7 +83,7 @@ std::vector<CaseRecord> other_cases_in_progress(soci::session& session, const st
                                                 std::int64_t except) {
   std::vector<CaseRecord> found;
   for (CaseRecord& c : load_cases_of_household(session, code)) {
-    if (c.id != except && in_progress(c)) found.push_back(std::move(c));
+    if (c.id != except && case_in_progress(c.state)) found.push_back(std::move(c));
   }
   return found;
 }
@@ -203,6 +197,31 @@ HouseholdContext CaseRepository::household_context(const OpenCase& event) {
     const auto stored = previous ? load_case(session_, *previous) : std::nullopt;
     context.previous_case_exists = stored.has_value();
     if (stored) context.previous_case_household = stored->household_code;
+  }
+  return context;
+}
+
+// The same for an event on a stored case: whether the village of a household the event names
+// is configured, and, for a case not in progress (an event may make it one again: a rollback),
+// the household's other case in progress, read under the household's lock.
+HouseholdContext CaseRepository::household_context(std::int64_t case_id, const CaseSnapshot& stored,
+                                                   const CaseEvent& event) {
+  HouseholdContext context;
+  std::visit(
+      [&](const auto& e) {
+        if constexpr (requires { e.household.village_code; }) {
+          context.village_configured = config_.find_village(e.household.village_code) != nullptr;
+        }
+      },
+      event);
+  if (case_in_progress(stored.state)) return context;
+  const Household& h = stored.data.household;
+  const Village* village = config_.find_village(h.village_code);
+  lock_household(session_, h, village != nullptr ? village->township : std::string(), clock_.now());
+  for (const CaseRecord& c : other_cases_in_progress(session_, h.code, case_id)) {
+    context.case_in_progress_id = format_case_id(c.id);
+    context.case_in_progress_state = c.state;
+    break;
   }
   return context;
 }
@@ -424,48 +443,9 @@ ApplyResult CaseRepository::apply(std::int64_t case_id, const CaseEvent& event,
   if (auto* error = std::get_if<std::string>(&restored)) throw unreadable(case_id, *error);
   CaseMachine& machine = std::get<CaseMachine>(restored);
 
-  EventResult result = machine.handle(event);
+  const HouseholdContext household = household_context(case_id, loaded->snapshot, event);
+  EventResult result = machine.handle(event, household);
   if (!result.accepted()) return result.refusal();  // nothing written: tx rolls back
-
-  // The household moved to a village the county's config does not know: refused as at opening,
-  // or the case would drop out of every township's lists.
-  const Household& household_after = machine.data().household;
-  if (household_after.village_code != loaded->snapshot.data.household.village_code &&
-      config_.find_village(household_after.village_code) == nullptr) {
-    Refusal r;
-    r.state = result.outcome().entry.before;
-    r.event = result.outcome().entry.event;
-    r.reason = "农户所在村（代码 " + household_after.village_code +
-               "）不在本县的配置中，请先在配置文件中添加该村";
-    r.message = "不能" + std::string(event_label(event)) + "：" + r.reason;
-    r.code = std::string(refusal::kVillageNotConfigured);
-    r.field = "household.village_code";
-    return r;  // nothing written: tx rolls back
-  }
-
-  // A case that becomes active again (a rollback of an eliminated case) must not give its
-  // household two cases in progress: a new case may have been opened meanwhile.
-  if (!in_progress(loaded->record)) {
-    CaseRecord after = loaded->record;
-    after.state = result.outcome().entry.after;
-    if (in_progress(after)) {
-      const Household& h = loaded->snapshot.data.household;
-      const Village* village = config_.find_village(h.village_code);
-      lock_household(session_, h, village != nullptr ? village->township : std::string(),
-                     clock_.now());
-      for (const CaseRecord& c : other_cases_in_progress(session_, h.code, case_id)) {
-        Refusal r;
-        r.state = result.outcome().entry.before;
-        r.event = result.outcome().entry.event;
-        r.reason = "农户 " + h.code + " 已有进行中的" + label_of_case(c.id) + "（" +
-                   std::string(find_case_state(c.state)->label) +
-                   "），同一农户不能同时有两个进行中的案件，请先办结该案件";
-        r.message = "不能" + std::string(event_label(event)) + "：" + r.reason;
-        r.code = std::string(refusal::kCaseInProgress);
-        return r;  // nothing written: tx rolls back
-      }
-    }
-  }
 
   const TimePoint now = clock_.now();
   CaseChange change;

@@ -191,6 +191,8 @@ class CaseRepository {
 
   std::variant<CaseChange, Refusal> insert_new_case(const OpenCase& event);
   HouseholdContext household_context(const OpenCase& event);
+  HouseholdContext household_context(std::int64_t case_id, const CaseSnapshot& stored,
+                                     const CaseEvent& event);
   void sync_household(const Household& household, TimePoint now);
   std::vector<std::int64_t> queue_notices(std::int64_t case_id, const Outcome& outcome,
                                           const CaseData& data);

@@ -945,6 +945,80 @@ TEST_F(CaseMachineTest, EveryStateRefusesEveryEventItDoesNotAccept) {
   EXPECT_GT(refusals, 150);
 }
 
+TEST_F(CaseMachineTest, RestoredMachineAnswersEveryEventAsTheOriginal) {
+  // restore() sets the stored state without an event: the restored machine must then dispatch
+  // every event type through that state's rows exactly as the machine that walked there.
+  std::vector<CaseWalk> walks;
+  auto a = walk("marginal", true);
+  a.open();
+  walks.push_back(a);
+  a.ok(a.start_verification());
+  walks.push_back(a);
+  a.ok(a.eligible_verification());
+  walks.push_back(a);
+  a.ok(a.review_pass());
+  walks.push_back(a);
+  a.ok(a.county_pass());
+  walks.push_back(a);
+  a.days(5);
+  a.ok(a.close_publicity());
+  walks.push_back(a);
+  auto r = a;  // registered, with the approvals a clear-out needs
+  r.approve(ApprovalPurpose::kClearOut);
+  walks.push_back(r);
+  a.ok(ProposeElimination{a.meta()});
+  walks.push_back(a);
+  a.ok(RecordEliminationReview{a.meta(), true});
+  walks.push_back(a);
+  a.ok(RecordTownshipReview{a.meta(), true});
+  walks.push_back(a);
+  a.days(5);
+  a.ok(CloseEliminationPublicity{a.meta()});
+  walks.push_back(a);
+  a.ok(RecordLookBack{a.meta("收入未稳定超过监测线"), LookBackFinding::kInaccurate});
+  a.approve(ApprovalPurpose::kRollback);  // eliminated, ready to roll back
+  walks.push_back(a);
+  auto b = walk();
+  b.open();
+  b.ok(b.start_verification());
+  b.ok(b.ineligible_verification());
+  walks.push_back(b);
+  auto c = walk();
+  c.recognise();
+  c.approve(ApprovalPurpose::kClearOut);
+  c.ok(ApplyClearOut{c.meta("不符合条件")});
+  walks.push_back(c);
+
+  std::set<std::string> states;
+  int accepted = 0;
+  for (auto& w : walks) {
+    const CaseSnapshot snap = w.machine().snapshot();
+    states.insert(snap.state);
+    for (const auto& event : one_of_each(w)) {
+      SCOPED_TRACE(snap.state + " " + std::string{event_name(event)});
+      auto restored = CaseMachine::restore(rules_, snap);
+      ASSERT_TRUE(std::holds_alternative<CaseMachine>(restored));
+      CaseMachine& m = std::get<CaseMachine>(restored);
+      CaseMachine original = w.machine();
+      const EventResult r1 = original.handle(event);
+      const EventResult r2 = m.handle(event);
+      ASSERT_EQ(r1.accepted(), r2.accepted());
+      if (r1.accepted()) {
+        ++accepted;
+        EXPECT_EQ(r1.outcome().entry, r2.outcome().entry);
+      } else {
+        EXPECT_EQ(r1.refusal().message, r2.refusal().message);
+        EXPECT_EQ(r1.refusal().code, r2.refusal().code);
+      }
+      EXPECT_EQ(m.state(), original.state());
+      EXPECT_EQ(m.snapshot(), original.snapshot());
+    }
+  }
+  EXPECT_EQ(states.size(), case_states().size() - 1);
+  // Besides routine records, each state's own transitions were taken from the restored state.
+  EXPECT_GT(accepted, 60);
+}
+
 TEST(CaseKinds, ConfigCheck) {
   EXPECT_FALSE(case_kind_problem({"unstable",
                                   "脱贫不稳定户",

@@ -375,5 +375,103 @@ TEST_F(CaseRefusalTest, HouseholdGuardsDecideWithTheContextPassedIn) {
   EXPECT_EQ(machine.state(), "discovered");
 }
 
+// The household guards on a case already open: a move to a village the config does not know,
+// and a rollback while another case of the household is in progress. Decided by the machine with
+// the context passed in, as at opening; a refusal changes nothing.
+TEST_F(CaseRefusalTest, HouseholdGuardsOfAnOpenCaseDecideWithTheContextPassedIn) {
+  HouseholdContext unknown_village;
+  unknown_village.village_configured = false;
+  HouseholdContext other_case;
+  other_case.case_in_progress_id = "12";
+  other_case.case_in_progress_state = "county_review";
+  const HouseholdContext fine;
+
+  // Cases in each region of states: recognition, assisted, eliminated (ready to roll back).
+  auto recognising = walk(true);
+  recognising.open();
+  auto assisted = walk();
+  assisted.recognise();
+  auto eliminated = walk();
+  eliminated.recognise();
+  eliminated.eliminate();
+  eliminated.ok(
+      RecordLookBack{eliminated.meta("收入未稳定超过监测线"), LookBackFinding::kInaccurate});
+  auto unapproved = eliminated;
+  eliminated.approve(ApprovalPurpose::kRollback);
+
+  const auto moved = [](CaseWalk& w, std::string village) -> CaseEvent {
+    Household h = w.household();
+    h.village_code = std::move(village);
+    return UpdateHousehold{w.meta("迁入新村"), h};
+  };
+  const std::string village = "371302001001";  // the walks' own village
+  const std::string move_reason =
+      "农户所在村（代码 371302009009）不在本县的配置中，请先在配置文件中添加该村";
+  const std::string update_label{UpdateHousehold::kLabel};
+  struct Case {
+    const char* what;
+    CaseWalk* walk;
+    std::function<CaseEvent(CaseWalk&)> event;
+    HouseholdContext context;
+    std::string code;  // empty: accepted
+    std::string field;
+    std::string message;
+  };
+  const std::vector<Case> cases{
+      {"recognition: move to an unknown village", &recognising,
+       [&](CaseWalk& w) { return moved(w, "371302009009"); }, unknown_village,
+       std::string{refusal::kVillageNotConfigured}, "household.village_code",
+       "不能" + update_label + "：" + move_reason},
+      {"assisted: move to an unknown village", &assisted,
+       [&](CaseWalk& w) { return moved(w, "371302009009"); }, unknown_village,
+       std::string{refusal::kVillageNotConfigured}, "household.village_code",
+       "不能" + update_label + "：" + move_reason},
+      {"eliminated: move to an unknown village", &eliminated,
+       [&](CaseWalk& w) { return moved(w, "371302009009"); }, unknown_village,
+       std::string{refusal::kVillageNotConfigured}, "household.village_code",
+       "不能" + update_label + "：" + move_reason},
+      {"a household that stays in a village the config dropped", &assisted,
+       [&](CaseWalk& w) { return moved(w, village); }, unknown_village, "", "", ""},
+      {"a move to a configured village", &assisted,
+       [&](CaseWalk& w) { return moved(w, "371302001002"); }, fine, "", "", ""},
+      {"other records ignore the village", &assisted,
+       [](CaseWalk& w) -> CaseEvent { return w.assign_officer(); }, unknown_village, "", "", ""},
+      {"rollback while another case is in progress", &eliminated,
+       [](CaseWalk& w) -> CaseEvent { return ApplyRollback{w.meta()}; }, other_case,
+       std::string{refusal::kCaseInProgress}, "",
+       "不能" + std::string{ApplyRollback::kLabel} + "：农户 " + eliminated.household().code +
+           " 已有进行中的案件 "
+           "12（县级审核比对），同一农户不能同时有两个进行中的案件，请先办结该案件"},
+      // The state's own conditions come first, as when the repository refused after them.
+      {"rollback approvals are checked first", &unapproved,
+       [](CaseWalk& w) -> CaseEvent { return ApplyRollback{w.meta()}; }, other_case,
+       std::string{refusal::kApprovalsMissing}, "", ""},
+      {"records of an eliminated case ignore other cases", &eliminated,
+       [](CaseWalk& w) -> CaseEvent {
+         return RecordLookBack{w.meta(), LookBackFinding::kStable};
+       },
+       other_case, "", "", ""},
+      {"rollback of a household with no other case", &eliminated,
+       [](CaseWalk& w) -> CaseEvent { return ApplyRollback{w.meta()}; }, fine, "", "", ""},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    CaseMachine machine = c.walk->machine();
+    const CaseSnapshot before = machine.snapshot();
+    const EventResult r = machine.handle(c.event(*c.walk), c.context);
+    if (c.code.empty()) {
+      EXPECT_TRUE(r.accepted()) << r.refusal().message;
+      continue;
+    }
+    ASSERT_FALSE(r.accepted());
+    EXPECT_EQ(r.refusal().code, c.code);
+    EXPECT_EQ(r.refusal().field, c.field);
+    if (!c.message.empty()) {
+      EXPECT_EQ(r.refusal().message, c.message);
+    }
+    EXPECT_EQ(machine.snapshot(), before);
+  }
+}
+
 }  // namespace
 }  // namespace fangfan
