@@ -209,7 +209,15 @@ asio::awaitable<void> OutboxDispatcher::flush() {
   while (!answers_.empty()) {
     std::vector<OutboxAnswer> batch;
     batch.swap(answers_);
-    co_await storage_.run([&batch](soci::session& s) { record_outbox_answers(s, batch); });
+    try {
+      co_await storage_.run([&batch](soci::session& s) { record_outbox_answers(s, batch); });
+    } catch (...) {
+      // Rolled back: the answers wait for the next flush (the next pass), or their messages
+      // would stay "sending" until a restart and then go out again.
+      answers_.insert(answers_.begin(), std::make_move_iterator(batch.begin()),
+                      std::make_move_iterator(batch.end()));
+      throw;
+    }
   }
 }
 
@@ -278,7 +286,27 @@ asio::awaitable<void> OutboxDispatcher::dispatch_due() {
       }
       ++m.attempts;
       co_await acquire_slot();
-      if (answers_.size() >= std::size_t(std::max(16, policy.concurrency))) co_await flush();
+      if (answers_.size() >= std::size_t(std::max(16, policy.concurrency))) {
+        std::exception_ptr failed;
+        try {
+          co_await flush();
+        } catch (...) {
+          failed = std::current_exception();
+        }
+        if (failed) {
+          // The pass ends (run() pauses); the claimed messages not started go back to pending
+          // with the next pass's flush instead of staying "sending" until a restart.
+          release_slot();
+          for (std::size_t j = i; j < go.size(); ++j) {
+            if (probes_.erase(go[j].id) > 0) breaker(go[j].channel).release_probe();
+            if (claimed.count(go[j].id)) {
+              answers_.push_back(
+                  unsent(go[j].id, clock_.now(), "存储出错，重新排队 (storage error)"));
+            }
+          }
+          std::rethrow_exception(failed);
+        }
+      }
       if (stopping(co_await asio::this_coro::cancellation_state)) {
         // Shutting down: the claimed messages not started go back as they were.
         release_slot();

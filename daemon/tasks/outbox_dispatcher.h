@@ -28,10 +28,15 @@
 //
 // Duplicates: a message is claimed before it is handed to a channel, so one process never
 // sends it twice. A crash after the provider accepted a message but before its answer was
-// recorded leaves it "sending", and the next start sends it again: at most the messages in
-// flight (`concurrency`) plus the answers not yet flushed (up to max(16, `concurrency`)) per
-// crash; tests/daemon/outbox_process_test.cpp measured at most 16 at concurrency 8. Bounded
-// further where the provider takes the outbox id as an idempotency key (Alibaba OutId,
+// recorded leaves it "sending", and the next start sends it again. A delivery starts only when
+// no flush is running, fewer than max(16, `concurrency`) answers wait and at most `concurrency`
+// are in flight (itself included); an answer only moves a message from in flight to waiting. So
+// at most `concurrency` + max(16, `concurrency`) - 1 accepted messages are unrecorded at any
+// moment: the README's bound of `concurrency` + max(16, `concurrency`) per crash, which
+// tests/daemon/outbox_process_test.cpp asserts per kill (measured at most 16 at concurrency 8).
+// A storage failure puts the answers of a failed flush and the claimed messages not started back
+// in the queue of answers for the next pass, so they do not stay "sending" until a restart.
+// Bounded further where the provider takes the outbox id as an idempotency key (Alibaba OutId,
 // Tencent SessionContext, the webhook's Idempotency-Key).
 //
 // Thread-safety: every member function runs on the loop the dispatcher was built with.

@@ -37,16 +37,16 @@ const fs::path kSource = FANGFAN_SOURCE_DIR;
 
 // [delivery] concurrency of the example configuration (write_config checks the file says so).
 constexpr int kConcurrency = 8;
-// Duplicates one SIGKILL can cause. A message is claimed before it is sent, so only messages
-// that reached the provider but whose "sent" was not yet committed are sent again by the next
-// start (recover_stuck_sending). The dispatcher (daemon/tasks/outbox_dispatcher.cpp) has at most
-// `concurrency` deliveries in flight, and buffers answers until max(16, concurrency) of them
-// wait, flushing them in one transaction during which up to `concurrency` more can answer:
-//   in flight (c) + buffered before a flush (max(16, c) - 1 + c) + answered during it (c - 1)
-// which is below 3c + max(16, c) = 40 for c = 8. Every copy carries the same Idempotency-Key
-// (the outbox id), so a gateway that honours it delivers each message once. Measured: up to 16
-// per kill (max(16, c): a full answer buffer), so more than `concurrency` alone.
-constexpr int kDuplicatesPerKill = 3 * kConcurrency + std::max(16, kConcurrency);
+// Duplicates one SIGKILL can cause: the README's bound, `concurrency` + max(16, `concurrency`).
+// A message is claimed before it is sent, so only messages that reached the provider but whose
+// "sent" was not yet committed are sent again by the next start (recover_stuck_sending). The
+// dispatcher (daemon/tasks/outbox_dispatcher.cpp) starts a delivery only when fewer than
+// max(16, c) answers wait unrecorded and no flush is running, with at most c in flight (the new
+// one included); an answer moves a message from "in flight" to "waiting", and a flush's commit
+// removes what it wrote. So at any moment at most c + max(16, c) - 1 accepted messages are not
+// yet recorded sent: 23 for c = 8. Every copy carries the same Idempotency-Key (the outbox id),
+// so a gateway that honours it delivers each message once. Measured: up to 16 per kill.
+constexpr int kDuplicatesPerKill = kConcurrency + std::max(16, kConcurrency);
 
 // The webhook address of the people the test reaches through the webhook ("name@scope").
 const std::vector<std::string> kWebhookPeople = {"王丽@379901001", "陈静@379901002",
