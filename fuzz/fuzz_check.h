@@ -14,3 +14,19 @@
       std::abort();                                                                             \
     }                                                                                           \
   } while (false)
+
+#include <string_view>
+
+#include "workflows/utf8.h"
+
+// A sentence for a person (an error, a reason): not empty and UTF-8. On failure it is printed,
+// its bad bytes escaped, so the report shows what the parser said.
+#define FUZZ_CHECK_SENTENCE(text, note)                                                \
+  do {                                                                                 \
+    const std::string_view fuzz_text_ = (text);                                        \
+    if (fuzz_text_.empty() || !fangfan::is_well_formed_utf8(fuzz_text_)) {             \
+      std::fprintf(stderr, "sentence: \"%s\"\n",                                       \
+                   fangfan::escape_invalid_utf8(fuzz_text_).c_str());                  \
+    }                                                                                  \
+    FUZZ_CHECK(!fuzz_text_.empty() && fangfan::is_well_formed_utf8(fuzz_text_), note); \
+  } while (false)

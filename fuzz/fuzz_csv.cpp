@@ -23,7 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(is_valid_utf8(text->text), "decoded text is UTF-8");
     if (is_valid_utf8(bytes)) FUZZ_CHECK(text->encoding.starts_with("UTF-8"), "UTF-8 stays UTF-8");
   } else {
-    FUZZ_CHECK(!std::get<std::string>(decoded).empty(), "an error says why");
+    FUZZ_CHECK_SENTENCE(std::get<std::string>(decoded), "an error is a UTF-8 sentence");
   }
 
   TableStreamOptions options;
@@ -32,7 +32,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   options.max_record_bytes = 4 * 1024;
   auto opened = open_table_view(bytes, options);
   if (auto* error = std::get_if<std::string>(&opened)) {
-    FUZZ_CHECK(!error->empty() && is_valid_utf8(*error), "an opening error is a UTF-8 sentence");
+    FUZZ_CHECK_SENTENCE(*error, "an opening error is a UTF-8 sentence");
     return 0;
   }
   TableStream& stream = *std::get<std::unique_ptr<TableStream>>(opened);
@@ -49,7 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                  stream.error(),
              "expanded bytes stay within the limit unless the stream stopped");
   if (stream.error()) {
-    FUZZ_CHECK(!stream.error()->empty() && is_valid_utf8(*stream.error()), "error is UTF-8");
+    FUZZ_CHECK_SENTENCE(*stream.error(), "error is UTF-8");
   }
   return 0;
 }

@@ -69,7 +69,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   options.max_expanded_bytes = 256 * 1024;
   auto opened = open_table_view(bytes, options);
   if (auto* error = std::get_if<std::string>(&opened)) {
-    FUZZ_CHECK(!error->empty() && is_valid_utf8(*error), "an opening error is a UTF-8 sentence");
+    FUZZ_CHECK_SENTENCE(*error, "an opening error is a UTF-8 sentence");
     return 0;
   }
   TableStream& stream = *std::get<std::unique_ptr<TableStream>>(opened);
@@ -83,7 +83,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const std::string& cell : row.cells) FUZZ_CHECK(is_valid_utf8(cell), "cell UTF-8");
   }
   if (stream.error()) {
-    FUZZ_CHECK(!stream.error()->empty() && is_valid_utf8(*stream.error()), "error is UTF-8");
+    FUZZ_CHECK_SENTENCE(*stream.error(), "error is UTF-8");
   } else {
     FUZZ_CHECK(stream.expanded_bytes() <= options.max_expanded_bytes, "the limit holds");
   }

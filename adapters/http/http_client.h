@@ -137,6 +137,9 @@ class HttpClient {
 
  private:
   struct CancelHandler {
+    // A constructor, not aggregate init: clang 14 (the fuzz build) lacks C++20's parenthesised
+    // aggregate initialisation, which cancellation_slot::emplace uses.
+    CancelHandler(HttpClient* c, std::uint64_t i) : client(c), id(i) {}
     HttpClient* client;
     std::uint64_t id;
     void operator()(boost::asio::cancellation_type type) {

@@ -37,6 +37,7 @@
 #include "adapters/import/text_encoding.h"
 #include "adapters/import/xlsx_book.h"
 #include "adapters/import/xml_scan.h"
+#include "workflows/utf8.h"
 
 namespace fangfan {
 namespace {
@@ -51,8 +52,9 @@ struct ZipCloser {
 std::string malformed(const std::string& part, const std::string& why, std::int64_t row = 0) {
   const std::string at = row > 0 ? "第 " + std::to_string(row) + " 行之后" : std::string();
   const std::string at_en = row > 0 ? " after row " + std::to_string(row) : std::string();
-  return "XLSX 文件中的 " + part + " " + at + "XML 有误：" + why + " (the XML of " + part +
-         " is malformed" + at_en + ")";
+  // The scanner quotes the file's own bytes (a tag name): escaped, so the sentence is UTF-8.
+  return escape_invalid_utf8("XLSX 文件中的 " + part + " " + at + "XML 有误：" + why +
+                             " (the XML of " + part + " is malformed" + at_en + ")");
 }
 
 struct ZipFileCloser {
@@ -332,6 +334,13 @@ class XlsxStream final : public TableStream {
       width_ = c + 1;
     }
     std::string& cell = cells[c];
+    // Every value written out as it stands (numbers too: a <v> may hold any bytes) is UTF-8.
+    if (type_ != 's' && type_ != 'b' && type_ != 'e' && !is_valid_utf8(value_)) {
+      const std::string line = std::to_string(row_->line);
+      fail("XLSX 文件第 " + line + " 行的文字不是有效的 UTF-8 (row " + line +
+           " of the XLSX file holds text that is not valid UTF-8)");
+      return;
+    }
     switch (type_) {
       case 's': {
         std::size_t index = 0;
@@ -366,12 +375,6 @@ class XlsxStream final : public TableStream {
         }
         break;
       default:  // inlineStr, str (formula result), d (ISO date text)
-        if (!is_valid_utf8(value_)) {
-          const std::string line = std::to_string(row_->line);
-          fail("XLSX 文件第 " + line + " 行的文字不是有效的 UTF-8 (row " + line +
-               " of the XLSX file holds text that is not valid UTF-8)");
-          return;
-        }
         break;
     }
     cell.assign(trim_view(value_));
