@@ -155,7 +155,10 @@ struct Service::Impl {
       }
       if (next->channels.file.enabled != config->channels.file.enabled ||
           next->channels.file.path != config->channels.file.path ||
-          next->api_listen != config->api_listen || next->api_socket != config->api_socket) {
+          next->api_listen != config->api_listen || next->api_socket != config->api_socket ||
+          api_limits(*next).max_connections_per_client !=
+              api_limits(*config).max_connections_per_client ||
+          api_limits(*next).header_timeout != api_limits(*config).header_timeout) {
         spdlog::warn("config.restart_needed: [channels] and [api] changes take effect at restart");
       }
       config = std::move(next);
@@ -294,7 +297,7 @@ int Service::run() {
   // Routes of other parts go on s.api->router() before the spawn below.
   s.api = std::make_unique<HttpApi>(
       s.io.get_executor(), *s.storage, s.clock, [&s] { return s.config; },
-      [&s] { s.dispatcher->wake(); }, *s.case_writer);
+      [&s] { s.dispatcher->wake(); }, *s.case_writer, api_limits(*s.config));
   // -- api: the calendar routes read the calendar in force (reloaded with the config)
   s.api->services().calendar = [&s] { return s.calendar; };
   // -- scheduler: fires due timers (after the dispatcher, which it wakes); the clock routes move

@@ -200,6 +200,11 @@ struct Config {
   std::string api_listen = "127.0.0.1:8470";
   // [api] socket: also serve the API on this Unix socket (mode 0660); empty = TCP only.
   std::filesystem::path api_socket;
+  // [api] max_connections_per_client: open API connections one source address may hold (1..256).
+  int api_max_connections_per_client = 64;
+  // [api] header_timeout_seconds: an API connection with no complete request head after this
+  // long is closed (1..30).
+  int api_header_timeout_seconds = 5;
   int shutdown_timeout_seconds = 10;
 
   ProgramRules rules;

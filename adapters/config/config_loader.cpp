@@ -377,6 +377,14 @@ void read_config(Reader& top, Config& c, const fs::path& dir, Errors& errors) {
         c.api_socket = resolve(dir, *sock);
       }
     }
+    // -- connections: one client cannot take every slot (the server holds 256), and an idle
+    // connection gives its slot back soon.
+    if (auto n = r.integer_in("max_connections_per_client", 1, 256, "connections", false)) {
+      c.api_max_connections_per_client = int(*n);
+    }
+    if (auto s = r.integer_in("header_timeout_seconds", 1, 30, "seconds", false)) {
+      c.api_header_timeout_seconds = int(*s);
+    }
   }
 
   if (const toml::table* t = top.table("daemon", false)) {

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -24,6 +25,7 @@
 #include <charconv>
 #include <filesystem>
 #include <sstream>
+#include <type_traits>
 
 #include "daemon/api/metrics.h"
 
@@ -44,6 +46,20 @@ constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kLingerMaxBytes = 8 * 1024 * 1024;
 // Refusals (503 to connections beyond the bound) in flight at once; beyond it, close at once.
 constexpr std::size_t kMaxRefusing = 64;
+// Connections admitted beyond max_connections (read, then /healthz, /metrics or a 503) at once;
+// beyond it, a newcomer is refused without being read.
+constexpr std::size_t kMaxOverflow = 64;
+
+// The source address a TCP connection counts against; empty for the Unix socket (not counted).
+template <class Socket>
+std::string client_of([[maybe_unused]] const Socket& socket) {
+  if constexpr (std::is_same_v<typename Socket::protocol_type, tcp>) {
+    beast::error_code ec;
+    const auto peer = socket.remote_endpoint(ec);
+    if (!ec) return peer.address().to_string();
+  }
+  return {};
+}
 
 std::string endpoint_text(const tcp::endpoint& e) {
   const std::string host =
@@ -86,6 +102,12 @@ awaitable<void> refuse_connection(typename Protocol::socket socket,
   --*refusing;
 }
 
+ApiError too_many_connections() {
+  return ApiError(http::status::service_unavailable, "too_many_connections",
+                  "服务器连接数已满，请稍后重试 (the server has too many open connections; try "
+                  "again shortly)");
+}
+
 }  // namespace
 
 // What begin_stop() needs of a connection, whatever its transport.
@@ -94,8 +116,10 @@ struct ApiServer::Connection {
   virtual void cancel() = 0;  // cancels the pending read or write
   beast::flat_buffer buffer;
   std::optional<http::request_parser<http::string_body>> parser;
-  bool reading = false;  // in a read of the next request
-  bool closing = false;  // the server is stopping: close after the current answer
+  bool reading = false;   // in a read of the next request
+  bool closing = false;   // the server is stopping: close after the current answer
+  bool overflow = false;  // admitted beyond max_connections: one reserved answer, then close
+  std::string client;     // the source address counted in per_client_ (empty: not counted)
 };
 
 // One connection over TCP (beast::tcp_stream) or the Unix socket (basic_stream<local>).
@@ -118,9 +142,10 @@ ApiServer::ApiServer(asio::any_io_executor executor, Handler handler, ApiLimits 
       drained_(executor) {
   if (metrics) {
     open_gauge_ = &metrics->gauge("fangfan_http_connections_open", "Open HTTP connections.");
-    refused_counter_ =
-        &metrics->counter("fangfan_http_connections_refused_total",
-                          "Connections answered 503 and closed because max_connections were open.");
+    refused_counter_ = &metrics->counter(
+        "fangfan_http_connections_refused_total",
+        "Connections answered 503 and closed because max_connections were open (or "
+        "max_connections_per_client from one address).");
     protocol_errors_ = &metrics->counter(
         "fangfan_http_protocol_errors_total",
         "Requests cut off before any handler ran, by reason (timeout, body_too_large, "
@@ -251,14 +276,49 @@ awaitable<void> ApiServer::accept_unix() {
 template <class Stream, class Socket>
 void ApiServer::admit(Socket socket) {
   using Protocol = typename Socket::protocol_type;
-  if (connections_.size() >= limits_.max_connections) {
+  std::string client = client_of(socket);
+  if (!client.empty()) {
+    const auto held = per_client_.find(client);
+    if (held != per_client_.end() && held->second >= limits_.max_connections_per_client) {
+      spdlog::warn("api.client_connection_limit open={} max_connections_per_client={}",
+                   held->second, limits_.max_connections_per_client);
+      refuse<Protocol>(std::move(socket));
+      return;
+    }
+  }
+  const bool full = connections_.size() >= limits_.max_connections;
+  if (full && overflow_.size() >= kMaxOverflow) {
     refuse<Protocol>(std::move(socket));
     return;
   }
   auto c = std::make_shared<StreamConnection<Stream>>(std::move(socket));
-  connections_.push_front(c);
+  c->overflow = full;
+  c->client = std::move(client);
+  if (!c->client.empty()) ++per_client_[c->client];
+  ConnectionList& list = full ? overflow_ : connections_;
+  list.push_front(c);
   if (open_gauge_) open_gauge_->set({}, static_cast<double>(connections_.size()));
-  asio::co_spawn(executor_, serve<Stream>(std::move(c), connections_.begin()), asio::detached);
+  asio::co_spawn(executor_, serve<Stream>(std::move(c), list.begin()), asio::detached);
+}
+
+void ApiServer::release(const Connection& c, ConnectionList::iterator it) {
+  if (!c.client.empty()) {
+    auto held = per_client_.find(c.client);
+    if (held != per_client_.end() && --held->second == 0) per_client_.erase(held);
+  }
+  (c.overflow ? overflow_ : connections_).erase(it);
+  if (open_gauge_) open_gauge_->set({}, static_cast<double>(connections_.size()));
+  if (stopping_ && connections_.empty() && overflow_.empty()) drained_.cancel();
+}
+
+bool ApiServer::answered_when_full(const ApiRequestHandler::Request& req) const {
+  if (req.method() != http::verb::get) return false;
+  const std::string_view target(req.target().data(), req.target().size());
+  const std::string_view path = target.substr(0, target.find('?'));
+  for (const auto& p : limits_.answered_when_full) {
+    if (path == p) return true;
+  }
+  return false;
 }
 
 awaitable<void> ApiServer::run() {
@@ -290,7 +350,9 @@ awaitable<void> ApiServer::run() {
   // The daemon's cancellation starts the stop, but draining must still be awaited.
   co_await asio::this_coro::reset_cancellation_state();
   begin_stop();
-  while (!connections_.empty() || unix_accepting_) co_await drained_.async_wait(kAwait);
+  while (!connections_.empty() || !overflow_.empty() || unix_accepting_) {
+    co_await drained_.async_wait(kAwait);
+  }
   if (!unix_path_.empty()) {
     std::error_code fec;
     std::filesystem::remove(unix_path_, fec);
@@ -305,10 +367,12 @@ void ApiServer::begin_stop() {
   unix_acceptor_.close(ec);
   spdlog::info("api.stopping open_connections={}", connections_.size());
   drained_.expires_at(asio::steady_timer::time_point::max());
-  for (auto& c : connections_) {
-    c->closing = true;
-    const bool idle = c->reading && c->buffer.size() == 0 && c->parser && !c->parser->got_some();
-    if (idle) c->cancel();  // waiting for a next request that need not come
+  for (ConnectionList* list : {&connections_, &overflow_}) {
+    for (auto& c : *list) {
+      c->closing = true;
+      const bool idle = c->reading && c->buffer.size() == 0 && c->parser && !c->parser->got_some();
+      if (idle) c->cancel();  // waiting for a next request that need not come
+    }
   }
 }
 
@@ -323,11 +387,7 @@ void ApiServer::refuse(typename Protocol::socket socket) {
     return;
   }
   static const auto answer = [] {
-    auto res = error_response(
-        ApiError(http::status::service_unavailable, "too_many_connections",
-                 "服务器连接数已满，请稍后重试 (the server has too many open connections; try "
-                 "again shortly)"),
-        11, false);
+    auto res = error_response(too_many_connections(), 11, false);
     std::ostringstream out;
     out << res;
     return std::make_shared<const std::string>(out.str());
@@ -348,9 +408,7 @@ awaitable<void> ApiServer::serve(std::shared_ptr<StreamConnection<Stream>> c,
   beast::error_code ec;
   c->stream.socket().shutdown(asio::socket_base::shutdown_send, ec);
   c->stream.close();
-  connections_.erase(it);
-  if (open_gauge_) open_gauge_->set({}, static_cast<double>(connections_.size()));
-  if (stopping_ && connections_.empty()) drained_.cancel();
+  release(*c, it);
 }
 
 template <class Stream>
@@ -365,9 +423,25 @@ awaitable<void> ApiServer::session(StreamConnection<Stream>& c) {
     for (const auto& [prefix, bytes] : limits_.larger_bodies)
       body_limit = std::max(body_limit, bytes);
     c.parser->body_limit(body_limit);
-    c.stream.expires_after(limits_.request_timeout);
+    // -- connections: the head must come soon (an idle connection is closed after
+    // header_timeout), the whole request within request_timeout.
+    const auto started = std::chrono::steady_clock::now();
+    c.stream.expires_after(std::min(limits_.header_timeout, limits_.request_timeout));
     c.reading = true;
     auto [ec, n] = co_await http::async_read_header(c.stream, c.buffer, *c.parser, kAwait);
+    if (!ec) c.stream.expires_at(started + limits_.request_timeout);
+    if (!ec && c.overflow && !answered_when_full(c.parser->get())) {
+      // -- connections: full, and not a request that is answered even then.
+      if (refused_counter_) refused_counter_->inc({});
+      spdlog::warn("api.connection_refused open={} max_connections={}", connections_.size(),
+                   limits_.max_connections);
+      auto res = error_response(too_many_connections(), 11, false);
+      c.stream.expires_after(limits_.write_timeout);
+      auto [wec, wn] = co_await http::async_write(c.stream, res, kAwait);
+      if (!wec) co_await drain(c.stream, limits_.linger);
+      co_return;
+    }
+    if (c.overflow) c.closing = true;  // one reserved answer, then the slot is given back
     if (!ec) {
       const auto target = c.parser->get().target();
       body_limit = limits_.max_body_bytes;
@@ -407,7 +481,10 @@ awaitable<void> ApiServer::session(StreamConnection<Stream>& c) {
         // The socket is closed already: a slow or idle client is simply cut off.
         if (c.parser->got_some()) {
           count_protocol_error("timeout");
-          spdlog::info("api.slow_client_cut_off timeout_ms={}", limits_.request_timeout.count());
+          const auto limit = c.parser->is_header_done()
+                                 ? limits_.request_timeout
+                                 : std::min(limits_.header_timeout, limits_.request_timeout);
+          spdlog::info("api.slow_client_cut_off timeout_ms={}", limit.count());
         }
         co_return;
       } else if (ec == http::error::end_of_stream || ec == http::error::partial_message ||

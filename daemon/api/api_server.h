@@ -11,7 +11,13 @@
 //   - anything that is not HTTP/1.x              -> 400
 //   - a request (or the next one on a keep-alive connection) not complete within
 //     request_timeout: the connection is closed (slow clients cannot hold it)
-//   - more than max_connections open at once: the newcomer gets a 503 and is closed
+//   - no complete request head (request line and headers) within header_timeout: the
+//     connection is closed, so idle connections do not hold slots for long
+//   - more than max_connections_per_client open from one source address (TCP only): the
+//     newcomer gets a 503 and is closed, so one client cannot take every slot
+//   - more than max_connections open at once: the newcomer's request head is still read (within
+//     header_timeout); a GET of one of answered_when_full (/healthz, /metrics) is answered, with
+//     `Connection: close`, anything else gets a 503 and is closed
 // `Expect: 100-continue` is answered before the body is read.
 //
 // Stopping: when run()'s coroutine is cancelled (the daemon's terminal
@@ -35,10 +41,12 @@
 #include <filesystem>
 #include <functional>
 #include <list>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "daemon/api/request_handler.h"
 
@@ -56,6 +64,15 @@ struct ApiLimits {
   std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
   std::chrono::milliseconds write_timeout{std::chrono::seconds(30)};
   std::size_t max_connections = 256;
+  // -- connections: per source address ([api] max_connections_per_client); the Unix socket's
+  // clients (operators on the machine) are not counted.
+  std::size_t max_connections_per_client = 64;
+  // -- connections: from waiting for a request to having its head ([api] header_timeout_seconds);
+  // never more than request_timeout.
+  std::chrono::milliseconds header_timeout{std::chrono::seconds(5)};
+  // -- connections: paths answered (GET only) even when max_connections are open, so monitoring
+  // sees the daemon's health while the API is full.
+  std::vector<std::string> answered_when_full = {"/healthz", "/metrics"};
   // After an error answer: how long to drain the client's unread bytes before closing.
   std::chrono::milliseconds linger{std::chrono::seconds(1)};
   // -- import: routes that take whole files may send larger bodies. A request whose target
@@ -96,7 +113,8 @@ class ApiServer {
   // Starts the graceful stop, as cancelling run() does.
   void stop();
 
-  // Open connections (loop thread only; for tests and metrics).
+  // Open connections, not counting those admitted beyond max_connections (loop thread only; for
+  // tests and metrics).
   std::size_t connection_count() const { return connections_.size(); }
 
  private:
@@ -108,6 +126,9 @@ class ApiServer {
   // One session implementation for both transports (defined and instantiated in the .cpp).
   template <class Stream, class Socket>
   void admit(Socket socket);
+  // The end of a connection: off its list and its client's count.
+  void release(const Connection& c, ConnectionList::iterator it);
+  bool answered_when_full(const ApiRequestHandler::Request& req) const;
   template <class Stream>
   boost::asio::awaitable<void> serve(std::shared_ptr<StreamConnection<Stream>> c,
                                      ConnectionList::iterator it);
@@ -127,6 +148,10 @@ class ApiServer {
   std::string unix_path_;        // when listening on a Unix socket
   bool unix_accepting_ = false;  // its accept loop is running
   ConnectionList connections_;
+  // -- connections: those admitted while max_connections were open (to answer /healthz,
+  // /metrics or a 503), and the open connections (both lists) of each source address.
+  ConnectionList overflow_;
+  std::map<std::string, std::size_t> per_client_;
   std::shared_ptr<std::size_t> refusing_;  // refusals in flight, shared with their coroutines
   bool stopping_ = false;
   boost::asio::steady_timer drained_;  // cancelled when the last connection closes while stopping

@@ -112,11 +112,11 @@ awaitable<ApiResponse> working_days_between(ApiServices& services, ApiRequest& r
 }  // namespace
 
 void register_calendar_routes(Router& router, ApiServices& services) {
-  router.add(http::verb::get, "/api/v1/calendar/working-day", Access::read(),
+  router.add(http::verb::get, "/api/v1/calendar/working-day",
              [&services](ApiRequest& req) { return working_day(services, req); });
-  router.add(http::verb::get, "/api/v1/calendar/add-working-days", Access::read(),
+  router.add(http::verb::get, "/api/v1/calendar/add-working-days",
              [&services](ApiRequest& req) { return add_working_days(services, req); });
-  router.add(http::verb::get, "/api/v1/calendar/working-days-between", Access::read(),
+  router.add(http::verb::get, "/api/v1/calendar/working-days-between",
              [&services](ApiRequest& req) { return working_days_between(services, req); });
 }
 

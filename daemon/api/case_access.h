@@ -32,6 +32,12 @@
 // record_department_measure, which the feed intake records); department_clerk and auditor write
 // none (they read cases in their scope).
 //
+// The table in case_access.cpp is keyed by the event's type (CaseEvent's alternatives), not by
+// its name: an event without a row (that is not kSystemOnly) does not compile. The routes check
+// the role from the type alone (check_event_type_role) before they decode the body, so a
+// forbidden event is a 403 whatever its fields hold; check_event_role then refines
+// record_approval by its level.
+//
 // Thread-safety: pure functions over a constant table.
 #pragma once
 
@@ -52,5 +58,10 @@ std::vector<Role> roles_for_event(const CaseEvent& event);
 // Nullopt when `role` may write `event`; otherwise the refusal as a sentence naming the event
 // and the roles that may write it.
 std::optional<std::string> check_event_role(Role role, const CaseEvent& event);
+
+// The check of a body's `type` before the body is read: nullopt when `role` may write some event
+// of that type (record_approval at some level) or when `type` names no event (the decoder then
+// answers 400); otherwise the refusal as check_event_role words it.
+std::optional<std::string> check_event_type_role(Role role, std::string_view type);
 
 }  // namespace fangfan

@@ -133,6 +133,10 @@ awaitable<std::invoke_result_t<Work&, soci::session&>> run_case_write(ApiService
 // -- POST /api/v1/cases -------------------------------------------------------------------------
 
 awaitable<ApiResponse> open_case(ApiServices& services, ApiRequest& req) {
+  // Authorization first (case_access.h): a forbidden caller is a 403 whatever the body holds.
+  if (auto refusal = check_event_role(req.actor().role, CaseEvent(OpenCase{}))) {
+    throw ApiError::forbidden(*refusal);
+  }
   const JsonFields body = req.json();
   const EventSchema& schema = *find_event_schema(OpenCase::kName);
   reject_unknown_fields(body, schema, {"reason"});
@@ -143,9 +147,6 @@ awaitable<ApiResponse> open_case(ApiServices& services, ApiRequest& req) {
                                 "household.village_code is missing)");
   }
   require_scope(req, event.household.village_code);  // before anything is written
-  if (auto refusal = check_event_role(req.actor().role, CaseEvent(OpenCase{}))) {
-    throw ApiError::forbidden(*refusal);
-  }
 
   std::shared_ptr<const Config> config = req.config;
   CaseUnitOfWork cases = services.cases.begin(*config);  // on the loop thread
@@ -180,6 +181,11 @@ awaitable<ApiResponse> post_event(ApiServices& services, ApiRequest& req) {
     throw ApiError::bad_request("type", "type“" + type + "”不是已知的事件类型，可选：" +
                                             event_codes() +
                                             " (type must be one of: " + event_codes() + ")");
+  }
+  // Authorization first: a role that may post no event of this type is a 403 before the body is
+  // read; record_approval's level is checked below.
+  if (auto refusal = check_event_type_role(req.actor().role, type)) {
+    throw ApiError::forbidden(*refusal);
   }
   reject_unknown_fields(body, *found, {"type", "expected_version", "reason"});
   const std::optional<std::int64_t> expected = body.optional_integer("expected_version");
@@ -336,13 +342,13 @@ json::object case_to_json(std::int64_t id, const CaseSnapshot& snapshot) {
 }
 
 void register_case_routes(Router& router, ApiServices& services) {
-  router.add(http::verb::post, "/api/v1/cases", Access::write(),
+  router.add(http::verb::post, "/api/v1/cases",
              [&services](ApiRequest& req) { return open_case(services, req); });
-  router.add(http::verb::post, "/api/v1/cases/{id}/events", Access::write(),
+  router.add(http::verb::post, "/api/v1/cases/{id}/events",
              [&services](ApiRequest& req) { return post_event(services, req); });
-  router.add(http::verb::get, "/api/v1/cases/{id}", Access::read(),
+  router.add(http::verb::get, "/api/v1/cases/{id}",
              [&services](ApiRequest& req) { return show_case(services, req); });
-  router.add(http::verb::get, "/api/v1/cases", Access::read(),
+  router.add(http::verb::get, "/api/v1/cases",
              [&services](ApiRequest& req) { return list_route(services, req); });
 }
 

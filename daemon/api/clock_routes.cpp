@@ -145,13 +145,13 @@ awaitable<ApiResponse> simulate(ApiServices& services, Scheduler& scheduler, Api
 }  // namespace
 
 void register_clock_routes(Router& router, ApiServices& services, Scheduler& scheduler) {
-  router.add(http::verb::get, "/api/v1/clock", Access::read(),
+  router.add(http::verb::get, "/api/v1/clock",
              [&scheduler](ApiRequest&) { return show_clock(scheduler); });
-  router.add(http::verb::post, "/api/v1/clock/advance", Access::write({Role::kCountyAdmin}),
+  router.add(http::verb::post, "/api/v1/clock/advance",
              [&scheduler](ApiRequest& req) { return advance(scheduler, req); });
-  router.add(
-      http::verb::post, "/api/v1/simulate", Access::read(),
-      [&services, &scheduler](ApiRequest& req) { return simulate(services, scheduler, req); });
+  router.add(http::verb::post, "/api/v1/simulate", [&services, &scheduler](ApiRequest& req) {
+    return simulate(services, scheduler, req);
+  });
 }
 
 }  // namespace fangfan

@@ -10,6 +10,14 @@
 
 namespace fangfan {
 
+ApiLimits api_limits(const Config& config) {
+  ApiLimits limits;
+  limits.max_connections_per_client =
+      static_cast<std::size_t>(config.api_max_connections_per_client);
+  limits.header_timeout = std::chrono::seconds(config.api_header_timeout_seconds);
+  return limits;
+}
+
 HttpApi::HttpApi(boost::asio::any_io_executor loop, StorageExecutor& storage, const Clock& clock,
                  std::function<std::shared_ptr<const Config>()> config,
                  std::function<void()> outbox_changed, const CaseWriter& cases, ApiLimits limits)

@@ -6,7 +6,7 @@
 // their routes, heartbeats and metrics, then listens and spawns run():
 //
 //   HttpApi api(io.get_executor(), storage, clock, [&] { return config; },
-//               [&] { dispatcher.wake(); }, case_writer);
+//               [&] { dispatcher.wake(); }, case_writer, api_limits(*config));
 //   api.services().calendar = [&] { return calendar; };        // the calendar routes
 //   register_case_routes(api.router(), api.services(), ...);   // later
 //   if (auto error = api.listen(config->api_listen)) { log; fail }
@@ -35,6 +35,9 @@
 #include "daemon/tasks/health.h"
 
 namespace fangfan {
+
+// The server's limits with the [api] keys of `config` applied (the rest are ApiLimits' defaults).
+ApiLimits api_limits(const Config& config);
 
 class HttpApi {
  public:

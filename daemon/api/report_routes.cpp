@@ -163,13 +163,12 @@ awaitable<ApiResponse> show_report(ApiServices& services, ApiRequest& req, std::
 }  // namespace
 
 void register_report_routes(Router& router, ApiServices& services) {
-  router.add(
-      http::verb::get, "/api/v1/reports/{name}", Access::read(),
-      [&services](ApiRequest& req) { return show_report(services, req, req.param("name"), ""); });
-  router.add(http::verb::get, "/api/v1/reports/campaign/{campaign}", Access::read(),
-             [&services](ApiRequest& req) {
-               return show_report(services, req, "campaign", req.param("campaign"));
-             });
+  router.add(http::verb::get, "/api/v1/reports/{name}", [&services](ApiRequest& req) {
+    return show_report(services, req, req.param("name"), "");
+  });
+  router.add(http::verb::get, "/api/v1/reports/campaign/{campaign}", [&services](ApiRequest& req) {
+    return show_report(services, req, "campaign", req.param("campaign"));
+  });
 }
 
 }  // namespace fangfan

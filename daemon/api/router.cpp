@@ -4,6 +4,8 @@
 #include <set>
 #include <stdexcept>
 
+#include "daemon/api/route_access.h"
+
 namespace fangfan {
 namespace {
 
@@ -57,6 +59,11 @@ std::string shape(const std::vector<std::string>& segments) {
 }
 
 }  // namespace
+
+void Router::add(boost::beast::http::verb method, std::string pattern, ApiHandler handler) {
+  Access access = route_access(method, pattern);
+  add(method, std::move(pattern), std::move(access), std::move(handler));
+}
 
 void Router::add(boost::beast::http::verb method, std::string pattern, Access access,
                  ApiHandler handler) {

@@ -1,7 +1,11 @@
 // Maps method + path to a handler and the access rule the request handler
 // enforces before calling it.
 //
-//   router.add(http::verb::post, "/api/v1/cases/{id}/events", Access::write(), handler);
+//   router.add(http::verb::post, "/api/v1/cases/{id}/events", handler);
+//
+// The daemon's routes take their Access from route_access.h's one table (a route without a row
+// there throws std::logic_error at registration); tests register routes of their own with an
+// explicit Access.
 //
 // A pattern is a path of literal segments and {name} segments; {name} matches
 // exactly one non-empty segment, given to the handler as req.param("name").
@@ -54,6 +58,8 @@ class Router {
  public:
   // REQUIRES: pattern begins with '/', every segment non-empty, parameter names unique.
   void add(boost::beast::http::verb method, std::string pattern, Access access, ApiHandler handler);
+  // A daemon route: its Access is its row of route_rules() (route_access.h).
+  void add(boost::beast::http::verb method, std::string pattern, ApiHandler handler);
 
   struct Match {
     const Route* route = nullptr;

@@ -106,7 +106,6 @@ awaitable<ApiResponse> mark_done(ApiServices& services, ApiRequest& req) {
   if (!config->find_township(township)) {
     throw ApiError::not_found("没有代码为 " + township + " 的乡镇 (no township " + township + ")");
   }
-  require_role(req, {Role::kTownshipClerk, Role::kCountyOffice});
   require_scope(req, township);  // before anything is written
   const TimePoint now = services.clock.now();
   auto record = [config, name = campaign.name, milestone, township, actor = req.actor().holder,
@@ -162,12 +161,11 @@ awaitable<ApiResponse> show_evaluation(ApiServices& services, ApiRequest& req) {
 }  // namespace
 
 void register_work_routes(Router& router, ApiServices& services) {
-  router.add(http::verb::get, "/api/v1/campaigns/{campaign}/progress", Access::read(),
+  router.add(http::verb::get, "/api/v1/campaigns/{campaign}/progress",
              [&services](ApiRequest& req) { return show_progress(services, req); });
   router.add(http::verb::post, "/api/v1/campaigns/{campaign}/milestones/{milestone}/done",
-             Access::write({Role::kTownshipClerk, Role::kCountyOffice}),
              [&services](ApiRequest& req) { return mark_done(services, req); });
-  router.add(http::verb::get, "/api/v1/evaluations/{year}/progress", Access::read(),
+  router.add(http::verb::get, "/api/v1/evaluations/{year}/progress",
              [&services](ApiRequest& req) { return show_evaluation(services, req); });
 }
 

@@ -35,6 +35,7 @@
 #include "daemon/api/daemon_routes.h"
 #include "daemon/api/event_json.h"
 #include "daemon/api/feed_routes.h"
+#include "daemon/api/route_access.h"
 #include "daemon/tasks/scheduler.h"
 #include "tests/daemon/api_test_server.h"
 #include "tests/support/people.h"
@@ -105,6 +106,41 @@ TEST(ApiDocs, EveryServedRouteIsDocumentedAndEveryDocumentedRouteIsServed) {
   EXPECT_TRUE(undocumented.empty()) << "served but not in docs/api.md:" << join(undocumented);
   EXPECT_TRUE(unserved.empty()) << "in docs/api.md but not served:" << join(unserved);
   EXPECT_GE(served.size(), 20u);
+}
+
+// route_access.h's table is the authorization of every served route, and county_admin ("everything"
+// in the docs' role table) may call each one.
+TEST(ApiDocs, EveryServedRouteHasItsRowOfTheAuthorizationTable) {
+  boost::asio::io_context idle;
+  std::unique_ptr<Scheduler> scheduler;
+  test::TestApiServer server({}, [&](HttpApi& api) {
+    ApiServices& s = api.services();
+    scheduler = std::make_unique<Scheduler>(idle.get_executor(), s.storage, s.clock, nullptr,
+                                            s.config, s.calendar, [] {});
+    register_daemon_routes(api, *scheduler);
+    register_feed_routes(api.router(), api.services(), nullptr);
+  });
+  std::set<std::string> served, ruled;
+  for (const auto& r : server.api().router().routes()) {
+    const std::string route =
+        std::string(boost::beast::http::to_string(r.method)) + " " + r.pattern;
+    served.insert(route);
+    const Access& rule = route_access(r.method, r.pattern);
+    EXPECT_EQ(r.access.kind, rule.kind) << route;
+    EXPECT_EQ(r.access.roles, rule.roles) << route;
+  }
+  for (const RouteRule& r : route_rules()) {
+    const std::string route =
+        std::string(boost::beast::http::to_string(r.method)) + " " + std::string(r.pattern);
+    EXPECT_TRUE(ruled.insert(route).second) << "two rows for " << route;
+    EXPECT_TRUE(served.count(route)) << "a row for a route nobody serves: " << route;
+    const auto& roles = r.access.roles;
+    EXPECT_TRUE(roles.empty() ||
+                std::find(roles.begin(), roles.end(), Role::kCountyAdmin) != roles.end())
+        << "county_admin may do everything, but not " << route;
+  }
+  EXPECT_EQ(served, ruled);
+  EXPECT_THROW(route_access(boost::beast::http::verb::get, "/api/v1/nowhere"), std::logic_error);
 }
 
 // -- answer shapes ------------------------------------------------------------------------------
@@ -435,6 +471,28 @@ std::string roles_table() {
   return out;
 }
 
+// route_access.h's table, one row per route: who may call it, and the handler's finer rule.
+std::string route_roles_table() {
+  std::string out = "| route | roles | and |\n|---|---|---|\n";
+  for (const RouteRule& r : route_rules()) {
+    std::string roles;
+    if (r.access.kind == Access::Kind::kPublic) {
+      roles = "anyone, no token";
+    } else if (r.access.roles.empty()) {
+      roles = r.access.kind == Access::Kind::kWrite ? "every role but auditor" : "every role";
+    } else {
+      for (Role role : r.access.roles) {
+        if (!roles.empty()) roles += ", ";
+        roles += role_name(role);
+      }
+    }
+    out += "| `" + std::string(boost::beast::http::to_string(r.method)) + " " +
+           std::string(r.pattern) + "` | " + roles + " | " +
+           (r.also.empty() ? std::string("—") : std::string(r.also)) + " |\n";
+  }
+  return out;
+}
+
 std::map<std::string, std::string> generated_tables() {
   std::map<std::string, std::string> out;
   std::string events = "| type | 中文 | fields (`*` required) |\n|---|---|---|\n";
@@ -459,6 +517,7 @@ std::map<std::string, std::string> generated_tables() {
   }
   out["code_lists"] = codes;
   out["roles"] = roles_table();
+  out["route_roles"] = route_roles_table();
   std::string refusals = "| `reason` | 含义 |\n|---|---|\n";
   for (const auto& r : refusal_codes()) {
     refusals += "| `" + std::string(r.code) + "` | " + std::string(r.meaning_zh) + " |\n";

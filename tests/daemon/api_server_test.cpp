@@ -600,8 +600,9 @@ TEST(ApiLimits, ConnectionsBeyondTheBoundGet503AndAreClosed) {
   EXPECT_EQ(first->request(http::verb::get, "/healthz").status, 200u);
   EXPECT_EQ(second.request(http::verb::get, "/healthz").status, 200u);
 
+  // (Not /healthz or /metrics: those are answered even when full, api_connections_test.cpp.)
   TestClient third(server.port());
-  ASSERT_TRUE(third.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(third.send("GET /api/v1/outbox HTTP/1.1\r\nHost: x\r\n\r\n"));
   auto refused = third.read_reply();
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->status, 503u);
