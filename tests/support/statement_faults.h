@@ -5,10 +5,11 @@
 // It is SOCI's query transformation (soci::session::set_query_transformation), installed by
 // DatabaseOptions::session_setup on every session the Database hands out: each statement's
 // text passes through it (`session << ...`, `session.prepare << ...`, rowsets, and the BEGIN,
-// COMMIT of WriteTransaction), and the armed one is replaced by a call of a function that does
-// not exist, so the database itself refuses it (soci_error, then StorageError from the storage
-// layer). ROLLBACK is neither counted nor failed: a failed rollback is a lost connection, which
-// this seam does not model (the session would stay inside its transaction).
+// COMMIT of WriteTransaction), and the armed one gets a word in front that is no SQL, so the
+// database itself refuses it (soci_error, then StorageError from the storage layer). The
+// statement keeps its placeholders: SOCI's PostgreSQL backend binds by them before it runs.
+// ROLLBACK is neither counted nor failed: a failed rollback is a lost connection, which this seam
+// does not model (the session would stay inside its transaction).
 //
 // Thread-safety: the counter is shared by all sessions and atomic; arm() between operations.
 #pragma once
@@ -35,7 +36,7 @@ class StatementFaults {
         const long n = ++state->seen;
         if (n == state->fail_at.load()) {
           state->fired = true;
-          return "SELECT fangfan_injected_fault()";
+          return "fangfan_injected_fault " + query;
         }
         return query;
       });
