@@ -7,7 +7,7 @@
 // bound per kill (tests/daemon/outbox_process_test.cpp states it), every restart reached READY=1,
 // and the restart-to-ready times are printed (p50, p99). CMake compiles this file once per
 // backend: the example's SQLite file (FANGFAN_CRASH_LOOP_SQLITE=1), or a scratch database on the
-// tests' PostgreSQL server (FANGFAN_CRASH_LOOP_POSTGRESQL=1).
+// tests' PostgreSQL server (FANGFAN_CRASH_LOOP_POSTGRESQL=1; run by hand, not yet in the suite).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
