@@ -201,6 +201,7 @@ std::unique_ptr<soci::session> Database::open_session() const {
       session = std::make_unique<soci::session>(*soci::factory_postgresql(), connect_string_);
       configure_postgresql(*session, options_);
     }
+    if (options_.session_setup) options_.session_setup(*session);
     return session;
   } catch (const soci::soci_error& e) {
     throw open_error(display_url_, e.get_error_message());

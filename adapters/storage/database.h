@@ -25,6 +25,7 @@
 #include <soci/soci.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -88,6 +89,9 @@ struct DatabaseOptions {
   // the journal mode is left as the daemon set it). PostgreSQL: every transaction is READ ONLY.
   // Writes fail with StorageError.
   bool read_only = false;
+  // Runs on every session open_session() hands out, after it is configured: a seam for tests
+  // (tests/support/statement_faults.h fails the N-th statement). Empty in the programs.
+  std::function<void(soci::session&)> session_setup;
 };
 
 class Database {

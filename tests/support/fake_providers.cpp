@@ -105,7 +105,8 @@ std::optional<FakeAnswer> parse_fake_answer(std::string_view name) {
       {"server_error", FakeAnswer::kServerError},
       {"too_many_requests", FakeAnswer::kTooManyRequests},
       {"delay", FakeAnswer::kDelay},
-      {"drop", FakeAnswer::kDrop}};
+      {"drop", FakeAnswer::kDrop},
+      {"malformed", FakeAnswer::kMalformed}};
   auto it = kNames.find(name);
   if (it == kNames.end()) return std::nullopt;
   return it->second;
@@ -181,6 +182,9 @@ struct FakeProviders::Impl {
       case FakeAnswer::kDrop:
         rec.reason = "scripted drop";
         return Reply{0, "", {}, true};
+      case FakeAnswer::kMalformed:
+        rec.reason = "scripted malformed";
+        return Reply{200, "<html>系统维护中</html>", {{"Content-Type", "text/html"}}};
       default:
         return std::nullopt;
     }
@@ -370,14 +374,26 @@ struct FakeProviders::Impl {
       rec.reason = "invalid credential";
       return json_reply({{"errcode", 40001}, {"errmsg", "invalid credential"}});
     }
+    const FakeAnswer a = next_answer("wechat_app_token");
+    if (auto r = generic(a, rec)) return *r;
+    if (a == FakeAnswer::kRateLimit) {
+      rec.reason = "45009";
+      return json_reply({{"errcode", 45009}, {"errmsg", "api freq out of limit"}});
+    }
+    if (a == FakeAnswer::kPermanent) {
+      rec.reason = "40001";
+      return json_reply({{"errcode", 40001}, {"errmsg", "invalid credential"}});
+    }
     std::lock_guard lock(mutex);
     const std::string token = "tok-" + std::to_string(++issued) + "-" + std::to_string(unix_now());
     tokens[token] = unix_now() + token_lifetime.count();
     rec.accepted = true;
-    return json_reply({{"errcode", 0},
-                       {"errmsg", "ok"},
-                       {"access_token", token},
-                       {"expires_in", token_lifetime.count()}});
+    Reply r = json_reply({{"errcode", 0},
+                          {"errmsg", "ok"},
+                          {"access_token", token},
+                          {"expires_in", token_lifetime.count()}});
+    if (a == FakeAnswer::kDelay) r.delay = delay;
+    return r;
   }
 
   Reply app_send(const http::request<http::string_body>& req, FakeRequest& rec) {

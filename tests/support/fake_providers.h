@@ -8,6 +8,7 @@
 //   /cgi-bin/webhook/upload_media           key known, type=file, multipart part "media" with a
 //                            wechat_robot_upload  filename, 5 B..20 MB, filelength = size
 //   /cgi-bin/gettoken        wechat_app     corpid and corpsecret; issues tokens with a lifetime
+//                            wechat_app_token   (scripted as its own provider)
 //   /cgi-bin/message/send    wechat_app     token known and unexpired (41001/40014/42001),
 //                                           agentid, touser, msgtype text, content; msgtype
 //                                           file: a media_id the application uploaded
@@ -60,6 +61,7 @@ enum class FakeAnswer {
   kTooManyRequests,  // HTTP 429 with Retry-After: 7
   kDelay,            // success after delay() (beyond the client's timeout in tests)
   kDrop,             // close the connection without an answer
+  kMalformed,        // HTTP 200 whose body is not the provider's JSON (a proxy's page)
 };
 
 struct FakeSecrets {
