@@ -99,6 +99,11 @@ Check fields_problem(const OpenCase& e, const CaseData&, const ProgramRules& r) 
   if (e.case_id.empty()) return problem(kCaseIdMissing, "case_id", "案件编号未填写");
   if (auto p = kind_problem(e.kind, r)) return p;
   if (auto p = household_problem(e.household, e.meta)) return p;
+  // The code is the village's where the household is found (text_rules.h).
+  if (auto p =
+          household_code_problem(e.household.code, e.household.village_code, "household.code")) {
+    return p;
+  }
   if (auto p = risk_causes_problem(e.risk_causes)) return p;
   if (auto p = emergency_reason_problem(e.emergency, e.emergency_reason)) return p;
   if (e.previous_case_id == e.case_id) {
@@ -186,6 +191,7 @@ Check fields_problem(const MarkDevelopmental& e, const CaseData& d, const Progra
 }
 
 Check fields_problem(const UpdateHousehold& e, const CaseData& d, const ProgramRules&) {
+  // A household that moves to another village keeps its code: no prefix rule here.
   if (auto p = household_problem(e.household, e.meta)) return p;
   if (e.household.code != d.household.code) {
     return problem(kHouseholdCodeChanged, "household.code",

@@ -56,7 +56,7 @@ std::vector<Problem> household_field_problems(const Household& household, Date t
   std::vector<Problem> out;
   if (household.code.empty())
     out.push_back(problem(kHouseholdCodeMissing, h + ".code", "户编号未填写"));
-  if (auto p = household_code_problem(household.code, household.village_code, h + ".code")) {
+  if (auto p = household_code_problem(household.code, "", h + ".code")) {  // the shape only
     out.push_back(std::move(*p));
   }
   if (household.village_code.empty()) {

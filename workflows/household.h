@@ -54,8 +54,8 @@ BOOST_DESCRIBE_STRUCT(Household, (), (code, village_code, phone, members))
 // Every problem with `household` as of `today`, each a sentence such as
 // "第2位成员（王*）的身份证号校验位错误：应为X，实际为3". Empty when valid.
 // Checks: code, village and phone (mobile or fixed line) present and well
-// formed (codes as text_rules.h says: digits, the household's beginning with
-// its village's); at least one member; exactly one head; names present and
+// formed (codes digits only, text_rules.h; the village prefix is checked at
+// opening, case_payload.cpp); at least one member; exactly one head; names present and
 // single-line text without control or invisible characters; ID numbers valid
 // and not repeated within the household.
 std::vector<std::string> household_problems(const Household& household, Date today);

@@ -12,8 +12,9 @@
 //
 // Codes: a village code is digits only; a household code (户编号) is digits only, begins with
 // its village's code and has at most kMaxHouseholdCodeLength digits (the program's codes are
-// the 12-digit village code and a sequence number). Whether the village is configured is the
-// household context's question (case_guards.h), not this file's.
+// the 12-digit village code and a sequence number; a household that moves keeps its code, so
+// the prefix is checked when a case is opened: case_payload.cpp). Whether the village is configured
+// is the household context's question (case_guards.h), not this file's.
 // Errors are Problems (refusal_codes.h) naming the field; sentences never echo the text refused,
 // only the position and U+ number of the refused character.
 // Thread-safety: pure functions.

@@ -105,14 +105,16 @@ std::string cells_json(const std::vector<std::string>& header,
   return json::serialize(o);
 }
 
-// The rules of every way in (workflows/text_rules.h) on a checked row: each value in NFC, and
-// none with a control or invisible character (a department's cells are single values: no line
-// breaks either). False with `problem` naming the field.
-bool text_rules_hold(FeedRecord& record, const FeedColumns& columns, FeedCellProblem& problem) {
-  for (std::size_t i = 0; i < record.values.size(); ++i) {
-    std::string& v = record.values[i];
-    v = normalize_text(v, TextShape::kLine);
-    if (auto fault = text_fault(v, TextShape::kLine)) {
+// The rules of every way in (workflows/text_rules.h) on a row's mapped cells, before any check
+// might quote one: each in NFC, and none with a control or invisible character (a department's
+// cells are single values: no line breaks either). False with `problem` naming the field.
+bool text_rules_hold(std::vector<std::string>& cells, const FeedColumns& columns,
+                     FeedCellProblem& problem) {
+  for (std::size_t i = 0; i < columns.fields.size(); ++i) {
+    const auto at = static_cast<std::size_t>(columns.index[i]);
+    if (columns.index[i] < 0 || at >= cells.size()) continue;
+    cells[at] = normalize_text(cells[at], TextShape::kLine);
+    if (auto fault = text_fault(cells[at], TextShape::kLine)) {
       problem.field = columns.fields[i];
       problem.header = columns.headers[i];
       problem.reason = columns.headers[i] + "含有不允许的字符：" + describe_text_fault(*fault);
@@ -338,8 +340,8 @@ bool FeedIntake::next_chunk(soci::session& session, Date today) {
       break;
     }
     ++report_.counts.rows_read;
-    if (!check_feed_row(row.line, row.cells, *columns_, today, known_village, record, problem) ||
-        !text_rules_hold(record, *columns_, problem)) {
+    if (!text_rules_hold(row.cells, *columns_, problem) ||
+        !check_feed_row(row.line, row.cells, *columns_, today, known_village, record, problem)) {
       keep_bad(row.line, row.cells, problem.field, problem.header, problem.reason, std::nullopt);
       if (bad_.size() >= kBadRowsPerWrite) flush_bad(session);
       continue;

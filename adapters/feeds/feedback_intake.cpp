@@ -5,6 +5,7 @@
 #include "adapters/feeds/feed_intake.h"
 #include "adapters/scheduler/feed_duties.h"
 #include "adapters/storage/database.h"
+#include "adapters/text/text_normal.h"
 #include "workflows/refusal_codes.h"
 
 namespace fangfan {
@@ -40,7 +41,9 @@ void FeedIntake::finish_feedback(soci::session& session, const CaseUnitOfWork& c
   for (PendingMeasure& p : measures_) {
     RecordDepartmentMeasure& e = p.measure.event;
     e.meta.at = now;
-    const ApplyResult r = cases.apply(session, p.measure.case_id, CaseEvent{e});
+    CaseEvent event{e};
+    normalize_event_text(event);  // the one form of every way in (adapters/text/)
+    const ApplyResult r = cases.apply(session, p.measure.case_id, event);
     if (std::holds_alternative<CaseChange>(r)) {
       ++report_.measures_applied;
       continue;

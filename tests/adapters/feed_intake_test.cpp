@@ -26,6 +26,7 @@
 #include "adapters/storage/feed_store.h"
 #include "adapters/storage/migrations.h"
 #include "tests/adapters/test_case_writer.h"
+#include "tests/support/import_files.h"
 #include "tests/support/people.h"
 #include "tests/support/pg_server.h"
 #include "tests/workflows/case_fixture.h"
@@ -238,6 +239,55 @@ TEST_P(FeedIntakeConformance, BadRowsOfEachClassAreQuarantinedWithLineColumnAndS
   ASSERT_TRUE(duty.has_value());
   EXPECT_EQ(duty->state, DutyState::kOpen);
   EXPECT_EQ(duty->township_code, "370102002");
+}
+
+// Issue 16: a department's cells follow the text rules of every way in (text_rules.h): a name
+// with an invisible character is quarantined naming its column, a decomposed or compatibility
+// spelling is taken in NFC.
+TEST_P(FeedIntakeConformance, CellsWithInvisibleOrControlCharactersAreQuarantined) {
+  const std::string a = people_.id_number(parse_date("1970-03-04").value(), true);
+  const std::string b = people_.id_number(parse_date("1981-07-09").value(), false);
+  const std::string csv = std::string(kHeader) +
+                          // 2: a zero width space in the name
+                          a + ",李\xe2\x80\x8b四," + kOtherVillage + ",特困,2025-04-21,800\n" +
+                          // 3: a right-to-left override in the category
+                          b + ",王五," + kOtherVillage + ",\xe2\x80\xae低保,2025-04-21,800\n";
+  const IntakeReport r = take("民政-2025-05.csv", csv);
+  ASSERT_EQ(r.status, "done") << r.error;
+  EXPECT_EQ(r.counts.rows_quarantined, 2);
+  BadRowPage bad = list_feed_bad_rows(s(), *r.run_id, 100);
+  ASSERT_EQ(bad.rows.size(), 2u);
+  EXPECT_EQ(bad.rows[0].row.header, "姓名");
+  EXPECT_THAT(bad.rows[0].row.reason, HasSubstr("不可见字符 U+200B"));
+  EXPECT_EQ(bad.rows[1].row.header, "救助类别");
+  EXPECT_THAT(bad.rows[1].row.reason, HasSubstr("U+202E"));
+  EXPECT_EQ(count("SELECT COUNT(*) FROM alerts"), 0);
+}
+
+// Issue 16: the line a conflicting row names was kept in 32 bits: an XLSX row 99999999999 came
+// back as 1215752191.
+TEST_P(FeedIntakeConformance, ConflictLinesPast32BitsStayExact) {
+  using testing::XlsxCell;
+  const std::string a = people_.id_number(parse_date("1970-03-04").value(), true);
+  auto row = [&](const std::string& category) {
+    return std::vector<XlsxCell>{
+        XlsxCell::shared(a),        XlsxCell::shared("李四"),       XlsxCell::shared(kOtherVillage),
+        XlsxCell::shared(category), XlsxCell::shared("2025-04-21"), XlsxCell::shared("800")};
+  };
+  const std::int64_t far = 99'999'999'999;
+  const std::string xlsx = testing::make_xlsx(
+      {{XlsxCell::shared("身份证号"), XlsxCell::shared("姓名"), XlsxCell::shared("村编码"),
+        XlsxCell::shared("救助类别"), XlsxCell::shared("批准日期"), XlsxCell::shared("月保障金额")},
+       row("特困"),
+       row("低保")},
+      false, {1, far - 1, far});
+  const IntakeReport r = take("民政-2025-05.xlsx", xlsx);
+  ASSERT_EQ(r.status, "done") << r.error;
+  BadRowPage bad = list_feed_bad_rows(s(), *r.run_id, 100);
+  ASSERT_EQ(bad.rows.size(), 1u);
+  EXPECT_EQ(bad.rows[0].row.line, far);
+  EXPECT_EQ(bad.rows[0].row.conflicts_with_line, far - 1);
+  EXPECT_THAT(bad.rows[0].row.reason, HasSubstr("第99999999998行"));
 }
 
 TEST_P(FeedIntakeConformance, TheSameFileTwiceChangesNothing_ARerunNeverDoubles) {

@@ -49,6 +49,22 @@ class ApiCaseTest : public ::testing::Test {
     return json::serialize(body);
   }
 
+  // The body of POST /api/v1/cases with the household's code, village or second member's name
+  // replaced by what is given (an empty string keeps the generated one).
+  std::string body_with(const std::string& code, const std::string& village,
+                        const std::string& name) {
+    Household h = people_.household(std::string(kDonglingVillage) + "0099", kDonglingVillage, 3);
+    if (!code.empty()) h.code = code;
+    if (!village.empty()) h.village_code = village;
+    if (!name.empty()) h.members[1].name = name;
+    json::object body;
+    body["household"] = case_json::encode(h);
+    body["kind"] = "unstable";
+    body["source"] = "self_application";
+    body["risk_causes"] = json::array{"illness"};
+    return json::serialize(body);
+  }
+
   Reply post(const std::string& target, const std::string& token, const std::string& body) {
     return http_once(server_.port(), http::verb::post, target, token, body);
   }
@@ -228,6 +244,69 @@ TEST_F(ApiCaseTest, BadInputIs400NamingTheField) {
   }
   EXPECT_EQ(post(events, token, "{not json").status, 400u);
   EXPECT_EQ(count_cases(), 1);
+}
+
+// Issue 16: each of these households answered 201. Codes must be the program's (digits, the
+// household's beginning with its village's), and no text may hold control or invisible
+// characters, so codes that look alike cannot sidestep "one case in progress per household".
+TEST_F(ApiCaseTest, HostileHouseholdIdentityIs409NamingTheField) {
+  const std::string admin = server_.token(Role::kCountyAdmin, kCounty);
+  const std::string code = std::string(kDonglingVillage) + "0019";
+  ASSERT_EQ(post("/api/v1/cases", admin, body_with(code, "", "")).status, 201u);
+  struct Case {
+    const char* what;
+    std::string code, village, name;  // empty: the generated one
+    const char* reason;
+    const char* field;
+  };
+  const std::vector<Case> cases = {
+      {"x", "x", "", "", "household_code_invalid", "household.code"},
+      {"nul", std::string("\0", 1), "", "", "text_character_refused", "household.code"},
+      {"ten thousand ones", std::string(10000, '1'), "", "", "household_code_invalid",
+       "household.code"},
+      {"crlf", code + "\r\n", "", "", "text_character_refused", "household.code"},
+      {"script", std::string(kDonglingVillage) + "<script>", "", "", "household_code_invalid",
+       "household.code"},
+      {"right-to-left override", code + "\xe2\x80\xae", "", "", "text_character_refused",
+       "household.code"},
+      {"zero width space after the code", code + "\xe2\x80\x8b", "", "", "text_character_refused",
+       "household.code"},
+      {"another village's code", "3799010020010019", "", "", "household_code_invalid",
+       "household.code"},
+      {"village with a joiner", "", std::string(kDonglingVillage) + "\xe2\x81\xa0", "",
+       "text_character_refused", "household.village_code"},
+      {"member name of a zero width space", "", "", "\xe2\x80\x8b", "text_character_refused",
+       "household.members[1].name"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    Reply r = post("/api/v1/cases", admin, body_with(c.code, c.village, c.name));
+    EXPECT_EQ(r.status, 409u) << r.body;
+    EXPECT_EQ(r.field("error"), "refused");
+    EXPECT_EQ(r.field("reason"), c.reason) << r.body;
+    EXPECT_EQ(r.field("field"), c.field) << r.body;
+    EXPECT_TRUE(is_well_formed_utf8(r.body));
+    EXPECT_EQ(r.field("message").find("\xe2\x80"), std::string::npos) << "never echoes it";
+  }
+  EXPECT_EQ(count_cases(), 1);
+}
+
+// Names and free text are stored in NFC: a CJK compatibility ideograph (U+F900) becomes the
+// unified one it stands for (U+8C48), so two spellings of a name are one string.
+TEST_F(ApiCaseTest, NamesAreStoredInNfc) {
+  const std::string admin = server_.token(Role::kCountyAdmin, kCounty);
+  const std::string code = std::string(kDonglingVillage) + "0020";
+  Reply r = post("/api/v1/cases", admin, body_with(code, "", "李\xef\xa4\x80"));
+  ASSERT_EQ(r.status, 201u) << r.body;
+  EXPECT_EQ(std::string(r.json()
+                            .at("case")
+                            .at("data")
+                            .at("household")
+                            .at("members")
+                            .at(1)
+                            .at("name")
+                            .as_string()),
+            "李\xe8\xb1\x88");
 }
 
 TEST_F(ApiCaseTest, ListAndReadAreFilteredByScope) {

@@ -92,7 +92,13 @@ TEST_P(HouseholdCodeTable, RefusesCodesNotOfTheProgramsShape) {
   Household h = people.household("379901001001001", "379901001001", 2);
   h.code = c.code;
   h.village_code = c.village;
-  const auto problems = household_field_problems(h, Date{std::chrono::year{2026} / 3 / 1});
+  // What an opening checks (case_payload.cpp): the household, then the code's village prefix.
+  auto problems = household_field_problems(h, Date{std::chrono::year{2026} / 3 / 1});
+  if (problems.empty()) {
+    if (auto p = household_code_problem(h.code, h.village_code, "household.code")) {
+      problems.push_back(*p);
+    }
+  }
   if (c.refusal.empty()) {
     EXPECT_TRUE(problems.empty()) << problems.front().sentence;
     return;
@@ -135,6 +141,18 @@ INSTANTIATE_TEST_SUITE_P(
                  "household.village_code"},
         CodeCase{"missing", "", kVillage, "household_code_missing", "household.code"}),
     [](const auto& info) { return std::string(info.param.name); });
+
+// A household that moved keeps its code: the prefix is the opening's rule, the shape always.
+TEST(HouseholdCode, AMovedHouseholdKeepsItsCodeButNotAMalformedOne) {
+  testing::PeopleGenerator people(18);
+  Household h = people.household("379901001001001", "379901002001", 2);
+  const Date today{std::chrono::year{2026} / 3 / 1};
+  EXPECT_TRUE(household_field_problems(h, today).empty());
+  EXPECT_EQ(household_code_problem(h.code, h.village_code, "household.code")->code,
+            "household_code_invalid");
+  h.code = "3799010010010\xe2\x80\x8b";
+  EXPECT_EQ(household_field_problems(h, today).at(0).code, "household_code_invalid");
+}
 
 struct NameCase {
   const char* name;
