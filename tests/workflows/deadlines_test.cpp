@@ -284,5 +284,49 @@ TEST(Duties, KeysOwnersAndMonthCounts) {
   EXPECT_EQ(monitoring_in_month(data, 2025y / September), 0);
 }
 
+// Issue 14 item 8: the last day of a stored duty, the due date every list shows, is the day its
+// messages name, for each kind of duty; days overdue and left are counted from it.
+TEST(Deadlines, StoredDutysLastDayIsTheDayItsMessagesName) {
+  ProgramRules rules;
+  Campaign c;
+  c.name = "screening";
+  c.milestones.push_back({"plan", "制定工作方案", 2023, 4, 30, 2, {}});  // a Sunday
+  rules.campaigns.push_back(c);
+  struct Row {
+    const char* name;
+    const char* kind;
+    const char* subject;
+    const char* due_at;
+    const char* last_day;
+  };
+  const std::vector<Row> table = {
+      // 5 working days from Mon 03-03: last day Mon 03-10, overdue Tue 03-11.
+      {"step", kDutyStep, "household_verification", "2025-03-11T08:00", "2025-03-10"},
+      // Last day Fri 03-07: overdue Mon 03-10; the last day is the Friday, not the Sunday.
+      {"step_friday", kDutyStep, "household_verification", "2025-03-10T08:00", "2025-03-07"},
+      // Made-up Saturday 10-11 2025 is a working day.
+      {"alert_makeup_saturday", kDutyAlert, "17", "2025-10-13T08:00", "2025-10-11"},
+      // May 2025 ends on a Saturday; overdue after 端午 (05-31..06-02) on Tue 06-03.
+      {"month_on_saturday", kDutyVisits, "2025-05", "2025-06-03T08:00", "2025-05-31"},
+      // The milestone's own date, a Sunday in 劳动节 2023.
+      {"milestone", kDutyCampaign, "screening/plan", "2023-05-04T08:00", "2023-04-30"},
+      // An unknown milestone: the working day before its due day.
+      {"milestone_unknown", kDutyCampaign, "gone/plan", "2025-03-10T08:00", "2025-03-07"},
+      // A feed falls due on its scheduled day.
+      {"feed", kDutyFeed, "civil_affairs/2025-09", "2025-09-05T09:00", "2025-09-05"},
+  };
+  for (const Row& r : table) {
+    DutyRecord d;
+    d.kind = r.kind;
+    d.subject = r.subject;
+    d.due_at = at(r.due_at);
+    EXPECT_EQ(format_date(duty_last_day(d, rules, shipped())), r.last_day) << r.name;
+  }
+  EXPECT_EQ(days_overdue(day("2025-03-10"), at("2025-03-20T09:00")), 10);
+  EXPECT_EQ(days_overdue(day("2025-03-07"), at("2025-03-10T08:00")), 3);
+  EXPECT_EQ(days_left(day("2025-03-10"), at("2025-03-10T09:00")), 0);
+  EXPECT_EQ(days_left(day("2025-03-10"), at("2025-03-07T09:00")), 3);
+}
+
 }  // namespace
 }  // namespace fangfan
