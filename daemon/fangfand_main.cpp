@@ -58,6 +58,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (options.action == DaemonOptions::Action::kCheckConfig) {
+    // Warnings do not make the file invalid: the exit status stays 0.
+    for (const std::string& w : config_warnings(*config)) {
+      std::cout << config->file.string() << ": warning: " << w << "\n";
+    }
     std::cout << config->file.string() << ": valid (" << config->townships.size() << " townships, "
               << config->villages.size() << " villages, " << config->people.size()
               << " people; calendar " << *calendar.calendar->first_covered_year() << "–"

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "workflows/date.h"
+#include "workflows/report_schedule.h"
+
 namespace fangfan {
 namespace {
 
@@ -23,13 +26,14 @@ CalendarResult<Date> period_last_day(Date start, int n, DayUnit unit,
   return last;
 }
 
-// 08:00 on the `before`-th working day before the due instant's day; nullopt for 0 or when it
-// would not be after `opened`.
-CalendarResult<std::optional<TimePoint>> reminder_before(TimePoint due, int before,
+// 08:00 on the `before`-th working day before the last day; nullopt for 0 or when it would not
+// be after `opened`. Counted from the last day, not from the due day: "remind 1 working day
+// before" must leave the last day itself to act on.
+CalendarResult<std::optional<TimePoint>> reminder_before(Date last_day, int before,
                                                          TimePoint opened,
                                                          const WorkingDayCalendar& calendar) {
   if (before <= 0) return std::optional<TimePoint>{};
-  FANGFAN_TRY(day, calendar.add_working_days(china_date(due), -before));
+  FANGFAN_TRY(day, calendar.add_working_days(last_day, -before));
   const TimePoint at = china_time(day, kWorkdayStart);
   if (at <= opened) return std::optional<TimePoint>{};
   return std::optional<TimePoint>{at};
@@ -94,7 +98,8 @@ CalendarResult<Deadline> step_deadline(TimePoint started, const StepDeadline& ru
                                        const WorkingDayCalendar& calendar) {
   FANGFAN_TRY(last, period_last_day(china_date(started), rule.period, rule.unit, calendar));
   FANGFAN_TRY(d, deadline_ending(last, rule.escalation, calendar));
-  FANGFAN_TRY(reminder, reminder_before(d.due, rule.remind_before_working_days, started, calendar));
+  FANGFAN_TRY(reminder,
+              reminder_before(d.last_day, rule.remind_before_working_days, started, calendar));
   d.reminder = reminder;
   return d;
 }
@@ -143,13 +148,42 @@ CalendarResult<Deadline> milestone_deadline(const CampaignMilestone& milestone, 
            std::chrono::day(static_cast<unsigned>(milestone.day))};
   FANGFAN_TRY(d, deadline_ending(last, milestone.escalation, calendar));
   FANGFAN_TRY(reminder,
-              reminder_before(d.due, milestone.remind_before_working_days, opened, calendar));
+              reminder_before(d.last_day, milestone.remind_before_working_days, opened, calendar));
   d.reminder = reminder;
   return d;
 }
 
 int days_overdue(Date last_day, TimePoint now) {
   return static_cast<int>((china_date(now) - last_day).count());
+}
+
+int days_left(Date last_day, TimePoint now) { return -days_overdue(last_day, now); }
+
+Date duty_last_day(const DutyRecord& duty, const ProgramRules& rules,
+                   const WorkingDayCalendar& calendar) {
+  const Date due_day = china_date(duty.due_at);
+  if (duty.kind == kDutyVisits || duty.kind == kDutyMonitoring) {
+    if (auto first = parse_date(duty.subject + "-01")) {
+      const std::chrono::year_month_day ymd{*first};
+      return Date{ymd.year() / ymd.month() / std::chrono::last};
+    }
+  } else if (duty.kind == kDutyCampaign) {  // subject "campaign/milestone"
+    const std::size_t slash = duty.subject.find('/');
+    for (const Campaign& c : rules.campaigns) {
+      if (c.name != duty.subject.substr(0, slash)) continue;
+      for (const CampaignMilestone& m : c.milestones) {
+        if (slash != std::string::npos && m.name == duty.subject.substr(slash + 1)) {
+          using std::chrono::month;
+          return Date{std::chrono::year{m.year} / month(static_cast<unsigned>(m.month)) /
+                      std::chrono::day(static_cast<unsigned>(m.day))};
+        }
+      }
+    }
+  } else if (duty.kind == kDutyFeed || duty.kind == kDutyList || duty.kind == kDutyReport) {
+    return due_day;  // due at the scheduled instant itself (workflows/feeds.h, lists.h)
+  }
+  if (auto before = calendar.add_working_days(due_day, -1)) return *before;
+  return due_day - std::chrono::days{1};
 }
 
 #undef FANGFAN_TRY

@@ -13,8 +13,9 @@
 //     its last day (kWorkdayStart): the whole last day is available, and the
 //     overdue notice arrives when the office opens, never at midnight or on a
 //     holiday. Duty rows store this instant as due_at.
-//   - A reminder `remind_before_working_days` before due goes out at 08:00 on
-//     that working day before the due day (1 = the morning of the last day). A
+//   - A reminder `remind_before_working_days` before goes out at 08:00 on that
+//     working day before the LAST day (1 = the working day before it: "提前1个
+//     工作日提醒" leaves a whole day to act, docs/rules.md). A
 //     monthly reminder goes out at 08:00 on the first working day on or after
 //     the configured day of the month. A reminder that would fall before the
 //     duty was opened is left out.
@@ -36,6 +37,7 @@
 
 #include "workflows/calendar.h"
 #include "workflows/clock.h"
+#include "workflows/duties.h"
 #include "workflows/program_rules.h"
 
 namespace fangfan {
@@ -97,8 +99,19 @@ CalendarResult<TimePoint> campaign_opens(const Campaign& campaign,
 CalendarResult<Deadline> milestone_deadline(const CampaignMilestone& milestone, TimePoint opened,
                                             const WorkingDayCalendar& calendar);
 
-// Whole calendar days from `last_day` to the China date of `now` (逾期天数):
-// 1 on the morning the duty falls due after a plain working day.
+// The one count of days overdue (逾期天数), in messages, lists and the API alike: whole
+// calendar days from `last_day` to the China date of `now`; 1 on the morning the duty falls
+// due after a plain working day, 3 on the Monday after a Friday last day.
 int days_overdue(Date last_day, TimePoint now);
+// Whole calendar days from the China date of `now` to `last_day`: 0 on the last day itself.
+int days_left(Date last_day, TimePoint now);
+
+// The last day of a stored duty (what its messages call due_date), recovered from its kind:
+// a month's last day (visits, monitoring), a milestone's configured date (campaign), the day of
+// the instant for duties due at a scheduled instant (feed, list, report), and otherwise the
+// working day before its due day (a step-like period ends on a working day; so does a campaign
+// no longer configured). A calendar gap falls back on the calendar day before the due day.
+Date duty_last_day(const DutyRecord& duty, const ProgramRules& rules,
+                   const WorkingDayCalendar& calendar);
 
 }  // namespace fangfan

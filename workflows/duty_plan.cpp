@@ -166,20 +166,23 @@ std::vector<PlannedTimer> duty_timers(const NewDuty& duty, const Deadline& d, bo
   std::vector<PlannedTimer> out;
   const std::string due_date = format_date(d.last_day);
   auto add = [&](std::string suffix, const char* kind, int rung, TimePoint at,
-                 DutyNoticeKind notice, std::vector<std::string> roles) {
-    out.push_back(
-        {kind, std::move(suffix), rung, at, DutyNotice{0, notice, due_date, std::move(roles)}});
+                 DutyNoticeKind notice, std::vector<std::string> roles, int level = 0) {
+    out.push_back({kind, std::move(suffix), rung, at,
+                   DutyNotice{0, notice, due_date, std::move(roles), level}});
   };
   if (task_at) add("task", kTimerReminder, 0, *task_at, DutyNoticeKind::kTask, {duty.owner_role});
   if (d.reminder) {
     add("reminder", kTimerReminder, 0, *d.reminder, DutyNoticeKind::kReminder, {duty.owner_role});
   }
   bool has_due = false;
+  // The rung numbers stay as stored (0 = at due time) because timer and message keys carry
+  // them; the level people read counts the ladder's rungs from 1.
+  int level = 0;
   for (const LadderTimer& r : d.ladder) {
     has_due = has_due || r.rung == 0;
     add(r.rung == 0 ? "due" : "rung/" + std::to_string(r.rung),
-        r.rung == 0 ? kTimerDue : kTimerEscalation, r.rung, r.at, DutyNoticeKind::kOverdue,
-        r.roles);
+        r.rung == 0 ? kTimerDue : kTimerEscalation, r.rung, r.at, DutyNoticeKind::kOverdue, r.roles,
+        ++level);
   }
   if (!has_due && always_due) add("due", kTimerDue, 0, d.due, DutyNoticeKind::kOverdue, {});
   return out;

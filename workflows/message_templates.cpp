@@ -10,7 +10,8 @@ namespace {
 
 using P = std::string_view;
 
-// Params per type, as contracts.md lists them (all values are strings, already masked).
+// Params per type, as contracts.md lists them (all values are strings; household names, ID and
+// phone numbers already masked, staff names such as `officer` not).
 constexpr std::array<P, 7> kStep = {"case_id", "household",  "village", "township",
                                     "step",    "step_label", "due_date"};
 constexpr std::array<P, 9> kStepLate = {"case_id",  "household",    "village",
@@ -65,16 +66,16 @@ const std::array<MessageTypeInfo, 24> kTypes = {{
      "【防返贫监测】{village}{household}户（案件{case_id}）的“{step_label}”已于{due_date}到期，"
      "现已逾期{days_overdue}天（第{rung}级督办），请尽快办理。"},
     {"visit_reminder", kMonthly,
-     "【防返贫监测】{month}月{village}{household}户应走访{required}次，已记录{recorded}次，"
+     "【防返贫监测】{month}{village}{household}户应走访{required}次，已记录{recorded}次，"
      "请于{due_date}前完成（帮扶责任人：{officer}）。"},
     {"visit_overdue", kMonthlyLate,
-     "【防返贫监测】{month}月{village}{household}户应走访{required}次，仅记录{recorded}次，"
+     "【防返贫监测】{month}{village}{household}户应走访{required}次，仅记录{recorded}次，"
      "已于{due_date}到期并逾期{days_overdue}天（第{rung}级督办，帮扶责任人：{officer}）。"},
     {"monitoring_reminder", kMonthly,
-     "【防返贫监测】{month}月{village}{household}户应动态监测{required}次，已记录{recorded}次，"
+     "【防返贫监测】{month}{village}{household}户应动态监测{required}次，已记录{recorded}次，"
      "请于{due_date}前完成（责任人：{officer}）。"},
     {"monitoring_overdue", kMonthlyLate,
-     "【防返贫监测】{month}月{village}{household}户应动态监测{required}次，仅记录{recorded}次，"
+     "【防返贫监测】{month}{village}{household}户应动态监测{required}次，仅记录{recorded}次，"
      "已于{due_date}到期并逾期{days_overdue}天（第{rung}级督办，责任人：{officer}）。"},
     {"evaluation_task", kEvaluation,
      "【防返贫监测】请于{due_date}前完成{village}{household}户（案件{case_id}）的{year}年度评估。"},

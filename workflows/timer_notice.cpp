@@ -1,11 +1,71 @@
 #include "workflows/timer_notice.h"
 
+#include <algorithm>
+
 #include "workflows/date.h"
 #include "workflows/household.h"
 #include "workflows/id_number.h"
 
 namespace fangfan {
 namespace {
+
+// "2025-04" -> "2025年4月", how a month reads in a message; anything else as it is.
+std::string month_words(const std::string& subject) {
+  const auto first = parse_date(subject + "-01");
+  if (!first) return subject;
+  const std::chrono::year_month_day ymd{*first};
+  return std::to_string(int(ymd.year())) + "年" + std::to_string(unsigned(ymd.month())) + "月";
+}
+
+// The ladder configured for `duty`'s kind, or nullptr when it is not found.
+const std::vector<EscalationRung>* configured_ladder(const DutyRecord& duty,
+                                                     const ProgramRules& rules) {
+  if (duty.kind == kDutyStep) {
+    auto it = rules.deadlines.find(duty.subject);
+    return it == rules.deadlines.end() ? nullptr : &it->second.escalation;
+  }
+  if (duty.kind == kDutyVisits) return &rules.visits.escalation;
+  if (duty.kind == kDutyMonitoring) return &rules.monitoring.escalation;
+  if (duty.kind == kDutyEvaluation) return &rules.evaluation.deadline.escalation;
+  if (duty.kind == kDutyAlert) return &rules.feeds.alerts.deadline.escalation;
+  const std::string name = duty.subject.substr(0, duty.subject.find('/'));
+  if (duty.kind == kDutyFeed) {
+    const FeedSource* f = rules.feeds.find(name);
+    return f == nullptr ? nullptr : &f->escalation;
+  }
+  if (duty.kind == kDutyFeedback) {
+    const DepartmentList* l = rules.lists.find(name);
+    return l == nullptr ? nullptr : &l->feedback.escalation;
+  }
+  for (const Campaign& c : rules.campaigns) {
+    if (c.name != name) continue;
+    for (const CampaignMilestone& m : c.milestones) {
+      if (duty.subject == c.name + "/" + m.name) return &m.escalation;
+    }
+  }
+  return nullptr;
+}
+
+// The level people read for an overdue notice at stored rung `rung`: 第1级督办 is the ladder's
+// first rung whatever its after_working_days. Rung numbers themselves cannot change (timer
+// dedupe keys and message keys of running deployments carry them), so new timers carry the
+// level (DutyNotice::level); for timers stored before, it is derived from the configured
+// ladder: with a rung at due time rung n is level n+1, without one it is level n.
+int display_level(const DutyNotice& notice, int rung, const DutyRecord& duty,
+                  const ProgramRules& rules) {
+  if (notice.level > 0) return notice.level;
+  if (rung <= 0) return 1;
+  const std::vector<EscalationRung>* ladder = configured_ladder(duty, rules);
+  if (ladder == nullptr) return rung;
+  // Feeds, alerts and feedback without a configured ladder tell the owner at due time.
+  const bool default_at_due =
+      duty.kind == kDutyFeed || duty.kind == kDutyAlert || duty.kind == kDutyFeedback;
+  const bool at_due = (ladder->empty() && default_at_due) ||
+                      std::any_of(ladder->begin(), ladder->end(), [](const EscalationRung& r) {
+                        return r.after_working_days == 0;
+                      });
+  return at_due ? rung + 1 : rung;
+}
 
 // Type and params of the message about a duty of each kind.
 void describe(const DutyRecord& duty, bool overdue, const DutyTimerFacts& in,
@@ -30,11 +90,13 @@ void describe(const DutyRecord& duty, bool overdue, const DutyTimerFacts& in,
     const int recorded = month ? (visits ? visits_in_month(*in.data, month_of(*month))
                                          : monitoring_in_month(*in.data, month_of(*month)))
                                : 0;
-    m.params.push_back({"month", duty.subject});
+    m.params.push_back({"month", month_words(duty.subject)});
     m.params.push_back({"recorded", std::to_string(recorded)});
     m.params.push_back(
         {"required", std::to_string(visits ? rules.visits.per_month : rules.monitoring.per_month)});
-    m.params.push_back({"officer", f.officer.empty() ? "" : mask_name(f.officer)});
+    // Staff names are not household data: the officer's own name, unmasked, to the officer and
+    // superiors (the household's name and every ID or phone number stay masked).
+    m.params.push_back({"officer", f.officer});
   } else if (duty.kind == kDutyEvaluation) {
     m.message_type = overdue ? "evaluation_overdue" : "evaluation_task";
     m.params.push_back({"year", duty.subject});
@@ -146,9 +208,10 @@ TimerDecision decide_duty_timer(const DutyNotice& notice, int rung, const DutyTi
   describe(*duty, overdue, in, rules, m);
   m.params.push_back({"due_date", notice.due_date});
   if (overdue) {
+    // Counted from the last day (deadlines.h's days_overdue), as the API's lists count it.
     auto last = parse_date(notice.due_date);
     m.params.push_back({"days_overdue", std::to_string(last ? days_overdue(*last, now) : 0)});
-    m.params.push_back({"rung", std::to_string(rung)});
+    m.params.push_back({"rung", std::to_string(display_level(notice, rung, *duty, rules))});
   }
   m.roles = notice.roles;
   m.township = duty->township_code;

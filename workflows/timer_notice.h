@@ -11,11 +11,14 @@
 //   - A reminder whose duty is already overdue is skipped: the overdue notice says more.
 //   - A timer that notifies no role (a month's due timer without rung 0) sends nothing.
 //   - Otherwise one message of type "<kind>_reminder|_overdue|_task" (step, visit, monitoring,
-//     evaluation, campaign, alert) with the duty's facts; overdue ones carry days_overdue and the
-//     rung. A feed duty (a department's period not arrived) sends "feed_missing" at each rung,
-//     addressed to the feed's department (its department clerks) and the ladder's other roles.
-//     A list's feedback duty (a department's answer, 落实情况) sends "feedback_reminder" before
-//     and "feedback_overdue" at each rung, addressed the same way to the list's department.
+//     evaluation, campaign, alert) with the duty's facts; overdue ones carry days_overdue
+//     (calendar days since the last day, due_date) and the rung param: the level people read,
+//     1 for the ladder's first rung (the key keeps the stored rung). A month reads "2025年4月";
+//     the officer's name is not masked (staff, not household data). A feed duty (a department's
+//     period not arrived) sends "feed_missing" at each rung, addressed to the feed's department
+//     (its department clerks) and the ladder's other roles. A list's feedback duty (a department's
+//     answer, 落实情况) sends "feedback_reminder" before and "feedback_overdue" at each rung,
+//     addressed the same way to the list's department.
 // Message keys: "<type>:<scope>:<subject>:<rung>:<name>@<scope of the person>" (contracts.md),
 // the scope being the case id (the township of a campaign or an alert, the department of a
 // feed or a list's feedback), the rung "task" for a task.

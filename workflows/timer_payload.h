@@ -25,6 +25,9 @@ struct DutyNotice {
   DutyNoticeKind notice = DutyNoticeKind::kReminder;
   std::string due_date;            // the duty's last day, "2025-03-31"
   std::vector<std::string> roles;  // role names; empty: nobody is told (a month's due timer)
+  // An overdue notice's level as people read it ("第1级督办" for the ladder's first rung,
+  // whatever its after_working_days); 0: not known (timers stored before it was carried).
+  int level = 0;
   bool operator==(const DutyNotice&) const = default;
 };
 

@@ -97,6 +97,11 @@ std::vector<const Person*> notice_recipients_or_fallback(
     const std::string& village, const std::string& officer, const std::string& department = "");
 // The name of a village or township code; the code itself when unknown.
 std::string place_name(const Config& config, const std::string& code);
+// What --check-config warns about without refusing the file: each role of an escalation ladder
+// (steps, visits, monitoring, evaluation, campaign milestones, alerts) that nobody holds for a
+// village (case duties) or township (campaigns, alerts), naming the place and who receives the
+// rung instead (config_warnings.cpp). Empty when every rung reaches its roles everywhere.
+std::vector<std::string> config_warnings(const Config& config);
 
 struct FileChannelConfig {
   bool enabled = true;

@@ -92,7 +92,10 @@ int open_alert_duty(soci::session& session, const Config& config,
               {"summary", summary},
               {"township", alert.township_code},
               {"township_name", place_name(config, alert.township_code)},
-              {"due_date", format_date(china_date(planned.value().duty.due_at))}};
+              // The last day, as the alert's reminder and overdue notices say (deadlines.h).
+              {"due_date", planned.value().timers.empty()
+                               ? format_date(china_date(planned.value().duty.due_at))
+                               : planned.value().timers.front().notice.due_date}};
   bool nobody = false;
   queue_duty_message(session, config, m, now, nobody);
   return scheduled;

@@ -52,10 +52,12 @@ std::string encode_timer_payload(const TimerPayload& payload) {
   const auto& n = std::get<DutyNotice>(payload);
   json::array roles;
   for (const std::string& role : n.roles) roles.emplace_back(role);
-  return json::serialize(json::object{{"notice", notice_name(n.notice)},
-                                      {"due_date", n.due_date},
-                                      {"roles", std::move(roles)},
-                                      {"duty_id", n.duty_id}});
+  json::object o{{"notice", notice_name(n.notice)},
+                 {"due_date", n.due_date},
+                 {"roles", std::move(roles)},
+                 {"duty_id", n.duty_id}};
+  if (n.level > 0) o["level"] = n.level;  // absent in timers stored before it was carried
+  return json::serialize(o);
 }
 
 std::variant<TimerPayload, std::string> decode_timer_payload(std::string_view text) {
@@ -108,6 +110,9 @@ std::variant<TimerPayload, std::string> decode_timer_payload(std::string_view te
     n.duty_id = id->as_int64();
   }
   n.due_date = string_of(o, "due_date");
+  if (const json::value* level = o.if_contains("level"); level != nullptr && level->is_int64()) {
+    n.level = int(level->as_int64());
+  }
   if (const json::value* roles = o.if_contains("roles"); roles != nullptr && roles->is_array()) {
     for (const json::value& r : roles->as_array()) {
       if (r.is_string()) n.roles.emplace_back(r.as_string());

@@ -7,12 +7,14 @@
 #include <boost/json/object.hpp>
 #include <charconv>
 #include <map>
+#include <memory>
 
 #include "adapters/scheduler/timer_firing.h"
 #include "adapters/storage/duty_store.h"
 #include "daemon/api/auth.h"
 #include "daemon/tasks/storage_executor.h"
 #include "workflows/date.h"
+#include "workflows/deadlines.h"
 
 namespace fangfan {
 namespace {
@@ -50,7 +52,12 @@ DutyFilter scoped_filter(const ApiRequest& req) {
   return f;
 }
 
-json::object duty_json(const DutyRecord& d, TimePoint now, Window window) {
+// One due date everywhere (docs/api.md, Deadlines): `due_date` is the last day the duty may be
+// done on, the day its messages name; `overdue_since` (and `due_at`, kept for older clients)
+// the instant it is overdue from; days are counted from the last day as the messages count
+// them (workflows/deadlines.h: days_overdue, days_left).
+json::object duty_json(const DutyRecord& d, TimePoint now, Window window, const ProgramRules& rules,
+                       const WorkingDayCalendar& calendar) {
   json::object o;
   o["id"] = d.id;
   o["duty_key"] = d.duty_key;
@@ -62,12 +69,13 @@ json::object duty_json(const DutyRecord& d, TimePoint now, Window window) {
   o["owner_role"] = d.owner_role;
   o["officer"] = d.officer;
   o["due_at"] = format_time(d.due_at);
-  o["due_date"] = format_date(china_date(d.due_at));
-  const auto days = (china_date(now) - china_date(d.due_at)).count();
+  const Date last_day = duty_last_day(d, rules, calendar);
+  o["due_date"] = format_date(last_day);
+  o["overdue_since"] = format_time(d.due_at);
   if (window == Window::kOverdue) {
-    o["days_overdue"] = days;
+    o["days_overdue"] = days_overdue(last_day, now);
   } else {
-    o["days_left"] = -days;
+    o["days_left"] = days_left(last_day, now);
   }
   return o;
 }
@@ -99,8 +107,17 @@ awaitable<ApiResponse> list_duties(ApiServices& services, ApiRequest& req, Windo
   std::vector<DutyRecord> duties = co_await services.storage.run(std::move(work));
   json::array items;
   std::map<std::string, std::int64_t> by_township, by_officer;
+  // Without a loaded calendar the last day of a step-like duty falls back on the day before
+  // its due day (duty_last_day); an empty calendar covers no year.
+  std::shared_ptr<const WorkingDayCalendar> calendar =
+      services.calendar ? services.calendar() : nullptr;
+  if (!calendar) {
+    static const std::shared_ptr<const WorkingDayCalendar> kEmpty =
+        std::make_shared<const WorkingDayCalendar>(WorkingDayCalendar::build({}).value());
+    calendar = kEmpty;
+  }
   for (const auto& d : duties) {
-    items.push_back(duty_json(d, now, window));
+    items.push_back(duty_json(d, now, window, req.config->rules, *calendar));
     ++by_township[d.township_code];
     if (!d.officer.empty()) ++by_officer[d.officer];
   }

@@ -79,8 +79,8 @@ int run_duties_command(const std::string& command, std::vector<std::string> args
     return ctl::kOk;
   }
   print_table(out,
-              {"ID", "DUE", overdue ? "DAYS LATE" : "DAYS LEFT", "KIND", "SUBJECT", "CASE", "PLACE",
-               "OWNER", "OFFICER"},
+              {"ID", "LAST DAY", overdue ? "DAYS LATE" : "DAYS LEFT", "KIND", "SUBJECT", "CASE",
+               "PLACE", "OWNER", "OFFICER"},
               rows);
   print_counts(out, *answer, "by_township", "TOWNSHIP");
   print_counts(out, *answer, "by_officer", "OFFICER");

@@ -445,11 +445,22 @@ TEST(ConfigReach, SmsPersonWithoutATemplateForATypeTheyAreSentIsAnError) {
 }
 
 TEST(ConfigReach, FallbackAndCampaignNoticesCountAsSent) {
-  // 冯志强 heads 西河镇, whose 杏花村 has no village officer: the village officers' notices of
-  // 杏花村 fall back to him. A campaign still to come sends milestone reminders to the clerks.
-  std::string text = edited(
-      {person_on("13900000021", "[\"sms_tencent\"]"), {"due = 2023-06-10", "due = 2099-06-10"}},
-      std::string(kTencent) + "templates = { digest = { code = \"5\" } }\n");
+  // 冯志强 heads 西河镇; without 杏花村's village and assistance officers (the example has them
+  // since issue 14), the village officers' notices of 杏花村 fall back to him. A campaign still
+  // to come sends milestone reminders to the clerks.
+  const std::string nobody_in_xinghua_1 =
+      "[[people]]\nname = \"严国华\"\nrole = \"village_officer\"\nscope = \"379901002002\"\n";
+  const std::string nobody_in_xinghua_2 =
+      "[[people]]\nname = \"华丽萍\"\nrole = \"assistance_officer\"\nscope = "
+      "\"379901002002\"\n";
+  std::string text =
+      edited({person_on("13900000021", "[\"sms_tencent\"]"),
+              {"due = 2023-06-10", "due = 2099-06-10"},
+              {nobody_in_xinghua_1,
+               "[[people]]\nname = \"严国华\"\nrole = \"auditor\"\nscope = \"379901\"\n"},
+              {nobody_in_xinghua_2,
+               "[[people]]\nname = \"华丽萍\"\nrole = \"auditor\"\nscope = \"379901\"\n"}},
+             std::string(kTencent) + "templates = { digest = { code = \"5\" } }\n");
   auto errors = errors_of(load_config_text(text, kConfigDir / "bad.toml"));
   ASSERT_EQ(errors.size(), 1u) << (errors.empty() ? "no error" : errors[0].to_string());
   EXPECT_EQ(errors[0].key, "people[5 冯志强].channels");

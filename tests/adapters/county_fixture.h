@@ -36,9 +36,9 @@ using testing::CaseWalk;
 
 // The example county's places and assistance officers (config/example.toml).
 constexpr const char* kDongling = "379901001001";  // 东岭村, 东岭镇
-constexpr const char* kLiushu = "379901001002";    // 柳树村, 东岭镇 (no village officer)
+constexpr const char* kLiushu = "379901001002";    // 柳树村, 东岭镇 (孔德明, 曹春燕)
 constexpr const char* kXihe = "379901002001";      // 西河村, 西河镇
-constexpr const char* kXinghua = "379901002002";   // 杏花村, 西河镇 (no village officer)
+constexpr const char* kXinghua = "379901002002";   // 杏花村, 西河镇 (严国华, 华丽萍)
 constexpr const char* kNanshan = "379901003001";   // 南山村, 南山乡
 
 inline std::shared_ptr<const Config> example_config() {

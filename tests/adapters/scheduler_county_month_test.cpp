@@ -26,7 +26,9 @@
 #include "tests/support/people.h"
 #include "tests/workflows/case_fixture.h"
 #include "workflows/date.h"
+#include "workflows/deadlines.h"
 #include "workflows/duties.h"
+#include "workflows/message_templates.h"
 
 namespace fangfan {
 namespace {
@@ -149,27 +151,27 @@ TEST_F(CountyMonth, March2025_ExactRemindersAndEscalationsOnWorkingDays) {
   // Mon 04-14 (county office).
   // Monitoring: reminder_day 25 (Tue 03-25); due 04-01 (rung 0, assistance officer); 5 working
   // days later -> 04-02, 03, 07, 08, 09 = Wed 04-09 (township head).
-  // D's verification: reminder 1 working day before due (Mon 03-24) to the owner (township
-  // clerk); rungs at due (Tue 03-25, township clerk) and 2 working days after (Thu 03-27,
-  // township head); the 5-day rung (04-01, county office) is cancelled by the verification.
-  // D's county review: reminder 1 working day before Mon 04-07 08:00 = Thu 04-03 (the owner,
-  // county office); rungs at due (04-07, county office) and 2 working days after (Wed 04-09,
-  // county admin).
-  // E's verification: reminder Wed 03-26 08:00 to 西河镇's clerk; nothing after.
+  // D's verification: reminder 1 working day before its last day Mon 03-24, Fri 03-21 (issue 14
+  // item 8: it used to come on the last day itself), to the owner (township clerk); rungs at due
+  // (Tue 03-25, township clerk) and 2 working days after (Thu 03-27, township head); the 5-day rung
+  // (04-01, county office) is cancelled by the verification. D's county review: last day Thu 04-03,
+  // reminder 1 working day before = Wed 04-02 (the owner, county office); rungs at due (04-07,
+  // county office) and 2 working days after (Wed 04-09, county admin). E's verification: last day
+  // Wed 03-26, reminder Tue 03-25 08:00 to 西河镇's clerk; nothing after.
   const std::vector<Expected> expected{
       {"2025-03-20T08:00:00+08:00", "visit_reminder", "朱晓东@379901002001", case_b},
       {"2025-03-20T08:00:00+08:00", "visit_reminder", "韩立新@379901003001", case_c},
-      {"2025-03-24T08:00:00+08:00", "step_reminder", "王丽@379901001", case_d},
+      {"2025-03-21T08:00:00+08:00", "step_reminder", "王丽@379901001", case_d},
       {"2025-03-25T08:00:00+08:00", "monitoring_reminder", "朱晓东@379901002001", case_b},
       {"2025-03-25T08:00:00+08:00", "monitoring_reminder", "韩立新@379901003001", case_c},
       {"2025-03-25T08:00:00+08:00", "step_overdue", "王丽@379901001", case_d},
-      {"2025-03-26T08:00:00+08:00", "step_reminder", "陈静@379901002", case_e},
+      {"2025-03-25T08:00:00+08:00", "step_reminder", "陈静@379901002", case_e},
       {"2025-03-27T08:00:00+08:00", "step_overdue", "郑海峰@379901001", case_d},
       {"2025-04-01T08:00:00+08:00", "visit_overdue", "朱晓东@379901002001", case_b},
       {"2025-04-01T08:00:00+08:00", "monitoring_overdue", "朱晓东@379901002001", case_b},
       {"2025-04-01T08:00:00+08:00", "visit_overdue", "韩立新@379901003001", case_c},
       {"2025-04-01T08:00:00+08:00", "monitoring_overdue", "韩立新@379901003001", case_c},
-      {"2025-04-03T08:00:00+08:00", "step_reminder", "吴秀兰@379901", case_d},
+      {"2025-04-02T08:00:00+08:00", "step_reminder", "吴秀兰@379901", case_d},
       {"2025-04-07T08:00:00+08:00", "visit_overdue", "冯志强@379901002", case_b},
       {"2025-04-07T08:00:00+08:00", "visit_overdue", "褚卫东@379901003", case_c},
       {"2025-04-07T08:00:00+08:00", "step_overdue", "吴秀兰@379901", case_d},
@@ -202,7 +204,7 @@ TEST_F(CountyMonth, March2025_ExactRemindersAndEscalationsOnWorkingDays) {
   ASSERT_EQ(sent.size(), expected.size());
   EXPECT_EQ(param(sent[0], "recorded"), "1");
   EXPECT_EQ(param(sent[0], "required"), "2");
-  EXPECT_EQ(param(sent[0], "month"), "2025-03");
+  EXPECT_EQ(param(sent[0], "month"), "2025年3月");  // issue 14 item 8: was "2025-03"
   EXPECT_EQ(param(sent[0], "due_date"), "2025-03-31");
   EXPECT_EQ(param(sent[0], "village"), "西河村");
   EXPECT_EQ(param(sent[1], "recorded"), "0");
@@ -211,11 +213,148 @@ TEST_F(CountyMonth, March2025_ExactRemindersAndEscalationsOnWorkingDays) {
   EXPECT_EQ(param(sent[2], "due_date"), "2025-03-24");
   EXPECT_EQ(param(sent[2], "village"), "柳树村");
   EXPECT_EQ(param(sent[2], "township"), "东岭镇");
-  EXPECT_EQ(param(sent[7], "rung"), "1");
+  EXPECT_EQ(param(sent[7], "rung"), "2");  // rung 1 of a ladder from 0: level 2 (issue 14)
   EXPECT_EQ(param(sent[12], "step"), "county_review");
   EXPECT_EQ(param(sent[12], "due_date"), "2025-04-03");
-  EXPECT_EQ(param(sent[19], "rung"), "2");
+  EXPECT_EQ(param(sent[19], "rung"), "3");  // rung 2 of a ladder from 0: level 3 (issue 14)
   EXPECT_EQ(param(sent[19], "days_overdue"), "14");  // 03-31 -> 04-14
+}
+
+// Issue 14 item 8, "what people read", in the example county: one late verification, one
+// unfinished publicity and one assisted household in the villages the example used to leave
+// without officers, read the way the clerk, the officer and their superiors read them.
+//   [000] "镇扶贫办接贫困户申请或发现有致贫风险农户后5个工作日内开展入户调查": the fifth working
+//   day is the last day; the message, the overdue list and the API all name it, and count days late
+//   from it the same way (docs/api.md, Deadlines). The reminder "1 working day before" comes
+//   the working day before that last day, not on it.
+//   [000] "审核通过后，将名单在村内进行公示，公示期5天": the publicity's ladder starts one working
+//   day after it is due, and its first rung still reads 第1级督办. [000]
+//   "帮扶责任人要每月两次对所帮扶贫困户……进行走访，做好走访记录" and "对在各级检查中发现问题的帮扶
+//   责任人、村将全镇通报": the officer is named in full; the month reads "2025年3月".
+TEST_F(CountyMonth, WhatPeopleRead_OneDueDateOneCountLevelsFromOneNamedOfficers) {
+  // F (柳树村) applies Mon 03-03; its verification is never done: 5 working days 03-04..03-07,
+  // 03-10 make Mon 03-10 the last day, overdue from Tue 03-11 08:00.
+  CaseWalk f = walk(at("2025-03-03T09:00"), "3799010010020002", kLiushu);
+  const std::int64_t case_f = open(f);
+  accept(f, case_f, f.start_verification());
+  // G (柳树村) is registered by 03-13 with the village's assistance officer and records nothing.
+  CaseWalk g = walk(at("2025-03-03T09:00"), "3799010010020003", kLiushu);
+  const std::int64_t case_g = registered_case(g, "曹春燕");
+  // H (杏花村) passes the county review on 03-06; its publicity is never closed.
+  CaseWalk h = walk(at("2025-03-03T09:00"), "3799010020020002", kXinghua);
+  const std::int64_t case_h = open(h);
+  accept(h, case_h, h.start_verification());
+  h.days(1);
+  accept(h, case_h, h.eligible_verification());
+  h.days(1);
+  accept(h, case_h, h.review_pass());
+  h.days(1);
+  accept(h, case_h, h.county_pass());
+
+  std::vector<OutboxRecord> sent;
+  while (clock_.now() < at("2025-04-02T00:00")) {
+    clock_.advance(1h);
+    for (OutboxRecord& m : fire_all(clock_.now())) sent.push_back(std::move(m));
+  }
+  auto of = [&](std::int64_t id, const char* type) {
+    std::vector<const OutboxRecord*> out;
+    for (const OutboxRecord& m : sent) {
+      if (m.case_id == id && m.message_type == type) out.push_back(&m);
+    }
+    return out;
+  };
+  auto text = [&](const OutboxRecord& m) {
+    const boost::json::object o = boost::json::parse(m.body).as_object();
+    std::map<std::string, std::string> params;
+    for (const auto& [k, v] : o) {
+      if (v.is_string()) params[std::string(k)] = std::string(v.as_string());
+    }
+    return render_message(m.message_type, params, config_->templates);
+  };
+
+  // F: the reminder on Fri 03-07, the working day before the last day.
+  const auto reminders = of(case_f, "step_reminder");
+  ASSERT_EQ(reminders.size(), 1u);
+  EXPECT_EQ(format_time(reminders[0]->created_at), "2025-03-07T08:00:00+08:00");
+  EXPECT_EQ(param(*reminders[0], "due_date"), "2025-03-10");
+
+  // F late: every rung names the last day, counts from it and numbers its level from 1.
+  struct Late {
+    const char* at;
+    const char* recipient;
+    const char* level;
+    const char* days;
+  };
+  const std::vector<Late> late{{"2025-03-11T08:00:00+08:00", "王丽@379901001", "1", "1"},
+                               {"2025-03-13T08:00:00+08:00", "郑海峰@379901001", "2", "3"},
+                               {"2025-03-18T08:00:00+08:00", "吴秀兰@379901", "3", "8"}};
+  const auto overdue = of(case_f, "step_overdue");
+  ASSERT_EQ(overdue.size(), late.size());
+  std::optional<DutyRecord> step;
+  for (const DutyRecord& d : case_duties(s(), case_f)) {
+    if (d.kind == kDutyStep && d.subject == kStepHouseholdVerification) step = d;
+  }
+  ASSERT_TRUE(step);
+  // What GET /api/v1/overdue shows of the same duty (daemon/api/duty_routes.cpp).
+  const Date last_day = duty_last_day(*step, config_->rules, *calendar_);
+  EXPECT_EQ(format_date(last_day), "2025-03-10");
+  EXPECT_EQ(step->due_at, at("2025-03-11T08:00"));  // overdue_since
+  for (std::size_t i = 0; i < late.size(); ++i) {
+    const OutboxRecord& m = *overdue[i];
+    EXPECT_EQ(format_time(m.created_at), late[i].at);
+    EXPECT_EQ(m.recipient, late[i].recipient);
+    EXPECT_EQ(param(m, "due_date"), "2025-03-10");
+    EXPECT_EQ(param(m, "rung"), late[i].level);
+    EXPECT_EQ(param(m, "days_overdue"), late[i].days);
+    // The list at the same moment counts the same days.
+    EXPECT_EQ(std::to_string(days_overdue(last_day, m.created_at)), late[i].days);
+    EXPECT_NE(text(m).find("已于2025-03-10到期，现已逾期" + std::string(late[i].days) + "天（第" +
+                           late[i].level + "级督办）"),
+              std::string::npos)
+        << text(m);
+  }
+  EXPECT_EQ(days_overdue(last_day, at("2025-03-20T09:00")), 10);
+
+  // G: March's visits, to the village's own officer, named in full, the month in words.
+  const auto visit = of(case_g, "visit_reminder");
+  ASSERT_EQ(visit.size(), 1u);
+  EXPECT_EQ(visit[0]->recipient, "曹春燕@379901001002");
+  EXPECT_EQ(param(*visit[0], "officer"), "曹春燕");
+  EXPECT_EQ(param(*visit[0], "month"), "2025年3月");
+  const auto visit_late = of(case_g, "visit_overdue");
+  ASSERT_FALSE(visit_late.empty());
+  EXPECT_EQ(visit_late[0]->recipient, "曹春燕@379901001002");
+  EXPECT_EQ(param(*visit_late[0], "rung"), "1");
+  EXPECT_NE(text(*visit_late[0]).find("2025年3月走访0/2次，已逾期1天，请帮扶责任人曹春燕尽快入户"),
+            std::string::npos)
+      << text(*visit_late[0]);
+  const auto monitoring = of(case_g, "monitoring_reminder");
+  ASSERT_EQ(monitoring.size(), 1u);
+  EXPECT_NE(text(*monitoring[0]).find("2025年3月"), std::string::npos) << text(*monitoring[0]);
+  EXPECT_NE(text(*monitoring[0]).find("责任人：曹春燕"), std::string::npos) << text(*monitoring[0]);
+  for (const OutboxRecord& m : sent) {
+    EXPECT_EQ(text(m).find("-03月"), std::string::npos) << text(m);
+    EXPECT_EQ(text(m).find("第0级"), std::string::npos) << text(m);
+  }
+
+  // H: the publicity's first rung (1 working day after due) reaches 杏花村's village officer as
+  // 第1级督办, the same level every other ladder starts at.
+  const auto publicity = of(case_h, "step_overdue");
+  ASSERT_FALSE(publicity.empty());
+  EXPECT_EQ(param(*publicity[0], "step"), kStepVillagePublicity);
+  EXPECT_EQ(publicity[0]->recipient, "严国华@379901002002");
+  EXPECT_EQ(param(*publicity[0], "rung"), "1");
+
+  // Every village of the example has its officers: --check-config has nothing to say. Without
+  // 柳树村's village officer it names the place and who receives the rungs instead.
+  EXPECT_EQ(config_warnings(*config_), std::vector<std::string>{});
+  Config without = *config_;
+  std::erase_if(without.people, [](const Person& p) { return p.name == "孔德明"; });
+  const std::vector<std::string> warnings = config_warnings(without);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("柳树村（379901001002）没有village_officer"), std::string::npos)
+      << warnings[0];
+  EXPECT_NE(warnings[0].find("郑海峰（township_head）"), std::string::npos) << warnings[0];
 }
 
 }  // namespace

@@ -102,13 +102,15 @@ class Model {
   }
 
   // A working-day step started on `start` and ended at `ended`: it falls due at 08:00 on the
-  // working day after its period's last day; a reminder remind_before working days before; each
-  // rung counted from due. Only what fires before `ended` is sent.
+  // working day after its period's last day; a reminder remind_before working days before that
+  // last day (issue 14 item 8); each rung counted from due. Only what fires before `ended` is
+  // sent.
   void step(const std::string& name, Date start, TimePoint ended, std::int64_t id,
             const Person& p) {
     const StepDeadline& d = rules_.deadlines.at(name);
-    const Date due = wd(wd(start, d.period), 1);
-    const TimePoint reminder = eight_am(wd(due, -d.remind_before_working_days));
+    const Date last_day = wd(start, d.period);
+    const Date due = wd(last_day, 1);
+    const TimePoint reminder = eight_am(wd(last_day, -d.remind_before_working_days));
     if (reminder < ended) out_.push_back(line(reminder, "step_reminder", p.township_clerk, id));
     for (const EscalationRung& rung : d.escalation) {
       const TimePoint t = eight_am(wd(due, rung.after_working_days));
@@ -289,8 +291,9 @@ TEST_F(CountyYear, Year2025_EveryMonthMissedOrMade_MatchesTheModel) {
             (std::vector<std::string>{
                 "2025-11-19T12:00:00+08:00 evaluation_task 吴秀兰@379901 case " + e_id,
                 "2025-11-23T11:00:00+08:00 evaluation_task 吴秀兰@379901 case " + d_id,
-                "2025-12-09T08:00:00+08:00 evaluation_task 吴秀兰@379901 case " + d_id,
-                "2025-12-09T08:00:00+08:00 evaluation_task 吴秀兰@379901 case " + e_id,
+                // The reminder 5 working days before the last day 12-15 (issue 14: was 12-09).
+                "2025-12-08T08:00:00+08:00 evaluation_task 吴秀兰@379901 case " + d_id,
+                "2025-12-08T08:00:00+08:00 evaluation_task 吴秀兰@379901 case " + e_id,
                 "2025-12-16T08:00:00+08:00 evaluation_overdue 吴秀兰@379901 case " + d_id,
                 "2025-12-16T08:00:00+08:00 evaluation_overdue 吴秀兰@379901 case " + e_id,
                 "2025-12-23T08:00:00+08:00 evaluation_overdue 周建国@379901 case " + d_id,
@@ -342,10 +345,13 @@ TEST_F(CountyYear, Year2025_EveryMonthMissedOrMade_MatchesTheModel) {
                         std::to_string(case_c)));
   EXPECT_TRUE(all.count("2025-05-13T08:00:00+08:00 monitoring_overdue 褚卫东@379901003 case " +
                         std::to_string(case_c)));
-  // D's verification: reminder Mon 11-10, due Tue 11-11, township head Thu 11-13, then verified.
+  // D's verification: reminder Fri 11-07 (1 working day before the last day Mon 11-10), due Tue
+  // 11-11, township head Thu 11-13, then verified.
   EXPECT_TRUE(all.count("2025-11-13T08:00:00+08:00 step_overdue 郑海峰@379901001 case " +
                         std::to_string(case_d)));
-  EXPECT_TRUE(all.count("2025-11-12T08:00:00+08:00 step_reminder 陈静@379901002 case " +
+  EXPECT_TRUE(all.count("2025-11-07T08:00:00+08:00 step_reminder 王丽@379901001 case " +
+                        std::to_string(case_d)));
+  EXPECT_TRUE(all.count("2025-11-11T08:00:00+08:00 step_reminder 陈静@379901002 case " +
                         std::to_string(case_e)));
   // January (everyone complete): no message before 02-20. Spring Festival is checked through the
   // model's month ends (Jan 31 is in 春节: a January miss would fall due Wed 02-05).
@@ -355,7 +361,7 @@ TEST_F(CountyYear, Year2025_EveryMonthMissedOrMade_MatchesTheModel) {
 
   for (const OutboxRecord& m : sent) EXPECT_NE(m.case_id, case_a) << m.message_type;
   if (!sent.empty()) {
-    EXPECT_EQ(param(sent.front(), "month"), "2025-02");
+    EXPECT_EQ(param(sent.front(), "month"), "2025年2月");  // issue 14 item 8: was "2025-02"
   }
 }
 

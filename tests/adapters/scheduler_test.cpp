@@ -258,7 +258,8 @@ TEST_P(SchedulerConformance, Hook_StepTimersAreMadeAndCancelledWithTheChange) {
   EXPECT_EQ(duty->due_at, at("2025-10-15T08:00"));
   EXPECT_EQ(
       pending_timers(s()),
-      (std::vector<std::string>{"reminder household_verification 0 2025-10-14T08:00:00+08:00",
+      // The reminder 1 working day before the last day 10-14 (issue 14 item 8: was 10-14).
+      (std::vector<std::string>{"reminder household_verification 0 2025-10-13T08:00:00+08:00",
                                 "due household_verification 0 2025-10-15T08:00:00+08:00",
                                 "escalation household_verification 1 2025-10-17T08:00:00+08:00",
                                 "escalation household_verification 2 2025-10-22T08:00:00+08:00"}));
@@ -271,7 +272,7 @@ TEST_P(SchedulerConformance, Hook_StepTimersAreMadeAndCancelledWithTheChange) {
   EXPECT_EQ(find_duty(s(), duty->duty_key)->state, DutyState::kDone);
   EXPECT_EQ(count(s(), "SELECT COUNT(*) FROM timers WHERE state = 'cancelled'"), 4);
   EXPECT_EQ(pending_timers(s()),
-            (std::vector<std::string>{"reminder democratic_review 0 2025-10-14T08:00:00+08:00",
+            (std::vector<std::string>{"reminder democratic_review 0 2025-10-13T08:00:00+08:00",
                                       "due democratic_review 0 2025-10-15T08:00:00+08:00",
                                       "escalation democratic_review 1 2025-10-17T08:00:00+08:00"}));
   EXPECT_TRUE(find_duty(s(), step_duty_key(id, kStepDemocraticReview, 3)).has_value());
@@ -309,9 +310,11 @@ TEST_P(SchedulerConformance, Hook_MissingCalendarYearRefusesTheChangeWithTheCale
 TEST_P(SchedulerConformance, Fire_ExactlyOnceUnderRepeatedCalls) {
   CaseWalk w = walk(at("2025-09-30T15:50"));
   const std::int64_t id = open(w);
-  EXPECT_FALSE(fire_next_due_timer(s(), *config_, *calendar_, at("2025-10-14T07:59")));
+  // The reminder comes 1 working day before the last day 10-14 (issue 14 item 8: it came on the
+  // last day itself): Mon 10-13.
+  EXPECT_FALSE(fire_next_due_timer(s(), *config_, *calendar_, at("2025-10-13T07:59")));
 
-  const std::vector<FiredTimer> fired = fire_all(at("2025-10-14T08:00"));
+  const std::vector<FiredTimer> fired = fire_all(at("2025-10-13T08:00"));
   ASSERT_EQ(fired.size(), 1u);
   EXPECT_EQ(fired[0].timer.kind, "reminder");
   EXPECT_EQ(fired[0].message_type, "step_reminder");
@@ -330,10 +333,10 @@ TEST_P(SchedulerConformance, Fire_ExactlyOnceUnderRepeatedCalls) {
 
   // Again and again, and from a second connection: nothing more.
   for (int i = 0; i < 3; ++i) {
-    EXPECT_FALSE(fire_next_due_timer(s(), *config_, *calendar_, at("2025-10-14T08:00")));
+    EXPECT_FALSE(fire_next_due_timer(s(), *config_, *calendar_, at("2025-10-13T08:00")));
   }
   auto other = db_->open_session();
-  EXPECT_FALSE(fire_next_due_timer(*other, *config_, *calendar_, at("2025-10-14T09:00")));
+  EXPECT_FALSE(fire_next_due_timer(*other, *config_, *calendar_, at("2025-10-13T09:00")));
   EXPECT_EQ(count(s(), "SELECT COUNT(*) FROM outbox"), 1);
   EXPECT_EQ(count(s(), "SELECT COUNT(*) FROM timers WHERE state = 'fired'"), 1);
 }
@@ -353,9 +356,10 @@ TEST_P(SchedulerConformance, Fire_AfterDowntimeEachRungOnceInOrderToRoleAndScope
             (std::vector<std::string>{"2025-10-22T09:30:00+08:00 step_overdue 镇办李@370102001",
                                       "2025-10-22T09:30:00+08:00 step_overdue 镇长孙@370102001",
                                       "2025-10-22T09:30:00+08:00 step_overdue 县办刘@370102"}));
-  EXPECT_EQ(param(ms[0], "rung"), "0");
-  EXPECT_EQ(param(ms[1], "rung"), "1");
-  EXPECT_EQ(param(ms[2], "rung"), "2");
+  // Levels read from 1 (issue 14 item 8; the stored rungs stay 0, 1, 2).
+  EXPECT_EQ(param(ms[0], "rung"), "1");
+  EXPECT_EQ(param(ms[1], "rung"), "2");
+  EXPECT_EQ(param(ms[2], "rung"), "3");
   EXPECT_EQ(param(ms[2], "days_overdue"), "8");
   for (const FiredTimer& f : fired) EXPECT_GE(f.fired_at, f.timer.due_at);
   EXPECT_TRUE(fire_all(at("2025-10-30T09:30")).empty());
@@ -415,7 +419,7 @@ TEST_P(SchedulerConformance, Visits_ReminderGoesToVillageOfficersUntilAnOfficerI
   EXPECT_EQ(param(ms[0], "officer"), "");
   EXPECT_EQ(param(ms[0], "recorded"), "0");
   EXPECT_EQ(param(ms[0], "required"), "2");
-  EXPECT_EQ(param(ms[0], "month"), "2025-10");
+  EXPECT_EQ(param(ms[0], "month"), "2025年10月");  // issue 14 item 8: was "2025-10"
 
   w.days(12);
   accept(w, id, w.assign_officer(kOfficer));
@@ -472,7 +476,7 @@ TEST_P(SchedulerConformance, Visits_ReachingPerMonthClosesTheMonthAndCancelsItsR
   const std::vector<OutboxRecord> ms = messages(fire_all(at("2025-11-07T00:00")));
   EXPECT_EQ(lines(ms), (std::vector<std::string>{
                            "2025-11-07T00:00:00+08:00 monitoring_overdue 赵帮扶@370102001001"}));
-  EXPECT_EQ(param(ms[0], "officer"), mask_name(kOfficer));
+  EXPECT_EQ(param(ms[0], "officer"), kOfficer);  // staff names unmasked (issue 14 item 8)
 }
 
 TEST_P(SchedulerConformance, Visits_AssistanceEndingCancelsTheMonthsDuties) {
@@ -552,8 +556,8 @@ TEST_P(SchedulerConformance, SimulatedMonth_ExactSequenceOfMessages) {
   EXPECT_EQ(param(sent[0], "recorded"), "1");
   EXPECT_EQ(param(sent[0], "due_date"), "2025-10-31");
   EXPECT_EQ(param(sent[2], "days_overdue"), "3");
-  EXPECT_EQ(param(sent[4], "rung"), "1");
-  EXPECT_EQ(param(sent[5], "month"), "2025-11");
+  EXPECT_EQ(param(sent[4], "rung"), "2");  // rung 1 of a ladder from 0: level 2 (issue 14)
+  EXPECT_EQ(param(sent[5], "month"), "2025年11月");
   EXPECT_EQ(param(sent[5], "recorded"), "0");
   // November's monitoring was recorded: its duty is done and December's is open.
   EXPECT_EQ(
@@ -884,7 +888,7 @@ TEST_P(SchedulerConformance, Feed_AMissingPeriodsLadderReachesItsDepartmentsCler
   EXPECT_EQ(param(ms[0], "period"), "2025-09");
   EXPECT_EQ(param(ms[0], "due_date"), "2025-09-05");
   EXPECT_EQ(param(ms[0], "days_overdue"), "24");
-  EXPECT_EQ(param(ms[2], "rung"), "1");
+  EXPECT_EQ(param(ms[2], "rung"), "2");  // rung 1 of a ladder from 0: level 2 (issue 14)
 }
 
 TEST_P(SchedulerConformance, Alert_VerificationRemindsThenClimbsTheTownshipsLadder) {
@@ -910,7 +914,7 @@ TEST_P(SchedulerConformance, Alert_VerificationRemindsThenClimbsTheTownshipsLadd
                                       "2025-10-16T08:00:00+08:00 alert_overdue 镇长孙@370102001"}));
   ASSERT_EQ(ms.size(), 2u);
   EXPECT_EQ(param(ms[1], "days_overdue"), "3");
-  EXPECT_EQ(param(ms[1], "rung"), "1");
+  EXPECT_EQ(param(ms[1], "rung"), "2");  // rung 1 of a ladder from 0: level 2 (issue 14)
 }
 
 // -- department lists (issue 13): a ListDue timer per day of a list schedule

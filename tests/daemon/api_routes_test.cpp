@@ -187,7 +187,11 @@ TEST_F(ApiDutiesTest, OverdueByScopeAndFilter) {
   Reply r = get("/api/v1/overdue", county_);
   ASSERT_EQ(r.status, 200u) << r.body;
   EXPECT_EQ(keys(r), (V{"test/a", "test/b"}));
-  EXPECT_EQ(r.json().at("duties").at(0).at("days_overdue").as_int64(), 2);
+  // Counted from the last day, as the messages count (issue 14 item 8): due Sat 03-01, so the
+  // last day is the working day before, Fri 02-28, 3 days before Mon 03-03 (was 2, from the
+  // due day).
+  EXPECT_EQ(r.json().at("duties").at(0).at("due_date").as_string(), "2025-02-28");
+  EXPECT_EQ(r.json().at("duties").at(0).at("days_overdue").as_int64(), 3);
   EXPECT_EQ(r.json().at("by_township").at(kDongling).as_int64(), 2);
   EXPECT_EQ(r.json().at("by_officer").at("第一书记赵*").as_int64(), 1);
 
@@ -245,7 +249,10 @@ TEST_F(ApiDutiesTest, DueSoonWithinDays) {
   Reply r = get("/api/v1/due-soon", county_);
   ASSERT_EQ(r.status, 200u) << r.body;
   EXPECT_EQ(keys(r), (V{"test/c"}));
-  EXPECT_EQ(r.json().at("duties").at(0).at("days_left").as_int64(), 2);
+  // Due Wed 03-05: the last day is Tue 03-04, 1 day left on Mon 03-03 (issue 14 item 8: was 2,
+  // counted to the due day).
+  EXPECT_EQ(r.json().at("duties").at(0).at("due_date").as_string(), "2025-03-04");
+  EXPECT_EQ(r.json().at("duties").at(0).at("days_left").as_int64(), 1);
   EXPECT_EQ(keys(get("/api/v1/due-soon?days=60", county_)), (V{"test/c", "test/d"}));
   EXPECT_EQ(keys(get("/api/v1/due-soon?days=60", clerk_)), V{});
   EXPECT_EQ(keys(get("/api/v1/due-soon?days=1", county_)), V{});

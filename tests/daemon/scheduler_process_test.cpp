@@ -260,17 +260,19 @@ TEST_F(SchedulerDaemon, SimulatedClockMovesThroughFangfanctlAndFiresInOrder) {
   testing::RunResult refused = ctl({"clock", "--api", api, "--token", clerk, "advance", "3d"});
   EXPECT_EQ(refused.status, 1) << refused.output;
 
-  testing::RunResult moved = clock({"advance", "6d"});  // Sunday 03-09 09:00
+  // Sunday 03-09 09:00: the reminder went out on Fri 03-07 at 08:00, 1 working day before the
+  // last day 03-10 (issue 14 item 8: it came on 03-10 itself).
+  testing::RunResult moved = clock({"advance", "6d"});
   EXPECT_EQ(moved.status, 0) << moved.output;
   EXPECT_THAT(moved.output, HasSubstr("2025-03-09T09:00:00+08:00"));
-  EXPECT_THAT(moved.output, HasSubstr("0 timers fired"));
+  EXPECT_THAT(moved.output, HasSubstr("1 timers fired"));
   moved = clock({"advance", "12h"});  // 21:00
   EXPECT_EQ(moved.status, 0) << moved.output;
   moved = clock({"advance", "30m", "--json"});
   EXPECT_EQ(moved.status, 0) << moved.output;
   EXPECT_THAT(moved.output, HasSubstr("\"now\":\"2025-03-09T21:30:00+08:00\""));
-  moved = clock({"advance", "1d"});  // Monday 03-10 21:30: the reminder went out at 08:00
-  EXPECT_THAT(moved.output, HasSubstr("1 timers fired"));
+  moved = clock({"advance", "1d"});  // Monday 03-10 21:30, the last day: nothing more
+  EXPECT_THAT(moved.output, HasSubstr("0 timers fired"));
   ASSERT_TRUE(wait_delivered(messages(), "step_", 1)) << d.log();
   EXPECT_EQ(delivered(messages(), "step_"),
             std::vector<Line>(kLadder.begin(), kLadder.begin() + 1));
@@ -286,7 +288,7 @@ TEST_F(SchedulerDaemon, SimulatedClockMovesThroughFangfanctlAndFiresInOrder) {
            "SELECT message_type, recipient, created_at FROM outbox"
            " WHERE case_id IS NOT NULL ORDER BY id"),
       (std::vector<std::string>{
-          "step_reminder|王丽@379901001|1741564800", "step_overdue|王丽@379901001|1741651200",
+          "step_reminder|王丽@379901001|1741305600", "step_overdue|王丽@379901001|1741651200",
           "step_overdue|郑海峰@379901001|1741824000", "step_overdue|吴秀兰@379901|1742256000"}));
 }
 

@@ -159,10 +159,11 @@ class SchedulerTest : public ::testing::TestWithParam<Backend> {
 };
 
 // Verification started Monday 2025-03-03: five working days end Monday 03-10, overdue from
-// 08:00 on 03-11. The reminder goes to the township clerk on the morning of the last day, then
-// the ladder: clerk at due time, township head 2 working days later, county office after 5.
+// 08:00 on 03-11. The reminder goes to the township clerk 1 working day before the last day, Fri
+// 03-07 (issue 14 item 8: it came on the last day itself), then the ladder: clerk at due time,
+// township head 2 working days later, county office after 5.
 const std::vector<Sent> kVerificationLadder = {
-    {"2025-03-10T08:00:00+08:00", "step_reminder", "王丽@379901001"},
+    {"2025-03-07T08:00:00+08:00", "step_reminder", "王丽@379901001"},
     {"2025-03-11T08:00:00+08:00", "step_overdue", "王丽@379901001"},
     {"2025-03-13T08:00:00+08:00", "step_overdue", "郑海峰@379901001"},
     {"2025-03-18T08:00:00+08:00", "step_overdue", "吴秀兰@379901"},
@@ -203,7 +204,7 @@ TEST_P(SchedulerTest, AdvanceDeliversEachMessageWhenItIsDueNotAtTheEnd) {
     EXPECT_EQ(row.get<std::string>(2), "sent");
     got.push_back(format_time(from_epoch(row.get<long long>(1))));
   }
-  EXPECT_THAT(got, ElementsAre("2025-03-10T08:05:00+08:00", "2025-03-11T08:05:00+08:00",
+  EXPECT_THAT(got, ElementsAre("2025-03-07T08:05:00+08:00", "2025-03-11T08:05:00+08:00",
                                "2025-03-13T08:05:00+08:00", "2025-03-18T08:05:00+08:00"));
   scheduler_->set_delivery(nullptr);
 }
@@ -225,11 +226,11 @@ TEST_P(SchedulerTest, AdvanceInStepsGivesTheSameMessagesAsOneLongAdvance) {
 
 TEST_P(SchedulerTest, AdvanceStopsAtTheTargetAndFiresNothingEarly) {
   const std::int64_t id = open_verifying_case(1);
-  AdvanceReport r = await(scheduler_->advance_to(at("2025-03-10T07:59:59")));
+  AdvanceReport r = await(scheduler_->advance_to(at("2025-03-07T07:59:59")));
   EXPECT_EQ(r.timers_fired, 0);
-  EXPECT_EQ(clock_.now(), at("2025-03-10T07:59:59"));
+  EXPECT_EQ(clock_.now(), at("2025-03-07T07:59:59"));
   EXPECT_TRUE(sent_for(id).empty());
-  r = await(scheduler_->advance_to(at("2025-03-10T08:00")));
+  r = await(scheduler_->advance_to(at("2025-03-07T08:00")));
   EXPECT_EQ(r.timers_fired, 1);
   EXPECT_THAT(sent_for(id), ElementsAre(kVerificationLadder[0]));
 }

@@ -93,7 +93,7 @@ INSTANTIATE_TEST_SUITE_P(
                  verification_rule(),
                  "2025-10-14",
                  "2025-10-15T08:00",
-                 "2025-10-14T08:00",
+                 "2025-10-13T08:00",  // 1 working day before the last day (issue 14 item 8)
                  {"2025-10-15T08:00", "2025-10-17T08:00", "2025-10-22T08:00"}},
         // 2025 春节: 01-28..02-04 off, Sun 01-26 and Sat 02-08 worked. From Fri 01-24: 01-26,
         // 01-27, 02-05, 02-06, 02-07; due the make-up Saturday 02-08.
@@ -102,7 +102,7 @@ INSTANTIATE_TEST_SUITE_P(
                  verification_rule(),
                  "2025-02-07",
                  "2025-02-08T08:00",
-                 "2025-02-07T08:00",
+                 "2025-02-06T08:00",
                  {"2025-02-08T08:00", "2025-02-11T08:00", "2025-02-14T08:00"}},
         // 2026 春节: 02-15..02-23 off, Sat 02-14 and Sat 02-28 worked. From Fri 02-13: 02-14,
         // 02-24, 02-25, 02-26, 02-27; due Sat 02-28 (make-up).
@@ -111,7 +111,7 @@ INSTANTIATE_TEST_SUITE_P(
                  verification_rule(),
                  "2026-02-27",
                  "2026-02-28T08:00",
-                 "2026-02-27T08:00",
+                 "2026-02-26T08:00",
                  {"2026-02-28T08:00", "2026-03-03T08:00", "2026-03-06T08:00"}},
         // 公示 5 days from Mon 03-03 ends Sat 03-08, a rest day: the period ends Mon 03-10.
         StepCase{"PublicityEndingOnSaturday",
@@ -127,7 +127,7 @@ INSTANTIATE_TEST_SUITE_P(
                  {5, DayUnit::kCalendarDays, 1, {{1, "village_officer"}}},
                  "2025-03-10",
                  "2025-03-11T08:00",
-                 "2025-03-10T08:00",
+                 "2025-03-07T08:00",  // Fri: the working day before Mon 03-10
                  {"2025-03-12T08:00"}},
         // Publicity running into National Day: 09-28 + 5 = 10-03 (holiday) -> 10-09.
         StepCase{"PublicityIntoNationalDay",
@@ -212,7 +212,7 @@ TEST(Deadlines, EvaluationOpensOnTheFirstWorkingDayAndRunsItsPeriod) {
   // 10 working days after 10-09: 10-10, 10-11 (Sat, worked), 10-13..10-17, 10-20, 10-21, 10-22.
   EXPECT_EQ(w->deadline.last_day, day("2025-10-22"));
   EXPECT_EQ(w->deadline.due, at("2025-10-23T08:00"));
-  EXPECT_EQ(w->deadline.reminder, at("2025-10-21T08:00"));
+  EXPECT_EQ(w->deadline.reminder, at("2025-10-20T08:00"));  // 2 working days before 10-22
   EXPECT_EQ(rung_times(w->deadline),
             (std::vector<TimePoint>{at("2025-10-23T08:00"), at("2025-10-28T08:00")}));
 }
@@ -282,6 +282,50 @@ TEST(Duties, KeysOwnersAndMonthCounts) {
   EXPECT_EQ(visits_in_month(data, 2025y / std::chrono::November), 1);
   EXPECT_EQ(monitoring_in_month(data, 2025y / October), 1);
   EXPECT_EQ(monitoring_in_month(data, 2025y / September), 0);
+}
+
+// Issue 14 item 8: the last day of a stored duty, the due date every list shows, is the day its
+// messages name, for each kind of duty; days overdue and left are counted from it.
+TEST(Deadlines, StoredDutysLastDayIsTheDayItsMessagesName) {
+  ProgramRules rules;
+  Campaign c;
+  c.name = "screening";
+  c.milestones.push_back({"plan", "制定工作方案", 2023, 4, 30, 2, {}});  // a Sunday
+  rules.campaigns.push_back(c);
+  struct Row {
+    const char* name;
+    const char* kind;
+    const char* subject;
+    const char* due_at;
+    const char* last_day;
+  };
+  const std::vector<Row> table = {
+      // 5 working days from Mon 03-03: last day Mon 03-10, overdue Tue 03-11.
+      {"step", kDutyStep, "household_verification", "2025-03-11T08:00", "2025-03-10"},
+      // Last day Fri 03-07: overdue Mon 03-10; the last day is the Friday, not the Sunday.
+      {"step_friday", kDutyStep, "household_verification", "2025-03-10T08:00", "2025-03-07"},
+      // Made-up Saturday 10-11 2025 is a working day.
+      {"alert_makeup_saturday", kDutyAlert, "17", "2025-10-13T08:00", "2025-10-11"},
+      // May 2025 ends on a Saturday; overdue after 端午 (05-31..06-02) on Tue 06-03.
+      {"month_on_saturday", kDutyVisits, "2025-05", "2025-06-03T08:00", "2025-05-31"},
+      // The milestone's own date, a Sunday in 劳动节 2023.
+      {"milestone", kDutyCampaign, "screening/plan", "2023-05-04T08:00", "2023-04-30"},
+      // An unknown milestone: the working day before its due day.
+      {"milestone_unknown", kDutyCampaign, "gone/plan", "2025-03-10T08:00", "2025-03-07"},
+      // A feed falls due on its scheduled day.
+      {"feed", kDutyFeed, "civil_affairs/2025-09", "2025-09-05T09:00", "2025-09-05"},
+  };
+  for (const Row& r : table) {
+    DutyRecord d;
+    d.kind = r.kind;
+    d.subject = r.subject;
+    d.due_at = at(r.due_at);
+    EXPECT_EQ(format_date(duty_last_day(d, rules, shipped())), r.last_day) << r.name;
+  }
+  EXPECT_EQ(days_overdue(day("2025-03-10"), at("2025-03-20T09:00")), 10);
+  EXPECT_EQ(days_overdue(day("2025-03-07"), at("2025-03-10T08:00")), 3);
+  EXPECT_EQ(days_left(day("2025-03-10"), at("2025-03-10T09:00")), 0);
+  EXPECT_EQ(days_left(day("2025-03-10"), at("2025-03-07T09:00")), 3);
 }
 
 }  // namespace

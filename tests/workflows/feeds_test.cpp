@@ -619,9 +619,10 @@ TEST(FeedDuties, AnAlertIsVerifiedWithinFiveWorkingDays) {
   EXPECT_EQ(open->duty.owner_role, "township_clerk");
   EXPECT_EQ(open->duty.opened_at, at("2025-09-29T10:00"));
   EXPECT_EQ(open->duty.due_at, at("2025-10-14T08:00"));
+  // The reminder 1 working day before the last day: the worked Saturday 10-11 (issue 14 item 8).
   EXPECT_EQ(timers_of(open->timers),
             (std::vector<std::string>{
-                "reminder reminder 2025-10-13T08:00:00+08:00 2025-10-13 township_clerk",
+                "reminder reminder 2025-10-11T08:00:00+08:00 2025-10-13 township_clerk",
                 "due due 2025-10-14T08:00:00+08:00 2025-10-13 township_clerk",
                 "rung/1 escalation 2025-10-16T08:00:00+08:00 2025-10-13 township_head"}));
   // No ladder configured: the owner is told at due time.
@@ -630,7 +631,7 @@ TEST(FeedDuties, AnAlertIsVerifiedWithinFiveWorkingDays) {
   ASSERT_TRUE(open);
   EXPECT_EQ(timers_of(open->timers),
             (std::vector<std::string>{
-                "reminder reminder 2025-10-13T08:00:00+08:00 2025-10-13 township_clerk",
+                "reminder reminder 2025-10-11T08:00:00+08:00 2025-10-13 township_clerk",
                 "due due 2025-10-14T08:00:00+08:00 2025-10-13 township_clerk"}));
 }
 
@@ -662,10 +663,10 @@ TEST(FeedDuties, TimersSendFeedMissingAndAlertMessages) {
                               {"period", "2025-09"},
                               {"due_date", "2025-09-30"},
                               {"days_overdue", "11"},
-                              {"rung", "2"}}));
+                              {"rung", "3"}}));  // rung 2 of a ladder from 0: 第3级
   std::map<std::string, std::string> body(m.params.begin(), m.params.end());
   EXPECT_EQ(render_message(m.message_type, body, {}),
-            "【防返贫监测】县民政局2025-09期的数据应于2025-09-30报送，至今未收到（第2级督办），"
+            "【防返贫监测】县民政局2025-09期的数据应于2025-09-30报送，至今未收到（第3级督办），"
             "请尽快报送。");
 
   auto open =

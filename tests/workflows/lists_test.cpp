@@ -484,9 +484,10 @@ TEST(ListMessages, FeedbackDutyTimersRemindAndClimbToTheListsDepartment) {
        {"department_clerk"},
        "2026-12-15T08:00",
        "feedback_overdue",
-       {{"due_date", "2026-12-14"}, {"days_overdue", "1"}, {"rung", "0"}},
+       // Levels read from 1 (issue 14 item 8); the key keeps the stored rung.
+       {{"due_date", "2026-12-14"}, {"days_overdue", "1"}, {"rung", "1"}},
        "【防返贫监测】县教育和体育局：2026-12-01防返贫监测帮扶名单的落实情况应于2026-12-14前反馈，"
-       "至今未收到，已逾期1天（第0级督办），请尽快反馈。",
+       "至今未收到，已逾期1天（第1级督办），请尽快反馈。",
        "feedback_overdue:education:education_list/2026-12-01:0:钱七@379901"},
       {"rung_2",
        DutyNoticeKind::kOverdue,
@@ -494,9 +495,9 @@ TEST(ListMessages, FeedbackDutyTimersRemindAndClimbToTheListsDepartment) {
        {"county_office"},
        "2026-12-17T08:00",
        "feedback_overdue",
-       {{"due_date", "2026-12-14"}, {"days_overdue", "3"}, {"rung", "2"}},
+       {{"due_date", "2026-12-14"}, {"days_overdue", "3"}, {"rung", "3"}},
        "【防返贫监测】县教育和体育局：2026-12-01防返贫监测帮扶名单的落实情况应于2026-12-14前反馈，"
-       "至今未收到，已逾期3天（第2级督办），请尽快反馈。",
+       "至今未收到，已逾期3天（第3级督办），请尽快反馈。",
        "feedback_overdue:education:education_list/2026-12-01:2:钱七@379901"},
       {"reminder_after_due",
        DutyNoticeKind::kReminder,
