@@ -175,9 +175,10 @@ TEST(ListDuties, TheFeedbackIsDueInWorkingDaysWithItsLadder) {
   EXPECT_EQ(open->duty.owner_role, "department_clerk");
   EXPECT_EQ(open->duty.opened_at, at("2025-09-29T08:00"));
   EXPECT_EQ(open->duty.due_at, at("2025-10-14T08:00"));
+  // The reminder goes one working day before the last day (10-13): Saturday 10-11 is worked.
   EXPECT_EQ(timers_of(open->timers),
             (std::vector<std::string>{
-                "reminder reminder 2025-10-13T08:00:00+08:00 2025-10-13 department_clerk",
+                "reminder reminder 2025-10-11T08:00:00+08:00 2025-10-13 department_clerk",
                 "due due 2025-10-14T08:00:00+08:00 2025-10-13 department_clerk",
                 "rung/1 escalation 2025-10-16T08:00:00+08:00 2025-10-13 county_office"}));
   // No ladder configured: the department clerk is told at due time.
@@ -186,7 +187,7 @@ TEST(ListDuties, TheFeedbackIsDueInWorkingDaysWithItsLadder) {
   ASSERT_TRUE(open);
   EXPECT_EQ(timers_of(open->timers),
             (std::vector<std::string>{
-                "reminder reminder 2025-10-13T08:00:00+08:00 2025-10-13 department_clerk",
+                "reminder reminder 2025-10-11T08:00:00+08:00 2025-10-13 department_clerk",
                 "due due 2025-10-14T08:00:00+08:00 2025-10-13 department_clerk"}));
   // A year the calendar lacks: the gap, not a guess.
   auto gap = plan_feedback_duty(list, "2031-12-01", at("2031-12-01T08:00"), "371302", shipped());
