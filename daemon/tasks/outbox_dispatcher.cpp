@@ -228,6 +228,9 @@ asio::awaitable<void> OutboxDispatcher::dispatch_due() {
   auto stopping = [](asio::cancellation_state cs) {
     return cs.cancelled() != asio::cancellation_type::none;
   };
+  // What a pass ended by a storage error could not record comes first: until then its messages
+  // are "sending", and the claims it gave back would miss this pass's look at what is due.
+  co_await flush();
   for (;;) {
     if (stopping(co_await asio::this_coro::cancellation_state)) break;
     const TimePoint now = clock_.now();

@@ -35,7 +35,10 @@
 // moment: the README's bound of `concurrency` + max(16, `concurrency`) per crash, which
 // tests/daemon/outbox_process_test.cpp asserts per kill (measured at most 16 at concurrency 8).
 // A storage failure puts the answers of a failed flush and the claimed messages not started back
-// in the queue of answers for the next pass, so they do not stay "sending" until a restart.
+// in the queue of answers, and the next pass records them before it looks for due messages, so
+// they do not stay "sending" until a restart (run() starts that pass after its pause). The
+// answers waiting then are still within the bound: a pass starts no delivery while
+// max(16, `concurrency`) wait, and the claims given back were never sent.
 // Bounded further where the provider takes the outbox id as an idempotency key (Alibaba OutId,
 // Tencent SessionContext, the webhook's Idempotency-Key).
 //
