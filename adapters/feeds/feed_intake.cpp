@@ -215,8 +215,9 @@ bool FeedIntake::start(soci::session& session, TimePoint now) {
     run.trigger = options_.trigger;
     run.started_at = now;
     run.fixes_run_id = options_.fixes_run_id;
-    report_.run_id = create_feed_run(session, run);
+    const std::int64_t id = create_feed_run(session, run);
     tx.commit();
+    report_.run_id = id;
   }
   if (!sha) {
     fail(session, "无法读取数据文件 (the data file cannot be read: " + input_.source + ")", now);
@@ -264,6 +265,15 @@ void FeedIntake::fail(soci::session& session, const std::string& why, TimePoint 
   tx.commit();
   spdlog::warn("feed.run_failed feed={} period={} run={} error=\"{}\"", source_->name, period_,
                report_.run_id.value_or(0), why);
+}
+
+void FeedIntake::abandon(soci::session& session, const std::string& why, TimePoint now) {
+  if (report_.status != "running" || !report_.run_id) return;
+  stream_.reset();
+  fail(
+      session,
+      "取数中途存储出错，请重新取数 (a storage error stopped the run; take the data again): " + why,
+      now);
 }
 
 void FeedIntake::keep_bad(std::int64_t line, const std::vector<std::string>& cells,

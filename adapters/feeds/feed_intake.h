@@ -100,6 +100,12 @@ class FeedIntake {
   void finish(soci::session& session, const CaseUnitOfWork& cases,
               const WorkingDayCalendar& calendar, TimePoint now);
 
+  // A step ended by a StorageError: the run, if it is still "running", fails with `why` (its
+  // own transaction), so no run stays "running" in a live daemon; what finish() applied before
+  // stays (history, and the signals keep a rerun from doubling it). A failure of this write too
+  // leaves the run to fail_abandoned_feed_runs at the next start.
+  void abandon(soci::session& session, const std::string& why, TimePoint now);
+
   const IntakeReport& report() const { return report_; }
   const FeedSource& source() const { return *source_; }
   const std::string& period() const { return period_; }

@@ -97,22 +97,43 @@ awaitable<IntakeReport> FeedRunner::take(std::shared_ptr<const Config> config, s
   auto intake =
       std::make_shared<FeedIntake>(config, feed, period, std::move(input), std::move(options));
   const TimePoint started = clock_.now();
-  // Named before awaiting: GCC 12 destroys a lambda written inside co_await twice.
-  auto start = [intake, started](soci::session& s) { return intake->start(s, started); };
-  bool more = co_await storage_.run(std::move(start));
-  while (more) {
-    const Date today = china_date(clock_.now());
-    auto chunk = [intake, today](soci::session& s) { return intake->next_chunk(s, today); };
-    more = co_await storage_.run(std::move(chunk));
-    if (heartbeat_) heartbeat_->beat();
+  std::optional<StorageError> failure;
+  try {
+    // Named before awaiting: GCC 12 destroys a lambda written inside co_await twice.
+    auto start = [intake, started](soci::session& s) { return intake->start(s, started); };
+    bool more = co_await storage_.run(std::move(start));
+    while (more) {
+      const Date today = china_date(clock_.now());
+      auto chunk = [intake, today](soci::session& s) { return intake->next_chunk(s, today); };
+      more = co_await storage_.run(std::move(chunk));
+      if (heartbeat_) heartbeat_->beat();
+    }
+    // The unit of work is begun on the loop thread (case_writing.h), used on the pool's.
+    auto cases = std::make_shared<CaseUnitOfWork>(writer_.begin(*config));
+    const TimePoint now = clock_.now();
+    auto finish = [intake, cases, calendar, now, config](soci::session& s) {
+      intake->finish(s, *cases, *calendar, now);
+    };
+    co_await storage_.run(std::move(finish));
+  } catch (const StorageError& e) {
+    failure = e;
   }
-  // The unit of work is begun on the loop thread (case_writing.h), used on the pool's.
-  auto cases = std::make_shared<CaseUnitOfWork>(writer_.begin(*config));
-  const TimePoint now = clock_.now();
-  auto finish = [intake, cases, calendar, now, config](soci::session& s) {
-    intake->finish(s, *cases, *calendar, now);
-  };
-  co_await storage_.run(std::move(finish));
+  if (failure) {
+    // The run fails now rather than stay "running" until a restart; the error goes on to the
+    // caller (the runner's loop pauses, and the file, still in its folder, is taken again).
+    // What finish() applied stays, and its signals keep the next run from doubling it.
+    const TimePoint now = clock_.now();
+    auto abandon = [intake, why = std::string(failure->what()), now](soci::session& s) {
+      intake->abandon(s, why, now);
+    };
+    try {
+      co_await storage_.run(std::move(abandon));
+    } catch (const StorageError& e) {
+      spdlog::error("feed.abandon_failed feed={} period={} error=\"{}\"", feed, period, e.what());
+    }
+    if (changed_) changed_();  // finish() may have queued timers before the failure
+    throw *failure;
+  }
   if (changed_) changed_();
   co_return intake->report();
 }

@@ -7,7 +7,8 @@
 //                 own transaction, yielding between them (timers and the API run meanwhile); a
 //                 drop-folder file is then moved to the processed folder. A run that finished
 //                 (done, failed on a bad file, or the same data as before) moves its file; a
-//                 storage failure leaves it for the next look.
+//                 storage failure fails the run at once (FeedIntake::abandon; nothing it applied
+//                 is withdrawn or doubled) and leaves the file for the next look.
 //   not found  -> the first time, the duty's ladder timers are scheduled (the department clerk
 //   (or a       is told, then the ladder climbs; the scheduler fires them); looked for again
 //   failed pull) later. A late file is taken then and closes the duty.

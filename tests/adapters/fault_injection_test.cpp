@@ -5,7 +5,8 @@
 // (tests/support/statement_faults.h) while an operation runs, for N = 1, 2, ... until a run
 // completes without reaching it: a case write through the daemon's case writer (open, then start
 // verification, with the timer hook), a firing batch (Scheduler::advance_to over two deadlines), an
-// outbox pass (the dispatcher with a loopback channel) and an import of a case list. After every
+// outbox pass (the dispatcher with a loopback channel), an import of a case list and a department
+// feed run (the feed runner over a drop folder). After every
 // failure the operation must have refused with a StorageError that says what failed, the state must
 // be whole (no case without its history, no version ahead of its history, no timers or messages of
 // a change that was not saved, no message left "sending"), and running the operation again must
@@ -41,6 +42,7 @@
 #include "adapters/storage/epoch.h"
 #include "adapters/storage/migrations.h"
 #include "adapters/storage/outbox_store.h"
+#include "daemon/tasks/feed_runner.h"
 #include "daemon/tasks/outbox_dispatcher.h"
 #include "daemon/tasks/outbox_messages.h"
 #include "daemon/tasks/scheduler.h"
@@ -501,6 +503,123 @@ TEST_F(FaultInjection, ImportAppliesEachRowOnceAndARerunCompletes) {
         // Rows applied before the failure are duplicates now; none is applied twice.
         EXPECT_EQ(out.run.rows_applied + out.run.rows_duplicate, kRows);
       });
+}
+
+// -- a department feed run (FeedRunner::run_now over the civil affairs drop folder): every
+// period's file has two people newly on assistance (alerts for their township), a member of a
+// monitored household (evidence on the case), a row with a wrong check digit (a bad row), a repeat
+// of the first row and a row no rule fires on. After each failure no run is left "running" (the
+// failed run says so), nothing was raised twice (one signal, one alert or one case evidence per
+// person and rule), and the rerun takes the file still in the folder and completes: one done run
+// of the period, its bad row kept, everything raised once.
+class FeedRunFaults : public FaultInjection {
+ protected:
+  FeedRunFaults() {
+    auto copy = std::make_shared<Config>(*test::example_config(dir_.path()));
+    for (FeedSource& source : copy->rules.feeds.sources) {
+      source.settle_seconds = 0;  // the test's files are complete when written
+      if (source.kind == FeedSourceKind::kFolder)
+        std::filesystem::create_directories(source.folder);
+    }
+    config_ = copy;
+  }
+};
+
+TEST_F(FeedRunFaults, FeedRunIsFailedOrDoneNothingRaisedTwiceAndARerunCompletes) {
+  spdlog::set_level(spdlog::level::err);  // a failed run per fault
+  SimulatedClock clock(at("2025-03-03T09:00"));
+  auto w = writer(clock);
+  const FeedSource* source = config_->rules.feeds.find("civil_affairs");
+  ASSERT_NE(source, nullptr);
+  // The monitored household: a case in verification, its head on every period's list.
+  const std::string monitored_code = std::string(kVillage) + "9999";
+  open_verifying(clock, monitored_code);
+  std::string member_id, member_name;
+  *check_ << "SELECT id_number, name FROM household_members WHERE household_code = :c"
+             " ORDER BY id LIMIT 1",
+      soci::use(monitored_code), soci::into(member_id), soci::into(member_name);
+  ASSERT_FALSE(member_id.empty());
+  const long long monitored_version =
+      count("SELECT version FROM cases WHERE household_code = '" + monitored_code + "'");
+
+  FeedRunner runner(
+      io_.get_executor(), *storage_, clock, [c = config_] { return c; },
+      [c = calendar_] { return c; }, *w, nullptr, [] {});
+  auto period_of = [](long n) {
+    const long month = n % 12 + 1;
+    return std::to_string(2030 + n / 12) + (month < 10 ? "-0" : "-") + std::to_string(month);
+  };
+  std::map<long, bool> written;
+  auto write_file = [&](long n) {
+    if (written[n]) return;
+    written[n] = true;
+    const auto a = people_.person(), b = people_.person(), c = people_.person();
+    const std::string bad_id = [&] {
+      std::string id = people_.person().id_number;
+      id.back() = id.back() == '1' ? '2' : '1';
+      return id;
+    }();
+    const std::string v = kVillage;
+    const std::string row_a = a.id_number + "," + a.name + "," + v + ",低保,2025-02-01,600\n";
+    std::ofstream(std::filesystem::path(source->folder) /
+                  ("civil_affairs-" + period_of(n) + ".csv"))
+        << "身份证号,姓名,村编码,救助类别,批准日期,月保障金额\n"
+        << row_a << b.id_number << "," << b.name << "," << v << ",特困,2025-02-01,900\n"
+        << member_id << "," << member_name << "," << v << ",临时救助,2025-02-03,300\n"
+        << bad_id << ",丁," << v << ",低保,2025-02-01,600\n"
+        << row_a << c.id_number << "," << c.name << "," << v << ",其他,2025-02-01,100\n";
+  };
+  auto run = [&](long n) {
+    std::string why;
+    auto report = await(runner.run_now("civil_affairs", period_of(n), "县民政局周*", why));
+    EXPECT_TRUE(report.has_value()) << why;
+    if (report) {
+      EXPECT_EQ(report->status, "done") << report->error;
+    }
+  };
+  auto of_period = [&](long n, const std::string& what) {
+    return count("SELECT COUNT(*) FROM " + what + " AND period = '" + period_of(n) + "'");
+  };
+  walk(
+      "feed run",
+      [&](long n) {
+        faults_.disarm();
+        write_file(n);
+        faults_.arm(n);
+        run(n);
+      },
+      [&](long n, bool refused) {
+        expect_whole("feed run " + std::to_string(n));
+        // No run is left "running"; a failed one says why.
+        EXPECT_EQ(count("SELECT COUNT(*) FROM feed_runs WHERE status = 'running'"), 0);
+        EXPECT_EQ(count("SELECT COUNT(*) FROM feed_runs WHERE status = 'failed' AND error NOT"
+                        " LIKE '%fangfan_injected_fault%'"),
+                  0);
+        // Raised once: an alert and its signal, its "raised" history and its duty in one
+        // transaction; evidence on the case with its signal in one.
+        EXPECT_EQ(count("SELECT COUNT(*) FROM (SELECT 1 FROM alerts GROUP BY feed, period,"
+                        " id_number, rule HAVING COUNT(*) > 1) AS x"),
+                  0);
+        EXPECT_EQ(count("SELECT COUNT(*) FROM alerts"),
+                  count("SELECT COUNT(*) FROM feed_signals WHERE alert_id IS NOT NULL"));
+        EXPECT_EQ(count("SELECT COUNT(*) FROM alerts"),
+                  count("SELECT COUNT(*) FROM alert_history WHERE event = 'raised'"));
+        EXPECT_EQ(
+            count("SELECT COUNT(*) FROM feed_signals WHERE case_id IS NOT NULL"),
+            count("SELECT version FROM cases WHERE household_code = '" + monitored_code + "'") -
+                monitored_version);
+        if (!refused) {
+          EXPECT_EQ(of_period(n, "feed_runs WHERE status = 'done'"), 1);
+          EXPECT_EQ(count("SELECT COUNT(*) FROM feed_bad_rows b JOIN feed_runs r ON r.id ="
+                          " b.run_id WHERE r.status = 'done' AND r.period = '" +
+                          period_of(n) + "'"),
+                    1);
+          EXPECT_EQ(of_period(n, "alerts WHERE feed = 'civil_affairs'"), 2);
+          EXPECT_EQ(of_period(n, "feed_signals WHERE case_id IS NOT NULL"), 1);
+          EXPECT_EQ(of_period(n, "feed_signals WHERE feed = 'civil_affairs'"), 3);
+        }
+      },
+      [&](long n) { run(n); });
 }
 
 #if defined(FANGFAN_FAULT_TEST_SQLITE)
