@@ -237,4 +237,30 @@ void WriteTransaction::commit() {
   }
 }
 
+Savepoint::Savepoint(soci::session& session, const char* name) : session_(session), name_(name) {
+  guarded("无法设置保存点 (cannot set a savepoint)", [&] { session_ << "SAVEPOINT " + name_; });
+}
+
+Savepoint::~Savepoint() {
+  if (open_) rollback();
+}
+
+void Savepoint::release() {
+  open_ = false;
+  guarded("无法释放保存点 (cannot release a savepoint)",
+          [&] { session_ << "RELEASE SAVEPOINT " + name_; });
+}
+
+bool Savepoint::rollback() {
+  if (!open_) return true;
+  open_ = false;
+  try {
+    session_ << "ROLLBACK TO SAVEPOINT " + name_;
+    session_ << "RELEASE SAVEPOINT " + name_;
+    return true;
+  } catch (const soci::soci_error&) {
+    return false;  // the transaction is broken: the caller abandons it
+  }
+}
+
 }  // namespace fangfan
