@@ -68,6 +68,9 @@ void configure_sqlite(soci::session& session, const DatabaseOptions& options) {
   // In WAL mode NORMAL may lose the last commits on power failure; deadlines and queued
   // messages must survive that, so every commit is synced.
   session << "PRAGMA synchronous = FULL";
+  // Statement journals (a write inside a longer transaction) and sorting b-trees in memory: as
+  // files, SQLite creates, writes and deletes a temporary file for most such statements.
+  session << "PRAGMA temp_store = MEMORY";
 }
 
 void configure_postgresql(soci::session& session, const DatabaseOptions& options) {
