@@ -114,6 +114,37 @@ void fire_report_due(soci::session& session, const Config& config, const TimerRe
 
 }  // namespace
 
+namespace {
+
+// Fires `timer` in the caller's transaction: marks it fired (conditional on it still being
+// pending: nullopt when a concurrent firer got there first, nothing written), then its work.
+std::optional<FiredTimer> fire_timer_in(soci::session& session, const Config& config,
+                                        const WorkingDayCalendar& calendar,
+                                        const TimerRecord& timer, TimePoint now) {
+  FiredTimer out;
+  out.timer = timer;
+  out.fired_at = now;
+  if (!mark_timer_fired(session, out.timer.id, now)) return std::nullopt;
+  auto payload = decode_timer_payload(out.timer.payload);
+  if (auto* unreadable = std::get_if<std::string>(&payload)) {
+    out.skipped = std::move(*unreadable);
+  } else if (auto* open = std::get_if<OpenEvaluation>(&std::get<TimerPayload>(payload))) {
+    out.follow_up_timers = open_evaluation_year(session, config, calendar, open->year, now);
+  } else if (auto* feed = std::get_if<FeedDue>(&std::get<TimerPayload>(payload))) {
+    fire_feed_due(session, config, out.timer, *feed, out);
+  } else if (auto* list = std::get_if<ListDue>(&std::get<TimerPayload>(payload))) {
+    fire_list_due(session, config, out.timer, *list, out);
+  } else if (auto* report = std::get_if<ReportDue>(&std::get<TimerPayload>(payload))) {
+    fire_report_due(session, config, out.timer, *report, out);
+  } else {
+    fire_duty_timer(session, config, calendar, out.timer,
+                    std::get<DutyNotice>(std::get<TimerPayload>(payload)), now, out);
+  }
+  return out;
+}
+
+}  // namespace
+
 // -- dry run (H4): the firing body runs in the caller's transaction, so that the daemon's dry
 // run (daemon/tasks/scheduler.h simulate_span) can run it inside one it rolls back.
 std::optional<FiredTimer> fire_next_due_timer_in(soci::session& session, const Config& config,
@@ -122,28 +153,7 @@ std::optional<FiredTimer> fire_next_due_timer_in(soci::session& session, const C
   for (;;) {
     std::vector<TimerRecord> due = due_timers(session, now, 1);
     if (due.empty()) return std::nullopt;
-    FiredTimer out;
-    out.timer = due.front();
-    out.fired_at = now;
-    // Conditional on the timer still being pending: a concurrent firer that got there first
-    // makes this false, and the next timer is taken (nothing was written for this one).
-    if (!mark_timer_fired(session, out.timer.id, now)) continue;
-    auto payload = decode_timer_payload(out.timer.payload);
-    if (auto* unreadable = std::get_if<std::string>(&payload)) {
-      out.skipped = std::move(*unreadable);
-    } else if (auto* open = std::get_if<OpenEvaluation>(&std::get<TimerPayload>(payload))) {
-      out.follow_up_timers = open_evaluation_year(session, config, calendar, open->year, now);
-    } else if (auto* feed = std::get_if<FeedDue>(&std::get<TimerPayload>(payload))) {
-      fire_feed_due(session, config, out.timer, *feed, out);
-    } else if (auto* list = std::get_if<ListDue>(&std::get<TimerPayload>(payload))) {
-      fire_list_due(session, config, out.timer, *list, out);
-    } else if (auto* report = std::get_if<ReportDue>(&std::get<TimerPayload>(payload))) {
-      fire_report_due(session, config, out.timer, *report, out);
-    } else {
-      fire_duty_timer(session, config, calendar, out.timer,
-                      std::get<DutyNotice>(std::get<TimerPayload>(payload)), now, out);
-    }
-    return out;
+    if (auto out = fire_timer_in(session, config, calendar, due.front(), now)) return out;
   }
 }
 
@@ -153,6 +163,47 @@ std::optional<FiredTimer> fire_next_due_timer(soci::session& session, const Conf
   std::optional<FiredTimer> out = fire_next_due_timer_in(session, config, calendar, now);
   if (out) tx.commit();
   return out;
+}
+
+std::optional<FiredTimer> fire_timer_alone(soci::session& session, const Config& config,
+                                           const WorkingDayCalendar& calendar,
+                                           std::int64_t timer_id, TimePoint now) {
+  WriteTransaction tx(session);
+  std::optional<TimerRecord> timer = load_timer(session, timer_id);
+  if (!timer || timer->state != TimerState::kPending || timer->due_at > now) return std::nullopt;
+  std::optional<FiredTimer> out = fire_timer_in(session, config, calendar, *timer, now);
+  if (out) tx.commit();
+  return out;
+}
+
+FiringBatch fire_due_batch(soci::session& session, const Config& config,
+                           const WorkingDayCalendar& calendar, TimePoint now, int limit,
+                           const std::set<std::int64_t>& held_back) {
+  FiringBatch batch;
+  WriteTransaction tx(session);
+  // Held-back timers are still pending and would come first again: read past them.
+  const int want = limit + static_cast<int>(held_back.size());
+  for (const TimerRecord& timer : due_timers(session, now, want)) {
+    if (held_back.contains(timer.id)) continue;
+    if (batch.claimed == limit) break;
+    ++batch.claimed;
+    Savepoint one(session, "fire_timer");
+    try {
+      if (auto fired = fire_timer_in(session, config, calendar, timer, now)) {
+        one.release();
+        batch.fired.push_back(std::move(*fired));
+      } else {
+        one.release();  // fired by another firer meanwhile: nothing was written
+      }
+    } catch (const std::exception& e) {
+      // Undo this timer's work only; it stays pending for its own retry. A transaction that
+      // cannot go back to the savepoint is broken: give up the whole batch (all stay pending).
+      if (!one.rollback()) throw;
+      batch.failed.push_back({timer, e.what()});
+    }
+  }
+  tx.commit();
+  return batch;
 }
 
 bool complete_duty(soci::session& session, std::int64_t duty_id, TimePoint now) {

@@ -68,6 +68,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -105,6 +106,32 @@ struct FiredTimer {
 // outbox rows, follow-up timers, duty updates). nullopt when nothing is due.
 std::optional<FiredTimer> fire_next_due_timer(soci::session& session, const Config& config,
                                               const WorkingDayCalendar& calendar, TimePoint now);
+
+// Batched firing (issue 15): claims up to `limit` pending timers with due_at <= now in (due_at,
+// id) order, leaving out `held_back` (timers that failed alone and wait for their retry), and
+// fires each inside ONE WriteTransaction, each in its own savepoint: one commit (one fsync) for
+// the batch. A timer whose firing throws is rolled back to its savepoint alone and listed in
+// `failed` (it stays pending); the rest of the batch commits. Exactly once as above: a crash
+// before the commit leaves the whole batch pending. Throws StorageError when the transaction
+// itself fails (begin, commit, or a rollback to a savepoint): then nothing of the batch stays.
+struct FailedTimer {
+  TimerRecord timer;
+  std::string error;
+};
+struct FiringBatch {
+  std::vector<FiredTimer> fired;    // in (due_at, id) order
+  std::vector<FailedTimer> failed;  // rolled back, still pending
+  int claimed = 0;                  // timers looked at (fired, failed, or fired elsewhere)
+};
+FiringBatch fire_due_batch(soci::session& session, const Config& config,
+                           const WorkingDayCalendar& calendar, TimePoint now, int limit,
+                           const std::set<std::int64_t>& held_back = {});
+
+// One timer's own retry after it failed in a batch: fires it in its own WriteTransaction if it
+// is still pending and due. nullopt when it no longer is. Throws what its firing throws.
+std::optional<FiredTimer> fire_timer_alone(soci::session& session, const Config& config,
+                                           const WorkingDayCalendar& calendar,
+                                           std::int64_t timer_id, TimePoint now);
 
 // Idempotent: makes sure the recurring county work (Q4 evaluation, campaigns, monthly visit
 // and monitoring duties of assisted cases, department feed periods) has its timers up to `now` +

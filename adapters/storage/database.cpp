@@ -68,6 +68,9 @@ void configure_sqlite(soci::session& session, const DatabaseOptions& options) {
   // In WAL mode NORMAL may lose the last commits on power failure; deadlines and queued
   // messages must survive that, so every commit is synced.
   session << "PRAGMA synchronous = FULL";
+  // Statement journals (a write inside a longer transaction) and sorting b-trees in memory: as
+  // files, SQLite creates, writes and deletes a temporary file for most such statements.
+  session << "PRAGMA temp_store = MEMORY";
 }
 
 void configure_postgresql(soci::session& session, const DatabaseOptions& options) {
@@ -234,6 +237,32 @@ void WriteTransaction::commit() {
     } catch (const soci::soci_error&) {
     }
     throw translate_error(e, "提交事务失败，本次修改未保存 (commit failed; nothing was saved)");
+  }
+}
+
+Savepoint::Savepoint(soci::session& session, const char* name) : session_(session), name_(name) {
+  guarded("无法设置保存点 (cannot set a savepoint)", [&] { session_ << "SAVEPOINT " + name_; });
+}
+
+Savepoint::~Savepoint() {
+  if (open_) rollback();
+}
+
+void Savepoint::release() {
+  open_ = false;
+  guarded("无法释放保存点 (cannot release a savepoint)",
+          [&] { session_ << "RELEASE SAVEPOINT " + name_; });
+}
+
+bool Savepoint::rollback() {
+  if (!open_) return true;
+  open_ = false;
+  try {
+    session_ << "ROLLBACK TO SAVEPOINT " + name_;
+    session_ << "RELEASE SAVEPOINT " + name_;
+    return true;
+  } catch (const soci::soci_error&) {
+    return false;  // the transaction is broken: the caller abandons it
   }
 }
 

@@ -143,4 +143,24 @@ class WriteTransaction {
   bool open_ = true;
 };
 
+// A savepoint inside an open WriteTransaction: one item of a batch that may fail alone. The
+// constructor sets it; release() keeps what was done since; the destructor (without release)
+// rolls back to it, undoing only this item, and the transaction goes on. If that rollback
+// itself fails (the connection is gone, SQLite ended the transaction), rolled_back() is false
+// and the caller must abandon the whole transaction.
+class Savepoint {
+ public:
+  Savepoint(soci::session& session, const char* name);  // throws StorageError
+  ~Savepoint();
+  Savepoint(const Savepoint&) = delete;
+  Savepoint& operator=(const Savepoint&) = delete;
+
+  void release();   // throws StorageError
+  bool rollback();  // undoes the work since the savepoint; false if that failed
+ private:
+  soci::session& session_;
+  std::string name_;
+  bool open_ = true;
+};
+
 }  // namespace fangfan

@@ -33,8 +33,9 @@ namespace {
 constexpr std::chrono::seconds kMaxSleep{60};
 constexpr std::chrono::seconds kStorageRetry{5};
 constexpr std::chrono::seconds kFailureRetry{60};
-// Timers fired between two looks at the rest of the loop (after downtime thousands fall due).
-constexpr int kBatch = 50;
+// Timers fired in one transaction (one commit), and between two looks at the rest of the loop
+// (after downtime thousands fall due). The write lock is held for one batch at a time.
+constexpr int kFiringBatch = 256;
 
 bool cancelled(asio::cancellation_state cs) {
   return cs.cancelled() != asio::cancellation_type::none;
@@ -97,34 +98,77 @@ awaitable<int> Scheduler::seed(TimePoint now) {
   co_return added;
 }
 
+void Scheduler::log_fired(const FiredTimer& fired, TimePoint now) {
+  spdlog::info(
+      "scheduler.fired timer={} kind={} step={} rung={} case={} late_seconds={} type={} "
+      "messages={}{}{}",
+      fired.timer.id, fired.timer.kind, fired.timer.step, fired.timer.rung,
+      fired.timer.case_id ? std::to_string(*fired.timer.case_id) : "-",
+      (now - fired.timer.due_at).count(), fired.message_type.empty() ? "-" : fired.message_type,
+      fired.outbox_ids.size(), fired.skipped.empty() ? "" : " skipped=\"",
+      fired.skipped.empty() ? "" : fired.skipped + "\"");
+}
+
+std::set<std::int64_t> Scheduler::held_back_now() {
+  const auto now = std::chrono::steady_clock::now();
+  std::erase_if(held_back_, [now](const auto& held) { return held.second <= now; });
+  std::set<std::int64_t> ids;
+  for (const auto& [id, until] : held_back_) ids.insert(id);
+  return ids;
+}
+
 awaitable<Scheduler::Firing> Scheduler::fire_due(Heartbeat* heartbeat) {
   Firing total;
   auto config = config_();
   auto calendar = calendar_();
   for (;;) {
     const TimePoint now = clock_.now();
-    auto fire = [config, calendar, now](soci::session& s) {
-      return fire_next_due_timer(s, *config, *calendar, now);
+    auto fire = [config, calendar, now, held = held_back_now()](soci::session& s) {
+      return fire_due_batch(s, *config, *calendar, now, kFiringBatch, held);
     };
-    auto fired = co_await storage_.run(std::move(fire));
-    if (!fired) break;
-    ++total.timers;
-    total.messages += static_cast<int>(fired->outbox_ids.size());
-    spdlog::info(
-        "scheduler.fired timer={} kind={} step={} rung={} case={} late_seconds={} type={} "
-        "messages={}{}{}",
-        fired->timer.id, fired->timer.kind, fired->timer.step, fired->timer.rung,
-        fired->timer.case_id ? std::to_string(*fired->timer.case_id) : "-",
-        (now - fired->timer.due_at).count(),
-        fired->message_type.empty() ? "-" : fired->message_type, fired->outbox_ids.size(),
-        fired->skipped.empty() ? "" : " skipped=\"",
-        fired->skipped.empty() ? "" : fired->skipped + "\"");
-    if (total.timers % kBatch == 0) {
-      if (heartbeat) heartbeat->beat();
-      if (total.messages > 0 && outbox_changed_) outbox_changed_();
-      co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
-      if (cancelled(co_await asio::this_coro::cancellation_state)) break;
+    FiringBatch batch = co_await storage_.run(std::move(fire));
+    for (const FiredTimer& fired : batch.fired) {
+      ++total.timers;
+      total.messages += static_cast<int>(fired.outbox_ids.size());
+      log_fired(fired, now);
     }
+    // A timer that failed in the batch was rolled back alone; it gets its own transaction
+    // now, and if it fails again it waits kFailureRetry while the others fire on.
+    for (const FailedTimer& failed : batch.failed) {
+      const std::int64_t id = failed.timer.id;
+      auto alone = [config, calendar, now, id](soci::session& s) {
+        return fire_timer_alone(s, *config, *calendar, id, now);
+      };
+      std::optional<FiredTimer> fired;
+      try {
+        fired = co_await storage_.run(std::move(alone));
+      } catch (const StorageError& e) {
+        // Lost connection or lock: the run loop's storage retry. Anything else is this timer's
+        // own data (e.g. a case that cannot be read): hold it back.
+        if (e.kind() == StorageError::Kind::kUnavailable || e.kind() == StorageError::Kind::kOpen) {
+          throw;
+        }
+        spdlog::error("scheduler.firing_failed timer={} error=\"{}\" retry_in_seconds={}", id,
+                      e.what(), kFailureRetry.count());
+        held_back_[id] = std::chrono::steady_clock::now() + kFailureRetry;
+        continue;
+      } catch (const std::exception& e) {
+        spdlog::error("scheduler.firing_failed timer={} error=\"{}\" retry_in_seconds={}", id,
+                      e.what(), kFailureRetry.count());
+        held_back_[id] = std::chrono::steady_clock::now() + kFailureRetry;
+        continue;
+      }
+      if (!fired) continue;
+      ++total.timers;
+      total.messages += static_cast<int>(fired->outbox_ids.size());
+      log_fired(*fired, now);
+    }
+    if (batch.claimed == 0) break;
+    if (heartbeat) heartbeat->beat();
+    if (total.messages > 0 && outbox_changed_) outbox_changed_();
+    // Between batches the rest of the loop (API, watchdog) runs.
+    co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+    if (cancelled(co_await asio::this_coro::cancellation_state)) break;
   }
   if (total.messages > 0 && outbox_changed_) outbox_changed_();
   if (total.timers > 0 && on_fired_) on_fired_();
@@ -152,12 +196,28 @@ awaitable<void> Scheduler::run() {
           }
         }
         co_await fire_due(heartbeat_);
-        auto next_work = [](soci::session& s) { return next_due_timer(s); };
+        // The earliest pending timer that is not held back after a failure.
+        auto next_work = [held = held_back_now(),
+                          horizon = clock_.now() + std::chrono::days{3660}](soci::session& s) {
+          std::optional<TimerRecord> next;
+          if (held.empty()) return next_due_timer(s);
+          for (TimerRecord& t : due_timers(s, horizon, static_cast<int>(held.size()) + 1)) {
+            if (!held.contains(t.id)) return std::optional<TimerRecord>(std::move(t));
+          }
+          return next;
+        };
         auto next = co_await storage_.run(std::move(next_work));
         if (next) {
           sleep = std::clamp(
               std::chrono::duration_cast<std::chrono::seconds>(next->due_at - clock_.now()),
               std::chrono::seconds{0}, kMaxSleep);
+        }
+        if (!held_back_.empty()) {
+          auto until = std::chrono::steady_clock::time_point::max();
+          for (const auto& [id, at] : held_back_) until = std::min(until, at);
+          sleep = std::clamp(
+              std::chrono::ceil<std::chrono::seconds>(until - std::chrono::steady_clock::now()),
+              std::chrono::seconds{0}, sleep);
         }
       } catch (...) {
         unlock();

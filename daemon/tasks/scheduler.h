@@ -1,7 +1,8 @@
 // The daemon's timer scheduler: fires durable timers (adapters/storage/timer_store.h) when they
-// fall due, in due order, each in its own transaction (adapters/scheduler/timer_firing.h), and
-// keeps the recurring county work seeded (ensure_recurring_timers: at start, after a reload,
-// and when the China date changes).
+// fall due, in due order, in batches of up to 256 per transaction
+// (adapters/scheduler/timer_firing.h fire_due_batch: each timer in its own savepoint, one commit
+// per batch), and keeps the recurring county work seeded (ensure_recurring_timers: at start, after
+// a reload, and when the China date changes).
 //
 // It never scans the timer table: it reads the earliest pending timer through the (state,
 // due_at) index and sleeps until then. On the real clock the sleep is one steady_timer, at most
@@ -15,8 +16,10 @@
 // that let the rest of the loop (API, watchdog) run in between.
 //
 // Failure policy: a StorageError (locked, unreachable database) is logged and retried after a
-// pause; it never stops the daemon. A timer whose firing fails otherwise is retried after a
-// longer pause with the error logged (its work is rolled back each time, never half-done).
+// pause; it never stops the daemon. A timer whose firing fails otherwise is rolled back to its
+// savepoint alone (the rest of its batch commits), tried once more in its own transaction, and
+// if that fails too it is held back for a longer pause with the error logged while the other
+// timers fire on (its work is rolled back each time, never half-done).
 //
 // Dry run: simulate_span() runs the same seeding and firing code over a span of simulated time
 // inside ONE transaction that it rolls back, and returns every outbox row that would have been
@@ -38,10 +41,12 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "adapters/config/config.h"
+#include "adapters/scheduler/timer_firing.h"
 #include "daemon/tasks/advance_delivery.h"
 #include "daemon/tasks/advance_intake.h"
 #include "daemon/tasks/loop_mutex.h"
@@ -116,6 +121,9 @@ class Scheduler {
     int messages = 0;
   };
   boost::asio::awaitable<void> lock();
+  static void log_fired(const FiredTimer& fired, TimePoint now);
+  // The timers that failed alone and wait for their retry (held_back_ after pruning).
+  std::set<std::int64_t> held_back_now();
   void unlock();
   // Fires every timer due at clock_.now(), one transaction each, earliest first.
   boost::asio::awaitable<Firing> fire_due(Heartbeat* heartbeat);
@@ -139,6 +147,8 @@ class Scheduler {
   bool woken_ = false;  // a wake() that came while not sleeping is not lost
   bool reseed_ = true;  // seed on the first turn
   std::optional<Date> seeded_on_;
+  // Timers whose firing failed alone, with when they may be tried again (steady clock).
+  std::map<std::int64_t, std::chrono::steady_clock::time_point> held_back_;
   // Firing is exclusive between run() and advance_to(): they take turns, in arrival order.
   LoopMutex mutex_;
 };

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "adapters/calendar/calendar_files.h"
@@ -384,6 +385,103 @@ TEST_P(SchedulerConformance, Fire_TwoFirersConcurrentlyFireEachTimerOnce) {
   b.join();
   EXPECT_EQ(fired.load(), 20);
   EXPECT_EQ(messages_queued.load(), 15);  // 5 cases x 3 rungs (the reminders are skipped)
+  EXPECT_EQ(count(s(), "SELECT COUNT(*) FROM outbox"), 15);
+  EXPECT_EQ(count(s(), "SELECT COUNT(*) FROM timers WHERE state = 'fired'"), 20);
+}
+
+// Batched firing (issue 15): a batch takes due timers in (due_at, id) order up to its limit and
+// commits them together; the rest wait for the next batch; nothing fires twice.
+TEST_P(SchedulerConformance, Batch_FiresInDueOrderUpToItsLimitAndTheNextBatchTakesTheRest) {
+  for (int i = 1; i <= 5; ++i) {
+    CaseWalk w = walk(at("2025-09-30T15:50"), "370102001001000" + std::to_string(i));
+    open(w);
+  }
+  ASSERT_EQ(count(s(), "SELECT COUNT(*) FROM timers WHERE state = 'pending'"), 20);
+  const TimePoint now = at("2025-10-22T09:30");
+  FiringBatch first = fire_due_batch(s(), *config_, *calendar_, now, 7);
+  EXPECT_EQ(first.claimed, 7);
+  ASSERT_EQ(first.fired.size(), 7u);
+  EXPECT_TRUE(first.failed.empty());
+  for (std::size_t i = 1; i < first.fired.size(); ++i) {
+    const TimerRecord& a = first.fired[i - 1].timer;
+    const TimerRecord& b = first.fired[i].timer;
+    EXPECT_TRUE(a.due_at < b.due_at || (a.due_at == b.due_at && a.id < b.id));
+  }
+  EXPECT_EQ(count(s(), "SELECT COUNT(*) FROM timers WHERE state = 'pending'"), 13);
+  int fired = static_cast<int>(first.fired.size()), batches = 1;
+  for (;;) {
+    FiringBatch b = fire_due_batch(s(), *config_, *calendar_, now, 7);
+    if (b.claimed == 0) break;
+    ++batches;
+    fired += static_cast<int>(b.fired.size());
+  }
+  EXPECT_EQ(batches, 3);  // 7 + 7 + 6
+  EXPECT_EQ(fired, 20);
+  EXPECT_EQ(count(s(), "SELECT COUNT(*) FROM outbox"), 15);  // the 5 reminders are skipped
+  EXPECT_EQ(count(s(), "SELECT COUNT(*) FROM timers WHERE state = 'fired'"), 20);
+  EXPECT_EQ(fire_due_batch(s(), *config_, *calendar_, now, 7).claimed, 0);
+}
+
+// One timer whose firing fails (its case's stored data cannot be read) is rolled back to its
+// savepoint alone: the rest of the batch fires and commits, the failed one stays pending with
+// nothing written, its own retry fails the same way, and held back it no longer takes a place.
+TEST_P(SchedulerConformance, Batch_AFailingTimerIsRolledBackAloneAndTheRestCommit) {
+  std::vector<std::int64_t> ids;
+  for (int i = 1; i <= 3; ++i) {
+    CaseWalk w = walk(at("2025-09-30T15:50"), "370102001001000" + std::to_string(i));
+    ids.push_back(open(w));
+  }
+  const std::string broken = std::to_string(ids[1]);
+  std::string kept;
+  s() << "SELECT data FROM cases WHERE id = " + broken, soci::into(kept);
+  s() << "UPDATE cases SET data = '{\"not\": \"a case\"}' WHERE id = " + broken;
+  const TimePoint now = at("2025-10-22T09:30");
+  FiringBatch b = fire_due_batch(s(), *config_, *calendar_, now, 100);
+  EXPECT_EQ(b.claimed, 12);
+  EXPECT_EQ(b.fired.size(), 8u);
+  ASSERT_EQ(b.failed.size(), 4u);
+  std::set<std::int64_t> held;
+  for (const FailedTimer& f : b.failed) {
+    EXPECT_EQ(f.timer.case_id, ids[1]);
+    EXPECT_NE(f.error.find("案件 " + broken), std::string::npos) << f.error;
+    held.insert(f.timer.id);
+  }
+  EXPECT_EQ(
+      count(s(), "SELECT COUNT(*) FROM timers WHERE state = 'pending' AND case_id = " + broken), 4);
+  EXPECT_EQ(count(s(), "SELECT COUNT(*) FROM outbox WHERE case_id = " + broken), 0);
+  EXPECT_EQ(count(s(), "SELECT COUNT(*) FROM outbox"), 6);
+  EXPECT_THROW(fire_timer_alone(s(), *config_, *calendar_, *held.begin(), now), StorageError);
+  EXPECT_EQ(fire_due_batch(s(), *config_, *calendar_, now, 100, held).claimed, 0);
+  // Repaired, its own retry fires it, once.
+  s() << "UPDATE cases SET data = :d WHERE id = " + broken, soci::use(kept);
+  auto again = fire_timer_alone(s(), *config_, *calendar_, *held.begin(), now);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_FALSE(fire_timer_alone(s(), *config_, *calendar_, *held.begin(), now).has_value());
+  FiringBatch rest = fire_due_batch(s(), *config_, *calendar_, now, 100);
+  EXPECT_EQ(rest.fired.size(), 3u);
+  EXPECT_EQ(count(s(), "SELECT COUNT(*) FROM outbox"), 9);
+  EXPECT_EQ(count(s(), "SELECT COUNT(*) FROM timers WHERE state = 'pending'"), 0);
+}
+
+// Two daemons' batches at once fire each timer once.
+TEST_P(SchedulerConformance, Batch_TwoFirersConcurrentlyFireEachTimerOnce) {
+  for (int i = 1; i <= 5; ++i) {
+    CaseWalk w = walk(at("2025-09-30T15:50"), "370102001001000" + std::to_string(i));
+    open(w);
+  }
+  std::atomic<int> fired{0};
+  auto firer = [&] {
+    auto session = db_->open_session();
+    for (;;) {
+      FiringBatch b = fire_due_batch(*session, *config_, *calendar_, at("2025-10-22T09:30"), 3);
+      if (b.claimed == 0) break;
+      fired += static_cast<int>(b.fired.size());
+    }
+  };
+  std::thread a(firer), b(firer);
+  a.join();
+  b.join();
+  EXPECT_EQ(fired.load(), 20);
   EXPECT_EQ(count(s(), "SELECT COUNT(*) FROM outbox"), 15);
   EXPECT_EQ(count(s(), "SELECT COUNT(*) FROM timers WHERE state = 'fired'"), 20);
 }
