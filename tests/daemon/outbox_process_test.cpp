@@ -231,7 +231,13 @@ TEST_F(OutboxProcess, SigkillDuringABurstLosesNothingAndBoundsDuplicates) {
     DaemonProcess d(daemon_dir());
     const long long before = count(sent);
     ASSERT_NE(start(d), 0);
-    std::this_thread::sleep_for(std::chrono::milliseconds(40 + random() % 200));
+    // Kill once this run has recorded its first answers, 0-60 ms later: inside the burst
+    // whatever the machine's load (a fixed sleep after READY missed it on a busy machine).
+    const auto recorded_by = std::chrono::steady_clock::now() + 20s;
+    while (count(sent) == before && std::chrono::steady_clock::now() < recorded_by) {
+      std::this_thread::sleep_for(5ms);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(random() % 60));
     d.signal(SIGKILL);
     ASSERT_EQ(d.wait_exit(5s), 128 + SIGKILL);
     ++kills;
