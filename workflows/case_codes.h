@@ -145,13 +145,17 @@ enum class MeasureType {
   kDrinkingWater,
   kFamilySupport,
   kInsurance,
-  kSocialAid
+  kSocialAid,
+  // [004] "坚持扶贫同扶志扶智结合": motivation and skills; and [004]'s "其他" (issue 14 item 7).
+  kMotivation,
+  kOther
 };
 BOOST_DESCRIBE_ENUM(MeasureType, kIndustry, kEmployment, kSocialSecurity, kMedical, kEducation,
-                    kHousing, kDrinkingWater, kFamilySupport, kInsurance, kSocialAid)
+                    kHousing, kDrinkingWater, kFamilySupport, kInsurance, kSocialAid, kMotivation,
+                    kOther)
 template <>
 struct CodeTable<MeasureType> {
-  static constexpr std::array<CodeEntry<MeasureType>, 10> kEntries{{
+  static constexpr std::array<CodeEntry<MeasureType>, 12> kEntries{{
       {MeasureType::kIndustry, "industry", "产业帮扶"},
       {MeasureType::kEmployment, "employment", "就业帮扶"},
       {MeasureType::kSocialSecurity, "social_security", "综合保障"},
@@ -162,6 +166,8 @@ struct CodeTable<MeasureType> {
       {MeasureType::kFamilySupport, "family_support", "赡养扶养"},
       {MeasureType::kInsurance, "insurance", "防贫保险"},
       {MeasureType::kSocialAid, "social_aid", "社会帮扶"},
+      {MeasureType::kMotivation, "motivation", "扶志扶智"},
+      {MeasureType::kOther, "other", "其他"},
   }};
 };
 
@@ -212,14 +218,18 @@ struct CodeTable<ApprovalPurpose> {
   }};
 };
 
-enum class ApprovalLevel { kTownship, kVillage, kCity };
-BOOST_DESCRIBE_ENUM(ApprovalLevel, kTownship, kVillage, kCity)
+// kPrefecture: [001] "由市乡村振兴局汇总核实后向三明市乡村振兴局书面申请，再上报备案后统一操作":
+// the prefecture's filing after the (county-level) city's, where configured
+// (ApprovalRules::prefecture_filing).
+enum class ApprovalLevel { kTownship, kVillage, kCity, kPrefecture };
+BOOST_DESCRIBE_ENUM(ApprovalLevel, kTownship, kVillage, kCity, kPrefecture)
 template <>
 struct CodeTable<ApprovalLevel> {
-  static constexpr std::array<CodeEntry<ApprovalLevel>, 3> kEntries{{
+  static constexpr std::array<CodeEntry<ApprovalLevel>, 4> kEntries{{
       {ApprovalLevel::kTownship, "township", "乡镇"},
       {ApprovalLevel::kVillage, "village", "村"},
       {ApprovalLevel::kCity, "city", "市乡村振兴局"},
+      {ApprovalLevel::kPrefecture, "prefecture", "设区市乡村振兴局"},
   }};
 };
 

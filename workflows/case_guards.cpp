@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "workflows/date.h"
+#include "workflows/deadlines.h"
 
 namespace fangfan {
 namespace {
@@ -19,36 +20,55 @@ Check period_problem(std::string_view step, const std::optional<TimePoint>& star
                      const EventMeta& m, const ProgramRules& r) {
   const int days = publicity_days(r, step);
   const Date start = china_date(started.value_or(m.at));
-  const Date earliest = start + std::chrono::days{days};
+  const Date earliest = publicity_closes_on(start, days);  // [000] "公示期5天": whole days
   if (today_of(m) >= earliest) return std::nullopt;
   return problem(kPublicityNotOver, "",
                  std::string{step_label(step)} + "期为" + std::to_string(days) + "天（" +
-                     format_date(start) + "起公示），" + format_date(earliest) + "起才能结束公示");
+                     format_date(start) + "起公示，" +
+                     format_date(earliest - std::chrono::days{1}) + "公示期满），" +
+                     format_date(earliest) + "起才能结束公示");
 }
 
-Check approval_order_problem(const RecordApproval& e, const CaseData& d) {
-  const auto missing = missing_levels(d, e.purpose);
+Check approval_order_problem(const RecordApproval& e, const CaseData& d, const ProgramRules& r) {
+  if (e.level == ApprovalLevel::kPrefecture && !r.approvals.prefecture_filing) {
+    return problem(kApprovalLevelNotConfigured, "level",
+                   "本县的" + std::string{label_of(e.purpose)} +
+                       "不需要设区市乡村振兴局备案（[rules.approvals] prefecture_filing）");
+  }
+  const auto missing = missing_levels(d, e.purpose, r);
   if (std::find(missing.begin(), missing.end(), e.level) == missing.end()) {
     return problem(kApprovalRecorded, "level",
                    std::string{label_of(e.level)} + "对" + std::string{label_of(e.purpose)} +
                        "的审核意见已经登记");
   }
-  if (e.level == ApprovalLevel::kCity && missing.size() > 1) {
+  auto lacks = [&](ApprovalLevel l) {
+    return std::find(missing.begin(), missing.end(), l) != missing.end();
+  };
+  const bool below_missing = lacks(ApprovalLevel::kTownship) || lacks(ApprovalLevel::kVillage);
+  if (e.level == ApprovalLevel::kCity && below_missing) {
     return problem(kApprovalOutOfOrder, "level",
                    "须先登记乡镇和村两级审核意见，才能登记市乡村振兴局对" +
                        std::string{label_of(e.purpose)} + "的审核意见");
   }
+  // [001]: the prefecture files what the city has collected and verified.
+  if (e.level == ApprovalLevel::kPrefecture && (below_missing || lacks(ApprovalLevel::kCity))) {
+    return problem(kApprovalOutOfOrder, "level",
+                   "须先登记乡镇、村两级和市乡村振兴局的审核意见，才能登记设区市乡村振兴局对" +
+                       std::string{label_of(e.purpose)} + "的备案");
+  }
   return std::nullopt;
 }
 
-Check approvals_complete_problem(const CaseData& d, ApprovalPurpose purpose) {
-  const auto missing = missing_levels(d, purpose);
+Check approvals_complete_problem(const CaseData& d, ApprovalPurpose purpose,
+                                 const ProgramRules& r) {
+  const auto missing = missing_levels(d, purpose, r);
   if (missing.empty()) return std::nullopt;
   std::vector<std::string> labels;
   for (auto l : missing) labels.emplace_back(label_of(l));
+  const std::string filing = r.approvals.prefecture_filing ? "、报设区市乡村振兴局备案" : "";
   return problem(kApprovalsMissing, "",
-                 std::string{label_of(purpose)} + "须经乡镇、村两级审核并报市乡村振兴局同意，尚缺" +
-                     join(labels, "、") + "的审核意见");
+                 std::string{label_of(purpose)} + "须经乡镇、村两级审核并报市乡村振兴局同意" +
+                     filing + "，尚缺" + join(labels, "、") + "的审核意见");
 }
 
 // Before registration only emergency cases are assisted (先帮扶、后认定).
@@ -226,7 +246,7 @@ Check guaranteed_support_problem(const CaseData& d, const ProgramRules&) {
                  "该户家庭成员均无劳动能力，属整户无劳动能力兜底保障户，按规定暂不标注风险消除");
 }
 
-Check rollback_approval_problem(const RecordApproval& e, const CaseData& d, const ProgramRules&) {
+Check rollback_approval_problem(const RecordApproval& e, const CaseData& d, const ProgramRules& r) {
   if (e.purpose != ApprovalPurpose::kRollback) {
     return problem(kApprovalPurposeWrong, "purpose",
                    "已标注风险消除的案件只能登记风险消除回退的审核意见");
@@ -236,19 +256,20 @@ Check rollback_approval_problem(const RecordApproval& e, const CaseData& d, cons
     return problem(kLookBackNotInaccurate, "",
                    "须先在回头看中认定风险消除不精准，才能申请风险消除回退");
   }
-  return approval_order_problem(e, d);
+  return approval_order_problem(e, d, r);
 }
 
-Check clear_out_approval_problem(const RecordApproval& e, const CaseData& d, const ProgramRules&) {
+Check clear_out_approval_problem(const RecordApproval& e, const CaseData& d,
+                                 const ProgramRules& r) {
   if (e.purpose != ApprovalPurpose::kClearOut) {
     return problem(kApprovalPurposeWrong, "purpose",
                    "监测帮扶中的案件只能登记清退的审核意见；风险消除回退只适用于已标注风险消除的"
                    "案件");
   }
-  return approval_order_problem(e, d);
+  return approval_order_problem(e, d, r);
 }
 
-Check rollback_approvals_problem(const ApplyRollback&, const CaseData& d, const ProgramRules&) {
+Check rollback_approvals_problem(const ApplyRollback&, const CaseData& d, const ProgramRules& r) {
   // Approvals are dropped on each new look-back, but the rollback itself must still rest on the
   // latest look-back's finding, not on an earlier one.
   const LookBack* lb = latest_look_back(d);
@@ -256,11 +277,11 @@ Check rollback_approvals_problem(const ApplyRollback&, const CaseData& d, const 
     return problem(kLookBackNotInaccurate, "",
                    "最近一次回头看未认定风险消除不精准，不能执行风险回退");
   }
-  return approvals_complete_problem(d, ApprovalPurpose::kRollback);
+  return approvals_complete_problem(d, ApprovalPurpose::kRollback, r);
 }
 
-Check clear_out_approvals_problem(const ApplyClearOut&, const CaseData& d, const ProgramRules&) {
-  return approvals_complete_problem(d, ApprovalPurpose::kClearOut);
+Check clear_out_approvals_problem(const ApplyClearOut&, const CaseData& d, const ProgramRules& r) {
+  return approvals_complete_problem(d, ApprovalPurpose::kClearOut, r);
 }
 
 Check re_identification_problem(const ReIdentify&, const CaseData& d, const ProgramRules&) {

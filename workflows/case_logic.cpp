@@ -54,6 +54,7 @@ EligibilityDecision decide_verification(const RecordVerification& e, const CaseD
   in.hardship = e.hardship;
   in.exclusions = e.exclusions;
   in.discretion = e.discretion;
+  in.case_kind = d.kind;
   return assess_eligibility(in, r.eligibility);
 }
 
@@ -63,9 +64,13 @@ const LookBack* latest_look_back(const CaseData& d) {
   return last.stamp.at >= *d.eliminated_at ? &last : nullptr;
 }
 
-std::vector<ApprovalLevel> missing_levels(const CaseData& d, ApprovalPurpose purpose) {
+std::vector<ApprovalLevel> missing_levels(const CaseData& d, ApprovalPurpose purpose,
+                                          const ProgramRules& r) {
   std::vector<ApprovalLevel> missing;
-  for (auto level : {ApprovalLevel::kTownship, ApprovalLevel::kVillage, ApprovalLevel::kCity}) {
+  std::vector<ApprovalLevel> levels{ApprovalLevel::kTownship, ApprovalLevel::kVillage,
+                                    ApprovalLevel::kCity};
+  if (r.approvals.prefecture_filing) levels.push_back(ApprovalLevel::kPrefecture);
+  for (auto level : levels) {
     const bool have = std::any_of(d.approvals.begin(), d.approvals.end(), [&](const Approval& a) {
       return a.purpose == purpose && a.level == level;
     });

@@ -60,6 +60,7 @@ EligibilityDecision decide_verification(const RecordVerification& e, const CaseD
 const LookBack* latest_look_back(const CaseData& d);
 
 // The approval levels (township, village, city, in that order) not yet given for `purpose`.
-std::vector<ApprovalLevel> missing_levels(const CaseData& d, ApprovalPurpose purpose);
+std::vector<ApprovalLevel> missing_levels(const CaseData& d, ApprovalPurpose purpose,
+                                          const ProgramRules& r);
 
 }  // namespace fangfan

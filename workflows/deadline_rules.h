@@ -23,6 +23,11 @@ struct StepDeadline {
   DayUnit unit = DayUnit::kWorkingDays;
   int remind_before_working_days = 1;  // 0 = no reminder before due
   std::vector<EscalationRung> escalation;
+  // A step that shares one window with the step before it names that step here ([002]
+  // "5个工作日内完成入户调查和民主评议": the democratic review ends with the verification's
+  // window). When it starts right after that step, its last day is the window's; otherwise
+  // (e.g. a review again after a publicity objection) it counts its own period. "" = its own.
+  std::string shared_window;
 };
 
 }  // namespace fangfan

@@ -104,6 +104,36 @@ CalendarResult<Deadline> step_deadline(TimePoint started, const StepDeadline& ru
   return d;
 }
 
+CalendarResult<Deadline> shared_step_deadline(TimePoint window_started,
+                                              const StepDeadline& window_rule, TimePoint started,
+                                              const StepDeadline& rule,
+                                              const WorkingDayCalendar& calendar) {
+  FANGFAN_TRY(window, step_deadline(window_started, window_rule, calendar));
+  FANGFAN_TRY(d, deadline_ending(window.last_day, rule.escalation, calendar));
+  FANGFAN_TRY(reminder,
+              reminder_before(d.last_day, rule.remind_before_working_days, started, calendar));
+  d.reminder = reminder;
+  return d;
+}
+
+Date publicity_closes_on(Date started, int days) { return started + std::chrono::days{days + 1}; }
+
+CalendarResult<Deadline> publicity_deadline(TimePoint started, const StepDeadline& rule,
+                                            const WorkingDayCalendar& calendar) {
+  const Date first = publicity_closes_on(china_date(started), rule.period);
+  FANGFAN_TRY(working, calendar.is_working_day(first));
+  Date last = first;
+  if (!working) {
+    FANGFAN_TRY(next, calendar.add_working_days(first, 1));
+    last = next;
+  }
+  FANGFAN_TRY(d, deadline_ending(last, rule.escalation, calendar));
+  FANGFAN_TRY(reminder,
+              reminder_before(d.last_day, rule.remind_before_working_days, started, calendar));
+  d.reminder = reminder;
+  return d;
+}
+
 CalendarResult<Deadline> month_deadline(std::chrono::year_month month, int reminder_day,
                                         const std::vector<EscalationRung>& ladder, TimePoint opened,
                                         const WorkingDayCalendar& calendar) {
@@ -169,9 +199,9 @@ Date duty_last_day(const DutyRecord& duty, const ProgramRules& rules,
     }
   } else if (duty.kind == kDutyCampaign) {  // subject "campaign/milestone"
     const std::size_t slash = duty.subject.find('/');
-    for (const Campaign& c : rules.campaigns) {
-      if (c.name != duty.subject.substr(0, slash)) continue;
-      for (const CampaignMilestone& m : c.milestones) {
+    if (const std::optional<Campaign> c =
+            find_campaign(rules.campaigns, duty.subject.substr(0, slash))) {
+      for (const CampaignMilestone& m : c->milestones) {
         if (slash != std::string::npos && m.name == duty.subject.substr(slash + 1)) {
           using std::chrono::month;
           return Date{std::chrono::year{m.year} / month(static_cast<unsigned>(m.month)) /

@@ -77,6 +77,25 @@ CalendarResult<std::vector<LadderTimer>> ladder_instants(TimePoint due,
 CalendarResult<Deadline> step_deadline(TimePoint started, const StepDeadline& rule,
                                        const WorkingDayCalendar& calendar);
 
+// A step sharing the window of the step before it (StepDeadline::shared_window): its last day
+// is the window's, `window_rule` counted from `window_started`; its reminder (counted from
+// `started`) and ladder are its own. [002] "5个工作日内完成入户调查和民主评议".
+CalendarResult<Deadline> shared_step_deadline(TimePoint window_started,
+                                              const StepDeadline& window_rule, TimePoint started,
+                                              const StepDeadline& rule,
+                                              const WorkingDayCalendar& calendar);
+
+// The first day a publicity (公示) of `days` days started on `started` may be closed: the day
+// after its last whole day ([000] "公示期5天": posted on 05-06, days 05-07..05-11, closed from
+// 05-12). The case guard and the publicity's duty use this one rule.
+Date publicity_closes_on(Date started, int days);
+
+// A publicity step started at `started`: its last day is the day it may first be closed
+// (publicity_closes_on), or the next working day when that is a rest day; reminder and ladder as
+// a step's.
+CalendarResult<Deadline> publicity_deadline(TimePoint started, const StepDeadline& rule,
+                                            const WorkingDayCalendar& calendar);
+
 // A month's visits or monitoring (per_month by the month's end): reminder on
 // reminder_day, overdue after the month's last day, ladder from there.
 // `opened` is when the duty was opened (a reminder before it is left out).

@@ -82,15 +82,39 @@ class Planner {
   }
 
   std::optional<CalendarError> open_step(const CaseFacts& f, const std::string& step,
-                                         std::int64_t seq, TimePoint started) {
+                                         std::int64_t seq, TimePoint started,
+                                         const std::optional<std::string>& ended) {
     auto rule = rules_.deadlines.find(step);
     if (rule == rules_.deadlines.end()) return std::nullopt;  // no deadline for this step
-    CalendarResult<Deadline> d = step_deadline(started, rule->second, calendar_);
+    CalendarResult<Deadline> d = step_deadline_of(step, rule->second, started, ended);
     if (!d) return d.error();
     open(case_duty(f, step_duty_key(f.case_id, step, seq), kDutyStep, step, step_owner_role(step),
                    d->due, started),
          *d, false);
     return std::nullopt;
+  }
+
+  // A publicity runs whole days; a step sharing the window of the step that just ended ends
+  // with that step's window (counted from when its duty opened); others count their own period.
+  CalendarResult<Deadline> step_deadline_of(const std::string& step, const StepDeadline& rule,
+                                            TimePoint started,
+                                            const std::optional<std::string>& ended) const {
+    if (step == kStepVillagePublicity || step == kStepEliminationPublicity) {
+      return publicity_deadline(started, rule, calendar_);
+    }
+    const auto window = rules_.deadlines.find(rule.shared_window);
+    if (!rule.shared_window.empty() && ended == rule.shared_window &&
+        window != rules_.deadlines.end()) {
+      std::optional<TimePoint> opened;
+      for (const DutyRecord& d : duties_) {
+        if (d.kind == kDutyStep && d.subject == rule.shared_window &&
+            (!opened || d.opened_at > *opened)) {
+          opened = d.opened_at;
+        }
+      }
+      if (opened) return shared_step_deadline(*opened, window->second, started, rule, calendar_);
+    }
+    return step_deadline(started, rule, calendar_);
   }
 
   // The month's duty (done at once when its records are there, and then the next month's).
@@ -201,7 +225,9 @@ DutyPlan plan_case_change(const Outcome& o, const CaseData& data, std::int64_t h
 
   if (o.step_ended) p.close_all(kDutyStep, *o.step_ended, true);
   if (o.step_started) {
-    if (auto gap = p.open_step(f, *o.step_started, history_seq, at)) return refuse(*gap);
+    if (auto gap = p.open_step(f, *o.step_started, history_seq, at, o.step_ended)) {
+      return refuse(*gap);
+    }
   }
   if (o.assistance_ended) {
     for (const char* kind : {kDutyVisits, kDutyMonitoring, kDutyEvaluation}) {

@@ -2,12 +2,17 @@
 // (ProgramRules::eligibility). Used by the case machine's guards at household
 // verification and at county review; pure functions, no state.
 //
-// Include when per-capita disposable income over the income window is below
-// the monitoring line AND one of [000]:
+// The standard is data (program_rules.h, EligibilityLine): the line in force
+// for the year of the discovery month, how income compares with it (< or ≤),
+// and hardship conditions joined to it by AND or OR. [000]'s reading: below
+// the line AND one of
 //   (a) rigid expenditure from illness, disability or education exceeds the
 //       window's income, so that 两不愁三保障 or safe drinking water is affected;
 //   (b) income sharply reduced by disaster or accident, causing temporary
 //       hardship.
+// [002]'s: below 5000 yuan OR one of them. Case kinds of the instant-assistance
+// route (即时帮扶户, InstantRule) are judged by that rule alone: one of its
+// conditions admits whatever the income.
 // A configured exclusion found on any member (car, town housing unless
 // demolition, company with employees, supporters able but unwilling, or a
 // county's own list) blocks inclusion with the configured sentence.
@@ -62,6 +67,7 @@ struct EligibilityInput {
   HardshipFindings hardship;
   std::vector<ExclusionFinding> exclusions;
   std::optional<Discretion> discretion;
+  std::string case_kind;  // chooses the instant-assistance route (InstantRule::case_kinds)
 };
 
 enum class EligibilityVerdict {
@@ -75,11 +81,15 @@ struct EligibilityDecision {
   IncomeSummary income;
   std::int64_t line_fen = 0;
   bool below_line = false;
-  bool rigid_expense_hardship = false;  // condition (a)
-  bool income_drop_hardship = false;    // condition (b)
-  bool discretionary = false;           // admitted under [004]
-  std::string excluded_by;              // exclusion code when one blocked inclusion
-  std::string reason;                   // one sentence a clerk and the household understand
+  bool rigid_expense_hardship = false;     // condition (a)
+  bool income_drop_hardship = false;       // condition (b)
+  bool discretionary = false;              // admitted under [004]
+  int line_year = 0;                       // the year of the line applied (line_in_force)
+  bool rigid_expense_over_income = false;  // [002]: rigid spending above the window's income
+  bool basic_needs_unmet = false;          // [002]: 未达到“三保障”
+  bool instant_route = false;              // judged by InstantRule
+  std::string excluded_by;                 // exclusion code when one blocked inclusion
+  std::string reason;                      // one sentence a clerk and the household understand
   // When kIncomplete: the refusal code (refusal_codes.h) and the input field at fault.
   std::string incomplete_code;
   std::string incomplete_field;

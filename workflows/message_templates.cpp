@@ -26,11 +26,12 @@ constexpr std::array<P, 6> kEvaluation = {"case_id",  "household", "village",
                                           "township", "year",      "due_date"};
 constexpr std::array<P, 8> kEvaluationLate = {"case_id", "household", "village",      "township",
                                               "year",    "due_date",  "days_overdue", "rung"};
-constexpr std::array<P, 6> kCampaign = {"campaign", "milestone",     "milestone_label",
-                                        "township", "township_name", "due_date"};
-constexpr std::array<P, 8> kCampaignLate = {"campaign",     "milestone",     "milestone_label",
+// campaign is the code ("screening_2023"); campaign_label its name, what people read.
+constexpr std::array<P, 7> kCampaign = {"campaign",      "milestone", "milestone_label", "township",
+                                        "township_name", "due_date",  "campaign_label"};
+constexpr std::array<P, 9> kCampaignLate = {"campaign",     "milestone",     "milestone_label",
                                             "township",     "township_name", "due_date",
-                                            "days_overdue", "rung"};
+                                            "days_overdue", "rung",          "campaign_label"};
 constexpr std::array<P, 7> kFeedMissing = {
     "feed", "department", "department_name", "period", "due_date", "days_overdue", "rung"};
 constexpr std::array<P, 11> kDepartmentList = {
@@ -83,10 +84,10 @@ const std::array<MessageTypeInfo, 24> kTypes = {{
      "【防返贫监测】{village}{household}户（案件{case_id}）的{year}年度评估已于{due_date}到期，"
      "现已逾期{days_overdue}天（第{rung}级督办），请尽快完成。"},
     {"campaign_reminder", kCampaign,
-     "【防返贫监测】{township_name}：{campaign}的“{milestone_label}”将于{due_date}到期，"
+     "【防返贫监测】{township_name}：{campaign_label}的“{milestone_label}”将于{due_date}到期，"
      "请按时完成。"},
     {"campaign_overdue", kCampaignLate,
-     "【防返贫监测】{township_name}：{campaign}的“{milestone_label}”已于{due_date}到期，"
+     "【防返贫监测】{township_name}：{campaign_label}的“{milestone_label}”已于{due_date}到期，"
      "现已逾期{days_overdue}天（第{rung}级督办），请尽快完成。"},
     {"feed_missing", kFeedMissing,
      "【防返贫监测】{department_name}{period}期的数据应于{due_date}报送，至今未收到"

@@ -39,7 +39,7 @@ std::vector<MessageAudience> message_audiences(const ProgramRules& rules, Date t
     const std::chrono::year_month_day due{std::chrono::year{last.year},
                                           std::chrono::month{unsigned(last.month)},
                                           std::chrono::day{unsigned(last.day)}};
-    if (due.ok() && Date{due} < today) continue;  // over: never started
+    if (!c.yearly && due.ok() && Date{due} < today) continue;  // over: never started
     for (const CampaignMilestone& m : c.milestones) {
       if (m.remind_before_working_days > 0) {
         out.push_back({"campaign_reminder", {c.owner_role}, kTownship});

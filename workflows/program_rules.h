@@ -27,11 +27,55 @@ inline constexpr const char* kStepEliminationReview = "elimination_review";  // 
 inline constexpr const char* kStepTownshipEliminationReview = "township_elimination_review";
 inline constexpr const char* kStepEliminationPublicity = "elimination_publicity";  // 风险消除 公示
 
+// -- eligibility as data (issue 14 item 4): the line, its comparison and the conditions per
+// province and year. Read by adapters/config/config_eligibility.cpp; applied by
+// workflows/eligibility.h.
+
+// How income is compared with the line: [000] "低于省定监测线" (<), [004] "不高于5200元" (≤).
+enum class LineComparison { kBelow, kNotAbove };
+// How the line combines with the hardship conditions: [000] below the line AND one of them
+// ("且符合以下条件之一"); [002] below the line OR one of them ("低于5000元的农户，以及…的农户").
+enum class LineJoin { kAll, kAny };
+
+// Hardship conditions (the verifier's findings with the income window's sums), by code.
+// [000] (a): rigid spending from illness, disability or education exceeds the window's income
+// AND 两不愁三保障 or drinking water is affected.
+inline constexpr const char* kConditionRigidExpense = "rigid_expense";
+// [000] (b): income sharply reduced by disaster or accident, with temporary hardship.
+inline constexpr const char* kConditionIncomeDrop = "income_drop";
+// [002] 即时帮扶户: rigid spending clearly exceeds last year's income (刚性支出明显超过上年度收入).
+inline constexpr const char* kConditionRigidExpenseOverIncome = "rigid_expense_over_income";
+// [002] 即时帮扶户: 未达到"三保障" (the verifier found 两不愁三保障 or water affected).
+inline constexpr const char* kConditionBasicNeedsUnmet = "basic_needs_unmet";
+
+// One year's standard: the line, how income compares with it, and the conditions that go with.
+struct EligibilityLine {
+  int year = 2024;
+  double line_yuan = 6500;
+  LineComparison comparison = LineComparison::kBelow;
+  LineJoin join = LineJoin::kAll;
+  std::vector<std::string> conditions{kConditionRigidExpense, kConditionIncomeDrop};
+};
+
+// [002]'s instant-assistance route (即时帮扶户) as its own rule: for the listed case kinds, one
+// of `conditions` admits the household whatever its income ("刚性支出明显超过上年度收入或未达到
+// '三保障'"). No case kinds = no such route.
+struct InstantRule {
+  std::vector<std::string> case_kinds;
+  std::vector<std::string> conditions{kConditionRigidExpenseOverIncome, kConditionBasicNeedsUnmet};
+};
+
 struct EligibilityRules {
   // Per-capita annual disposable income below which a household may be included (yuan).
   double monitoring_line_yuan = 6500;
-  int year = 2024;
-  std::string province = "山东省";
+  int year = 2024;                  // the year of this line (its first year in force)
+  std::string province = "山东省";  // the province whose standard this is ([county] province)
+  LineComparison comparison = LineComparison::kBelow;
+  LineJoin join = LineJoin::kAll;
+  std::vector<std::string> conditions{kConditionRigidExpense, kConditionIncomeDrop};
+  // Other years' standards of the same province ([[rules.eligibility.lines]]).
+  std::vector<EligibilityLine> other_years;
+  InstantRule instant;
   // Exclusion conditions by code (car, town_housing, company, unwilling_supporters, ...)
   // with the sentence shown when one blocks inclusion.
   std::map<std::string, std::string> exclusions;
@@ -86,7 +130,8 @@ struct EvaluationRules {
 struct CampaignMilestone {
   std::string name;                  // "plan"
   std::string label;                 // "制定工作方案"
-  int year = 0, month = 0, day = 0;  // the last day (a plain date; the period ends with it)
+  int year = 0, month = 0, day = 0;  // the last day (a plain date; the period ends with it;
+                                     // year 0 in a yearly campaign: MM-DD of every year)
   int remind_before_working_days = 2;
   std::vector<EscalationRung> escalation;
 };
@@ -98,10 +143,34 @@ struct Campaign {
   int start_year = 0, start_month = 0, start_day = 0;  // duties open at 08:00 this day
   std::string owner_role = "township_clerk";           // who owes each milestone
   std::vector<CampaignMilestone> milestones;           // in due order
+  // A campaign that recurs every year ([000] "每年第四季度集中开展一次全面排查"): its dates are
+  // MM-DD (years 0) and each year's run is its own campaign, campaign_of_year(): named
+  // "<name>_<YYYY>", labelled "<YYYY>年<label>" (issue 14 item 7).
+  bool yearly = false;
+};
+
+// A yearly campaign's run of `year` (dates of that year); a one-off campaign as it is.
+Campaign campaign_of_year(const Campaign& campaign, int year);
+
+// The campaigns that may have work in `year`: every one-off campaign, and each yearly campaign's
+// runs of the year before (its ladder may reach into January) and of `year` (the seeding skips
+// those not started yet or over). Not the year after: its calendar may not be published yet.
+std::vector<Campaign> campaigns_around(const std::vector<Campaign>& campaigns, int year);
+
+// The configured campaign or yearly run called `name` ("screening_2023", "q4_screening_2025").
+std::optional<Campaign> find_campaign(const std::vector<Campaign>& campaigns,
+                                      std::string_view name);
+
+// Who approves a rollback (风险消除回退) or clear-out (清退) [001]: township and village, then the
+// city bureau; where `prefecture_filing`, then also the prefecture's filing ("向三明市乡村振兴局
+// 书面申请，再上报备案后统一操作") before the change is made. [rules.approvals]; issue 14 item 7.
+struct ApprovalRules {
+  bool prefecture_filing = false;
 };
 
 struct ProgramRules {
   EligibilityRules eligibility;
+  ApprovalRules approvals;
   std::vector<CaseKind> case_kinds;
   std::map<std::string, StepDeadline> deadlines;  // keyed by step name
   VisitRules visits;
@@ -128,6 +197,20 @@ struct ProgramRules {
 // Why a configured case kind cannot be used (unknown step names, steps out of
 // procedure order), or std::nullopt. For the config loader.
 std::optional<std::string> case_kind_problem(const CaseKind& kind);
+
+// The standard in force for a household whose accounts are assessed for `year` (the year of its
+// discovery month, whose income window [000] names): the configured year nearest before or equal
+// to it. std::nullopt when every configured year is later.
+std::optional<EligibilityLine> line_in_force(const EligibilityRules& rules, int year);
+
+// Whether `code` is a hardship condition fangfan knows (kCondition*).
+bool known_condition(std::string_view code);
+
+// Why `step` cannot share the deadline window of `window` (StepDeadline::shared_window), or
+// std::nullopt: the window must be a step of the same procedure that comes right before it
+// (household_verification → democratic_review; elimination_review →
+// township_elimination_review).
+std::optional<std::string> shared_window_problem(std::string_view step, std::string_view window);
 
 // The minimum length of a publicity step in days, from ProgramRules::deadlines
 // (period; 5 when the step is not configured).

@@ -51,6 +51,8 @@ const std::vector<RefusalCodeInfo>& refusal_codes() {
       {kDepartmentMeasureMemberUnknown, "部门落实措施所涉成员不是本户家庭成员"},
       {kDepartmentMeasureRecorded, "同一部门、名单期、成员、措施和起始日期的措施已登记过"},
       {kIncomeRecordsIncomplete, "收入计算期的收支记录不全或无效"},
+      {kMonitoringLineMissing, "本地配置中没有该年度适用的监测线"},
+      {kApprovalLevelNotConfigured, "本县的回退和清退不需要该级审核意见"},
       {kDiscretionIncomplete, "酌情纳入未写明理由或决定人"},
       {kAssetAuthorisationMissing, "尚未签订授权核查家庭资产信息承诺书"},
       {kPublicityNotOver, "公示期未满"},

@@ -73,6 +73,10 @@ inline constexpr std::string_view kDepartmentMeasureMemberUnknown =
 inline constexpr std::string_view kDepartmentMeasureRecorded = "department_measure_recorded";
 // -- guards of recognition
 inline constexpr std::string_view kIncomeRecordsIncomplete = "income_records_incomplete";
+// No monitoring line is configured for the year a household is assessed in (issue 14 item 4).
+inline constexpr std::string_view kMonitoringLineMissing = "monitoring_line_missing";
+// A prefecture filing where the county's rules need none (issue 14 item 7).
+inline constexpr std::string_view kApprovalLevelNotConfigured = "approval_level_not_configured";
 inline constexpr std::string_view kDiscretionIncomplete = "discretion_incomplete";
 inline constexpr std::string_view kAssetAuthorisationMissing = "asset_authorisation_missing";
 inline constexpr std::string_view kPublicityNotOver = "publicity_not_over";

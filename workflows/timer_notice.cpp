@@ -37,10 +37,12 @@ const std::vector<EscalationRung>* configured_ladder(const DutyRecord& duty,
     const DepartmentList* l = rules.lists.find(name);
     return l == nullptr ? nullptr : &l->feedback.escalation;
   }
+  // A yearly campaign's runs share the configured ladder (runs differ only in their dates).
   for (const Campaign& c : rules.campaigns) {
-    if (c.name != name) continue;
+    const std::optional<Campaign> run = find_campaign({c}, name);
+    if (!run) continue;
     for (const CampaignMilestone& m : c.milestones) {
-      if (duty.subject == c.name + "/" + m.name) return &m.escalation;
+      if (duty.subject == run->name + "/" + m.name) return &m.escalation;
     }
   }
   return nullptr;
@@ -138,9 +140,11 @@ void describe(const DutyRecord& duty, bool overdue, const DutyTimerFacts& in,
     const std::string campaign = duty.subject.substr(0, slash);
     const std::string milestone = slash == std::string::npos ? "" : duty.subject.substr(slash + 1);
     std::string label;
-    for (const Campaign& c : rules.campaigns) {
-      if (c.name != campaign) continue;
-      for (const CampaignMilestone& ms : c.milestones) {
+    // What people read is the campaign's name (campaign_label), not its code.
+    std::string campaign_label = campaign;
+    if (const std::optional<Campaign> c = find_campaign(rules.campaigns, campaign)) {
+      if (!c->label.empty()) campaign_label = c->label;
+      for (const CampaignMilestone& ms : c->milestones) {
         if (ms.name == milestone) label = ms.label;
       }
     }
@@ -149,7 +153,8 @@ void describe(const DutyRecord& duty, bool overdue, const DutyTimerFacts& in,
                 {"milestone", milestone},
                 {"milestone_label", label},
                 {"township", duty.township_code},
-                {"township_name", in.duty_township_name}};
+                {"township_name", in.duty_township_name},
+                {"campaign_label", campaign_label}};
   }
 }
 

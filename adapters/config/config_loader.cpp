@@ -50,22 +50,6 @@ std::vector<EscalationRung> read_ladder(Reader& r, Errors& errors) {
 
 void read_rules(Reader& r, Config& c, const fs::path& dir, Errors& errors) {
   ProgramRules& rules = c.rules;
-  if (const toml::table* t = r.table("eligibility")) {
-    Reader e(*t, r.key_path("eligibility"), errors);
-    if (auto v = e.number("monitoring_line_yuan")) {
-      if (*v <= 0) e.error("monitoring_line_yuan", "must be a positive amount in yuan");
-      rules.eligibility.monitoring_line_yuan = *v;
-    }
-    if (auto v = e.integer_in("year", 2000, 2100, "")) rules.eligibility.year = int(*v);
-    if (auto v = e.string("province")) rules.eligibility.province = *v;
-    if (const toml::table* x = e.table("exclusions", false)) {
-      Reader xr(*x, e.key_path("exclusions"), errors);
-      for (auto&& [k, v] : *x) {
-        if (auto s = xr.string(k.str())) rules.eligibility.exclusions[std::string(k.str())] = *s;
-      }
-    }
-  }
-
   r.not_empty("case_kinds");
   r.each_table("case_kinds", true, [&](Reader& k) {
     CaseKind kind;
@@ -86,6 +70,8 @@ void read_rules(Reader& r, Config& c, const fs::path& dir, Errors& errors) {
     }
     rules.case_kinds.push_back(std::move(kind));
   });
+
+  read_eligibility(r, c, errors);  // -- after the case kinds (config_eligibility.cpp)
 
   if (const toml::table* t = r.table("deadlines")) {
     Reader d(*t, r.key_path("deadlines"), errors);
@@ -127,7 +113,18 @@ void read_rules(Reader& r, Config& c, const fs::path& dir, Errors& errors) {
         dl.remind_before_working_days = int(*b);
       }
       dl.escalation = read_ladder(s, errors);
+      if (auto w = s.string("shared_window", false)) {
+        if (auto problem = shared_window_problem(step, *w)) s.error("shared_window", *problem);
+        dl.shared_window = *w;
+      }
       rules.deadlines[step] = std::move(dl);
+    }
+  }
+  for (const auto& [step, dl] : rules.deadlines) {
+    if (!dl.shared_window.empty() && !rules.deadlines.count(dl.shared_window)) {
+      errors.add(
+          r.table().source(), r.key_path("deadlines." + step + ".shared_window"),
+          "shares the window of '" + dl.shared_window + "', which has no deadline configured");
     }
   }
   for (const auto& kind : rules.case_kinds) {

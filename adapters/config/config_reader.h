@@ -277,6 +277,10 @@ void check_reach(Reader& top, const Config& c, Errors& errors);
 // config_delivery.cpp: [delivery] and [templates].
 void read_delivery(Reader& top, Config& c, const fs::path& dir, Errors& errors);
 
+// -- the monitoring standard (config_eligibility.cpp): [rules.eligibility], read from the [rules]
+// table's Reader after [[rules.case_kinds]] (its instant route names case kinds).
+void read_eligibility(Reader& rules, Config& c, Errors& errors);
+
 // -- recurring work (config_work.cpp): [rules.evaluation] and [[rules.campaigns]], read from
 // the [rules] table's Reader after read_rules.
 void read_work(Reader& rules, Config& c, const fs::path& dir, Errors& errors);

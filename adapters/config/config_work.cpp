@@ -15,7 +15,8 @@
 //   [[rules.campaigns.milestones]]
 //   name = "plan"  label = "..."  due = 2023-04-30  remind_before_working_days = 2
 //   escalation = [...]
-// Dates may be TOML dates or "YYYY-MM-DD" strings.
+// Dates may be TOML dates or "YYYY-MM-DD" strings; with `yearly = true` they are "MM-DD" and the
+// campaign runs every year (issue 14 item 7), each run named "<name>_<YYYY>".
 #include <set>
 
 #include "adapters/config/config_reader.h"
@@ -64,6 +65,19 @@ std::optional<Date> read_date(Reader& r, std::string_view key) {
   }
   r.error(key, "must be a date like 2023-04-30");
   return std::nullopt;
+}
+
+// A yearly campaign's date, "MM-DD" (every year's); returned in leap 2024, which admits every
+// MM-DD, for ordering. A 02-29 is refused: it would miss three years in four.
+std::optional<Date> read_month_day(Reader& r, std::string_view key) {
+  auto s = r.string(key);
+  if (!s) return std::nullopt;
+  const auto d = parse_date("2024-" + *s);
+  if (s->size() != 5 || !d || *s == "02-29") {
+    r.error(key, "a yearly campaign's dates are a month and day like \"10-15\", got '" + *s + "'");
+    return std::nullopt;
+  }
+  return d;
 }
 
 void split(Date d, int& year, int& month, int& day) {
@@ -136,8 +150,13 @@ void read_campaigns(Reader& rules, Config& c) {
       r.error("name", "campaign '" + campaign.name + "' is defined twice");
     }
     campaign.label = r.string("label").value_or("");
-    const std::optional<Date> starts = read_date(r, "starts");
+    campaign.yearly = r.boolean("yearly", false).value_or(false);
+    auto date_of = [&](Reader& at, std::string_view key) {
+      return campaign.yearly ? read_month_day(at, key) : read_date(at, key);
+    };
+    const std::optional<Date> starts = date_of(r, "starts");
     if (starts) split(*starts, campaign.start_year, campaign.start_month, campaign.start_day);
+    if (campaign.yearly) campaign.start_year = 0;
     campaign.owner_role = read_owner(r, campaign.owner_role);
 
     std::set<std::string> milestones;
@@ -152,8 +171,9 @@ void read_campaigns(Reader& rules, Config& c) {
         m.error("name", "milestone '" + ms.name + "' is defined twice in this campaign");
       }
       ms.label = m.string("label").value_or("");
-      if (const std::optional<Date> due = read_date(m, "due")) {
+      if (const std::optional<Date> due = date_of(m, "due")) {
         split(*due, ms.year, ms.month, ms.day);
+        if (campaign.yearly) ms.year = 0;
         if (starts && *due < *starts) {
           m.error("due", "is before the campaign starts (" + format_date(*starts) + ")");
         } else if (previous && *due < *previous) {
@@ -171,12 +191,21 @@ void read_campaigns(Reader& rules, Config& c) {
   });
 }
 
+// [rules.approvals]: the prefecture's filing after the city bureau's [001] (issue 14 item 7).
+void read_approvals(Reader& rules, Config& c, Errors& errors) {
+  const toml::table* t = rules.table("approvals", false);
+  if (!t) return;
+  Reader r(*t, rules.key_path("approvals"), errors);
+  if (auto v = r.boolean("prefecture_filing")) c.rules.approvals.prefecture_filing = *v;
+}
+
 }  // namespace
 
 void read_work(Reader& rules, Config& c, const fs::path& dir, Errors& errors) {
   (void)dir;  // no paths in these sections
   read_evaluation(rules, c, errors);
   read_campaigns(rules, c);
+  read_approvals(rules, c, errors);
 }
 
 }  // namespace fangfan::config_detail

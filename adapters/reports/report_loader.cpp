@@ -155,10 +155,7 @@ std::variant<ReportTable, ReportRefusal> load_report(soci::session& session, con
     return evaluation_report(s, r.year, counts);
   }
   if (r.name == "campaign") {
-    const Campaign* campaign = nullptr;
-    for (const auto& c : config.rules.campaigns) {
-      if (c.name == r.campaign) campaign = &c;
-    }
+    const std::optional<Campaign> campaign = find_campaign(config.rules.campaigns, r.campaign);
     if (!campaign || !calendar) {
       return ReportRefusal{"没有名为 " + r.campaign + " 的专项行动 (no campaign named " +
                            r.campaign + ")"};

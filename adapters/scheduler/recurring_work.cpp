@@ -99,7 +99,9 @@ int ensure_recurring_timers_in(soci::session& session, const Config& config,
   // its last milestone is over.
   std::vector<std::string> townships;
   for (const Township& t : config.townships) townships.push_back(t.code);
-  for (const Campaign& c : config.rules.campaigns) {
+  // A yearly campaign ([000]'s Q4 screening) is seeded as each year's run.
+  const int this_year = int(std::chrono::year_month_day{china_date(now)}.year());
+  for (const Campaign& c : campaigns_around(config.rules.campaigns, this_year)) {
     CampaignSeeding seeding = plan_campaign_duties(c, townships, calendar, now, kRecurringHorizon);
     for (const CalendarError& gap : seeding.gaps) report_calendar_gap(session, config, gap, now);
     for (const OpenDuty& open : seeding.duties) {

@@ -15,11 +15,9 @@ namespace {
 using soci::into;
 using soci::use;
 
-const Campaign* find_campaign(const Config& config, std::string_view name) {
-  for (const Campaign& c : config.rules.campaigns) {
-    if (c.name == name) return &c;
-  }
-  return nullptr;
+// A one-off campaign or a yearly campaign's run ("q4_screening_2025").
+std::optional<Campaign> configured_campaign(const Config& config, std::string_view name) {
+  return find_campaign(config.rules.campaigns, name);
 }
 
 CampaignRefusal no_campaign(std::string_view name) {
@@ -37,8 +35,8 @@ Date milestone_date(const CampaignMilestone& m) {
 std::variant<TimePoint, CampaignRefusal> record_milestone_done(
     soci::session& session, const Config& config, std::string_view campaign,
     std::string_view milestone, std::string_view township, std::string_view actor, TimePoint now) {
-  const Campaign* c = find_campaign(config, campaign);
-  if (c == nullptr) return no_campaign(campaign);
+  const std::optional<Campaign> c = configured_campaign(config, campaign);
+  if (!c) return no_campaign(campaign);
   bool known = false;
   for (const CampaignMilestone& m : c->milestones) known = known || m.name == milestone;
   if (!known) {
@@ -72,8 +70,8 @@ std::variant<TimePoint, CampaignRefusal> record_milestone_done(
 std::variant<std::vector<MilestoneStatus>, CampaignRefusal> campaign_progress(
     soci::session& session, const Config& config, const WorkingDayCalendar& calendar,
     std::string_view campaign, TimePoint now) {
-  const Campaign* c = find_campaign(config, campaign);
-  if (c == nullptr) return no_campaign(campaign);
+  const std::optional<Campaign> c = configured_campaign(config, campaign);
+  if (!c) return no_campaign(campaign);
   std::map<std::pair<std::string, std::string>, std::pair<TimePoint, std::string>> done;
   guarded("读取专项行动进度失败 (reading campaign progress failed)", [&] {
     const std::string name(campaign);

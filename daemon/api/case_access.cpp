@@ -98,6 +98,8 @@ RoleSet approval_roles(ApprovalLevel level) {
       return {R::kTownshipClerk};
     case ApprovalLevel::kCity:
       return {R::kCountyOffice};  // the county records the city bureau's approval
+    case ApprovalLevel::kPrefecture:
+      return {R::kCountyOffice};  // ... and the prefecture's filing ([001] 三明市)
   }
   return {};
 }

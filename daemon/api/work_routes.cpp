@@ -23,16 +23,15 @@ namespace http = boost::beast::http;
 namespace json = boost::json;
 using boost::asio::awaitable;
 
-const Campaign& find_campaign(const Config& config, const std::string& name) {
-  for (const auto& c : config.rules.campaigns) {
-    if (c.name == name) return c;
-  }
+// A one-off campaign or a yearly campaign's run ("q4_screening_2025").
+Campaign configured_campaign(const Config& config, const std::string& name) {
+  if (std::optional<Campaign> c = find_campaign(config.rules.campaigns, name)) return *c;
   throw ApiError::not_found("没有名为 " + name + " 的专项行动 (no campaign named " + name + ")");
 }
 
 awaitable<ApiResponse> show_progress(ApiServices& services, ApiRequest& req) {
   auto config = req.config;
-  const Campaign& campaign = find_campaign(*config, req.param("campaign"));
+  const Campaign campaign = configured_campaign(*config, req.param("campaign"));
   auto calendar = services.calendar ? services.calendar() : nullptr;
   if (!calendar) {
     throw ApiError::unavailable("工作日历尚未加载 (the working-day calendar is not loaded)");
@@ -91,7 +90,7 @@ awaitable<ApiResponse> show_progress(ApiServices& services, ApiRequest& req) {
 
 awaitable<ApiResponse> mark_done(ApiServices& services, ApiRequest& req) {
   auto config = req.config;
-  const Campaign& campaign = find_campaign(*config, req.param("campaign"));
+  const Campaign campaign = configured_campaign(*config, req.param("campaign"));
   const std::string milestone = req.param("milestone");
   bool known = false;
   for (const auto& m : campaign.milestones) known = known || m.name == milestone;

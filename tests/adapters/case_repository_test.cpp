@@ -385,7 +385,7 @@ TEST_P(CaseRepositoryConformance, Persistence_ALongLifeRoundTripsAfterRestart) {
   EXPECT_EQ(w.state(), "democratic_review");
   accept(w, id, w.review_pass());
   accept(w, id, w.county_pass());
-  w.days(5);
+  w.days(6);
   accept(w, id, w.close_publicity());
   EXPECT_EQ(w.state(), "registered");
 
@@ -413,7 +413,7 @@ TEST_P(CaseRepositoryConformance, Persistence_ALongLifeRoundTripsAfterRestart) {
   EXPECT_EQ(w.state(), "elimination_review");
   accept(w, id, RecordEliminationReview{w.meta(), true});
   accept(w, id, RecordTownshipReview{w.meta(), true});
-  w.days(5);
+  w.days(6);
   accept(w, id, CloseEliminationPublicity{w.meta()});
   EXPECT_EQ(w.state(), "eliminated");
 
@@ -431,7 +431,7 @@ TEST_P(CaseRepositoryConformance, Persistence_ALongLifeRoundTripsAfterRestart) {
   accept(w, id, ProposeElimination{w.meta()});
   accept(w, id, RecordEliminationReview{w.meta(), true});
   accept(w, id, RecordTownshipReview{w.meta(), true});
-  w.days(5);
+  w.days(6);
   accept(w, id, CloseEliminationPublicity{w.meta()});
   w.days(90);
   accept(w, id, RecordLookBack{w.meta("户主突发重病"), LookBackFinding::kNewRisk});
@@ -495,7 +495,7 @@ TEST_P(CaseRepositoryConformance, Replay_RecordedEventsRebuildTheStoredCase) {
     if (w.state() == "democratic_review") accept(w, id, w.review_pass());
     accept(w, id, w.county_pass());
     if (w.state() == "village_publicity") {
-      w.days(5);
+      w.days(6);
       accept(w, id, w.close_publicity());
     }
     accept(w, id, w.assign_officer());
@@ -548,7 +548,7 @@ TEST_P(CaseRepositoryConformance, Refusal_LeavesEveryTableAsItWas) {
   // Publicity closed before its five days.
   const Refusal early = refuse(w, id, w.close_publicity());
   EXPECT_NE(early.message.find("5天"), std::string::npos) << early.message;
-  w.days(5);
+  w.days(6);
   accept(w, id, w.close_publicity());
   // A visit before an officer is assigned.
   refuse(w, id, w.visit());
@@ -565,7 +565,7 @@ TEST_P(CaseRepositoryConformance, Refusal_WholeHouseholdUnableToWorkIsNotElimina
   accept(w, id, w.eligible_verification());
   accept(w, id, w.review_pass());
   accept(w, id, w.county_pass());
-  w.days(5);
+  w.days(6);
   accept(w, id, w.close_publicity());
   const Refusal r = refuse(w, id, ProposeElimination{w.meta()});
   EXPECT_NE(r.message.find("整户无劳动能力"), std::string::npos) << r.message;
@@ -702,7 +702,7 @@ TEST_P(CaseRepositoryConformance, OneActiveCase_RollbackRefusedWhileANewCaseIsIn
   accept(a, id, ProposeElimination{a.meta()});
   accept(a, id, RecordEliminationReview{a.meta(), true});
   accept(a, id, RecordTownshipReview{a.meta(), true});
-  a.days(5);
+  a.days(6);
   accept(a, id, CloseEliminationPublicity{a.meta()});
   ASSERT_EQ(a.state(), "eliminated");
 

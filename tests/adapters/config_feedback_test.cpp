@@ -151,7 +151,7 @@ INSTANTIATE_TEST_SUITE_P(
                     {std::string(kFeed) +
                      ".measure_type: 'dibao' is not a measure type (industry, employment, "
                      "social_security, medical, education, housing, drinking_water, "
-                     "family_support, insurance, social_aid)"}},
+                     "family_support, insurance, social_aid, motivation, other)"}},
         BadFeedback{"no_measure_type_nor_its_column",
                     "measure_type = \"social_security\"\n",
                     "",

@@ -333,6 +333,32 @@ INSTANTIATE_TEST_SUITE_P(
                 "rules.visits.per_month: must be from 1 to 31 times a month, got 5000000000"},
         BadCase{"eligibility_year", "year = 2024 ", "year = 20240 ", nullptr,
                 "rules.eligibility.year: must be from 2000 to 2100, got 20240"},
+        // The standard as data (issue 14 items 3, 4): every new key checked.
+        BadCase{"eligibility_province", "province = \"山东省\"\nyear",
+                "province = \"河北省\"\nyear", nullptr,
+                "rules.eligibility.province: is '河北省' but the county is in '山东省' ([county] "
+                "province): a county applies its own province's line"},
+        BadCase{
+            "eligibility_comparison", "comparison = \"below\"", "comparison = \"<=\"", nullptr,
+            "rules.eligibility.comparison: must be \"below\" (低于, <) or \"not_above\" (不高于, "
+            "≤), got '<='"},
+        BadCase{"eligibility_join", "join = \"all\"", "join = \"or\"", nullptr,
+                "rules.eligibility.join: must be \"all\" (line AND a condition) or \"any\" (OR), "
+                "got 'or'"},
+        BadCase{"eligibility_condition", "conditions = [\"rigid_expense\", \"income_drop\"]",
+                "conditions = [\"rigid_expense\", \"big_car\"]", nullptr,
+                "rules.eligibility.conditions: 'big_car' is not a condition (rigid_expense, "
+                "income_drop, rigid_expense_over_income, basic_needs_unmet)"},
+        BadCase{"instant_kind_unknown", "case_kinds = [\"instant\"]", "case_kinds = [\"quick\"]",
+                nullptr,
+                "rules.eligibility.instant.case_kinds: 'quick' is not a case kind of "
+                "[[rules.case_kinds]]"},
+        BadCase{
+            "shared_window_wrong_step", "shared_window = \"household_verification\"",
+            "shared_window = \"county_review\"", nullptr,
+            "rules.deadlines.democratic_review.shared_window: 步骤“democratic_review”不能与"
+            "“county_review”共用期限：只有民主评议可与入户核实共用、乡镇审核可与风险消除民主评议"
+            "共用（a step shares only the window of the step right before it）"},
         BadCase{"days_of_month_narrowed", "days_of_month = [5]", "days_of_month = [4294967301]",
                 nullptr,
                 "rules.schedules[1 medical_insurance_feed].days_of_month[1]: must be from 1 to 28 "
@@ -1022,6 +1048,44 @@ TEST(Config, ReportsEveryErrorNotJustTheFirst) {
   EXPECT_EQ(errors[0].key, "rules.visits.per_month");
   EXPECT_EQ(errors[1].key, "rules.visits.reminder_day");
   EXPECT_LT(errors[0].line, errors[1].line);
+}
+
+// Issue 14 item 4: the example's standard is [000]'s, its instant route [002]'s; another year's
+// line and Linyi's OR are read as written.
+TEST(ConfigEligibility, StandardPerProvinceAndYear) {
+  auto r = load_config(kConfigDir / "example.toml");
+  ASSERT_TRUE(std::holds_alternative<std::shared_ptr<const Config>>(r));
+  const EligibilityRules& e = std::get<std::shared_ptr<const Config>>(r)->rules.eligibility;
+  EXPECT_EQ(e.comparison, LineComparison::kBelow);
+  EXPECT_EQ(e.join, LineJoin::kAll);
+  EXPECT_EQ(e.conditions, (std::vector<std::string>{"rigid_expense", "income_drop"}));
+  EXPECT_EQ(e.instant.case_kinds, std::vector<std::string>{"instant"});
+  EXPECT_EQ(e.instant.conditions,
+            (std::vector<std::string>{"rigid_expense_over_income", "basic_needs_unmet"}));
+  EXPECT_EQ(std::get<std::shared_ptr<const Config>>(r)
+                ->rules.deadlines.at("democratic_review")
+                .shared_window,
+            "household_verification");
+
+  std::string text = example_text();
+  const std::string join = "join = \"all\"";
+  text.replace(text.find(join), join.size(), "join = \"any\"");
+  const std::string instant = "[rules.eligibility.instant]";
+  text.replace(text.find(instant), instant.size(),
+               "[[rules.eligibility.lines]]\nyear = 2020\nmonitoring_line_yuan = 5000\n"
+               "comparison = \"not_above\"\njoin = \"any\"\n\n" +
+                   instant);
+  auto loaded = load_config_text(text, kConfigDir / "linyi.toml");
+  for (const auto& err : errors_of(loaded)) ADD_FAILURE() << err.to_string();
+  ASSERT_TRUE(std::holds_alternative<std::shared_ptr<const Config>>(loaded));
+  const EligibilityRules& l = std::get<std::shared_ptr<const Config>>(loaded)->rules.eligibility;
+  EXPECT_EQ(l.join, LineJoin::kAny);
+  ASSERT_EQ(l.other_years.size(), 1u);
+  EXPECT_EQ(l.other_years[0].year, 2020);
+  EXPECT_EQ(l.other_years[0].line_yuan, 5000);
+  EXPECT_EQ(l.other_years[0].comparison, LineComparison::kNotAbove);
+  EXPECT_EQ(line_in_force(l, 2021)->line_yuan, 5000);
+  EXPECT_EQ(line_in_force(l, 2024)->line_yuan, 6500);
 }
 
 }  // namespace

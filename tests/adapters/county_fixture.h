@@ -120,7 +120,7 @@ class CountyFixture : public ::testing::Test {
     accept(w, id, w.review_pass());
     w.days(2);
     accept(w, id, w.county_pass());
-    w.days(5);
+    w.days(6);
     accept(w, id, w.close_publicity());
     EXPECT_EQ(w.state(), "registered");
     if (officer != nullptr) accept(w, id, w.assign_officer(officer));

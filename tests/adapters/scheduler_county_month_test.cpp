@@ -98,15 +98,20 @@ TEST_F(CountyMonth, March2025_ExactRemindersAndEscalationsOnWorkingDays) {
          walk_to(e, at("2025-03-26T14:00"));
          accept(e, case_e, e.eligible_verification());
        }},
+      {at("2025-03-26T15:00"),
+       [&] {
+         // E's review shares the verification's window ([002] "5个工作日内完成入户调查和民主
+         // 评议", issue 14 item 3): its last day is 03-26 too, so it passes the same afternoon.
+         walk_to(e, at("2025-03-26T15:00"));
+         accept(e, case_e, e.review_pass());
+       }},
       {at("2025-03-27T10:00"),
        [&] {
          walk_to(e, at("2025-03-27T10:00"));
-         accept(e, case_e, e.review_pass());
+         accept(e, case_e, e.county_pass());
        }},
       {at("2025-03-28T10:00"),
        [&] {
-         walk_to(e, at("2025-03-28T10:00"));
-         accept(e, case_e, e.county_pass());
          // D verified after its second rung (03-27) and before its third (04-01).
          walk_to(d, at("2025-03-28T10:00"));
          accept(d, case_d, d.eligible_verification());
@@ -120,8 +125,8 @@ TEST_F(CountyMonth, March2025_ExactRemindersAndEscalationsOnWorkingDays) {
        }},
       {at("2025-04-02T11:00"),
        [&] {
-         // E's publicity (5 calendar days from 03-28) is over: E is registered and assisted
-         // from April (its April reminder, 04-21, is after this run).
+         // E's publicity (5 whole days after 03-27: 03-28..04-01; issue 14 item 3) is over: E is
+         // registered and assisted from April (its April reminder, 04-21, is after this run).
          walk_to(e, at("2025-04-02T11:00"));
          accept(e, case_e, e.close_publicity());
          EXPECT_EQ(e.state(), "registered");
@@ -167,6 +172,11 @@ TEST_F(CountyMonth, March2025_ExactRemindersAndEscalationsOnWorkingDays) {
       {"2025-03-25T08:00:00+08:00", "step_overdue", "王丽@379901001", case_d},
       {"2025-03-25T08:00:00+08:00", "step_reminder", "陈静@379901002", case_e},
       {"2025-03-27T08:00:00+08:00", "step_overdue", "郑海峰@379901001", case_d},
+      // D's review shares the verification's window (issue 14 item 3), which ended 03-24: it
+      // is overdue from the moment it starts, and its rungs already due go out at once (at due:
+      // 柳树村's village officer; 2 working days after: the township head).
+      {"2025-03-28T10:00:00+08:00", "step_overdue", "孔德明@379901001002", case_d},
+      {"2025-03-28T10:00:00+08:00", "step_overdue", "郑海峰@379901001", case_d},
       {"2025-04-01T08:00:00+08:00", "visit_overdue", "朱晓东@379901002001", case_b},
       {"2025-04-01T08:00:00+08:00", "monitoring_overdue", "朱晓东@379901002001", case_b},
       {"2025-04-01T08:00:00+08:00", "visit_overdue", "韩立新@379901003001", case_c},
@@ -214,10 +224,12 @@ TEST_F(CountyMonth, March2025_ExactRemindersAndEscalationsOnWorkingDays) {
   EXPECT_EQ(param(sent[2], "village"), "柳树村");
   EXPECT_EQ(param(sent[2], "township"), "东岭镇");
   EXPECT_EQ(param(sent[7], "rung"), "2");  // rung 1 of a ladder from 0: level 2 (issue 14)
-  EXPECT_EQ(param(sent[12], "step"), "county_review");
-  EXPECT_EQ(param(sent[12], "due_date"), "2025-04-03");
-  EXPECT_EQ(param(sent[19], "rung"), "3");  // rung 2 of a ladder from 0: level 3 (issue 14)
-  EXPECT_EQ(param(sent[19], "days_overdue"), "14");  // 03-31 -> 04-14
+  EXPECT_EQ(param(sent[8], "step"), "democratic_review");
+  EXPECT_EQ(param(sent[8], "due_date"), "2025-03-24");
+  EXPECT_EQ(param(sent[14], "step"), "county_review");
+  EXPECT_EQ(param(sent[14], "due_date"), "2025-04-03");
+  EXPECT_EQ(param(sent[21], "rung"), "3");  // rung 2 of a ladder from 0: level 3 (issue 14)
+  EXPECT_EQ(param(sent[21], "days_overdue"), "14");  // 03-31 -> 04-14
 }
 
 // Issue 14 item 8, "what people read", in the example county: one late verification, one

@@ -118,6 +118,24 @@ class Model {
     }
   }
 
+  // A step sharing the window of `window`, started at `started` after that window's due time
+  // (issue 14 item 3): its rungs already due go out when it starts; the others until `ended`.
+  void late_shared_step(const std::string& name, const std::string& window, Date window_start,
+                        TimePoint started, TimePoint ended, std::int64_t id, const Person& p,
+                        const std::string& village_officer) {
+    const StepDeadline& w = rules_.deadlines.at(window);
+    const StepDeadline& d = rules_.deadlines.at(name);
+    const Date due = wd(wd(window_start, w.period), 1);
+    for (const EscalationRung& rung : d.escalation) {
+      const TimePoint t = eight_am(wd(due, rung.after_working_days));
+      if (t < ended) {
+        const std::string who =
+            rung.to_role == "village_officer" ? village_officer : to(rung.to_role, p);
+        out_.push_back(line(std::max(t, started), "step_overdue", who, id));
+      }
+    }
+  }
+
   std::vector<std::string> sorted_until(TimePoint end) const {
     std::vector<std::string> v;
     for (const std::string& s : out_) {
@@ -198,13 +216,16 @@ TEST_F(CountyYear, Year2025_EveryMonthMissedOrMade_MatchesTheModel) {
     walk_to(e, at("2025-11-12T14:00"));
     accept(e, case_e, e.eligible_verification());
   });
-  events.emplace(at("2025-11-13T10:00"), [&] {
-    walk_to(e, at("2025-11-13T10:00"));
+  // E's review shares the verification's window (issue 14 item 3): it passes the same afternoon.
+  events.emplace(at("2025-11-12T15:00"), [&] {
+    walk_to(e, at("2025-11-12T15:00"));
     accept(e, case_e, e.review_pass());
   });
-  events.emplace(at("2025-11-14T11:00"), [&] {
-    walk_to(e, at("2025-11-14T11:00"));
+  events.emplace(at("2025-11-13T11:00"), [&] {
+    walk_to(e, at("2025-11-13T11:00"));
     accept(e, case_e, e.county_pass());
+  });
+  events.emplace(at("2025-11-14T11:00"), [&] {
     walk_to(d, at("2025-11-14T11:00"));
     accept(d, case_d, d.eligible_verification());
   });
@@ -216,6 +237,8 @@ TEST_F(CountyYear, Year2025_EveryMonthMissedOrMade_MatchesTheModel) {
     walk_to(d, at("2025-11-18T10:00"));
     accept(d, case_d, d.county_pass());
   });
+  // Publicities of five whole days (issue 14 item 3): E's from 11-13 closes on 11-19, D's from
+  // 11-18 on Mon 11-24.
   events.emplace(at("2025-11-19T12:00"), [&] {
     walk_to(e, at("2025-11-19T12:00"));
     accept(e, case_e, e.close_publicity());
@@ -223,12 +246,12 @@ TEST_F(CountyYear, Year2025_EveryMonthMissedOrMade_MatchesTheModel) {
     accept(e, case_e, e.assign_officer("朱晓东"));
     record_month(e, case_e, 2025y / month(11), 2, true, at("2025-11-19T13:00"));
   });
-  events.emplace(at("2025-11-23T11:00"), [&] {
-    walk_to(d, at("2025-11-23T11:00"));
+  events.emplace(at("2025-11-24T11:00"), [&] {
+    walk_to(d, at("2025-11-24T11:00"));
     accept(d, case_d, d.close_publicity());
     EXPECT_EQ(d.state(), "registered");
     accept(d, case_d, d.assign_officer("杨帆"));
-    record_month(d, case_d, 2025y / month(11), 2, true, at("2025-11-23T12:00"));
+    record_month(d, case_d, 2025y / month(11), 2, true, at("2025-11-24T12:00"));
   });
   events.emplace(at("2025-12-15T10:00"), [&] {
     record_month(d, case_d, 2025y / month(12), 2, true, at("2025-12-15T10:00"));
@@ -272,6 +295,12 @@ TEST_F(CountyYear, Year2025_EveryMonthMissedOrMade_MatchesTheModel) {
              pd);
   model.step("household_verification", Date{2025y / month(11) / 5}, at("2025-11-12T14:00"), case_e,
              pe);
+  // D's review shares its verification's window (due 11-11): overdue when it starts at 11-14
+  // 11:00, its rungs at due and 2 working days after go out then; it passes on 11-17, before the
+  // 5-day rung (11-18).
+  model.late_shared_step("democratic_review", "household_verification", Date{2025y / month(11) / 3},
+                         at("2025-11-14T11:00"), at("2025-11-17T10:00"), case_d, pd,
+                         "孔德明@379901001002");
 
   // The Q4 risk evaluation ([rules.evaluation], opens 11-01, 30 working days, owner county
   // office) is outside the model: this run never calls ensure_recurring_timers(), so only D and
@@ -290,7 +319,7 @@ TEST_F(CountyYear, Year2025_EveryMonthMissedOrMade_MatchesTheModel) {
   EXPECT_EQ(evaluation,
             (std::vector<std::string>{
                 "2025-11-19T12:00:00+08:00 evaluation_task 吴秀兰@379901 case " + e_id,
-                "2025-11-23T11:00:00+08:00 evaluation_task 吴秀兰@379901 case " + d_id,
+                "2025-11-24T11:00:00+08:00 evaluation_task 吴秀兰@379901 case " + d_id,
                 // The reminder 5 working days before the last day 12-15 (issue 14: was 12-09).
                 "2025-12-08T08:00:00+08:00 evaluation_task 吴秀兰@379901 case " + d_id,
                 "2025-12-08T08:00:00+08:00 evaluation_task 吴秀兰@379901 case " + e_id,

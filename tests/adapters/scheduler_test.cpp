@@ -200,7 +200,7 @@ class SchedulerConformance : public ::testing::TestWithParam<Backend> {
     accept(w, id, w.review_pass());
     w.days(2);
     accept(w, id, w.county_pass());
-    w.days(5);
+    w.days(6);
     accept(w, id, w.close_publicity());
     EXPECT_EQ(w.state(), "registered");
     if (assign) accept(w, id, w.assign_officer(kOfficer));
@@ -584,7 +584,7 @@ TEST_P(SchedulerConformance, Visits_AssistanceEndingCancelsTheMonthsDuties) {
   accept(w, id, ProposeElimination{w.meta()});
   accept(w, id, RecordEliminationReview{w.meta(), true});
   accept(w, id, RecordTownshipReview{w.meta(), true});
-  w.days(5);
+  w.days(6);
   accept(w, id, CloseEliminationPublicity{w.meta()});  // eliminated: no longer assisted
   EXPECT_EQ(open_case_duties(s(), id).size(), 0u);
   EXPECT_EQ(find_duty(s(), month_duty_key(kDutyVisits, id, 2025y / std::chrono::October))->state,
@@ -598,7 +598,7 @@ TEST_P(SchedulerConformance, Visits_AssistanceResumingInTheMonthReopensItsDuties
   accept(w, id, ProposeElimination{w.meta()});
   accept(w, id, RecordEliminationReview{w.meta(), true});
   accept(w, id, RecordTownshipReview{w.meta(), true});
-  w.days(5);
+  w.days(6);
   accept(w, id, CloseEliminationPublicity{w.meta()});  // 10-14: eliminated
   const std::string october = month_duty_key(kDutyVisits, id, 2025y / std::chrono::October);
   EXPECT_EQ(find_duty(s(), october)->state, DutyState::kCancelled);

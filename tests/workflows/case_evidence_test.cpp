@@ -61,7 +61,7 @@ class CaseEvidenceTest : public ::testing::Test {
     keep(a);
     a.ok(a.county_pass());
     keep(a);
-    a.days(5);
+    a.days(6);
     a.ok(a.close_publicity());
     keep(a);
     a.ok(ProposeElimination{a.meta()});
@@ -70,7 +70,7 @@ class CaseEvidenceTest : public ::testing::Test {
     keep(a);
     a.ok(RecordTownshipReview{a.meta(), true});
     keep(a);
-    a.days(5);
+    a.days(6);
     a.ok(CloseEliminationPublicity{a.meta()});
     keep(a);
     auto b = walk();

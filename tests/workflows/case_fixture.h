@@ -208,7 +208,7 @@ class CaseWalk {
     days(2);
     ok(county_pass());
     if (state() == "village_publicity") {
-      days(5);
+      days(6);
       ok(close_publicity());
     }
     EXPECT_EQ(state(), "registered");
@@ -217,7 +217,7 @@ class CaseWalk {
     ok(ProposeElimination{meta()});
     ok(RecordEliminationReview{meta(), true});
     ok(RecordTownshipReview{meta(), true});
-    days(5);
+    days(6);
     ok(CloseEliminationPublicity{meta()});
     EXPECT_EQ(state(), "eliminated");
   }

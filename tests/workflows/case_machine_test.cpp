@@ -75,7 +75,7 @@ TEST_F(CaseMachineTest, FullRecognitionReportsEveryStep) {
   EXPECT_EQ(o.step_ended, kStepCountyReview);
   EXPECT_EQ(o.step_started, kStepVillagePublicity);
 
-  w.days(5);
+  w.days(6);
   o = w.ok(w.close_publicity());
   EXPECT_EQ(w.state(), "registered");
   EXPECT_EQ(o.step_ended, kStepVillagePublicity);
@@ -254,11 +254,12 @@ TEST_F(CaseMachineTest, PublicityLastsFiveDays) {
   w.ok(w.eligible_verification());
   w.ok(w.review_pass());
   w.ok(w.county_pass());  // publicity from 2024-05-06
-  w.days(4);
+  // [000] "公示期5天": 05-07..05-11 are the five days; on the fifth itself it is still running.
+  w.days(5);
   auto r = w.refused(w.close_publicity());
   EXPECT_EQ(r.message,
             "案件处于“村级公示”阶段，不能结束村级公示并录入监测对象：村级公示期为5天"
-            "（2024-05-06起公示），2024-05-11起才能结束公示");
+            "（2024-05-06起公示，2024-05-11公示期满），2024-05-12起才能结束公示");
   w.days(1);
   w.ok(w.close_publicity());
   EXPECT_EQ(w.state(), "registered");
@@ -390,7 +391,7 @@ TEST_F(CaseMachineTest, VisitNeedsAnOfficer) {
 
   auto future = w.visit();
   future.date = china_date(future.meta.at) + std::chrono::days{1};
-  EXPECT_EQ(w.refused(future).reason, "走访日期2024-05-17晚于登记日期");
+  EXPECT_EQ(w.refused(future).reason, "走访日期2024-05-18晚于登记日期");
   auto early = w.visit();
   early.date = *parse_date("2024-05-05");
   EXPECT_EQ(w.refused(early).reason, "走访日期2024-05-05早于案件建档日期2024-05-06");
@@ -444,7 +445,7 @@ TEST_F(CaseMachineTest, DevelopmentalAssistanceMark) {
   w.ok(MarkDevelopmental{w.meta(), today});
   EXPECT_EQ(w.data().developmental_assistance_on, today);
   EXPECT_EQ(w.refused(MarkDevelopmental{w.meta(), today}).reason,
-            "已于2024-05-16标注已实施开发式帮扶");
+            "已于2024-05-17标注已实施开发式帮扶");
 
   auto v = walk("marginal", false, 2, true);
   v.recognise();
@@ -494,9 +495,11 @@ TEST_F(CaseMachineTest, EliminationProcedure) {
   o = w.ok(RecordTownshipReview{w.meta(), true});
   EXPECT_EQ(w.state(), "elimination_publicity");
   EXPECT_EQ(o.step_started, kStepEliminationPublicity);
-  w.days(4);
+  w.days(5);
   auto r = w.refused(CloseEliminationPublicity{w.meta()});
-  EXPECT_EQ(r.reason, "风险消除公示期为5天（2024-05-16起公示），2024-05-21起才能结束公示");
+  EXPECT_EQ(
+      r.reason,
+      "风险消除公示期为5天（2024-05-17起公示，2024-05-22公示期满），2024-05-23起才能结束公示");
   w.days(1);
   o = w.ok(CloseEliminationPublicity{w.meta()});
   EXPECT_EQ(w.state(), "eliminated");
@@ -547,7 +550,7 @@ TEST_F(CaseMachineTest, NoEliminationWhenNobodyCanWork) {
   Household h = v.household();
   for (auto& m : h.members) m.able_to_work = false;
   v.ok(UpdateHousehold{v.meta(), h});
-  v.days(5);
+  v.days(6);
   EXPECT_EQ(v.refused(CloseEliminationPublicity{v.meta()}).reason,
             "该户家庭成员均无劳动能力，属整户无劳动能力兜底保障户，按规定暂不标注风险消除");
 }
@@ -734,7 +737,7 @@ TEST_F(CaseMachineTest, RestoreRebuildsEveryState) {
   walks.push_back(a);
   a.ok(a.county_pass());
   walks.push_back(a);
-  a.days(5);
+  a.days(6);
   a.ok(a.close_publicity());
   walks.push_back(a);
   a.ok(ProposeElimination{a.meta()});
@@ -743,7 +746,7 @@ TEST_F(CaseMachineTest, RestoreRebuildsEveryState) {
   walks.push_back(a);
   a.ok(RecordTownshipReview{a.meta(), true});
   walks.push_back(a);
-  a.days(5);
+  a.days(6);
   a.ok(CloseEliminationPublicity{a.meta()});
   walks.push_back(a);
   auto b = walk();
@@ -888,7 +891,7 @@ TEST_F(CaseMachineTest, EveryStateRefusesEveryEventItDoesNotAccept) {
   walks.push_back(a);
   a.ok(a.county_pass());
   walks.push_back(a);
-  a.days(5);
+  a.days(6);
   a.ok(a.close_publicity());
   walks.push_back(a);
   a.ok(ProposeElimination{a.meta()});
@@ -897,7 +900,7 @@ TEST_F(CaseMachineTest, EveryStateRefusesEveryEventItDoesNotAccept) {
   walks.push_back(a);
   a.ok(RecordTownshipReview{a.meta(), true});
   walks.push_back(a);
-  a.days(5);
+  a.days(6);
   a.ok(CloseEliminationPublicity{a.meta()});
   walks.push_back(a);
   auto b = walk();
@@ -960,7 +963,7 @@ TEST_F(CaseMachineTest, RestoredMachineAnswersEveryEventAsTheOriginal) {
   walks.push_back(a);
   a.ok(a.county_pass());
   walks.push_back(a);
-  a.days(5);
+  a.days(6);
   a.ok(a.close_publicity());
   walks.push_back(a);
   auto r = a;  // registered, with the approvals a clear-out needs
@@ -972,7 +975,7 @@ TEST_F(CaseMachineTest, RestoredMachineAnswersEveryEventAsTheOriginal) {
   walks.push_back(a);
   a.ok(RecordTownshipReview{a.meta(), true});
   walks.push_back(a);
-  a.days(5);
+  a.days(6);
   a.ok(CloseEliminationPublicity{a.meta()});
   walks.push_back(a);
   a.ok(RecordLookBack{a.meta("收入未稳定超过监测线"), LookBackFinding::kInaccurate});

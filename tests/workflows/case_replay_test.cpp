@@ -65,7 +65,7 @@ TEST_P(Scenario, ApplicationToRollback) {
     EXPECT_EQ(w.state(), "village_publicity");
     w.days(2);
     EXPECT_FALSE(w.refused(w.close_publicity()).reason.empty());
-    w.days(3);
+    w.days(4);
     w.ok(w.close_publicity());
   }
   EXPECT_EQ(w.state(), "registered");

@@ -330,3 +330,70 @@ TEST(Deadlines, StoredDutysLastDayIsTheDayItsMessagesName) {
 
 }  // namespace
 }  // namespace fangfan
+
+namespace fangfan {
+namespace {
+
+// [002] "乡镇扶贫部门组织人员5个工作日内完成入户调查和民主评议": a review sharing the
+// verification's window ends with the verification's last day, wherever it starts inside it.
+TEST(SharedWindow, TheReviewEndsWithTheVerificationsWindow) {
+  struct Row {
+    const char* verification_started;
+    const char* review_started;
+    const char* last_day;
+    const char* reminder;  // "" = none (it would fall before the review started)
+  };
+  const StepDeadline review{5, DayUnit::kWorkingDays, 1, {{0, "village_officer"}}, "x"};
+  const std::vector<Row> rows{
+      // Mon 03-03: 03-04..03-10 (a weekend between); the review from Wed 03-05.
+      {"2025-03-03T09:00", "2025-03-05T10:00", "2025-03-10", "2025-03-07T08:00"},
+      // The review started on the window's last day: no reminder, same last day.
+      {"2025-03-03T09:00", "2025-03-10T10:00", "2025-03-10", ""},
+      // National Day: from Sun 09-28 (a make-up working day): 09-29, 09-30, 10-09, 10-10 and
+      // Sat 10-11 (made up); reminded Fri 10-10.
+      {"2025-09-28T09:00", "2025-09-30T09:00", "2025-10-11", "2025-10-10T08:00"},
+  };
+  for (const Row& r : rows) {
+    SCOPED_TRACE(r.review_started);
+    auto d = shared_step_deadline(at(r.verification_started), verification_rule(),
+                                  at(r.review_started), review, shipped());
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d->last_day, day(r.last_day));
+    EXPECT_EQ(d->due, workday_start_after(day(r.last_day), shipped()).value());
+    if (*r.reminder == '\0') {
+      EXPECT_FALSE(d->reminder);
+    } else {
+      EXPECT_EQ(d->reminder, at(r.reminder));
+    }
+    ASSERT_EQ(d->ladder.size(), 1u);
+    EXPECT_EQ(d->ladder[0].roles, std::vector<std::string>{"village_officer"});
+  }
+}
+
+// [000] "公示期5天": five whole days after the day it is posted; it may be closed from the day
+// after the fifth, and that day (or the next working day) is the publicity's due date.
+TEST(Publicity, ClosesTheDayAfterItsFifthWholeDay) {
+  struct Row {
+    const char* started;
+    const char* closes_on;
+    const char* last_day;
+  };
+  const std::vector<Row> rows{
+      {"2024-05-06T10:00", "2024-05-12", "2024-05-13"},  // Sun 05-12 → Mon 05-13
+      {"2025-03-07T10:00", "2025-03-13", "2025-03-13"},  // Fri → Thu
+      {"2025-03-03T10:00", "2025-03-09", "2025-03-10"},  // Sun 03-09 → Mon 03-10
+      {"2025-09-27T10:00", "2025-10-03", "2025-10-09"},  // National Day → Thu 10-09
+  };
+  const StepDeadline rule{5, DayUnit::kCalendarDays, 0, {{1, "village_officer"}}};
+  for (const Row& r : rows) {
+    SCOPED_TRACE(r.started);
+    EXPECT_EQ(publicity_closes_on(china_date(at(r.started)), 5), day(r.closes_on));
+    auto d = publicity_deadline(at(r.started), rule, shipped());
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d->last_day, day(r.last_day));
+    EXPECT_FALSE(d->reminder);
+  }
+}
+
+}  // namespace
+}  // namespace fangfan

@@ -42,6 +42,7 @@ ProgramRules rules() {
   r.evaluation.enabled = true;
   Campaign c;
   c.name = "screening";
+  c.label = "2025年集中排查";
   c.start_year = 2025;
   c.start_month = 3;
   c.start_day = 3;
@@ -621,6 +622,9 @@ TEST(TimerNotice, MessageFactsAndKeys) {
                         rules(), calendar(), at("2025-03-12T08:00:00+08:00"));
   ASSERT_TRUE(c.message);
   EXPECT_EQ(param(*c.message, "milestone_label"), "制定工作方案");
+  // What people read is the campaign's name, not its code (issue 14 item 7).
+  EXPECT_EQ(param(*c.message, "campaign_label"), "2025年集中排查");
+  EXPECT_EQ(param(*c.message, "campaign"), "screening");
   EXPECT_EQ(param(*c.message, "township_name"), "一镇");
   EXPECT_EQ(param(*c.message, "days_overdue"), "<none>");
   EXPECT_EQ(duty_message_key(*c.message, "p@t1"), "campaign_reminder:t1:screening/plan:0:p@t1");
