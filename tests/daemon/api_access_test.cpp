@@ -91,6 +91,7 @@ const std::vector<EventRow> kEvents = {
     {R"({"type":"apply_rollback"})", "AO"},
     {R"({"type":"apply_clear_out","reason":"不符合条件"})", "AO"},
     {R"({"type":"re_identify"})", "AOT"},
+    {R"({"type":"record_major_event","date":"2025-03-03","kind":"death"})", "AOTVS"},
     // fangfan's own (the department feed intake): no token, not even county_admin's.
     {R"({"type":"record_department_evidence","department":"civil_affairs","feed":"ca",)"
      R"("period":"2025-03","rule":"new_assistance","summary":"救助类别低保","member_name":"王*"})",
