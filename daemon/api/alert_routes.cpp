@@ -39,7 +39,9 @@ bool verifier(Role role) {
 void require_alert_scope(const ApiRequest& req, const AlertRecord& a) {
   const Principal& p = req.actor();
   if (p.role == Role::kDepartmentClerk) {
-    if (is_department_code(*req.config, p.scope) && p.scope != a.alert.department) {
+    // Its own department's alerts, and a monitored case's alert the county gave it (issue 14).
+    if (is_department_code(*req.config, p.scope) && p.scope != a.alert.department &&
+        p.scope != a.assigned_department) {
       throw ApiError::forbidden(
           "只能查看本部门的预警 (a department clerk sees their own "
           "department's alerts only)");

@@ -430,8 +430,7 @@ TEST_P(FeedStore, Alert_ClosedOnlyFromOpen) {
 // Issue 14 item 6: an alert a monitored case raised is on its case from the start and moves
 // through its loop's stages one step at a time; a step from a stage it has left moves nothing.
 TEST_P(FeedStore, CaseAlert_OnItsCaseOnceAndMovedStageByStage) {
-  const std::optional<std::int64_t> case_id =
-      household("3701020010010001", {"X"}, "registered");
+  const std::optional<std::int64_t> case_id = household("3701020010010001", {"X"}, "registered");
   ASSERT_TRUE(case_id);
   NewAlertRecord a = alert("X", "370102001", "monitoring", "basic_needs_unmet");
   a.department = "";
@@ -466,8 +465,8 @@ TEST_P(FeedStore, CaseAlert_OnItsCaseOnceAndMovedStageByStage) {
   // A department's alert has no stage and is untouched by the loop.
   const std::int64_t feed_alert = insert_alert(s(), alert("Y")).id;
   EXPECT_EQ(load_alert(s(), feed_alert)->stage, "");
-  EXPECT_FALSE(move_alert_stage(s(), feed_alert, "township_review", "county_review", "", "", "x",
-                                t0()));
+  EXPECT_FALSE(
+      move_alert_stage(s(), feed_alert, "township_review", "county_review", "", "", "x", t0()));
 }
 
 TEST_P(FeedStore, Alerts_FilteredByTownshipPrefixStatusAndFeedNewestFirstWithTotal) {
