@@ -269,6 +269,15 @@ void record_monitoring(const RecordMonitoring& e, CaseData& d, const ProgramRule
   fx.details.emplace_back("risk", std::string{code_of(rec.risk)});
 }
 
+// The event lives in the history only (the alert loop reads it from there); the member's name is
+// masked like every household name in history details.
+void record_major_event(const RecordMajorEvent& e, CaseData&, const ProgramRules&, Effects& fx) {
+  fx.details.emplace_back("date", format_date(e.date));
+  fx.details.emplace_back("kind", e.kind);
+  fx.details.emplace_back("member", mask_name(e.member_name));
+  fx.details.emplace_back("description", e.description);
+}
+
 void mark_developmental(const MarkDevelopmental& e, CaseData& d, const ProgramRules&, Effects& fx) {
   d.developmental_assistance_on = e.date;
   fx.details.emplace_back("date", format_date(e.date));
@@ -450,6 +459,7 @@ void record_routine(const RoutineEvent& e, CaseData& d, const ProgramRules& r, E
         if constexpr (std::is_same_v<E, UpdateMeasure>) update_measure(x, d, r, fx);
         if constexpr (std::is_same_v<E, RecordVisit>) record_visit(x, d, r, fx);
         if constexpr (std::is_same_v<E, RecordMonitoring>) record_monitoring(x, d, r, fx);
+        if constexpr (std::is_same_v<E, RecordMajorEvent>) record_major_event(x, d, r, fx);
         if constexpr (std::is_same_v<E, MarkDevelopmental>) mark_developmental(x, d, r, fx);
         if constexpr (std::is_same_v<E, UpdateHousehold>) update_household(x, d, r, fx);
         if constexpr (std::is_same_v<E, RecordDepartmentEvidence>) {

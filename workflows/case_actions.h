@@ -36,6 +36,7 @@ void add_measure(const AddMeasure& e, CaseData& d, const ProgramRules& r, Effect
 void update_measure(const UpdateMeasure& e, CaseData& d, const ProgramRules& r, Effects& fx);
 void record_visit(const RecordVisit& e, CaseData& d, const ProgramRules& r, Effects& fx);
 void record_monitoring(const RecordMonitoring& e, CaseData& d, const ProgramRules& r, Effects& fx);
+void record_major_event(const RecordMajorEvent& e, CaseData& d, const ProgramRules& r, Effects& fx);
 void mark_developmental(const MarkDevelopmental& e, CaseData& d, const ProgramRules& r,
                         Effects& fx);
 void update_household(const UpdateHousehold& e, CaseData& d, const ProgramRules& r, Effects& fx);

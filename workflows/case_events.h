@@ -150,6 +150,20 @@ struct RecordMonitoring {
   MonitoringRecord record;  // record.recorded is filled from meta
 };
 
+// A major event in the household (重大变故), [003]: "乡镇、村如发现边缘户和脱贫不稳定贫困户家庭
+// 成员发生大病、重大意外伤害、抚（赡）养人病故等情况的，应及时向镇（街）扶贫办报告". Recorded in
+// the case's history; with [rules.alert_loop] it marks an alert that the township and the county
+// learn of at once (workflows/alert_loop.h). `kind`: death, serious_illness, accident, disaster.
+struct RecordMajorEvent {
+  static constexpr std::string_view kName = "record_major_event";
+  static constexpr std::string_view kLabel = "报告重大变故";
+  EventMeta meta;
+  Date date{};
+  std::string kind;
+  std::string member_name;  // the member it befell ("" = the household)
+  std::string description;
+};
+
 // "已实施开发式帮扶" [001].
 struct MarkDevelopmental {
   static constexpr std::string_view kName = "mark_developmental";
@@ -315,6 +329,7 @@ BOOST_DESCRIBE_STRUCT(UpdateMeasure, (), (measure_id, status))
 BOOST_DESCRIBE_STRUCT(RecordVisit, (), (date, officer, findings))
 BOOST_DESCRIBE_STRUCT(RecordMonitoring, (), (record))
 BOOST_DESCRIBE_STRUCT(MarkDevelopmental, (), (date))
+BOOST_DESCRIBE_STRUCT(RecordMajorEvent, (), (date, kind, member_name, description))
 BOOST_DESCRIBE_STRUCT(UpdateHousehold, (), (household))
 BOOST_DESCRIBE_STRUCT(ProposeElimination, (), ())
 BOOST_DESCRIBE_STRUCT(RecordEliminationReview, (), (passed))
@@ -365,6 +380,10 @@ struct OptionalFields<RecordVisit> {
   static constexpr std::array<std::string_view, 1> kNames{"findings"};
 };
 template <>
+struct OptionalFields<RecordMajorEvent> {
+  static constexpr std::array<std::string_view, 2> kNames{"member_name", "description"};
+};
+template <>
 struct OptionalFields<ReIdentify> {
   static constexpr std::array<std::string_view, 4> kNames{"kind", "risk_causes", "emergency",
                                                           "emergency_reason"};
@@ -393,7 +412,7 @@ using CaseEvent =
                  RecordDepartmentEvidence, RecordDepartmentMeasure, ProposeElimination,
                  RecordEliminationReview, RecordTownshipReview, EliminationObjection,
                  CloseEliminationPublicity, RecordLookBack, RecordApproval, ApplyRollback,
-                 ApplyClearOut, ReIdentify>;
+                 ApplyClearOut, ReIdentify, RecordMajorEvent>;
 
 std::string_view event_name(const CaseEvent& event);
 // kSystemOnly of the event's type.

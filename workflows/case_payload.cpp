@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "workflows/alert_loop.h"
 #include "workflows/date.h"
 #include "workflows/feeds.h"
 #include "workflows/message_templates.h"
@@ -178,6 +179,20 @@ Check fields_problem(const RecordMonitoring& e, const CaseData&, const ProgramRu
   if (e.record.account.month > month_of(today_of(e.meta))) {
     return problem(kMonitoringMonthInFuture, "record.account.month",
                    "不能登记未来月份（" + format_month_cn(e.record.account.month) + "）的监测记录");
+  }
+  return std::nullopt;
+}
+
+Check fields_problem(const RecordMajorEvent& e, const CaseData& d, const ProgramRules&) {
+  if (!major_event_kind_label(e.kind)) {
+    return problem(
+        kMajorEventKindUnknown, "kind",
+        "重大变故类型应为 death（病故）、serious_illness（大病）、accident（重大意外伤害）"
+        "或 disaster（灾害）");
+  }
+  if (e.date > today_of(e.meta) || e.date < china_date(d.opened.at)) {
+    return problem(kMajorEventDateOutOfRange, "date",
+                   "重大变故日期" + format_date(e.date) + "应不早于建档日期、不晚于登记当天");
   }
   return std::nullopt;
 }

@@ -49,6 +49,16 @@ std::string step_owner_role(std::string_view step) {
   return "county_office";
 }
 
+std::string assignment_duty_key(std::int64_t case_id) {
+  return std::string(kDutyAssignment) + "/" + std::to_string(case_id);
+}
+
+bool assignment_complete(const CaseData& data) {
+  return !data.officer.empty() &&
+         std::any_of(data.measures.begin(), data.measures.end(),
+                     [](const Measure& m) { return m.status != MeasureStatus::kStopped; });
+}
+
 int visits_in_month(const CaseData& data, std::chrono::year_month month) {
   return static_cast<int>(std::count_if(data.visits.begin(), data.visits.end(),
                                         [&](const Visit& v) { return month_of(v.date) == month; }));

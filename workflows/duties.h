@@ -15,6 +15,9 @@
 //   alert/<alert id>          verifying a department alert (workflows/feeds.h)
 //   list/<list>/<YYYY-MM-DD>      producing and sending a department list (workflows/lists.h)
 //   feedback/<list>/<YYYY-MM-DD>  a department's answer to that list (落实情况反馈)
+//   assignment/<case>         an officer and a plan owed once assistance starts (安排帮扶责任人，
+//                             制定帮扶计划; ProgramRules::assignment)
+//   alert/<alert id>/<step>   a step of a monitoring alert's loop (workflows/alert_loop.h)
 // Thread-safety: pure functions.
 #pragma once
 
@@ -35,10 +38,12 @@ inline constexpr const char* kDutyVisits = "visits";
 inline constexpr const char* kDutyMonitoring = "monitoring";
 inline constexpr const char* kDutyEvaluation = "evaluation";
 inline constexpr const char* kDutyCampaign = "campaign";
-inline constexpr const char* kDutyFeed = "feed";          // owed by the department clerk
-inline constexpr const char* kDutyAlert = "alert";        // owed by the township clerk
-inline constexpr const char* kDutyList = "list";          // owed by the county office
-inline constexpr const char* kDutyFeedback = "feedback";  // owed by the department clerk
+inline constexpr const char* kDutyFeed = "feed";              // owed by the department clerk
+inline constexpr const char* kDutyAlert = "alert";            // owed by the township clerk
+inline constexpr const char* kDutyList = "list";              // owed by the county office
+inline constexpr const char* kDutyFeedback = "feedback";      // owed by the department clerk
+inline constexpr const char* kDutyAssignment = "assignment";  // owed by the township clerk
+inline constexpr const char* kDutyAlertStep = "alert_step";   // a step of the alert loop
 
 // timers.kind.
 inline constexpr const char* kTimerReminder = "reminder";
@@ -94,6 +99,11 @@ std::string campaign_duty_key(std::string_view campaign, std::string_view milest
 // village officers for the democratic reviews and the publicities, county
 // office for the county review. Unknown steps: the county office.
 std::string step_owner_role(std::string_view step);
+
+std::string assignment_duty_key(std::int64_t case_id);  // assignment/<case>
+// An officer is assigned and a plan made: the officer's name is set and at least one measure
+// (帮扶措施) is not stopped. What closes the assignment duty.
+bool assignment_complete(const CaseData& data);
 
 // How many visits dated in `month` the case has recorded.
 int visits_in_month(const CaseData& data, std::chrono::year_month month);

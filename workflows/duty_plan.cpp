@@ -152,6 +152,39 @@ class Planner {
     return open_month(f, data, kind, month + std::chrono::months{1}, now);
   }
 
+  // The officer-and-plan duty when assistance starts; done at once when the case already has
+  // both (a rollback that keeps its officer and measures).
+  std::optional<CalendarError> open_assignment(const CaseFacts& f, const CaseData& data,
+                                               TimePoint started) {
+    const AssignmentRules& a = rules_.assignment;
+    if (!a.enabled) return std::nullopt;
+    StepDeadline rule = a.deadline;
+    // Overdue must reach someone: without a ladder, the owner at due time.
+    if (rule.escalation.empty()) rule.escalation.push_back({0, a.owner_role});
+    CalendarResult<Deadline> d = step_deadline(started, rule, calendar_);
+    if (!d) return d.error();
+    const std::string key = assignment_duty_key(f.case_id);
+    if (!open(case_duty(f, key, kDutyAssignment, kDutyAssignment, a.owner_role, d->due, started),
+              *d, false, started)) {
+      return std::nullopt;
+    }
+    OpenDuty& o = std::get<OpenDuty>(plan.actions.back());
+    // "第一时间": the township and the village are told when the duty opens, not at a reminder.
+    for (PlannedTimer& t : o.timers) {
+      if (t.suffix == "task") t.notice.roles = a.notify_roles;
+    }
+    if (assignment_complete(data)) {
+      o.close_at_once = true;
+      state_[key] = DutyState::kDone;
+    }
+    return std::nullopt;
+  }
+
+  // Any change that completes the officer and the plan closes the open assignment duty.
+  void assignment_recorded(const CaseData& data) {
+    if (assignment_complete(data)) close_all(kDutyAssignment, std::nullopt, true);
+  }
+
   void open_evaluation(const CaseFacts& f, int year, const EvaluationWindow& w, TimePoint now) {
     OpenDuty o = plan_evaluation_duty(f, year, w, now, rules_.evaluation);
     open(std::move(o.duty), w.deadline, false, std::max(w.opens, now));
@@ -230,7 +263,7 @@ DutyPlan plan_case_change(const Outcome& o, const CaseData& data, std::int64_t h
     }
   }
   if (o.assistance_ended) {
-    for (const char* kind : {kDutyVisits, kDutyMonitoring, kDutyEvaluation}) {
+    for (const char* kind : {kDutyVisits, kDutyMonitoring, kDutyEvaluation, kDutyAssignment}) {
       p.close_all(kind, std::nullopt, false);
     }
   }
@@ -239,6 +272,9 @@ DutyPlan plan_case_change(const Outcome& o, const CaseData& data, std::int64_t h
     for (const char* kind : {kDutyVisits, kDutyMonitoring}) {
       if (auto gap = p.open_month(f, data, kind, month, at)) return refuse(*gap);
     }
+    if (auto gap = p.open_assignment(f, data, at)) return refuse(*gap);
+  } else {
+    p.assignment_recorded(data);
   }
   // A case that becomes a monitoring object while the year's Q4 evaluation is open gets its
   // task at once (the seeding would add it at its next run). A calendar gap does not refuse the

@@ -6,8 +6,12 @@
 //   step_ended    -> the case's open duty of that step is done; its pending timers cancelled.
 //   step_started  -> a duty "step/<case>/<step>/<seq>" with its reminder, due and rung timers
 //                    (re-entering a step makes a new one); no configured deadline: no duty.
-//   assistance_ended   -> every open visits/monitoring/evaluation duty cancelled.
-//   assistance_started -> this month's visits and monitoring duties.
+//   assistance_ended   -> every open visits/monitoring/evaluation/assignment duty cancelled.
+//   assistance_started -> this month's visits and monitoring duties, and (rules.assignment
+//                    enabled) "assignment/<case>": an officer and a plan owed, its task notice
+//                    at once to rules.assignment.notify_roles, then its reminder and ladder.
+//   any other change   -> once the case has an officer and a measure (assignment_complete), its
+//                    open assignment duty is done (assign_officer, add_measure).
 //   entering a monitoring-object state (case_events.h) while the year's Q4 evaluation is open
 //                    -> its evaluation task (a calendar gap is reported, not a refusal).
 //   record_visit / record_monitoring -> once the month has per_month records, that month's open

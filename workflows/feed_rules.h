@@ -98,9 +98,26 @@ struct AlertRules {
   std::string owner_role = "township_clerk";
 };
 
+// The loop of an alert about a monitored case, [004]: "预警标注、镇（街道）初审、市脱办复审并反馈
+// 至行业部门、行业部门限时完成补短帮扶、市脱办核实销号预警". A monthly monitoring record showing
+// 两不愁三保障 or water not secure or the risk increased, and a major event (重大变故 [003]), mark
+// an alert on the case; each step is then a duty with its deadline (counted from the step's
+// start) and ladder, owed by the step's owner: the township clerk (first review), the county
+// office (review, assigning a department), the department's clerks (补短帮扶, the county may set
+// the days), the county office (verify and close, 销号). workflows/alert_loop.h decides.
+// Read from [rules.alert_loop] (adapters/config/config_loop.cpp); no table: nothing is raised.
+struct AlertLoopRules {
+  bool enabled = false;
+  StepDeadline township_review{3, DayUnit::kWorkingDays, 1, {}};
+  StepDeadline county_review{3, DayUnit::kWorkingDays, 1, {}};
+  StepDeadline department{10, DayUnit::kWorkingDays, 2, {}};
+  StepDeadline closure{5, DayUnit::kWorkingDays, 1, {}};
+};
+
 struct FeedsConfig {
   std::vector<FeedSource> sources;
   AlertRules alerts;
+  AlertLoopRules loop;  // [rules.alert_loop]
   const FeedSource* find(const std::string& name) const {
     for (const auto& s : sources) {
       if (s.name == name) return &s;

@@ -52,6 +52,19 @@ constexpr std::array<P, 7> kAlertNew = {"alert_id", "department",    "rule_label
 constexpr std::array<P, 4> kAlert = {"alert_id", "township", "township_name", "due_date"};
 constexpr std::array<P, 6> kAlertLate = {"alert_id", "township",     "township_name",
                                          "due_date", "days_overdue", "rung"};
+constexpr std::array<P, 7> kAssignment = {"case_id", "household", "village", "township",
+                                          "missing", "officer",   "due_date"};
+constexpr std::array<P, 9> kAssignmentLate = {"case_id",  "household",    "village",
+                                              "township", "missing",      "officer",
+                                              "due_date", "days_overdue", "rung"};
+constexpr std::array<P, 9> kCaseAlert = {"alert_id",   "case_id",  "household",
+                                         "village",    "township", "township_name",
+                                         "rule_label", "summary",  "due_date"};
+constexpr std::array<P, 8> kAlertStep = {"case_id",  "household",     "village",    "township",
+                                         "alert_id", "township_name", "step_label", "due_date"};
+constexpr std::array<P, 10> kAlertStepLate = {
+    "case_id",       "household",  "village",  "township",     "alert_id",
+    "township_name", "step_label", "due_date", "days_overdue", "rung"};
 constexpr std::array<P, 4> kNotice = {"case_id", "household", "village", "text"};
 constexpr std::array<P, 2> kCalendar = {"year", "text"};
 constexpr std::array<P, 5> kDead = {"outbox_id", "channel", "recipient_masked", "message_type",
@@ -59,7 +72,7 @@ constexpr std::array<P, 5> kDead = {"outbox_id", "channel", "recipient_masked", 
 constexpr std::array<P, 2> kDigest = {"count", "items"};
 
 // 【防返贫监测】 heads every message as the program's, the way county notices are headed.
-const std::array<MessageTypeInfo, 24> kTypes = {{
+const std::array<MessageTypeInfo, 32> kTypes = {{
     {"step_reminder", kStep,
      "【防返贫监测】{village}{household}户（案件{case_id}）的“{step_label}”将于{due_date}到期，"
      "请按时办理。"},
@@ -101,6 +114,30 @@ const std::array<MessageTypeInfo, 24> kTypes = {{
     {"alert_overdue", kAlertLate,
      "【防返贫监测】{township_name}：部门预警线索{alert_id}已于{due_date}到期未核实，"
      "现已逾期{days_overdue}天（第{rung}级督办），请尽快核实。"},
+    {"assignment_task", kAssignment,
+     "【防返贫监测】{village}{household}户（案件{case_id}）已纳入帮扶，请于{due_date}前{missing}"
+     "（第一时间安排帮扶责任人）。"},
+    {"assignment_reminder", kAssignment,
+     "【防返贫监测】{village}{household}户（案件{case_id}）尚未{missing}，将于{due_date}到期，"
+     "请按时办理。"},
+    {"assignment_overdue", kAssignmentLate,
+     "【防返贫监测】{village}{household}户（案件{case_id}）尚未{missing}，已于{due_date}到期，"
+     "现已逾期{days_overdue}天（第{rung}级督办），请尽快办理。"},
+    {"alert_case_new", kCaseAlert,
+     "【防返贫监测】{township_name}：{village}{household}户（案件{case_id}）预警{alert_id}"
+     "（{rule_label}）：{summary}请于{due_date}前完成初审。"},
+    {"major_event", kCaseAlert,
+     "【防返贫监测】{township_name}：{village}{household}户（案件{case_id}）报告重大变故，预警"
+     "{alert_id}（{rule_label}）：{summary}请立即核实并协调帮扶，初审于{due_date}前完成。"},
+    {"alert_step_task", kAlertStep,
+     "【防返贫监测】{township_name}{village}{household}户（案件{case_id}）预警{alert_id}已转"
+     "“{step_label}”，请于{due_date}前办理。"},
+    {"alert_step_reminder", kAlertStep,
+     "【防返贫监测】{township_name}{village}{household}户（案件{case_id}）预警{alert_id}的"
+     "“{step_label}”将于{due_date}到期，请按时办理。"},
+    {"alert_step_overdue", kAlertStepLate,
+     "【防返贫监测】{township_name}{village}{household}户（案件{case_id}）预警{alert_id}的"
+     "“{step_label}”已于{due_date}到期，现已逾期{days_overdue}天（第{rung}级督办），请尽快办理。"},
     {"written_notice", kNotice,
      "【防返贫监测】{village}{household}户（案件{case_id}）书面告知：{text}"},
     {"department_evidence", kNotice, "【防返贫监测】{village}{household}户（案件{case_id}）{text}"},

@@ -88,6 +88,42 @@ std::vector<MessageAudience> message_audiences(const ProgramRules& rules, Date t
     if (a.deadline.escalation.empty()) out.push_back({"alert_overdue", {a.owner_role}, kTownship});
     ladder(out, a.deadline.escalation, "alert_overdue", kTownship);
   }
+  // Registration's officer and plan (duty_plan.h): told at once, then its reminder and ladder
+  // (the owner at due time when none is configured).
+  if (rules.assignment.enabled) {
+    const AssignmentRules& a = rules.assignment;
+    out.push_back({"assignment_task", a.notify_roles, kVillage});
+    if (a.deadline.remind_before_working_days > 0) {
+      out.push_back({"assignment_reminder", {a.owner_role}, kVillage});
+    }
+    if (a.deadline.escalation.empty()) {
+      out.push_back({"assignment_overdue", {a.owner_role}, kVillage});
+    }
+    ladder(out, a.deadline.escalation, "assignment_overdue", kVillage);
+  }
+  // The alert loop of a monitored case (workflows/alert_loop.h): the township learns of a new
+  // alert (a major event: the county too, at once); each step's owner is told when it opens,
+  // then the step's reminder and ladder (the owner at due time when none is configured).
+  if (rules.feeds.loop.enabled) {
+    const AlertLoopRules& l = rules.feeds.loop;
+    out.push_back({"alert_case_new", {"township_clerk"}, kVillage});
+    out.push_back({"major_event", {"township_clerk"}, kVillage});
+    out.push_back({"major_event", {"county_office"}, kCounty});
+    const std::pair<const StepDeadline*, const char*> steps[] = {
+        {&l.township_review, "township_clerk"},
+        {&l.county_review, "county_office"},
+        {&l.department, "department_clerk"},
+        {&l.closure, "county_office"}};
+    for (const auto& [d, owner] : steps) {
+      const AudiencePlace place = std::string_view(owner) == "township_clerk" ? kVillage : kCounty;
+      out.push_back({"alert_step_task", {owner}, place});
+      if (d->remind_before_working_days > 0) {
+        out.push_back({"alert_step_reminder", {owner}, place});
+      }
+      if (d->escalation.empty()) out.push_back({"alert_step_overdue", {owner}, place});
+      ladder(out, d->escalation, "alert_step_overdue", place);
+    }
+  }
   out.push_back({"written_notice", {"township_clerk"}, kVillage});
   // Department evidence on a case (case_actions.cpp): its staff, and the county office for a
   // cross-check hit during county review.

@@ -168,6 +168,19 @@ struct ApprovalRules {
   bool prefecture_filing = false;
 };
 
+// -- registration (issue 14 item 2): [000] "第一时间安排帮扶责任人";
+// [002] "对即时帮扶户要安排帮扶责任人，制定帮扶计划". When assistance starts (registration, or
+// 先帮扶 in an emergency) the case owes an assistance officer and a plan (a measure): a duty
+// "assignment/<case>" owed by `owner_role`, due `deadline.period` working days after (1 = the same
+// or the next working day, "at once"), told at once to `notify_roles`, with its reminder and
+// ladder. Read from [rules.assignment] (adapters/config/config_loop.cpp); no table, no duty.
+struct AssignmentRules {
+  bool enabled = false;
+  StepDeadline deadline{1, DayUnit::kWorkingDays, 0, {}};
+  std::string owner_role = "township_clerk";
+  std::vector<std::string> notify_roles{"township_clerk", "village_officer"};
+};
+
 struct ProgramRules {
   EligibilityRules eligibility;
   ApprovalRules approvals;
@@ -185,6 +198,8 @@ struct ProgramRules {
   ListsConfig lists;
   // -- the monthly report workbook (issue 13): kind = "report" schedules; workflows/report_rules.h.
   MonthlyReportsConfig monthly_reports;
+  // -- registration duty (issue 14 item 2): [rules.assignment]
+  AssignmentRules assignment;
 
   const CaseKind* find_kind(const std::string& code) const {
     for (const auto& k : case_kinds) {

@@ -38,6 +38,8 @@ const std::vector<RefusalCodeInfo>& refusal_codes() {
       {kMeasureStartDateMissing, "未填写帮扶措施的开始日期"},
       {kVisitFindingsMissing, "未写明走访发现的情况"},
       {kVisitDateOutOfRange, "走访日期早于建档日期或晚于登记日期"},
+      {kMajorEventKindUnknown, "重大变故类型不是病故、大病、重大意外伤害或灾害"},
+      {kMajorEventDateOutOfRange, "重大变故日期早于建档日期或晚于登记日期"},
       {kAccountInvalid, "收支记录无效（月份无效、负数金额或重复月份）"},
       {kMonitoringMonthInFuture, "监测记录的月份在未来"},
       {kDevelopmentalDateOutOfRange, "开发式帮扶落实日期早于建档日期或晚于登记日期"},

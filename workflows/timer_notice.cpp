@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "workflows/alert_loop.h"
 #include "workflows/date.h"
 #include "workflows/household.h"
 #include "workflows/id_number.h"
@@ -28,6 +29,12 @@ const std::vector<EscalationRung>* configured_ladder(const DutyRecord& duty,
   if (duty.kind == kDutyMonitoring) return &rules.monitoring.escalation;
   if (duty.kind == kDutyEvaluation) return &rules.evaluation.deadline.escalation;
   if (duty.kind == kDutyAlert) return &rules.feeds.alerts.deadline.escalation;
+  if (duty.kind == kDutyAssignment) return &rules.assignment.deadline.escalation;
+  if (duty.kind == kDutyAlertStep) {
+    auto s = parse_alert_step_subject(duty.subject);
+    const StepDeadline* d = s ? alert_stage_deadline(s->stage, rules.feeds.loop) : nullptr;
+    return d == nullptr ? nullptr : &d->escalation;
+  }
   const std::string name = duty.subject.substr(0, duty.subject.find('/'));
   if (duty.kind == kDutyFeed) {
     const FeedSource* f = rules.feeds.find(name);
@@ -60,13 +67,24 @@ int display_level(const DutyNotice& notice, int rung, const DutyRecord& duty,
   const std::vector<EscalationRung>* ladder = configured_ladder(duty, rules);
   if (ladder == nullptr) return rung;
   // Feeds, alerts and feedback without a configured ladder tell the owner at due time.
-  const bool default_at_due =
-      duty.kind == kDutyFeed || duty.kind == kDutyAlert || duty.kind == kDutyFeedback;
+  const bool default_at_due = duty.kind == kDutyFeed || duty.kind == kDutyAlert ||
+                              duty.kind == kDutyFeedback || duty.kind == kDutyAssignment ||
+                              duty.kind == kDutyAlertStep;
   const bool at_due = (ladder->empty() && default_at_due) ||
                       std::any_of(ladder->begin(), ladder->end(), [](const EscalationRung& r) {
                         return r.after_working_days == 0;
                       });
   return at_due ? rung + 1 : rung;
+}
+
+// What an assignment duty still waits for, as people read it.
+std::string assignment_missing(const CaseData& data) {
+  const bool officer = data.officer.empty();
+  const bool plan = std::none_of(data.measures.begin(), data.measures.end(), [](const Measure& x) {
+    return x.status != MeasureStatus::kStopped;
+  });
+  if (officer && plan) return "安排帮扶责任人、制定帮扶计划";
+  return officer ? "安排帮扶责任人" : "制定帮扶计划";
 }
 
 // Type and params of the message about a duty of each kind.
@@ -99,6 +117,19 @@ void describe(const DutyRecord& duty, bool overdue, const DutyTimerFacts& in,
     // Staff names are not household data: the officer's own name, unmasked, to the officer and
     // superiors (the household's name and every ID or phone number stay masked).
     m.params.push_back({"officer", f.officer});
+  } else if (duty.kind == kDutyAssignment) {  // the task at once, then reminder and ladder
+    m.message_type = overdue ? "assignment_overdue" : "assignment_reminder";
+    m.params.push_back({"missing", assignment_missing(*in.data)});
+    m.params.push_back({"officer", f.officer});
+  } else if (duty.kind == kDutyAlertStep) {  // subject "<alert id>/<stage>[/<department>]"
+    const std::optional<AlertStepSubject> s = parse_alert_step_subject(duty.subject);
+    m.message_type = overdue ? "alert_step_overdue" : "alert_step_reminder";
+    const AlertStage stage = s ? s->stage : AlertStage::kNone;
+    m.department = s ? s->department : std::string();
+    m.params.push_back({"alert_id", s ? std::to_string(s->alert_id) : duty.subject});
+    m.params.push_back({"step_label", std::string(alert_stage_label(stage))});
+    m.params.push_back(
+        {"township_name", in.duty_township_name.empty() ? f.township_name : in.duty_township_name});
   } else if (duty.kind == kDutyEvaluation) {
     m.message_type = overdue ? "evaluation_overdue" : "evaluation_task";
     m.params.push_back({"year", duty.subject});
@@ -211,6 +242,12 @@ TimerDecision decide_duty_timer(const DutyNotice& notice, int rung, const DutyTi
   const bool overdue = notice.notice == DutyNoticeKind::kOverdue;
   DutyMessage m;
   describe(*duty, overdue, in, rules, m);
+  if (duty->kind == kDutyAssignment && notice.notice == DutyNoticeKind::kTask) {
+    m.message_type = "assignment_task";
+  }
+  if (duty->kind == kDutyAlertStep && notice.notice == DutyNoticeKind::kTask) {
+    m.message_type = "alert_step_task";
+  }
   m.params.push_back({"due_date", notice.due_date});
   if (overdue) {
     // Counted from the last day (deadlines.h's days_overdue), as the API's lists count it.
@@ -224,6 +261,9 @@ TimerDecision decide_duty_timer(const DutyNotice& notice, int rung, const DutyTi
   m.officer = in.data != nullptr ? in.data->officer : std::string();
   m.case_id = duty->case_id;
   m.subject = duty->kind == kDutyCampaign ? duty->subject : duty_subject_tag(*duty);
+  // An alert's step: "<alert id>/<stage>[/<round>]", so that two alerts of one case, or two
+  // rounds of a stage, are told apart by their message keys.
+  if (duty->kind == kDutyAlertStep) m.subject = duty->duty_key.substr(duty->duty_key.find('/') + 1);
   m.rung = notice.notice == DutyNoticeKind::kTask ? "task" : std::to_string(rung);
   out.message = std::move(m);
   return out;

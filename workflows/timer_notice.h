@@ -18,7 +18,12 @@
 //     period not arrived) sends "feed_missing" at each rung, addressed to the feed's department
 //     (its department clerks) and the ladder's other roles. A list's feedback duty (a department's
 //     answer, 落实情况) sends "feedback_reminder" before and "feedback_overdue" at each rung,
-//     addressed the same way to the list's department.
+//     addressed the same way to the list's department. An assignment duty (an officer and a
+//     plan owed at registration) sends "assignment_task" when it opens (to the township and the
+//     village: ProgramRules::assignment.notify_roles), then "_reminder" and "_overdue", each
+//     naming what is still missing. A step of an alert's loop (alert_step, workflows/alert_loop.h)
+//     sends "alert_step_task" to its owner when it opens, then "_reminder" and "_overdue"; the
+//     department stage's are addressed to the assigned department's clerks.
 // Message keys: "<type>:<scope>:<subject>:<rung>:<name>@<scope of the person>" (contracts.md),
 // the scope being the case id (the township of a campaign or an alert, the department of a
 // feed or a list's feedback), the rung "task" for a task.

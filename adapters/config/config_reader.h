@@ -293,6 +293,10 @@ std::string secret(Reader& r, const std::string& key, const fs::path& dir, bool 
 // after read_work; then [[feeds]], read from the top Reader after [rules] (it checks the feed
 // schedules and needs departments and exclusions).
 void read_alerts(Reader& rules, Config& c, Errors& errors);
+// -- registration duty and the monitoring alert loop (config_loop.cpp): [rules.assignment] and
+// [rules.alert_loop], read from the [rules] table's Reader.
+void read_assignment(Reader& rules, Config& c, Errors& errors);
+void read_alert_loop(Reader& rules, Config& c, Errors& errors);
 void read_feeds(Reader& top, Config& c, const fs::path& dir, Errors& errors);
 // After every section is read ([[lists]] included, whatever their order): each kind = "feedback"
 // feed answers a configured list of its own department, one feed per list; fills

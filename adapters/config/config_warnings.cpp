@@ -32,6 +32,16 @@ std::vector<LadderUse> ladder_uses(const ProgramRules& rules) {
     }
   }
   out.push_back({"rules.alerts", &rules.feeds.alerts.deadline.escalation, false});
+  if (rules.assignment.enabled) {
+    out.push_back({"rules.assignment", &rules.assignment.deadline.escalation, true});
+  }
+  if (rules.feeds.loop.enabled) {
+    const AlertLoopRules& l = rules.feeds.loop;
+    out.push_back({"rules.alert_loop.township_review", &l.township_review.escalation, false});
+    out.push_back({"rules.alert_loop.county_review", &l.county_review.escalation, false});
+    out.push_back({"rules.alert_loop.department", &l.department.escalation, false});
+    out.push_back({"rules.alert_loop.closure", &l.closure.escalation, false});
+  }
   return out;
 }
 

@@ -2,6 +2,7 @@
 // workflows/duty_plan.h), write (duty_writer.h). Seeding: recurring_work.cpp.
 #include "adapters/scheduler/timer_firing.h"
 
+#include "adapters/scheduler/case_alerts.h"
 #include "adapters/scheduler/duty_writer.h"
 #include "adapters/scheduler/timer_payload_codec.h"
 #include "adapters/storage/database.h"
@@ -225,6 +226,8 @@ CaseChangeHook make_timer_hook(std::shared_ptr<const Config> config,
         case_duties(session, change.case_id), config->rules, *calendar);
     if (plan.refusal) throw ScheduleError(plan.refusal->missing_year, plan.refusal->message);
     apply_duty_plan(session, *config, plan, change.case_id, change.outcome.entry.at);
+    // A monitoring finding or a major event marks an alert on the case ([004], [003]).
+    raise_case_alerts(session, *config, *calendar, change.case_id, change.outcome, data);
   };
 }
 

@@ -18,19 +18,19 @@ using storage_detail::Prepared;
 constexpr const char* kColumns =
     "SELECT id, feed, department, period, run_id, rule, rule_label, id_number, name,"
     " village_code, township_code, detail, created_at, status, case_id, reason, closed_by,"
-    " closed_at FROM alerts ";
+    " closed_at, stage, assigned_department FROM alerts ";
 
 struct AlertRow {
   long long id = 0, run_id = 0, created_at = 0, case_id = 0, closed_at = 0;
   soci::indicator run_ind = soci::i_null, case_ind = soci::i_null, closed_ind = soci::i_null;
   std::string feed, department, period, rule, label, id_number, name, village, township, detail,
-      status, reason, closed_by;
+      status, reason, closed_by, stage, assigned_department;
 
   void bind(Prepared& p) {
     p, into(id), into(feed), into(department), into(period), into(run_id, run_ind), into(rule),
         into(label), into(id_number), into(name), into(village), into(township), into(detail),
         into(created_at), into(status), into(case_id, case_ind), into(reason), into(closed_by),
-        into(closed_at, closed_ind);
+        into(closed_at, closed_ind), into(stage), into(assigned_department);
   }
   AlertRecord record() const {
     AlertRecord r;
@@ -53,6 +53,8 @@ struct AlertRow {
     r.reason = reason;
     r.closed_by = closed_by;
     if (closed_ind == soci::i_ok) r.closed_at = from_epoch(closed_at);
+    r.stage = stage;
+    r.assigned_department = assigned_department;
     return r;
   }
 };
@@ -154,6 +156,55 @@ bool dismiss_alert(soci::session& session, std::int64_t alert_id, std::string_vi
                             " closed_by = :actor, closed_at = :at WHERE id = :id"
                             " AND status = 'open'",
          use(why), use(who), use(when), use(id));
+    st.execute(true);
+    return st.get_affected_rows() == 1;
+  });
+}
+
+InsertedAlert insert_case_alert(soci::session& session, const NewAlertRecord& a,
+                                std::int64_t case_id, std::string_view stage) {
+  return guarded("保存预警失败 (saving a case alert failed)", [&] {
+    const long long created = to_epoch(a.created_at), c = case_id;
+    const std::string first(stage);
+    long long id = 0;
+    soci::statement insert =
+        (session.prepare << "INSERT INTO alerts (feed, department, period, rule, rule_label,"
+                            " id_number, name, village_code, township_code, detail, status,"
+                            " case_id, stage, created_at) VALUES (:feed, :department, :period,"
+                            " :rule, :label, :id_number, :name, :village, :township, :detail,"
+                            " 'case_opened', :case_id, :stage, :created)"
+                            " ON CONFLICT (feed, period, id_number, rule) DO NOTHING RETURNING id",
+         use(a.feed), use(a.department), use(a.period), use(a.rule), use(a.rule_label),
+         use(a.id_number), use(a.name), use(a.village_code), use(a.township_code), use(a.detail),
+         use(c), use(first), use(created), into(id));
+    InsertedAlert result;
+    result.inserted = insert.execute(true);
+    if (!result.inserted) {
+      session << "SELECT id FROM alerts WHERE feed = :feed AND period = :period"
+                 " AND id_number = :id_number AND rule = :rule",
+          use(a.feed), use(a.period), use(a.id_number), use(a.rule), into(id);
+    }
+    result.id = id;
+    return result;
+  });
+}
+
+bool move_alert_stage(soci::session& session, std::int64_t alert_id, std::string_view from,
+                      std::string_view to, std::string_view department, std::string_view reason,
+                      std::string_view actor, TimePoint at) {
+  return guarded("记录预警办理环节失败 (recording an alert's step failed)", [&] {
+    const long long id = alert_id, when = to_epoch(at);
+    const std::string before(from), after(to), dep(department), why(reason), who(actor);
+    // The loop's end (closed, dismissed) is the alert's closing: who and when.
+    const int ends = (after == "closed" || after == "dismissed") ? 1 : 0;
+    soci::statement st =
+        (session.prepare << "UPDATE alerts SET stage = :after, assigned_department = :dep,"
+                            " reason = CASE WHEN :ends1 = 1 THEN :why ELSE reason END,"
+                            " closed_by = CASE WHEN :ends2 = 1 THEN :who ELSE closed_by END,"
+                            " closed_at = CASE WHEN :ends3 = 1 THEN :at ELSE closed_at END"
+                            " WHERE id = :id AND stage = :before",
+         use(after), use(dep), use(ends), use(why), use(ends), use(who), use(ends), use(when),
+         use(id), use(before));
     st.execute(true);
     return st.get_affected_rows() == 1;
   });

@@ -1,7 +1,9 @@
 // Alerts (预警线索) in the database (tables alerts and alert_history of the "department feeds
 // and alerts" migration): a department's row about a person the county does not monitor, for the
-// township to verify. An alert is open until the township clerk opens a case from it
-// (case_opened, with the case) or dismisses it with a reason (dismissed); both only from open.
+// township to verify; and (issue 14 item 6) an alert a monitored case's change raised, which runs
+// the [004] loop by `stage` (insert_case_alert, move_alert_stage). An alert is open until the
+// township clerk opens a case from it (case_opened, with the case) or dismisses it with a reason
+// (dismissed); both only from open.
 //
 // The caller appends the matching alert_history row ("raised", "case_opened", "dismissed") in the
 // same transaction as the change; these functions write only the alert.
@@ -46,6 +48,11 @@ struct AlertRecord {
   std::string reason;     // why dismissed
   std::string closed_by;  // who opened the case or dismissed it
   std::optional<TimePoint> closed_at;
+  // An alert on a monitored case (workflows/alert_loop.h): where its loop stands
+  // ("township_review" ... "closed", "dismissed"; "" for a feed's alert) and the department the
+  // county review gave it to.
+  std::string stage;
+  std::string assigned_department;
 };
 
 struct InsertedAlert {
@@ -68,6 +75,17 @@ struct AlertPage {
   std::int64_t total = 0;           // matching the filter, paging aside
 };
 AlertPage list_alerts(soci::session& session, const AlertFilter& filter);
+
+// An alert a case change raised (workflows/alert_loop.h): status case_opened (it is on its case
+// from the start), case_id and its first `stage`; once per (feed, period, id_number, rule).
+InsertedAlert insert_case_alert(soci::session& session, const NewAlertRecord& alert,
+                                std::int64_t case_id, std::string_view stage);
+// stage `from` -> `to` with the department it is with; reaching "closed" or "dismissed" also
+// records reason, actor and time as the closing. False when the alert is not at `from` (someone
+// moved it first).
+bool move_alert_stage(soci::session& session, std::int64_t alert_id, std::string_view from,
+                      std::string_view to, std::string_view department, std::string_view reason,
+                      std::string_view actor, TimePoint at);
 
 // open -> case_opened with the case; false when the alert is not open.
 bool mark_alert_case_opened(soci::session& session, std::int64_t id, std::int64_t case_id,

@@ -73,5 +73,8 @@ inline std::vector<MigrationStep> duty_kinds_steps(std::string_view new_name,
 Migration department_lists(int version);
 // -- the monthly report workbook (issue 13), list_migration.cpp
 Migration monthly_reports(int version);
+// -- the registration duty and the monitoring alert loop (issue 14 items 2 and 6),
+// loop_migration.cpp
+Migration registration_and_alert_loop(int version);
 
 }  // namespace fangfan::migration_sql

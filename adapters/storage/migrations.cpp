@@ -442,6 +442,7 @@ const std::vector<Migration>& schema_migrations() {
                     "import lines 64-bit",
                     {postgresql_only("ALTER TABLE import_rows ALTER COLUMN line TYPE BIGINT"),
                      postgresql_only("ALTER TABLE import_applied ALTER COLUMN line TYPE BIGINT")}});
+    list.push_back(registration_and_alert_loop(static_cast<int>(list.size()) + 1));
     check_order(list);
     return list;
   }();

@@ -9,6 +9,7 @@
 #include <boost/json/serialize.hpp>
 #include <charconv>
 
+#include "adapters/scheduler/case_alerts.h"
 #include "adapters/scheduler/feed_duties.h"
 #include "adapters/scheduler/timer_firing.h"
 #include "adapters/storage/alert_store.h"
@@ -38,7 +39,9 @@ bool verifier(Role role) {
 void require_alert_scope(const ApiRequest& req, const AlertRecord& a) {
   const Principal& p = req.actor();
   if (p.role == Role::kDepartmentClerk) {
-    if (is_department_code(*req.config, p.scope) && p.scope != a.alert.department) {
+    // Its own department's alerts, and a monitored case's alert the county gave it (issue 14).
+    if (is_department_code(*req.config, p.scope) && p.scope != a.alert.department &&
+        p.scope != a.assigned_department) {
       throw ApiError::forbidden(
           "只能查看本部门的预警 (a department clerk sees their own "
           "department's alerts only)");
@@ -72,6 +75,8 @@ json::object alert_to_json(const Config& c, const AlertRecord& a, bool full_id) 
   o["created_at"] = format_time(a.alert.created_at);
   o["closed_at"] = a.closed_at ? json::value(format_time(*a.closed_at)) : nullptr;
   o["closed_by"] = a.closed_by;
+  o["stage"] = a.stage;
+  o["assigned_department"] = a.assigned_department;
   return o;
 }
 
@@ -255,6 +260,73 @@ awaitable<ApiResponse> dismiss(ApiServices& services, ApiRequest& req) {
   co_return ApiResponse::json(json::object{{"alert_id", id}, {"status", "dismissed"}});
 }
 
+// A step of a monitored case's alert loop (workflows/alert_loop.h): who may take it is the
+// stage's rule (decide_alert_step), checked before anything is written; a department clerk
+// reaches only the alerts given to their department.
+awaitable<ApiResponse> step(ApiServices& services, ApiRequest& req) {
+  const std::int64_t id = req.id_param("id");
+  auto load_work = [id](soci::session& s) { return load_alert(s, id); };
+  std::optional<AlertRecord> a = co_await services.storage.run(std::move(load_work));
+  if (!a) {
+    throw ApiError::not_found("没有编号为 " + std::to_string(id) + " 的预警 (no alert " +
+                              std::to_string(id) + ")");
+  }
+  const Principal& p = req.actor();
+  const Config& c = *req.config;
+  if (p.role == Role::kDepartmentClerk) {
+    if (p.scope != a->assigned_department) {
+      throw ApiError::forbidden(
+          "只能办理交给本部门的预警 (a department clerk takes steps of their own department's "
+          "alerts only)");
+    }
+  } else {
+    require_scope(req, a->alert.township_code);
+  }
+  const JsonFields body = req.json();
+  AlertStepRequest request;
+  request.action =
+      body.one_of("action", {"confirm", "dismiss", "assign", "assisted", "close", "return"});
+  request.reason = body.optional_string("reason").value_or("");
+  request.department = body.optional_string("department").value_or("");
+  request.days = static_cast<int>(body.optional_integer("days").value_or(0));
+  std::vector<std::string> departments;
+  for (const Department& d : c.departments) departments.push_back(d.code);
+  const AlertStepDecision decision = decide_alert_step(
+      parse_alert_stage(a->stage), a->assigned_department, request,
+      {role_name(p.role), p.role == Role::kDepartmentClerk ? p.scope : ""}, departments);
+  if (decision.status == 403) throw ApiError::forbidden(decision.message);
+  if (decision.status == 400) throw ApiError::bad_request(decision.field, decision.message);
+  if (decision.refused()) throw ApiError::conflict("alert_step_refused", decision.message);
+  std::shared_ptr<const Config> config = req.config;
+  std::shared_ptr<const WorkingDayCalendar> calendar =
+      services.calendar ? services.calendar() : nullptr;
+  if (calendar == nullptr) {
+    throw ApiError::unavailable("工作日历未加载 (the working-day calendar is not loaded)");
+  }
+  const std::string actor = p.holder;
+  const TimePoint now = services.clock.now();
+  const AlertRecord alert = *a;
+  auto work = [config, calendar, alert, request, decision, actor, now](soci::session& s) {
+    WriteTransaction tx(s);
+    AppliedAlertStep applied =
+        apply_alert_step(s, *config, *calendar, alert, request, decision, actor, now);
+    if (applied.moved) tx.commit();
+    return applied;
+  };
+  const AppliedAlertStep applied = co_await services.storage.run(std::move(work));
+  if (!applied.moved) {
+    throw ApiError::conflict("alert_closed", "该预警已被他人处理 (the alert was moved meanwhile)");
+  }
+  if (services.case_written) services.case_written();
+  const std::string next(alert_stage_name(decision.next));
+  spdlog::info("alert.step alert={} action={} stage={} by=\"{}\"", id, request.action, next, actor);
+  json::object answer{{"alert_id", id},
+                      {"action", request.action},
+                      {"stage", next},
+                      {"assigned_department", decision.department}};
+  co_return ApiResponse::json(std::move(answer));
+}
+
 }  // namespace
 
 void register_alert_routes(Router& router, ApiServices& services) {
@@ -267,6 +339,8 @@ void register_alert_routes(Router& router, ApiServices& services) {
              [&services](ApiRequest& req) { return open_case_from(services, req); });
   router.add(http::verb::post, "/api/v1/alerts/{id}/dismiss",
              [&services](ApiRequest& req) { return dismiss(services, req); });
+  router.add(http::verb::post, "/api/v1/alerts/{id}/step",
+             [&services](ApiRequest& req) { return step(services, req); });
 }
 
 }  // namespace fangfan

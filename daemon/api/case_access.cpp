@@ -49,6 +49,8 @@ constexpr Row kTable[] = {
     {kEvent<RecordMonitoring>,
      {R::kCountyOffice, R::kTownshipClerk, R::kVillageOfficer, R::kAssistanceOfficer}},
     {kEvent<MarkDevelopmental>, {R::kCountyOffice, R::kTownshipClerk}},
+    {kEvent<RecordMajorEvent>,
+     {R::kCountyOffice, R::kTownshipClerk, R::kVillageOfficer, R::kAssistanceOfficer}},
     {kEvent<UpdateHousehold>, {R::kCountyOffice, R::kTownshipClerk, R::kVillageOfficer}},
     {kEvent<ProposeElimination>, {R::kCountyOffice, R::kTownshipClerk, R::kVillageOfficer}},
     {kEvent<RecordEliminationReview>, {R::kTownshipClerk, R::kVillageOfficer}},

@@ -16,6 +16,8 @@
 //   record_monitoring                county_office, township_clerk, village_officer,
 //                                    assistance_officer
 //   mark_developmental               county_office, township_clerk
+//   record_major_event               county_office, township_clerk, village_officer,
+//                                    assistance_officer (重大变故: who finds it reports it)
 //   update_household                 county_office, township_clerk, village_officer
 //   propose_elimination              county_office, township_clerk, village_officer
 //   record_elimination_review        township_clerk, village_officer

@@ -16,6 +16,9 @@
 //   POST /api/v1/alerts/{id}/case             open a case from it (the POST /api/v1/cases body;
 //                                             source department_alert, linked to the alert)
 //   POST /api/v1/alerts/{id}/dismiss          dismiss it ({"reason": "..."})
+//   POST /api/v1/alerts/{id}/step             a step of a monitored case's alert loop
+//                                             ({"action", "reason", "department", "days"};
+//                                             workflows/alert_loop.h)
 //
 // Scopes: feeds are the county's and the departments': county_admin, county_office and auditors
 // see every feed; a department_clerk whose token scope is a department code sees that

@@ -75,6 +75,10 @@ std::vector<RouteRule> build() {
       {get, "/api/v1/alerts/{id}", Access::read(alert_readers), dept},
       {post, "/api/v1/alerts/{id}/case", Access::write(alert_verifiers), ""},
       {post, "/api/v1/alerts/{id}/dismiss", Access::write(alert_verifiers), ""},
+      {post, "/api/v1/alerts/{id}/step",
+       Access::write({R::kCountyAdmin, R::kCountyOffice, R::kTownshipClerk, R::kDepartmentClerk}),
+       "by the alert's stage: township_review township_clerk, county_review and closure "
+       "county_office, department the assigned department's clerk or county_office"},
       {get, "/api/v1/reports/{name}", Access::read(), ""},
       {get, "/api/v1/reports/campaign/{campaign}", Access::read(), ""},
       {get, "/api/v1/clock", Access::read(), ""},

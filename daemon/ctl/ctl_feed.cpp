@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <cstdlib>
 #include <fstream>
 
 namespace fangfan {
@@ -28,6 +29,7 @@ constexpr const char* kUsageText =
     "  fangfanctl alert show ID [--json]\n"
     "  fangfanctl alert open ID FILE.json [--json]\n"
     "  fangfanctl alert dismiss ID --reason TEXT [--json]\n"
+    "  fangfanctl alert step ID ACTION [--reason TEXT] [--department CODE] [--days N] [--json]\n"
     "  (--api ADDR:PORT|unix:PATH, --token TOKEN, or FANGFAN_API / FANGFAN_TOKEN, or "
     "~/.config/fangfan/ctl.toml)\n";
 
@@ -341,6 +343,30 @@ int alert_command(std::vector<std::string> args, const ApiTarget& target, std::o
                             json::serialize(json::object{{"reason", *reason}}), as_json, out, err);
     if (!answer) return ctl::kFailed;
     if (!as_json) out << "预警 " << id << " 已排除 (dismissed)\n";
+    return ctl::kOk;
+  }
+  if (sub == "step") {  // a step of a monitored case's alert loop (workflows/alert_loop.h)
+    if (args.empty()) {
+      return usage(err, "需要办理动作 (ACTION: confirm|dismiss|assign|assisted|close|return)");
+    }
+    json::object body{{"action", args[0]}};
+    args.erase(args.begin());
+    std::string problem;
+    for (const char* option : {"--reason", "--department"}) {
+      if (auto v = ctl::take_option(args, option, problem)) body[std::string(option + 2)] = *v;
+    }
+    if (auto days = ctl::take_option(args, "--days", problem)) {
+      const auto n = std::atoi(days->c_str());
+      if (n <= 0 && *days != "0") return usage(err, "--days 应为工作日数 (--days N)");
+      body["days"] = n;
+    }
+    if (!problem.empty()) return usage(err, problem);
+    if (!args.empty()) return usage(err, "多余的参数 (unexpected argument) " + args[0]);
+    auto answer = ctl::call(target, http::verb::post, base + "/step", json::serialize(body),
+                            as_json, out, err);
+    if (!answer) return ctl::kFailed;
+    if (!as_json)
+      out << "预警 " << id << " 现处于 (now at) " << json_text(*answer, "stage") << "\n";
     return ctl::kOk;
   }
   return usage(err, "未知子命令 (unknown subcommand) " + sub);

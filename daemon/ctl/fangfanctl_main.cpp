@@ -53,6 +53,7 @@ const char* kUsage =
     "  feed list|runs|run|quarantine|fix     department feeds: runs, bad rows, re-apply (API)\n"
     "  alerts [--township T] [--status S]    alerts (预警线索) raised by department feeds (API)\n"
     "  alert show|open|dismiss ID ...        verify an alert: open a case from it or dismiss it\n"
+    "  alert step ID ACTION [--reason T] ...  a step of a monitored case's alert loop ([004])\n"
     "  clock | clock advance 3d|12h|1d12h    the daemon's time; move a simulated clock (via the "
     "API)\n"
     "  simulate --from DATE --to DATE        dry run: the reminders and escalations due (via the "

@@ -427,6 +427,48 @@ TEST_P(FeedStore, Alert_ClosedOnlyFromOpen) {
   EXPECT_FALSE(dismiss_alert(s(), 9999, "x", "y", t0()));
 }
 
+// Issue 14 item 6: an alert a monitored case raised is on its case from the start and moves
+// through its loop's stages one step at a time; a step from a stage it has left moves nothing.
+TEST_P(FeedStore, CaseAlert_OnItsCaseOnceAndMovedStageByStage) {
+  const std::optional<std::int64_t> case_id = household("3701020010010001", {"X"}, "registered");
+  ASSERT_TRUE(case_id);
+  NewAlertRecord a = alert("X", "370102001", "monitoring", "basic_needs_unmet");
+  a.department = "";
+  const InsertedAlert first = insert_case_alert(s(), a, *case_id, "township_review");
+  EXPECT_TRUE(first.inserted);
+  EXPECT_FALSE(insert_case_alert(s(), a, *case_id, "township_review").inserted);
+
+  auto loaded = load_alert(s(), first.id);
+  ASSERT_TRUE(loaded);
+  EXPECT_EQ(loaded->status, "case_opened");
+  EXPECT_EQ(loaded->case_id, case_id);
+  EXPECT_EQ(loaded->stage, "township_review");
+  EXPECT_EQ(loaded->assigned_department, "");
+
+  EXPECT_TRUE(move_alert_stage(s(), first.id, "township_review", "county_review", "", "", "王丽",
+                               t0() + 1h));
+  EXPECT_FALSE(move_alert_stage(s(), first.id, "township_review", "dismissed", "", "重复", "王丽",
+                                t0() + 2h));
+  EXPECT_TRUE(move_alert_stage(s(), first.id, "county_review", "department", "civil_affairs", "",
+                               "吴秀兰", t0() + 3h));
+  loaded = load_alert(s(), first.id);
+  EXPECT_EQ(loaded->stage, "department");
+  EXPECT_EQ(loaded->assigned_department, "civil_affairs");
+  EXPECT_FALSE(loaded->closed_at);
+  EXPECT_TRUE(move_alert_stage(s(), first.id, "department", "closed", "civil_affairs", "已销号",
+                               "吴秀兰", t0() + 4h));
+  loaded = load_alert(s(), first.id);
+  EXPECT_EQ(loaded->stage, "closed");
+  EXPECT_EQ(loaded->reason, "已销号");
+  EXPECT_EQ(loaded->closed_by, "吴秀兰");
+  EXPECT_EQ(loaded->closed_at, t0() + 4h);
+  // A department's alert has no stage and is untouched by the loop.
+  const std::int64_t feed_alert = insert_alert(s(), alert("Y")).id;
+  EXPECT_EQ(load_alert(s(), feed_alert)->stage, "");
+  EXPECT_FALSE(
+      move_alert_stage(s(), feed_alert, "township_review", "county_review", "", "", "x", t0()));
+}
+
 TEST_P(FeedStore, Alerts_FilteredByTownshipPrefixStatusAndFeedNewestFirstWithTotal) {
   const std::int64_t a = insert_alert(s(), alert("A", "370102001")).id;
   const std::int64_t b = insert_alert(s(), alert("B", "370102002")).id;

@@ -315,6 +315,13 @@ TEST(ApiDocs, EveryDocumentedAnswerHasTheShapeOfARealAnswer) {
     const std::int64_t alert = insert_alert(*session, a).id;
     append_alert_history(*session, {0, alert, now, "system:feeds", "raised",
                                     R"({"feed":"civil_affairs","period":"2025-03"})"});
+    // A monitoring alert on case 1 awaiting the township's first review (issue 14 item 6).
+    NewAlertRecord m = a;
+    m.feed = "monitoring";
+    m.department = "";
+    m.run_id.reset();
+    m.rule = "basic_needs_unmet";
+    insert_case_alert(*session, m, 1, "township_review");
     tx.commit();
   }
   keep("feeds_listed", get("/api/v1/feeds"), 200);
@@ -323,6 +330,9 @@ TEST(ApiDocs, EveryDocumentedAnswerHasTheShapeOfARealAnswer) {
   keep("alerts_listed", get("/api/v1/alerts?status=open"), 200);
   keep("alert_shown", get("/api/v1/alerts/1"), 200);
   keep("alert_dismissed", post("/api/v1/alerts/1/dismiss", {{"reason", "已核实：收入稳定"}}), 200);
+  // Dismissed at the first review: no later step's duty joins the simulation below.
+  keep("alert_step",
+       post("/api/v1/alerts/2/step", {{"action", "dismiss"}, {"reason", "已核实：已解决"}}), 200);
 
   // Deadlines, the outbox, campaigns and the yearly evaluation: a late evaluation task, a step
   // falling due in two days and a queued message, as the scheduler and the firing write them.
