@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "workflows/deadline_rules.h"
+#include "workflows/exit_rules.h"
 #include "workflows/feed_rules.h"
 #include "workflows/list_rules.h"
 #include "workflows/report_rules.h"
@@ -116,6 +117,8 @@ struct ProgramRules {
   ListsConfig lists;
   // -- the monthly report workbook (issue 13): kind = "report" schedules; workflows/report_rules.h.
   MonthlyReportsConfig monthly_reports;
+  // -- exit evidence (issue 14): [rules.elimination]; see workflows/exit_rules.h.
+  ExitRules elimination;
 
   const CaseKind* find_kind(const std::string& code) const {
     for (const auto& k : case_kinds) {

@@ -91,6 +91,16 @@ const std::vector<EventRow> kEvents = {
     {R"({"type":"apply_rollback"})", "AO"},
     {R"({"type":"apply_clear_out","reason":"不符合条件"})", "AO"},
     {R"({"type":"re_identify"})", "AOT"},
+    // Issue 14: the Q4 evaluation's result; the statuses village and township confirm.
+    {R"({"type":"record_evaluation","year":2025,"result":"risk_removed",)"
+     R"("per_capita_income_fen":800000,"assessor":"张*"})",
+     "AOT"},
+    {R"({"type":"confirm_household_status","status":"guaranteed_support","level":"village",)"
+     R"("reason":"同意"})",
+     "AV"},
+    {R"({"type":"confirm_household_status","status":"developmental","level":"township",)"
+     R"("reason":"同意"})",
+     "AT"},
     // fangfan's own (the department feed intake): no token, not even county_admin's.
     {R"({"type":"record_department_evidence","department":"civil_affairs","feed":"ca",)"
      R"("period":"2025-03","rule":"new_assistance","summary":"救助类别低保","member_name":"王*"})",

@@ -20,14 +20,15 @@ Params full_params(const MessageTypeInfo& info) {
 
 TEST(MessageTemplates, EveryContractTypeHasADefaultUsingOnlyItsParams) {
   const std::vector<std::string> contract = {
-      "step_reminder",       "step_overdue",        "visit_reminder",
-      "visit_overdue",       "monitoring_reminder", "monitoring_overdue",
-      "evaluation_task",     "evaluation_overdue",  "campaign_reminder",
-      "campaign_overdue",    "feed_missing",        "alert_new",
-      "alert_reminder",      "alert_overdue",       "written_notice",
-      "department_evidence", "department_list",     "list_password",
-      "calendar_missing",    "dead_letter",         "digest",
-      "feedback_reminder",   "feedback_overdue",    "monthly_report"};
+      "step_reminder",         "step_overdue",        "visit_reminder",
+      "visit_overdue",         "monitoring_reminder", "monitoring_overdue",
+      "evaluation_task",       "evaluation_overdue",  "campaign_reminder",
+      "campaign_overdue",      "feed_missing",        "alert_new",
+      "alert_reminder",        "alert_overdue",       "written_notice",
+      "department_evidence",   "department_list",     "list_password",
+      "calendar_missing",      "dead_letter",         "digest",
+      "feedback_reminder",     "feedback_overdue",    "monthly_report",
+      "support_only_household"};
   EXPECT_EQ(message_types().size(), contract.size());
   for (const auto& type : contract) {
     const MessageTypeInfo* info = find_message_type(type);
