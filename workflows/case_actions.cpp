@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "workflows/date.h"
+#include "workflows/exit_evidence.h"
 #include "workflows/id_number.h"
 
 namespace fangfan {
@@ -451,6 +452,7 @@ void record_department_measure(const RecordDepartmentMeasure& e, CaseData& d, co
 }
 
 void record_routine(const RoutineEvent& e, CaseData& d, const ProgramRules& r, Effects& fx) {
+  const bool support_only_before = support_only(d);
   std::visit(
       [&](const auto& x) {
         using E = std::decay_t<decltype(x)>;
@@ -468,8 +470,20 @@ void record_routine(const RoutineEvent& e, CaseData& d, const ProgramRules& r, E
         if constexpr (std::is_same_v<E, RecordDepartmentMeasure>) {
           record_department_measure(x, d, r, fx);
         }
+        if constexpr (std::is_same_v<E, RecordEvaluation>) record_evaluation(x, d, r, fx);
+        if constexpr (std::is_same_v<E, ConfirmHouseholdStatus>) {
+          confirm_household_status(x, d, r, fx);
+        }
       },
       e);
+  // 一兜了之 [001]: the record that makes an able household's measures all 兜底 ones tells the
+  // township once (the monthly measures report lists every such household).
+  const CaseStateInfo* state = find_case_state(fx.state);
+  const bool assisted = state != nullptr && state->assisted != Assisted::kNever;
+  if (assisted && !support_only_before && support_only(d)) {
+    fx.details.emplace_back("support_only", "true");
+    fx.notices.push_back(support_only_notice(d, routine_meta(e)));
+  }
 }
 
 }  // namespace fangfan

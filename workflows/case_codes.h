@@ -246,14 +246,17 @@ struct CodeTable<IncomeDropCause> {
 };
 
 // Written notices (书面告知) given to a household, and department evidence told to its staff.
-enum class NoticeKind { kRejection, kClearOut, kDepartmentEvidence };
-BOOST_DESCRIBE_ENUM(NoticeKind, kRejection, kClearOut, kDepartmentEvidence)
+// kSupportOnly: a household with labour whose only measures are 兜底 ones (一兜了之, [001]),
+// told to its township (workflows/exit_evidence.h).
+enum class NoticeKind { kRejection, kClearOut, kDepartmentEvidence, kSupportOnly };
+BOOST_DESCRIBE_ENUM(NoticeKind, kRejection, kClearOut, kDepartmentEvidence, kSupportOnly)
 template <>
 struct CodeTable<NoticeKind> {
-  static constexpr std::array<CodeEntry<NoticeKind>, 3> kEntries{{
+  static constexpr std::array<CodeEntry<NoticeKind>, 4> kEntries{{
       {NoticeKind::kRejection, "rejection", "未纳入监测书面告知"},
       {NoticeKind::kClearOut, "clear_out", "清退书面告知"},
       {NoticeKind::kDepartmentEvidence, "department_evidence", "部门预警信息"},
+      {NoticeKind::kSupportOnly, "support_only", "有劳动能力仅兜底帮扶"},
   }};
 };
 

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "workflows/case_records.h"
+#include "workflows/exit_records.h"
 
 namespace fangfan {
 
@@ -310,6 +311,34 @@ struct RecordDepartmentMeasure {
   Date start_date{};         // from the row, else the list's day
 };
 
+// -- exit evidence and household status (issue 14) ----------------------------
+
+// 第四季度风险评估结果 [000] "县扶贫办每年第四季度组织开展监测对象返贫致贫风险变化情况评估": the
+// result for a monitoring object, closing that year's evaluation task in the same transaction.
+// Accepted while the case is a monitoring object (registered or in the elimination steps); one
+// per year. A proposal of elimination may rest on it (workflows/exit_evidence.h).
+struct RecordEvaluation {
+  static constexpr std::string_view kName = "record_evaluation";
+  static constexpr std::string_view kLabel = "登记风险评估结果";
+  EventMeta meta;
+  int year = 0;
+  EvaluationResult result = EvaluationResult::kRiskPersisting;
+  std::int64_t per_capita_income_fen = 0;  // 家庭年人均纯收入
+  BasicNeeds basic_needs;                  // 三保障 and drinking water; each defaults to secure
+  std::string assessor;                    // 评估人
+};
+
+// One level's confirmation (乡村两级认定/确认 [001]) of a household status: 整户无劳动能力兜底
+// 保障户 takes effect once village and township both confirmed; 已实施开发式帮扶 is then marked by
+// mark_developmental. meta.reason is the level's opinion (required). Assisted cases only.
+struct ConfirmHouseholdStatus {
+  static constexpr std::string_view kName = "confirm_household_status";
+  static constexpr std::string_view kLabel = "登记户类型确认意见";
+  EventMeta meta;
+  HouseholdStatus status = HouseholdStatus::kGuaranteedSupport;
+  ApprovalLevel level = ApprovalLevel::kVillage;  // village or township
+};
+
 // -- descriptions ------------------------------------------------------------
 // The payload of each event as a client sends it, described once: the API's decoder, its list of
 // known fields and the field table of docs/api.md are derived from these (daemon/api/event_json.h).
@@ -347,6 +376,9 @@ BOOST_DESCRIBE_STRUCT(RecordDepartmentEvidence, (),
 BOOST_DESCRIBE_STRUCT(RecordDepartmentMeasure, (),
                       (department, department_name, feed, period, member_id_number, member_name,
                        measure_type, measure, amount, amount_label, start_date))
+BOOST_DESCRIBE_STRUCT(RecordEvaluation, (),
+                      (year, result, per_capita_income_fen, basic_needs, assessor))
+BOOST_DESCRIBE_STRUCT(ConfirmHouseholdStatus, (), (status, level))
 
 // The described members a client may leave out (the default above applies); every other
 // described member is required. Specialised for the events that have such members.
@@ -396,6 +428,10 @@ template <>
 struct OptionalFields<RecordDepartmentMeasure> {
   static constexpr std::array<std::string_view, 2> kNames{"amount", "amount_label"};
 };
+template <>
+struct OptionalFields<RecordEvaluation> {
+  static constexpr std::array<std::string_view, 1> kNames{"basic_needs"};
+};
 
 // Events only fangfan itself records (no API token may post them); history shows them like any.
 template <class E>
@@ -412,7 +448,8 @@ using CaseEvent =
                  RecordDepartmentEvidence, RecordDepartmentMeasure, ProposeElimination,
                  RecordEliminationReview, RecordTownshipReview, EliminationObjection,
                  CloseEliminationPublicity, RecordLookBack, RecordApproval, ApplyRollback,
-                 ApplyClearOut, ReIdentify, RecordMajorEvent>;
+                 ApplyClearOut, ReIdentify, RecordMajorEvent, RecordEvaluation,
+                 ConfirmHouseholdStatus>;
 
 std::string_view event_name(const CaseEvent& event);
 // kSystemOnly of the event's type.

@@ -4,6 +4,7 @@
 
 #include "workflows/date.h"
 #include "workflows/deadlines.h"
+#include "workflows/exit_evidence.h"
 
 namespace fangfan {
 namespace {
@@ -118,15 +119,16 @@ Check developmental_problem(const CaseData& d) {
     return problem(kDevelopmentalAlreadyMarked, "",
                    "已于" + format_date(*d.developmental_assistance_on) + "标注已实施开发式帮扶");
   }
-  if (!d.household.anyone_can_work()) {
-    return problem(kNobodyCanWork, "", "家庭成员均无劳动能力，应落实兜底保障，不标注开发式帮扶");
+  // [001] "经乡村两级确认后": the confirmed statuses decide, not the members' flags.
+  if (d.guaranteed_support_on) {
+    return problem(kNobodyCanWork, "", "该户已认定为整户无劳动能力兜底保障户，不标注开发式帮扶");
   }
   const bool in_place = std::any_of(d.measures.begin(), d.measures.end(), [](const Measure& m) {
     return (m.type == MeasureType::kIndustry || m.type == MeasureType::kEmployment) &&
            (m.status == MeasureStatus::kInPlace || m.status == MeasureStatus::kCompleted);
   });
   if (!in_place) return problem(kNoMeasureInPlace, "", "尚无已落实的产业或就业帮扶措施");
-  return std::nullopt;
+  return developmental_confirmed_problem(d);
 }
 
 // A department's measure names a member of this household and is not recorded yet.
@@ -158,6 +160,10 @@ Check routine_condition_problem(const RoutineEvent& e, const CaseData& d) {
         if constexpr (std::is_same_v<E, MarkDevelopmental>) return developmental_problem(d);
         if constexpr (std::is_same_v<E, RecordDepartmentMeasure>) {
           return department_measure_problem(x, d);
+        }
+        if constexpr (std::is_same_v<E, RecordEvaluation>) return evaluation_problem(x, d);
+        if constexpr (std::is_same_v<E, ConfirmHouseholdStatus>) {
+          return status_confirmation_problem(x, d);
         }
         return std::nullopt;
       },
@@ -219,6 +225,11 @@ Check elimination_publicity_period_problem(const CloseEliminationPublicity& e, c
 
 Check routine_in_recognition_problem(const RoutineEvent& e, const CaseData& d,
                                      const ProgramRules&) {
+  // The Q4 evaluation covers monitoring objects only (case_events.h, monitoring_object).
+  if (std::holds_alternative<RecordEvaluation>(e)) {
+    return problem(kNotMonitoringObject, "",
+                   "案件尚未录入为监测对象，年度风险评估只针对已录入的监测对象");
+  }
   if (!is_household_update(e) && !is_evidence(e) && !is_department_measure(e)) {
     if (auto p = emergency_problem(d)) return p;
   }
@@ -241,9 +252,11 @@ Check routine_after_elimination_problem(const RoutineEvent& e, const CaseData&,
 // -- elimination, look-back, rollback, clear-out, re-identification -------------------
 
 Check guaranteed_support_problem(const CaseData& d, const ProgramRules&) {
-  if (d.household.anyone_can_work()) return std::nullopt;
+  // The status village and township confirmed (confirm_household_status), not the members'
+  // flags: [001] "由乡村两级进行认定".
+  if (!d.guaranteed_support_on) return std::nullopt;
   return problem(kGuaranteedSupport, "",
-                 "该户家庭成员均无劳动能力，属整户无劳动能力兜底保障户，按规定暂不标注风险消除");
+                 "该户已经乡村两级认定为整户无劳动能力兜底保障户，按规定暂不标注风险消除");
 }
 
 Check rollback_approval_problem(const RecordApproval& e, const CaseData& d, const ProgramRules& r) {

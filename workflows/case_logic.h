@@ -38,7 +38,8 @@ struct Effects {
 using RoutineEvent =
     std::variant<AssignOfficer, AddMeasure, UpdateMeasure, RecordVisit, RecordMonitoring,
                  MarkDevelopmental, UpdateHousehold, RecordDepartmentEvidence,
-                 RecordDepartmentMeasure, RecordMajorEvent>;
+                 RecordDepartmentMeasure, RecordMajorEvent, RecordEvaluation,
+                 ConfirmHouseholdStatus>;
 const EventMeta& routine_meta(const RoutineEvent& e);
 
 // The China calendar day of an event (the core reads no clock: the event says when).

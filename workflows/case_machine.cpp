@@ -42,6 +42,7 @@
 #include "workflows/case_actions.h"
 #include "workflows/case_guards.h"
 #include "workflows/case_payload.h"
+#include "workflows/exit_evidence.h"
 
 namespace fangfan {
 namespace {
@@ -256,7 +257,7 @@ struct CaseFsmDef : msm::front::state_machine_def<CaseFsmDef> {
       On< VillagePublicity,          PublicityObjection,        CountyReview,              Do<&record_publicity_objection>,       IfNot<&has_democratic_review>>,
       On< VillagePublicity,          ClosePublicity,            Registered,                Do<&register_after_publicity>,         Refuse<&publicity_period_problem>>,
       // -- risk elimination: 民主评议 → 乡镇审核 → 公示（5天）→ 标注风险消除
-      On< Registered,                ProposeElimination,        EliminationReview,         Do<&propose_elimination>,              Refuse<&guaranteed_support_problem>>,
+      On< Registered,                ProposeElimination,        EliminationReview,         Do<&propose_elimination>,              Refuse<&guaranteed_support_problem>, Refuse<&elimination_kind_problem>, Refuse<&exit_evidence_problem>>,
       On< EliminationReview,         RecordEliminationReview,   TownshipEliminationReview, Do<&pass_elimination_review>,          If<&elimination_review_passed>>,
       On< EliminationReview,         RecordEliminationReview,   Registered,                Do<&keep_after_elimination_review>,    IfNot<&elimination_review_passed>>,
       On< TownshipEliminationReview, RecordTownshipReview,      EliminationPublicity,      Do<&start_elimination_publicity>,      If<&township_review_passed>>,

@@ -25,6 +25,7 @@
 #include "workflows/case_codes.h"
 #include "workflows/clock.h"
 #include "workflows/eligibility.h"
+#include "workflows/exit_records.h"
 #include "workflows/household.h"
 
 namespace fangfan {
@@ -211,6 +212,11 @@ struct CaseData {
   std::vector<Notice> notices;
   std::string closing_reason;  // why the case was rejected or cleared out
 
+  // Exit evidence and household status (issue 14; workflows/exit_records.h).
+  std::vector<EvaluationRecord> evaluations;  // Q4 evaluations, in order of recording
+  std::vector<StatusConfirmation> status_confirmations;
+  std::optional<Date> guaranteed_support_on;  // 整户无劳动能力兜底保障户, once both confirmed
+
   bool operator==(const CaseData&) const = default;
 };
 BOOST_DESCRIBE_STRUCT(CaseData, (),
@@ -220,7 +226,8 @@ BOOST_DESCRIBE_STRUCT(CaseData, (),
                        officer, officer_assigned, measures, visits, monitoring,
                        developmental_assistance_on, department_evidence,
                        elimination_publicity_started_at, eliminated_at, look_backs, reidentified_at,
-                       approvals, rolled_back_at, notices, closing_reason))
+                       approvals, rolled_back_at, notices, closing_reason, evaluations,
+                       status_confirmations, guaranteed_support_on))
 
 // What storage keeps to rebuild a machine: the stable state name, the case
 // data and the version (incremented by every accepted event; storage refuses a

@@ -303,6 +303,10 @@ DutyPlan plan_case_change(const Outcome& o, const CaseData& data, std::int64_t h
       return refuse(*gap);
     }
   }
+  // The Q4 evaluation's result closes that year's task (issue 14: exit with evidence).
+  if (o.entry.event == RecordEvaluation::kName && !data.evaluations.empty()) {
+    p.close_all(kDutyEvaluation, std::to_string(data.evaluations.back().year), true);
+  }
   if (o.entry.event == AssignOfficer::kName) p.plan.officer = data.officer;
   return std::move(p.plan);
 }

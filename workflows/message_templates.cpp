@@ -72,7 +72,7 @@ constexpr std::array<P, 5> kDead = {"outbox_id", "channel", "recipient_masked", 
 constexpr std::array<P, 2> kDigest = {"count", "items"};
 
 // 【防返贫监测】 heads every message as the program's, the way county notices are headed.
-const std::array<MessageTypeInfo, 32> kTypes = {{
+const std::array<MessageTypeInfo, 33> kTypes = {{
     {"step_reminder", kStep,
      "【防返贫监测】{village}{household}户（案件{case_id}）的“{step_label}”将于{due_date}到期，"
      "请按时办理。"},
@@ -141,6 +141,8 @@ const std::array<MessageTypeInfo, 32> kTypes = {{
     {"written_notice", kNotice,
      "【防返贫监测】{village}{household}户（案件{case_id}）书面告知：{text}"},
     {"department_evidence", kNotice, "【防返贫监测】{village}{household}户（案件{case_id}）{text}"},
+    {"support_only_household", kNotice,
+     "【防返贫监测】{village}{household}户（案件{case_id}）{text}"},
     {"department_list", kDepartmentList,
      "【防返贫监测】{department_name}{period}防返贫监测帮扶名单（{households}户，{rows}行）："
      "{attachment_name}，请于{answer_by}前反馈落实情况。"},

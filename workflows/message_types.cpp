@@ -136,6 +136,8 @@ std::vector<MessageAudience> message_audiences(const ProgramRules& rules, Date t
     out.push_back({"department_evidence", {"assistance_officer", "township_clerk"}, kVillage});
   }
   if (cross_checks) out.push_back({"department_evidence", {"county_office"}, kVillage});
+  // 一兜了之 [001]: an able household whose measures are all 兜底 ones (exit_evidence.h).
+  out.push_back({"support_only_household", {"township_clerk"}, kVillage});
   out.push_back({"calendar_missing", {"county_admin"}, kCounty});
   out.push_back({"dead_letter", {"county_admin"}, kCounty});
   return out;

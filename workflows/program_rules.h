@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "workflows/deadline_rules.h"
+#include "workflows/exit_rules.h"
 #include "workflows/feed_rules.h"
 #include "workflows/list_rules.h"
 #include "workflows/report_rules.h"
@@ -200,6 +201,8 @@ struct ProgramRules {
   MonthlyReportsConfig monthly_reports;
   // -- registration duty (issue 14 item 2): [rules.assignment]
   AssignmentRules assignment;
+  // -- exit evidence (issue 14): [rules.elimination]; see workflows/exit_rules.h.
+  ExitRules elimination;
 
   const CaseKind* find_kind(const std::string& code) const {
     for (const auto& k : case_kinds) {

@@ -107,6 +107,19 @@ inline constexpr std::string_view kVillageNotConfigured = "village_not_configure
 inline constexpr std::string_view kCaseInProgress = "case_in_progress";
 inline constexpr std::string_view kPreviousCaseUnknown = "previous_case_unknown";
 inline constexpr std::string_view kPreviousCaseOtherHousehold = "previous_case_other_household";
+// -- exit evidence and household status (issue 14: workflows/exit_evidence.h)
+inline constexpr std::string_view kNotMonitoringObject = "not_monitoring_object";
+inline constexpr std::string_view kEvaluationYearInvalid = "evaluation_year_invalid";
+inline constexpr std::string_view kEvaluationRecorded = "evaluation_recorded";
+inline constexpr std::string_view kAssessorMissing = "assessor_missing";
+inline constexpr std::string_view kEvaluationIncomeInvalid = "evaluation_income_invalid";
+inline constexpr std::string_view kConfirmationLevelWrong = "confirmation_level_wrong";
+inline constexpr std::string_view kStatusConfirmationRecorded = "status_confirmation_recorded";
+inline constexpr std::string_view kStatusInEffect = "status_in_effect";
+inline constexpr std::string_view kStatusConflict = "status_conflict";
+inline constexpr std::string_view kDevelopmentalNotConfirmed = "developmental_not_confirmed";
+inline constexpr std::string_view kEliminationKindNotAllowed = "elimination_kind_not_allowed";
+inline constexpr std::string_view kExitEvidenceMissing = "exit_evidence_missing";
 // -- the machine itself
 inline constexpr std::string_view kInternalError = "internal_error";
 inline constexpr std::string_view kConditionNotMet = "condition_not_met";

@@ -10,6 +10,8 @@
 
 #include "workflows/case_codes.h"
 #include "workflows/date.h"
+#include "workflows/exit_evidence.h"
+#include "workflows/id_number.h"
 
 namespace fangfan {
 namespace {
@@ -80,6 +82,31 @@ bool is_monitoring_object(const CaseSnapshot& snapshot) {
                                                       "village_publicity"};
   if (monitored.count(snapshot.state)) return true;
   return snapshot.data.emergency && recognition.count(snapshot.state);
+}
+
+// ---- 一兜了之 (issue 14 item 5)
+
+ReportSection support_only_section(const ReportSetting& setting,
+                                   const std::vector<ReportCase>& cases) {
+  ReportSection s{"有劳动能力仅兜底帮扶",
+                  {"乡镇", "村代码", "案件编号", "户主", "有劳动能力人数", "兜底措施条数"},
+                  {16, 14, 16, 10, 14, 12},
+                  {},
+                  std::nullopt};
+  for (const ReportPlace& p : setting.townships) {
+    for (const ReportCase& c : cases) {
+      if (c.township_code != p.code || !is_monitoring_object(c.snapshot)) continue;
+      const CaseData& d = c.snapshot.data;
+      if (!support_only(d)) continue;
+      std::int64_t able = 0, measures = 0;
+      for (const auto& m : d.household.members) able += m.able_to_work ? 1 : 0;
+      for (const auto& m : d.measures) measures += m.status != MeasureStatus::kStopped ? 1 : 0;
+      const Member* head = d.household.head();
+      s.rows.push_back({p.name, d.household.village_code, c.snapshot.case_id,
+                        head != nullptr ? mask_name(head->name) : std::string(), able, measures});
+    }
+  }
+  return s;
 }
 
 // ---- households
@@ -240,6 +267,14 @@ ReportTable measures_report(const ReportSetting& setting, const std::vector<Repo
   t.title = "帮扶措施落实情况统计表";
   t.scope = scope_text(setting, "截至" + format_date(as_of));
   t.sections = {std::move(s)};
+  // 一兜了之 [001] "对有劳动能力、有意愿的，是否落实了开发式帮扶措施": able households under
+  // assistance whose measures are all 兜底 ones, listed when there are any.
+  if (auto flagged = support_only_section(setting, cases); !flagged.rows.empty()) {
+    footer.push_back("有劳动能力仅落实兜底保障措施的" + std::to_string(flagged.rows.size()) +
+                     "户已列出，请核实并落实开发式帮扶 (able households with only guaranteed-"
+                     "support measures)");
+    t.sections.push_back(std::move(flagged));
+  }
   t.footer = std::move(footer);
   return t;
 }
@@ -481,8 +516,9 @@ ReportTable movements_report(const ReportSetting& setting,
 ReportTable evaluation_report(const ReportSetting& setting, int year,
                               const std::vector<ReportEvaluation>& counts) {
   ReportSection s{"按乡镇",
-                  {"乡镇代码", "乡镇", "任务数", "已完成", "未完成", "逾期", "已取消", "完成率(%)"},
-                  {12, 16, 8, 8, 8, 8, 8, 10},
+                  {"乡镇代码", "乡镇", "任务数", "已完成", "未完成", "逾期", "已取消", "完成率(%)",
+                   "风险已消除", "风险未消除", "新增风险"},
+                  {12, 16, 8, 8, 8, 8, 8, 10, 10, 10, 10},
                   {},
                   std::nullopt};
   ReportEvaluation total;
@@ -493,12 +529,16 @@ ReportTable evaluation_report(const ReportSetting& setting, int year,
     }
     total.tasks += c.tasks, total.done += c.done, total.open += c.open;
     total.overdue += c.overdue, total.cancelled += c.cancelled;
+    total.risk_removed += c.risk_removed, total.risk_persisting += c.risk_persisting;
+    total.new_risk += c.new_risk;
     s.rows.push_back({p.code, p.name, c.tasks, c.done, c.open, c.overdue, c.cancelled,
-                      percent(c.done, c.tasks - c.cancelled)});
+                      percent(c.done, c.tasks - c.cancelled), c.risk_removed, c.risk_persisting,
+                      c.new_risk});
   }
   s.rows.push_back({std::string(), total_label(setting), total.tasks, total.done, total.open,
                     total.overdue, total.cancelled,
-                    percent(total.done, total.tasks - total.cancelled)});
+                    percent(total.done, total.tasks - total.cancelled), total.risk_removed,
+                    total.risk_persisting, total.new_risk});
   ReportTable t;
   t.name = "evaluation";
   t.title = std::to_string(year) + "年第四季度风险评估进度表";

@@ -91,8 +91,14 @@ ReportTable households_report(const ReportSetting& setting, const ProgramRules& 
 // measures: measures by type and status with the distinct households they cover, over every
 // case in scope; the footer has one sentence per type for the measures in place or completed
 // ("落实医疗保障措施12条，覆盖9户").
+// A second section "有劳动能力仅兜底帮扶" lists the monitoring objects flagged support_only
+// (一兜了之, workflows/exit_evidence.h), when there are any, with a footer sentence.
 ReportTable measures_report(const ReportSetting& setting, const std::vector<ReportCase>& cases,
                             Date as_of);
+// The rows of that section (empty when none): township, village, case, masked head, able
+// members, measures not stopped.
+ReportSection support_only_section(const ReportSetting& setting,
+                                   const std::vector<ReportCase>& cases);
 
 // overdue: open duties with due_at <= as_of, by township and kind, and by assistance officer
 // (帮扶责任人; duties with none under "未指定"). Duties of the county (feeds, lists) are counted
@@ -128,10 +134,12 @@ ReportTable movements_report(const ReportSetting& setting,
                              const std::vector<ReportMovement>& history, TimePoint from,
                              TimePoint to);
 
-// evaluation: the Q4 risk evaluation duties of `year` per township (count_evaluation_duties).
+// evaluation: the Q4 risk evaluation duties of `year` per township (count_evaluation_duties),
+// and the results recorded (record_evaluation: count_evaluation_results).
 struct ReportEvaluation {
   std::string township_code;
   std::int64_t tasks = 0, done = 0, open = 0, overdue = 0, cancelled = 0;
+  std::int64_t risk_removed = 0, risk_persisting = 0, new_risk = 0;
 };
 ReportTable evaluation_report(const ReportSetting& setting, int year,
                               const std::vector<ReportEvaluation>& counts);

@@ -406,10 +406,11 @@ void read_config(Reader& top, Config& c, const fs::path& dir, Errors& errors) {
   if (const toml::table* t = top.table("rules")) {
     Reader r(*t, "rules", errors);
     read_rules(r, c, dir, errors);
-    read_work(r, c, dir, errors);   // -- recurring work (config_work.cpp)
-    read_alerts(r, c, errors);      // -- department feeds (config_feeds.cpp)
-    read_assignment(r, c, errors);  // -- registration duty (config_loop.cpp)
-    read_alert_loop(r, c, errors);  // -- monitoring alert loop (config_loop.cpp)
+    read_work(r, c, dir, errors);    // -- recurring work (config_work.cpp)
+    read_elimination(r, c, errors);  // -- exit evidence (config_exit.cpp)
+    read_alerts(r, c, errors);       // -- department feeds (config_feeds.cpp)
+    read_assignment(r, c, errors);   // -- registration duty (config_loop.cpp)
+    read_alert_loop(r, c, errors);   // -- monitoring alert loop (config_loop.cpp)
   }
   read_lists(top, c, dir, errors);  // -- department lists (config_lists.cpp)
   read_feeds(top, c, dir, errors);

@@ -285,6 +285,10 @@ void read_eligibility(Reader& rules, Config& c, Errors& errors);
 // the [rules] table's Reader after read_rules.
 void read_work(Reader& rules, Config& c, const fs::path& dir, Errors& errors);
 
+// -- exit evidence (config_exit.cpp): [rules.elimination], read from the [rules] table's Reader
+// after read_rules (it checks the case kind codes).
+void read_elimination(Reader& rules, Config& c, Errors& errors);
+
 // config_channels.cpp: a secret given as `key`, `key_file` (resolved against `dir`) or `key_env`
 // (exactly one when required); "" when absent, or when this load reads no secrets.
 std::string secret(Reader& r, const std::string& key, const fs::path& dir, bool required);

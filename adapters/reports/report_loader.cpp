@@ -1,12 +1,14 @@
 #include "adapters/reports/report_loader.h"
 
 #include <limits>
+#include <map>
 
 #include "adapters/storage/campaign_store.h"
 #include "adapters/storage/case_json.h"
 #include "adapters/storage/count_store.h"
 #include "adapters/storage/database.h"
 #include "adapters/storage/epoch.h"
+#include "adapters/storage/evaluation_store.h"
 
 namespace fangfan {
 namespace {
@@ -148,10 +150,19 @@ std::variant<ReportTable, ReportRefusal> load_report(soci::session& session, con
     return movements_report(s, load_movements(session, *r.from, *r.to), *r.from, *r.to);
   }
   if (r.name == "evaluation") {
-    std::vector<ReportEvaluation> counts;
+    std::map<std::string, ReportEvaluation> by_township;
     for (const auto& [township, c] : count_evaluation_duties(session, r.year, r.as_of)) {
-      counts.push_back({township, c.tasks, c.done, c.open, c.overdue, c.cancelled});
+      by_township[township] = {township, c.tasks, c.done, c.open, c.overdue, c.cancelled};
     }
+    // What the tasks found (record_evaluation), by the household's township.
+    for (const auto& [township, c] : count_evaluation_results(session, r.year)) {
+      ReportEvaluation& e = by_township[township];
+      e.township_code = township;
+      e.risk_removed = c.risk_removed, e.risk_persisting = c.risk_persisting;
+      e.new_risk = c.new_risk;
+    }
+    std::vector<ReportEvaluation> counts;
+    for (auto& [township, e] : by_township) counts.push_back(std::move(e));
     return evaluation_report(s, r.year, counts);
   }
   if (r.name == "campaign") {

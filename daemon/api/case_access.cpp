@@ -62,6 +62,8 @@ constexpr Row kTable[] = {
     {kEvent<ApplyRollback>, {R::kCountyOffice}},
     {kEvent<ApplyClearOut>, {R::kCountyOffice}},
     {kEvent<ReIdentify>, {R::kCountyOffice, R::kTownshipClerk}},
+    {kEvent<RecordEvaluation>, {R::kCountyOffice, R::kTownshipClerk}},
+    {kEvent<ConfirmHouseholdStatus>, {R::kTownshipClerk, R::kVillageOfficer}},
 };
 
 // kSystemOnly of each alternative, by position.
@@ -158,6 +160,11 @@ std::vector<Role> roles_for_event(const CaseEvent& event) {
   if (const auto* approval = std::get_if<RecordApproval>(&event)) {
     return with_admin(approval_roles(approval->level));
   }
+  // A household status is confirmed by the level's own role, like an approval (village,
+  // township); the guard refuses any other level.
+  if (const auto* confirmation = std::get_if<ConfirmHouseholdStatus>(&event)) {
+    return with_admin(approval_roles(confirmation->level));
+  }
   return with_admin(row_of(event.index()));
 }
 
@@ -166,6 +173,9 @@ std::optional<std::string> check_event_role(Role role, const CaseEvent& event) {
   std::string what(event_name(event));
   if (const auto* approval = std::get_if<RecordApproval>(&event)) {
     what += " (level " + std::string(code_of(approval->level)) + ")";
+  }
+  if (const auto* confirmation = std::get_if<ConfirmHouseholdStatus>(&event)) {
+    what += " (level " + std::string(code_of(confirmation->level)) + ")";
   }
   return role_refusal(role, event, roles_for_event(event), std::move(what));
 }

@@ -29,6 +29,9 @@
 //                                    township -> township_clerk, city -> county_office
 //                                    (the county records the city bureau's approval)
 //   apply_rollback, apply_clear_out  county_office
+//   record_evaluation                county_office, township_clerk   (Q4 风险评估结果)
+//   confirm_household_status         by its level: village -> village_officer,
+//                                    township -> township_clerk (乡村两级确认)
 // county_admin (who runs fangfan and corrects its data) may write every event but fangfan's own
 // (kSystemOnly, workflows/case_events.h: record_department_evidence and
 // record_department_measure, which the feed intake records); department_clerk and auditor write

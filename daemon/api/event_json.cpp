@@ -82,6 +82,12 @@ constexpr std::string_view schema_name() {
     return "approval_level";
   else if constexpr (std::is_same_v<T, IncomeDropCause>)
     return "income_drop_cause";
+  else if constexpr (std::is_same_v<T, EvaluationResult>)
+    return "evaluation_result";
+  else if constexpr (std::is_same_v<T, HouseholdStatus>)
+    return "household_status";
+  else if constexpr (std::is_same_v<T, BasicNeeds>)
+    return "basic_needs";
   else
     static_assert(!sizeof(T), "event_json: give this record or code list a schema name");
 }

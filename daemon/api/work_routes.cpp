@@ -12,6 +12,7 @@
 
 #include "adapters/storage/campaign_store.h"
 #include "adapters/storage/count_store.h"
+#include "adapters/storage/evaluation_store.h"
 #include "daemon/api/auth.h"
 #include "daemon/tasks/storage_executor.h"
 #include "workflows/date.h"
@@ -138,6 +139,9 @@ awaitable<ApiResponse> show_evaluation(ApiServices& services, ApiRequest& req) {
   const TimePoint now = services.clock.now();
   auto load = [year, now](soci::session& s) { return count_evaluation_duties(s, year, now); };
   const auto counts = co_await services.storage.run(std::move(load));
+  // The results recorded (record_evaluation): what the tasks found, not only that they closed.
+  auto load_results = [year](soci::session& s) { return count_evaluation_results(s, year); };
+  const auto results = co_await services.storage.run(std::move(load_results));
   json::array rows, behind;
   for (const Township& t : config->townships) {
     if (!scope_covers(*config, req.actor().scope, t.code)) continue;
@@ -146,6 +150,11 @@ awaitable<ApiResponse> show_evaluation(ApiServices& services, ApiRequest& req) {
     json::object o{{"township", t.code},      {"township_name", t.name}, {"tasks", c.tasks},
                    {"done", c.done},          {"open", c.open},          {"overdue", c.overdue},
                    {"cancelled", c.cancelled}};
+    auto r = results.find(t.code);
+    const EvaluationResultCount rc = r == results.end() ? EvaluationResultCount{} : r->second;
+    o["risk_removed"] = rc.risk_removed;
+    o["risk_persisting"] = rc.risk_persisting;
+    o["new_risk"] = rc.new_risk;
     if (c.overdue > 0) behind.push_back(o);
     rows.push_back(std::move(o));
   }

@@ -396,6 +396,13 @@ TEST_P(CaseRepositoryConformance, Persistence_ALongLifeRoundTripsAfterRestart) {
   w.days(20);
   accept(w, id, w.visit());
   accept(w, id, w.monitoring(month_of(china_date(w.now()))));
+  // Issue 14: village and township confirm before the mark ([001] "经乡村两级确认后").
+  accept(w, id,
+         ConfirmHouseholdStatus{w.meta("产业帮扶已落实"), HouseholdStatus::kDevelopmental,
+                                ApprovalLevel::kVillage});
+  accept(w, id,
+         ConfirmHouseholdStatus{w.meta("同意"), HouseholdStatus::kDevelopmental,
+                                ApprovalLevel::kTownship});
   accept(w, id, MarkDevelopmental{w.meta(), china_date(w.now())});
   Household grown = w.household();
   PeopleGenerator people(40);
@@ -567,6 +574,13 @@ TEST_P(CaseRepositoryConformance, Refusal_WholeHouseholdUnableToWorkIsNotElimina
   accept(w, id, w.county_pass());
   w.days(6);
   accept(w, id, w.close_publicity());
+  // Issue 14: the status village and township confirmed decides, not the members' flags.
+  accept(w, id,
+         ConfirmHouseholdStatus{w.meta("整户无劳动能力"), HouseholdStatus::kGuaranteedSupport,
+                                ApprovalLevel::kVillage});
+  accept(w, id,
+         ConfirmHouseholdStatus{w.meta("同意"), HouseholdStatus::kGuaranteedSupport,
+                                ApprovalLevel::kTownship});
   const Refusal r = refuse(w, id, ProposeElimination{w.meta()});
   EXPECT_NE(r.message.find("整户无劳动能力"), std::string::npos) << r.message;
   EXPECT_EQ(r.state, "registered");

@@ -100,6 +100,19 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadCase{"unknown_top_level_key", "[county]\n", "colour = \"red\"\n[county]\n", nullptr,
                 "colour: unknown key (not a setting fangfan knows)"},
+        BadCase{
+            "elimination_kind_unknown", "kinds = [\"unstable\", \"marginal\", \"sudden\"]",
+            "kinds = [\"unstable\", \"poor\"]", nullptr,
+            "rules.elimination.kinds: 'poor' is not a configured case kind ([[rules.case_kinds]] "
+            "code)"},
+        BadCase{"elimination_evidence_unknown", "evidence = \"evaluation_or_monitoring\"",
+                "evidence = \"feelings\"", nullptr,
+                "rules.elimination.evidence: must be \"evaluation\", \"monitoring\" or "
+                "\"evaluation_or_monitoring\", got 'feelings'"},
+        BadCase{"elimination_months_out_of_range", "monitoring_months = 6", "monitoring_months = 0",
+                nullptr,
+                "rules.elimination.monitoring_months: must be a positive number (1 to 24 months), "
+                "got 0"},
         BadCase{"unknown_nested_key", "reminder_day = 20\n",
                 "reminder_day = 20\nreminder_hour = 9\n", "reminder_hour",
                 "rules.visits.reminder_hour: unknown key (not a setting fangfan knows)"},
@@ -243,7 +256,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "(step_reminder, step_overdue, visit_reminder, visit_overdue, "
                 "monitoring_reminder, monitoring_overdue, evaluation_task, evaluation_overdue, "
                 "campaign_reminder, campaign_overdue, feed_missing, alert_new, alert_reminder, "
-                "alert_overdue, written_notice, department_evidence, department_list, "
+                "alert_overdue, written_notice, department_evidence, support_only_household, "
+                "department_list, "
                 "list_password, feedback_reminder, feedback_overdue, monthly_report, "
                 "calendar_missing, "
                 "dead_letter, digest)"},
@@ -395,7 +409,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "sends (step_reminder, step_overdue, visit_reminder, visit_overdue, "
                 "monitoring_reminder, monitoring_overdue, evaluation_task, evaluation_overdue, "
                 "campaign_reminder, campaign_overdue, feed_missing, alert_new, alert_reminder, "
-                "alert_overdue, written_notice, department_evidence, department_list, "
+                "alert_overdue, written_notice, department_evidence, support_only_household, "
+                "department_list, "
                 "list_password, feedback_reminder, feedback_overdue, monthly_report, "
                 "calendar_missing, "
                 "dead_letter, digest)"},
@@ -616,6 +631,18 @@ TEST(Config, RecurringWorkFromTheExample) {
   EXPECT_EQ(dues,
             (std::vector<std::string>{"plan@20230430", "training@20230510", "screening@20230531",
                                       "entry@20230605", "report@20230610"}));
+}
+
+// Issue 14 item 1: [rules.elimination] (the kinds that may exit, the evidence a proposal needs).
+TEST(Config, EliminationRuleFromTheExample) {
+  auto r = load_config(kConfigDir / "example.toml");
+  ASSERT_TRUE(std::holds_alternative<std::shared_ptr<const Config>>(r));
+  const ExitRules& x = std::get<std::shared_ptr<const Config>>(r)->rules.elimination;
+  EXPECT_TRUE(x.enabled);
+  EXPECT_EQ(x.kinds, (std::vector<std::string>{"unstable", "marginal", "sudden"}));
+  EXPECT_EQ(x.evidence, ExitEvidence::kEvaluationOrMonitoring);
+  EXPECT_EQ(x.monitoring_months, 6);
+  EXPECT_EQ(x.evaluation_max_age_years, 1);
 }
 
 TEST(Config, DeliveryQuietHoursCanBeSwitchedOffPerChannel) {

@@ -16,6 +16,7 @@
 #include "adapters/storage/case_store.h"
 #include "adapters/storage/database.h"
 #include "adapters/storage/duty_store.h"
+#include "adapters/storage/evaluation_store.h"
 #include "adapters/storage/feed_store.h"
 #include "adapters/storage/migrations.h"
 #include "tests/support/people.h"
@@ -182,6 +183,28 @@ TEST_P(ReportLoader, CasesDutiesRunsAndHistoryReachTheReports) {
   EXPECT_EQ(column(mv, 0, "新识别").front(), "0");  // opened before the period
   EXPECT_EQ(column(mv, 0, "纳入监测").front(), "1");
   EXPECT_EQ(load("evaluation").sections.at(0).rows.size(), 4u);  // three townships and the total
+}
+
+// Issue 14 item 1: the Q4 evaluation's results (record_evaluation history rows) counted by the
+// household's township, on both backends.
+TEST_P(ReportLoader, EvaluationResultsAreCountedByTheHouseholdsTownship) {
+  const std::int64_t a = household("37990100100101", "379901001001", "registered", 2, {});
+  const std::int64_t b = household("37990100200101", "379901002001", "registered", 2, {});
+  auto evaluated = [&](std::int64_t id, const char* year, const char* result) {
+    append_history(s(), {id, 0, "record_evaluation", "registered", "registered", "县扶贫办张*",
+                         t0() - 2h, "", details_to_json({{"year", year}, {"result", result}})});
+  };
+  evaluated(a, "2026", "risk_removed");
+  evaluated(b, "2026", "new_risk");
+  evaluated(b, "2025", "risk_removed");  // another year's
+  const auto counts = count_evaluation_results(s(), 2026);
+  ASSERT_EQ(counts.size(), 2u);
+  EXPECT_EQ(counts.at("379901001").risk_removed, 1);
+  EXPECT_EQ(counts.at("379901002").new_risk, 1);
+  EXPECT_EQ(counts.at("379901002").risk_removed, 0);
+  const ReportTable e = load("evaluation");
+  EXPECT_EQ(column(e, 0, "风险已消除"), (std::vector<std::string>{"1", "0", "0", "1"}));
+  EXPECT_EQ(column(e, 0, "新增风险"), (std::vector<std::string>{"0", "1", "0", "1"}));
 }
 
 TEST_P(ReportLoader, RefusesUnknownNamesAndMovementsWithoutAPeriod) {

@@ -92,6 +92,16 @@ const std::vector<EventRow> kEvents = {
     {R"({"type":"apply_clear_out","reason":"不符合条件"})", "AO"},
     {R"({"type":"re_identify"})", "AOT"},
     {R"({"type":"record_major_event","date":"2025-03-03","kind":"death"})", "AOTVS"},
+    // Issue 14: the Q4 evaluation's result; the statuses village and township confirm.
+    {R"({"type":"record_evaluation","year":2025,"result":"risk_removed",)"
+     R"("per_capita_income_fen":800000,"assessor":"张*"})",
+     "AOT"},
+    {R"({"type":"confirm_household_status","status":"guaranteed_support","level":"village",)"
+     R"("reason":"同意"})",
+     "AV"},
+    {R"({"type":"confirm_household_status","status":"developmental","level":"township",)"
+     R"("reason":"同意"})",
+     "AT"},
     // fangfan's own (the department feed intake): no token, not even county_admin's.
     {R"({"type":"record_department_evidence","department":"civil_affairs","feed":"ca",)"
      R"("period":"2025-03","rule":"new_assistance","summary":"救助类别低保","member_name":"王*"})",
@@ -136,7 +146,8 @@ TEST_F(ApiAccessTest, EveryRoleAgainstEveryEventClass) {
   for (const auto& row : kEvents) {
     covered.insert(std::string(json::parse(row.body).at("type").as_string()));
   }
-  EXPECT_EQ(covered.size(), 25u);  // record_major_event (issue 14 item 6) is the 25th
+  EXPECT_EQ(covered.size(), 27u);  // issue 14: record_major_event, record_evaluation,
+                                   // confirm_household_status
 
   for (const auto& row : kEvents) {
     for (const auto& h : kHolders) {

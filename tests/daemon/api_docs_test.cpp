@@ -468,6 +468,15 @@ std::string roles_table() {
         approval.level = level.value;
         roles += std::string(level.code) + " → " + role_names(approval);
       }
+    } else if constexpr (std::is_same_v<E, ConfirmHouseholdStatus>) {
+      // Issue 14: only village and township confirm a status (the guard refuses the city).
+      roles = "by `level`: ";
+      for (auto level : {ApprovalLevel::kVillage, ApprovalLevel::kTownship}) {
+        if (level != ApprovalLevel::kVillage) roles += "; ";
+        ConfirmHouseholdStatus confirmation;
+        confirmation.level = level;
+        roles += std::string(code_of(level)) + " → " + role_names(confirmation);
+      }
     } else if constexpr (kSystemOnly<E>) {
       EXPECT_TRUE(roles_for_event(E{}).empty()) << E::kName;
       roles = "none, not even county_admin: fangfan records it itself (department feeds)";

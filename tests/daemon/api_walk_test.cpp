@@ -149,7 +149,16 @@ TEST_F(ApiWalk, OneHouseholdFromApplicationToRollback) {
   EXPECT_THAT(overdue.output, HasSubstr("\"duties\""));
   EXPECT_EQ(ctl(clerk, {"overdue", "--township", "379901002"}).status, 1);
 
-  // Elimination (风险消除): democratic review, township review, 5-day publicity, county marks.
+  // Elimination (风险消除) rests on evidence (issue 14): the county's risk evaluation says the
+  // risk is removed, income above the line. Then democratic review, township review, 5-day
+  // publicity, county marks.
+  EXPECT_EQ(event(clerk, "propose_elimination").status, 1);
+  EXPECT_STEP(event(office, "record_evaluation",
+                    {{"year", 2025},
+                     {"result", "risk_removed"},
+                     {"per_capita_income_fen", 800000},
+                     {"assessor", "县扶贫办张*"}}),
+              "registered");
   EXPECT_STEP(event(clerk, "propose_elimination"), "elimination_review");
   EXPECT_STEP(event(village, "record_elimination_review", {{"passed", true}}),
               "township_elimination_review");
@@ -184,7 +193,7 @@ TEST_F(ApiWalk, OneHouseholdFromApplicationToRollback) {
   EXPECT_THAT(shown.output, HasSubstr("\"count\":1"));
   test::Reply history = test::http_once(port_, http::verb::get, "/api/v1/cases/1", clerk);
   ASSERT_EQ(history.status, 200u);
-  EXPECT_EQ(history.json().at("history").as_array().size(), 18u);
+  EXPECT_EQ(history.json().at("history").as_array().size(), 19u);  // with the evaluation
   EXPECT_THAT(history.body, HasSubstr("第一书记赵*"));
   EXPECT_EQ(ctl(stranger, {"cases", "--json"}).output.find("37990100100101"), std::string::npos);
 

@@ -180,7 +180,7 @@ TEST(EventJson, EveryEventHasASchemaInVariantOrder) {
   const auto& events = event_schemas();
   ASSERT_EQ(events.size(), std::variant_size_v<CaseEvent>);
   EXPECT_EQ(events.front().name, OpenCase::kName);
-  EXPECT_EQ(events.back().name, RecordMajorEvent::kName);  // issue 14 item 6 appended it
+  EXPECT_EQ(events.back().name, ConfirmHouseholdStatus::kName);  // issue 14 appended three
   const EventSchema* open = find_event_schema("open_case");
   ASSERT_NE(open, nullptr);
   std::vector<std::string> names, required;

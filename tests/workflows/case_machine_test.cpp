@@ -442,16 +442,28 @@ TEST_F(CaseMachineTest, DevelopmentalAssistanceMark) {
   w.ok(w.measure(MeasureType::kMedical));
   EXPECT_EQ(w.refused(MarkDevelopmental{w.meta(), today}).reason, "尚无已落实的产业或就业帮扶措施");
   w.ok(w.measure(MeasureType::kIndustry));
+  // Issue 14: [001] "经乡村两级确认后" — the mark needs the village's and township's confirmation.
+  EXPECT_EQ(w.refused(MarkDevelopmental{w.meta(), today}).reason,
+            "已实施开发式帮扶须经乡村两级确认后标注，尚缺村、乡镇的确认意见");
+  w.ok(ConfirmHouseholdStatus{w.meta("产业帮扶已落实"), HouseholdStatus::kDevelopmental,
+                              ApprovalLevel::kVillage});
+  w.ok(ConfirmHouseholdStatus{w.meta("同意"), HouseholdStatus::kDevelopmental,
+                              ApprovalLevel::kTownship});
   w.ok(MarkDevelopmental{w.meta(), today});
   EXPECT_EQ(w.data().developmental_assistance_on, today);
   EXPECT_EQ(w.refused(MarkDevelopmental{w.meta(), today}).reason,
             "已于2024-05-17标注已实施开发式帮扶");
 
+  // Confirmed guaranteed support (not the members' flags) rules the mark out.
   auto v = walk("marginal", false, 2, true);
   v.recognise();
   v.ok(v.measure(MeasureType::kEmployment));
+  v.ok(ConfirmHouseholdStatus{v.meta("整户无劳动能力"), HouseholdStatus::kGuaranteedSupport,
+                              ApprovalLevel::kVillage});
+  v.ok(ConfirmHouseholdStatus{v.meta("同意"), HouseholdStatus::kGuaranteedSupport,
+                              ApprovalLevel::kTownship});
   EXPECT_EQ(v.refused(MarkDevelopmental{v.meta(), china_date(v.now())}).reason,
-            "家庭成员均无劳动能力，应落实兜底保障，不标注开发式帮扶");
+            "该户已认定为整户无劳动能力兜底保障户，不标注开发式帮扶");
 }
 
 TEST_F(CaseMachineTest, HouseholdUpdatesAreValidatedAndKeepTheCode) {
@@ -533,26 +545,33 @@ TEST_F(CaseMachineTest, EliminationReviewsMayKeepTheCaseAssisted) {
   EXPECT_EQ(o.step_started, kStepEliminationReview);
 }
 
+// Issue 14: the status village and township confirmed decides, not the members' flags ([001]
+// "由乡村两级进行认定").
 TEST_F(CaseMachineTest, NoEliminationWhenNobodyCanWork) {
   auto w = walk("marginal", false, 2, true);
   w.recognise();
+  w.ok(ConfirmHouseholdStatus{w.meta("整户无劳动能力"), HouseholdStatus::kGuaranteedSupport,
+                              ApprovalLevel::kVillage});
+  w.ok(ConfirmHouseholdStatus{w.meta("同意"), HouseholdStatus::kGuaranteedSupport,
+                              ApprovalLevel::kTownship});
   auto r = w.refused(ProposeElimination{w.meta()});
   EXPECT_EQ(r.message,
-            "案件处于“监测帮扶”阶段，不能提出风险消除：该户家庭成员均无劳动能力，属整户无劳动能力"
-            "兜底保障户，按规定暂不标注风险消除");
+            "案件处于“监测帮扶”阶段，不能提出风险消除：该户已经乡村两级认定为整户无劳动能力兜底"
+            "保障户，按规定暂不标注风险消除");
 
-  // A household that loses its last worker during the publicity is refused at the mark.
+  // A household confirmed during the publicity is refused at the mark.
   auto v = walk();
   v.recognise();
   v.ok(ProposeElimination{v.meta()});
   v.ok(RecordEliminationReview{v.meta(), true});
   v.ok(RecordTownshipReview{v.meta(), true});
-  Household h = v.household();
-  for (auto& m : h.members) m.able_to_work = false;
-  v.ok(UpdateHousehold{v.meta(), h});
+  v.ok(ConfirmHouseholdStatus{v.meta("整户无劳动能力"), HouseholdStatus::kGuaranteedSupport,
+                              ApprovalLevel::kVillage});
+  v.ok(ConfirmHouseholdStatus{v.meta("同意"), HouseholdStatus::kGuaranteedSupport,
+                              ApprovalLevel::kTownship});
   v.days(6);
   EXPECT_EQ(v.refused(CloseEliminationPublicity{v.meta()}).reason,
-            "该户家庭成员均无劳动能力，属整户无劳动能力兜底保障户，按规定暂不标注风险消除");
+            "该户已经乡村两级认定为整户无劳动能力兜底保障户，按规定暂不标注风险消除");
 }
 
 TEST_F(CaseMachineTest, LookBackAndRollbackNeedThreeApprovals) {
@@ -817,9 +836,11 @@ TEST_F(CaseMachineTest, RestoreRefusesBadSnapshots) {
 // Which events each state accepts at all (before guards), per program-rules.md. Every other
 // pair must be refused with "案件处于“…”阶段，不能…" and no reason.
 const std::map<std::string, std::set<std::string>>& accepted_events() {
-  static const std::set<std::string> routine{
-      "assign_officer",    "add_measure",        "update_measure",   "record_visit",
-      "record_monitoring", "mark_developmental", "update_household", "record_department_evidence"};
+  static const std::set<std::string> routine{"assign_officer",    "add_measure",
+                                             "update_measure",    "record_visit",
+                                             "record_monitoring", "mark_developmental",
+                                             "update_household",  "record_department_evidence",
+                                             "record_evaluation", "confirm_household_status"};
   auto with_routine = [&](std::set<std::string> s) {
     s.insert(routine.begin(), routine.end());
     return s;
@@ -847,33 +868,37 @@ const std::map<std::string, std::set<std::string>>& accepted_events() {
 
 std::vector<CaseEvent> one_of_each(CaseWalk& w) {
   const Date today = china_date(w.now());
-  return {w.open_event(),
-          w.start_verification(),
-          w.eligible_verification(),
-          w.review_pass(),
-          w.county_pass(),
-          PublicityObjection{w.meta("异议")},
-          w.close_publicity(),
-          w.assign_officer(),
-          w.measure(MeasureType::kIndustry),
-          UpdateMeasure{w.meta(), 1, MeasureStatus::kCompleted},
-          w.visit(),
-          w.monitoring(month_of(today)),
-          MarkDevelopmental{w.meta(), today},
-          UpdateHousehold{w.meta(), w.household()},
-          ProposeElimination{w.meta()},
-          RecordEliminationReview{w.meta(), true},
-          RecordTownshipReview{w.meta(), true},
-          EliminationObjection{w.meta("异议")},
-          CloseEliminationPublicity{w.meta()},
-          RecordLookBack{w.meta(), LookBackFinding::kStable},
-          RecordApproval{w.meta("同意"), ApprovalPurpose::kRollback, ApprovalLevel::kTownship},
-          ApplyRollback{w.meta()},
-          ApplyClearOut{w.meta("原因")},
-          ReIdentify{w.meta(), "", {RiskCause::kIllness}},
-          RecordDepartmentEvidence{w.meta("", "system:feeds"), "civil_affairs", "civil_affairs",
-                                   "2024-05", "new_assistance", "新纳入低保", "救助类别低保",
-                                   std::nullopt, "", "王*"}};
+  return {
+      w.open_event(),
+      w.start_verification(),
+      w.eligible_verification(),
+      w.review_pass(),
+      w.county_pass(),
+      PublicityObjection{w.meta("异议")},
+      w.close_publicity(),
+      w.assign_officer(),
+      w.measure(MeasureType::kIndustry),
+      UpdateMeasure{w.meta(), 1, MeasureStatus::kCompleted},
+      w.visit(),
+      w.monitoring(month_of(today)),
+      MarkDevelopmental{w.meta(), today},
+      UpdateHousehold{w.meta(), w.household()},
+      ProposeElimination{w.meta()},
+      RecordEliminationReview{w.meta(), true},
+      RecordTownshipReview{w.meta(), true},
+      EliminationObjection{w.meta("异议")},
+      CloseEliminationPublicity{w.meta()},
+      RecordLookBack{w.meta(), LookBackFinding::kStable},
+      RecordApproval{w.meta("同意"), ApprovalPurpose::kRollback, ApprovalLevel::kTownship},
+      ApplyRollback{w.meta()},
+      ApplyClearOut{w.meta("原因")},
+      ReIdentify{w.meta(), "", {RiskCause::kIllness}},
+      RecordDepartmentEvidence{w.meta("", "system:feeds"), "civil_affairs", "civil_affairs",
+                               "2024-05", "new_assistance", "新纳入低保", "救助类别低保",
+                               std::nullopt, "", "王*"},
+      RecordEvaluation{w.meta(), 2024, EvaluationResult::kRiskRemoved, 800000, {}, "县扶贫办张*"},
+      ConfirmHouseholdStatus{w.meta("同意"), HouseholdStatus::kGuaranteedSupport,
+                             ApprovalLevel::kVillage}};
 }
 
 TEST_F(CaseMachineTest, EveryStateRefusesEveryEventItDoesNotAccept) {

@@ -161,6 +161,9 @@ TEST(DutyPlan, CaseChangeTable) {
   two_visits.visits = {{day("2025-03-03"), "李四"}, {day("2025-03-12"), "李四"}};
   CaseData one_visit = household_data();
   one_visit.visits = {{day("2025-03-12"), "李四"}};
+  CaseData evaluated = household_data();  // issue 14: the Q4 evaluation's result
+  evaluated.evaluations.push_back({});
+  evaluated.evaluations.back().year = 2025;
   CaseData monitored = household_data();
   monitored.monitoring.push_back({});
   monitored.monitoring.back().account.month = std::chrono::year{2025} / March;
@@ -263,6 +266,12 @@ TEST(DutyPlan, CaseChangeTable) {
        {},
        household_data(),
        {}},
+      {"the evaluation's result closes that year's task, not another year's",
+       change("2025-11-20T10:00:00+08:00", RecordEvaluation::kName, "registered", "registered"),
+       {duty(7, "evaluation/42/2025", kDutyEvaluation, "2025"),
+        duty(8, "evaluation/42/2024", kDutyEvaluation, "2024")},
+       evaluated,
+       {"done evaluation/42/2025"}},
       {"monitoring object in a year the calendar lacks: reported, not refused",
        change("2027-10-20T10:00:00+08:00", "record_publicity", "village_publicity", "registered"),
        {},

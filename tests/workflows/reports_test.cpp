@@ -12,6 +12,7 @@
 #include "tests/support/people.h"
 #include "workflows/case_codes.h"
 #include "workflows/date.h"
+#include "workflows/exit_evidence.h"
 
 namespace fangfan {
 namespace {
@@ -383,6 +384,56 @@ TEST(Reports_Evaluation, TotalsAndRates) {
   EXPECT_EQ(rows[2].at("完成率(%)"), "100.0");  // done over the tasks not cancelled
   EXPECT_EQ(rows[3].at("任务数"), "15");
   EXPECT_EQ(rows[3].at("已完成"), "8");
+}
+
+}  // namespace
+}  // namespace fangfan
+
+namespace fangfan {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Issue 14 item 5: 一兜了之 — every monitoring object of the setting flagged by support_only, in
+// township order, and no other case.
+TEST(Reports_Measures, SupportOnlyHouseholdsAreListed) {
+  Fixture f = make_fixture();
+  for (std::size_t i = 0; i < f.cases.size(); ++i)
+    f.cases[i].snapshot.case_id = "C" + std::to_string(i);
+  const ReportTable t = measures_report(f.setting, f.cases, Date{2026y / 12 / 5});
+  std::set<std::string> expected;
+  for (const auto& c : f.cases) {
+    if (c.township_code == "530102009" || !is_monitoring_object(c.snapshot)) continue;
+    if (support_only(c.snapshot.data)) expected.insert(c.snapshot.case_id);
+  }
+  ASSERT_FALSE(expected.empty()) << "the fixture should hold some";
+  ASSERT_EQ(t.sections.size(), 2u);
+  const auto rows = rows_of(t.sections.at(1));
+  std::set<std::string> listed;
+  for (const Row& r : rows) listed.insert(r.at("案件编号"));
+  EXPECT_EQ(listed.size(), rows.size());
+  EXPECT_EQ(listed, expected);
+
+  // None flagged: no section, no sentence.
+  Fixture none = make_fixture();
+  for (auto& c : none.cases) c.snapshot.data.measures.clear();
+  EXPECT_EQ(measures_report(none.setting, none.cases, Date{2026y / 12 / 5}).sections.size(), 1u);
+}
+
+// Issue 14 item 1: the evaluation report counts the results recorded.
+TEST(Reports_Evaluation, ResultsPerTownshipAndTotal) {
+  const Fixture f = make_fixture();
+  ReportEvaluation a{"530102001", 10, 4, 6, 2, 0};
+  a.risk_removed = 3, a.risk_persisting = 1;
+  ReportEvaluation c{"530102003", 5, 4, 0, 0, 1};
+  c.new_risk = 2;
+  const auto rows = rows_of(evaluation_report(f.setting, 2026, {a, c}).sections.at(0));
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[0].at("风险已消除"), "3");
+  EXPECT_EQ(rows[0].at("风险未消除"), "1");
+  EXPECT_EQ(rows[2].at("新增风险"), "2");
+  EXPECT_EQ(rows[3].at("风险已消除"), "3");
+  EXPECT_EQ(rows[3].at("新增风险"), "2");
 }
 
 }  // namespace
