@@ -441,15 +441,13 @@ inline constexpr bool kSystemOnly<RecordDepartmentEvidence> = true;
 template <>
 inline constexpr bool kSystemOnly<RecordDepartmentMeasure> = true;
 
-using CaseEvent =
-    std::variant<OpenCase, StartVerification, RecordVerification, RecordDemocraticReview,
-                 RecordCountyReview, PublicityObjection, ClosePublicity, AssignOfficer, AddMeasure,
-                 UpdateMeasure, RecordVisit, RecordMonitoring, MarkDevelopmental, UpdateHousehold,
-                 RecordDepartmentEvidence, RecordDepartmentMeasure, ProposeElimination,
-                 RecordEliminationReview, RecordTownshipReview, EliminationObjection,
-                 CloseEliminationPublicity, RecordLookBack, RecordApproval, ApplyRollback,
-                 ApplyClearOut, ReIdentify, RecordMajorEvent, RecordEvaluation,
-                 ConfirmHouseholdStatus>;
+using CaseEvent = std::variant<
+    OpenCase, StartVerification, RecordVerification, RecordDemocraticReview, RecordCountyReview,
+    PublicityObjection, ClosePublicity, AssignOfficer, AddMeasure, UpdateMeasure, RecordVisit,
+    RecordMonitoring, MarkDevelopmental, UpdateHousehold, RecordDepartmentEvidence,
+    RecordDepartmentMeasure, ProposeElimination, RecordEliminationReview, RecordTownshipReview,
+    EliminationObjection, CloseEliminationPublicity, RecordLookBack, RecordApproval, ApplyRollback,
+    ApplyClearOut, ReIdentify, RecordMajorEvent, RecordEvaluation, ConfirmHouseholdStatus>;
 
 std::string_view event_name(const CaseEvent& event);
 // kSystemOnly of the event's type.

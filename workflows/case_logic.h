@@ -35,11 +35,10 @@ struct Effects {
 // measures). The machine handles them as one event type with one row per region of states
 // (recognition, assisted, eliminated): fewer rows and event types keep Boost.MSM's compile cost
 // down.
-using RoutineEvent =
-    std::variant<AssignOfficer, AddMeasure, UpdateMeasure, RecordVisit, RecordMonitoring,
-                 MarkDevelopmental, UpdateHousehold, RecordDepartmentEvidence,
-                 RecordDepartmentMeasure, RecordMajorEvent, RecordEvaluation,
-                 ConfirmHouseholdStatus>;
+using RoutineEvent = std::variant<AssignOfficer, AddMeasure, UpdateMeasure, RecordVisit,
+                                  RecordMonitoring, MarkDevelopmental, UpdateHousehold,
+                                  RecordDepartmentEvidence, RecordDepartmentMeasure,
+                                  RecordMajorEvent, RecordEvaluation, ConfirmHouseholdStatus>;
 const EventMeta& routine_meta(const RoutineEvent& e);
 
 // The China calendar day of an event (the core reads no clock: the event says when).

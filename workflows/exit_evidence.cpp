@@ -42,7 +42,7 @@ std::vector<std::string> evaluation_gaps(const CaseData& d, const ProgramRules& 
   if (ev->result != EvaluationResult::kRiskRemoved) {
     out.push_back(which + "结论为“" + std::string{label_of(ev->result)} + "”");
   }
-  const std::int64_t line = monitoring_line_fen(r);
+  const std::int64_t line = monitoring_line_fen(r, ev->year);
   if (ev->per_capita_income_fen <= line) {
     out.push_back(which + "的人均纯收入" + format_yuan(ev->per_capita_income_fen) +
                   "元未超过监测标准" + format_yuan(line) + "元");
@@ -206,7 +206,8 @@ void record_evaluation(const RecordEvaluation& e, CaseData& d, const ProgramRule
   fx.details.emplace_back("year", std::to_string(e.year));
   fx.details.emplace_back("result", std::string{code_of(e.result)});
   fx.details.emplace_back("per_capita_income_yuan", format_yuan(e.per_capita_income_fen));
-  fx.details.emplace_back("above_line", flag(e.per_capita_income_fen > monitoring_line_fen(r)));
+  fx.details.emplace_back("above_line",
+                          flag(e.per_capita_income_fen > monitoring_line_fen(r, e.year)));
   fx.details.emplace_back("compulsory_education", flag(e.basic_needs.compulsory_education));
   fx.details.emplace_back("basic_medical", flag(e.basic_needs.basic_medical));
   fx.details.emplace_back("housing", flag(e.basic_needs.housing));
@@ -246,8 +247,11 @@ const EvaluationRecord* latest_evaluation(const CaseData& d, int year) {
   return best;
 }
 
-std::int64_t monitoring_line_fen(const ProgramRules& r) {
-  return std::llround(r.eligibility.monitoring_line_yuan * 100);
+std::int64_t monitoring_line_fen(const ProgramRules& r, int year) {
+  // The line in force for that year ([rules.eligibility] lines by year); before every configured
+  // year, the base line (exit evidence is never judged by a missing line).
+  const std::optional<EligibilityLine> in_force = line_in_force(r.eligibility, year);
+  return std::llround((in_force ? in_force->line_yuan : r.eligibility.monitoring_line_yuan) * 100);
 }
 
 int secure_monitoring_streak(const CaseData& d, const ProgramRules& r) {
@@ -256,10 +260,10 @@ int secure_monitoring_streak(const CaseData& d, const ProgramRules& r) {
   std::sort(records.begin(), records.end(),
             [](const auto* a, const auto* b) { return a->account.month > b->account.month; });
   const auto persons = static_cast<std::int64_t>(d.household.members.size());
-  const std::int64_t line = monitoring_line_fen(r);
   int streak = 0;
   for (std::size_t i = 0; i < records.size(); ++i) {
     const MonitoringRecord& m = *records[i];
+    const std::int64_t line = monitoring_line_fen(r, static_cast<int>(m.account.month.year()));
     if (i > 0 && m.account.month + std::chrono::months{1} != records[i - 1]->account.month) break;
     // The month's income for a year, per person, compared without division: 超过 = strictly.
     const bool above = persons > 0 && m.account.net_income_fen() * 12 > line * persons;

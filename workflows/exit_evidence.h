@@ -59,8 +59,9 @@ void confirm_household_status(const ConfirmHouseholdStatus& e, CaseData& d, cons
 bool status_confirmed(const CaseData& d, HouseholdStatus status);
 // The latest evaluation recorded for `year`; any year when `year` is 0. nullptr when none.
 const EvaluationRecord* latest_evaluation(const CaseData& d, int year = 0);
-// The monitoring line in fen (EligibilityRules::monitoring_line_yuan).
-std::int64_t monitoring_line_fen(const ProgramRules& r);
+// The monitoring line in fen in force for `year` (line_in_force of [rules.eligibility]; the base
+// line when every configured year is later).
+std::int64_t monitoring_line_fen(const ProgramRules& r, int year);
 // How many of the latest monitoring records, consecutive months back from the latest, are
 // above the line with needs and water secure and risk not increased.
 int secure_monitoring_streak(const CaseData& d, const ProgramRules& r);

@@ -119,11 +119,13 @@ class SeedDuties : public CountyFixture {
 // once" is that day or the next working day (docs/rules.md), after which the ladder climbs. The
 // duty closes when the case has both an officer and a measure.
 TEST_F(SeedDuties, Registration_OfficerAndPlanAtOnce) {
+  // The walks start on Sun 03-02 so that, with the publicity's five whole days (item 3), the
+  // registration still falls on Thu 03-13.
   // A (东岭村) is registered Thu 03-13 09:00 and gets nobody; B (西河村) gets its officer at
   // registration and its first measure on Fri 03-14.
-  CaseWalk a = walk(at("2025-03-03T09:00"), "3799010010010001", kDongling);
+  CaseWalk a = walk(at("2025-03-02T09:00"), "3799010010010001", kDongling);
   const std::int64_t case_a = registered_case(a, nullptr);
-  CaseWalk b = walk(at("2025-03-03T09:00"), "3799010020010001", kXihe);
+  CaseWalk b = walk(at("2025-03-02T09:00"), "3799010020010001", kXihe);
   const std::int64_t case_b = registered_case(b, "朱晓东");
   run_until("2025-03-25T00:00", [&](TimePoint now) {
     if (now != at("2025-03-14T10:00")) return;
@@ -182,10 +184,10 @@ TEST_F(SeedDuties, Registration_OfficerAndPlanAtOnce) {
 // marks an alert that goes round the loop, each step a duty with its ladder; a major event reaches
 // the township and the county at once, on a Saturday evening, as a message no digest holds.
 TEST_F(SeedDuties, MonitoringAlert_TheLoopOf004AndAMajorEventAtOnce) {
-  CaseWalk a = walk(at("2025-03-03T09:00"), "3799010010010001", kDongling);
+  CaseWalk a = walk(at("2025-03-02T09:00"), "3799010010010001", kDongling);
   const std::int64_t case_a = registered_case(a, "杨帆");
   accept(a, case_a, a.measure(MeasureType::kEmployment));
-  CaseWalk b = walk(at("2025-03-03T09:00"), "3799010020010001", kXihe);
+  CaseWalk b = walk(at("2025-03-02T09:00"), "3799010020010001", kXihe);
   const std::int64_t case_b = registered_case(b, "朱晓东");
   accept(b, case_b, b.measure(MeasureType::kMedical));
 

@@ -48,7 +48,8 @@ constexpr const char* kSmsTemplates =
     "\"month\", \"due_date\"] }, monitoring_overdue = { code = \"%CODE%6\", params = "
     "[\"village\", \"household\", \"month\", \"days_overdue\"] }, digest = { code = \"%CODE%7\", "
     "params = [\"count\"] }, written_notice = { code = \"%CODE%8\", params = [\"village\", "
-    "\"household\", \"case_id\"] } }\n";
+    "\"household\", \"case_id\"] }, support_only_household = { code = \"%CODE%9\", params "
+    "= [\"village\", \"household\", \"case_id\"] } }\n";
 
 std::string sms_templates(const std::string& code_prefix) {
   std::string t = kSmsTemplates;

@@ -363,7 +363,9 @@ TEST_F(SchedulerDaemon, AfterASimulatedWeekDownEveryDueTimerFiresExactlyOnce) {
 // exactly what one uninterrupted run produces (every timer fired once, every message queued
 // once, none lost).
 TEST_F(SchedulerDaemon, SigkillAtRandomMomentsLosesNothingAndDuplicatesNothing) {
-  constexpr int kCases = 40;
+  // 1,000 timers: nearly four of the scheduler's firing batches (256 timers per transaction),
+  // so a kill can land between committed batches.
+  constexpr int kCases = 250;
   const std::string clerk = make_token("township_clerk", "379901001", "王丽");
   {
     DaemonProcess d(dir_.path());
@@ -392,15 +394,21 @@ TEST_F(SchedulerDaemon, SigkillAtRandomMomentsLosesNothingAndDuplicatesNothing) 
     stop(d);
   }
 
-  // Each round kills the daemon a random 5..45 ms after READY=1: the backlog of 160 timers
-  // takes several rounds, most of them killed in the middle of a firing transaction.
+  // Each round kills the daemon once its first batch has committed, a random 0..10 ms later:
+  // the backlog takes several rounds, killed in the middle of it (often inside the next batch's
+  // transaction), whatever the machine's load.
   std::mt19937 random(20251123);
   int killed_while_firing = 0;
   long long left = count(dir_.path(), unfinished);
   for (int round = 0; round < 12 && left > 0; ++round) {
     DaemonProcess d(dir_.path());
     start(d, dir_.path(), later);
-    std::this_thread::sleep_for(std::chrono::milliseconds(5 + random() % 40));
+    const auto committed_by = std::chrono::steady_clock::now() + 20s;
+    while (count(dir_.path(), unfinished) == left &&
+           std::chrono::steady_clock::now() < committed_by) {
+      std::this_thread::sleep_for(2ms);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(random() % 10));
     d.signal(SIGKILL);
     ASSERT_EQ(d.wait_exit(5s), 128 + SIGKILL);
     const long long now_left = count(dir_.path(), unfinished);

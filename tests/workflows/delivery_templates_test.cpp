@@ -29,10 +29,9 @@ TEST(MessageTemplates, EveryContractTypeHasADefaultUsingOnlyItsParams) {
       "calendar_missing",    "dead_letter",         "digest",
       "feedback_reminder",   "feedback_overdue",    "monthly_report"};
   // Issue 14 items 2 and 6: the officer and plan owed at registration, the alert loop.
-  for (const char* type :
-       {"assignment_task", "assignment_reminder", "assignment_overdue", "alert_case_new",
-        "major_event", "alert_step_task", "alert_step_reminder", "alert_step_overdue",
-        "support_only_household"}) {
+  for (const char* type : {"assignment_task", "assignment_reminder", "assignment_overdue",
+                           "alert_case_new", "major_event", "alert_step_task",
+                           "alert_step_reminder", "alert_step_overdue", "support_only_household"}) {
     contract.push_back(type);
   }
   EXPECT_EQ(message_types().size(), contract.size());
