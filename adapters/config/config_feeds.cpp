@@ -30,26 +30,6 @@
 namespace fangfan::config_detail {
 namespace {
 
-// Rungs in increasing order of working days, each to a known role (as the steps' ladders).
-std::vector<EscalationRung> read_feed_ladder(Reader& r) {
-  std::vector<EscalationRung> ladder;
-  r.each_table("escalation", false, [&](Reader& rung) {
-    EscalationRung e;
-    if (auto v = rung.integer_in("after_working_days", 0, 250, "working days")) {
-      e.after_working_days = int(*v);
-    }
-    if (auto v = rung.string("to")) {
-      if (!parse_role(*v)) rung.error("to", "is not a role: '" + *v + "'");
-      e.to_role = *v;
-    }
-    if (!ladder.empty() && e.after_working_days < ladder.back().after_working_days) {
-      rung.error("after_working_days", "rungs must be in increasing order of working days");
-    }
-    ladder.push_back(e);
-  });
-  return ladder;
-}
-
 bool is_http_url(const std::string& url) {
   return url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
 }
@@ -234,7 +214,7 @@ FeedSource read_feed(Reader& r, const Config& c, const fs::path& dir) {
     if (!f.columns.count(k)) r.error("key_fields", "field '" + k + "' is not one of the columns");
   }
   if (feedback) return f;  // no rules nor ladder (refused by read_feedback)
-  f.escalation = read_feed_ladder(r);
+  f.escalation = read_escalation_ladder(r);
   std::set<std::string> rule_names;
   r.each_table("rules", false, [&](Reader& rr) {
     FeedRule rule;
@@ -346,7 +326,7 @@ void read_alerts(Reader& rules, Config& c, Errors& errors) {
       a.owner_role = *owner;
     }
   }
-  a.deadline.escalation = read_feed_ladder(r);
+  a.deadline.escalation = read_escalation_ladder(r);
 }
 
 void read_feeds(Reader& top, Config& c, const fs::path& dir, Errors& errors) {

@@ -28,26 +28,6 @@ const std::set<std::string> kSteps = {kStepHouseholdVerification, kStepDemocrati
                                       kStepEliminationReview,     kStepTownshipEliminationReview,
                                       kStepEliminationPublicity};
 
-std::vector<EscalationRung> read_ladder(Reader& r, Errors& errors) {
-  std::vector<EscalationRung> ladder;
-  r.each_table("escalation", false, [&](Reader& rung) {
-    EscalationRung e;
-    if (auto v = rung.integer_in("after_working_days", 0, 250, "working days")) {
-      e.after_working_days = int(*v);
-    }
-    if (auto v = rung.string("to")) {
-      if (!parse_role(*v)) rung.error("to", "is not a role: '" + *v + "'");
-      e.to_role = *v;
-    }
-    if (!ladder.empty() && e.after_working_days < ladder.back().after_working_days) {
-      rung.error("after_working_days", "rungs must be in increasing order of working days");
-    }
-    ladder.push_back(e);
-  });
-  (void)errors;
-  return ladder;
-}
-
 void read_rules(Reader& r, Config& c, const fs::path& dir, Errors& errors) {
   ProgramRules& rules = c.rules;
   r.not_empty("case_kinds");
@@ -112,7 +92,7 @@ void read_rules(Reader& r, Config& c, const fs::path& dir, Errors& errors) {
       if (auto b = s.integer_in("remind_before_working_days", 0, 60, "working days", false)) {
         dl.remind_before_working_days = int(*b);
       }
-      dl.escalation = read_ladder(s, errors);
+      dl.escalation = read_escalation_ladder(s);
       if (auto w = s.string("shared_window", false)) {
         if (auto problem = shared_window_problem(step, *w)) s.error("shared_window", *problem);
         dl.shared_window = *w;
@@ -149,7 +129,7 @@ void read_rules(Reader& r, Config& c, const fs::path& dir, Errors& errors) {
       else
         reminder_day = int(*v);
     }
-    ladder = read_ladder(m, errors);
+    ladder = read_escalation_ladder(m);
   };
   read_monthly("visits", rules.visits.per_month, rules.visits.reminder_day,
                rules.visits.escalation);
@@ -527,6 +507,25 @@ ConfigResult load_config(const fs::path& file, LoadOptions options) {
   std::stringstream buf;
   buf << in.rdbuf();
   return load_config_text(buf.str(), absolute.lexically_normal(), options);
+}
+
+std::vector<EscalationRung> config_detail::read_escalation_ladder(Reader& r) {
+  std::vector<EscalationRung> ladder;
+  r.each_table("escalation", false, [&](Reader& rung) {
+    EscalationRung e;
+    if (auto v = rung.integer_in("after_working_days", 0, 250, "working days")) {
+      e.after_working_days = int(*v);
+    }
+    if (auto v = rung.string("to")) {
+      if (!parse_role(*v)) rung.error("to", "is not a role: '" + *v + "'");
+      e.to_role = *v;
+    }
+    if (!ladder.empty() && e.after_working_days < ladder.back().after_working_days) {
+      rung.error("after_working_days", "rungs must be in increasing order of working days");
+    }
+    ladder.push_back(e);
+  });
+  return ladder;
 }
 
 }  // namespace fangfan

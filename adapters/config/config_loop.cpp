@@ -27,22 +27,7 @@ void read_deadline(Reader& r, StepDeadline& d) {
   if (auto b = r.integer_in("remind_before_working_days", 0, 60, "working days", false)) {
     d.remind_before_working_days = int(*b);
   }
-  std::vector<EscalationRung> ladder;
-  r.each_table("escalation", false, [&](Reader& rung) {
-    EscalationRung e;
-    if (auto v = rung.integer_in("after_working_days", 0, 250, "working days")) {
-      e.after_working_days = int(*v);
-    }
-    if (auto v = rung.string("to")) {
-      if (!parse_role(*v)) rung.error("to", "is not a role: '" + *v + "'");
-      e.to_role = *v;
-    }
-    if (!ladder.empty() && e.after_working_days < ladder.back().after_working_days) {
-      rung.error("after_working_days", "rungs must be in increasing order of working days");
-    }
-    ladder.push_back(e);
-  });
-  d.escalation = std::move(ladder);
+  d.escalation = read_escalation_ladder(r);
 }
 
 }  // namespace

@@ -318,6 +318,11 @@ void link_feedback_feeds(Config& c);
 // Reader after [channels] and [[people]]; adds its MonthlyReport to c.rules.monthly_reports.
 void read_report_schedule(Reader& schedule, Config& c, const fs::path& dir, const Schedule& s);
 
+// An [[...escalation]] ladder (steps, feeds, alerts, the registration duty and the alert loop):
+// rungs in increasing order of working days (0..250), each to a known role. Defined in
+// config_loader.cpp.
+std::vector<EscalationRung> read_escalation_ladder(Reader& r);
+
 // -- gateways (config_channels.cpp): [channels.http] and the gateway sections, read from the
 // [channels] table's Reader after [channels.file].
 void read_channels(Reader& channels, Config& c, const fs::path& dir, Errors& errors);
