@@ -510,8 +510,10 @@ TEST(ConfigReach, FallbackAndCampaignNoticesCountAsSent) {
   ASSERT_EQ(errors.size(), 1u) << (errors.empty() ? "no error" : errors[0].to_string());
   EXPECT_EQ(errors[0].key, "people[5 冯志强].channels");
   EXPECT_EQ(errors[0].message,
-            "冯志强 will be sent alert_overdue, campaign_overdue, monitoring_overdue, "
-            "monitoring_reminder, "
+            // alert_step_overdue: the alert loop's township review climbs to the township head;
+            // assignment_overdue: the registration duty's second rung (1 working day late).
+            "冯志强 will be sent alert_overdue, alert_step_overdue, assignment_overdue, "
+            "campaign_overdue, monitoring_overdue, monitoring_reminder, "
             "step_overdue, step_reminder, visit_overdue, visit_reminder on sms_tencent, but "
             "[channels.sms_tencent] templates has no template for them (the provider would "
             "refuse each)");
@@ -523,8 +525,11 @@ TEST(ConfigReach, FallbackAndCampaignNoticesCountAsSent) {
   errors = errors_of(load_config_text(text, kConfigDir / "bad.toml"));
   ASSERT_EQ(errors.size(), 1u) << (errors.empty() ? "no error" : errors[0].to_string());
   EXPECT_NE(errors[0].message.find("campaign_reminder"), std::string::npos) << errors[0].message;
-  // Once the campaign is over it sends nothing (the caller's clock says which day it is).
-  text = edited({person_on("13900000012", "[\"sms_tencent\"]")},
+  // Once the campaign is over it sends nothing (the caller's clock says which day it is). The
+  // example's yearly Q4 screening never is over: made a one-off of 2024 here, it is.
+  text = edited({person_on("13900000012", "[\"sms_tencent\"]"),
+                 {"yearly = true\nstarts = \"10-01\"", "starts = 2024-10-01"},
+                 {"due = \"12-31\"", "due = 2024-12-31"}},
                 std::string(kTencent) + "templates = { digest = { code = \"5\" } }\n");
   errors = errors_of(load_config_text(
       text, kConfigDir / "bad.toml",
@@ -561,9 +566,10 @@ TEST(Config, ListsThatMustHaveItems) {
                      "2099-01-01\nmilestones = []\n";
   auto errors = errors_of(load_config_text(text, kConfigDir / "bad.toml"));
   ASSERT_EQ(errors.size(), 1u) << (errors.empty() ? "no error" : errors[0].to_string());
+  // The example's campaigns are the 2023 screening and the yearly Q4 screening: this is the third.
   EXPECT_EQ(errors[0].to_string(), (kConfigDir / "bad.toml").string() + ":" +
                                        std::to_string(line_of(text, "milestones = []")) +
-                                       ": rules.campaigns[2 empty].milestones: must not be empty");
+                                       ": rules.campaigns[3 empty].milestones: must not be empty");
 
   text = example_text();
   const auto begin = text.find("[[townships]]");
@@ -624,7 +630,16 @@ TEST(Config, RecurringWorkFromTheExample) {
   EXPECT_EQ(rules.evaluation.owner_role, "county_office");
   ASSERT_EQ(rules.evaluation.deadline.escalation.size(), 2u);
   EXPECT_EQ(rules.evaluation.deadline.escalation[1].to_role, "county_admin");
-  ASSERT_EQ(rules.campaigns.size(), 1u);
+  ASSERT_EQ(rules.campaigns.size(), 2u);
+  // [000] "每年第四季度集中开展一次全面排查": yearly, from 10-01, due the quarter's last day.
+  const Campaign& q4 = rules.campaigns[1];
+  EXPECT_EQ(q4.name, "q4_screening");
+  EXPECT_TRUE(q4.yearly);
+  EXPECT_EQ(q4.start_year, 0);
+  EXPECT_EQ(q4.start_month * 100 + q4.start_day, 1001);
+  ASSERT_EQ(q4.milestones.size(), 1u);
+  EXPECT_EQ(q4.milestones[0].month * 100 + q4.milestones[0].day, 1231);
+  EXPECT_EQ(q4.milestones[0].remind_before_working_days, 5);
   const Campaign& c = rules.campaigns[0];
   EXPECT_EQ(c.name, "screening_2023");
   EXPECT_EQ(c.start_year * 10000 + c.start_month * 100 + c.start_day, 20230401);

@@ -44,11 +44,16 @@ class CountyMonth : public CountyFixture {
 };
 
 TEST_F(CountyMonth, March2025_ExactRemindersAndEscalationsOnWorkingDays) {
-  // Assisted from 03-13: A (东岭村, officer 杨帆) makes both visits (03-17, 03-19, before
+  // Assisted from Fri 03-14: A (东岭村, officer 杨帆) makes both visits (03-17, 03-19, before
   // reminder_day) and the monitoring record;
   // B (西河村, officer 朱晓东) one visit, no record; C (南山村, no officer assigned) nothing.
+  // Registered Fri 03-14, each case owes an officer and a plan at once ([000] "第一时间安排帮扶
+  // 责任人"; [002] "对即时帮扶户要安排帮扶责任人，制定帮扶计划"; the example's [rules.assignment]:
+  // 1 working day, so Mon 03-17 is the last day). A gets both at registration (its duty closes
+  // before anyone is told); B its officer then, its first measure on Mon 03-17; C neither.
   CaseWalk a = walk(at("2025-03-03T09:00"), "3799010010010001", kDongling);
   const std::int64_t case_a = registered_case(a, "杨帆");
+  accept(a, case_a, a.measure(MeasureType::kIndustry));
   CaseWalk b = walk(at("2025-03-03T09:00"), "3799010020010001", kXihe);
   const std::int64_t case_b = registered_case(b, "朱晓东");
   CaseWalk c = walk(at("2025-03-03T09:00"), "3799010030010001", kNanshan);
@@ -73,6 +78,12 @@ TEST_F(CountyMonth, March2025_ExactRemindersAndEscalationsOnWorkingDays) {
          // after (03-18..03-21, 03-24) make 03-24 its last day: due Tue 03-25 08:00.
          case_d = open(d);
          accept(d, case_d, d.start_verification());
+       }},
+      {at("2025-03-17T10:00"),
+       [&] {
+         // B's plan on the last day of its assignment duty: in time, no overdue rung.
+         walk_to(b, at("2025-03-17T10:00"));
+         accept(b, case_b, b.measure(MeasureType::kEmployment));
        }},
       {at("2025-03-18T10:00"),
        [&] {
@@ -163,9 +174,23 @@ TEST_F(CountyMonth, March2025_ExactRemindersAndEscalationsOnWorkingDays) {
   // reminder 1 working day before = Wed 04-02 (the owner, county office); rungs at due (04-07,
   // county office) and 2 working days after (Wed 04-09, county admin). E's verification: last day
   // Wed 03-26, reminder Tue 03-25 08:00 to 西河镇's clerk; nothing after.
+  // The assignment duty ([rules.assignment]): opened at registration, the township clerk and the
+  // village officer are told at once (notify); the ladder starts at 08:00 on the working day after
+  // the last day (rung 0: the township clerk), then 1 working day later the township head and 3
+  // working days later the county office.
   const std::vector<Expected> expected{
+      // B and C registered Fri 03-14 (~09:00): told at the next hour's firing.
+      {"2025-03-14T10:00:00+08:00", "assignment_task", "陈静@379901002", case_b},
+      {"2025-03-14T10:00:00+08:00", "assignment_task", "沈玉梅@379901002001", case_b},
+      {"2025-03-14T10:00:00+08:00", "assignment_task", "卫小红@379901003", case_c},
+      {"2025-03-14T10:00:00+08:00", "assignment_task", "韩立新@379901003001", case_c},
+      // C has no officer and no plan by Mon 03-17: rung 0 Tue 03-18 (南山乡's clerk), rung 1
+      // Wed 03-19 (南山乡's head), rung 3 working days after 03-18: Fri 03-21 (county office).
+      {"2025-03-18T08:00:00+08:00", "assignment_overdue", "卫小红@379901003", case_c},
+      {"2025-03-19T08:00:00+08:00", "assignment_overdue", "褚卫东@379901003", case_c},
       {"2025-03-20T08:00:00+08:00", "visit_reminder", "朱晓东@379901002001", case_b},
       {"2025-03-20T08:00:00+08:00", "visit_reminder", "韩立新@379901003001", case_c},
+      {"2025-03-21T08:00:00+08:00", "assignment_overdue", "吴秀兰@379901", case_c},
       {"2025-03-21T08:00:00+08:00", "step_reminder", "王丽@379901001", case_d},
       {"2025-03-25T08:00:00+08:00", "monitoring_reminder", "朱晓东@379901002001", case_b},
       {"2025-03-25T08:00:00+08:00", "monitoring_reminder", "韩立新@379901003001", case_c},
@@ -182,12 +207,20 @@ TEST_F(CountyMonth, March2025_ExactRemindersAndEscalationsOnWorkingDays) {
       {"2025-04-01T08:00:00+08:00", "visit_overdue", "韩立新@379901003001", case_c},
       {"2025-04-01T08:00:00+08:00", "monitoring_overdue", "韩立新@379901003001", case_c},
       {"2025-04-02T08:00:00+08:00", "step_reminder", "吴秀兰@379901", case_d},
+      // E registered Wed 04-02 11:00 with no officer: 西河镇's clerk and 杏花村's village officer
+      // are told at once; its last day is Thu 04-03, so its rungs wait for Qingming (04-04..06):
+      // Mon 04-07 (clerk), Tue 04-08 (西河镇's head), Thu 04-10 (county office).
+      {"2025-04-02T11:00:00+08:00", "assignment_task", "陈静@379901002", case_e},
+      {"2025-04-02T11:00:00+08:00", "assignment_task", "严国华@379901002002", case_e},
       {"2025-04-07T08:00:00+08:00", "visit_overdue", "冯志强@379901002", case_b},
       {"2025-04-07T08:00:00+08:00", "visit_overdue", "褚卫东@379901003", case_c},
       {"2025-04-07T08:00:00+08:00", "step_overdue", "吴秀兰@379901", case_d},
+      {"2025-04-07T08:00:00+08:00", "assignment_overdue", "陈静@379901002", case_e},
+      {"2025-04-08T08:00:00+08:00", "assignment_overdue", "冯志强@379901002", case_e},
       {"2025-04-09T08:00:00+08:00", "monitoring_overdue", "冯志强@379901002", case_b},
       {"2025-04-09T08:00:00+08:00", "monitoring_overdue", "褚卫东@379901003", case_c},
       {"2025-04-09T08:00:00+08:00", "step_overdue", "周建国@379901", case_d},
+      {"2025-04-10T08:00:00+08:00", "assignment_overdue", "吴秀兰@379901", case_e},
       {"2025-04-14T08:00:00+08:00", "visit_overdue", "吴秀兰@379901", case_b},
       {"2025-04-14T08:00:00+08:00", "visit_overdue", "吴秀兰@379901", case_c},
   };
@@ -212,24 +245,32 @@ TEST_F(CountyMonth, March2025_ExactRemindersAndEscalationsOnWorkingDays) {
 
   // The params the texts are made of.
   ASSERT_EQ(sent.size(), expected.size());
-  EXPECT_EQ(param(sent[0], "recorded"), "1");
-  EXPECT_EQ(param(sent[0], "required"), "2");
-  EXPECT_EQ(param(sent[0], "month"), "2025年3月");  // issue 14 item 8: was "2025-03"
-  EXPECT_EQ(param(sent[0], "due_date"), "2025-03-31");
-  EXPECT_EQ(param(sent[0], "village"), "西河村");
-  EXPECT_EQ(param(sent[1], "recorded"), "0");
-  EXPECT_EQ(param(sent[1], "officer"), "");
-  EXPECT_EQ(param(sent[2], "step"), "household_verification");
-  EXPECT_EQ(param(sent[2], "due_date"), "2025-03-24");
-  EXPECT_EQ(param(sent[2], "village"), "柳树村");
-  EXPECT_EQ(param(sent[2], "township"), "东岭镇");
-  EXPECT_EQ(param(sent[7], "rung"), "2");  // rung 1 of a ladder from 0: level 2 (issue 14)
-  EXPECT_EQ(param(sent[8], "step"), "democratic_review");
-  EXPECT_EQ(param(sent[8], "due_date"), "2025-03-24");
-  EXPECT_EQ(param(sent[14], "step"), "county_review");
-  EXPECT_EQ(param(sent[14], "due_date"), "2025-04-03");
-  EXPECT_EQ(param(sent[21], "rung"), "3");  // rung 2 of a ladder from 0: level 3 (issue 14)
-  EXPECT_EQ(param(sent[21], "days_overdue"), "14");  // 03-31 -> 04-14
+  EXPECT_EQ(param(sent[6], "recorded"), "1");
+  EXPECT_EQ(param(sent[6], "required"), "2");
+  EXPECT_EQ(param(sent[6], "month"), "2025年3月");  // issue 14 item 8: was "2025-03"
+  EXPECT_EQ(param(sent[6], "due_date"), "2025-03-31");
+  EXPECT_EQ(param(sent[6], "village"), "西河村");
+  EXPECT_EQ(param(sent[7], "recorded"), "0");
+  EXPECT_EQ(param(sent[7], "officer"), "");
+  EXPECT_EQ(param(sent[9], "step"), "household_verification");
+  EXPECT_EQ(param(sent[9], "due_date"), "2025-03-24");
+  EXPECT_EQ(param(sent[9], "village"), "柳树村");
+  EXPECT_EQ(param(sent[9], "township"), "东岭镇");
+  EXPECT_EQ(param(sent[14], "rung"), "2");  // rung 1 of a ladder from 0: level 2 (issue 14)
+  EXPECT_EQ(param(sent[15], "step"), "democratic_review");
+  EXPECT_EQ(param(sent[15], "due_date"), "2025-03-24");
+  EXPECT_EQ(param(sent[21], "step"), "county_review");
+  EXPECT_EQ(param(sent[21], "due_date"), "2025-04-03");
+  EXPECT_EQ(param(sent[33], "rung"), "3");  // rung 2 of a ladder from 0: level 3 (issue 14)
+  EXPECT_EQ(param(sent[33], "days_overdue"), "14");  // 03-31 -> 04-14
+  // C's assignment: its last day Mon 03-17, level 1 the next morning; E's county-office rung
+  // (rung 2 of a ladder from 0: level 3) counts the days from its last day Thu 04-03.
+  EXPECT_EQ(param(sent[4], "due_date"), "2025-03-17");
+  EXPECT_EQ(param(sent[4], "rung"), "1");
+  EXPECT_EQ(param(sent[4], "days_overdue"), "1");
+  EXPECT_EQ(param(sent[32], "due_date"), "2025-04-03");
+  EXPECT_EQ(param(sent[32], "rung"), "3");
+  EXPECT_EQ(param(sent[32], "days_overdue"), "7");
 }
 
 // Issue 14 item 8, "what people read", in the example county: one late verification, one

@@ -124,35 +124,9 @@ TEST_F(CountyRules, Item4_InstantAssistanceIsItsOwnRule_OtherKindsKeepTheLine) {
   }
 }
 
-// The example county with its commented-out yearly Q4 screening switched on.
-std::shared_ptr<const Config> with_q4_screening() {
-  std::ifstream in(FANGFAN_SOURCE_DIR "/config/example.toml");
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string t = text.str();
-  const std::string from = "# [[rules.campaigns]]\n# name = \"q4_screening\"";
-  const std::size_t start = t.find(from);
-  const std::size_t end = t.find("# -- department feeds", start);
-  if (start == std::string::npos || end == std::string::npos) return nullptr;
-  std::string block = t.substr(start, end - start);
-  for (std::size_t p = 0; (p = block.find("# ", p)) != std::string::npos;) {
-    if (p == 0 || block[p - 1] == '\n')
-      block.erase(p, 2);
-    else
-      ++p;
-  }
-  t.replace(start, end - start, block);
-  ConfigResult r = load_config_text(t, FANGFAN_SOURCE_DIR "/config/q4.toml");
-  if (const auto* errors = std::get_if<std::vector<ConfigError>>(&r)) {
-    for (const ConfigError& e : *errors) ADD_FAILURE() << e.to_string();
-    return nullptr;
-  }
-  return std::get<std::shared_ptr<const Config>>(r);
-}
-
 class CountyQ4 : public CountyFixture {
  protected:
-  CountyQ4() : CountyFixture("2025-09-30T09:00") { config_ = with_q4_screening(); }
+  CountyQ4() : CountyFixture("2025-09-30T09:00") {}
   void move_to(TimePoint t) {
     clock_.advance(std::chrono::duration_cast<std::chrono::seconds>(t - clock_.now()));
   }

@@ -1,5 +1,5 @@
-// Issue 14 items 2 and 6 in the example county (config/example.toml with its [rules.assignment]
-// and [rules.alert_loop] tables turned on as documented there), on the shipped calendar and a
+// Issue 14 items 2 and 6 in the example county (config/example.toml, which runs its
+// [rules.assignment] and [rules.alert_loop] tables as documented there), on the shipped calendar and a
 // simulated clock moved hour by hour: what the seeds ask for at registration and after a
 // monitoring finding, read as the people told read it.
 //
@@ -10,7 +10,6 @@
 #include <boost/json/parse.hpp>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <sstream>
 
 #include "adapters/scheduler/case_alerts.h"
@@ -32,39 +31,11 @@ using namespace std::chrono_literals;
 using testing::at;
 using testing::CaseWalk;
 
-// The example with its registration and alert-loop tables uncommented, exactly as
-// config/example.toml documents them.
-std::shared_ptr<const Config> with_seed_duties() {
-  std::ifstream in(FANGFAN_SOURCE_DIR "/config/example.toml");
-  std::stringstream whole;
-  whole << in.rdbuf();
-  std::string text = whole.str();
-  const std::size_t begin = text.find("# -- registration and monitoring alerts");
-  const std::size_t end = text.find("# Each [[feeds]]");
-  EXPECT_NE(begin, std::string::npos);
-  EXPECT_NE(end, std::string::npos);
-  if (begin == std::string::npos || end == std::string::npos) return nullptr;
-  std::istringstream block(text.substr(begin, end - begin));
-  const std::regex toml_line(R"(^# (\[|[a-z_]+ = |  \{|\]))");
-  std::string uncommented;
-  for (std::string line; std::getline(block, line);) {
-    if (std::regex_search(line, toml_line)) line = line.substr(2);
-    uncommented += line + "\n";
-  }
-  text.replace(begin, end - begin, uncommented);
-  ConfigResult r = load_config_text(text, FANGFAN_SOURCE_DIR "/config/example.toml");
-  if (const auto* errors = std::get_if<std::vector<ConfigError>>(&r)) {
-    for (const ConfigError& e : *errors) ADD_FAILURE() << e.to_string();
-    return nullptr;
-  }
-  return std::get<std::shared_ptr<const Config>>(r);
-}
-
 Date at_day(const char* text) { return parse_date(text).value_or(Date{}); }
 
 class SeedDuties : public CountyFixture {
  protected:
-  SeedDuties() : CountyFixture("2025-03-03T08:00") { config_ = with_seed_duties(); }
+  SeedDuties() : CountyFixture("2025-03-03T08:00") {}
 
   // Moves the clock hour by hour to `end`, running `at_hour` before each hour's firing.
   void run_until(const char* end, const std::function<void(TimePoint)>& at_hour) {
