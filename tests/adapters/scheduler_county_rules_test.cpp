@@ -6,8 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
-#include <fstream>
-#include <sstream>
 
 #include "adapters/storage/duty_store.h"
 #include "tests/adapters/county_fixture.h"

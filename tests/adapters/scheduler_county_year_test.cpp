@@ -59,7 +59,7 @@ TimePoint eight_am(Date d) { return TimePoint{std::chrono::sys_days(d)}; }
 class Model {
  public:
   struct Person {
-    std::string officer, township_head, township_clerk;
+    std::string officer, township_head, township_clerk, village_officer;
   };
   Model(const ProgramRules& rules, const WorkingDayCalendar& calendar)
       : rules_(rules), cal_(calendar) {}
@@ -78,6 +78,7 @@ class Model {
     if (role == "assistance_officer") return p.officer;
     if (role == "township_head") return p.township_head;
     if (role == "township_clerk") return p.township_clerk;
+    if (role == "village_officer") return p.village_officer;
     if (role == "county_office") return "吴秀兰@379901";
     if (role == "county_admin") return "周建国@379901";
     ADD_FAILURE() << "role not in the model: " << role;
@@ -115,6 +116,27 @@ class Model {
     for (const EscalationRung& rung : d.escalation) {
       const TimePoint t = eight_am(wd(due, rung.after_working_days));
       if (t < ended) out_.push_back(line(t, "step_overdue", to(rung.to_role, p), id));
+    }
+  }
+
+  // The registration duty ([rules.assignment]; [000] "第一时间安排帮扶责任人", [002]
+  // "对即时帮扶户要 安排帮扶责任人，制定帮扶计划"): the notify roles are told at registration; its
+  // last day is `period` working days after the day of registration, its rungs counted from 08:00
+  // of the working day after; only what fires before the plan (`planned`) is sent.
+  void assignment(TimePoint registered, TimePoint planned, std::int64_t id, const Person& p) {
+    const AssignmentRules& a = rules_.assignment;
+    for (const std::string& role : a.notify_roles) {
+      out_.push_back(line(registered, "assignment_task", to(role, p), id));
+    }
+    const Date last_day = wd(china_date(registered), a.deadline.period);
+    const Date due = wd(last_day, 1);
+    if (a.deadline.remind_before_working_days > 0) {
+      const TimePoint r = eight_am(wd(last_day, -a.deadline.remind_before_working_days));
+      if (r < planned) out_.push_back(line(r, "assignment_reminder", to(a.owner_role, p), id));
+    }
+    for (const EscalationRung& rung : a.deadline.escalation) {
+      const TimePoint t = eight_am(wd(due, rung.after_working_days));
+      if (t < planned) out_.push_back(line(t, "assignment_overdue", to(rung.to_role, p), id));
     }
   }
 
@@ -161,18 +183,25 @@ TEST_F(CountyYear, Year2025_EveryMonthMissedOrMade_MatchesTheModel) {
   // C (南山村, officer 韩立新, its village officer: a visit needs an assigned officer) records both
   //   visits every month and the
   //   monitoring record in every month but April, May and June.
+  // A, B and C get their officer and first measure at registration: their registration duties
+  // ([rules.assignment]) close before anyone is told.
   CaseWalk a = walk(at("2025-01-02T09:00"), "3799010010010001", kDongling);
   const std::int64_t case_a = registered_case(a, "杨帆");
+  accept(a, case_a, a.measure(MeasureType::kIndustry));
   CaseWalk b = walk(at("2025-01-02T09:00"), "3799010020010001", kXihe);
   const std::int64_t case_b = registered_case(b, "朱晓东");
+  accept(b, case_b, b.measure(MeasureType::kIndustry));
   CaseWalk c = walk(at("2025-01-02T09:00"), "3799010030010001", kNanshan);
   const std::int64_t case_c = registered_case(c, "韩立新");
+  accept(c, case_c, c.measure(MeasureType::kIndustry));
   // In recognition in November: D (柳树村) verified late, E (杏花村) on time; both then pass
   // quickly, are registered with an officer and record everything for November and December.
+  // E's first measure comes on the last day of its registration duty; D never has one.
   CaseWalk d = walk(at("2025-11-03T08:50"), "3799010010020001", kLiushu);
   CaseWalk e = walk(at("2025-11-05T08:50"), "3799010020020001", kXinghua);
   std::int64_t case_d = 0;
   std::int64_t case_e = 0;
+  TimePoint d_registered{}, e_registered{};
 
   auto b_visits = [](unsigned m) { return (m % 2 == 0 || m == 9) ? 1 : 2; };
   auto c_monitors = [](unsigned m) { return m < 4 || m > 6; };
@@ -243,6 +272,7 @@ TEST_F(CountyYear, Year2025_EveryMonthMissedOrMade_MatchesTheModel) {
     walk_to(e, at("2025-11-19T12:00"));
     accept(e, case_e, e.close_publicity());
     EXPECT_EQ(e.state(), "registered");
+    e_registered = std::max(e.now(), clock_.now());  // told at the first firing after
     accept(e, case_e, e.assign_officer("朱晓东"));
     record_month(e, case_e, 2025y / month(11), 2, true, at("2025-11-19T13:00"));
   });
@@ -250,8 +280,14 @@ TEST_F(CountyYear, Year2025_EveryMonthMissedOrMade_MatchesTheModel) {
     walk_to(d, at("2025-11-24T11:00"));
     accept(d, case_d, d.close_publicity());
     EXPECT_EQ(d.state(), "registered");
+    d_registered = std::max(d.now(), clock_.now());  // told at the first firing after
     accept(d, case_d, d.assign_officer("杨帆"));
     record_month(d, case_d, 2025y / month(11), 2, true, at("2025-11-24T12:00"));
+  });
+  // E registered Wed 11-19: 1 working day makes Thu 11-20 the last day; its plan that morning.
+  events.emplace(at("2025-11-20T10:00"), [&] {
+    walk_to(e, at("2025-11-20T10:00"));
+    accept(e, case_e, e.measure(MeasureType::kIndustry));
   });
   events.emplace(at("2025-12-15T10:00"), [&] {
     record_month(d, case_d, 2025y / month(12), 2, true, at("2025-12-15T10:00"));
@@ -278,8 +314,10 @@ TEST_F(CountyYear, Year2025_EveryMonthMissedOrMade_MatchesTheModel) {
   const Model::Person pa{"杨帆@379901001001", "郑海峰@379901001", "王丽@379901001"};
   const Model::Person pb{"朱晓东@379901002001", "冯志强@379901002", "陈静@379901002"};
   const Model::Person pc{"韩立新@379901003001", "褚卫东@379901003", "<no clerk>"};
-  const Model::Person pd{"杨帆@379901001001", "郑海峰@379901001", "王丽@379901001"};
-  const Model::Person pe{"朱晓东@379901002001", "冯志强@379901002", "陈静@379901002"};
+  const Model::Person pd{"杨帆@379901001001", "郑海峰@379901001", "王丽@379901001",
+                         "孔德明@379901001002"};
+  const Model::Person pe{"朱晓东@379901002001", "冯志强@379901002", "陈静@379901002",
+                         "严国华@379901002002"};
   for (unsigned m = 1; m <= 12; ++m) {
     const year_month ym = 2025y / month(m);
     if (b_visits(m) < config_->rules.visits.per_month) model.missed_month(ym, true, case_b, pb);
@@ -295,6 +333,11 @@ TEST_F(CountyYear, Year2025_EveryMonthMissedOrMade_MatchesTheModel) {
              pd);
   model.step("household_verification", Date{2025y / month(11) / 5}, at("2025-11-12T14:00"), case_e,
              pe);
+  // D registered Mon 11-24 (the event at 11:00) and never planned: told at once (王丽, 孔德明),
+  // last day Tue 11-25, rungs Wed 11-26 (township clerk), Thu 11-27 (township head), Mon 12-01
+  // (county office). E: told at once, planned on its last day, nothing after.
+  model.assignment(d_registered, end, case_d, pd);
+  model.assignment(e_registered, at("2025-11-20T10:00"), case_e, pe);
   // D's review shares its verification's window (due 11-11): overdue when it starts at 11-14
   // 11:00, its rungs at due and 2 working days after go out then; it passes on 11-17, before the
   // 5-day rung (11-18).
@@ -382,6 +425,14 @@ TEST_F(CountyYear, Year2025_EveryMonthMissedOrMade_MatchesTheModel) {
                         std::to_string(case_d)));
   EXPECT_TRUE(all.count("2025-11-11T08:00:00+08:00 step_reminder 陈静@379901002 case " +
                         std::to_string(case_e)));
+  // D's registration duty, by hand: last day Tue 11-25; Wed 11-26 the clerk, Thu 11-27 the
+  // township head, 3 working days after 11-26: Mon 12-01, the county office.
+  EXPECT_TRUE(all.count("2025-11-26T08:00:00+08:00 assignment_overdue 王丽@379901001 case " +
+                        std::to_string(case_d)));
+  EXPECT_TRUE(all.count("2025-11-27T08:00:00+08:00 assignment_overdue 郑海峰@379901001 case " +
+                        std::to_string(case_d)));
+  EXPECT_TRUE(all.count("2025-12-01T08:00:00+08:00 assignment_overdue 吴秀兰@379901 case " +
+                        std::to_string(case_d)));
   // January (everyone complete): no message before 02-20. Spring Festival is checked through the
   // model's month ends (Jan 31 is in 春节: a January miss would fall due Wed 02-05).
   EXPECT_EQ(model.wd(Date{2025y / month(1) / 31}, 1), Date{2025y / month(2) / 5});

@@ -1,6 +1,6 @@
 // Issue 14 items 2 and 6 in the example county (config/example.toml, which runs its
-// [rules.assignment] and [rules.alert_loop] tables as documented there), on the shipped calendar and a
-// simulated clock moved hour by hour: what the seeds ask for at registration and after a
+// [rules.assignment] and [rules.alert_loop] tables as documented there), on the shipped calendar
+// and a simulated clock moved hour by hour: what the seeds ask for at registration and after a
 // monitoring finding, read as the people told read it.
 //
 // SQLite only: the backends' equivalence is scheduler_test.cpp's job.
@@ -8,9 +8,7 @@
 
 #include <algorithm>
 #include <boost/json/parse.hpp>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 #include "adapters/scheduler/case_alerts.h"
 #include "adapters/storage/alert_store.h"
