@@ -44,4 +44,23 @@ std::map<std::string, EvaluationResultCount> count_evaluation_results(soci::sess
   });
 }
 
+bool has_evaluation_result(soci::session& session, std::int64_t case_id, int year) {
+  return guarded("读取风险评估结果失败 (reading the evaluation results failed)", [&] {
+    const long long id = case_id;
+    std::string details;
+    soci::statement st =
+        (session.prepare << "SELECT details FROM case_history"
+                            " WHERE case_id = :case_id AND event = 'record_evaluation'",
+         soci::use(id), soci::into(details));
+    st.execute();
+    const std::string wanted = std::to_string(year);
+    while (st.fetch()) {
+      JsonResult<Details> parsed = details_from_json(details);
+      const Details* d = std::get_if<Details>(&parsed);
+      if (d != nullptr && detail(*d, "year") == wanted) return true;
+    }
+    return false;
+  });
+}
+
 }  // namespace fangfan
