@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <sstream>
 
 #include "adapters/storage/alert_store.h"
 #include "adapters/storage/case_store.h"
@@ -15,6 +16,7 @@
 #include "adapters/storage/feed_store.h"
 #include "daemon/api/auth.h"
 #include "daemon/api/feed_routes.h"
+#include "daemon/ctl/ctl_feed.h"
 #include "tests/daemon/api_test_server.h"
 #include "workflows/alert_loop.h"
 #include "workflows/date.h"
@@ -271,6 +273,22 @@ TEST_F(FeedApi, AlertsByStageAndTheCaseAlertsGivenToADepartment) {
     EXPECT_EQ(r.status, 400u) << bad;
     EXPECT_EQ(r.field("field"), "stage") << bad;
   }
+  // fangfanctl alerts --stage asks the same.
+  CtlEnvironment env;
+  env.getenv = [](const std::string&) { return std::optional<std::string>(); };
+  auto ctl = [&](std::vector<std::string> args, std::string& out_text) {
+    args.insert(args.end(),
+                {"--api", "127.0.0.1:" + std::to_string(server_.port()), "--token", medical});
+    std::ostringstream out, err;
+    const int code = run_feed_command("alerts", std::move(args), env, out, err);
+    out_text = out.str() + err.str();
+    return code;
+  };
+  std::string text;
+  ASSERT_EQ(ctl({"--stage", "department", "--json"}, text), 0) << text;
+  EXPECT_EQ(json::parse(text).at("total").as_int64(), 1);
+  EXPECT_EQ(ctl({"--stage", "review"}, text), 1);
+  EXPECT_THAT(text, HasSubstr("stage"));
 }
 
 TEST(FeedApiGrant, ADepartmentClerksTokenMayNameADepartment) {
