@@ -25,6 +25,10 @@ struct EvaluationResultCount {
 std::map<std::string, EvaluationResultCount> count_evaluation_results(soci::session& session,
                                                                       int year);
 
+// The statement count_evaluation_results runs (bound: nothing), for a test to EXPLAIN that it
+// reads the index case_history_by_event.
+extern const char* const kEvaluationResultsSql;
+
 // Whether the case's history holds a record_evaluation of `year` (what closes its evaluation
 // task; POST /api/v1/duties/{id}/done closes no task without one). Throws StorageError (guarded).
 bool has_evaluation_result(soci::session& session, std::int64_t case_id, int year);
