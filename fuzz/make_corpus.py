@@ -6,6 +6,7 @@ Every person is generated here: names from common characters, ID numbers under t
 counties' area codes (tests/support/people.cpp) with random birth dates and sequences and a
 correct GB 11643 check character. No real ID number appears."""
 import io
+import json
 import os
 import random
 import re
@@ -232,6 +233,49 @@ def event_seeds():
     write("event_json", "malformed", '{"type":"record_visit","date":')
     write("event_json", "deep", "[" * 60 + "]" * 60)
     write("event_json", "escapes", '{"type":"record_visit","date":"2025-03-04","officer":"\\u8d75\\ud83d\\ude00*","findings":"\\u0000"}')
+    issue14_event_seeds()
+
+
+# Issue 14's events, written out because their tests build bodies in code: the Q4 evaluation,
+# a level's confirmation of a household status, a major event, and the body of an alert's step
+# (POST /api/v1/alerts/{id}/step: no "type", so the target reaches its JSON and the refusal
+# naming "type"). Valid bodies and the edges their decoders check.
+def issue14_event_seeds():
+    bodies = {
+        "record-evaluation": {"type": "record_evaluation", "year": 2025, "result": "risk_removed",
+                              "per_capita_income_fen": rng.randint(700000, 1500000),
+                              "basic_needs": {"compulsory_education": True, "basic_medical": True,
+                                              "housing": True, "drinking_water": True},
+                              "assessor": name(), "reason": "第四季度风险评估"},
+        "record-evaluation-new-risk": {"type": "record_evaluation", "year": 2026,
+                                       "result": "new_risk", "per_capita_income_fen": 0,
+                                       "basic_needs": {"housing": False},
+                                       "assessor": name()},
+        "record-evaluation-bad": {"type": "record_evaluation", "year": "2025",
+                                  "result": "removed", "per_capita_income_fen": -1,
+                                  "basic_needs": {"water": "yes"}, "assessor": ""},
+        "confirm-status-village": {"type": "confirm_household_status",
+                                   "status": "guaranteed_support", "level": "village",
+                                   "reason": "全家无劳动能力，村两委评议确认"},
+        "confirm-status-township": {"type": "confirm_household_status",
+                                    "status": "developmental", "level": "township",
+                                    "reason": "已落实产业帮扶，镇级确认"},
+        "confirm-status-bad": {"type": "confirm_household_status", "status": "poor",
+                               "level": "county"},
+        "major-event": {"type": "record_major_event", "date": "2025-07-14", "kind": "serious_illness",
+                        "member_name": name(), "description": "突发重病住院，医疗支出较大"},
+        "major-event-disaster": {"type": "record_major_event", "date": "2025-08-01",
+                                 "kind": "disaster", "description": "房屋因洪灾受损"},
+        "major-event-bad": {"type": "record_major_event", "date": "2025-02-30", "kind": "flood",
+                            "member_name": 7},
+        "alert-step-confirm": {"action": "confirm"},
+        "alert-step-assign": {"action": "assign", "department": "medical_insurance", "days": 10},
+        "alert-step-assisted": {"action": "assisted", "reason": "已落实医疗救助"},
+        "alert-step-return": {"action": "return", "reason": "未见救助记录，退回补正"},
+        "alert-step-bad": {"action": "assign", "department": "", "days": 61, "reason": None},
+    }
+    for name_, body in bodies.items():
+        write("event_json", name_, json.dumps(body, ensure_ascii=False, separators=(",", ":")))
 
 
 # -- config --------------------------------------------------------------------------------

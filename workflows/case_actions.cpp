@@ -81,6 +81,10 @@ void record_verification_result(const RecordVerification& e, const EligibilityDe
   fx.details.emplace_back("eligible", flag(v.eligible));
   fx.details.emplace_back("per_capita_income_yuan", format_yuan(v.per_capita_income_fen));
   fx.details.emplace_back("monitoring_line_yuan", format_yuan(dec.line_fen));
+  // Which year's standard decided, and its line to the fen: the line changes year by year, and
+  // a later reader (a look-back, an inspection) must see the one that applied.
+  fx.details.emplace_back("monitoring_line_year", std::to_string(dec.line_year));
+  fx.details.emplace_back("monitoring_line_fen", std::to_string(dec.line_fen));
   fx.details.emplace_back("income_window", format_month(dec.income.window.first) + ".." +
                                                format_month(dec.income.window.last));
   fx.details.emplace_back("rigid_expense_hardship", flag(dec.rigid_expense_hardship));

@@ -242,6 +242,18 @@ std::vector<PlannedTimer> duty_timers(const NewDuty& duty, const Deadline& d, bo
         ++level);
   }
   if (!has_due && always_due) add("due", kTimerDue, 0, d.due, DutyNoticeKind::kOverdue, {});
+  // Catching up at opening: one overdue notice, the highest rung already due; the ones below it
+  // would all go out at once, saying less. Ladder timers come in rung order.
+  if (duty.kind != kDutyVisits && duty.kind != kDutyMonitoring) {
+    PlannedTimer* highest = nullptr;
+    for (PlannedTimer& t : out) {
+      if ((t.kind != kTimerDue && t.kind != kTimerEscalation) || t.due_at > duty.opened_at) {
+        continue;
+      }
+      if (highest != nullptr) highest->passed = true;
+      highest = &t;
+    }
+  }
   return out;
 }
 

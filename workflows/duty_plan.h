@@ -64,6 +64,9 @@ struct PlannedTimer {
   int rung = 0;
   TimePoint due_at{};
   DutyNotice notice;  // notice.duty_id is 0: the adapter fills in the stored duty's id
+  // A rung already due when the duty opened, below the highest such rung: stored as fired at
+  // the opening, nothing sent (duty_timers).
+  bool passed = false;
   bool operator==(const PlannedTimer&) const = default;
 };
 // timers.dedupe_key: "<duty_key>/<opened_at, seconds since the epoch>/<suffix>" (the opening
@@ -74,6 +77,10 @@ std::string timer_step(const NewDuty& duty);
 
 // The timers of a duty with deadline `d`. `always_due`: a due timer even when no role is
 // notified at due time; `task_at`: an evaluation's task notice at that instant.
+// A duty opened with several rungs already due (a review sharing a window that has passed, a
+// task opened after its deadline) sends one overdue message, the highest due rung's: the rungs
+// below it are `passed`; later rungs keep their instants. A month's duty never passes a rung
+// (its due timer opens the next month). docs/rules.md "A late start sends one overdue notice".
 std::vector<PlannedTimer> duty_timers(const NewDuty& duty, const Deadline& d, bool always_due,
                                       std::optional<TimePoint> task_at = std::nullopt);
 

@@ -74,7 +74,11 @@ int schedule_planned_timers(soci::session& session, const NewDuty& duty, std::in
     notice.duty_id = duty_id;
     t.payload = encode_timer_payload(notice);
     t.created_at = duty.opened_at;
-    if (schedule_timer(session, t).inserted) ++scheduled;
+    const ScheduleResult r = schedule_timer(session, t);
+    if (!r.inserted) continue;
+    ++scheduled;
+    // A rung passed at the opening (duty_timers): stored as fired then, nothing sent.
+    if (p.passed) mark_timer_fired(session, r.id, duty.opened_at);
   }
   return scheduled;
 }

@@ -103,29 +103,34 @@ AlertPage list_alerts(soci::session& session, const AlertFilter& filter) {
   return guarded("读取预警线索失败 (listing alerts failed)", [&] {
     const std::string prefix = filter.township_prefix.value_or(""),
                       status = filter.status.value_or(""), feed = filter.feed.value_or(""),
+                      stage = filter.stage.value_or(""),
                       department = filter.department.value_or("");
     const int prefix_length = static_cast<int>(prefix.size());
     const int any_status = filter.status ? 0 : 1, any_feed = filter.feed ? 0 : 1,
-              any_department = filter.department ? 0 : 1;
+              any_stage = filter.stage ? 0 : 1, any_department = filter.department ? 0 : 1;
     const int limit = std::clamp(filter.limit, 1, 1000);
     const long long offset = std::max<std::int64_t>(0, filter.offset);
     // substr, not LIKE: a code is a prefix of the codes below it, and '_' would be a wildcard.
+    // The department is bound twice under two names (one position each on both backends).
     const std::string where =
         "WHERE substr(township_code, 1, :n) = :prefix"
         " AND (:any_status = 1 OR status = :status) AND (:any_feed = 1 OR feed = :feed)"
-        " AND (:any_department = 1 OR department = :department) ";
+        " AND (:any_stage = 1 OR stage = :stage)"
+        " AND (:any_department = 1 OR department = :department"
+        " OR assigned_department = :assigned) ";
     AlertPage page;
     long long total = 0;
     session << "SELECT COUNT(*) FROM alerts " + where, use(prefix_length), use(prefix),
-        use(any_status), use(status), use(any_feed), use(feed), use(any_department),
-        use(department), into(total);
+        use(any_status), use(status), use(any_feed), use(feed), use(any_stage), use(stage),
+        use(any_department), use(department), use(department), into(total);
     page.total = total;
     AlertRow row;
     Prepared p = (session.prepare << std::string(kColumns) + where +
                                          "ORDER BY id DESC LIMIT :limit OFFSET :offset");
     row.bind(p);
     p, use(prefix_length), use(prefix), use(any_status), use(status), use(any_feed), use(feed),
-        use(any_department), use(department), use(limit), use(offset);
+        use(any_stage), use(stage), use(any_department), use(department), use(department),
+        use(limit), use(offset);
     page.alerts = fetch_all(p, row);
     return page;
   });

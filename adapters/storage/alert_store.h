@@ -66,8 +66,11 @@ std::optional<AlertRecord> load_alert(soci::session& session, std::int64_t id);
 struct AlertFilter {
   std::optional<std::string> township_prefix;  // township_code starts with it (county: all)
   std::optional<std::string> status, feed;
-  std::optional<std::string> department;  // a department clerk sees its own department's
-  int limit = 100;                        // 1..1000
+  std::optional<std::string> stage;  // alerts.stage ("township_review", ...)
+  // A department clerk's: its own department's alerts and the monitored cases' alerts the
+  // county review assigned to it (assigned_department).
+  std::optional<std::string> department;
+  int limit = 100;  // 1..1000
   std::int64_t offset = 0;
 };
 struct AlertPage {

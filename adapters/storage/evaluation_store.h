@@ -1,6 +1,7 @@
 // The Q4 evaluation's results (record_evaluation, issue 14) counted per township for the
-// evaluation progress answer and report: read from the case history (the event's details hold
-// the year and the result), so no table of their own.
+// evaluation progress answer and report, and asked of one case before its evaluation task may be
+// closed by hand: read from the case history (the event's details hold the year and the result),
+// so no table of their own.
 //
 // Thread-safety: one session per thread, like every store.
 #pragma once
@@ -23,5 +24,13 @@ struct EvaluationResultCount {
 // Throws StorageError (guarded) on a database failure.
 std::map<std::string, EvaluationResultCount> count_evaluation_results(soci::session& session,
                                                                       int year);
+
+// The statement count_evaluation_results runs (bound: nothing), for a test to EXPLAIN that it
+// reads the index case_history_by_event.
+extern const char* const kEvaluationResultsSql;
+
+// Whether the case's history holds a record_evaluation of `year` (what closes its evaluation
+// task; POST /api/v1/duties/{id}/done closes no task without one). Throws StorageError (guarded).
+bool has_evaluation_result(soci::session& session, std::int64_t case_id, int year);
 
 }  // namespace fangfan

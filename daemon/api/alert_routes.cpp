@@ -20,6 +20,7 @@
 #include "daemon/api/event_json.h"
 #include "daemon/api/feed_routes.h"
 #include "daemon/tasks/storage_executor.h"
+#include "workflows/alert_loop.h"
 #include "workflows/date.h"
 #include "workflows/id_number.h"
 
@@ -93,21 +94,23 @@ awaitable<ApiResponse> list(ApiServices& services, ApiRequest& req) {
   }
   f.feed = req.query_param("feed");
   if (f.feed && f.feed->empty()) f.feed.reset();
+  f.stage = req.query_param("stage");
+  if (f.stage && f.stage->empty()) f.stage.reset();
+  if (f.stage && parse_alert_stage(*f.stage) == AlertStage::kNone) {
+    throw ApiError::bad_request("stage",
+                                "stage 应为 township_review、county_review、department、closure、"
+                                "closed 或 dismissed (stage must be township_review, "
+                                "county_review, department, closure, closed or dismissed)");
+  }
   f.limit = static_cast<int>(req.int_param("limit", 100, 1, 1000));
   f.offset = req.int_param("offset", 0, 0, std::numeric_limits<std::int64_t>::max());
   std::optional<std::string> township = req.query_param("township");
   if (township && township->empty()) township.reset();
   if (township) require_scope(req, *township);
   if (p.role == Role::kDepartmentClerk) {
-    if (is_department_code(c, p.scope)) {
-      // Their department's feeds only.
-      for (const FeedSource& s : c.rules.feeds.sources) {
-        if (s.department == p.scope && (!f.feed || *f.feed == s.name)) {
-          if (!f.feed) f.feed = s.name;
-        }
-      }
-      if (!f.feed) f.feed = "\x01none";
-    }
+    // Their department's alerts, and the monitored cases' alerts the county gave it (issue 14),
+    // as require_alert_scope lets them open one.
+    if (is_department_code(c, p.scope)) f.department = p.scope;
   } else if (c.scope_level(p.scope) == ScopeLevel::kTownship) {
     township = p.scope;
   }

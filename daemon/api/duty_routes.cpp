@@ -11,6 +11,7 @@
 
 #include "adapters/scheduler/timer_firing.h"
 #include "adapters/storage/duty_store.h"
+#include "adapters/storage/evaluation_store.h"
 #include "daemon/api/auth.h"
 #include "daemon/tasks/storage_executor.h"
 #include "workflows/date.h"
@@ -134,8 +135,14 @@ awaitable<ApiResponse> list_duties(ApiServices& services, ApiRequest& req, Windo
   co_return ApiResponse::json(body);
 }
 
-// A Q4 risk evaluation task (第四季度风险评估) finished: no case event stands for it, so it is
-// closed here, its pending reminders and escalations cancelled with it. Only evaluation duties:
+// What closing an evaluation task by hand found.
+enum class EvaluationDone { kDone, kNotOpen, kNoResult };
+
+// A Q4 risk evaluation task (第四季度风险评估) whose result is already recorded but whose task
+// is still open (the case became a monitoring object again in the same window) is closed here,
+// its pending reminders and escalations cancelled with it. A task with no result is refused:
+// the case event record_evaluation records the result and closes the task in one step, and
+// [001]'s look-backs check what was found, not that a task was ticked. Only evaluation duties:
 // steps, visits and monitoring close through case events, campaign milestones through their own
 // route, so that each duty has one way to be done.
 awaitable<ApiResponse> complete_evaluation(ApiServices& services, ApiRequest& req) {
@@ -155,12 +162,31 @@ awaitable<ApiResponse> complete_evaluation(ApiServices& services, ApiRequest& re
                                  " duty; it is done through its case event or campaign milestone)");
   }
   const TimePoint now = services.clock.now();
-  auto complete = [id, now](soci::session& s) { return complete_duty(s, id, now); };
-  const bool done = co_await services.storage.run(std::move(complete));
-  if (!done) {
+  int year = 0;
+  std::from_chars(duty->subject.data(), duty->subject.data() + duty->subject.size(), year);
+  const std::optional<std::int64_t> case_id = duty->case_id;
+  auto complete = [id, case_id, year, now](soci::session& s) {
+    const std::optional<DutyRecord> now_stored = load_duty(s, id);
+    if (!now_stored || now_stored->state != DutyState::kOpen) return EvaluationDone::kNotOpen;
+    if (!case_id || !has_evaluation_result(s, *case_id, year)) return EvaluationDone::kNoResult;
+    return complete_duty(s, id, now) ? EvaluationDone::kDone : EvaluationDone::kNotOpen;
+  };
+  const EvaluationDone done = co_await services.storage.run(std::move(complete));
+  if (done == EvaluationDone::kNotOpen) {
     throw ApiError::conflict("duty_not_open", "待办 " + std::to_string(id) +
                                                   " 已办结或已取消 (duty " + std::to_string(id) +
                                                   " is already done or cancelled)");
+  }
+  if (done == EvaluationDone::kNoResult) {
+    const std::string y = std::to_string(year);
+    throw ApiError::conflict(
+        "evaluation_needs_result",
+        "待办 " + std::to_string(id) + " 是" + y +
+            "年返贫风险评估任务，尚未登记评估结果，不能直接办结；请以案件事件 record_evaluation "
+            "登记评估结果，任务随之办结 (duty " +
+            std::to_string(id) + " is the " + y +
+            " risk evaluation and has no result recorded: record the evaluation with the case "
+            "event record_evaluation, which closes the task)");
   }
   json::object o;
   o["id"] = id;

@@ -25,7 +25,7 @@ constexpr const char* kUsageText =
     "  fangfanctl feed quarantine [--run ID] [--csv OUT.csv] [--json]\n"
     "  fangfanctl feed fix RUN FILE [--json]\n"
     "  fangfanctl alerts [--township T] [--status open|case_opened|dismissed] [--feed F] "
-    "[--limit N] [--json]\n"
+    "[--stage S] [--limit N] [--json]\n"
     "  fangfanctl alert show ID [--json]\n"
     "  fangfanctl alert open ID FILE.json [--json]\n"
     "  fangfanctl alert dismiss ID --reason TEXT [--json]\n"
@@ -274,7 +274,7 @@ int alerts_command(std::vector<std::string> args, const ApiTarget& target, std::
                    std::ostream& err) {
   const bool as_json = ctl::take_switch(args, "--json");
   std::vector<std::pair<std::string, std::string>> query;
-  if (!take_options(args, {"township", "status", "feed", "limit"}, query, err)) {
+  if (!take_options(args, {"township", "status", "feed", "stage", "limit"}, query, err)) {
     return ctl::kUsage;
   }
   if (!args.empty()) return usage(err, "多余的参数 (unexpected argument) " + args[0]);

@@ -8,7 +8,8 @@
 //                                                    without --run: the runs with bad rows;
 //                                                    with it: every bad row (paged through)
 //   feed fix RUN FILE                                re-apply a corrected file for RUN's bad rows
-//   alerts [--township T] [--status open|case_opened|dismissed] [--feed F] [--limit N] [--json]
+//   alerts [--township T] [--status open|case_opened|dismissed] [--feed F] [--stage S]
+//          [--limit N] [--json]                      S: a stage of a monitored case's alert loop
 //   alert show ID [--json]
 //   alert open ID FILE.json                          open a case from the alert (the body of
 //                                                    POST /api/v1/cases)

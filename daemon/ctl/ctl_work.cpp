@@ -12,7 +12,7 @@ using ctl::json_text;
 
 constexpr const char* kUsageText =
     "用法 (usage):\n"
-    "  fangfanctl duty done ID [--json]                        办结第四季度风险评估任务\n"
+    "  fangfanctl duty done ID [--json]                        办结已登记结果的风险评估任务\n"
     "  fangfanctl campaign progress NAME [--json]              专项行动各乡镇进度\n"
     "  fangfanctl campaign done NAME MILESTONE --township CODE [--json]\n"
     "  fangfanctl evaluation progress YEAR [--json]            风险评估各乡镇进度\n"

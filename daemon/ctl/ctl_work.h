@@ -1,8 +1,9 @@
 // `fangfanctl duty`, `fangfanctl campaign` and `fangfanctl evaluation`: the work that is not a
 // case event, through the running daemon's API (daemon/api/duty_routes.h, work_routes.h).
 //
-//   duty done ID                                    a Q4 evaluation task finished (the ID is in
-//                                                   `fangfanctl overdue` / `due-soon`)
+//   duty done ID                                    a Q4 evaluation task whose result is recorded
+//                                                   (the ID is in `fangfanctl overdue` /
+//                                                   `due-soon`); refused without a result
 //   campaign progress NAME                          each township's milestones, the late first
 //   campaign done NAME MILESTONE --township CODE    a township finished a milestone
 //   evaluation progress YEAR                        the Q4 evaluation tasks by township

@@ -39,7 +39,7 @@ const char* kUsage =
     "  cases [--state S] [--village V] ...   list cases in the token's scope (via the API)\n"
     "  overdue [--township T] [--officer O]  open duties past their deadline (via the API)\n"
     "  due-soon [--days N] [--township T]    open duties falling due within N days (via the API)\n"
-    "  duty done ID                          a Q4 evaluation task finished (via the API)\n"
+    "  duty done ID                          a Q4 evaluation task with its result (via the API)\n"
     "  campaign progress NAME                each township's milestones (via the API)\n"
     "  campaign done NAME MILESTONE --township CODE   a milestone finished (via the API)\n"
     "  evaluation progress YEAR              the Q4 evaluation by township (via the API)\n"

@@ -518,6 +518,52 @@ TEST_P(FeedStore, Alerts_FilteredByTownshipPrefixStatusAndFeedNewestFirstWithTot
   }
 }
 
+// Issue 14 item 6: a stage of the [004] loop as a filter, and a department's list holding the
+// monitored cases' alerts the county review assigned to it (assigned_department), on both
+// backends (the department is bound twice).
+TEST_P(FeedStore, Alerts_FilteredByStageAndByDepartmentOrAssignedDepartment) {
+  const std::optional<std::int64_t> case_id = household("3701020010010002", {"X"}, "registered");
+  ASSERT_TRUE(case_id);
+  NewAlertRecord m = alert("X", "370102001", "monitoring", "basic_needs_unmet");
+  m.department = "";
+  const std::int64_t assigned = insert_case_alert(s(), m, *case_id, "township_review").id;
+  ASSERT_TRUE(
+      move_alert_stage(s(), assigned, "township_review", "county_review", "", "", "王丽", t0()));
+  ASSERT_TRUE(move_alert_stage(s(), assigned, "county_review", "department", "medical_insurance",
+                               "", "吴秀兰", t0()));
+  NewAlertRecord r = alert("X", "370102001", "monitoring", "risk_increased");
+  r.department = "";
+  const std::int64_t reviewing = insert_case_alert(s(), r, *case_id, "township_review").id;
+  NewAlertRecord feed = alert("Z", "370102001", "medical");
+  feed.department = "medical_insurance";
+  const std::int64_t own = insert_alert(s(), feed).id;
+  const std::int64_t civil = insert_alert(s(), alert("Y", "370102001")).id;
+  struct Case {
+    std::optional<std::string> stage, department;
+    std::vector<std::int64_t> ids;
+  };
+  const Case cases[] = {
+      {std::nullopt, std::nullopt, {civil, own, reviewing, assigned}},
+      {"township_review", std::nullopt, {reviewing}},
+      {"department", std::nullopt, {assigned}},
+      {"closed", std::nullopt, {}},
+      {std::nullopt, "medical_insurance", {own, assigned}},
+      {"department", "medical_insurance", {assigned}},
+      {std::nullopt, "civil_affairs", {civil}},
+      {"department", "civil_affairs", {}},
+  };
+  for (const Case& k : cases) {
+    AlertFilter f;
+    f.stage = k.stage;
+    f.department = k.department;
+    const AlertPage page = list_alerts(s(), f);
+    std::vector<std::int64_t> ids;
+    for (const auto& a : page.alerts) ids.push_back(a.id);
+    EXPECT_EQ(ids, k.ids) << k.stage.value_or("-") << " " << k.department.value_or("-");
+    EXPECT_EQ(page.total, static_cast<std::int64_t>(k.ids.size()));
+  }
+}
+
 TEST_P(FeedStore, AlertHistory_AppendedInOrderAndTheDatabaseRefusesChanges) {
   const std::int64_t a = insert_alert(s(), alert("A")).id;
   append_alert_history(s(), {0, a, t0(), "fangfand", "raised", R"({"rule":"new_dibao"})"});

@@ -207,6 +207,32 @@ TEST_P(ReportLoader, EvaluationResultsAreCountedByTheHouseholdsTownship) {
   EXPECT_EQ(column(e, 0, "新增风险"), (std::vector<std::string>{"0", "1", "0", "1"}));
 }
 
+// The evaluation results are read through the index case_history_by_event, not by scanning
+// every history row (the Q4 progress answer and report run this at county scale). PostgreSQL's
+// planner prefers a scan of a tiny table, so it is asked with sequential scans discouraged: the
+// plan then names the index only if the index can serve the query.
+TEST_P(ReportLoader, EvaluationResultsAreReadThroughTheEventIndex) {
+  const std::int64_t a = household("37990100100101", "379901001001", "registered", 2, {});
+  append_history(s(), {a, 0, "record_evaluation", "registered", "registered", "县扶贫办张*", t0(),
+                       "", details_to_json({{"year", "2026"}, {"result", "risk_removed"}})});
+  const bool sqlite = GetParam() == Backend::kSqlite;
+  if (!sqlite) s() << "SET enable_seqscan = off";
+  std::vector<std::string> plan;
+  soci::rowset<soci::row> rows =
+      (s().prepare << std::string(sqlite ? "EXPLAIN QUERY PLAN " : "EXPLAIN ") +
+                          kEvaluationResultsSql);
+  for (const soci::row& r : rows) {
+    // SQLite: (id, parent, notused, detail); PostgreSQL: one text column per plan line.
+    plan.push_back(r.get<std::string>(r.size() - 1));
+  }
+  if (!sqlite) s() << "RESET enable_seqscan";
+  std::string all;
+  for (const auto& line : plan) all += line + "\n";
+  EXPECT_NE(all.find("case_history_by_event"), std::string::npos) << all;
+  EXPECT_EQ(all.find("SCAN ch\n"), std::string::npos) << all;  // SQLite's full scan
+  EXPECT_EQ(count_evaluation_results(s(), 2026).at("379901001").risk_removed, 1);
+}
+
 TEST_P(ReportLoader, RefusesUnknownNamesAndMovementsWithoutAPeriod) {
   for (const char* name : {"nothing", "movements", "campaign"}) {
     ReportRequest r;

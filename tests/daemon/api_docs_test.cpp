@@ -27,6 +27,7 @@
 #include "adapters/channels/file_channel.h"
 #include "adapters/storage/alert_store.h"
 #include "adapters/storage/case_json.h"
+#include "adapters/storage/case_store.h"
 #include "adapters/storage/database.h"
 #include "adapters/storage/duty_store.h"
 #include "adapters/storage/feed_store.h"
@@ -351,6 +352,11 @@ TEST(ApiDocs, EveryDocumentedAnswerHasTheShapeOfARealAnswer) {
     late.owner_role = "village_officer";
     late.due_at = now - std::chrono::days(2);
     late.opened_at = now - std::chrono::days(20);
+    // Its result is on the case (a task is closed by hand only then: duty_done).
+    late.case_id = 1;
+    append_history(*session,
+                   {1, 0, "record_evaluation", "registered", "registered", "县扶贫办张*", now, "",
+                    details_to_json({{"year", "2025"}, {"result", "risk_removed"}})});
     evaluation_task = open_duty(*session, late).id;
     NewDuty soon = late;
     soon.duty_key = "case/1/step/test";

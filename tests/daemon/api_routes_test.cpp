@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "adapters/storage/case_json.h"
+#include "adapters/storage/case_store.h"
 #include "adapters/storage/duty_store.h"
 #include "daemon/api/work_routes.h"
 #include "daemon/ctl/ctl_cases.h"
@@ -145,6 +147,52 @@ class ApiDutiesTest : public ::testing::Test {
     close_duty(*s, done, now);  // done: never listed
   }
 
+  // An open, overdue 2024 evaluation task of a new case in 柳树村 whose history holds a
+  // record_evaluation of `result_year` (none when nullopt); `tag` keeps households apart.
+  std::int64_t evaluation_task(std::optional<int> result_year, const std::string& tag) {
+    auto s = server_.session();
+    const TimePoint now = server_.clock().now();
+    const std::string code = std::string(kLiushuVillage) + std::to_string(10 + households_++);
+    HouseholdRecord h;
+    h.code = code;
+    h.village_code = kLiushuVillage;
+    h.township_code = kDongling;
+    h.head_name = "户主" + tag;
+    h.created_at = h.updated_at = now;
+    insert_household(*s, h);
+    CaseRecord c;
+    c.household_code = code;
+    c.kind = "marginal";
+    c.state = "registered";
+    c.opened_at = c.updated_at = now;
+    const std::int64_t case_id = insert_case(*s, c);
+    if (result_year) {
+      append_history(
+          *s,
+          {case_id, 0, "record_evaluation", "registered", "registered", "县扶贫办张*", now, "",
+           details_to_json({{"year", std::to_string(*result_year)}, {"result", "risk_removed"}})});
+    }
+    NewDuty d = evaluation_duty("evaluation/2024/" + code);
+    d.case_id = case_id;
+    return open_duty(*s, d).id;
+  }
+  std::int64_t evaluation_task_of_no_case(const std::string& tag) {
+    auto s = server_.session();
+    return open_duty(*s, evaluation_duty("test/evaluation/" + tag)).id;
+  }
+  NewDuty evaluation_duty(const std::string& key) {
+    NewDuty d;
+    d.duty_key = key;
+    d.kind = "evaluation";
+    d.subject = "2024";
+    d.township_code = kDongling;
+    d.village_code = kLiushuVillage;
+    d.owner_role = "assistance_officer";
+    d.due_at = server_.clock().now() - std::chrono::days(1);
+    d.opened_at = d.due_at - std::chrono::days(30);
+    return d;
+  }
+
   static std::int64_t add(soci::session& s, const std::string& key, const std::string& township,
                           const std::string& village, const std::string& officer, TimePoint due) {
     NewDuty d;
@@ -180,6 +228,7 @@ class ApiDutiesTest : public ::testing::Test {
   std::string county_ = server_.token(Role::kCountyOffice, kCounty, "县局");
   std::string clerk_ = server_.token(Role::kTownshipClerk, kDongling, "镇扶贫办李*");
   std::string village_ = server_.token(Role::kVillageOfficer, kDonglingVillage, "村干部王*");
+  int households_ = 0;
 };
 
 TEST_F(ApiDutiesTest, OverdueByScopeAndFilter) {
@@ -210,21 +259,12 @@ TEST_F(ApiDutiesTest, OverdueByScopeAndFilter) {
 }
 
 TEST_F(ApiDutiesTest, EvaluationTaskDoneByScopeOnceAndOnlyEvaluations) {
-  std::int64_t evaluation = 0, campaign = 0;
+  std::int64_t campaign = 0;
   {
     auto s = server_.session();
-    NewDuty d;
-    d.duty_key = "test/evaluation";
-    d.kind = "evaluation";
-    d.subject = "2024";
-    d.township_code = kDongling;
-    d.village_code = kLiushuVillage;
-    d.owner_role = "assistance_officer";
-    d.due_at = server_.clock().now() - std::chrono::days(1);
-    d.opened_at = d.due_at - std::chrono::days(30);
-    evaluation = open_duty(*s, d).id;
     campaign = find_duty(*s, "test/a")->id;
   }
+  const std::int64_t evaluation = evaluation_task(2024, "2024");  // its result is recorded
   auto done = [&](std::int64_t id, const std::string& token) {
     return http_once(server_.port(), http::verb::post,
                      "/api/v1/duties/" + std::to_string(id) + "/done", token);
@@ -241,9 +281,43 @@ TEST_F(ApiDutiesTest, EvaluationTaskDoneByScopeOnceAndOnlyEvaluations) {
   EXPECT_EQ(r.field("state"), "done");
   EXPECT_EQ(r.field("by"), "镇扶贫办李*");
   EXPECT_EQ(done(evaluation, clerk_).status, 409u);  // only once
-  EXPECT_THAT(keys(get("/api/v1/overdue", clerk_)), Not(::testing::Contains("test/evaluation")));
+  EXPECT_THAT(keys(get("/api/v1/overdue", clerk_)), Not(::testing::Contains(r.field("duty_key"))));
 }
 
+// Issue 14 item 1 ("Exit has no evidence behind it"): [001]'s look-backs check what the
+// evaluation found — "家庭收入是否稳定超过监测范围、'三保障'和饮水安全是否持续巩固" — so a year's
+// evaluation task is closed by recording that finding (record_evaluation), never ticked off with
+// none. Only a task whose year's result is already on the case may be closed by hand.
+TEST_F(ApiDutiesTest, EvaluationTaskWithoutItsYearsResultIsRefused) {
+  struct Case {
+    const char* name;
+    std::optional<int> result_year;  // the record_evaluation on the case, if any
+    bool with_case;                  // a task of no case can have no result
+    unsigned status;
+    const char* error;
+  };
+  const std::vector<Case> cases = {
+      {"no result at all", std::nullopt, true, 409u, "evaluation_needs_result"},
+      {"only another year's result", 2023, true, 409u, "evaluation_needs_result"},
+      {"a task with no case", std::nullopt, false, 409u, "evaluation_needs_result"},
+      {"the year's result recorded", 2024, true, 200u, ""},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const std::int64_t id =
+        c.with_case ? evaluation_task(c.result_year, c.name) : evaluation_task_of_no_case(c.name);
+    Reply r = http_once(server_.port(), http::verb::post,
+                        "/api/v1/duties/" + std::to_string(id) + "/done", clerk_);
+    EXPECT_EQ(r.status, c.status) << r.body;
+    if (c.status == 200u) continue;
+    EXPECT_EQ(r.field("error"), c.error);
+    EXPECT_THAT(r.field("message"), HasSubstr("record_evaluation"));
+    EXPECT_THAT(r.field("message"), HasSubstr("尚未登记评估结果"));
+    // Still open: the task stays in the overdue list until its result is recorded.
+    auto s = server_.session();
+    EXPECT_EQ(load_duty(*s, id)->state, DutyState::kOpen);
+  }
+}
 TEST_F(ApiDutiesTest, DueSoonWithinDays) {
   using V = std::vector<std::string>;
   Reply r = get("/api/v1/due-soon", county_);
@@ -285,20 +359,7 @@ TEST_F(ApiDutiesTest, CtlOverdueAndDueSoon) {
 // ---- the Unix socket
 
 TEST_F(ApiDutiesTest, CtlEvaluationProgressAndDutyDone) {
-  std::int64_t evaluation = 0;
-  {
-    auto s = server_.session();
-    NewDuty d;
-    d.duty_key = "test/evaluation";
-    d.kind = "evaluation";
-    d.subject = "2024";
-    d.township_code = kDongling;
-    d.village_code = kLiushuVillage;
-    d.owner_role = "assistance_officer";
-    d.due_at = server_.clock().now() - std::chrono::days(1);
-    d.opened_at = d.due_at - std::chrono::days(30);
-    evaluation = open_duty(*s, d).id;
-  }
+  const std::int64_t evaluation = evaluation_task(2024, "ctl");
   auto run = [&](const std::string& command, std::vector<std::string> args,
                  const std::string& token, std::string& out_text, std::string& err_text) {
     return ctl(run_work_command, command, std::move(args), token, out_text, err_text);
@@ -318,8 +379,13 @@ TEST_F(ApiDutiesTest, CtlEvaluationProgressAndDutyDone) {
   EXPECT_THAT(out, HasSubstr("已办结"));
   EXPECT_EQ(run("duty", {"done", std::to_string(evaluation)}, clerk_, out, err), 1);
   EXPECT_THAT(err, HasSubstr("已办结或已取消"));  // the server's sentence
+  // A task without its result: the server's refusal names the event that records it.
+  const std::int64_t without_result = evaluation_task(std::nullopt, "ctl-none");
+  EXPECT_EQ(run("duty", {"done", std::to_string(without_result)}, clerk_, out, err), 1);
+  EXPECT_THAT(err, HasSubstr("record_evaluation"));
   ASSERT_EQ(run("evaluation", {"progress", "2024", "--json"}, clerk_, out, err), 0) << err;
   EXPECT_EQ(json::parse(out).at("townships").at(0).at("done").as_int64(), 1);
+  EXPECT_EQ(json::parse(out).at("townships").at(0).at("open").as_int64(), 1);
 
   EXPECT_EQ(run("campaign", {"progress", "no_such_campaign"}, clerk_, out, err), 1);
   EXPECT_THAT(err, HasSubstr("no_such_campaign"));

@@ -8,13 +8,17 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <sstream>
 
 #include "adapters/storage/alert_store.h"
+#include "adapters/storage/case_store.h"
 #include "adapters/storage/database.h"
 #include "adapters/storage/feed_store.h"
 #include "daemon/api/auth.h"
 #include "daemon/api/feed_routes.h"
+#include "daemon/ctl/ctl_feed.h"
 #include "tests/daemon/api_test_server.h"
+#include "workflows/alert_loop.h"
 #include "workflows/date.h"
 
 namespace fangfan {
@@ -190,6 +194,101 @@ TEST_F(FeedApi, RunsOutOfScheduleNeedTheRunner) {
                             admin, R"({"period":"2025-13"})")
                 .status,
             400u);
+}
+
+// Issue 14 item 6: [004]'s loop "市脱办复审并反馈至行业部门、行业部门限时完成补短帮扶" — the
+// department the county review gives a monitored case's alert to works it, so its clerk's list
+// holds it beside the department's own feed alerts; the list narrows to one stage of the loop.
+TEST_F(FeedApi, AlertsByStageAndTheCaseAlertsGivenToADepartment) {
+  std::int64_t case_alert = 0;
+  {
+    auto s = server_.session();
+    WriteTransaction tx(*s);
+    const TimePoint now = server_.clock().now();
+    HouseholdRecord h;
+    h.code = "37990100100107";
+    h.village_code = "379901001001";
+    h.township_code = "379901001";
+    h.head_name = "户主甲";
+    h.created_at = h.updated_at = now;
+    insert_household(*s, h);
+    CaseRecord c;
+    c.household_code = h.code;
+    c.kind = "marginal";
+    c.state = "registered";
+    c.opened_at = c.updated_at = now;
+    const std::int64_t case_id = insert_case(*s, c);
+    NewAlertRecord a;
+    a.feed = kCaseAlertFeed;
+    a.period = "2025-05";
+    a.rule = "basic_needs_unmet";
+    a.rule_label = "两不愁三保障出现缺项";
+    a.id_number = "379901197001011238";
+    a.name = "户主甲";
+    a.village_code = h.village_code;
+    a.township_code = h.township_code;
+    a.created_at = now;
+    case_alert = insert_case_alert(*s, a, case_id, "township_review").id;
+    ASSERT_TRUE(
+        move_alert_stage(*s, case_alert, "township_review", "county_review", "", "", "王丽", now));
+    ASSERT_TRUE(move_alert_stage(*s, case_alert, "county_review", "department", "medical_insurance",
+                                 "", "县局", now));
+    tx.commit();
+  }
+  const std::string county = server_.token(Role::kCountyOffice, "379901", "县局");
+  const std::string medical = server_.token(Role::kDepartmentClerk, "medical_insurance", "尤明");
+  const std::string civil = server_.token(Role::kDepartmentClerk, "civil_affairs", "民政");
+  struct Case {
+    const char* name;
+    const std::string* token;
+    std::string query;
+    std::vector<std::int64_t> ids;  // newest first
+  };
+  const std::vector<Case> cases = {
+      {"the county sees all", &county, "", {case_alert, alert_ + 1, alert_}},
+      {"at the department stage", &county, "?stage=department", {case_alert}},
+      {"at the township review", &county, "?stage=township_review", {}},
+      {"the assigned department", &medical, "", {case_alert}},
+      {"the assigned department at its stage", &medical, "?stage=department", {case_alert}},
+      {"another department's feed is not its", &medical, "?feed=civil_affairs", {}},
+      {"a department's own feed alerts", &civil, "", {alert_ + 1, alert_}},
+      {"its feed alerts have no stage", &civil, "?stage=county_review", {}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    test::Reply r = get("/api/v1/alerts" + c.query, *c.token);
+    ASSERT_EQ(r.status, 200u) << r.body;
+    const json::value answer = r.json();
+    std::vector<std::int64_t> ids;
+    for (const auto& a : answer.at("alerts").as_array()) ids.push_back(a.at("id").as_int64());
+    EXPECT_EQ(ids, c.ids);
+    EXPECT_EQ(answer.at("total").as_int64(), static_cast<std::int64_t>(c.ids.size()));
+  }
+  // The one alert too: the assigned department's clerk may open it, another department may not.
+  EXPECT_EQ(get("/api/v1/alerts/" + std::to_string(case_alert), medical).status, 200u);
+  EXPECT_EQ(get("/api/v1/alerts/" + std::to_string(case_alert), civil).status, 403u);
+  // An unknown stage is a 400 naming the field.
+  for (const char* bad : {"?stage=review", "?stage=TOWNSHIP_REVIEW", "?stage=none"}) {
+    test::Reply r = get(std::string("/api/v1/alerts") + bad, county);
+    EXPECT_EQ(r.status, 400u) << bad;
+    EXPECT_EQ(r.field("field"), "stage") << bad;
+  }
+  // fangfanctl alerts --stage asks the same.
+  CtlEnvironment env;
+  env.getenv = [](const std::string&) { return std::optional<std::string>(); };
+  auto ctl = [&](std::vector<std::string> args, std::string& out_text) {
+    args.insert(args.end(),
+                {"--api", "127.0.0.1:" + std::to_string(server_.port()), "--token", medical});
+    std::ostringstream out, err;
+    const int code = run_feed_command("alerts", std::move(args), env, out, err);
+    out_text = out.str() + err.str();
+    return code;
+  };
+  std::string text;
+  ASSERT_EQ(ctl({"--stage", "department", "--json"}, text), 0) << text;
+  EXPECT_EQ(json::parse(text).at("total").as_int64(), 1);
+  EXPECT_EQ(ctl({"--stage", "review"}, text), 1);
+  EXPECT_THAT(text, HasSubstr("stage"));
 }
 
 TEST(FeedApiGrant, ADepartmentClerksTokenMayNameADepartment) {

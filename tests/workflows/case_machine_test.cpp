@@ -178,6 +178,51 @@ TEST_F(CaseMachineTest, DiscretionaryAdmissionIsRecordedWithItsActor) {
   EXPECT_TRUE(actor_in_details);
 }
 
+// Issue 14 item 4 (eligibility per year): [000] "2024年省定监测线确定为6500元", the income
+// "计算周期为农户发现月份的上年度本月到本年度上月" — the line is a year's, chosen by the discovery
+// month, so a later reader of the history (a look-back, an inspection) must see which year's line
+// decided and the line itself to the fen. Both outcomes of household verification record them.
+TEST_F(CaseMachineTest, VerificationRecordsTheYearAndTheFenOfTheLineThatDecided) {
+  ProgramRules rules = rules_;  // 2024: 6500 yuan
+  rules.eligibility.other_years = {{2025, 7000}, {2023, 6000}};
+  struct Row {
+    const char* start;
+    bool eligible;
+    const char* line_year;
+    const char* line_fen;
+  };
+  const std::vector<Row> rows = {
+      {"2024-05-06T09:00", true, "2024", "650000"},
+      {"2024-05-06T09:00", false, "2024", "650000"},
+      {"2025-06-02T09:00", true, "2025", "700000"},
+      {"2026-03-02T09:00", true, "2025", "700000"},  // no 2026 line: 2025's is in force
+      {"2023-11-06T09:00", false, "2023", "600000"},
+  };
+  int n = 0;
+  for (const Row& row : rows) {
+    SCOPED_TRACE(std::string(row.start) + (row.eligible ? " eligible" : " ineligible"));
+    ++n;
+    CaseWalk w(rules, "Y" + std::to_string(n), "marginal",
+               people_.household("37130200100199" + std::to_string(n), "371302001001", 3, false),
+               at(row.start));
+    w.open();
+    w.ok(w.start_verification());
+    auto e = row.eligible ? w.eligible_verification() : w.ineligible_verification();
+    // The fixture's accounts sit at 6500 yuan a head: scale them to the year's line.
+    const std::int64_t line = std::stoll(row.line_fen);
+    for (auto& a : e.accounts) {
+      a.wage_income_fen = a.wage_income_fen * line / 650000;
+      a.medical_expense_fen = a.medical_expense_fen * line / 650000;
+    }
+    const Outcome o = w.ok(e);
+    std::map<std::string, std::string> details(o.entry.details.begin(), o.entry.details.end());
+    EXPECT_EQ(details["eligible"], row.eligible ? "true" : "false");
+    EXPECT_EQ(details["monitoring_line_year"], row.line_year);
+    EXPECT_EQ(details["monitoring_line_fen"], row.line_fen);
+    EXPECT_EQ(details["monitoring_line_yuan"], format_yuan(line));
+  }
+}
+
 TEST_F(CaseMachineTest, DemocraticReviewGuards) {
   auto w = walk();
   w.open();

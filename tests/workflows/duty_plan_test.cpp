@@ -304,6 +304,64 @@ TEST(DutyPlan, TimersCarryTheDueDateAndKeys) {
   EXPECT_EQ(timer_step(open.duty), kStepHouseholdVerification);
 }
 
+// A review sharing the verification's window ([002] "5个工作日内完成入户调查和民主评议") that
+// starts after the window has passed: every rung already due would go out at once. One overdue
+// notice, the highest rung already due; the rungs below it passed (stored, nothing sent); later
+// rungs on their own time. Verification opened Mon 03-03: last day 03-10, overdue from 03-11
+// 08:00; the review's rungs at 03-11 (0), 03-13 (2 working days) and 03-18 (5).
+TEST(DutyPlan, AReviewStartedAfterItsSharedWindowSendsOnlyTheHighestDueRung) {
+  ProgramRules r = rules();
+  r.deadlines[kStepDemocraticReview] = {
+      5,
+      DayUnit::kWorkingDays,
+      1,
+      {{0, "village_officer"}, {2, "township_head"}, {5, "county_office"}},
+      kStepHouseholdVerification};
+  DutyRecord verification =
+      duty(3, "step/42/household_verification/2", "step", kStepHouseholdVerification,
+           DutyState::kOpen, "2025-03-11T08:00:00+08:00");
+  verification.opened_at = at("2025-03-03T09:00:00+08:00");
+  struct Row {
+    const char* starts;
+    std::vector<std::string> timers;  // suffix, "(passed)" when stored without a message
+  };
+  const std::vector<Row> rows = {
+      {"2025-03-05T10:00:00+08:00", {"reminder", "due", "rung/1", "rung/2"}},
+      {"2025-03-11T10:00:00+08:00", {"due", "rung/1", "rung/2"}},  // one rung due: sent
+      {"2025-03-13T10:00:00+08:00", {"due(passed)", "rung/1", "rung/2"}},
+      {"2025-03-20T10:00:00+08:00", {"due(passed)", "rung/1(passed)", "rung/2"}},
+  };
+  for (const Row& row : rows) {
+    SCOPED_TRACE(row.starts);
+    Outcome o =
+        change(row.starts, "record_verification", "household_verification", "democratic_review");
+    o.step_ended = kStepHouseholdVerification;
+    o.step_started = kStepDemocraticReview;
+    const DutyPlan plan =
+        plan_case_change(o, household_data(), 9, facts(), {verification}, r, calendar());
+    ASSERT_EQ(plan.actions.size(), 2u);
+    const OpenDuty& review = std::get<OpenDuty>(plan.actions[1]);
+    EXPECT_EQ(review.duty.due_at, at("2025-03-11T08:00:00+08:00"));  // the shared window's
+    std::vector<std::string> timers;
+    for (const PlannedTimer& t : review.timers) {
+      timers.push_back(t.suffix + (t.passed ? "(passed)" : ""));
+    }
+    EXPECT_EQ(timers, row.timers);
+  }
+  // A month's duty opened late passes nothing: its due timer opens the next month.
+  NewDuty visits;
+  visits.duty_key = "visits/42/2025-01";
+  visits.kind = kDutyVisits;
+  visits.owner_role = "assistance_officer";
+  visits.opened_at = at("2025-03-20T10:00:00+08:00");
+  Deadline d;
+  d.last_day = day("2025-01-31");
+  d.due = at("2025-02-03T08:00:00+08:00");
+  d.ladder = {{0, 0, d.due, {"assistance_officer"}},
+              {1, 2, at("2025-02-05T08:00:00+08:00"), {"township_clerk"}}};
+  for (const PlannedTimer& t : duty_timers(visits, d, true)) EXPECT_FALSE(t.passed) << t.suffix;
+}
+
 TEST(DutyPlan, CampaignSeedingPerTownship) {
   const CampaignSeeding s =
       plan_campaign_duties(rules().campaigns[0], {"t1", "t2"}, calendar(),
