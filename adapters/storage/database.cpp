@@ -1,7 +1,5 @@
 #include "adapters/storage/database.h"
 
-#include "adapters/storage/prepared.h"
-
 #include <fcntl.h>
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/sqlite3/soci-sqlite3.h>
@@ -12,6 +10,8 @@
 #include <filesystem>
 #include <optional>
 #include <system_error>
+
+#include "adapters/storage/prepared.h"
 
 namespace fangfan {
 namespace {

@@ -71,9 +71,7 @@ class StatementCache {
     auto it = entries_.find(tag);
     return it == entries_.end() ? nullptr : it->second.get();
   }
-  void keep(const void* tag, std::unique_ptr<KeptEntry> entry) {
-    entries_[tag] = std::move(entry);
-  }
+  void keep(const void* tag, std::unique_ptr<KeptEntry> entry) { entries_[tag] = std::move(entry); }
   void drop(const void* tag) { entries_.erase(tag); }
   const QueryFilter& filter() const { return filter_; }
 
