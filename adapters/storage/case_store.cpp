@@ -4,6 +4,7 @@
 
 #include "adapters/storage/database.h"
 #include "adapters/storage/epoch.h"
+#include "adapters/storage/prepared.h"
 #include "adapters/storage/row_fetch.h"
 
 namespace fangfan {
@@ -13,6 +14,8 @@ using soci::into;
 using soci::use;
 using storage_detail::fetch_all;
 using storage_detail::fetch_one;
+using storage_detail::Kept;
+using storage_detail::kept_one;
 using storage_detail::Prepared;
 
 // ---- households
@@ -90,7 +93,50 @@ struct CaseRow {
   }
 };
 
+struct CaseById {
+  CaseRow row;
+  long long id = 0;
+  static std::string sql() { return std::string(kCaseColumns) + "WHERE id = :id"; }
+  void bind(Prepared& p) {
+    row.bind(p);
+    p, use(id);
+  }
+};
+
+struct SaveCaseState {
+  std::string state, data;
+  long long id = 0, expected = 0, next = 0, updated = 0;
+  static std::string sql() {
+    return "UPDATE cases SET state = :state, data = :data, version = :next, updated_at = :updated"
+           " WHERE id = :id AND version = :expected";
+  }
+  void bind(Prepared& p) {
+    p, use(state), use(data), use(next), use(updated), use(id), use(expected);
+  }
+};
+
 // ---- history
+
+struct LastHistorySeq {
+  long long case_id = 0, last = 0;
+  soci::indicator last_ind = soci::i_null;
+  static std::string sql() { return "SELECT MAX(seq) FROM case_history WHERE case_id = :case_id"; }
+  void bind(Prepared& p) { p, use(case_id), into(last, last_ind); }
+};
+
+struct InsertHistory {
+  long long case_id = 0, seq = 0, at = 0;
+  std::string event, before, after, actor, reason, details;
+  static std::string sql() {
+    return "INSERT INTO case_history (case_id, seq, event, before_state, after_state, actor, at,"
+           " reason, details) VALUES (:case_id, :seq, :event, :before, :after, :actor, :at,"
+           " :reason, :details)";
+  }
+  void bind(Prepared& p) {
+    p, use(case_id), use(seq), use(event), use(before), use(after), use(actor), use(at),
+        use(reason), use(details);
+  }
+};
 
 constexpr const char* kHistoryColumns =
     "SELECT case_id, seq, event, before_state, after_state, actor, at, reason, details"
@@ -191,12 +237,9 @@ std::optional<CaseRecord> load_case(soci::session& session, std::int64_t case_id
   return guarded(
       "读取案件 " + case_label(case_id) + " 失败 (loading case " + case_label(case_id) + " failed)",
       [&] {
-        const long long id = case_id;
-        CaseRow row;
-        Prepared p = (session.prepare << std::string(kCaseColumns) + "WHERE id = :id");
-        row.bind(p);
-        p, use(id);
-        return fetch_one(p, row);
+        Kept<CaseById> q(session);
+        q->id = case_id;
+        return kept_one(q);
       });
 }
 
@@ -219,37 +262,41 @@ bool update_case_state(soci::session& session, std::int64_t case_id, std::int64_
   return guarded("保存案件 " + case_label(case_id) + " 的状态失败 (saving the state of case " +
                      case_label(case_id) + " failed)",
                  [&] {
-                   const std::string state(new_state), json(data);
-                   const long long id = case_id, expected = expected_version,
-                                   next = expected_version + 1, updated = to_epoch(now);
-                   soci::statement st =
-                       (session.prepare << "UPDATE cases SET state = :state, data = :data,"
-                                           " version = :next, updated_at = :updated"
-                                           " WHERE id = :id AND version = :expected",
-                        use(state), use(json), use(next), use(updated), use(id), use(expected));
-                   st.execute(true);
-                   return st.get_affected_rows() == 1;
+                   Kept<SaveCaseState> q(session);
+                   q->state = new_state;
+                   q->data = data;
+                   q->id = case_id;
+                   q->expected = expected_version;
+                   q->next = expected_version + 1;
+                   q->updated = to_epoch(now);
+                   q.execute();
+                   return q.affected_rows() == 1;
                  });
 }
 
 std::int64_t append_history(soci::session& session, const HistoryRecord& h) {
-  return guarded(
-      "保存案件 " + case_label(h.case_id) + " 的历史记录失败 (saving the history of case " +
-          case_label(h.case_id) + " failed)",
-      [&] {
-        const long long case_id = h.case_id, at = to_epoch(h.at);
-        long long last = 0;
-        soci::indicator last_ind = soci::i_null;
-        session << "SELECT MAX(seq) FROM case_history WHERE case_id = :case_id", use(case_id),
-            into(last, last_ind);
-        const long long seq = (last_ind == soci::i_ok ? last : 0) + 1;
-        session << "INSERT INTO case_history (case_id, seq, event, before_state, after_state,"
-                   " actor, at, reason, details) VALUES (:case_id, :seq, :event, :before,"
-                   " :after, :actor, :at, :reason, :details)",
-            use(case_id), use(seq), use(h.event), use(h.before_state), use(h.after_state),
-            use(h.actor), use(at), use(h.reason), use(h.details);
-        return static_cast<std::int64_t>(seq);
-      });
+  return guarded("保存案件 " + case_label(h.case_id) +
+                     " 的历史记录失败 (saving the history of case " + case_label(h.case_id) +
+                     " failed)",
+                 [&] {
+                   Kept<LastHistorySeq> last(session);
+                   last->case_id = h.case_id;
+                   last->last_ind = soci::i_null;
+                   last.execute();
+                   const long long seq = (last->last_ind == soci::i_ok ? last->last : 0) + 1;
+                   Kept<InsertHistory> insert(session);
+                   insert->case_id = h.case_id;
+                   insert->seq = seq;
+                   insert->event = h.event;
+                   insert->before = h.before_state;
+                   insert->after = h.after_state;
+                   insert->actor = h.actor;
+                   insert->at = to_epoch(h.at);
+                   insert->reason = h.reason;
+                   insert->details = h.details;
+                   insert.execute();
+                   return static_cast<std::int64_t>(seq);
+                 });
 }
 
 std::vector<HistoryRecord> load_history(soci::session& session, std::int64_t case_id) {

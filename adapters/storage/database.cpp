@@ -11,6 +11,8 @@
 #include <optional>
 #include <system_error>
 
+#include "adapters/storage/prepared.h"
+
 namespace fangfan {
 namespace {
 
@@ -203,6 +205,11 @@ std::unique_ptr<soci::session> Database::open_session() const {
     } else {
       session = std::make_unique<soci::session>(*soci::factory_postgresql(), connect_string_);
       configure_postgresql(*session, options_);
+    }
+    if (options_.keep_statements) {
+      storage_detail::keep_statements(*session, options_.query_filter);
+    } else if (options_.query_filter) {
+      session->set_query_transformation(options_.query_filter);
     }
     if (options_.session_setup) options_.session_setup(*session);
     return session;

@@ -89,9 +89,17 @@ struct DatabaseOptions {
   // the journal mode is left as the daemon set it). PostgreSQL: every transaction is READ ONLY.
   // Writes fail with StorageError.
   bool read_only = false;
-  // Runs on every session open_session() hands out, after it is configured: a seam for tests
-  // (tests/support/statement_faults.h fails the N-th statement). Empty in the programs.
+  // Runs on every session open_session() hands out, after it is configured: a seam for tests.
+  // Empty in the programs. It must not set a query transformation (the statement cache holds
+  // that slot): see query_filter.
   std::function<void(soci::session&)> session_setup;
+  // Every statement's text passes through it before it runs, each run of a kept prepared
+  // statement included (adapters/storage/prepared.h): a seam for tests
+  // (tests/support/statement_faults.h fails the N-th statement). Empty in the programs.
+  std::function<std::string(const std::string&)> query_filter;
+  // Keep the hot statements prepared per session (adapters/storage/prepared.h). Off: every
+  // statement is prepared at each use, as before (for comparisons).
+  bool keep_statements = true;
 };
 
 class Database {

@@ -4,6 +4,7 @@
 #include "adapters/storage/case_store.h"
 #include "adapters/storage/database.h"
 #include "adapters/storage/epoch.h"
+#include "adapters/storage/prepared.h"
 #include "adapters/storage/row_fetch.h"
 #include "workflows/duties.h"
 
@@ -14,6 +15,9 @@ using soci::into;
 using soci::use;
 using storage_detail::fetch_all;
 using storage_detail::fetch_one;
+using storage_detail::Kept;
+using storage_detail::kept_all;
+using storage_detail::kept_one;
 using storage_detail::Prepared;
 
 constexpr const char* kColumns =
@@ -55,16 +59,71 @@ struct DutyRow {
   }
 };
 
+// The hot queries of the case hook and of firing, kept prepared (prepared.h).
+struct InsertDuty {
+  long long case_id = 0, due = 0, opened = 0, id = 0;
+  soci::indicator case_ind = soci::i_null;
+  std::string key, kind, subject, township, village, owner, officer;
+  static std::string sql() {
+    return "INSERT INTO duties (duty_key, case_id, kind, subject, township_code, village_code,"
+           " owner_role, officer, due_at, state, opened_at) VALUES (:key, :case_id, :kind,"
+           " :subject, :township, :village, :owner, :officer, :due, 'open', :opened)"
+           " ON CONFLICT (duty_key) DO NOTHING RETURNING id";
+  }
+  void bind(Prepared& p) {
+    p, use(key), use(case_id, case_ind), use(kind), use(subject), use(township), use(village),
+        use(owner), use(officer), use(due), use(opened), into(id);
+  }
+};
+
+struct DutyById {
+  DutyRow row;
+  long long id = 0;
+  static std::string sql() { return std::string(kColumns) + "WHERE id = :id"; }
+  void bind(Prepared& p) {
+    row.bind(p);
+    p, use(id);
+  }
+};
+
+struct DutyByKey {
+  DutyRow row;
+  std::string key;
+  static std::string sql() { return std::string(kColumns) + "WHERE duty_key = :key"; }
+  void bind(Prepared& p) {
+    row.bind(p);
+    p, use(key);
+  }
+};
+
+struct DutiesOfCase {
+  DutyRow row;
+  long long id = 0;
+  static std::string sql() { return std::string(kColumns) + "WHERE case_id = :id ORDER BY id"; }
+  void bind(Prepared& p) {
+    row.bind(p);
+    p, use(id);
+  }
+};
+
+struct CloseDutyRow {
+  long long id = 0, at = 0;
+  std::string state;
+  static std::string sql() {
+    return "UPDATE duties SET state = :state, closed_at = :at WHERE id = :id AND state = 'open'";
+  }
+  void bind(Prepared& p) { p, use(state), use(at), use(id); }
+};
+
 bool transition(soci::session& session, std::int64_t duty_id, const char* to, TimePoint now,
                 const char* what) {
   return guarded(what, [&] {
-    const long long id = duty_id, at = to_epoch(now);
-    const std::string state = to;
-    soci::statement st = (session.prepare << "UPDATE duties SET state = :state, closed_at = :at"
-                                             " WHERE id = :id AND state = 'open'",
-                          use(state), use(at), use(id));
-    st.execute(true);
-    return st.get_affected_rows() == 1;
+    Kept<CloseDutyRow> q(session);
+    q->id = duty_id;
+    q->at = to_epoch(now);
+    q->state = to;
+    q.execute();
+    return q.affected_rows() == 1;
   });
 }
 
@@ -85,24 +144,26 @@ std::optional<CaseData> stored_case_data(soci::session& session, std::int64_t ca
 OpenDutyResult open_duty(soci::session& session, const NewDuty& d) {
   return guarded(
       "保存应办事项 " + d.duty_key + " 失败 (opening duty " + d.duty_key + " failed)", [&] {
-        const long long case_id = d.case_id.value_or(0), due = to_epoch(d.due_at),
-                        opened = to_epoch(d.opened_at);
-        soci::indicator case_ind = d.case_id ? soci::i_ok : soci::i_null;
-        long long id = 0;
-        soci::statement insert =
-            (session.prepare << "INSERT INTO duties (duty_key, case_id, kind, subject,"
-                                " township_code, village_code, owner_role, officer, due_at, state,"
-                                " opened_at) VALUES (:key, :case_id, :kind, :subject, :township,"
-                                " :village, :owner, :officer, :due, 'open', :opened)"
-                                " ON CONFLICT (duty_key) DO NOTHING RETURNING id",
-             use(d.duty_key), use(case_id, case_ind), use(d.kind), use(d.subject),
-             use(d.township_code), use(d.village_code), use(d.owner_role), use(d.officer), use(due),
-             use(opened), into(id));
+        Kept<InsertDuty> insert(session);
+        insert->key = d.duty_key;
+        insert->case_id = d.case_id.value_or(0);
+        insert->case_ind = d.case_id ? soci::i_ok : soci::i_null;
+        insert->kind = d.kind;
+        insert->subject = d.subject;
+        insert->township = d.township_code;
+        insert->village = d.village_code;
+        insert->owner = d.owner_role;
+        insert->officer = d.officer;
+        insert->due = to_epoch(d.due_at);
+        insert->opened = to_epoch(d.opened_at);
         OpenDutyResult result;
-        result.inserted = insert.execute(true);
-        if (!result.inserted) {
-          session << "SELECT id FROM duties WHERE duty_key = :key", use(d.duty_key), into(id);
+        result.inserted = insert.execute();
+        if (result.inserted) {
+          result.id = insert->id;
+          return result;
         }
+        long long id = 0;
+        session << "SELECT id FROM duties WHERE duty_key = :key", use(d.duty_key), into(id);
         result.id = id;
         return result;
       });
@@ -134,23 +195,17 @@ std::optional<DutyRecord> open_or_reopen_duty(soci::session& session, const NewD
 
 std::optional<DutyRecord> load_duty(soci::session& session, std::int64_t duty_id) {
   return guarded("读取应办事项失败 (loading a duty failed)", [&]() -> std::optional<DutyRecord> {
-    const long long id = duty_id;
-    DutyRow row;
-    Prepared p = (session.prepare << std::string(kColumns) + "WHERE id = :id");
-    row.bind(p);
-    p, use(id);
-    return fetch_one(p, row);
+    Kept<DutyById> q(session);
+    q->id = duty_id;
+    return kept_one(q);
   });
 }
 
 std::optional<DutyRecord> find_duty(soci::session& session, std::string_view duty_key) {
   return guarded("读取应办事项失败 (loading a duty failed)", [&]() -> std::optional<DutyRecord> {
-    const std::string key(duty_key);
-    DutyRow row;
-    Prepared p = (session.prepare << std::string(kColumns) + "WHERE duty_key = :key");
-    row.bind(p);
-    p, use(key);
-    return fetch_one(p, row);
+    Kept<DutyByKey> q(session);
+    q->key = duty_key;
+    return kept_one(q);
   });
 }
 
@@ -183,12 +238,9 @@ std::vector<DutyRecord> open_case_duties(soci::session& session, std::int64_t ca
 
 std::vector<DutyRecord> case_duties(soci::session& session, std::int64_t case_id) {
   return guarded("读取案件的应办事项失败 (loading the duties of a case failed)", [&] {
-    const long long id = case_id;
-    DutyRow row;
-    Prepared p = (session.prepare << std::string(kColumns) + "WHERE case_id = :id ORDER BY id");
-    row.bind(p);
-    p, use(id);
-    return fetch_all(p, row);
+    Kept<DutiesOfCase> q(session);
+    q->id = case_id;
+    return kept_all(q);
   });
 }
 

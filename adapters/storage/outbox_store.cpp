@@ -4,6 +4,7 @@
 
 #include "adapters/storage/database.h"
 #include "adapters/storage/epoch.h"
+#include "adapters/storage/prepared.h"
 #include "adapters/storage/row_fetch.h"
 
 namespace fangfan {
@@ -13,6 +14,7 @@ using soci::into;
 using soci::use;
 using storage_detail::fetch_all;
 using storage_detail::fetch_one;
+using storage_detail::Kept;
 using storage_detail::Prepared;
 
 constexpr std::array<std::pair<OutboxStatus, std::string_view>, 6> kStatusNames{{
@@ -68,6 +70,30 @@ struct OutboxRow {
   }
 };
 
+// The insert of every queued message, kept prepared (prepared.h).
+struct InsertOutbox {
+  long long case_id = 0, created = 0, next = 0, id = 0;
+  soci::indicator case_ind = soci::i_null, person_ind = soci::i_null;
+  std::string key, channel, recipient, type, body, person;
+  static std::string sql() {
+    return "INSERT INTO outbox (dedupe_key, case_id, channel, recipient, message_type, body,"
+           " next_attempt_at, created_at, person) VALUES (:key, :case_id, :channel, :recipient,"
+           " :type, :body, :next, :created, :person) ON CONFLICT (dedupe_key) DO NOTHING"
+           " RETURNING id";
+  }
+  void bind(Prepared& p) {
+    p, use(key), use(case_id, case_ind), use(channel), use(recipient), use(type), use(body),
+        use(next), use(created), use(person, person_ind), into(id);
+  }
+};
+
+struct OutboxIdByKey {
+  std::string key;
+  long long id = 0;
+  static std::string sql() { return "SELECT id FROM outbox WHERE dedupe_key = :key"; }
+  void bind(Prepared& p) { p, use(key), into(id); }
+};
+
 // Runs an UPDATE and reports whether it changed exactly one row.
 template <class... Uses>
 bool update_one(soci::session& session, const std::string& sql, Uses&&... uses) {
@@ -103,26 +129,28 @@ std::optional<OutboxStatus> parse_outbox_status(std::string_view name) {
 EnqueueResult enqueue_outbox(soci::session& session, const NewOutboxMessage& m) {
   return guarded(
       "保存待发消息 " + m.dedupe_key + " 失败 (queueing message " + m.dedupe_key + " failed)", [&] {
-        const long long case_id = m.case_id.value_or(0), created = to_epoch(m.created_at),
-                        next = to_epoch(m.next_attempt_at);
-        soci::indicator case_ind = m.case_id ? soci::i_ok : soci::i_null;
-        soci::indicator person_ind = m.person.empty() ? soci::i_null : soci::i_ok;
-        long long id = 0;
-        soci::statement insert =
-            (session.prepare << "INSERT INTO outbox (dedupe_key, case_id, channel, recipient,"
-                                " message_type, body, next_attempt_at, created_at, person) VALUES"
-                                " (:key, :case_id, :channel, :recipient, :type, :body, :next,"
-                                " :created, :person)"
-                                " ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
-             use(m.dedupe_key), use(case_id, case_ind), use(m.channel), use(m.recipient),
-             use(m.message_type), use(m.body), use(next), use(created), use(m.person, person_ind),
-             into(id));
+        Kept<InsertOutbox> insert(session);
+        insert->key = m.dedupe_key;
+        insert->case_id = m.case_id.value_or(0);
+        insert->case_ind = m.case_id ? soci::i_ok : soci::i_null;
+        insert->channel = m.channel;
+        insert->recipient = m.recipient;
+        insert->type = m.message_type;
+        insert->body = m.body;
+        insert->next = to_epoch(m.next_attempt_at);
+        insert->created = to_epoch(m.created_at);
+        insert->person = m.person;
+        insert->person_ind = m.person.empty() ? soci::i_null : soci::i_ok;
         EnqueueResult result;
-        result.inserted = insert.execute(true);
-        if (!result.inserted) {
-          session << "SELECT id FROM outbox WHERE dedupe_key = :key", use(m.dedupe_key), into(id);
+        result.inserted = insert.execute();
+        if (result.inserted) {
+          result.id = insert->id;
+          return result;
         }
-        result.id = id;
+        Kept<OutboxIdByKey> existing(session);
+        existing->key = m.dedupe_key;
+        existing.execute();
+        result.id = existing->id;
         return result;
       });
 }

@@ -2,6 +2,7 @@
 
 #include "adapters/storage/database.h"
 #include "adapters/storage/epoch.h"
+#include "adapters/storage/prepared.h"
 #include "adapters/storage/row_fetch.h"
 
 namespace fangfan {
@@ -11,6 +12,8 @@ using soci::into;
 using soci::use;
 using storage_detail::fetch_all;
 using storage_detail::fetch_one;
+using storage_detail::Kept;
+using storage_detail::kept_one;
 using storage_detail::Prepared;
 
 constexpr const char* kColumns =
@@ -50,6 +53,48 @@ struct TimerRow {
   }
 };
 
+// The hot queries of the case hook and of firing, kept prepared (prepared.h).
+struct InsertTimer {
+  long long case_id = 0, due = 0, created = 0, id = 0;
+  soci::indicator case_ind = soci::i_null;
+  std::string kind, step, key, payload;
+  int rung = 0;
+  static std::string sql() {
+    return "INSERT INTO timers (case_id, kind, step, rung, dedupe_key, due_at, payload,"
+           " created_at) VALUES (:case_id, :kind, :step, :rung, :key, :due, :payload, :created)"
+           " ON CONFLICT (dedupe_key) DO NOTHING RETURNING id";
+  }
+  void bind(Prepared& p) {
+    p, use(case_id, case_ind), use(kind), use(step), use(rung), use(key), use(due), use(payload),
+        use(created), into(id);
+  }
+};
+
+struct TimerIdByKey {
+  std::string key;
+  long long id = 0;
+  static std::string sql() { return "SELECT id FROM timers WHERE dedupe_key = :key"; }
+  void bind(Prepared& p) { p, use(key), into(id); }
+};
+
+struct TimerById {
+  TimerRow row;
+  long long id = 0;
+  static std::string sql() { return std::string(kColumns) + "WHERE id = :id"; }
+  void bind(Prepared& p) {
+    row.bind(p);
+    p, use(id);
+  }
+};
+
+struct MarkTimerFired {
+  long long id = 0, at = 0;
+  static std::string sql() {
+    return "UPDATE timers SET state = 'fired', fired_at = :at WHERE id = :id AND state = 'pending'";
+  }
+  void bind(Prepared& p) { p, use(at), use(id); }
+};
+
 }  // namespace
 
 std::string_view timer_state_name(TimerState state) {
@@ -67,35 +112,35 @@ std::string_view timer_state_name(TimerState state) {
 ScheduleResult schedule_timer(soci::session& session, const NewTimer& t) {
   return guarded(
       "保存定时提醒 " + t.dedupe_key + " 失败 (scheduling timer " + t.dedupe_key + " failed)", [&] {
-        const long long case_id = t.case_id.value_or(0), due = to_epoch(t.due_at),
-                        created = to_epoch(t.created_at);
-        soci::indicator case_ind = t.case_id ? soci::i_ok : soci::i_null;
         ScheduleResult result;
-        long long id = 0;
-        soci::statement insert =
-            (session.prepare << "INSERT INTO timers (case_id, kind, step, rung, dedupe_key, due_at,"
-                                " payload, created_at) VALUES (:case_id, :kind, :step, :rung,"
-                                " :key, :due, :payload, :created)"
-                                " ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
-             use(case_id, case_ind), use(t.kind), use(t.step), use(t.rung), use(t.dedupe_key),
-             use(due), use(t.payload), use(created), into(id));
-        result.inserted = insert.execute(true);
-        if (!result.inserted) {
-          session << "SELECT id FROM timers WHERE dedupe_key = :key", use(t.dedupe_key), into(id);
+        Kept<InsertTimer> insert(session);
+        insert->case_id = t.case_id.value_or(0);
+        insert->case_ind = t.case_id ? soci::i_ok : soci::i_null;
+        insert->kind = t.kind;
+        insert->step = t.step;
+        insert->rung = t.rung;
+        insert->key = t.dedupe_key;
+        insert->due = to_epoch(t.due_at);
+        insert->payload = t.payload;
+        insert->created = to_epoch(t.created_at);
+        result.inserted = insert.execute();
+        if (result.inserted) {
+          result.id = insert->id;
+          return result;
         }
-        result.id = id;
+        Kept<TimerIdByKey> existing(session);
+        existing->key = t.dedupe_key;
+        existing.execute();
+        result.id = existing->id;
         return result;
       });
 }
 
 std::optional<TimerRecord> load_timer(soci::session& session, std::int64_t timer_id) {
   return guarded("读取定时提醒失败 (loading a timer failed)", [&]() -> std::optional<TimerRecord> {
-    const long long id = timer_id;
-    TimerRow row;
-    Prepared p = (session.prepare << std::string(kColumns) + "WHERE id = :id");
-    row.bind(p);
-    p, use(id);
-    return fetch_one(p, row);
+    Kept<TimerById> q(session);
+    q->id = timer_id;
+    return kept_one(q);
   });
 }
 
@@ -126,12 +171,11 @@ std::vector<TimerRecord> due_timers(soci::session& session, TimePoint now, int l
 
 bool mark_timer_fired(soci::session& session, std::int64_t timer_id, TimePoint fired_at) {
   return guarded("记录定时提醒已触发失败 (marking a timer fired failed)", [&] {
-    const long long id = timer_id, at = to_epoch(fired_at);
-    soci::statement st = (session.prepare << "UPDATE timers SET state = 'fired', fired_at = :at"
-                                             " WHERE id = :id AND state = 'pending'",
-                          use(at), use(id));
-    st.execute(true);
-    return st.get_affected_rows() == 1;
+    Kept<MarkTimerFired> q(session);
+    q->id = timer_id;
+    q->at = to_epoch(fired_at);
+    q.execute();
+    return q.affected_rows() == 1;
   });
 }
 

@@ -2,10 +2,10 @@
 // opened with options(), as a lost connection or a refused write would, so a test can walk
 // N = 1, 2, ... through an operation until a run completes without the fault firing.
 //
-// It is SOCI's query transformation (soci::session::set_query_transformation), installed by
-// DatabaseOptions::session_setup on every session the Database hands out: each statement's
-// text passes through it (`session << ...`, `session.prepare << ...`, rowsets, and the BEGIN,
-// COMMIT of WriteTransaction), and the armed one gets a word in front that is no SQL, so the
+// It is DatabaseOptions::query_filter, run on every session the Database hands out: each
+// statement's text passes through it (`session << ...`, `session.prepare << ...`, rowsets, the
+// BEGIN, COMMIT of WriteTransaction, and each run of a statement kept prepared by
+// adapters/storage/prepared.h), and the armed one gets a word in front that is no SQL, so the
 // database itself refuses it (soci_error, then StorageError from the storage layer). The
 // statement keeps its placeholders: SOCI's PostgreSQL backend binds by them before it runs.
 // ROLLBACK is neither counted nor failed: a failed rollback is a lost connection, which this seam
@@ -30,16 +30,14 @@ class StatementFaults {
 
   // `base` with the seam on every session.
   DatabaseOptions options(DatabaseOptions base = {}) const {
-    base.session_setup = [state = state_](soci::session& s) {
-      s.set_query_transformation([state](const std::string& query) -> std::string {
-        if (query == "ROLLBACK") return query;
-        const long n = ++state->seen;
-        if (n == state->fail_at.load()) {
-          state->fired = true;
-          return "fangfan_injected_fault " + query;
-        }
-        return query;
-      });
+    base.query_filter = [state = state_](const std::string& query) -> std::string {
+      if (query == "ROLLBACK") return query;
+      const long n = ++state->seen;
+      if (n == state->fail_at.load()) {
+        state->fired = true;
+        return "fangfan_injected_fault " + query;
+      }
+      return query;
     };
     return base;
   }
