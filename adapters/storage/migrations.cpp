@@ -443,6 +443,14 @@ const std::vector<Migration>& schema_migrations() {
                     {postgresql_only("ALTER TABLE import_rows ALTER COLUMN line TYPE BIGINT"),
                      postgresql_only("ALTER TABLE import_applied ALTER COLUMN line TYPE BIGINT")}});
     list.push_back(registration_and_alert_loop(static_cast<int>(list.size()) + 1));
+    // -- issue 15: several daemons on one PostgreSQL. A claimed ("sending") message records the
+    // daemon that holds it and until when (epoch seconds), so a starting daemon takes back only
+    // its own previous life's sends and those whose lease ran out, never a live neighbour's.
+    // Rows claimed before stay NULL: held by nobody known (taken back at start, as before).
+    list.push_back({static_cast<int>(list.size()) + 1,
+                    "outbox claim lease",
+                    {both("ALTER TABLE outbox ADD COLUMN claimed_by TEXT"),
+                     both("ALTER TABLE outbox ADD COLUMN lease_until BIGINT")}});
     check_order(list);
     return list;
   }();
