@@ -31,6 +31,7 @@
 #include "daemon/logging.h"
 #include "daemon/systemd_notify.h"
 #include "daemon/tasks/feed_runner.h"
+#include "daemon/tasks/leadership.h"
 #include "daemon/tasks/list_runner.h"
 #include "daemon/tasks/outbox_dispatcher.h"
 #include "daemon/tasks/scheduler.h"
@@ -64,6 +65,10 @@ struct Service::Impl {
   std::unique_ptr<Scheduler> scheduler;  // -- scheduler: fires durable timers
   std::unique_ptr<FeedRunner> feeds;     // -- feeds: department data in
   std::unique_ptr<ListRunner> lists;     // -- lists: department lists out
+  // -- scale-out: this daemon's name in outbox leases, and whether it leads the county-wide
+  // work (seeding, feeds, lists, reports) among the daemons sharing its database
+  std::string identity;
+  std::unique_ptr<Leadership> leadership;
   // A simulated advance looks for due department data, then produces due lists, at each stop.
   struct Intakes : AdvanceIntake {
     std::vector<AdvanceIntake*> all;
@@ -256,9 +261,40 @@ struct Service::Impl {
     }
   }
 
+  // -- scale-out: the county-wide work runs on the leader only (daemon/tasks/leadership.h). A
+  // leader that loses its lock stops the daemon (exit 1): it cannot know whether another leads.
+  awaitable<void> lead() {
+    auto gained = [this] {
+      if (stopping) return;
+      scheduler->reseed();                              // -- scheduler: seed as the leader
+      spawn("feeds", [this] { return feeds->run(); });  // -- feeds
+      spawn("lists", [this] { return lists->run(); });  // -- lists
+    };
+    co_await leadership->run(std::move(gained));
+    throw std::runtime_error("失去主守护进程锁 (lost the leader lock)");
+  }
+
+  // A follower's feeds and lists loops do not run; their heartbeats say the daemon is well.
+  awaitable<void> follower_beats(Heartbeat& feeds_beat, Heartbeat& lists_beat) {
+    asio::steady_timer timer(io);
+    for (;;) {
+      if (!leadership->leading()) {
+        feeds_beat.beat();
+        lists_beat.beat();
+      }
+      timer.expires_after(std::chrono::seconds(30));
+      co_await timer.async_wait(asio::use_awaitable);
+    }
+  }
+
   bool open_storage() {
     try {
       database = std::make_shared<Database>(Database::open(config->storage_url));
+      // -- scale-out: SQLite is one daemon per file; a second one is refused before it writes
+      if (auto refused = hold_sqlite_daemon_lock(*database, config->storage_url)) {
+        spdlog::critical("storage.in_use error=\"{}\"", *refused);
+        return false;
+      }
       auto result = migrate(*database, clock.now());
       spdlog::info("storage.ready url={} schema_version={} migrations_applied={}",
                    database->display_url(), result.to_version, result.applied);
@@ -269,6 +305,10 @@ struct Service::Impl {
     storage = std::make_unique<StorageExecutor>(database, 2);
     // -- delivery: the dispatcher reads [delivery], [templates] and the people from the config
     dispatcher = std::make_unique<OutboxDispatcher>(io.get_executor(), *storage, clock, config);
+    // -- scale-out: on PostgreSQL several daemons may share the outbox: claims carry leases
+    identity = daemon_identity(config->api_listen);
+    if (database->dialect() == Dialect::kPostgresql) dispatcher->share_database(identity);
+    leadership = std::make_unique<Leadership>(database, identity);
     // -- gateways: the file channel and every enabled gateway ([channels.*])
     http = std::make_unique<HttpClient>(http_client_options(*config));
     for (auto& channel : make_channels(*config, *http, clock, wall_clock)) {
@@ -307,6 +347,8 @@ int Service::run() {
       s.options.simulated_clock ? dynamic_cast<SimulatedClock*>(&s.clock) : nullptr,
       [&s] { return s.config; }, [&s] { return s.calendar; }, [&s] { s.dispatcher->wake(); },
       &s.api->health().heartbeat("scheduler", std::chrono::minutes(3)));
+  // -- scale-out: the recurring work is seeded by the leader only (every daemon fires)
+  s.scheduler->set_seeding_gate([&s] { return s.leadership->leading(); });
   // Under --simulated-clock a `clock advance` delivers at each of its stops, so messages leave
   // at the simulated instant they are due (quiet hours, digests, retries), not at its end.
   s.scheduler->set_delivery(s.dispatcher.get());
@@ -364,20 +406,27 @@ int Service::run() {
 
   s.spawn("outbox", [&s] { return s.dispatcher->run(); });
   s.spawn("calendar_watch", [&s] { return s.calendar_watch(); });
+  // -- scale-out: before the scheduler, so that a daemon that leads at once (SQLite) seeds in
+  // the scheduler's first turn; feeds and lists are spawned once this daemon leads
+  s.spawn("leadership", [&s] { return s.lead(); });
   s.spawn("scheduler", [&s] { return s.scheduler->run(); });  // -- scheduler
-  s.spawn("feeds", [&s] { return s.feeds->run(); });          // -- feeds
-  s.spawn("lists", [&s] { return s.lists->run(); });          // -- lists
+  // -- feeds, lists: spawned by the leadership (above) once this daemon leads
+  s.spawn("follower_beats", [&s] {
+    return s.follower_beats(s.api->health().heartbeat("feeds", std::chrono::minutes(3)),
+                            s.api->health().heartbeat("lists", std::chrono::minutes(3)));
+  });
   s.spawn("api", [&s] { return s.api->run(); });
 
   systemd::notify_ready("serving");
   spdlog::info("daemon.ready");
   s.io.run();
 
-  s.storage->join();    // wait for in-flight transactions, close every session
-  s.http->shutdown();   // -- gateways: requests still in flight end; their messages stay queued
-  s.lists.reset();      // -- lists (holds the api's heartbeat)
-  s.feeds.reset();      // -- feeds (holds the api's heartbeat)
-  s.scheduler.reset();  // -- scheduler (holds the api's heartbeat)
+  s.storage->join();     // wait for in-flight transactions, close every session
+  s.leadership.reset();  // -- scale-out: closes the lock's connection (another daemon leads)
+  s.http->shutdown();    // -- gateways: requests still in flight end; their messages stay queued
+  s.lists.reset();       // -- lists (holds the api's heartbeat)
+  s.feeds.reset();       // -- feeds (holds the api's heartbeat)
+  s.scheduler.reset();   // -- scheduler (holds the api's heartbeat)
   s.api.reset();
   s.case_writer.reset();
   s.dispatcher.reset();

@@ -449,6 +449,14 @@ const std::vector<Migration>& schema_migrations() {
     list.push_back({static_cast<int>(list.size()) + 1,
                     "case history by event",
                     {both("CREATE INDEX case_history_by_event ON case_history (event, case_id)")}});
+    // -- issue 15: several daemons on one PostgreSQL. A claimed ("sending") message records the
+    // daemon that holds it and until when (epoch seconds), so a starting daemon takes back only
+    // its own previous life's sends and those whose lease ran out, never a live neighbour's.
+    // Rows claimed before stay NULL: held by nobody known (taken back at start, as before).
+    list.push_back({static_cast<int>(list.size()) + 1,
+                    "outbox claim lease",
+                    {both("ALTER TABLE outbox ADD COLUMN claimed_by TEXT"),
+                     both("ALTER TABLE outbox ADD COLUMN lease_until BIGINT")}});
     check_order(list);
     return list;
   }();

@@ -211,13 +211,16 @@ std::vector<OutboxRecord> list_outbox(soci::session& session, std::optional<Outb
   });
 }
 
-bool claim_outbox(soci::session& session, std::int64_t message_id) {
+bool claim_outbox(soci::session& session, std::int64_t message_id, const OutboxLease* lease) {
   return guarded(what("领取待发消息", "claiming message", message_id), [&] {
-    const long long id = message_id;
+    const long long id = message_id, until = lease ? to_epoch(lease->until) : 0;
+    const std::string holder = lease ? lease->holder : std::string();
+    soci::indicator holder_ind = lease ? soci::i_ok : soci::i_null, until_ind = holder_ind;
     return update_one(session,
                       "UPDATE outbox SET status = 'sending', attempts = attempts + 1,"
-                      " hold_reason = '' WHERE id = :id AND status = 'pending'",
-                      use(id));
+                      " hold_reason = '', claimed_by = :holder, lease_until = :until"
+                      " WHERE id = :id AND status = 'pending'",
+                      use(holder, holder_ind), use(until, until_ind), use(id));
   });
 }
 
@@ -348,6 +351,40 @@ int recover_stuck_sending(soci::session& session, TimePoint now) {
   });
 }
 
+int recover_abandoned_sending(soci::session& session, TimePoint now,
+                              std::string_view previous_life) {
+  return guarded("收回中断的发送失败 (taking back abandoned sends failed)", [&] {
+    const long long at = to_epoch(now);
+    const std::string holder(previous_life);
+    // Without a previous life (the periodic look) only the leases that ran out: a message held
+    // by nobody known may be a live process's claim without a lease.
+    const std::string mine = previous_life.empty() ? ""
+                                                   : " OR claimed_by IS NULL OR lease_until IS NULL"
+                                                     " OR claimed_by = :holder";
+    Prepared p = (session.prepare << "UPDATE outbox SET status = 'pending', next_attempt_at = :at,"
+                                     " claimed_by = NULL, lease_until = NULL"
+                                     " WHERE status = 'sending' AND digest_of IS NULL"
+                                     " AND (lease_until < :now" +
+                                         mine + ")");
+    p, use(at), use(at);
+    if (!previous_life.empty()) p, use(holder);
+    soci::statement st(p);
+    st.execute(true);
+    return static_cast<int>(st.get_affected_rows());
+  });
+}
+
+int renew_outbox_leases(soci::session& session, const OutboxLease& lease) {
+  return guarded("延长发送租约失败 (renewing send leases failed)", [&] {
+    const long long until = to_epoch(lease.until);
+    soci::statement st = (session.prepare << "UPDATE outbox SET lease_until = :until"
+                                             " WHERE status = 'sending' AND claimed_by = :holder",
+                          use(until), use(lease.holder));
+    st.execute(true);
+    return static_cast<int>(st.get_affected_rows());
+  });
+}
+
 std::vector<OutboxRecord> pending_for_recipient(soci::session& session, std::string_view channel,
                                                 std::string_view recipient,
                                                 TimePoint created_before, int limit) {
@@ -404,11 +441,12 @@ std::optional<std::int64_t> queue_digest(soci::session& session, const NewOutbox
 }
 
 std::vector<std::int64_t> claim_outbox_many(soci::session& session,
-                                            const std::vector<std::int64_t>& ids) {
+                                            const std::vector<std::int64_t>& ids,
+                                            const OutboxLease* lease) {
   WriteTransaction tx(session);
   std::vector<std::int64_t> claimed;
   for (const std::int64_t id : ids) {
-    if (claim_outbox(session, id)) claimed.push_back(id);
+    if (claim_outbox(session, id, lease)) claimed.push_back(id);
   }
   tx.commit();
   return claimed;

@@ -12,6 +12,8 @@
 //                         up)
 //   pending | failed | dead --cancel--> cancelled;  failed | dead --requeue--> pending
 //   sending --recover_stuck_sending--> pending (at start: the process died mid-send)
+//   sending --recover_abandoned_sending--> pending (shared database: the lease ran out, or the
+//                                           holder is this daemon's previous life)
 //   pending --defer--> pending later (quiet hours, pacing, digest wait, open breaker; no attempt)
 //
 // Digests: queue_digest() folds several pending reminders for one recipient into one new
@@ -95,8 +97,17 @@ std::optional<TimePoint> next_outbox_attempt(soci::session& session);
 std::vector<OutboxRecord> list_outbox(soci::session& session, std::optional<OutboxStatus> status,
                                       int limit);
 
-// pending -> sending, attempts + 1. False when it was not pending.
-bool claim_outbox(soci::session& session, std::int64_t id);
+// Several daemons on one PostgreSQL (issue 15): a claim may record which daemon holds the
+// message and until when. Another daemon takes the message back (recover_abandoned_sending) only
+// once the lease ran out; the holder renews its leases while it works (renew_outbox_leases).
+struct OutboxLease {
+  std::string holder;  // the daemon's identity (daemon/tasks/leadership.h daemon_identity)
+  TimePoint until{};
+};
+
+// pending -> sending, attempts + 1, held under `lease` (none: held by nobody known, the single
+// daemon's claim). False when it was not pending.
+bool claim_outbox(soci::session& session, std::int64_t id, const OutboxLease* lease = nullptr);
 // sending -> sent, keeping the provider's message id and answer code; a digest's members too.
 bool mark_outbox_sent(soci::session& session, std::int64_t id, std::string_view provider_message_id,
                       TimePoint now, std::string_view provider_code = {});
@@ -129,6 +140,15 @@ bool requeue_outbox(soci::session& session, std::int64_t id, TimePoint now);
 // dispatcher runs: those sends may or may not have reached the provider (see the channel's
 // idempotency key, the outbox id). Digest members stay with their digest.
 int recover_stuck_sending(soci::session& session, TimePoint now);
+// The same for a daemon that shares its database: sending -> pending, due at `now`, only for
+// messages whose lease ran out before `now`, and, when `previous_life` is not empty (at start),
+// those held by it (this daemon's identity: its previous process died mid-send) or by nobody
+// known (claimed without a lease, e.g. before the upgrade). A live neighbour's sends stay.
+// Digest members stay with their digest. Returns how many.
+int recover_abandoned_sending(soci::session& session, TimePoint now,
+                              std::string_view previous_life);
+// Every message `lease.holder` holds ("sending") is held until `lease.until`; returns how many.
+int renew_outbox_leases(soci::session& session, const OutboxLease& lease);
 
 // Pending, never attempted, not in a digest: the messages to `recipient` on `channel` created
 // at or before `created_before`, oldest first (digest candidates), at most `limit`.
@@ -147,7 +167,8 @@ std::optional<std::int64_t> queue_digest(soci::session& session, const NewOutbox
 // One transaction: claim_outbox for each id; returns the ids claimed (the others were no longer
 // pending), in the order given.
 std::vector<std::int64_t> claim_outbox_many(soci::session& session,
-                                            const std::vector<std::int64_t>& ids);
+                                            const std::vector<std::int64_t>& ids,
+                                            const OutboxLease* lease = nullptr);
 
 // A channel's answer to record: sent, or back to pending for a retry.
 struct OutboxAnswer {

@@ -160,9 +160,13 @@ std::vector<TimerRecord> due_timers(soci::session& session, TimePoint now, int l
   return guarded("读取到期的定时提醒失败 (loading due timers failed)", [&] {
     const long long until = to_epoch(now);
     TimerRow row;
+    // PostgreSQL: several daemons may fire at once; each takes the rows no other transaction
+    // holds, locked until its commit (SQLite has one writer: BEGIN IMMEDIATE already excludes).
+    const bool shared = dialect_of(session) == Dialect::kPostgresql;
     Prepared p = (session.prepare << std::string(kColumns) +
                                          "WHERE state = 'pending' AND due_at <= :now"
-                                         " ORDER BY due_at, id LIMIT :limit");
+                                         " ORDER BY due_at, id LIMIT :limit" +
+                                         (shared ? " FOR UPDATE SKIP LOCKED" : ""));
     row.bind(p);
     p, use(until), use(limit);
     return fetch_all(p, row);

@@ -68,7 +68,10 @@ std::optional<TimerRecord> load_timer(soci::session& session, std::int64_t id);
 std::optional<TimerRecord> next_due_timer(soci::session& session);
 
 // Pending timers with due_at <= now, earliest first, at most `limit` (drain in bounded batches).
-// REQUIRES: limit > 0.
+// PostgreSQL (several daemons on one database): the rows are locked FOR UPDATE SKIP LOCKED, so
+// inside a transaction they are this firer's until it ends, and timers another daemon's open
+// transaction holds are left out (it is firing them). Outside a transaction the lock ends with
+// the statement. REQUIRES: limit > 0; not in a READ ONLY transaction on PostgreSQL.
 std::vector<TimerRecord> due_timers(soci::session& session, TimePoint now, int limit);
 
 // pending -> fired. False when the timer is not pending (already fired, cancelled, or missing).

@@ -87,6 +87,11 @@ void OutboxDispatcher::add_channel(std::shared_ptr<Channel> channel) {
   channels_[channel->name()] = std::move(channel);
 }
 
+std::optional<OutboxLease> OutboxDispatcher::lease() const {
+  if (holder_.empty()) return std::nullopt;
+  return OutboxLease{holder_, clock_.now() + lease_};
+}
+
 CircuitBreaker& OutboxDispatcher::breaker(const std::string& channel) {
   auto it = breakers_.find(channel);
   if (it == breakers_.end()) {
@@ -209,8 +214,14 @@ asio::awaitable<void> OutboxDispatcher::flush() {
   while (!answers_.empty()) {
     std::vector<OutboxAnswer> batch;
     batch.swap(answers_);
+    // A daemon sharing its database renews its leases with every flush: its claims are never
+    // taken for abandoned while it still works on them.
+    auto record = [&batch, lease = lease()](soci::session& s) {
+      record_outbox_answers(s, batch);
+      if (lease) renew_outbox_leases(s, *lease);
+    };
     try {
-      co_await storage_.run([&batch](soci::session& s) { record_outbox_answers(s, batch); });
+      co_await storage_.run(std::move(record));
     } catch (...) {
       // Rolled back: the answers wait for the next flush (the next pass), or their messages
       // would stay "sending" until a restart and then go out again.
@@ -278,8 +289,10 @@ asio::awaitable<void> OutboxDispatcher::dispatch_due() {
     // Claim the whole batch in one transaction (SQLite syncs every commit to disk).
     std::vector<std::int64_t> ids;
     for (const auto& m : go) ids.push_back(m.id);
-    const auto claimed_ids =
-        co_await storage_.run([&ids](soci::session& s) { return claim_outbox_many(s, ids); });
+    auto claim = [&ids, lease = lease()](soci::session& s) {
+      return claim_outbox_many(s, ids, lease ? &*lease : nullptr);
+    };
+    const auto claimed_ids = co_await storage_.run(std::move(claim));
     const std::set<std::int64_t> claimed(claimed_ids.begin(), claimed_ids.end());
     for (std::size_t i = 0; i < go.size(); ++i) {
       auto& m = go[i];
@@ -497,10 +510,15 @@ asio::awaitable<void> OutboxDispatcher::run() {
     if (e.code() == asio::error::operation_aborted) co_return;  // cancelled waiting for a turn
     throw;
   }
+  // Sharing the database: only this daemon's previous life's sends and abandoned ones (lease
+  // run out); a neighbour's live sends stay theirs.
+  auto recover = [now = clock_.now(), holder = holder_](soci::session& s) {
+    return holder.empty() ? recover_stuck_sending(s, now)
+                          : recover_abandoned_sending(s, now, holder);
+  };
   int recovered = 0;
   try {
-    recovered = co_await storage_.run(
-        [this](soci::session& s) { return recover_stuck_sending(s, clock_.now()); });
+    recovered = co_await storage_.run(std::move(recover));
   } catch (...) {
     passes_.unlock();
     throw;
@@ -517,6 +535,16 @@ asio::awaitable<void> OutboxDispatcher::run() {
     try {
       co_await passes_.lock();
       try {
+        if (!holder_.empty()) {
+          // A neighbour that died and was not restarted: its sends come back once its lease
+          // ran out (within the bound of one crash, like a restart's recovery).
+          auto take_back = [now = clock_.now()](soci::session& s) {
+            return recover_abandoned_sending(s, now, "");
+          };
+          if (const int taken = co_await storage_.run(std::move(take_back)); taken > 0) {
+            spdlog::warn("outbox.abandoned_taken_back count={}", taken);
+          }
+        }
         co_await dispatch_due();
       } catch (...) {
         passes_.unlock();

@@ -39,6 +39,10 @@
 // they do not stay "sending" until a restart (run() starts that pass after its pause). The
 // answers waiting then are still within the bound: a pass starts no delivery while
 // max(16, `concurrency`) wait, and the claims given back were never sent.
+// Several daemons on one PostgreSQL (share_database): the same bound per daemon killed; its
+// unrecorded sends go out again when it restarts (same identity) or, when it stays down, from a
+// neighbour once its lease ran out (kDefaultLease after its last flush); a live daemon's sends
+// are never taken back.
 // Bounded further where the provider takes the outbox id as an idempotency key (Alibaba OutId,
 // Tencent SessionContext, the webhook's Idempotency-Key).
 //
@@ -117,6 +121,18 @@ class OutboxDispatcher : public AdvanceDelivery {
   boost::asio::awaitable<void> deliver_due() override { return dispatch_due(); }
   void resume() override { passes_.unlock(); }
 
+  // Several daemons on one database (PostgreSQL, issue 15): claims carry this daemon's lease
+  // (`identity`, held for `lease` and renewed at every flush); at start only this identity's
+  // previous life's sends and those whose lease ran out are taken back, never a live
+  // neighbour's, and every pass takes back the sends of a daemon whose lease ran out (it died
+  // and was not restarted). Without it (SQLite: one daemon per file) every "sending" message is
+  // taken back at start, as before. Call before run().
+  static constexpr std::chrono::seconds kDefaultLease{300};
+  void share_database(std::string identity, std::chrono::seconds lease = kDefaultLease) {
+    holder_ = std::move(identity);
+    lease_ = lease;
+  }
+
   // Something was enqueued: look again now instead of at the next due time.
   void wake() {
     woken_ = true;
@@ -154,6 +170,8 @@ class OutboxDispatcher : public AdvanceDelivery {
                                              std::shared_ptr<const Config> config,
                                              const Person* person);
   std::string render(const OutboxRecord& m, std::map<std::string, std::string>* params) const;
+  // This daemon's claim from now on; nullopt unless share_database() was called.
+  std::optional<OutboxLease> lease() const;
   CircuitBreaker& breaker(const std::string& channel);
 
   boost::asio::any_io_executor loop_;
@@ -172,6 +190,8 @@ class OutboxDispatcher : public AdvanceDelivery {
   std::set<std::int64_t> probes_;      // messages sent as their channel's half-open probe
   LoopMutex passes_;                   // one delivery pass at a time (run() or an advance)
   DispatchStats stats_;
+  std::string holder_;  // share_database(): this daemon's identity, else empty
+  std::chrono::seconds lease_{0};
 };
 
 }  // namespace fangfan

@@ -184,7 +184,7 @@ awaitable<void> Scheduler::run() {
       co_await lock();
       try {
         const TimePoint now = clock_.now();
-        if (reseed_ || seeded_on_ != china_date(now)) {
+        if ((reseed_ || seeded_on_ != china_date(now)) && (!leads_ || leads_())) {
           try {
             co_await seed(now);
             reseed_ = false;

@@ -102,6 +102,11 @@ class Scheduler {
   // looks for at once, not at its next tick).
   void set_on_fired(std::function<void()> on_fired) { on_fired_ = std::move(on_fired); }
 
+  // Several daemons on one database: run() seeds the recurring work only while `leads()` is
+  // true (the leader, daemon/tasks/leadership.h; call reseed() when it becomes true). Unset:
+  // always. Firing is never gated.
+  void set_seeding_gate(std::function<bool()> leads) { leads_ = std::move(leads); }
+
   bool simulated() const { return simulated_ != nullptr; }
   const Clock& clock() const { return clock_; }
   // The current working-day calendar (loop thread).
@@ -142,6 +147,7 @@ class Scheduler {
   AdvanceDelivery* delivery_ = nullptr;
   AdvanceIntake* intake_ = nullptr;
   std::function<void()> on_fired_;
+  std::function<bool()> leads_;  // set_seeding_gate
 
   boost::asio::steady_timer timer_;
   bool woken_ = false;  // a wake() that came while not sleeping is not lost

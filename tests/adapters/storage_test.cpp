@@ -892,6 +892,82 @@ TEST_P(StorageConformance, CaseList_RowsCarryTheHouseholdsPlaceAndStopWhenAsked)
 
 // ---- counts (count_store.h)
 
+// ---- several daemons on one database (issue 15)
+
+// Which "sending" messages a daemon takes back: at start (its previous life given) its own, those
+// held by nobody known and those whose lease ran out; on its periodic look only the latter. A
+// live neighbour's sends (lease not run out) are never taken.
+TEST_P(StorageConformance, Outbox_LeasesDecideWhichSendsAreTakenBack) {
+  struct Row {
+    const char* key;
+    const char* holder;  // nullptr: claimed without a lease
+    int lease_hours;     // lease until t0() + this
+    bool at_start;       // taken back by recover_abandoned_sending(now, "host:a")
+    bool periodic;       // taken back by recover_abandoned_sending(now, "")
+  };
+  const TimePoint now = t0() + 10h;
+  const std::vector<Row> rows = {
+      {"mine-live", "host:a", 20, true, false},       {"mine-expired", "host:a", 5, true, true},
+      {"neighbour-live", "host:b", 20, false, false}, {"neighbour-dead", "host:b", 5, true, true},
+      {"no-lease", nullptr, 0, true, false},
+  };
+  for (const bool at_start : {true, false}) {
+    auto s = migrated();
+    *s << "DELETE FROM outbox";
+    std::map<std::string, std::int64_t> ids;
+    for (const Row& r : rows) {
+      const auto id = enqueue_outbox(*s, message(r.key, t0())).id;
+      ids[r.key] = id;
+      if (r.holder == nullptr) {
+        ASSERT_TRUE(claim_outbox(*s, id));
+      } else {
+        const OutboxLease lease{r.holder, t0() + std::chrono::hours(r.lease_hours)};
+        ASSERT_EQ(claim_outbox_many(*s, {id}, &lease), std::vector<std::int64_t>{id});
+      }
+    }
+    int expected = 0;
+    for (const Row& r : rows) expected += (at_start ? r.at_start : r.periodic) ? 1 : 0;
+    EXPECT_EQ(recover_abandoned_sending(*s, now, at_start ? "host:a" : ""), expected);
+    for (const Row& r : rows) {
+      const bool back = at_start ? r.at_start : r.periodic;
+      EXPECT_EQ(load_outbox(*s, ids[r.key])->status,
+                back ? OutboxStatus::kPending : OutboxStatus::kSending)
+          << r.key << (at_start ? " at start" : " periodic");
+    }
+  }
+  // The holder renews its leases while it works: then they no longer run out.
+  auto s = migrated();
+  *s << "DELETE FROM outbox";
+  const auto id = enqueue_outbox(*s, message("renewed", t0())).id;
+  const OutboxLease lease{"host:c", t0() + 1h};
+  ASSERT_EQ(claim_outbox_many(*s, {id}, &lease).size(), 1u);
+  EXPECT_EQ(renew_outbox_leases(*s, {"host:c", t0() + 100h}), 1);
+  EXPECT_EQ(recover_abandoned_sending(*s, t0() + 50h, ""), 0);
+  EXPECT_EQ(load_outbox(*s, id)->status, OutboxStatus::kSending);
+  EXPECT_EQ(recover_abandoned_sending(*s, t0() + 101h, ""), 1);
+}
+
+// PostgreSQL: two firers' transactions take disjoint due timers (FOR UPDATE SKIP LOCKED); the
+// second does not wait for the first. SQLite has one writer (BEGIN IMMEDIATE) and no such case.
+TEST_P(StorageConformance, Timers_TwoFirersTakeDisjointDueTimers) {
+  if (GetParam() == Backend::kSqlite) GTEST_SKIP() << "SQLite: one writer at a time";
+  auto s = migrated();
+  const std::int64_t c = seed_case(*s);
+  for (int i = 0; i < 5; ++i) {
+    schedule_timer(*s, timer(c, "k/" + std::to_string(i), t0() + std::chrono::hours(i)));
+  }
+  auto other = db().open_session();
+  WriteTransaction first(*s);
+  const auto a = due_timers(*s, t0() + 10h, 3);
+  WriteTransaction second(*other);
+  const auto b = due_timers(*other, t0() + 10h, 3);
+  ASSERT_EQ(a.size(), 3u);
+  ASSERT_EQ(b.size(), 2u);  // the three the first holds are left out
+  EXPECT_EQ(a[0].dedupe_key, "k/0");
+  EXPECT_EQ(b[0].dedupe_key, "k/3");
+  EXPECT_EQ(b[1].dedupe_key, "k/4");
+}
+
 TEST_P(StorageConformance, Counts_OutboxCasesAndTimers) {
   auto s = migrated();
   EXPECT_TRUE(database_answers(*s));

@@ -1,0 +1,132 @@
+#include "daemon/tasks/leadership.h"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <cerrno>
+#include <cstring>
+
+namespace fangfan {
+
+namespace asio = boost::asio;
+
+std::string daemon_identity(std::string_view api_listen) {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) std::strcpy(host, "localhost");
+  const std::size_t colon = api_listen.rfind(':');
+  const std::string_view port =
+      colon == std::string_view::npos ? std::string_view() : api_listen.substr(colon + 1);
+  if (!port.empty() && port != "0") return std::string(host) + ":" + std::string(api_listen);
+  const auto start = std::chrono::system_clock::now().time_since_epoch();
+  return std::string(host) + ":pid" + std::to_string(getpid()) + ":" +
+         std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(start).count());
+}
+
+Leadership::Leadership(std::shared_ptr<Database> db, std::string identity,
+                       std::chrono::milliseconds retry, std::chrono::milliseconds check)
+    : db_(std::move(db)), identity_(std::move(identity)), retry_(retry), check_(check) {}
+
+Leadership::~Leadership() {
+  pool_.join();
+  session_.reset();  // closing the connection releases the lock
+}
+
+bool Leadership::try_lock() {
+  try {
+    if (!session_) session_ = db_->open_session();
+    int got = 0;
+    long long key = kLeaderLockKey;
+    *session_ << "SELECT CASE WHEN pg_try_advisory_lock(:key) THEN 1 ELSE 0 END", soci::use(key),
+        soci::into(got);
+    return got == 1;
+  } catch (const std::exception& e) {
+    // Unreachable now: a follower tries again at the next turn with a new connection.
+    spdlog::warn("leader.try_failed error=\"{}\"", e.what());
+    session_.reset();
+    return false;
+  }
+}
+
+bool Leadership::still_held() {
+  try {
+    int held = 0;
+    const long long low = kLeaderLockKey & 0xffffffffLL;  // pg_locks shows a bigint key's halves
+    // The lock is this connection's as long as the connection lives; ask for it by name anyway,
+    // so that a lock released by hand is noticed too.
+    *session_ << "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                 " AND pid = pg_backend_pid() AND CAST(objid AS BIGINT) = :low",
+        soci::use(low), soci::into(held);
+    return held > 0;
+  } catch (const std::exception& e) {
+    spdlog::error("leader.check_failed error=\"{}\"", e.what());
+    return false;
+  }
+}
+
+asio::awaitable<void> Leadership::run(std::function<void()> gained) {
+  auto loop = co_await asio::this_coro::executor;
+  if (db_->dialect() == Dialect::kSqlite) {
+    leading_ = true;
+    spdlog::info("leader.gained holder={} (sqlite: the only daemon)", identity_);
+    gained();
+    asio::steady_timer forever(loop, asio::steady_timer::time_point::max());
+    co_await forever.async_wait(asio::use_awaitable);
+    co_return;
+  }
+  asio::steady_timer timer(loop);
+  for (bool first = true;; first = false) {
+    auto attempt = [this]() -> asio::awaitable<bool> { co_return try_lock(); };
+    const bool won = co_await asio::co_spawn(pool_, attempt, asio::use_awaitable);
+    if (won) break;
+    if (first) spdlog::info("leader.follower holder={} (another daemon leads)", identity_);
+    timer.expires_after(retry_);
+    co_await timer.async_wait(asio::use_awaitable);
+  }
+  leading_ = true;
+  spdlog::info("leader.gained holder={}", identity_);
+  gained();
+  for (;;) {
+    timer.expires_after(check_);
+    co_await timer.async_wait(asio::use_awaitable);
+    auto check = [this]() -> asio::awaitable<bool> { co_return still_held(); };
+    const bool held = co_await asio::co_spawn(pool_, check, asio::use_awaitable);
+    if (!held) break;
+  }
+  leading_ = false;
+  spdlog::critical("leader.lost holder={} (the lock's connection failed)", identity_);
+}
+
+std::optional<std::string> hold_sqlite_daemon_lock(const Database& db, std::string_view url) {
+  if (db.dialect() != Dialect::kSqlite) return std::nullopt;
+  constexpr std::string_view kScheme = "sqlite3://";
+  const std::string path = std::string(url.substr(kScheme.size())) + ".daemon-lock";
+  // Kept open for the life of the process: the lock is the open descriptor.
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return "无法创建守护进程锁文件 " + path + " (cannot create the daemon lock file " + path +
+           "): " + std::strerror(errno);
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int error = errno;
+    ::close(fd);
+    if (error == EWOULDBLOCK) {
+      return "另一个 fangfand 已在使用数据库 " + db.display_url() +
+             "；SQLite 只允许一个守护进程，多个守护进程请用 PostgreSQL (another fangfand already "
+             "uses " +
+             db.display_url() +
+             "; SQLite allows one daemon per file, run several daemons on PostgreSQL) (lock file " +
+             path + ")";
+    }
+    return "无法锁定 " + path + " (cannot lock " + path + "): " + std::strerror(error);
+  }
+  return std::nullopt;
+}
+
+}  // namespace fangfan
