@@ -172,6 +172,20 @@ ApplyResult CaseUnitOfWork::apply(soci::session& session, std::int64_t case_id,
       .apply(case_id, event, expected_version);
 }
 
+OpenResult CaseUnitOfWork::open_case_in(soci::session& session, OpenCase event,
+                                        const CaseChangeHook& also) const {
+  return CaseRepository(session, config_, clock_, deadlines_, also, false)
+      .open_case(std::move(event));
+}
+
+ApplyResult CaseUnitOfWork::apply_in(soci::session& session, std::int64_t case_id,
+                                     const CaseEvent& event,
+                                     std::optional<std::int64_t> expected_version,
+                                     const CaseChangeHook& also) const {
+  return CaseRepository(session, config_, clock_, deadlines_, also, false)
+      .apply(case_id, event, expected_version);
+}
+
 void CaseRepository::run_hooks(const CaseChange& change) {
   deadlines_(session_, change);
   if (also_) also_(session_, change);
@@ -416,15 +430,17 @@ std::variant<CaseChange, Refusal> CaseRepository::insert_new_case(const OpenCase
 }
 
 OpenResult CaseRepository::open_case(OpenCase event) {
-  WriteTransaction tx(session_);
+  std::optional<WriteTransaction> tx;  // none when the caller holds the transaction
+  if (own_transaction_) tx.emplace(session_);
   auto result = insert_new_case(event);
-  if (std::holds_alternative<CaseChange>(result)) tx.commit();
+  if (tx && std::holds_alternative<CaseChange>(result)) tx->commit();
   return result;
 }
 
 ApplyResult CaseRepository::apply(std::int64_t case_id, const CaseEvent& event,
                                   std::optional<std::int64_t> expected_version) {
-  WriteTransaction tx(session_);
+  std::optional<WriteTransaction> tx;  // none when the caller holds the transaction
+  if (own_transaction_) tx.emplace(session_);
   auto loaded = load_row(session_, case_id);
   if (!loaded) {
     return CaseNotFound{case_id, "没有编号为 " + format_case_id(case_id) + " 的案件"};
@@ -487,7 +503,7 @@ ApplyResult CaseRepository::apply(std::int64_t case_id, const CaseEvent& event,
     change.new_case_id = std::get<CaseChange>(opened).case_id;
   }
   run_hooks(change);
-  tx.commit();
+  if (tx) tx->commit();
   return change;
 }
 

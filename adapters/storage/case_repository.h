@@ -141,6 +141,17 @@ class CaseUnitOfWork {
                     std::optional<std::int64_t> expected_version = std::nullopt,
                     const CaseChangeHook& also = {}) const;
 
+  // The same two inside a transaction the CALLER holds (a group of writes committed together,
+  // daemon/tasks/write_group.h): nothing is begun or committed here. REQUIRES: a WriteTransaction
+  // is open on `session`, with a Savepoint set just before the call. A result other than
+  // CaseChange, or a throw, may leave writes behind (a re-identification's new case): the caller
+  // rolls back to its savepoint. The change is durable only when the caller commits.
+  OpenResult open_case_in(soci::session& session, OpenCase event,
+                          const CaseChangeHook& also = {}) const;
+  ApplyResult apply_in(soci::session& session, std::int64_t case_id, const CaseEvent& event,
+                       std::optional<std::int64_t> expected_version = std::nullopt,
+                       const CaseChangeHook& also = {}) const;
+
   const Config& config() const { return config_; }
   const Clock& clock() const { return clock_; }
 
@@ -181,9 +192,17 @@ class CaseWriter {
 class CaseRepository {
  private:
   friend class CaseUnitOfWork;
+  // `own_transaction`: open_case()/apply() begin and commit their own WriteTransaction; false
+  // when the caller holds one (open_case_in/apply_in).
   CaseRepository(soci::session& session, const Config& config, const Clock& clock,
-                 const CaseChangeHook& deadlines, const CaseChangeHook& also)
-      : session_(session), config_(config), clock_(clock), deadlines_(deadlines), also_(also) {}
+                 const CaseChangeHook& deadlines, const CaseChangeHook& also,
+                 bool own_transaction = true)
+      : session_(session),
+        config_(config),
+        clock_(clock),
+        deadlines_(deadlines),
+        also_(also),
+        own_transaction_(own_transaction) {}
 
   OpenResult open_case(OpenCase event);
   ApplyResult apply(std::int64_t case_id, const CaseEvent& event,
@@ -204,6 +223,7 @@ class CaseRepository {
   const Clock& clock_;
   const CaseChangeHook& deadlines_;
   const CaseChangeHook& also_;
+  bool own_transaction_;
 };
 
 }  // namespace fangfan

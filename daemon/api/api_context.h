@@ -49,6 +49,7 @@ namespace fangfan {
 
 class CaseWriter;
 class StorageExecutor;
+class WriteGroup;
 class MetricsRegistry;
 class HealthMonitor;
 class WorkingDayCalendar;
@@ -124,6 +125,9 @@ struct ApiServices {
   // current sleep, and it may have queued a written notice. Wake the scheduler and the
   // dispatcher. May be empty.
   std::function<void()> case_written;
+  // Where case writes of the API queue to be committed together, one fsync per group
+  // (daemon/tasks/write_group.h): each in its own savepoint, answered after the commit.
+  WriteGroup& case_writes;
 };
 
 }  // namespace fangfan

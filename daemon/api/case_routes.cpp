@@ -21,6 +21,7 @@
 #include "daemon/api/case_access.h"
 #include "daemon/api/event_json.h"
 #include "daemon/tasks/storage_executor.h"
+#include "daemon/tasks/write_group.h"
 #include "workflows/date.h"
 #include "workflows/id_number.h"
 
@@ -116,13 +117,16 @@ std::string not_found_message(std::int64_t id) {
   return "没有编号为 " + n + " 的案件 (no case " + n + ")";
 }
 
-// Runs a case write; the change hook's refusal for want of a calendar year (the whole
-// transaction rolled back) is a 422 with the calendar's sentence, not a 500.
-template <class Work>
+// Runs a case write in the next group of case writes (write_group.h): `work` runs inside the
+// group's transaction (CaseUnitOfWork's *_in calls), in its own savepoint, kept when `keep` says
+// so (an accepted change), rolled back alone otherwise; the answer comes after the group's
+// commit. The change hook's refusal for want of a calendar year (this write rolled back) is a
+// 422 with the calendar's sentence, not a 500.
+template <class Work, class Keep>
 awaitable<std::invoke_result_t<Work&, soci::session&>> run_case_write(ApiServices& services,
-                                                                      Work work) {
+                                                                      Work work, Keep keep) {
   try {
-    auto result = co_await services.storage.run(std::move(work));
+    auto result = co_await services.case_writes.run(std::move(work), std::move(keep));
     if (services.case_written) services.case_written();
     co_return result;
   } catch (const ScheduleError& e) {
@@ -151,9 +155,10 @@ awaitable<ApiResponse> open_case(ApiServices& services, ApiRequest& req) {
   std::shared_ptr<const Config> config = req.config;
   CaseUnitOfWork cases = services.cases.begin(*config);  // on the loop thread
   auto work = [config, cases, event = std::move(event)](soci::session& s) mutable {
-    return cases.open_case(s, std::move(event));
+    return cases.open_case_in(s, std::move(event));
   };
-  OpenResult result = co_await run_case_write(services, std::move(work));
+  auto keep = [](const OpenResult& r) { return std::holds_alternative<CaseChange>(r); };
+  OpenResult result = co_await run_case_write(services, std::move(work), keep);
   if (const auto* refusal = std::get_if<Refusal>(&result)) throw_refused(*refusal);
   const CaseChange& change = std::get<CaseChange>(result);
   spdlog::info("case.opened id={} by=\"{}\"", change.case_id, req.actor().holder);
@@ -207,10 +212,13 @@ awaitable<ApiResponse> post_event(ApiServices& services, ApiRequest& req) {
     out.village = household ? household->village_code : "";
     out.in_scope = household && scope_covers(*config, scope, out.village);
     if (!out.in_scope) return out;
-    out.result = cases.apply(s, id, event, expected);
+    out.result = cases.apply_in(s, id, event, expected);
     return out;
   };
-  ApplyAttempt attempt = co_await run_case_write(services, std::move(work));
+  auto keep = [](const ApplyAttempt& a) {
+    return a.result && std::holds_alternative<CaseChange>(*a.result);
+  };
+  ApplyAttempt attempt = co_await run_case_write(services, std::move(work), keep);
   if (!attempt.found) throw ApiError::not_found(not_found_message(id));
   if (!attempt.in_scope) {
     require_scope(req, attempt.village);  // throws the standard 403

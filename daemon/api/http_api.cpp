@@ -21,8 +21,9 @@ ApiLimits api_limits(const Config& config) {
 HttpApi::HttpApi(boost::asio::any_io_executor loop, StorageExecutor& storage, const Clock& clock,
                  std::function<std::shared_ptr<const Config>()> config,
                  std::function<void()> outbox_changed, const CaseWriter& cases, ApiLimits limits)
-    : services_{storage, clock, std::move(config), metrics_, health_, std::move(outbox_changed), {},
-                cases,   {}},
+    : case_writes_(loop, storage),
+      services_{storage, clock, std::move(config), metrics_, health_, std::move(outbox_changed), {},
+                cases,   {},    case_writes_},
       handler_(router_, services_),
       server_(
           loop, [this](ApiRequestHandler::Request& req) { return handler_.handle(req); }, limits,

@@ -33,6 +33,7 @@
 #include "daemon/api/request_handler.h"
 #include "daemon/api/router.h"
 #include "daemon/tasks/health.h"
+#include "daemon/tasks/write_group.h"
 
 namespace fangfan {
 
@@ -66,6 +67,7 @@ class HttpApi {
  private:
   MetricsRegistry metrics_;
   HealthMonitor health_;
+  WriteGroup case_writes_;  // the API's case writes, committed in groups (services().case_writes)
   ApiServices services_;
   Router router_;
   ApiRequestHandler handler_;
