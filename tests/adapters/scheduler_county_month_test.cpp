@@ -390,6 +390,22 @@ TEST_F(CountyMonth, WhatPeopleRead_OneDueDateOneCountLevelsFromOneNamedOfficers)
     EXPECT_EQ(text(m).find("第0级"), std::string::npos) << text(m);
   }
 
+  // G has its officer but no plan: [002] "对即时帮扶户要安排帮扶责任人，制定帮扶计划". 东岭镇's
+  // clerk and 柳树村's village officer read what is missing and its last day (the working day
+  // after registration, Mon 03-17); the clerk's first overdue notice is 第1级督办.
+  const auto assignment = of(case_g, "assignment_task");
+  ASSERT_EQ(assignment.size(), 2u);
+  EXPECT_EQ(assignment[0]->recipient, "王丽@379901001");
+  EXPECT_EQ(assignment[1]->recipient, "孔德明@379901001002");
+  EXPECT_NE(text(*assignment[0]).find("请于2025-03-17前制定帮扶计划"), std::string::npos)
+      << text(*assignment[0]);
+  const auto assignment_late = of(case_g, "assignment_overdue");
+  ASSERT_FALSE(assignment_late.empty());
+  EXPECT_EQ(assignment_late[0]->recipient, "王丽@379901001");
+  EXPECT_NE(text(*assignment_late[0]).find("已于2025-03-17到期，现已逾期1天（第1级督办）"),
+            std::string::npos)
+      << text(*assignment_late[0]);
+
   // H: the publicity's first rung (1 working day after due) reaches 杏花村's village officer as
   // 第1级督办, the same level every other ladder starts at.
   const auto publicity = of(case_h, "step_overdue");

@@ -175,5 +175,20 @@ TEST_F(CountyQ4, Item7_TheQ4ScreeningRecursEveryYearNamedInItsMessages) {
   EXPECT_FALSE(find_campaign(config_->rules.campaigns, "q4_screening"));
 }
 
+// The 2026 run's overdue morning (after 12-31) needs the 2027 calendar, which the State Council
+// publishes late in the year: the run waits for it without telling anyone (the daemon's calendar
+// watch asks for next year's calendar from November, once a week; process_test.cpp), and is
+// seeded once the calendar is there.
+TEST_F(CountyQ4, NextYearsRunWaitsSilentlyForNextYearsCalendar) {
+  for (const char* day : {"2026-08-20T09:00", "2026-10-01T09:00", "2026-11-02T09:00"}) {
+    ensure_recurring_timers(s(), *config_, *calendar_, at(day));
+    EXPECT_FALSE(find_duty(s(), campaign_duty_key("q4_screening_2026", "screening", "379901001")))
+        << day;
+  }
+  for (const OutboxRecord& m : list_outbox(s(), std::nullopt, 100)) {
+    EXPECT_NE(m.message_type, "calendar_missing") << m.body;
+  }
+}
+
 }  // namespace
 }  // namespace fangfan

@@ -49,7 +49,19 @@ constexpr const char* kSmsTemplates =
     "[\"village\", \"household\", \"month\", \"days_overdue\"] }, digest = { code = \"%CODE%7\", "
     "params = [\"count\"] }, written_notice = { code = \"%CODE%8\", params = [\"village\", "
     "\"household\", \"case_id\"] }, support_only_household = { code = \"%CODE%9\", params "
-    "= [\"village\", \"household\", \"case_id\"] } }\n";
+    "= [\"village\", \"household\", \"case_id\"] }, "
+    // The example county's registration duty, alert loop and yearly Q4 screening (issue 14):
+    // what they send a township clerk.
+    "assignment_task = { code = \"%CODE%10\", params = [\"village\", \"household\", "
+    "\"due_date\"] }, assignment_overdue = { code = \"%CODE%11\", params = [\"village\", "
+    "\"household\", \"days_overdue\"] }, alert_case_new = { code = \"%CODE%12\", params = "
+    "[\"village\", \"household\", \"rule_label\", \"due_date\"] }, major_event = { code = "
+    "\"%CODE%13\", params = [\"village\", \"household\", \"rule_label\", \"due_date\"] }, "
+    "alert_step_task = { code = \"%CODE%14\", params = [\"village\", \"household\", "
+    "\"step_label\", \"due_date\"] }, alert_step_reminder = { code = \"%CODE%15\", params = "
+    "[\"village\", \"household\", \"step_label\", \"due_date\"] }, campaign_reminder = { "
+    "code = \"%CODE%16\", params = [\"township_name\", \"campaign_label\", "
+    "\"milestone_label\", \"due_date\"] } }\n";
 
 std::string sms_templates(const std::string& code_prefix) {
   std::string t = kSmsTemplates;
