@@ -11,9 +11,11 @@ struct Registry {
   std::unordered_map<const soci::session*, StatementCache*> caches;
 };
 
+// Never destroyed: a session that outlives static destruction (a static or thread-local one)
+// still unregisters safely.
 Registry& registry() {
-  static Registry r;
-  return r;
+  static Registry* r = new Registry;
+  return *r;
 }
 
 // Owns the cache from inside the session: SOCI deletes the session's query transformation

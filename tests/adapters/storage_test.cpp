@@ -12,6 +12,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <optional>
 #include <thread>
@@ -1064,6 +1065,125 @@ std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
 #ifndef FANGFAN_STORAGE_TEST_POSTGRESQL
 #define FANGFAN_STORAGE_TEST_POSTGRESQL 0
 #endif
+
+// ---- kept statements (adapters/storage/prepared.h): the hot queries are prepared once per
+// session and run again with new values. Whatever happens between two uses, the second use must
+// see the database as it is, with its own values.
+
+TEST_P(StorageConformance, KeptStatements_SecondUseSeesItsOwnValuesAfterEachKindOfInterruption) {
+  struct Row {
+    const char* name;
+    // Runs between the two uses, on the same session (may throw StorageError).
+    std::function<void(soci::session&, std::int64_t case_id)> between;
+  };
+  const std::vector<Row> rows = {
+      {"nothing", [](soci::session&, std::int64_t) {}},
+      {"a committed transaction",
+       [](soci::session& s, std::int64_t c) {
+         WriteTransaction tx(s);
+         schedule_timer(s, timer(c, "between/committed", t0() + 5h));
+         tx.commit();
+       }},
+      {"a transaction rolled back after a refused statement",
+       [](soci::session& s, std::int64_t c) {
+         WriteTransaction tx(s);
+         schedule_timer(s, timer(c, "between/rolled-back", t0() + 5h));
+         // Refused by the schema: on PostgreSQL the whole transaction is now aborted.
+         EXPECT_THROW(schedule_timer(s, timer(c + 1000, "between/no-such-case", t0())),
+                      StorageError);
+       }},
+      {"a savepoint rolled back after a refused statement",
+       [](soci::session& s, std::int64_t c) {
+         WriteTransaction tx(s);
+         {
+           Savepoint one(s, "kept");
+           schedule_timer(s, timer(c, "between/savepoint", t0() + 5h));
+           EXPECT_THROW(schedule_timer(s, timer(c + 1000, "between/no-such-case", t0())),
+                        StorageError);
+           ASSERT_TRUE(one.rollback());
+         }
+         schedule_timer(s, timer(c, "between/after-savepoint", t0() + 6h));
+         tx.commit();
+       }},
+  };
+  auto s = migrated();
+  const std::int64_t c = seed_case(*s);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const Row& row = rows[i];
+    SCOPED_TRACE(row.name);
+    const std::string first_key = std::to_string(i) + "/first",
+                      second_key = std::to_string(i) + "/second";
+    const ScheduleResult first = schedule_timer(*s, timer(c, first_key, t0() + 1h));
+    ASSERT_TRUE(first.inserted);
+    ASSERT_TRUE(load_timer(*s, first.id).has_value());
+    row.between(*s, c);
+    // The same queries again, other values.
+    const ScheduleResult second = schedule_timer(*s, timer(c, second_key, t0() + 2h));
+    ASSERT_TRUE(second.inserted);
+    EXPECT_NE(second.id, first.id);
+    EXPECT_EQ(schedule_timer(*s, timer(c, first_key, t0() + 9h)).id, first.id);
+    EXPECT_EQ(load_timer(*s, first.id)->dedupe_key, first_key);
+    EXPECT_EQ(load_timer(*s, second.id)->due_at, t0() + 2h);
+    EXPECT_TRUE(mark_timer_fired(*s, second.id, t0() + 3h));
+    EXPECT_FALSE(mark_timer_fired(*s, second.id, t0() + 4h));
+    EXPECT_EQ(load_timer(*s, second.id)->state, TimerState::kFired);
+    EXPECT_FALSE(load_timer(*s, second.id + 1000).has_value());
+  }
+  // What was rolled back stayed rolled back; what was committed stayed.
+  EXPECT_EQ(count(*s, "SELECT COUNT(*) FROM timers WHERE dedupe_key = 'between/rolled-back'"), 0);
+  EXPECT_EQ(count(*s, "SELECT COUNT(*) FROM timers WHERE dedupe_key = 'between/savepoint'"), 0);
+  EXPECT_EQ(count(*s, "SELECT COUNT(*) FROM timers WHERE dedupe_key = 'between/committed'"), 1);
+  EXPECT_EQ(count(*s, "SELECT COUNT(*) FROM timers WHERE dedupe_key = 'between/after-savepoint'"),
+            1);
+}
+
+TEST_P(StorageConformance, KeptStatements_DieWithTheirSessionAndANewSessionPreparesAgain) {
+  std::int64_t c = 0, id = 0;
+  {
+    auto s = migrated();
+    c = seed_case(*s);
+    id = schedule_timer(*s, timer(c, "kept/one", t0() + 1h)).id;
+    ASSERT_TRUE(load_timer(*s, id).has_value());
+  }  // the session closes with its kept statements
+  for (int round = 0; round < 3; ++round) {
+    SCOPED_TRACE(round);
+    auto s = db().open_session();
+    EXPECT_EQ(load_timer(*s, id)->dedupe_key, "kept/one");
+    EXPECT_FALSE(schedule_timer(*s, timer(c, "kept/one", t0())).inserted);
+    // Another session writes meanwhile: the kept statement reads the new row.
+    auto other = db().open_session();
+    const auto added = schedule_timer(*other, timer(c, "kept/" + std::to_string(round), t0()));
+    EXPECT_EQ(load_timer(*s, added.id)->dedupe_key, "kept/" + std::to_string(round));
+  }
+}
+
+TEST_P(StorageConformance, KeptStatements_ANestedUseOfTheSameQueryGetsItsOwnStatement) {
+  auto s = migrated();
+  const std::int64_t c = seed_case(*s);
+  NewDuty d;
+  d.duty_key = "visits/" + std::to_string(c) + "/2025-01";
+  d.case_id = c;
+  d.kind = "visits";
+  d.subject = "2025-01";
+  d.township_code = "370102001";
+  d.village_code = "370102001001";
+  d.owner_role = "village_officer";
+  d.due_at = t0() + 24h;
+  d.opened_at = t0();
+  ASSERT_TRUE(open_duty(*s, d).inserted);
+  d.duty_key += "/b";
+  ASSERT_TRUE(open_duty(*s, d).inserted);
+  // While the duties of the case are read, each one is read again by id (the same kind of
+  // nesting the firing code does): both reads must be whole.
+  std::vector<DutyRecord> all = case_duties(*s, c);
+  ASSERT_EQ(all.size(), 2u);
+  for (const DutyRecord& duty : all) {
+    EXPECT_EQ(load_duty(*s, duty.id)->duty_key, duty.duty_key);
+    EXPECT_EQ(case_duties(*s, c).size(), 2u);
+  }
+  EXPECT_EQ(find_duty(*s, d.duty_key)->id, all[1].id);
+  EXPECT_FALSE(find_duty(*s, "no/such/duty").has_value());
+}
 
 #if FANGFAN_STORAGE_TEST_SQLITE && FANGFAN_STORAGE_TEST_POSTGRESQL
 INSTANTIATE_TEST_SUITE_P(Backends, StorageConformance,
