@@ -421,12 +421,13 @@ int Service::run() {
   spdlog::info("daemon.ready");
   s.io.run();
 
-  s.storage->join();     // wait for in-flight transactions, close every session
-  s.leadership.reset();  // -- scale-out: closes the lock's connection (another daemon leads)
-  s.http->shutdown();    // -- gateways: requests still in flight end; their messages stay queued
-  s.lists.reset();       // -- lists (holds the api's heartbeat)
-  s.feeds.reset();       // -- feeds (holds the api's heartbeat)
-  s.scheduler.reset();   // -- scheduler (holds the api's heartbeat)
+  s.storage->join();    // wait for in-flight transactions, close every session
+  s.http->shutdown();   // -- gateways: requests still in flight end; their messages stay queued
+  s.lists.reset();      // -- lists (holds the api's heartbeat)
+  s.feeds.reset();      // -- feeds (holds the api's heartbeat)
+  s.scheduler.reset();  // -- scheduler (holds the api's heartbeat)
+  // -- scale-out: closing the lock's connection lets another daemon lead at once
+  s.leadership.reset();
   s.api.reset();
   s.case_writer.reset();
   s.dispatcher.reset();

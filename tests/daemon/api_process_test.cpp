@@ -93,6 +93,11 @@ TEST_F(ApiDaemon, RefusesToStartWhenTheApiAddressIsTaken) {
   const std::string listen = "listen = \"127.0.0.1:0\"";
   text.replace(text.find(listen), listen.size(),
                "listen = \"127.0.0.1:" + std::to_string(*port) + "\"");
+  // Its own SQLite file: a second daemon on the first one's file is refused before it listens
+  // (one daemon per SQLite file, the next test).
+  const std::string url = "url = \"sqlite3://state/fangfan.db\"";
+  ASSERT_NE(text.find(url), std::string::npos);
+  text.replace(text.find(url), url.size(), "url = \"sqlite3://state/second.db\"");
   std::ofstream(dir_.path() / "second.toml") << text;
   testing::RunResult second =
       run_program(FANGFAND_PATH, {"--config", (dir_.path() / "second.toml").string()});
@@ -100,6 +105,22 @@ TEST_F(ApiDaemon, RefusesToStartWhenTheApiAddressIsTaken) {
   EXPECT_THAT(second.output, HasSubstr("api.listen_failed"));
   EXPECT_THAT(second.output, HasSubstr("127.0.0.1:" + std::to_string(*port)));
 
+  first.signal(SIGTERM);
+  EXPECT_EQ(first.wait_exit(5s), 0);
+}
+
+// Several daemons share a database only on PostgreSQL (issue 15): a second fangfand on the same
+// SQLite file says so and exits 1 before it touches the file, while the first carries on.
+TEST_F(ApiDaemon, RefusesASecondDaemonOnTheSameSqliteFile) {
+  fs::create_directories(dir_.path() / "first");
+  DaemonProcess first(dir_.path() / "first");
+  first.start(FANGFAND_PATH, {"--config", config().string()});
+  ASSERT_TRUE(first.wait_notify("READY=1", 30s)) << first.log();
+  testing::RunResult second = run_program(FANGFAND_PATH, {"--config", config().string()});
+  EXPECT_EQ(second.status, 1) << second.output;
+  EXPECT_THAT(second.output, HasSubstr("storage.in_use"));
+  EXPECT_THAT(second.output, HasSubstr("SQLite allows one daemon per file"));
+  EXPECT_TRUE(first.running());
   first.signal(SIGTERM);
   EXPECT_EQ(first.wait_exit(5s), 0);
 }
