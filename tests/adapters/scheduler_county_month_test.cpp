@@ -198,9 +198,9 @@ TEST_F(CountyMonth, March2025_ExactRemindersAndEscalationsOnWorkingDays) {
       {"2025-03-25T08:00:00+08:00", "step_reminder", "陈静@379901002", case_e},
       {"2025-03-27T08:00:00+08:00", "step_overdue", "郑海峰@379901001", case_d},
       // D's review shares the verification's window (issue 14 item 3), which ended 03-24: it
-      // is overdue from the moment it starts, and its rungs already due go out at once (at due:
-      // 柳树村's village officer; 2 working days after: the township head).
-      {"2025-03-28T10:00:00+08:00", "step_overdue", "孔德明@379901001002", case_d},
+      // is overdue from the moment it starts. Of its ladder already due (at due: 柳树村's village
+      // officer; 2 working days after: the township head) only the highest goes out: one notice
+      // for a late start (docs/rules.md "A late start sends one overdue notice").
       {"2025-03-28T10:00:00+08:00", "step_overdue", "郑海峰@379901001", case_d},
       {"2025-04-01T08:00:00+08:00", "visit_overdue", "朱晓东@379901002001", case_b},
       {"2025-04-01T08:00:00+08:00", "monitoring_overdue", "朱晓东@379901002001", case_b},

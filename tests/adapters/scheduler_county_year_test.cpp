@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "adapters/calendar/calendar_files.h"
@@ -141,21 +142,26 @@ class Model {
   }
 
   // A step sharing the window of `window`, started at `started` after that window's due time
-  // (issue 14 item 3): its rungs already due go out when it starts; the others until `ended`.
+  // (issue 14 item 3): of its rungs already due when it starts only the highest goes out, then
+  // (docs/rules.md "A late start sends one overdue notice"); the others on their day until `ended`.
   void late_shared_step(const std::string& name, const std::string& window, Date window_start,
                         TimePoint started, TimePoint ended, std::int64_t id, const Person& p,
                         const std::string& village_officer) {
     const StepDeadline& w = rules_.deadlines.at(window);
     const StepDeadline& d = rules_.deadlines.at(name);
     const Date due = wd(wd(window_start, w.period), 1);
+    std::optional<std::string> highest_due;
     for (const EscalationRung& rung : d.escalation) {
       const TimePoint t = eight_am(wd(due, rung.after_working_days));
-      if (t < ended) {
-        const std::string who =
-            rung.to_role == "village_officer" ? village_officer : to(rung.to_role, p);
-        out_.push_back(line(std::max(t, started), "step_overdue", who, id));
+      const std::string who =
+          rung.to_role == "village_officer" ? village_officer : to(rung.to_role, p);
+      if (t <= started) {
+        highest_due = line(started, "step_overdue", who, id);
+      } else if (t < ended) {
+        out_.push_back(line(t, "step_overdue", who, id));
       }
     }
+    if (highest_due) out_.push_back(*highest_due);
   }
 
   std::vector<std::string> sorted_until(TimePoint end) const {
@@ -339,8 +345,8 @@ TEST_F(CountyYear, Year2025_EveryMonthMissedOrMade_MatchesTheModel) {
   model.assignment(d_registered, end, case_d, pd);
   model.assignment(e_registered, at("2025-11-20T10:00"), case_e, pe);
   // D's review shares its verification's window (due 11-11): overdue when it starts at 11-14
-  // 11:00, its rungs at due and 2 working days after go out then; it passes on 11-17, before the
-  // 5-day rung (11-18).
+  // 11:00, its rungs at due and 2 working days after are both due then and only the higher (the
+  // township head) goes out; it passes on 11-17, before the 5-day rung (11-18).
   model.late_shared_step("democratic_review", "household_verification", Date{2025y / month(11) / 3},
                          at("2025-11-14T11:00"), at("2025-11-17T10:00"), case_d, pd,
                          "孔德明@379901001002");
