@@ -4,6 +4,7 @@
 // simulated month, and a restart to the first fired timer.
 //
 //   timers_bench [--cases N] [--batch N] [--dir FOLDER] [--keep]
+//   timers_bench --spread RATE [--spread-seconds S] [--cases N] [--dir FOLDER] [--keep]
 //
 // Figures printed, each with its target (issue 15) beside it: time to create the cases and their
 // timers (timers per second), time to fire every timer due by 1 February 2025 as one burst at
@@ -19,17 +20,40 @@
 // are stored as copies of one real case (the daemon's case writer), the hook runs 2,000 cases per
 // transaction. Firing uses the daemon's own batch (fire_due_batch): each timer in a savepoint, one
 // commit (on SQLite with synchronous=FULL, one fsync) per batch.
+//
+// --spread RATE: a spread load instead of the burst. The cases are made the same way (by default
+// enough for RATE x S timers), then RATE of their pending timers fall due in each of the next S
+// seconds of the REAL clock (due times are whole seconds: RATE share each second) and the
+// daemon's own Scheduler (daemon/tasks/scheduler.h) fires them on a SystemClock, with one more
+// timer already due when it starts. Printed beside their targets: the lateness of each timer
+// (when the scheduler logged it fired, after its batch committed, minus its due instant) p50,
+// p99 and max in ms; the first firing of each second (how exactly the loop wakes); restart to
+// the first fired timer (opening the database, migrating, starting the scheduler); peak RSS;
+// database bytes per case.
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
+#include <map>
+#include <mutex>
 #include <sstream>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
 
 #include "adapters/calendar/calendar_files.h"
 #include "adapters/config/config.h"
@@ -40,6 +64,8 @@
 #include "adapters/storage/epoch.h"
 #include "adapters/storage/migrations.h"
 #include "adapters/storage/timer_store.h"
+#include "daemon/tasks/scheduler.h"
+#include "daemon/tasks/storage_executor.h"
 #include "workflows/date.h"
 #include "workflows/id_number.h"
 
@@ -104,6 +130,207 @@ class FixedClock final : public fangfan::Clock {
   TimePoint t_;
 };
 
+// -- spread load ---------------------------------------------------------------------------------
+
+using Wall = std::chrono::system_clock;
+
+// Remembers when the scheduler logged each timer fired ("scheduler.fired timer=ID ..."): the
+// instant its batch had committed and the loop took the result.
+class FiredSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  explicit FiredSink(std::unordered_set<long long> watched) : watched_(std::move(watched)) {}
+  // The watched timers that fired, and when. Read after the loop stopped.
+  std::unordered_map<long long, Wall::time_point> fired;
+
+  std::size_t count() {
+    std::lock_guard lock(mutex_);
+    return fired.size();
+  }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    const std::string_view text(msg.payload.data(), msg.payload.size());
+    constexpr std::string_view kPrefix = "scheduler.fired timer=";
+    if (text.substr(0, kPrefix.size()) != kPrefix) return;
+    const long long id = std::atoll(std::string(text.substr(kPrefix.size(), 20)).c_str());
+    if (watched_.contains(id)) fired.emplace(id, msg.time);
+  }
+  void flush_() override {}
+
+ private:
+  std::unordered_set<long long> watched_;
+};
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * double(v.size())))];
+}
+
+// The real clock moved by a whole number of seconds: it ticks in real time (the scheduler sleeps
+// on it as on the SystemClock) but reads the bench's month, whose cases, duties and calendar
+// the timers belong to.
+class ShiftedClock final : public Clock {
+ public:
+  explicit ShiftedClock(std::chrono::seconds offset) : offset_(offset) {}
+  TimePoint now() const override {
+    return std::chrono::floor<std::chrono::seconds>(Wall::now()) + offset_;
+  }
+
+ private:
+  std::chrono::seconds offset_;
+};
+
+double ms_between(Wall::time_point from, Wall::time_point to) {
+  return std::chrono::duration<double, std::milli>(to - from).count();
+}
+
+// RATE x SECONDS pending timers made due evenly from a few seconds from now, fired by the
+// daemon's Scheduler on the real clock shifted to `base` (the burst's instant). Returns the exit
+// status.
+int run_spread(const std::string& url, std::shared_ptr<const Config> config,
+               std::shared_ptr<const WorkingDayCalendar> calendar, int rate, int seconds, int cases,
+               const fs::path& file, TimePoint base) {
+  const auto offset = base - std::chrono::floor<std::chrono::seconds>(Wall::now());
+  const ShiftedClock clock(offset);
+  const long long want = static_cast<long long>(rate) * seconds;
+  std::vector<long long> ids;
+  Wall::time_point first_due;
+  long long restart_id = 0;
+  {
+    auto db = Database::open(url);
+    auto session = db.open_session();
+    soci::session& s = *session;
+    soci::rowset<long long> rows =
+        (s.prepare << "SELECT id FROM timers WHERE state = 'pending' ORDER BY due_at, id");
+    for (long long id : rows) ids.push_back(id);
+    if (static_cast<long long>(ids.size()) < want + 1) {
+      std::cerr << "spread: only " << ids.size() << " pending timers for " << want
+                << "; give more --cases\n";
+      return 1;
+    }
+    restart_id = ids[static_cast<std::size_t>(want)];
+    ids.resize(static_cast<std::size_t>(want));
+    // The rest wait far ahead; the spread ones keep their order (a duty's reminder before its
+    // due date before its rungs), RATE to each second from a few seconds from now.
+    const TimePoint start = clock.now() + std::chrono::seconds{4};  // the bench's month
+    first_due = start - offset;                                     // the real instant
+    WriteTransaction tx(s);
+    s << "UPDATE timers SET due_at = :far WHERE state = 'pending'",
+        soci::use(to_epoch(TimePoint{start + std::chrono::days{3650}}));
+    long long due = 0, id = 0;
+    soci::statement move = (s.prepare << "UPDATE timers SET due_at = :due WHERE id = :id",
+                            soci::use(due), soci::use(id));
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      id = ids[i];
+      due = to_epoch(TimePoint{start}) + static_cast<long long>(i) / rate;
+      move.execute(true);
+    }
+    id = restart_id;
+    due = to_epoch(TimePoint{start}) - 10;  // already due when the scheduler starts
+    move.execute(true);
+    tx.commit();
+    if (Wall::now() + std::chrono::milliseconds(500) > first_due) {
+      std::cerr << "spread: setting the due times took too long; the first second is late\n";
+    }
+  }
+
+  std::unordered_set<long long> watched(ids.begin(), ids.end());
+  watched.insert(restart_id);
+  auto sink = std::make_shared<FiredSink>(std::move(watched));
+  auto logger = std::make_shared<spdlog::logger>("bench", sink);
+  logger->set_level(spdlog::level::info);
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(logger);
+
+  // -- restart: open, migrate, start the scheduler; it fires the timer already due first.
+  const auto restarted = Wall::now();
+  auto db = std::make_shared<Database>(Database::open(url));
+  migrate(*db, clock.now());
+  boost::asio::io_context io{1};
+  StorageExecutor storage(db, 2);
+  Scheduler scheduler(
+      io.get_executor(), storage, clock, nullptr, [config] { return config; },
+      [calendar] { return calendar; }, [] {});
+  boost::asio::cancellation_signal stop;
+  boost::asio::co_spawn(io, scheduler.run(),
+                        boost::asio::bind_cancellation_slot(stop.slot(), boost::asio::detached));
+  // Ends the run when every spread timer fired, or 30 s after the last one fell due.
+  boost::asio::steady_timer check(io);
+  const auto give_up = first_due + std::chrono::seconds{seconds + 30};
+  std::function<void(boost::system::error_code)> look = [&](boost::system::error_code) {
+    if (sink->count() >= ids.size() + 1 || Wall::now() > give_up) {
+      stop.emit(boost::asio::cancellation_type::terminal);
+      scheduler.wake();
+      return;
+    }
+    check.expires_after(std::chrono::milliseconds(200));
+    check.async_wait(look);
+  };
+  check.expires_after(std::chrono::milliseconds(200));
+  check.async_wait(look);
+  io.run();
+  storage.join();
+  spdlog::set_default_logger(previous);
+
+  std::vector<double> late, first_of_second;
+  std::map<long long, double> earliest;  // per due second: its first firing's lateness
+  long long missing = 0;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const auto at = sink->fired.find(ids[i]);
+    if (at == sink->fired.end()) {
+      ++missing;
+      continue;
+    }
+    const long long second = static_cast<long long>(i) / rate;
+    const double ms = ms_between(first_due + std::chrono::seconds{second}, at->second);
+    late.push_back(ms);
+    auto [e, fresh] = earliest.emplace(second, ms);
+    if (!fresh) e->second = std::min(e->second, ms);
+  }
+  for (const auto& [second, ms] : earliest) first_of_second.push_back(ms);
+  // A timer that did not fire was cancelled by an earlier firing (its duty closed), or is late.
+  long long cancelled = 0;
+  {
+    auto session = db->open_session();
+    std::string state;
+    long long id = 0;
+    soci::statement read = (session->prepare << "SELECT state FROM timers WHERE id = :id",
+                            soci::use(id), soci::into(state));
+    for (long long watched_id : ids) {
+      if (sink->fired.contains(watched_id)) continue;
+      id = watched_id;
+      read.execute(true);
+      if (state == "cancelled") ++cancelled;
+    }
+  }
+  missing -= cancelled;
+  std::printf(
+      "spread: %d timers due each second for %d s (%lld) through the daemon's scheduler "
+      "on the real clock; %lld fired, %lld cancelled by earlier firings, %lld not fired\n",
+      rate, seconds, want, static_cast<long long>(late.size()), cancelled, missing);
+  std::printf("  lateness ms: p50 %.1f  p99 %.1f (target < 10)  max %.1f\n", percentile(late, 0.5),
+              percentile(late, 0.99),
+              late.empty() ? 0.0 : *std::max_element(late.begin(), late.end()));
+  std::printf(
+      "  first batch of each second committed, ms after the second began: p50 %.1f  p99 %.1f\n",
+      percentile(first_of_second, 0.5), percentile(first_of_second, 0.99));
+  const auto restart_fire = sink->fired.find(restart_id);
+  if (restart_fire != sink->fired.end()) {
+    std::printf("restart: first timer fired %.1f ms after opening the database (keep ~2.7 ms)\n",
+                ms_between(restarted, restart_fire->second));
+  } else {
+    std::printf("restart: the timer due at start did not fire\n");
+  }
+  std::printf("memory: peak resident %.1f MiB (VmHWM)\n", double(vm_hwm_kib()) / 1024);
+  db.reset();
+  std::uintmax_t bytes = fs::file_size(file);
+  if (fs::exists(file.string() + "-wal")) bytes += fs::file_size(file.string() + "-wal");
+  std::printf("database: %.1f MiB, %.0f bytes per case (no target)\n",
+              double(bytes) / (1024 * 1024), double(bytes) / std::max(1, cases));
+  return missing == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -111,10 +338,18 @@ int main(int argc, char** argv) {
   fs::path dir;
   bool keep = false;
   int batch = 256;  // the daemon's firing batch (daemon/tasks/scheduler.cpp)
+  int spread = 0;   // timers due per second (spread load), 0: the burst
+  int spread_seconds = 30;
+  bool cases_given = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--cases" && i + 1 < argc) {
       cases = std::atoi(argv[++i]);
+      cases_given = true;
+    } else if (a == "--spread" && i + 1 < argc) {
+      spread = std::max(1, std::atoi(argv[++i]));
+    } else if (a == "--spread-seconds" && i + 1 < argc) {
+      spread_seconds = std::max(1, std::atoi(argv[++i]));
     } else if (a == "--dir" && i + 1 < argc) {
       dir = argv[++i];
     } else if (a == "--batch" && i + 1 < argc) {
@@ -122,10 +357,14 @@ int main(int argc, char** argv) {
     } else if (a == "--keep") {
       keep = true;
     } else {
-      std::cerr << "usage: timers_bench [--cases N] [--batch N] [--dir FOLDER] [--keep]\n";
+      std::cerr << "usage: timers_bench [--cases N] [--batch N] [--dir FOLDER] [--keep]\n"
+                   "       timers_bench --spread RATE [--spread-seconds S] [--cases N] [--dir "
+                   "FOLDER] [--keep]\n";
       return 2;
     }
   }
+  // About 11 timers per case: enough cases for the spread, with room.
+  if (spread > 0 && !cases_given) cases = spread * spread_seconds / 9 + 1;
   if (cases < 1) cases = 1;
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // figures appear as they are measured
   if (dir.empty()) {
@@ -225,6 +464,14 @@ int main(int argc, char** argv) {
       soci::use(static_cast<long long>(to_epoch(month_end))), soci::into(pending_in_month);
   std::printf("create: %d cases, %lld pending timers in %.1f s (%.0f timers/s, target >= 200000)\n",
               cases, timers, create_s, double(timers) / create_s);
+  if (spread > 0) {
+    session.reset();
+    db.reset();
+    const int status = run_spread(config->storage_url, config, calendar, spread, spread_seconds,
+                                  cases, dir / "bench.db", month_end);
+    if (!keep) fs::remove_all(dir);
+    return status;
+  }
 
   // -- fire January as a burst: every timer due by 1 February fired at that instant (as after
   // downtime, or a month's backlog), in the daemon's batches: one transaction per batch.

@@ -31,6 +31,9 @@ using asio::awaitable;
 namespace {
 
 constexpr std::chrono::seconds kMaxSleep{60};
+// The shortest sleep before a timer that is not yet due on the clock: the steady and system
+// clocks may disagree by a few microseconds at the second's edge; never spin on that.
+constexpr std::chrono::microseconds kMinSleep{200};
 constexpr std::chrono::seconds kStorageRetry{5};
 constexpr std::chrono::seconds kFailureRetry{60};
 // Timers fired in one transaction (one commit), and between two looks at the rest of the loop
@@ -175,11 +178,29 @@ awaitable<Scheduler::Firing> Scheduler::fire_due(Heartbeat* heartbeat) {
   co_return total;
 }
 
+std::chrono::microseconds Scheduler::sleep_until_due(TimePoint due) const {
+  using std::chrono::microseconds;
+  const auto ahead = due - clock_.now();  // whole seconds on the clock in use
+  if (ahead <= std::chrono::seconds{0}) return microseconds{0};
+  // The real clock reads whole seconds (floor of the system time): a due second begins when the
+  // system time reaches it, so sleep to that instant, not a whole number of seconds from a
+  // truncated now (which woke up to a second late). A simulated clock moves only by
+  // advance_to(): there the sleep is only the heartbeat's.
+  microseconds within{0};
+  if (simulated_ == nullptr) {
+    const auto t = std::chrono::system_clock::now();
+    within =
+        std::chrono::duration_cast<microseconds>(t - std::chrono::floor<std::chrono::seconds>(t));
+  }
+  return std::clamp(std::chrono::duration_cast<microseconds>(ahead) - within, kMinSleep,
+                    microseconds{kMaxSleep});
+}
+
 awaitable<void> Scheduler::run() {
   for (;;) {
     woken_ = false;
     if (heartbeat_) heartbeat_->beat();
-    auto sleep = kMaxSleep;
+    std::chrono::microseconds sleep = kMaxSleep;
     try {
       co_await lock();
       try {
@@ -207,17 +228,13 @@ awaitable<void> Scheduler::run() {
           return next;
         };
         auto next = co_await storage_.run(std::move(next_work));
-        if (next) {
-          sleep = std::clamp(
-              std::chrono::duration_cast<std::chrono::seconds>(next->due_at - clock_.now()),
-              std::chrono::seconds{0}, kMaxSleep);
-        }
+        if (next) sleep = sleep_until_due(next->due_at);
         if (!held_back_.empty()) {
           auto until = std::chrono::steady_clock::time_point::max();
           for (const auto& [id, at] : held_back_) until = std::min(until, at);
-          sleep = std::clamp(
-              std::chrono::ceil<std::chrono::seconds>(until - std::chrono::steady_clock::now()),
-              std::chrono::seconds{0}, sleep);
+          sleep = std::clamp(std::chrono::ceil<std::chrono::microseconds>(
+                                 until - std::chrono::steady_clock::now()),
+                             std::chrono::microseconds{0}, sleep);
         }
       } catch (...) {
         unlock();

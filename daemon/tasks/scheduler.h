@@ -5,8 +5,10 @@
 // a reload, and when the China date changes).
 //
 // It never scans the timer table: it reads the earliest pending timer through the (state,
-// due_at) index and sleeps until then. On the real clock the sleep is one steady_timer, at most
-// a minute (the clock may jump, a case change may add an earlier timer), then it looks again.
+// due_at) index and sleeps until then. On the real clock the sleep is one steady_timer that ends
+// when the due second begins (to the microsecond, not in whole seconds), at most a minute (the
+// clock may jump), then it looks again. It never polls: a case change that may add an earlier
+// timer calls wake() (the API's case writes, feeds, lists), which ends the sleep at once.
 // On a simulated clock time moves only through advance_to(), which fires everything in
 // between itself; the loop still wakes every minute (heartbeat) and at wake().
 //
@@ -126,6 +128,9 @@ class Scheduler {
     int messages = 0;
   };
   boost::asio::awaitable<void> lock();
+  // How long run() sleeps before `due`: zero when due, else until the clock reaches it (to the
+  // microsecond on the real clock), at most the heartbeat's minute.
+  std::chrono::microseconds sleep_until_due(TimePoint due) const;
   static void log_fired(const FiredTimer& fired, TimePoint now);
   // The timers that failed alone and wait for their retry (held_back_ after pruning).
   std::set<std::int64_t> held_back_now();

@@ -12,12 +12,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 #include <future>
 #include <optional>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -270,6 +273,65 @@ TEST_P(SchedulerTest, RunAfterDowntimeFiresEachDueTimerExactlyOnce) {
   AdvanceReport again = await(scheduler_->advance_to(clock_.now()));
   EXPECT_EQ(again.timers_fired, 0);
   EXPECT_EQ(sent_for(id), late);
+}
+
+// The real clock moved by whole seconds: it ticks with the system time (the scheduler treats it
+// as the SystemClock) but reads the test's dates.
+class ShiftedClock final : public Clock {
+ public:
+  explicit ShiftedClock(std::chrono::seconds offset) : offset_(offset) {}
+  TimePoint now() const override {
+    return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()) + offset_;
+  }
+
+ private:
+  std::chrono::seconds offset_;
+};
+
+// On the real clock run() sleeps until the due second begins, not a whole number of seconds from
+// a now truncated to the second: started half-way through a second, with a timer due two seconds
+// later, it used to sleep two whole seconds from there and fire half a second late (issue 15:
+// lateness of a spread load).
+TEST_P(SchedulerTest, RunOnTheRealClockFiresWhenTheDueSecondBegins) {
+  open_verifying_case(1);
+  const TimePoint due = at("2025-03-07T08:00");  // the step's reminder, the earliest timer
+  // Half-way through a second of the system clock...
+  using Wall = std::chrono::system_clock;
+  const auto whole = std::chrono::ceil<std::chrono::seconds>(Wall::now());
+  std::this_thread::sleep_until(whole + 500ms);
+  // ...the shifted clock reads two seconds before the reminder is due: the first turn (seeding
+  // the recurring work) is over long before, and run() then sleeps until the due second.
+  const auto boundary = whole + 2s;  // the instant the reminder falls due
+  const ShiftedClock real(due - std::chrono::floor<std::chrono::seconds>(boundary));
+  Scheduler runner(
+      io_.get_executor(), *storage_, real, nullptr, [c = config_] { return c; },
+      [c = calendar_] { return c; }, [] {});
+  asio::cancellation_signal stop;
+  bool finished = false;
+  asio::co_spawn(io_, runner.run(),
+                 asio::bind_cancellation_slot(stop.slot(), [&](std::exception_ptr e) {
+                   finished = true;
+                   if (e) std::rethrow_exception(e);
+                 }));
+  io_.restart();
+  const std::string fired =
+      "SELECT COUNT(*) FROM timers WHERE state = 'fired' AND kind = 'reminder' AND case_id IS NOT "
+      "NULL";
+  auto fired_at = Wall::time_point::max();
+  while (Wall::now() < boundary + 3s) {
+    io_.run_for(2ms);
+    if (count(fired) > 0) {
+      fired_at = Wall::now();
+      break;
+    }
+  }
+  stop.emit(asio::cancellation_type::terminal);
+  runner.wake();
+  while (!finished) io_.run_one_for(100ms);
+  ASSERT_NE(fired_at, Wall::time_point::max()) << "the reminder never fired";
+  EXPECT_GE(fired_at, boundary);
+  // One timer's firing and the test's own polling; whole-second sleeps were about 500 ms late.
+  EXPECT_LT(fired_at - boundary, 300ms);
 }
 
 // run() and an advance requested over the API take turns: every timer fires once.
