@@ -34,6 +34,10 @@ constexpr std::chrono::seconds kMaxSleep{60};
 // The shortest sleep before a timer that is not yet due on the clock: the steady and system
 // clocks may disagree by a few microseconds at the second's edge; never spin on that.
 constexpr std::chrono::microseconds kMinSleep{200};
+// A timer due now that this turn could not take: another daemon on the same PostgreSQL holds it
+// in its firing batch (SKIP LOCKED). Look again after a short pause, not at once: that daemon
+// commits within a batch's time, and an immediate retry would spin the loop until it does.
+constexpr std::chrono::milliseconds kTakenElsewhere{50};
 constexpr std::chrono::seconds kStorageRetry{5};
 constexpr std::chrono::seconds kFailureRetry{60};
 // Timers fired in one transaction (one commit), and between two looks at the rest of the loop
@@ -216,7 +220,7 @@ awaitable<void> Scheduler::run() {
             spdlog::error("scheduler.seed_failed error=\"{}\"", e.what());
           }
         }
-        co_await fire_due(heartbeat_);
+        const Firing fired = co_await fire_due(heartbeat_);
         // The earliest pending timer that is not held back after a failure.
         auto next_work = [held = held_back_now(),
                           horizon = clock_.now() + std::chrono::days{3660}](soci::session& s) {
@@ -229,6 +233,7 @@ awaitable<void> Scheduler::run() {
         };
         auto next = co_await storage_.run(std::move(next_work));
         if (next) sleep = sleep_until_due(next->due_at);
+        if (next && sleep.count() == 0 && fired.timers == 0) sleep = kTakenElsewhere;
         if (!held_back_.empty()) {
           auto until = std::chrono::steady_clock::time_point::max();
           for (const auto& [id, at] : held_back_) until = std::min(until, at);

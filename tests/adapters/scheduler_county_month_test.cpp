@@ -259,18 +259,19 @@ TEST_F(CountyMonth, March2025_ExactRemindersAndEscalationsOnWorkingDays) {
   EXPECT_EQ(param(sent[14], "rung"), "2");  // rung 1 of a ladder from 0: level 2 (issue 14)
   EXPECT_EQ(param(sent[15], "step"), "democratic_review");
   EXPECT_EQ(param(sent[15], "due_date"), "2025-03-24");
-  EXPECT_EQ(param(sent[21], "step"), "county_review");
-  EXPECT_EQ(param(sent[21], "due_date"), "2025-04-03");
-  EXPECT_EQ(param(sent[33], "rung"), "3");  // rung 2 of a ladder from 0: level 3 (issue 14)
-  EXPECT_EQ(param(sent[33], "days_overdue"), "14");  // 03-31 -> 04-14
+  EXPECT_EQ(param(sent[15], "rung"), "2");  // the late start sends its highest rung due: level 2
+  EXPECT_EQ(param(sent[20], "step"), "county_review");
+  EXPECT_EQ(param(sent[20], "due_date"), "2025-04-03");
+  EXPECT_EQ(param(sent[32], "rung"), "3");  // rung 2 of a ladder from 0: level 3 (issue 14)
+  EXPECT_EQ(param(sent[32], "days_overdue"), "14");  // 03-31 -> 04-14
   // C's assignment: its last day Mon 03-17, level 1 the next morning; E's county-office rung
   // (rung 2 of a ladder from 0: level 3) counts the days from its last day Thu 04-03.
   EXPECT_EQ(param(sent[4], "due_date"), "2025-03-17");
   EXPECT_EQ(param(sent[4], "rung"), "1");
   EXPECT_EQ(param(sent[4], "days_overdue"), "1");
-  EXPECT_EQ(param(sent[32], "due_date"), "2025-04-03");
-  EXPECT_EQ(param(sent[32], "rung"), "3");
-  EXPECT_EQ(param(sent[32], "days_overdue"), "7");
+  EXPECT_EQ(param(sent[31], "due_date"), "2025-04-03");
+  EXPECT_EQ(param(sent[31], "rung"), "3");
+  EXPECT_EQ(param(sent[31], "days_overdue"), "7");
 }
 
 // Issue 14 item 8, "what people read", in the example county: one late verification, one
