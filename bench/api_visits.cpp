@@ -48,6 +48,7 @@
 #include "adapters/storage/database.h"
 #include "adapters/storage/migrations.h"
 #include "adapters/storage/token_store.h"
+#include "bench/example_county.h"
 #include "daemon/api/http_api.h"
 #include "daemon/tasks/storage_executor.h"
 #include "daemon/tasks/write_group.h"
@@ -65,23 +66,12 @@ namespace fs = std::filesystem;
 using asio::ip::tcp;
 using Steady = std::chrono::steady_clock;
 using namespace fangfan;
+using bench::read_text;
+using bench::replace_once;
 
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 constexpr const char* kVillages[] = {"379901001001", "379901001002", "379901002001", "379901002002",
                                      "379901003001"};
-
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void replace_once(std::string& text, const std::string& from, const std::string& to) {
-  const std::size_t at = text.find(from);
-  if (at == std::string::npos) throw std::runtime_error("example.toml has no '" + from + "'");
-  text.replace(at, from.size(), to);
-}
 
 // A generated (never real) ID number: county 379901, the birth date, a sequence, the check.
 std::string id_number(int year, int seq, bool male) {

@@ -44,33 +44,21 @@
 #include "adapters/storage/case_repository.h"
 #include "adapters/storage/database.h"
 #include "adapters/storage/migrations.h"
+#include "bench/example_county.h"
 #include "bench/measure.h"
 #include "workflows/id_number.h"
 
 namespace {
 
 using namespace fangfan;
+using bench::read_text;
+using bench::replace_once;
 namespace fs = std::filesystem;
 using Steady = std::chrono::steady_clock;
 
 constexpr int kOfficers = 40, kDays = 25;
 constexpr const char* kFindings[] = {"收入稳定，帮扶措施已落实", "看病花费大，已申请医疗救助",
                                      "子女在校，已落实教育资助", "务工收入减少，已推荐公益岗位"};
-
-// The whole file in one string of its size (a stringstream would hold it twice for a moment).
-std::string read_text(const fs::path& p) {
-  std::string bytes(fs::file_size(p), '\0');
-  std::ifstream in(p, std::ios::binary);
-  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (!in) throw std::runtime_error("cannot read " + p.string());
-  return bytes;
-}
-
-void replace_once(std::string& text, const std::string& from, const std::string& to) {
-  const std::size_t at = text.find(from);
-  if (at == std::string::npos) throw std::runtime_error("example.toml has no '" + from + "'");
-  text.replace(at, from.size(), to);
-}
 
 // -- the households
 

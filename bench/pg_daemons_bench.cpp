@@ -32,6 +32,7 @@
 #include "adapters/storage/database.h"
 #include "adapters/storage/epoch.h"
 #include "adapters/storage/migrations.h"
+#include "bench/example_county.h"
 #include "tests/support/pg_server.h"
 #include "workflows/date.h"
 #include "workflows/id_number.h"
@@ -39,6 +40,10 @@
 namespace {
 
 using namespace fangfan;
+using bench::FixedClock;
+using bench::id_number;
+using bench::read_text;
+using bench::replace_once;
 namespace fs = std::filesystem;
 using Steady = std::chrono::steady_clock;
 
@@ -47,35 +52,6 @@ constexpr int kCasesPerTransaction = 2000;
 double seconds_since(Steady::time_point t0) {
   return std::chrono::duration<double>(Steady::now() - t0).count();
 }
-
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void replace_once(std::string& text, const std::string& from, const std::string& to) {
-  const std::size_t at = text.find(from);
-  if (at == std::string::npos) throw std::runtime_error("example.toml has no '" + from + "'");
-  text.replace(at, from.size(), to);
-}
-
-// A fictional person's ID number with a valid check character.
-std::string id_number(const std::string& birth, int sequence) {
-  char first17[18];
-  std::snprintf(first17, sizeof first17, "379901%s%03d", birth.c_str(), sequence % 1000);
-  return std::string(first17) + id_check_char(first17);
-}
-
-class FixedClock final : public fangfan::Clock {
- public:
-  explicit FixedClock(TimePoint t) : t_(t) {}
-  TimePoint now() const override { return t_; }
-
- private:
-  TimePoint t_;
-};
 
 struct Run {
   long long due = 0, fired = 0, left = 0, failed = 0, recorded = 0;

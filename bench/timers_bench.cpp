@@ -64,6 +64,7 @@
 #include "adapters/storage/epoch.h"
 #include "adapters/storage/migrations.h"
 #include "adapters/storage/timer_store.h"
+#include "bench/example_county.h"
 #include "daemon/tasks/scheduler.h"
 #include "daemon/tasks/storage_executor.h"
 #include "workflows/date.h"
@@ -72,6 +73,10 @@
 namespace {
 
 using namespace fangfan;
+using bench::FixedClock;
+using bench::id_number;
+using bench::read_text;
+using bench::replace_once;
 namespace fs = std::filesystem;
 using Steady = std::chrono::steady_clock;
 
@@ -90,26 +95,6 @@ long vm_hwm_kib() {
   return -1;
 }
 
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void replace_once(std::string& text, const std::string& from, const std::string& to) {
-  const std::size_t at = text.find(from);
-  if (at == std::string::npos) throw std::runtime_error("example.toml has no '" + from + "'");
-  text.replace(at, from.size(), to);
-}
-
-// A fictional person's ID number with a valid check character.
-std::string id_number(const std::string& birth, int sequence) {
-  char first17[18];
-  std::snprintf(first17, sizeof first17, "379901%s%03d", birth.c_str(), sequence % 1000);
-  return std::string(first17) + id_check_char(first17);
-}
-
 Household template_household() {
   Household h;
   h.code = "3799010010010000000";
@@ -120,15 +105,6 @@ Household template_household() {
                {"赵小川", id_number("20100101", 353), Relation::kChild, false, false, true}};
   return h;
 }
-
-class FixedClock final : public fangfan::Clock {
- public:
-  explicit FixedClock(TimePoint t) : t_(t) {}
-  TimePoint now() const override { return t_; }
-
- private:
-  TimePoint t_;
-};
 
 // -- spread load ---------------------------------------------------------------------------------
 
