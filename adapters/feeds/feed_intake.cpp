@@ -530,11 +530,13 @@ std::string feed_bad_rows_csv(const std::vector<BadRowRecord>& rows) {
   return out;
 }
 
-int fail_abandoned_feed_runs(soci::session& session, TimePoint now) {
+int fail_abandoned_feed_runs(soci::session& session, TimePoint now,
+                             std::optional<TimePoint> started_before) {
   WriteTransaction tx(session);
   const int n = fail_running_feed_runs(
       session, now,
-      "运行中断（守护进程停止），请重新取数 (interrupted: the daemon stopped mid-run)");
+      "运行中断（守护进程停止），请重新取数 (interrupted: the daemon stopped mid-run)",
+      started_before);
   tx.commit();
   return n;
 }

@@ -156,7 +156,10 @@ class FeedIntake {
 std::string feed_bad_rows_csv(const std::vector<BadRowRecord>& rows);
 
 // Runs left "running" (a crash mid-run) become failed, with a sentence saying so; returns how
-// many. The runner calls it at start, before taking anything in.
-int fail_abandoned_feed_runs(soci::session& session, TimePoint now);
+// many. The runner calls it at start, before taking anything in. With `started_before`, only the
+// runs started before it (several daemons on one PostgreSQL: a younger run may be another live
+// daemon's).
+int fail_abandoned_feed_runs(soci::session& session, TimePoint now,
+                             std::optional<TimePoint> started_before = std::nullopt);
 
 }  // namespace fangfan

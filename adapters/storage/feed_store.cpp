@@ -437,14 +437,17 @@ bool insert_feed_signal(soci::session& session, std::string_view feed, std::stri
   });
 }
 
-int fail_running_feed_runs(soci::session& session, TimePoint now, std::string_view error) {
+int fail_running_feed_runs(soci::session& session, TimePoint now, std::string_view error,
+                           std::optional<TimePoint> started_before) {
   return guarded("结束中断的数据交换记录失败 (failing interrupted feed runs failed)", [&] {
     const long long at = to_epoch(now);
+    const long long before =
+        started_before ? to_epoch(*started_before) : std::numeric_limits<long long>::max();
     const std::string e(error);
     soci::statement st = (session.prepare << "UPDATE feed_runs SET status = 'failed',"
                                              " finished_at = :at, error = :error"
-                                             " WHERE status = 'running'",
-                          use(at), use(e));
+                                             " WHERE status = 'running' AND started_at < :before",
+                          use(at), use(e), use(before));
     st.execute(true);
     return static_cast<int>(st.get_affected_rows());
   });

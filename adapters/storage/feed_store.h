@@ -161,8 +161,11 @@ std::map<std::string, StoredMemberMatch> match_members(soci::session& session,
 bool insert_feed_signal(soci::session& session, std::string_view feed, std::string_view period,
                         std::int64_t run_id, const FeedSignal& signal);
 
-// Every run still "running" becomes failed with `error` (a crash mid-run); returns how many.
-int fail_running_feed_runs(soci::session& session, TimePoint now, std::string_view error);
+// Every run still "running" becomes failed with `error` (a crash mid-run); returns how many. With
+// `started_before`, only the runs started before it (a run of another live daemon on the same
+// PostgreSQL is younger and left alone).
+int fail_running_feed_runs(soci::session& session, TimePoint now, std::string_view error,
+                           std::optional<TimePoint> started_before = std::nullopt);
 
 // The newest run of (feed, period), in any status.
 std::optional<FeedRunRecord> latest_feed_run(soci::session& session, std::string_view feed,

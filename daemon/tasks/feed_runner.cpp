@@ -29,6 +29,11 @@ using asio::awaitable;
 namespace {
 
 constexpr std::chrono::seconds kTick{30};
+// On PostgreSQL several daemons may take data in at once (an upload through any daemon's API),
+// so a run still "running" is another live daemon's unless it is older than any run takes: only
+// those are failed, at start and at every look. SQLite has one daemon: every run left running
+// at start is its own previous life's.
+constexpr std::chrono::minutes kAbandonedAfter{30};
 constexpr std::chrono::seconds kStorageRetry{5};
 
 bool cancelled(asio::cancellation_state cs) {
@@ -375,9 +380,15 @@ awaitable<IntakeReport> FeedRunner::fix(std::int64_t run_id, std::string file_na
 }
 
 awaitable<void> FeedRunner::run() {
+  bool shared = false;  // PostgreSQL: other daemons' runs may be running
   try {
     const TimePoint now = clock_.now();
-    auto abandon = [now](soci::session& s) { return fail_abandoned_feed_runs(s, now); };
+    auto abandon = [now, &shared](soci::session& s) {
+      shared = dialect_of(s) == Dialect::kPostgresql;
+      const std::optional<TimePoint> before =
+          shared ? std::optional<TimePoint>(now - kAbandonedAfter) : std::nullopt;
+      return fail_abandoned_feed_runs(s, now, before);
+    };
     const int failed = co_await storage_.run(std::move(abandon));
     if (failed > 0) spdlog::warn("feed.abandoned_runs_failed count={}", failed);
   } catch (const StorageError& e) {
@@ -387,6 +398,14 @@ awaitable<void> FeedRunner::run() {
     woken_ = false;
     auto sleep = std::chrono::duration_cast<std::chrono::seconds>(kTick);
     try {
+      if (shared) {
+        const TimePoint now = clock_.now();
+        auto abandon = [now](soci::session& s) {
+          return fail_abandoned_feed_runs(s, now, now - kAbandonedAfter);
+        };
+        const int failed = co_await storage_.run(std::move(abandon));
+        if (failed > 0) spdlog::warn("feed.abandoned_runs_failed count={}", failed);
+      }
       co_await look_due();
     } catch (const StorageError& e) {
       spdlog::error("feed.storage_error error=\"{}\" retry_in_seconds={}", e.what(),

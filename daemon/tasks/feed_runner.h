@@ -25,6 +25,8 @@
 //
 // Restart: runs left "running" by a crash are marked failed at start (fail_abandoned_feed_runs);
 // their file is still in the drop folder and is taken again (what was applied is not doubled).
+// On PostgreSQL (several daemons) only runs started over 30 minutes ago, at start and at every
+// look: a younger one may be another live daemon's upload.
 //
 // Thread-safety: lives on the loop thread; every method is called there. Sources must outlive it.
 #pragma once

@@ -360,6 +360,32 @@ TEST_P(FeedIntakeConformance, AbandonedRunsAreFailedAtStart) {
   EXPECT_EQ(load_feed_run(s(), id)->status, "failed");
 }
 
+// Several daemons on one PostgreSQL (README "Several daemons"): the leader fails only runs older
+// than a bound; a younger one may be another live daemon's upload and stays running.
+TEST_P(FeedIntakeConformance, AbandonedRunsOlderThanTheBoundOnlyAreFailed) {
+  const TimePoint now = clock_.now();
+  struct Row {
+    std::chrono::minutes age;
+    const char* status_after;
+  };
+  const Row rows[] = {{std::chrono::minutes{45}, "failed"},
+                      {std::chrono::minutes{31}, "failed"},
+                      {std::chrono::minutes{29}, "running"},
+                      {std::chrono::minutes{0}, "running"}};
+  std::vector<std::int64_t> ids;
+  for (const Row& r : rows) {
+    NewFeedRun run{"civil_affairs", "civil_affairs", "2025-05",   "x.csv", "",
+                   "manual",        now - r.age,     std::nullopt};
+    ids.push_back(create_feed_run(s(), run));
+  }
+  EXPECT_EQ(fail_abandoned_feed_runs(s(), now, now - std::chrono::minutes{30}), 2);
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    EXPECT_EQ(load_feed_run(s(), ids[i])->status, rows[i].status_after) << rows[i].age.count();
+  }
+  // Without a bound (SQLite's one daemon at start) every running run is its previous life's.
+  EXPECT_EQ(fail_abandoned_feed_runs(s(), now), 2);
+}
+
 // -- a department's answer to its list (issue 13): kind = "feedback"
 
 constexpr const char* kList = "civil_affairs_list";
