@@ -12,6 +12,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <cerrno>
 #include <cstring>
+#include <random>
+
+#include "adapters/storage/leader_lock.h"
 
 namespace fangfan {
 
@@ -24,9 +27,9 @@ std::string daemon_identity(std::string_view api_listen) {
   const std::string_view port =
       colon == std::string_view::npos ? std::string_view() : api_listen.substr(colon + 1);
   if (!port.empty() && port != "0") return std::string(host) + ":" + std::string(api_listen);
-  const auto start = std::chrono::system_clock::now().time_since_epoch();
-  return std::string(host) + ":pid" + std::to_string(getpid()) + ":" +
-         std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(start).count());
+  // Unique for this life only (a pid is reused after a restart): a random tag beside it.
+  std::random_device random;
+  return std::string(host) + ":pid" + std::to_string(getpid()) + ":" + std::to_string(random());
 }
 
 Leadership::Leadership(std::shared_ptr<Database> db, std::string identity,
@@ -41,11 +44,7 @@ Leadership::~Leadership() {
 bool Leadership::try_lock() {
   try {
     if (!session_) session_ = db_->open_session();
-    int got = 0;
-    long long key = kLeaderLockKey;
-    *session_ << "SELECT CASE WHEN pg_try_advisory_lock(:key) THEN 1 ELSE 0 END", soci::use(key),
-        soci::into(got);
-    return got == 1;
+    return try_leader_lock(*session_, kLeaderLockKey);
   } catch (const std::exception& e) {
     // Unreachable now: a follower tries again at the next turn with a new connection.
     spdlog::warn("leader.try_failed error=\"{}\"", e.what());
@@ -56,14 +55,7 @@ bool Leadership::try_lock() {
 
 bool Leadership::still_held() {
   try {
-    int held = 0;
-    const long long low = kLeaderLockKey & 0xffffffffLL;  // pg_locks shows a bigint key's halves
-    // The lock is this connection's as long as the connection lives; ask for it by name anyway,
-    // so that a lock released by hand is noticed too.
-    *session_ << "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
-                 " AND pid = pg_backend_pid() AND CAST(objid AS BIGINT) = :low",
-        soci::use(low), soci::into(held);
-    return held > 0;
+    return holds_leader_lock(*session_, kLeaderLockKey);
   } catch (const std::exception& e) {
     spdlog::error("leader.check_failed error=\"{}\"", e.what());
     return false;

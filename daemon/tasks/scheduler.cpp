@@ -13,6 +13,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "adapters/clock/system_clock.h"
 #include "adapters/scheduler/timer_firing.h"
 #include "adapters/storage/database.h"
 #include "adapters/storage/epoch.h"
@@ -190,12 +191,7 @@ std::chrono::microseconds Scheduler::sleep_until_due(TimePoint due) const {
   // system time reaches it, so sleep to that instant, not a whole number of seconds from a
   // truncated now (which woke up to a second late). A simulated clock moves only by
   // advance_to(): there the sleep is only the heartbeat's.
-  microseconds within{0};
-  if (simulated_ == nullptr) {
-    const auto t = std::chrono::system_clock::now();
-    within =
-        std::chrono::duration_cast<microseconds>(t - std::chrono::floor<std::chrono::seconds>(t));
-  }
+  const microseconds within = simulated_ == nullptr ? SystemClock::into_second() : microseconds{0};
   return std::clamp(std::chrono::duration_cast<microseconds>(ahead) - within, kMinSleep,
                     microseconds{kMaxSleep});
 }
