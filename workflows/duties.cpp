@@ -38,6 +38,19 @@ std::string campaign_duty_key(std::string_view campaign, std::string_view milest
          "/" + std::string(township);
 }
 
+NewDuty county_office_duty(std::string_view kind, std::string_view name, std::string_view period,
+                           std::string_view county_code, TimePoint at) {
+  NewDuty d;
+  d.duty_key = std::string(kind) + "/" + std::string(name) + "/" + std::string(period);
+  d.kind = std::string(kind);
+  d.subject = std::string(name) + "/" + std::string(period);
+  d.township_code = std::string(county_code);
+  d.owner_role = "county_office";
+  d.due_at = at;
+  d.opened_at = at;
+  return d;
+}
+
 std::string step_owner_role(std::string_view step) {
   if (step == kStepHouseholdVerification || step == kStepTownshipEliminationReview) {
     return "township_clerk";

@@ -94,6 +94,11 @@ std::string evaluation_duty_key(std::int64_t case_id, int year);
 std::string campaign_duty_key(std::string_view campaign, std::string_view milestone,
                               std::string_view township);
 
+// A duty the county office owes at one instant (a department list or report due at `at`, key
+// `<kind>/<name>/<period>`): opened and due at once, county-wide.
+NewDuty county_office_duty(std::string_view kind, std::string_view name, std::string_view period,
+                           std::string_view county_code, TimePoint at);
+
 // The role that owes a procedure step (program-rules.md's table): township
 // clerk for household verification and the township's elimination review,
 // village officers for the democratic reviews and the publicities, county

@@ -110,15 +110,7 @@ std::string feedback_duty_key(std::string_view list, std::string_view period) {
 }
 
 NewDuty list_duty(const ListOccurrence& o, std::string_view county_code) {
-  NewDuty d;
-  d.duty_key = list_duty_key(o.list, o.period);
-  d.kind = kDutyList;
-  d.subject = o.list + "/" + o.period;
-  d.township_code = std::string(county_code);
-  d.owner_role = "county_office";
-  d.due_at = o.at;
-  d.opened_at = o.at;
-  return d;
+  return county_office_duty(kDutyList, o.list, o.period, county_code, o.at);
 }
 
 CalendarResult<OpenDuty> plan_feedback_duty(const DepartmentList& list, std::string_view period,

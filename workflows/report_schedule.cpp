@@ -104,15 +104,7 @@ std::string report_duty_key(std::string_view schedule, std::string_view period) 
 }
 
 NewDuty report_duty(const ReportOccurrence& o, std::string_view county_code) {
-  NewDuty d;
-  d.duty_key = report_duty_key(o.schedule, o.period);
-  d.kind = kDutyReport;
-  d.subject = o.schedule + "/" + o.period;
-  d.township_code = std::string(county_code);
-  d.owner_role = "county_office";
-  d.due_at = o.at;
-  d.opened_at = o.at;
-  return d;
+  return county_office_duty(kDutyReport, o.schedule, o.period, county_code, o.at);
 }
 
 }  // namespace fangfan
