@@ -17,50 +17,21 @@
 #include "adapters/storage/database.h"
 #include "adapters/storage/migrations.h"
 #include "tests/support/people.h"
-#include "tests/support/pg_server.h"
+#include "tests/support/test_database.h"
 
 namespace fangfan {
 namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-using test::PgTestServer;
-using test::ScratchPgDatabase;
 
-enum class Backend { kSqlite, kPostgresql };
+using test::Backend;
 
 TimePoint t0() { return china_time(Date{std::chrono::year(2026) / std::chrono::December / 5}, 9h); }
 
-class FeedStore : public ::testing::TestWithParam<Backend> {
+class FeedStore : public test::DatabaseTest {
  protected:
-  void SetUp() override {
-    std::string url;
-    if (GetParam() == Backend::kSqlite) {
-      static std::atomic<int> counter{0};
-      dir_ = fs::temp_directory_path() /
-             ("fangfan-feed-test-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
-      fs::remove_all(dir_);
-      url = "sqlite3://" + (dir_ / "fangfan.db").string();
-    } else {
-      const PgTestServer& pg = test::pg_test_server();
-      if (pg.status == PgTestServer::Status::kAbsent) GTEST_SKIP() << pg.reason;
-      ASSERT_EQ(pg.status, PgTestServer::Status::kReady) << pg.reason;
-      scratch_.emplace(pg);
-      url = scratch_->url();
-    }
-    db_.emplace(Database::open(url));
-    migrate(*db_, t0());
-    session_ = db_->open_session();
-  }
-
-  void TearDown() override {
-    session_.reset();
-    db_.reset();
-    scratch_.reset();
-    if (!dir_.empty()) fs::remove_all(dir_);
-  }
-
-  soci::session& s() { return *session_; }
+  void SetUp() override { open_database("feed", t0()); }
 
   std::int64_t run(const std::string& feed, const std::string& period,
                    const std::string& sha = "ab12", TimePoint at = t0()) {
@@ -115,11 +86,6 @@ class FeedStore : public ::testing::TestWithParam<Backend> {
     c.data = case_data_to_json(data);
     return insert_case(s(), c);
   }
-
-  fs::path dir_;
-  std::optional<ScratchPgDatabase> scratch_;
-  std::optional<Database> db_;
-  std::unique_ptr<soci::session> session_;
 };
 
 TEST_P(FeedStore, Run_CreatedRunningThenFinishedOnceWithItsCounts) {

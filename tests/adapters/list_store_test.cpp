@@ -16,7 +16,7 @@
 #include "adapters/storage/duty_store.h"
 #include "adapters/storage/migrations.h"
 #include "tests/support/people.h"
-#include "tests/support/pg_server.h"
+#include "tests/support/test_database.h"
 #include "workflows/duties.h"
 
 namespace fangfan {
@@ -24,10 +24,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-using test::PgTestServer;
-using test::ScratchPgDatabase;
 
-enum class Backend { kSqlite, kPostgresql };
+using test::Backend;
 
 TimePoint t0() { return china_time(Date{std::chrono::year(2026) / std::chrono::December / 1}, 8h); }
 
@@ -40,36 +38,9 @@ Config county() {
   return c;
 }
 
-class ListStore : public ::testing::TestWithParam<Backend> {
+class ListStore : public test::DatabaseTest {
  protected:
-  void SetUp() override {
-    std::string url;
-    if (GetParam() == Backend::kSqlite) {
-      static std::atomic<int> counter{0};
-      dir_ = fs::temp_directory_path() /
-             ("fangfan-list-test-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
-      fs::remove_all(dir_);
-      url = "sqlite3://" + (dir_ / "fangfan.db").string();
-    } else {
-      const PgTestServer& pg = test::pg_test_server();
-      if (pg.status == PgTestServer::Status::kAbsent) GTEST_SKIP() << pg.reason;
-      ASSERT_EQ(pg.status, PgTestServer::Status::kReady) << pg.reason;
-      scratch_.emplace(pg);
-      url = scratch_->url();
-    }
-    db_.emplace(Database::open(url));
-    migrate(*db_, t0());
-    session_ = db_->open_session();
-  }
-
-  void TearDown() override {
-    session_.reset();
-    db_.reset();
-    scratch_.reset();
-    if (!dir_.empty()) fs::remove_all(dir_);
-  }
-
-  soci::session& s() { return *session_; }
+  void SetUp() override { open_database("list", t0()); }
 
   // A household of village 370102001001 with a case of kind "unstable" in `state`.
   std::int64_t household_case(const std::string& code, const std::string& state,
@@ -94,11 +65,6 @@ class ListStore : public ::testing::TestWithParam<Backend> {
     c.data = case_data_to_json(data);
     return insert_case(s(), c);
   }
-
-  fs::path dir_;
-  std::optional<ScratchPgDatabase> scratch_;
-  std::optional<Database> db_;
-  std::unique_ptr<soci::session> session_;
 };
 
 // A generated person's ID number (GB 11643 check digit; never a real person's).

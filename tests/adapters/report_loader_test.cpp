@@ -20,17 +20,15 @@
 #include "adapters/storage/feed_store.h"
 #include "adapters/storage/migrations.h"
 #include "tests/support/people.h"
-#include "tests/support/pg_server.h"
+#include "tests/support/test_database.h"
 
 namespace fangfan {
 namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-using test::PgTestServer;
-using test::ScratchPgDatabase;
 
-enum class Backend { kSqlite, kPostgresql };
+using test::Backend;
 
 TimePoint t0() { return china_time(Date{std::chrono::year(2026) / std::chrono::December / 5}, 9h); }
 
@@ -50,26 +48,11 @@ std::vector<std::string> column(const ReportTable& t, std::size_t index,
   return out;
 }
 
-class ReportLoader : public ::testing::TestWithParam<Backend> {
+class ReportLoader : public test::DatabaseTest {
  protected:
   void SetUp() override {
-    std::string url;
-    if (GetParam() == Backend::kSqlite) {
-      static std::atomic<int> counter{0};
-      dir_ = fs::temp_directory_path() / ("fangfan-report-test-" + std::to_string(::getpid()) +
-                                          "-" + std::to_string(++counter));
-      fs::remove_all(dir_);
-      url = "sqlite3://" + (dir_ / "fangfan.db").string();
-    } else {
-      const PgTestServer& pg = test::pg_test_server();
-      if (pg.status == PgTestServer::Status::kAbsent) GTEST_SKIP() << pg.reason;
-      ASSERT_EQ(pg.status, PgTestServer::Status::kReady) << pg.reason;
-      scratch_.emplace(pg);
-      url = scratch_->url();
-    }
-    db_.emplace(Database::open(url));
-    migrate(*db_, t0());
-    session_ = db_->open_session();
+    open_database("report", t0());
+    if (IsSkipped() || HasFatalFailure()) return;
     config_ = example();
     for (const Township& t : config_->townships) setting_.townships.push_back({t.code, t.name});
     for (const Department& d : config_->departments) {
@@ -77,15 +60,6 @@ class ReportLoader : public ::testing::TestWithParam<Backend> {
     }
     setting_.county_name = config_->county.name;
   }
-
-  void TearDown() override {
-    session_.reset();
-    db_.reset();
-    scratch_.reset();
-    if (!dir_.empty()) fs::remove_all(dir_);
-  }
-
-  soci::session& s() { return *session_; }
 
   // A household of `persons` in `village` with a case in `state`; returns the case id.
   std::int64_t household(const std::string& code, const std::string& village,
@@ -141,10 +115,6 @@ class ReportLoader : public ::testing::TestWithParam<Backend> {
     return std::get<ReportTable>(result);
   }
 
-  fs::path dir_;
-  std::optional<ScratchPgDatabase> scratch_;
-  std::optional<Database> db_;
-  std::unique_ptr<soci::session> session_;
   std::shared_ptr<const Config> config_;
   ReportSetting setting_;
   testing::PeopleGenerator people_{404};

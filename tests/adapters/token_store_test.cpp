@@ -13,60 +13,26 @@
 
 #include "adapters/storage/database.h"
 #include "adapters/storage/migrations.h"
-#include "tests/support/pg_server.h"
+#include "tests/support/test_database.h"
 
 namespace fangfan {
 namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-using test::PgTestServer;
-using test::ScratchPgDatabase;
 
-enum class Backend { kSqlite, kPostgresql };
+using test::Backend;
 
 TimePoint t0() { return china_time(Date{std::chrono::year(2025) / std::chrono::March / 3}, 9h); }
 
-class TokenStore : public ::testing::TestWithParam<Backend> {
+class TokenStore : public test::DatabaseTest {
  protected:
-  void SetUp() override {
-    std::string url;
-    if (GetParam() == Backend::kSqlite) {
-      static std::atomic<int> counter{0};
-      dir_ = fs::temp_directory_path() /
-             ("fangfan-token-test-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
-      fs::remove_all(dir_);
-      url = "sqlite3://" + (dir_ / "fangfan.db").string();
-    } else {
-      const PgTestServer& pg = test::pg_test_server();
-      if (pg.status == PgTestServer::Status::kAbsent) GTEST_SKIP() << pg.reason;
-      ASSERT_EQ(pg.status, PgTestServer::Status::kReady) << pg.reason;
-      scratch_.emplace(pg);
-      url = scratch_->url();
-    }
-    db_.emplace(Database::open(url));
-    migrate(*db_, t0());
-    session_ = db_->open_session();
-  }
-
-  void TearDown() override {
-    session_.reset();
-    db_.reset();
-    scratch_.reset();
-    if (!dir_.empty()) fs::remove_all(dir_);
-  }
-
-  soci::session& s() { return *session_; }
+  void SetUp() override { open_database("token", t0()); }
 
   CreatedApiToken make(const std::string& role, const std::string& scope, const std::string& holder,
                        TimePoint at = t0()) {
     return create_api_token(s(), {role, scope, holder, at});
   }
-
-  fs::path dir_;
-  std::optional<ScratchPgDatabase> scratch_;
-  std::optional<Database> db_;
-  std::unique_ptr<soci::session> session_;
 };
 
 TEST_P(TokenStore, Create_ReturnsAFreshSecretAndStoresOnlyItsHash) {
