@@ -28,19 +28,17 @@
 #include "tests/adapters/test_case_writer.h"
 #include "tests/support/import_files.h"
 #include "tests/support/people.h"
-#include "tests/support/pg_server.h"
+#include "tests/support/test_database.h"
 #include "tests/workflows/case_fixture.h"
 
 namespace fangfan {
 namespace {
 
 namespace fs = std::filesystem;
-using test::PgTestServer;
-using test::ScratchPgDatabase;
 using ::testing::HasSubstr;
 using testing::PeopleGenerator;
 
-enum class Backend { kSqlite, kPostgresql };
+using test::Backend;
 
 constexpr const char* kCounty = "370102";
 constexpr const char* kVillage = "370102001001";
@@ -97,30 +95,13 @@ std::string with_wrong_check(const std::string& id) {
   return bad;
 }
 
-class FeedIntakeConformance : public ::testing::TestWithParam<Backend> {
+class FeedIntakeConformance : public test::DatabaseTest {
  protected:
   void SetUp() override {
-    dir_ = fresh_temp_dir();
-    if (GetParam() == Backend::kSqlite) {
-      url_ = "sqlite3://" + (dir_ / "fangfan.db").string();
-    } else {
-      const PgTestServer& pg = test::pg_test_server();
-      if (pg.status == PgTestServer::Status::kAbsent) GTEST_SKIP() << pg.reason;
-      ASSERT_EQ(pg.status, PgTestServer::Status::kReady) << pg.reason;
-      scratch_.emplace(pg);
-      url_ = scratch_->url();
-    }
-    db_.emplace(Database::open(url_));
-    migrate(*db_, clock_.now());
-    session_ = db_->open_session();
+    open_database("intake", clock_.now());
+    if (IsSkipped() || HasFatalFailure()) return;
+    if (dir_.empty()) dir_ = fresh_temp_dir();  // feed files are written here on both backends
   }
-  void TearDown() override {
-    session_.reset();
-    db_.reset();
-    scratch_.reset();
-    fs::remove_all(dir_);
-  }
-  soci::session& s() { return *session_; }
 
   // A household with a case in progress (emergency: assisted at once).
   Household monitored_household(const std::string& code) {
@@ -164,11 +145,6 @@ class FeedIntakeConformance : public ::testing::TestWithParam<Backend> {
   SimulatedClock clock_{testing::at("2025-05-05T08:00:00")};
   PeopleGenerator people_{20261205};
   std::int64_t case_id_ = 0;
-  std::string url_;
-  fs::path dir_;
-  std::optional<ScratchPgDatabase> scratch_;
-  std::optional<Database> db_;
-  std::unique_ptr<soci::session> session_;
 };
 
 TEST_P(FeedIntakeConformance, BadRowsOfEachClassAreQuarantinedWithLineColumnAndSentence) {

@@ -19,7 +19,7 @@
 #include "tests/adapters/test_case_writer.h"
 #include "tests/support/import_files.h"
 #include "tests/support/people.h"
-#include "tests/support/pg_server.h"
+#include "tests/support/test_database.h"
 #include "tests/workflows/case_fixture.h"
 #include "workflows/id_number.h"
 
@@ -27,12 +27,10 @@ namespace fangfan {
 namespace {
 
 namespace fs = std::filesystem;
-using test::PgTestServer;
-using test::ScratchPgDatabase;
 using ::testing::HasSubstr;
 using testing::PeopleGenerator;
 
-enum class Backend { kSqlite, kPostgresql };
+using test::Backend;
 
 constexpr const char* kVillage = "370102001001";
 constexpr const char* kOtherVillage = "370102002001";
@@ -48,16 +46,6 @@ Config test_config() {
   return c;
 }
 
-fs::path fresh_temp_dir() {
-  static std::atomic<int> counter{0};
-  const fs::path dir =
-      fs::temp_directory_path() /
-      ("fangfan-import-test-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
 // A wrong check character for a valid ID number.
 std::string with_wrong_check(const std::string& id) {
   std::string bad = id;
@@ -65,32 +53,9 @@ std::string with_wrong_check(const std::string& id) {
   return bad;
 }
 
-class ImportConformance : public ::testing::TestWithParam<Backend> {
+class ImportConformance : public test::DatabaseTest {
  protected:
-  void SetUp() override {
-    if (GetParam() == Backend::kSqlite) {
-      dir_ = fresh_temp_dir();
-      url_ = "sqlite3://" + (dir_ / "fangfan.db").string();
-    } else {
-      const PgTestServer& pg = test::pg_test_server();
-      if (pg.status == PgTestServer::Status::kAbsent) GTEST_SKIP() << pg.reason;
-      ASSERT_EQ(pg.status, PgTestServer::Status::kReady) << pg.reason;
-      scratch_.emplace(pg);
-      url_ = scratch_->url();
-    }
-    db_.emplace(Database::open(url_));
-    migrate(*db_, clock_.now());
-    session_ = db_->open_session();
-  }
-
-  void TearDown() override {
-    session_.reset();
-    db_.reset();
-    scratch_.reset();
-    if (!dir_.empty()) fs::remove_all(dir_);
-  }
-
-  soci::session& s() { return *session_; }
+  void SetUp() override { open_database("import", clock_.now()); }
 
   // A household with an emergency case (assisted at once) and an assigned officer, so visits
   // can be recorded on it.
@@ -156,11 +121,6 @@ class ImportConformance : public ::testing::TestWithParam<Backend> {
   Config config_ = test_config();
   SimulatedClock clock_{testing::at("2025-03-01T09:00:00")};
   PeopleGenerator people_{20251123};
-  std::string url_;
-  fs::path dir_;
-  std::optional<ScratchPgDatabase> scratch_;
-  std::optional<Database> db_;
-  std::unique_ptr<soci::session> session_;
 };
 
 struct Expected {
