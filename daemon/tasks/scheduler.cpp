@@ -125,14 +125,34 @@ std::set<std::int64_t> Scheduler::held_back_now() {
   return ids;
 }
 
+Scheduler::Reading Scheduler::read_clock() const {
+  if (simulated_ != nullptr) return {clock_.now(), std::nullopt};
+  // now() and the sub-second part are two reads of the system time: both must fall in one
+  // second, else a now of S with the millisecond of S+1 would fire S+1's early timers a second
+  // early (or a millisecond of S with a now of S+1 those of S late). Read again on a crossing.
+  for (;;) {
+    const std::chrono::microseconds before = SystemClock::into_second();
+    const TimePoint now = clock_.now();
+    const std::chrono::microseconds after = SystemClock::into_second();
+    if (after >= before) return {now, after};
+  }
+}
+
+std::chrono::milliseconds Scheduler::Reading::within() const {
+  return into ? std::chrono::floor<std::chrono::milliseconds>(*into) : kWholeSecond;
+}
+
 awaitable<Scheduler::Firing> Scheduler::fire_due(Heartbeat* heartbeat) {
   Firing total;
   auto config = config_();
   auto calendar = calendar_();
   for (;;) {
-    const TimePoint now = clock_.now();
-    auto fire = [config, calendar, now, held = held_back_now()](soci::session& s) {
-      return fire_due_batch(s, *config, *calendar, now, kFiringBatch, held);
+    const Reading reading = read_clock();
+    total.looked = reading;
+    const TimePoint now = reading.now;
+    auto fire = [config, calendar, now, within = reading.within(),
+                 held = held_back_now()](soci::session& s) {
+      return fire_due_batch(s, *config, *calendar, now, kFiringBatch, held, within);
     };
     FiringBatch batch = co_await storage_.run(std::move(fire));
     for (const FiredTimer& fired : batch.fired) {
@@ -183,17 +203,29 @@ awaitable<Scheduler::Firing> Scheduler::fire_due(Heartbeat* heartbeat) {
   co_return total;
 }
 
-std::chrono::microseconds Scheduler::sleep_until_due(TimePoint due) const {
+std::chrono::microseconds sleep_before_due(TimePoint due, std::chrono::milliseconds due_within,
+                                           TimePoint now,
+                                           std::optional<std::chrono::microseconds> into) {
   using std::chrono::microseconds;
-  const auto ahead = due - clock_.now();  // whole seconds on the clock in use
-  if (ahead <= std::chrono::seconds{0}) return microseconds{0};
-  // The real clock reads whole seconds (floor of the system time): a due second begins when the
-  // system time reaches it, so sleep to that instant, not a whole number of seconds from a
-  // truncated now (which woke up to a second late). A simulated clock moves only by
-  // advance_to(): there the sleep is only the heartbeat's.
-  const microseconds within = simulated_ == nullptr ? SystemClock::into_second() : microseconds{0};
-  return std::clamp(std::chrono::duration_cast<microseconds>(ahead) - within, kMinSleep,
-                    microseconds{kMaxSleep});
+  const auto ahead = due - now;  // whole seconds on the clock in use
+  if (!into) {
+    // A simulated clock moves only by advance_to(): a timer of second S is due when it reads
+    // S, and the sleep before is only the heartbeat's.
+    if (ahead <= std::chrono::seconds{0}) return microseconds{0};
+    return std::min<microseconds>(ahead, kMaxSleep);
+  }
+  // The real clock reads whole seconds (floor of the system time): sleep to the instant the
+  // system time reaches the due second's millisecond, not a whole number of seconds from a
+  // truncated now (which woke up to a second late), nor to the second's start (where the
+  // second's timers would all fall due at once).
+  const microseconds left = std::chrono::duration_cast<microseconds>(ahead) + due_within - *into;
+  if (left <= microseconds{0}) return microseconds{0};
+  return std::clamp(left, kMinSleep, microseconds{kMaxSleep});
+}
+
+std::chrono::microseconds Scheduler::sleep_until_due(const TimerRecord& next) const {
+  const Reading reading = read_clock();
+  return sleep_before_due(next.due_at, next.due_within, reading.now, reading.into);
 }
 
 awaitable<void> Scheduler::run() {
@@ -228,8 +260,13 @@ awaitable<void> Scheduler::run() {
           return next;
         };
         auto next = co_await storage_.run(std::move(next_work));
-        if (next) sleep = sleep_until_due(next->due_at);
-        if (next && sleep.count() == 0 && fired.timers == 0) sleep = kTakenElsewhere;
+        if (next) sleep = sleep_until_due(*next);
+        // Due already when the firing looked, yet not fired: another daemon holds it. (One that
+        // fell due since, a millisecond later, is fired at once on the next turn.)
+        if (next && sleep.count() == 0 && fired.timers == 0 &&
+            is_due(*next, fired.looked.now, fired.looked.within())) {
+          sleep = kTakenElsewhere;
+        }
         if (!held_back_.empty()) {
           auto until = std::chrono::steady_clock::time_point::max();
           for (const auto& [id, at] : held_back_) until = std::min(until, at);
