@@ -136,6 +136,9 @@ class Scheduler {
     int timers = 0;
     int messages = 0;
     Reading looked;  // the clock of the last look for due timers
+    // The next pending timer not held back, read with the last batch when that one took every
+    // timer due (none when it was not read there).
+    std::optional<std::optional<TimerRecord>> next;
   };
   Reading read_clock() const;
   boost::asio::awaitable<void> lock();
