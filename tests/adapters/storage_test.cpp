@@ -1034,6 +1034,14 @@ TEST_P(StorageConformance, Timers_DueAtTheirMillisecondWithinTheSecond) {
   ASSERT_TRUE(mark_timer_fired(*s, m0, second));
   EXPECT_EQ(next_due_timer(*s)->id, m300a);
 
+  // The due index reads (state, due_at, due_ms): the order and range above come from it.
+  const std::string index =
+      GetParam() == Backend::kSqlite
+          ? "SELECT COUNT(*) FROM pragma_index_info('timers_by_due')"
+          : "SELECT COUNT(*) FROM pg_indexes WHERE indexname = 'timers_by_due'"
+            " AND indexdef LIKE '%(state, due_at, due_ms)%'";
+  EXPECT_EQ(count(*s, index), GetParam() == Backend::kSqlite ? 3 : 1);
+
   // The table admits a millisecond of the second only.
   for (const int bad : {-1, 1000}) {
     NewTimer t = timer(c, "k/bad" + std::to_string(bad), second);
