@@ -179,18 +179,20 @@ std::optional<FiredTimer> fire_timer_alone(soci::session& session, const Config&
 
 FiringBatch fire_due_batch(soci::session& session, const Config& config,
                            const WorkingDayCalendar& calendar, TimePoint now, int limit,
-                           const std::set<std::int64_t>& held_back) {
+                           const std::set<std::int64_t>& held_back,
+                           std::chrono::milliseconds within) {
   FiringBatch batch;
   // Nothing due: answer from a plain read, without taking the write lock. Every case write wakes
   // the scheduler, and an empty BEGIN IMMEDIATE per wake would queue behind (and hold up) the
   // API's group commits on SQLite.
-  if (std::optional<TimerRecord> next = next_due_timer(session); !next || next->due_at > now) {
+  if (std::optional<TimerRecord> next = next_due_timer(session);
+      !next || !is_due(*next, now, within)) {
     return batch;
   }
   WriteTransaction tx(session);
   // Held-back timers are still pending and would come first again: read past them.
   const int want = limit + static_cast<int>(held_back.size());
-  for (const TimerRecord& timer : due_timers(session, now, want)) {
+  for (const TimerRecord& timer : due_timers(session, now, want, within)) {
     if (held_back.contains(timer.id)) continue;
     if (batch.claimed == limit) break;
     ++batch.claimed;

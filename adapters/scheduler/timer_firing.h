@@ -123,9 +123,12 @@ struct FiringBatch {
   std::vector<FailedTimer> failed;  // rolled back, still pending
   int claimed = 0;                  // timers looked at (fired, failed, or fired elsewhere)
 };
+// `within`: the millisecond of `now`'s second the clock has reached (timers due later in the
+// second wait; timer_store.h is_due); the default takes the whole second.
 FiringBatch fire_due_batch(soci::session& session, const Config& config,
                            const WorkingDayCalendar& calendar, TimePoint now, int limit,
-                           const std::set<std::int64_t>& held_back = {});
+                           const std::set<std::int64_t>& held_back = {},
+                           std::chrono::milliseconds within = kWholeSecond);
 
 // One timer's own retry after it failed in a batch: fires it in its own WriteTransaction if it
 // is still pending and due. nullopt when it no longer is. Throws what its firing throws.

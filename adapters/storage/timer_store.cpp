@@ -10,15 +10,14 @@ namespace {
 
 using soci::into;
 using soci::use;
-using storage_detail::fetch_all;
-using storage_detail::fetch_one;
 using storage_detail::Kept;
+using storage_detail::kept_all;
 using storage_detail::kept_one;
 using storage_detail::Prepared;
 
 constexpr const char* kColumns =
     "SELECT id, case_id, kind, step, rung, dedupe_key, due_at, state, fired_at, payload,"
-    " created_at FROM timers ";
+    " created_at, due_ms FROM timers ";
 
 TimerState parse_state(const std::string& name) {
   if (name == "fired") return TimerState::kFired;
@@ -30,11 +29,12 @@ struct TimerRow {
   long long id = 0, case_id = 0, due_at = 0, fired_at = 0, created_at = 0;
   soci::indicator case_ind = soci::i_null, fired_ind = soci::i_null;
   std::string kind, step, dedupe_key, state, payload;
-  int rung = 0;
+  int rung = 0, due_ms = 0;
 
   void bind(Prepared& p) {
     p, into(id), into(case_id, case_ind), into(kind), into(step), into(rung), into(dedupe_key),
-        into(due_at), into(state), into(fired_at, fired_ind), into(payload), into(created_at);
+        into(due_at), into(state), into(fired_at, fired_ind), into(payload), into(created_at),
+        into(due_ms);
   }
   TimerRecord record() const {
     TimerRecord r;
@@ -45,6 +45,7 @@ struct TimerRow {
     r.rung = rung;
     r.dedupe_key = dedupe_key;
     r.due_at = from_epoch(due_at);
+    r.due_within = std::chrono::milliseconds(due_ms);
     r.state = parse_state(state);
     if (fired_ind == soci::i_ok) r.fired_at = from_epoch(fired_at);
     r.payload = payload;
@@ -58,15 +59,15 @@ struct InsertTimer {
   long long case_id = 0, due = 0, created = 0, id = 0;
   soci::indicator case_ind = soci::i_null;
   std::string kind, step, key, payload;
-  int rung = 0;
+  int rung = 0, due_ms = 0;
   static std::string sql() {
     return "INSERT INTO timers (case_id, kind, step, rung, dedupe_key, due_at, payload,"
-           " created_at) VALUES (:case_id, :kind, :step, :rung, :key, :due, :payload, :created)"
-           " ON CONFLICT (dedupe_key) DO NOTHING RETURNING id";
+           " created_at, due_ms) VALUES (:case_id, :kind, :step, :rung, :key, :due, :payload,"
+           " :created, :due_ms) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id";
   }
   void bind(Prepared& p) {
     p, use(case_id, case_ind), use(kind), use(step), use(rung), use(key), use(due), use(payload),
-        use(created), into(id);
+        use(created), use(due_ms), into(id);
   }
 };
 
@@ -84,6 +85,34 @@ struct TimerById {
   void bind(Prepared& p) {
     row.bind(p);
     p, use(id);
+  }
+};
+
+// What the scheduler sleeps until; read at every wake (every case write wakes it).
+struct NextTimer {
+  TimerRow row;
+  static std::string sql() {
+    return std::string(kColumns) + "WHERE state = 'pending' ORDER BY due_at, due_ms, id LIMIT 1";
+  }
+  void bind(Prepared& p) { row.bind(p); }
+};
+
+// The row value (due_at, due_ms) <= (now, now_ms) reads the (state, due_at, due_ms) index as
+// one range on both backends.
+template <bool kShared>
+struct DueTimers {
+  TimerRow row;
+  long long now = 0;
+  int now_ms = 0, limit = 0;
+  static std::string sql() {
+    return std::string(kColumns) +
+           "WHERE state = 'pending' AND (due_at, due_ms) <= (:now, :now_ms)"
+           " ORDER BY due_at, due_ms, id LIMIT :limit" +
+           (kShared ? " FOR UPDATE SKIP LOCKED" : "");
+  }
+  void bind(Prepared& p) {
+    row.bind(p);
+    p, use(now), use(now_ms), use(limit);
   }
 };
 
@@ -123,6 +152,7 @@ ScheduleResult schedule_timer(soci::session& session, const NewTimer& t) {
         insert->due = to_epoch(t.due_at);
         insert->payload = t.payload;
         insert->created = to_epoch(t.created_at);
+        insert->due_ms = static_cast<int>(t.due_within.count());
         result.inserted = insert.execute();
         if (result.inserted) {
           result.id = insert->id;
@@ -144,32 +174,31 @@ std::optional<TimerRecord> load_timer(soci::session& session, std::int64_t timer
   });
 }
 
+bool is_due(const TimerRecord& timer, TimePoint now, std::chrono::milliseconds within) {
+  return timer.due_at < now || (timer.due_at == now && timer.due_within <= within);
+}
+
 std::optional<TimerRecord> next_due_timer(soci::session& session) {
   return guarded("读取下一个到期的定时提醒失败 (loading the next timer failed)",
                  [&]() -> std::optional<TimerRecord> {
-                   TimerRow row;
-                   Prepared p = (session.prepare << std::string(kColumns) +
-                                                        "WHERE state = 'pending'"
-                                                        " ORDER BY due_at, id LIMIT 1");
-                   row.bind(p);
-                   return fetch_one(p, row);
+                   Kept<NextTimer> q(session);
+                   return kept_one(q);
                  });
 }
 
-std::vector<TimerRecord> due_timers(soci::session& session, TimePoint now, int limit) {
+std::vector<TimerRecord> due_timers(soci::session& session, TimePoint now, int limit,
+                                    std::chrono::milliseconds within) {
   return guarded("读取到期的定时提醒失败 (loading due timers failed)", [&] {
-    const long long until = to_epoch(now);
-    TimerRow row;
+    auto run = [&](auto q) {
+      q->now = to_epoch(now);
+      q->now_ms = static_cast<int>(within.count());
+      q->limit = limit;
+      return kept_all(q);
+    };
     // PostgreSQL: several daemons may fire at once; each takes the rows no other transaction
     // holds, locked until its commit (SQLite has one writer: BEGIN IMMEDIATE already excludes).
-    const bool shared = dialect_of(session) == Dialect::kPostgresql;
-    Prepared p = (session.prepare << std::string(kColumns) +
-                                         "WHERE state = 'pending' AND due_at <= :now"
-                                         " ORDER BY due_at, id LIMIT :limit" +
-                                         (shared ? " FOR UPDATE SKIP LOCKED" : ""));
-    row.bind(p);
-    p, use(until), use(limit);
-    return fetch_all(p, row);
+    if (dialect_of(session) == Dialect::kPostgresql) return run(Kept<DueTimers<true>>(session));
+    return run(Kept<DueTimers<false>>(session));
   });
 }
 

@@ -49,6 +49,19 @@ bool cancelled(asio::cancellation_state cs) {
   return cs.cancelled() != asio::cancellation_type::none;
 }
 
+// The earliest pending timer that is not held back after a failure: what run() sleeps until.
+std::optional<TimerRecord> next_pending(soci::session& s, const std::set<std::int64_t>& held,
+                                        TimePoint horizon) {
+  if (held.empty()) return next_due_timer(s);
+  for (TimerRecord& t : due_timers(s, horizon, static_cast<int>(held.size()) + 1)) {
+    if (!held.contains(t.id)) return std::optional<TimerRecord>(std::move(t));
+  }
+  return std::nullopt;
+}
+
+// How far ahead next_pending() looks past held-back timers.
+constexpr std::chrono::days kHorizon{3660};
+
 std::map<std::string, std::string> body_params(const std::string& body) {
   std::map<std::string, std::string> params;
   boost::system::error_code ec;
@@ -125,16 +138,50 @@ std::set<std::int64_t> Scheduler::held_back_now() {
   return ids;
 }
 
+Scheduler::Reading Scheduler::read_clock() const {
+  if (simulated_ != nullptr) return {clock_.now(), std::nullopt};
+  // now() and the sub-second part are two reads of the system time: both must fall in one
+  // second, else a now of S with the millisecond of S+1 would fire S+1's early timers a second
+  // early (or a millisecond of S with a now of S+1 those of S late). Read again on a crossing.
+  for (;;) {
+    const std::chrono::microseconds before = SystemClock::into_second();
+    const TimePoint now = clock_.now();
+    const std::chrono::microseconds after = SystemClock::into_second();
+    if (after >= before) return {now, after};
+  }
+}
+
+std::chrono::milliseconds Scheduler::Reading::within() const {
+  return into ? std::chrono::floor<std::chrono::milliseconds>(*into) : kWholeSecond;
+}
+
 awaitable<Scheduler::Firing> Scheduler::fire_due(Heartbeat* heartbeat) {
   Firing total;
   auto config = config_();
   auto calendar = calendar_();
   for (;;) {
-    const TimePoint now = clock_.now();
-    auto fire = [config, calendar, now, held = held_back_now()](soci::session& s) {
-      return fire_due_batch(s, *config, *calendar, now, kFiringBatch, held);
+    const Reading reading = read_clock();
+    total.looked = reading;
+    const TimePoint now = reading.now;
+    // A batch that took every timer due (fewer than a full batch, none failed) also reads the
+    // next pending one in the same storage turn: at 2,000 timers a second run() goes round
+    // every millisecond or two, and each hop to the storage thread and back is a wake-up.
+    struct Turn {
+      FiringBatch batch;
+      std::optional<std::optional<TimerRecord>> next;
     };
-    FiringBatch batch = co_await storage_.run(std::move(fire));
+    auto fire = [config, calendar, now, within = reading.within(), held = held_back_now(),
+                 horizon = now + kHorizon](soci::session& s) {
+      Turn turn;
+      turn.batch = fire_due_batch(s, *config, *calendar, now, kFiringBatch, held, within);
+      if (turn.batch.claimed < kFiringBatch && turn.batch.failed.empty()) {
+        turn.next = next_pending(s, held, horizon);
+      }
+      return turn;
+    };
+    Turn turn = co_await storage_.run(std::move(fire));
+    FiringBatch& batch = turn.batch;
+    total.next = std::move(turn.next);
     for (const FiredTimer& fired : batch.fired) {
       ++total.timers;
       total.messages += static_cast<int>(fired.outbox_ids.size());
@@ -171,7 +218,8 @@ awaitable<Scheduler::Firing> Scheduler::fire_due(Heartbeat* heartbeat) {
       total.messages += static_cast<int>(fired->outbox_ids.size());
       log_fired(*fired, now);
     }
-    if (batch.claimed == 0) break;
+    // Everything due at this look was taken: what fell due since is the next turn's.
+    if (batch.claimed == 0 || total.next) break;
     if (heartbeat) heartbeat->beat();
     if (total.messages > 0 && outbox_changed_) outbox_changed_();
     // Between batches the rest of the loop (API, watchdog) runs.
@@ -183,17 +231,29 @@ awaitable<Scheduler::Firing> Scheduler::fire_due(Heartbeat* heartbeat) {
   co_return total;
 }
 
-std::chrono::microseconds Scheduler::sleep_until_due(TimePoint due) const {
+std::chrono::microseconds sleep_before_due(TimePoint due, std::chrono::milliseconds due_within,
+                                           TimePoint now,
+                                           std::optional<std::chrono::microseconds> into) {
   using std::chrono::microseconds;
-  const auto ahead = due - clock_.now();  // whole seconds on the clock in use
-  if (ahead <= std::chrono::seconds{0}) return microseconds{0};
-  // The real clock reads whole seconds (floor of the system time): a due second begins when the
-  // system time reaches it, so sleep to that instant, not a whole number of seconds from a
-  // truncated now (which woke up to a second late). A simulated clock moves only by
-  // advance_to(): there the sleep is only the heartbeat's.
-  const microseconds within = simulated_ == nullptr ? SystemClock::into_second() : microseconds{0};
-  return std::clamp(std::chrono::duration_cast<microseconds>(ahead) - within, kMinSleep,
-                    microseconds{kMaxSleep});
+  const auto ahead = due - now;  // whole seconds on the clock in use
+  if (!into) {
+    // A simulated clock moves only by advance_to(): a timer of second S is due when it reads
+    // S, and the sleep before is only the heartbeat's.
+    if (ahead <= std::chrono::seconds{0}) return microseconds{0};
+    return std::min<microseconds>(ahead, kMaxSleep);
+  }
+  // The real clock reads whole seconds (floor of the system time): sleep to the instant the
+  // system time reaches the due second's millisecond, not a whole number of seconds from a
+  // truncated now (which woke up to a second late), nor to the second's start (where the
+  // second's timers would all fall due at once).
+  const microseconds left = std::chrono::duration_cast<microseconds>(ahead) + due_within - *into;
+  if (left <= microseconds{0}) return microseconds{0};
+  return std::clamp(left, kMinSleep, microseconds{kMaxSleep});
+}
+
+std::chrono::microseconds Scheduler::sleep_until_due(const TimerRecord& next) const {
+  const Reading reading = read_clock();
+  return sleep_before_due(next.due_at, next.due_within, reading.now, reading.into);
 }
 
 awaitable<void> Scheduler::run() {
@@ -217,19 +277,21 @@ awaitable<void> Scheduler::run() {
           }
         }
         const Firing fired = co_await fire_due(heartbeat_);
-        // The earliest pending timer that is not held back after a failure.
-        auto next_work = [held = held_back_now(),
-                          horizon = clock_.now() + std::chrono::days{3660}](soci::session& s) {
-          std::optional<TimerRecord> next;
-          if (held.empty()) return next_due_timer(s);
-          for (TimerRecord& t : due_timers(s, horizon, static_cast<int>(held.size()) + 1)) {
-            if (!held.contains(t.id)) return std::optional<TimerRecord>(std::move(t));
-          }
-          return next;
-        };
-        auto next = co_await storage_.run(std::move(next_work));
-        if (next) sleep = sleep_until_due(next->due_at);
-        if (next && sleep.count() == 0 && fired.timers == 0) sleep = kTakenElsewhere;
+        std::optional<TimerRecord> next;
+        if (fired.next) {
+          next = *fired.next;  // read with the last batch
+        } else {
+          auto next_work = [held = held_back_now(), horizon = clock_.now() + kHorizon](
+                               soci::session& s) { return next_pending(s, held, horizon); };
+          next = co_await storage_.run(std::move(next_work));
+        }
+        if (next) sleep = sleep_until_due(*next);
+        // Due already when the firing looked, yet not fired: another daemon holds it. (One that
+        // fell due since, a millisecond later, is fired at once on the next turn.)
+        if (next && sleep.count() == 0 && fired.timers == 0 &&
+            is_due(*next, fired.looked.now, fired.looked.within())) {
+          sleep = kTakenElsewhere;
+        }
         if (!held_back_.empty()) {
           auto until = std::chrono::steady_clock::time_point::max();
           for (const auto& [id, at] : held_back_) until = std::min(until, at);

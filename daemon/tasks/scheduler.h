@@ -5,12 +5,14 @@
 // a reload, and when the China date changes).
 //
 // It never scans the timer table: it reads the earliest pending timer through the (state,
-// due_at) index and sleeps until then. On the real clock the sleep is one steady_timer that ends
-// when the due second begins (to the microsecond, not in whole seconds), at most a minute (the
-// clock may jump), then it looks again. It never polls: a case change that may add an earlier
-// timer calls wake() (the API's case writes, feeds, lists), which ends the sleep at once.
-// On a simulated clock time moves only through advance_to(), which fires everything in
-// between itself; the loop still wakes every minute (heartbeat) and at wake().
+// due_at, due_ms) index and sleeps until then. On the real clock the sleep is one steady_timer
+// that ends at the timer's due millisecond (to the microsecond, not in whole seconds; rules'
+// timers are due at a second's start, timer_store.h), at most a minute (the clock may jump),
+// then it looks again; the due query takes the millisecond the system time has reached. It never
+// polls: a case change that may add an earlier timer calls wake() (the API's case writes, feeds,
+// lists), which ends the sleep at once. On a simulated clock time moves only through advance_to(),
+// which fires everything in between itself; the loop still wakes every minute (heartbeat) and at
+// wake().
 //
 // Exactly once: a timer is marked fired in the transaction that does its work, so a crash
 // before commit leaves it pending (it fires at the next start), a crash after leaves it fired.
@@ -123,14 +125,25 @@ class Scheduler {
   boost::asio::awaitable<AdvanceReport> advance_to(TimePoint target);
 
  private:
+  // One look at the clock: its second, and on the real clock how far the system time is into
+  // it (none on a simulated clock: its whole second is reached).
+  struct Reading {
+    TimePoint now{};
+    std::optional<std::chrono::microseconds> into;
+    std::chrono::milliseconds within() const;  // for the due query (timer_store.h is_due)
+  };
   struct Firing {
     int timers = 0;
     int messages = 0;
+    Reading looked;  // the clock of the last look for due timers
+    // The next pending timer not held back, read with the last batch when that one took every
+    // timer due (none when it was not read there).
+    std::optional<std::optional<TimerRecord>> next;
   };
+  Reading read_clock() const;
   boost::asio::awaitable<void> lock();
-  // How long run() sleeps before `due`: zero when due, else until the clock reaches it (to the
-  // microsecond on the real clock), at most the heartbeat's minute.
-  std::chrono::microseconds sleep_until_due(TimePoint due) const;
+  // How long run() sleeps before `next` falls due (sleep_before_due at the clock's reading).
+  std::chrono::microseconds sleep_until_due(const TimerRecord& next) const;
   static void log_fired(const FiredTimer& fired, TimePoint now);
   // The timers that failed alone and wait for their retry (held_back_ after pruning).
   std::set<std::int64_t> held_back_now();
@@ -191,6 +204,16 @@ struct DryRunResult {
 // StorageError. REQUIRES: from <= to; no transaction open on `session`.
 DryRunResult simulate_span(soci::session& session, const Config& config,
                            const WorkingDayCalendar& calendar, TimePoint from, TimePoint to);
+
+// How long run() sleeps before a timer due at millisecond `due_within` of second `due`, when the
+// clock reads `now` and, on the real clock, the system time is `into` past that second's start
+// (nullopt: a simulated clock, where a timer of second S is due when it reads S). Zero when
+// due; else until then (on the real clock to the microsecond: the due millisecond, not the
+// second's start), at least 200 us (never spin on the edge between the steady and system
+// clocks), at most a minute (the heartbeat; the clock may jump).
+std::chrono::microseconds sleep_before_due(TimePoint due, std::chrono::milliseconds due_within,
+                                           TimePoint now,
+                                           std::optional<std::chrono::microseconds> into);
 
 // The next China midnight strictly after `t`.
 TimePoint next_china_midnight(TimePoint t);

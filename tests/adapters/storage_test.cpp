@@ -969,6 +969,87 @@ TEST_P(StorageConformance, Timers_TwoFirersTakeDisjointDueTimers) {
   EXPECT_EQ(b[1].dedupe_key, "k/4");
 }
 
+// Sub-second due times (issue 15): timers of one second fall due at their millisecond, in
+// (due_at, due_ms, id) order; a now without a millisecond (kWholeSecond) takes the whole second.
+TEST_P(StorageConformance, Timers_DueAtTheirMillisecondWithinTheSecond) {
+  using std::chrono::milliseconds;
+  auto s = migrated();
+  const std::int64_t c = seed_case(*s);
+  const TimePoint second = t0() + 1h;
+  auto at_ms = [&](std::string key, TimePoint due, int ms) {
+    NewTimer t = timer(c, std::move(key), due);
+    t.due_within = milliseconds(ms);
+    return schedule_timer(*s, t).id;
+  };
+  // Scheduled out of millisecond order; two share a millisecond (then scheduling order).
+  const auto m700 = at_ms("k/700", second, 700);
+  const auto m0 = at_ms("k/0", second, 0);
+  const auto m300a = at_ms("k/300a", second, 300);
+  const auto m999 = at_ms("k/999", second, 999);
+  const auto m300b = at_ms("k/300b", second, 300);
+  const auto before = at_ms("k/before", second - std::chrono::seconds{1}, 999);
+  const auto after = at_ms("k/after", second + std::chrono::seconds{1}, 0);
+
+  ASSERT_EQ(next_due_timer(*s)->id, before);
+  ASSERT_EQ(load_timer(*s, m700)->due_within, milliseconds(700));
+
+  const std::vector<std::int64_t> in_order = {before, m0, m300a, m300b, m700, m999};
+  struct Case {
+    TimePoint now;
+    int within;       // ms of `now`'s second reached
+    std::size_t due;  // how many of in_order (+ `after` when 7)
+  };
+  const Case cases[] = {
+      {second - std::chrono::seconds{1}, 998, 0},
+      {second - std::chrono::seconds{1}, 999, 1},
+      {second, 0, 2},
+      {second, 299, 2},
+      {second, 300, 4},
+      {second, 699, 4},
+      {second, 700, 5},
+      {second, 998, 5},
+      {second, 999, 6},
+      {second + std::chrono::seconds{1}, 0, 7},
+  };
+  for (const Case& k : cases) {
+    std::vector<std::int64_t> want(in_order.begin(),
+                                   in_order.begin() + std::min<std::size_t>(k.due, 6));
+    if (k.due == 7) want.push_back(after);
+    std::vector<std::int64_t> got;
+    for (const TimerRecord& t : due_timers(*s, k.now, 100, milliseconds(k.within))) {
+      got.push_back(t.id);
+      EXPECT_TRUE(is_due(t, k.now, milliseconds(k.within))) << t.dedupe_key;
+    }
+    EXPECT_EQ(got, want) << k.now.time_since_epoch().count() << " s +" << k.within << " ms";
+  }
+  // A clock without a millisecond reaches the whole second: all of it is due.
+  EXPECT_EQ(due_timers(*s, second, 100).size(), 6u);
+  EXPECT_EQ(due_timers(*s, second, 3).back().id, m300a);  // batches keep the order
+  const TimerRecord last = *load_timer(*s, m999);
+  EXPECT_FALSE(is_due(last, second, milliseconds(998)));
+  EXPECT_TRUE(is_due(last, second, kWholeSecond));
+
+  // Firing the early ones leaves the rest in order: the next is the next millisecond.
+  ASSERT_TRUE(mark_timer_fired(*s, before, second));
+  ASSERT_TRUE(mark_timer_fired(*s, m0, second));
+  EXPECT_EQ(next_due_timer(*s)->id, m300a);
+
+  // The due index reads (state, due_at, due_ms): the order and range above come from it.
+  const std::string index =
+      GetParam() == Backend::kSqlite
+          ? "SELECT COUNT(*) FROM pragma_index_info('timers_by_due')"
+          : "SELECT COUNT(*) FROM pg_indexes WHERE indexname = 'timers_by_due'"
+            " AND indexdef LIKE '%(state, due_at, due_ms)%'";
+  EXPECT_EQ(count(*s, index), GetParam() == Backend::kSqlite ? 3 : 1);
+
+  // The table admits a millisecond of the second only.
+  for (const int bad : {-1, 1000}) {
+    NewTimer t = timer(c, "k/bad" + std::to_string(bad), second);
+    t.due_within = milliseconds(bad);
+    EXPECT_THROW(schedule_timer(*s, t), StorageError) << bad;
+  }
+}
+
 TEST_P(StorageConformance, Counts_OutboxCasesAndTimers) {
   auto s = migrated();
   EXPECT_TRUE(database_answers(*s));

@@ -334,6 +334,52 @@ TEST_P(SchedulerTest, RunOnTheRealClockFiresWhenTheDueSecondBegins) {
   EXPECT_LT(fired_at - boundary, 300ms);
 }
 
+// A timer due at a millisecond of its second (issue 15) does not fire before that millisecond on
+// the real clock: run() sleeps to it, and the due query leaves it out until the system time is
+// there.
+TEST_P(SchedulerTest, RunOnTheRealClockWaitsForTheDueMillisecond) {
+  const std::int64_t id = open_verifying_case(1);
+  const TimePoint due = at("2025-03-07T08:00");  // the step's reminder, the earliest timer
+  {
+    auto s = db_->open_session();
+    *s << "UPDATE timers SET due_ms = 600 WHERE state = 'pending' AND kind = 'reminder'"
+          " AND case_id = " +
+              std::to_string(id);
+  }
+  using Wall = std::chrono::system_clock;
+  const auto whole = std::chrono::ceil<std::chrono::seconds>(Wall::now());
+  std::this_thread::sleep_until(whole + 100ms);
+  const auto boundary = whole + 1s;  // the reminder's due second begins
+  const ShiftedClock real(due - std::chrono::floor<std::chrono::seconds>(boundary));
+  Scheduler runner(
+      io_.get_executor(), *storage_, real, nullptr, [c = config_] { return c; },
+      [c = calendar_] { return c; }, [] {});
+  asio::cancellation_signal stop;
+  bool finished = false;
+  asio::co_spawn(io_, runner.run(),
+                 asio::bind_cancellation_slot(stop.slot(), [&](std::exception_ptr e) {
+                   finished = true;
+                   if (e) std::rethrow_exception(e);
+                 }));
+  io_.restart();
+  const std::string fired =
+      "SELECT COUNT(*) FROM timers WHERE state = 'fired' AND kind = 'reminder' AND case_id IS NOT "
+      "NULL";
+  auto fired_at = Wall::time_point::max();
+  while (Wall::now() < boundary + 4s) {
+    io_.run_for(2ms);
+    if (count(fired) > 0) {
+      fired_at = Wall::now();
+      break;
+    }
+  }
+  stop.emit(asio::cancellation_type::terminal);
+  runner.wake();
+  while (!finished) io_.run_one_for(100ms);
+  ASSERT_NE(fired_at, Wall::time_point::max()) << "the reminder never fired";
+  EXPECT_GE(fired_at, boundary + 600ms) << "fired before its millisecond";
+}
+
 // run() and an advance requested over the API take turns: every timer fires once.
 TEST_P(SchedulerTest, RunAndAdvanceTogetherFireEachTimerOnce) {
   for (int n = 1; n <= 5; ++n) open_verifying_case(n);
@@ -409,6 +455,45 @@ TEST(SchedulerTime, NextChinaMidnightIsSixteenHundredUtc) {
   EXPECT_EQ(next_china_midnight(at("2025-03-03T23:59:59")), at("2025-03-04T00:00"));
   EXPECT_EQ(next_china_midnight(at("2025-03-04T00:00")), at("2025-03-05T00:00"));
   EXPECT_EQ(next_china_midnight(at("2025-12-31T12:00")), at("2026-01-01T00:00"));
+}
+
+// run()'s sleep before the next timer (issue 15): on the real clock to its due millisecond, on
+// a simulated clock (no sub-second reading) a timer of second S is due when the clock reads S.
+TEST(SchedulerTime, SleepsToTheDueMillisecond) {
+  using std::chrono::microseconds;
+  using std::chrono::milliseconds;
+  const TimePoint s = at("2025-03-03T09:00");
+  struct Case {
+    TimePoint due;
+    int due_ms;
+    TimePoint now;
+    std::optional<microseconds> into;  // none: simulated clock
+    microseconds sleep;
+  };
+  const Case cases[] = {
+      // real clock, the due second is the current one
+      {s, 600, s, microseconds{250'000}, microseconds{350'000}},
+      {s, 600, s, microseconds{599'999}, microseconds{200}},  // the shortest sleep, no spin
+      {s, 600, s, microseconds{600'000}, microseconds{0}},    // reached: due now
+      {s, 600, s, microseconds{999'000}, microseconds{0}},
+      {s, 0, s, microseconds{0}, microseconds{0}},
+      // real clock, a later second: to its millisecond, not its start
+      {s + 2s, 0, s, microseconds{500'000}, microseconds{1'500'000}},
+      {s + 2s, 250, s, microseconds{500'000}, microseconds{1'750'000}},
+      {s + 1h, 250, s, microseconds{0}, microseconds{60'000'000}},  // at most a minute
+      // real clock, the due second is past
+      {s - 1s, 999, s, microseconds{0}, microseconds{0}},
+      // simulated clock: the millisecond does not delay a second the clock has reached
+      {s, 600, s, std::nullopt, microseconds{0}},
+      {s - 1s, 999, s, std::nullopt, microseconds{0}},
+      {s + 2s, 600, s, std::nullopt, microseconds{2'000'000}},
+      {s + 1h, 0, s, std::nullopt, microseconds{60'000'000}},
+  };
+  for (const Case& k : cases) {
+    EXPECT_EQ(sleep_before_due(k.due, milliseconds(k.due_ms), k.now, k.into), k.sleep)
+        << format_time(k.due) << " +" << k.due_ms << " ms, into "
+        << (k.into ? std::to_string(k.into->count()) : std::string("simulated"));
+  }
 }
 #endif
 
