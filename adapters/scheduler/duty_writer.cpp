@@ -10,6 +10,7 @@
 #include "adapters/storage/database.h"
 #include "adapters/storage/duty_store.h"
 #include "adapters/storage/outbox_store.h"
+#include "adapters/storage/timer_batch.h"
 #include "adapters/storage/timer_store.h"
 
 namespace fangfan::scheduler_detail {
@@ -28,6 +29,48 @@ void close(soci::session& session, const CloseDuty& c, TimePoint now) {
     cancel_duty(session, c.duty.id, now);
   }
   cancel_duty_timers(session, c.duty);
+}
+
+// The timers planned for a stored duty, as rows for schedule_timers().
+void add_planned_timers(std::vector<TimerToStore>& rows, const NewDuty& duty, std::int64_t duty_id,
+                        const std::vector<PlannedTimer>& timers) {
+  for (const PlannedTimer& p : timers) {
+    TimerToStore& row = rows.emplace_back();
+    NewTimer& t = row.timer;
+    t.case_id = duty.case_id;
+    t.kind = p.kind;
+    t.step = timer_step(duty);
+    t.rung = p.rung;
+    t.dedupe_key = timer_dedupe_key(duty, p.suffix);
+    t.due_at = p.due_at;
+    DutyNotice notice = p.notice;
+    notice.duty_id = duty_id;
+    t.payload = encode_timer_payload(notice);
+    t.created_at = duty.opened_at;
+    // A rung passed at the opening (duty_timers): stored as fired then, nothing sent.
+    if (p.passed) row.fired_at = duty.opened_at;
+  }
+}
+
+// Several OpenDuty in a row (see the header), written as one statement for their duties and one
+// for all their timers; then those to close at once are closed, in order.
+int apply_open_duties(soci::session& session, const std::vector<const OpenDuty*>& opens) {
+  std::vector<NewDuty> duties;
+  duties.reserve(opens.size());
+  for (const OpenDuty* open : opens) duties.push_back(open->duty);
+  const std::vector<std::optional<DutyRecord>> stored = open_or_reopen_duties(session, duties);
+  std::vector<TimerToStore> rows;
+  for (std::size_t i = 0; i < opens.size(); ++i) {
+    // nullopt: its key exists open or done, nothing to schedule
+    if (stored[i]) add_planned_timers(rows, opens[i]->duty, stored[i]->id, opens[i]->timers);
+  }
+  const int scheduled = schedule_new_timers(session, rows);
+  for (std::size_t i = 0; i < opens.size(); ++i) {
+    if (stored[i] && opens[i]->close_at_once) {
+      close(session, CloseDuty{*stored[i], true}, opens[i]->duty.opened_at);
+    }
+  }
+  return scheduled;
 }
 
 }  // namespace
@@ -52,35 +95,14 @@ CaseFacts facts_of(std::int64_t case_id, const CaseData& data, const Config& con
 }
 
 int apply_open_duty(soci::session& session, const OpenDuty& open) {
-  std::optional<DutyRecord> duty = open_or_reopen_duty(session, open.duty);
-  if (!duty) return 0;  // its key exists open or done
-  const int scheduled = schedule_planned_timers(session, open.duty, duty->id, open.timers);
-  if (open.close_at_once) close(session, CloseDuty{*duty, true}, open.duty.opened_at);
-  return scheduled;
+  return apply_open_duties(session, {&open});
 }
 
 int schedule_planned_timers(soci::session& session, const NewDuty& duty, std::int64_t duty_id,
                             const std::vector<PlannedTimer>& timers) {
-  int scheduled = 0;
-  for (const PlannedTimer& p : timers) {
-    NewTimer t;
-    t.case_id = duty.case_id;
-    t.kind = p.kind;
-    t.step = timer_step(duty);
-    t.rung = p.rung;
-    t.dedupe_key = timer_dedupe_key(duty, p.suffix);
-    t.due_at = p.due_at;
-    DutyNotice notice = p.notice;
-    notice.duty_id = duty_id;
-    t.payload = encode_timer_payload(notice);
-    t.created_at = duty.opened_at;
-    const ScheduleResult r = schedule_timer(session, t);
-    if (!r.inserted) continue;
-    ++scheduled;
-    // A rung passed at the opening (duty_timers): stored as fired then, nothing sent.
-    if (p.passed) mark_timer_fired(session, r.id, duty.opened_at);
-  }
-  return scheduled;
+  std::vector<TimerToStore> rows;
+  add_planned_timers(rows, duty, duty_id, timers);
+  return schedule_new_timers(session, rows);
 }
 
 int schedule_duty_timers(soci::session& session, const DutyRecord& duty,
@@ -102,13 +124,18 @@ int schedule_duty_timers(soci::session& session, const DutyRecord& duty,
 int apply_duty_plan(soci::session& session, const Config& config, const DutyPlan& plan,
                     std::optional<std::int64_t> case_id, TimePoint now) {
   int scheduled = 0;
+  // Consecutive OpenDuty actions go out together; a CloseDuty keeps its place between them.
+  std::vector<const OpenDuty*> opens;
   for (const DutyAction& action : plan.actions) {
     if (const auto* open = std::get_if<OpenDuty>(&action)) {
-      scheduled += apply_open_duty(session, *open);
-    } else {
-      close(session, std::get<CloseDuty>(action), now);
+      opens.push_back(open);
+      continue;
     }
+    if (!opens.empty()) scheduled += apply_open_duties(session, opens);
+    opens.clear();
+    close(session, std::get<CloseDuty>(action), now);
   }
+  if (!opens.empty()) scheduled += apply_open_duties(session, opens);
   if (plan.officer && case_id) set_case_duty_officer(session, *case_id, *plan.officer);
   for (const CalendarError& gap : plan.calendar_gaps) {
     report_calendar_gap(session, config, gap, now);

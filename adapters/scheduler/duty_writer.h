@@ -5,7 +5,9 @@
 // Applying an OpenDuty: the duty is opened (or reopened when cancelled; nothing when its key
 // exists open or done), then its timers scheduled with the stored duty's id in their payload
 // (dedupe keys from workflows/duty_plan.h: replaying schedules nothing twice). A CloseDuty closes
-// or cancels the duty and cancels its pending timers.
+// or cancels the duty and cancels its pending timers. Consecutive OpenDuty actions of a plan are
+// written together: their duties in one statement, then all their timers in one
+// (adapters/storage/timer_batch.h), then those to close at once closed, in plan order.
 // Errors: StorageError. Thread-safety: as the session's.
 #pragma once
 

@@ -6,6 +6,7 @@
 #include "adapters/storage/epoch.h"
 #include "adapters/storage/prepared.h"
 #include "adapters/storage/row_fetch.h"
+#include "adapters/storage/timer_batch.h"
 #include "workflows/duties.h"
 
 namespace fangfan {
@@ -59,23 +60,8 @@ struct DutyRow {
   }
 };
 
-// The hot queries of the case hook and of firing, kept prepared (prepared.h).
-struct InsertDuty {
-  long long case_id = 0, due = 0, opened = 0, id = 0;
-  soci::indicator case_ind = soci::i_null;
-  std::string key, kind, subject, township, village, owner, officer;
-  static std::string sql() {
-    return "INSERT INTO duties (duty_key, case_id, kind, subject, township_code, village_code,"
-           " owner_role, officer, due_at, state, opened_at) VALUES (:key, :case_id, :kind,"
-           " :subject, :township, :village, :owner, :officer, :due, 'open', :opened)"
-           " ON CONFLICT (duty_key) DO NOTHING RETURNING id";
-  }
-  void bind(Prepared& p) {
-    p, use(key), use(case_id, case_ind), use(kind), use(subject), use(township), use(village),
-        use(owner), use(officer), use(due), use(opened), into(id);
-  }
-};
-
+// The hot queries of the case hook and of firing, kept prepared (prepared.h); inserts are in
+// timer_batch.cpp.
 struct DutyById {
   DutyRow row;
   long long id = 0;
@@ -142,31 +128,7 @@ std::optional<CaseData> stored_case_data(soci::session& session, std::int64_t ca
 }  // namespace
 
 OpenDutyResult open_duty(soci::session& session, const NewDuty& d) {
-  return guarded(
-      "保存应办事项 " + d.duty_key + " 失败 (opening duty " + d.duty_key + " failed)", [&] {
-        Kept<InsertDuty> insert(session);
-        insert->key = d.duty_key;
-        insert->case_id = d.case_id.value_or(0);
-        insert->case_ind = d.case_id ? soci::i_ok : soci::i_null;
-        insert->kind = d.kind;
-        insert->subject = d.subject;
-        insert->township = d.township_code;
-        insert->village = d.village_code;
-        insert->owner = d.owner_role;
-        insert->officer = d.officer;
-        insert->due = to_epoch(d.due_at);
-        insert->opened = to_epoch(d.opened_at);
-        OpenDutyResult result;
-        result.inserted = insert.execute();
-        if (result.inserted) {
-          result.id = insert->id;
-          return result;
-        }
-        long long id = 0;
-        session << "SELECT id FROM duties WHERE duty_key = :key", use(d.duty_key), into(id);
-        result.id = id;
-        return result;
-      });
+  return open_duties(session, {d}).front();
 }
 
 bool reopen_duty(soci::session& session, std::int64_t duty_id, TimePoint due_at,
@@ -183,14 +145,7 @@ bool reopen_duty(soci::session& session, std::int64_t duty_id, TimePoint due_at,
 }
 
 std::optional<DutyRecord> open_or_reopen_duty(soci::session& session, const NewDuty& d) {
-  std::optional<DutyRecord> existing = find_duty(session, d.duty_key);
-  if (existing) {
-    if (existing->state != DutyState::kCancelled) return std::nullopt;
-    reopen_duty(session, existing->id, d.due_at, d.opened_at);
-  } else {
-    open_duty(session, d);
-  }
-  return find_duty(session, d.duty_key);
+  return open_or_reopen_duties(session, {d}).front();
 }
 
 std::optional<DutyRecord> load_duty(soci::session& session, std::int64_t duty_id) {

@@ -23,6 +23,7 @@
 #include "adapters/storage/duty_store.h"
 #include "adapters/storage/migrations.h"
 #include "adapters/storage/outbox_store.h"
+#include "adapters/storage/timer_batch.h"
 #include "adapters/storage/timer_store.h"
 #include "tests/support/pg_server.h"
 
@@ -1264,6 +1265,191 @@ TEST_P(StorageConformance, KeptStatements_ANestedUseOfTheSameQueryGetsItsOwnStat
   }
   EXPECT_EQ(find_duty(*s, d.duty_key)->id, all[1].id);
   EXPECT_FALSE(find_duty(*s, "no/such/duty").has_value());
+}
+
+// ---- bulk opening (timer_batch.h): the row-by-row semantics, in few statements
+
+// Rows of one call: key names are made unique per table row by the caller.
+struct TimerBatchCase {
+  const char* name;
+  std::vector<std::string> existing;  // scheduled one by one before the call
+  std::vector<std::string> rows;      // the call's keys, in order
+  std::vector<bool> inserted;         // expected, per row
+};
+
+std::vector<TimerBatchCase> timer_batch_cases() {
+  std::vector<TimerBatchCase> cases = {
+      {"all new", {}, {"a", "b", "c"}, {true, true, true}},
+      {"one row", {}, {"a"}, {true}},
+      {"repeated within the call", {}, {"a", "b", "a", "a"}, {true, true, false, false}},
+      {"existing before the call", {"x"}, {"x", "y", "x"}, {false, true, false}},
+      {"all existing", {"x", "y"}, {"y", "x"}, {false, false}},
+  };
+  // 100 rows: statements of 64 and 36 rows; the last repeats a key of the first statement.
+  TimerBatchCase many{"several statements", {"k7"}, {}, {}};
+  for (int i = 0; i < 99; ++i) {
+    many.rows.push_back("k" + std::to_string(i));
+    many.inserted.push_back(i != 7);
+  }
+  many.rows.push_back("k3");
+  many.inserted.push_back(false);
+  cases.push_back(many);
+  return cases;
+}
+
+TEST_P(StorageConformance, TimerBatch_EachRowAsScheduleTimerWouldInInputOrder) {
+  auto s = migrated();
+  const std::int64_t c = seed_case(*s);
+  int n = 0;
+  for (const TimerBatchCase& tc : timer_batch_cases()) {
+    SCOPED_TRACE(tc.name);
+    for (const bool counted : {false, true}) {
+      const std::string prefix = "batch/" + std::to_string(++n) + "/";
+      std::map<std::string, std::int64_t> before;
+      for (const std::string& key : tc.existing) {
+        before[key] = schedule_timer(*s, timer(c, prefix + key, t0() + 1h)).id;
+      }
+      std::vector<TimerToStore> rows;
+      for (std::size_t i = 0; i < tc.rows.size(); ++i) {
+        rows.push_back({timer(c, prefix + tc.rows[i], t0() + 2h + std::chrono::minutes(i)), {}});
+      }
+      const long long count_before = count(*s, "SELECT COUNT(*) FROM timers");
+      int expected_new = 0;
+      for (const bool in : tc.inserted) expected_new += in ? 1 : 0;
+      if (counted) {
+        EXPECT_EQ(schedule_new_timers(*s, rows), expected_new);
+      } else {
+        const std::vector<ScheduleResult> results = schedule_timers(*s, rows);
+        ASSERT_EQ(results.size(), tc.rows.size());
+        std::map<std::string, std::int64_t> ids;
+        for (std::size_t i = 0; i < results.size(); ++i) {
+          SCOPED_TRACE(tc.rows[i]);
+          EXPECT_EQ(results[i].inserted, tc.inserted[i]);
+          // The id is the row stored under the key: new, or the one that was there.
+          const auto stored = load_timer(*s, results[i].id);
+          ASSERT_TRUE(stored.has_value());
+          EXPECT_EQ(stored->dedupe_key, prefix + tc.rows[i]);
+          if (before.contains(tc.rows[i])) {
+            EXPECT_EQ(results[i].id, before[tc.rows[i]]);
+          }
+          const auto [first, fresh] = ids.emplace(tc.rows[i], results[i].id);
+          if (!fresh) {
+            EXPECT_EQ(results[i].id, first->second);
+          }
+        }
+      }
+      EXPECT_EQ(count(*s, "SELECT COUNT(*) FROM timers"), count_before + expected_new);
+      // An existing row is left as it was; a new one is its key's first row.
+      for (std::size_t i = 0; i < tc.rows.size(); ++i) {
+        const std::string key = prefix + tc.rows[i];
+        long long due = 0;
+        *s << "SELECT due_at FROM timers WHERE dedupe_key = :k", soci::use(key), soci::into(due);
+        std::size_t first = 0;
+        while (tc.rows[first] != tc.rows[i]) ++first;
+        const TimePoint expected =
+            before.contains(tc.rows[i]) ? t0() + 1h : t0() + 2h + std::chrono::minutes(first);
+        EXPECT_EQ(due, expected.time_since_epoch().count()) << key;
+      }
+    }
+  }
+}
+
+TEST_P(StorageConformance, TimerBatch_ARowFiredAtOpeningIsStoredFiredAndNeverDue) {
+  auto s = migrated();
+  const std::int64_t c = seed_case(*s);
+  std::vector<TimerToStore> rows = {{timer(c, "d/rung/1", t0() - 2h, 1), t0()},
+                                    {timer(c, "d/rung/2", t0() + 2h, 2), {}}};
+  const std::vector<ScheduleResult> results = schedule_timers(*s, rows);
+  ASSERT_EQ(results.size(), 2u);
+  const auto passed = load_timer(*s, results[0].id);
+  EXPECT_EQ(passed->state, TimerState::kFired);
+  EXPECT_EQ(passed->fired_at, t0());
+  EXPECT_EQ(load_timer(*s, results[1].id)->state, TimerState::kPending);
+  EXPECT_EQ(next_due_timer(*s)->id, results[1].id);
+  EXPECT_TRUE(due_timers(*s, t0() + 1h, 10).empty());
+}
+
+NewDuty batch_duty(std::int64_t c, const std::string& key, TimePoint due) {
+  NewDuty d;
+  d.duty_key = key;
+  d.case_id = c;
+  d.kind = "visits";
+  d.subject = "2025-03";
+  d.township_code = "370102001";
+  d.village_code = "370102001001";
+  d.owner_role = "village_officer";
+  d.due_at = due;
+  d.opened_at = t0();
+  return d;
+}
+
+TEST_P(StorageConformance, DutyBatch_OpensAsOpenDutyWouldAndReopensOnlyCancelledOnes) {
+  auto s = migrated();
+  const std::int64_t c = seed_case(*s);
+  enum class Before { kNone, kOpen, kDone, kCancelled };
+  struct Row {
+    const char* key;
+    Before before;
+    bool inserted;  // open_duties
+    bool opened;    // open_or_reopen_duties gives the duty
+  };
+  const std::vector<std::vector<Row>> table = {
+      {{"a", Before::kNone, true, true}, {"b", Before::kNone, true, true}},
+      {{"a", Before::kNone, true, true}, {"a", Before::kNone, false, false}},
+      {{"o", Before::kOpen, false, false}, {"n", Before::kNone, true, true}},
+      {{"d", Before::kDone, false, false}},
+      {{"x", Before::kCancelled, false, true}, {"x", Before::kCancelled, false, false}},
+  };
+  int n = 0;
+  for (const std::vector<Row>& rows : table) {
+    for (const bool reopen : {false, true}) {
+      const std::string prefix = "visits/" + std::to_string(c) + "/" + std::to_string(++n) + "/";
+      SCOPED_TRACE(prefix);
+      std::map<std::string, std::int64_t> before;
+      std::vector<NewDuty> duties;
+      for (const Row& r : rows) {
+        const std::string key = prefix + r.key;
+        if (r.before != Before::kNone && !before.contains(key)) {
+          const std::int64_t id = open_duty(*s, batch_duty(c, key, t0() + 1h)).id;
+          if (r.before == Before::kDone) close_duty(*s, id, t0());
+          if (r.before == Before::kCancelled) cancel_duty(*s, id, t0());
+          before[key] = id;
+        }
+        duties.push_back(batch_duty(c, key, t0() + 48h));
+      }
+      if (!reopen) {
+        const std::vector<OpenDutyResult> results = open_duties(*s, duties);
+        ASSERT_EQ(results.size(), rows.size());
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+          EXPECT_EQ(results[i].inserted, rows[i].inserted) << rows[i].key;
+          EXPECT_EQ(load_duty(*s, results[i].id)->duty_key, duties[i].duty_key);
+          if (before.contains(duties[i].duty_key)) {
+            EXPECT_EQ(results[i].id, before[duties[i].duty_key]);
+          }
+        }
+        continue;
+      }
+      const std::vector<std::optional<DutyRecord>> results = open_or_reopen_duties(*s, duties);
+      ASSERT_EQ(results.size(), rows.size());
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        SCOPED_TRACE(rows[i].key);
+        ASSERT_EQ(results[i].has_value(), rows[i].opened);
+        if (!results[i]) continue;
+        // The record given is the duty as stored: open, with the call's due date.
+        const auto stored = find_duty(*s, duties[i].duty_key);
+        ASSERT_TRUE(stored.has_value());
+        EXPECT_EQ(results[i]->id, stored->id);
+        EXPECT_EQ(results[i]->state, DutyState::kOpen);
+        EXPECT_EQ(stored->state, DutyState::kOpen);
+        EXPECT_EQ(results[i]->due_at, t0() + 48h);
+        EXPECT_EQ(stored->due_at, t0() + 48h);
+        EXPECT_EQ(results[i]->closed_at, stored->closed_at);
+        EXPECT_EQ(results[i]->officer, stored->officer);
+        EXPECT_EQ(results[i]->village_code, stored->village_code);
+        EXPECT_EQ(results[i]->case_id, stored->case_id);
+      }
+    }
+  }
 }
 
 #if FANGFAN_STORAGE_TEST_SQLITE && FANGFAN_STORAGE_TEST_POSTGRESQL
