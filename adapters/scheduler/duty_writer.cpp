@@ -156,7 +156,7 @@ void report_calendar_gap(soci::session& session, const Config& config, const Cal
 
 std::vector<std::int64_t> queue_duty_message(soci::session& session, const Config& config,
                                              const DutyMessage& message, TimePoint now,
-                                             bool& nobody) {
+                                             bool& nobody, OutboxSink* sink) {
   // Nobody holding the role here (a village without a village officer) must not make the notice
   // vanish: the township head gets it, else the county admin.
   std::vector<const Person*> people =
@@ -176,6 +176,10 @@ std::vector<std::int64_t> queue_duty_message(soci::session& session, const Confi
     m.created_at = now;
     m.next_attempt_at = now;
     m.person = p->name + "@" + p->scope;
+    if (sink != nullptr) {
+      sink->messages.push_back(std::move(m));
+      continue;
+    }
     EnqueueResult r = enqueue_outbox(session, m);
     if (r.inserted) ids.push_back(r.id);
   }

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "adapters/config/config.h"
+#include "adapters/storage/outbox_store.h"
 #include "workflows/duty_plan.h"
 #include "workflows/timer_notice.h"
 
@@ -53,9 +54,14 @@ void report_calendar_gap(soci::session& session, const Config& config, const Cal
 // Queues `message` to each configured person it resolves to (one row each, the person's first
 // channel); returns the ids of the new rows. `nobody` is set when no configured person (nor a
 // fallback) holds the roles.
+// With `sink` (a firing batch's first pass, issue 15) the rows are added to it instead, for one
+// multi-row insert at the batch's end, and no ids are returned.
+struct OutboxSink {
+  std::vector<NewOutboxMessage> messages;
+};
 std::vector<std::int64_t> queue_duty_message(soci::session& session, const Config& config,
                                              const DutyMessage& message, TimePoint now,
-                                             bool& nobody);
+                                             bool& nobody, OutboxSink* sink = nullptr);
 
 // The firing of an OpenEvaluation timer: the evaluation task of every monitoring object for
 // `year` (recurring_work.cpp); returns how many timers it scheduled.

@@ -4,9 +4,11 @@
 
 #include "adapters/scheduler/case_alerts.h"
 #include "adapters/scheduler/duty_writer.h"
+#include "adapters/scheduler/firing_preload.h"
 #include "adapters/scheduler/timer_payload_codec.h"
 #include "adapters/storage/database.h"
 #include "adapters/storage/duty_store.h"
+#include "adapters/storage/outbox_batch.h"
 #include "workflows/duty_plan.h"
 #include "workflows/feeds.h"
 #include "workflows/lists.h"
@@ -18,12 +20,17 @@ namespace {
 
 using namespace scheduler_detail;
 
-// A duty's timer (already marked fired in this transaction): load, decide, write.
+// A duty's timer (already marked fired in this transaction): load (from the batch's preload
+// while it holds the entries, firing_preload.h), decide, write.
 void fire_duty_timer(soci::session& session, const Config& config,
                      const WorkingDayCalendar& calendar, const TimerRecord& timer,
-                     const DutyNotice& notice, TimePoint now, FiredTimer& out) {
+                     const DutyNotice& notice, TimePoint now, FiredTimer& out,
+                     FiringPreload* preload, OutboxSink* sink) {
   std::optional<DutyRecord> duty;
-  if (notice.duty_id != 0) duty = load_duty(session, notice.duty_id);
+  if (notice.duty_id != 0) {
+    const DutyRecord* kept = preload != nullptr ? preload->duty(notice.duty_id) : nullptr;
+    duty = kept != nullptr ? *kept : load_duty(session, notice.duty_id);
+  }
   DutyTimerFacts in;
   std::optional<CaseData> data;
   if (duty) {
@@ -37,12 +44,25 @@ void fire_duty_timer(soci::session& session, const Config& config,
       }
     }
     if (duty->case_id) {
-      data = load_case_data(session, *duty->case_id);
+      const std::int64_t case_id = *duty->case_id;
+      const std::optional<CaseData>* kept =
+          preload != nullptr ? preload->case_data(case_id) : nullptr;
+      data = kept != nullptr ? *kept : load_case_data(session, case_id);
       if (data) {
         in.data = &*data;
-        in.facts = facts_of(*duty->case_id, *data, config);
-        in.case_duties = case_duties(session, *duty->case_id);
+        in.facts = facts_of(case_id, *data, config);
+        const std::vector<DutyRecord>* duties =
+            preload != nullptr ? preload->case_duties(case_id) : nullptr;
+        in.case_duties = duties != nullptr ? *duties : case_duties(session, case_id);
       }
+    }
+  }
+  if (preload != nullptr) {
+    // What this firing writes, later timers of the batch must read afresh (firing_preload.h).
+    if (duty && duty->case_id) {
+      preload->touched(*duty->case_id);
+    } else {
+      preload->drop();
     }
   }
   const TimerDecision decision =
@@ -53,7 +73,7 @@ void fire_duty_timer(soci::session& session, const Config& config,
   out.skipped = decision.skipped;
   if (!decision.message) return;
   bool nobody = false;
-  out.outbox_ids = queue_duty_message(session, config, *decision.message, now, nobody);
+  out.outbox_ids = queue_duty_message(session, config, *decision.message, now, nobody, sink);
   if (nobody) {
     out.skipped = "配置中没有对应的接收人 (no configured person holds the role)";
     return;
@@ -119,27 +139,37 @@ namespace {
 
 // Fires `timer` in the caller's transaction: marks it fired (conditional on it still being
 // pending: nullopt when a concurrent firer got there first, nothing written), then its work.
+// In a batch, `preload` holds what the batch reads and `index` is the timer's place in it.
 std::optional<FiredTimer> fire_timer_in(soci::session& session, const Config& config,
                                         const WorkingDayCalendar& calendar,
-                                        const TimerRecord& timer, TimePoint now) {
+                                        const TimerRecord& timer, TimePoint now,
+                                        FiringPreload* preload = nullptr, std::size_t index = 0,
+                                        OutboxSink* sink = nullptr) {
   FiredTimer out;
   out.timer = timer;
   out.fired_at = now;
   if (!mark_timer_fired(session, out.timer.id, now)) return std::nullopt;
-  auto payload = decode_timer_payload(out.timer.payload);
+  DecodedPayload payload =
+      preload != nullptr ? preload->payload(index) : decode_timer_payload(out.timer.payload);
   if (auto* unreadable = std::get_if<std::string>(&payload)) {
     out.skipped = std::move(*unreadable);
-  } else if (auto* open = std::get_if<OpenEvaluation>(&std::get<TimerPayload>(payload))) {
+    return out;
+  }
+  TimerPayload& what = std::get<TimerPayload>(payload);
+  if (auto* notice = std::get_if<DutyNotice>(&what)) {
+    fire_duty_timer(session, config, calendar, out.timer, *notice, now, out, preload, sink);
+    return out;
+  }
+  // Not a case duty's timer: it may write anywhere (firing_preload.h).
+  if (preload != nullptr) preload->drop();
+  if (auto* open = std::get_if<OpenEvaluation>(&what)) {
     out.follow_up_timers = open_evaluation_year(session, config, calendar, open->year, now);
-  } else if (auto* feed = std::get_if<FeedDue>(&std::get<TimerPayload>(payload))) {
+  } else if (auto* feed = std::get_if<FeedDue>(&what)) {
     fire_feed_due(session, config, out.timer, *feed, out);
-  } else if (auto* list = std::get_if<ListDue>(&std::get<TimerPayload>(payload))) {
+  } else if (auto* list = std::get_if<ListDue>(&what)) {
     fire_list_due(session, config, out.timer, *list, out);
-  } else if (auto* report = std::get_if<ReportDue>(&std::get<TimerPayload>(payload))) {
+  } else if (auto* report = std::get_if<ReportDue>(&what)) {
     fire_report_due(session, config, out.timer, *report, out);
-  } else {
-    fire_duty_timer(session, config, calendar, out.timer,
-                    std::get<DutyNotice>(std::get<TimerPayload>(payload)), now, out);
   }
   return out;
 }
@@ -177,10 +207,16 @@ std::optional<FiredTimer> fire_timer_alone(soci::session& session, const Config&
   return out;
 }
 
-FiringBatch fire_due_batch(soci::session& session, const Config& config,
-                           const WorkingDayCalendar& calendar, TimePoint now, int limit,
-                           const std::set<std::int64_t>& held_back,
-                           std::chrono::milliseconds within) {
+namespace {
+
+// One pass of fire_due_batch(). `careful`: each timer in its own savepoint, so that a failing
+// one is rolled back alone and listed as failed. Not careful (the first pass): no savepoints (a
+// round trip each on PostgreSQL, and their bookkeeping on SQLite); any failure throws and the
+// caller's whole transaction is rolled back, nothing of the pass stays.
+FiringBatch fire_batch_pass(soci::session& session, const Config& config,
+                            const WorkingDayCalendar& calendar, TimePoint now, int limit,
+                            const std::set<std::int64_t>& held_back,
+                            std::chrono::milliseconds within, bool careful) {
   FiringBatch batch;
   // Nothing due: answer from a plain read, without taking the write lock. Every case write wakes
   // the scheduler, and an empty BEGIN IMMEDIATE per wake would queue behind (and hold up) the
@@ -192,13 +228,44 @@ FiringBatch fire_due_batch(soci::session& session, const Config& config,
   WriteTransaction tx(session);
   // Held-back timers are still pending and would come first again: read past them.
   const int want = limit + static_cast<int>(held_back.size());
+  std::vector<TimerRecord> timers;
   for (const TimerRecord& timer : due_timers(session, now, want, within)) {
     if (held_back.contains(timer.id)) continue;
-    if (batch.claimed == limit) break;
+    if (static_cast<int>(timers.size()) == limit) break;
+    timers.push_back(timer);
+  }
+  // The batch's duties, cases and case duties in one query each (firing_preload.h). If that
+  // read fails, each timer reads its own, as before, and a failing read fails its timer alone.
+  FiringPreload preload(timers);
+  // The first pass holds its messages for one insert at its end (duty_writer.h OutboxSink);
+  // `queued[f]`: the range of fired timer f's messages in it.
+  OutboxSink sink;
+  std::vector<std::pair<std::size_t, std::size_t>> queued;
+  if (!careful) {
+    preload.read(session);
+  } else {
+    Savepoint reads(session, "fire_preload");
+    try {
+      preload.read(session);
+      reads.release();
+    } catch (const std::exception&) {
+      if (!reads.rollback()) throw;
+    }
+  }
+  for (std::size_t i = 0; i < timers.size(); ++i) {
+    const TimerRecord& timer = timers[i];
     ++batch.claimed;
+    if (!careful) {
+      const std::size_t first = sink.messages.size();
+      if (auto fired = fire_timer_in(session, config, calendar, timer, now, &preload, i, &sink)) {
+        batch.fired.push_back(std::move(*fired));
+        queued.emplace_back(first, sink.messages.size());
+      }
+      continue;
+    }
     Savepoint one(session, "fire_timer");
     try {
-      if (auto fired = fire_timer_in(session, config, calendar, timer, now)) {
+      if (auto fired = fire_timer_in(session, config, calendar, timer, now, &preload, i)) {
         one.release();
         batch.fired.push_back(std::move(*fired));
       } else {
@@ -211,8 +278,34 @@ FiringBatch fire_due_batch(soci::session& session, const Config& config,
       batch.failed.push_back({timer, e.what()});
     }
   }
+  if (!careful) {
+    // The pass's messages in one multi-row insert; each timer's new rows are its outbox_ids.
+    const std::vector<EnqueueResult> rows = enqueue_outbox_batch(session, sink.messages);
+    for (std::size_t f = 0; f < batch.fired.size(); ++f) {
+      for (std::size_t m = queued[f].first; m < queued[f].second; ++m) {
+        if (rows[m].inserted) batch.fired[f].outbox_ids.push_back(rows[m].id);
+      }
+    }
+  }
   tx.commit();
   return batch;
+}
+
+}  // namespace
+
+// The first pass fires the batch without savepoints; if anything in it fails, that pass is
+// rolled back whole and the batch is fired again with a savepoint per timer, where a failing
+// timer is rolled back alone (the outcome is the careful pass's, as if it had run first).
+FiringBatch fire_due_batch(soci::session& session, const Config& config,
+                           const WorkingDayCalendar& calendar, TimePoint now, int limit,
+                           const std::set<std::int64_t>& held_back,
+                           std::chrono::milliseconds within) {
+  try {
+    return fire_batch_pass(session, config, calendar, now, limit, held_back, within, false);
+  } catch (const std::exception&) {
+    // Rolled back (WriteTransaction's destructor): nothing of the first pass stays.
+  }
+  return fire_batch_pass(session, config, calendar, now, limit, held_back, within, true);
 }
 
 bool complete_duty(soci::session& session, std::int64_t duty_id, TimePoint now) {

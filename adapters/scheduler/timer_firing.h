@@ -114,6 +114,9 @@ std::optional<FiredTimer> fire_next_due_timer(soci::session& session, const Conf
 // `failed` (it stays pending); the rest of the batch commits. Exactly once as above: a crash
 // before the commit leaves the whole batch pending. Throws StorageError when the transaction
 // itself fails (begin, commit, or a rollback to a savepoint): then nothing of the batch stays.
+// How (issue 15): the batch's duties, cases and case duties are read in one query each
+// (firing_preload.h), and the batch is first fired without savepoints; only when something in
+// that pass fails is it rolled back whole and fired again as above, a savepoint per timer.
 struct FailedTimer {
   TimerRecord timer;
   std::string error;

@@ -4,6 +4,7 @@
 
 #include "adapters/storage/database.h"
 #include "adapters/storage/epoch.h"
+#include "adapters/storage/id_list.h"
 #include "adapters/storage/prepared.h"
 #include "adapters/storage/row_fetch.h"
 
@@ -358,6 +359,17 @@ void list_cases(soci::session& session, const CaseListFilter& f,
         break;
       }
     }
+  });
+}
+
+std::vector<CaseRecord> load_cases(soci::session& session, const std::vector<std::int64_t>& ids) {
+  if (ids.empty()) return {};
+  return guarded("读取案件失败 (loading cases failed)", [&] {
+    CaseRow row;
+    Prepared p = (session.prepare << std::string(kCaseColumns) + "WHERE id IN (" +
+                                         storage_detail::id_list(ids) + ") ORDER BY id");
+    row.bind(p);
+    return fetch_all(p, row);
   });
 }
 

@@ -86,6 +86,9 @@ std::vector<MemberRecord> load_members(soci::session& session, std::string_view 
 // Stores a new case as given (its version, normally 1) and returns its id.
 std::int64_t insert_case(soci::session& session, const CaseRecord& record);
 std::optional<CaseRecord> load_case(soci::session& session, std::int64_t case_id);
+// The cases with these ids in one query (issue 15: a firing batch's cases), by id; unknown ids
+// left out.
+std::vector<CaseRecord> load_cases(soci::session& session, const std::vector<std::int64_t>& ids);
 // Oldest first.
 std::vector<CaseRecord> load_cases_of_household(soci::session& session,
                                                 std::string_view household_code);

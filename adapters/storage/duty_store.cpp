@@ -4,6 +4,7 @@
 #include "adapters/storage/case_store.h"
 #include "adapters/storage/database.h"
 #include "adapters/storage/epoch.h"
+#include "adapters/storage/id_list.h"
 #include "adapters/storage/prepared.h"
 #include "adapters/storage/row_fetch.h"
 #include "adapters/storage/timer_batch.h"
@@ -101,6 +102,47 @@ struct CloseDutyRow {
   void bind(Prepared& p) { p, use(state), use(at), use(id); }
 };
 
+struct ReopenDutyRow {
+  long long id = 0, due = 0, opened = 0;
+  static std::string sql() {
+    return "UPDATE duties SET state = 'open', due_at = :due, opened_at = :opened,"
+           " closed_at = NULL WHERE id = :id AND state = 'cancelled'";
+  }
+  void bind(Prepared& p) { p, use(due), use(opened), use(id); }
+};
+
+// substr, not LIKE: step names contain '_', a LIKE wildcard.
+struct CancelCaseDutyTimers {
+  long long id = 0;
+  int length = 0;
+  std::string prefix;
+  static std::string sql() {
+    return "UPDATE timers SET state = 'cancelled' WHERE case_id = :id"
+           " AND state = 'pending' AND substr(dedupe_key, 1, :n) = :prefix";
+  }
+  void bind(Prepared& p) { p, use(id), use(length), use(prefix); }
+};
+
+struct CancelCountyDutyTimers {
+  int length = 0;
+  std::string prefix;
+  static std::string sql() {
+    return "UPDATE timers SET state = 'cancelled' WHERE case_id IS NULL"
+           " AND state = 'pending' AND substr(dedupe_key, 1, :n) = :prefix";
+  }
+  void bind(Prepared& p) { p, use(length), use(prefix); }
+};
+
+struct SetDutyOfficer {
+  long long id = 0;
+  std::string officer;
+  static std::string sql() {
+    return "UPDATE duties SET officer = :officer WHERE case_id = :id"
+           " AND state = 'open' AND kind IN ('visits', 'monitoring')";
+  }
+  void bind(Prepared& p) { p, use(officer), use(id); }
+};
+
 bool transition(soci::session& session, std::int64_t duty_id, const char* to, TimePoint now,
                 const char* what) {
   return guarded(what, [&] {
@@ -134,13 +176,12 @@ OpenDutyResult open_duty(soci::session& session, const NewDuty& d) {
 bool reopen_duty(soci::session& session, std::int64_t duty_id, TimePoint due_at,
                  TimePoint opened_at) {
   return guarded("重新打开应办事项失败 (reopening a duty failed)", [&] {
-    const long long id = duty_id, due = to_epoch(due_at), opened = to_epoch(opened_at);
-    soci::statement st =
-        (session.prepare << "UPDATE duties SET state = 'open', due_at = :due, opened_at = :opened,"
-                            " closed_at = NULL WHERE id = :id AND state = 'cancelled'",
-         use(due), use(opened), use(id));
-    st.execute(true);
-    return st.get_affected_rows() == 1;
+    Kept<ReopenDutyRow> q(session);
+    q->id = duty_id;
+    q->due = to_epoch(due_at);
+    q->opened = to_epoch(opened_at);
+    q.execute();
+    return q.affected_rows() == 1;
   });
 }
 
@@ -244,35 +285,29 @@ int cancel_duty_timers(soci::session& session, const DutyRecord& duty) {
   return guarded("取消应办事项的定时提醒失败 (cancelling the timers of a duty failed)", [&] {
     const std::string prefix = duty.duty_key + "/";
     const int length = static_cast<int>(prefix.size());
-    // substr, not LIKE: step names contain '_', a LIKE wildcard.
     if (duty.case_id) {
-      const long long id = *duty.case_id;
-      soci::statement st =
-          (session.prepare << "UPDATE timers SET state = 'cancelled' WHERE case_id = :id"
-                              " AND state = 'pending' AND substr(dedupe_key, 1, :n) = :prefix",
-           use(id), use(length), use(prefix));
-      st.execute(true);
-      return static_cast<int>(st.get_affected_rows());
+      Kept<CancelCaseDutyTimers> q(session);
+      q->id = *duty.case_id;
+      q->length = length;
+      q->prefix = prefix;
+      q.execute();
+      return static_cast<int>(q.affected_rows());
     }
-    soci::statement st =
-        (session.prepare << "UPDATE timers SET state = 'cancelled' WHERE case_id IS NULL"
-                            " AND state = 'pending' AND substr(dedupe_key, 1, :n) = :prefix",
-         use(length), use(prefix));
-    st.execute(true);
-    return static_cast<int>(st.get_affected_rows());
+    Kept<CancelCountyDutyTimers> q(session);
+    q->length = length;
+    q->prefix = prefix;
+    q.execute();
+    return static_cast<int>(q.affected_rows());
   });
 }
 
 int set_case_duty_officer(soci::session& session, std::int64_t case_id, std::string_view officer) {
   return guarded("更新应办事项的帮扶责任人失败 (updating the officer of duties failed)", [&] {
-    const long long id = case_id;
-    const std::string name(officer);
-    soci::statement st =
-        (session.prepare << "UPDATE duties SET officer = :officer WHERE case_id = :id"
-                            " AND state = 'open' AND kind IN ('visits', 'monitoring')",
-         use(name), use(id));
-    st.execute(true);
-    return static_cast<int>(st.get_affected_rows());
+    Kept<SetDutyOfficer> q(session);
+    q->id = case_id;
+    q->officer = officer;
+    q.execute();
+    return static_cast<int>(q.affected_rows());
   });
 }
 
@@ -319,6 +354,30 @@ std::optional<int> count_case_monitoring(soci::session& session, std::int64_t ca
                    if (!data) return std::nullopt;
                    return monitoring_in_month(*data, month);
                  });
+}
+
+std::vector<DutyRecord> load_duties(soci::session& session, const std::vector<std::int64_t>& ids) {
+  if (ids.empty()) return {};
+  return guarded("读取应办事项失败 (loading duties failed)", [&] {
+    DutyRow row;
+    Prepared p = (session.prepare << std::string(kColumns) + "WHERE id IN (" +
+                                         storage_detail::id_list(ids) + ") ORDER BY id");
+    row.bind(p);
+    return fetch_all(p, row);
+  });
+}
+
+std::vector<DutyRecord> duties_of_cases(soci::session& session,
+                                        const std::vector<std::int64_t>& case_ids) {
+  if (case_ids.empty()) return {};
+  return guarded("读取案件的应办事项失败 (loading the duties of cases failed)", [&] {
+    DutyRow row;
+    Prepared p =
+        (session.prepare << std::string(kColumns) + "WHERE case_id IN (" +
+                                storage_detail::id_list(case_ids) + ") ORDER BY case_id, id");
+    row.bind(p);
+    return fetch_all(p, row);
+  });
 }
 
 }  // namespace fangfan

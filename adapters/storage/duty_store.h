@@ -60,6 +60,12 @@ std::vector<DutyRecord> open_case_duties(soci::session& session, std::int64_t ca
 // Every duty of a case, in any state, oldest first (what a decision about the case needs).
 std::vector<DutyRecord> case_duties(soci::session& session, std::int64_t case_id);
 
+// Batch reads of firing (issue 15), one query each: the duties with these ids (by id; unknown
+// ids left out), and every duty of these cases in any state (by case id, then oldest first).
+std::vector<DutyRecord> load_duties(soci::session& session, const std::vector<std::int64_t>& ids);
+std::vector<DutyRecord> duties_of_cases(soci::session& session,
+                                        const std::vector<std::int64_t>& case_ids);
+
 // The ids of the cases whose state is one of `states`, or that are emergencies in one of
 // `emergency_states`, oldest first. With `missing_kinds`, only those lacking a duty
 // "<kind>/<case id><suffix>" (any state) for one of the kinds: one indexed query, not a lookup

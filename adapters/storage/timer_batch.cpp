@@ -49,17 +49,17 @@ std::string insert_sql(std::string_view table, std::string_view tail, std::size_
 struct TimerValues {
   static constexpr std::string_view kTable =
       "timers (case_id, kind, step, rung, dedupe_key, due_at, state, fired_at, payload,"
-      " created_at)";
+      " created_at, due_ms)";
   static constexpr std::string_view kTail =
       " ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key";
   long long case_id = 0, due = 0, fired_at = 0, created = 0;
   soci::indicator case_ind = soci::i_null, fired_ind = soci::i_null;
   std::string kind, step, key, state, payload;
-  int rung = 0;
+  int rung = 0, due_ms = 0;
 
   void bind(Prepared& p) {
     p, use(case_id, case_ind), use(kind), use(step), use(rung), use(key), use(due), use(state),
-        use(fired_at, fired_ind), use(payload), use(created);
+        use(fired_at, fired_ind), use(payload), use(created), use(due_ms);
   }
   void set(const TimerToStore& row) {
     const NewTimer& t = row.timer;
@@ -75,6 +75,7 @@ struct TimerValues {
     fired_ind = row.fired_at ? soci::i_ok : soci::i_null;
     payload = t.payload;
     created = to_epoch(t.created_at);
+    due_ms = static_cast<int>(t.due_within.count());
   }
   static const std::string& key_of(const TimerToStore& row) { return row.timer.dedupe_key; }
 };

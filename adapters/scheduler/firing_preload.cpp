@@ -1,0 +1,86 @@
+#include "adapters/scheduler/firing_preload.h"
+
+#include <algorithm>
+
+#include "adapters/scheduler/timer_payload_codec.h"
+#include "adapters/storage/case_json.h"
+#include "adapters/storage/case_store.h"
+#include "adapters/storage/duty_store.h"
+
+namespace fangfan::scheduler_detail {
+namespace {
+
+void sort_unique(std::vector<std::int64_t>& ids) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+}
+
+}  // namespace
+
+FiringPreload::FiringPreload(const std::vector<TimerRecord>& timers) {
+  payloads_.reserve(timers.size());
+  for (const TimerRecord& timer : timers) payloads_.push_back(decode_timer_payload(timer.payload));
+}
+
+void FiringPreload::read(soci::session& session) {
+  std::vector<std::int64_t> duty_ids;
+  for (const DecodedPayload& decoded : payloads_) {
+    if (const auto* payload = std::get_if<TimerPayload>(&decoded)) {
+      if (const auto* notice = std::get_if<DutyNotice>(payload); notice && notice->duty_id != 0) {
+        duty_ids.push_back(notice->duty_id);
+      }
+    }
+  }
+  sort_unique(duty_ids);
+  try {
+    std::vector<std::int64_t> case_ids;
+    for (DutyRecord& duty : load_duties(session, duty_ids)) {
+      if (duty.case_id) case_ids.push_back(*duty.case_id);
+      const std::int64_t id = duty.id;
+      duties_.emplace(id, std::move(duty));
+    }
+    sort_unique(case_ids);
+    for (const std::int64_t id : case_ids) cases_.emplace(id, std::nullopt);
+    for (const CaseRecord& record : load_cases(session, case_ids)) {
+      auto data = case_data_from_json(record.data);
+      if (auto* readable = std::get_if<CaseData>(&data)) {
+        cases_[record.id] = std::move(*readable);
+      } else {
+        cases_.erase(record.id);  // unreadable: the single read says so, for its timer alone
+      }
+    }
+    for (const std::int64_t id : case_ids) case_duties_[id];  // a case may have none
+    for (DutyRecord& duty : duties_of_cases(session, case_ids)) {
+      const std::int64_t id = *duty.case_id;
+      case_duties_[id].push_back(std::move(duty));
+    }
+  } catch (...) {
+    duties_.clear();
+    cases_.clear();
+    case_duties_.clear();
+    throw;
+  }
+}
+
+const DutyRecord* FiringPreload::duty(std::int64_t duty_id) const {
+  if (dropped_) return nullptr;
+  auto it = duties_.find(duty_id);
+  if (it == duties_.end()) return nullptr;
+  // A duty without a case is not preloaded for use: its timer drops the preload anyway.
+  if (!it->second.case_id || touched_.contains(*it->second.case_id)) return nullptr;
+  return &it->second;
+}
+
+const std::optional<CaseData>* FiringPreload::case_data(std::int64_t case_id) const {
+  if (dropped_ || touched_.contains(case_id)) return nullptr;
+  auto it = cases_.find(case_id);
+  return it == cases_.end() ? nullptr : &it->second;
+}
+
+const std::vector<DutyRecord>* FiringPreload::case_duties(std::int64_t case_id) const {
+  if (dropped_ || touched_.contains(case_id)) return nullptr;
+  auto it = case_duties_.find(case_id);
+  return it == case_duties_.end() ? nullptr : &it->second;
+}
+
+}  // namespace fangfan::scheduler_detail

@@ -1,0 +1,68 @@
+// Internal to adapters/scheduler: what a firing batch reads, loaded before it fires (issue 15).
+//
+// Why: firing a duty's timer reads its duty, its case's data and every duty of that case; one
+// query each per timer was a round trip each on PostgreSQL and most of the firing's reads on
+// SQLite. preload_firing() reads them for the whole batch in one query each (duties by id, cases
+// by id, the cases' duties), before the first timer fires.
+//
+// Staying right while the batch writes: a timer's firing writes its case's duties and timers
+// (closes, opens, follow-ups), which a later timer of the same case must see. So an entry is
+// used only while nothing in the batch has touched its case: after a timer fires (or fails and
+// is rolled back), its case is marked touched and its later timers read afresh, one query each,
+// as before. A timer that is not a case duty's (a feed, list or report period, the yearly
+// evaluation, a duty without a case) may write anywhere: it drops the whole preload.
+// Thread-safety: one batch, one thread.
+#pragma once
+
+#include <soci/soci.h>
+
+#include <cstdint>
+#include <optional>
+#include <unordered_map>
+#include <unordered_set>
+#include <variant>
+#include <vector>
+
+#include "adapters/storage/timer_store.h"
+#include "workflows/case_records.h"
+#include "workflows/duties.h"
+#include "workflows/timer_payload.h"
+
+namespace fangfan::scheduler_detail {
+
+// A timer's payload decoded once: the payload, or why it cannot be read.
+using DecodedPayload = std::variant<TimerPayload, std::string>;
+
+class FiringPreload {
+ public:
+  // Decodes the timers' payloads (each timer reads its own duty and case until read()).
+  explicit FiringPreload(const std::vector<TimerRecord>& timers);
+  // Reads the timers' duties, those duties' cases and every duty of those cases, one query
+  // each. Throws StorageError (as the single reads would); then nothing is kept.
+  void read(soci::session& session);
+
+  // The payload of the batch's timer `index`, decoded once.
+  const DecodedPayload& payload(std::size_t index) const { return payloads_[index]; }
+
+  // The duty, while its case is untouched in this batch; nullptr: read it afresh.
+  const DutyRecord* duty(std::int64_t duty_id) const;
+  // The case's data and its duties, while untouched; nullptr: read them afresh. A preloaded
+  // case that does not exist is answered as the single read would (nullopt).
+  const std::optional<CaseData>* case_data(std::int64_t case_id) const;
+  const std::vector<DutyRecord>* case_duties(std::int64_t case_id) const;
+
+  // After a timer fired or failed: its case's entries are not to be used any more.
+  void touched(std::int64_t case_id) { touched_.insert(case_id); }
+  // After a timer that may write any case: nothing preloaded is used any more.
+  void drop() { dropped_ = true; }
+
+ private:
+  std::vector<DecodedPayload> payloads_;
+  std::unordered_map<std::int64_t, DutyRecord> duties_;
+  std::unordered_map<std::int64_t, std::optional<CaseData>> cases_;
+  std::unordered_map<std::int64_t, std::vector<DutyRecord>> case_duties_;
+  std::unordered_set<std::int64_t> touched_;
+  bool dropped_ = false;
+};
+
+}  // namespace fangfan::scheduler_detail

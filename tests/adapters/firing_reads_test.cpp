@@ -1,0 +1,357 @@
+// The batch reads of timer firing (issue 15: load_duties, duties_of_cases, load_cases) and the
+// firing path's kept statements (reopen_duty, cancel_duty_timers, set_case_duty_officer), on
+// SQLite and PostgreSQL. Compiled once per backend like the storage suite (storage_test.cpp).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <optional>
+#include <set>
+
+#include "adapters/storage/case_store.h"
+#include "adapters/storage/database.h"
+#include "adapters/storage/duty_store.h"
+#include "adapters/storage/migrations.h"
+#include "adapters/storage/outbox_batch.h"
+#include "adapters/storage/timer_store.h"
+#include "tests/support/pg_server.h"
+
+namespace fangfan {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using std::chrono::March;
+using test::PgTestServer;
+using test::ScratchPgDatabase;
+
+enum class Backend { kSqlite, kPostgresql };
+
+TimePoint t0() { return china_time(Date{2025y / March / 3}, 9h); }
+
+HouseholdRecord household(const std::string& code) {
+  HouseholdRecord h;
+  h.code = code;
+  h.village_code = "370102001001";
+  h.township_code = "370102001";
+  h.head_name = "王建国";
+  h.details = "{}";
+  h.created_at = t0();
+  h.updated_at = t0();
+  return h;
+}
+
+CaseRecord new_case(const std::string& household_code, const std::string& data) {
+  CaseRecord c;
+  c.household_code = household_code;
+  c.kind = "边缘易致贫户";
+  c.state = "assisting";
+  c.version = 1;
+  c.source = "self_application";
+  c.opened_at = t0();
+  c.data = data;
+  c.updated_at = t0();
+  return c;
+}
+
+NewDuty duty(std::optional<std::int64_t> case_id, const std::string& key, const std::string& kind) {
+  NewDuty d;
+  d.duty_key = key;
+  d.case_id = case_id;
+  d.kind = kind;
+  d.subject = "2025-03";
+  d.township_code = "370102001";
+  d.owner_role = "township_clerk";
+  d.officer = "李四";
+  d.due_at = t0() + 24h * 20;
+  d.opened_at = t0();
+  return d;
+}
+
+NewTimer timer(std::optional<std::int64_t> case_id, const std::string& key) {
+  NewTimer t;
+  t.case_id = case_id;
+  t.kind = "deadline";
+  t.step = "visits";
+  t.dedupe_key = key;
+  t.due_at = t0() + 24h;
+  t.created_at = t0();
+  return t;
+}
+
+// Every field of a duty as one text, so that two reads can be compared whole.
+std::string fields(const DutyRecord& d) {
+  auto at = [](std::optional<TimePoint> t) {
+    return t ? std::to_string(t->time_since_epoch().count()) : std::string("-");
+  };
+  return std::to_string(d.id) + "|" + d.duty_key + "|" +
+         (d.case_id ? std::to_string(*d.case_id) : "-") + "|" + d.kind + "|" + d.subject + "|" +
+         d.township_code + "|" + d.village_code + "|" + d.owner_role + "|" + d.officer + "|" +
+         at(d.due_at) + "|" + std::to_string(static_cast<int>(d.state)) + "|" + at(d.opened_at) +
+         "|" + at(d.closed_at);
+}
+std::vector<std::string> fields(const std::vector<DutyRecord>& duties) {
+  std::vector<std::string> out;
+  for (const DutyRecord& d : duties) out.push_back(fields(d));
+  return out;
+}
+
+std::vector<std::int64_t> ids_of(const std::vector<DutyRecord>& duties) {
+  std::vector<std::int64_t> out;
+  for (const DutyRecord& d : duties) out.push_back(d.id);
+  return out;
+}
+
+class FiringReads : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    std::string url;
+    if (GetParam() == Backend::kSqlite) {
+      static std::atomic<int> counter{0};
+      dir_ = fs::temp_directory_path() / ("fangfan-firing-reads-" + std::to_string(::getpid()) +
+                                          "-" + std::to_string(++counter));
+      fs::remove_all(dir_);
+      fs::create_directories(dir_);
+      url = "sqlite3://" + (dir_ / "fangfan.db").string();
+    } else {
+      const PgTestServer& pg = test::pg_test_server();
+      if (pg.status == PgTestServer::Status::kAbsent) GTEST_SKIP() << pg.reason;
+      ASSERT_EQ(pg.status, PgTestServer::Status::kReady) << pg.reason;
+      scratch_.emplace(pg);
+      url = scratch_->url();
+    }
+    db_.emplace(Database::open(url));
+    migrate(*db_, t0());
+    s_ = db_->open_session();
+    // Three cases: a with two duties, b with none, c with one; and a county duty (no case).
+    for (const char* code : {"3701020010010001", "3701020010010002", "3701020010010003"}) {
+      insert_household(*s_, household(code));
+    }
+    a_ = insert_case(*s_, new_case("3701020010010001", R"({"risk_causes":["因病"]})"));
+    b_ = insert_case(*s_, new_case("3701020010010002", R"({"risk_causes":["因学"]})"));
+    c_ = insert_case(*s_, new_case("3701020010010003", R"({"risk_causes":["因残"]})"));
+    a1_ = open_duty(*s_, duty(a_, "visits/a/2025-03", "visits")).id;
+    c1_ = open_duty(*s_, duty(c_, "visits/c/2025-03", "visits")).id;
+    a2_ = open_duty(*s_, duty(a_, "monitoring/a/2025-03", "monitoring")).id;
+    county_ = open_duty(*s_, duty(std::nullopt, "campaign/2025/m1", "campaign")).id;
+  }
+  void TearDown() override {
+    s_.reset();
+    db_.reset();
+    scratch_.reset();
+    if (!dir_.empty()) fs::remove_all(dir_);
+  }
+
+  fs::path dir_;
+  std::optional<ScratchPgDatabase> scratch_;
+  std::optional<Database> db_;
+  std::unique_ptr<soci::session> s_;
+  std::int64_t a_ = 0, b_ = 0, c_ = 0, a1_ = 0, a2_ = 0, c1_ = 0, county_ = 0;
+};
+
+TEST_P(FiringReads, LoadDutiesAnswersTheKnownIdsInIdOrderAsTheSingleReadDoes) {
+  struct Row {
+    const char* name;
+    std::vector<std::int64_t> ask;
+    std::vector<std::int64_t> want;
+  };
+  const std::vector<Row> rows = {
+      {"none", {}, {}},
+      {"one", {c1_}, {c1_}},
+      {"unordered, with an unknown id", {county_, a1_, 999999}, {a1_, county_}},
+      {"repeated", {a2_, a2_, c1_}, {c1_, a2_}},
+      {"only unknown", {999998, 999999}, {}},
+  };
+  for (const Row& row : rows) {
+    SCOPED_TRACE(row.name);
+    const std::vector<DutyRecord> got = load_duties(*s_, row.ask);
+    ASSERT_EQ(ids_of(got), row.want);
+    for (const DutyRecord& d : got) EXPECT_EQ(fields(d), fields(load_duty(*s_, d.id).value()));
+  }
+}
+
+TEST_P(FiringReads, DutiesOfCasesAreEachCasesDutiesInAnyStateByCaseThenOldestFirst) {
+  ASSERT_TRUE(close_duty(*s_, a1_, t0() + 1h));  // done duties are a case's duties too
+  struct Row {
+    const char* name;
+    std::vector<std::int64_t> ask;
+    std::vector<std::int64_t> want;
+  };
+  const std::vector<Row> rows = {
+      {"none", {}, {}},
+      {"a case without duties", {b_}, {}},
+      {"unordered cases", {c_, b_, a_}, {a1_, a2_, c1_}},
+      {"one case", {c_}, {c1_}},
+  };
+  for (const Row& row : rows) {
+    SCOPED_TRACE(row.name);
+    const std::vector<DutyRecord> got = duties_of_cases(*s_, row.ask);
+    ASSERT_EQ(ids_of(got), row.want);
+    std::vector<DutyRecord> single;
+    std::set<std::int64_t> asked(row.ask.begin(), row.ask.end());
+    for (const std::int64_t id : asked) {
+      for (DutyRecord& d : case_duties(*s_, id)) single.push_back(std::move(d));
+    }
+    EXPECT_EQ(fields(got), fields(single));
+  }
+}
+
+TEST_P(FiringReads, LoadCasesAnswersTheKnownIdsInIdOrderAsTheSingleReadDoes) {
+  struct Row {
+    const char* name;
+    std::vector<std::int64_t> ask;
+    std::vector<std::int64_t> want;
+  };
+  const std::vector<Row> rows = {
+      {"none", {}, {}},
+      {"unordered, with an unknown id", {c_, 999999, a_}, {a_, c_}},
+      {"all", {b_, a_, c_}, {a_, b_, c_}},
+  };
+  for (const Row& row : rows) {
+    SCOPED_TRACE(row.name);
+    const std::vector<CaseRecord> got = load_cases(*s_, row.ask);
+    std::vector<std::int64_t> ids;
+    for (const CaseRecord& c : got) {
+      ids.push_back(c.id);
+      const CaseRecord single = load_case(*s_, c.id).value();
+      EXPECT_EQ(c.data, single.data);
+      EXPECT_EQ(c.household_code, single.household_code);
+      EXPECT_EQ(c.version, single.version);
+      EXPECT_EQ(c.opened_at, single.opened_at);
+    }
+    EXPECT_EQ(ids, row.want);
+  }
+}
+
+// The kept statements run again with new values: each use must act on its own duty or case.
+TEST_P(FiringReads, KeptDutyWritesActOnTheirOwnValuesAtEachUse) {
+  // reopen_duty: only a cancelled duty reopens, with the new due and opened instants.
+  ASSERT_TRUE(cancel_duty(*s_, a1_, t0() + 1h));
+  ASSERT_TRUE(cancel_duty(*s_, c1_, t0() + 1h));
+  EXPECT_FALSE(reopen_duty(*s_, a2_, t0() + 48h, t0() + 2h));  // open, not cancelled
+  EXPECT_TRUE(reopen_duty(*s_, a1_, t0() + 48h, t0() + 2h));
+  EXPECT_TRUE(reopen_duty(*s_, c1_, t0() + 72h, t0() + 3h));
+  EXPECT_FALSE(reopen_duty(*s_, a1_, t0() + 96h, t0() + 4h));  // open again
+  EXPECT_EQ(load_duty(*s_, a1_)->due_at, t0() + 48h);
+  EXPECT_EQ(load_duty(*s_, c1_)->due_at, t0() + 72h);
+  EXPECT_EQ(load_duty(*s_, c1_)->opened_at, t0() + 3h);
+  EXPECT_EQ(load_duty(*s_, c1_)->state, DutyState::kOpen);
+
+  // cancel_duty_timers: only the pending timers under the duty's key, of its case (or county).
+  schedule_timer(*s_, timer(a_, "visits/a/2025-03/due"));
+  schedule_timer(*s_, timer(a_, "visits/a/2025-03/overdue/1"));
+  schedule_timer(*s_, timer(a_, "monitoring/a/2025-03/due"));
+  schedule_timer(*s_, timer(c_, "visits/c/2025-03/due"));
+  schedule_timer(*s_, timer(std::nullopt, "campaign/2025/m1/due"));
+  EXPECT_EQ(cancel_duty_timers(*s_, *load_duty(*s_, a1_)), 2);
+  EXPECT_EQ(cancel_duty_timers(*s_, *load_duty(*s_, a1_)), 0);
+  EXPECT_EQ(cancel_duty_timers(*s_, *load_duty(*s_, county_)), 1);
+  EXPECT_EQ(cancel_duty_timers(*s_, *load_duty(*s_, c1_)), 1);
+  const std::vector<TimerRecord> left = due_timers(*s_, t0() + 48h, 10);
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].dedupe_key, "monitoring/a/2025-03/due");
+
+  // set_case_duty_officer: the open visits/monitoring duties of that case only.
+  EXPECT_EQ(set_case_duty_officer(*s_, a_, "赵六"), 2);
+  EXPECT_EQ(set_case_duty_officer(*s_, c_, "钱七"), 1);
+  EXPECT_EQ(set_case_duty_officer(*s_, b_, "孙八"), 0);
+  EXPECT_EQ(load_duty(*s_, a1_)->officer, "赵六");
+  EXPECT_EQ(load_duty(*s_, a2_)->officer, "赵六");
+  EXPECT_EQ(load_duty(*s_, c1_)->officer, "钱七");
+  EXPECT_EQ(load_duty(*s_, county_)->officer, "李四");
+}
+
+NewOutboxMessage message(const std::string& key, std::optional<std::int64_t> case_id,
+                         const std::string& person) {
+  NewOutboxMessage m;
+  m.dedupe_key = key;
+  m.case_id = case_id;
+  m.channel = "file";
+  m.recipient = "county-admin";
+  m.message_type = "step_overdue";
+  m.body = "{\"key\":\"" + key + "\"}";
+  m.created_at = t0();
+  m.next_attempt_at = t0() + 1h;
+  m.person = person;
+  return m;
+}
+
+// One multi-row insert answers as enqueue_outbox() called for each in turn would: keys stored
+// before, or given twice, are inserted once and answer the stored row's id.
+TEST_P(FiringReads, EnqueueOutboxBatchAnswersAsOneEnqueuePerMessageInTurn) {
+  const EnqueueResult before = enqueue_outbox(*s_, message("old", a_, "李四@370102001"));
+  ASSERT_TRUE(before.inserted);
+  struct Row {
+    const char* name;
+    std::vector<std::string> keys;
+    std::vector<bool> inserted;
+  };
+  const std::vector<Row> rows = {
+      {"none", {}, {}},
+      {"new ones", {"n1", "n2"}, {true, true}},
+      {"one stored before between new ones", {"n3", "old", "n4"}, {true, false, true}},
+      {"a key given twice", {"n5", "n5", "n6"}, {true, false, true}},
+      {"only stored ones", {"n1", "old"}, {false, false}},
+  };
+  for (const Row& row : rows) {
+    SCOPED_TRACE(row.name);
+    std::vector<NewOutboxMessage> messages;
+    for (std::size_t i = 0; i < row.keys.size(); ++i) {
+      // Every other one without a case and a person (stored NULL).
+      messages.push_back(message(row.keys[i], i % 2 == 0 ? std::optional(c_) : std::nullopt,
+                                 i % 2 == 0 ? "王五@370102001" : ""));
+    }
+    const std::vector<EnqueueResult> got = enqueue_outbox_batch(*s_, messages);
+    ASSERT_EQ(got.size(), row.keys.size());
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      SCOPED_TRACE(row.keys[i]);
+      EXPECT_EQ(got[i].inserted, row.inserted[i]);
+      const OutboxRecord stored = load_outbox(*s_, got[i].id).value();
+      EXPECT_EQ(stored.dedupe_key, row.keys[i]);
+      if (row.keys[i] == "old") {
+        EXPECT_EQ(got[i].id, before.id);
+        continue;
+      }
+      if (!got[i].inserted) continue;  // stored by an earlier row: checked there
+      EXPECT_EQ(stored.case_id, messages[i].case_id);
+      EXPECT_EQ(stored.person, messages[i].person);
+      EXPECT_EQ(stored.body, messages[i].body);
+      EXPECT_EQ(stored.next_attempt_at, t0() + 1h);
+      EXPECT_EQ(stored.status, OutboxStatus::kPending);
+    }
+  }
+  long long n = 0;
+  *s_ << "SELECT COUNT(*) FROM outbox", soci::into(n);
+  EXPECT_EQ(n, 7);  // old, n1 .. n6
+}
+
+// More messages than one statement takes (500): every one inserted, each with its own row.
+TEST_P(FiringReads, EnqueueOutboxBatchTakesMoreThanOneStatementsRows) {
+  std::vector<NewOutboxMessage> messages;
+  for (int i = 0; i < 1203; ++i) messages.push_back(message("m" + std::to_string(i), a_, ""));
+  const std::vector<EnqueueResult> got = enqueue_outbox_batch(*s_, messages);
+  ASSERT_EQ(got.size(), messages.size());
+  std::set<std::int64_t> ids;
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    EXPECT_TRUE(got[i].inserted);
+    ids.insert(got[i].id);
+  }
+  EXPECT_EQ(ids.size(), messages.size());
+  EXPECT_EQ(load_outbox(*s_, got[700].id)->dedupe_key, "m700");
+  EXPECT_EQ(load_outbox(*s_, got[1202].id)->dedupe_key, "m1202");
+}
+
+std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
+  return info.param == Backend::kSqlite ? "Sqlite" : "Postgresql";
+}
+
+#if FANGFAN_STORAGE_TEST_SQLITE
+INSTANTIATE_TEST_SUITE_P(Backends, FiringReads, ::testing::Values(Backend::kSqlite), backend_name);
+#else
+INSTANTIATE_TEST_SUITE_P(Backends, FiringReads, ::testing::Values(Backend::kPostgresql),
+                         backend_name);
+#endif
+
+}  // namespace
+}  // namespace fangfan
