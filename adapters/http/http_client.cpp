@@ -10,6 +10,8 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <utility>
+#include <vector>
 
 namespace fangfan {
 
@@ -89,6 +91,8 @@ struct Transfer {
     if (headers) curl_slist_free_all(headers);
     if (easy) curl_easy_cleanup(easy);
   }
+  // The easy handle, for the next request (curl keeps its buffers and connection cache links).
+  CURL* release_easy() { return std::exchange(easy, nullptr); }
 };
 
 struct HttpClient::Impl {
@@ -106,6 +110,27 @@ struct HttpClient::Impl {
 
   std::map<std::uint64_t, std::unique_ptr<Transfer>> running;  // worker thread only
   std::deque<std::unique_ptr<Transfer>> waiting;               // worker thread only
+  // Finished requests' easy handles, reset and reused (worker thread only): making and freeing
+  // one per request was a good part of the client's cost per request.
+  std::vector<CURL*> spare;
+
+  ~Impl() {
+    for (CURL* e : spare) curl_easy_cleanup(e);
+  }
+
+  CURL* take_easy() {
+    if (spare.empty()) return curl_easy_init();
+    CURL* e = spare.back();
+    spare.pop_back();
+    curl_easy_reset(e);
+    return e;
+  }
+
+  // Back to the spares once curl no longer holds it (at most max_in_flight are kept).
+  void keep_easy(Transfer& t) {
+    if (t.easy == nullptr || int(spare.size()) >= options.max_in_flight) return;
+    spare.push_back(t.release_easy());
+  }
 
   static size_t on_body(char* data, size_t size, size_t n, void* user) {
     auto* t = static_cast<Transfer*>(user);
@@ -129,7 +154,7 @@ struct HttpClient::Impl {
   }
 
   void start(std::unique_ptr<Transfer> t) {
-    t->easy = curl_easy_init();
+    t->easy = take_easy();
     CURL* e = t->easy;
     const HttpRequest& r = t->request;
     curl_easy_setopt(e, CURLOPT_URL, r.url.c_str());
@@ -214,6 +239,7 @@ struct HttpClient::Impl {
           break;
       }
     }
+    keep_easy(*t);
     complete(std::move(t));
   }
 
@@ -329,9 +355,13 @@ void HttpClient::submit(std::uint64_t id, HttpRequest request, Completion done) 
   t->id = id;
   t->request = std::move(request);
   t->done = std::move(done);
+  bool wake = false;
   {
     std::lock_guard lock(impl_->mutex);
     if (!impl_->stopping) {
+      // The worker takes the whole queue at once: one wake-up per queue it finds, not one per
+      // request (each is a write to curl's wake-up pipe and a turn of the worker's loop).
+      wake = impl_->queued.empty();
       impl_->queued.push_back(std::move(t));
     }
   }
@@ -340,7 +370,7 @@ void HttpClient::submit(std::uint64_t id, HttpRequest request, Completion done) 
                "the daemon is stopping; the request was not sent");
     return;
   }
-  curl_multi_wakeup(impl_->multi);
+  if (wake) curl_multi_wakeup(impl_->multi);
 }
 
 void HttpClient::cancel(std::uint64_t id) {

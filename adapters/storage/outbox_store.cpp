@@ -1,6 +1,8 @@
 #include "adapters/storage/outbox_store.h"
 
+#include <algorithm>
 #include <array>
+#include <set>
 
 #include "adapters/storage/database.h"
 #include "adapters/storage/epoch.h"
@@ -16,6 +18,9 @@ using storage_detail::fetch_all;
 using storage_detail::fetch_one;
 using storage_detail::Kept;
 using storage_detail::Prepared;
+
+// Ids per claiming statement (the text stays far below SQLite's and PostgreSQL's limits).
+constexpr std::size_t kClaimChunk = 1000;
 
 constexpr std::array<std::pair<OutboxStatus, std::string_view>, 6> kStatusNames{{
     {OutboxStatus::kPending, "pending"},
@@ -92,6 +97,54 @@ struct OutboxIdByKey {
   long long id = 0;
   static std::string sql() { return "SELECT id FROM outbox WHERE dedupe_key = :key"; }
   void bind(Prepared& p) { p, use(key), into(id); }
+};
+
+// The answers' statements, kept prepared (prepared.h): a flush records hundreds at a time.
+struct MarkSent {
+  long long id = 0, at = 0;
+  std::string provider, code;
+  static std::string sql() {
+    return "UPDATE outbox SET status = 'sent', provider_message_id = :provider,"
+           " provider_code = :code, sent_at = :at, last_error = ''"
+           " WHERE id = :id AND status = 'sending'";
+  }
+  void bind(Prepared& p) { p, use(provider), use(code), use(at), use(id); }
+};
+
+// A digest's members follow it.
+struct MarkMembersSent {
+  long long digest = 0, at = 0;
+  std::string provider, code;
+  static std::string sql() {
+    return "UPDATE outbox SET status = 'sent', provider_message_id = :provider,"
+           " provider_code = :code, sent_at = :at, last_error = ''"
+           " WHERE digest_of = :id AND status = 'sending'";
+  }
+  void bind(Prepared& p) { p, use(provider), use(code), use(at), use(digest); }
+};
+
+struct MarkRetry {
+  long long id = 0, next = 0;
+  int refund = 0;
+  std::string error, code;
+  static std::string sql() {
+    return "UPDATE outbox SET status = 'pending', last_error = :error,"
+           " provider_code = :code, next_attempt_at = :next,"
+           " attempts = attempts - :refund WHERE id = :id AND status = 'sending'";
+  }
+  void bind(Prepared& p) { p, use(error), use(code), use(next), use(refund), use(id); }
+};
+
+struct Unclaim {
+  long long id = 0, next = 0;
+  std::string reason;
+  static std::string sql() {
+    return "UPDATE outbox SET status = 'pending', hold_reason = :reason,"
+           " next_attempt_at = :next,"
+           " attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END"
+           " WHERE id = :id AND status = 'sending'";
+  }
+  void bind(Prepared& p) { p, use(reason), use(next), use(id); }
 };
 
 // Runs an UPDATE and reports whether it changed exactly one row.
@@ -228,19 +281,19 @@ bool mark_outbox_sent(soci::session& session, std::int64_t message_id,
                       std::string_view provider_message_id, TimePoint now,
                       std::string_view provider_code) {
   return guarded(what("记录消息已发送", "marking sent message", message_id), [&] {
-    const long long id = message_id, at = to_epoch(now);
-    const std::string provider_id(provider_message_id), code(provider_code);
-    if (!update_one(session,
-                    "UPDATE outbox SET status = 'sent', provider_message_id = :provider,"
-                    " provider_code = :code, sent_at = :at, last_error = ''"
-                    " WHERE id = :id AND status = 'sending'",
-                    use(provider_id), use(code), use(at), use(id))) {
-      return false;
-    }
-    session << "UPDATE outbox SET status = 'sent', provider_message_id = :provider,"
-               " provider_code = :code, sent_at = :at, last_error = ''"
-               " WHERE digest_of = :id AND status = 'sending'",
-        use(provider_id), use(code), use(at), use(id);
+    Kept<MarkSent> row(session);
+    row->id = message_id;
+    row->at = to_epoch(now);
+    row->provider = std::string(provider_message_id);
+    row->code = std::string(provider_code);
+    row.execute();
+    if (row.affected_rows() != 1) return false;
+    Kept<MarkMembersSent> members(session);
+    members->digest = message_id;
+    members->at = row->at;
+    members->provider = row->provider;
+    members->code = row->code;
+    members.execute();
     return true;
   });
 }
@@ -249,29 +302,27 @@ bool mark_outbox_retry(soci::session& session, std::int64_t message_id, std::str
                        TimePoint next_attempt_at, bool count_attempt,
                        std::string_view provider_code) {
   return guarded(what("安排消息重发", "rescheduling message", message_id), [&] {
-    const long long id = message_id, next = to_epoch(next_attempt_at);
+    Kept<MarkRetry> row(session);
+    row->id = message_id;
+    row->next = to_epoch(next_attempt_at);
     // A claimed message has attempts >= 1: giving one back never goes below zero.
-    const int refund = count_attempt ? 0 : 1;
-    const std::string text(error), code(provider_code);
-    return update_one(session,
-                      "UPDATE outbox SET status = 'pending', last_error = :error,"
-                      " provider_code = :code, next_attempt_at = :next,"
-                      " attempts = attempts - :refund WHERE id = :id AND status = 'sending'",
-                      use(text), use(code), use(next), use(refund), use(id));
+    row->refund = count_attempt ? 0 : 1;
+    row->error = std::string(error);
+    row->code = std::string(provider_code);
+    row.execute();
+    return row.affected_rows() == 1;
   });
 }
 
 bool unclaim_outbox(soci::session& session, std::int64_t message_id, TimePoint until,
                     std::string_view reason) {
   return guarded(what("退回待发消息", "returning message", message_id), [&] {
-    const long long id = message_id, next = to_epoch(until);
-    const std::string text(reason);
-    return update_one(session,
-                      "UPDATE outbox SET status = 'pending', hold_reason = :reason,"
-                      " next_attempt_at = :next,"
-                      " attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END"
-                      " WHERE id = :id AND status = 'sending'",
-                      use(text), use(next), use(id));
+    Kept<Unclaim> row(session);
+    row->id = message_id;
+    row->next = to_epoch(until);
+    row->reason = std::string(reason);
+    row.execute();
+    return row.affected_rows() == 1;
   });
 }
 
@@ -444,11 +495,41 @@ std::vector<std::int64_t> claim_outbox_many(soci::session& session,
                                             const std::vector<std::int64_t>& ids,
                                             const OutboxLease* lease) {
   WriteTransaction tx(session);
+  std::set<std::int64_t> taken;
+  guarded("领取待发消息失败 (claiming messages failed)", [&] {
+    const long long until = lease ? to_epoch(lease->until) : 0;
+    const std::string holder = lease ? lease->holder : std::string();
+    soci::indicator holder_ind = lease ? soci::i_ok : soci::i_null, until_ind = holder_ind;
+    // PostgreSQL (several daemons): rows another daemon's claim holds right now are skipped, not
+    // waited for; the status test then sees its commit. SQLite has one writer at a time.
+    const bool shared = dialect_of(session) == Dialect::kPostgresql;
+    for (std::size_t from = 0; from < ids.size(); from += kClaimChunk) {
+      // The ids are numbers written into the text: one statement per chunk, not one per row.
+      std::string list;
+      for (std::size_t i = from; i < std::min(ids.size(), from + kClaimChunk); ++i) {
+        if (!list.empty()) list += ',';
+        list += std::to_string(ids[i]);
+      }
+      const std::string which =
+          shared ? "id IN (SELECT id FROM outbox WHERE status = 'pending' AND id IN (" + list +
+                       ") FOR UPDATE SKIP LOCKED)"
+                 : "status = 'pending' AND id IN (" + list + ")";
+      long long id = 0;
+      soci::statement st =
+          (session.prepare << "UPDATE outbox SET status = 'sending', attempts = attempts + 1,"
+                              " hold_reason = '', claimed_by = :holder, lease_until = :until"
+                              " WHERE " +
+                                  which + " RETURNING id",
+           use(holder, holder_ind), use(until, until_ind), into(id));
+      st.execute();
+      while (st.fetch()) taken.insert(id);
+    }
+  });
+  tx.commit();
   std::vector<std::int64_t> claimed;
   for (const std::int64_t id : ids) {
-    if (claim_outbox(session, id, lease)) claimed.push_back(id);
+    if (taken.count(id)) claimed.push_back(id);
   }
-  tx.commit();
   return claimed;
 }
 

@@ -164,8 +164,11 @@ std::vector<OutboxRecord> digest_members(soci::session& session, std::int64_t di
 std::optional<std::int64_t> queue_digest(soci::session& session, const NewOutboxMessage& digest,
                                          const std::vector<std::int64_t>& members);
 
-// One transaction: claim_outbox for each id; returns the ids claimed (the others were no longer
-// pending), in the order given.
+// One transaction: claim_outbox for each id, in one statement per 1,000 ids (not one per row);
+// returns the ids claimed (the others were no longer pending), in the order given. PostgreSQL:
+// FOR UPDATE SKIP LOCKED, so a row another daemon's claim holds at this moment is left to it
+// without waiting for its commit (several daemons on one database do not queue on each other's
+// rows); either way a row is claimed by one claimer only.
 std::vector<std::int64_t> claim_outbox_many(soci::session& session,
                                             const std::vector<std::int64_t>& ids,
                                             const OutboxLease* lease = nullptr);

@@ -11,6 +11,7 @@
 #include <functional>
 #include <random>
 #include <set>
+#include <utility>
 
 #include "adapters/channels/attachment.h"
 #include "adapters/storage/database.h"
@@ -131,18 +132,76 @@ std::optional<OutboxDispatcher::Deferral> OutboxDispatcher::gate(const OutboxRec
   return std::nullopt;
 }
 
-asio::awaitable<void> OutboxDispatcher::acquire_slot() {
+asio::awaitable<void> OutboxDispatcher::wait_a_moment() {
+  slot_timer_.expires_at(asio::steady_timer::time_point::max());
+  co_await slot_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+asio::awaitable<bool> OutboxDispatcher::acquire_slot() {
   co_await asio::this_coro::throw_if_cancelled(false);
-  while (in_flight_ >= std::max(1, config_->delivery.concurrency)) {
-    slot_timer_.expires_at(asio::steady_timer::time_point::max());
-    co_await slot_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+  const int concurrency = std::max(1, config_->delivery.concurrency);
+  const std::size_t bound = std::size_t(unrecorded_bound(concurrency));
+  while (!flush_error_ && (in_flight_ >= concurrency || unrecorded() >= bound)) {
+    // At the bound only a write makes room: write what waits now, however little.
+    if (unrecorded() >= bound) start_flush(true);
+    co_await wait_a_moment();
   }
+  if (flush_error_) co_return false;
   ++in_flight_;
+  co_return true;
 }
 
 void OutboxDispatcher::release_slot() {
   --in_flight_;
   slot_timer_.cancel();
+}
+
+asio::awaitable<void> OutboxDispatcher::write_turn() {
+  while (writing_) co_await wait_a_moment();
+  writing_ = true;
+}
+
+void OutboxDispatcher::end_write() {
+  writing_ = false;
+  slot_timer_.cancel();
+}
+
+void OutboxDispatcher::start_flush(bool force) {
+  if (!in_pass_ || writing_ || answers_.empty()) return;
+  const int concurrency = std::max(1, config_->delivery.concurrency);
+  if (!force && answers_.size() < std::size_t(answers_per_commit(concurrency))) return;
+  writing_ = true;
+  asio::co_spawn(loop_, flush_in_background(), [](std::exception_ptr e) {
+    if (e) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        spdlog::error("outbox.flush_error error=\"{}\"", ex.what());
+      }
+    }
+  });
+}
+
+asio::awaitable<void> OutboxDispatcher::flush_in_background() {
+  std::vector<OutboxAnswer> batch;
+  batch.swap(answers_);
+  flushing_ = batch.size();
+  std::exception_ptr failed;
+  auto record = record_answers(batch);
+  try {
+    co_await storage_.run(std::move(record));
+  } catch (...) {
+    failed = std::current_exception();
+  }
+  flushing_ = 0;
+  if (failed) {
+    // Rolled back: the answers wait again; the pass sees the error before its next delivery.
+    answers_.insert(answers_.begin(), std::make_move_iterator(batch.begin()),
+                    std::make_move_iterator(batch.end()));
+    flush_error_ = failed;
+  }
+  end_write();
+  if (!failed) start_flush(false);
 }
 
 asio::awaitable<void> OutboxDispatcher::handle_digests(
@@ -210,26 +269,40 @@ asio::awaitable<void> OutboxDispatcher::handle_digests(
   }
 }
 
+std::function<void(soci::session&)> OutboxDispatcher::record_answers(
+    const std::vector<OutboxAnswer>& batch) const {
+  // A daemon sharing its database renews its leases with every flush: its claims are never
+  // taken for abandoned while it still works on them.
+  return [&batch, lease = lease()](soci::session& s) {
+    record_outbox_answers(s, batch);
+    if (lease) renew_outbox_leases(s, *lease);
+  };
+}
+
 asio::awaitable<void> OutboxDispatcher::flush() {
-  while (!answers_.empty()) {
+  co_await write_turn();
+  flush_error_ = nullptr;  // what it left waits in answers_: written now or thrown again
+  std::exception_ptr failed;
+  while (!answers_.empty() && !failed) {
     std::vector<OutboxAnswer> batch;
     batch.swap(answers_);
-    // A daemon sharing its database renews its leases with every flush: its claims are never
-    // taken for abandoned while it still works on them.
-    auto record = [&batch, lease = lease()](soci::session& s) {
-      record_outbox_answers(s, batch);
-      if (lease) renew_outbox_leases(s, *lease);
-    };
+    flushing_ = batch.size();
+    auto record = record_answers(batch);
     try {
       co_await storage_.run(std::move(record));
     } catch (...) {
+      failed = std::current_exception();
+    }
+    flushing_ = 0;
+    if (failed) {
       // Rolled back: the answers wait for the next flush (the next pass), or their messages
       // would stay "sending" until a restart and then go out again.
       answers_.insert(answers_.begin(), std::make_move_iterator(batch.begin()),
                       std::make_move_iterator(batch.end()));
-      throw;
     }
   }
+  end_write();
+  if (failed) std::rethrow_exception(failed);
 }
 
 asio::awaitable<void> OutboxDispatcher::dispatch_due() {
@@ -242,11 +315,16 @@ asio::awaitable<void> OutboxDispatcher::dispatch_due() {
   // What a pass ended by a storage error could not record comes first: until then its messages
   // are "sending", and the claims it gave back would miss this pass's look at what is due.
   co_await flush();
+  in_pass_ = true;
+  struct PassEnd {
+    bool& in_pass;
+    ~PassEnd() { in_pass = false; }
+  } pass_end{in_pass_};
   for (;;) {
     if (stopping(co_await asio::this_coro::cancellation_state)) break;
     const TimePoint now = clock_.now();
     const DeliveryPolicy& policy = config_->delivery;
-    const int batch_size = std::max(100, policy.concurrency * 4);
+    const int batch_size = claim_batch(std::max(1, policy.concurrency));
     auto batch = co_await storage_.run(
         [now, batch_size](soci::session& s) { return due_outbox(s, now, batch_size); });
 
@@ -277,22 +355,42 @@ asio::awaitable<void> OutboxDispatcher::dispatch_due() {
         go.push_back(std::move(m));
       }
     }
+    // This dispatcher's writes take turns (a flush of answers may be under way): on SQLite two
+    // at once would only wait for each other's lock.
     if (!deferrals.empty()) {
-      co_await storage_.run([&deferrals](soci::session& s) {
+      co_await write_turn();
+      auto defer = [&deferrals](soci::session& s) {
         WriteTransaction tx(s);
         for (const auto& d : deferrals) defer_outbox(s, d.id, d.until, d.reason);
         tx.commit();
-      });
+      };
+      try {
+        co_await storage_.run(std::move(defer));
+      } catch (...) {
+        end_write();
+        throw;
+      }
+      end_write();
       stats_.deferred += static_cast<long long>(deferrals.size());
       spdlog::debug("outbox.deferred count={}", deferrals.size());
     }
-    // Claim the whole batch in one transaction (SQLite syncs every commit to disk).
+    // Claim the whole batch in one transaction, one statement (SQLite syncs every commit).
     std::vector<std::int64_t> ids;
     for (const auto& m : go) ids.push_back(m.id);
     auto claim = [&ids, lease = lease()](soci::session& s) {
       return claim_outbox_many(s, ids, lease ? &*lease : nullptr);
     };
-    const auto claimed_ids = co_await storage_.run(std::move(claim));
+    std::vector<std::int64_t> claimed_ids;
+    if (!ids.empty()) {
+      co_await write_turn();
+      try {
+        claimed_ids = co_await storage_.run(std::move(claim));
+      } catch (...) {
+        end_write();
+        throw;
+      }
+      end_write();
+    }
     const std::set<std::int64_t> claimed(claimed_ids.begin(), claimed_ids.end());
     for (std::size_t i = 0; i < go.size(); ++i) {
       auto& m = go[i];
@@ -301,27 +399,19 @@ asio::awaitable<void> OutboxDispatcher::dispatch_due() {
         continue;
       }
       ++m.attempts;
-      co_await acquire_slot();
-      if (answers_.size() >= std::size_t(std::max(16, policy.concurrency))) {
-        std::exception_ptr failed;
-        try {
-          co_await flush();
-        } catch (...) {
-          failed = std::current_exception();
-        }
-        if (failed) {
-          // The pass ends (run() pauses); the claimed messages not started go back to pending
-          // with the next pass's flush instead of staying "sending" until a restart.
-          release_slot();
-          for (std::size_t j = i; j < go.size(); ++j) {
-            if (probes_.erase(go[j].id) > 0) breaker(go[j].channel).release_probe();
-            if (claimed.count(go[j].id)) {
-              answers_.push_back(
-                  unsent(go[j].id, clock_.now(), "存储出错，重新排队 (storage error)"));
-            }
+      if (!co_await acquire_slot()) {
+        // A write of answers failed: the pass ends (run() pauses); the claimed messages not
+        // started go back to pending with the next pass's flush instead of staying "sending"
+        // until a restart.
+        const std::exception_ptr failed = std::exchange(flush_error_, nullptr);
+        for (std::size_t j = i; j < go.size(); ++j) {
+          if (probes_.erase(go[j].id) > 0) breaker(go[j].channel).release_probe();
+          if (claimed.count(go[j].id)) {
+            answers_.push_back(
+                unsent(go[j].id, clock_.now(), "存储出错，重新排队 (storage error)"));
           }
-          std::rethrow_exception(failed);
         }
+        std::rethrow_exception(failed);
       }
       if (stopping(co_await asio::this_coro::cancellation_state)) {
         // Shutting down: the claimed messages not started go back as they were.
@@ -353,6 +443,7 @@ asio::awaitable<void> OutboxDispatcher::dispatch_due() {
       }
       asio::co_spawn(loop_, send_one(std::move(m)), [this](std::exception_ptr e) {
         release_slot();
+        start_flush(false);
         if (e) {
           try {
             std::rethrow_exception(e);
@@ -363,14 +454,10 @@ asio::awaitable<void> OutboxDispatcher::dispatch_due() {
       });
     }
     if (batch.size() < std::size_t(batch_size)) break;
-    co_await flush();
     // More are due: let the rest of the loop run first, then go on.
     co_await asio::post(loop_, asio::use_awaitable);
   }
-  while (in_flight_ > 0) {
-    slot_timer_.expires_at(asio::steady_timer::time_point::max());
-    co_await slot_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
-  }
+  while (in_flight_ > 0 || writing_) co_await wait_a_moment();
   co_await flush();
   pacer_.forget_before(clock_.now());
 }

@@ -21,24 +21,31 @@
 //      Person.channels; dedupe key + ">channel") queued in the same transaction; failed or
 //      dead, with a dead_letter row per county admin (dedupe key on the message id).
 //
-// Database work is batched, because SQLite syncs every commit to disk: a batch is claimed in
-// one transaction, and the answers (sent, retry) are recorded in one transaction per
-// `concurrency` answers; failures with follow-ups (fallback copy, dead letters) are written at
-// once, each in its own transaction with its follow-ups.
+// Database work is batched, because SQLite syncs every commit to disk: a batch of due messages
+// (claim_batch) is claimed in one statement and one transaction, and the answers (sent, retry)
+// are recorded in the background, one transaction per group: a write starts when at least
+// answers_per_commit answers wait and no other write of this dispatcher runs, and takes all that
+// wait, while deliveries go on (group commit: the slower the disk, the bigger the groups).
+// This dispatcher's writes (answers, claims, deferrals) take turns. Failures with follow-ups
+// (fallback copy, dead letters) are written at once, each in its own transaction with its
+// follow-ups.
 //
 // Duplicates: a message is claimed before it is handed to a channel, so one process never
 // sends it twice. A crash after the provider accepted a message but before its answer was
-// recorded leaves it "sending", and the next start sends it again. A delivery starts only when
-// no flush is running, fewer than max(16, `concurrency`) answers wait and at most `concurrency`
-// are in flight (itself included); an answer only moves a message from in flight to waiting. So
-// at most `concurrency` + max(16, `concurrency`) - 1 accepted messages are unrecorded at any
-// moment: the README's bound of `concurrency` + max(16, `concurrency`) per crash, which
-// tests/daemon/outbox_process_test.cpp asserts per kill (measured at most 16 at concurrency 8).
-// A storage failure puts the answers of a failed flush and the claimed messages not started back
+// recorded leaves it "sending", and the next start sends it again. The duplicate bound: a
+// delivery starts only while fewer than unrecorded_bound(`concurrency`) = max(128,
+// 4 x `concurrency`) messages are unrecorded (in flight, answered and waiting, or in a write not
+// yet committed), and only a delivery's start adds one. So a SIGKILL re-sends at most that many
+// (128 at concurrency up to 32): the README's bound per crash, which
+// tests/daemon/outbox_process_test.cpp, crash_loop_process_test.cpp and
+// multi_daemon_process_test.cpp assert per kill. (It was `concurrency` + max(16, `concurrency`)
+// with one synchronous commit per max(16, `concurrency`) answers, which bound the rate to about
+// 6,500 messages/s at concurrency 32; issue 15.) Claimed messages not yet handed to a channel
+// are not in it: recovered, they go out for the first time.
+// A storage failure puts the answers of a failed write and the claimed messages not started back
 // in the queue of answers, and the next pass records them before it looks for due messages, so
 // they do not stay "sending" until a restart (run() starts that pass after its pause). The
-// answers waiting then are still within the bound: a pass starts no delivery while
-// max(16, `concurrency`) wait, and the claims given back were never sent.
+// answers waiting then are still within the bound: the claims given back were never sent.
 // Several daemons on one PostgreSQL (share_database): the same bound per daemon killed; its
 // unrecorded sends go out again when it restarts (same identity) or, when it stays down, from a
 // neighbour once its lease ran out (kDefaultLease after its last flush); a live daemon's sends
@@ -50,9 +57,11 @@
 // Storage failures are logged and retried after a pause; they never stop the daemon.
 #pragma once
 
+#include <algorithm>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <exception>
 #include <functional>
 #include <map>
 #include <memory>
@@ -133,6 +142,18 @@ class OutboxDispatcher : public AdvanceDelivery {
     lease_ = lease;
   }
 
+  // The duplicate bound (see the top): messages accepted by a channel and not yet recorded, at
+  // most, at any moment; what a SIGKILL can make the next start send again.
+  static constexpr int unrecorded_bound(int concurrency) {
+    return std::max(128, 4 * std::max(1, concurrency));
+  }
+  // Answers that make a write start on their own (fewer wait for the bound or the pass's end).
+  static constexpr int answers_per_commit(int concurrency) {
+    return unrecorded_bound(concurrency) / 4;
+  }
+  // Due messages read and claimed at once.
+  static constexpr int claim_batch(int concurrency) { return 4 * unrecorded_bound(concurrency); }
+
   // Something was enqueued: look again now instead of at the next due time.
   void wake() {
     woken_ = true;
@@ -155,10 +176,23 @@ class OutboxDispatcher : public AdvanceDelivery {
                                               std::vector<OutboxRecord>& to_send);
   // Breaker and pacing: nullopt when `m` may go now.
   std::optional<Deferral> gate(const OutboxRecord& m, TimePoint now);
-  boost::asio::awaitable<void> acquire_slot();
-  // Writes the buffered answers (sent, retry) in one transaction.
-  boost::asio::awaitable<void> flush();
+  // A free place for one delivery (fewer than `concurrency` in flight and fewer than
+  // unrecorded_bound unrecorded); false, taking none, when a write of answers failed meanwhile.
+  boost::asio::awaitable<bool> acquire_slot();
   void release_slot();
+  // Until a delivery ends or a write finishes.
+  boost::asio::awaitable<void> wait_a_moment();
+  // This dispatcher's writes one at a time: write_turn() waits for the running one to end.
+  boost::asio::awaitable<void> write_turn();
+  void end_write();
+  // Writes every buffered answer (sent, retry), in its turn; throws what the storage threw.
+  boost::asio::awaitable<void> flush();
+  // During a pass: a write of the waiting answers in the background, when none runs and
+  // answers_per_commit wait (or any wait, with `force`).
+  void start_flush(bool force);
+  boost::asio::awaitable<void> flush_in_background();
+  std::function<void(soci::session&)> record_answers(const std::vector<OutboxAnswer>& batch) const;
+  std::size_t unrecorded() const { return std::size_t(in_flight_) + answers_.size() + flushing_; }
   // Delivers `m`, decides what its answer means (workflows/delivery_decisions.h) and applies it.
   boost::asio::awaitable<void> send_one(OutboxRecord m);
   // The channel's answer, or why `m` never reached one (no such channel, unmasked text).
@@ -186,6 +220,10 @@ class OutboxDispatcher : public AdvanceDelivery {
   boost::asio::steady_timer slot_timer_;  // signalled when a delivery finishes
   int in_flight_ = 0;
   std::vector<OutboxAnswer> answers_;  // answered, not yet recorded (flushed in batches)
+  std::size_t flushing_ = 0;           // answers in the write under way
+  bool writing_ = false;               // a write of this dispatcher runs (answers, claims)
+  bool in_pass_ = false;               // background writes only during a pass
+  std::exception_ptr flush_error_;     // a background write failed; the pass ends
   bool woken_ = false;                 // a wake() that came while not sleeping is not lost
   std::set<std::int64_t> probes_;      // messages sent as their channel's half-open probe
   LoopMutex passes_;                   // one delivery pass at a time (run() or an advance)

@@ -369,9 +369,9 @@ TEST_F(FaultInjection, FiringBatchFiresEachTimerOnceAndARetryCompletes) {
 // the claims it gave back) for the next pass, which records them before it looks for due
 // messages: so right after the failure those messages are "sending", and the ones among them a
 // channel already accepted are what a crash at that moment would send again; they must be within
-// the README's bound, `concurrency` + max(16, `concurrency`). The seam does not kill the process,
-// so the retry (one pass, as run() starts after its pause, then more while messages are due)
-// leaves nothing "sending" and every message sent exactly once. One pass is enough: the claims
+// the README's bound, OutboxDispatcher::unrecorded_bound(`concurrency`). The seam does not kill the
+// process, so the retry (one pass, as run() starts after its pause, then more while messages are
+// due) leaves nothing "sending" and every message sent exactly once. One pass is enough: the claims
 // given back are due again in the pass that records them.
 TEST_F(FaultInjection, OutboxPassLeavesNothingSendingAndSendsEachMessageOnce) {
   const SimulatedClock clock(at("2025-03-03T09:00"));
@@ -379,10 +379,10 @@ TEST_F(FaultInjection, OutboxPassLeavesNothingSendingAndSendsEachMessageOnce) {
   OutboxDispatcher dispatcher(io_.get_executor(), *storage_, clock, config_);
   dispatcher.add_channel(channel);
   const int concurrency = std::max(1, config_->delivery.concurrency);
-  const long long bound = concurrency + std::max(16, concurrency);
-  // More messages than one flush holds (max(16, concurrency)), each to its own address so that
-  // pacing holds none back.
-  constexpr int kMessages = 40;
+  const long long bound = OutboxDispatcher::unrecorded_bound(concurrency);
+  // More messages than one write of answers starts with (answers_per_commit), each to its own
+  // address so that pacing holds none back.
+  const int kMessages = OutboxDispatcher::answers_per_commit(concurrency) + 8;
   auto enqueue = [&](long n) {
     faults_.disarm();
     WriteTransaction tx(*check_);

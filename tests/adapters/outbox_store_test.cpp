@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 
@@ -300,6 +301,72 @@ TEST_P(OutboxStore, ClaimManyAndRecordAnswersInOneTransactionEach) {
   EXPECT_EQ(load(ids[1]).next_attempt_at, t0() + 5min);
   EXPECT_EQ(load(ids[2]).attempts, 0);
   EXPECT_EQ(load(ids[3]).status, OutboxStatus::kSending);
+}
+
+// Two claimers of one batch (issue 15): each row goes to one of them. On PostgreSQL a row the
+// other claimer's open transaction holds is skipped at once (FOR UPDATE SKIP LOCKED), not waited
+// for (lock_timeout turns a wait into a failure), and is claimable once that transaction ends.
+// A claim carries its lease; more ids than one statement takes are claimed all the same.
+TEST_P(OutboxStore, ClaimManyTakesEachRowOnceAndSkipsRowsAnotherClaimerHolds) {
+  struct Row {
+    const char* key;
+    const char* before;  // "pending", "sending" (claimed already), "held" (locked by the other)
+    bool first_claim;    // claimed by the first claim_outbox_many
+    bool second_claim;   // claimed by the second, after the other transaction ended
+  };
+  const bool shared = GetParam() == Backend::kPostgresql;
+  const std::vector<Row> rows = {
+      {"pending-a", "pending", true, false},
+      {"sending", "sending", false, false},
+      {"held", shared ? "held" : "pending", !shared, shared},
+      {"pending-b", "pending", true, false},
+  };
+  std::vector<std::int64_t> ids;
+  std::vector<std::int64_t> held;
+  for (const Row& r : rows) {
+    ids.push_back(enqueue_outbox(s(), message(r.key)).id);
+    if (std::string(r.before) == "sending") {
+      ASSERT_TRUE(claim_outbox(s(), ids.back()));
+    }
+    if (std::string(r.before) == "held") held.push_back(ids.back());
+  }
+  auto other = db_->open_session();
+  std::optional<WriteTransaction> holding;
+  if (!held.empty()) {
+    holding.emplace(*other);
+    long long id = held.front();
+    *other << "SELECT id FROM outbox WHERE id = :id FOR UPDATE", soci::use(id);
+    s() << "SET lock_timeout = '2s'";
+  }
+  const OutboxLease lease{"host:a", t0() + 5min};
+  std::vector<std::int64_t> first, second;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (rows[i].first_claim) first.push_back(ids[i]);
+    if (rows[i].second_claim) second.push_back(ids[i]);
+  }
+  EXPECT_EQ(claim_outbox_many(s(), ids, &lease), first);
+  holding.reset();  // the other claimer's transaction ends without taking the row
+  EXPECT_EQ(claim_outbox_many(s(), ids, &lease), second);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const OutboxRecord m = load(ids[i]);
+    EXPECT_EQ(m.status, OutboxStatus::kSending) << rows[i].key;
+    EXPECT_EQ(m.attempts, 1) << rows[i].key;
+  }
+  // The lease went with the claim: this holder's renewal reaches exactly its claims.
+  EXPECT_EQ(renew_outbox_leases(s(), {"host:a", t0() + 10min}),
+            static_cast<int>(first.size() + second.size()));
+
+  // One statement per 1,000 ids: a bigger batch is claimed whole, in the order given.
+  std::vector<std::int64_t> many;
+  {
+    WriteTransaction tx(s());
+    for (int i = 0; i < 2500; ++i)
+      many.push_back(enqueue_outbox(s(), message("many/" + std::to_string(i))).id);
+    tx.commit();
+  }
+  std::reverse(many.begin(), many.end());
+  EXPECT_EQ(claim_outbox_many(s(), many), many);
+  EXPECT_TRUE(claim_outbox_many(s(), many).empty());
 }
 
 std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {

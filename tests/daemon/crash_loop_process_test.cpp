@@ -31,6 +31,7 @@
 #include "adapters/storage/database.h"
 #include "adapters/storage/migrations.h"
 #include "adapters/storage/outbox_store.h"
+#include "daemon/tasks/outbox_dispatcher.h"
 #include "tests/daemon/api_test_server.h"
 #include "tests/support/daemon_process.h"
 #include "tests/support/fake_provider_process.h"
@@ -50,8 +51,8 @@ using testing::DaemonProcess;
 const fs::path kSource = FANGFAN_SOURCE_DIR;
 constexpr int kKills = 200;
 constexpr int kConcurrency = 8;  // [delivery] concurrency of the example configuration
-// The README's bound on messages sent again per crash: `concurrency` + max(16, `concurrency`).
-constexpr int kDuplicatesPerKill = kConcurrency + std::max(16, kConcurrency);
+// The README's bound on messages sent again per crash (issue 15): max(128, 4 x `concurrency`).
+constexpr int kDuplicatesPerKill = OutboxDispatcher::unrecorded_bound(kConcurrency);
 constexpr const char* kVillage = "379901001001";
 const std::vector<std::string> kWebhookPeople = {"王丽@379901001", "陈静@379901002",
                                                  "卫小红@379901003", "蒋国庆@379901001001"};

@@ -13,7 +13,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
 
 #include "adapters/channels/webhook_channel.h"
 #include "adapters/channels/wechat_robot.h"
@@ -766,6 +768,94 @@ TEST_F(OutboxDispatcherTest, StartRecoveryNeverRequeuesWhatAPassIsSending) {
   EXPECT_EQ(channel("wechat_app").calls.size(), 1u);
   EXPECT_EQ(row(id).status, OutboxStatus::kSent);
   EXPECT_EQ(row(id).attempts, 1);
+}
+
+// The duplicate bound (issue 15): while a write of answers hangs (the storage thread is stuck
+// in it), deliveries go on only until unrecorded_bound(concurrency) messages are unrecorded, and
+// not one more: what a SIGKILL at that moment would send again. Once the write ends, the rest go
+// out and every message is recorded sent. Messages to distinct addresses, so pacing holds none.
+TEST(OutboxDispatcherBound, DeliveriesStopAtTheUnrecordedBoundWhileAnswersAreNotWritten) {
+  for (const int concurrency : {1, 8, 32, 40}) {
+    SCOPED_TRACE("concurrency " + std::to_string(concurrency));
+    const int bound = OutboxDispatcher::unrecorded_bound(concurrency);
+    const int messages = bound + 40;
+    const fs::path dir =
+        fs::temp_directory_path() / ("fangfan-dispatcher-bound-" + std::to_string(::getpid()) +
+                                     "-" + std::to_string(concurrency));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    std::mutex mutex;
+    std::condition_variable released;
+    bool hold = true;
+    std::atomic<int> held{0};
+    DatabaseOptions options;
+    options.query_filter = [&](const std::string& q) {
+      if (q.rfind("UPDATE outbox SET status = 'sent'", 0) == 0) {
+        std::unique_lock lock(mutex);
+        ++held;
+        released.wait(lock, [&] { return !hold; });
+      }
+      return q;
+    };
+    const SimulatedClock clock(at("2025-03-03T09:00"));
+    auto db =
+        std::make_shared<Database>(Database::open("sqlite3://" + (dir / "f.db").string(), options));
+    migrate(*db, clock.now());
+    {
+      auto s = db->open_session();
+      WriteTransaction tx(*s);
+      for (int i = 0; i < messages; ++i) {
+        NewOutboxMessage m;
+        m.dedupe_key = "bound:" + std::to_string(i);
+        m.channel = "file";
+        m.recipient = "r" + std::to_string(i);
+        m.message_type = "written_notice";
+        m.body = "请核对走访记录";
+        m.created_at = clock.now();
+        m.next_attempt_at = clock.now();
+        enqueue_outbox(*s, m);
+      }
+      tx.commit();
+    }
+    auto config = std::make_shared<Config>();
+    config->delivery.concurrency = concurrency;
+    config->delivery.per_recipient_per_minute.clear();
+    asio::io_context io;
+    auto storage = std::make_unique<StorageExecutor>(db, 2);
+    auto channel = std::make_shared<RecordingChannel>("file");
+    OutboxDispatcher dispatcher(io.get_executor(), *storage, clock, config, [] { return 0.0; });
+    dispatcher.add_channel(channel);
+    auto done = asio::co_spawn(io, dispatcher.dispatch_due(), asio::use_future);
+    // Run until the deliveries stop (the first write hangs, so they must).
+    std::size_t seen = 0;
+    for (int quiet = 0; quiet < 20 && channel->calls.size() < std::size_t(messages);) {
+      io.restart();
+      io.run_for(5ms);
+      quiet = channel->calls.size() == seen && held > 0 ? quiet + 1 : 0;
+      seen = channel->calls.size();
+    }
+    EXPECT_EQ(held.load(), 1);  // one write at a time: the next waits for it
+    EXPECT_EQ(channel->calls.size(), std::size_t(bound));
+    {
+      std::lock_guard lock(mutex);
+      hold = false;
+    }
+    released.notify_all();
+    while (done.wait_for(0s) != std::future_status::ready) {
+      io.restart();
+      io.run_for(5ms);
+    }
+    done.get();
+    EXPECT_EQ(channel->calls.size(), std::size_t(messages));
+    EXPECT_EQ(dispatcher.stats().sent, messages);
+    auto s = db->open_session();
+    long long sent = 0;
+    *s << "SELECT COUNT(*) FROM outbox WHERE status = 'sent'", soci::into(sent);
+    EXPECT_EQ(sent, messages);
+    s.reset();
+    storage->join();
+    fs::remove_all(dir);
+  }
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include "adapters/storage/database.h"
 #include "adapters/storage/migrations.h"
 #include "adapters/storage/outbox_store.h"
+#include "daemon/tasks/outbox_dispatcher.h"
 #include "tests/daemon/api_test_server.h"
 #include "tests/support/daemon_process.h"
 #include "tests/support/fake_provider_process.h"
@@ -37,16 +38,16 @@ const fs::path kSource = FANGFAN_SOURCE_DIR;
 
 // [delivery] concurrency of the example configuration (write_config checks the file says so).
 constexpr int kConcurrency = 8;
-// Duplicates one SIGKILL can cause: the README's bound, `concurrency` + max(16, `concurrency`).
+// Duplicates one SIGKILL can cause: the README's bound (issue 15), max(128, 4 x `concurrency`).
 // A message is claimed before it is sent, so only messages that reached the provider but whose
 // "sent" was not yet committed are sent again by the next start (recover_stuck_sending). The
-// dispatcher (daemon/tasks/outbox_dispatcher.cpp) starts a delivery only when fewer than
-// max(16, c) answers wait unrecorded and no flush is running, with at most c in flight (the new
-// one included); an answer moves a message from "in flight" to "waiting", and a flush's commit
-// removes what it wrote. So at any moment at most c + max(16, c) - 1 accepted messages are not
-// yet recorded sent: 23 for c = 8. Every copy carries the same Idempotency-Key (the outbox id),
-// so a gateway that honours it delivers each message once. Measured: up to 16 per kill.
-constexpr int kDuplicatesPerKill = kConcurrency + std::max(16, kConcurrency);
+// dispatcher (daemon/tasks/outbox_dispatcher.cpp) starts a delivery only while fewer than that
+// many messages are unrecorded (in flight, answered and waiting, or in a write not yet
+// committed), and only a start adds one: 128 for c = 8. Every copy carries the same
+// Idempotency-Key (the outbox id), so a gateway that honours it delivers each message once.
+// (The bound was c + max(16, c), 24, before answers were written in the background in bigger
+// groups.)
+constexpr int kDuplicatesPerKill = OutboxDispatcher::unrecorded_bound(kConcurrency);
 
 // The webhook address of the people the test reaches through the webhook ("name@scope").
 const std::vector<std::string> kWebhookPeople = {"王丽@379901001", "陈静@379901002",
