@@ -132,11 +132,6 @@ std::optional<OutboxDispatcher::Deferral> OutboxDispatcher::gate(const OutboxRec
   return std::nullopt;
 }
 
-asio::awaitable<void> OutboxDispatcher::wait_a_moment() {
-  slot_timer_.expires_at(asio::steady_timer::time_point::max());
-  co_await slot_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
-}
-
 asio::awaitable<bool> OutboxDispatcher::acquire_slot() {
   co_await asio::this_coro::throw_if_cancelled(false);
   const int concurrency = std::max(1, config_->delivery.concurrency);
@@ -154,54 +149,6 @@ asio::awaitable<bool> OutboxDispatcher::acquire_slot() {
 void OutboxDispatcher::release_slot() {
   --in_flight_;
   slot_timer_.cancel();
-}
-
-asio::awaitable<void> OutboxDispatcher::write_turn() {
-  while (writing_) co_await wait_a_moment();
-  writing_ = true;
-}
-
-void OutboxDispatcher::end_write() {
-  writing_ = false;
-  slot_timer_.cancel();
-}
-
-void OutboxDispatcher::start_flush(bool force) {
-  if (!in_pass_ || writing_ || answers_.empty()) return;
-  const int concurrency = std::max(1, config_->delivery.concurrency);
-  if (!force && answers_.size() < std::size_t(answers_per_commit(concurrency))) return;
-  writing_ = true;
-  asio::co_spawn(loop_, flush_in_background(), [](std::exception_ptr e) {
-    if (e) {
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        spdlog::error("outbox.flush_error error=\"{}\"", ex.what());
-      }
-    }
-  });
-}
-
-asio::awaitable<void> OutboxDispatcher::flush_in_background() {
-  std::vector<OutboxAnswer> batch;
-  batch.swap(answers_);
-  flushing_ = batch.size();
-  std::exception_ptr failed;
-  auto record = record_answers(batch);
-  try {
-    co_await storage_.run(std::move(record));
-  } catch (...) {
-    failed = std::current_exception();
-  }
-  flushing_ = 0;
-  if (failed) {
-    // Rolled back: the answers wait again; the pass sees the error before its next delivery.
-    answers_.insert(answers_.begin(), std::make_move_iterator(batch.begin()),
-                    std::make_move_iterator(batch.end()));
-    flush_error_ = failed;
-  }
-  end_write();
-  if (!failed) start_flush(false);
 }
 
 asio::awaitable<void> OutboxDispatcher::handle_digests(
@@ -267,42 +214,6 @@ asio::awaitable<void> OutboxDispatcher::handle_digests(
       to_send.push_back(std::move(*digest_row));
     }
   }
-}
-
-std::function<void(soci::session&)> OutboxDispatcher::record_answers(
-    const std::vector<OutboxAnswer>& batch) const {
-  // A daemon sharing its database renews its leases with every flush: its claims are never
-  // taken for abandoned while it still works on them.
-  return [&batch, lease = lease()](soci::session& s) {
-    record_outbox_answers(s, batch);
-    if (lease) renew_outbox_leases(s, *lease);
-  };
-}
-
-asio::awaitable<void> OutboxDispatcher::flush() {
-  co_await write_turn();
-  flush_error_ = nullptr;  // what it left waits in answers_: written now or thrown again
-  std::exception_ptr failed;
-  while (!answers_.empty() && !failed) {
-    std::vector<OutboxAnswer> batch;
-    batch.swap(answers_);
-    flushing_ = batch.size();
-    auto record = record_answers(batch);
-    try {
-      co_await storage_.run(std::move(record));
-    } catch (...) {
-      failed = std::current_exception();
-    }
-    flushing_ = 0;
-    if (failed) {
-      // Rolled back: the answers wait for the next flush (the next pass), or their messages
-      // would stay "sending" until a restart and then go out again.
-      answers_.insert(answers_.begin(), std::make_move_iterator(batch.begin()),
-                      std::make_move_iterator(batch.end()));
-    }
-  }
-  end_write();
-  if (failed) std::rethrow_exception(failed);
 }
 
 asio::awaitable<void> OutboxDispatcher::dispatch_due() {
