@@ -62,7 +62,7 @@ void FiringPreload::read(soci::session& session) {
   }
 }
 
-const DutyRecord* FiringPreload::duty(std::int64_t duty_id) const {
+DutyRecord* FiringPreload::duty(std::int64_t duty_id) {
   if (dropped_) return nullptr;
   auto it = duties_.find(duty_id);
   if (it == duties_.end()) return nullptr;
@@ -71,13 +71,13 @@ const DutyRecord* FiringPreload::duty(std::int64_t duty_id) const {
   return &it->second;
 }
 
-const std::optional<CaseData>* FiringPreload::case_data(std::int64_t case_id) const {
+std::optional<CaseData>* FiringPreload::case_data(std::int64_t case_id) {
   if (dropped_ || touched_.contains(case_id)) return nullptr;
   auto it = cases_.find(case_id);
   return it == cases_.end() ? nullptr : &it->second;
 }
 
-const std::vector<DutyRecord>* FiringPreload::case_duties(std::int64_t case_id) const {
+std::vector<DutyRecord>* FiringPreload::case_duties(std::int64_t case_id) {
   if (dropped_ || touched_.contains(case_id)) return nullptr;
   auto it = case_duties_.find(case_id);
   return it == case_duties_.end() ? nullptr : &it->second;

@@ -45,11 +45,12 @@ class FiringPreload {
   const DecodedPayload& payload(std::size_t index) const { return payloads_[index]; }
 
   // The duty, while its case is untouched in this batch; nullptr: read it afresh.
-  const DutyRecord* duty(std::int64_t duty_id) const;
   // The case's data and its duties, while untouched; nullptr: read them afresh. A preloaded
-  // case that does not exist is answered as the single read would (nullopt).
-  const std::optional<CaseData>* case_data(std::int64_t case_id) const;
-  const std::vector<DutyRecord>* case_duties(std::int64_t case_id) const;
+  // case that does not exist is answered as the single read would (nullopt). The firing that
+  // asks may move them out: it marks the case touched, so they are not answered again.
+  DutyRecord* duty(std::int64_t duty_id);
+  std::optional<CaseData>* case_data(std::int64_t case_id);
+  std::vector<DutyRecord>* case_duties(std::int64_t case_id);
 
   // After a timer fired or failed: its case's entries are not to be used any more.
   void touched(std::int64_t case_id) { touched_.insert(case_id); }

@@ -28,8 +28,21 @@ void fire_duty_timer(soci::session& session, const Config& config,
                      FiringPreload* preload, OutboxSink* sink) {
   std::optional<DutyRecord> duty;
   if (notice.duty_id != 0) {
-    const DutyRecord* kept = preload != nullptr ? preload->duty(notice.duty_id) : nullptr;
-    duty = kept != nullptr ? *kept : load_duty(session, notice.duty_id);
+    DutyRecord* kept = preload != nullptr ? preload->duty(notice.duty_id) : nullptr;
+    duty = kept != nullptr ? std::move(*kept) : load_duty(session, notice.duty_id);
+  }
+  // What this firing writes, later timers of the batch must read afresh (firing_preload.h): the
+  // case is marked touched before anything can fail, and its entries are moved out here.
+  std::optional<CaseData>* kept_data = nullptr;
+  std::vector<DutyRecord>* kept_duties = nullptr;
+  if (preload != nullptr) {
+    if (duty && duty->case_id) {
+      kept_data = preload->case_data(*duty->case_id);
+      kept_duties = preload->case_duties(*duty->case_id);
+      preload->touched(*duty->case_id);
+    } else {
+      preload->drop();
+    }
   }
   DutyTimerFacts in;
   std::optional<CaseData> data;
@@ -45,24 +58,13 @@ void fire_duty_timer(soci::session& session, const Config& config,
     }
     if (duty->case_id) {
       const std::int64_t case_id = *duty->case_id;
-      const std::optional<CaseData>* kept =
-          preload != nullptr ? preload->case_data(case_id) : nullptr;
-      data = kept != nullptr ? *kept : load_case_data(session, case_id);
+      data = kept_data != nullptr ? std::move(*kept_data) : load_case_data(session, case_id);
       if (data) {
         in.data = &*data;
         in.facts = facts_of(case_id, *data, config);
-        const std::vector<DutyRecord>* duties =
-            preload != nullptr ? preload->case_duties(case_id) : nullptr;
-        in.case_duties = duties != nullptr ? *duties : case_duties(session, case_id);
+        in.case_duties =
+            kept_duties != nullptr ? std::move(*kept_duties) : case_duties(session, case_id);
       }
-    }
-  }
-  if (preload != nullptr) {
-    // What this firing writes, later timers of the batch must read afresh (firing_preload.h).
-    if (duty && duty->case_id) {
-      preload->touched(*duty->case_id);
-    } else {
-      preload->drop();
     }
   }
   const TimerDecision decision =
@@ -148,7 +150,8 @@ std::optional<FiredTimer> fire_timer_in(soci::session& session, const Config& co
   FiredTimer out;
   out.timer = timer;
   out.fired_at = now;
-  if (!mark_timer_fired(session, out.timer.id, now)) return std::nullopt;
+  // With a sink (the first pass), the batch's timers are marked fired together after their work.
+  if (sink == nullptr && !mark_timer_fired(session, out.timer.id, now)) return std::nullopt;
   DecodedPayload payload =
       preload != nullptr ? preload->payload(index) : decode_timer_payload(out.timer.payload);
   if (auto* unreadable = std::get_if<std::string>(&payload)) {
@@ -279,6 +282,16 @@ FiringBatch fire_batch_pass(soci::session& session, const Config& config,
     }
   }
   if (!careful) {
+    // The pass's timers marked fired in one UPDATE. Each was pending when the pass began (locked
+    // SKIP LOCKED on PostgreSQL, under BEGIN IMMEDIATE on SQLite); one that is not any more was
+    // cancelled by the work of a timer before it (or by its own): the careful pass decides it,
+    // marked before its work as everywhere else.
+    std::vector<std::int64_t> ids;
+    ids.reserve(batch.fired.size());
+    for (const FiredTimer& f : batch.fired) ids.push_back(f.timer.id);
+    if (mark_timers_fired(session, ids, now) != static_cast<int>(ids.size())) {
+      throw std::runtime_error("a timer of the batch was cancelled while it fired");
+    }
     // The pass's messages in one multi-row insert; each timer's new rows are its outbox_ids.
     const std::vector<EnqueueResult> rows = enqueue_outbox_batch(session, sink.messages);
     for (std::size_t f = 0; f < batch.fired.size(); ++f) {

@@ -2,6 +2,7 @@
 
 #include "adapters/storage/database.h"
 #include "adapters/storage/epoch.h"
+#include "adapters/storage/id_list.h"
 #include "adapters/storage/prepared.h"
 #include "adapters/storage/row_fetch.h"
 
@@ -209,6 +210,23 @@ bool mark_timer_fired(soci::session& session, std::int64_t timer_id, TimePoint f
     q->at = to_epoch(fired_at);
     q.execute();
     return q.affected_rows() == 1;
+  });
+}
+
+int mark_timers_fired(soci::session& session, const std::vector<std::int64_t>& ids,
+                      TimePoint fired_at) {
+  if (ids.empty()) return 0;
+  return guarded("记录定时提醒已触发失败 (marking timers fired failed)", [&] {
+    const long long at = to_epoch(fired_at);
+    // SQLite would walk the (state, due_at) index over every pending timer: `+state` keeps it to
+    // the ids' lookups (PostgreSQL plans the ids first and has no unary + on text).
+    const char* state = dialect_of(session) == Dialect::kSqlite ? "+state" : "state";
+    soci::statement st =
+        (session.prepare << "UPDATE timers SET state = 'fired', fired_at = :at WHERE id IN (" +
+                                storage_detail::id_list(ids) + ") AND " + state + " = 'pending'",
+         use(at));
+    st.execute(true);
+    return static_cast<int>(st.get_affected_rows());
   });
 }
 

@@ -99,6 +99,10 @@ std::vector<TimerRecord> due_timers(soci::session& session, TimePoint now, int l
 
 // pending -> fired. False when the timer is not pending (already fired, cancelled, or missing).
 bool mark_timer_fired(soci::session& session, std::int64_t id, TimePoint fired_at);
+// The same for many in one UPDATE (issue 15: a firing batch, marked after its work); returns
+// how many moved (those that were pending).
+int mark_timers_fired(soci::session& session, const std::vector<std::int64_t>& ids,
+                      TimePoint fired_at);
 
 // pending -> cancelled. False when it was not pending.
 bool cancel_timer(soci::session& session, std::int64_t id);

@@ -262,6 +262,37 @@ TEST_P(FiringReads, KeptDutyWritesActOnTheirOwnValuesAtEachUse) {
   EXPECT_EQ(load_duty(*s_, county_)->officer, "李四");
 }
 
+// A batch's timers marked fired in one UPDATE: only the pending ones move, and say how many.
+TEST_P(FiringReads, MarkTimersFiredMovesOnlyThePendingOnes) {
+  const std::int64_t t1 = schedule_timer(*s_, timer(a_, "visits/a/2025-03/t1")).id;
+  const std::int64_t t2 = schedule_timer(*s_, timer(a_, "visits/a/2025-03/t2")).id;
+  const std::int64_t t3 = schedule_timer(*s_, timer(c_, "visits/c/2025-03/t3")).id;
+  const std::int64_t t4 = schedule_timer(*s_, timer(std::nullopt, "campaign/2025/m1/t4")).id;
+  ASSERT_TRUE(cancel_timer(*s_, t2));
+  ASSERT_TRUE(mark_timer_fired(*s_, t3, t0()));
+  struct Row {
+    const char* name;
+    std::vector<std::int64_t> ask;
+    int moved;
+  };
+  const std::vector<Row> rows = {
+      {"none", {}, 0},
+      {"cancelled, fired before, unknown", {t2, t3, 999999}, 0},
+      {"one pending among the rest", {t1, t2, t3, 999999}, 1},
+      {"again", {t1}, 0},
+      {"a county timer", {t4}, 1},
+  };
+  for (const Row& row : rows) {
+    SCOPED_TRACE(row.name);
+    EXPECT_EQ(mark_timers_fired(*s_, row.ask, t0() + 2h), row.moved);
+  }
+  EXPECT_EQ(load_timer(*s_, t1)->state, TimerState::kFired);
+  EXPECT_EQ(load_timer(*s_, t1)->fired_at, std::optional(t0() + 2h));
+  EXPECT_EQ(load_timer(*s_, t2)->state, TimerState::kCancelled);
+  EXPECT_EQ(load_timer(*s_, t3)->fired_at, std::optional(t0()));  // fired before: as it was
+  EXPECT_EQ(load_timer(*s_, t4)->state, TimerState::kFired);
+}
+
 NewOutboxMessage message(const std::string& key, std::optional<std::int64_t> case_id,
                          const std::string& person) {
   NewOutboxMessage m;
