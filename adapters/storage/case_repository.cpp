@@ -4,6 +4,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <charconv>
+#include <mutex>
 #include <stdexcept>
 #include <string_view>
 #include <unordered_map>
@@ -139,18 +140,23 @@ struct Loaded {
 // takes the remembered data instead of parsing again (every write of a case reads it back first;
 // the parse was a tenth of a write's cost). Keyed by the text itself, not by version: data
 // changed by any writer (another daemon, a repair, a rolled-back savepoint) has another text and
-// is decoded afresh. One memo per storage thread (no locking), bounded.
+// is decoded afresh. One memo for the process (the storage threads take turns writing a case),
+// locked, bounded.
 class DecodedCases {
  public:
-  static DecodedCases& of_this_thread() {
-    thread_local DecodedCases memo;
+  static DecodedCases& of_process() {
+    static DecodedCases memo;
     return memo;
   }
-  const CaseData* find(std::int64_t case_id, std::string_view text) const {
+  // The remembered data when `text` is what it was decoded from.
+  std::optional<CaseData> find(std::int64_t case_id, std::string_view text) const {
+    std::lock_guard lock(mutex_);
     auto it = entries_.find(case_id);
-    return it != entries_.end() && it->second.text == text ? &it->second.data : nullptr;
+    if (it == entries_.end() || it->second.text != text) return std::nullopt;
+    return it->second.data;
   }
   void remember(std::int64_t case_id, std::string text, const CaseData& data) {
+    std::lock_guard lock(mutex_);
     if (entries_.size() >= kMaxEntries && !entries_.contains(case_id)) entries_.clear();
     Entry& e = entries_[case_id];
     e.text = std::move(text);
@@ -158,21 +164,22 @@ class DecodedCases {
   }
 
  private:
-  static constexpr std::size_t kMaxEntries = 1024;
+  static constexpr std::size_t kMaxEntries = 2048;
   struct Entry {
     std::string text;
     CaseData data;
   };
+  mutable std::mutex mutex_;
   std::unordered_map<std::int64_t, Entry> entries_;
 };
 
 std::optional<Loaded> load_row(soci::session& session, std::int64_t case_id) {
   auto record = load_case(session, case_id);
   if (!record) return std::nullopt;
-  DecodedCases& memo = DecodedCases::of_this_thread();
+  DecodedCases& memo = DecodedCases::of_process();
   CaseSnapshot snapshot{format_case_id(case_id), record->state, record->version, {}};
-  if (const CaseData* known = memo.find(case_id, record->data)) {
-    snapshot.data = *known;
+  if (std::optional<CaseData> known = memo.find(case_id, record->data)) {
+    snapshot.data = std::move(*known);
   } else {
     auto data = case_data_from_json(record->data);
     if (auto* error = std::get_if<std::string>(&data)) throw unreadable(case_id, *error);
@@ -190,7 +197,7 @@ bool save_case_state(soci::session& session, std::int64_t case_id, std::int64_t 
   if (!update_case_state(session, case_id, loaded_version, snapshot.state, text, now)) {
     return false;
   }
-  DecodedCases::of_this_thread().remember(case_id, std::move(text), snapshot.data);
+  DecodedCases::of_process().remember(case_id, std::move(text), snapshot.data);
   return true;
 }
 
