@@ -4,11 +4,16 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <charconv>
+#include <mutex>
 #include <stdexcept>
+#include <string_view>
+#include <unordered_map>
 
 #include "adapters/storage/case_json.h"
 #include "adapters/storage/database.h"
 #include "adapters/storage/outbox_store.h"
+#include "adapters/storage/prepared.h"
+#include "adapters/storage/row_fetch.h"
 #include "workflows/id_number.h"
 #include "workflows/refusal_codes.h"
 
@@ -60,20 +65,41 @@ std::string head_name(const Household& h) {
 // On PostgreSQL a concurrent writer of the same household waits here (on the row lock, or on
 // the other transaction's uncommitted insert of the row) until the first one commits, and then
 // sees its case.
+struct EnsureHousehold {
+  std::string code, village, township, head, phone;
+  long long at = 0;
+  static std::string sql() {
+    return "INSERT INTO households (code, village_code, township_code, head_name, phone,"
+           " created_at, updated_at) VALUES (:code, :village, :township, :head, :phone,"
+           " :created, :updated) ON CONFLICT (code) DO NOTHING";
+  }
+  void bind(storage_detail::Prepared& p) {
+    p, soci::use(code), soci::use(village), soci::use(township), soci::use(head), soci::use(phone),
+        soci::use(at), soci::use(at);
+  }
+};
+
+struct LockHouseholdRow {  // PostgreSQL only
+  std::string code, found;
+  static std::string sql() { return "SELECT code FROM households WHERE code = :code FOR UPDATE"; }
+  void bind(storage_detail::Prepared& p) { p, soci::use(code), soci::into(found); }
+};
+
 void lock_household(soci::session& session, const Household& h, const std::string& township,
                     TimePoint now) {
   guarded("锁定农户 " + h.code + " 失败 (locking household " + h.code + " failed)", [&] {
-    const std::string head = head_name(h);
-    const long long at = now.time_since_epoch().count();
-    session << "INSERT INTO households (code, village_code, township_code, head_name, phone,"
-               " created_at, updated_at) VALUES (:code, :village, :township, :head, :phone,"
-               " :created, :updated) ON CONFLICT (code) DO NOTHING",
-        soci::use(h.code), soci::use(h.village_code), soci::use(township), soci::use(head),
-        soci::use(h.phone), soci::use(at), soci::use(at);
+    storage_detail::Kept<EnsureHousehold> insert(session);
+    insert->code = h.code;
+    insert->village = h.village_code;
+    insert->township = township;
+    insert->head = head_name(h);
+    insert->phone = h.phone;
+    insert->at = now.time_since_epoch().count();
+    insert.execute();
     if (dialect_of(session) == Dialect::kPostgresql) {
-      std::string code;
-      session << "SELECT code FROM households WHERE code = :code FOR UPDATE", soci::use(h.code),
-          soci::into(code);
+      storage_detail::Kept<LockHouseholdRow> lock(session);
+      lock->code = h.code;
+      lock.execute();
     }
   });
 }
@@ -109,14 +135,70 @@ struct Loaded {
   CaseSnapshot snapshot;
 };
 
+// The stored text a case's data was last read from or written as, with that data: decoding is a
+// pure function of the text, so a load whose stored text is byte for byte the remembered one
+// takes the remembered data instead of parsing again (every write of a case reads it back first;
+// the parse was a tenth of a write's cost). Keyed by the text itself, not by version: data
+// changed by any writer (another daemon, a repair, a rolled-back savepoint) has another text and
+// is decoded afresh. One memo for the process (the storage threads take turns writing a case),
+// locked, bounded.
+class DecodedCases {
+ public:
+  static DecodedCases& of_process() {
+    static DecodedCases memo;
+    return memo;
+  }
+  // The remembered data when `text` is what it was decoded from.
+  std::optional<CaseData> find(std::int64_t case_id, std::string_view text) const {
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(case_id);
+    if (it == entries_.end() || it->second.text != text) return std::nullopt;
+    return it->second.data;
+  }
+  void remember(std::int64_t case_id, std::string text, const CaseData& data) {
+    std::lock_guard lock(mutex_);
+    if (entries_.size() >= kMaxEntries && !entries_.contains(case_id)) entries_.clear();
+    Entry& e = entries_[case_id];
+    e.text = std::move(text);
+    e.data = data;
+  }
+
+ private:
+  static constexpr std::size_t kMaxEntries = 2048;
+  struct Entry {
+    std::string text;
+    CaseData data;
+  };
+  mutable std::mutex mutex_;
+  std::unordered_map<std::int64_t, Entry> entries_;
+};
+
 std::optional<Loaded> load_row(soci::session& session, std::int64_t case_id) {
   auto record = load_case(session, case_id);
   if (!record) return std::nullopt;
-  auto data = case_data_from_json(record->data);
-  if (auto* error = std::get_if<std::string>(&data)) throw unreadable(case_id, *error);
-  CaseSnapshot snapshot{format_case_id(case_id), record->state, record->version,
-                        std::get<CaseData>(std::move(data))};
+  DecodedCases& memo = DecodedCases::of_process();
+  CaseSnapshot snapshot{format_case_id(case_id), record->state, record->version, {}};
+  if (std::optional<CaseData> known = memo.find(case_id, record->data)) {
+    snapshot.data = std::move(*known);
+  } else {
+    auto data = case_data_from_json(record->data);
+    if (auto* error = std::get_if<std::string>(&data)) throw unreadable(case_id, *error);
+    snapshot.data = std::get<CaseData>(std::move(data));
+    memo.remember(case_id, record->data, snapshot.data);
+  }
   return Loaded{std::move(*record), std::move(snapshot)};
+}
+
+// Writes a case's new state and data (update_case_state) and remembers the text with the data it
+// encodes (case_json.h: round trips are exact), so that the next load need not parse it.
+bool save_case_state(soci::session& session, std::int64_t case_id, std::int64_t loaded_version,
+                     const CaseSnapshot& snapshot, TimePoint now) {
+  std::string text = case_data_to_json(snapshot.data);
+  if (!update_case_state(session, case_id, loaded_version, snapshot.state, text, now)) {
+    return false;
+  }
+  DecodedCases::of_process().remember(case_id, std::move(text), snapshot.data);
+  return true;
 }
 
 }  // namespace
@@ -468,8 +550,7 @@ ApplyResult CaseRepository::apply(std::int64_t case_id, const CaseEvent& event,
   change.case_id = case_id;
   change.snapshot = machine.snapshot();
   change.outcome = result.outcome();
-  if (!update_case_state(session_, case_id, loaded_version, change.snapshot.state,
-                         case_data_to_json(change.snapshot.data), now)) {
+  if (!save_case_state(session_, case_id, loaded_version, change.snapshot, now)) {
     // Only possible on PostgreSQL: another writer committed between our read and our write.
     const auto current = load_case(session_, case_id);
     return stale(expected_version.value_or(loaded_version),

@@ -16,6 +16,7 @@ using soci::use;
 using storage_detail::fetch_all;
 using storage_detail::fetch_one;
 using storage_detail::Kept;
+using storage_detail::kept_all;
 using storage_detail::kept_one;
 using storage_detail::Prepared;
 
@@ -24,6 +25,20 @@ using storage_detail::Prepared;
 constexpr const char* kHouseholdColumns =
     "SELECT code, village_code, township_code, head_name, phone, details, created_at, updated_at"
     " FROM households ";
+
+struct InsertHousehold {
+  std::string code, village_code, township_code, head_name, phone, details;
+  long long created = 0, updated = 0;
+  static std::string sql() {
+    return "INSERT INTO households (code, village_code, township_code, head_name, phone, details,"
+           " created_at, updated_at) VALUES (:code, :village, :township, :head, :phone, :details,"
+           " :created, :updated)";
+  }
+  void bind(Prepared& p) {
+    p, use(code), use(village_code), use(township_code), use(head_name), use(phone), use(details),
+        use(created), use(updated);
+  }
+};
 
 struct HouseholdRow {
   std::string code, village_code, township_code, head_name, phone, details;
@@ -36,6 +51,16 @@ struct HouseholdRow {
   HouseholdRecord record() const {
     return {code,  village_code, township_code,          head_name,
             phone, details,      from_epoch(created_at), from_epoch(updated_at)};
+  }
+};
+
+struct HouseholdByCode {
+  HouseholdRow row;
+  std::string code;
+  static std::string sql() { return std::string(kHouseholdColumns) + "WHERE code = :code"; }
+  void bind(Prepared& p) {
+    row.bind(p);
+    p, use(code);
   }
 };
 
@@ -104,6 +129,45 @@ struct CaseById {
   }
 };
 
+struct CasePlaceById {
+  long long id = 0;
+  std::string household_code, village_code;
+  soci::indicator village_ind = soci::i_null;
+  static std::string sql() {
+    return "SELECT c.household_code, h.village_code FROM cases c"
+           " LEFT JOIN households h ON h.code = c.household_code WHERE c.id = :id";
+  }
+  void bind(Prepared& p) { p, into(household_code), into(village_code, village_ind), use(id); }
+};
+
+struct InsertCase {
+  long long version = 0, opened = 0, updated = 0, previous = 0, id = 0;
+  soci::indicator previous_ind = soci::i_null;
+  int emergency = 0;
+  std::string household_code, kind, state, source, data;
+  static std::string sql() {
+    return "INSERT INTO cases (household_code, kind, state, version, source, emergency, opened_at,"
+           " previous_case_id, data, updated_at) VALUES (:household, :kind, :state, :version,"
+           " :source, :emergency, :opened, :previous, :data, :updated) RETURNING id";
+  }
+  void bind(Prepared& p) {
+    p, use(household_code), use(kind), use(state), use(version), use(source), use(emergency),
+        use(opened), use(previous, previous_ind), use(data), use(updated), into(id);
+  }
+};
+
+struct CasesOfHousehold {
+  CaseRow row;
+  std::string code;
+  static std::string sql() {
+    return std::string(kCaseColumns) + "WHERE household_code = :code ORDER BY id";
+  }
+  void bind(Prepared& p) {
+    row.bind(p);
+    p, use(code);
+  }
+};
+
 struct SaveCaseState {
   std::string state, data;
   long long id = 0, expected = 0, next = 0, updated = 0;
@@ -162,23 +226,25 @@ std::string case_label(std::int64_t case_id) { return std::to_string(case_id); }
 
 void insert_household(soci::session& session, const HouseholdRecord& h) {
   guarded("保存农户 " + h.code + " 失败 (saving household " + h.code + " failed)", [&] {
-    const long long created = to_epoch(h.created_at), updated = to_epoch(h.updated_at);
-    session << "INSERT INTO households (code, village_code, township_code, head_name, phone,"
-               " details, created_at, updated_at) VALUES (:code, :village, :township, :head,"
-               " :phone, :details, :created, :updated)",
-        use(h.code), use(h.village_code), use(h.township_code), use(h.head_name), use(h.phone),
-        use(h.details), use(created), use(updated);
+    Kept<InsertHousehold> q(session);
+    q->code = h.code;
+    q->village_code = h.village_code;
+    q->township_code = h.township_code;
+    q->head_name = h.head_name;
+    q->phone = h.phone;
+    q->details = h.details;
+    q->created = to_epoch(h.created_at);
+    q->updated = to_epoch(h.updated_at);
+    q.execute();
   });
 }
 
 std::optional<HouseholdRecord> load_household(soci::session& session, std::string_view code) {
   const std::string key(code);
   return guarded("读取农户 " + key + " 失败 (loading household " + key + " failed)", [&] {
-    HouseholdRow row;
-    Prepared p = (session.prepare << std::string(kHouseholdColumns) + "WHERE code = :code");
-    row.bind(p);
-    p, use(key);
-    return fetch_one(p, row);
+    Kept<HouseholdByCode> q(session);
+    q->code = key;
+    return kept_one(q);
   });
 }
 
@@ -217,20 +283,21 @@ std::int64_t insert_case(soci::session& session, const CaseRecord& c) {
   return guarded("为农户 " + c.household_code + " 建立案件失败 (opening a case for household " +
                      c.household_code + " failed)",
                  [&] {
-                   const long long version = c.version, opened = to_epoch(c.opened_at),
-                                   updated = to_epoch(c.updated_at),
-                                   previous = c.previous_case_id.value_or(0);
-                   soci::indicator previous_ind = c.previous_case_id ? soci::i_ok : soci::i_null;
-                   const int emergency = c.emergency ? 1 : 0;
-                   long long id = 0;
-                   session << "INSERT INTO cases (household_code, kind, state, version, source,"
-                              " emergency, opened_at, previous_case_id, data, updated_at) VALUES"
-                              " (:household, :kind, :state, :version, :source, :emergency,"
-                              " :opened, :previous, :data, :updated) RETURNING id",
-                       use(c.household_code), use(c.kind), use(c.state), use(version),
-                       use(c.source), use(emergency), use(opened), use(previous, previous_ind),
-                       use(c.data), use(updated), into(id);
-                   return static_cast<std::int64_t>(id);
+                   Kept<InsertCase> q(session);
+                   q->household_code = c.household_code;
+                   q->kind = c.kind;
+                   q->state = c.state;
+                   q->version = c.version;
+                   q->source = c.source;
+                   q->emergency = c.emergency ? 1 : 0;
+                   q->opened = to_epoch(c.opened_at);
+                   q->previous = c.previous_case_id.value_or(0);
+                   q->previous_ind = c.previous_case_id ? soci::i_ok : soci::i_null;
+                   q->data = c.data;
+                   q->updated = to_epoch(c.updated_at);
+                   q->id = 0;
+                   q.execute();
+                   return static_cast<std::int64_t>(q->id);
                  });
 }
 
@@ -244,17 +311,29 @@ std::optional<CaseRecord> load_case(soci::session& session, std::int64_t case_id
       });
 }
 
+std::optional<CasePlace> load_case_place(soci::session& session, std::int64_t case_id) {
+  return guarded(
+      "读取案件 " + case_label(case_id) + " 失败 (loading case " + case_label(case_id) + " failed)",
+      [&]() -> std::optional<CasePlace> {
+        Kept<CasePlaceById> q(session);
+        q->id = case_id;
+        q->village_ind = soci::i_null;
+        if (!q.execute()) return std::nullopt;
+        CasePlace place;
+        place.household_code = q->household_code;
+        if (q->village_ind == soci::i_ok) place.village_code = q->village_code;
+        return place;
+      });
+}
+
 std::vector<CaseRecord> load_cases_of_household(soci::session& session,
                                                 std::string_view household_code) {
   const std::string key(household_code);
   return guarded(
       "读取农户 " + key + " 的案件失败 (loading the cases of household " + key + " failed)", [&] {
-        CaseRow row;
-        Prepared p = (session.prepare
-                      << std::string(kCaseColumns) + "WHERE household_code = :code ORDER BY id");
-        row.bind(p);
-        p, use(key);
-        return fetch_all(p, row);
+        Kept<CasesOfHousehold> q(session);
+        q->code = key;
+        return kept_all(q);
       });
 }
 

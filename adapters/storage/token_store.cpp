@@ -8,6 +8,7 @@
 
 #include "adapters/storage/database.h"
 #include "adapters/storage/epoch.h"
+#include "adapters/storage/prepared.h"
 
 namespace fangfan {
 namespace {
@@ -50,6 +51,17 @@ struct TokenRow {
     r.created_at = from_epoch(created_at);
     if (revoked_ind == soci::i_ok) r.revoked_at = from_epoch(revoked_at);
     return r;
+  }
+};
+
+// Every API request looks its token up: kept prepared (prepared.h).
+struct TokenByHash {
+  TokenRow row;
+  std::string hash;
+  static std::string sql() { return std::string(kColumns) + "WHERE token_hash = :hash"; }
+  void bind(Prepared& p) {
+    row.bind(p);
+    p, use(hash);
   }
 };
 
@@ -129,12 +141,10 @@ std::optional<ApiTokenRecord> load_api_token(soci::session& session, std::int64_
 std::optional<ApiTokenRecord> find_api_token_by_hash(soci::session& session,
                                                      std::string_view hash) {
   return guarded("查找 API 令牌失败 (looking up an API token failed)", [&] {
-    const std::string h(hash);
-    TokenRow row;
-    Prepared p = (session.prepare << std::string(kColumns) + "WHERE token_hash = :hash");
-    row.bind(p);
-    p, use(h);
-    return fetch_one(p, row);
+    storage_detail::Kept<TokenByHash> q(session);
+    q->hash = hash;
+    q->row.revoked_ind = soci::i_null;
+    return storage_detail::kept_one(q);
   });
 }
 

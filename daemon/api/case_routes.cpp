@@ -120,14 +120,14 @@ std::string not_found_message(std::int64_t id) {
 // Runs a case write in the next group of case writes (write_group.h): `work` runs inside the
 // group's transaction (CaseUnitOfWork's *_in calls), in its own savepoint, kept when `keep` says
 // so (an accepted change), rolled back alone otherwise; the answer comes after the group's
-// commit. The change hook's refusal for want of a calendar year (this write rolled back) is a
-// 422 with the calendar's sentence, not a 500.
+// commit, and after the group woke the scheduler and the dispatcher (HttpApi wires the group's
+// after-commit call to services.case_written). The change hook's refusal for want of a calendar
+// year (this write rolled back) is a 422 with the calendar's sentence, not a 500.
 template <class Work, class Keep>
 awaitable<std::invoke_result_t<Work&, soci::session&>> run_case_write(ApiServices& services,
                                                                       Work work, Keep keep) {
   try {
     auto result = co_await services.case_writes.run(std::move(work), std::move(keep));
-    if (services.case_written) services.case_written();
     co_return result;
   } catch (const ScheduleError& e) {
     throw ApiError(http::status::unprocessable_entity, "calendar_missing", e.what());
@@ -205,12 +205,11 @@ awaitable<ApiResponse> post_event(ApiServices& services, ApiRequest& req) {
   CaseUnitOfWork cases = services.cases.begin(*config);  // on the loop thread
   auto work = [config, scope, id, expected, cases, event = std::move(event)](soci::session& s) {
     ApplyAttempt out;
-    auto row = load_case(s, id);
-    if (!row) return out;
+    auto place = load_case_place(s, id);  // the case's household and its stored village
+    if (!place) return out;
     out.found = true;
-    auto household = load_household(s, row->household_code);
-    out.village = household ? household->village_code : "";
-    out.in_scope = household && scope_covers(*config, scope, out.village);
+    out.village = place->village_code.value_or("");
+    out.in_scope = place->village_code && scope_covers(*config, scope, out.village);
     if (!out.in_scope) return out;
     out.result = cases.apply_in(s, id, event, expected);
     return out;

@@ -28,6 +28,10 @@ HttpApi::HttpApi(boost::asio::any_io_executor loop, StorageExecutor& storage, co
       server_(
           loop, [this](ApiRequestHandler::Request& req) { return handler_.handle(req); }, limits,
           &metrics_) {
+  // One wake per committed group of case writes, not one per write (write_group.h).
+  case_writes_.set_after_commit([this] {
+    if (services_.case_written) services_.case_written();
+  });
   add_standard_collectors(metrics_);
   register_ops_routes(router_, services_);
   register_outbox_routes(router_, services_);

@@ -66,6 +66,9 @@ asio::awaitable<void> WriteGroup::drain() {
     stats_.writes += static_cast<std::int64_t>(group->size());
     stats_.largest = std::max<std::int64_t>(stats_.largest, group->size());
     if (failed) ++stats_.failed;
+    const bool wrote = !failed && std::any_of(group->begin(), group->end(),
+                                              [](const auto& item) { return item->kept; });
+    if (wrote && after_commit_) after_commit_();
     for (const auto& item : *group) {
       if (failed) item->error = failed;  // nothing of the group was written
       item->done = true;
@@ -91,6 +94,7 @@ void WriteGroup::write(soci::session& session, const Group& group) {
     }
     if (keep) {
       one.release();
+      item->kept = true;
     } else if (!one.rollback()) {
       throw StorageError(StorageError::Kind::kUnavailable,
                          "撤销被拒绝的修改失败，本组修改未保存 (rolling back a refused write "

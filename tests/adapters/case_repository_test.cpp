@@ -943,6 +943,51 @@ TEST_P(CaseRepositoryConformance, Writer_AlsoRunsAfterTheDeadlinesInTheSameTrans
   EXPECT_EQ(calls.back(), "deadlines v2");
 }
 
+// A load reuses the data it last decoded (or wrote) for a case only while the stored text is the
+// same (case_repository.cpp, DecodedCases): data changed behind the writer's back at the same
+// version, or a write whose transaction was rolled back, is read as stored.
+TEST_P(CaseRepositoryConformance, Load_ReadsTheStoredDataAfterItChangedBehindTheWriter) {
+  struct Row {
+    const char* name;
+    bool roll_back_a_write;  // else: the data is changed in place, the version kept
+  };
+  const Row rows[] = {{"changed in place, same version", false}, {"a write rolled back", true}};
+  int n = 0;
+  for (const Row& row : rows) {
+    SCOPED_TRACE(row.name);
+    ++n;
+    CaseWalk w = walk("marginal", household(30 + n, "37010200100100" + std::to_string(30 + n)));
+    const std::int64_t id = open(w);
+    ASSERT_GT(id, 0);
+    const CaseData opened = repo().load(id)->snapshot.data;  // read: the reader knows this text
+    if (row.roll_back_a_write) {
+      // An event applied in a transaction that never commits: the writer knew its text.
+      const auto writer = test::test_case_writer(clock_, test::no_deadlines());
+      const CaseUnitOfWork work = writer->begin(config_);
+      {
+        WriteTransaction tx(s());
+        const ApplyResult r = work.apply_in(s(), id, w.start_verification());
+        ASSERT_NE(as<CaseChange>(r), nullptr) << describe(r);
+        ASSERT_NE(as<CaseChange>(r)->snapshot.data, opened);
+      }  // rolled back
+      EXPECT_EQ(repo().load(id)->snapshot.version, 1);
+      EXPECT_EQ(repo().load(id)->snapshot.data, opened);
+      EXPECT_EQ(repo().restore(id)->snapshot().data, opened);
+    } else {
+      accept(w, id, w.start_verification());  // written: the writer knows this text
+      const std::int64_t version = repo().load(id)->snapshot.version;
+      CaseData changed = repo().load(id)->snapshot.data;
+      changed.officer = "改过的帮扶人*";
+      const std::string text = case_data_to_json(changed);
+      const long long key = id;
+      s() << "UPDATE cases SET data = :data WHERE id = :id", soci::use(text), soci::use(key);
+      EXPECT_EQ(repo().load(id)->snapshot.version, version);
+      EXPECT_EQ(repo().load(id)->snapshot.data.officer, "改过的帮扶人*");
+      EXPECT_EQ(repo().restore(id)->data().officer, "改过的帮扶人*");
+    }
+  }
+}
+
 TEST_P(CaseRepositoryConformance, CorruptStoredData_IsAnErrorNamingTheCase) {
   CaseWalk w = walk("marginal", household(13, "3701020010010013"));
   const std::int64_t id = open(w);

@@ -278,6 +278,55 @@ TEST_P(WriteGroupTest, GroupsHoldAtMostTheirLimitInArrivalOrder) {
   }
 }
 
+// The after-commit call (the daemon's scheduler and dispatcher wake) comes once per group that
+// kept a write, after its commit and before any of its callers is answered; never for a group
+// that kept nothing or whose commit failed.
+TEST_P(WriteGroupTest, AfterCommitIsCalledOncePerGroupThatKeptAWrite) {
+  struct Row {
+    const char* name;
+    std::vector<Kind> kinds;
+    bool fail_commit;
+    int calls;
+  };
+  const std::vector<Row> rows = {
+      {"three kept", {Kind::kGood, Kind::kGood, Kind::kGood}, false, 1},
+      {"one kept among refusals", {Kind::kRefused, Kind::kGood, Kind::kThrows}, false, 1},
+      {"nothing kept", {Kind::kRefused, Kind::kThrows}, false, 0},
+      {"the commit failed", {Kind::kGood, Kind::kGood}, true, 0},
+  };
+  int calls = 0;
+  int answered_before_call = 0;
+  int answered = 0;
+  group_->set_after_commit([&] {
+    ++calls;
+    answered_before_call += answered;
+  });
+  int n = 0;
+  for (const Row& r : rows) {
+    SCOPED_TRACE(r.name);
+    calls = 0;
+    answered = 0;
+    answered_before_call = 0;
+    seam_->fail_commit = r.fail_commit;
+    std::vector<Write> writes;
+    for (Kind k : r.kinds) writes.push_back({"w" + std::to_string(++n), k});
+    std::vector<Answer> answers(writes.size());
+    for (std::size_t i = 0; i < writes.size(); ++i) {
+      auto one = [this, &writes, &answers, &answered, i]() -> asio::awaitable<void> {
+        co_await submit(writes[i], writes.front().key, answers[i]);
+        ++answered;
+      };
+      asio::co_spawn(io_, one, asio::detached);
+    }
+    io_.restart();
+    io_.run();
+    seam_->fail_commit = false;
+    EXPECT_EQ(calls, r.calls);
+    EXPECT_EQ(answered, static_cast<int>(writes.size()));
+    EXPECT_EQ(answered_before_call, 0);  // the wake came before every answer
+  }
+}
+
 std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
   return info.param == Backend::kSqlite ? "Sqlite" : "Postgresql";
 }
