@@ -15,7 +15,7 @@
 #include "adapters/storage/migrations.h"
 #include "adapters/storage/outbox_batch.h"
 #include "adapters/storage/timer_store.h"
-#include "tests/support/pg_server.h"
+#include "tests/support/test_database.h"
 
 namespace fangfan {
 namespace {
@@ -23,10 +23,8 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using std::chrono::March;
-using test::PgTestServer;
-using test::ScratchPgDatabase;
 
-enum class Backend { kSqlite, kPostgresql };
+using test::Backend;
 
 TimePoint t0() { return china_time(Date{2025y / March / 3}, 9h); }
 
@@ -103,50 +101,24 @@ std::vector<std::int64_t> ids_of(const std::vector<DutyRecord>& duties) {
   return out;
 }
 
-class FiringReads : public ::testing::TestWithParam<Backend> {
+class FiringReads : public test::DatabaseTest {
  protected:
   void SetUp() override {
-    std::string url;
-    if (GetParam() == Backend::kSqlite) {
-      static std::atomic<int> counter{0};
-      dir_ = fs::temp_directory_path() / ("fangfan-firing-reads-" + std::to_string(::getpid()) +
-                                          "-" + std::to_string(++counter));
-      fs::remove_all(dir_);
-      fs::create_directories(dir_);
-      url = "sqlite3://" + (dir_ / "fangfan.db").string();
-    } else {
-      const PgTestServer& pg = test::pg_test_server();
-      if (pg.status == PgTestServer::Status::kAbsent) GTEST_SKIP() << pg.reason;
-      ASSERT_EQ(pg.status, PgTestServer::Status::kReady) << pg.reason;
-      scratch_.emplace(pg);
-      url = scratch_->url();
-    }
-    db_.emplace(Database::open(url));
-    migrate(*db_, t0());
-    s_ = db_->open_session();
+    open_database("firing-reads", t0());
+    if (IsSkipped() || HasFatalFailure()) return;
     // Three cases: a with two duties, b with none, c with one; and a county duty (no case).
     for (const char* code : {"3701020010010001", "3701020010010002", "3701020010010003"}) {
-      insert_household(*s_, household(code));
+      insert_household(s(), household(code));
     }
-    a_ = insert_case(*s_, new_case("3701020010010001", R"({"risk_causes":["因病"]})"));
-    b_ = insert_case(*s_, new_case("3701020010010002", R"({"risk_causes":["因学"]})"));
-    c_ = insert_case(*s_, new_case("3701020010010003", R"({"risk_causes":["因残"]})"));
-    a1_ = open_duty(*s_, duty(a_, "visits/a/2025-03", "visits")).id;
-    c1_ = open_duty(*s_, duty(c_, "visits/c/2025-03", "visits")).id;
-    a2_ = open_duty(*s_, duty(a_, "monitoring/a/2025-03", "monitoring")).id;
-    county_ = open_duty(*s_, duty(std::nullopt, "campaign/2025/m1", "campaign")).id;
-  }
-  void TearDown() override {
-    s_.reset();
-    db_.reset();
-    scratch_.reset();
-    if (!dir_.empty()) fs::remove_all(dir_);
+    a_ = insert_case(s(), new_case("3701020010010001", R"({"risk_causes":["因病"]})"));
+    b_ = insert_case(s(), new_case("3701020010010002", R"({"risk_causes":["因学"]})"));
+    c_ = insert_case(s(), new_case("3701020010010003", R"({"risk_causes":["因残"]})"));
+    a1_ = open_duty(s(), duty(a_, "visits/a/2025-03", "visits")).id;
+    c1_ = open_duty(s(), duty(c_, "visits/c/2025-03", "visits")).id;
+    a2_ = open_duty(s(), duty(a_, "monitoring/a/2025-03", "monitoring")).id;
+    county_ = open_duty(s(), duty(std::nullopt, "campaign/2025/m1", "campaign")).id;
   }
 
-  fs::path dir_;
-  std::optional<ScratchPgDatabase> scratch_;
-  std::optional<Database> db_;
-  std::unique_ptr<soci::session> s_;
   std::int64_t a_ = 0, b_ = 0, c_ = 0, a1_ = 0, a2_ = 0, c1_ = 0, county_ = 0;
 };
 
@@ -165,14 +137,14 @@ TEST_P(FiringReads, LoadDutiesAnswersTheKnownIdsInIdOrderAsTheSingleReadDoes) {
   };
   for (const Row& row : rows) {
     SCOPED_TRACE(row.name);
-    const std::vector<DutyRecord> got = load_duties(*s_, row.ask);
+    const std::vector<DutyRecord> got = load_duties(s(), row.ask);
     ASSERT_EQ(ids_of(got), row.want);
-    for (const DutyRecord& d : got) EXPECT_EQ(fields(d), fields(load_duty(*s_, d.id).value()));
+    for (const DutyRecord& d : got) EXPECT_EQ(fields(d), fields(load_duty(s(), d.id).value()));
   }
 }
 
 TEST_P(FiringReads, DutiesOfCasesAreEachCasesDutiesInAnyStateByCaseThenOldestFirst) {
-  ASSERT_TRUE(close_duty(*s_, a1_, t0() + 1h));  // done duties are a case's duties too
+  ASSERT_TRUE(close_duty(s(), a1_, t0() + 1h));  // done duties are a case's duties too
   struct Row {
     const char* name;
     std::vector<std::int64_t> ask;
@@ -186,12 +158,12 @@ TEST_P(FiringReads, DutiesOfCasesAreEachCasesDutiesInAnyStateByCaseThenOldestFir
   };
   for (const Row& row : rows) {
     SCOPED_TRACE(row.name);
-    const std::vector<DutyRecord> got = duties_of_cases(*s_, row.ask);
+    const std::vector<DutyRecord> got = duties_of_cases(s(), row.ask);
     ASSERT_EQ(ids_of(got), row.want);
     std::vector<DutyRecord> single;
     std::set<std::int64_t> asked(row.ask.begin(), row.ask.end());
     for (const std::int64_t id : asked) {
-      for (DutyRecord& d : case_duties(*s_, id)) single.push_back(std::move(d));
+      for (DutyRecord& d : case_duties(s(), id)) single.push_back(std::move(d));
     }
     EXPECT_EQ(fields(got), fields(single));
   }
@@ -210,11 +182,11 @@ TEST_P(FiringReads, LoadCasesAnswersTheKnownIdsInIdOrderAsTheSingleReadDoes) {
   };
   for (const Row& row : rows) {
     SCOPED_TRACE(row.name);
-    const std::vector<CaseRecord> got = load_cases(*s_, row.ask);
+    const std::vector<CaseRecord> got = load_cases(s(), row.ask);
     std::vector<std::int64_t> ids;
     for (const CaseRecord& c : got) {
       ids.push_back(c.id);
-      const CaseRecord single = load_case(*s_, c.id).value();
+      const CaseRecord single = load_case(s(), c.id).value();
       EXPECT_EQ(c.data, single.data);
       EXPECT_EQ(c.household_code, single.household_code);
       EXPECT_EQ(c.version, single.version);
@@ -227,49 +199,49 @@ TEST_P(FiringReads, LoadCasesAnswersTheKnownIdsInIdOrderAsTheSingleReadDoes) {
 // The kept statements run again with new values: each use must act on its own duty or case.
 TEST_P(FiringReads, KeptDutyWritesActOnTheirOwnValuesAtEachUse) {
   // reopen_duty: only a cancelled duty reopens, with the new due and opened instants.
-  ASSERT_TRUE(cancel_duty(*s_, a1_, t0() + 1h));
-  ASSERT_TRUE(cancel_duty(*s_, c1_, t0() + 1h));
-  EXPECT_FALSE(reopen_duty(*s_, a2_, t0() + 48h, t0() + 2h));  // open, not cancelled
-  EXPECT_TRUE(reopen_duty(*s_, a1_, t0() + 48h, t0() + 2h));
-  EXPECT_TRUE(reopen_duty(*s_, c1_, t0() + 72h, t0() + 3h));
-  EXPECT_FALSE(reopen_duty(*s_, a1_, t0() + 96h, t0() + 4h));  // open again
-  EXPECT_EQ(load_duty(*s_, a1_)->due_at, t0() + 48h);
-  EXPECT_EQ(load_duty(*s_, c1_)->due_at, t0() + 72h);
-  EXPECT_EQ(load_duty(*s_, c1_)->opened_at, t0() + 3h);
-  EXPECT_EQ(load_duty(*s_, c1_)->state, DutyState::kOpen);
+  ASSERT_TRUE(cancel_duty(s(), a1_, t0() + 1h));
+  ASSERT_TRUE(cancel_duty(s(), c1_, t0() + 1h));
+  EXPECT_FALSE(reopen_duty(s(), a2_, t0() + 48h, t0() + 2h));  // open, not cancelled
+  EXPECT_TRUE(reopen_duty(s(), a1_, t0() + 48h, t0() + 2h));
+  EXPECT_TRUE(reopen_duty(s(), c1_, t0() + 72h, t0() + 3h));
+  EXPECT_FALSE(reopen_duty(s(), a1_, t0() + 96h, t0() + 4h));  // open again
+  EXPECT_EQ(load_duty(s(), a1_)->due_at, t0() + 48h);
+  EXPECT_EQ(load_duty(s(), c1_)->due_at, t0() + 72h);
+  EXPECT_EQ(load_duty(s(), c1_)->opened_at, t0() + 3h);
+  EXPECT_EQ(load_duty(s(), c1_)->state, DutyState::kOpen);
 
   // cancel_duty_timers: only the pending timers under the duty's key, of its case (or county).
-  schedule_timer(*s_, timer(a_, "visits/a/2025-03/due"));
-  schedule_timer(*s_, timer(a_, "visits/a/2025-03/overdue/1"));
-  schedule_timer(*s_, timer(a_, "monitoring/a/2025-03/due"));
-  schedule_timer(*s_, timer(c_, "visits/c/2025-03/due"));
-  schedule_timer(*s_, timer(std::nullopt, "campaign/2025/m1/due"));
-  EXPECT_EQ(cancel_duty_timers(*s_, *load_duty(*s_, a1_)), 2);
-  EXPECT_EQ(cancel_duty_timers(*s_, *load_duty(*s_, a1_)), 0);
-  EXPECT_EQ(cancel_duty_timers(*s_, *load_duty(*s_, county_)), 1);
-  EXPECT_EQ(cancel_duty_timers(*s_, *load_duty(*s_, c1_)), 1);
-  const std::vector<TimerRecord> left = due_timers(*s_, t0() + 48h, 10);
+  schedule_timer(s(), timer(a_, "visits/a/2025-03/due"));
+  schedule_timer(s(), timer(a_, "visits/a/2025-03/overdue/1"));
+  schedule_timer(s(), timer(a_, "monitoring/a/2025-03/due"));
+  schedule_timer(s(), timer(c_, "visits/c/2025-03/due"));
+  schedule_timer(s(), timer(std::nullopt, "campaign/2025/m1/due"));
+  EXPECT_EQ(cancel_duty_timers(s(), *load_duty(s(), a1_)), 2);
+  EXPECT_EQ(cancel_duty_timers(s(), *load_duty(s(), a1_)), 0);
+  EXPECT_EQ(cancel_duty_timers(s(), *load_duty(s(), county_)), 1);
+  EXPECT_EQ(cancel_duty_timers(s(), *load_duty(s(), c1_)), 1);
+  const std::vector<TimerRecord> left = due_timers(s(), t0() + 48h, 10);
   ASSERT_EQ(left.size(), 1u);
   EXPECT_EQ(left[0].dedupe_key, "monitoring/a/2025-03/due");
 
   // set_case_duty_officer: the open visits/monitoring duties of that case only.
-  EXPECT_EQ(set_case_duty_officer(*s_, a_, "赵六"), 2);
-  EXPECT_EQ(set_case_duty_officer(*s_, c_, "钱七"), 1);
-  EXPECT_EQ(set_case_duty_officer(*s_, b_, "孙八"), 0);
-  EXPECT_EQ(load_duty(*s_, a1_)->officer, "赵六");
-  EXPECT_EQ(load_duty(*s_, a2_)->officer, "赵六");
-  EXPECT_EQ(load_duty(*s_, c1_)->officer, "钱七");
-  EXPECT_EQ(load_duty(*s_, county_)->officer, "李四");
+  EXPECT_EQ(set_case_duty_officer(s(), a_, "赵六"), 2);
+  EXPECT_EQ(set_case_duty_officer(s(), c_, "钱七"), 1);
+  EXPECT_EQ(set_case_duty_officer(s(), b_, "孙八"), 0);
+  EXPECT_EQ(load_duty(s(), a1_)->officer, "赵六");
+  EXPECT_EQ(load_duty(s(), a2_)->officer, "赵六");
+  EXPECT_EQ(load_duty(s(), c1_)->officer, "钱七");
+  EXPECT_EQ(load_duty(s(), county_)->officer, "李四");
 }
 
 // A batch's timers marked fired in one UPDATE: only the pending ones move, and say how many.
 TEST_P(FiringReads, MarkTimersFiredMovesOnlyThePendingOnes) {
-  const std::int64_t t1 = schedule_timer(*s_, timer(a_, "visits/a/2025-03/t1")).id;
-  const std::int64_t t2 = schedule_timer(*s_, timer(a_, "visits/a/2025-03/t2")).id;
-  const std::int64_t t3 = schedule_timer(*s_, timer(c_, "visits/c/2025-03/t3")).id;
-  const std::int64_t t4 = schedule_timer(*s_, timer(std::nullopt, "campaign/2025/m1/t4")).id;
-  ASSERT_TRUE(cancel_timer(*s_, t2));
-  ASSERT_TRUE(mark_timer_fired(*s_, t3, t0()));
+  const std::int64_t t1 = schedule_timer(s(), timer(a_, "visits/a/2025-03/t1")).id;
+  const std::int64_t t2 = schedule_timer(s(), timer(a_, "visits/a/2025-03/t2")).id;
+  const std::int64_t t3 = schedule_timer(s(), timer(c_, "visits/c/2025-03/t3")).id;
+  const std::int64_t t4 = schedule_timer(s(), timer(std::nullopt, "campaign/2025/m1/t4")).id;
+  ASSERT_TRUE(cancel_timer(s(), t2));
+  ASSERT_TRUE(mark_timer_fired(s(), t3, t0()));
   struct Row {
     const char* name;
     std::vector<std::int64_t> ask;
@@ -284,13 +256,13 @@ TEST_P(FiringReads, MarkTimersFiredMovesOnlyThePendingOnes) {
   };
   for (const Row& row : rows) {
     SCOPED_TRACE(row.name);
-    EXPECT_EQ(mark_timers_fired(*s_, row.ask, t0() + 2h), row.moved);
+    EXPECT_EQ(mark_timers_fired(s(), row.ask, t0() + 2h), row.moved);
   }
-  EXPECT_EQ(load_timer(*s_, t1)->state, TimerState::kFired);
-  EXPECT_EQ(load_timer(*s_, t1)->fired_at, std::optional(t0() + 2h));
-  EXPECT_EQ(load_timer(*s_, t2)->state, TimerState::kCancelled);
-  EXPECT_EQ(load_timer(*s_, t3)->fired_at, std::optional(t0()));  // fired before: as it was
-  EXPECT_EQ(load_timer(*s_, t4)->state, TimerState::kFired);
+  EXPECT_EQ(load_timer(s(), t1)->state, TimerState::kFired);
+  EXPECT_EQ(load_timer(s(), t1)->fired_at, std::optional(t0() + 2h));
+  EXPECT_EQ(load_timer(s(), t2)->state, TimerState::kCancelled);
+  EXPECT_EQ(load_timer(s(), t3)->fired_at, std::optional(t0()));  // fired before: as it was
+  EXPECT_EQ(load_timer(s(), t4)->state, TimerState::kFired);
 }
 
 NewOutboxMessage message(const std::string& key, std::optional<std::int64_t> case_id,
@@ -311,7 +283,7 @@ NewOutboxMessage message(const std::string& key, std::optional<std::int64_t> cas
 // One multi-row insert answers as enqueue_outbox() called for each in turn would: keys stored
 // before, or given twice, are inserted once and answer the stored row's id.
 TEST_P(FiringReads, EnqueueOutboxBatchAnswersAsOneEnqueuePerMessageInTurn) {
-  const EnqueueResult before = enqueue_outbox(*s_, message("old", a_, "李四@370102001"));
+  const EnqueueResult before = enqueue_outbox(s(), message("old", a_, "李四@370102001"));
   ASSERT_TRUE(before.inserted);
   struct Row {
     const char* name;
@@ -333,12 +305,12 @@ TEST_P(FiringReads, EnqueueOutboxBatchAnswersAsOneEnqueuePerMessageInTurn) {
       messages.push_back(message(row.keys[i], i % 2 == 0 ? std::optional(c_) : std::nullopt,
                                  i % 2 == 0 ? "王五@370102001" : ""));
     }
-    const std::vector<EnqueueResult> got = enqueue_outbox_batch(*s_, messages);
+    const std::vector<EnqueueResult> got = enqueue_outbox_batch(s(), messages);
     ASSERT_EQ(got.size(), row.keys.size());
     for (std::size_t i = 0; i < got.size(); ++i) {
       SCOPED_TRACE(row.keys[i]);
       EXPECT_EQ(got[i].inserted, row.inserted[i]);
-      const OutboxRecord stored = load_outbox(*s_, got[i].id).value();
+      const OutboxRecord stored = load_outbox(s(), got[i].id).value();
       EXPECT_EQ(stored.dedupe_key, row.keys[i]);
       if (row.keys[i] == "old") {
         EXPECT_EQ(got[i].id, before.id);
@@ -353,7 +325,7 @@ TEST_P(FiringReads, EnqueueOutboxBatchAnswersAsOneEnqueuePerMessageInTurn) {
     }
   }
   long long n = 0;
-  *s_ << "SELECT COUNT(*) FROM outbox", soci::into(n);
+  s() << "SELECT COUNT(*) FROM outbox", soci::into(n);
   EXPECT_EQ(n, 7);  // old, n1 .. n6
 }
 
@@ -361,7 +333,7 @@ TEST_P(FiringReads, EnqueueOutboxBatchAnswersAsOneEnqueuePerMessageInTurn) {
 TEST_P(FiringReads, EnqueueOutboxBatchTakesMoreThanOneStatementsRows) {
   std::vector<NewOutboxMessage> messages;
   for (int i = 0; i < 1203; ++i) messages.push_back(message("m" + std::to_string(i), a_, ""));
-  const std::vector<EnqueueResult> got = enqueue_outbox_batch(*s_, messages);
+  const std::vector<EnqueueResult> got = enqueue_outbox_batch(s(), messages);
   ASSERT_EQ(got.size(), messages.size());
   std::set<std::int64_t> ids;
   for (std::size_t i = 0; i < got.size(); ++i) {
@@ -369,8 +341,8 @@ TEST_P(FiringReads, EnqueueOutboxBatchTakesMoreThanOneStatementsRows) {
     ids.insert(got[i].id);
   }
   EXPECT_EQ(ids.size(), messages.size());
-  EXPECT_EQ(load_outbox(*s_, got[700].id)->dedupe_key, "m700");
-  EXPECT_EQ(load_outbox(*s_, got[1202].id)->dedupe_key, "m1202");
+  EXPECT_EQ(load_outbox(s(), got[700].id)->dedupe_key, "m700");
+  EXPECT_EQ(load_outbox(s(), got[1202].id)->dedupe_key, "m1202");
 }
 
 std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {

@@ -12,17 +12,15 @@
 
 #include "adapters/storage/database.h"
 #include "adapters/storage/migrations.h"
-#include "tests/support/pg_server.h"
+#include "tests/support/test_database.h"
 
 namespace fangfan {
 namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-using test::PgTestServer;
-using test::ScratchPgDatabase;
 
-enum class Backend { kSqlite, kPostgresql };
+using test::Backend;
 
 TimePoint t0() { return china_time(Date{std::chrono::year(2025) / std::chrono::March / 3}, 9h); }
 
@@ -39,46 +37,14 @@ NewOutboxMessage message(std::string key, std::string recipient = "zhangwei",
   return m;
 }
 
-class OutboxStore : public ::testing::TestWithParam<Backend> {
+class OutboxStore : public test::DatabaseTest {
  protected:
-  void SetUp() override {
-    std::string url;
-    if (GetParam() == Backend::kSqlite) {
-      static std::atomic<int> counter{0};
-      dir_ = fs::temp_directory_path() / ("fangfan-outbox-test-" + std::to_string(::getpid()) +
-                                          "-" + std::to_string(++counter));
-      fs::remove_all(dir_);
-      url = "sqlite3://" + (dir_ / "fangfan.db").string();
-    } else {
-      const PgTestServer& pg = test::pg_test_server();
-      if (pg.status == PgTestServer::Status::kAbsent) GTEST_SKIP() << pg.reason;
-      ASSERT_EQ(pg.status, PgTestServer::Status::kReady) << pg.reason;
-      scratch_.emplace(pg);
-      url = scratch_->url();
-    }
-    db_.emplace(Database::open(url));
-    migrate(*db_, t0());
-    session_ = db_->open_session();
-  }
-
-  void TearDown() override {
-    session_.reset();
-    db_.reset();
-    scratch_.reset();
-    if (!dir_.empty()) fs::remove_all(dir_);
-  }
-
-  soci::session& s() { return *session_; }
+  void SetUp() override { open_database("outbox", t0()); }
   OutboxRecord load(std::int64_t id) {
     auto m = load_outbox(s(), id);
     EXPECT_TRUE(m.has_value()) << id;
     return m.value_or(OutboxRecord{});
   }
-
-  fs::path dir_;
-  std::optional<ScratchPgDatabase> scratch_;
-  std::optional<Database> db_;
-  std::unique_ptr<soci::session> session_;
 };
 
 TEST_P(OutboxStore, KeepsThePersonAMessageIsFor) {
