@@ -125,6 +125,39 @@ class SchedulerTest : public ::testing::TestWithParam<Backend> {
     return change->case_id;
   }
 
+  // Runs a scheduler on `real` until a case's reminder is stored fired, or `until` passes;
+  // returns when the test saw it fired (time_point::max(): never).
+  std::chrono::system_clock::time_point run_until_reminder_fired(
+      const Clock& real, std::chrono::system_clock::time_point until) {
+    using Wall = std::chrono::system_clock;
+    Scheduler runner(
+        io_.get_executor(), *storage_, real, nullptr, [c = config_] { return c; },
+        [c = calendar_] { return c; }, [] {});
+    asio::cancellation_signal stop;
+    bool finished = false;
+    asio::co_spawn(io_, runner.run(),
+                   asio::bind_cancellation_slot(stop.slot(), [&](std::exception_ptr e) {
+                     finished = true;
+                     if (e) std::rethrow_exception(e);
+                   }));
+    io_.restart();
+    const std::string fired =
+        "SELECT COUNT(*) FROM timers WHERE state = 'fired' AND kind = 'reminder' AND case_id IS "
+        "NOT NULL";
+    auto fired_at = Wall::time_point::max();
+    while (Wall::now() < until) {
+      io_.run_for(2ms);
+      if (count(fired) > 0) {
+        fired_at = Wall::now();
+        break;
+      }
+    }
+    stop.emit(asio::cancellation_type::terminal);
+    runner.wake();
+    while (!finished) io_.run_one_for(100ms);
+    return fired_at;
+  }
+
   long long count(const std::string& sql) {
     auto s = db_->open_session();
     long long n = -1;
@@ -303,31 +336,7 @@ TEST_P(SchedulerTest, RunOnTheRealClockFiresWhenTheDueSecondBegins) {
   // the recurring work) is over long before, and run() then sleeps until the due second.
   const auto boundary = whole + 2s;  // the instant the reminder falls due
   const ShiftedClock real(due - std::chrono::floor<std::chrono::seconds>(boundary));
-  Scheduler runner(
-      io_.get_executor(), *storage_, real, nullptr, [c = config_] { return c; },
-      [c = calendar_] { return c; }, [] {});
-  asio::cancellation_signal stop;
-  bool finished = false;
-  asio::co_spawn(io_, runner.run(),
-                 asio::bind_cancellation_slot(stop.slot(), [&](std::exception_ptr e) {
-                   finished = true;
-                   if (e) std::rethrow_exception(e);
-                 }));
-  io_.restart();
-  const std::string fired =
-      "SELECT COUNT(*) FROM timers WHERE state = 'fired' AND kind = 'reminder' AND case_id IS NOT "
-      "NULL";
-  auto fired_at = Wall::time_point::max();
-  while (Wall::now() < boundary + 3s) {
-    io_.run_for(2ms);
-    if (count(fired) > 0) {
-      fired_at = Wall::now();
-      break;
-    }
-  }
-  stop.emit(asio::cancellation_type::terminal);
-  runner.wake();
-  while (!finished) io_.run_one_for(100ms);
+  const auto fired_at = run_until_reminder_fired(real, boundary + 3s);
   ASSERT_NE(fired_at, Wall::time_point::max()) << "the reminder never fired";
   EXPECT_GE(fired_at, boundary);
   // One timer's firing and the test's own polling; whole-second sleeps were about 500 ms late.
@@ -351,31 +360,7 @@ TEST_P(SchedulerTest, RunOnTheRealClockWaitsForTheDueMillisecond) {
   std::this_thread::sleep_until(whole + 100ms);
   const auto boundary = whole + 1s;  // the reminder's due second begins
   const ShiftedClock real(due - std::chrono::floor<std::chrono::seconds>(boundary));
-  Scheduler runner(
-      io_.get_executor(), *storage_, real, nullptr, [c = config_] { return c; },
-      [c = calendar_] { return c; }, [] {});
-  asio::cancellation_signal stop;
-  bool finished = false;
-  asio::co_spawn(io_, runner.run(),
-                 asio::bind_cancellation_slot(stop.slot(), [&](std::exception_ptr e) {
-                   finished = true;
-                   if (e) std::rethrow_exception(e);
-                 }));
-  io_.restart();
-  const std::string fired =
-      "SELECT COUNT(*) FROM timers WHERE state = 'fired' AND kind = 'reminder' AND case_id IS NOT "
-      "NULL";
-  auto fired_at = Wall::time_point::max();
-  while (Wall::now() < boundary + 4s) {
-    io_.run_for(2ms);
-    if (count(fired) > 0) {
-      fired_at = Wall::now();
-      break;
-    }
-  }
-  stop.emit(asio::cancellation_type::terminal);
-  runner.wake();
-  while (!finished) io_.run_one_for(100ms);
+  const auto fired_at = run_until_reminder_fired(real, boundary + 4s);
   ASSERT_NE(fired_at, Wall::time_point::max()) << "the reminder never fired";
   EXPECT_GE(fired_at, boundary + 600ms) << "fired before its millisecond";
 }
