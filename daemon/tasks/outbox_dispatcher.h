@@ -191,6 +191,8 @@ class OutboxDispatcher : public AdvanceDelivery {
   // answers_per_commit wait (or any wait, with `force`).
   void start_flush(bool force);
   boost::asio::awaitable<void> flush_in_background();
+  // Writes every waiting answer in one transaction; on failure they wait again (its error).
+  boost::asio::awaitable<std::exception_ptr> write_waiting_answers();
   std::function<void(soci::session&)> record_answers(const std::vector<OutboxAnswer>& batch) const;
   std::size_t unrecorded() const { return std::size_t(in_flight_) + answers_.size() + flushing_; }
   // Delivers `m`, decides what its answer means (workflows/delivery_decisions.h) and applies it.

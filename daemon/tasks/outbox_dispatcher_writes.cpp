@@ -50,6 +50,14 @@ void OutboxDispatcher::start_flush(bool force) {
 }
 
 asio::awaitable<void> OutboxDispatcher::flush_in_background() {
+  const std::exception_ptr failed = co_await write_waiting_answers();
+  // The pass sees the error before its next delivery.
+  if (failed) flush_error_ = failed;
+  end_write();
+  if (!failed) start_flush(false);
+}
+
+asio::awaitable<std::exception_ptr> OutboxDispatcher::write_waiting_answers() {
   std::vector<OutboxAnswer> batch;
   batch.swap(answers_);
   flushing_ = batch.size();
@@ -62,13 +70,12 @@ asio::awaitable<void> OutboxDispatcher::flush_in_background() {
   }
   flushing_ = 0;
   if (failed) {
-    // Rolled back: the answers wait again; the pass sees the error before its next delivery.
+    // Rolled back: the answers wait for the next write, or their messages would stay "sending"
+    // until a restart and then go out again.
     answers_.insert(answers_.begin(), std::make_move_iterator(batch.begin()),
                     std::make_move_iterator(batch.end()));
-    flush_error_ = failed;
   }
-  end_write();
-  if (!failed) start_flush(false);
+  co_return failed;
 }
 
 std::function<void(soci::session&)> OutboxDispatcher::record_answers(
@@ -85,24 +92,7 @@ asio::awaitable<void> OutboxDispatcher::flush() {
   co_await write_turn();
   flush_error_ = nullptr;  // what it left waits in answers_: written now or thrown again
   std::exception_ptr failed;
-  while (!answers_.empty() && !failed) {
-    std::vector<OutboxAnswer> batch;
-    batch.swap(answers_);
-    flushing_ = batch.size();
-    auto record = record_answers(batch);
-    try {
-      co_await storage_.run(std::move(record));
-    } catch (...) {
-      failed = std::current_exception();
-    }
-    flushing_ = 0;
-    if (failed) {
-      // Rolled back: the answers wait for the next flush (the next pass), or their messages
-      // would stay "sending" until a restart and then go out again.
-      answers_.insert(answers_.begin(), std::make_move_iterator(batch.begin()),
-                      std::make_move_iterator(batch.end()));
-    }
-  }
+  while (!answers_.empty() && !failed) failed = co_await write_waiting_answers();
   end_write();
   if (failed) std::rethrow_exception(failed);
 }
