@@ -6,6 +6,7 @@
 
 #include "adapters/storage/database.h"
 #include "adapters/storage/epoch.h"
+#include "adapters/storage/id_list.h"
 #include "adapters/storage/prepared.h"
 #include "adapters/storage/row_fetch.h"
 
@@ -505,11 +506,8 @@ std::vector<std::int64_t> claim_outbox_many(soci::session& session,
     const bool shared = dialect_of(session) == Dialect::kPostgresql;
     for (std::size_t from = 0; from < ids.size(); from += kClaimChunk) {
       // The ids are numbers written into the text: one statement per chunk, not one per row.
-      std::string list;
-      for (std::size_t i = from; i < std::min(ids.size(), from + kClaimChunk); ++i) {
-        if (!list.empty()) list += ',';
-        list += std::to_string(ids[i]);
-      }
+      const std::string list = storage_detail::id_list(
+          {ids.begin() + from, ids.begin() + std::min(ids.size(), from + kClaimChunk)});
       const std::string which =
           shared ? "id IN (SELECT id FROM outbox WHERE status = 'pending' AND id IN (" + list +
                        ") FOR UPDATE SKIP LOCKED)"
