@@ -363,9 +363,11 @@ TEST_F(SchedulerDaemon, AfterASimulatedWeekDownEveryDueTimerFiresExactlyOnce) {
 // exactly what one uninterrupted run produces (every timer fired once, every message queued
 // once, none lost).
 TEST_F(SchedulerDaemon, SigkillAtRandomMomentsLosesNothingAndDuplicatesNothing) {
-  // 1,000 timers: nearly four of the scheduler's firing batches (256 timers per transaction),
-  // so a kill can land between committed batches.
-  constexpr int kCases = 250;
+  // 3,000 timers: about twelve of the scheduler's firing batches (256 timers per transaction),
+  // so kills land between committed batches in several rounds even now that a batch commits in
+  // a few milliseconds (with 1,000 timers a loaded machine sometimes saw the rest of the backlog
+  // fire in the round after the first, and the test proved too little).
+  constexpr int kCases = 750;
   const std::string clerk = make_token("township_clerk", "379901001", "王丽");
   {
     DaemonProcess d(dir_.path());
