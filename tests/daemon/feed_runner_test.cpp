@@ -45,6 +45,7 @@
 #include "daemon/tasks/scheduler.h"
 #include "daemon/tasks/storage_executor.h"
 #include "tests/daemon/api_test_server.h"
+#include "tests/daemon/runner_fixture.h"
 #include "tests/support/fake_providers.h"
 #include "tests/support/people.h"
 #include "tests/support/pg_server.h"
@@ -71,7 +72,7 @@ const std::string kTarget = "/dept/medical/export?month=2025-05";
 // The example's medical insurance clerk (config/example.toml).
 constexpr const char* kMedicalClerk = "尤明@medical_insurance";
 
-enum class Backend { kSqlite, kPostgresql };
+using test::Backend;
 
 // How the department's interface fails a whole look.
 struct PullFailure {
@@ -88,9 +89,9 @@ const PullFailure kFailures[] = {
     {"DroppedConnection", testing::FakeAnswer::kDrop, "无法从部门接口取数"},
 };
 
-class FeedRunnerFixture : public ::testing::Test {
+class FeedRunnerFixture : public test::RunnerFixture {
  protected:
-  FeedRunnerFixture() : fake_(secrets()), clock_(at("2025-05-02T09:00")) {}
+  FeedRunnerFixture() : RunnerFixture("2025-05-02T09:00"), fake_(secrets()) {}
 
   static testing::FakeSecrets secrets() {
     testing::FakeSecrets s;
@@ -128,59 +129,23 @@ class FeedRunnerFixture : public ::testing::Test {
 
   void start(Backend backend) {
     config_ = http_config();
-    std::string url = config_->storage_url;
-    if (backend == Backend::kPostgresql) {
-      const test::PgTestServer& pg = test::pg_test_server();
-      if (pg.status == test::PgTestServer::Status::kAbsent) GTEST_SKIP() << pg.reason;
-      ASSERT_EQ(pg.status, test::PgTestServer::Status::kReady) << pg.reason;
-      scratch_.emplace(pg);
-      url = scratch_->url();
-    }
-    db_ = std::make_shared<Database>(Database::open(url));
-    migrate(*db_, clock_.now());
-    auto loaded = load_calendar_dir(config_->calendar_dir);
-    ASSERT_TRUE(loaded.calendar);
-    calendar_ = std::make_shared<const WorkingDayCalendar>(std::move(*loaded.calendar));
-    storage_ = std::make_unique<StorageExecutor>(db_, 2);
+    open_storage(backend);
+    if (IsSkipped() || HasFatalFailure()) return;
     writer_ = make_case_writer(
         clock_, [c = config_] { return c; }, [c = calendar_] { return c; });
     http_ = std::make_unique<HttpClient>(http_client_options(*config_));
     runner_ = std::make_unique<FeedRunner>(
         io_.get_executor(), *storage_, clock_, [c = config_] { return c; },
         [c = calendar_] { return c; }, *writer_, http_.get(), [this] { ++changed_; });
-    scheduler_ = std::make_unique<Scheduler>(
-        io_.get_executor(), *storage_, clock_, &clock_, [c = config_] { return c; },
-        [c = calendar_] { return c; }, [] {}, &heartbeat_);
-    scheduler_->set_intake(runner_.get());
+    start_scheduler(runner_.get());
   }
 
-  void TearDown() override {
-    if (storage_) storage_->join();
-    scheduler_.reset();
+  void release_runner() override {
     runner_.reset();
     http_.reset();
     writer_.reset();
-    storage_.reset();
-    db_.reset();
-    scratch_.reset();
   }
 
-  // Runs `a` on the loop until it finishes.
-  template <class T>
-  T await(asio::awaitable<T> a) {
-    std::future<T> f = asio::co_spawn(io_, std::move(a), asio::use_future);
-    io_.restart();
-    while (f.wait_for(0s) != std::future_status::ready) io_.run_one_for(100ms);
-    return f.get();
-  }
-  void advance_to(const char* text) { await(scheduler_->advance_to(at(text))); }
-
-  long long count(const std::string& sql) {
-    auto s = db_->open_session();
-    long long n = -1;
-    *s << sql, soci::into(n);
-    return n;
-  }
   std::vector<FeedRunRecord> runs(const std::string& feed) {
     auto s = db_->open_session();
     FeedRunFilter filter;
@@ -233,20 +198,9 @@ class FeedRunnerFixture : public ::testing::Test {
   }
 
   testing::FakeProviders fake_;
-  test::TempDir dir_;
-  std::shared_ptr<const Config> config_;
-  SimulatedClock clock_;
-  std::optional<test::ScratchPgDatabase> scratch_;
-  std::shared_ptr<Database> db_;
-  std::shared_ptr<const WorkingDayCalendar> calendar_;
-  std::unique_ptr<StorageExecutor> storage_;
   std::unique_ptr<CaseWriter> writer_;
   std::unique_ptr<HttpClient> http_;
-  asio::io_context io_{1};
-  Heartbeat heartbeat_{"scheduler", 2min, std::chrono::steady_clock::now()};
   std::unique_ptr<FeedRunner> runner_;
-  std::unique_ptr<Scheduler> scheduler_;
-  int changed_ = 0;
   testing::PeopleGenerator people_{20251205};
 };
 

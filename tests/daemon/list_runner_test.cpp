@@ -41,6 +41,7 @@
 #include "daemon/tasks/scheduler.h"
 #include "daemon/tasks/storage_executor.h"
 #include "tests/daemon/api_test_server.h"
+#include "tests/daemon/runner_fixture.h"
 #include "tests/support/people.h"
 #include "tests/support/pg_server.h"
 #include "tests/support/xlsx_sheets.h"
@@ -55,31 +56,19 @@ using namespace std::chrono_literals;
 
 TimePoint at(const char* text) { return *parse_time(text); }
 
-enum class Backend { kSqlite, kPostgresql };
+using test::Backend;
 
 using Table = testing::SheetTable;
 using testing::read_sheet;
 
-class ListRunnerTest : public ::testing::TestWithParam<Backend> {
+class ListRunnerTest : public test::RunnerFixture, public ::testing::WithParamInterface<Backend> {
  protected:
-  ListRunnerTest() : clock_(at("2026-11-25T09:00")) {}
+  ListRunnerTest() : RunnerFixture("2026-11-25T09:00") {}
 
   void SetUp() override {
     config_ = test::example_config(dir_.path());
-    std::string url = config_->storage_url;
-    if (GetParam() == Backend::kPostgresql) {
-      const test::PgTestServer& pg = test::pg_test_server();
-      if (pg.status == test::PgTestServer::Status::kAbsent) GTEST_SKIP() << pg.reason;
-      ASSERT_EQ(pg.status, test::PgTestServer::Status::kReady) << pg.reason;
-      scratch_.emplace(pg);
-      url = scratch_->url();
-    }
-    db_ = std::make_shared<Database>(Database::open(url));
-    migrate(*db_, clock_.now());
-    auto loaded = load_calendar_dir(config_->calendar_dir);
-    ASSERT_TRUE(loaded.calendar);
-    calendar_ = std::make_shared<const WorkingDayCalendar>(std::move(*loaded.calendar));
-    storage_ = std::make_unique<StorageExecutor>(db_, 2);
+    open_storage(GetParam());
+    if (IsSkipped() || HasFatalFailure()) return;
     start_runner();
   }
 
@@ -88,36 +77,9 @@ class ListRunnerTest : public ::testing::TestWithParam<Backend> {
     runner_ = std::make_unique<ListRunner>(
         io_.get_executor(), *storage_, clock_, [c = config_] { return c; },
         [c = calendar_] { return c; }, [this] { ++changed_; });
-    scheduler_ = std::make_unique<Scheduler>(
-        io_.get_executor(), *storage_, clock_, &clock_, [c = config_] { return c; },
-        [c = calendar_] { return c; }, [] {}, &heartbeat_);
-    scheduler_->set_intake(runner_.get());
+    start_scheduler(runner_.get());
   }
-
-  void TearDown() override {
-    if (storage_) storage_->join();
-    scheduler_.reset();
-    runner_.reset();
-    storage_.reset();
-    db_.reset();
-    scratch_.reset();
-  }
-
-  template <class T>
-  T await(asio::awaitable<T> a) {
-    std::future<T> f = asio::co_spawn(io_, std::move(a), asio::use_future);
-    io_.restart();
-    while (f.wait_for(0s) != std::future_status::ready) io_.run_one_for(100ms);
-    return f.get();
-  }
-  void advance_to(const char* text) { await(scheduler_->advance_to(at(text))); }
-
-  long long count(const std::string& sql) {
-    auto s = db_->open_session();
-    long long n = -1;
-    *s << sql, soci::into(n);
-    return n;
-  }
+  void release_runner() override { runner_.reset(); }
 
   // A registered (monitored) household of `size` generated members in `village`; member
   // `student` is a student, member `disabled` has a disability. Returns the household code.
@@ -180,18 +142,7 @@ class ListRunnerTest : public ::testing::TestWithParam<Backend> {
     return find_duty(*s, key);
   }
 
-  test::TempDir dir_;
-  std::shared_ptr<const Config> config_;
-  SimulatedClock clock_;
-  std::optional<test::ScratchPgDatabase> scratch_;
-  std::shared_ptr<Database> db_;
-  std::shared_ptr<const WorkingDayCalendar> calendar_;
-  std::unique_ptr<StorageExecutor> storage_;
-  asio::io_context io_{1};
-  Heartbeat heartbeat_{"scheduler", 2min, std::chrono::steady_clock::now()};
   std::unique_ptr<ListRunner> runner_;
-  std::unique_ptr<Scheduler> scheduler_;
-  int changed_ = 0;
   testing::PeopleGenerator people_{20261201};
   std::map<std::string, std::int64_t> case_ids_;
   std::vector<Household> households_;
@@ -330,10 +281,7 @@ TEST_P(ListRunnerTest, ListsOnThe1stAnd15thWithTheirChangesAndAMissedOneOnceOnSt
 
   // Stopped from 12-20 to 01-03: the 1st of January's lists are produced once on start.
   advance_to("2026-12-20T09:00");
-  storage_->join();
-  scheduler_.reset();
-  runner_.reset();
-  storage_ = std::make_unique<StorageExecutor>(db_, 2);
+  restart_storage();
   clock_.advance(
       std::chrono::duration_cast<std::chrono::seconds>(at("2027-01-03T10:00") - clock_.now()));
   start_runner();
@@ -369,10 +317,7 @@ TEST_P(ListRunnerTest, AnEncryptedListGoesOutAsAZipAndItsPasswordSeparately) {
     if (p.name == "许文") p.wechat = "xuwen";
   }
   config_ = copy;
-  storage_->join();
-  scheduler_.reset();
-  runner_.reset();
-  storage_ = std::make_unique<StorageExecutor>(db_, 2);
+  restart_storage();
   start_runner();
   advance_to("2026-12-01T08:00");
 
