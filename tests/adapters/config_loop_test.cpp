@@ -6,20 +6,14 @@
 #include <sstream>
 
 #include "adapters/config/config.h"
+#include "tests/adapters/config_text.h"
 
 namespace fangfan {
 namespace {
 
 namespace fs = std::filesystem;
-
-const fs::path kConfigDir = fs::path(FANGFAN_SOURCE_DIR) / "config";
-
-std::string example_text() {
-  std::ifstream in(kConfigDir / "example.toml");
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using test::example_text;
+using test::kConfigDir;
 
 // The example with its two tables cut out: a county that leaves them out (and the base the wrong
 // values below are added to, since a TOML table may be defined once).

@@ -7,37 +7,17 @@
 #include <sstream>
 
 #include "adapters/config/config.h"
+#include "tests/adapters/config_text.h"
 
 namespace fangfan {
 namespace {
 
 namespace fs = std::filesystem;
-
-const fs::path kConfigDir = fs::path(FANGFAN_SOURCE_DIR) / "config";
-
-std::string example_text() {
-  std::ifstream in(kConfigDir / "example.toml");
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-int line_of(const std::string& text, const std::string& needle) {
-  auto pos = text.find(needle);
-  EXPECT_NE(pos, std::string::npos) << needle;
-  return 1 + int(std::count(text.begin(), text.begin() + pos, '\n'));
-}
-
-std::vector<ConfigError> errors_of(const ConfigResult& r) {
-  if (auto* e = std::get_if<std::vector<ConfigError>>(&r)) return *e;
-  return {};
-}
-
-void replace_once(std::string& text, const std::string& from, const std::string& to) {
-  const std::size_t at = text.find(from);
-  ASSERT_NE(at, std::string::npos) << from;
-  text.replace(at, from.size(), to);
-}
+using test::errors_of;
+using test::example_text;
+using test::kConfigDir;
+using test::line_of;
+using test::replace_once;
 
 // The example's report schedule block from its name on.
 const char* const kReport =

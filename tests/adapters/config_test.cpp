@@ -7,31 +7,16 @@
 #include <regex>
 #include <sstream>
 
+#include "tests/adapters/config_text.h"
+
 namespace fangfan {
 namespace {
 
 namespace fs = std::filesystem;
-
-const fs::path kConfigDir = fs::path(FANGFAN_SOURCE_DIR) / "config";
-
-std::string example_text() {
-  std::ifstream in(kConfigDir / "example.toml");
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// 1-based line of the first occurrence of `needle` in `text`.
-int line_of(const std::string& text, const std::string& needle) {
-  auto pos = text.find(needle);
-  EXPECT_NE(pos, std::string::npos) << needle;
-  return 1 + int(std::count(text.begin(), text.begin() + pos, '\n'));
-}
-
-std::vector<ConfigError> errors_of(const ConfigResult& r) {
-  if (auto* e = std::get_if<std::vector<ConfigError>>(&r)) return *e;
-  return {};
-}
+using test::errors_of;
+using test::example_text;
+using test::kConfigDir;
+using test::line_of;
 
 TEST(Config, ExampleIsValidAndComplete) {
   auto r = load_config(kConfigDir / "example.toml");
