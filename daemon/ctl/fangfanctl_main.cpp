@@ -18,6 +18,7 @@
 #include "daemon/ctl/ctl_outbox.h"
 #include "daemon/ctl/ctl_report.h"
 #include "daemon/ctl/ctl_simulate.h"
+#include "daemon/ctl/ctl_storage.h"
 #include "daemon/ctl/ctl_token.h"
 #include "daemon/ctl/ctl_work.h"
 
@@ -58,6 +59,8 @@ const char* kUsage =
     "API)\n"
     "  simulate --from DATE --to DATE        dry run: the reminders and escalations due (via the "
     "API)\n"
+    "  storage copy --from FILE --to postgresql://...   move a stopped daemon's SQLite file into\n"
+    "                                        an empty PostgreSQL database (no daemon needed)\n"
     "  version                               print the version\n"
     "\n"
     "--config FILE  the daemon's configuration (default: $FANGFAN_CONFIG, else\n"
@@ -203,6 +206,10 @@ int main(int argc, char** argv) {
   if (command == "outbox") {
     return fangfan::run_outbox_command(rest, fangfan::CtlEnvironment::from_process(config_file),
                                        std::cout, std::cerr);
+  }
+  if (command == "storage") {
+    fangfan::SystemClock clock;
+    return fangfan::run_storage_command(rest, clock, std::cout, std::cerr);
   }
   std::cerr << "fangfanctl: unknown command '" << command << "'\n\n" << kUsage;
   return 2;
