@@ -1,8 +1,9 @@
 // Outbox drain: N queued messages (default 100,000) drain through the real OutboxDispatcher at a
 // configured concurrency, on SQLite (or a PostgreSQL URL), to either
 //   --channel webhook  the generic JSON webhook gateway over loopback HTTP (curl multi,
-//                      keep-alive) to the fake provider, which checks every request; the fake
-//                      runs in a forked child so its memory is not counted here;
+//                      keep-alive) to the fake provider, which checks every request and counts
+//                      it (keeps none); the fake runs in a forked child so its memory and CPU
+//                      are not counted here;
 //   --channel memory   an in-process channel that answers at once (dispatcher + storage cost).
 // Prints enqueue rate, drain rate (messages/s) beside the target, the most requests the HTTP
 // client had on the wire at once, the duplicate bound at this concurrency, and peak RSS (VmHWM)
@@ -13,6 +14,7 @@
 //   build/bench/outbox_drain [--messages N] [--concurrency C] [--channel webhook|memory]
 //                            [--recipients R] [--db URL]
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -56,6 +58,15 @@ std::string proc_status(const char* key) {
   return "?";
 }
 
+// CPU seconds (user + system) of `who` (RUSAGE_SELF, RUSAGE_CHILDREN) so far: on a shared
+// machine the CPU per message says more than the wall-clock rate.
+double cpu_seconds(int who) {
+  rusage u{};
+  ::getrusage(who, &u);
+  auto s = [](const timeval& t) { return double(t.tv_sec) + double(t.tv_usec) / 1e6; };
+  return s(u.ru_utime) + s(u.ru_stime);
+}
+
 double seconds_since(Steady::time_point start) {
   return std::chrono::duration<double>(Steady::now() - start).count();
 }
@@ -83,6 +94,7 @@ std::pair<unsigned short, pid_t> start_fake(int* stop_fd) {
     ::close(port_pipe[0]);
     ::close(stop_pipe[1]);
     testing::FakeProviders fake;
+    fake.count_only();  // checks every request, keeps none: its memory and CPU stay flat
     const unsigned short port = fake.port();
     if (::write(port_pipe[1], &port, sizeof port) != sizeof port) _exit(2);
     char c;
@@ -91,8 +103,8 @@ std::pair<unsigned short, pid_t> start_fake(int* stop_fd) {
     // Not the fake's own peak in flight: it counts only its synchronous handler, which on its
     // one thread is always 1. The client's count (printed by the parent) is what went out at
     // once.
-    std::fprintf(stderr, "fake provider: %zu requests over %d connections\n",
-                 fake.requests().size(), fake.connections());
+    std::fprintf(stderr, "fake provider: %lld requests (%lld accepted) over %d connections\n",
+                 fake.request_count(), fake.accepted_count(), fake.connections());
     _exit(0);
   }
   ::close(port_pipe[1]);
@@ -190,10 +202,12 @@ int run(int argc, char** argv) {
   }
 
   start = Steady::now();
+  const double cpu_start = cpu_seconds(RUSAGE_SELF);
   auto done = asio::co_spawn(io, dispatcher.dispatch_due(), asio::use_future);
   io.run();
   done.get();
   const double drain_s = seconds_since(start);
+  const double drain_cpu = cpu_seconds(RUSAGE_SELF) - cpu_start;
   storage.join();
 
   long long sent = 0;
@@ -217,10 +231,14 @@ int run(int argc, char** argv) {
   }
   std::printf("peak RSS (VmHWM) %s, RSS now %s\n", proc_status("VmHWM:").c_str(),
               proc_status("VmRSS:").c_str());
+  std::printf("CPU per message: dispatcher process %.1f us", 1e6 * drain_cpu / messages);
   if (stop_fd >= 0) {
     ::close(stop_fd);
     ::waitpid(fake_pid, nullptr, 0);
+    // The fake's whole life (it idles while the messages are queued).
+    std::printf(", fake provider %.1f us", 1e6 * cpu_seconds(RUSAGE_CHILDREN) / messages);
   }
+  std::printf("\n");
   fs::remove_all(dir);
   return sent == messages ? 0 : 1;
 }

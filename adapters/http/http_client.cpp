@@ -1,10 +1,14 @@
 #include "adapters/http/http_client.h"
 
 #include <curl/curl.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cerrno>
 #include <ctime>
 #include <deque>
 #include <map>
@@ -98,6 +102,13 @@ struct Transfer {
 struct HttpClient::Impl {
   HttpClientOptions options;
   CURLM* multi = nullptr;
+  // The worker waits in epoll on the sockets curl names (CURLMOPT_SOCKETFUNCTION) and on
+  // `wake_fd`, and tells curl only about the sockets that are ready (curl_multi_socket_action):
+  // curl_multi_poll/perform looked at every connection on every turn.
+  int epoll_fd = -1;
+  int wake_fd = -1;      // an eventfd: submit, cancel and shutdown write to it
+  long timeout_ms = -1;  // curl's timer (CURLMOPT_TIMERFUNCTION); -1 = none
+  std::chrono::steady_clock::time_point timer_at;
   std::thread worker;
   std::atomic<std::uint64_t> next_id{1};
   std::atomic<std::int64_t> connections{0};
@@ -116,6 +127,62 @@ struct HttpClient::Impl {
 
   ~Impl() {
     for (CURL* e : spare) curl_easy_cleanup(e);
+    if (epoll_fd >= 0) ::close(epoll_fd);
+    if (wake_fd >= 0) ::close(wake_fd);
+  }
+
+  void wake() const {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const auto n = ::write(wake_fd, &one, sizeof one);
+  }
+
+  // curl: watch `s` for `what` (or stop watching it).
+  static int on_socket(CURL*, curl_socket_t s, int what, void* user, void*) {
+    auto* impl = static_cast<Impl*>(user);
+    if (what == CURL_POLL_REMOVE) {
+      ::epoll_ctl(impl->epoll_fd, EPOLL_CTL_DEL, s, nullptr);
+      return 0;
+    }
+    epoll_event ev{};
+    ev.data.fd = s;
+    if (what == CURL_POLL_IN || what == CURL_POLL_INOUT) ev.events |= EPOLLIN;
+    if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT) ev.events |= EPOLLOUT;
+    // A socket number curl closed and opened again may still be (or no longer be) registered.
+    if (::epoll_ctl(impl->epoll_fd, EPOLL_CTL_MOD, s, &ev) != 0 && errno == ENOENT) {
+      ::epoll_ctl(impl->epoll_fd, EPOLL_CTL_ADD, s, &ev);
+    }
+    return 0;
+  }
+
+  // curl: call back (socket_action with CURL_SOCKET_TIMEOUT) in `ms` (-1: no timer).
+  static int on_timer(CURLM*, long ms, void* user) {
+    auto* impl = static_cast<Impl*>(user);
+    impl->timeout_ms = ms;
+    if (ms >= 0) impl->timer_at = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    return 0;
+  }
+
+  // Milliseconds epoll may wait: until curl's timer, at most a second.
+  int wait_ms() const {
+    if (timeout_ms < 0) return 1000;
+    const auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(timer_at - std::chrono::steady_clock::now());
+    return int(std::clamp<long long>(left.count(), 0, 1000));
+  }
+
+  void act(curl_socket_t s, int events) {
+    int still = 0;
+    curl_multi_socket_action(multi, s, events, &still);
+  }
+
+  void read_done() {
+    int left = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      Transfer* t = nullptr;
+      curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t);
+      finish(t, msg->data.result);
+    }
   }
 
   CURL* take_easy() {
@@ -295,17 +362,33 @@ struct HttpClient::Impl {
         waiting.pop_front();
         start(std::move(t));
       }
-      int still = 0;
-      curl_multi_perform(multi, &still);
-      int left = 0;
-      while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
-        if (msg->msg != CURLMSG_DONE) continue;
-        Transfer* t = nullptr;
-        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t);
-        finish(t, msg->data.result);
+      // curl asks for an immediate call (a request just added) through a zero timer.
+      if (timeout_ms == 0) {
+        timeout_ms = -1;
+        act(CURL_SOCKET_TIMEOUT, 0);
+        read_done();
+        if (!waiting.empty() && int(running.size()) < options.max_in_flight) continue;
       }
-      if (!waiting.empty() && int(running.size()) < options.max_in_flight) continue;
-      curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
+      epoll_event events[64];
+      const int n = ::epoll_wait(epoll_fd, events, 64, wait_ms());
+      for (int i = 0; i < n; ++i) {
+        const int fd = events[i].data.fd;
+        if (fd == wake_fd) {
+          std::uint64_t count = 0;
+          [[maybe_unused]] const auto r = ::read(wake_fd, &count, sizeof count);
+          continue;
+        }
+        int flags = 0;
+        if (events[i].events & EPOLLIN) flags |= CURL_CSELECT_IN;
+        if (events[i].events & EPOLLOUT) flags |= CURL_CSELECT_OUT;
+        if (events[i].events & (EPOLLERR | EPOLLHUP)) flags |= CURL_CSELECT_ERR;
+        act(fd, flags);
+      }
+      if (timeout_ms >= 0 && std::chrono::steady_clock::now() >= timer_at) {
+        timeout_ms = -1;
+        act(CURL_SOCKET_TIMEOUT, 0);
+      }
+      read_done();
     }
     // Shutdown: everything not answered yet gets an answer now.
     while (!running.empty()) {
@@ -334,6 +417,16 @@ HttpClient::HttpClient(HttpClientOptions options) : impl_(std::make_unique<Impl>
   impl_->options = options;
   impl_->options.max_in_flight = std::max(1, options.max_in_flight);
   impl_->multi = curl_multi_init();
+  impl_->epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
+  impl_->wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  epoll_event wake_event{};
+  wake_event.events = EPOLLIN;
+  wake_event.data.fd = impl_->wake_fd;
+  ::epoll_ctl(impl_->epoll_fd, EPOLL_CTL_ADD, impl_->wake_fd, &wake_event);
+  curl_multi_setopt(impl_->multi, CURLMOPT_SOCKETFUNCTION, &Impl::on_socket);
+  curl_multi_setopt(impl_->multi, CURLMOPT_SOCKETDATA, impl_.get());
+  curl_multi_setopt(impl_->multi, CURLMOPT_TIMERFUNCTION, &Impl::on_timer);
+  curl_multi_setopt(impl_->multi, CURLMOPT_TIMERDATA, impl_.get());
   curl_multi_setopt(impl_->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
                     long(std::max(1, options.max_total_connections)));
   curl_multi_setopt(impl_->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
@@ -370,7 +463,7 @@ void HttpClient::submit(std::uint64_t id, HttpRequest request, Completion done) 
                "the daemon is stopping; the request was not sent");
     return;
   }
-  if (wake) curl_multi_wakeup(impl_->multi);
+  if (wake) impl_->wake();
 }
 
 void HttpClient::cancel(std::uint64_t id) {
@@ -379,7 +472,7 @@ void HttpClient::cancel(std::uint64_t id) {
     if (impl_->stopping) return;
     impl_->cancels.push_back(id);
   }
-  curl_multi_wakeup(impl_->multi);
+  impl_->wake();
 }
 
 void HttpClient::shutdown() {
@@ -388,7 +481,7 @@ void HttpClient::shutdown() {
     impl_->stopping = true;
   }
   if (impl_->worker.joinable()) {
-    curl_multi_wakeup(impl_->multi);
+    impl_->wake();
     impl_->worker.join();
   }
 }

@@ -1,5 +1,6 @@
 // An HTTP client for the gateways, on libcurl's multi interface: one worker
-// thread owns the multi handle and runs curl_multi_poll/perform; send() hands
+// thread owns the multi handle, waits in epoll on the sockets curl names and
+// drives curl_multi_socket_action for the ready ones only; send() hands
 // a request over and the awaiting coroutine resumes on its own executor when
 // the answer (or the failure) is there. The loop never waits on the network.
 //

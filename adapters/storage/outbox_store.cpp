@@ -7,6 +7,7 @@
 #include "adapters/storage/database.h"
 #include "adapters/storage/epoch.h"
 #include "adapters/storage/id_list.h"
+#include "adapters/storage/outbox_answers.h"
 #include "adapters/storage/prepared.h"
 #include "adapters/storage/row_fetch.h"
 
@@ -52,26 +53,27 @@ struct OutboxRow {
         into(provider_code), into(digest_of, digest_ind), into(hold_reason),
         into(person, person_ind);
   }
-  OutboxRecord record() const {
+  // Takes the strings (the next fetch assigns them anew): a claim batch reads hundreds of rows.
+  OutboxRecord record() {
     OutboxRecord r;
     r.id = id;
-    r.dedupe_key = dedupe_key;
+    r.dedupe_key = std::move(dedupe_key);
     if (case_ind == soci::i_ok) r.case_id = case_id;
-    r.channel = channel;
-    r.recipient = recipient;
-    r.message_type = message_type;
-    r.body = body;
+    r.channel = std::move(channel);
+    r.recipient = std::move(recipient);
+    r.message_type = std::move(message_type);
+    r.body = std::move(body);
     r.status = parse_outbox_status(status).value_or(OutboxStatus::kPending);
     r.attempts = attempts;
     r.next_attempt_at = from_epoch(next_attempt_at);
-    r.last_error = last_error;
-    r.provider_message_id = provider_message_id;
+    r.last_error = std::move(last_error);
+    r.provider_message_id = std::move(provider_message_id);
     r.created_at = from_epoch(created_at);
     if (sent_ind == soci::i_ok) r.sent_at = from_epoch(sent_at);
-    r.provider_code = provider_code;
+    r.provider_code = std::move(provider_code);
     if (digest_ind == soci::i_ok) r.digest_of = digest_of;
-    r.hold_reason = hold_reason;
-    if (person_ind == soci::i_ok) r.person = person;
+    r.hold_reason = std::move(hold_reason);
+    if (person_ind == soci::i_ok) r.person = std::move(person);
     return r;
   }
 };
@@ -100,30 +102,8 @@ struct OutboxIdByKey {
   void bind(Prepared& p) { p, use(key), into(id); }
 };
 
-// The answers' statements, kept prepared (prepared.h): a flush records hundreds at a time.
-struct MarkSent {
-  long long id = 0, at = 0;
-  std::string provider, code;
-  static std::string sql() {
-    return "UPDATE outbox SET status = 'sent', provider_message_id = :provider,"
-           " provider_code = :code, sent_at = :at, last_error = ''"
-           " WHERE id = :id AND status = 'sending'";
-  }
-  void bind(Prepared& p) { p, use(provider), use(code), use(at), use(id); }
-};
-
-// A digest's members follow it.
-struct MarkMembersSent {
-  long long digest = 0, at = 0;
-  std::string provider, code;
-  static std::string sql() {
-    return "UPDATE outbox SET status = 'sent', provider_message_id = :provider,"
-           " provider_code = :code, sent_at = :at, last_error = ''"
-           " WHERE digest_of = :id AND status = 'sending'";
-  }
-  void bind(Prepared& p) { p, use(provider), use(code), use(at), use(digest); }
-};
-
+// The answers' statements, kept prepared (prepared.h): a flush records hundreds at a time;
+// sent answers go through outbox_answers.h.
 struct MarkRetry {
   long long id = 0, next = 0;
   int refund = 0;
@@ -282,20 +262,13 @@ bool mark_outbox_sent(soci::session& session, std::int64_t message_id,
                       std::string_view provider_message_id, TimePoint now,
                       std::string_view provider_code) {
   return guarded(what("记录消息已发送", "marking sent message", message_id), [&] {
-    Kept<MarkSent> row(session);
-    row->id = message_id;
-    row->at = to_epoch(now);
-    row->provider = std::string(provider_message_id);
-    row->code = std::string(provider_code);
-    row.execute();
-    if (row.affected_rows() != 1) return false;
-    Kept<MarkMembersSent> members(session);
-    members->digest = message_id;
-    members->at = row->at;
-    members->provider = row->provider;
-    members->code = row->code;
-    members.execute();
-    return true;
+    OutboxAnswer a;
+    a.id = message_id;
+    a.sent = true;
+    a.provider_message_id = std::string(provider_message_id);
+    a.provider_code = std::string(provider_code);
+    a.at = now;
+    return storage_detail::mark_sent_rows(session, {&a}) == 1;
   });
 }
 
@@ -534,13 +507,20 @@ std::vector<std::int64_t> claim_outbox_many(soci::session& session,
 int record_outbox_answers(soci::session& session, const std::vector<OutboxAnswer>& answers) {
   WriteTransaction tx(session);
   int changed = 0;
+  std::vector<const OutboxAnswer*> sent;
   for (const auto& a : answers) {
-    const bool ok =
-        a.sent ? mark_outbox_sent(session, a.id, a.provider_message_id, a.at, a.provider_code)
-        : !a.hold_reason.empty()
-            ? unclaim_outbox(session, a.id, a.at, a.hold_reason)
-            : mark_outbox_retry(session, a.id, a.error, a.at, a.count_attempt, a.provider_code);
+    if (a.sent) {
+      sent.push_back(&a);
+      continue;
+    }
+    const bool ok = !a.hold_reason.empty() ? unclaim_outbox(session, a.id, a.at, a.hold_reason)
+                                           : mark_outbox_retry(session, a.id, a.error, a.at,
+                                                               a.count_attempt, a.provider_code);
     if (ok) ++changed;
+  }
+  if (!sent.empty()) {
+    changed += guarded("记录已发送的消息失败 (marking sent messages failed)",
+                       [&] { return storage_detail::mark_sent_rows(session, sent); });
   }
   tx.commit();
   return changed;

@@ -184,8 +184,9 @@ struct OutboxAnswer {
   bool count_attempt = true;  // retry: false for a rate-limit answer
   std::string hold_reason;    // not empty: never sent, unclaim_outbox until `at` (no answer)
 };
-// One transaction: mark_outbox_sent / mark_outbox_retry / unclaim_outbox for each answer; returns
-// how many changed (an answer for a message no longer "sending" changes nothing).
+// One transaction: mark_outbox_sent / mark_outbox_retry / unclaim_outbox for each answer (the
+// sent ones a few multi-row statements for the whole group); returns how many changed (an answer
+// for a message no longer "sending" changes nothing).
 int record_outbox_answers(soci::session& session, const std::vector<OutboxAnswer>& answers);
 
 struct FailResult {

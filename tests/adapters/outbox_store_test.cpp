@@ -269,6 +269,64 @@ TEST_P(OutboxStore, ClaimManyAndRecordAnswersInOneTransactionEach) {
   EXPECT_EQ(load(ids[3]).status, OutboxStatus::kSending);
 }
 
+// Sent answers are written several rows per statement (64, 8, then 1; outbox_answers.h): every
+// group size reaches each row with its own provider id, code and time, leaves rows that are no
+// longer "sending" alone, and carries a digest's members (only a digest that changed).
+TEST_P(OutboxStore, RecordAnswersMarksEverySentRowAndItsDigestMembersInAnyGroupSize) {
+  struct Case {
+    int answers;      // sent answers in the group
+    int not_sending;  // of them, every n-th is pending (never claimed): unchanged; 0 = none
+    bool digest;      // the last answer is a digest with two members
+  };
+  const std::vector<Case> cases = {{1, 0, false}, {1, 0, true},    {7, 3, false},
+                                   {8, 0, true},  {9, 4, true},    {64, 0, false},
+                                   {73, 5, true}, {130, 7, false}, {2, 2, true}};
+  int serial = 0;
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.answers);
+    std::vector<std::int64_t> ids, members;
+    std::vector<bool> claimed;
+    for (int i = 0; i < c.answers; ++i) {
+      const std::string key = "g" + std::to_string(serial++);
+      if (c.digest && i == c.answers - 1) {
+        for (int m = 0; m < 2; ++m) {
+          members.push_back(enqueue_outbox(s(), message(key + "-m" + std::to_string(m))).id);
+        }
+        auto d = message(key, "zhangwei", "digest");
+        ids.push_back(queue_digest(s(), d, members).value_or(0));
+      } else {
+        ids.push_back(enqueue_outbox(s(), message(key)).id);
+      }
+      claimed.push_back(c.not_sending == 0 || i % c.not_sending != 1);
+      if (claimed.back()) {
+        ASSERT_TRUE(claim_outbox(s(), ids.back()));
+      }
+    }
+    std::vector<OutboxAnswer> answers;
+    for (int i = 0; i < c.answers; ++i) {
+      answers.push_back({ids[i], true, "pm-" + std::to_string(ids[i]), "c" + std::to_string(i), "",
+                         t0() + std::chrono::seconds(i), true});
+    }
+    const int expected = int(std::count(claimed.begin(), claimed.end(), true));
+    EXPECT_EQ(record_outbox_answers(s(), answers), expected);
+    for (int i = 0; i < c.answers; ++i) {
+      const auto m = load(ids[i]);
+      EXPECT_EQ(m.status, claimed[i] ? OutboxStatus::kSent : OutboxStatus::kPending) << i;
+      if (!claimed[i]) continue;
+      EXPECT_EQ(m.provider_message_id, "pm-" + std::to_string(ids[i])) << i;
+      EXPECT_EQ(m.provider_code, "c" + std::to_string(i)) << i;
+      EXPECT_EQ(m.sent_at, t0() + std::chrono::seconds(i)) << i;
+    }
+    for (const auto member : members) {
+      const auto m = load(member);
+      EXPECT_EQ(m.status, claimed.back() ? OutboxStatus::kSent : OutboxStatus::kSending);
+      if (claimed.back()) {
+        EXPECT_EQ(m.provider_message_id, "pm-" + std::to_string(ids.back()));
+      }
+    }
+  }
+}
+
 // Two claimers of one batch (issue 15): each row goes to one of them. On PostgreSQL a row the
 // other claimer's open transaction holds is skipped at once (FOR UPDATE SKIP LOCKED), not waited
 // for (lock_timeout turns a wait into a failure), and is claimable once that transaction ends.

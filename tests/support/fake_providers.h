@@ -118,10 +118,16 @@ class FakeProviders {
   void expire_tokens();
   // A line of JSON per request to this file (for process tests); "" = none.
   void log_to(const std::string& path);
+  // Benchmarks: every request is still checked and answered, but only counted, not kept
+  // (requests() and accepted() stay empty; memory stays flat over millions of requests).
+  void count_only();
 
   std::vector<FakeRequest> requests() const;
   std::vector<FakeRequest> accepted(const std::string& provider) const;
   int tokens_issued() const;
+  // Requests answered so far, kept or only counted, and how many of them were accepted.
+  long long request_count() const;
+  long long accepted_count() const;
   int connections() const;     // TCP connections accepted so far
   int peak_in_flight() const;  // most requests being answered at once
 

@@ -1,0 +1,24 @@
+// Internal to adapters/storage: the "sent" answers of a group recorded with a few multi-row
+// statements instead of two statements per answer (the row, then a digest's members), which on
+// PostgreSQL were two round trips per message (issue 15).
+//
+// Each answer's row goes sending -> sent with its provider message id, answer code and sent_at;
+// a row that is no longer "sending" is left alone. A digest row that changed takes its members
+// (digest_of = its id, still "sending") along with the same values. Both are one statement shape
+// (mark_sent_sql), 64, 8 or 1 rows each, kept prepared per session.
+// Errors: soci_error, for the caller's guarded().
+#pragma once
+
+#include <soci/soci.h>
+
+#include <vector>
+
+#include "adapters/storage/outbox_store.h"
+
+namespace fangfan::storage_detail {
+
+// Marks every answer in `sent` (all with sent = true) as above; returns how many of their rows
+// changed (members not counted).
+int mark_sent_rows(soci::session& session, const std::vector<const OutboxAnswer*>& sent);
+
+}  // namespace fangfan::storage_detail
