@@ -18,10 +18,11 @@
 // assistance started the same instant, so it owns a step duty (reminder, due, two escalation
 // rungs) and this month's visits and monitoring duties (reminder, due, rungs): 11 timers. Cases
 // are stored as copies of one real case (the daemon's case writer), the hook runs 2,000 cases per
-// transaction (--open-batch N: N). The create line also gives the CPU seconds it took (on a
-// shared machine the figure that moves least with other loads). Firing uses the daemon's own batch
-// (fire_due_batch): each timer in a savepoint, one commit (on SQLite with synchronous=FULL, one
-// fsync) per batch.
+// transaction (--open-batch N: N), in its batch form (deadline_batch.h: every case planned, then
+// all their duties and timers written together). The create line also gives the CPU seconds it took
+// (on a shared machine the figure that moves least with other loads). Firing uses the daemon's own
+// batch (fire_due_batch): each timer in a savepoint, one commit (on SQLite with synchronous=FULL,
+// one fsync) per batch.
 //
 // --spread RATE: a spread load instead of the burst. The cases are made the same way (by default
 // enough for RATE x S timers), then RATE of their pending timers fall due in each of the next S
@@ -62,6 +63,7 @@
 #include "adapters/calendar/calendar_files.h"
 #include "adapters/config/config.h"
 #include "adapters/scheduler/case_writing.h"
+#include "adapters/scheduler/deadline_batch.h"
 #include "adapters/scheduler/timer_firing.h"
 #include "adapters/storage/case_repository.h"
 #include "adapters/storage/database.h"
@@ -428,7 +430,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   const CaseData data = first->snapshot.data;
-  CaseChangeHook hook = make_timer_hook(config, calendar);
+  // The daemon's hook for a transaction of many cases: each case planned, then all their duties
+  // and timers written together before the commit (deadline_batch.h).
+  DeadlineBatch deadlines(config, calendar);
   long long timers_before = 0;
   s << "SELECT COUNT(*) FROM timers", soci::into(timers_before);
   const auto year_seconds = std::chrono::seconds{std::chrono::days{363}};
@@ -472,8 +476,9 @@ int main(int argc, char** argv) {
       change.outcome.entry.at = year_start + year_seconds * done / cases;
       change.outcome.step_started = kStepHouseholdVerification;
       change.outcome.assistance_started = true;
-      hook(s, change);
+      deadlines.add(s, change);
     }
+    deadlines.flush(s);
     tx.commit();
   }
   long long timers = 0, pending_in_month = 0;

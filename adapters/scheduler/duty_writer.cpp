@@ -1,5 +1,6 @@
 #include "adapters/scheduler/duty_writer.h"
 
+#include <algorithm>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
@@ -60,6 +61,9 @@ int apply_open_duties(soci::session& session, const std::vector<const OpenDuty*>
   for (const OpenDuty* open : opens) duties.push_back(open->duty);
   const std::vector<std::optional<DutyRecord>> stored = open_or_reopen_duties(session, duties);
   std::vector<TimerToStore> rows;
+  std::size_t planned = 0;
+  for (const OpenDuty* open : opens) planned += open->timers.size();
+  rows.reserve(planned);  // a batch of cases holds thousands: no regrowth copying them
   for (std::size_t i = 0; i < opens.size(); ++i) {
     // nullopt: its key exists open or done, nothing to schedule
     if (stored[i]) add_planned_timers(rows, opens[i]->duty, stored[i]->id, opens[i]->timers);
@@ -121,21 +125,46 @@ int schedule_duty_timers(soci::session& session, const DutyRecord& duty,
   return schedule_planned_timers(session, n, duty.id, timers);
 }
 
-int apply_duty_plan(soci::session& session, const Config& config, const DutyPlan& plan,
-                    std::optional<std::int64_t> case_id, TimePoint now) {
-  int scheduled = 0;
-  // Consecutive OpenDuty actions go out together; a CloseDuty keeps its place between them.
+int flush_duties(soci::session& session, DutySink& sink) {
+  if (sink.opens.empty()) return 0;
   std::vector<const OpenDuty*> opens;
-  for (const DutyAction& action : plan.actions) {
-    if (const auto* open = std::get_if<OpenDuty>(&action)) {
-      opens.push_back(open);
-      continue;
+  opens.reserve(sink.opens.size());
+  for (const OpenDuty& open : sink.opens) opens.push_back(&open);
+  const int scheduled = apply_open_duties(session, opens);
+  sink.opens.clear();
+  sink.cases.clear();
+  return scheduled;
+}
+
+int apply_duty_plan(soci::session& session, const Config& config, const DutyPlan& plan,
+                    std::optional<std::int64_t> case_id, TimePoint now, DutySink* sink) {
+  int scheduled = 0;
+  const bool opens_only =
+      std::all_of(plan.actions.begin(), plan.actions.end(),
+                  [](const DutyAction& a) { return std::holds_alternative<OpenDuty>(a); });
+  if (sink != nullptr && opens_only) {
+    for (const DutyAction& action : plan.actions) {
+      const OpenDuty& open = std::get<OpenDuty>(action);
+      sink->opens.push_back(open);
+      if (open.duty.case_id) sink->cases.insert(*open.duty.case_id);
+    }
+    if (case_id) sink->cases.insert(*case_id);
+  } else {
+    // Held openings of earlier plans first: ids follow the order of the plans.
+    if (sink != nullptr) scheduled += flush_duties(session, *sink);
+    // Consecutive OpenDuty actions go out together; a CloseDuty keeps its place between them.
+    std::vector<const OpenDuty*> opens;
+    for (const DutyAction& action : plan.actions) {
+      if (const auto* open = std::get_if<OpenDuty>(&action)) {
+        opens.push_back(open);
+        continue;
+      }
+      if (!opens.empty()) scheduled += apply_open_duties(session, opens);
+      opens.clear();
+      close(session, std::get<CloseDuty>(action), now);
     }
     if (!opens.empty()) scheduled += apply_open_duties(session, opens);
-    opens.clear();
-    close(session, std::get<CloseDuty>(action), now);
   }
-  if (!opens.empty()) scheduled += apply_open_duties(session, opens);
   if (plan.officer && case_id) set_case_duty_officer(session, *case_id, *plan.officer);
   for (const CalendarError& gap : plan.calendar_gaps) {
     report_calendar_gap(session, config, gap, now);

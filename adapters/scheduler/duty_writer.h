@@ -8,6 +8,10 @@
 // or cancels the duty and cancels its pending timers. Consecutive OpenDuty actions of a plan are
 // written together: their duties in one statement, then all their timers in one
 // (adapters/storage/timer_batch.h), then those to close at once closed, in plan order.
+// With a DutySink (many case changes in one transaction, deadline_batch.h) the OpenDuty actions
+// of many plans are held and written together by flush_duties(): the same rows, ids included, as
+// applying each plan in turn, as long as the caller flushes before it reads the duties of a case
+// the sink holds (DutySink::holds).
 // Errors: StorageError. Thread-safety: as the session's.
 #pragma once
 
@@ -15,6 +19,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "adapters/config/config.h"
@@ -30,10 +35,23 @@ std::optional<CaseData> load_case_data(soci::session& session, std::int64_t case
 // workflows' case_facts() with the township and place names of the configuration.
 CaseFacts facts_of(std::int64_t case_id, const CaseData& data, const Config& config);
 
+// OpenDuty actions held for one write (see the top). A plan with a CloseDuty is not held: the
+// sink is flushed first and the plan applied at once, so that ids follow the order of the plans.
+struct DutySink {
+  std::vector<OpenDuty> opens;
+  std::set<std::int64_t> cases;  // the cases of the held duties
+  bool holds(std::int64_t case_id) const { return cases.contains(case_id); }
+};
+
+// Writes the held openings (their duties, then their timers, then those to close at once) and
+// empties the sink; returns how many timers it scheduled.
+int flush_duties(soci::session& session, DutySink& sink);
+
 // Applies `plan` in order (actions, officer of `case_id`, calendar gaps told to the county
-// admins); returns how many timers it scheduled. REQUIRES: !plan.refusal.
+// admins); returns how many timers it scheduled. REQUIRES: !plan.refusal. With `sink`, its
+// openings are held there (see DutySink) and counted by flush_duties().
 int apply_duty_plan(soci::session& session, const Config& config, const DutyPlan& plan,
-                    std::optional<std::int64_t> case_id, TimePoint now);
+                    std::optional<std::int64_t> case_id, TimePoint now, DutySink* sink = nullptr);
 
 // One OpenDuty (see above); returns how many timers it scheduled.
 int apply_open_duty(soci::session& session, const OpenDuty& open);

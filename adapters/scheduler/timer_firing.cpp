@@ -3,6 +3,7 @@
 #include "adapters/scheduler/timer_firing.h"
 
 #include "adapters/scheduler/case_alerts.h"
+#include "adapters/scheduler/deadline_batch.h"
 #include "adapters/scheduler/duty_writer.h"
 #include "adapters/scheduler/firing_preload.h"
 #include "adapters/scheduler/timer_payload_codec.h"
@@ -334,14 +335,7 @@ CaseChangeHook make_timer_hook(std::shared_ptr<const Config> config,
                                std::shared_ptr<const WorkingDayCalendar> calendar) {
   return [config = std::move(config), calendar = std::move(calendar)](soci::session& session,
                                                                       const CaseChange& change) {
-    const CaseData& data = change.snapshot.data;
-    const DutyPlan plan = plan_case_change(
-        change.outcome, data, change.history_seq, facts_of(change.case_id, data, *config),
-        case_duties(session, change.case_id), config->rules, *calendar);
-    if (plan.refusal) throw ScheduleError(plan.refusal->missing_year, plan.refusal->message);
-    apply_duty_plan(session, *config, plan, change.case_id, change.outcome.entry.at);
-    // A monitoring finding or a major event marks an alert on the case ([004], [003]).
-    raise_case_alerts(session, *config, *calendar, change.case_id, change.outcome, data);
+    apply_case_deadlines(session, *config, *calendar, change, nullptr);  // deadline_batch.h
   };
 }
 

@@ -6,7 +6,8 @@
 // (duty_key) that exists already, or that an earlier row of the same call carries, inserts
 // nothing, and its result names the existing row's id with inserted = false. Results come back
 // in the order of the input, one per row. Rows go out in statements of at most 64 rows (each
-// statement's text kept prepared per session, prepared.h); works on SQLite and PostgreSQL
+// statement's text kept prepared per session, prepared.h), and the ids of keys that existed are
+// read back in one query (the engine of multi_row_insert.h); works on SQLite and PostgreSQL
 // (INSERT ... VALUES (...), (...) ON CONFLICT DO NOTHING RETURNING).
 //
 // Errors: StorageError (see database.h); a failed call may have written some of its statements:

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "adapters/calendar/calendar_files.h"
+#include "adapters/scheduler/deadline_batch.h"
 #include "adapters/scheduler/duty_writer.h"
 #include "adapters/scheduler/timer_firing.h"
 #include "adapters/storage/campaign_store.h"
@@ -307,6 +308,178 @@ TEST_P(SchedulerConformance, Hook_MissingCalendarYearRefusesTheChangeWithTheCale
 }
 
 // ---- firing
+
+// ---- the hook's batch form (deadline_batch.h): many cases in one transaction
+
+// Every column of every row of `table`, in id order, as text.
+std::vector<std::string> table_rows(soci::session& s, const std::string& table) {
+  std::vector<std::string> out;
+  soci::rowset<soci::row> rows = (s.prepare << "SELECT * FROM " + table + " ORDER BY id");
+  for (const soci::row& row : rows) {
+    std::string line;
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      line += c == 0 ? "" : " | ";
+      if (row.get_indicator(c) == soci::i_null) {
+        line += "NULL";
+        continue;
+      }
+      switch (row.get_properties(c).get_data_type()) {
+        case soci::dt_string:
+          line += row.get<std::string>(c);
+          break;
+        case soci::dt_integer:
+          line += std::to_string(row.get<int>(c));
+          break;
+        case soci::dt_long_long:
+          line += std::to_string(row.get<long long>(c));
+          break;
+        case soci::dt_unsigned_long_long:
+          line += std::to_string(row.get<unsigned long long>(c));
+          break;
+        case soci::dt_double:
+          line += std::to_string(row.get<double>(c));
+          break;
+        default:
+          line += "<column type>";
+      }
+    }
+    out.push_back(std::move(line));
+  }
+  return out;
+}
+
+// One step of a scenario: case `which` (0, 1, ...) takes `event` (nullptr: it opens).
+struct BatchStep {
+  int which = 0;
+  CaseEvent (*event)(testing::CaseWalk&) = nullptr;
+};
+struct BatchScenario {
+  const char* name;
+  int cases;
+  std::vector<BatchStep> steps;
+  bool held_at_end = false;  // openings still held when the last change was added
+};
+
+CaseEvent start(testing::CaseWalk& w) { return w.start_verification(); }
+CaseEvent eligible(testing::CaseWalk& w) {
+  w.days(2);
+  return w.eligible_verification();
+}
+CaseEvent review(testing::CaseWalk& w) {
+  w.days(1);
+  return w.review_pass();
+}
+CaseEvent county(testing::CaseWalk& w) {
+  w.days(2);
+  return w.county_pass();
+}
+CaseEvent publicity(testing::CaseWalk& w) {
+  w.days(6);
+  return w.close_publicity();
+}
+CaseEvent officer(testing::CaseWalk& w) { return w.assign_officer(kOfficer); }
+
+// A second database of the fixture's backend, migrated like the first.
+struct SecondDatabase {
+  explicit SecondDatabase(Backend backend) {
+    if (backend == Backend::kSqlite) {
+      dir = fresh_temp_dir();
+      url = "sqlite3://" + (dir / "fangfan.db").string();
+    } else {
+      scratch.emplace(test::pg_test_server());
+      url = scratch->url();
+    }
+    db.emplace(Database::open(url));
+    migrate(*db, at("2025-01-01T00:00"));
+    session = db->open_session();
+  }
+  ~SecondDatabase() {
+    session.reset();
+    db.reset();
+    scratch.reset();
+    if (!dir.empty()) fs::remove_all(dir);
+  }
+  fs::path dir;
+  std::string url;
+  std::optional<ScratchPgDatabase> scratch;
+  std::optional<Database> db;
+  std::unique_ptr<soci::session> session;
+};
+
+TEST_P(SchedulerConformance, DeadlineBatch_WritesTheRowsOfTheHookRunForEachCaseInTurn) {
+  const std::vector<BatchScenario> scenarios = {
+      {"openings", 5, {{0}, {1}, {2}, {3}, {4}}, true},
+      {"started one after another", 3, {{0}, {0, start}, {1}, {1, start}, {2}, {2, start}}},
+      // A case's second change reads its held duties; a step's end closes a duty (written at
+      // once, after what is held).
+      {"interleaved steps",
+       3,
+       {{0}, {1}, {2}, {0, start}, {1, start}, {2, start}, {0, eligible}, {1, eligible}}},
+      {"registered with an officer",
+       2,
+       {{0},
+        {1},
+        {0, start},
+        {1, start},
+        {0, eligible},
+        {0, review},
+        {0, county},
+        {0, publicity},
+        {0, officer},
+        {1, eligible}}},
+  };
+  for (const BatchScenario& scenario : scenarios) {
+    SCOPED_TRACE(scenario.name);
+    SecondDatabase one(GetParam()), batch(GetParam());
+    // The same changes stored in both (no deadlines yet), then the hook for each in turn on one
+    // and the batch on the other, each in one transaction.
+    auto store_changes = [&](soci::session& session) {
+      std::vector<CaseChange> changes;
+      test::StoredCases cases(session, *config_, clock_,
+                              [&](soci::session&, const CaseChange& c) { changes.push_back(c); });
+      std::vector<CaseWalk> walks;
+      std::vector<std::int64_t> ids(static_cast<std::size_t>(scenario.cases));
+      for (int i = 0; i < scenario.cases; ++i) {
+        walks.push_back(test::stored_walk(session, *config_, at("2025-09-29T09:00"),
+                                          "370102001001000" + std::to_string(i), kVillage));
+      }
+      for (const BatchStep& step : scenario.steps) {
+        CaseWalk& w = walks[static_cast<std::size_t>(step.which)];
+        if (step.event == nullptr) {
+          ids[static_cast<std::size_t>(step.which)] = test::open_stored(cases, w);
+        } else {
+          test::accept_stored(cases, w, ids[static_cast<std::size_t>(step.which)], step.event(w));
+        }
+      }
+      return changes;
+    };
+    const std::vector<CaseChange> changes = store_changes(*one.session);
+    ASSERT_EQ(store_changes(*batch.session).size(), changes.size());
+    {
+      WriteTransaction tx(*one.session);
+      const CaseChangeHook hook = make_timer_hook(config_, calendar_);
+      for (const CaseChange& c : changes) hook(*one.session, c);
+      tx.commit();
+    }
+    {
+      WriteTransaction tx(*batch.session);
+      DeadlineBatch deadlines(config_, calendar_);
+      for (const CaseChange& c : changes) deadlines.add(*batch.session, c);
+      EXPECT_EQ(deadlines.held() > 0, scenario.held_at_end);
+      deadlines.flush(*batch.session);
+      EXPECT_EQ(deadlines.held(), 0u);
+      tx.commit();
+    }
+    for (const char* table : {"duties", "timers", "cases", "outbox"}) {
+      SCOPED_TRACE(table);
+      const std::vector<std::string> rows = table_rows(*one.session, table);
+      if (std::string(table) != "outbox") {
+        EXPECT_FALSE(rows.empty());
+      }
+      EXPECT_EQ(table_rows(*batch.session, table), rows);
+    }
+  }
+}
 
 TEST_P(SchedulerConformance, Fire_ExactlyOnceUnderRepeatedCalls) {
   CaseWalk w = walk(at("2025-09-30T15:50"));

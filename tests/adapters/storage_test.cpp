@@ -1294,6 +1294,19 @@ std::vector<TimerBatchCase> timer_batch_cases() {
   many.rows.push_back("k3");
   many.inserted.push_back(false);
   cases.push_back(many);
+  // 600 keys stored before: their ids are read back in two queries (500 keys each at most,
+  // multi_row_insert.h), and a new key among them is inserted.
+  TimerBatchCase existing{"more stored keys than one read takes", {}, {}, {}};
+  for (int i = 0; i < 600; ++i) {
+    existing.existing.push_back("e" + std::to_string(i));
+    existing.rows.push_back("e" + std::to_string(599 - i));
+    existing.inserted.push_back(false);
+    if (i == 300) {
+      existing.rows.push_back("new");
+      existing.inserted.push_back(true);
+    }
+  }
+  cases.push_back(existing);
   return cases;
 }
 

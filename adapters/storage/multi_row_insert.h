@@ -1,0 +1,132 @@
+// Internal to adapters/storage: the one multi-row insert engine of the batch writers (timers and
+// duties, timer_batch.h; outbox messages, outbox_batch.h).
+//
+// A row type V describes one table's row:
+//   struct V {
+//     static constexpr std::string_view kTable = "timers (case_id, kind, ...)";  // its columns
+//     static constexpr std::string_view kKey = "dedupe_key";  // the unique key column
+//     void bind(Prepared& p);        // use() of each column, in kTable's order
+//     void set(const In& row);       // the bound values of one input row
+//     static const std::string& key_of(const In& row);
+//   };
+// Rows go out as "INSERT ... VALUES (...), (...) ON CONFLICT (<kKey>) DO NOTHING" of at most
+// kMaxRows rows; each row count is its own statement, kept prepared per session (prepared.h:
+// SQLite looks named parameters up one by one, so a fresh text per call cost more than the rows).
+// insert_keyed() answers in input order as a single-row insert called for each row in turn
+// would: a key stored before the call, or given twice, is inserted once (the first time) and
+// answers the stored id with inserted = false; the ids of keys that existed are read back with
+// one IN query per kKeysPerRead keys (SQLite admits 32,766 bound values, PostgreSQL 65,535).
+// Works on SQLite and PostgreSQL. Errors: soci_error (callers wrap it in guarded()); a failed
+// call may have written some statements: run it inside the caller's transaction.
+// Thread-safety: as the session's.
+#pragma once
+
+#include <soci/soci.h>
+
+#include <algorithm>
+#include <array>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "adapters/storage/prepared.h"
+#include "adapters/storage/row_fetch.h"
+
+namespace fangfan::storage_detail {
+
+inline constexpr std::size_t kMaxRows = 64;
+inline constexpr std::size_t kKeysPerRead = 500;
+
+using KeyIds = std::unordered_map<std::string, long long>;  // key -> row id
+
+// "INSERT INTO <table> VALUES (:v0, :v1, ...), (...) ON CONFLICT (<key>) DO NOTHING" for `rows`
+// rows of the table's columns (as many as the commas in its column list say), with
+// " RETURNING id, <key>" when `returning`.
+std::string insert_sql(std::string_view table, std::string_view key, std::size_t rows,
+                       bool returning);
+
+// The ids of those of `keys` stored in `table` (key column `key`); keys not stored are absent.
+KeyIds ids_of_keys(soci::session& session, std::string_view table, std::string_view key,
+                   const std::vector<const std::string*>& keys);
+
+template <class V, std::size_t N, bool kReturning>
+struct InsertRows {
+  std::array<V, N> rows;
+  long long id = 0;
+  std::string key;
+  static std::string sql() { return insert_sql(V::kTable, V::kKey, N, kReturning); }
+  void bind(Prepared& p) {
+    for (V& v : rows) v.bind(p);
+    if constexpr (kReturning) p, soci::into(id), soci::into(key);
+  }
+};
+
+// N rows from `in`: with RETURNING the new rows' ids by key into `inserted` (in no promised
+// order); without, the count of new rows (on SQLite, RETURNING costs a temporary table).
+template <class V, std::size_t N, class In>
+long long insert_chunk(soci::session& session, const In* in, KeyIds* inserted) {
+  if (inserted != nullptr) {
+    Kept<InsertRows<V, N, true>> q(session);
+    for (std::size_t i = 0; i < N; ++i) q->rows[i].set(in[i]);
+    for (bool more = q.execute(); more; more = q.fetch()) inserted->emplace(q->key, q->id);
+    return 0;
+  }
+  Kept<InsertRows<V, N, false>> q(session);
+  for (std::size_t i = 0; i < N; ++i) q->rows[i].set(in[i]);
+  q.execute();
+  return q.affected_rows();
+}
+
+// The statement of each row count 1..kMaxRows, picked at run time.
+template <class V, class In, std::size_t... I>
+constexpr auto chunk_table(std::index_sequence<I...>) {
+  using Chunk = long long (*)(soci::session&, const In*, KeyIds*);
+  return std::array<Chunk, sizeof...(I)>{&insert_chunk<V, I + 1, In>...};
+}
+
+template <class V, class In>
+inline constexpr auto kChunks = chunk_table<V, In>(std::make_index_sequence<kMaxRows>{});
+
+// Inserts `n` rows from `in`, up to kMaxRows in each statement; returns how many were new. With
+// `inserted`, the new rows' ids by key go there (the count is then 0).
+template <class V, class In>
+long long insert_rows(soci::session& session, const In* in, std::size_t n,
+                      KeyIds* inserted = nullptr) {
+  long long added = 0;
+  for (std::size_t rows = 0; n > 0; in += rows, n -= rows) {
+    rows = std::min(n, kMaxRows);
+    added += kChunks<V, In>[rows - 1](session, in, inserted);
+  }
+  return added;
+}
+
+// Every row of `in` inserted unless its key is stored; results (R: `inserted`, `id`) in input
+// order, as the top of this file says.
+template <class R, class V, class In>
+std::vector<R> insert_keyed(soci::session& session, const std::vector<In>& in) {
+  KeyIds inserted;
+  insert_rows<V>(session, in.data(), in.size(), &inserted);
+  std::vector<const std::string*> missing;
+  for (const In& row : in) {
+    if (!inserted.contains(V::key_of(row))) missing.push_back(&V::key_of(row));
+  }
+  const std::string_view table = V::kTable.substr(0, V::kTable.find(' '));
+  KeyIds existing = ids_of_keys(session, table, V::kKey, missing);
+  std::vector<R> out(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const std::string& key = V::key_of(in[i]);
+    if (auto it = inserted.find(key); it != inserted.end()) {
+      out[i].inserted = true;
+      out[i].id = it->second;
+      existing.emplace(key, it->second);  // a second use of the key: the same row
+      inserted.erase(it);
+    } else {
+      out[i].id = existing.at(key);
+    }
+  }
+  return out;
+}
+
+}  // namespace fangfan::storage_detail
