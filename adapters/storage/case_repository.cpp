@@ -4,6 +4,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <charconv>
+#include <list>
 #include <mutex>
 #include <stdexcept>
 #include <string_view>
@@ -141,35 +142,50 @@ struct Loaded {
 // the parse was a tenth of a write's cost). Keyed by the text itself, not by version: data
 // changed by any writer (another daemon, a repair, a rolled-back savepoint) has another text and
 // is decoded afresh. One memo for the process (the storage threads take turns writing a case),
-// locked, bounded.
+// locked, bounded: the case used longest ago is forgotten first (LRU), so a working set just
+// above the bound loses only its coldest cases, not everything at once.
 class DecodedCases {
  public:
+  static constexpr std::size_t kMaxEntries = 2048;
+
   static DecodedCases& of_process() {
     static DecodedCases memo;
     return memo;
   }
-  // The remembered data when `text` is what it was decoded from.
+  // The remembered data when `text` is what it was decoded from (the case becomes the most
+  // recently used).
   std::optional<CaseData> find(std::int64_t case_id, std::string_view text) const {
     std::lock_guard lock(mutex_);
     auto it = entries_.find(case_id);
     if (it == entries_.end() || it->second.text != text) return std::nullopt;
+    recent_.splice(recent_.begin(), recent_, it->second.at);
     return it->second.data;
   }
   void remember(std::int64_t case_id, std::string text, const CaseData& data) {
     std::lock_guard lock(mutex_);
-    if (entries_.size() >= kMaxEntries && !entries_.contains(case_id)) entries_.clear();
-    Entry& e = entries_[case_id];
-    e.text = std::move(text);
-    e.data = data;
+    auto it = entries_.find(case_id);
+    if (it == entries_.end()) {
+      if (entries_.size() >= kMaxEntries) {
+        entries_.erase(recent_.back());
+        recent_.pop_back();
+      }
+      recent_.push_front(case_id);
+      it = entries_.emplace(case_id, Entry{{}, {}, recent_.begin()}).first;
+    } else {
+      recent_.splice(recent_.begin(), recent_, it->second.at);
+    }
+    it->second.text = std::move(text);
+    it->second.data = data;
   }
 
  private:
-  static constexpr std::size_t kMaxEntries = 2048;
   struct Entry {
     std::string text;
     CaseData data;
+    std::list<std::int64_t>::iterator at;  // in recent_
   };
   mutable std::mutex mutex_;
+  mutable std::list<std::int64_t> recent_;  // case ids, most recently used first
   std::unordered_map<std::int64_t, Entry> entries_;
 };
 
@@ -190,10 +206,12 @@ std::optional<Loaded> load_row(soci::session& session, std::int64_t case_id) {
 }
 
 // Writes a case's new state and data (update_case_state) and remembers the text with the data it
-// encodes (case_json.h: round trips are exact), so that the next load need not parse it.
+// encodes (case_json.h: round trips are exact), so that the next load need not parse it. The data
+// is encoded once: `encoded` gets the JSON value the text serializes (CaseChange::data_json).
 bool save_case_state(soci::session& session, std::int64_t case_id, std::int64_t loaded_version,
-                     const CaseSnapshot& snapshot, TimePoint now) {
-  std::string text = case_data_to_json(snapshot.data);
+                     const CaseSnapshot& snapshot, TimePoint now, boost::json::value& encoded) {
+  encoded = case_json::encode(snapshot.data);
+  std::string text = boost::json::serialize(encoded);
   if (!update_case_state(session, case_id, loaded_version, snapshot.state, text, now)) {
     return false;
   }
@@ -494,14 +512,16 @@ std::variant<CaseChange, Refusal> CaseRepository::insert_new_case(const OpenCase
   CaseMachine machine(config_.rules);
   EventResult result = machine.handle(event, household);
   if (!result.accepted()) return result.refusal();  // the caller rolls back
-  const std::string data = case_data_to_json(machine.data());
+  CaseChange change;
+  change.data_json = case_json::encode(machine.data());  // once: stored and answered
+  std::string data = boost::json::serialize(change.data_json);
   guarded(
       "保存" + label_of_case(id) + " 失败 (saving case " + format_case_id(id) + " failed)", [&] {
         const long long key = id;
         session_ << "UPDATE cases SET data = :data WHERE id = :id", soci::use(data), soci::use(key);
       });
+  DecodedCases::of_process().remember(id, std::move(data), machine.data());
 
-  CaseChange change;
   change.case_id = id;
   change.snapshot = machine.snapshot();
   change.outcome = result.outcome();
@@ -550,7 +570,7 @@ ApplyResult CaseRepository::apply(std::int64_t case_id, const CaseEvent& event,
   change.case_id = case_id;
   change.snapshot = machine.snapshot();
   change.outcome = result.outcome();
-  if (!save_case_state(session_, case_id, loaded_version, change.snapshot, now)) {
+  if (!save_case_state(session_, case_id, loaded_version, change.snapshot, now, change.data_json)) {
     // Only possible on PostgreSQL: another writer committed between our read and our write.
     const auto current = load_case(session_, case_id);
     return stale(expected_version.value_or(loaded_version),

@@ -45,6 +45,7 @@
 
 #include <soci/soci.h>
 
+#include <boost/json/value.hpp>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -72,6 +73,9 @@ struct CaseChange {
   std::int64_t history_seq = 0;
   std::vector<std::int64_t> outbox_ids;     // the queued written notices, in order
   std::optional<std::int64_t> new_case_id;  // re-identification: the new case
+  // The case's data as stored (case_json.h, unmasked), encoded once by the write: the stored text
+  // is its serialization, and the API builds its answer from it instead of encoding again.
+  boost::json::value data_json;
 };
 
 // The version the caller expected is not the stored one (someone else wrote first).

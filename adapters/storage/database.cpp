@@ -8,7 +8,11 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
+#include <string>
 #include <system_error>
 
 #include "adapters/storage/prepared.h"
@@ -28,6 +32,43 @@ StorageError open_error(const std::string& display_url, const std::string& detai
   return StorageError(StorageError::Kind::kOpen, "无法打开数据库 " + display_url +
                                                      " (cannot open the database " + display_url +
                                                      "): " + detail);
+}
+
+// Runs a statement without values (a transaction's BEGIN/COMMIT, a savepoint's three), kept
+// prepared on a SQLite session like the hot queries (prepared.h): a group of case writes runs a
+// savepoint pair per write, and parsing them anew each time showed in profiles. The cache's tag
+// is the interned text. PostgreSQL (and a session without a cache) runs the text as before: its
+// parse is the server's and a prepared statement saves no round trip there.
+void run_kept_text(soci::session& session, const std::string& sql) {
+  storage_detail::StatementCache* cache = storage_detail::StatementCache::of(session);
+  if (cache == nullptr || dialect_of(session) != Dialect::kSqlite) {
+    session << sql;
+    return;
+  }
+  static std::mutex interned_mutex;
+  static std::set<std::string> interned;  // node-based: an element's address never changes
+  const void* tag = nullptr;
+  {
+    std::lock_guard lock(interned_mutex);
+    tag = &*interned.insert(sql).first;
+  }
+  storage_detail::KeptEntry* entry = cache->find(tag);
+  std::unique_ptr<storage_detail::KeptEntry> own;
+  if (entry != nullptr && !entry->busy) {
+    if (cache->filter()) storage_detail::filter_rerun(session, *cache, sql);
+  } else {
+    own = std::make_unique<storage_detail::KeptEntry>();
+    own->sql = sql;
+    own->statement.emplace(session.prepare << sql);  // the filter sees it here
+    entry = own.get();
+  }
+  try {
+    entry->statement->execute(true);
+  } catch (...) {
+    if (!own) cache->drop(tag);  // never reuse a statement whose run failed
+    throw;
+  }
+  if (own && cache->find(tag) == nullptr) cache->keep(tag, std::move(own));
 }
 
 // The database holds ID numbers and phones in clear, so a new file is created 0600 whatever the
@@ -220,14 +261,14 @@ std::unique_ptr<soci::session> Database::open_session() const {
 
 WriteTransaction::WriteTransaction(soci::session& session) : session_(session) {
   guarded("无法开始事务 (cannot begin a transaction)", [&] {
-    session_ << (dialect_of(session_) == Dialect::kSqlite ? "BEGIN IMMEDIATE" : "BEGIN");
+    run_kept_text(session_, dialect_of(session_) == Dialect::kSqlite ? "BEGIN IMMEDIATE" : "BEGIN");
   });
 }
 
 WriteTransaction::~WriteTransaction() {
   if (!open_) return;
   try {
-    session_ << "ROLLBACK";
+    run_kept_text(session_, "ROLLBACK");
   } catch (const soci::soci_error&) {
     // The connection is gone or the transaction already ended; the server discards it.
   }
@@ -236,11 +277,11 @@ WriteTransaction::~WriteTransaction() {
 void WriteTransaction::commit() {
   open_ = false;
   try {
-    session_ << "COMMIT";
+    run_kept_text(session_, "COMMIT");
   } catch (const soci::soci_error& e) {
     // SQLite keeps the transaction open when COMMIT fails (e.g. busy): end it here.
     try {
-      session_ << "ROLLBACK";
+      run_kept_text(session_, "ROLLBACK");
     } catch (const soci::soci_error&) {
     }
     throw translate_error(e, "提交事务失败，本次修改未保存 (commit failed; nothing was saved)");
@@ -248,7 +289,8 @@ void WriteTransaction::commit() {
 }
 
 Savepoint::Savepoint(soci::session& session, const char* name) : session_(session), name_(name) {
-  guarded("无法设置保存点 (cannot set a savepoint)", [&] { session_ << "SAVEPOINT " + name_; });
+  guarded("无法设置保存点 (cannot set a savepoint)",
+          [&] { run_kept_text(session_, "SAVEPOINT " + name_); });
 }
 
 Savepoint::~Savepoint() {
@@ -258,15 +300,15 @@ Savepoint::~Savepoint() {
 void Savepoint::release() {
   open_ = false;
   guarded("无法释放保存点 (cannot release a savepoint)",
-          [&] { session_ << "RELEASE SAVEPOINT " + name_; });
+          [&] { run_kept_text(session_, "RELEASE SAVEPOINT " + name_); });
 }
 
 bool Savepoint::rollback() {
   if (!open_) return true;
   open_ = false;
   try {
-    session_ << "ROLLBACK TO SAVEPOINT " + name_;
-    session_ << "RELEASE SAVEPOINT " + name_;
+    run_kept_text(session_, "ROLLBACK TO SAVEPOINT " + name_);
+    run_kept_text(session_, "RELEASE SAVEPOINT " + name_);
     return true;
   } catch (const soci::soci_error&) {
     return false;  // the transaction is broken: the caller abandons it

@@ -20,6 +20,7 @@
 #include "daemon/api/event_json.h"
 #include "daemon/api/feed_routes.h"
 #include "daemon/tasks/storage_executor.h"
+#include "daemon/tasks/write_group.h"
 #include "workflows/alert_loop.h"
 #include "workflows/date.h"
 #include "workflows/id_number.h"
@@ -212,17 +213,19 @@ awaitable<ApiResponse> open_case_from(ApiServices& services, ApiRequest& req) {
                                 json::serialize(json::object{{"case_id", change.case_id}})});
       close_alert_duty(tx, alert_id, now);
     };
-    return cases.open_case(s, std::move(event), close_alert);
+    return cases.open_case_in(s, std::move(event), close_alert);
   };
+  // In the next group of writes (write_group.h), as the case routes' writes: its own savepoint,
+  // one commit for the group; the wake of the scheduler and dispatcher comes with that commit.
+  auto keep = [](const OpenResult& r) { return std::holds_alternative<CaseChange>(r); };
   OpenResult result;
   try {
-    result = co_await services.storage.run(std::move(work));
+    result = co_await services.case_writes.run(std::move(work), keep);
   } catch (const AlertClosed&) {
     throw ApiError::conflict("alert_closed", "该预警已被他人处理 (the alert was closed meanwhile)");
   } catch (const ScheduleError& e) {
     throw ApiError(http::status::unprocessable_entity, "calendar_missing", e.what());
   }
-  if (services.case_written) services.case_written();
   if (const auto* refusal = std::get_if<Refusal>(&result)) {
     ApiError e = ApiError::refused(refusal->code.empty() ? "condition_not_met" : refusal->code,
                                    refusal->message, refusal->field);
@@ -246,19 +249,17 @@ awaitable<ApiResponse> dismiss(ApiServices& services, ApiRequest& req) {
   const std::string actor = req.actor().holder;
   const TimePoint now = services.clock.now();
   auto work = [id, reason, actor, now](soci::session& s) {
-    WriteTransaction tx(s);
     if (!dismiss_alert(s, id, reason, actor, now)) return false;
     append_alert_history(
         s, {0, id, now, actor, "dismissed", json::serialize(json::object{{"reason", reason}})});
     close_alert_duty(s, id, now);
-    tx.commit();
     return true;
   };
-  const bool done = co_await services.storage.run(std::move(work));
+  auto keep = [](bool done) { return done; };
+  const bool done = co_await services.case_writes.run(std::move(work), keep);  // a group's write
   if (!done) {
     throw ApiError::conflict("alert_closed", "该预警已被他人处理 (the alert was closed meanwhile)");
   }
-  if (services.case_written) services.case_written();
   spdlog::info("alert.dismissed alert={} by=\"{}\"", id, actor);
   co_return ApiResponse::json(json::object{{"alert_id", id}, {"status", "dismissed"}});
 }
@@ -310,17 +311,14 @@ awaitable<ApiResponse> step(ApiServices& services, ApiRequest& req) {
   const TimePoint now = services.clock.now();
   const AlertRecord alert = *a;
   auto work = [config, calendar, alert, request, decision, actor, now](soci::session& s) {
-    WriteTransaction tx(s);
-    AppliedAlertStep applied =
-        apply_alert_step(s, *config, *calendar, alert, request, decision, actor, now);
-    if (applied.moved) tx.commit();
-    return applied;
+    return apply_alert_step(s, *config, *calendar, alert, request, decision, actor, now);
   };
-  const AppliedAlertStep applied = co_await services.storage.run(std::move(work));
+  // Kept only when the alert moved; otherwise its savepoint is rolled back (a group's write).
+  auto keep = [](const AppliedAlertStep& a) { return a.moved; };
+  const AppliedAlertStep applied = co_await services.case_writes.run(std::move(work), keep);
   if (!applied.moved) {
     throw ApiError::conflict("alert_closed", "该预警已被他人处理 (the alert was moved meanwhile)");
   }
-  if (services.case_written) services.case_written();
   const std::string next(alert_stage_name(decision.next));
   spdlog::info("alert.step alert={} action={} stage={} by=\"{}\"", id, request.action, next, actor);
   json::object answer{{"alert_id", id},

@@ -160,10 +160,10 @@ awaitable<ApiResponse> open_case(ApiServices& services, ApiRequest& req) {
   auto keep = [](const OpenResult& r) { return std::holds_alternative<CaseChange>(r); };
   OpenResult result = co_await run_case_write(services, std::move(work), keep);
   if (const auto* refusal = std::get_if<Refusal>(&result)) throw_refused(*refusal);
-  const CaseChange& change = std::get<CaseChange>(result);
+  CaseChange& change = std::get<CaseChange>(result);
   spdlog::info("case.opened id={} by=\"{}\"", change.case_id, req.actor().holder);
   json::object out;
-  out["case"] = case_to_json(change.case_id, change.snapshot);
+  out["case"] = case_to_json(change.case_id, change.snapshot, std::move(change.data_json));
   out["history_seq"] = change.history_seq;
   co_return ApiResponse::json(out, http::status::created);
 }
@@ -231,11 +231,11 @@ awaitable<ApiResponse> post_event(ApiServices& services, ApiRequest& req) {
   }
   if (std::holds_alternative<CaseNotFound>(result))
     throw ApiError::not_found(not_found_message(id));
-  const CaseChange& change = std::get<CaseChange>(result);
+  CaseChange& change = std::get<CaseChange>(result);
   spdlog::info("case.event id={} type={} version={} by=\"{}\"", id, type, change.snapshot.version,
                req.actor().holder);
   json::object out;
-  out["case"] = case_to_json(change.case_id, change.snapshot);
+  out["case"] = case_to_json(change.case_id, change.snapshot, std::move(change.data_json));
   out["history_seq"] = change.history_seq;
   out["new_case_id"] = change.new_case_id ? json::value(*change.new_case_id) : json::value(nullptr);
   co_return ApiResponse::json(out);
@@ -335,12 +335,16 @@ awaitable<ApiResponse> list_route(ApiServices& services, ApiRequest& req) {
 }  // namespace
 
 json::object case_to_json(std::int64_t id, const CaseSnapshot& snapshot) {
+  return case_to_json(id, snapshot, json::value());
+}
+
+json::object case_to_json(std::int64_t id, const CaseSnapshot& snapshot, json::value data) {
   json::object o;
   o["id"] = id;
   o["state"] = snapshot.state;
   o["state_label"] = state_label(snapshot.state);
   o["version"] = snapshot.version;
-  json::value data = case_json::encode(snapshot.data);
+  if (data.is_null()) data = case_json::encode(snapshot.data);
   if (auto* d = data.if_object()) {
     if (auto* h = d->if_contains("household")) mask_household(*h);
   }

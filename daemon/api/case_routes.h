@@ -26,6 +26,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 #include <cstdint>
 
 #include "daemon/api/api_context.h"
@@ -38,5 +39,10 @@ void register_case_routes(Router& router, ApiServices& services);
 
 // A case as the API shows it, ID numbers and phones masked.
 boost::json::object case_to_json(std::int64_t id, const CaseSnapshot& snapshot);
+// The same from the data as the write encoded it (CaseChange::data_json, unmasked; taken and
+// masked here): a written case is encoded once, not once to store and again to answer. A null
+// `data` is encoded from the snapshot.
+boost::json::object case_to_json(std::int64_t id, const CaseSnapshot& snapshot,
+                                 boost::json::value data);
 
 }  // namespace fangfan

@@ -165,6 +165,27 @@ TEST(CaseJson, ScalarsAreStoredAsCodesAndChinaTime) {
   EXPECT_TRUE(boost::json::parse(case_data_to_json(CaseData{})).at("registered_at").is_null());
 }
 
+// encode_time writes its digits itself (faster than printf): the text must stay format_time's.
+TEST(CaseJson, TimesAreEncodedAsFormatTimeWritesThem) {
+  using namespace std::chrono;
+  const std::vector<TimePoint> times = {
+      china_time(Date{year(2025) / March / 3}, hours(9)),
+      china_time(Date{year(2024) / February / 29}, hours(23) + minutes(59) + seconds(59)),
+      china_time(Date{year(2025) / January / 1}, seconds(0)),
+      TimePoint{Date{year(2024) / December / 31}} + hours(16),  // UTC 16:00 is the next day
+      TimePoint{},                                              // 1970-01-01T08:00:00+08:00
+      china_time(Date{year(1969) / December / 31}, hours(7) + seconds(5)),
+      china_time(Date{year(1) / May / 7}, minutes(10)),
+      china_time(Date{year(9999) / December / 31}, hours(12)),
+      china_time(Date{year(10000) / January / 1}, hours(1)),  // five digits: format_time's own
+      china_time(Date{year(-1) / June / 1}, hours(1)),
+  };
+  for (const TimePoint t : times) {
+    SCOPED_TRACE(format_time(t));
+    EXPECT_EQ(case_json::encode_time(t).as_string(), format_time(t));
+  }
+}
+
 TEST(CaseJson, DepartmentEvidenceAndTheOpeningAlertAreStoredAsGiven) {
   const auto v = boost::json::parse(case_data_to_json(every_field()));
   EXPECT_EQ(v.at("alert_id"), 9'000'000'000'001);

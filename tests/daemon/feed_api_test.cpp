@@ -7,6 +7,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <sstream>
 
@@ -33,9 +34,16 @@ constexpr const char* kId = "379901195706171005";
 class FeedApi : public ::testing::Test {
  protected:
   FeedApi()
-      : server_({},
-                [](HttpApi& api) { register_feed_routes(api.router(), api.services(), nullptr); }) {
-  }
+      : server_({}, [this](HttpApi& api) {
+          register_feed_routes(api.router(), api.services(), nullptr);
+          // On the loop thread, at each wake after a write: how many writes the API's group of
+          // case writes (write_group.h) had run by then.
+          auto wake = api.services().case_written;
+          api.services().case_written = [this, &api, wake] {
+            group_writes_at_wake_ = api.services().case_writes.stats().writes;
+            if (wake) wake();
+          };
+        }) {}
 
   void SetUp() override {
     auto s = server_.session();
@@ -85,6 +93,7 @@ class FeedApi : public ::testing::Test {
     return test::http_once(server_.port(), http::verb::get, path, token);
   }
 
+  std::atomic<std::int64_t> group_writes_at_wake_{-1};  // before server_, which sets it
   test::TestApiServer server_;
   std::map<std::string, std::int64_t> runs_;
   std::int64_t alert_ = 0;
@@ -178,6 +187,33 @@ TEST_F(FeedApi, AlertsByTownshipMaskedInListsFullToVerifiers) {
   EXPECT_EQ(
       get("/api/v1/alerts/" + std::to_string(alert_), clerk).json().at("history").as_array().size(),
       1u);
+}
+
+// Issue 15, item 2: an alert's writes are committed in the API's groups of writes, like the case
+// routes' (one commit per group, the wake after it), not each in a transaction of its own.
+TEST_F(FeedApi, AlertWritesAreCommittedInTheGroupsOfCaseWrites) {
+  const std::string clerk = server_.token(Role::kTownshipClerk, "379901001", "王丽");
+  const std::string other = server_.token(Role::kTownshipClerk, "379901002", "陈静");
+  const std::string dismiss = "/api/v1/alerts/" + std::to_string(alert_) + "/dismiss";
+  struct Case {
+    const char* name;
+    const std::string* token;
+    unsigned status;
+    std::int64_t writes_at_wake;  // -1: no write kept, so no wake
+  };
+  const std::vector<Case> cases = {
+      {"another township's clerk is refused before anything runs", &other, 403u, -1},
+      {"its own clerk's dismissal is the group's first write", &clerk, 200u, 1},
+      {"a second dismissal is refused before it is written", &clerk, 409u, 1},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const test::Reply r = test::http_once(server_.port(), http::verb::post, dismiss, *c.token,
+                                          R"({"reason":"已核实：外出务工收入稳定"})");
+    EXPECT_EQ(r.status, c.status) << r.body;
+    EXPECT_EQ(group_writes_at_wake_.load(), c.writes_at_wake);
+  }
+  EXPECT_EQ(server_.case_write_wakeups(), 1);
 }
 
 TEST_F(FeedApi, RunsOutOfScheduleNeedTheRunner) {
