@@ -11,6 +11,7 @@
 
 #include "adapters/storage/case_json.h"
 #include "adapters/storage/database.h"
+#include "adapters/storage/decoded_cases.h"
 #include "adapters/storage/outbox_store.h"
 #include "adapters/storage/prepared.h"
 #include "adapters/storage/row_fetch.h"
@@ -133,44 +134,6 @@ namespace {
 struct Loaded {
   CaseRecord record;
   CaseSnapshot snapshot;
-};
-
-// The stored text a case's data was last read from or written as, with that data: decoding is a
-// pure function of the text, so a load whose stored text is byte for byte the remembered one
-// takes the remembered data instead of parsing again (every write of a case reads it back first;
-// the parse was a tenth of a write's cost). Keyed by the text itself, not by version: data
-// changed by any writer (another daemon, a repair, a rolled-back savepoint) has another text and
-// is decoded afresh. One memo for the process (the storage threads take turns writing a case),
-// locked, bounded.
-class DecodedCases {
- public:
-  static DecodedCases& of_process() {
-    static DecodedCases memo;
-    return memo;
-  }
-  // The remembered data when `text` is what it was decoded from.
-  std::optional<CaseData> find(std::int64_t case_id, std::string_view text) const {
-    std::lock_guard lock(mutex_);
-    auto it = entries_.find(case_id);
-    if (it == entries_.end() || it->second.text != text) return std::nullopt;
-    return it->second.data;
-  }
-  void remember(std::int64_t case_id, std::string text, const CaseData& data) {
-    std::lock_guard lock(mutex_);
-    if (entries_.size() >= kMaxEntries && !entries_.contains(case_id)) entries_.clear();
-    Entry& e = entries_[case_id];
-    e.text = std::move(text);
-    e.data = data;
-  }
-
- private:
-  static constexpr std::size_t kMaxEntries = 2048;
-  struct Entry {
-    std::string text;
-    CaseData data;
-  };
-  mutable std::mutex mutex_;
-  std::unordered_map<std::int64_t, Entry> entries_;
 };
 
 std::optional<Loaded> load_row(soci::session& session, std::int64_t case_id) {
