@@ -5,6 +5,7 @@
 #include "adapters/scheduler/timer_payload_codec.h"
 #include "adapters/storage/case_json.h"
 #include "adapters/storage/case_store.h"
+#include "adapters/storage/decoded_cases.h"
 #include "adapters/storage/duty_store.h"
 
 namespace fangfan::scheduler_detail {
@@ -17,9 +18,18 @@ void sort_unique(std::vector<std::int64_t>& ids) {
 
 }  // namespace
 
+bool reads_case_duties(const DutyRecord& duty, const DutyNotice& notice, int rung) {
+  return (duty.kind == kDutyVisits || duty.kind == kDutyMonitoring) &&
+         notice.notice == DutyNoticeKind::kOverdue && rung == 0;
+}
+
 FiringPreload::FiringPreload(const std::vector<TimerRecord>& timers) {
   payloads_.reserve(timers.size());
-  for (const TimerRecord& timer : timers) payloads_.push_back(decode_timer_payload(timer.payload));
+  rungs_.reserve(timers.size());
+  for (const TimerRecord& timer : timers) {
+    payloads_.push_back(decode_timer_payload(timer.payload));
+    rungs_.push_back(timer.rung);
+  }
 }
 
 void FiringPreload::read(soci::session& session) {
@@ -40,8 +50,28 @@ void FiringPreload::read(soci::session& session) {
       duties_.emplace(id, std::move(duty));
     }
     sort_unique(case_ids);
+    // The cases whose duties a firing of the batch reads (reads_case_duties).
+    std::vector<std::int64_t> duty_case_ids;
+    for (std::size_t i = 0; i < payloads_.size(); ++i) {
+      const auto* payload = std::get_if<TimerPayload>(&payloads_[i]);
+      const auto* notice = payload != nullptr ? std::get_if<DutyNotice>(payload) : nullptr;
+      if (notice == nullptr) continue;
+      auto duty = duties_.find(notice->duty_id);
+      if (duty != duties_.end() && duty->second.case_id &&
+          reads_case_duties(duty->second, *notice, rungs_[i])) {
+        duty_case_ids.push_back(*duty->second.case_id);
+      }
+    }
+    sort_unique(duty_case_ids);
     for (const std::int64_t id : case_ids) cases_.emplace(id, std::nullopt);
-    for (const CaseRecord& record : load_cases(session, case_ids)) {
+    DecodedCases& memo = DecodedCases::of_process();
+    for (CaseRecord& record : load_cases(session, case_ids)) {
+      if (std::optional<CaseData> known = memo.find(record.id, record.data)) {
+        cases_[record.id] = std::move(*known);
+        continue;
+      }
+      // Not remembered here: a case fires rarely twice before it changes, and the memo's room is
+      // for the cases the API writes.
       auto data = case_data_from_json(record.data);
       if (auto* readable = std::get_if<CaseData>(&data)) {
         cases_[record.id] = std::move(*readable);
@@ -49,8 +79,8 @@ void FiringPreload::read(soci::session& session) {
         cases_.erase(record.id);  // unreadable: the single read says so, for its timer alone
       }
     }
-    for (const std::int64_t id : case_ids) case_duties_[id];  // a case may have none
-    for (DutyRecord& duty : duties_of_cases(session, case_ids)) {
+    for (const std::int64_t id : duty_case_ids) case_duties_[id];  // a case may have none
+    for (DutyRecord& duty : duties_of_cases(session, duty_case_ids)) {
       const std::int64_t id = *duty.case_id;
       case_duties_[id].push_back(std::move(duty));
     }

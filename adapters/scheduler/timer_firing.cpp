@@ -28,8 +28,9 @@ void fire_duty_timer(soci::session& session, const Config& config,
                      const DutyNotice& notice, TimePoint now, FiredTimer& out,
                      FiringPreload* preload, OutboxSink* sink) {
   std::optional<DutyRecord> duty;
+  DutyRecord* kept = nullptr;
   if (notice.duty_id != 0) {
-    DutyRecord* kept = preload != nullptr ? preload->duty(notice.duty_id) : nullptr;
+    kept = preload != nullptr ? preload->duty(notice.duty_id) : nullptr;
     duty = kept != nullptr ? std::move(*kept) : load_duty(session, notice.duty_id);
   }
   // What this firing writes, later timers of the batch must read afresh (firing_preload.h): the
@@ -63,8 +64,11 @@ void fire_duty_timer(soci::session& session, const Config& config,
       if (data) {
         in.data = &*data;
         in.facts = facts_of(case_id, *data, config);
-        in.case_duties =
-            kept_duties != nullptr ? std::move(*kept_duties) : case_duties(session, case_id);
+        // Only the month's due time reads them (firing_preload.h reads_case_duties).
+        if (reads_case_duties(*duty, notice, timer.rung)) {
+          in.case_duties =
+              kept_duties != nullptr ? std::move(*kept_duties) : case_duties(session, case_id);
+        }
       }
     }
   }
@@ -72,6 +76,18 @@ void fire_duty_timer(soci::session& session, const Config& config,
       decide_duty_timer(notice, timer.rung, in, config.rules, calendar, now);
   if (!decision.follow_up.actions.empty() || !decision.follow_up.calendar_gaps.empty()) {
     out.follow_up_timers = apply_duty_plan(session, config, decision.follow_up, duty->case_id, now);
+  }
+  // A firing without follow-up writes no duty and no case (its message and its timer's mark
+  // change neither): what it took from the preload is put back for the case's later timers,
+  // which then need not read them again (one query each, a round trip each on PostgreSQL).
+  if (kept != nullptr && kept_data != nullptr && decision.follow_up.actions.empty() &&
+      decision.follow_up.calendar_gaps.empty()) {
+    *kept = std::move(*duty);
+    *kept_data = std::move(data);
+    if (kept_duties != nullptr && reads_case_duties(*kept, notice, timer.rung)) {
+      *kept_duties = std::move(in.case_duties);
+    }
+    preload->untouched(*kept->case_id);
   }
   out.skipped = decision.skipped;
   if (!decision.message) return;

@@ -1,6 +1,8 @@
 // The batch reads of timer firing (issue 15: load_duties, duties_of_cases, load_cases) and the
 // firing path's kept statements (reopen_duty, cancel_duty_timers, set_case_duty_officer), on
-// SQLite and PostgreSQL. Compiled once per backend like the storage suite (storage_test.cpp).
+// SQLite and PostgreSQL; and a firing batch whose first pass must give way to the careful one
+// (fire_due_batch, adapters/scheduler/timer_firing.h). Compiled once per backend like the
+// storage suite (storage_test.cpp).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -9,6 +11,11 @@
 #include <optional>
 #include <set>
 
+#include "adapters/calendar/calendar_files.h"
+#include "adapters/config/config.h"
+#include "adapters/scheduler/timer_firing.h"
+#include "adapters/scheduler/timer_payload_codec.h"
+#include "adapters/storage/case_json.h"
 #include "adapters/storage/case_store.h"
 #include "adapters/storage/database.h"
 #include "adapters/storage/duty_store.h"
@@ -16,6 +23,7 @@
 #include "adapters/storage/outbox_batch.h"
 #include "adapters/storage/timer_store.h"
 #include "tests/support/test_database.h"
+#include "workflows/duties.h"
 
 namespace fangfan {
 namespace {
@@ -343,6 +351,79 @@ TEST_P(FiringReads, EnqueueOutboxBatchTakesMoreThanOneStatementsRows) {
   EXPECT_EQ(ids.size(), messages.size());
   EXPECT_EQ(load_outbox(s(), got[700].id)->dedupe_key, "m700");
   EXPECT_EQ(load_outbox(s(), got[1202].id)->dedupe_key, "m1202");
+}
+
+// A batch where one timer's work cancels a later timer of the same batch: the due time of a
+// case's March visits opens April, and April is closed at once when its visits are already
+// recorded, which cancels April's pending timers; one of those is due and in the batch. The first
+// pass (no savepoints, timers marked fired together at its end) must see that the later timer is
+// no longer pending and give way to the careful pass, where it is not fired. A case whose April
+// has no visit keeps its later timer, which fires.
+TEST_P(FiringReads, ALaterTimerCancelledByAnEarlierOnesWorkInTheSameBatchDoesNotFire) {
+  using std::chrono::April;
+  Config config;
+  config.county = {"370102", "历下区", "山东省"};
+  config.townships = {{"370102001", "解放路街道"}};
+  config.villages = {{"370102001001", "东村", "370102001"}};
+  config.rules.visits.per_month = 1;
+  CalendarLoad load = load_calendar_dir(FANGFAN_SOURCE_DIR "/config/calendar");
+  ASSERT_TRUE(load.calendar.has_value());
+  const WorkingDayCalendar& calendar = *load.calendar;
+  const TimePoint due = china_time(Date{2025y / March / 31}, 17h);
+  const TimePoint now = due + 1h;
+
+  struct Row {
+    const char* name;
+    std::int64_t case_id;
+    bool april_visited;
+    bool later_fires;
+  };
+  const std::vector<Row> rows = {
+      {"April's visit recorded: April closes at once, its due timer is cancelled", a_, true, false},
+      {"no visit in April: April stays open, its due timer fires", c_, false, true},
+  };
+  std::vector<std::int64_t> earlier, later;
+  for (const Row& row : rows) {
+    CaseData data;
+    data.household.village_code = "370102001001";
+    if (row.april_visited) data.visits.push_back({Date{2025y / April / 2}, "李四", "", {}});
+    const std::string text = case_data_to_json(data);
+    s() << "UPDATE cases SET data = :d WHERE id = :id", soci::use(text), soci::use(row.case_id);
+    const std::string march = month_duty_key(kDutyVisits, row.case_id, 2025y / March);
+    NewDuty visits = duty(row.case_id, march, kDutyVisits);
+    visits.due_at = due;
+    const std::int64_t duty_id = open_duty(s(), visits).id;
+    // The March duty's due time (rung 0, nobody told): it opens the next month.
+    NewTimer t = timer(row.case_id, march + "/due");
+    t.due_at = due;
+    t.payload = encode_timer_payload(DutyNotice{duty_id, DutyNoticeKind::kOverdue, "2025-03-31"});
+    earlier.push_back(schedule_timer(s(), t).id);
+    // A timer under April's key, pending and due: what April's closing cancels.
+    NewTimer l =
+        timer(row.case_id, month_duty_key(kDutyVisits, row.case_id, 2025y / April) + "/early");
+    l.due_at = due + 1s;
+    l.payload = encode_timer_payload(DutyNotice{0, DutyNoticeKind::kOverdue, "2025-04-30"});
+    later.push_back(schedule_timer(s(), l).id);
+  }
+
+  const FiringBatch batch = fire_due_batch(s(), config, calendar, now, 16);
+  for (const FailedTimer& f : batch.failed) ADD_FAILURE() << f.timer.id << ": " << f.error;
+  EXPECT_EQ(batch.claimed, 4);
+  std::set<std::int64_t> fired;
+  for (const FiredTimer& f : batch.fired) fired.insert(f.timer.id);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    SCOPED_TRACE(rows[i].name);
+    EXPECT_TRUE(fired.contains(earlier[i]));
+    EXPECT_EQ(load_timer(s(), earlier[i])->state, TimerState::kFired);
+    EXPECT_EQ(fired.contains(later[i]), rows[i].later_fires);
+    EXPECT_EQ(load_timer(s(), later[i])->state,
+              rows[i].later_fires ? TimerState::kFired : TimerState::kCancelled);
+    const std::optional<DutyRecord> april =
+        find_duty(s(), month_duty_key(kDutyVisits, rows[i].case_id, 2025y / April));
+    ASSERT_TRUE(april.has_value());
+    EXPECT_EQ(april->state, rows[i].april_visited ? DutyState::kDone : DutyState::kOpen);
+  }
+  EXPECT_EQ(fired.size(), 3u);
 }
 
 std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
