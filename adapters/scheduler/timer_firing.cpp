@@ -290,13 +290,13 @@ FiringBatch fire_batch_pass(soci::session& session, const Config& config,
     }
   }
   if (!careful) {
+    // The held follow-ups (next duties and their timers) in one write each.
+    flush_duties(session, sink.duties);
+    for (const auto& [f, n] : sink.duties.scheduled) batch.fired[f].follow_up_timers += n;
     // The pass's timers marked fired in one UPDATE. Each was pending when the pass began (locked
     // SKIP LOCKED on PostgreSQL, under BEGIN IMMEDIATE on SQLite); one that is not any more was
     // cancelled by the work of a timer before it (or by its own): the careful pass decides it,
     // marked before its work as everywhere else.
-    // The held follow-ups (next duties and their timers) in one write each.
-    flush_duties(session, sink.duties);
-    for (const auto& [f, n] : sink.duties.scheduled) batch.fired[f].follow_up_timers += n;
     std::vector<std::int64_t> ids;
     ids.reserve(batch.fired.size());
     for (const FiredTimer& f : batch.fired) ids.push_back(f.timer.id);
