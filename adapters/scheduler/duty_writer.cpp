@@ -54,8 +54,10 @@ void add_planned_timers(std::vector<TimerToStore>& rows, const NewDuty& duty, st
 }
 
 // Several OpenDuty in a row (see the header), written as one statement for their duties and one
-// for all their timers; then those to close at once are closed, in order.
-int apply_open_duties(soci::session& session, const std::vector<const OpenDuty*>& opens) {
+// for all their timers; then those to close at once are closed, in order. With `each`, the
+// timers scheduled for each opening (read back by key) go to (*each)[i].
+int apply_open_duties(soci::session& session, const std::vector<const OpenDuty*>& opens,
+                      std::vector<int>* each = nullptr) {
   std::vector<NewDuty> duties;
   duties.reserve(opens.size());
   for (const OpenDuty* open : opens) duties.push_back(open->duty);
@@ -63,12 +65,25 @@ int apply_open_duties(soci::session& session, const std::vector<const OpenDuty*>
   std::vector<TimerToStore> rows;
   std::size_t planned = 0;
   for (const OpenDuty* open : opens) planned += open->timers.size();
-  rows.reserve(planned);  // a batch of cases holds thousands: no regrowth copying them
+  rows.reserve(planned);            // a batch of cases holds thousands: no regrowth copying them
+  std::vector<std::size_t> row_of;  // with `each`: the opening of each row
   for (std::size_t i = 0; i < opens.size(); ++i) {
     // nullopt: its key exists open or done, nothing to schedule
     if (stored[i]) add_planned_timers(rows, opens[i]->duty, stored[i]->id, opens[i]->timers);
+    if (each != nullptr) row_of.resize(rows.size(), i);
   }
-  const int scheduled = schedule_new_timers(session, rows);
+  int scheduled = 0;
+  if (each == nullptr) {
+    scheduled = schedule_new_timers(session, rows);
+  } else {
+    each->assign(opens.size(), 0);
+    const std::vector<ScheduleResult> results = schedule_timers(session, rows);
+    for (std::size_t r = 0; r < results.size(); ++r) {
+      if (!results[r].inserted) continue;
+      ++(*each)[row_of[r]];
+      ++scheduled;
+    }
+  }
   for (std::size_t i = 0; i < opens.size(); ++i) {
     if (stored[i] && opens[i]->close_at_once) {
       close(session, CloseDuty{*stored[i], true}, opens[i]->duty.opened_at);
@@ -130,9 +145,12 @@ int flush_duties(soci::session& session, DutySink& sink) {
   std::vector<const OpenDuty*> opens;
   opens.reserve(sink.opens.size());
   for (const OpenDuty& open : sink.opens) opens.push_back(&open);
-  const int scheduled = apply_open_duties(session, opens);
+  std::vector<int> each;
+  const int scheduled = apply_open_duties(session, opens, sink.count_by_owner ? &each : nullptr);
+  for (std::size_t i = 0; i < each.size(); ++i) sink.scheduled[sink.owners[i]] += each[i];
   sink.opens.clear();
   sink.cases.clear();
+  sink.owners.clear();
   return scheduled;
 }
 
@@ -146,12 +164,13 @@ int apply_duty_plan(soci::session& session, const Config& config, const DutyPlan
     for (const DutyAction& action : plan.actions) {
       const OpenDuty& open = std::get<OpenDuty>(action);
       sink->opens.push_back(open);
+      sink->owners.push_back(sink->owner);
       if (open.duty.case_id) sink->cases.insert(*open.duty.case_id);
     }
     if (case_id) sink->cases.insert(*case_id);
   } else {
     // Held openings of earlier plans first: ids follow the order of the plans.
-    if (sink != nullptr) scheduled += flush_duties(session, *sink);
+    if (sink != nullptr) flush_duties(session, *sink);  // counted there
     // Consecutive OpenDuty actions go out together; a CloseDuty keeps its place between them.
     std::vector<const OpenDuty*> opens;
     for (const DutyAction& action : plan.actions) {

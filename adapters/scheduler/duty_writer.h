@@ -18,6 +18,7 @@
 #include <soci/soci.h>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <vector>
@@ -41,15 +42,23 @@ struct DutySink {
   std::vector<OpenDuty> opens;
   std::set<std::int64_t> cases;  // the cases of the held duties
   bool holds(std::int64_t case_id) const { return cases.contains(case_id); }
+  // With count_by_owner (a firing batch's follow-ups), each held opening is for `owner` as it
+  // was when held (the fired timer's place), and flushes add the timers they scheduled for it
+  // to scheduled[owner] (one RETURNING read per statement; without it nothing is read back).
+  bool count_by_owner = false;
+  std::size_t owner = 0;
+  std::vector<std::size_t> owners;  // one per held opening
+  std::map<std::size_t, int> scheduled;
 };
 
 // Writes the held openings (their duties, then their timers, then those to close at once) and
-// empties the sink; returns how many timers it scheduled.
+// empties the sink (not `scheduled`); returns how many timers it scheduled.
 int flush_duties(soci::session& session, DutySink& sink);
 
 // Applies `plan` in order (actions, officer of `case_id`, calendar gaps told to the county
 // admins); returns how many timers it scheduled. REQUIRES: !plan.refusal. With `sink`, its
-// openings are held there (see DutySink) and counted by flush_duties().
+// openings are held there (see DutySink) and counted by flush_duties() (so is what a flush for
+// this plan writes of earlier plans).
 int apply_duty_plan(soci::session& session, const Config& config, const DutyPlan& plan,
                     std::optional<std::int64_t> case_id, TimePoint now, DutySink* sink = nullptr);
 
@@ -76,6 +85,7 @@ void report_calendar_gap(soci::session& session, const Config& config, const Cal
 // multi-row insert at the batch's end, and no ids are returned.
 struct OutboxSink {
   std::vector<NewOutboxMessage> messages;
+  DutySink duties;  // the pass's follow-ups (timer_firing.cpp), written at its end
 };
 std::vector<std::int64_t> queue_duty_message(soci::session& session, const Config& config,
                                              const DutyMessage& message, TimePoint now,

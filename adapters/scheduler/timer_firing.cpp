@@ -60,6 +60,8 @@ void fire_duty_timer(soci::session& session, const Config& config,
     }
     if (duty->case_id) {
       const std::int64_t case_id = *duty->case_id;
+      // Follow-ups held for this case are written before its duties are read afresh.
+      if (sink != nullptr && sink->duties.holds(case_id)) flush_duties(session, sink->duties);
       data = kept_data != nullptr ? std::move(*kept_data) : load_case_data(session, case_id);
       if (data) {
         in.data = &*data;
@@ -75,7 +77,9 @@ void fire_duty_timer(soci::session& session, const Config& config,
   const TimerDecision decision =
       decide_duty_timer(notice, timer.rung, in, config.rules, calendar, now);
   if (!decision.follow_up.actions.empty() || !decision.follow_up.calendar_gaps.empty()) {
-    out.follow_up_timers = apply_duty_plan(session, config, decision.follow_up, duty->case_id, now);
+    // With a sink (the first pass) the next duty and its timers are held for one write.
+    out.follow_up_timers = apply_duty_plan(session, config, decision.follow_up, duty->case_id, now,
+                                           sink != nullptr ? &sink->duties : nullptr);
   }
   // A firing without follow-up writes no duty and no case (its message and its timer's mark
   // change neither): what it took from the preload is put back for the case's later timers,
@@ -182,6 +186,7 @@ std::optional<FiredTimer> fire_timer_in(soci::session& session, const Config& co
   }
   // Not a case duty's timer: it may write anywhere (firing_preload.h).
   if (preload != nullptr) preload->drop();
+  if (sink != nullptr) flush_duties(session, sink->duties);  // held follow-ups written first
   if (auto* open = std::get_if<OpenEvaluation>(&what)) {
     out.follow_up_timers = open_evaluation_year(session, config, calendar, open->year, now);
   } else if (auto* feed = std::get_if<FeedDue>(&what)) {
@@ -260,6 +265,7 @@ FiringBatch fire_batch_pass(soci::session& session, const Config& config,
   // The first pass holds its messages for one insert at its end (duty_writer.h OutboxSink);
   // `queued[f]`: the range of fired timer f's messages in it.
   OutboxSink sink;
+  sink.duties.count_by_owner = true;  // follow-up timers counted for the timer that held them
   std::vector<std::pair<std::size_t, std::size_t>> queued;
   if (!careful) {
     preload.read(session);
@@ -277,6 +283,7 @@ FiringBatch fire_batch_pass(soci::session& session, const Config& config,
     ++batch.claimed;
     if (!careful) {
       const std::size_t first = sink.messages.size();
+      sink.duties.owner = batch.fired.size();
       if (auto fired = fire_timer_in(session, config, calendar, timer, now, &preload, i, &sink)) {
         batch.fired.push_back(std::move(*fired));
         queued.emplace_back(first, sink.messages.size());
@@ -299,6 +306,9 @@ FiringBatch fire_batch_pass(soci::session& session, const Config& config,
     }
   }
   if (!careful) {
+    // The held follow-ups (next duties and their timers) in one write each.
+    flush_duties(session, sink.duties);
+    for (const auto& [f, n] : sink.duties.scheduled) batch.fired[f].follow_up_timers += n;
     // The pass's timers marked fired in one UPDATE. Each was pending when the pass began (locked
     // SKIP LOCKED on PostgreSQL, under BEGIN IMMEDIATE on SQLite); one that is not any more was
     // cancelled by the work of a timer before it (or by its own): the careful pass decides it,

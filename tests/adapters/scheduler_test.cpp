@@ -481,6 +481,46 @@ TEST_P(SchedulerConformance, DeadlineBatch_WritesTheRowsOfTheHookRunForEachCaseI
   }
 }
 
+// A firing batch's follow-ups (the next month's duties and their timers) are held and written
+// at the pass's end (duty_writer.h DutySink): the same rows, and the same counts, as firing the
+// timers one by one.
+TEST_P(SchedulerConformance, Batch_FollowUpsHeldToThePassesEndAreTheRowsOfOneByOneFiring) {
+  SecondDatabase one(GetParam()), batch(GetParam());
+  for (soci::session* session : {one.session.get(), batch.session.get()}) {
+    test::StoredCases cases(*session, *config_, clock_, make_timer_hook(config_, calendar_));
+    for (int i = 0; i < 3; ++i) {
+      CaseWalk w = test::stored_walk(*session, *config_, at("2025-09-29T09:00"),
+                                     "370102001001000" + std::to_string(i), kVillage);
+      const std::int64_t id = test::open_stored(cases, w);
+      for (auto step : {start, eligible, review, county, publicity, officer}) {
+        test::accept_stored(cases, w, id, step(w));
+      }
+    }
+  }
+  // Two months of due timers: each month's due time opens the next month's duties.
+  for (const char* now : {"2025-11-05T09:00", "2025-12-05T09:00"}) {
+    SCOPED_TRACE(now);
+    int follow_ups_one = 0, follow_ups_batch = 0, fired = 0;
+    while (auto f = fire_next_due_timer(*one.session, *config_, *calendar_, at(now))) {
+      follow_ups_one += f->follow_up_timers;
+      ++fired;
+    }
+    for (;;) {
+      const FiringBatch b = fire_due_batch(*batch.session, *config_, *calendar_, at(now), 500);
+      if (b.claimed == 0) break;
+      EXPECT_TRUE(b.failed.empty());
+      for (const FiredTimer& f : b.fired) follow_ups_batch += f.follow_up_timers;
+    }
+    EXPECT_GT(fired, 0);
+    EXPECT_GT(follow_ups_one, 0);
+    EXPECT_EQ(follow_ups_batch, follow_ups_one);
+    for (const char* table : {"duties", "timers", "outbox"}) {
+      SCOPED_TRACE(table);
+      EXPECT_EQ(table_rows(*batch.session, table), table_rows(*one.session, table));
+    }
+  }
+}
+
 TEST_P(SchedulerConformance, Fire_ExactlyOnceUnderRepeatedCalls) {
   CaseWalk w = walk(at("2025-09-30T15:50"));
   const std::int64_t id = open(w);
