@@ -4,6 +4,7 @@
 
 #include "adapters/storage/database.h"
 #include "adapters/storage/epoch.h"
+#include "adapters/storage/prepared.h"
 #include "adapters/storage/row_fetch.h"
 
 namespace fangfan {
@@ -13,6 +14,7 @@ using soci::into;
 using soci::use;
 using storage_detail::fetch_all;
 using storage_detail::fetch_one;
+using storage_detail::Kept;
 using storage_detail::Prepared;
 
 constexpr const char* kColumns =
@@ -60,6 +62,63 @@ struct AlertRow {
 };
 
 }  // namespace
+
+// The writes of a case's alert (adapters/scheduler/case_alerts.h), run by the case hook on
+// case writes: kept prepared (prepared.h).
+struct InsertCaseAlert {
+  std::string feed, department, period, rule, label, id_number, name, village, township, detail,
+      stage;
+  long long case_id = 0, created = 0, id = 0;
+  static std::string sql() {
+    return "INSERT INTO alerts (feed, department, period, rule, rule_label, id_number, name,"
+           " village_code, township_code, detail, status, case_id, stage, created_at) VALUES"
+           " (:feed, :department, :period, :rule, :label, :id_number, :name, :village,"
+           " :township, :detail, 'case_opened', :case_id, :stage, :created)"
+           " ON CONFLICT (feed, period, id_number, rule) DO NOTHING RETURNING id";
+  }
+  void bind(Prepared& p) {
+    p, use(feed), use(department), use(period), use(rule), use(label), use(id_number), use(name),
+        use(village), use(township), use(detail), use(case_id), use(stage), use(created), into(id);
+  }
+};
+
+struct AlertIdByKey {
+  std::string feed, period, id_number, rule;
+  long long id = 0;
+  static std::string sql() {
+    return "SELECT id FROM alerts WHERE feed = :feed AND period = :period"
+           " AND id_number = :id_number AND rule = :rule";
+  }
+  void bind(Prepared& p) { p, use(feed), use(period), use(id_number), use(rule), into(id); }
+};
+
+struct MoveAlertStage {
+  std::string after, dep, why, who, before;
+  int ends = 0;
+  long long when = 0, id = 0;
+  static std::string sql() {
+    // The loop's end (closed, dismissed) is the alert's closing: who and when.
+    return "UPDATE alerts SET stage = :after, assigned_department = :dep,"
+           " reason = CASE WHEN :ends1 = 1 THEN :why ELSE reason END,"
+           " closed_by = CASE WHEN :ends2 = 1 THEN :who ELSE closed_by END,"
+           " closed_at = CASE WHEN :ends3 = 1 THEN :at ELSE closed_at END"
+           " WHERE id = :id AND stage = :before";
+  }
+  void bind(Prepared& p) {
+    p, use(after), use(dep), use(ends), use(why), use(ends), use(who), use(ends), use(when),
+        use(id), use(before);
+  }
+};
+
+struct AppendAlertHistory {
+  long long alert = 0, at = 0, id = 0;
+  std::string actor, event, details;
+  static std::string sql() {
+    return "INSERT INTO alert_history (alert_id, at, actor, event, details)"
+           " VALUES (:alert, :at, :actor, :event, :details) RETURNING id";
+  }
+  void bind(Prepared& p) { p, use(alert), use(at), use(actor), use(event), use(details), into(id); }
+};
 
 InsertedAlert insert_alert(soci::session& session, const NewAlertRecord& a) {
   return guarded("保存预警线索失败 (saving an alert failed)", [&] {
@@ -169,27 +228,33 @@ bool dismiss_alert(soci::session& session, std::int64_t alert_id, std::string_vi
 InsertedAlert insert_case_alert(soci::session& session, const NewAlertRecord& a,
                                 std::int64_t case_id, std::string_view stage) {
   return guarded("保存预警失败 (saving a case alert failed)", [&] {
-    const long long created = to_epoch(a.created_at), c = case_id;
-    const std::string first(stage);
-    long long id = 0;
-    soci::statement insert =
-        (session.prepare << "INSERT INTO alerts (feed, department, period, rule, rule_label,"
-                            " id_number, name, village_code, township_code, detail, status,"
-                            " case_id, stage, created_at) VALUES (:feed, :department, :period,"
-                            " :rule, :label, :id_number, :name, :village, :township, :detail,"
-                            " 'case_opened', :case_id, :stage, :created)"
-                            " ON CONFLICT (feed, period, id_number, rule) DO NOTHING RETURNING id",
-         use(a.feed), use(a.department), use(a.period), use(a.rule), use(a.rule_label),
-         use(a.id_number), use(a.name), use(a.village_code), use(a.township_code), use(a.detail),
-         use(c), use(first), use(created), into(id));
+    Kept<InsertCaseAlert> q(session);
+    q->feed = a.feed;
+    q->department = a.department;
+    q->period = a.period;
+    q->rule = a.rule;
+    q->label = a.rule_label;
+    q->id_number = a.id_number;
+    q->name = a.name;
+    q->village = a.village_code;
+    q->township = a.township_code;
+    q->detail = a.detail;
+    q->case_id = case_id;
+    q->stage = std::string(stage);
+    q->created = to_epoch(a.created_at);
     InsertedAlert result;
-    result.inserted = insert.execute(true);
-    if (!result.inserted) {
-      session << "SELECT id FROM alerts WHERE feed = :feed AND period = :period"
-                 " AND id_number = :id_number AND rule = :rule",
-          use(a.feed), use(a.period), use(a.id_number), use(a.rule), into(id);
+    result.inserted = q.execute();
+    if (result.inserted) {
+      result.id = q->id;
+      return result;
     }
-    result.id = id;
+    Kept<AlertIdByKey> k(session);
+    k->feed = a.feed;
+    k->period = a.period;
+    k->id_number = a.id_number;
+    k->rule = a.rule;
+    k.execute();
+    result.id = k->id;
     return result;
   });
 }
@@ -198,31 +263,30 @@ bool move_alert_stage(soci::session& session, std::int64_t alert_id, std::string
                       std::string_view to, std::string_view department, std::string_view reason,
                       std::string_view actor, TimePoint at) {
   return guarded("记录预警办理环节失败 (recording an alert's step failed)", [&] {
-    const long long id = alert_id, when = to_epoch(at);
-    const std::string before(from), after(to), dep(department), why(reason), who(actor);
-    // The loop's end (closed, dismissed) is the alert's closing: who and when.
-    const int ends = (after == "closed" || after == "dismissed") ? 1 : 0;
-    soci::statement st =
-        (session.prepare << "UPDATE alerts SET stage = :after, assigned_department = :dep,"
-                            " reason = CASE WHEN :ends1 = 1 THEN :why ELSE reason END,"
-                            " closed_by = CASE WHEN :ends2 = 1 THEN :who ELSE closed_by END,"
-                            " closed_at = CASE WHEN :ends3 = 1 THEN :at ELSE closed_at END"
-                            " WHERE id = :id AND stage = :before",
-         use(after), use(dep), use(ends), use(why), use(ends), use(who), use(ends), use(when),
-         use(id), use(before));
-    st.execute(true);
-    return st.get_affected_rows() == 1;
+    Kept<MoveAlertStage> q(session);
+    q->id = alert_id;
+    q->when = to_epoch(at);
+    q->before = std::string(from);
+    q->after = std::string(to);
+    q->dep = std::string(department);
+    q->why = std::string(reason);
+    q->who = std::string(actor);
+    q->ends = (q->after == "closed" || q->after == "dismissed") ? 1 : 0;
+    q.execute();
+    return q.affected_rows() == 1;
   });
 }
 
 std::int64_t append_alert_history(soci::session& session, const AlertHistoryRecord& e) {
   return guarded("保存预警线索历史失败 (saving alert history failed)", [&] {
-    const long long alert = e.alert_id, at = to_epoch(e.at);
-    long long id = 0;
-    session << "INSERT INTO alert_history (alert_id, at, actor, event, details)"
-               " VALUES (:alert, :at, :actor, :event, :details) RETURNING id",
-        use(alert), use(at), use(e.actor), use(e.event), use(e.details), into(id);
-    return static_cast<std::int64_t>(id);
+    Kept<AppendAlertHistory> q(session);
+    q->alert = e.alert_id;
+    q->at = to_epoch(e.at);
+    q->actor = e.actor;
+    q->event = e.event;
+    q->details = e.details;
+    q.execute();
+    return static_cast<std::int64_t>(q->id);
   });
 }
 

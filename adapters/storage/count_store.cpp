@@ -44,8 +44,11 @@ PendingTimerCounts count_pending_timers(soci::session& session, TimePoint now) {
     long long all = 0, late = 0;
     const long long at = to_epoch(now);
     session << "SELECT COUNT(*) FROM timers WHERE state = 'pending'", soci::into(all);
-    session << "SELECT COUNT(*) FROM timers WHERE state = 'pending' AND due_at <= :now",
-        soci::use(at), soci::into(late);
+    // `now` is a whole second (its millisecond 0): a timer due later within that second
+    // (due_ms, timer_store.h) is not overdue yet.
+    session << "SELECT COUNT(*) FROM timers WHERE state = 'pending'"
+               " AND (due_at < :now OR (due_at = :now2 AND due_ms = 0))",
+        soci::use(at), soci::use(at), soci::into(late);
     return PendingTimerCounts{all, late};
   });
 }

@@ -17,6 +17,7 @@
 #include "adapters/scheduler/timer_payload_codec.h"
 #include "adapters/storage/case_json.h"
 #include "adapters/storage/case_store.h"
+#include "adapters/storage/count_store.h"
 #include "adapters/storage/database.h"
 #include "adapters/storage/duty_store.h"
 #include "adapters/storage/migrations.h"
@@ -351,6 +352,39 @@ TEST_P(FiringReads, EnqueueOutboxBatchTakesMoreThanOneStatementsRows) {
   EXPECT_EQ(ids.size(), messages.size());
   EXPECT_EQ(load_outbox(s(), got[700].id)->dedupe_key, "m700");
   EXPECT_EQ(load_outbox(s(), got[1202].id)->dedupe_key, "m1202");
+}
+
+// The overdue gauge counts a pending timer due at or before the instant to the millisecond: one
+// due later within the current second is not overdue yet (count_store.h).
+TEST_P(FiringReads, OverdueTimersAreDueAtOrBeforeNowToTheMillisecond) {
+  struct Row {
+    const char* name;
+    std::chrono::seconds after;  // due second, from now
+    int due_ms;
+    bool overdue;
+  };
+  const std::vector<Row> rows = {
+      {"a second before, late in it", -1s, 999, true},
+      {"at now's millisecond", 0s, 0, true},
+      {"a millisecond later in now's second", 0s, 1, false},
+      {"late in now's second", 0s, 999, false},
+      {"the next second", 1s, 0, false},
+  };
+  const TimePoint now = t0() + 5h;
+  int want = 0;
+  for (const Row& row : rows) {
+    NewTimer t = timer(a_, std::string("overdue/") + row.name);
+    t.due_at = now + row.after;
+    t.due_within = std::chrono::milliseconds{row.due_ms};
+    schedule_timer(s(), t);
+    if (row.overdue) ++want;
+  }
+  NewTimer fired = timer(a_, "overdue/fired");
+  fired.due_at = now - 1h;
+  ASSERT_TRUE(mark_timer_fired(s(), schedule_timer(s(), fired).id, now));
+  const PendingTimerCounts counts = count_pending_timers(s(), now);
+  EXPECT_EQ(counts.pending, static_cast<std::int64_t>(rows.size()));
+  EXPECT_EQ(counts.overdue, want);
 }
 
 // A batch where one timer's work cancels a later timer of the same batch: the due time of a
