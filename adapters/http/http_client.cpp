@@ -14,6 +14,7 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -109,6 +110,7 @@ struct HttpClient::Impl {
   int wake_fd = -1;      // an eventfd: submit, cancel and shutdown write to it
   long timeout_ms = -1;  // curl's timer (CURLMOPT_TIMERFUNCTION); -1 = none
   std::chrono::steady_clock::time_point timer_at;
+  std::unordered_map<int, std::uint32_t> watched;  // socket -> epoll events (0: parked)
   std::thread worker;
   std::atomic<std::uint64_t> next_id{1};
   std::atomic<std::int64_t> connections{0};
@@ -136,22 +138,35 @@ struct HttpClient::Impl {
     [[maybe_unused]] const auto n = ::write(wake_fd, &one, sizeof one);
   }
 
-  // curl: watch `s` for `what` (or stop watching it).
+  // curl: watch `s` for `what` (or stop watching it). A socket curl lets go of (a kept-alive
+  // connection between requests) stays registered with no events ("parked"): curl takes it up
+  // again with the next request, and a MOD is one system call where DEL + ADD were two.
   static int on_socket(CURL*, curl_socket_t s, int what, void* user, void*) {
     auto* impl = static_cast<Impl*>(user);
-    if (what == CURL_POLL_REMOVE) {
-      ::epoll_ctl(impl->epoll_fd, EPOLL_CTL_DEL, s, nullptr);
-      return 0;
-    }
+    std::uint32_t want = 0;
+    if (what == CURL_POLL_IN || what == CURL_POLL_INOUT) want |= EPOLLIN;
+    if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT) want |= EPOLLOUT;
+    auto it = impl->watched.find(s);
+    if (it != impl->watched.end() && it->second == want) return 0;
+    if (it == impl->watched.end() && want == 0) return 0;
     epoll_event ev{};
+    ev.events = want;
     ev.data.fd = s;
-    if (what == CURL_POLL_IN || what == CURL_POLL_INOUT) ev.events |= EPOLLIN;
-    if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT) ev.events |= EPOLLOUT;
-    // A socket number curl closed and opened again may still be (or no longer be) registered.
-    if (::epoll_ctl(impl->epoll_fd, EPOLL_CTL_MOD, s, &ev) != 0 && errno == ENOENT) {
-      ::epoll_ctl(impl->epoll_fd, EPOLL_CTL_ADD, s, &ev);
+    const int op = it == impl->watched.end() ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
+    if (::epoll_ctl(impl->epoll_fd, op, s, &ev) != 0) {
+      // The number was closed (epoll forgot it) and opened again, or is registered already.
+      if (errno == ENOENT) ::epoll_ctl(impl->epoll_fd, EPOLL_CTL_ADD, s, &ev);
+      if (errno == EEXIST) ::epoll_ctl(impl->epoll_fd, EPOLL_CTL_MOD, s, &ev);
     }
+    impl->watched[s] = want;
     return 0;
+  }
+
+  // A parked socket reports only an error or a hang-up: curl finds that out itself when it
+  // takes the connection up again; it leaves epoll so that it cannot wake the loop for ever.
+  void unpark(int fd) {
+    ::epoll_ctl(epoll_fd, EPOLL_CTL_DEL, fd, nullptr);
+    watched.erase(fd);
   }
 
   // curl: call back (socket_action with CURL_SOCKET_TIMEOUT) in `ms` (-1: no timer).
@@ -376,6 +391,10 @@ struct HttpClient::Impl {
         if (fd == wake_fd) {
           std::uint64_t count = 0;
           [[maybe_unused]] const auto r = ::read(wake_fd, &count, sizeof count);
+          continue;
+        }
+        if (auto w = watched.find(fd); w != watched.end() && w->second == 0) {
+          unpark(fd);
           continue;
         }
         int flags = 0;

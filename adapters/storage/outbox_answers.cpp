@@ -14,23 +14,22 @@ namespace {
 using soci::into;
 using soci::use;
 
-// `rows` answers as a VALUES list (a CTE, so that both SQLite and PostgreSQL name its columns),
-// joined to the rows whose `key` column is the answer's id. The columns have names of their own:
-// PostgreSQL would find a bare `id` in RETURNING ambiguous.
+// `rows` answers as a VALUES list joined to the rows whose `key` column is the answer's id. Both
+// SQLite and PostgreSQL name a VALUES list's columns column1, column2, ...; none is called `id`,
+// so RETURNING's `id` is the outbox row's on both.
 std::string mark_sent_sql(int rows, const char* key) {
-  std::string sql = "WITH answer (answer_id, answer_provider, answer_code, answer_at) AS (VALUES ";
+  std::string sql =
+      "UPDATE outbox SET status = 'sent', provider_message_id = answer.column2,"
+      " provider_code = answer.column3, sent_at = answer.column4, last_error = '' FROM (VALUES ";
   for (int i = 0; i < rows; ++i) {
     const std::string n = std::to_string(i);
     if (i > 0) sql += ", ";
     sql += "(CAST(:id" + n + " AS BIGINT), :provider" + n + ", :code" + n + ", CAST(:at" + n +
            " AS BIGINT))";
   }
-  sql +=
-      ") UPDATE outbox SET status = 'sent', provider_message_id = answer_provider,"
-      " provider_code = answer_code, sent_at = answer_at, last_error = '' FROM answer"
-      " WHERE outbox.";
+  sql += ") AS answer WHERE outbox.";
   sql += key;
-  sql += " = answer_id AND outbox.status = 'sending' RETURNING id, message_type";
+  sql += " = answer.column1 AND outbox.status = 'sending' RETURNING id, message_type";
   return sql;
 }
 
