@@ -158,6 +158,9 @@ struct Service::Impl {
       if (next->storage_url != config->storage_url) {
         spdlog::warn("config.storage_change_ignored: the storage URL changes only at restart");
       }
+      if (next->outbox_lease != config->outbox_lease) {
+        spdlog::warn("config.storage_change_ignored: the outbox lease changes only at restart");
+      }
       if (next->channels.file.enabled != config->channels.file.enabled ||
           next->channels.file.path != config->channels.file.path ||
           next->api_listen != config->api_listen || next->api_socket != config->api_socket ||
@@ -307,7 +310,9 @@ struct Service::Impl {
     dispatcher = std::make_unique<OutboxDispatcher>(io.get_executor(), *storage, clock, config);
     // -- scale-out: on PostgreSQL several daemons may share the outbox: claims carry leases
     identity = daemon_identity(config->api_listen);
-    if (database->dialect() == Dialect::kPostgresql) dispatcher->share_database(identity);
+    if (database->dialect() == Dialect::kPostgresql) {
+      dispatcher->share_database(identity, config->outbox_lease);
+    }
     leadership = std::make_unique<Leadership>(database, identity);
     // -- gateways: the file channel and every enabled gateway ([channels.*])
     http = std::make_unique<HttpClient>(http_client_options(*config));

@@ -9,6 +9,7 @@
 // std::shared_ptr<const Config> (SIGHUP swaps in a new one).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -197,6 +198,11 @@ struct Config {
   std::vector<Person> people;
 
   std::string storage_url;  // sqlite3://ABSOLUTE_PATH or postgresql://...
+  // [storage] outbox_lease_seconds: several daemons on one PostgreSQL: how long a claimed
+  // message stays this daemon's without a renewal (renewed whenever it writes answers) before
+  // another daemon takes it back and sends it again. 30..86400 and more than twice
+  // [channels.http] timeout_seconds (a send in flight renews nothing). Read at start.
+  std::chrono::seconds outbox_lease{300};
   // [storage] files: where produced files are kept (department lists under lists/<list>/
   // <period>/), absolute; default "state/files" next to the configuration file.
   std::filesystem::path files_dir;

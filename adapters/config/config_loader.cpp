@@ -186,6 +186,35 @@ void check_references(Config& c, Reader& top, Errors& errors) {
   }
 }
 
+// -- scale-out: [storage] outbox_lease_seconds acts only where several daemons share a database
+// (PostgreSQL). A message on the wire renews nothing, so a lease shorter than a send's whole
+// HTTP timeout and the write of its answer would let a neighbour send it again meanwhile.
+void check_outbox_lease(Reader& top, const Config& c, Errors& errors) {
+  const toml::table* storage = top.table("storage", false);
+  const toml::node* lease = storage ? storage->get("outbox_lease_seconds") : nullptr;
+  if (c.storage_url.rfind("sqlite3://", 0) == 0) {
+    if (lease) {
+      errors.add(lease->source(), "storage.outbox_lease_seconds",
+                 "only for a postgresql:// url: one daemon per SQLite file holds no lease");
+    }
+    return;
+  }
+  const int timeout = c.channels.http.timeout_seconds;
+  if (c.outbox_lease > std::chrono::seconds(2 * timeout)) return;
+  const toml::table* channels = top.table("channels", false);
+  const toml::node* http = channels ? channels->get("http") : nullptr;
+  const toml::node* at = lease                      ? lease
+                         : http && http->is_table() ? http->as_table()->get("timeout_seconds")
+                                                    : nullptr;
+  if (!at) return;
+  errors.add(at->source(), lease ? "storage.outbox_lease_seconds" : "channels.http.timeout_seconds",
+             "[storage] outbox_lease_seconds (" + std::to_string(c.outbox_lease.count()) +
+                 ") must be more than twice [channels.http] timeout_seconds (" +
+                 std::to_string(timeout) +
+                 "): a message on the wire renews no lease and would be sent again by another "
+                 "daemon");
+}
+
 void read_config(Reader& top, Config& c, const fs::path& dir, Errors& errors) {
   if (const toml::table* t = top.table("county")) {
     Reader r(*t, "county", errors);
@@ -312,6 +341,10 @@ void read_config(Reader& top, Config& c, const fs::path& dir, Errors& errors) {
     const auto files = r.string("files", false);
     if (files && files->empty()) r.error("files", "must be a folder path, e.g. state/files");
     c.files_dir = resolve(dir, files && !files->empty() ? *files : std::string("state/files"));
+    // -- scale-out: several daemons on one PostgreSQL (checked against the HTTP timeout below)
+    if (auto lease = r.integer_in("outbox_lease_seconds", 30, 86400, "seconds", false)) {
+      c.outbox_lease = std::chrono::seconds(*lease);
+    }
   }
 
   if (const toml::table* t = top.table("log", false)) {
@@ -382,6 +415,7 @@ void read_config(Reader& top, Config& c, const fs::path& dir, Errors& errors) {
     }
     read_channels(r, c, dir, errors);  // -- gateways (config_channels.cpp)
   }
+  check_outbox_lease(top, c, errors);
 
   if (const toml::table* t = top.table("rules")) {
     Reader r(*t, "rules", errors);
