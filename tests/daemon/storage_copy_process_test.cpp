@@ -251,7 +251,9 @@ TEST_F(StorageCopy, ACountyOnSqliteRunsOnItsPostgresqlCopy) {
   std::string text = test::read_file(config());
   const std::string url = "url = \"sqlite3://state/fangfan.db\"";
   ASSERT_NE(text.find(url), std::string::npos);
-  text.replace(text.find(url), url.size(), "url = \"" + target.url() + "\"");
+  // [storage] outbox_lease_seconds acts: the claims of this daemon carry it (checked below).
+  text.replace(text.find(url), url.size(),
+               "url = \"" + target.url() + "\"\noutbox_lease_seconds = 1234");
   std::ofstream(config()) << text;
   start("2025-04-15T09:00");
   for (std::size_t i = 0; i < cases_.size(); ++i) {
@@ -285,6 +287,15 @@ TEST_F(StorageCopy, ACountyOnSqliteRunsOnItsPostgresqlCopy) {
                    "SELECT COUNT(*) FROM outbox WHERE id > " + std::to_string(last_message)),
             0)
       << "no message was queued after the copy";
+  // On the simulated clock a message is claimed and sent at the same instant: its lease runs
+  // the configured time from then.
+  EXPECT_GT(number(*copy_session, "SELECT COUNT(*) FROM outbox WHERE id > " +
+                                      std::to_string(last_message) + " AND status = 'sent'"),
+            0);
+  EXPECT_EQ(number(*copy_session, "SELECT COUNT(*) FROM outbox WHERE id > " +
+                                      std::to_string(last_message) +
+                                      " AND status = 'sent' AND lease_until - sent_at <> 1234"),
+            0);
 }
 
 TEST_F(StorageCopy, RefusesAFileOfAnotherSchemaVersionAndLeavesNoRowWhenACopyFails) {
