@@ -50,6 +50,31 @@ TEST(HttpClient, ReusesOneKeptAliveConnection) {
   EXPECT_EQ(http.connections_opened(), 1);
 }
 
+// The bench's fake (count_only) checks and answers every request as before but keeps none:
+// each row is a fake in one mode, a checked and a refused request through the same client.
+TEST(FakeProvidersCounting, CountOnlyAnswersAndCountsEveryRequestButKeepsNone) {
+  struct Case {
+    bool count_only;
+    std::size_t kept;
+  };
+  for (const Case c : {Case{false, 2}, Case{true, 0}}) {
+    SCOPED_TRACE(c.count_only);
+    FakeProviders fake;
+    if (c.count_only) fake.count_only();
+    HttpClient http;
+    HttpResponse good = run_coro(http.send(robot_request(fake)));
+    HttpRequest bad_request = robot_request(fake);
+    bad_request.url = fake.base_url() + "/cgi-bin/webhook/send?key=unknown";
+    HttpResponse bad = run_coro(http.send(bad_request));
+    ASSERT_TRUE(good.ok() && bad.ok());
+    EXPECT_THAT(good.body, HasSubstr("\"errcode\":0"));
+    EXPECT_THAT(bad.body, HasSubstr("93000"));
+    EXPECT_EQ(fake.request_count(), 2);
+    EXPECT_EQ(fake.accepted_count(), 1);
+    EXPECT_EQ(fake.requests().size(), c.kept);
+  }
+}
+
 TEST(HttpClient, BoundsRequestsInFlight) {
   FakeProviders fake;
   fake.set_default("wechat_robot", FakeAnswer::kDelay);
