@@ -1,15 +1,10 @@
 #include "adapters/storage/storage_copy.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <map>
 #include <set>
 
+#include "adapters/storage/daemon_lock.h"
 #include "adapters/storage/database.h"
 #include "adapters/storage/migrations.h"
 
@@ -74,36 +69,6 @@ long long count_rows(soci::session& s, const std::string& table) {
 }
 
 // ---- the daemon's lock on the SQLite file (daemon/tasks/leadership.cpp takes the same one)
-
-class DaemonLock {
- public:
-  // Empty `refused` when taken.
-  explicit DaemonLock(const fs::path& file, std::string& refused) {
-    const std::string path = file.string() + ".daemon-lock";
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd_ < 0) {
-      refused = "无法创建守护进程锁文件 " + path + " (cannot create the daemon lock file " + path +
-                "): " + std::strerror(errno);
-      return;
-    }
-    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-      const int error = errno;
-      refused = error == EWOULDBLOCK
-                    ? "fangfand 正在使用 " + file.string() + "（锁文件 " + path +
-                          " 被占用）：先停止它，再复制 (a fangfand is using " + file.string() +
-                          " (it holds " + path + "): stop it, then copy)"
-                    : "无法锁定 " + path + " (cannot lock " + path + "): " + std::strerror(error);
-    }
-  }
-  ~DaemonLock() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  DaemonLock(const DaemonLock&) = delete;
-  DaemonLock& operator=(const DaemonLock&) = delete;
-
- private:
-  int fd_ = -1;
-};
 
 // ---- PostgreSQL's catalog: what the schema of this build is
 
@@ -417,9 +382,13 @@ StorageCopyResult copy_sqlite_to_postgresql(const fs::path& sqlite_file,
     return refusal("找不到 SQLite 文件 " + sqlite_file.string() + " (no SQLite file " +
                    sqlite_file.string() + ")");
   }
-  std::string refused;
-  DaemonLock lock(sqlite_file, refused);
-  if (!refused.empty()) return refusal(refused);
+  SqliteDaemonLock lock(sqlite_file);
+  if (lock.held_elsewhere()) {
+    return refusal("fangfand 正在使用 " + sqlite_file.string() + "（锁文件 " + lock.path() +
+                   " 被占用）：先停止它，再复制 (a fangfand is using " + sqlite_file.string() +
+                   " (it holds " + lock.path() + "): stop it, then copy)");
+  }
+  if (!lock.taken()) return refusal(lock.error());
 
   const Database file = Database::open("sqlite3://" + sqlite_file.string());
   const auto lite = file.open_session();

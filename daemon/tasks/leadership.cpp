@@ -1,8 +1,6 @@
 #include "daemon/tasks/leadership.h"
 
-#include <fcntl.h>
 #include <spdlog/spdlog.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -10,10 +8,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <cerrno>
 #include <cstring>
 #include <random>
 
+#include "adapters/storage/daemon_lock.h"
 #include "adapters/storage/leader_lock.h"
 
 namespace fangfan {
@@ -98,26 +96,17 @@ asio::awaitable<void> Leadership::run(std::function<void()> gained) {
 std::optional<std::string> hold_sqlite_daemon_lock(const Database& db, std::string_view url) {
   if (db.dialect() != Dialect::kSqlite) return std::nullopt;
   constexpr std::string_view kScheme = "sqlite3://";
-  const std::string path = std::string(url.substr(kScheme.size())) + ".daemon-lock";
-  // Kept open for the life of the process: the lock is the open descriptor.
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return "无法创建守护进程锁文件 " + path + " (cannot create the daemon lock file " + path +
-           "): " + std::strerror(errno);
+  SqliteDaemonLock lock(std::string(url.substr(kScheme.size())));
+  if (lock.held_elsewhere()) {
+    return "另一个 fangfand 已在使用数据库 " + db.display_url() +
+           "；SQLite 只允许一个守护进程，多个守护进程请用 PostgreSQL (another fangfand already "
+           "uses " +
+           db.display_url() +
+           "; SQLite allows one daemon per file, run several daemons on PostgreSQL) (lock file " +
+           lock.path() + ")";
   }
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    const int error = errno;
-    ::close(fd);
-    if (error == EWOULDBLOCK) {
-      return "另一个 fangfand 已在使用数据库 " + db.display_url() +
-             "；SQLite 只允许一个守护进程，多个守护进程请用 PostgreSQL (another fangfand already "
-             "uses " +
-             db.display_url() +
-             "; SQLite allows one daemon per file, run several daemons on PostgreSQL) (lock file " +
-             path + ")";
-    }
-    return "无法锁定 " + path + " (cannot lock " + path + "): " + std::strerror(error);
-  }
+  if (!lock.taken()) return lock.error();
+  lock.keep_for_process();  // the lock is the open descriptor
   return std::nullopt;
 }
 
