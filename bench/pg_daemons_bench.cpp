@@ -205,6 +205,10 @@ int main(int argc, char** argv) {
   }
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   spdlog::set_level(spdlog::level::warn);
+  // The throwaway server this run starts is stopped whichever way main returns.
+  struct StopServer {
+    ~StopServer() { test::stop_self_started_pg_server(); }
+  } stop_server;
   const test::PgTestServer& pg = test::pg_test_server();
   if (pg.status != test::PgTestServer::Status::kReady) {
     std::cerr << "pg_daemons_bench: no throwaway PostgreSQL server: " << pg.reason << "\n";

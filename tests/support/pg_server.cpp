@@ -124,6 +124,8 @@ std::atomic<int> g_database_counter{0};
 
 }  // namespace
 
+void stop_self_started_pg_server() { g_self_started->TearDown(); }
+
 std::string PgTestServer::url(std::string_view database) const {
   return "postgresql://" + user + ":" + password + "@" + host + ":" + std::to_string(port) + "/" +
          std::string(database);

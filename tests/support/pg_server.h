@@ -38,6 +38,12 @@ struct PgTestServer {
 
 const PgTestServer& pg_test_server();
 
+// Stops the server pg_test_server() started itself, if it did (not one named by the CTest
+// fixture's environment). Test binaries need not call it: GoogleTest's environment does after
+// the last test. A program without GoogleTest (a benchmark) calls it before it returns, or its
+// server would run on until the same program starts again.
+void stop_self_started_pg_server();
+
 // A fresh database with a unique name on the test server, dropped by the destructor.
 // REQUIRES: server.status == kReady. Throws std::runtime_error when creation fails.
 class ScratchPgDatabase {
