@@ -37,11 +37,13 @@ StorageError open_error(const std::string& display_url, const std::string& detai
 // Runs a statement without values (a transaction's BEGIN/COMMIT, a savepoint's three), kept
 // prepared on a SQLite session like the hot queries (prepared.h): a group of case writes runs a
 // savepoint pair per write, and parsing them anew each time showed in profiles. The cache's tag
-// is the interned text. PostgreSQL (and a session without a cache) runs the text as before: its
-// parse is the server's and a prepared statement saves no round trip there.
+// is the interned text. PostgreSQL runs the text as before: its parse is the server's and a
+// prepared statement saves no round trip there.
+struct NoValues {
+  void bind(soci::details::prepare_temp_type&) {}
+};
 void run_kept_text(soci::session& session, const std::string& sql) {
-  storage_detail::StatementCache* cache = storage_detail::StatementCache::of(session);
-  if (cache == nullptr || dialect_of(session) != Dialect::kSqlite) {
+  if (dialect_of(session) != Dialect::kSqlite) {
     session << sql;
     return;
   }
@@ -52,23 +54,8 @@ void run_kept_text(soci::session& session, const std::string& sql) {
     std::lock_guard lock(interned_mutex);
     tag = &*interned.insert(sql).first;
   }
-  storage_detail::KeptEntry* entry = cache->find(tag);
-  std::unique_ptr<storage_detail::KeptEntry> own;
-  if (entry != nullptr && !entry->busy) {
-    if (cache->filter()) storage_detail::filter_rerun(session, *cache, sql);
-  } else {
-    own = std::make_unique<storage_detail::KeptEntry>();
-    own->sql = sql;
-    own->statement.emplace(session.prepare << sql);  // the filter sees it here
-    entry = own.get();
-  }
-  try {
-    entry->statement->execute(true);
-  } catch (...) {
-    if (!own) cache->drop(tag);  // never reuse a statement whose run failed
-    throw;
-  }
-  if (own && cache->find(tag) == nullptr) cache->keep(tag, std::move(own));
+  storage_detail::Kept<NoValues> q(session, tag, sql);
+  q.execute();
 }
 
 // The database holds ID numbers and phones in clear, so a new file is created 0600 whatever the

@@ -92,32 +92,12 @@ inline constexpr char kKeptTag = 0;
 template <class Q>
 class Kept {
  public:
-  explicit Kept(soci::session& session) : session_(session), cache_(StatementCache::of(session)) {
-    if (cache_ != nullptr) {
-      if (KeptEntry* e = cache_->find(&kKeptTag<Q>); e != nullptr && !e->busy) {
-        entry_ = static_cast<KeptEntryOf<Q>*>(e);
-        entry_->busy = true;
-        cached_ = true;
-        reused_ = true;
-        return;
-      }
-    }
-    auto fresh = std::make_unique<KeptEntryOf<Q>>();
-    fresh->sql = Q::sql();
-    {
-      soci::details::prepare_temp_type p = (session.prepare << fresh->sql);
-      fresh->query.bind(p);
-      fresh->statement.emplace(p);  // prepares; throws soci_error
-    }
-    entry_ = fresh.get();
-    entry_->busy = true;
-    if (cache_ != nullptr && cache_->find(&kKeptTag<Q>) == nullptr) {
-      cache_->keep(&kKeptTag<Q>, std::move(fresh));
-      cached_ = true;
-    } else {
-      own_ = std::move(fresh);
-    }
-  }
+  explicit Kept(soci::session& session) : Kept(session, &kKeptTag<Q>, nullptr) {}
+  // A statement whose text is chosen at run time (Q then binds nothing, e.g. a transaction's
+  // BEGIN or a savepoint): kept under `tag`, which must be the same address for the same text
+  // for the life of the process.
+  Kept(soci::session& session, const void* tag, const std::string& text)
+      : Kept(session, tag, &text) {}
   ~Kept() {
     bool keep = !failed_;
     if (keep && more_) {
@@ -129,7 +109,7 @@ class Kept {
       }
     }
     entry_->busy = false;
-    if (cached_ && !keep) cache_->drop(&kKeptTag<Q>);
+    if (cached_ && !keep) cache_->drop(tag_);
   }
   Kept(const Kept&) = delete;
   Kept& operator=(const Kept&) = delete;
@@ -162,8 +142,42 @@ class Kept {
   long long affected_rows() { return entry_->statement->get_affected_rows(); }
 
  private:
+  // `text` null: Q::sql(), built only when a statement is prepared.
+  Kept(soci::session& session, const void* tag, const std::string* text)
+      : session_(session), cache_(StatementCache::of(session)), tag_(tag) {
+    if (cache_ != nullptr) {
+      if (KeptEntry* e = cache_->find(tag_); e != nullptr && !e->busy) {
+        entry_ = static_cast<KeptEntryOf<Q>*>(e);
+        entry_->busy = true;
+        cached_ = true;
+        reused_ = true;
+        return;
+      }
+    }
+    auto fresh = std::make_unique<KeptEntryOf<Q>>();
+    if (text != nullptr) {
+      fresh->sql = *text;
+    } else if constexpr (requires { Q::sql(); }) {
+      fresh->sql = Q::sql();
+    }
+    {
+      soci::details::prepare_temp_type p = (session.prepare << fresh->sql);
+      fresh->query.bind(p);
+      fresh->statement.emplace(p);  // prepares; throws soci_error
+    }
+    entry_ = fresh.get();
+    entry_->busy = true;
+    if (cache_ != nullptr && cache_->find(tag_) == nullptr) {
+      cache_->keep(tag_, std::move(fresh));
+      cached_ = true;
+    } else {
+      own_ = std::move(fresh);
+    }
+  }
+
   soci::session& session_;
   StatementCache* cache_;
+  const void* tag_;
   KeptEntryOf<Q>* entry_ = nullptr;
   std::unique_ptr<KeptEntryOf<Q>> own_;
   bool cached_ = false;
