@@ -265,7 +265,11 @@ const Column& column_named(const Table& t, const std::string& name) {
 }
 
 // First pass: every row, its references to its own table left NULL.
-void copy_table(soci::session& lite, soci::session& pg, const Table& t, long batch_rows) {
+void copy_table(soci::session& lite, soci::session& pg, const Table& t,
+                const StorageCopyOptions& options) {
+  const long batch_rows = options.batch_rows;
+  const long long total = options.on_rows ? count_rows(lite, t.name) : 0;
+  long long written = 0;
   std::vector<std::string> columns;
   std::vector<std::size_t> deferred;  // positions of self-referencing columns
   for (std::size_t i = 0; i < t.columns.size(); ++i) {
@@ -283,6 +287,8 @@ void copy_table(soci::session& lite, soci::session& pg, const Table& t, long bat
           for (std::size_t i : deferred) inds[std::size_t(r * width) + i] = soci::i_null;
         }
         insert_rows(pg, t, rows, values, inds);
+        written += rows;
+        if (options.on_rows) options.on_rows(t.name, written, total);
       });
   // Second pass: the references to the table's own rows, now all there.
   for (const std::string& reference : t.self_references) {
@@ -466,7 +472,7 @@ StorageCopyResult copy_sqlite_to_postgresql(const fs::path& sqlite_file,
         for (const std::string& name : order) {
           const Table& t = *std::find_if(tables.begin(), tables.end(),
                                          [&](const Table& x) { return x.name == name; });
-          copy_table(*lite, *pg, t, options.batch_rows);
+          copy_table(*lite, *pg, t, options);
           set_sequences(*pg, t, counters);
           TableCopied copied{name, count_rows(*lite, name), count_rows(*pg, name)};
           if (copied.source_rows != copied.target_rows) {

@@ -54,6 +54,10 @@ struct StorageCopyOptions {
   TimePoint now{};        // recorded by the target's migrations
   long batch_rows = 500;  // rows per INSERT at most (also bounded by 30,000 values)
   std::function<void(const TableCopied&)> on_table;  // after each table, before the commit
+  // After each multi-row INSERT of a table's first pass: its rows written so far of `total`
+  // (counted in the file before the table is copied). For progress lines on a large county: a
+  // province's timers table has millions of rows.
+  std::function<void(const std::string& table, long long written, long long total)> on_rows;
 };
 
 StorageCopyResult copy_sqlite_to_postgresql(const std::filesystem::path& sqlite_file,

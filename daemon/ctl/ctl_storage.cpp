@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <iomanip>
 #include <optional>
+#include <string>
 
 #include "adapters/storage/database.h"
 #include "adapters/storage/storage_copy.h"
@@ -19,7 +20,12 @@ constexpr int kUsage = 2;
 constexpr const char* kUsageText =
     "用法 (usage):\n"
     "  fangfanctl storage copy --from FILE|sqlite3://PATH --to postgresql://USER:PASSWORD@HOST/DB\n"
-    "      copy a stopped daemon's SQLite file into an empty PostgreSQL database\n";
+    "      [--progress-every ROWS]\n"
+    "      copy a stopped daemon's SQLite file into an empty PostgreSQL database; a line on\n"
+    "      stderr each ROWS rows of a table (default 100000)\n";
+
+// Rows of a table between two progress lines when not given: a line every few seconds.
+constexpr long long kProgressEvery = 100000;
 
 int usage(std::ostream& err, const std::string& problem) {
   if (!problem.empty()) err << "fangfanctl storage: " << problem << "\n";
@@ -30,11 +36,24 @@ int usage(std::ostream& err, const std::string& problem) {
 int run_copy(const std::vector<std::string>& args, const Clock& clock, std::ostream& out,
              std::ostream& err) {
   std::optional<std::string> from, to;
+  long long every = kProgressEvery;
   for (std::size_t i = 1; i < args.size(); ++i) {
     const std::string& a = args[i];
     if ((a == "--from" || a == "--to") && i + 1 < args.size()) {
       (a == "--from" ? from : to) = args[++i];
-    } else if (a == "--from" || a == "--to") {
+    } else if (a == "--progress-every" && i + 1 < args.size()) {
+      const std::string& n = args[++i];
+      std::size_t used = 0;
+      try {
+        every = std::stoll(n, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used != n.size() || every < 1) {
+        return usage(err, "--progress-every 要一个正整数，不是 \"" + n +
+                              "\" (--progress-every needs a positive number, not \"" + n + "\")");
+      }
+    } else if (a == "--from" || a == "--to" || a == "--progress-every") {
       return usage(err, a + " 后面缺少值 (" + a + " needs a value)");
     } else {
       return usage(err, "不认识的参数 " + a + " (unknown argument " + a + ")");
@@ -53,6 +72,14 @@ int run_copy(const std::vector<std::string>& args, const Clock& clock, std::ostr
   try {
     StorageCopyOptions options;
     options.now = clock.now();
+    // A line when a table passes each multiple of `every` rows, and at its end when it had
+    // passed one: a large county's copy takes minutes, small tables stay quiet.
+    long long next_line = every;
+    options.on_rows = [&](const std::string& table, long long written, long long total) {
+      if (written < next_line && !(written == total && total >= every)) return;
+      err << "  " << table << ": " << written << " / " << total << " 行 (rows)\n" << std::flush;
+      next_line = written == total ? every : (written / every + 1) * every;
+    };
     const StorageCopyResult result = copy_sqlite_to_postgresql(file, *to, options);
     if (!result.refused.empty()) {
       err << "fangfanctl storage copy: " << result.refused << "\n";

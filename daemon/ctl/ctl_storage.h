@@ -5,6 +5,8 @@
 //
 //   --from  sqlite3://PATH or a file path (relative to the current folder)
 //   --to    a libpq URI, postgresql://USER:PASSWORD@HOST:PORT/DBNAME
+//   --progress-every ROWS  a progress line on `err` each time a table passes a multiple of ROWS
+//           rows, and at its end (default 100000)
 //
 // Prints each table with its row count on both sides once the copy is committed. Exit status:
 // 0 copied; 1 refused (the reason on `err`; nothing was copied) or a database failure (rolled

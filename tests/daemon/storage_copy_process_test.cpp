@@ -139,8 +139,11 @@ class StorageCopy : public test::CountyDaemon {
   std::unique_ptr<soci::session> lite(const fs::path& f) const {
     return std::make_unique<soci::session>("sqlite3", "db=" + f.string() + " timeout=10");
   }
-  RunResult copy(const std::string& from, const std::string& to) {
-    return ctl({"storage", "copy", "--from", from, "--to", to});
+  RunResult copy(const std::string& from, const std::string& to,
+                 std::vector<std::string> more = {}) {
+    std::vector<std::string> args{"storage", "copy", "--from", from, "--to", to};
+    args.insert(args.end(), more.begin(), more.end());
+    return ctl(args);
   }
   // The rows of every table but schema_migrations in the PostgreSQL database at `url`.
   long long rows_in(const std::string& url) {
@@ -216,9 +219,23 @@ TEST_F(StorageCopy, ACountyOnSqliteRunsOnItsPostgresqlCopy) {
     EXPECT_GT(number(*source, sql), 0) << sql;
   }
 
-  RunResult copied = copy("sqlite3://" + file().string(), target.url());
+  const long long timer_rows = number(*source, "SELECT COUNT(*) FROM timers");
+  ASSERT_GE(timer_rows, 4);
+  const long long every = timer_rows / 2;  // the timers table passes it
+  RunResult copied = copy("sqlite3://" + file().string(), target.url(),
+                          {"--progress-every", std::to_string(every)});
   ASSERT_EQ(copied.status, 0) << copied.output;
   EXPECT_THAT(copied.output, HasSubstr("the same counts on both sides"));
+  // Progress: the timers table passed `every` in its one INSERT (fewer than 500 rows): one line,
+  // at its end. A table with fewer rows than `every` prints none.
+  const std::string end_line = "  timers: " + std::to_string(timer_rows) + " / " +
+                               std::to_string(timer_rows) + " 行 (rows)\n";
+  EXPECT_THAT(copied.output, HasSubstr(end_line));
+  for (const auto& table : sqlite_tables(*source)) {
+    const long long n = number(*source, "SELECT COUNT(*) FROM \"" + table + "\"");
+    const bool printed = copied.output.find("  " + table + ": ") != std::string::npos;
+    EXPECT_EQ(printed, n >= every) << table << " has " << n << " rows:\n" << copied.output;
+  }
 
   // Table by table: listed with its count on both sides, and the same rows.
   auto copy_session = Database::open(target.url()).open_session();
@@ -315,6 +332,12 @@ TEST_F(StorageCopy, RefusesAFileOfAnotherSchemaVersionAndLeavesNoRowWhenACopyFai
                    "(SELECT MAX(id) FROM timers)";
 
   test::ScratchPgDatabase target(test::pg_test_server());
+  // A progress step that is not a positive number is a usage error, before anything is opened.
+  for (const char* bad : {"0", "-5", "1e5", "lots"}) {
+    RunResult usage = copy(file().string(), target.url(), {"--progress-every", bad});
+    EXPECT_EQ(usage.status, 2) << bad << ": " << usage.output;
+    EXPECT_THAT(usage.output, HasSubstr("--progress-every needs a positive number")) << bad;
+  }
   RunResult old = copy(older.string(), target.url());
   EXPECT_EQ(old.status, 1) << old.output;
   EXPECT_THAT(old.output, HasSubstr("start fangfand of this version once on the file"));
