@@ -32,6 +32,47 @@ class CaseMachineTest : public ::testing::Test {
     }
     return out;
   }
+  // One case in each reachable state (and one not yet opened, "new", when `with_new`): the
+  // marginal emergency case through recognition and elimination, one found ineligible, one
+  // cleared out.
+  std::vector<CaseWalk> one_case_per_state(bool with_new) {
+    std::vector<CaseWalk> walks;
+    auto a = walk("marginal", true);
+    if (with_new) walks.push_back(a);
+    a.open();
+    walks.push_back(a);
+    a.ok(a.start_verification());
+    walks.push_back(a);
+    a.ok(a.eligible_verification());
+    walks.push_back(a);
+    a.ok(a.review_pass());
+    walks.push_back(a);
+    a.ok(a.county_pass());
+    walks.push_back(a);
+    a.days(6);
+    a.ok(a.close_publicity());
+    walks.push_back(a);
+    a.ok(ProposeElimination{a.meta()});
+    walks.push_back(a);
+    a.ok(RecordEliminationReview{a.meta(), true});
+    walks.push_back(a);
+    a.ok(RecordTownshipReview{a.meta(), true});
+    walks.push_back(a);
+    a.days(6);
+    a.ok(CloseEliminationPublicity{a.meta()});
+    walks.push_back(a);
+    auto b = walk();
+    b.open();
+    b.ok(b.start_verification());
+    b.ok(b.ineligible_verification());
+    walks.push_back(b);
+    auto c = walk();
+    c.recognise();
+    c.approve(ApprovalPurpose::kClearOut);
+    c.ok(ApplyClearOut{c.meta("不符合条件")});
+    walks.push_back(c);
+    return walks;
+  }
 
   ProgramRules rules_ = testing::test_rules();
   PeopleGenerator people_{20240506};
@@ -789,40 +830,7 @@ TEST_F(CaseMachineTest, ClearOutNeedsTownshipVillageAndCity) {
 TEST_F(CaseMachineTest, RestoreRebuildsEveryState) {
   // One case per reachable state, restored from its snapshot: same state, version, data,
   // and the same answer to the next event.
-  std::vector<CaseWalk> walks;
-  auto a = walk("marginal", true);
-  a.open();
-  walks.push_back(a);
-  a.ok(a.start_verification());
-  walks.push_back(a);
-  a.ok(a.eligible_verification());
-  walks.push_back(a);
-  a.ok(a.review_pass());
-  walks.push_back(a);
-  a.ok(a.county_pass());
-  walks.push_back(a);
-  a.days(6);
-  a.ok(a.close_publicity());
-  walks.push_back(a);
-  a.ok(ProposeElimination{a.meta()});
-  walks.push_back(a);
-  a.ok(RecordEliminationReview{a.meta(), true});
-  walks.push_back(a);
-  a.ok(RecordTownshipReview{a.meta(), true});
-  walks.push_back(a);
-  a.days(6);
-  a.ok(CloseEliminationPublicity{a.meta()});
-  walks.push_back(a);
-  auto b = walk();
-  b.open();
-  b.ok(b.start_verification());
-  b.ok(b.ineligible_verification());
-  walks.push_back(b);
-  auto c = walk();
-  c.recognise();
-  c.approve(ApprovalPurpose::kClearOut);
-  c.ok(ApplyClearOut{c.meta("不符合条件")});
-  walks.push_back(c);
+  std::vector<CaseWalk> walks = one_case_per_state(false);
 
   std::set<std::string> seen;
   for (auto& w : walks) {
@@ -948,41 +956,7 @@ std::vector<CaseEvent> one_of_each(CaseWalk& w) {
 
 TEST_F(CaseMachineTest, EveryStateRefusesEveryEventItDoesNotAccept) {
   // Reach each state, then offer one event of each type.
-  std::vector<CaseWalk> walks;
-  auto a = walk("marginal", true);
-  walks.push_back(a);
-  a.open();
-  walks.push_back(a);
-  a.ok(a.start_verification());
-  walks.push_back(a);
-  a.ok(a.eligible_verification());
-  walks.push_back(a);
-  a.ok(a.review_pass());
-  walks.push_back(a);
-  a.ok(a.county_pass());
-  walks.push_back(a);
-  a.days(6);
-  a.ok(a.close_publicity());
-  walks.push_back(a);
-  a.ok(ProposeElimination{a.meta()});
-  walks.push_back(a);
-  a.ok(RecordEliminationReview{a.meta(), true});
-  walks.push_back(a);
-  a.ok(RecordTownshipReview{a.meta(), true});
-  walks.push_back(a);
-  a.days(6);
-  a.ok(CloseEliminationPublicity{a.meta()});
-  walks.push_back(a);
-  auto b = walk();
-  b.open();
-  b.ok(b.start_verification());
-  b.ok(b.ineligible_verification());
-  walks.push_back(b);
-  auto c = walk();
-  c.recognise();
-  c.approve(ApprovalPurpose::kClearOut);
-  c.ok(ApplyClearOut{c.meta("不符合条件")});
-  walks.push_back(c);
+  std::vector<CaseWalk> walks = one_case_per_state(true);
 
   std::set<std::string> states;
   int refusals = 0;
