@@ -226,9 +226,9 @@ struct HttpClient::Impl {
   }
 
   // An easy handle with the options that are the same for every request. Not reset on reuse:
-  // curl_easy_reset freed and rebuilt curl's state of the handle and then these options were
-  // set again, about a fifth of the worker's libcurl time per request; start() sets every
-  // option that differs between requests, the method's ones included.
+  // curl_easy_reset freed and rebuilt curl's state of the handle and these options were then
+  // set again for every request; start() sets every option that differs between requests, the
+  // method's ones included.
   CURL* new_easy() {
     CURL* e = curl_easy_init();
     curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, &Impl::on_close);
