@@ -1,5 +1,7 @@
 // Outbox drain: N queued messages (default 100,000) drain through the real OutboxDispatcher at a
-// configured concurrency, on SQLite (or a PostgreSQL URL), to either
+// configured concurrency, on SQLite, a PostgreSQL URL, or with `--db postgresql` a scratch
+// database on the tests' throwaway PostgreSQL server (started and stopped here, fsync off), to
+// either
 //   --channel webhook  the generic JSON webhook gateway over loopback HTTP (curl multi,
 //                      keep-alive) to the fake provider, which checks every request and counts
 //                      it (keeps none); the fake runs in a forked child so its memory and CPU
@@ -12,7 +14,7 @@
 // work per request take most of the CPU, the memory channel shows the dispatcher + storage cost.
 //
 //   build/bench/outbox_drain [--messages N] [--concurrency C] [--channel webhook|memory]
-//                            [--recipients R] [--db URL]
+//                            [--recipients R] [--db URL|postgresql]
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -28,6 +30,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <string>
 
 #include "adapters/channels/webhook_channel.h"
@@ -38,6 +41,7 @@
 #include "adapters/storage/outbox_store.h"
 #include "daemon/tasks/outbox_dispatcher.h"
 #include "tests/support/fake_providers.h"
+#include "tests/support/pg_server.h"
 
 namespace fangfan {
 namespace {
@@ -138,6 +142,27 @@ int run(int argc, char** argv) {
   }
 
   spdlog::set_level(spdlog::level::warn);  // one info line per message would dominate
+  // `--db postgresql`: the throwaway server this run starts is stopped whichever way it returns,
+  // after the scratch database is dropped (declared after it) and every connection closed.
+  struct StopServer {
+    bool started = false;
+    ~StopServer() {
+      if (started) test::stop_self_started_pg_server();
+    }
+  } stop_server;
+  std::unique_ptr<test::ScratchPgDatabase> scratch;
+  if (url == "postgresql") {
+    stop_server.started = true;
+    const test::PgTestServer& pg = test::pg_test_server();
+    if (pg.status != test::PgTestServer::Status::kReady) {
+      std::cerr << "outbox_drain: no throwaway PostgreSQL server: " << pg.reason << "\n";
+      return pg.status == test::PgTestServer::Status::kAbsent ? 77 : 1;
+    }
+    scratch = std::make_unique<test::ScratchPgDatabase>(pg);
+    url = scratch->url();
+    std::printf("PostgreSQL %s:%d (throwaway, fsync off), database %s\n", pg.host.c_str(), pg.port,
+                scratch->name().c_str());
+  }
   int stop_fd = -1;
   pid_t fake_pid = -1;
   unsigned short port = 0;
@@ -216,8 +241,8 @@ int run(int argc, char** argv) {
     *s << "SELECT COUNT(*) FROM outbox WHERE status = 'sent'", soci::into(sent);
   }
   const auto& st = dispatcher.stats();
-  std::printf("channel %s, concurrency %d, %d recipients\n", channel_kind.c_str(), concurrency,
-              recipients);
+  std::printf("channel %s, concurrency %d, %d recipients, %s\n", channel_kind.c_str(), concurrency,
+              recipients, url.rfind("sqlite3://", 0) == 0 ? "SQLite" : "PostgreSQL");
   std::printf(
       "drained %lld sent (retried %lld, failed %lld) in %.2f s: %.0f messages/s (target >= "
       "30,000/s at concurrency 32, issue 15)\n",
@@ -231,12 +256,17 @@ int run(int argc, char** argv) {
   }
   std::printf("peak RSS (VmHWM) %s, RSS now %s\n", proc_status("VmHWM:").c_str(),
               proc_status("VmRSS:").c_str());
+  // On PostgreSQL the server's CPU is in neither figure (its processes are not this one's).
   std::printf("CPU per message: dispatcher process %.1f us", 1e6 * drain_cpu / messages);
   if (stop_fd >= 0) {
+    // Children waited for before (`--db postgresql`: the throwaway server's start script) are
+    // not the fake's.
+    const double children_before = cpu_seconds(RUSAGE_CHILDREN);
     ::close(stop_fd);
     ::waitpid(fake_pid, nullptr, 0);
     // The fake's whole life (it idles while the messages are queued).
-    std::printf(", fake provider %.1f us", 1e6 * cpu_seconds(RUSAGE_CHILDREN) / messages);
+    std::printf(", fake provider %.1f us",
+                1e6 * (cpu_seconds(RUSAGE_CHILDREN) - children_before) / messages);
   }
   std::printf("\n");
   fs::remove_all(dir);

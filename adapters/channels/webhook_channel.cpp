@@ -1,6 +1,8 @@
 #include "adapters/channels/webhook_channel.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
+#include <string_view>
 
 #include "adapters/channels/attachment.h"
 #include "adapters/channels/gateway_common.h"
@@ -16,19 +18,59 @@ std::string webhook_signature(const std::string& secret, std::int64_t timestamp,
   return "sha256=" + hex(hmac_sha256(secret, std::to_string(timestamp) + "." + body));
 }
 
+namespace {
+
+// `text` as a JSON string: as json::serialize writes it, without building a value for it when
+// nothing in it needs escaping (the usual case).
+void append_json_string(std::string& out, std::string_view text) {
+  const bool plain = std::none_of(text.begin(), text.end(), [](char c) {
+    return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
+  });
+  if (!plain) {
+    out += json::serialize(json::string_view(text.data(), text.size()));
+    return;
+  }
+  out += '"';
+  out += text;
+  out += '"';
+}
+
+}  // namespace
+
+std::string webhook_body(const OutgoingMessage& message) {
+  // Written straight into one string: the bytes json::serialize wrote of the json::object this
+  // built before (the same keys in the same order, params in the map's order), without the
+  // object's allocations per message.
+  std::string body;
+  body.reserve(96 + message.recipient.size() + message.message_type.size() + message.text.size() +
+               32 * message.params.size());
+  body += "{\"outbox_id\":";
+  body += std::to_string(message.outbox_id);
+  body += ",\"recipient\":";
+  append_json_string(body, message.recipient);
+  body += ",\"message_type\":";
+  append_json_string(body, message.message_type);
+  body += ",\"text\":";
+  append_json_string(body, message.text);
+  body += ",\"params\":{";
+  bool first = true;
+  for (const auto& [k, v] : message.params) {
+    if (!first) body += ',';
+    first = false;
+    append_json_string(body, k);
+    body += ':';
+    append_json_string(body, v);
+  }
+  body += "}}";
+  return body;
+}
+
 HttpRequest build_webhook_request(const WebhookConfig& config, const OutgoingMessage& message,
                                   std::int64_t timestamp, std::chrono::milliseconds timeout) {
-  json::object params;
-  for (const auto& [k, v] : message.params) params[k] = v;
-  json::object body{{"outbox_id", message.outbox_id},
-                    {"recipient", message.recipient},
-                    {"message_type", message.message_type},
-                    {"text", message.text},
-                    {"params", std::move(params)}};
   HttpRequest r;
   r.method = "POST";
   r.url = config.url;
-  r.body = json::serialize(body);
+  r.body = webhook_body(message);
   r.headers = {{"Content-Type", "application/json; charset=utf-8"},
                {"Idempotency-Key", std::to_string(message.outbox_id)}};
   if (!config.bearer_token.empty()) {

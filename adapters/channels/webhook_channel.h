@@ -17,6 +17,8 @@
 
 namespace fangfan {
 
+// The request's JSON body (the shape above).
+std::string webhook_body(const OutgoingMessage& message);
 HttpRequest build_webhook_request(const WebhookConfig& config, const OutgoingMessage& message,
                                   std::int64_t timestamp, std::chrono::milliseconds timeout);
 // The X-Fangfan-Signature value for a timestamp and body.

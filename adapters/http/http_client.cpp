@@ -110,7 +110,11 @@ struct HttpClient::Impl {
   int wake_fd = -1;      // an eventfd: submit, cancel and shutdown write to it
   long timeout_ms = -1;  // curl's timer (CURLMOPT_TIMERFUNCTION); -1 = none
   std::chrono::steady_clock::time_point timer_at;
-  std::unordered_map<int, std::uint32_t> watched;  // socket -> epoll events (0: parked)
+  struct Watch {
+    std::uint32_t events = 0;  // as registered with epoll
+    bool parked = false;       // curl let go of it (a kept-alive connection between requests)
+  };
+  std::unordered_map<int, Watch> watched;  // socket -> what epoll watches
   std::thread worker;
   std::atomic<std::uint64_t> next_id{1};
   std::atomic<std::int64_t> connections{0};
@@ -123,8 +127,9 @@ struct HttpClient::Impl {
 
   std::map<std::uint64_t, std::unique_ptr<Transfer>> running;  // worker thread only
   std::deque<std::unique_ptr<Transfer>> waiting;               // worker thread only
-  // Finished requests' easy handles, reset and reused (worker thread only): making and freeing
-  // one per request was a good part of the client's cost per request.
+  // Finished requests' easy handles, reused (worker thread only): making and freeing one per
+  // request was a good part of the client's cost per request. They keep the options every
+  // request shares (new_easy) and only what differs is set per request (start).
   std::vector<CURL*> spare;
 
   ~Impl() {
@@ -139,31 +144,51 @@ struct HttpClient::Impl {
   }
 
   // curl: watch `s` for `what` (or stop watching it). A socket curl lets go of (a kept-alive
-  // connection between requests) stays registered with no events ("parked"): curl takes it up
-  // again with the next request, and a MOD is one system call where DEL + ADD were two.
+  // connection between requests) stays registered ("parked"): curl takes it up again with the
+  // next request, and mostly for reading, as it was left, so then no system call is needed (it
+  // was a MOD to no events at the end of each request and one back at the next). A parked
+  // socket left watching for writing, which would wake the loop at once, watches nothing.
+  // curl closes its sockets through on_close, which forgets them: a number in `watched` is
+  // always a socket registered with epoll.
   static int on_socket(CURL*, curl_socket_t s, int what, void* user, void*) {
     auto* impl = static_cast<Impl*>(user);
     std::uint32_t want = 0;
     if (what == CURL_POLL_IN || what == CURL_POLL_INOUT) want |= EPOLLIN;
     if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT) want |= EPOLLOUT;
     auto it = impl->watched.find(s);
-    if (it != impl->watched.end() && it->second == want) return 0;
-    if (it == impl->watched.end() && want == 0) return 0;
+    if (want == 0) {  // CURL_POLL_REMOVE
+      if (it == impl->watched.end()) return 0;
+      it->second.parked = true;
+      if ((it->second.events & EPOLLOUT) == 0) return 0;
+    } else if (it != impl->watched.end() && it->second.events == want) {
+      it->second.parked = false;
+      return 0;
+    }
     epoll_event ev{};
     ev.events = want;
     ev.data.fd = s;
     const int op = it == impl->watched.end() ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
     if (::epoll_ctl(impl->epoll_fd, op, s, &ev) != 0) {
-      // The number was closed (epoll forgot it) and opened again, or is registered already.
+      // Registered already (ADD), or forgotten by epoll (MOD): the other one.
       if (errno == ENOENT) ::epoll_ctl(impl->epoll_fd, EPOLL_CTL_ADD, s, &ev);
       if (errno == EEXIST) ::epoll_ctl(impl->epoll_fd, EPOLL_CTL_MOD, s, &ev);
     }
-    impl->watched[s] = want;
+    Watch& w = impl->watched[s];
+    w.events = want;
+    w.parked = want == 0;
     return 0;
   }
 
-  // A parked socket reports only an error or a hang-up: curl finds that out itself when it
-  // takes the connection up again; it leaves epoll so that it cannot wake the loop for ever.
+  // curl closes a socket (CURLOPT_CLOSESOCKETFUNCTION): closing takes it out of epoll, and it
+  // leaves `watched`, or a new socket given the same number would be taken for registered.
+  static int on_close(void* user, curl_socket_t s) {
+    static_cast<Impl*>(user)->watched.erase(s);
+    return ::close(s);
+  }
+
+  // An event on a parked socket is only a hang-up, an error or data nobody asked for: curl finds
+  // that out itself when it takes the connection up again; it leaves epoll so that it cannot
+  // wake the loop for ever.
   void unpark(int fd) {
     ::epoll_ctl(epoll_fd, EPOLL_CTL_DEL, fd, nullptr);
     watched.erase(fd);
@@ -200,11 +225,28 @@ struct HttpClient::Impl {
     }
   }
 
+  // An easy handle with the options that are the same for every request. Not reset on reuse:
+  // curl_easy_reset freed and rebuilt curl's state of the handle and these options were then
+  // set again for every request; start() sets every option that differs between requests, the
+  // method's ones included.
+  CURL* new_easy() {
+    CURL* e = curl_easy_init();
+    curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, &Impl::on_close);
+    curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, this);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Impl::on_body);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Impl::on_header);
+    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(e, CURLOPT_USERAGENT, "fangfan");
+    return e;
+  }
+
   CURL* take_easy() {
-    if (spare.empty()) return curl_easy_init();
+    if (spare.empty()) return new_easy();
     CURL* e = spare.back();
     spare.pop_back();
-    curl_easy_reset(e);
     return e;
   }
 
@@ -240,28 +282,23 @@ struct HttpClient::Impl {
     CURL* e = t->easy;
     const HttpRequest& r = t->request;
     curl_easy_setopt(e, CURLOPT_URL, r.url.c_str());
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, long(r.timeout.count()));
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
                      long(std::min(options.connect_timeout, r.timeout).count()));
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error_buffer);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Impl::on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
-    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Impl::on_header);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, t.get());
     curl_easy_setopt(e, CURLOPT_PRIVATE, t.get());
-    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-    curl_easy_setopt(e, CURLOPT_USERAGENT, "fangfan");
+    // A reused handle still holds the previous request's method and body: each is set anew.
+    // (Setting POSTFIELDS makes the handle a POST, hence HTTPGET after it for a GET.)
     if (r.method == "GET") {
+      curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, nullptr);
+      curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, -1L);
+      curl_easy_setopt(e, CURLOPT_POSTFIELDS, nullptr);
       curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
     } else {
-      if (r.method == "POST") {
-        curl_easy_setopt(e, CURLOPT_POST, 1L);
-      } else {
-        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r.method.c_str());
-      }
+      curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r.method == "POST" ? nullptr : r.method.c_str());
+      curl_easy_setopt(e, CURLOPT_POST, 1L);
       curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, long(r.body.size()));
       curl_easy_setopt(e, CURLOPT_POSTFIELDS, r.body.c_str());
     }
@@ -393,7 +430,7 @@ struct HttpClient::Impl {
           [[maybe_unused]] const auto r = ::read(wake_fd, &count, sizeof count);
           continue;
         }
-        if (auto w = watched.find(fd); w != watched.end() && w->second == 0) {
+        if (auto w = watched.find(fd); w != watched.end() && w->second.parked) {
           unpark(fd);
           continue;
         }

@@ -132,18 +132,13 @@ std::optional<OutboxDispatcher::Deferral> OutboxDispatcher::gate(const OutboxRec
   return std::nullopt;
 }
 
-asio::awaitable<bool> OutboxDispatcher::acquire_slot() {
-  co_await asio::this_coro::throw_if_cancelled(false);
+bool OutboxDispatcher::at_unrecorded_bound() const {
   const int concurrency = std::max(1, config_->delivery.concurrency);
-  const std::size_t bound = std::size_t(unrecorded_bound(concurrency));
-  while (!flush_error_ && (in_flight_ >= concurrency || unrecorded() >= bound)) {
-    // At the bound only a write makes room: write what waits now, however little.
-    if (unrecorded() >= bound) start_flush(true);
-    co_await wait_a_moment();
-  }
-  if (flush_error_) co_return false;
-  ++in_flight_;
-  co_return true;
+  return unrecorded() >= std::size_t(unrecorded_bound(concurrency));
+}
+
+bool OutboxDispatcher::room_for_delivery() const {
+  return in_flight_ < std::max(1, config_->delivery.concurrency) && !at_unrecorded_bound();
 }
 
 void OutboxDispatcher::release_slot() {
@@ -310,7 +305,15 @@ asio::awaitable<void> OutboxDispatcher::dispatch_due() {
         continue;
       }
       ++m.attempts;
-      if (!co_await acquire_slot()) {
+      // A free place for this delivery, waited for here and not in a coroutine of its own (a
+      // frame per message); a write of answers that failed meanwhile ends the wait.
+      while (!flush_error_ && !room_for_delivery()) {
+        // At the bound only a write makes room: write what waits now, however little.
+        if (at_unrecorded_bound()) start_flush(true);
+        slot_timer_.expires_at(asio::steady_timer::time_point::max());
+        co_await slot_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+      }
+      if (flush_error_) {
         // A write of answers failed: the pass ends (run() pauses); the claimed messages not
         // started go back to pending with the next pass's flush instead of staying "sending"
         // until a restart.
@@ -324,6 +327,7 @@ asio::awaitable<void> OutboxDispatcher::dispatch_due() {
         }
         std::rethrow_exception(failed);
       }
+      ++in_flight_;
       if (stopping(co_await asio::this_coro::cancellation_state)) {
         // Shutting down: the claimed messages not started go back as they were.
         release_slot();
@@ -412,22 +416,14 @@ asio::awaitable<void> OutboxDispatcher::finish_failed(const OutboxRecord& m,
   if (!r.follow_ups.empty()) wake();
 }
 
-asio::awaitable<DeliveryAnswer> OutboxDispatcher::attempt_delivery(const OutboxRecord& m) {
-  auto it = channels_.find(m.channel);
-  if (it == channels_.end()) co_return DeliveryAnswer{.kind = DeliveryAnswer::Kind::kNoChannel};
+std::optional<OutgoingMessage> OutboxDispatcher::outgoing(const OutboxRecord& m) const {
   std::map<std::string, std::string> params;
   std::string text = render(m, &params);
-  if (contains_unmasked_identifiers(text)) {
-    co_return DeliveryAnswer{.kind = DeliveryAnswer::Kind::kBlocked};
-  }
-  const std::shared_ptr<Channel> channel = it->second;  // kept alive across the await
-  // A named message, not a braced temporary inside the co_await: g++ 12 destroys such a
-  // temporary twice across the suspension.
+  if (contains_unmasked_identifiers(text)) return std::nullopt;
   OutgoingMessage out{m.id, m.recipient, m.message_type, std::move(text), std::move(params)};
   // A department list's file, by path and hash: the channel checks it before sending.
   out.attachment = attachment_from_params(out.params);
-  const DeliveryResult r = co_await channel->deliver(std::move(out));
-  co_return to_answer(r);
+  return out;
 }
 
 asio::awaitable<void> OutboxDispatcher::send_one(OutboxRecord m) {
@@ -442,7 +438,20 @@ asio::awaitable<void> OutboxDispatcher::send_one(OutboxRecord m) {
       if (auto b = breakers_.find(channel); b != breakers_.end()) b->second.release_probe();
     };
   }
-  const DeliveryAnswer answer = co_await attempt_delivery(m);
+  // The channel's answer, or why `m` never reached one (no such channel, unmasked text). In
+  // this frame: a coroutine of its own for it was one more frame per message.
+  DeliveryAnswer answer{.kind = DeliveryAnswer::Kind::kNoChannel};
+  std::shared_ptr<Channel> channel;  // kept alive across the await
+  if (auto it = channels_.find(m.channel); it != channels_.end()) channel = it->second;
+  std::optional<OutgoingMessage> out;
+  if (channel) {
+    out = outgoing(m);
+    if (!out) answer.kind = DeliveryAnswer::Kind::kBlocked;
+  }
+  if (out) {
+    const DeliveryResult r = co_await channel->deliver(std::move(*out));
+    answer = to_answer(r);
+  }
   unanswered.release = nullptr;  // the decision settles the breaker
 
   // Load what the decision needs, decide, apply.

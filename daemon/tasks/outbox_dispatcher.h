@@ -65,6 +65,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -176,9 +177,10 @@ class OutboxDispatcher : public AdvanceDelivery {
                                               std::vector<OutboxRecord>& to_send);
   // Breaker and pacing: nullopt when `m` may go now.
   std::optional<Deferral> gate(const OutboxRecord& m, TimePoint now);
-  // A free place for one delivery (fewer than `concurrency` in flight and fewer than
-  // unrecorded_bound unrecorded); false, taking none, when a write of answers failed meanwhile.
-  boost::asio::awaitable<bool> acquire_slot();
+  // Whether one more delivery may start: fewer than `concurrency` in flight and fewer than
+  // unrecorded_bound unrecorded (at the bound only a write makes room).
+  bool room_for_delivery() const;
+  bool at_unrecorded_bound() const;
   void release_slot();
   // Until a delivery ends or a write finishes.
   boost::asio::awaitable<void> wait_a_moment();
@@ -197,8 +199,9 @@ class OutboxDispatcher : public AdvanceDelivery {
   std::size_t unrecorded() const { return std::size_t(in_flight_) + answers_.size() + flushing_; }
   // Delivers `m`, decides what its answer means (workflows/delivery_decisions.h) and applies it.
   boost::asio::awaitable<void> send_one(OutboxRecord m);
-  // The channel's answer, or why `m` never reached one (no such channel, unmasked text).
-  boost::asio::awaitable<DeliveryAnswer> attempt_delivery(const OutboxRecord& m);
+  // What goes to `m`'s channel: rendered, with its params and attachment; nullopt when the
+  // text holds an unmasked ID number or phone (it never leaves).
+  std::optional<OutgoingMessage> outgoing(const OutboxRecord& m) const;
   // Failed, dead or moved on: the row and its follow-ups (the copy on `person`'s next channel, or
   // dead letters to the county admins) in one transaction.
   boost::asio::awaitable<void> finish_failed(const OutboxRecord& m, const DeliveryDecision& d,

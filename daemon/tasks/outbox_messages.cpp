@@ -1,5 +1,6 @@
 #include "daemon/tasks/outbox_messages.h"
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -14,7 +15,11 @@ namespace json = boost::json;
 std::optional<std::map<std::string, std::string>> body_params(const std::string& body) {
   if (body.empty() || body.front() != '{') return std::nullopt;
   boost::system::error_code ec;
-  json::value v = json::parse(body, ec);
+  // The parsed tree lives in a buffer on the stack (a body is a few hundred bytes; a larger one
+  // goes on in the heap): no allocation per key and value of a tree read once and dropped.
+  unsigned char buffer[2048];
+  json::monotonic_resource memory(buffer, sizeof buffer);
+  json::value v = json::parse(body, ec, &memory);
   if (ec || !v.is_object()) return std::nullopt;
   std::map<std::string, std::string> params;
   for (const auto& [k, val] : v.get_object()) {

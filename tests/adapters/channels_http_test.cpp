@@ -50,6 +50,66 @@ TEST(HttpClient, ReusesOneKeptAliveConnection) {
   EXPECT_EQ(http.connections_opened(), 1);
 }
 
+// Easy handles are reused without curl_easy_reset (their shared options set once): each
+// request must still go out with its own method, body and headers, none left over from the
+// request the handle carried before.
+TEST(HttpClient, AReusedHandleSendsEachRequestsOwnMethodBodyAndHeaders) {
+  FakeProviders fake;
+  fake.publish("/dept/a", "x,y");
+  HttpClientOptions one;
+  one.max_in_flight = 1;  // one easy handle, taken up again by every request
+  HttpClient http(one);
+  auto dept = [&fake](std::string method, std::string body) {
+    HttpRequest r;
+    r.method = std::move(method);
+    r.url = fake.base_url() + "/dept/a";
+    r.body = std::move(body);
+    return r;
+  };
+  const std::vector<HttpRequest> sent{robot_request(fake), dept("GET", ""), dept("PUT", "put-body"),
+                                      dept("GET", ""), robot_request(fake)};
+  for (const auto& r : sent) {
+    HttpResponse a = run_coro(http.send(r));
+    ASSERT_TRUE(a.ok()) << a.error;
+    EXPECT_EQ(a.status, 200) << r.method << " " << a.body;
+  }
+  const auto got = fake.requests();
+  ASSERT_EQ(got.size(), sent.size());
+  for (std::size_t i = 0; i < sent.size(); ++i) {
+    EXPECT_EQ(got[i].method, sent[i].method) << i;
+    EXPECT_EQ(got[i].body, sent[i].body) << i;
+    if (sent[i].method == "GET") {  // nothing of the POST or PUT before it
+      EXPECT_EQ(got[i].headers.count("content-type"), 0u) << i;
+      EXPECT_EQ(got[i].headers.count("content-length"), 0u) << i;
+    } else if (!sent[i].headers.empty()) {
+      EXPECT_EQ(got[i].headers.at("content-type"), "application/json") << i;
+    }
+  }
+  EXPECT_EQ(http.connections_opened(), 1);
+}
+
+// Kept-alive sockets stay registered with epoll between requests (parked). A connection the
+// server drops is closed by curl and its number is usually given to the next connection at once:
+// that one must be watched anew, or its answer would never be read (each send would time out).
+TEST(HttpClient, ANewConnectionOnADroppedOnesSocketNumberIsWatched) {
+  FakeProviders fake;
+  HttpClientOptions one;
+  one.max_in_flight = 1;
+  HttpClient http(one);
+  for (int i = 0; i < 4; ++i) {
+    fake.script("wechat_robot", FakeAnswer::kDrop);
+    // On a reused connection curl sends the dropped request again on a new one by itself.
+    HttpResponse dropped = run_coro(http.send(robot_request(fake, std::chrono::seconds(2))));
+    EXPECT_TRUE(dropped.ok() || dropped.transport == Transport::kDropped) << dropped.error;
+    for (int j = 0; j < 2; ++j) {
+      HttpResponse r = run_coro(http.send(robot_request(fake, std::chrono::seconds(2))));
+      ASSERT_TRUE(r.ok()) << i << " " << j << ": " << r.error;
+      EXPECT_EQ(r.status, 200);
+    }
+  }
+  EXPECT_EQ(fake.connections(), 5);
+}
+
 // The bench's fake (count_only) checks and answers every request as before but keeps none:
 // each row is a fake in one mode, a checked and a refused request through the same client.
 TEST(FakeProvidersCounting, CountOnlyAnswersAndCountsEveryRequestButKeepsNone) {

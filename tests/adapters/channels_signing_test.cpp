@@ -275,5 +275,41 @@ TEST(Requests, WebhookSignsTimestampAndBody) {
   EXPECT_EQ(h["X-Fangfan-Signature"], "sha256=" + hex(hmac_sha256("hs", "1700000000." + r.body)));
 }
 
+// The body is written into a string directly: it must stay the bytes Boost.JSON writes of the
+// object { outbox_id, recipient, message_type, text, params } (what county gateways were given
+// before), escapes and all.
+TEST(Requests, WebhookBodyIsTheSerializedJsonObject) {
+  using namespace std::string_literals;
+  auto expected = [](const OutgoingMessage& m) {
+    boost::json::object params;
+    for (const auto& [k, v] : m.params) params[k] = v;
+    return boost::json::serialize(boost::json::object{{"outbox_id", m.outbox_id},
+                                                      {"recipient", m.recipient},
+                                                      {"message_type", m.message_type},
+                                                      {"text", m.text},
+                                                      {"params", std::move(params)}});
+  };
+  const std::vector<OutgoingMessage> messages{
+      {5, "r", "t", "x", {}},
+      {9007199254740993,
+       "13800000000",
+       "step_overdue",
+       "请于三日内补充收入证明材料",
+       {{"household", "王*"}, {"case_id", "42"}, {"village", "东村"}}},
+      {-1,
+       "a\"b\\c",
+       "line\nbreak\ttab\r",
+       "nul\0ctl\x01\x1f del\x7f /"s,
+       {{"k\"ey", "v\\al\u00e9"}, {"", ""}, {"ctl", "\x08\x0c"}}},
+      {0, "", "", "", {{"only", "one"}}},
+  };
+  for (const auto& m : messages) {
+    EXPECT_EQ(webhook_body(m), expected(m)) << m.text;
+    WebhookConfig c;
+    c.url = "http://127.0.0.1:9/hook";
+    EXPECT_EQ(build_webhook_request(c, m, 1700000000, std::chrono::seconds(1)).body, expected(m));
+  }
+}
+
 }  // namespace
 }  // namespace fangfan
