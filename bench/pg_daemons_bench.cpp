@@ -4,16 +4,20 @@
 //
 // For each daemon count D: a fresh database on the throwaway PostgreSQL server the tests use
 // (scripts/pg-test-server, started here as tests/support/pg_server.h does; its data is thrown
-// away, so it runs with fsync off), N cases whose timers are scheduled by the daemon's own case
-// hook (as timers_bench does on SQLite: about 11 timers per case, spread over 2025), then every
-// timer due by 1 February 2025 fired as one burst by D firers at once. Each firer is what a
+// away, so it runs with fsync off), N cases whose timers are scheduled by the daemon's case hook
+// in its batch form (deadline_batch.h, as timers_bench does on SQLite: about 11 timers per case,
+// spread over 2025), the statistics gathered (ANALYZE, as autovacuum would have by then), then
+// every timer due by 1 February 2025 fired as one burst by D firers at once. Each firer is what a
 // daemon's scheduler runs: its own connection, fire_due_batch() in batches of N (default 256),
 // the due timers taken FOR UPDATE SKIP LOCKED, until nothing unlocked is due. Printed: timers/s
 // for each D beside the targets (one daemon >= 70,000/s; three faster than one), and
 // that every due timer fired exactly once (none left pending, none fired twice: the state
-// change is conditional), and the statements (round trips) the firers sent per batch and per
-// timer.
+// change is conditional), the CPU per timer of the firer threads and of their server backends
+// (/proc/PID/stat of pg_backend_pid(): the server is local), and the statements (round trips)
+// the firers sent per batch and per timer.
 #include <spdlog/spdlog.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -21,6 +25,8 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <iterator>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -29,6 +35,7 @@
 #include "adapters/calendar/calendar_files.h"
 #include "adapters/config/config.h"
 #include "adapters/scheduler/case_writing.h"
+#include "adapters/scheduler/deadline_batch.h"
 #include "adapters/scheduler/timer_firing.h"
 #include "adapters/storage/database.h"
 #include "adapters/storage/epoch.h"
@@ -57,7 +64,33 @@ double seconds_since(Steady::time_point t0) {
 struct Run {
   long long due = 0, fired = 0, left = 0, failed = 0, recorded = 0, batches = 0, statements = 0;
   double seconds = 0;
+  double firer_cpu = 0, server_cpu = 0;  // CPU seconds of the firer threads, of their backends
 };
+
+// CPU seconds of the calling thread.
+double thread_cpu_seconds() {
+  timespec t{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return double(t.tv_sec) + double(t.tv_nsec) / 1e9;
+}
+
+// CPU seconds (user + system) of process `pid`, from /proc/PID/stat: a firer's server backend
+// (the throwaway server runs on this machine). 0 when it cannot be read.
+double process_cpu_seconds(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::size_t end = text.rfind(')');  // the command name may hold spaces
+  if (end == std::string::npos) return 0;
+  std::istringstream fields(text.substr(end + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  // Fields 3.. after the name: state is the 3rd; utime and stime are the 14th and 15th.
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14) utime = std::stoull(field);
+    if (i == 15) stime = std::stoull(field);
+  }
+  return double(utime + stime) / double(::sysconf(_SC_CLK_TCK));
+}
 
 // Statements the firers send during the burst (each a round trip to the server; the
 // transaction's BEGIN and COMMIT, which do not pass the filter, come on top): counted through
@@ -95,6 +128,7 @@ Run run_once(const std::string& url, int cases, int daemons, int batch) {
   auto session = db.open_session();
   soci::session& s = *session;
 
+  const auto t_open = Steady::now();
   // -- the cases, copies of one real case; the hook schedules each copy's duties and timers.
   FixedClock open_clock(year_start);
   const auto writer = make_case_writer(
@@ -113,8 +147,25 @@ Run run_once(const std::string& url, int cases, int daemons, int batch) {
   const auto* first = std::get_if<CaseChange>(&opened);
   if (!first) throw std::runtime_error(std::get<Refusal>(opened).message);
   const CaseData data = first->snapshot.data;
-  CaseChangeHook hook = make_timer_hook(config, calendar);
+  // The daemon's hook for a transaction of many cases (deadline_batch.h), as timers_bench opens
+  // them, and the copies' statements prepared once: the setup is not what is measured.
+  DeadlineBatch deadlines(config, calendar);
   const auto year_seconds = std::chrono::seconds{std::chrono::days{363}};
+  std::string household;
+  long long copied_id = 0;
+  const long long template_id = first->case_id;
+  soci::statement copy_household =
+      (s.prepare << "INSERT INTO households (code, village_code, township_code, head_name, phone,"
+                    " details, created_at, updated_at) SELECT :code, village_code, township_code,"
+                    " head_name, phone, details, created_at, updated_at FROM households"
+                    " WHERE code = '3799010010010000000'",
+       soci::use(household));
+  soci::statement copy_case =
+      (s.prepare << "INSERT INTO cases (household_code, kind, state, version, source, emergency,"
+                    " opened_at, data, updated_at) SELECT :code, kind, state, version, source,"
+                    " emergency, opened_at, data, updated_at FROM cases WHERE id = :id"
+                    " RETURNING id",
+       soci::use(household), soci::use(template_id), soci::into(copied_id));
   for (int done = 0; done < cases;) {
     WriteTransaction tx(s);
     for (int n = 0; n < kCasesPerTransaction && done < cases; ++n, ++done) {
@@ -122,16 +173,10 @@ Run run_once(const std::string& url, int cases, int daemons, int batch) {
       if (done > 0) {
         char code[32];
         std::snprintf(code, sizeof code, "379901001001%07d", done);
-        const std::string household = code;
-        s << "INSERT INTO households (code, village_code, township_code, head_name, phone,"
-             " details, created_at, updated_at) SELECT :code, village_code, township_code,"
-             " head_name, phone, details, created_at, updated_at FROM households"
-             " WHERE code = '3799010010010000000'",
-            soci::use(household);
-        s << "INSERT INTO cases (household_code, kind, state, version, source, emergency,"
-             " opened_at, data, updated_at) SELECT :code, kind, state, version, source,"
-             " emergency, opened_at, data, updated_at FROM cases WHERE id = :id RETURNING id",
-            soci::use(household), soci::use(static_cast<long long>(first->case_id)), soci::into(id);
+        household = code;
+        copy_household.execute(true);
+        copy_case.execute(true);
+        id = copied_id;
       }
       CaseChange change;
       change.case_id = id;
@@ -141,36 +186,61 @@ Run run_once(const std::string& url, int cases, int daemons, int batch) {
       change.outcome.entry.at = year_start + year_seconds * done / cases;
       change.outcome.step_started = kStepHouseholdVerification;
       change.outcome.assistance_started = true;
-      hook(s, change);
+      deadlines.add(s, change);
     }
+    deadlines.flush(s);
     tx.commit();
   }
+  // A database that has run a while has its statistics (autovacuum analyzes a table after a
+  // tenth of it changed); one just filled has not yet, and the planner would guess.
+  s << "ANALYZE";
   const long long until = to_epoch(month_end);
   Run run;
   s << "SELECT COUNT(*) FROM timers WHERE state = 'pending' AND due_at <= :t", soci::use(until),
       soci::into(run.due);
+  // A mark for whoever profiles the burst alone (perf record from this line on).
+  std::printf("  %d cases opened in %.1f s; %lld timers due: firing\n", cases,
+              seconds_since(t_open), run.due);
 
-  // -- the burst: `daemons` firers at once, each on its own connection.
+  // -- the burst: `daemons` firers at once, each on its own connection, opened beforehand.
+  std::vector<std::unique_ptr<soci::session>> sessions;
+  std::vector<int> backends;
+  for (int d = 0; d < daemons; ++d) {
+    sessions.push_back(db.open_session());
+    int pid = 0;
+    *sessions.back() << "SELECT pg_backend_pid()", soci::into(pid);
+    backends.push_back(pid);
+  }
+  std::vector<double> server_cpu(backends.size());
+  for (std::size_t d = 0; d < backends.size(); ++d)
+    server_cpu[d] = process_cpu_seconds(backends[d]);
   std::atomic<long long> fired{0}, failed{0}, batches{0};
+  std::atomic<long long> firer_cpu_ns{0};
   std::vector<std::thread> firers;
   statements = 0;
   counting = true;
   const auto t0 = Steady::now();
   for (int d = 0; d < daemons; ++d) {
-    firers.emplace_back([&] {
-      auto own = db.open_session();
+    firers.emplace_back([&, d] {
+      const double cpu0 = thread_cpu_seconds();
       for (;;) {
-        FiringBatch b = fire_due_batch(*own, *config, *calendar, month_end, batch);
+        FiringBatch b = fire_due_batch(*sessions[d], *config, *calendar, month_end, batch);
         if (b.claimed == 0) break;
         ++batches;
         fired += static_cast<long long>(b.fired.size());
         failed += static_cast<long long>(b.failed.size());
       }
+      firer_cpu_ns += static_cast<long long>((thread_cpu_seconds() - cpu0) * 1e9);
     });
   }
   for (auto& t : firers) t.join();
   run.seconds = seconds_since(t0);
   counting = false;
+  for (std::size_t d = 0; d < backends.size(); ++d) {
+    run.server_cpu += process_cpu_seconds(backends[d]) - server_cpu[d];
+  }
+  run.firer_cpu = double(firer_cpu_ns) / 1e9;
+  sessions.clear();
   run.statements = statements;
   run.batches = batches;
   run.fired = fired;
@@ -231,6 +301,10 @@ int main(int argc, char** argv) {
             ? ""
             : (rate > one ? "; faster than one: yes" : "; faster than one: NO"),
         r.left, r.failed);
+    std::printf("  CPU per timer: %.1f us in the firer%s, %.1f us in %s server backend%s\n",
+                1e6 * r.firer_cpu / double(std::max(1LL, r.fired)), daemons == 1 ? "" : "s",
+                1e6 * r.server_cpu / double(std::max(1LL, r.fired)), daemons == 1 ? "its" : "their",
+                daemons == 1 ? "" : "s");
     std::printf(
         "  %lld batches, %lld statements (round trips, BEGIN/COMMIT not counted): %.1f per "
         "batch, %.2f per timer\n",
