@@ -62,8 +62,8 @@ std::map<std::string, EvaluationCount> count_evaluation_duties(soci::session& se
     std::string township, state;
     int late = 0;
     long long n = 0;
-    // Through the (township_code, state) index. The lateness is named in a subquery: PostgreSQL
-    // does not take two placeholders as the same GROUP BY expression.
+    // Every duty is read (no index leads with kind). The lateness is named in a subquery:
+    // PostgreSQL does not take two placeholders as the same GROUP BY expression.
     soci::statement st =
         (session.prepare << "SELECT township_code, state, late, COUNT(*) FROM"
                             " (SELECT township_code, state,"

@@ -30,6 +30,35 @@ std::string insert_sql(std::string_view table, std::string_view key, std::size_t
   return sql;
 }
 
+namespace {
+struct LastRowid {
+  long long id = 0;
+  static std::string sql() { return "SELECT last_insert_rowid()"; }
+  void bind(Prepared& p) { p, soci::into(id); }
+};
+}  // namespace
+
+long long last_insert_rowid(soci::session& session) {
+  Kept<LastRowid> q(session);
+  q.execute();
+  return q->id;
+}
+
+void keys_of_ids(soci::session& session, std::string_view table, std::string_view key,
+                 long long first, long long last, KeyIds& out) {
+  std::string sql = "SELECT id, ";
+  sql += key;
+  sql += " FROM ";
+  sql += table;
+  sql += " WHERE id BETWEEN :first AND :last";
+  long long id = 0;
+  std::string found;
+  soci::statement st = (session.prepare << sql, soci::into(id), soci::into(found), soci::use(first),
+                        soci::use(last));
+  st.execute();
+  while (st.fetch()) out.emplace(found, id);
+}
+
 KeyIds ids_of_keys(soci::session& session, std::string_view table, std::string_view key,
                    const std::vector<const std::string*>& keys) {
   KeyIds out;

@@ -14,8 +14,9 @@
 // SQLite looks named parameters up one by one, so a fresh text per call cost more than the rows).
 // insert_keyed() answers in input order as a single-row insert called for each row in turn
 // would: a key stored before the call, or given twice, is inserted once (the first time) and
-// answers the stored id with inserted = false; the ids of keys that existed are read back with
-// one IN query per kKeysPerRead keys (SQLite admits 32,766 bound values, PostgreSQL 65,535).
+// answers the stored id with inserted = false; the new rows' ids come from RETURNING on
+// PostgreSQL and from last_insert_rowid() on SQLite; the ids of keys that existed are read back
+// with one IN query per kKeysPerRead keys (SQLite admits 32,766 bound values, PostgreSQL 65,535).
 // Works on SQLite and PostgreSQL. Errors: soci_error (callers wrap it in guarded()); a failed
 // call may have written some statements: run it inside the caller's transaction.
 // Thread-safety: as the session's.
@@ -46,6 +47,13 @@ using KeyIds = std::unordered_map<std::string, long long>;  // key -> row id
 // " RETURNING id, <key>" when `returning`.
 std::string insert_sql(std::string_view table, std::string_view key, std::size_t rows,
                        bool returning);
+
+// SQLite's last_insert_rowid() on this session.
+long long last_insert_rowid(soci::session& session);
+
+// The rows of `table` with ids first..last, by key into `out`.
+void keys_of_ids(soci::session& session, std::string_view table, std::string_view key,
+                 long long first, long long last, KeyIds& out);
 
 // The ids of those of `keys` stored in `table` (key column `key`); keys not stored are absent.
 KeyIds ids_of_keys(soci::session& session, std::string_view table, std::string_view key,
@@ -102,12 +110,59 @@ long long insert_rows(soci::session& session, const In* in, std::size_t n,
   return added;
 }
 
+// The largest id of V's table (0 when empty).
+template <class V>
+struct MaxId {
+  long long id = 0;
+  soci::indicator ind = soci::i_null;
+  static std::string sql() {
+    return "SELECT MAX(id) FROM " + std::string(V::kTable.substr(0, V::kTable.find(' ')));
+  }
+  void bind(Prepared& p) { p, soci::into(id, ind); }
+};
+
+// insert_rows() with `inserted`, on SQLite without RETURNING (there it costs a temporary table
+// of the new rows, and each of them a fetch). A statement's new rows take ids above every id
+// before the call, in the order of its VALUES, the last being last_insert_rowid(). When every
+// row of a statement was new their ids are consecutive and matched by position; else (a row left
+// out may still have used up an id: AUTOINCREMENT) the new rows are read back from the ids
+// above the call's first and among the statement's last `rows` ids (rows of an earlier
+// statement of the call read there again are already in `inserted`, with the same id).
+template <class V, class In>
+void insert_rows_numbered(soci::session& session, const In* in, std::size_t n, KeyIds& inserted) {
+  const std::string_view table = V::kTable.substr(0, V::kTable.find(' '));
+  long long before = 0;
+  {
+    Kept<MaxId<V>> q(session);
+    q.execute();
+    before = q->ind == soci::i_ok ? q->id : 0;
+  }
+  for (std::size_t rows = 0; n > 0; in += rows, n -= rows) {
+    rows = std::min(n, kMaxRows);
+    const long long added = kChunks<V, In>[rows - 1](session, in, nullptr);
+    if (added == 0) continue;
+    const long long last = last_insert_rowid(session);
+    if (added == static_cast<long long>(rows)) {
+      for (std::size_t i = 0; i < rows; ++i) {
+        inserted.emplace(V::key_of(in[i]), last - added + 1 + static_cast<long long>(i));
+      }
+      continue;
+    }
+    const long long first = std::max(before + 1, last - static_cast<long long>(rows) + 1);
+    keys_of_ids(session, table, V::kKey, first, last, inserted);
+  }
+}
+
 // Every row of `in` inserted unless its key is stored; results (R: `inserted`, `id`) in input
 // order, as the top of this file says.
 template <class R, class V, class In>
 std::vector<R> insert_keyed(soci::session& session, const std::vector<In>& in) {
   KeyIds inserted;
-  insert_rows<V>(session, in.data(), in.size(), &inserted);
+  if (session.get_backend_name() == "sqlite3") {
+    insert_rows_numbered<V>(session, in.data(), in.size(), inserted);
+  } else {
+    insert_rows<V>(session, in.data(), in.size(), &inserted);
+  }
   std::vector<const std::string*> missing;
   for (const In& row : in) {
     if (!inserted.contains(V::key_of(row))) missing.push_back(&V::key_of(row));
