@@ -1,5 +1,6 @@
 #include "adapters/storage/case_json.h"
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <charconv>
@@ -13,12 +14,15 @@ namespace {
 namespace json = boost::json;
 
 // Reads whatever storage wrote, including strings that are not valid UTF-8 (the writer does not
-// check either), so that every value round-trips.
-std::variant<json::value, std::string> parse_text(std::string_view text, std::string_view what) {
+// check either), so that every value round-trips. The parsed value lives only while it is
+// decoded: its nodes come from one arena (`storage`) freed at once, not one allocation each.
+std::variant<json::value, std::string> parse_text(std::string_view text, std::string_view what,
+                                                  json::storage_ptr storage) {
   json::parse_options options;
   options.allow_invalid_utf8 = true;
   boost::system::error_code ec;
-  json::value v = json::parse(json::string_view(text.data(), text.size()), ec, {}, options);
+  json::value v =
+      json::parse(json::string_view(text.data(), text.size()), ec, std::move(storage), options);
   if (ec) {
     return std::string(what) + "不是有效的 JSON：" + ec.message() + " (" + std::string(what) +
            " is not valid JSON)";
@@ -28,7 +32,9 @@ std::variant<json::value, std::string> parse_text(std::string_view text, std::st
 
 template <class T>
 JsonResult<T> read(std::string_view text, std::string_view what) {
-  auto parsed = parse_text(text, what);
+  unsigned char first[8192];  // a case's nodes mostly fit; the arena grows on the heap if not
+  json::monotonic_resource arena(first, sizeof first);
+  auto parsed = parse_text(text, what, &arena);
   if (auto* error = std::get_if<std::string>(&parsed)) return std::move(*error);
   T out{};
   if (auto e = case_json::decode(std::get<json::value>(parsed), out, "")) {
@@ -74,18 +80,28 @@ JsonResult<Details> details_from_json(std::string_view text) {
 
 namespace case_json {
 
-std::string mismatch(const std::string& path, std::string_view what, const json::value& in) {
+std::string JsonPath::text() const {
+  if (parent_ == nullptr) return std::string(root_);
+  std::string out = parent_->text();
+  if (index_ != std::string::npos) return out + "[" + std::to_string(index_) + "]";
+  if (!out.empty()) out += '.';
+  return out.append(member_);
+}
+
+std::string mismatch(const JsonPath& at, std::string_view what, const json::value& in) {
+  const std::string path = at.text();
   return field(path) + " 应为" + std::string(what) + "，实际为 " + excerpt(in) + " (" +
          (path.empty() ? std::string("the top level") : path) + " has the wrong form)";
 }
 
-std::string unknown_code(const std::string& path, std::string_view code) {
+std::string unknown_code(const JsonPath& at, std::string_view code) {
+  const std::string path = at.text();
   return field(path) + " 的代码 \"" + std::string(code) + "\" 不是本程序认识的值 (" + path +
          ": unknown code)";
 }
 
-std::string unknown_member(const std::string& path, std::string_view name) {
-  const std::string where = member_path(path, name);
+std::string unknown_member(const JsonPath& at, std::string_view name) {
+  const std::string where = JsonPath(at, name).text();
   return "字段 " + where + " 不是本程序认识的字段，可能由更新版本的 fangfan 写入 (" + where +
          ": unknown field, written by a newer fangfan?)";
 }
@@ -129,14 +145,14 @@ json::value encode_details(const Details& details) {
 }
 
 std::optional<std::string> decode_string(const json::value& in, std::string& out,
-                                         const std::string& path) {
+                                         const JsonPath& path) {
   const auto* s = in.if_string();
   if (s == nullptr) return mismatch(path, "文本 (a string)", in);
   out.assign(s->data(), s->size());
   return std::nullopt;
 }
 
-std::optional<std::string> decode_bool(const json::value& in, bool& out, const std::string& path) {
+std::optional<std::string> decode_bool(const json::value& in, bool& out, const JsonPath& path) {
   const auto* b = in.if_bool();
   if (b == nullptr) return mismatch(path, " true 或 false (a boolean)", in);
   out = *b;
@@ -145,7 +161,7 @@ std::optional<std::string> decode_bool(const json::value& in, bool& out, const s
 
 std::optional<std::string> decode_integer(const json::value& in, std::int64_t& out,
                                           std::int64_t min, std::int64_t max,
-                                          const std::string& path) {
+                                          const JsonPath& path) {
   if (const auto* i = in.if_int64(); i != nullptr && *i >= min && *i <= max) {
     out = *i;
     return std::nullopt;
@@ -158,14 +174,8 @@ std::optional<std::string> decode_integer(const json::value& in, std::int64_t& o
   return mismatch(path, "范围内的整数 (an integer in range)", in);
 }
 
-std::optional<std::string> decode_code(const json::value& in, std::string& code,
-                                       const std::string& path) {
-  return decode_string(in, code, path) ? mismatch(path, "代码文本 (a code)", in)
-                                       : std::optional<std::string>{};
-}
-
 std::optional<std::string> decode_time(const json::value& in, TimePoint& out,
-                                       const std::string& path) {
+                                       const JsonPath& path) {
   const auto* s = in.if_string();
   const auto t = s ? parse_time(std::string_view(s->data(), s->size())) : std::nullopt;
   if (!t) return mismatch(path, " YYYY-MM-DDTHH:MM:SS+08:00 格式的时间 (a time)", in);
@@ -173,7 +183,7 @@ std::optional<std::string> decode_time(const json::value& in, TimePoint& out,
   return std::nullopt;
 }
 
-std::optional<std::string> decode_date(const json::value& in, Date& out, const std::string& path) {
+std::optional<std::string> decode_date(const json::value& in, Date& out, const JsonPath& path) {
   const auto* s = in.if_string();
   const auto d = s ? parse_date(std::string_view(s->data(), s->size())) : std::nullopt;
   if (!d) return mismatch(path, " YYYY-MM-DD 格式的日期 (a date)", in);
@@ -184,7 +194,7 @@ std::optional<std::string> decode_date(const json::value& in, Date& out, const s
 // "YYYY-MM". Month 00 is accepted because it is what an unset std::chrono::year_month{} (year 0,
 // month 0) prints as, and reading must give back exactly what was written.
 std::optional<std::string> decode_month(const json::value& in, std::chrono::year_month& out,
-                                        const std::string& path) {
+                                        const JsonPath& path) {
   const auto* s = in.if_string();
   const std::string_view text = s ? std::string_view(s->data(), s->size()) : std::string_view{};
   int year = 0;
@@ -205,7 +215,7 @@ std::optional<std::string> decode_month(const json::value& in, std::chrono::year
 }
 
 std::optional<std::string> decode_details(const json::value& in, Details& out,
-                                          const std::string& path) {
+                                          const JsonPath& path) {
   const auto* object = in.if_object();
   if (object == nullptr) return mismatch(path, "键值对象 (an object of strings)", in);
   out.clear();
@@ -219,7 +229,7 @@ std::optional<std::string> decode_details(const json::value& in, Details& out,
       }
     }
     std::string value;
-    if (auto e = decode_string(kv.value(), value, member_path(path, kv.key()))) return e;
+    if (auto e = decode_string(kv.value(), value, JsonPath(path, kv.key()))) return e;
     out.emplace_back(std::move(key), std::move(value));
   }
   return std::nullopt;

@@ -66,28 +66,43 @@ boost::json::value encode_time(TimePoint t);
 boost::json::value encode_date(Date d);
 boost::json::value encode_month(std::chrono::year_month m);
 boost::json::value encode_details(const Details& details);
+// Where a value sits in the text, for error sentences: the enclosing members and indexes as a
+// chain on the stack, spelled ("verification.accounts[3].month") only when an error names it.
+// Decoding a case used to build that text for every member and element it read, most of the
+// decode's allocations (issue 15: a firing batch decodes each of its cases).
+class JsonPath {
+ public:
+  JsonPath(const std::string& root) : root_(root) {}  // NOLINT: a caller's path text
+  JsonPath(const char* root) : root_(root) {}         // NOLINT
+  JsonPath(const JsonPath& parent, std::string_view member) : parent_(&parent), member_(member) {}
+  JsonPath(const JsonPath& parent, std::size_t index) : parent_(&parent), index_(index) {}
+  std::string text() const;
+
+ private:
+  const JsonPath* parent_ = nullptr;  // nullptr: root_ is the whole path
+  std::string_view root_, member_;
+  std::size_t index_ = std::string::npos;  // an element of the parent array, else a member
+};
+
 // Each returns an error sentence (naming `path`) or nullopt and sets `out`.
 std::optional<std::string> decode_time(const boost::json::value& in, TimePoint& out,
-                                       const std::string& path);
+                                       const JsonPath& path);
 std::optional<std::string> decode_date(const boost::json::value& in, Date& out,
-                                       const std::string& path);
+                                       const JsonPath& path);
 std::optional<std::string> decode_month(const boost::json::value& in, std::chrono::year_month& out,
-                                        const std::string& path);
+                                        const JsonPath& path);
 std::optional<std::string> decode_details(const boost::json::value& in, Details& out,
-                                          const std::string& path);
+                                          const JsonPath& path);
 std::optional<std::string> decode_string(const boost::json::value& in, std::string& out,
-                                         const std::string& path);
+                                         const JsonPath& path);
 std::optional<std::string> decode_bool(const boost::json::value& in, bool& out,
-                                       const std::string& path);
+                                       const JsonPath& path);
 std::optional<std::string> decode_integer(const boost::json::value& in, std::int64_t& out,
-                                          std::int64_t min, std::int64_t max,
-                                          const std::string& path);
-std::optional<std::string> decode_code(const boost::json::value& in, std::string& code,
-                                       const std::string& path);
+                                          std::int64_t min, std::int64_t max, const JsonPath& path);
 // "字段 PATH 应为 WHAT，实际为 ACTUAL".
-std::string mismatch(const std::string& path, std::string_view what, const boost::json::value& in);
-std::string unknown_code(const std::string& path, std::string_view code);
-std::string unknown_member(const std::string& path, std::string_view name);
+std::string mismatch(const JsonPath& path, std::string_view what, const boost::json::value& in);
+std::string unknown_code(const JsonPath& path, std::string_view code);
+std::string unknown_member(const JsonPath& path, std::string_view name);
 
 template <class T>
 struct IsOptional : std::false_type {};
@@ -103,10 +118,6 @@ concept Coded = std::is_enum_v<E> && requires {
 };
 template <class T>
 concept Described = boost::describe::has_describe_members<T>::value;
-
-inline std::string member_path(const std::string& path, std::string_view name) {
-  return path.empty() ? std::string(name) : path + "." + std::string(name);
-}
 
 template <class T>
 boost::json::value encode(const T& v) {
@@ -144,14 +155,15 @@ boost::json::value encode(const T& v) {
 }
 
 template <class T>
-std::optional<std::string> decode(const boost::json::value& in, T& out, const std::string& path) {
+std::optional<std::string> decode(const boost::json::value& in, T& out, const JsonPath& path) {
   if constexpr (std::is_same_v<T, std::string>) {
     return decode_string(in, out, path);
   } else if constexpr (std::is_same_v<T, bool>) {
     return decode_bool(in, out, path);
   } else if constexpr (Coded<T>) {
-    std::string code;
-    if (auto e = decode_code(in, code, path)) return e;
+    const auto* s = in.if_string();
+    if (s == nullptr) return mismatch(path, "代码文本 (a code)", in);
+    const std::string_view code(s->data(), s->size());
     for (const auto& entry : CodeTable<T>::kEntries) {
       if (entry.code == code) {
         out = entry.value;
@@ -191,7 +203,7 @@ std::optional<std::string> decode(const boost::json::value& in, T& out, const st
     out.reserve(array->size());
     for (std::size_t i = 0; i < array->size(); ++i) {
       typename T::value_type item{};
-      if (auto e = decode((*array)[i], item, path + "[" + std::to_string(i) + "]")) return e;
+      if (auto e = decode((*array)[i], item, JsonPath(path, i))) return e;
       out.push_back(std::move(item));
     }
     return std::nullopt;
@@ -208,7 +220,7 @@ std::optional<std::string> decode(const boost::json::value& in, T& out, const st
     boost::mp11::mp_for_each<Members>([&](auto m) {
       if (error) return;
       if (const auto* member = object->if_contains(m.name)) {
-        error = decode(*member, out.*m.pointer, member_path(path, m.name));
+        error = decode(*member, out.*m.pointer, JsonPath(path, m.name));
       }
     });
     return error;

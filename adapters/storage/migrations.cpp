@@ -475,6 +475,19 @@ const std::vector<Migration>& schema_migrations() {
     list.push_back({static_cast<int>(list.size()) + 1,
                     "duties without the township index",
                     {both("DROP INDEX duties_by_township")}});
+    // -- issue 15: firing a timer changed `state`, a column of both its indexes: each moved its
+    // entry (a delete and an insert), the case index's on pages spread over the table. Every
+    // reader of either index asks for pending timers only (the scheduler's due order, the
+    // cancellations of a case's or the county's timers, the counts), so both now hold pending
+    // timers alone: firing or cancelling removes the timer's two entries and inserts none, and
+    // fired timers (kept for history and their dedupe keys) stop growing them.
+    list.push_back(
+        {static_cast<int>(list.size()) + 1,
+         "pending timers indexes",
+         {both("DROP INDEX timers_by_due"),
+          both("CREATE INDEX timers_by_due ON timers (due_at, due_ms, id) WHERE state = 'pending'"),
+          both("DROP INDEX timers_by_case"),
+          both("CREATE INDEX timers_by_case ON timers (case_id) WHERE state = 'pending'")}});
     check_order(list);
     return list;
   }();

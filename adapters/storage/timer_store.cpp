@@ -98,8 +98,8 @@ struct NextTimer {
   void bind(Prepared& p) { row.bind(p); }
 };
 
-// The row value (due_at, due_ms) <= (now, now_ms) reads the (state, due_at, due_ms) index as
-// one range on both backends.
+// The row value (due_at, due_ms) <= (now, now_ms) reads the pending timers' (due_at, due_ms, id)
+// index as one range, already in order, on both backends.
 template <bool kShared>
 struct DueTimers {
   TimerRow row;
@@ -218,7 +218,7 @@ int mark_timers_fired(soci::session& session, const std::vector<std::int64_t>& i
   if (ids.empty()) return 0;
   return guarded("记录定时提醒已触发失败 (marking timers fired failed)", [&] {
     const long long at = to_epoch(fired_at);
-    // SQLite would walk the (state, due_at) index over every pending timer: `+state` keeps it to
+    // SQLite could walk the pending timers' index over every pending timer: `+state` keeps it to
     // the ids' lookups (PostgreSQL plans the ids first and has no unary + on text).
     const char* state = dialect_of(session) == Dialect::kSqlite ? "+state" : "state";
     soci::statement st =

@@ -9,8 +9,10 @@
 // the caller does the timer's work (history, outbox rows) in the same transaction, and commits
 // only if mark_timer_fired() returned true.
 //
-// The scheduler never scans the table: next_due_timer() and due_timers() read the (state,
-// due_at, due_ms) index, earliest first (ties by id, i.e. scheduling order).
+// The scheduler never scans the table: next_due_timer() and due_timers() read the index of
+// pending timers (due_at, due_ms, id), earliest first (ties by id, i.e. scheduling order). Fired
+// and cancelled timers stay in the table (history, dedupe keys) but leave both indexes of
+// pending timers (due order; a case's), so that firing one moves no index entry.
 //
 // Sub-second due times (issue 15): a timer is due at the millisecond `due_within` (0..999) of
 // its due second. The rules (workflows/) count working days and hours and keep whole seconds:

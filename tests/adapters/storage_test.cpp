@@ -708,6 +708,51 @@ TEST_P(StorageConformance, Timers_FireExactlyOnce) {
   EXPECT_FALSE(mark_timer_fired(*s, id + 1000, t0()));
 }
 
+// Firing or cancelling a timer moves no index entry (issue 15): both indexes of the timers hold
+// pending ones only, and the scheduler's and the cancellations' queries read them.
+TEST_P(StorageConformance, Timers_IndexesHoldPendingTimersOnly) {
+  auto s = migrated();
+  const std::int64_t c = seed_case(*s);
+  const auto fired = schedule_timer(*s, timer(c, "k/fired", t0())).id;
+  const auto cancelled = schedule_timer(*s, timer(c, "k/cancelled", t0())).id;
+  const auto pending = schedule_timer(*s, timer(c, "k/pending", t0() + 1h)).id;
+  ASSERT_TRUE(mark_timer_fired(*s, fired, t0()));
+  ASSERT_TRUE(cancel_timer(*s, cancelled));
+  for (const std::string name : {"timers_by_due", "timers_by_case"}) {
+    const std::string partial = GetParam() == Backend::kSqlite
+                                    ? "SELECT COUNT(*) FROM sqlite_master WHERE name = '" + name +
+                                          "' AND sql LIKE '%WHERE state = ''pending''%'"
+                                    : "SELECT COUNT(*) FROM pg_indexes WHERE indexname = '" + name +
+                                          "' AND indexdef LIKE '%WHERE%state%pending%'";
+    EXPECT_EQ(count(*s, partial), 1) << name;
+  }
+  if (GetParam() == Backend::kSqlite) {
+    // The index holds the one pending timer (a partial index counts only its own rows).
+    EXPECT_EQ(count(*s,
+                    "SELECT COUNT(*) FROM timers INDEXED BY timers_by_due"
+                    " WHERE state = 'pending'"),
+              1);
+    // The plans read the indexes (a scan or a sort here would read every timer ever fired).
+    const auto plan = [&](const std::string& sql) {
+      std::string details;
+      soci::rowset<soci::row> rows = s->prepare << "EXPLAIN QUERY PLAN " + sql;
+      for (const soci::row& r : rows) details += r.get<std::string>(3) + "; ";
+      return details;
+    };
+    const std::string due = plan(
+        "SELECT id FROM timers WHERE state = 'pending' AND (due_at, due_ms) <= (1, 0)"
+        " ORDER BY due_at, due_ms, id LIMIT 5");
+    EXPECT_NE(due.find("INDEX timers_by_due"), std::string::npos) << due;
+    EXPECT_EQ(due.find("TEMP B-TREE"), std::string::npos) << due;
+    const std::string of_case =
+        plan("SELECT id FROM timers WHERE case_id = 1 AND state = 'pending'");
+    EXPECT_NE(of_case.find("INDEX timers_by_case"), std::string::npos) << of_case;
+  }
+  EXPECT_EQ(next_due_timer(*s)->id, pending);
+  EXPECT_EQ(cancel_case_timers(*s, c), 1);
+  EXPECT_FALSE(next_due_timer(*s).has_value());
+}
+
 TEST_P(StorageConformance, Timers_MovingOnCancelsTheStepsTimers) {
   auto s = migrated();
   const std::int64_t c = seed_case(*s, "3701020010010001");
@@ -1040,12 +1085,13 @@ TEST_P(StorageConformance, Timers_DueAtTheirMillisecondWithinTheSecond) {
   ASSERT_TRUE(mark_timer_fired(*s, m0, second));
   EXPECT_EQ(next_due_timer(*s)->id, m300a);
 
-  // The due index reads (state, due_at, due_ms): the order and range above come from it.
+  // The due index reads (due_at, due_ms, id) of pending timers: the order and range above come
+  // from it.
   const std::string index =
       GetParam() == Backend::kSqlite
           ? "SELECT COUNT(*) FROM pragma_index_info('timers_by_due')"
           : "SELECT COUNT(*) FROM pg_indexes WHERE indexname = 'timers_by_due'"
-            " AND indexdef LIKE '%(state, due_at, due_ms)%'";
+            " AND indexdef LIKE '%(due_at, due_ms, id) WHERE%pending%'";
   EXPECT_EQ(count(*s, index), GetParam() == Backend::kSqlite ? 3 : 1);
 
   // The table admits a millisecond of the second only.
