@@ -110,6 +110,16 @@ std::string unknown_member(const JsonPath& at, std::string_view name) {
 // printf: every time in a case's data is encoded at each write of the case (a case with many
 // visits has hundreds), and printf showed in the API's profile. Years outside 0..9999 (which
 // printf writes with more or other characters) go through format_time itself.
+namespace {
+
+// Writes `value` as `digits` decimal digits at text[at...] (zero-padded): the stored times, dates
+// and months without printf (every case write encodes dozens of them).
+void put_digits(char* text, int at, int digits, long long value) {
+  for (int i = at + digits - 1; i >= at; --i, value /= 10) text[i] = char('0' + value % 10);
+}
+
+}  // namespace
+
 json::value encode_time(TimePoint t) {
   const auto local = t + kChinaUtcOffset;
   const auto day = std::chrono::floor<std::chrono::days>(local);
@@ -118,21 +128,36 @@ json::value encode_time(TimePoint t) {
   if (year < 0 || year > 9999) return json::value(format_time(t));
   const long long second = (local - day).count();
   char text[] = "0000-00-00T00:00:00+08:00";
-  const auto put = [&text](int at, int digits, long long value) {
-    for (int i = at + digits - 1; i >= at; --i, value /= 10) text[i] = char('0' + value % 10);
-  };
-  put(0, 4, year);
-  put(5, 2, unsigned(ymd.month()));
-  put(8, 2, unsigned(ymd.day()));
-  put(11, 2, second / 3600);
-  put(14, 2, second / 60 % 60);
-  put(17, 2, second % 60);
+  put_digits(text, 0, 4, year);
+  put_digits(text, 5, 2, unsigned(ymd.month()));
+  put_digits(text, 8, 2, unsigned(ymd.day()));
+  put_digits(text, 11, 2, second / 3600);
+  put_digits(text, 14, 2, second / 60 % 60);
+  put_digits(text, 17, 2, second % 60);
   return json::value(json::string_view(text, sizeof text - 1));
 }
 
-json::value encode_date(Date d) { return json::value(format_date(d)); }
+// As format_date / format_month write them ("2025-03-17", "2025-03"); years outside 0..9999 go
+// through those.
+json::value encode_date(Date d) {
+  const std::chrono::year_month_day ymd{d};
+  const int year = int(ymd.year());
+  if (year < 0 || year > 9999) return json::value(format_date(d));
+  char text[] = "0000-00-00";
+  put_digits(text, 0, 4, year);
+  put_digits(text, 5, 2, unsigned(ymd.month()));
+  put_digits(text, 8, 2, unsigned(ymd.day()));
+  return json::value(json::string_view(text, sizeof text - 1));
+}
 
-json::value encode_month(std::chrono::year_month m) { return json::value(format_month(m)); }
+json::value encode_month(std::chrono::year_month m) {
+  const int year = int(m.year());
+  if (year < 0 || year > 9999) return json::value(format_month(m));
+  char text[] = "0000-00";
+  put_digits(text, 0, 4, year);
+  put_digits(text, 5, 2, unsigned(m.month()));
+  return json::value(json::string_view(text, sizeof text - 1));
+}
 
 json::value encode_details(const Details& details) {
   json::object out;

@@ -145,9 +145,12 @@ boost::json::value encode(const T& v) {
     for (const auto& item : v) out.push_back(encode(item));
     return out;
   } else if constexpr (Described<T>) {
-    boost::json::object out;
+    // Sized once and filled by emplace: growing the object member by member (rehashing on the
+    // way) and assigning into default values was most of a case's encoding.
     using Members = boost::describe::describe_members<T, boost::describe::mod_public>;
-    boost::mp11::mp_for_each<Members>([&](auto m) { out[m.name] = encode(v.*m.pointer); });
+    boost::json::object out;
+    out.reserve(boost::mp11::mp_size<Members>::value);
+    boost::mp11::mp_for_each<Members>([&](auto m) { out.emplace(m.name, encode(v.*m.pointer)); });
     return out;
   } else {
     static_assert(!sizeof(T), "case_json::encode: no JSON form for this type");

@@ -136,20 +136,27 @@ struct Loaded {
   CaseSnapshot snapshot;
 };
 
+// The case's data through the decoded-case memo (decoded_cases.h).
+Loaded decoded(std::int64_t case_id, CaseRecord record);
+
 std::optional<Loaded> load_row(soci::session& session, std::int64_t case_id) {
   auto record = load_case(session, case_id);
   if (!record) return std::nullopt;
+  return decoded(case_id, std::move(*record));
+}
+
+Loaded decoded(std::int64_t case_id, CaseRecord record) {
   DecodedCases& memo = DecodedCases::of_process();
-  CaseSnapshot snapshot{format_case_id(case_id), record->state, record->version, {}};
-  if (std::optional<CaseData> known = memo.find(case_id, record->data)) {
+  CaseSnapshot snapshot{format_case_id(case_id), record.state, record.version, {}};
+  if (std::optional<CaseData> known = memo.find(case_id, record.data)) {
     snapshot.data = std::move(*known);
   } else {
-    auto data = case_data_from_json(record->data);
+    auto data = case_data_from_json(record.data);
     if (auto* error = std::get_if<std::string>(&data)) throw unreadable(case_id, *error);
     snapshot.data = std::get<CaseData>(std::move(data));
-    memo.remember(case_id, record->data, snapshot.data);
+    memo.remember(case_id, record.data, snapshot.data);
   }
-  return Loaded{std::move(*record), std::move(snapshot)};
+  return Loaded{std::move(record), std::move(snapshot)};
 }
 
 // Writes a case's new state and data (update_case_state) and remembers the text with the data it
@@ -228,9 +235,10 @@ OpenResult CaseUnitOfWork::open_case_in(soci::session& session, OpenCase event,
 ApplyResult CaseUnitOfWork::apply_in(soci::session& session, std::int64_t case_id,
                                      const CaseEvent& event,
                                      std::optional<std::int64_t> expected_version,
-                                     const CaseChangeHook& also) const {
+                                     const CaseChangeHook& also,
+                                     const PlaceCheck& may_write) const {
   return CaseRepository(session, config_, clock_, deadlines_, also, false)
-      .apply(case_id, event, expected_version);
+      .apply(case_id, event, expected_version, may_write);
 }
 
 void CaseRepository::run_hooks(const CaseChange& change) {
@@ -487,12 +495,31 @@ OpenResult CaseRepository::open_case(OpenCase event) {
 }
 
 ApplyResult CaseRepository::apply(std::int64_t case_id, const CaseEvent& event,
-                                  std::optional<std::int64_t> expected_version) {
+                                  std::optional<std::int64_t> expected_version,
+                                  const PlaceCheck& may_write) {
   std::optional<WriteTransaction> tx;  // none when the caller holds the transaction
   if (own_transaction_) tx.emplace(session_);
-  auto loaded = load_row(session_, case_id);
-  if (!loaded) {
+  const auto not_found = [&] {
     return CaseNotFound{case_id, "没有编号为 " + format_case_id(case_id) + " 的案件"};
+  };
+  std::optional<Loaded> loaded;
+  if (may_write) {
+    // One read for the place and the case (a write of the API reads each case once).
+    auto placed = load_case_with_place(session_, case_id);
+    if (!placed) return not_found();
+    if (!may_write(placed->village_code)) {
+      Refusal outside;
+      outside.code = std::string(kOutsidePlaceCode);
+      outside.state = placed->record.state;
+      outside.event = std::string(event_name(event));
+      outside.message = label_of_case(case_id) + " 不在允许的范围内 (case " +
+                        format_case_id(case_id) + " is outside the allowed places)";
+      return outside;
+    }
+    loaded = decoded(case_id, std::move(placed->record));
+  } else {
+    loaded = load_row(session_, case_id);
+    if (!loaded) return not_found();
   }
   const auto stale = [&](std::int64_t expected, std::int64_t current) {
     return StaleVersion{case_id, expected, current,

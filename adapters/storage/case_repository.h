@@ -110,6 +110,14 @@ struct CaseView {
 // change back.
 using CaseChangeHook = std::function<void(soci::session&, const CaseChange&)>;
 
+// Whether the caller may write a stored case, decided from where its household lives: the
+// households row's village (nullopt when that row is missing). The API's scope check, asked on
+// the apply's one read of the case row, before anything else is read or written.
+using PlaceCheck = std::function<bool(const std::optional<std::string>& village)>;
+// The code of the Refusal apply_in returns when its PlaceCheck said no (nothing read beyond the
+// case row, nothing written; the caller words its own answer).
+inline constexpr std::string_view kOutsidePlaceCode = "outside_place";
+
 // Reads stored cases; has no way to write.
 class CaseReader {
  public:
@@ -150,11 +158,13 @@ class CaseUnitOfWork {
   // is open on `session`, with a Savepoint set just before the call. A result other than
   // CaseChange, or a throw, may leave writes behind (a re-identification's new case): the caller
   // rolls back to its savepoint. The change is durable only when the caller commits.
+  // With `may_write`, a case it refuses gets a Refusal with code kOutsidePlaceCode (an unknown
+  // case is still CaseNotFound, asked first).
   OpenResult open_case_in(soci::session& session, OpenCase event,
                           const CaseChangeHook& also = {}) const;
   ApplyResult apply_in(soci::session& session, std::int64_t case_id, const CaseEvent& event,
                        std::optional<std::int64_t> expected_version = std::nullopt,
-                       const CaseChangeHook& also = {}) const;
+                       const CaseChangeHook& also = {}, const PlaceCheck& may_write = {}) const;
 
   const Config& config() const { return config_; }
   const Clock& clock() const { return clock_; }
@@ -210,7 +220,7 @@ class CaseRepository {
 
   OpenResult open_case(OpenCase event);
   ApplyResult apply(std::int64_t case_id, const CaseEvent& event,
-                    std::optional<std::int64_t> expected_version);
+                    std::optional<std::int64_t> expected_version, const PlaceCheck& may_write = {});
 
   std::variant<CaseChange, Refusal> insert_new_case(const OpenCase& event);
   HouseholdContext household_context(const OpenCase& event);

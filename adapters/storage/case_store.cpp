@@ -117,6 +117,15 @@ struct CaseRow {
     r.updated_at = from_epoch(updated_at);
     return r;
   }
+  // The same, taking the data text out of the bound buffer instead of copying it (the statement
+  // writes the buffer afresh at its next run): one case's text is kilobytes once it has visits.
+  CaseRecord take_record() {
+    std::string text = std::move(data);
+    data.clear();
+    CaseRecord r = record();
+    r.data = std::move(text);
+    return r;
+  }
 };
 
 struct CaseById {
@@ -129,15 +138,20 @@ struct CaseById {
   }
 };
 
-struct CasePlaceById {
+struct CaseWithPlaceById {
+  CaseRow row;
   long long id = 0;
-  std::string household_code, village_code;
+  std::string village_code;
   soci::indicator village_ind = soci::i_null;
   static std::string sql() {
-    return "SELECT c.household_code, h.village_code FROM cases c"
+    return "SELECT c.id, c.household_code, c.kind, c.state, c.version, c.source, c.emergency,"
+           " c.opened_at, c.previous_case_id, c.data, c.updated_at, h.village_code FROM cases c"
            " LEFT JOIN households h ON h.code = c.household_code WHERE c.id = :id";
   }
-  void bind(Prepared& p) { p, into(household_code), into(village_code, village_ind), use(id); }
+  void bind(Prepared& p) {
+    row.bind(p);
+    p, into(village_code, village_ind), use(id);
+  }
 };
 
 struct InsertCase {
@@ -307,22 +321,24 @@ std::optional<CaseRecord> load_case(soci::session& session, std::int64_t case_id
       [&] {
         Kept<CaseById> q(session);
         q->id = case_id;
-        return kept_one(q);
+        q->row.previous_ind = soci::i_null;
+        if (!q.execute()) return std::optional<CaseRecord>();
+        return std::optional<CaseRecord>(q->row.take_record());
       });
 }
 
-std::optional<CasePlace> load_case_place(soci::session& session, std::int64_t case_id) {
+std::optional<PlacedCase> load_case_with_place(soci::session& session, std::int64_t case_id) {
   return guarded(
       "读取案件 " + case_label(case_id) + " 失败 (loading case " + case_label(case_id) + " failed)",
-      [&]() -> std::optional<CasePlace> {
-        Kept<CasePlaceById> q(session);
+      [&]() -> std::optional<PlacedCase> {
+        Kept<CaseWithPlaceById> q(session);
         q->id = case_id;
+        q->row.previous_ind = soci::i_null;
         q->village_ind = soci::i_null;
         if (!q.execute()) return std::nullopt;
-        CasePlace place;
-        place.household_code = q->household_code;
-        if (q->village_ind == soci::i_ok) place.village_code = q->village_code;
-        return place;
+        PlacedCase placed{q->row.take_record(), std::nullopt};
+        if (q->village_ind == soci::i_ok) placed.village_code = q->village_code;
+        return placed;
       });
 }
 

@@ -90,14 +90,14 @@ std::optional<CaseRecord> load_case(soci::session& session, std::int64_t case_id
 // left out.
 std::vector<CaseRecord> load_cases(soci::session& session, const std::vector<std::int64_t>& ids);
 
-// Where a stored case's household lives, for a scope check before a write (without reading the
-// case data): the case's household code and the stored household's village (nullopt when the
-// household row is missing). nullopt when there is no such case.
-struct CasePlace {
-  std::string household_code;
+// A stored case with where its household lives, in one read, for a scope check made on the row a
+// write loads anyway: the stored household's village (nullopt when the household row is
+// missing). nullopt when there is no such case.
+struct PlacedCase {
+  CaseRecord record;
   std::optional<std::string> village_code;
 };
-std::optional<CasePlace> load_case_place(soci::session& session, std::int64_t case_id);
+std::optional<PlacedCase> load_case_with_place(soci::session& session, std::int64_t case_id);
 // Oldest first.
 std::vector<CaseRecord> load_cases_of_household(soci::session& session,
                                                 std::string_view household_code);

@@ -7,9 +7,13 @@
 namespace fangfan {
 
 ApiResponse ApiResponse::json(const boost::json::value& value, boost::beast::http::status status) {
+  return json_text(boost::json::serialize(value), status);
+}
+
+ApiResponse ApiResponse::json_text(std::string body, boost::beast::http::status status) {
   ApiResponse r;
   r.status = status;
-  r.body = boost::json::serialize(value);
+  r.body = std::move(body);
   r.body += '\n';
   return r;
 }

@@ -27,7 +27,10 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/verb.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <concepts>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -70,8 +73,20 @@ struct ApiResponse {
 
   static ApiResponse json(const boost::json::value& value,
                           boost::beast::http::status status = boost::beast::http::status::ok);
+  // The same for an object, serialized where it is: passed to the overload above, an object
+  // would first be copied whole into a temporary value (a case answer's data, every visit).
+  // A template, so that a braced list still means the value overload.
+  template <class Object>
+  requires std::same_as<Object, boost::json::object>
+  static ApiResponse json(const Object& object,
+                          boost::beast::http::status status = boost::beast::http::status::ok) {
+    return json_text(boost::json::serialize(object), status);
+  }
   static ApiResponse text(std::string body, std::string content_type,
                           boost::beast::http::status status = boost::beast::http::status::ok);
+
+ private:
+  static ApiResponse json_text(std::string body, boost::beast::http::status status);
 };
 
 class ApiRequest {

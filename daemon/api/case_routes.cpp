@@ -171,10 +171,9 @@ awaitable<ApiResponse> open_case(ApiServices& services, ApiRequest& req) {
 // -- POST /api/v1/cases/{id}/events -------------------------------------------------------------
 
 struct ApplyAttempt {
-  bool found = false;
-  std::string village;  // the household's village, when found
+  std::string village;  // the stored household's village, when the case was found
   bool in_scope = false;
-  std::optional<ApplyResult> result;  // when found and in scope
+  ApplyResult result;
 };
 
 awaitable<ApiResponse> post_event(ApiServices& services, ApiRequest& req) {
@@ -205,32 +204,31 @@ awaitable<ApiResponse> post_event(ApiServices& services, ApiRequest& req) {
   CaseUnitOfWork cases = services.cases.begin(*config);  // on the loop thread
   auto work = [config, scope, id, expected, cases, event = std::move(event)](soci::session& s) {
     ApplyAttempt out;
-    auto place = load_case_place(s, id);  // the case's household and its stored village
-    if (!place) return out;
-    out.found = true;
-    out.village = place->village_code.value_or("");
-    out.in_scope = place->village_code && scope_covers(*config, scope, out.village);
-    if (!out.in_scope) return out;
-    out.result = cases.apply_in(s, id, event, expected);
+    // The scope is checked on the stored household's village, on the apply's one read of the
+    // case row, so that a request outside the scope touches nothing.
+    const PlaceCheck in_scope = [&](const std::optional<std::string>& village) {
+      out.village = village.value_or("");
+      out.in_scope = village && scope_covers(*config, scope, *village);
+      return out.in_scope;
+    };
+    out.result = cases.apply_in(s, id, event, expected, {}, in_scope);
     return out;
   };
-  auto keep = [](const ApplyAttempt& a) {
-    return a.result && std::holds_alternative<CaseChange>(*a.result);
-  };
+  auto keep = [](const ApplyAttempt& a) { return std::holds_alternative<CaseChange>(a.result); };
   ApplyAttempt attempt = co_await run_case_write(services, std::move(work), keep);
-  if (!attempt.found) throw ApiError::not_found(not_found_message(id));
+  if (std::holds_alternative<CaseNotFound>(attempt.result)) {
+    throw ApiError::not_found(not_found_message(id));
+  }
   if (!attempt.in_scope) {
     require_scope(req, attempt.village);  // throws the standard 403
     throw ApiError::forbidden("案件 " + std::to_string(id) + " 不在你的令牌范围内 (case " +
                               std::to_string(id) + " is outside your token's scope)");
   }
-  ApplyResult& result = *attempt.result;
+  ApplyResult& result = attempt.result;
   if (const auto* refusal = std::get_if<Refusal>(&result)) throw_refused(*refusal);
   if (const auto* stale = std::get_if<StaleVersion>(&result)) {
     throw ApiError::stale_version(stale->expected_version, stale->current_version);
   }
-  if (std::holds_alternative<CaseNotFound>(result))
-    throw ApiError::not_found(not_found_message(id));
   CaseChange& change = std::get<CaseChange>(result);
   spdlog::info("case.event id={} type={} version={} by=\"{}\"", id, type, change.snapshot.version,
                req.actor().holder);

@@ -9,6 +9,7 @@
 
 #include "tests/support/people.h"
 #include "workflows/date.h"
+#include "workflows/household.h"
 
 namespace fangfan {
 namespace {
@@ -183,6 +184,22 @@ TEST(CaseJson, TimesAreEncodedAsFormatTimeWritesThem) {
   for (const TimePoint t : times) {
     SCOPED_TRACE(format_time(t));
     EXPECT_EQ(case_json::encode_time(t).as_string(), format_time(t));
+  }
+}
+
+TEST(CaseJson, DatesAndMonthsAreEncodedAsFormatDateAndFormatMonthWriteThem) {
+  using namespace std::chrono;
+  const std::vector<Date> dates = {
+      Date{year(2025) / March / 3},     Date{year(2024) / February / 29},
+      Date{year(1970) / January / 1},   Date{year(1) / May / 7},
+      Date{year(9999) / December / 31}, Date{year(10000) / January / 1},
+      Date{year(-1) / June / 1},        Date{year(0) / October / 10},
+  };
+  for (const Date d : dates) {
+    SCOPED_TRACE(format_date(d));
+    EXPECT_EQ(case_json::encode_date(d).as_string(), format_date(d));
+    const year_month m = month_of(d);
+    EXPECT_EQ(case_json::encode_month(m).as_string(), format_month(m));
   }
 }
 
