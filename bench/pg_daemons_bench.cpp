@@ -41,6 +41,7 @@
 #include "adapters/storage/epoch.h"
 #include "adapters/storage/migrations.h"
 #include "bench/example_county.h"
+#include "bench/template_cases.h"
 #include "tests/support/pg_server.h"
 #include "workflows/date.h"
 #include "workflows/id_number.h"
@@ -52,6 +53,7 @@ using bench::FixedClock;
 using bench::id_number;
 using bench::read_text;
 using bench::replace_once;
+using bench::TemplateCases;
 namespace fs = std::filesystem;
 using Steady = std::chrono::steady_clock;
 
@@ -146,47 +148,14 @@ Run run_once(const std::string& url, int cases, int daemons, int batch) {
   auto opened = writer->begin(*config).open_case(s, open);
   const auto* first = std::get_if<CaseChange>(&opened);
   if (!first) throw std::runtime_error(std::get<Refusal>(opened).message);
-  const CaseData data = first->snapshot.data;
   // The daemon's hook for a transaction of many cases (deadline_batch.h), as timers_bench opens
-  // them, and the copies' statements prepared once: the setup is not what is measured.
+  // them: the setup is not what is measured.
   DeadlineBatch deadlines(config, calendar);
-  const auto year_seconds = std::chrono::seconds{std::chrono::days{363}};
-  std::string household;
-  long long copied_id = 0;
-  const long long template_id = first->case_id;
-  soci::statement copy_household =
-      (s.prepare << "INSERT INTO households (code, village_code, township_code, head_name, phone,"
-                    " details, created_at, updated_at) SELECT :code, village_code, township_code,"
-                    " head_name, phone, details, created_at, updated_at FROM households"
-                    " WHERE code = '3799010010010000000'",
-       soci::use(household));
-  soci::statement copy_case =
-      (s.prepare << "INSERT INTO cases (household_code, kind, state, version, source, emergency,"
-                    " opened_at, data, updated_at) SELECT :code, kind, state, version, source,"
-                    " emergency, opened_at, data, updated_at FROM cases WHERE id = :id"
-                    " RETURNING id",
-       soci::use(household), soci::use(template_id), soci::into(copied_id));
+  TemplateCases copies(s, *first, year_start, cases);
   for (int done = 0; done < cases;) {
     WriteTransaction tx(s);
     for (int n = 0; n < kCasesPerTransaction && done < cases; ++n, ++done) {
-      long long id = first->case_id;
-      if (done > 0) {
-        char code[32];
-        std::snprintf(code, sizeof code, "379901001001%07d", done);
-        household = code;
-        copy_household.execute(true);
-        copy_case.execute(true);
-        id = copied_id;
-      }
-      CaseChange change;
-      change.case_id = id;
-      change.snapshot.data = data;
-      change.history_seq = 2;
-      change.outcome.entry.event = "start_verification";
-      change.outcome.entry.at = year_start + year_seconds * done / cases;
-      change.outcome.step_started = kStepHouseholdVerification;
-      change.outcome.assistance_started = true;
-      deadlines.add(s, change);
+      copies.open(s, deadlines, done);
     }
     deadlines.flush(s);
     tx.commit();

@@ -71,6 +71,7 @@
 #include "adapters/storage/migrations.h"
 #include "adapters/storage/timer_store.h"
 #include "bench/example_county.h"
+#include "bench/template_cases.h"
 #include "daemon/tasks/scheduler.h"
 #include "daemon/tasks/storage_executor.h"
 #include "workflows/date.h"
@@ -83,6 +84,7 @@ using bench::FixedClock;
 using bench::id_number;
 using bench::read_text;
 using bench::replace_once;
+using bench::TemplateCases;
 namespace fs = std::filesystem;
 using Steady = std::chrono::steady_clock;
 
@@ -429,55 +431,15 @@ int main(int argc, char** argv) {
     std::cerr << "the template case was refused: " << std::get<Refusal>(opened).message << "\n";
     return 1;
   }
-  const CaseData data = first->snapshot.data;
   // The daemon's hook for a transaction of many cases: each case planned, then all their duties
   // and timers written together before the commit (deadline_batch.h).
   DeadlineBatch deadlines(config, calendar);
   long long timers_before = 0;
   s << "SELECT COUNT(*) FROM timers", soci::into(timers_before);
-  const auto year_seconds = std::chrono::seconds{std::chrono::days{363}};
-  // The copies of the template case, each statement prepared once (the bench's own work, not
-  // the daemon's: kept out of the way of what is measured).
-  std::string household;
-  long long copied_id = 0;
-  const long long template_id = first->case_id;
-  soci::statement copy_household =
-      (s.prepare << "INSERT INTO households (code, village_code, township_code, head_name, phone,"
-                    " details, created_at, updated_at) SELECT :code, village_code, township_code,"
-                    " head_name, phone, details, created_at, updated_at FROM households"
-                    " WHERE code = '3799010010010000000'",
-       soci::use(household));
-  soci::statement copy_case =
-      (s.prepare << "INSERT INTO cases (household_code, kind, state, version, source, emergency,"
-                    " opened_at, data, updated_at) SELECT :code, kind, state, version, source,"
-                    " emergency, opened_at, data, updated_at FROM cases WHERE id = :id"
-                    " RETURNING id",
-       soci::use(household), soci::use(template_id), soci::into(copied_id));
+  TemplateCases copies(s, *first, year_start, cases);
   for (int done = 0; done < cases;) {
     WriteTransaction tx(s);
-    for (int n = 0; n < open_batch && done < cases; ++n, ++done) {
-      long long id = first->case_id;
-      if (done > 0) {
-        char code[32];
-        std::snprintf(code, sizeof code, "379901001001%07d", done);
-        household = code;
-        copy_household.execute(true);
-        copy_case.execute(true);
-        id = copied_id;
-        while (copy_case.fetch()) {
-        }  // to its end: SQLite commits no transaction with a statement in progress
-      }
-      CaseChange change;
-      change.case_id = id;
-      change.snapshot.data = data;
-      change.history_seq = 2;
-      change.outcome.entry.event = "start_verification";
-      // Spread over the year so that every month has its share of deadlines.
-      change.outcome.entry.at = year_start + year_seconds * done / cases;
-      change.outcome.step_started = kStepHouseholdVerification;
-      change.outcome.assistance_started = true;
-      deadlines.add(s, change);
-    }
+    for (int n = 0; n < open_batch && done < cases; ++n, ++done) copies.open(s, deadlines, done);
     deadlines.flush(s);
     tx.commit();
   }

@@ -1,0 +1,79 @@
+// Many cases opened fast for a benchmark's setup: copies of one opened template case (its
+// household row and case row copied by SQL, statements prepared once), each copy's duties and
+// timers scheduled by the daemon's hook in its batch form (adapters/scheduler/deadline_batch.h),
+// as if it had just started household verification on its own day of the year. Copy n gets
+// household code 379901001001 followed by n in seven digits; copy 0 is the template itself.
+// The caller owns the transaction and flushes the batch before committing.
+#pragma once
+
+#include <soci/soci.h>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+#include "adapters/scheduler/deadline_batch.h"
+#include "adapters/storage/case_repository.h"
+#include "workflows/program_rules.h"
+
+namespace fangfan::bench {
+
+class TemplateCases {
+ public:
+  // `template_case` was opened with household code 3799010010010000000; `count` copies in all
+  // are spread over the 363 days after `year_start`.
+  TemplateCases(soci::session& s, const CaseChange& template_case, TimePoint year_start, int count)
+      : template_id_(template_case.case_id),
+        data_(template_case.snapshot.data),
+        year_start_(year_start),
+        count_(count),
+        copy_household_(
+            (s.prepare << "INSERT INTO households (code, village_code, township_code, head_name,"
+                          " phone, details, created_at, updated_at) SELECT :code, village_code,"
+                          " township_code, head_name, phone, details, created_at, updated_at"
+                          " FROM households WHERE code = '3799010010010000000'",
+             soci::use(household_))),
+        copy_case_((s.prepare << "INSERT INTO cases (household_code, kind, state, version, source,"
+                                 " emergency, opened_at, data, updated_at) SELECT :code, kind,"
+                                 " state, version, source, emergency, opened_at, data, updated_at"
+                                 " FROM cases WHERE id = :id RETURNING id",
+                    soci::use(household_), soci::use(template_id_), soci::into(copied_id_))) {}
+
+  // Copy `n` (0..count-1) written, its deadlines added to `deadlines`.
+  void open(soci::session& s, DeadlineBatch& deadlines, int n) {
+    std::int64_t id = template_id_;
+    if (n > 0) {
+      char code[32];
+      std::snprintf(code, sizeof code, "379901001001%07d", n);
+      household_ = code;
+      copy_household_.execute(true);
+      copy_case_.execute(true);
+      id = copied_id_;
+      while (copy_case_.fetch()) {
+      }  // to its end: SQLite commits no transaction with a statement in progress
+    }
+    CaseChange change;
+    change.case_id = id;
+    change.snapshot.data = data_;
+    change.history_seq = 2;
+    change.outcome.entry.event = "start_verification";
+    // Spread over the year so that every month has its share of deadlines.
+    const auto year = std::chrono::seconds{std::chrono::days{363}};
+    change.outcome.entry.at = year_start_ + year * n / count_;
+    change.outcome.step_started = kStepHouseholdVerification;
+    change.outcome.assistance_started = true;
+    deadlines.add(s, change);
+  }
+
+ private:
+  long long template_id_;
+  CaseData data_;
+  TimePoint year_start_;
+  int count_;
+  std::string household_;
+  long long copied_id_ = 0;
+  soci::statement copy_household_, copy_case_;
+};
+
+}  // namespace fangfan::bench
