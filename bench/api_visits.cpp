@@ -58,6 +58,7 @@
 #include "adapters/storage/migrations.h"
 #include "adapters/storage/token_store.h"
 #include "bench/example_county.h"
+#include "bench/measure.h"
 #include "daemon/api/http_api.h"
 #include "daemon/tasks/storage_executor.h"
 #include "daemon/tasks/write_group.h"
@@ -75,8 +76,10 @@ namespace fs = std::filesystem;
 using asio::ip::tcp;
 using Steady = std::chrono::steady_clock;
 using namespace fangfan;
+using bench::cpu_seconds;
 using bench::read_text;
 using bench::replace_once;
+using bench::thread_cpu_seconds;
 
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 constexpr int kSetupConnections = 16;
@@ -185,21 +188,6 @@ int int_flag(int argc, char** argv, const char* name, int fallback) {
     if (std::string(argv[i]) == name) return std::stoi(argv[i + 1]);
   }
   return fallback;
-}
-
-// CPU seconds this process (server and clients) used so far.
-double cpu_seconds() {
-  rusage u{};
-  ::getrusage(RUSAGE_SELF, &u);
-  return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
-
-// CPU seconds of the calling thread (the clients' io_context runs on main's).
-double thread_cpu_seconds() {
-  timespec t{};
-  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return double(t.tv_sec) + double(t.tv_nsec) / 1e9;
 }
 
 double percentile(const std::vector<double>& sorted, double p) {

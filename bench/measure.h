@@ -1,9 +1,10 @@
-// What the benchmarks measure a stage by, shared by bench/feed_ingest and bench/import_bench:
+// What the benchmarks measure a stage by, shared by the programs of bench/:
 // the process's resident memory (/proc/self/status), its peak reset, and CPU seconds (the machine
 // may be shared, so rows per CPU second is the one-core figure). Linux only.
 #pragma once
 
 #include <sys/resource.h>
+#include <time.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -29,12 +30,20 @@ inline bool reset_peak() {
   return static_cast<bool>(out);
 }
 
-// CPU seconds this process has used (user + system).
-inline double cpu_seconds() {
+// CPU seconds (user + system) that `who` has used: this process (RUSAGE_SELF), or its children
+// waited for (RUSAGE_CHILDREN).
+inline double cpu_seconds(int who = RUSAGE_SELF) {
   rusage u{};
-  ::getrusage(RUSAGE_SELF, &u);
+  ::getrusage(who, &u);
   return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
          double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+// CPU seconds of the calling thread.
+inline double thread_cpu_seconds() {
+  timespec t{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return double(t.tv_sec) + double(t.tv_nsec) / 1e9;
 }
 
 }  // namespace fangfan::bench

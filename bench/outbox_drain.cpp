@@ -39,12 +39,15 @@
 #include "adapters/storage/database.h"
 #include "adapters/storage/migrations.h"
 #include "adapters/storage/outbox_store.h"
+#include "bench/measure.h"
 #include "daemon/tasks/outbox_dispatcher.h"
 #include "tests/support/fake_providers.h"
 #include "tests/support/pg_server.h"
 
 namespace fangfan {
 namespace {
+
+using bench::cpu_seconds;
 
 namespace asio = boost::asio;
 namespace fs = std::filesystem;
@@ -60,15 +63,6 @@ std::string proc_status(const char* key) {
     }
   }
   return "?";
-}
-
-// CPU seconds (user + system) of `who` (RUSAGE_SELF, RUSAGE_CHILDREN) so far: on a shared
-// machine the CPU per message says more than the wall-clock rate.
-double cpu_seconds(int who) {
-  rusage u{};
-  ::getrusage(who, &u);
-  auto s = [](const timeval& t) { return double(t.tv_sec) + double(t.tv_usec) / 1e6; };
-  return s(u.ru_utime) + s(u.ru_stime);
 }
 
 double seconds_since(Steady::time_point start) {

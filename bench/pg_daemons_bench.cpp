@@ -41,6 +41,7 @@
 #include "adapters/storage/epoch.h"
 #include "adapters/storage/migrations.h"
 #include "bench/example_county.h"
+#include "bench/measure.h"
 #include "bench/template_cases.h"
 #include "tests/support/pg_server.h"
 #include "workflows/date.h"
@@ -54,6 +55,7 @@ using bench::id_number;
 using bench::read_text;
 using bench::replace_once;
 using bench::TemplateCases;
+using bench::thread_cpu_seconds;
 namespace fs = std::filesystem;
 using Steady = std::chrono::steady_clock;
 
@@ -68,13 +70,6 @@ struct Run {
   double seconds = 0;
   double firer_cpu = 0, server_cpu = 0;  // CPU seconds of the firer threads, of their backends
 };
-
-// CPU seconds of the calling thread.
-double thread_cpu_seconds() {
-  timespec t{};
-  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return double(t.tv_sec) + double(t.tv_nsec) / 1e9;
-}
 
 // CPU seconds (user + system) of process `pid`, from /proc/PID/stat: a firer's server backend
 // (the throwaway server runs on this machine). 0 when it cannot be read.

@@ -71,6 +71,7 @@
 #include "adapters/storage/migrations.h"
 #include "adapters/storage/timer_store.h"
 #include "bench/example_county.h"
+#include "bench/measure.h"
 #include "bench/template_cases.h"
 #include "daemon/tasks/scheduler.h"
 #include "daemon/tasks/storage_executor.h"
@@ -80,6 +81,7 @@
 namespace {
 
 using namespace fangfan;
+using bench::cpu_seconds;
 using bench::FixedClock;
 using bench::id_number;
 using bench::read_text;
@@ -93,23 +95,6 @@ constexpr const char* kVillage = "379901001001";
 
 double seconds_since(Steady::time_point t0) {
   return std::chrono::duration<double>(Steady::now() - t0).count();
-}
-
-// User and system CPU time of the process so far: on a shared machine the figure that moves
-// least with the other loads.
-double cpu_seconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
-
-long vm_hwm_kib() {
-  std::ifstream in("/proc/self/status");
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::atol(line.c_str() + 6);
-  }
-  return -1;
 }
 
 Household template_household() {
@@ -329,7 +314,8 @@ int run_spread(const std::string& url, std::shared_ptr<const Config> config,
   } else {
     std::printf("restart: the timer due at start did not fire\n");
   }
-  std::printf("memory: peak resident %.1f MiB (VmHWM)\n", double(vm_hwm_kib()) / 1024);
+  std::printf("memory: peak resident %.1f MiB (VmHWM)\n",
+              double(bench::status_kib("VmHWM:")) / 1024);
   db.reset();
   std::uintmax_t bytes = fs::file_size(file);
   if (fs::exists(file.string() + "-wal")) bytes += fs::file_size(file.string() + "-wal");
@@ -487,7 +473,8 @@ int main(int argc, char** argv) {
       fired, pending_in_month, fire_s, batches, batch, double(fired) / fire_s,
       1000 * fire_s / double(fired), messages, follow_ups, failed, cpu_seconds() - fire_cpu,
       double(fired) / (cpu_seconds() - fire_cpu));
-  std::printf("memory: peak resident %.1f MiB (VmHWM)\n", double(vm_hwm_kib()) / 1024);
+  std::printf("memory: peak resident %.1f MiB (VmHWM)\n",
+              double(bench::status_kib("VmHWM:")) / 1024);
   session.reset();
   db.reset();
   std::printf("database: %.1f MiB\n", double(fs::file_size(dir / "bench.db")) / (1024 * 1024));

@@ -106,10 +106,6 @@ std::string unknown_member(const JsonPath& at, std::string_view name) {
          ": unknown field, written by a newer fangfan?)";
 }
 
-// format_time's text ("2025-03-03T09:00:00+08:00"), written digit by digit instead of through
-// printf: every time in a case's data is encoded at each write of the case (a case with many
-// visits has hundreds), and printf showed in the API's profile. Years outside 0..9999 (which
-// printf writes with more or other characters) go through format_time itself.
 namespace {
 
 // Writes `value` as `digits` decimal digits at text[at...] (zero-padded): the stored times, dates
@@ -120,6 +116,10 @@ void put_digits(char* text, int at, int digits, long long value) {
 
 }  // namespace
 
+// format_time's text ("2025-03-03T09:00:00+08:00"), written digit by digit instead of through
+// printf: every time in a case's data is encoded at each write of the case (a case with many
+// visits has hundreds), and printf showed in the API's profile. Years outside 0..9999 (which
+// printf writes with more or other characters) go through format_time itself.
 json::value encode_time(TimePoint t) {
   const auto local = t + kChinaUtcOffset;
   const auto day = std::chrono::floor<std::chrono::days>(local);

@@ -87,9 +87,11 @@ struct MemberRow {
 
 // ---- cases
 
-constexpr const char* kCaseColumns =
+// The columns CaseRow binds, in its order.
+constexpr const char* kCaseFields =
     "SELECT id, household_code, kind, state, version, source, emergency, opened_at,"
-    " previous_case_id, data, updated_at FROM cases ";
+    " previous_case_id, data, updated_at";
+const std::string kCaseColumns = std::string(kCaseFields) + " FROM cases ";
 
 struct CaseRow {
   long long id = 0, version = 0, opened_at = 0, previous_case_id = 0, updated_at = 0;
@@ -102,7 +104,9 @@ struct CaseRow {
         into(emergency), into(opened_at), into(previous_case_id, previous_ind), into(data),
         into(updated_at);
   }
-  CaseRecord record() const {
+  // Takes the data text out of the bound buffer instead of copying it (the statement writes the
+  // buffer afresh at its next fetch): one case's text is kilobytes once it has visits.
+  CaseRecord record() {
     CaseRecord r;
     r.id = id;
     r.household_code = household_code;
@@ -113,17 +117,9 @@ struct CaseRow {
     r.emergency = emergency != 0;
     r.opened_at = from_epoch(opened_at);
     if (previous_ind == soci::i_ok) r.previous_case_id = previous_case_id;
-    r.data = data;
-    r.updated_at = from_epoch(updated_at);
-    return r;
-  }
-  // The same, taking the data text out of the bound buffer instead of copying it (the statement
-  // writes the buffer afresh at its next run): one case's text is kilobytes once it has visits.
-  CaseRecord take_record() {
-    std::string text = std::move(data);
+    r.data = std::move(data);
     data.clear();
-    CaseRecord r = record();
-    r.data = std::move(text);
+    r.updated_at = from_epoch(updated_at);
     return r;
   }
 };
@@ -131,7 +127,7 @@ struct CaseRow {
 struct CaseById {
   CaseRow row;
   long long id = 0;
-  static std::string sql() { return std::string(kCaseColumns) + "WHERE id = :id"; }
+  static std::string sql() { return kCaseColumns + "WHERE id = :id"; }
   void bind(Prepared& p) {
     row.bind(p);
     p, use(id);
@@ -144,9 +140,11 @@ struct CaseWithPlaceById {
   std::string village_code;
   soci::indicator village_ind = soci::i_null;
   static std::string sql() {
-    return "SELECT c.id, c.household_code, c.kind, c.state, c.version, c.source, c.emergency,"
-           " c.opened_at, c.previous_case_id, c.data, c.updated_at, h.village_code FROM cases c"
-           " LEFT JOIN households h ON h.code = c.household_code WHERE c.id = :id";
+    // The village in a subquery, so that the case's columns are named as everywhere else (a
+    // case whose household row is missing gets NULL, as a LEFT JOIN would give).
+    return std::string(kCaseFields) +
+           ", (SELECT h.village_code FROM households h WHERE h.code = cases.household_code)"
+           " FROM cases WHERE id = :id";
   }
   void bind(Prepared& p) {
     row.bind(p);
@@ -173,9 +171,7 @@ struct InsertCase {
 struct CasesOfHousehold {
   CaseRow row;
   std::string code;
-  static std::string sql() {
-    return std::string(kCaseColumns) + "WHERE household_code = :code ORDER BY id";
-  }
+  static std::string sql() { return kCaseColumns + "WHERE household_code = :code ORDER BY id"; }
   void bind(Prepared& p) {
     row.bind(p);
     p, use(code);
@@ -321,9 +317,7 @@ std::optional<CaseRecord> load_case(soci::session& session, std::int64_t case_id
       [&] {
         Kept<CaseById> q(session);
         q->id = case_id;
-        q->row.previous_ind = soci::i_null;
-        if (!q.execute()) return std::optional<CaseRecord>();
-        return std::optional<CaseRecord>(q->row.take_record());
+        return kept_one(q);
       });
 }
 
@@ -333,10 +327,9 @@ std::optional<PlacedCase> load_case_with_place(soci::session& session, std::int6
       [&]() -> std::optional<PlacedCase> {
         Kept<CaseWithPlaceById> q(session);
         q->id = case_id;
-        q->row.previous_ind = soci::i_null;
         q->village_ind = soci::i_null;
         if (!q.execute()) return std::nullopt;
-        PlacedCase placed{q->row.take_record(), std::nullopt};
+        PlacedCase placed{q->row.record(), std::nullopt};
         if (q->village_ind == soci::i_ok) placed.village_code = q->village_code;
         return placed;
       });
@@ -461,8 +454,8 @@ std::vector<CaseRecord> load_cases(soci::session& session, const std::vector<std
   if (ids.empty()) return {};
   return guarded("读取案件失败 (loading cases failed)", [&] {
     CaseRow row;
-    Prepared p = (session.prepare << std::string(kCaseColumns) + "WHERE id IN (" +
-                                         storage_detail::id_list(ids) + ") ORDER BY id");
+    Prepared p = (session.prepare << kCaseColumns + "WHERE id IN (" + storage_detail::id_list(ids) +
+                                         ") ORDER BY id");
     row.bind(p);
     return fetch_all(p, row);
   });

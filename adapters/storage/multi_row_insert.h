@@ -110,14 +110,18 @@ long long insert_rows(soci::session& session, const In* in, std::size_t n,
   return added;
 }
 
+// V's table: kTable is "name (columns...)".
+template <class V>
+constexpr std::string_view table_of() {
+  return V::kTable.substr(0, V::kTable.find(' '));
+}
+
 // The largest id of V's table (0 when empty).
 template <class V>
 struct MaxId {
   long long id = 0;
   soci::indicator ind = soci::i_null;
-  static std::string sql() {
-    return "SELECT MAX(id) FROM " + std::string(V::kTable.substr(0, V::kTable.find(' ')));
-  }
+  static std::string sql() { return "SELECT MAX(id) FROM " + std::string(table_of<V>()); }
   void bind(Prepared& p) { p, soci::into(id, ind); }
 };
 
@@ -130,7 +134,6 @@ struct MaxId {
 // statement of the call read there again are already in `inserted`, with the same id).
 template <class V, class In>
 void insert_rows_numbered(soci::session& session, const In* in, std::size_t n, KeyIds& inserted) {
-  const std::string_view table = V::kTable.substr(0, V::kTable.find(' '));
   long long before = 0;
   {
     Kept<MaxId<V>> q(session);
@@ -149,7 +152,7 @@ void insert_rows_numbered(soci::session& session, const In* in, std::size_t n, K
       continue;
     }
     const long long first = std::max(before + 1, last - static_cast<long long>(rows) + 1);
-    keys_of_ids(session, table, V::kKey, first, last, inserted);
+    keys_of_ids(session, table_of<V>(), V::kKey, first, last, inserted);
   }
 }
 
@@ -167,8 +170,7 @@ std::vector<R> insert_keyed(soci::session& session, const std::vector<In>& in) {
   for (const In& row : in) {
     if (!inserted.contains(V::key_of(row))) missing.push_back(&V::key_of(row));
   }
-  const std::string_view table = V::kTable.substr(0, V::kTable.find(' '));
-  KeyIds existing = ids_of_keys(session, table, V::kKey, missing);
+  KeyIds existing = ids_of_keys(session, table_of<V>(), V::kKey, missing);
   std::vector<R> out(in.size());
   for (std::size_t i = 0; i < in.size(); ++i) {
     const std::string& key = V::key_of(in[i]);

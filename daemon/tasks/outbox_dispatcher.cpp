@@ -310,8 +310,7 @@ asio::awaitable<void> OutboxDispatcher::dispatch_due() {
       while (!flush_error_ && !room_for_delivery()) {
         // At the bound only a write makes room: write what waits now, however little.
         if (at_unrecorded_bound()) start_flush(true);
-        slot_timer_.expires_at(asio::steady_timer::time_point::max());
-        co_await slot_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+        co_await wait_a_moment();
       }
       if (flush_error_) {
         // A write of answers failed: the pass ends (run() pauses); the claimed messages not

@@ -68,6 +68,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 
 #include "adapters/channels/channel.h"
 #include "adapters/config/config.h"
@@ -183,7 +184,7 @@ class OutboxDispatcher : public AdvanceDelivery {
   bool at_unrecorded_bound() const;
   void release_slot();
   // Until a delivery ends or a write finishes.
-  boost::asio::awaitable<void> wait_a_moment();
+  boost::asio::awaitable<std::tuple<boost::system::error_code>> wait_a_moment();
   // This dispatcher's writes one at a time: write_turn() waits for the running one to end.
   boost::asio::awaitable<void> write_turn();
   void end_write();

@@ -18,9 +18,11 @@ namespace fangfan {
 
 namespace asio = boost::asio;
 
-asio::awaitable<void> OutboxDispatcher::wait_a_moment() {
+// Not a coroutine itself: the timer's own awaitable, so a wait costs no frame of ours (the
+// dispatch loop waits for a free place about once per message at full width).
+asio::awaitable<std::tuple<boost::system::error_code>> OutboxDispatcher::wait_a_moment() {
   slot_timer_.expires_at(asio::steady_timer::time_point::max());
-  co_await slot_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+  return slot_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
 }
 
 asio::awaitable<void> OutboxDispatcher::write_turn() {
