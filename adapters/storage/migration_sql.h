@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "adapters/storage/migrations.h"
 
@@ -76,5 +77,8 @@ Migration monthly_reports(int version);
 // -- the registration duty and the monitoring alert loop (issue 14 items 2 and 6),
 // loop_migration.cpp
 Migration registration_and_alert_loop(int version);
+// -- issue 15's migrations (claim lease, timer due millisecond, indexes), appended to `list`
+// in order: throughput_migration.cpp
+void add_throughput_migrations(std::vector<Migration>& list);
 
 }  // namespace fangfan::migration_sql
