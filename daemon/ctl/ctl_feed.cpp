@@ -54,29 +54,6 @@ bool take_options(std::vector<std::string>& args, const std::vector<std::string>
   return true;
 }
 
-std::optional<json::object> call_long(const ApiTarget& target, http::verb method,
-                                      const std::string& path, const std::string& body,
-                                      bool as_json, std::ostream& out, std::ostream& err) {
-  auto result = http_call(target, method, path, body, kRunTimeout);
-  if (auto* problem = std::get_if<std::string>(&result)) {
-    err << "fangfanctl: " << *problem << "\n";
-    return std::nullopt;
-  }
-  const HttpReply& reply = std::get<HttpReply>(result);
-  if (reply.status < 200 || reply.status >= 300) {
-    err << "fangfanctl: " << api_error_message(reply) << "\n";
-    return std::nullopt;
-  }
-  boost::system::error_code ec;
-  json::value v = json::parse(reply.body, ec);
-  if (ec || !v.is_object()) {
-    err << "fangfanctl: 服务器的回答不是 JSON 对象 (the server's answer is not a JSON object)\n";
-    return std::nullopt;
-  }
-  if (as_json) out << reply.body << "\n";
-  return v.get_object();
-}
-
 void print_report(std::ostream& out, const json::object& r) {
   const std::string status = json_text(r, "status");
   if (status == "already_taken") {
@@ -166,8 +143,8 @@ int feed_command(std::vector<std::string> args, const ApiTarget& target, std::os
     if (args.size() != 1) return usage(err, "需要一个数据源或部门 (one FEED or DEPARTMENT)");
     json::object body;
     for (const auto& [k, v] : query) body[k] = v;
-    auto answer = call_long(target, http::verb::post, "/api/v1/feeds/" + args[0] + "/runs",
-                            json::serialize(body), as_json, out, err);
+    auto answer = ctl::call(target, http::verb::post, "/api/v1/feeds/" + args[0] + "/runs",
+                            json::serialize(body), as_json, out, err, kRunTimeout);
     if (!answer) return ctl::kFailed;
     if (!as_json) print_report(out, *answer);
     return json_text(*answer, "status") == "failed" ? ctl::kFailed : ctl::kOk;
@@ -260,9 +237,9 @@ int feed_command(std::vector<std::string> args, const ApiTarget& target, std::os
     if (!bytes) return ctl::kFailed;
     const std::string name = std::filesystem::path(args[1]).filename().string();
     auto answer =
-        call_long(target, http::verb::post,
+        ctl::call(target, http::verb::post,
                   "/api/v1/feeds/runs/" + args[0] + "/fix" + ctl::query_string({{"name", name}}),
-                  *bytes, as_json, out, err);
+                  *bytes, as_json, out, err, kRunTimeout);
     if (!answer) return ctl::kFailed;
     if (!as_json) print_report(out, *answer);
     return json_text(*answer, "status") == "failed" ? ctl::kFailed : ctl::kOk;

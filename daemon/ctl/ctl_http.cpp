@@ -455,8 +455,9 @@ std::string json_text(const boost::json::object& o, const char* key) {
 
 std::optional<boost::json::object> call(const ApiTarget& target, http::verb method,
                                         const std::string& path, const std::string& body,
-                                        bool raw_json, std::ostream& out, std::ostream& err) {
-  auto result = http_call(target, method, path, body);
+                                        bool raw_json, std::ostream& out, std::ostream& err,
+                                        std::chrono::milliseconds timeout) {
+  auto result = http_call(target, method, path, body, timeout);
   if (auto* problem = std::get_if<std::string>(&result)) {
     err << "fangfanctl: " << *problem << "\n";
     return std::nullopt;

@@ -110,10 +110,12 @@ std::string json_text(const boost::json::object& o, const char* key);
 
 // Sends the request. A 2xx answer that is a JSON object is returned (and written to `out` as
 // it came when `raw_json`); otherwise the reason — the server's own sentence for an error
-// answer — goes to `err` as "fangfanctl: ..." and the result is nullopt.
-std::optional<boost::json::object> call(const ApiTarget& target, boost::beast::http::verb method,
-                                        const std::string& path, const std::string& body,
-                                        bool raw_json, std::ostream& out, std::ostream& err);
+// answer — goes to `err` as "fangfanctl: ..." and the result is nullopt. `timeout`: longer for
+// the requests that run a whole job (a feed run, advancing or simulating a clock).
+std::optional<boost::json::object> call(
+    const ApiTarget& target, boost::beast::http::verb method, const std::string& path,
+    const std::string& body, bool raw_json, std::ostream& out, std::ostream& err,
+    std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 }  // namespace ctl
 

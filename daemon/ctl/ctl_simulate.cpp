@@ -1,8 +1,7 @@
 #include "daemon/ctl/ctl_simulate.h"
 
-#include <boost/json/parse.hpp>
+#include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
-#include <boost/json/value.hpp>
 #include <optional>
 
 #include "workflows/date.h"
@@ -13,10 +12,10 @@ namespace {
 
 namespace http = boost::beast::http;
 namespace json = boost::json;
-
-constexpr int kOk = 0;
-constexpr int kFailed = 1;
-constexpr int kUsage = 2;
+using ctl::json_text;
+using ctl::kFailed;
+using ctl::kOk;
+using ctl::kUsage;
 
 // A year of a county's timers runs in one request: give it time.
 constexpr std::chrono::minutes kTimeout{10};
@@ -31,13 +30,6 @@ int usage(std::ostream& err, const std::string& problem) {
   if (!problem.empty()) err << "fangfanctl simulate: " << problem << "\n";
   err << kUsageText;
   return kUsage;
-}
-
-std::string text(const json::object& o, const char* key) {
-  const json::value* v = o.if_contains(key);
-  if (!v || v->is_null()) return "";
-  if (v->is_string()) return std::string(v->get_string());
-  return json::serialize(*v);
 }
 
 // "2025-03-03T09:00:00+08:00" -> "2025-03-03 09:00" (China time, as the server gives it).
@@ -61,10 +53,10 @@ std::string one_line(std::string s) {
 }
 
 std::string timer_label(const json::object& m) {
-  const std::string kind = text(m, "timer_kind");
-  const std::string step = text(m, "step");
+  const std::string kind = json_text(m, "timer_kind");
+  const std::string step = json_text(m, "step");
   if (kind == "escalation")
-    return step + " 第" + text(m, "rung") + "级 (rung " + text(m, "rung") + ")";
+    return step + " 第" + json_text(m, "rung") + "级 (rung " + json_text(m, "rung") + ")";
   return step + " " + kind;
 }
 
@@ -72,12 +64,9 @@ std::string timer_label(const json::object& m) {
 
 int run_simulate_command(std::vector<std::string> args, const CtlEnvironment& env,
                          std::ostream& out, std::ostream& err) {
-  auto resolved = resolve_api_target(args, env);
-  if (auto* problem = std::get_if<std::string>(&resolved)) {
-    err << "fangfanctl: " << *problem << "\n";
-    return kUsage;
-  }
-  const ApiTarget& target = std::get<ApiTarget>(resolved);
+  const std::optional<ApiTarget> resolved = ctl::target_or_report(args, env, err);
+  if (!resolved) return kUsage;
+  const ApiTarget& target = *resolved;
   std::optional<std::string> from, to;
   bool as_json = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -99,37 +88,20 @@ int run_simulate_command(std::vector<std::string> args, const CtlEnvironment& en
   json::object request;
   request["from"] = *from;
   request["to"] = *to;
-  auto result =
-      http_call(target, http::verb::post, "/api/v1/simulate", json::serialize(request), kTimeout);
-  if (auto* problem = std::get_if<std::string>(&result)) {
-    err << "fangfanctl: " << *problem << "\n";
-    return kFailed;
-  }
-  const HttpReply& reply = std::get<HttpReply>(result);
-  if (reply.status < 200 || reply.status >= 300) {
-    err << "fangfanctl: " << api_error_message(reply) << "\n";
-    return kFailed;
-  }
-  if (as_json) {
-    out << reply.body;
-    if (!reply.body.empty() && reply.body.back() != '\n') out << "\n";
-    return kOk;
-  }
-  boost::system::error_code ec;
-  json::value v = json::parse(reply.body, ec);
-  if (ec || !v.is_object()) {
-    err << "fangfanctl: 服务器的回答不是 JSON 对象 (the server's answer is not a JSON object)\n";
-    return kFailed;
-  }
-  const json::object& body = v.get_object();
+  const std::optional<json::object> answer =
+      ctl::call(target, http::verb::post, "/api/v1/simulate", json::serialize(request), as_json,
+                out, err, kTimeout);
+  if (!answer) return kFailed;
+  if (as_json) return kOk;
+  const json::object& body = *answer;
   std::vector<std::vector<std::string>> rows;
   if (const json::value* list = body.if_contains("messages"); list && list->is_array()) {
     for (const auto& item : list->get_array()) {
       if (!item.is_object()) continue;
       const json::object& m = item.get_object();
-      rows.push_back({short_time(text(m, "at")), timer_label(m), text(m, "case_id"),
-                      mask_staff_recipient(text(m, "recipient")), text(m, "message_type"),
-                      one_line(text(m, "text"))});
+      rows.push_back({short_time(json_text(m, "at")), timer_label(m), json_text(m, "case_id"),
+                      mask_staff_recipient(json_text(m, "recipient")), json_text(m, "message_type"),
+                      one_line(json_text(m, "text"))});
     }
   }
   if (rows.empty()) {
@@ -139,9 +111,9 @@ int run_simulate_command(std::vector<std::string> args, const CtlEnvironment& en
     return kOk;
   }
   print_table(out, {"TIME", "TIMER", "CASE", "RECIPIENT", "TYPE", "TEXT"}, rows);
-  out << rows.size() << " 条消息，" << text(body, "timers_fired")
+  out << rows.size() << " 条消息，" << json_text(body, "timers_fired")
       << " 个定时提醒触发；未发送任何消息 (" << rows.size() << " messages from "
-      << text(body, "timers_fired") << " timers; nothing was sent)\n";
+      << json_text(body, "timers_fired") << " timers; nothing was sent)\n";
   return kOk;
 }
 
