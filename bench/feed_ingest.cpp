@@ -22,7 +22,6 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <zip.h>
 
 #include <charconv>
 #include <chrono>
@@ -43,6 +42,7 @@
 #include "adapters/config/config.h"
 #include "adapters/import/table_stream.h"
 #include "bench/measure.h"
+#include "bench/xlsx_file.h"
 #include "workflows/feeds.h"
 
 namespace {
@@ -260,34 +260,15 @@ void write_gbk_csv(const fs::path& file, std::uint64_t rows, std::uint64_t membe
 
 void write_xlsx(const fs::path& file, const fs::path& dir, std::uint64_t rows,
                 std::uint64_t members) {
-  // Shared strings: the header, the pools, then each row's ID number (Excel stores text cells
-  // as shared strings); the sheet and the strings go through files to keep memory flat.
-  const fs::path sheet_file = dir / "sheet.xml", sst_file = dir / "sst.xml";
-  std::FILE* sheet = std::fopen(sheet_file.c_str(), "wb");
-  std::FILE* sst = std::fopen(sst_file.c_str(), "wb");
-  std::fputs(R"(<?xml version="1.0" encoding="UTF-8" standalone="yes"?>)"
-             R"(<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">)",
-             sst);
-  int strings = 0;
-  auto add_string = [&](const std::string& s) {
-    std::fprintf(sst, "<si><t>%s</t></si>", s.c_str());
-    return strings++;
-  };
-  std::fputs(R"(<?xml version="1.0" encoding="UTF-8" standalone="yes"?>)"
-             R"(<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">)"
-             R"(<sheetData><row r="1">)",
-             sheet);
-  const char* cols = "ABCDEF";
-  int c = 0;
-  for (const char* h : {"身份证号", "姓名", "村编码", "救助类别", "批准日期", "月保障金额"}) {
-    std::fprintf(sheet, "<c r=\"%c1\" t=\"s\"><v>%d</v></c>", cols[c++], add_string(h));
-  }
-  std::fputs("</row>", sheet);
-  const int categories = strings;
+  // Shared strings: the header, the pools, then each row's ID number.
+  bench::XlsxFile xlsx(dir, {"身份证号", "姓名", "村编码", "救助类别", "批准日期", "月保障金额"});
+  std::FILE* sheet = xlsx.sheet();
+  auto add_string = [&xlsx](const std::string& s) { return xlsx.add_string(s); };
+  const int categories = xlsx.strings();
   for (auto cat : kCategories) add_string(std::string(cat));
-  const int names = strings;
+  const int names = xlsx.strings();
   for (int i = 0; i < kNames; ++i) add_string(pool_name(i));
-  const int villages = strings;
+  const int villages = xlsx.strings();
   for (int i = 0; i < kVillages; ++i) add_string(pool_village(i));
   std::mt19937_64 rng(42);
   for (std::uint64_t r = 0; r < rows; ++r) {
@@ -318,39 +299,7 @@ void write_xlsx(const fs::path& file, const fs::path& dir, std::uint64_t rows,
     }
     std::fputs("</row>", sheet);
   }
-  std::fputs("</sheetData></worksheet>", sheet);
-  std::fputs("</sst>", sst);
-  std::fclose(sheet);
-  std::fclose(sst);
-
-  int error = 0;
-  zip_t* z = zip_open(file.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &error);
-  if (z == nullptr) throw std::runtime_error("zip_open");
-  auto add_text = [z](const char* name, const char* text) {
-    zip_source_t* src = zip_source_buffer(z, text, std::strlen(text), 0);
-    if (zip_file_add(z, name, src, ZIP_FL_ENC_UTF_8) < 0) throw std::runtime_error(name);
-  };
-  auto add_file = [z](const char* name, const fs::path& from) {
-    zip_source_t* src = zip_source_file(z, from.c_str(), 0, 0);
-    if (zip_file_add(z, name, src, ZIP_FL_ENC_UTF_8) < 0) throw std::runtime_error(name);
-  };
-  add_text(
-      "[Content_Types].xml",
-      R"(<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>)");
-  add_text(
-      "xl/workbook.xml",
-      R"(<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="民政" sheetId="1" r:id="rId1"/></sheets></workbook>)");
-  add_text(
-      "xl/_rels/workbook.xml.rels",
-      R"(<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>)");
-  add_text(
-      "xl/styles.xml",
-      R"(<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14" applyNumberFormat="1"/></cellXfs></styleSheet>)");
-  add_file("xl/sharedStrings.xml", sst_file);
-  add_file("xl/worksheets/sheet1.xml", sheet_file);
-  if (zip_close(z) != 0) throw std::runtime_error("zip_close");
-  fs::remove(sheet_file);
-  fs::remove(sst_file);
+  xlsx.finish(file, "民政");
 }
 
 // -- measuring

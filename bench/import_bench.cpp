@@ -24,7 +24,6 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <zip.h>
 
 #include <chrono>
 #include <cstdio>
@@ -46,6 +45,7 @@
 #include "adapters/storage/migrations.h"
 #include "bench/example_county.h"
 #include "bench/measure.h"
+#include "bench/xlsx_file.h"
 #include "workflows/id_number.h"
 
 namespace {
@@ -136,36 +136,18 @@ void write_gbk_csv(const fs::path& file, std::uint64_t rows, const std::vector<H
 // Text cells as shared strings (as Excel writes them), dates as serial numbers with a date style.
 void write_xlsx(const fs::path& file, const fs::path& dir, std::uint64_t rows,
                 const std::vector<Home>& homes) {
-  const fs::path sheet_file = dir / "sheet.xml", sst_file = dir / "sst.xml";
-  std::FILE* sheet = std::fopen(sheet_file.c_str(), "wb");
-  std::FILE* sst = std::fopen(sst_file.c_str(), "wb");
-  std::fputs(R"(<?xml version="1.0" encoding="UTF-8" standalone="yes"?>)"
-             R"(<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">)",
-             sst);
-  int strings = 0;
-  auto add_string = [&](const std::string& s) {
-    std::fprintf(sst, "<si><t>%s</t></si>", s.c_str());
-    return strings++;
-  };
-  std::fputs(R"(<?xml version="1.0" encoding="UTF-8" standalone="yes"?>)"
-             R"(<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">)"
-             R"(<sheetData><row r="1">)",
-             sheet);
-  const char* cols = "ABCDEF";
-  int c = 0;
-  for (const char* h : {"户编码", "户主姓名", "身份证号", "走访日期", "走访人", "走访内容"}) {
-    std::fprintf(sheet, "<c r=\"%c1\" t=\"s\"><v>%d</v></c>", cols[c++], add_string(h));
-  }
-  std::fputs("</row>", sheet);
-  const int first_home = strings;  // code, head, id per household
+  bench::XlsxFile xlsx(dir, {"户编码", "户主姓名", "身份证号", "走访日期", "走访人", "走访内容"});
+  std::FILE* sheet = xlsx.sheet();
+  auto add_string = [&xlsx](const std::string& s) { return xlsx.add_string(s); };
+  const int first_home = xlsx.strings();  // code, head, id per household
   for (const Home& h : homes) {
     add_string(h.code);
     add_string(h.head);
     add_string(h.id);
   }
-  const int first_officer = strings;
+  const int first_officer = xlsx.strings();
   for (int i = 0; i < kOfficers; ++i) add_string(officer(static_cast<std::size_t>(i)));
-  const int first_findings = strings;
+  const int first_findings = xlsx.strings();
   for (const char* f : kFindings) add_string(f);
   for (std::uint64_t r = 0; r < rows; ++r) {
     const Visit v = visit(r, homes.size());
@@ -181,39 +163,7 @@ void write_xlsx(const fs::path& file, const fs::path& dir, std::uint64_t rows,
                  n, first_officer + static_cast<int>(v.officer), n,
                  first_findings + static_cast<int>(v.findings));
   }
-  std::fputs("</sheetData></worksheet>", sheet);
-  std::fputs("</sst>", sst);
-  std::fclose(sheet);
-  std::fclose(sst);
-
-  int error = 0;
-  zip_t* z = zip_open(file.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &error);
-  if (z == nullptr) throw std::runtime_error("zip_open");
-  auto add_text = [z](const char* name, const char* text) {
-    zip_source_t* src = zip_source_buffer(z, text, std::strlen(text), 0);
-    if (zip_file_add(z, name, src, ZIP_FL_ENC_UTF_8) < 0) throw std::runtime_error(name);
-  };
-  auto add_file = [z](const char* name, const fs::path& from) {
-    zip_source_t* src = zip_source_file(z, from.c_str(), 0, 0);
-    if (zip_file_add(z, name, src, ZIP_FL_ENC_UTF_8) < 0) throw std::runtime_error(name);
-  };
-  add_text(
-      "[Content_Types].xml",
-      R"(<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>)");
-  add_text(
-      "xl/workbook.xml",
-      R"(<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="走访记录" sheetId="1" r:id="rId1"/></sheets></workbook>)");
-  add_text(
-      "xl/_rels/workbook.xml.rels",
-      R"(<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>)");
-  add_text(
-      "xl/styles.xml",
-      R"(<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14" applyNumberFormat="1"/></cellXfs></styleSheet>)");
-  add_file("xl/sharedStrings.xml", sst_file);
-  add_file("xl/worksheets/sheet1.xml", sheet_file);
-  if (zip_close(z) != 0) throw std::runtime_error("zip_close");
-  fs::remove(sheet_file);
-  fs::remove(sst_file);
+  xlsx.finish(file, "走访记录");
 }
 
 // -- measuring (as bench/feed_ingest)
