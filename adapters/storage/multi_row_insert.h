@@ -156,23 +156,23 @@ void insert_rows_numbered(soci::session& session, const In* in, std::size_t n, K
   }
 }
 
-// Every row of `in` inserted unless its key is stored; results (R: `inserted`, `id`) in input
-// order, as the top of this file says.
+// Every row of `in` (n rows) inserted unless its key is stored; results (R: `inserted`, `id`) in
+// input order, as the top of this file says.
 template <class R, class V, class In>
-std::vector<R> insert_keyed(soci::session& session, const std::vector<In>& in) {
+std::vector<R> insert_keyed(soci::session& session, const In* in, std::size_t n) {
   KeyIds inserted;
   if (session.get_backend_name() == "sqlite3") {
-    insert_rows_numbered<V>(session, in.data(), in.size(), inserted);
+    insert_rows_numbered<V>(session, in, n, inserted);
   } else {
-    insert_rows<V>(session, in.data(), in.size(), &inserted);
+    insert_rows<V>(session, in, n, &inserted);
   }
   std::vector<const std::string*> missing;
-  for (const In& row : in) {
-    if (!inserted.contains(V::key_of(row))) missing.push_back(&V::key_of(row));
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!inserted.contains(V::key_of(in[i]))) missing.push_back(&V::key_of(in[i]));
   }
   KeyIds existing = ids_of_keys(session, table_of<V>(), V::kKey, missing);
-  std::vector<R> out(in.size());
-  for (std::size_t i = 0; i < in.size(); ++i) {
+  std::vector<R> out(n);
+  for (std::size_t i = 0; i < n; ++i) {
     const std::string& key = V::key_of(in[i]);
     if (auto it = inserted.find(key); it != inserted.end()) {
       out[i].inserted = true;
@@ -184,6 +184,11 @@ std::vector<R> insert_keyed(soci::session& session, const std::vector<In>& in) {
     }
   }
   return out;
+}
+
+template <class R, class V, class In>
+std::vector<R> insert_keyed(soci::session& session, const std::vector<In>& in) {
+  return insert_keyed<R, V>(session, in.data(), in.size());
 }
 
 }  // namespace fangfan::storage_detail
