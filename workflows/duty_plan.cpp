@@ -1,6 +1,7 @@
 #include "workflows/duty_plan.h"
 
 #include <algorithm>
+#include <charconv>
 #include <map>
 
 #include "workflows/date.h"
@@ -210,11 +211,25 @@ CaseFacts case_facts(std::int64_t case_id, const CaseData& data) {
 }
 
 std::string timer_dedupe_key(const NewDuty& duty, std::string_view suffix) {
-  return duty.duty_key + "/" + std::to_string(duty.opened_at.time_since_epoch().count()) + "/" +
-         std::string(suffix);
+  std::string key;
+  append_timer_dedupe_key(key, duty, suffix);
+  return key;
 }
 
-std::string timer_step(const NewDuty& duty) {
+void append_timer_dedupe_key(std::string& out, const NewDuty& duty, std::string_view suffix) {
+  char seconds[24];
+  const char* end = std::to_chars(seconds, seconds + sizeof seconds,
+                                  static_cast<long long>(duty.opened_at.time_since_epoch().count()))
+                        .ptr;
+  out.reserve(out.size() + duty.duty_key.size() + 2 + std::size_t(end - seconds) + suffix.size());
+  out += duty.duty_key;
+  out += '/';
+  out.append(seconds, std::size_t(end - seconds));
+  out += '/';
+  out += suffix;
+}
+
+const std::string& timer_step(const NewDuty& duty) {
   return duty.kind == kDutyStep ? duty.subject : duty.kind;
 }
 

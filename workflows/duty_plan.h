@@ -72,8 +72,10 @@ struct PlannedTimer {
 // timers.dedupe_key: "<duty_key>/<opened_at, seconds since the epoch>/<suffix>" (the opening
 // instant makes a reopened duty's timers new ones).
 std::string timer_dedupe_key(const NewDuty& duty, std::string_view suffix);
+// The same key appended to `out` (a writer's reused buffer: no string built per timer).
+void append_timer_dedupe_key(std::string& out, const NewDuty& duty, std::string_view suffix);
 // timers.step: the step name of a step duty, else the duty's kind.
-std::string timer_step(const NewDuty& duty);
+const std::string& timer_step(const NewDuty& duty);
 
 // The timers of a duty with deadline `d`. `always_due`: a due timer even when no role is
 // notified at due time; `task_at`: an evaluation's task notice at that instant.

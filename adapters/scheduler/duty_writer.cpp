@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <utility>
 
 #include "adapters/scheduler/timer_payload_codec.h"
 #include "adapters/storage/case_json.h"
@@ -32,52 +33,74 @@ void close(soci::session& session, const CloseDuty& c, TimePoint now) {
   cancel_duty_timers(session, c.duty);
 }
 
-// The timers planned for a stored duty, as rows for schedule_timers().
-void add_planned_timers(std::vector<TimerToStore>& rows, const NewDuty& duty, std::int64_t duty_id,
+// The timers planned for the stored duty `duty_id`, as rows for schedule_new_timers(). Every
+// field of a reused row is written.
+void add_planned_timers(TimerRows& rows, const NewDuty& duty, std::int64_t duty_id,
                         const std::vector<PlannedTimer>& timers) {
   for (const PlannedTimer& p : timers) {
-    TimerToStore& row = rows.emplace_back();
+    TimerToStore& row = rows.next();
     NewTimer& t = row.timer;
     t.case_id = duty.case_id;
     t.kind = p.kind;
     t.step = timer_step(duty);
     t.rung = p.rung;
-    t.dedupe_key = timer_dedupe_key(duty, p.suffix);
+    t.dedupe_key.clear();
+    append_timer_dedupe_key(t.dedupe_key, duty, p.suffix);
     t.due_at = p.due_at;
-    DutyNotice notice = p.notice;
-    notice.duty_id = duty_id;
-    t.payload = encode_timer_payload(notice);
+    t.due_within = std::chrono::milliseconds{0};
+    t.payload.clear();
+    append_timer_payload(t.payload, p.notice, duty_id);
     t.created_at = duty.opened_at;
     // A rung passed at the opening (duty_timers): stored as fired then, nothing sent.
+    row.fired_at.reset();
     if (p.passed) row.fired_at = duty.opened_at;
   }
 }
 
+// `duty` as stored under `id` (opened now, or reopened), for closing it at once.
+DutyRecord stored_duty(const NewDuty& duty, std::int64_t id) {
+  DutyRecord r;
+  r.id = id;
+  r.duty_key = duty.duty_key;
+  r.case_id = duty.case_id;
+  r.kind = duty.kind;
+  r.subject = duty.subject;
+  r.township_code = duty.township_code;
+  r.village_code = duty.village_code;
+  r.owner_role = duty.owner_role;
+  r.officer = duty.officer;
+  r.due_at = duty.due_at;
+  r.state = DutyState::kOpen;
+  r.opened_at = duty.opened_at;
+  return r;
+}
+
 // Several OpenDuty in a row (see the header), written as one statement for their duties and one
 // for all their timers; then those to close at once are closed, in order. With `each`, the
-// timers scheduled for each opening (read back by key) go to (*each)[i].
+// timers scheduled for each opening (read back by key) go to (*each)[i]. `buffer` (may be null):
+// the rows to reuse.
 int apply_open_duties(soci::session& session, const std::vector<const OpenDuty*>& opens,
-                      std::vector<int>* each = nullptr) {
-  std::vector<NewDuty> duties;
+                      std::vector<int>* each = nullptr, TimerRows* buffer = nullptr) {
+  std::vector<const NewDuty*> duties;
   duties.reserve(opens.size());
-  for (const OpenDuty* open : opens) duties.push_back(open->duty);
-  const std::vector<std::optional<DutyRecord>> stored = open_or_reopen_duties(session, duties);
-  std::vector<TimerToStore> rows;
-  std::size_t planned = 0;
-  for (const OpenDuty* open : opens) planned += open->timers.size();
-  rows.reserve(planned);            // a batch of cases holds thousands: no regrowth copying them
+  for (const OpenDuty* open : opens) duties.push_back(&open->duty);
+  // nullopt: its key exists open or done, nothing to schedule
+  const std::vector<std::optional<std::int64_t>> stored = open_or_reopen_duty_ids(session, duties);
+  TimerRows local;
+  TimerRows& rows = buffer != nullptr ? *buffer : local;
+  rows.size = 0;
   std::vector<std::size_t> row_of;  // with `each`: the opening of each row
   for (std::size_t i = 0; i < opens.size(); ++i) {
-    // nullopt: its key exists open or done, nothing to schedule
-    if (stored[i]) add_planned_timers(rows, opens[i]->duty, stored[i]->id, opens[i]->timers);
-    if (each != nullptr) row_of.resize(rows.size(), i);
+    if (stored[i]) add_planned_timers(rows, opens[i]->duty, *stored[i], opens[i]->timers);
+    if (each != nullptr) row_of.resize(rows.size, i);
   }
   int scheduled = 0;
   if (each == nullptr) {
-    scheduled = schedule_new_timers(session, rows);
+    scheduled = schedule_new_timers(session, rows.rows.data(), rows.size);
   } else {
     each->assign(opens.size(), 0);
-    const std::vector<ScheduleResult> results = schedule_timers(session, rows);
+    const std::vector<ScheduleResult> results =
+        schedule_timers(session, rows.rows.data(), rows.size);
     for (std::size_t r = 0; r < results.size(); ++r) {
       if (!results[r].inserted) continue;
       ++(*each)[row_of[r]];
@@ -86,10 +109,22 @@ int apply_open_duties(soci::session& session, const std::vector<const OpenDuty*>
   }
   for (std::size_t i = 0; i < opens.size(); ++i) {
     if (stored[i] && opens[i]->close_at_once) {
-      close(session, CloseDuty{*stored[i], true}, opens[i]->duty.opened_at);
+      close(session, CloseDuty{stored_duty(opens[i]->duty, *stored[i]), true},
+            opens[i]->duty.opened_at);
     }
   }
   return scheduled;
+}
+
+bool opens_only(const DutyPlan& plan) {
+  return std::all_of(plan.actions.begin(), plan.actions.end(),
+                     [](const DutyAction& a) { return std::holds_alternative<OpenDuty>(a); });
+}
+
+void hold(DutySink& sink, OpenDuty open) {
+  if (open.duty.case_id) sink.cases.insert(*open.duty.case_id);
+  sink.opens.push_back(std::move(open));
+  sink.owners.push_back(sink.owner);
 }
 
 }  // namespace
@@ -119,9 +154,9 @@ int apply_open_duty(soci::session& session, const OpenDuty& open) {
 
 int schedule_planned_timers(soci::session& session, const NewDuty& duty, std::int64_t duty_id,
                             const std::vector<PlannedTimer>& timers) {
-  std::vector<TimerToStore> rows;
+  TimerRows rows;
   add_planned_timers(rows, duty, duty_id, timers);
-  return schedule_new_timers(session, rows);
+  return schedule_new_timers(session, rows.rows.data(), rows.size);
 }
 
 int schedule_duty_timers(soci::session& session, const DutyRecord& duty,
@@ -146,7 +181,8 @@ int flush_duties(soci::session& session, DutySink& sink) {
   opens.reserve(sink.opens.size());
   for (const OpenDuty& open : sink.opens) opens.push_back(&open);
   std::vector<int> each;
-  const int scheduled = apply_open_duties(session, opens, sink.count_by_owner ? &each : nullptr);
+  const int scheduled =
+      apply_open_duties(session, opens, sink.count_by_owner ? &each : nullptr, &sink.timer_rows);
   for (std::size_t i = 0; i < each.size(); ++i) sink.scheduled[sink.owners[i]] += each[i];
   sink.opens.clear();
   sink.cases.clear();
@@ -154,19 +190,20 @@ int flush_duties(soci::session& session, DutySink& sink) {
   return scheduled;
 }
 
+int apply_duty_plan(soci::session& session, const Config& config, DutyPlan&& plan,
+                    std::optional<std::int64_t> case_id, TimePoint now, DutySink* sink) {
+  if (sink != nullptr && opens_only(plan)) {
+    for (DutyAction& action : plan.actions) hold(*sink, std::move(std::get<OpenDuty>(action)));
+    plan.actions.clear();  // held: what is left of the plan is applied below
+  }
+  return apply_duty_plan(session, config, std::as_const(plan), case_id, now, sink);
+}
+
 int apply_duty_plan(soci::session& session, const Config& config, const DutyPlan& plan,
                     std::optional<std::int64_t> case_id, TimePoint now, DutySink* sink) {
   int scheduled = 0;
-  const bool opens_only =
-      std::all_of(plan.actions.begin(), plan.actions.end(),
-                  [](const DutyAction& a) { return std::holds_alternative<OpenDuty>(a); });
-  if (sink != nullptr && opens_only) {
-    for (const DutyAction& action : plan.actions) {
-      const OpenDuty& open = std::get<OpenDuty>(action);
-      sink->opens.push_back(open);
-      sink->owners.push_back(sink->owner);
-      if (open.duty.case_id) sink->cases.insert(*open.duty.case_id);
-    }
+  if (sink != nullptr && opens_only(plan)) {
+    for (const DutyAction& action : plan.actions) hold(*sink, std::get<OpenDuty>(action));
     if (case_id) sink->cases.insert(*case_id);
   } else {
     // Held openings of earlier plans first: ids follow the order of the plans.

@@ -25,6 +25,7 @@
 
 #include "adapters/config/config.h"
 #include "adapters/storage/outbox_store.h"
+#include "adapters/storage/timer_batch.h"
 #include "workflows/duty_plan.h"
 #include "workflows/timer_notice.h"
 
@@ -35,6 +36,18 @@ std::optional<CaseData> load_case_data(soci::session& session, std::int64_t case
 
 // workflows' case_facts() with the township and place names of the configuration.
 CaseFacts facts_of(std::int64_t case_id, const CaseData& data, const Config& config);
+
+// Timer rows reused from one write to the next: a row refilled assigns into strings that kept
+// their capacity, so writing a timer allocates nothing once the buffer has grown (bulk opening
+// writes millions). Only the first `size` rows are current.
+struct TimerRows {
+  std::vector<TimerToStore> rows;
+  std::size_t size = 0;
+  TimerToStore& next() {
+    if (size == rows.size()) rows.emplace_back();
+    return rows[size++];
+  }
+};
 
 // OpenDuty actions held for one write (see the top). A plan with a CloseDuty is not held: the
 // sink is flushed first and the plan applied at once, so that ids follow the order of the plans.
@@ -49,6 +62,7 @@ struct DutySink {
   std::size_t owner = 0;
   std::vector<std::size_t> owners;  // one per held opening
   std::map<std::size_t, int> scheduled;
+  TimerRows timer_rows;  // the flushes' buffer
 };
 
 // Writes the held openings (their duties, then their timers, then those to close at once) and
@@ -60,6 +74,9 @@ int flush_duties(soci::session& session, DutySink& sink);
 // openings are held there (see DutySink) and counted by flush_duties() (so is what a flush for
 // this plan writes of earlier plans).
 int apply_duty_plan(soci::session& session, const Config& config, const DutyPlan& plan,
+                    std::optional<std::int64_t> case_id, TimePoint now, DutySink* sink = nullptr);
+// The same; openings held in `sink` are moved there, not copied.
+int apply_duty_plan(soci::session& session, const Config& config, DutyPlan&& plan,
                     std::optional<std::int64_t> case_id, TimePoint now, DutySink* sink = nullptr);
 
 // One OpenDuty (see above); returns how many timers it scheduled.

@@ -2,8 +2,8 @@
 
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <charconv>
 
 namespace fangfan {
 namespace {
@@ -32,33 +32,109 @@ std::string string_of(const json::object& o, std::string_view key) {
   return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
 }
 
+// A JSON string as boost::json::serialize writes it (the text stored so far, byte for byte):
+// '"' and '\\' escaped, control characters as \b \t \n \f \r or \u00xx (lower-case hex), every
+// other byte (UTF-8 included) as it is.
+void append_json_string(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  std::size_t plain = 0;  // start of the run of bytes copied as they are
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + plain, i - plain);
+    plain = i + 1;
+    out += '\\';
+    switch (c) {
+      case '"':
+      case '\\':
+        out += static_cast<char>(c);
+        break;
+      case '\b':
+        out += 'b';
+        break;
+      case '\t':
+        out += 't';
+        break;
+      case '\n':
+        out += 'n';
+        break;
+      case '\f':
+        out += 'f';
+        break;
+      case '\r':
+        out += 'r';
+        break;
+      default:
+        out += "u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 0xf];
+    }
+  }
+  out.append(s.data() + plain, s.size() - plain);
+  out += '"';
+}
+
+void append_number(std::string& out, std::int64_t n) {
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
+  out.append(digits, std::size_t(end - digits));
+}
+
+// {"notice":"<notice>","<name>":"<value>","period":"<period>"}
+void append_named_period(std::string& out, std::string_view notice, std::string_view name,
+                         std::string_view value, std::string_view period) {
+  out += R"({"notice":")";
+  out += notice;
+  out += R"(",")";
+  out += name;
+  out += R"(":)";
+  append_json_string(out, value);
+  out += R"(,"period":)";
+  append_json_string(out, period);
+  out += '}';
+}
+
 }  // namespace
 
+void append_timer_payload(std::string& out, const DutyNotice& n, std::int64_t duty_id) {
+  out += R"({"notice":")";
+  out += notice_name(n.notice);
+  out += R"(","due_date":)";
+  append_json_string(out, n.due_date);
+  out += R"(,"roles":[)";
+  for (std::size_t i = 0; i < n.roles.size(); ++i) {
+    if (i > 0) out += ',';
+    append_json_string(out, n.roles[i]);
+  }
+  out += R"(],"duty_id":)";
+  append_number(out, duty_id);
+  if (n.level > 0) {  // absent in timers stored before it was carried
+    out += R"(,"level":)";
+    append_number(out, n.level);
+  }
+  out += '}';
+}
+
 std::string encode_timer_payload(const TimerPayload& payload) {
+  std::string out;
   if (const auto* open = std::get_if<OpenEvaluation>(&payload)) {
-    return json::serialize(json::object{{"notice", kOpenEvaluation}, {"year", open->year}});
+    out += R"({"notice":")";
+    out += kOpenEvaluation;
+    out += R"(","year":)";
+    append_number(out, open->year);
+    out += '}';
+  } else if (const auto* feed = std::get_if<FeedDue>(&payload)) {
+    append_named_period(out, kFeedDue, "feed", feed->feed, feed->period);
+  } else if (const auto* list = std::get_if<ListDue>(&payload)) {
+    append_named_period(out, kListDue, "list", list->list, list->period);
+  } else if (const auto* report = std::get_if<ReportDue>(&payload)) {
+    append_named_period(out, kReportDue, "schedule", report->schedule, report->period);
+  } else {
+    const auto& notice = std::get<DutyNotice>(payload);
+    append_timer_payload(out, notice, notice.duty_id);
   }
-  if (const auto* feed = std::get_if<FeedDue>(&payload)) {
-    return json::serialize(
-        json::object{{"notice", kFeedDue}, {"feed", feed->feed}, {"period", feed->period}});
-  }
-  if (const auto* list = std::get_if<ListDue>(&payload)) {
-    return json::serialize(
-        json::object{{"notice", kListDue}, {"list", list->list}, {"period", list->period}});
-  }
-  if (const auto* report = std::get_if<ReportDue>(&payload)) {
-    return json::serialize(json::object{
-        {"notice", kReportDue}, {"schedule", report->schedule}, {"period", report->period}});
-  }
-  const auto& n = std::get<DutyNotice>(payload);
-  json::array roles;
-  for (const std::string& role : n.roles) roles.emplace_back(role);
-  json::object o{{"notice", notice_name(n.notice)},
-                 {"due_date", n.due_date},
-                 {"roles", std::move(roles)},
-                 {"duty_id", n.duty_id}};
-  if (n.level > 0) o["level"] = n.level;  // absent in timers stored before it was carried
-  return json::serialize(o);
+  return out;
 }
 
 std::variant<TimerPayload, std::string> decode_timer_payload(std::string_view text) {

@@ -8,6 +8,7 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -16,7 +17,12 @@
 
 namespace fangfan {
 
+// The text is written directly (no JSON tree: every created timer has one), byte for byte as
+// boost::json::serialize wrote it (keys in the order above, no spaces).
 std::string encode_timer_payload(const TimerPayload& payload);
+// A duty notice's text appended to `out` (a reused buffer: the batch writer's, duty_writer.cpp),
+// with `duty_id` in place of notice.duty_id (a planned notice carries 0 until its duty is stored).
+void append_timer_payload(std::string& out, const DutyNotice& notice, std::int64_t duty_id);
 
 // The payload, or why it cannot be read (a sentence for the firing's log line). A duty notice
 // without a duty id decodes with duty_id 0 (its firing finds no duty).

@@ -125,54 +125,63 @@ struct MaxId {
   void bind(Prepared& p) { p, soci::into(id, ind); }
 };
 
-// insert_rows() with `inserted`, on SQLite without RETURNING (there it costs a temporary table
-// of the new rows, and each of them a fetch). A statement's new rows take ids above every id
-// before the call, in the order of its VALUES, the last being last_insert_rowid(). When every
-// row of a statement was new their ids are consecutive and matched by position; else (a row left
-// out may still have used up an id: AUTOINCREMENT) the new rows are read back from the ids
-// above the call's first and among the statement's last `rows` ids (rows of an earlier
-// statement of the call read there again are already in `inserted`, with the same id).
-template <class V, class In>
-void insert_rows_numbered(soci::session& session, const In* in, std::size_t n, KeyIds& inserted) {
-  long long before = 0;
+// insert_rows() answering insert_keyed(), on SQLite without RETURNING (there it costs a temporary
+// table of the new rows, and each of them a fetch). A statement's new rows take ids above every
+// id before it, in the order of its VALUES, the last being last_insert_rowid(). When every row of
+// a statement was new their ids are consecutive: the rows are answered by position in `out`, no
+// key looked up. Else (a row left out may still have used up an id: AUTOINCREMENT) its new rows
+// are read back by key from the ids above the previous statements' and among its last `rows`
+// ids into `inserted`, and its rows go to `open` to be answered by key.
+template <class R, class V, class In>
+void insert_rows_numbered(soci::session& session, const In* in, std::size_t n, KeyIds& inserted,
+                          std::vector<R>& out, std::vector<std::size_t>& open) {
+  long long high = 0;  // the highest id before this statement
   {
     Kept<MaxId<V>> q(session);
     q.execute();
-    before = q->ind == soci::i_ok ? q->id : 0;
+    high = q->ind == soci::i_ok ? q->id : 0;
   }
-  for (std::size_t rows = 0; n > 0; in += rows, n -= rows) {
-    rows = std::min(n, kMaxRows);
-    const long long added = kChunks<V, In>[rows - 1](session, in, nullptr);
-    if (added == 0) continue;
-    const long long last = last_insert_rowid(session);
+  for (std::size_t at = 0, rows = 0; at < n; at += rows) {
+    rows = std::min(n - at, kMaxRows);
+    const long long added = kChunks<V, In>[rows - 1](session, in + at, nullptr);
     if (added == static_cast<long long>(rows)) {
+      const long long last = last_insert_rowid(session);
       for (std::size_t i = 0; i < rows; ++i) {
-        inserted.emplace(V::key_of(in[i]), last - added + 1 + static_cast<long long>(i));
+        out[at + i].inserted = true;
+        out[at + i].id = last - added + 1 + static_cast<long long>(i);
       }
+      high = last;
       continue;
     }
-    const long long first = std::max(before + 1, last - static_cast<long long>(rows) + 1);
+    for (std::size_t i = 0; i < rows; ++i) open.push_back(at + i);
+    if (added == 0) continue;
+    const long long last = last_insert_rowid(session);
+    const long long first = std::max(high + 1, last - static_cast<long long>(rows) + 1);
     keys_of_ids(session, table_of<V>(), V::kKey, first, last, inserted);
+    high = last;
   }
 }
 
-// Every row of `in` inserted unless its key is stored; results (R: `inserted`, `id`) in input
-// order, as the top of this file says.
+// Every row of `in` (n rows) inserted unless its key is stored; results (R: `inserted`, `id`) in
+// input order, as the top of this file says.
 template <class R, class V, class In>
-std::vector<R> insert_keyed(soci::session& session, const std::vector<In>& in) {
+std::vector<R> insert_keyed(soci::session& session, const In* in, std::size_t n) {
+  std::vector<R> out(n);
+  std::vector<std::size_t> open;  // the rows not answered yet, in input order
   KeyIds inserted;
   if (session.get_backend_name() == "sqlite3") {
-    insert_rows_numbered<V>(session, in.data(), in.size(), inserted);
+    insert_rows_numbered<R, V>(session, in, n, inserted, out, open);
   } else {
-    insert_rows<V>(session, in.data(), in.size(), &inserted);
+    insert_rows<V>(session, in, n, &inserted);
+    open.resize(n);
+    for (std::size_t i = 0; i < n; ++i) open[i] = i;
   }
   std::vector<const std::string*> missing;
-  for (const In& row : in) {
-    if (!inserted.contains(V::key_of(row))) missing.push_back(&V::key_of(row));
+  for (std::size_t i : open) {
+    if (!inserted.contains(V::key_of(in[i]))) missing.push_back(&V::key_of(in[i]));
   }
   KeyIds existing = ids_of_keys(session, table_of<V>(), V::kKey, missing);
-  std::vector<R> out(in.size());
-  for (std::size_t i = 0; i < in.size(); ++i) {
+  for (std::size_t i : open) {
     const std::string& key = V::key_of(in[i]);
     if (auto it = inserted.find(key); it != inserted.end()) {
       out[i].inserted = true;
@@ -184,6 +193,11 @@ std::vector<R> insert_keyed(soci::session& session, const std::vector<In>& in) {
     }
   }
   return out;
+}
+
+template <class R, class V, class In>
+std::vector<R> insert_keyed(soci::session& session, const std::vector<In>& in) {
+  return insert_keyed<R, V>(session, in.data(), in.size());
 }
 
 }  // namespace fangfan::storage_detail

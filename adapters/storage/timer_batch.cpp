@@ -77,7 +77,9 @@ struct DutyValues {
     due = to_epoch(d.due_at);
     opened = to_epoch(d.opened_at);
   }
+  void set(const NewDuty* d) { set(*d); }
   static const std::string& key_of(const NewDuty& d) { return d.duty_key; }
+  static const std::string& key_of(const NewDuty* d) { return d->duty_key; }
 };
 
 DutyRecord opened_record(const NewDuty& d, std::int64_t id) {
@@ -99,20 +101,26 @@ DutyRecord opened_record(const NewDuty& d, std::int64_t id) {
 
 }  // namespace
 
+std::vector<ScheduleResult> schedule_timers(soci::session& session, const TimerToStore* timers,
+                                            std::size_t n) {
+  if (n == 0) return {};
+  return guarded("保存定时提醒失败 (scheduling " + std::to_string(n) + " timers failed)",
+                 [&] { return insert_keyed<ScheduleResult, TimerValues>(session, timers, n); });
+}
+
 std::vector<ScheduleResult> schedule_timers(soci::session& session,
                                             const std::vector<TimerToStore>& timers) {
-  if (timers.empty()) return {};
-  return guarded(
-      "保存定时提醒失败 (scheduling " + std::to_string(timers.size()) + " timers failed)",
-      [&] { return insert_keyed<ScheduleResult, TimerValues>(session, timers); });
+  return schedule_timers(session, timers.data(), timers.size());
+}
+
+int schedule_new_timers(soci::session& session, const TimerToStore* timers, std::size_t n) {
+  if (n == 0) return 0;
+  return guarded("保存定时提醒失败 (scheduling " + std::to_string(n) + " timers failed)",
+                 [&] { return static_cast<int>(insert_rows<TimerValues>(session, timers, n)); });
 }
 
 int schedule_new_timers(soci::session& session, const std::vector<TimerToStore>& timers) {
-  if (timers.empty()) return 0;
-  return guarded(
-      "保存定时提醒失败 (scheduling " + std::to_string(timers.size()) + " timers failed)", [&] {
-        return static_cast<int>(insert_rows<TimerValues>(session, timers.data(), timers.size()));
-      });
+  return schedule_new_timers(session, timers.data(), timers.size());
 }
 
 std::vector<OpenDutyResult> open_duties(soci::session& session,
@@ -122,6 +130,27 @@ std::vector<OpenDutyResult> open_duties(soci::session& session,
                  [&] { return insert_keyed<OpenDutyResult, DutyValues>(session, duties); });
 }
 
+namespace {
+
+// open_duties() for rows given by address.
+std::vector<OpenDutyResult> open_duties(soci::session& session,
+                                        const std::vector<const NewDuty*>& duties) {
+  if (duties.empty()) return {};
+  return guarded("保存应办事项失败 (opening " + std::to_string(duties.size()) + " duties failed)",
+                 [&] { return insert_keyed<OpenDutyResult, DutyValues>(session, duties); });
+}
+
+// The key existed (or an earlier row opened it): only a cancelled duty is opened again; its
+// record as stored then, else nullopt.
+std::optional<DutyRecord> reopen_if_cancelled(soci::session& session, const NewDuty& d) {
+  std::optional<DutyRecord> existing = find_duty(session, d.duty_key);
+  if (!existing || existing->state != DutyState::kCancelled) return std::nullopt;
+  reopen_duty(session, existing->id, d.due_at, d.opened_at);
+  return find_duty(session, d.duty_key);
+}
+
+}  // namespace
+
 std::vector<std::optional<DutyRecord>> open_or_reopen_duties(soci::session& session,
                                                              const std::vector<NewDuty>& duties) {
   const std::vector<OpenDutyResult> opened = open_duties(session, duties);
@@ -130,13 +159,23 @@ std::vector<std::optional<DutyRecord>> open_or_reopen_duties(soci::session& sess
     const NewDuty& d = duties[i];
     if (opened[i].inserted) {
       out[i] = opened_record(d, opened[i].id);  // as stored: no need to read it back
-      continue;
+    } else {
+      out[i] = reopen_if_cancelled(session, d);
     }
-    // The key existed (or an earlier row opened it): only a cancelled duty is opened again.
-    std::optional<DutyRecord> existing = find_duty(session, d.duty_key);
-    if (!existing || existing->state != DutyState::kCancelled) continue;
-    reopen_duty(session, existing->id, d.due_at, d.opened_at);
-    out[i] = find_duty(session, d.duty_key);
+  }
+  return out;
+}
+
+std::vector<std::optional<std::int64_t>> open_or_reopen_duty_ids(
+    soci::session& session, const std::vector<const NewDuty*>& duties) {
+  const std::vector<OpenDutyResult> opened = open_duties(session, duties);
+  std::vector<std::optional<std::int64_t>> out(duties.size());
+  for (std::size_t i = 0; i < duties.size(); ++i) {
+    if (opened[i].inserted) {
+      out[i] = opened[i].id;
+    } else if (std::optional<DutyRecord> reopened = reopen_if_cancelled(session, *duties[i])) {
+      out[i] = reopened->id;
+    }
   }
   return out;
 }

@@ -17,6 +17,8 @@
 
 #include <soci/soci.h>
 
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <vector>
 
@@ -33,13 +35,17 @@ struct TimerToStore {
   std::optional<TimePoint> fired_at;
 };
 
-// schedule_timer() for each row, in few statements.
+// schedule_timer() for each row, in few statements. The pointer forms take the first `n` rows
+// at `timers` (a writer's reused buffer, duty_writer.cpp).
 std::vector<ScheduleResult> schedule_timers(soci::session& session,
                                             const std::vector<TimerToStore>& timers);
+std::vector<ScheduleResult> schedule_timers(soci::session& session, const TimerToStore* timers,
+                                            std::size_t n);
 
 // schedule_timers() for a caller that needs no ids: how many rows were new (the rest existed, or
 // repeated an earlier row's key). Reads nothing back.
 int schedule_new_timers(soci::session& session, const std::vector<TimerToStore>& timers);
+int schedule_new_timers(soci::session& session, const TimerToStore* timers, std::size_t n);
 
 // open_duty() for each row, in few statements.
 std::vector<OpenDutyResult> open_duties(soci::session& session, const std::vector<NewDuty>& duties);
@@ -49,5 +55,9 @@ std::vector<OpenDutyResult> open_duties(soci::session& session, const std::vecto
 // row of the call opened it.
 std::vector<std::optional<DutyRecord>> open_or_reopen_duties(soci::session& session,
                                                              const std::vector<NewDuty>& duties);
+// The same for a writer that needs only the stored duties' ids (no row copied or read back for
+// a new duty): the id where open_or_reopen_duties() gives a duty, else nullopt.
+std::vector<std::optional<std::int64_t>> open_or_reopen_duty_ids(
+    soci::session& session, const std::vector<const NewDuty*>& duties);
 
 }  // namespace fangfan

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
 namespace fangfan {
 namespace {
 
@@ -80,6 +83,62 @@ TEST(TimerPayloadCodec, WritesTheStoredShape) {
             R"({"notice":"list_due","list":"education","period":"2026-12-15"})");
   EXPECT_EQ(encode_timer_payload(ReportDue{"county_monthly_report", "2026-11"}),
             R"({"notice":"report_due","schedule":"county_monthly_report","period":"2026-11"})");
+}
+
+// The encoder writes the text itself: byte for byte what boost::json::serialize wrote before it
+// (stored timers and their readers see no difference), escapes and non-ASCII text included.
+TEST(TimerPayloadCodec, WritesWhatBoostJsonSerializeWrote) {
+  namespace json = boost::json;
+  const std::vector<std::string> texts{"",
+                                       "township_clerk",
+                                       "2025-03-31",
+                                       "乡镇办事员",
+                                       "quote \" backslash \\ slash /",
+                                       std::string("nul \0 bell \a del \x7f", 18),
+                                       "\b\t\n\f\r\x01\x1f end",
+                                       "\xe4\xb9\x1f"};
+  const auto notice_text = [](DutyNoticeKind k) {
+    return k == DutyNoticeKind::kTask       ? "task"
+           : k == DutyNoticeKind::kReminder ? "reminder"
+                                            : "overdue";
+  };
+  for (const std::string& a : texts) {
+    for (const std::string& b : texts) {
+      for (const DutyNoticeKind kind :
+           {DutyNoticeKind::kTask, DutyNoticeKind::kReminder, DutyNoticeKind::kOverdue}) {
+        for (const int level : {0, 3}) {
+          const DutyNotice n{-42 + level * 1000000000000LL, kind, a, {b, a}, level};
+          json::array roles;
+          for (const std::string& r : n.roles) roles.emplace_back(r);
+          json::object o{{"notice", notice_text(kind)},
+                         {"due_date", n.due_date},
+                         {"roles", std::move(roles)},
+                         {"duty_id", n.duty_id}};
+          if (n.level > 0) o["level"] = n.level;
+          EXPECT_EQ(encode_timer_payload(n), json::serialize(o)) << a << " / " << b;
+          // Appended, with the stored duty's id in place of the planned notice's 0.
+          std::string appended = "x";
+          DutyNotice planned = n;
+          planned.duty_id = 0;
+          append_timer_payload(appended, planned, n.duty_id);
+          EXPECT_EQ(appended, "x" + json::serialize(o));
+        }
+      }
+      EXPECT_EQ(encode_timer_payload(FeedDue{a, b}),
+                json::serialize(json::object{{"notice", "feed_due"}, {"feed", a}, {"period", b}}));
+      EXPECT_EQ(encode_timer_payload(ListDue{a, b}),
+                json::serialize(json::object{{"notice", "list_due"}, {"list", a}, {"period", b}}));
+      EXPECT_EQ(
+          encode_timer_payload(ReportDue{a, b}),
+          json::serialize(json::object{{"notice", "report_due"}, {"schedule", a}, {"period", b}}));
+    }
+  }
+  EXPECT_EQ(encode_timer_payload(DutyNotice{7, DutyNoticeKind::kReminder, "2025-01-31", {}}),
+            R"({"notice":"reminder","due_date":"2025-01-31","roles":[],"duty_id":7})");
+  for (const int year : {0, -1, 2025, 2147483647}) {
+    EXPECT_EQ(encode_timer_payload(OpenEvaluation{year}),
+              json::serialize(json::object{{"notice", "open_evaluation"}, {"year", year}}));
+  }
 }
 
 }  // namespace
