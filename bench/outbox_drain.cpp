@@ -210,7 +210,7 @@ int run(int argc, char** argv) {
   http_options.max_in_flight = concurrency;
   http_options.max_host_connections = concurrency;
   http_options.max_total_connections = concurrency;
-  HttpClient http(http_options);
+  HttpClient http(io, http_options);  // on the loop, as the daemon runs it
   SystemClock wall;
   OutboxDispatcher dispatcher(io.get_executor(), storage, clock, config);
   if (channel_kind == "webhook") {

@@ -315,7 +315,7 @@ struct Service::Impl {
     }
     leadership = std::make_unique<Leadership>(database, identity);
     // -- gateways: the file channel and every enabled gateway ([channels.*])
-    http = std::make_unique<HttpClient>(http_client_options(*config));
+    http = std::make_unique<HttpClient>(io, http_client_options(*config));
     for (auto& channel : make_channels(*config, *http, clock, wall_clock)) {
       spdlog::info("outbox.channel name={}", channel->name());
       dispatcher->add_channel(std::move(channel));

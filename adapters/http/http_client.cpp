@@ -2,11 +2,13 @@
 
 #include <curl/curl.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <cctype>
 #include <cerrno>
 #include <ctime>
@@ -18,21 +20,14 @@
 #include <utility>
 #include <vector>
 
+#include "adapters/http/http_text.h"
+
 namespace fangfan {
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return std::string(s);
-}
+using http_detail::lower;
+using http_detail::trim;
 
 void global_init() {
   static std::once_flag once;
@@ -41,52 +36,11 @@ void global_init() {
 
 }  // namespace
 
-std::optional<std::string> HttpResponse::header(std::string_view name) const {
-  const std::string n = lower(name);
-  for (const auto& [k, v] : headers) {
-    if (k == n) return v;
-  }
-  return std::nullopt;
-}
-
-std::optional<std::chrono::seconds> parse_retry_after(std::string_view value,
-                                                      std::chrono::system_clock::time_point now) {
-  const std::string v = trim(value);
-  if (v.empty()) return std::nullopt;
-  if (std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    if (v.size() > 9) return std::chrono::seconds(999999999);
-    return std::chrono::seconds(std::stol(v));
-  }
-  // An HTTP date: "Sun, 06 Nov 1994 08:49:37 GMT" (curl parses every form HTTP allows).
-  const time_t t = curl_getdate(v.c_str(), nullptr);
-  if (t < 0) return std::nullopt;
-  const auto wait = std::chrono::system_clock::from_time_t(t) - now;
-  return std::max(std::chrono::seconds(0), std::chrono::duration_cast<std::chrono::seconds>(wait));
-}
-
-std::string redact_url(std::string_view url) {
-  const size_t cut = url.find_first_of("?#");
-  std::string_view base = url.substr(0, cut);
-  // Userinfo ("user:password@host") is a secret too.
-  const size_t scheme = base.find("://");
-  const size_t host_start = scheme == std::string_view::npos ? 0 : scheme + 3;
-  const size_t path_start = base.find('/', host_start);
-  const size_t at = base.substr(0, path_start).find('@', host_start);
-  std::string out;
-  if (at != std::string_view::npos) {
-    out = std::string(base.substr(0, host_start)) + std::string(base.substr(at + 1));
-  } else {
-    out = std::string(base);
-  }
-  if (cut != std::string_view::npos && url[cut] == '?') out += "?…";
-  return out;
-}
-
-// One request on its way: owned by the worker from submit to completion.
+// One request on its way: owned by the client from submit to completion.
 struct Transfer {
   std::uint64_t id = 0;
   HttpRequest request;
-  HttpClient::Completion done;
+  std::unique_ptr<HttpClient::Done> done;
   CURL* easy = nullptr;
   curl_slist* headers = nullptr;
   HttpResponse response;
@@ -100,48 +54,67 @@ struct Transfer {
   CURL* release_easy() { return std::exchange(easy, nullptr); }
 };
 
-struct HttpClient::Impl {
+// A client without a loop runs one of its own on this thread until shutdown.
+struct HttpClient::Worker {
+  boost::asio::io_context io{1};
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{io.get_executor()};
+  std::thread thread;
+};
+
+// Everything below runs on the client's executor (the loop's thread, or the worker's), but for
+// the atomics.
+struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
+  using Executor = boost::asio::io_context::executor_type;
+  using Clock = std::chrono::steady_clock;
+
+  Impl(boost::asio::io_context& io, HttpClientOptions o)
+      : options(o), ex(io.get_executor()), epoll(io), timer(io) {}
+
   HttpClientOptions options;
+  Executor ex;
   CURLM* multi = nullptr;
-  // The worker waits in epoll on the sockets curl names (CURLMOPT_SOCKETFUNCTION) and on
-  // `wake_fd`, and tells curl only about the sockets that are ready (curl_multi_socket_action):
-  // curl_multi_poll/perform looked at every connection on every turn.
-  int epoll_fd = -1;
-  int wake_fd = -1;      // an eventfd: submit, cancel and shutdown write to it
-  long timeout_ms = -1;  // curl's timer (CURLMOPT_TIMERFUNCTION); -1 = none
-  std::chrono::steady_clock::time_point timer_at;
+  // The sockets curl names (CURLMOPT_SOCKETFUNCTION) are in this epoll set, which the loop
+  // watches as one descriptor (`epoll` owns its fd), and curl hears only about the sockets that
+  // are ready (curl_multi_socket_action): curl_multi_poll/perform looked at every connection on
+  // every turn. Watched only while a request runs: an idle client holds no work on the loop
+  // (its run() may return), and kept-alive sockets' events wait in the set meanwhile.
+  boost::asio::posix::stream_descriptor epoll;
+  bool watching = false;
+  std::uint64_t watch_turn = 0;  // a wait's handler from before the last cancel does nothing
+  // curl's timer (CURLMOPT_TIMERFUNCTION). curl moves it with every request; the Asio timer is
+  // moved only when curl's comes earlier than it is set for (each move cancels a wait), and a
+  // later one is set again when it fires. "Now" (0 ms) is a posted kick instead.
+  boost::asio::steady_timer timer;
+  bool timer_set = false;  // the Asio timer is waiting, for `timer_armed_at`
+  std::uint64_t timer_turn = 0;
+  Clock::time_point timer_armed_at;
+  long timeout_ms = -1;  // as curl last set it; -1 = none
+  Clock::time_point timer_at;
+  bool kick_posted = false;
   struct Watch {
     std::uint32_t events = 0;  // as registered with epoll
     bool parked = false;       // curl let go of it (a kept-alive connection between requests)
   };
   std::unordered_map<int, Watch> watched;  // socket -> what epoll watches
-  std::thread worker;
   std::atomic<std::uint64_t> next_id{1};
   std::atomic<std::int64_t> connections{0};
   std::atomic<int> peak{0};
+  std::atomic<bool> stopping{false};
+  bool stopped = false;  // stop_all ran
 
-  std::mutex mutex;  // guards the three below
-  std::deque<std::unique_ptr<Transfer>> queued;
-  std::vector<std::uint64_t> cancels;
-  bool stopping = false;
-
-  std::map<std::uint64_t, std::unique_ptr<Transfer>> running;  // worker thread only
-  std::deque<std::unique_ptr<Transfer>> waiting;               // worker thread only
-  // Finished requests' easy handles, reused (worker thread only): making and freeing one per
-  // request was a good part of the client's cost per request. They keep the options every
-  // request shares (new_easy) and only what differs is set per request (start).
+  std::map<std::uint64_t, std::unique_ptr<Transfer>> running;
+  std::deque<std::unique_ptr<Transfer>> waiting;
+  // Finished requests' easy handles, reused: making and freeing one per request was a good part
+  // of the client's cost per request. They keep the options every request shares (new_easy) and
+  // only what differs is set per request (start).
   std::vector<CURL*> spare;
 
   ~Impl() {
+    if (multi) curl_multi_cleanup(multi);  // closes kept connections through on_close
     for (CURL* e : spare) curl_easy_cleanup(e);
-    if (epoll_fd >= 0) ::close(epoll_fd);
-    if (wake_fd >= 0) ::close(wake_fd);
   }
 
-  void wake() const {
-    const std::uint64_t one = 1;
-    [[maybe_unused]] const auto n = ::write(wake_fd, &one, sizeof one);
-  }
+  int epoll_fd() { return epoll.native_handle(); }
 
   // curl: watch `s` for `what` (or stop watching it). A socket curl lets go of (a kept-alive
   // connection between requests) stays registered ("parked"): curl takes it up again with the
@@ -168,10 +141,10 @@ struct HttpClient::Impl {
     ev.events = want;
     ev.data.fd = s;
     const int op = it == impl->watched.end() ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
-    if (::epoll_ctl(impl->epoll_fd, op, s, &ev) != 0) {
+    if (::epoll_ctl(impl->epoll_fd(), op, s, &ev) != 0) {
       // Registered already (ADD), or forgotten by epoll (MOD): the other one.
-      if (errno == ENOENT) ::epoll_ctl(impl->epoll_fd, EPOLL_CTL_ADD, s, &ev);
-      if (errno == EEXIST) ::epoll_ctl(impl->epoll_fd, EPOLL_CTL_MOD, s, &ev);
+      if (errno == ENOENT) ::epoll_ctl(impl->epoll_fd(), EPOLL_CTL_ADD, s, &ev);
+      if (errno == EEXIST) ::epoll_ctl(impl->epoll_fd(), EPOLL_CTL_MOD, s, &ev);
     }
     Watch& w = impl->watched[s];
     w.events = want;
@@ -190,7 +163,7 @@ struct HttpClient::Impl {
   // that out itself when it takes the connection up again; it leaves epoll so that it cannot
   // wake the loop for ever.
   void unpark(int fd) {
-    ::epoll_ctl(epoll_fd, EPOLL_CTL_DEL, fd, nullptr);
+    ::epoll_ctl(epoll_fd(), EPOLL_CTL_DEL, fd, nullptr);
     watched.erase(fd);
   }
 
@@ -198,21 +171,120 @@ struct HttpClient::Impl {
   static int on_timer(CURLM*, long ms, void* user) {
     auto* impl = static_cast<Impl*>(user);
     impl->timeout_ms = ms;
-    if (ms >= 0) impl->timer_at = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    if (ms < 0) return 0;  // a wait already set ends harmlessly
+    impl->timer_at = Clock::now() + std::chrono::milliseconds(ms);
+    if (ms == 0) {
+      impl->kick();
+    } else if (!impl->timer_set || impl->timer_at < impl->timer_armed_at) {
+      impl->set_timer();
+    }
     return 0;
   }
 
-  // Milliseconds epoll may wait: until curl's timer, at most a second.
-  int wait_ms() const {
-    if (timeout_ms < 0) return 1000;
-    const auto left =
-        std::chrono::ceil<std::chrono::milliseconds>(timer_at - std::chrono::steady_clock::now());
-    return int(std::clamp<long long>(left.count(), 0, 1000));
+  // After the current handler: socket_action for curl's timer (a request was just added; the
+  // requests added in one turn of the loop go out together).
+  void kick() {
+    if (kick_posted) return;
+    kick_posted = true;
+    boost::asio::post(ex, [w = weak_from_this()] {
+      auto self = w.lock();
+      if (!self) return;
+      self->kick_posted = false;
+      self->on_timeout();
+    });
+  }
+
+  void set_timer() {
+    timer_set = true;
+    timer_armed_at = timer_at;
+    timer.expires_at(timer_at);  // a wait already set ends with operation_aborted
+    timer.async_wait([w = weak_from_this(), turn = ++timer_turn](boost::system::error_code ec) {
+      if (ec == boost::asio::error::operation_aborted) return;  // moved, or idle
+      auto self = w.lock();
+      if (!self || turn != self->timer_turn) return;
+      self->timer_set = false;
+      self->on_timeout();
+    });
+  }
+
+  void on_timeout() {
+    if (stopped) return;
+    if (timeout_ms >= 0 && Clock::now() >= timer_at) {
+      timeout_ms = -1;
+      act(CURL_SOCKET_TIMEOUT, 0);
+    }
+    settle();
   }
 
   void act(curl_socket_t s, int events) {
     int still = 0;
     curl_multi_socket_action(multi, s, events, &still);
+  }
+
+  // The loop watches the epoll set while requests run.
+  void watch() {
+    if (watching) return;
+    watching = true;
+    epoll.async_wait(boost::asio::posix::descriptor_base::wait_read,
+                     [w = weak_from_this(), turn = ++watch_turn](boost::system::error_code ec) {
+                       auto self = w.lock();
+                       if (!self || turn != self->watch_turn) return;
+                       self->watching = false;
+                       if (!ec && !self->stopped) self->on_ready();
+                     });
+  }
+
+  // Idle or stopping: no wait left on the loop.
+  void unwatch() {
+    if (watching) {
+      watching = false;
+      ++watch_turn;
+      epoll.cancel();
+    }
+    if (timer_set) {
+      timer_set = false;
+      ++timer_turn;
+      timer.cancel();
+    }
+  }
+
+  void on_ready() {
+    epoll_event events[64];
+    const int n = ::epoll_wait(epoll_fd(), events, 64, 0);
+    for (int i = 0; i < n; ++i) {
+      const int fd = events[i].data.fd;
+      if (auto w = watched.find(fd); w != watched.end() && w->second.parked) {
+        unpark(fd);
+        continue;
+      }
+      int flags = 0;
+      if (events[i].events & EPOLLIN) flags |= CURL_CSELECT_IN;
+      if (events[i].events & EPOLLOUT) flags |= CURL_CSELECT_OUT;
+      if (events[i].events & (EPOLLERR | EPOLLHUP)) flags |= CURL_CSELECT_ERR;
+      act(fd, flags);
+    }
+    on_timeout();  // settles
+  }
+
+  // After curl acted: the finished requests answered, waiting ones started, and the loop
+  // watching while any runs (an idle client holds no work on it).
+  void settle() {
+    read_done();
+    start_waiting();
+    if (!running.empty()) {
+      watch();
+      if (timeout_ms > 0 && !timer_set) set_timer();
+    } else {
+      unwatch();
+    }
+  }
+
+  void start_waiting() {
+    while (!waiting.empty() && int(running.size()) < options.max_in_flight) {
+      auto t = std::move(waiting.front());
+      waiting.pop_front();
+      start(std::move(t));
+    }
   }
 
   void read_done() {
@@ -224,7 +296,6 @@ struct HttpClient::Impl {
       finish(t, msg->data.result);
     }
   }
-
   // An easy handle with the options that are the same for every request. Not reset on reuse:
   // curl_easy_reset freed and rebuilt curl's state of the handle and these options were then
   // set again for every request; start() sets every option that differs between requests, the
@@ -366,7 +437,8 @@ struct HttpClient::Impl {
     auto done = std::move(t->done);
     HttpResponse response = std::move(t->response);
     t.reset();  // free curl's handle before the awaiting coroutine goes on
-    done(std::move(response));
+    HttpClient::Done& d = *done;
+    d.deliver(std::move(done), std::move(response));
   }
 
   static void fail(std::unique_ptr<Transfer> t, HttpResponse::Transport kind,
@@ -383,163 +455,129 @@ struct HttpClient::Impl {
     fail(std::move(t), kind, sentence);
   }
 
-  void run() {
-    for (;;) {
-      std::deque<std::unique_ptr<Transfer>> fresh;
-      std::vector<std::uint64_t> cancelled;
-      bool stop = false;
-      {
-        std::lock_guard lock(mutex);
-        fresh.swap(queued);
-        cancelled.swap(cancels);
-        stop = stopping;
-      }
-      for (auto& t : fresh) waiting.push_back(std::move(t));
-      for (std::uint64_t id : cancelled) {
-        if (auto it = running.find(id); it != running.end()) {
-          auto t = std::move(it->second);
-          running.erase(it);
-          abandon(std::move(t), HttpResponse::Transport::kCancelled, "the request was cancelled");
-        } else if (auto w = std::find_if(waiting.begin(), waiting.end(),
-                                         [id](const auto& t) { return t->id == id; });
-                   w != waiting.end()) {
-          auto t = std::move(*w);
-          waiting.erase(w);
-          abandon(std::move(t), HttpResponse::Transport::kCancelled, "the request was cancelled");
-        }
-      }
-      if (stop) break;
-      while (!waiting.empty() && int(running.size()) < options.max_in_flight) {
-        auto t = std::move(waiting.front());
-        waiting.pop_front();
-        start(std::move(t));
-      }
-      // curl asks for an immediate call (a request just added) through a zero timer.
-      if (timeout_ms == 0) {
-        timeout_ms = -1;
-        act(CURL_SOCKET_TIMEOUT, 0);
-        read_done();
-        if (!waiting.empty() && int(running.size()) < options.max_in_flight) continue;
-      }
-      epoll_event events[64];
-      const int n = ::epoll_wait(epoll_fd, events, 64, wait_ms());
-      for (int i = 0; i < n; ++i) {
-        const int fd = events[i].data.fd;
-        if (fd == wake_fd) {
-          std::uint64_t count = 0;
-          [[maybe_unused]] const auto r = ::read(wake_fd, &count, sizeof count);
-          continue;
-        }
-        if (auto w = watched.find(fd); w != watched.end() && w->second.parked) {
-          unpark(fd);
-          continue;
-        }
-        int flags = 0;
-        if (events[i].events & EPOLLIN) flags |= CURL_CSELECT_IN;
-        if (events[i].events & EPOLLOUT) flags |= CURL_CSELECT_OUT;
-        if (events[i].events & (EPOLLERR | EPOLLHUP)) flags |= CURL_CSELECT_ERR;
-        act(fd, flags);
-      }
-      if (timeout_ms >= 0 && std::chrono::steady_clock::now() >= timer_at) {
-        timeout_ms = -1;
-        act(CURL_SOCKET_TIMEOUT, 0);
-      }
-      read_done();
+  // A request handed over, on the client's thread.
+  void add(std::unique_ptr<Transfer> t) {
+    if (stopped) {
+      fail(std::move(t), HttpResponse::Transport::kShutdown,
+           "the daemon is stopping; the request was not sent");
+      return;
     }
-    // Shutdown: everything not answered yet gets an answer now.
+    waiting.push_back(std::move(t));
+    start_waiting();
+  }
+
+  void take_off(std::uint64_t id) {
+    if (auto it = running.find(id); it != running.end()) {
+      auto t = std::move(it->second);
+      running.erase(it);
+      abandon(std::move(t), HttpResponse::Transport::kCancelled, "the request was cancelled");
+      settle();
+    } else if (auto w = std::find_if(waiting.begin(), waiting.end(),
+                                     [id](const auto& t) { return t->id == id; });
+               w != waiting.end()) {
+      auto t = std::move(*w);
+      waiting.erase(w);
+      abandon(std::move(t), HttpResponse::Transport::kCancelled, "the request was cancelled");
+    }
+  }
+
+  // Shutdown: everything not answered yet gets an answer now; the loop is left alone.
+  void stop_all() {
+    if (stopped) return;
+    stopped = true;
     while (!running.empty()) {
       auto t = std::move(running.begin()->second);
       running.erase(running.begin());
       abandon(std::move(t), HttpResponse::Transport::kShutdown,
               "the daemon stopped before the gateway answered");
     }
-    std::deque<std::unique_ptr<Transfer>> rest;
-    {
-      std::lock_guard lock(mutex);
-      rest.swap(queued);
-    }
-    for (auto& t : rest) waiting.push_back(std::move(t));
     while (!waiting.empty()) {
       auto t = std::move(waiting.front());
       waiting.pop_front();
       abandon(std::move(t), HttpResponse::Transport::kShutdown,
               "the daemon stopped before the request was sent");
     }
+    unwatch();
+  }
+
+  void init() {
+    epoll.assign(::epoll_create1(EPOLL_CLOEXEC));
+    multi = curl_multi_init();
+    curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, &Impl::on_socket);
+    curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, this);
+    curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, &Impl::on_timer);
+    curl_multi_setopt(multi, CURLMOPT_TIMERDATA, this);
+    curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+                      long(std::max(1, options.max_total_connections)));
+    curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+                      long(std::max(1, options.max_host_connections)));
+    curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS,
+                      long(std::max(1, options.max_total_connections)));
   }
 };
 
-HttpClient::HttpClient(HttpClientOptions options) : impl_(std::make_unique<Impl>()) {
+HttpClient::HttpClient(HttpClientOptions options) : worker_(std::make_unique<Worker>()) {
   global_init();
-  impl_->options = options;
-  impl_->options.max_in_flight = std::max(1, options.max_in_flight);
-  impl_->multi = curl_multi_init();
-  impl_->epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
-  impl_->wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  epoll_event wake_event{};
-  wake_event.events = EPOLLIN;
-  wake_event.data.fd = impl_->wake_fd;
-  ::epoll_ctl(impl_->epoll_fd, EPOLL_CTL_ADD, impl_->wake_fd, &wake_event);
-  curl_multi_setopt(impl_->multi, CURLMOPT_SOCKETFUNCTION, &Impl::on_socket);
-  curl_multi_setopt(impl_->multi, CURLMOPT_SOCKETDATA, impl_.get());
-  curl_multi_setopt(impl_->multi, CURLMOPT_TIMERFUNCTION, &Impl::on_timer);
-  curl_multi_setopt(impl_->multi, CURLMOPT_TIMERDATA, impl_.get());
-  curl_multi_setopt(impl_->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
-                    long(std::max(1, options.max_total_connections)));
-  curl_multi_setopt(impl_->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
-                    long(std::max(1, options.max_host_connections)));
-  curl_multi_setopt(impl_->multi, CURLMOPT_MAXCONNECTS,
-                    long(std::max(1, options.max_total_connections)));
-  impl_->worker = std::thread([impl = impl_.get()] { impl->run(); });
+  options.max_in_flight = std::max(1, options.max_in_flight);
+  impl_ = std::make_shared<Impl>(worker_->io, options);
+  impl_->init();
+  worker_->thread = std::thread([w = worker_.get()] { w->io.run(); });
 }
 
-HttpClient::~HttpClient() {
-  shutdown();
-  curl_multi_cleanup(impl_->multi);
+HttpClient::HttpClient(boost::asio::io_context& loop, HttpClientOptions options) {
+  global_init();
+  options.max_in_flight = std::max(1, options.max_in_flight);
+  impl_ = std::make_shared<Impl>(loop, options);
+  impl_->init();
 }
+
+HttpClient::~HttpClient() { shutdown(); }
 
 std::uint64_t HttpClient::next_id() { return impl_->next_id++; }
 
-void HttpClient::submit(std::uint64_t id, HttpRequest request, Completion done) {
+void HttpClient::submit(std::uint64_t id, HttpRequest request, std::unique_ptr<Done> done) {
   auto t = std::make_unique<Transfer>();
   t->id = id;
   t->request = std::move(request);
   t->done = std::move(done);
-  bool wake = false;
-  {
-    std::lock_guard lock(impl_->mutex);
-    if (!impl_->stopping) {
-      // The worker takes the whole queue at once: one wake-up per queue it finds, not one per
-      // request (each is a write to curl's wake-up pipe and a turn of the worker's loop).
-      wake = impl_->queued.empty();
-      impl_->queued.push_back(std::move(t));
-    }
-  }
-  if (t) {
+  if (impl_->stopping) {
     Impl::fail(std::move(t), HttpResponse::Transport::kShutdown,
                "the daemon is stopping; the request was not sent");
     return;
   }
-  if (wake) impl_->wake();
+  // On the client's thread (the loop's, sending from the loop): straight in. From another
+  // thread, posted there.
+  if (impl_->ex.running_in_this_thread()) {
+    impl_->add(std::move(t));
+    return;
+  }
+  boost::asio::post(impl_->ex, [w = std::weak_ptr<Impl>(impl_), t = std::move(t)]() mutable {
+    if (auto impl = w.lock()) {
+      impl->add(std::move(t));
+    } else {
+      Impl::fail(std::move(t), HttpResponse::Transport::kShutdown,
+                 "the daemon is stopping; the request was not sent");
+    }
+  });
 }
 
 void HttpClient::cancel(std::uint64_t id) {
-  {
-    std::lock_guard lock(impl_->mutex);
-    if (impl_->stopping) return;
-    impl_->cancels.push_back(id);
-  }
-  impl_->wake();
+  if (impl_->stopping) return;
+  boost::asio::dispatch(impl_->ex, [w = std::weak_ptr<Impl>(impl_), id] {
+    if (auto impl = w.lock()) impl->take_off(id);
+  });
 }
 
 void HttpClient::shutdown() {
-  {
-    std::lock_guard lock(impl_->mutex);
-    impl_->stopping = true;
+  impl_->stopping = true;
+  if (!worker_) {
+    impl_->stop_all();  // on the loop's thread, or the loop does not run (REQUIRES)
+    return;
   }
-  if (impl_->worker.joinable()) {
-    impl_->wake();
-    impl_->worker.join();
-  }
+  if (!worker_->thread.joinable()) return;
+  boost::asio::post(worker_->io, [impl = impl_.get()] { impl->stop_all(); });
+  worker_->work.reset();  // the worker's run() ends once stop_all cancelled the waits
+  worker_->thread.join();
 }
 
 std::int64_t HttpClient::connections_opened() const { return impl_->connections.load(); }

@@ -1,8 +1,13 @@
-// An HTTP client for the gateways, on libcurl's multi interface: one worker
-// thread owns the multi handle, waits in epoll on the sockets curl names and
-// drives curl_multi_socket_action for the ready ones only; send() hands
-// a request over and the awaiting coroutine resumes on its own executor when
-// the answer (or the failure) is there. The loop never waits on the network.
+// An HTTP client for the gateways, on libcurl's multi interface driven by Asio: the sockets curl
+// names are kept in an epoll set of the client's, which the loop watches as one descriptor; when
+// it is ready, curl_multi_socket_action runs for the ready sockets only, and curl's timer is an
+// Asio timer. send() hands a request over and the awaiting coroutine resumes on its own executor
+// when the answer (or the failure) is there. The loop never waits on the network.
+//
+// Where curl runs: given the daemon's loop (HttpClient(loop, ...)), on the loop's thread itself:
+// a request sent from the loop and its answer cross no thread (handing each over to a worker
+// thread and back was a good part of the client's cost per request, issue 15). Without a loop,
+// on a worker thread of the client's own (tests, tools).
 //
 // Connections are kept alive and reused between requests to the same host
 // (the multi handle's connection cache). At most `max_in_flight` requests are
@@ -18,8 +23,10 @@
 // Cancellation: when the awaiting coroutine's cancellation slot fires, the
 // request is taken off the wire and completes with kCancelled.
 // Thread-safety: send() may be called from any thread. shutdown() (also run by
-// the destructor) completes every pending request with kShutdown and joins the
-// worker. REQUIRES: the client outlives the coroutines awaiting send().
+// the destructor) completes every pending request with kShutdown (and joins the
+// worker of a client without a loop). REQUIRES: the client outlives the coroutines awaiting
+// send(); a client on a loop is shut down and destroyed on the loop's thread or while the loop
+// does not run, and before the loop's io_context.
 #pragma once
 
 #include <boost/asio/associated_cancellation_slot.hpp>
@@ -27,11 +34,11 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -87,35 +94,30 @@ struct HttpClientOptions {
 
 class HttpClient {
  public:
-  // Called once on the worker thread with the answer (internal to async_send).
-  using Completion = std::function<void(HttpResponse)>;
-
+  // On a worker thread of its own.
   explicit HttpClient(HttpClientOptions options = {});
+  // On `loop`'s thread (see the top).
+  HttpClient(boost::asio::io_context& loop, HttpClientOptions options);
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
+
+  // How a request completes (internal to async_send): one object per request, which holds the
+  // awaiting side's handler, the work it keeps on the handler's executor and its cancellation
+  // slot, and hands the answer over there.
+  struct Done {
+    virtual ~Done() = default;
+    // Called once, on the client's thread; `self` is this object.
+    virtual void deliver(std::unique_ptr<Done> self, HttpResponse response) = 0;
+  };
 
   template <class CompletionToken = boost::asio::use_awaitable_t<>>
   auto async_send(HttpRequest request, CompletionToken&& token = {}) {
     return boost::asio::async_initiate<CompletionToken, void(HttpResponse)>(
         [this](auto handler, HttpRequest request) {
           using Handler = decltype(handler);
-          auto ex = boost::asio::get_associated_executor(handler);
-          auto work = boost::asio::make_work_guard(ex);
           auto slot = boost::asio::get_associated_cancellation_slot(handler);
-          // The worker calls `done` on its own thread; it hops to the handler's
-          // executor, detaches the cancellation handler there, then completes.
-          auto state = std::make_shared<std::pair<Handler, decltype(work)>>(std::move(handler),
-                                                                            std::move(work));
-          Completion done = [state, slot](HttpResponse response) mutable {
-            auto ex2 = state->second.get_executor();
-            boost::asio::post(ex2, [state, slot, response = std::move(response)]() mutable {
-              if (slot.is_connected()) slot.clear();
-              auto h = std::move(state->first);
-              state->second.reset();
-              std::move(h)(std::move(response));
-            });
-          };
+          auto done = std::make_unique<DoneWith<Handler>>(std::move(handler), slot);
           const std::uint64_t id = next_id();
           if (slot.is_connected()) slot.template emplace<CancelHandler>(this, id);
           submit(id, std::move(request), std::move(done));
@@ -147,13 +149,39 @@ class HttpClient {
       if (type != boost::asio::cancellation_type::none) client->cancel(id);
     }
   };
+  // The answer goes to the handler's executor, where the cancellation handler is detached (the
+  // slot belongs to that side) before the handler runs.
+  template <class Handler>
+  struct DoneWith final : Done {
+    using Work = boost::asio::executor_work_guard<boost::asio::associated_executor_t<Handler>>;
+    DoneWith(Handler h, boost::asio::cancellation_slot s)
+        : handler(std::move(h)),
+          work(boost::asio::make_work_guard(boost::asio::get_associated_executor(handler))),
+          slot(s) {}
+    Handler handler;
+    Work work;
+    boost::asio::cancellation_slot slot;
+    void deliver(std::unique_ptr<Done> self, HttpResponse response) override {
+      auto ex = work.get_executor();
+      boost::asio::post(ex, [self = std::move(self), response = std::move(response)]() mutable {
+        auto& me = static_cast<DoneWith&>(*self);
+        if (me.slot.is_connected()) me.slot.clear();
+        auto h = std::move(me.handler);
+        me.work.reset();
+        self.reset();
+        std::move(h)(std::move(response));
+      });
+    }
+  };
   std::uint64_t next_id();
   // Queues the request (or completes it at once after shutdown).
-  void submit(std::uint64_t id, HttpRequest request, Completion done);
+  void submit(std::uint64_t id, HttpRequest request, std::unique_ptr<Done> done);
   void cancel(std::uint64_t id);
 
+  struct Worker;  // a client without a loop: its own io_context and thread
   struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::unique_ptr<Worker> worker_;  // declared first: it outlives the Impl's Asio objects
+  std::shared_ptr<Impl> impl_;
 };
 
 }  // namespace fangfan

@@ -1,5 +1,6 @@
 // The curl multi HTTP client against the loopback fake: bounded concurrency, keep-alive reuse,
-// timeouts, refused and dropped connections as values, shutdown and cancellation.
+// timeouts, refused and dropped connections as values, shutdown and cancellation; on a worker
+// thread of its own and on a loop it is given (the daemon's).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -229,6 +230,133 @@ TEST(HttpClient, CancellationTakesTheRequestOffTheWire) {
   }());
   EXPECT_EQ(winner, 1);  // the timer won; the request was cancelled
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+}
+
+// A client on a loop (as the daemon runs it): `coro` on that loop until the loop has nothing
+// left to do, which an idle client must allow.
+template <class T>
+T on_loop(asio::io_context& io, asio::awaitable<T> coro) {
+  io.restart();
+  auto f = asio::co_spawn(io, std::move(coro), asio::use_future);
+  io.run();
+  return f.get();
+}
+
+TEST(HttpClientOnALoop, AnswersComeBackOnTheLoopsThreadWithinTheBoundAndKeptAlive) {
+  FakeProviders fake;
+  fake.set_default("wechat_robot", FakeAnswer::kDelay);
+  fake.set_delay(std::chrono::milliseconds(100));
+  asio::io_context io(1);
+  HttpClientOptions options;
+  options.max_in_flight = 3;
+  options.max_host_connections = 8;
+  options.max_total_connections = 8;
+  HttpClient http(io, options);
+  std::vector<std::future<std::pair<HttpResponse, std::thread::id>>> answers;
+  for (int i = 0; i < 10; ++i) {
+    auto one = [&]() -> asio::awaitable<std::pair<HttpResponse, std::thread::id>> {
+      HttpResponse r = co_await http.send(robot_request(fake));
+      co_return std::pair{std::move(r), std::this_thread::get_id()};
+    };
+    answers.push_back(asio::co_spawn(io, one(), asio::use_future));
+  }
+  io.run();  // returns: an idle client holds no work on the loop
+  for (auto& a : answers) {
+    auto [r, thread] = a.get();
+    EXPECT_TRUE(r.ok()) << r.error;
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(thread, std::this_thread::get_id());
+  }
+  EXPECT_EQ(fake.peak_in_flight(), 3);
+  EXPECT_EQ(http.peak_in_flight(), 3);
+  EXPECT_EQ(fake.accepted("wechat_robot").size(), 10u);
+  // The connections opened stay alive for later requests, after the loop went idle in between.
+  fake.set_default("wechat_robot", FakeAnswer::kSuccess);
+  const int opened = fake.connections();
+  for (int i = 0; i < 3; ++i) {
+    HttpResponse r = on_loop(io, http.send(robot_request(fake)));
+    ASSERT_TRUE(r.ok()) << r.error;
+  }
+  EXPECT_EQ(fake.connections(), opened);
+}
+
+// curl's timer runs as an Asio timer on the loop: a request's timeout, and a cancelled request
+// leaves the client able to send the next one.
+TEST(HttpClientOnALoop, TimesOutCancelsAndGoesOn) {
+  using namespace asio::experimental::awaitable_operators;
+  FakeProviders fake;
+  asio::io_context io(1);
+  HttpClient http(io, {});
+  fake.script("wechat_robot", FakeAnswer::kDelay);
+  fake.set_delay(std::chrono::milliseconds(2000));
+  auto start = std::chrono::steady_clock::now();
+  HttpResponse r = on_loop(io, http.send(robot_request(fake, std::chrono::milliseconds(300))));
+  EXPECT_EQ(r.transport, Transport::kTimeout) << r.error;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1500));
+
+  fake.script("wechat_robot", FakeAnswer::kDelay);
+  start = std::chrono::steady_clock::now();
+  auto winner = on_loop(io, [&]() -> asio::awaitable<int> {
+    asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::milliseconds(200));
+    auto v = co_await (http.send(robot_request(fake)) || timer.async_wait(asio::use_awaitable));
+    co_return int(v.index());
+  }());
+  EXPECT_EQ(winner, 1);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1500));
+
+  r = on_loop(io, http.send(robot_request(fake)));
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_EQ(r.status, 200);
+}
+
+// A dropped connection's socket number given to the next connection is watched anew on a loop
+// too (see ANewConnectionOnADroppedOnesSocketNumberIsWatched).
+TEST(HttpClientOnALoop, ANewConnectionOnADroppedOnesSocketNumberIsWatched) {
+  FakeProviders fake;
+  asio::io_context io(1);
+  HttpClientOptions one;
+  one.max_in_flight = 1;
+  HttpClient http(io, one);
+  for (int i = 0; i < 4; ++i) {
+    fake.script("wechat_robot", FakeAnswer::kDrop);
+    HttpResponse dropped = on_loop(io, http.send(robot_request(fake, std::chrono::seconds(2))));
+    EXPECT_TRUE(dropped.ok() || dropped.transport == Transport::kDropped) << dropped.error;
+    for (int j = 0; j < 2; ++j) {
+      HttpResponse r = on_loop(io, http.send(robot_request(fake, std::chrono::seconds(2))));
+      ASSERT_TRUE(r.ok()) << i << " " << j << ": " << r.error;
+    }
+  }
+  EXPECT_EQ(fake.connections(), 5);
+}
+
+// Shut down on the loop's thread (as the daemon does, or from a task on the loop): what is on
+// the wire is answered kShutdown at once, later sends too. Sent from another thread's
+// coroutine, a request goes over to the loop and its answer comes back.
+TEST(HttpClientOnALoop, SendsFromAnotherThreadAndShutsDownOnTheLoop) {
+  FakeProviders fake;
+  asio::io_context io(1);
+  HttpClient http(io, {});
+  {
+    auto guard = asio::make_work_guard(io);
+    std::thread loop([&] { io.run(); });
+    HttpResponse r = run_coro(http.send(robot_request(fake)));  // another io_context, thread
+    guard.reset();
+    loop.join();
+    ASSERT_TRUE(r.ok()) << r.error;
+    EXPECT_EQ(r.status, 200);
+  }
+  fake.set_default("wechat_robot", FakeAnswer::kDelay);
+  fake.set_delay(std::chrono::milliseconds(3000));
+  const auto start = std::chrono::steady_clock::now();
+  HttpResponse r = on_loop(io, [&]() -> asio::awaitable<HttpResponse> {
+    asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::milliseconds(200));
+    timer.async_wait([&](boost::system::error_code) { http.shutdown(); });
+    co_return co_await http.send(robot_request(fake));
+  }());
+  EXPECT_EQ(r.transport, Transport::kShutdown);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  r = on_loop(io, http.send(robot_request(fake)));
+  EXPECT_EQ(r.transport, Transport::kShutdown);
 }
 
 }  // namespace
