@@ -5,6 +5,8 @@
 //
 //   timers_bench [--cases N] [--batch N] [--open-batch N] [--dir FOLDER] [--keep]
 //   timers_bench --spread RATE [--spread-seconds S] [--cases N] [--dir FOLDER] [--keep]
+//   timers_bench --create-only [--cases N] --dir FOLDER   (creates, keeps FOLDER/bench.db, stops)
+//   timers_bench --burst-from FILE [--batch N] [--dir FOLDER]
 //
 // Figures printed, each with its target (issue 15) beside it: time to create the cases and their
 // timers (timers per second), time to fire every timer due by 1 February 2025 as one burst at
@@ -12,7 +14,8 @@
 // --batch 1 is one transaction per timer), peak resident memory (VmHWM), the database size, and
 // the time from opening the database again to the first fired timer. FOLDER (default: a fresh
 // folder under the system temp folder) holds the SQLite file; it is removed at the end unless
-// --keep.
+// --keep. --burst-from FILE fires the burst on a copy of a --create-only database (no create
+// line): for profiling or comparing the burst alone, back to back on one created database.
 //
 // Each case: household verification started on a day of 2025 (spread evenly over the year) and
 // assistance started the same instant, so it owns a step duty (reminder, due, two escalation
@@ -330,8 +333,10 @@ int main(int argc, char** argv) {
   int cases = 100000;
   fs::path dir;
   bool keep = false;
-  int batch = 256;  // the daemon's firing batch (daemon/tasks/scheduler.cpp)
-  int spread = 0;   // timers due per second (spread load), 0: the burst
+  fs::path burst_from;       // a --create-only run's database: no create phase
+  bool create_only = false;  // keep the created database (for --burst-from) and stop
+  int batch = 256;           // the daemon's firing batch (daemon/tasks/scheduler.cpp)
+  int spread = 0;            // timers due per second (spread load), 0: the burst
   int spread_seconds = 30;
   bool cases_given = false;
   int open_batch = kBatch;  // cases opened per transaction
@@ -350,11 +355,17 @@ int main(int argc, char** argv) {
       batch = std::max(1, std::atoi(argv[++i]));
     } else if (a == "--open-batch" && i + 1 < argc) {
       open_batch = std::max(1, std::atoi(argv[++i]));
+    } else if (a == "--burst-from" && i + 1 < argc) {
+      burst_from = fs::absolute(argv[++i]);
+    } else if (a == "--create-only") {
+      create_only = keep = true;
     } else if (a == "--keep") {
       keep = true;
     } else {
       std::cerr << "usage: timers_bench [--cases N] [--batch N] [--open-batch N] [--dir FOLDER] "
                    "[--keep]\n"
+                   "       timers_bench --create-only [--cases N] --dir FOLDER\n"
+                   "       timers_bench --burst-from FILE [--batch N] [--dir FOLDER]\n"
                    "       timers_bench --spread RATE [--spread-seconds S] [--cases N] [--dir "
                    "FOLDER] [--keep]\n";
       return 2;
@@ -392,6 +403,9 @@ int main(int argc, char** argv) {
       china_time(Date{std::chrono::year{2025} / 1 / 2}, std::chrono::hours(9));
   const TimePoint month_end = china_time(Date{std::chrono::year{2025} / 2 / 1});
 
+  if (!burst_from.empty()) {
+    fs::copy_file(burst_from, dir / "bench.db", fs::copy_options::overwrite_existing);
+  }
   auto db = std::make_shared<Database>(Database::open(config->storage_url));
   migrate(*db, year_start);
   auto session = db->open_session();
@@ -399,47 +413,50 @@ int main(int argc, char** argv) {
 
   std::printf("timers_bench: %d cases, SQLite at %s\n", cases, (dir / "bench.db").c_str());
 
-  // -- create: one real case, copied; the hook schedules each copy's duties and timers.
-  const auto t_create = Steady::now();
-  const double create_cpu = cpu_seconds();
-  FixedClock open_clock(year_start);
-  // As the daemon writes cases: its opening duties come before timers_before below.
-  const auto writer = make_case_writer(
-      open_clock, [config] { return config; }, [calendar] { return calendar; });
-  OpenCase open;
-  open.meta = {"基准测试", year_start, ""};
-  open.kind = "unstable";
-  open.household = template_household();
-  open.risk_causes = {RiskCause::kIllness};
-  auto opened = writer->begin(*config).open_case(s, open);
-  const auto* first = std::get_if<CaseChange>(&opened);
-  if (!first) {
-    std::cerr << "the template case was refused: " << std::get<Refusal>(opened).message << "\n";
-    return 1;
-  }
-  // The daemon's hook for a transaction of many cases: each case planned, then all their duties
-  // and timers written together before the commit (deadline_batch.h).
-  DeadlineBatch deadlines(config, calendar);
-  long long timers_before = 0;
-  s << "SELECT COUNT(*) FROM timers", soci::into(timers_before);
-  TemplateCases copies(s, *first, year_start, cases);
-  for (int done = 0; done < cases;) {
-    WriteTransaction tx(s);
-    for (int n = 0; n < open_batch && done < cases; ++n, ++done) copies.open(s, deadlines, done);
-    deadlines.flush(s);
-    tx.commit();
-  }
   long long timers = 0, pending_in_month = 0;
-  s << "SELECT COUNT(*) FROM timers", soci::into(timers);
-  timers -= timers_before;
-  const double create_s = seconds_since(t_create);
+  if (burst_from.empty()) {
+    // -- create: one real case, copied; the hook schedules each copy's duties and timers.
+    const auto t_create = Steady::now();
+    const double create_cpu = cpu_seconds();
+    FixedClock open_clock(year_start);
+    // As the daemon writes cases: its opening duties come before timers_before below.
+    const auto writer = make_case_writer(
+        open_clock, [config] { return config; }, [calendar] { return calendar; });
+    OpenCase open;
+    open.meta = {"基准测试", year_start, ""};
+    open.kind = "unstable";
+    open.household = template_household();
+    open.risk_causes = {RiskCause::kIllness};
+    auto opened = writer->begin(*config).open_case(s, open);
+    const auto* first = std::get_if<CaseChange>(&opened);
+    if (!first) {
+      std::cerr << "the template case was refused: " << std::get<Refusal>(opened).message << "\n";
+      return 1;
+    }
+    // The daemon's hook for a transaction of many cases: each case planned, then all their duties
+    // and timers written together before the commit (deadline_batch.h).
+    DeadlineBatch deadlines(config, calendar);
+    long long timers_before = 0;
+    s << "SELECT COUNT(*) FROM timers", soci::into(timers_before);
+    TemplateCases copies(s, *first, year_start, cases);
+    for (int done = 0; done < cases;) {
+      WriteTransaction tx(s);
+      for (int n = 0; n < open_batch && done < cases; ++n, ++done) copies.open(s, deadlines, done);
+      deadlines.flush(s);
+      tx.commit();
+    }
+    s << "SELECT COUNT(*) FROM timers", soci::into(timers);
+    timers -= timers_before;
+    const double create_s = seconds_since(t_create);
+    std::printf(
+        "create: %d cases, %lld pending timers in %.1f s (%.0f timers/s, target >= 200000); %.1f s "
+        "of CPU (%.0f timers per CPU second), %d cases per transaction\n",
+        cases, timers, create_s, double(timers) / create_s, cpu_seconds() - create_cpu,
+        double(timers) / (cpu_seconds() - create_cpu), open_batch);
+  }
   s << "SELECT COUNT(*) FROM timers WHERE state = 'pending' AND due_at <= :t",
       soci::use(static_cast<long long>(to_epoch(month_end))), soci::into(pending_in_month);
-  std::printf(
-      "create: %d cases, %lld pending timers in %.1f s (%.0f timers/s, target >= 200000); %.1f s "
-      "of CPU (%.0f timers per CPU second), %d cases per transaction\n",
-      cases, timers, create_s, double(timers) / create_s, cpu_seconds() - create_cpu,
-      double(timers) / (cpu_seconds() - create_cpu), open_batch);
+  if (create_only) return 0;
   if (spread > 0) {
     session.reset();
     db.reset();
