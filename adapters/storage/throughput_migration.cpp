@@ -47,6 +47,16 @@ void add_throughput_migrations(std::vector<Migration>& list) {
         both("CREATE INDEX timers_by_due ON timers (due_at, due_ms, id) WHERE state = 'pending'"),
         both("DROP INDEX timers_by_case"),
         both("CREATE INDEX timers_by_case ON timers (case_id) WHERE state = 'pending'")}});
+  // -- issue 15: a decision about a case reads every duty of the case in id order (duty_store.h
+  // case_duties: the case hook on every case write, the month's firing). Through (case_id, state)
+  // that was the case's entries, then a sort by id; (case_id, id) gives them in order, and a
+  // duty closing or being cancelled (a change of `state`) no longer moves its index entry. The
+  // readers by case and state (open_case_duties, set_case_duty_officer) read the case's few
+  // entries either way.
+  list.push_back({static_cast<int>(list.size()) + 1,
+                  "duties by case in id order",
+                  {both("DROP INDEX duties_by_case"),
+                   both("CREATE INDEX duties_by_case ON duties (case_id, id)")}});
 }
 
 }  // namespace fangfan::migration_sql

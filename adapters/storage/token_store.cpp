@@ -65,6 +65,27 @@ struct TokenByHash {
   }
 };
 
+// A write's confirmation that its caller's token is still in force (api_token_in_force): the
+// row locked FOR SHARE on PostgreSQL, so a revocation waits for the write's commit; SQLite's
+// write transaction already holds the one write lock.
+struct TokenInForce {
+  long long id = 0, found = 0;
+  static std::string sql() {
+    return "SELECT id FROM api_tokens WHERE id = :id AND revoked_at IS NULL";
+  }
+  void bind(Prepared& p) { p, into(found), use(id); }
+};
+struct TokenInForceLocked : TokenInForce {
+  static std::string sql() { return TokenInForce::sql() + " FOR SHARE"; }
+};
+
+template <class Q>
+bool token_in_force(soci::session& session, std::int64_t id) {
+  storage_detail::Kept<Q> q(session);
+  q->id = id;
+  return q.execute();
+}
+
 std::optional<ApiTokenRecord> fetch_one(Prepared& p, TokenRow& row) {
   soci::statement st(p);
   if (!st.execute(true)) return std::nullopt;
@@ -145,6 +166,14 @@ std::optional<ApiTokenRecord> find_api_token_by_hash(soci::session& session,
     q->hash = hash;
     q->row.revoked_ind = soci::i_null;
     return storage_detail::kept_one(q);
+  });
+}
+
+bool api_token_in_force(soci::session& session, std::int64_t token_id) {
+  return guarded("确认 API 令牌失败 (confirming an API token failed)", [&] {
+    return dialect_of(session) == Dialect::kPostgresql
+               ? token_in_force<TokenInForceLocked>(session, token_id)
+               : token_in_force<TokenInForce>(session, token_id);
   });
 }
 

@@ -69,6 +69,12 @@ std::optional<ApiTokenRecord> load_api_token(soci::session& session, std::int64_
 // what a revoked token means); nullopt when there is none.
 std::optional<ApiTokenRecord> find_api_token_by_hash(soci::session& session, std::string_view hash);
 
+// Inside a write's transaction: whether token `id` exists unrevoked, its row then held until
+// the commit (FOR SHARE on PostgreSQL; SQLite's write transaction holds the one write lock), so
+// a revocation lands either before this read (false) or after the write's commit. Used by the
+// API's case-event route for callers taken from its memory (daemon/api/auth.h VerifiedCallers).
+bool api_token_in_force(soci::session& session, std::int64_t id);
+
 // Sets revoked_at = now. False when there is no such token or it was already
 // revoked (the first revocation time is kept).
 bool revoke_api_token(soci::session& session, std::int64_t id, TimePoint now);

@@ -99,6 +99,11 @@ class ApiRequest {
   std::string body;
   std::optional<Principal> principal;    // set on every route but public ones
   std::shared_ptr<const Config> config;  // the configuration when the request came
+  // The caller was taken from the request handler's memory of verified tokens (auth.h) and is
+  // not confirmed at the database yet. A handler that confirms it inside its write
+  // (token_store.h api_token_in_force) sets this false; otherwise the request handler checks the
+  // token at the database before it answers.
+  bool caller_unconfirmed = false;
 
   // The caller. REQUIRES: a route that is not public (the request handler guarantees it).
   const Principal& actor() const;

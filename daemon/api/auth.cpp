@@ -127,8 +127,7 @@ std::optional<std::string_view> bearer_token(std::string_view authorization) {
   return token;
 }
 
-boost::asio::awaitable<Principal> authenticate(StorageExecutor& storage, const Config& config,
-                                               std::string authorization) {
+std::string caller_token_hash(std::string_view authorization) {
   if (authorization.empty()) {
     throw ApiError::unauthorized(
         "需要 API 令牌：请在请求头中加上 Authorization: Bearer <令牌> (an API token is required: "
@@ -140,7 +139,17 @@ boost::asio::awaitable<Principal> authenticate(StorageExecutor& storage, const C
         "Authorization 请求头格式不对，应为 Bearer <令牌> (the Authorization header must be "
         "Bearer <token>)");
   }
-  const std::string hash = hash_token_secret(*token);
+  return hash_token_secret(*token);
+}
+
+boost::asio::awaitable<Principal> authenticate(StorageExecutor& storage, const Config& config,
+                                               std::string authorization) {
+  std::string hash = caller_token_hash(authorization);
+  co_return co_await verify_caller(storage, config, std::move(hash));
+}
+
+boost::asio::awaitable<Principal> verify_caller(StorageExecutor& storage, const Config& config,
+                                                std::string hash) {
   // The work is a named variable, never a lambda written inside the co_await expression:
   // GCC 12 destroys such a temporary closure twice (its captured string: a double free).
   auto lookup = [hash](soci::session& s) { return find_api_token_by_hash(s, hash); };
@@ -172,6 +181,26 @@ boost::asio::awaitable<Principal> authenticate(StorageExecutor& storage, const C
   caller.scope = record->scope;
   caller.holder = record->holder;
   co_return caller;
+}
+
+const Principal* VerifiedCallers::find(const std::shared_ptr<const Config>& config,
+                                       const std::string& hash) {
+  if (config != config_) {
+    callers_.clear();
+    config_ = config;
+    return nullptr;
+  }
+  auto known = callers_.find(hash);
+  return known == callers_.end() ? nullptr : &known->second;
+}
+
+void VerifiedCallers::remember(const std::shared_ptr<const Config>& config, const std::string& hash,
+                               const Principal& caller) {
+  if (config != config_ || callers_.size() >= kMaxCallers) {
+    callers_.clear();
+    config_ = config;
+  }
+  callers_.insert_or_assign(hash, caller);
 }
 
 void require_scope(const ApiRequest& req, std::string_view place_code) {

@@ -14,15 +14,25 @@
 // village codes begin with their township's code, township codes with the
 // county's, and a scope covers itself and every place below it.
 //
+// The one exception to "looked up on each request" is the case-event route (the hot write):
+// its callers may come from VerifiedCallers below, a memory of tokens verified at the database,
+// and the route's write then confirms the token inside its own transaction
+// (token_store.h api_token_in_force), so a write never commits for a revoked token. Any answer
+// such a request would give without that confirmation (a refusal before the write, a 404, an
+// error) waits for a check at the database first: a revoked token only ever gets its 401.
+//
 // Thread-safety: the free functions are pure; authenticate() runs on the loop
-// thread and does its database work on the StorageExecutor.
+// thread and does its database work on the StorageExecutor. VerifiedCallers: the loop
+// thread only.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
 #include <initializer_list>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "adapters/config/config.h"
 #include "daemon/api/api_context.h"
@@ -64,6 +74,32 @@ std::optional<std::string_view> bearer_token(std::string_view authorization);
 // StorageError propagates (the request handler answers 503/500).
 boost::asio::awaitable<Principal> authenticate(StorageExecutor& storage, const Config& config,
                                                std::string authorization);
+
+// authenticate() in its two halves. The hash of the token in an Authorization header value
+// (token_store.h hash_token_secret); ApiError 401 for a missing or malformed header.
+std::string caller_token_hash(std::string_view authorization);
+// The caller holding the token whose secret hashes to `hash`, looked up at the database; the
+// errors of authenticate().
+boost::asio::awaitable<Principal> verify_caller(StorageExecutor& storage, const Config& config,
+                                                std::string hash);
+
+// Callers verified at the database, by token hash, for ONE configuration (the scope check of
+// verify_caller() depends on it): a lookup under another configuration forgets them all. At
+// most kMaxCallers are kept; a full memory starts afresh. A remembered caller is a claim to be
+// confirmed (see the top of this file), never an authorization on its own.
+class VerifiedCallers {
+ public:
+  static constexpr std::size_t kMaxCallers = 4096;
+
+  const Principal* find(const std::shared_ptr<const Config>& config, const std::string& hash);
+  void remember(const std::shared_ptr<const Config>& config, const std::string& hash,
+                const Principal& caller);
+  void forget(const std::string& hash) { callers_.erase(hash); }
+
+ private:
+  std::shared_ptr<const Config> config_;
+  std::unordered_map<std::string, Principal> callers_;
+};
 
 // For handlers: a 403 unless the caller's scope covers `place_code`. Call it
 // before any write, so a refused request touches nothing.

@@ -17,6 +17,7 @@
 #include "adapters/storage/case_json.h"
 #include "adapters/storage/case_repository.h"
 #include "adapters/storage/database.h"
+#include "adapters/storage/token_store.h"
 #include "daemon/api/auth.h"
 #include "daemon/api/case_access.h"
 #include "daemon/api/event_json.h"
@@ -171,7 +172,8 @@ awaitable<ApiResponse> open_case(ApiServices& services, ApiRequest& req) {
 // -- POST /api/v1/cases/{id}/events -------------------------------------------------------------
 
 struct ApplyAttempt {
-  std::string village;  // the stored household's village, when the case was found
+  bool caller_revoked = false;  // the remembered caller's token is revoked: nothing was applied
+  std::string village;          // the stored household's village, when the case was found
   bool in_scope = false;
   ApplyResult result;
 };
@@ -199,11 +201,19 @@ awaitable<ApiResponse> post_event(ApiServices& services, ApiRequest& req) {
 
   std::shared_ptr<const Config> config = req.config;
   const std::string scope = req.actor().scope;
+  // A caller from the request handler's memory (auth.h) is confirmed first, inside the write's
+  // transaction: a revoked token writes nothing, whatever else the request would get.
+  const std::int64_t confirm_token = req.caller_unconfirmed ? req.actor().token_id : 0;
   // The scope is checked on the stored household, in the same unit of work as the apply, so a
   // request outside the scope touches nothing.
   CaseUnitOfWork cases = services.cases.begin(*config);  // on the loop thread
-  auto work = [config, scope, id, expected, cases, event = std::move(event)](soci::session& s) {
+  auto work = [config, scope, confirm_token, id, expected, cases,
+               event = std::move(event)](soci::session& s) {
     ApplyAttempt out;
+    if (confirm_token != 0 && !api_token_in_force(s, confirm_token)) {
+      out.caller_revoked = true;
+      return out;
+    }
     // The scope is checked on the stored household's village, on the apply's one read of the
     // case row, so that a request outside the scope touches nothing.
     const PlaceCheck in_scope = [&](const std::optional<std::string>& village) {
@@ -214,8 +224,16 @@ awaitable<ApiResponse> post_event(ApiServices& services, ApiRequest& req) {
     out.result = cases.apply_in(s, id, event, expected, {}, in_scope);
     return out;
   };
-  auto keep = [](const ApplyAttempt& a) { return std::holds_alternative<CaseChange>(a.result); };
+  auto keep = [](const ApplyAttempt& a) {
+    return !a.caller_revoked && std::holds_alternative<CaseChange>(a.result);
+  };
   ApplyAttempt attempt = co_await run_case_write(services, std::move(work), keep);
+  // The request handler gives a revoked token its 401 (it checks at the database again).
+  if (attempt.caller_revoked) {
+    throw ApiError::unauthorized("API 令牌已被吊销 (the API token has been revoked)");
+  }
+  // Confirmed in the write's transaction (or looked up at the database for this request).
+  req.caller_unconfirmed = false;
   if (std::holds_alternative<CaseNotFound>(attempt.result)) {
     throw ApiError::not_found(not_found_message(id));
   }
@@ -355,6 +373,8 @@ void register_case_routes(Router& router, ApiServices& services) {
              [&services](ApiRequest& req) { return open_case(services, req); });
   router.add(http::verb::post, "/api/v1/cases/{id}/events",
              [&services](ApiRequest& req) { return post_event(services, req); });
+  // The hot write: its callers may come from memory, confirmed in the write (auth.h).
+  router.confirm_callers_in_write(http::verb::post, "/api/v1/cases/{id}/events");
   router.add(http::verb::get, "/api/v1/cases/{id}",
              [&services](ApiRequest& req) { return show_case(services, req); });
   router.add(http::verb::get, "/api/v1/cases",

@@ -4,6 +4,8 @@
 
 #include <boost/beast/http/field.hpp>
 #include <chrono>
+#include <exception>
+#include <optional>
 
 #include "adapters/storage/database.h"
 #include "daemon/api/auth.h"
@@ -145,7 +147,11 @@ ApiRequestHandler::ApiRequestHandler(const Router& router, ApiServices& services
       latency_(services.metrics.histogram(
           "fangfan_http_request_duration_seconds",
           "Time from a complete request to its answer being ready, by method and route.",
-          {"method", "route"}, latency_buckets())) {}
+          {"method", "route"}, latency_buckets())),
+      remembered_(services.metrics.counter(
+          "fangfan_http_callers_remembered_total",
+          "Case events whose caller came from the memory of verified tokens (auth.h), the token "
+          "then confirmed in the write or checked before the answer.")) {}
 
 awaitable<ApiResponse> ApiRequestHandler::dispatch(Request& in, ApiRequest& req,
                                                    std::string& route) {
@@ -158,9 +164,26 @@ awaitable<ApiResponse> ApiRequestHandler::dispatch(Request& in, ApiRequest& req,
   auto found = router_.match(in.method(), target.segments);
   const Router::Match* match = std::get_if<Router::Match>(&found);
   if (match) route = match->route->pattern;
+  std::string remembered;  // the token hash of a caller taken from memory
   if (!match || match->route->access.kind != Access::Kind::kPublic) {
     std::string authorization(in[http::field::authorization]);
-    req.principal = co_await authenticate(services_.storage, *req.config, std::move(authorization));
+    if (match && match->route->confirms_caller) {
+      std::string hash = caller_token_hash(authorization);
+      if (const Principal* known = callers_.find(req.config, hash)) {
+        req.principal = *known;
+        req.caller_unconfirmed = true;
+        remembered_.inc({});
+        remembered = std::move(hash);
+      } else {
+        std::string looked_up = hash;
+        req.principal =
+            co_await verify_caller(services_.storage, *req.config, std::move(looked_up));
+        callers_.remember(req.config, hash, *req.principal);
+      }
+    } else {
+      req.principal =
+          co_await authenticate(services_.storage, *req.config, std::move(authorization));
+    }
   }
   if (!match) {
     const auto& allowed = std::get<Router::NoMatch>(found).allowed;
@@ -177,11 +200,35 @@ awaitable<ApiResponse> ApiRequestHandler::dispatch(Request& in, ApiRequest& req,
     r.headers.emplace_back(http::field::allow, allowed_methods(allowed));
     co_return r;
   }
-  if (req.principal) check_access(match->route->access, *req.principal);
   req.route = match->route->pattern;
   req.params = match->params;
   req.body = std::move(in.body());
-  co_return co_await match->route->handler(req);
+  if (!req.caller_unconfirmed) {
+    if (req.principal) check_access(match->route->access, *req.principal);
+    co_return co_await match->route->handler(req);
+  }
+  // A caller from memory (auth.h): whatever the handler answers without having confirmed the
+  // token in its write (a refusal before it, a 404, an error) waits for the token's check at
+  // the database, so a revoked token only ever gets its 401.
+  std::optional<ApiResponse> answer;
+  std::exception_ptr failed;
+  try {
+    check_access(match->route->access, *req.principal);
+    answer = co_await match->route->handler(req);
+  } catch (...) {
+    failed = std::current_exception();
+  }
+  if (req.caller_unconfirmed) {
+    std::string hash = remembered;
+    try {
+      co_await verify_caller(services_.storage, *req.config, std::move(hash));
+    } catch (const ApiError&) {
+      callers_.forget(remembered);
+      throw;
+    }
+  }
+  if (failed) std::rethrow_exception(failed);
+  co_return std::move(*answer);
 }
 
 awaitable<ApiRequestHandler::Response> ApiRequestHandler::handle(Request& in) {

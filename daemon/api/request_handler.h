@@ -4,7 +4,8 @@
 //
 // In order: parse the target (path segments and query, percent-decoded; a bad
 // one is a 400), find the route (router.h), authenticate the bearer token unless
-// the route is public (auth.h: 401), answer 404 for an unknown path or 405 for a
+// the route is public (auth.h: 401; a caller of the case-event route may come from the memory
+// of verified tokens, auth.h VerifiedCallers), answer 404 for an unknown path or 405 for a
 // known path with another method (after authentication, so the route map is not
 // shown to strangers), check the route's Access (403), run the handler. An
 // ApiError from anywhere becomes its JSON answer; StorageError becomes 503 when
@@ -29,6 +30,7 @@
 #include <vector>
 
 #include "daemon/api/api_context.h"
+#include "daemon/api/auth.h"
 #include "daemon/api/router.h"
 
 namespace fangfan {
@@ -54,6 +56,8 @@ class ApiRequestHandler {
   ApiServices& services_;
   CounterFamily& requests_;
   HistogramFamily& latency_;
+  CounterFamily& remembered_;
+  VerifiedCallers callers_;  // for routes that confirm their caller in their write (auth.h)
 };
 
 // A request target split into what the router and handlers need.

@@ -70,7 +70,7 @@ void Router::add(boost::beast::http::verb method, std::string pattern, Access ac
   if (pattern.empty() || pattern.front() != '/') {
     throw std::logic_error("route pattern must begin with '/': " + pattern);
   }
-  Route route{method, pattern, std::move(access), std::move(handler), split(pattern)};
+  Route route{method, pattern, std::move(access), std::move(handler), split(pattern), false};
   std::set<std::string> names;
   for (const auto& s : route.segments) {
     if (s.empty()) throw std::logic_error("route pattern has an empty segment: " + pattern);
@@ -85,6 +85,17 @@ void Router::add(boost::beast::http::verb method, std::string pattern, Access ac
     }
   }
   routes_.push_back(std::move(route));
+}
+
+void Router::confirm_callers_in_write(boost::beast::http::verb method, std::string_view pattern) {
+  for (Route& r : routes_) {
+    if (r.method == method && r.pattern == pattern) {
+      r.confirms_caller = true;
+      return;
+    }
+  }
+  throw std::logic_error("no route to mark: " + std::string(to_string(method)) + " " +
+                         std::string(pattern));
 }
 
 std::variant<Router::Match, Router::NoMatch> Router::match(

@@ -52,6 +52,9 @@ struct Route {
   Access access;
   ApiHandler handler;
   std::vector<std::string> segments;  // of the pattern; "{name}" for parameters
+  // The handler confirms its caller's token inside its own write (auth.h): the request handler
+  // may take the caller from its memory of verified tokens.
+  bool confirms_caller = false;
 };
 
 class Router {
@@ -60,6 +63,10 @@ class Router {
   void add(boost::beast::http::verb method, std::string pattern, Access access, ApiHandler handler);
   // A daemon route: its Access is its row of route_rules() (route_access.h).
   void add(boost::beast::http::verb method, std::string pattern, ApiHandler handler);
+
+  // Marks a registered route as confirming its caller's token in its own write (Route above).
+  // Throws std::logic_error when no such route is registered.
+  void confirm_callers_in_write(boost::beast::http::verb method, std::string_view pattern);
 
   struct Match {
     const Route* route = nullptr;

@@ -366,6 +366,15 @@ TEST_P(StorageConformance, Migrate_ExistingDutiesSurviveAndAdmitFeedAndAlertDuti
   };
   EXPECT_EQ(indexes("'duties_by_due', 'duties_by_case'"), 2);
   EXPECT_EQ(indexes("'duties_by_township'"), 0);
+  // The case index is (case_id, id): a case's duties come in id order without a sort (migration
+  // "duties by case in id order").
+  EXPECT_EQ(
+      count(*after, GetParam() == Backend::kSqlite
+                        ? "SELECT COUNT(*) FROM pragma_index_info('duties_by_case')"
+                          " WHERE (seqno = 0 AND name = 'case_id') OR (seqno = 1 AND name = 'id')"
+                        : "SELECT COUNT(*) FROM pg_indexes WHERE indexname = 'duties_by_case'"
+                          " AND indexdef LIKE '%(case_id, id)'"),
+      GetParam() == Backend::kSqlite ? 2 : 1);
   EXPECT_EQ(count(*after, "SELECT COUNT(*) FROM feed_runs"), 0);
 }
 

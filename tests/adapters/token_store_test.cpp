@@ -10,6 +10,7 @@
 #include <atomic>
 #include <filesystem>
 #include <set>
+#include <thread>
 
 #include "adapters/storage/database.h"
 #include "adapters/storage/migrations.h"
@@ -104,6 +105,34 @@ TEST_P(TokenStore, Revoke_OnceKeepsTheFirstTimeAndTheRowStays) {
   EXPECT_EQ(all[0].id, a.record.id);  // oldest first
   EXPECT_TRUE(all[0].revoked());
   EXPECT_FALSE(all[1].revoked());
+}
+
+TEST_P(TokenStore, InForce_OnlyAnUnrevokedTokenAndARevocationWaitsForTheWritesCommit) {
+  const CreatedApiToken a = make("township_clerk", "379901001", "李娜");
+  const CreatedApiToken b = make("auditor", "379901", "审计员");
+  ASSERT_TRUE(revoke_api_token(s(), b.record.id, t0() + 1h));
+  EXPECT_FALSE(api_token_in_force(s(), b.record.id));
+  EXPECT_FALSE(api_token_in_force(s(), 999999));
+
+  // A write confirms its token (FOR SHARE on PostgreSQL, the write lock on SQLite): a revocation
+  // from another session lands only after that write's commit, never between the two.
+  std::atomic<bool> revoked{false};
+  std::thread revoker;
+  {
+    WriteTransaction tx(s());
+    ASSERT_TRUE(api_token_in_force(s(), a.record.id));
+    revoker = std::thread([&] {
+      auto other = db_->open_session();
+      revoked = revoke_api_token(*other, a.record.id, t0() + 2h);
+    });
+    std::this_thread::sleep_for(300ms);
+    EXPECT_FALSE(revoked.load()) << "the revocation did not wait for the confirming write";
+    ASSERT_TRUE(api_token_in_force(s(), a.record.id));  // still in force inside the write
+    tx.commit();
+  }
+  revoker.join();
+  EXPECT_TRUE(revoked.load());
+  EXPECT_FALSE(api_token_in_force(s(), a.record.id));
 }
 
 TEST_P(TokenStore, ManySecretsAreAllDistinct) {

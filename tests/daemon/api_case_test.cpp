@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "adapters/storage/case_json.h"
+#include "adapters/storage/token_store.h"
 #include "daemon/ctl/ctl_cases.h"
 #include "tests/daemon/api_test_server.h"
 #include "tests/support/people.h"
@@ -419,6 +420,134 @@ TEST_F(ApiCaseTest, CtlOpensPostsEventsAndLists) {
   EXPECT_THAT(out, HasSubstr("37990100100100"));
   ASSERT_EQ(run({"--state", "registered", "--json"}, run_cases_command, out, err), 0) << err;
   EXPECT_THAT(out, HasSubstr("\"count\":0"));
+}
+
+// -- the case-event route's memory of verified callers (auth.h VerifiedCallers) ---------------
+
+// How many case events took their caller from memory (request_handler.cpp).
+double remembered_callers(TestApiServer& server) {
+  return server.api().metrics().counter("fangfan_http_callers_remembered_total", "").value({});
+}
+
+std::int64_t history_of(TestApiServer& server, std::int64_t case_id) {
+  auto s = server.session();
+  const long long id = case_id;
+  long long n = -1;
+  *s << "SELECT COUNT(*) FROM case_history WHERE case_id = :id", soci::use(id), soci::into(n);
+  return n;
+}
+
+void revoke(TestApiServer& server, const std::string& secret) {
+  auto s = server.session();
+  auto record = find_api_token_by_hash(*s, hash_token_secret(secret));
+  ASSERT_TRUE(record);
+  ASSERT_TRUE(revoke_api_token(*s, record->id, server.clock().now()));
+}
+
+TEST_F(ApiCaseTest, RememberedCaller_WritesAndGetsEveryOtherAnswerAsBefore) {
+  const std::string clerk = server_.token(Role::kTownshipClerk, kDongling);
+  const std::int64_t id = open(clerk, kDonglingVillage, 20);
+  // The first case event looks the token up at the database and remembers the caller.
+  EXPECT_EQ(event(id, clerk, {{"type", "no_such_event"}}).status, 400u);
+  EXPECT_EQ(remembered_callers(server_), 0);
+  Reply r = event(id, clerk, {{"type", "start_verification"}, {"verifier", "镇扶贫办李*"}});
+  EXPECT_EQ(r.status, 200u) << r.body;
+  EXPECT_EQ(r.json().at("case").at("version").as_int64(), 2);
+  EXPECT_EQ(event(id, clerk, {{"type", "no_such_event"}}).status, 400u);
+  EXPECT_EQ(event(id, clerk, {{"type", "record_county_review"}}).status, 403u);
+  EXPECT_EQ(event(9999, clerk, {{"type", "propose_elimination"}}).status, 404u);
+  EXPECT_EQ(event(id, clerk, {{"type", "close_publicity"}}).status, 409u);
+  EXPECT_EQ(remembered_callers(server_), 5);  // each of the five above, from memory
+  EXPECT_EQ(history_of(server_, id), 2);
+}
+
+// A token revoked after its caller was remembered gets its 401 from every branch of the route,
+// before the write (400, 403), in it (404, scope, refusal, stale version, the write itself) or
+// at the route's access rule, and nothing of the event is written.
+TEST_F(ApiCaseTest, RememberedCaller_RevokedTokenIs401InEveryBranchAndWritesNothing) {
+  const std::string opener = server_.token(Role::kTownshipClerk, kDongling);
+  const std::int64_t id = open(opener, kDonglingVillage, 21);
+  struct Branch {
+    const char* what;
+    Role role;
+    const char* scope;
+    std::int64_t case_id;  // 0: the opened case
+    json::object body;
+  };
+  const std::vector<Branch> branches = {
+      {"unknown type", Role::kTownshipClerk, kDongling, 0, {{"type", "no_such_event"}}},
+      {"unknown field",
+       Role::kTownshipClerk,
+       kDongling,
+       0,
+       {{"type", "start_verification"}, {"verifier", "李*"}, {"colour", "red"}}},
+      {"role of the type", Role::kTownshipClerk, kDongling, 0, {{"type", "record_county_review"}}},
+      {"route access",
+       Role::kAuditor,
+       kCounty,
+       0,
+       {{"type", "start_verification"}, {"verifier", "李*"}}},
+      {"unknown case",
+       Role::kTownshipClerk,
+       kDongling,
+       9999,
+       {{"type", "start_verification"}, {"verifier", "李*"}}},
+      {"outside scope",
+       Role::kTownshipClerk,
+       "379901002",
+       0,
+       {{"type", "start_verification"}, {"verifier", "李*"}}},
+      {"refused", Role::kTownshipClerk, kDongling, 0, {{"type", "close_publicity"}}},
+      {"stale version",
+       Role::kTownshipClerk,
+       kDongling,
+       0,
+       {{"type", "start_verification"}, {"verifier", "李*"}, {"expected_version", 7}}},
+      {"the write",
+       Role::kTownshipClerk,
+       kDongling,
+       0,
+       {{"type", "start_verification"}, {"verifier", "李*"}}},
+  };
+  double remembered = remembered_callers(server_);
+  for (const Branch& b : branches) {
+    const std::string token = server_.token(b.role, b.scope, b.what);
+    const std::int64_t target = b.case_id != 0 ? b.case_id : id;
+    // Remembered by a first case event that passed the database check (whatever it answered).
+    const Reply first = event(target, token, {{"type", "no_such_event"}});
+    EXPECT_NE(first.status, 401u) << b.what << ": " << first.body;
+    revoke(server_, token);
+    const Reply r = event(target, token, b.body);
+    EXPECT_EQ(r.status, 401u) << b.what << ": " << r.body;
+    EXPECT_THAT(r.field("message"), HasSubstr("revoked")) << b.what;
+    EXPECT_EQ(remembered_callers(server_), ++remembered) << b.what << ": not from memory";
+    EXPECT_EQ(history_of(server_, id), 1) << b.what;
+    // Forgotten after the 401: the next request is looked up at the database again.
+    EXPECT_EQ(event(target, token, b.body).status, 401u) << b.what;
+    EXPECT_EQ(remembered_callers(server_), remembered) << b.what;
+  }
+}
+
+TEST_F(ApiCaseTest, RememberedCaller_TokenRevokedBetweenTwoWritesWritesNothing) {
+  const std::string clerk = server_.token(Role::kTownshipClerk, kDongling);
+  const std::int64_t id = open(clerk, kDonglingVillage, 22);
+  ASSERT_EQ(event(id, clerk, {{"type", "start_verification"}, {"verifier", "李*"}}).status, 200u);
+  Reply r = event(id, clerk, verification());
+  ASSERT_EQ(r.status, 200u) << r.body;  // from memory
+  EXPECT_EQ(remembered_callers(server_), 1);
+  revoke(server_, clerk);
+  r = event(id, clerk,
+            {{"type", "record_democratic_review"},
+             {"passed", true},
+             {"asset_authorisation_signed", true}});
+  EXPECT_EQ(r.status, 401u) << r.body;
+  EXPECT_EQ(remembered_callers(server_), 2);
+  EXPECT_EQ(history_of(server_, id), 3);
+  const std::string office = server_.token(Role::kCountyOffice, kCounty);
+  Reply shown = get("/api/v1/cases/" + std::to_string(id), office);
+  ASSERT_EQ(shown.status, 200u) << shown.body;
+  EXPECT_EQ(shown.json().at("case").at("state").as_string(), "democratic_review");
+  EXPECT_EQ(shown.json().at("case").at("version").as_int64(), 3);
 }
 
 }  // namespace
