@@ -101,13 +101,6 @@ void configure_sqlite(soci::session& session, const DatabaseOptions& options) {
   // Statement journals (a write inside a longer transaction) and sorting b-trees in memory: as
   // files, SQLite creates, writes and deletes a temporary file for most such statements.
   session << "PRAGMA temp_store = MEMORY";
-  // The committing connection copies the WAL into the database (a checkpoint) once the WAL
-  // holds kSqliteWalCheckpointPages pages (database.h) instead of SQLite's 1,000: a burst of
-  // firing batches checkpointed every few batches, copying the pages that consecutive batches
-  // write again (index pages, the outbox's last pages) once per checkpoint; the checkpoints took
-  // about 10% of the burst's CPU. The WAL stays bounded by it: a clean close checkpoints and
-  // removes the WAL, and a crash leaves about that much to read at the next open.
-  session << "PRAGMA wal_autocheckpoint = " + std::to_string(kSqliteWalCheckpointPages);
 }
 
 void configure_postgresql(soci::session& session, const DatabaseOptions& options) {

@@ -78,10 +78,6 @@ decltype(auto) guarded(std::string_view what, F&& f) {
 // The URL with its password replaced by "***" (both user:password@ and ?password=).
 std::string mask_url_password(std::string_view url);
 
-// SQLite: the WAL's size in pages (4 KiB each) at which a commit checkpoints it (database.cpp
-// says why not SQLite's 1,000).
-inline constexpr int kSqliteWalCheckpointPages = 4000;
-
 struct DatabaseOptions {
   // SQLite: how long a statement waits for another connection's lock before it fails with
   // StorageError::Kind::kUnavailable.

@@ -1559,28 +1559,6 @@ TEST(SqliteDatabase, PragmasAreOnInEverySession) {
   fs::remove_all(dir);
 }
 
-// A commit checkpoints the WAL once it holds kSqliteWalCheckpointPages pages (issue 15: not at
-// SQLite's 1,000, which a burst of firing batches paid every few batches), and the WAL restarts
-// after it: 40 MiB written in 2 MiB transactions leave a WAL file of about the bound, neither
-// SQLite's 4 MiB nor the 40 MiB of an unchecked WAL.
-TEST(SqliteDatabase, TheWalIsCheckpointedAtItsBoundAndStaysThere) {
-  const fs::path dir = fresh_temp_dir();
-  const Database db = Database::open("sqlite3://" + (dir / "fangfan.db").string());
-  auto s = db.open_session();
-  int pages = -1, page_size = -1;
-  *s << "PRAGMA wal_autocheckpoint", soci::into(pages);
-  *s << "PRAGMA page_size", soci::into(page_size);
-  EXPECT_EQ(pages, kSqliteWalCheckpointPages);
-  *s << "CREATE TABLE filler (b BLOB)";
-  for (int i = 0; i < 20; ++i) *s << "INSERT INTO filler VALUES (randomblob(2 * 1024 * 1024))";
-  const auto wal = static_cast<long long>(fs::file_size(dir / "fangfan.db-wal"));
-  const long long frame = page_size + 24;  // a WAL frame: its page and a 24-byte header
-  EXPECT_GE(wal, kSqliteWalCheckpointPages * frame);
-  EXPECT_LE(wal, (kSqliteWalCheckpointPages + 2 * 520) * frame);  // plus a transaction or two
-  s.reset();
-  fs::remove_all(dir);
-}
-
 TEST(SqliteDatabase, WriterWaitsForTheBusyTimeoutThenReportsUnavailable) {
   const fs::path dir = fresh_temp_dir();
   DatabaseOptions options;
