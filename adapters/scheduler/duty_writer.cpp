@@ -57,24 +57,6 @@ void add_planned_timers(TimerRows& rows, const NewDuty& duty, std::int64_t duty_
   }
 }
 
-// `duty` as stored under `id` (opened now, or reopened), for closing it at once.
-DutyRecord stored_duty(const NewDuty& duty, std::int64_t id) {
-  DutyRecord r;
-  r.id = id;
-  r.duty_key = duty.duty_key;
-  r.case_id = duty.case_id;
-  r.kind = duty.kind;
-  r.subject = duty.subject;
-  r.township_code = duty.township_code;
-  r.village_code = duty.village_code;
-  r.owner_role = duty.owner_role;
-  r.officer = duty.officer;
-  r.due_at = duty.due_at;
-  r.state = DutyState::kOpen;
-  r.opened_at = duty.opened_at;
-  return r;
-}
-
 // Several OpenDuty in a row (see the header), written as one statement for their duties and one
 // for all their timers; then those to close at once are closed, in order. With `each`, the
 // timers scheduled for each opening (read back by key) go to (*each)[i]. `buffer` (may be null):
@@ -109,7 +91,7 @@ int apply_open_duties(soci::session& session, const std::vector<const OpenDuty*>
   }
   for (std::size_t i = 0; i < opens.size(); ++i) {
     if (stored[i] && opens[i]->close_at_once) {
-      close(session, CloseDuty{stored_duty(opens[i]->duty, *stored[i]), true},
+      close(session, CloseDuty{opened_duty_record(opens[i]->duty, *stored[i]), true},
             opens[i]->duty.opened_at);
     }
   }

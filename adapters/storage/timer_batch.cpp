@@ -82,23 +82,6 @@ struct DutyValues {
   static const std::string& key_of(const NewDuty* d) { return d->duty_key; }
 };
 
-DutyRecord opened_record(const NewDuty& d, std::int64_t id) {
-  DutyRecord r;
-  r.id = id;
-  r.duty_key = d.duty_key;
-  r.case_id = d.case_id;
-  r.kind = d.kind;
-  r.subject = d.subject;
-  r.township_code = d.township_code;
-  r.village_code = d.village_code;
-  r.owner_role = d.owner_role;
-  r.officer = d.officer;
-  r.due_at = d.due_at;
-  r.state = DutyState::kOpen;
-  r.opened_at = d.opened_at;
-  return r;
-}
-
 }  // namespace
 
 std::vector<ScheduleResult> schedule_timers(soci::session& session, const TimerToStore* timers,
@@ -158,7 +141,7 @@ std::vector<std::optional<DutyRecord>> open_or_reopen_duties(soci::session& sess
   for (std::size_t i = 0; i < duties.size(); ++i) {
     const NewDuty& d = duties[i];
     if (opened[i].inserted) {
-      out[i] = opened_record(d, opened[i].id);  // as stored: no need to read it back
+      out[i] = opened_duty_record(d, opened[i].id);  // as stored: no need to read it back
     } else {
       out[i] = reopen_if_cancelled(session, d);
     }
@@ -178,6 +161,23 @@ std::vector<std::optional<std::int64_t>> open_or_reopen_duty_ids(
     }
   }
   return out;
+}
+
+DutyRecord opened_duty_record(const NewDuty& d, std::int64_t id) {
+  DutyRecord r;
+  r.id = id;
+  r.duty_key = d.duty_key;
+  r.case_id = d.case_id;
+  r.kind = d.kind;
+  r.subject = d.subject;
+  r.township_code = d.township_code;
+  r.village_code = d.village_code;
+  r.owner_role = d.owner_role;
+  r.officer = d.officer;
+  r.due_at = d.due_at;
+  r.state = DutyState::kOpen;
+  r.opened_at = d.opened_at;
+  return r;
 }
 
 }  // namespace fangfan

@@ -60,4 +60,7 @@ std::vector<std::optional<DutyRecord>> open_or_reopen_duties(soci::session& sess
 std::vector<std::optional<std::int64_t>> open_or_reopen_duty_ids(
     soci::session& session, const std::vector<const NewDuty*>& duties);
 
+// `duty` as a row opened now under `id` holds it (state open), without reading it back.
+DutyRecord opened_duty_record(const NewDuty& duty, std::int64_t id);
+
 }  // namespace fangfan
