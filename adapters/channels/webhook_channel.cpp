@@ -7,6 +7,7 @@
 #include "adapters/channels/attachment.h"
 #include "adapters/channels/gateway_common.h"
 #include "adapters/channels/signing.h"
+#include "adapters/text/json_text.h"
 
 namespace fangfan {
 
@@ -17,25 +18,6 @@ std::string webhook_signature(const std::string& secret, std::int64_t timestamp,
                               const std::string& body) {
   return "sha256=" + hex(hmac_sha256(secret, std::to_string(timestamp) + "." + body));
 }
-
-namespace {
-
-// `text` as a JSON string: as json::serialize writes it, without building a value for it when
-// nothing in it needs escaping (the usual case).
-void append_json_string(std::string& out, std::string_view text) {
-  const bool plain = std::none_of(text.begin(), text.end(), [](char c) {
-    return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
-  });
-  if (!plain) {
-    out += json::serialize(json::string_view(text.data(), text.size()));
-    return;
-  }
-  out += '"';
-  out += text;
-  out += '"';
-}
-
-}  // namespace
 
 std::string webhook_body(const OutgoingMessage& message) {
   // Written straight into one string: the bytes json::serialize wrote of the json::object this

@@ -5,6 +5,8 @@
 #include <boost/json/value.hpp>
 #include <charconv>
 
+#include "adapters/text/json_text.h"
+
 namespace fangfan {
 namespace {
 
@@ -30,49 +32,6 @@ std::string_view notice_name(DutyNoticeKind kind) {
 std::string string_of(const json::object& o, std::string_view key) {
   const json::value* v = o.if_contains(key);
   return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
-// A JSON string as boost::json::serialize writes it (the text stored so far, byte for byte):
-// '"' and '\\' escaped, control characters as \b \t \n \f \r or \u00xx (lower-case hex), every
-// other byte (UTF-8 included) as it is.
-void append_json_string(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  std::size_t plain = 0;  // start of the run of bytes copied as they are
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(s.data() + plain, i - plain);
-    plain = i + 1;
-    out += '\\';
-    switch (c) {
-      case '"':
-      case '\\':
-        out += static_cast<char>(c);
-        break;
-      case '\b':
-        out += 'b';
-        break;
-      case '\t':
-        out += 't';
-        break;
-      case '\n':
-        out += 'n';
-        break;
-      case '\f':
-        out += 'f';
-        break;
-      case '\r':
-        out += 'r';
-        break;
-      default:
-        out += "u00";
-        out += kHex[c >> 4];
-        out += kHex[c & 0xf];
-    }
-  }
-  out.append(s.data() + plain, s.size() - plain);
-  out += '"';
 }
 
 void append_number(std::string& out, std::int64_t n) {
