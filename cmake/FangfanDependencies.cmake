@@ -24,6 +24,12 @@ foreach(var SOCI_INCLUDE_DIR SOCI_CORE_LIBRARY SOCI_SQLITE3_LIBRARY SOCI_POSTGRE
                         "(it brings the sqlite3 and postgresql backends) and libpq-dev.")
   endif()
 endforeach()
+# SQLite itself (libsqlite3-dev, which SOCI's SQLite backend needs anyway): the storage adapter
+# runs the WAL's checkpoints on a thread of its own through SQLite's C API (wal_checkpointer.h).
+find_package(SQLite3)
+if(NOT SQLite3_FOUND)
+  message(FATAL_ERROR "SQLite not found: install the Debian package libsqlite3-dev")
+endif()
 add_library(SOCI::soci INTERFACE IMPORTED)
 target_include_directories(SOCI::soci INTERFACE ${SOCI_INCLUDE_DIR} ${LIBPQ_INCLUDE_DIR})
 target_link_libraries(SOCI::soci INTERFACE ${SOCI_CORE_LIBRARY} ${SOCI_SQLITE3_LIBRARY}

@@ -16,6 +16,7 @@
 #include <system_error>
 
 #include "adapters/storage/prepared.h"
+#include "adapters/storage/wal_checkpointer.h"
 
 namespace fangfan {
 namespace {
@@ -94,6 +95,8 @@ void configure_sqlite(soci::session& session, const DatabaseOptions& options) {
     throw soci::soci_error("the file system refused the WAL journal (journal_mode is " +
                            journal_mode + ")");
   }
+  // Checkpoints run on a thread of their own (wal_checkpointer.h), not inside a commit.
+  storage_detail::attach_wal_checkpointer(session);
   session << "PRAGMA foreign_keys = ON";
   // In WAL mode NORMAL may lose the last commits on power failure; deadlines and queued
   // messages must survive that, so every commit is synced.
