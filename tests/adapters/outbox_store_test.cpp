@@ -430,7 +430,28 @@ TEST_P(OutboxStore, IndexesHoldPendingRowsAndEveryReaderUsesOne) {
   EXPECT_EQ(list_outbox(s(), OutboxStatus::kSending, 10).size(), 1u);
   EXPECT_EQ(list_outbox(s(), OutboxStatus::kSent, 10).front().id, ids[0]);
   EXPECT_EQ(list_outbox(s(), OutboxStatus::kPending, 10).front().id, ids[3]);
-  if (!sqlite) return;
+  if (!sqlite) {
+    // PostgreSQL plans from statistics this small table does not have; with scans of the table
+    // off it shows which index it takes for the pending readers: the partial ones.
+    s() << "SET enable_seqscan = off";
+    const auto plan = [&](const std::string& sql) {
+      std::string details, line;
+      soci::statement st = (s().prepare << "EXPLAIN " + sql, soci::into(line));
+      st.execute();
+      while (st.fetch()) details += line + "; ";
+      return details;
+    };
+    const std::string due = plan(
+        "SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= 1"
+        " ORDER BY next_attempt_at, id LIMIT 5");
+    EXPECT_NE(due.find("outbox_by_due"), std::string::npos) << due;
+    const std::string recipient = plan(
+        "SELECT id FROM outbox WHERE status = 'pending' AND channel = 'a' AND recipient = 'b'"
+        " AND attempts = 0 AND digest_of IS NULL AND created_at <= 1 ORDER BY created_at, id");
+    EXPECT_NE(recipient.find("outbox_by_recipient"), std::string::npos) << recipient;
+    s() << "RESET enable_seqscan";
+    return;
+  }
   // The partial indexes hold their own rows only (a partial index counts only its rows).
   EXPECT_EQ(count("SELECT COUNT(*) FROM outbox INDEXED BY outbox_by_due WHERE status = 'pending'"),
             2);
