@@ -13,7 +13,6 @@
 #include <cerrno>
 #include <ctime>
 #include <deque>
-#include <map>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -26,9 +25,6 @@ namespace fangfan {
 
 namespace {
 
-using http_detail::lower;
-using http_detail::trim;
-
 void global_init() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
@@ -39,6 +35,7 @@ void global_init() {
 // One request on its way: owned by the client from submit to completion.
 struct Transfer {
   std::uint64_t id = 0;
+  std::size_t slot = 0;  // its place in the client's `running` while it runs
   HttpRequest request;
   std::unique_ptr<HttpClient::Done> done;
   CURL* easy = nullptr;
@@ -102,12 +99,15 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
   std::atomic<bool> stopping{false};
   bool stopped = false;  // stop_all ran
 
-  std::map<std::uint64_t, std::unique_ptr<Transfer>> running;
+  // Requests on the wire, each at its `slot` (at most max_in_flight): a request leaves by its
+  // slot, the last one taking its place, with no node to make or free per request.
+  std::vector<std::unique_ptr<Transfer>> running;
   std::deque<std::unique_ptr<Transfer>> waiting;
   // Finished requests' easy handles, reused: making and freeing one per request was a good part
   // of the client's cost per request. They keep the options every request shares (new_easy) and
   // only what differs is set per request (start).
   std::vector<CURL*> spare;
+  std::string header_line;  // a request header's "Name: value", built for curl to copy
 
   ~Impl() {
     if (multi) curl_multi_cleanup(multi);  // closes kept connections through on_close
@@ -115,6 +115,16 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
   }
 
   int epoll_fd() { return epoll.native_handle(); }
+
+  std::unique_ptr<Transfer> take_running(std::size_t slot) {
+    std::unique_ptr<Transfer> t = std::move(running[slot]);
+    if (slot + 1 != running.size()) {
+      running[slot] = std::move(running.back());
+      running[slot]->slot = slot;
+    }
+    running.pop_back();
+    return t;
+  }
 
   // curl: watch `s` for `what` (or stop watching it). A socket curl lets go of (a kept-alive
   // connection between requests) stays registered ("parked"): curl takes it up again with the
@@ -336,15 +346,13 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
   static size_t on_header(char* data, size_t size, size_t n, void* user) {
     auto* t = static_cast<Transfer*>(user);
     std::string_view line(data, size * n);
+    auto& headers = t->response.headers;
     if (line.rfind("HTTP/", 0) == 0) {
-      t->response.headers.clear();  // a new response (after 100 Continue): start over
+      headers.clear();  // a new response (after 100 Continue): start over
       return size * n;
     }
-    const size_t colon = line.find(':');
-    if (colon != std::string_view::npos) {
-      t->response.headers.emplace_back(lower(trim(line.substr(0, colon))),
-                                       trim(line.substr(colon + 1)));
-    }
+    // Written in place: no temporary strings per header line.
+    if (!http_detail::parse_header_line(line, headers.emplace_back())) headers.pop_back();
     return size * n;
   }
 
@@ -376,19 +384,18 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
     // No "Expect: 100-continue" round trip: gateways answer the whole request.
     t->headers = curl_slist_append(t->headers, "Expect:");
     for (const auto& [k, v] : r.headers) {
-      t->headers = curl_slist_append(t->headers, (k + ": " + v).c_str());
+      header_line.assign(k).append(": ").append(v);  // one buffer for every line (curl copies)
+      t->headers = curl_slist_append(t->headers, header_line.c_str());
     }
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
     curl_multi_add_handle(multi, e);
-    const std::uint64_t id = t->id;
-    running.emplace(id, std::move(t));
+    t->slot = running.size();
+    running.push_back(std::move(t));
     peak = std::max(peak.load(), int(running.size()));
   }
 
   void finish(Transfer* raw, CURLcode code) {
-    auto it = running.find(raw->id);
-    std::unique_ptr<Transfer> t = std::move(it->second);
-    running.erase(it);
+    std::unique_ptr<Transfer> t = take_running(raw->slot);
     curl_multi_remove_handle(multi, t->easy);
     long opened = 0;
     curl_easy_getinfo(t->easy, CURLINFO_NUM_CONNECTS, &opened);
@@ -467,9 +474,10 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
   }
 
   void take_off(std::uint64_t id) {
-    if (auto it = running.find(id); it != running.end()) {
-      auto t = std::move(it->second);
-      running.erase(it);
+    if (auto it = std::find_if(running.begin(), running.end(),
+                               [id](const auto& t) { return t->id == id; });
+        it != running.end()) {
+      auto t = take_running(std::size_t(it - running.begin()));
       abandon(std::move(t), HttpResponse::Transport::kCancelled, "the request was cancelled");
       settle();
     } else if (auto w = std::find_if(waiting.begin(), waiting.end(),
@@ -486,8 +494,7 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
     if (stopped) return;
     stopped = true;
     while (!running.empty()) {
-      auto t = std::move(running.begin()->second);
-      running.erase(running.begin());
+      auto t = take_running(running.size() - 1);
       abandon(std::move(t), HttpResponse::Transport::kShutdown,
               "the daemon stopped before the gateway answered");
     }
@@ -503,6 +510,7 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
   void init() {
     epoll.assign(::epoll_create1(EPOLL_CLOEXEC));
     multi = curl_multi_init();
+    running.reserve(std::size_t(options.max_in_flight));
     curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, &Impl::on_socket);
     curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, this);
     curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, &Impl::on_timer);

@@ -20,10 +20,21 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-std::string trim(std::string_view s) {
+std::string_view trimmed(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return std::string(s);
+  return s;
+}
+
+std::string trim(std::string_view s) { return std::string(trimmed(s)); }
+
+bool parse_header_line(std::string_view line, std::pair<std::string, std::string>& out) {
+  const size_t colon = line.find(':');
+  if (colon == std::string_view::npos) return false;
+  out.first.assign(trimmed(line.substr(0, colon)));
+  for (char& c : out.first) c = char(std::tolower(static_cast<unsigned char>(c)));
+  out.second.assign(trimmed(line.substr(colon + 1)));
+  return true;
 }
 
 }  // namespace http_detail

@@ -473,12 +473,15 @@ asio::awaitable<void> OutboxDispatcher::send_one(OutboxRecord m) {
   const auto in_seconds = std::chrono::duration_cast<std::chrono::seconds>(d.at - now).count();
   switch (d.outcome) {
     case Outcome::kSent:
-      answers_.push_back(
-          {id, true, answer.provider_message_id, answer.provider_code, "", d.at, true});
       ++stats_.sent;
-      spdlog::info("outbox.sent id={} channel={} type={} recipient={} provider_id={}", id,
-                   m.channel, m.message_type, mask_recipient(m.recipient),
-                   answer.provider_message_id);
+      // The recipient is masked only for a line that is written (one per message).
+      if (spdlog::should_log(spdlog::level::info)) {
+        spdlog::info("outbox.sent id={} channel={} type={} recipient={} provider_id={}", id,
+                     m.channel, m.message_type, mask_recipient(m.recipient),
+                     answer.provider_message_id);
+      }
+      answers_.push_back({id, true, std::move(answer.provider_message_id),
+                          std::move(answer.provider_code), "", d.at, true});
       break;
     case Outcome::kRateLimited:
       answers_.push_back({id, false, "", answer.provider_code, d.error, d.at, false});

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "adapters/http/http_client.h"
+#include "adapters/http/http_text.h"
 #include "tests/adapters/channels_test_util.h"
 #include "tests/support/fake_providers.h"
 
@@ -35,6 +36,22 @@ HttpRequest robot_request(const FakeProviders& fake,
   r.body = R"({"msgtype":"text","text":{"content":"hello"}})";
   r.timeout = timeout;
   return r;
+}
+
+// A received header line is kept as HttpResponse keeps it (name in lower case, value trimmed),
+// written over the pair it is given; a line without a colon is not a header.
+TEST(HttpText, HeaderLinesKeepTheNameInLowerCaseAndTheValueTrimmed) {
+  std::pair<std::string, std::string> h{"a-name-left-from-before-longer-than-sso", "old value"};
+  EXPECT_TRUE(http_detail::parse_header_line("Retry-After:  7 \r\n", h));
+  EXPECT_EQ(h.first, "retry-after");
+  EXPECT_EQ(h.second, "7");
+  EXPECT_TRUE(http_detail::parse_header_line("X-Empty:\r\n", h));
+  EXPECT_EQ(h.first, "x-empty");
+  EXPECT_EQ(h.second, "");
+  EXPECT_TRUE(http_detail::parse_header_line("Location: http://a/b?c=d:e\r\n", h));
+  EXPECT_EQ(h.first, "location");
+  EXPECT_EQ(h.second, "http://a/b?c=d:e");
+  EXPECT_FALSE(http_detail::parse_header_line("\r\n", h));
 }
 
 TEST(HttpClient, ReusesOneKeptAliveConnection) {
@@ -282,6 +299,43 @@ TEST(HttpClientOnALoop, AnswersComeBackOnTheLoopsThreadWithinTheBoundAndKeptAliv
 
 // curl's timer runs as an Asio timer on the loop: a request's timeout, and a cancelled request
 // leaves the client able to send the next one.
+// Running requests leave the client's running set by their place in it, the last one taking the
+// place: one cancelled while others run (the first of three, whose place the third takes) leaves
+// each of the others its own answer.
+TEST(HttpClientOnALoop, CancellingOneOfSeveralRunningLeavesTheOthersTheirOwnAnswers) {
+  using namespace asio::experimental::awaitable_operators;
+  FakeProviders fake;
+  fake.set_default("wechat_robot", FakeAnswer::kDelay);
+  fake.set_delay(std::chrono::milliseconds(300));
+  asio::io_context io(1);
+  HttpClientOptions options;
+  options.max_in_flight = 4;
+  options.max_host_connections = 4;
+  options.max_total_connections = 4;
+  HttpClient http(io, options);
+  const auto got = on_loop(io, [&]() -> asio::awaitable<std::vector<std::string>> {
+    asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::milliseconds(100));
+    // The second waits for its answer (200); the third asks for a path the fake does not know
+    // (404): a mixed-up place would hand one's answer to the other.
+    HttpRequest second = robot_request(fake), third = robot_request(fake);
+    third.url = fake.base_url() + "/no/such/path";
+    auto first_or_timer = http.send(robot_request(fake)) || timer.async_wait(asio::use_awaitable);
+    auto all =
+        std::move(first_or_timer) && http.send(std::move(second)) && http.send(std::move(third));
+    auto [first, two, three] = co_await std::move(all);
+    std::vector<std::string> out;
+    out.push_back(first.index() == 1 ? "cancelled" : "answered");
+    for (const HttpResponse* r : {&two, &three}) {
+      out.push_back(r->ok() ? std::to_string(r->status) + " " + r->body : r->error);
+    }
+    co_return out;
+  }());
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0], "cancelled");
+  EXPECT_THAT(got[1], ::testing::StartsWith("200 "));
+  EXPECT_THAT(got[2], ::testing::StartsWith("404 "));
+}
+
 TEST(HttpClientOnALoop, TimesOutCancelsAndGoesOn) {
   using namespace asio::experimental::awaitable_operators;
   FakeProviders fake;
