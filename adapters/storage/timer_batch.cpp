@@ -64,6 +64,8 @@ struct TimerValues {
 // timers of a bulk opening lay one on each page of the table: marking a batch of 256 fired
 // rewrote ~180 pages (each copied to the WAL and checkpointed), and reading them for the batch
 // read as many. In due order they share pages: those of one month's timers of the bulk call.
+// The price is paid at creation: a case's dedupe keys are no longer inserted one after another
+// (more index page reads with a small page cache; bench/README.md has both figures).
 std::vector<const TimerToStore*> in_due_order(const TimerToStore* timers, std::size_t n) {
   const auto due = [](const TimerToStore& row) {
     return std::pair(row.timer.due_at, row.timer.due_within);
