@@ -25,6 +25,7 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <array>
 #include <boost/describe/class.hpp>
 #include <boost/describe/members.hpp>
 #include <boost/json/value.hpp>
@@ -214,17 +215,33 @@ std::optional<std::string> decode(const boost::json::value& in, T& out, const Js
     const auto* object = in.if_object();
     if (object == nullptr) return mismatch(path, "对象 (an object)", in);
     using Members = boost::describe::describe_members<T, boost::describe::mod_public>;
+    // Each member of the text is matched to its field once, against names whose lengths are
+    // known at compile time; the fields are then decoded in their declared order (which error
+    // is named first stays as it was). Comparing with the names' char pointers (a strlen per
+    // comparison) and looking each field up again by hash was half of a case's decoding
+    // (issue 15: a firing batch decodes each of its cases).
+    std::array<const boost::json::value*, boost::mp11::mp_size<Members>::value> found{};
     for (const auto& kv : *object) {
+      const std::string_view key(kv.key().data(), kv.key().size());
       bool known = false;
-      boost::mp11::mp_for_each<Members>([&](auto m) { known = known || kv.key() == m.name; });
+      std::size_t index = 0;
+      boost::mp11::mp_for_each<Members>([&](auto m) {
+        constexpr std::string_view kName = decltype(m)::name;
+        if (!known && key == kName) {
+          if (found[index] == nullptr) found[index] = &kv.value();
+          known = true;
+        }
+        ++index;
+      });
       if (!known) return unknown_member(path, kv.key());
     }
     std::optional<std::string> error;
+    std::size_t index = 0;
     boost::mp11::mp_for_each<Members>([&](auto m) {
-      if (error) return;
-      if (const auto* member = object->if_contains(m.name)) {
-        error = decode(*member, out.*m.pointer, JsonPath(path, m.name));
-      }
+      const boost::json::value* member = found[index++];
+      if (error || member == nullptr) return;
+      constexpr std::string_view kName = decltype(m)::name;
+      error = decode(*member, out.*m.pointer, JsonPath(path, kName));
     });
     return error;
   } else {

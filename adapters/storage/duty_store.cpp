@@ -42,17 +42,19 @@ struct DutyRow {
         into(village), into(owner_role), into(officer), into(due_at), into(state), into(opened_at),
         into(closed_at, closed_ind);
   }
-  DutyRecord record() const {
+  // Takes the texts out of the bound buffers instead of copying them (the statement writes each
+  // buffer afresh at its next fetch); a firing batch reads hundreds of duties.
+  DutyRecord record() {
     DutyRecord r;
     r.id = id;
-    r.duty_key = duty_key;
+    r.duty_key = std::move(duty_key);
     if (case_ind == soci::i_ok) r.case_id = case_id;
-    r.kind = kind;
-    r.subject = subject;
-    r.township_code = township;
-    r.village_code = village;
-    r.owner_role = owner_role;
-    r.officer = officer;
+    r.kind = std::move(kind);
+    r.subject = std::move(subject);
+    r.township_code = std::move(township);
+    r.village_code = std::move(village);
+    r.owner_role = std::move(owner_role);
+    r.officer = std::move(officer);
     r.due_at = from_epoch(due_at);
     r.state = parse_state(state);
     r.opened_at = from_epoch(opened_at);

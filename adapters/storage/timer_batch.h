@@ -43,7 +43,9 @@ std::vector<ScheduleResult> schedule_timers(soci::session& session, const TimerT
                                             std::size_t n);
 
 // schedule_timers() for a caller that needs no ids: how many rows were new (the rest existed, or
-// repeated an earlier row's key). Reads nothing back.
+// repeated an earlier row's key). Reads nothing back. The rows are stored in due order (stable:
+// among rows due at one instant, the call's), so that the timers one burst fires share pages;
+// when two rows carry one key, in the call's order (its first row is the one stored).
 int schedule_new_timers(soci::session& session, const std::vector<TimerToStore>& timers);
 int schedule_new_timers(soci::session& session, const TimerToStore* timers, std::size_t n);
 

@@ -37,19 +37,21 @@ struct TimerRow {
         into(due_at), into(state), into(fired_at, fired_ind), into(payload), into(created_at),
         into(due_ms);
   }
-  TimerRecord record() const {
+  // Takes the texts out of the bound buffers instead of copying them (the statement writes each
+  // buffer afresh at its next fetch); a firing batch reads hundreds of timers.
+  TimerRecord record() {
     TimerRecord r;
     r.id = id;
     if (case_ind == soci::i_ok) r.case_id = case_id;
-    r.kind = kind;
-    r.step = step;
+    r.kind = std::move(kind);
+    r.step = std::move(step);
     r.rung = rung;
-    r.dedupe_key = dedupe_key;
+    r.dedupe_key = std::move(dedupe_key);
     r.due_at = from_epoch(due_at);
     r.due_within = std::chrono::milliseconds(due_ms);
     r.state = parse_state(state);
     if (fired_ind == soci::i_ok) r.fired_at = from_epoch(fired_at);
-    r.payload = payload;
+    r.payload = std::move(payload);
     r.created_at = from_epoch(created_at);
     return r;
   }

@@ -1427,6 +1427,49 @@ TEST_P(StorageConformance, TimerBatch_EachRowAsScheduleTimerWouldInInputOrder) {
   }
 }
 
+// schedule_new_timers() stores a bulk call's rows in due order (ties in the call's order), so
+// that the timers one burst fires share pages; with a key repeated in the call, the call's order
+// (its first row is the one stored). Either way every row is stored as schedule_timer() would.
+TEST_P(StorageConformance, TimerBatch_BulkRowsAreStoredInDueOrderTiesInCallOrder) {
+  auto s = migrated();
+  const std::int64_t c = seed_case(*s);
+  // 150 rows (three statements): 50 plans (a case's each), each due at hours 2, 0, 1; rows of
+  // the same hour from different plans tied.
+  std::vector<TimerToStore> rows;
+  for (int plan = 0; plan < 50; ++plan) {
+    for (const int hour : {2, 0, 1}) {
+      rows.push_back({timer(c, "due/" + std::to_string(plan) + "/" + std::to_string(hour),
+                            t0() + std::chrono::hours(hour)),
+                      {}});
+    }
+  }
+  EXPECT_EQ(schedule_new_timers(*s, rows), 150);
+  std::vector<std::string> stored;
+  soci::rowset<std::string> keys =
+      (s->prepare << "SELECT dedupe_key FROM timers WHERE dedupe_key LIKE 'due/%' ORDER BY id");
+  for (const std::string& key : keys) stored.push_back(key);
+  std::vector<std::string> expected;
+  for (const int hour : {0, 1, 2}) {
+    for (int plan = 0; plan < 50; ++plan) {
+      expected.push_back("due/" + std::to_string(plan) + "/" + std::to_string(hour));
+    }
+  }
+  EXPECT_EQ(stored, expected);
+  // Fired in due order, ties by id: the call's order.
+  const std::vector<TimerRecord> due = due_timers(*s, t0() + 3h, 200);
+  ASSERT_EQ(due.size(), 150u);
+  for (std::size_t i = 0; i < due.size(); ++i) EXPECT_EQ(due[i].dedupe_key, expected[i]) << i;
+
+  // A key given twice, later due first: the call's first row of the key is stored.
+  std::vector<TimerToStore> repeated = {{timer(c, "rep/a", t0() + 5h), {}},
+                                        {timer(c, "rep/b", t0() + 4h), {}},
+                                        {timer(c, "rep/a", t0() + 3h), {}}};
+  EXPECT_EQ(schedule_new_timers(*s, repeated), 2);
+  long long due_a = 0;
+  *s << "SELECT due_at FROM timers WHERE dedupe_key = 'rep/a'", soci::into(due_a);
+  EXPECT_EQ(due_a, (t0() + 5h).time_since_epoch().count());
+}
+
 TEST_P(StorageConformance, TimerBatch_ARowFiredAtOpeningIsStoredFiredAndNeverDue) {
   auto s = migrated();
   const std::int64_t c = seed_case(*s);
