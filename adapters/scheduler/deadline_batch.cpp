@@ -16,9 +16,10 @@ void apply_case_deadlines(soci::session& session, const Config& config,
   const CaseData& data = change.snapshot.data;
   // The plan reads the case's duties: those held must be there first.
   if (sink != nullptr && sink->holds(change.case_id)) flush_duties(session, *sink);
-  DutyPlan plan = plan_case_change(change.outcome, data, change.history_seq,
-                                   facts_of(change.case_id, data, config),
-                                   case_duties(session, change.case_id), config.rules, calendar);
+  // The plan and the closing of duties read 7 of a duty's 13 columns (case_duties_for_plan).
+  DutyPlan plan = plan_case_change(
+      change.outcome, data, change.history_seq, facts_of(change.case_id, data, config),
+      case_duties_for_plan(session, change.case_id), config.rules, calendar);
   if (plan.refusal) throw ScheduleError(plan.refusal->missing_year, plan.refusal->message);
   // An alert opens a duty of its own after the plan's: nothing held when it does.
   const bool alerts = !case_alerts(change.outcome, data, config.rules.feeds.loop).empty();

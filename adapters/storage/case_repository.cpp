@@ -161,15 +161,16 @@ Loaded decoded(std::int64_t case_id, CaseRecord record) {
 
 // Writes a case's new state and data (update_case_state) and remembers the text with the data it
 // encodes (case_json.h: round trips are exact), so that the next load need not parse it. The data
-// is encoded once: `encoded` gets the JSON value the text serializes (CaseChange::data_json).
+// is written once, as text (CaseChange::data_text, `household` where its household is).
 bool save_case_state(soci::session& session, std::int64_t case_id, std::int64_t loaded_version,
-                     const CaseSnapshot& snapshot, TimePoint now, boost::json::value& encoded) {
-  encoded = case_json::encode(snapshot.data);
-  std::string text = boost::json::serialize(encoded);
+                     const CaseSnapshot& snapshot, TimePoint now, std::string& text,
+                     TextSpan& household) {
+  text.clear();
+  append_case_data(text, snapshot.data, &household);
   if (!update_case_state(session, case_id, loaded_version, snapshot.state, text, now)) {
     return false;
   }
-  DecodedCases::of_process().remember(case_id, std::move(text), snapshot.data);
+  DecodedCases::of_process().remember(case_id, text, snapshot.data);
   return true;
 }
 
@@ -468,14 +469,14 @@ std::variant<CaseChange, Refusal> CaseRepository::insert_new_case(const OpenCase
   EventResult result = machine.handle(event, household);
   if (!result.accepted()) return result.refusal();  // the caller rolls back
   CaseChange change;
-  change.data_json = case_json::encode(machine.data());  // once: stored and answered
-  std::string data = boost::json::serialize(change.data_json);
+  append_case_data(change.data_text, machine.data(), &change.household_text);  // stored, answered
+  const std::string& data = change.data_text;
   guarded(
       "保存" + label_of_case(id) + " 失败 (saving case " + format_case_id(id) + " failed)", [&] {
         const long long key = id;
         session_ << "UPDATE cases SET data = :data WHERE id = :id", soci::use(data), soci::use(key);
       });
-  DecodedCases::of_process().remember(id, std::move(data), machine.data());
+  DecodedCases::of_process().remember(id, data, machine.data());
 
   change.case_id = id;
   change.snapshot = machine.snapshot();
@@ -544,7 +545,8 @@ ApplyResult CaseRepository::apply(std::int64_t case_id, const CaseEvent& event,
   change.case_id = case_id;
   change.snapshot = machine.snapshot();
   change.outcome = result.outcome();
-  if (!save_case_state(session_, case_id, loaded_version, change.snapshot, now, change.data_json)) {
+  if (!save_case_state(session_, case_id, loaded_version, change.snapshot, now, change.data_text,
+                       change.household_text)) {
     // Only possible on PostgreSQL: another writer committed between our read and our write.
     const auto current = load_case(session_, case_id);
     return stale(expected_version.value_or(loaded_version),

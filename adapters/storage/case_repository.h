@@ -56,6 +56,7 @@
 
 #include "adapters/config/config.h"
 #include "adapters/storage/case_store.h"
+#include "adapters/storage/case_text.h"
 #include "workflows/case_machine.h"
 #include "workflows/clock.h"
 
@@ -73,9 +74,11 @@ struct CaseChange {
   std::int64_t history_seq = 0;
   std::vector<std::int64_t> outbox_ids;     // the queued written notices, in order
   std::optional<std::int64_t> new_case_id;  // re-identification: the new case
-  // The case's data as stored (case_json.h, unmasked), encoded once by the write: the stored text
-  // is its serialization, and the API builds its answer from it instead of encoding again.
-  boost::json::value data_json;
+  // The case's data as stored (case_json.h, unmasked), written once by the write (case_text.h):
+  // the API builds its answer from this text instead of encoding the data again, with the
+  // household's value, at `household_text` in it, masked.
+  std::string data_text;
+  TextSpan household_text;
 };
 
 // The version the caller expected is not the stored one (someone else wrote first).

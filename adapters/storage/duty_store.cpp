@@ -95,6 +95,43 @@ struct DutiesOfCase {
   }
 };
 
+// What a case change's plan reads of the case's duties (case_duties_for_plan): 7 of the 13
+// columns, none of the four place and owner texts.
+struct PlannedDutyRow {
+  long long id = 0, case_id = 0, opened_at = 0;
+  soci::indicator case_ind = soci::i_null;
+  std::string duty_key, kind, subject, state;
+
+  void bind(Prepared& p) {
+    p, into(id), into(duty_key), into(case_id, case_ind), into(kind), into(subject), into(state),
+        into(opened_at);
+  }
+  DutyRecord record() const {
+    DutyRecord r;
+    r.id = id;
+    r.duty_key = duty_key;
+    if (case_ind == soci::i_ok) r.case_id = case_id;
+    r.kind = kind;
+    r.subject = subject;
+    r.state = parse_state(state);
+    r.opened_at = from_epoch(opened_at);
+    return r;
+  }
+};
+
+struct PlannedDutiesOfCase {
+  PlannedDutyRow row;
+  long long id = 0;
+  static std::string sql() {
+    return "SELECT id, duty_key, case_id, kind, subject, state, opened_at FROM duties"
+           " WHERE case_id = :id ORDER BY id";
+  }
+  void bind(Prepared& p) {
+    row.bind(p);
+    p, use(id);
+  }
+};
+
 struct CloseDutyRow {
   long long id = 0, at = 0;
   std::string state;
@@ -237,6 +274,14 @@ std::vector<DutyRecord> open_case_duties(soci::session& session, std::int64_t ca
 std::vector<DutyRecord> case_duties(soci::session& session, std::int64_t case_id) {
   return guarded("读取案件的应办事项失败 (loading the duties of a case failed)", [&] {
     Kept<DutiesOfCase> q(session);
+    q->id = case_id;
+    return kept_all(q);
+  });
+}
+
+std::vector<DutyRecord> case_duties_for_plan(soci::session& session, std::int64_t case_id) {
+  return guarded("读取案件的应办事项失败 (loading the duties of a case failed)", [&] {
+    Kept<PlannedDutiesOfCase> q(session);
     q->id = case_id;
     return kept_all(q);
   });

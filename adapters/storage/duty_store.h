@@ -59,6 +59,10 @@ std::vector<DutyRecord> open_case_duties(soci::session& session, std::int64_t ca
 
 // Every duty of a case, in any state, oldest first (what a decision about the case needs).
 std::vector<DutyRecord> case_duties(soci::session& session, std::int64_t case_id);
+// The same with what a case change's plan (workflows/duty_plan.h) and its closing of duties read:
+// id, duty_key, case_id, kind, subject, state and opened_at; the other fields are left at their
+// defaults (the case hook reads this on every case write).
+std::vector<DutyRecord> case_duties_for_plan(soci::session& session, std::int64_t case_id);
 
 // Batch reads of firing (issue 15), one query each: the duties with these ids (by id; unknown
 // ids left out), and every duty of these cases in any state (by case id, then oldest first).

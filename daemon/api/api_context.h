@@ -84,8 +84,8 @@ struct ApiResponse {
   }
   static ApiResponse text(std::string body, std::string content_type,
                           boost::beast::http::status status = boost::beast::http::status::ok);
-
- private:
+  // A body that is already JSON text (written straight, as serialize() would have: a written
+  // case's answer, case_routes.cpp).
   static ApiResponse json_text(std::string body, boost::beast::http::status status);
 };
 

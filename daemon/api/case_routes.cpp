@@ -18,6 +18,7 @@
 #include "adapters/storage/case_repository.h"
 #include "adapters/storage/database.h"
 #include "adapters/storage/token_store.h"
+#include "adapters/text/json_text.h"
 #include "daemon/api/auth.h"
 #include "daemon/api/case_access.h"
 #include "daemon/api/event_json.h"
@@ -163,10 +164,7 @@ awaitable<ApiResponse> open_case(ApiServices& services, ApiRequest& req) {
   if (const auto* refusal = std::get_if<Refusal>(&result)) throw_refused(*refusal);
   CaseChange& change = std::get<CaseChange>(result);
   spdlog::info("case.opened id={} by=\"{}\"", change.case_id, req.actor().holder);
-  json::object out;
-  out["case"] = case_to_json(change.case_id, change.snapshot, std::move(change.data_json));
-  out["history_seq"] = change.history_seq;
-  co_return ApiResponse::json(out, http::status::created);
+  co_return ApiResponse::json_text(written_case_answer(change, false), http::status::created);
 }
 
 // -- POST /api/v1/cases/{id}/events -------------------------------------------------------------
@@ -250,11 +248,7 @@ awaitable<ApiResponse> post_event(ApiServices& services, ApiRequest& req) {
   CaseChange& change = std::get<CaseChange>(result);
   spdlog::info("case.event id={} type={} version={} by=\"{}\"", id, type, change.snapshot.version,
                req.actor().holder);
-  json::object out;
-  out["case"] = case_to_json(change.case_id, change.snapshot, std::move(change.data_json));
-  out["history_seq"] = change.history_seq;
-  out["new_case_id"] = change.new_case_id ? json::value(*change.new_case_id) : json::value(nullptr);
-  co_return ApiResponse::json(out);
+  co_return ApiResponse::json_text(written_case_answer(change, true), http::status::ok);
 }
 
 // -- GET /api/v1/cases/{id} ---------------------------------------------------------------------
@@ -351,21 +345,47 @@ awaitable<ApiResponse> list_route(ApiServices& services, ApiRequest& req) {
 }  // namespace
 
 json::object case_to_json(std::int64_t id, const CaseSnapshot& snapshot) {
-  return case_to_json(id, snapshot, json::value());
-}
-
-json::object case_to_json(std::int64_t id, const CaseSnapshot& snapshot, json::value data) {
   json::object o;
   o["id"] = id;
   o["state"] = snapshot.state;
   o["state_label"] = state_label(snapshot.state);
   o["version"] = snapshot.version;
-  if (data.is_null()) data = case_json::encode(snapshot.data);
+  json::value data = case_json::encode(snapshot.data);
   if (auto* d = data.if_object()) {
     if (auto* h = d->if_contains("household")) mask_household(*h);
   }
   o["data"] = std::move(data);
   return o;
+}
+
+std::string written_case_answer(const CaseChange& change, bool with_new_case_id) {
+  // The members in case_to_json's order; only the household is encoded again, to be masked.
+  const std::string& data = change.data_text;
+  const TextSpan household = change.household_text;
+  json::value masked = case_json::encode(change.snapshot.data.household);
+  mask_household(masked);
+  std::string out;
+  out.reserve(data.size() + 256);
+  out += R"({"case":{"id":)";
+  out += std::to_string(change.case_id);
+  out += R"(,"state":)";
+  append_json_string(out, change.snapshot.state);
+  out += R"(,"state_label":)";
+  append_json_string(out, state_label(change.snapshot.state));
+  out += R"(,"version":)";
+  out += std::to_string(change.snapshot.version);
+  out += R"(,"data":)";
+  out.append(data, 0, household.begin);
+  out += json::serialize(masked);
+  out.append(data, household.end);
+  out += R"(},"history_seq":)";
+  out += std::to_string(change.history_seq);
+  if (with_new_case_id) {
+    out += R"(,"new_case_id":)";
+    out += change.new_case_id ? std::to_string(*change.new_case_id) : std::string("null");
+  }
+  out += '}';
+  return out;
 }
 
 void register_case_routes(Router& router, ApiServices& services) {

@@ -28,7 +28,9 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <cstdint>
+#include <string>
 
+#include "adapters/storage/case_repository.h"
 #include "daemon/api/api_context.h"
 #include "daemon/api/router.h"
 #include "workflows/case_records.h"
@@ -39,10 +41,11 @@ void register_case_routes(Router& router, ApiServices& services);
 
 // A case as the API shows it, ID numbers and phones masked.
 boost::json::object case_to_json(std::int64_t id, const CaseSnapshot& snapshot);
-// The same from the data as the write encoded it (CaseChange::data_json, unmasked; taken and
-// masked here): a written case is encoded once, not once to store and again to answer. A null
-// `data` is encoded from the snapshot.
-boost::json::object case_to_json(std::int64_t id, const CaseSnapshot& snapshot,
-                                 boost::json::value data);
+
+// The answer to a case write, {"case": case_to_json(...), "history_seq": n} and, with
+// `new_case_id`, "new_case_id": the new case's id or null: the bytes serialize() writes for that
+// object, written from the data as the write stored it (CaseChange::data_text, its household
+// masked here). A written case is encoded once, not once to store and again to answer.
+std::string written_case_answer(const CaseChange& change, bool with_new_case_id);
 
 }  // namespace fangfan

@@ -7,6 +7,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "adapters/storage/case_text.h"
 #include "tests/support/people.h"
 #include "workflows/date.h"
 #include "workflows/household.h"
@@ -335,6 +336,26 @@ TEST(CaseJson, TextThatIsNotUtf8StillRoundTrips) {
   CaseData d;
   d.closing_reason = std::string("\xB2\xBB\xB7\xFB", 4);  // GBK bytes of 不符
   EXPECT_EQ(ok(case_data_from_json(case_data_to_json(d))), d);
+}
+
+// The text writer (case_text.h) gives the bytes the codec's tree serializes to, for every field
+// and for text that needs escaping or is not UTF-8, and says where the household is.
+TEST(CaseText, WritesWhatSerializingTheEncodedTreeWrote) {
+  CaseData escaped = every_field();
+  escaped.closing_reason = std::string("\xB2\xBB\xB7\xFB", 4) + "\"引号\"\\\n\t\x01";
+  escaped.household.members[0].name = "户主\"甲\"";
+  for (const CaseData& d : {every_field(), CaseData{}, escaped}) {
+    std::string text = "before";  // appended to what is there
+    TextSpan household;
+    append_case_data(text, d, &household);
+    EXPECT_EQ(text, "before" + boost::json::serialize(case_json::encode(d)));
+    EXPECT_EQ(text.substr(household.begin, household.end - household.begin),
+              boost::json::serialize(case_json::encode(d.household)));
+    EXPECT_EQ(ok(case_data_from_json(std::string_view(text).substr(6))), d);
+  }
+  std::string visits;
+  case_json::append_text(visits, every_field().visits);
+  EXPECT_EQ(visits, boost::json::serialize(case_json::encode(every_field().visits)));
 }
 
 }  // namespace

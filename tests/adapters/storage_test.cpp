@@ -1327,6 +1327,48 @@ TEST_P(StorageConformance, KeptStatements_ANestedUseOfTheSameQueryGetsItsOwnStat
   EXPECT_FALSE(find_duty(*s, "no/such/duty").has_value());
 }
 
+// The case hook's read (case_duties_for_plan) gives what the plan and the closing of duties read,
+// as case_duties does, in the same order, in every state.
+TEST_P(StorageConformance, CaseDutiesForPlan_TheFieldsThePlanReadsAsCaseDutiesHasThem) {
+  auto s = migrated();
+  const std::int64_t c = seed_case(*s);
+  NewDuty d;
+  d.case_id = c;
+  d.kind = "visits";
+  d.township_code = "370102001";
+  d.village_code = "370102001001";
+  d.owner_role = "village_officer";
+  d.officer = "第一书记赵*";
+  d.due_at = t0() + 24h;
+  for (int month = 1; month <= 3; ++month) {
+    d.subject = "2025-0" + std::to_string(month);
+    d.duty_key = "visits/" + std::to_string(c) + "/" + d.subject;
+    d.opened_at = t0() + std::chrono::hours(month);
+    ASSERT_TRUE(open_duty(*s, d).inserted);
+  }
+  std::vector<DutyRecord> all = case_duties(*s, c);
+  ASSERT_EQ(all.size(), 3u);
+  ASSERT_TRUE(close_duty(*s, all[0].id, t0() + 48h));
+  ASSERT_TRUE(cancel_duty(*s, all[2].id, t0() + 48h));
+  all = case_duties(*s, c);
+  const std::vector<DutyRecord> planned = case_duties_for_plan(*s, c);
+  ASSERT_EQ(planned.size(), all.size());
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(planned[i].id, all[i].id);
+    EXPECT_EQ(planned[i].duty_key, all[i].duty_key);
+    EXPECT_EQ(planned[i].case_id, all[i].case_id);
+    EXPECT_EQ(planned[i].kind, all[i].kind);
+    EXPECT_EQ(planned[i].subject, all[i].subject);
+    EXPECT_EQ(planned[i].state, all[i].state);
+    EXPECT_EQ(planned[i].opened_at, all[i].opened_at);
+  }
+  EXPECT_EQ(planned[0].state, DutyState::kDone);
+  EXPECT_EQ(planned[1].state, DutyState::kOpen);
+  EXPECT_EQ(planned[2].state, DutyState::kCancelled);
+  EXPECT_TRUE(case_duties_for_plan(*s, c + 1000).empty());
+}
+
 // ---- bulk opening (timer_batch.h): the row-by-row semantics, in few statements
 
 // Rows of one call: key names are made unique per table row by the caller.

@@ -6,7 +6,9 @@
 #include <boost/json/serialize.hpp>
 #include <fstream>
 
+#include "adapters/storage/case_text.h"
 #include "daemon/api/auth.h"
+#include "daemon/api/case_routes.h"
 #include "daemon/api/json_errors.h"
 #include "daemon/api/metrics.h"
 #include "daemon/api/request_handler.h"
@@ -418,6 +420,49 @@ TEST(CtlText, MasksRecipientsWithTheCoresMaskAndMeasuresChineseAsWide) {
   EXPECT_EQ(display_width("abc"), 3u);
   EXPECT_EQ(display_width("周建国"), 6u);
   EXPECT_EQ(display_width("周a"), 3u);
+}
+
+// A written case's answer is built from the stored text with only the household encoded again
+// (case_routes.h): the same bytes as serializing case_to_json's object, ID numbers and the phone
+// masked, for both routes' shapes.
+TEST(WrittenCaseAnswer, IsWhatSerializingTheCaseObjectWrote) {
+  CaseChange change;
+  change.case_id = 42;
+  change.history_seq = 7;
+  change.snapshot.state = "registered";
+  change.snapshot.version = 7;
+  CaseData& d = change.snapshot.data;
+  d.case_id = "42";
+  d.kind = "unstable";
+  d.household.code = "3799010010010007";
+  d.household.village_code = "379901001001";
+  d.household.phone = "13812345678";
+  d.household.members = {{"测试户主", "379901196001010011", Relation::kHead, true, false, false},
+                         {"测试配偶", "37990119620101002X", Relation::kSpouse, false, true, false}};
+  d.officer = "第一书记赵*";
+  const TimePoint at = parse_time("2025-03-17T09:00:00").value();
+  d.visits = {{parse_date("2025-03-17").value(),
+               "第一书记赵*",
+               "收入\"稳定\"\n政策落实",
+               {"县管理员", at}}};
+  append_case_data(change.data_text, d, &change.household_text);
+  for (const std::optional<std::int64_t> new_case :
+       {std::optional<std::int64_t>(), std::optional<std::int64_t>(43)}) {
+    change.new_case_id = new_case;
+    for (const bool with_new_case_id : {false, true}) {
+      boost::json::object out;
+      out["case"] = case_to_json(change.case_id, change.snapshot);
+      out["history_seq"] = change.history_seq;
+      if (with_new_case_id) {
+        out["new_case_id"] = new_case ? boost::json::value(*new_case) : boost::json::value(nullptr);
+      }
+      const std::string answer = written_case_answer(change, with_new_case_id);
+      EXPECT_EQ(answer, boost::json::serialize(out));
+      EXPECT_EQ(answer.find("379901196001010011"), std::string::npos);
+      EXPECT_EQ(answer.find("13812345678"), std::string::npos);
+      EXPECT_NE(answer.find(R"(收入\"稳定\"\n政策落实)"), std::string::npos);
+    }
+  }
 }
 
 }  // namespace
