@@ -104,6 +104,12 @@ void configure_sqlite(soci::session& session, const DatabaseOptions& options) {
   // Statement journals (a write inside a longer transaction) and sorting b-trees in memory: as
   // files, SQLite creates, writes and deletes a temporary file for most such statements.
   session << "PRAGMA temp_store = MEMORY";
+  // A page cache of 8 MiB per session instead of SQLite's 2 MiB: a bulk opening of 2,000 cases
+  // (timers, duties and their indexes) outgrew 2 MiB and read its index pages again from the
+  // file; with 8 MiB the create phase of timers_bench took about 14% less CPU (16 and 32 MiB
+  // gained nothing more). Pages are allocated as used, so a session that touches little keeps
+  // little (issue 15).
+  session << "PRAGMA cache_size = -8192";
 }
 
 void configure_postgresql(soci::session& session, const DatabaseOptions& options) {

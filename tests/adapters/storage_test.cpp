@@ -1631,8 +1631,9 @@ TEST(SqliteDatabase, PragmasAreOnInEverySession) {
   for (int i = 0; i < 2; ++i) {
     auto s = db.open_session();
     std::string journal;
-    int foreign_keys = -1, busy = -1, synchronous = -1;
+    int foreign_keys = -1, busy = -1, synchronous = -1, cache = 0;
     *s << "PRAGMA journal_mode", soci::into(journal);
+    *s << "PRAGMA cache_size", soci::into(cache);
     *s << "PRAGMA foreign_keys", soci::into(foreign_keys);
     *s << "PRAGMA busy_timeout", soci::into(busy);
     *s << "PRAGMA synchronous", soci::into(synchronous);
@@ -1640,6 +1641,7 @@ TEST(SqliteDatabase, PragmasAreOnInEverySession) {
     EXPECT_EQ(foreign_keys, 1);
     EXPECT_EQ(busy, 5000);
     EXPECT_EQ(synchronous, 2);  // FULL
+    EXPECT_EQ(cache, -8192);    // KiB: 8 MiB of pages
   }
   fs::remove_all(dir);
 }
