@@ -31,6 +31,28 @@ struct TextSpan {
 
 namespace case_json {
 
+template <class T>
+void append_text(std::string& out, const T& v);
+
+// A described struct as a JSON object appended to `out`, its public members in declaration
+// order; after each member's value, `written(member, begin)` with where that value begins.
+template <class T, class Written>
+void append_members(std::string& out, const T& v, Written written) {
+  using Members = boost::describe::describe_members<T, boost::describe::mod_public>;
+  out += '{';
+  bool first = true;
+  boost::mp11::mp_for_each<Members>([&](auto m) {
+    if (!first) out += ',';
+    first = false;
+    append_json_string(out, m.name);
+    out += ':';
+    const std::size_t begin = out.size();
+    append_text(out, v.*m.pointer);
+    written(m, begin);
+  });
+  out += '}';
+}
+
 // `v` as JSON text appended to `out`: what boost::json::serialize(encode(v)) writes.
 template <class T>
 void append_text(std::string& out, const T& v) {
@@ -75,17 +97,7 @@ void append_text(std::string& out, const T& v) {
     }
     out += ']';
   } else if constexpr (Described<T>) {
-    using Members = boost::describe::describe_members<T, boost::describe::mod_public>;
-    out += '{';
-    bool first = true;
-    boost::mp11::mp_for_each<Members>([&](auto m) {
-      if (!first) out += ',';
-      first = false;
-      append_json_string(out, m.name);
-      out += ':';
-      append_text(out, v.*m.pointer);
-    });
-    out += '}';
+    append_members(out, v, [](auto, std::size_t) {});
   } else {
     static_assert(!sizeof(T), "case_json::append_text: no JSON form for this type");
   }
@@ -96,21 +108,11 @@ void append_text(std::string& out, const T& v) {
 // A case's data as stored (case_json.h), appended to `out`; with `household`, where the household's
 // value is in `out` (the API masks it in its answer).
 inline void append_case_data(std::string& out, const CaseData& data, TextSpan* household) {
-  using Members = boost::describe::describe_members<CaseData, boost::describe::mod_public>;
-  out += '{';
-  bool first = true;
-  boost::mp11::mp_for_each<Members>([&](auto m) {
-    if (!first) out += ',';
-    first = false;
-    append_json_string(out, m.name);
-    out += ':';
-    const std::size_t begin = out.size();
-    case_json::append_text(out, data.*m.pointer);
+  case_json::append_members(out, data, [&](auto m, std::size_t begin) {
     if constexpr (std::is_same_v<std::remove_cvref_t<decltype(data.*m.pointer)>, Household>) {
       if (household != nullptr) *household = TextSpan{begin, out.size()};
     }
   });
-  out += '}';
 }
 
 }  // namespace fangfan
