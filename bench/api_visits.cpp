@@ -380,9 +380,10 @@ int main(int argc, char** argv) {
       static_cast<long long>(writes.largest));
   // Each round syncs the WAL and the database file: more rounds than the WAL's growth needs
   // (one per 1,000 pages) cost CPU on the checkpointer's thread.
-  std::printf("  checkpoints  %lld rounds on the checkpointer's thread, %lld in commits\n",
-              static_cast<long long>(checkpoints.background - setup_checkpoints.background),
-              static_cast<long long>(checkpoints.on_commit_path - setup_checkpoints.on_commit_path));
+  std::printf(
+      "  checkpoints  %lld rounds on the checkpointer's thread, %lld in commits\n",
+      static_cast<long long>(checkpoints.background - setup_checkpoints.background),
+      static_cast<long long>(checkpoints.on_commit_path - setup_checkpoints.on_commit_path));
   // On a shared machine the rate measures the share of the 2 cores the process got; CPU per
   // request (server and clients together) does not.
   std::printf(
