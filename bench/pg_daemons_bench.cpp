@@ -14,7 +14,9 @@
 // that every due timer fired exactly once (none left pending, none fired twice: the state
 // change is conditional), the CPU per timer of the firer threads and of their server backends
 // (/proc/PID/stat of pg_backend_pid(): the server is local), and the statements (round trips)
-// the firers sent per batch and per timer.
+// the firers sent per batch and per timer; and what the server wrote per timer: WAL bytes and
+// the rows inserted, updated (HOT: without touching an index) and deleted in each table
+// (pg_stat_user_tables, read once the firers' backends have exited and so reported them).
 #include <spdlog/spdlog.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +28,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -65,10 +68,37 @@ double seconds_since(Steady::time_point t0) {
   return std::chrono::duration<double>(Steady::now() - t0).count();
 }
 
+// Rows a table got: inserted, updated, of those HOT (no index entry written), deleted.
+struct TableWrites {
+  long long inserted = 0, updated = 0, hot = 0, deleted = 0;
+};
+using Writes = std::map<std::string, TableWrites>;
+
+Writes table_writes(soci::session& s) {
+  s << "SELECT pg_stat_clear_snapshot()";
+  Writes out;
+  soci::rowset<soci::row> rows =
+      (s.prepare << "SELECT relname, n_tup_ins, n_tup_upd, n_tup_hot_upd, n_tup_del"
+                    " FROM pg_stat_user_tables");
+  for (const auto& r : rows) {
+    out[r.get<std::string>(0)] = {r.get<long long>(1), r.get<long long>(2), r.get<long long>(3),
+                                  r.get<long long>(4)};
+  }
+  return out;
+}
+
+long long wal_bytes(soci::session& s) {
+  long long at = 0;
+  s << "SELECT CAST(pg_current_wal_lsn() - CAST('0/0' AS pg_lsn) AS BIGINT)", soci::into(at);
+  return at;
+}
+
 struct Run {
   long long due = 0, fired = 0, left = 0, failed = 0, recorded = 0, batches = 0, statements = 0;
   double seconds = 0;
   double firer_cpu = 0, server_cpu = 0;  // CPU seconds of the firer threads, of their backends
+  long long wal = 0;                     // WAL bytes written during the burst
+  Writes writes;                         // rows per table during the burst
 };
 
 // CPU seconds (user + system) of process `pid`, from /proc/PID/stat: a firer's server backend
@@ -178,6 +208,8 @@ Run run_once(const std::string& url, int cases, int daemons, int batch) {
   std::vector<double> server_cpu(backends.size());
   for (std::size_t d = 0; d < backends.size(); ++d)
     server_cpu[d] = process_cpu_seconds(backends[d]);
+  const Writes writes_before = table_writes(s);
+  const long long wal_before = wal_bytes(s);
   std::atomic<long long> fired{0}, failed{0}, batches{0};
   std::atomic<long long> firer_cpu_ns{0};
   std::vector<std::thread> firers;
@@ -204,7 +236,23 @@ Run run_once(const std::string& url, int cases, int daemons, int batch) {
     run.server_cpu += process_cpu_seconds(backends[d]) - server_cpu[d];
   }
   run.firer_cpu = double(firer_cpu_ns) / 1e9;
+  run.wal = wal_bytes(s) - wal_before;
   sessions.clear();
+  // A backend reports its table statistics when it exits: wait for the firers' (up to 10 s).
+  std::string pids;
+  for (const int pid : backends) pids += (pids.empty() ? "" : ",") + std::to_string(pid);
+  for (int i = 0; i < 1000; ++i) {
+    long long alive = 0;
+    s << "SELECT COUNT(*) FROM pg_stat_activity WHERE pid IN (" + pids + ")", soci::into(alive);
+    if (alive == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  for (auto& [table, w] : table_writes(s)) {
+    const TableWrites& b = writes_before.count(table) ? writes_before.at(table) : TableWrites{};
+    const TableWrites d{w.inserted - b.inserted, w.updated - b.updated, w.hot - b.hot,
+                        w.deleted - b.deleted};
+    if (d.inserted || d.updated || d.deleted) run.writes[table] = d;
+  }
   run.statements = statements;
   run.batches = batches;
   run.fired = fired;
@@ -274,6 +322,16 @@ int main(int argc, char** argv) {
         "batch, %.2f per timer\n",
         r.batches, r.statements, double(r.statements) / double(std::max(1LL, r.batches)),
         double(r.statements) / double(std::max(1LL, r.fired)));
+    const double per = 1.0 / double(std::max(1LL, r.fired));
+    std::printf("  written per timer: %.0f bytes of WAL; rows", per * double(r.wal));
+    for (const auto& [table, w] : r.writes) {
+      std::printf(" %s", table.c_str());
+      if (w.inserted) std::printf(" +%.2f", per * double(w.inserted));
+      if (w.updated) std::printf(" ~%.2f (HOT %.2f)", per * double(w.updated), per * double(w.hot));
+      if (w.deleted) std::printf(" -%.2f", per * double(w.deleted));
+      std::printf(";");
+    }
+    std::printf("\n");
     // Firing a month's timer may schedule follow-ups due within the burst: fired >= due.
     exact = exact && r.fired >= r.due && r.left == 0 && r.fired == r.recorded;
   }
