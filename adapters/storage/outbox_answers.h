@@ -11,11 +11,20 @@
 
 #include <soci/soci.h>
 
+#include <string>
 #include <vector>
 
+#include "adapters/storage/database.h"
 #include "adapters/storage/outbox_store.h"
 
 namespace fangfan::storage_detail {
+
+// The statement's forms: kPlain marks rows that are not digests and gives nothing back (the
+// count of changed rows says enough); kReturning marks any row and gives back each changed row's
+// id and type; kMembers marks the members of digests (by digest_of).
+enum class MarkSent { kPlain, kReturning, kMembers };
+// The statement for `rows` answers in `form`, in `dialect`'s text.
+std::string mark_sent_sql(int rows, MarkSent form, Dialect dialect);
 
 // Marks every answer in `sent` (all with sent = true) as above; returns how many of their rows
 // changed (members not counted).

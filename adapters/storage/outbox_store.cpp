@@ -21,9 +21,6 @@ using storage_detail::fetch_one;
 using storage_detail::Kept;
 using storage_detail::Prepared;
 
-// Ids per claiming statement (the text stays far below SQLite's and PostgreSQL's limits).
-constexpr std::size_t kClaimChunk = 1000;
-
 constexpr std::array<std::pair<OutboxStatus, std::string_view>, 6> kStatusNames{{
     {OutboxStatus::kPending, "pending"},
     {OutboxStatus::kSending, "sending"},
@@ -476,45 +473,6 @@ std::optional<std::int64_t> queue_digest(soci::session& session, const NewOutbox
   if (!all) return std::nullopt;
   tx.commit();
   return queued.id;
-}
-
-std::vector<std::int64_t> claim_outbox_many(soci::session& session,
-                                            const std::vector<std::int64_t>& ids,
-                                            const OutboxLease* lease) {
-  WriteTransaction tx(session);
-  std::set<std::int64_t> taken;
-  guarded("领取待发消息失败 (claiming messages failed)", [&] {
-    const long long until = lease ? to_epoch(lease->until) : 0;
-    const std::string holder = lease ? lease->holder : std::string();
-    soci::indicator holder_ind = lease ? soci::i_ok : soci::i_null, until_ind = holder_ind;
-    // PostgreSQL (several daemons): rows another daemon's claim holds right now are skipped, not
-    // waited for; the status test then sees its commit. SQLite has one writer at a time.
-    const bool shared = dialect_of(session) == Dialect::kPostgresql;
-    for (std::size_t from = 0; from < ids.size(); from += kClaimChunk) {
-      // The ids are numbers written into the text: one statement per chunk, not one per row.
-      const std::string list = storage_detail::id_list(
-          {ids.begin() + from, ids.begin() + std::min(ids.size(), from + kClaimChunk)});
-      const std::string which =
-          shared ? "id IN (SELECT id FROM outbox WHERE status = 'pending' AND id IN (" + list +
-                       ") FOR UPDATE SKIP LOCKED)"
-                 : "status = 'pending' AND id IN (" + list + ")";
-      long long id = 0;
-      soci::statement st =
-          (session.prepare << "UPDATE outbox SET status = 'sending', attempts = attempts + 1,"
-                              " hold_reason = '', claimed_by = :holder, lease_until = :until"
-                              " WHERE " +
-                                  which + " RETURNING id",
-           use(holder, holder_ind), use(until, until_ind), into(id));
-      st.execute();
-      while (st.fetch()) taken.insert(id);
-    }
-  });
-  tx.commit();
-  std::vector<std::int64_t> claimed;
-  for (const std::int64_t id : ids) {
-    if (taken.count(id)) claimed.push_back(id);
-  }
-  return claimed;
 }
 
 int record_outbox_answers(soci::session& session, const std::vector<OutboxAnswer>& answers) {

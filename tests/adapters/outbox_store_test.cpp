@@ -12,6 +12,7 @@
 
 #include "adapters/storage/database.h"
 #include "adapters/storage/migrations.h"
+#include "adapters/storage/outbox_answers.h"
 #include "tests/support/test_database.h"
 
 namespace fangfan {
@@ -254,6 +255,9 @@ TEST_P(OutboxStore, ClaimManyAndRecordAnswersInOneTransactionEach) {
   ASSERT_TRUE(claim_outbox(s(), ids[4]));  // taken meanwhile
   const auto claimed = claim_outbox_many(s(), ids);
   EXPECT_EQ(claimed, (std::vector<std::int64_t>{ids[0], ids[1], ids[2], ids[3]}));
+  // One attempt each: on SQLite a claim of all ids first, undone when one was taken, then the
+  // claim that says which.
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(load(ids[i]).attempts, 1) << i;
   std::vector<OutboxAnswer> answers;
   answers.push_back({ids[0], true, "pm-0", "0", "", t0() + 1min, true});
   answers.push_back({ids[1], false, "", "503", "HTTP 503", t0() + 5min, true});
@@ -484,6 +488,23 @@ TEST_P(OutboxStore, IndexesHoldPendingRowsAndEveryReaderUsesOne) {
     EXPECT_NE(listing.find("INDEX outbox_by_status"), std::string::npos) << listing;
     EXPECT_EQ(listing.find("TEMP B-TREE"), std::string::npos) << listing;
   }
+  // The claim and the answers' UPDATE find their rows by id, not through outbox_by_status, which
+  // they change (the UPDATE then could not run in one pass).
+  const std::string claim = plan(
+      "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE +status = 'pending'"
+      " AND id IN (1, 2, 3) RETURNING id");
+  EXPECT_NE(claim.find("INTEGER PRIMARY KEY"), std::string::npos) << claim;
+  EXPECT_EQ(claim.find("outbox_by_status"), std::string::npos) << claim;
+  for (const auto form : {storage_detail::MarkSent::kPlain, storage_detail::MarkSent::kReturning}) {
+    for (const int rows : {1, 8}) {
+      const std::string sent = plan(storage_detail::mark_sent_sql(rows, form, Dialect::kSqlite));
+      EXPECT_NE(sent.find("INTEGER PRIMARY KEY"), std::string::npos) << sent;
+      EXPECT_EQ(sent.find("outbox_by_status"), std::string::npos) << sent;
+    }
+  }
+  const std::string of_digest =
+      plan(storage_detail::mark_sent_sql(8, storage_detail::MarkSent::kMembers, Dialect::kSqlite));
+  EXPECT_NE(of_digest.find("outbox_by_digest"), std::string::npos) << of_digest;
   const std::string bound =
       plan("SELECT id FROM outbox WHERE status = ? ORDER BY id DESC LIMIT 50");
   EXPECT_NE(bound.find("INDEX outbox_by_status"), std::string::npos) << bound;
