@@ -18,6 +18,13 @@ using soci::use;
 // Ids per claiming statement (the text stays far below SQLite's and PostgreSQL's limits).
 constexpr std::size_t kClaimChunk = 1000;
 
+// The claim of the rows `which` selects, under :holder's lease until :until.
+std::string claim_sql(const std::string& which) {
+  return "UPDATE outbox SET status = 'sending', attempts = attempts + 1, hold_reason = '',"
+         " claimed_by = :holder, lease_until = :until WHERE " +
+         which;
+}
+
 // SQLite: every one of `ids` claimed in one transaction without RETURNING, which had SQLite keep
 // each claimed id in a table of its own for the statement (about 6,000 instructions of a claim's
 // 44,000 per message, issue 15). When every row was still pending, as nearly always, the count of
@@ -35,10 +42,7 @@ bool claim_every_one(soci::session& session, const std::vector<std::int64_t>& id
       const std::string list = storage_detail::id_list(
           {ids.begin() + from, ids.begin() + std::min(ids.size(), from + kClaimChunk)});
       soci::statement st =
-          (session.prepare << "UPDATE outbox SET status = 'sending', attempts = attempts + 1,"
-                              " hold_reason = '', claimed_by = :holder, lease_until = :until"
-                              " WHERE +status = 'pending' AND id IN (" +
-                                  list + ")",
+          (session.prepare << claim_sql("+status = 'pending' AND id IN (" + list + ")"),
            use(holder, holder_ind), use(until, until_ind));
       st.execute(true);
       changed += st.get_affected_rows();
@@ -79,12 +83,8 @@ std::vector<std::int64_t> claim_outbox_many(soci::session& session,
                        ") FOR UPDATE SKIP LOCKED)"
                  : "+status = 'pending' AND id IN (" + list + ")";
       long long id = 0;
-      soci::statement st =
-          (session.prepare << "UPDATE outbox SET status = 'sending', attempts = attempts + 1,"
-                              " hold_reason = '', claimed_by = :holder, lease_until = :until"
-                              " WHERE " +
-                                  which + " RETURNING id",
-           use(holder, holder_ind), use(until, until_ind), into(id));
+      soci::statement st = (session.prepare << claim_sql(which + " RETURNING id"),
+                            use(holder, holder_ind), use(until, until_ind), into(id));
       st.execute();
       while (st.fetch()) taken.insert(id);
     }
