@@ -1,8 +1,6 @@
 #include "adapters/scheduler/duty_writer.h"
 
 #include <algorithm>
-#include <boost/json/serialize.hpp>
-#include <boost/json/value.hpp>
 #include <utility>
 
 #include "adapters/scheduler/timer_payload_codec.h"
@@ -14,15 +12,10 @@
 #include "adapters/storage/outbox_store.h"
 #include "adapters/storage/timer_batch.h"
 #include "adapters/storage/timer_store.h"
+#include "adapters/text/json_text.h"
 
 namespace fangfan::scheduler_detail {
 namespace {
-
-std::string json_body(const std::vector<std::pair<std::string, std::string>>& params) {
-  boost::json::object o;
-  for (const auto& [k, v] : params) o[k] = v;
-  return boost::json::serialize(o);
-}
 
 void close(soci::session& session, const CloseDuty& c, TimePoint now) {
   if (c.done) {
@@ -110,6 +103,28 @@ void hold(DutySink& sink, OpenDuty open) {
 }
 
 }  // namespace
+
+std::string message_body(const std::vector<std::pair<std::string, std::string>>& params) {
+  std::string out;
+  out.reserve(32 * params.size() + 2);
+  out += '{';
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    const std::string& key = params[i].first;
+    bool earlier = false;
+    for (std::size_t j = 0; j < i && !earlier; ++j) earlier = params[j].first == key;
+    if (earlier) continue;  // written in its first place, with its last value
+    const std::string* value = &params[i].second;
+    for (std::size_t j = i + 1; j < params.size(); ++j) {
+      if (params[j].first == key) value = &params[j].second;
+    }
+    if (out.size() > 1) out += ',';
+    append_json_string(out, key);
+    out += ':';
+    append_json_string(out, *value);
+  }
+  out += '}';
+  return out;
+}
 
 std::optional<CaseData> load_case_data(soci::session& session, std::int64_t case_id) {
   std::optional<CaseRecord> record = load_case(session, case_id);
@@ -215,7 +230,7 @@ void report_calendar_gap(soci::session& session, const Config& config, const Cal
   const std::string year = std::to_string(error.missing_year);
   const std::string prefix = "calendar_missing:" + config.county.code + ":" + year + ":0:";
   for (const NewOutboxMessage& m : county_admin_messages(
-           config, "calendar_missing", json_body({{"year", year}, {"text", error.message}}),
+           config, "calendar_missing", message_body({{"year", year}, {"text", error.message}}),
            [&](std::string_view who) { return prefix + std::string(who); }, now)) {
     enqueue_outbox(session, m);
   }
@@ -231,7 +246,7 @@ std::vector<std::int64_t> queue_duty_message(soci::session& session, const Confi
                                     message.officer, message.department);
   nobody = people.empty();
   std::vector<std::int64_t> ids;
-  const std::string body = json_body(message.params);
+  const std::string body = message_body(message.params);
   for (const Person* p : people) {
     NewOutboxMessage m;
     m.dedupe_key = duty_message_key(message, p->name + "@" + p->scope);

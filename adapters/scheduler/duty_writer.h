@@ -21,6 +21,8 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "adapters/config/config.h"
@@ -94,6 +96,11 @@ int schedule_duty_timers(soci::session& session, const DutyRecord& duty,
 // year and person.
 void report_calendar_gap(soci::session& session, const Config& config, const CalendarError& error,
                          TimePoint now);
+
+// The body of a queued message: its params as one JSON object of strings, written straight
+// (adapters/text/json_text.h): the bytes boost::json::serialize wrote for the object built by
+// assigning each param in turn (a key given twice keeps its first place and takes its last value).
+std::string message_body(const std::vector<std::pair<std::string, std::string>>& params);
 
 // Queues `message` to each configured person it resolves to (one row each, the person's first
 // channel); returns the ids of the new rows. `nobody` is set when no configured person (nor a

@@ -3,10 +3,9 @@
 #include <algorithm>
 
 #include "adapters/scheduler/timer_payload_codec.h"
-#include "adapters/storage/case_json.h"
-#include "adapters/storage/case_store.h"
 #include "adapters/storage/decoded_cases.h"
 #include "adapters/storage/duty_store.h"
+#include "adapters/storage/firing_cases.h"
 
 namespace fangfan::scheduler_detail {
 namespace {
@@ -65,20 +64,20 @@ void FiringPreload::read(soci::session& session) {
     sort_unique(duty_case_ids);
     for (const std::int64_t id : case_ids) cases_.emplace(id, std::nullopt);
     DecodedCases& memo = DecodedCases::of_process();
-    for (CaseRecord& record : load_cases(session, case_ids)) {
-      if (std::optional<CaseData> known = memo.find(record.id, record.data)) {
-        cases_[record.id] = std::move(*known);
-        continue;
+    read_cases_data(session, case_ids, [&](std::int64_t id, const std::string& text) {
+      if (std::optional<CaseData> known = memo.find(id, text)) {
+        cases_[id] = std::move(*known);
+        return;
       }
       // Not remembered here: a case fires rarely twice before it changes, and the memo's room is
-      // for the cases the API writes.
-      auto data = case_data_from_json(record.data);
+      // for the cases the API writes. Only what a firing reads is decoded (firing_cases.h).
+      auto data = firing_case_data_from_json(text);
       if (auto* readable = std::get_if<CaseData>(&data)) {
-        cases_[record.id] = std::move(*readable);
+        cases_[id] = std::move(*readable);
       } else {
-        cases_.erase(record.id);  // unreadable: the single read says so, for its timer alone
+        cases_.erase(id);  // unreadable: the single read says so, for its timer alone
       }
-    }
+    });
     for (const std::int64_t id : duty_case_ids) case_duties_[id];  // a case may have none
     for (DutyRecord& duty : duties_of_cases(session, duty_case_ids)) {
       const std::int64_t id = *duty.case_id;

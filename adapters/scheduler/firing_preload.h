@@ -7,7 +7,8 @@
 // Only what the firings need: a case's duties only for a case whose month closes in the batch
 // (reads_case_duties below: the one decision that looks at them), not the ~26 of every case;
 // a case's data through the decoded-case memo (adapters/storage/decoded_cases.h), so a case
-// decoded since it was last written is not parsed again.
+// decoded since it was last written is not parsed again, else only the fields a firing reads
+// (adapters/storage/firing_cases.h); ids a chunk per kept statement (adapters/storage/id_chunks.h).
 //
 // Staying right while the batch writes: a timer's firing writes its case's duties and timers
 // (closes, opens, follow-ups), which a later timer of the same case must see. So an entry is

@@ -4,7 +4,7 @@
 #include "adapters/storage/case_store.h"
 #include "adapters/storage/database.h"
 #include "adapters/storage/epoch.h"
-#include "adapters/storage/id_list.h"
+#include "adapters/storage/id_chunks.h"
 #include "adapters/storage/prepared.h"
 #include "adapters/storage/row_fetch.h"
 #include "adapters/storage/timer_batch.h"
@@ -403,14 +403,44 @@ std::optional<int> count_case_monitoring(soci::session& session, std::int64_t ca
                  });
 }
 
+namespace {
+
+// The batch reads of firing, a chunk of ids per run (id_chunks.h): the ids sorted, so that the
+// chunks' rows come in the order of the whole list.
+struct DutiesByIds {
+  DutyRow row;
+  storage_detail::IdChunk chunk;
+  static std::string sql() {
+    return std::string(kColumns) + "WHERE id IN (" + storage_detail::id_params() + ") ORDER BY id";
+  }
+  void bind(Prepared& p) {
+    row.bind(p);
+    chunk.bind(p);
+  }
+};
+
+struct DutiesOfCases {
+  DutyRow row;
+  storage_detail::IdChunk chunk;
+  static std::string sql() {
+    return std::string(kColumns) + "WHERE case_id IN (" + storage_detail::id_params() +
+           ") ORDER BY case_id, id";
+  }
+  void bind(Prepared& p) {
+    row.bind(p);
+    chunk.bind(p);
+  }
+};
+
+}  // namespace
+
 std::vector<DutyRecord> load_duties(soci::session& session, const std::vector<std::int64_t>& ids) {
   if (ids.empty()) return {};
   return guarded("读取应办事项失败 (loading duties failed)", [&] {
-    DutyRow row;
-    Prepared p = (session.prepare << std::string(kColumns) + "WHERE id IN (" +
-                                         storage_detail::id_list(ids) + ") ORDER BY id");
-    row.bind(p);
-    return fetch_all(p, row);
+    std::vector<DutyRecord> out;
+    storage_detail::for_each_row<DutiesByIds>(session, storage_detail::sorted_unique(ids),
+                                              [&](DutyRow& row) { out.push_back(row.record()); });
+    return out;
   });
 }
 
@@ -418,12 +448,10 @@ std::vector<DutyRecord> duties_of_cases(soci::session& session,
                                         const std::vector<std::int64_t>& case_ids) {
   if (case_ids.empty()) return {};
   return guarded("读取案件的应办事项失败 (loading the duties of cases failed)", [&] {
-    DutyRow row;
-    Prepared p =
-        (session.prepare << std::string(kColumns) + "WHERE case_id IN (" +
-                                storage_detail::id_list(case_ids) + ") ORDER BY case_id, id");
-    row.bind(p);
-    return fetch_all(p, row);
+    std::vector<DutyRecord> out;
+    storage_detail::for_each_row<DutiesOfCases>(session, storage_detail::sorted_unique(case_ids),
+                                                [&](DutyRow& row) { out.push_back(row.record()); });
+    return out;
   });
 }
 

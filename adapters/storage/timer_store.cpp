@@ -2,7 +2,7 @@
 
 #include "adapters/storage/database.h"
 #include "adapters/storage/epoch.h"
-#include "adapters/storage/id_list.h"
+#include "adapters/storage/id_chunks.h"
 #include "adapters/storage/prepared.h"
 #include "adapters/storage/row_fetch.h"
 
@@ -127,6 +127,30 @@ struct MarkTimerFired {
   void bind(Prepared& p) { p, use(at), use(id); }
 };
 
+// A firing batch's timers marked fired, a chunk of ids per run (id_chunks.h). SQLite could walk
+// the pending timers' index over every pending timer: `+state` keeps it to the ids' lookups
+// (PostgreSQL plans the ids first and has no unary + on text).
+template <bool kSqlite>
+struct MarkTimersFired {
+  long long at = 0;
+  storage_detail::IdChunk chunk;
+  static std::string sql() {
+    return "UPDATE timers SET state = 'fired', fired_at = :at WHERE id IN (" +
+           storage_detail::id_params() + ") AND " + (kSqlite ? "+state" : "state") + " = 'pending'";
+  }
+  void bind(Prepared& p) {
+    p, use(at);
+    chunk.bind(p);
+  }
+};
+
+template <bool kSqlite>
+int mark_fired(soci::session& session, const std::vector<std::int64_t>& ids, long long at) {
+  Kept<MarkTimersFired<kSqlite>> q(session);
+  q->at = at;
+  return static_cast<int>(storage_detail::update_each_chunk(q, ids));
+}
+
 }  // namespace
 
 std::string_view timer_state_name(TimerState state) {
@@ -220,15 +244,8 @@ int mark_timers_fired(soci::session& session, const std::vector<std::int64_t>& i
   if (ids.empty()) return 0;
   return guarded("记录定时提醒已触发失败 (marking timers fired failed)", [&] {
     const long long at = to_epoch(fired_at);
-    // SQLite could walk the pending timers' index over every pending timer: `+state` keeps it to
-    // the ids' lookups (PostgreSQL plans the ids first and has no unary + on text).
-    const char* state = dialect_of(session) == Dialect::kSqlite ? "+state" : "state";
-    soci::statement st =
-        (session.prepare << "UPDATE timers SET state = 'fired', fired_at = :at WHERE id IN (" +
-                                storage_detail::id_list(ids) + ") AND " + state + " = 'pending'",
-         use(at));
-    st.execute(true);
-    return static_cast<int>(st.get_affected_rows());
+    if (dialect_of(session) == Dialect::kSqlite) return mark_fired<true>(session, ids, at);
+    return mark_fired<false>(session, ids, at);
   });
 }
 

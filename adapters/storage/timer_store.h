@@ -101,8 +101,8 @@ std::vector<TimerRecord> due_timers(soci::session& session, TimePoint now, int l
 
 // pending -> fired. False when the timer is not pending (already fired, cancelled, or missing).
 bool mark_timer_fired(soci::session& session, std::int64_t id, TimePoint fired_at);
-// The same for many in one UPDATE (issue 15: a firing batch, marked after its work); returns
-// how many moved (those that were pending).
+// The same for many (issue 15: a firing batch, marked after its work), one kept UPDATE per 64
+// ids (id_chunks.h); returns how many moved (those that were pending).
 int mark_timers_fired(soci::session& session, const std::vector<std::int64_t>& ids,
                       TimePoint fired_at);
 

@@ -20,6 +20,7 @@
 #include "adapters/storage/count_store.h"
 #include "adapters/storage/database.h"
 #include "adapters/storage/duty_store.h"
+#include "adapters/storage/firing_cases.h"
 #include "adapters/storage/migrations.h"
 #include "adapters/storage/outbox_batch.h"
 #include "adapters/storage/timer_store.h"
@@ -203,6 +204,58 @@ TEST_P(FiringReads, LoadCasesAnswersTheKnownIdsInIdOrderAsTheSingleReadDoes) {
     }
     EXPECT_EQ(ids, row.want);
   }
+}
+
+// More ids than one statement binds (adapters/storage/id_chunks.h: 64 per statement): each list is
+// answered as one IN list would be, in order, whatever the order and repeats it is given in.
+TEST_P(FiringReads, ListsLongerThanAStatementsChunkAreAnsweredAsOneList) {
+  std::vector<std::int64_t> cases = {a_, b_, c_}, duties, timers;
+  for (int i = 0; i < 140; ++i) {
+    const std::string code = "37010200100110" + std::to_string(1000 + i);
+    insert_household(s(), household(code));
+    const std::int64_t id =
+        insert_case(s(), new_case(code, R"({"officer":"李)" + std::to_string(i) + R"("})"));
+    cases.push_back(id);
+    duties.push_back(open_duty(s(), duty(id, "visits/" + code + "/2025-03", "visits")).id);
+    if (i % 3 == 0) open_duty(s(), duty(id, "monitoring/" + code + "/2025-03", "monitoring"));
+    timers.push_back(schedule_timer(s(), timer(id, "visits/" + code + "/due")).id);
+  }
+  // Asked backwards, each id twice, with unknown ids among them.
+  std::vector<std::int64_t> ask_cases(cases.rbegin(), cases.rend());
+  ask_cases.insert(ask_cases.end(), cases.begin(), cases.end());
+  ask_cases.insert(ask_cases.begin() + 70, {999998, 999999});
+  std::vector<std::int64_t> ask_duties(duties.rbegin(), duties.rend());
+  ask_duties.insert(ask_duties.end(), duties.begin() + 60, duties.end());
+  ask_duties.push_back(999999);
+
+  std::vector<std::int64_t> read;
+  read_cases_data(s(), ask_cases, [&](std::int64_t id, const std::string& data) {
+    read.push_back(id);
+    EXPECT_EQ(data, load_case(s(), id).value().data);
+  });
+  EXPECT_EQ(read, cases);  // inserted in id order
+
+  const std::vector<DutyRecord> got = load_duties(s(), ask_duties);
+  ASSERT_EQ(ids_of(got), duties);
+  for (const DutyRecord& d : got) EXPECT_EQ(fields(d), fields(load_duty(s(), d.id).value()));
+
+  std::vector<DutyRecord> single;
+  for (const std::int64_t id : cases) {
+    for (DutyRecord& d : case_duties(s(), id)) single.push_back(std::move(d));
+  }
+  EXPECT_EQ(fields(duties_of_cases(s(), ask_cases)), fields(single));
+
+  // Marked across statements: every pending one once, those cancelled or fired before left.
+  ASSERT_TRUE(cancel_timer(s(), timers[3]));
+  ASSERT_TRUE(mark_timer_fired(s(), timers[100], t0()));
+  std::vector<std::int64_t> mark(timers.rbegin(), timers.rend());
+  mark.push_back(999999);
+  EXPECT_EQ(mark_timers_fired(s(), mark, t0() + 2h), static_cast<int>(timers.size()) - 2);
+  EXPECT_EQ(mark_timers_fired(s(), mark, t0() + 3h), 0);
+  EXPECT_EQ(load_timer(s(), timers[0])->fired_at, std::optional(t0() + 2h));
+  EXPECT_EQ(load_timer(s(), timers[139])->fired_at, std::optional(t0() + 2h));
+  EXPECT_EQ(load_timer(s(), timers[3])->state, TimerState::kCancelled);
+  EXPECT_EQ(load_timer(s(), timers[100])->fired_at, std::optional(t0()));
 }
 
 // The kept statements run again with new values: each use must act on its own duty or case.

@@ -7,6 +7,8 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "adapters/scheduler/duty_writer.h"
+
 namespace fangfan {
 namespace {
 
@@ -138,6 +140,24 @@ TEST(TimerPayloadCodec, WritesWhatBoostJsonSerializeWrote) {
   for (const int year : {0, -1, 2025, 2147483647}) {
     EXPECT_EQ(encode_timer_payload(OpenEvaluation{year}),
               json::serialize(json::object{{"notice", "open_evaluation"}, {"year", year}}));
+  }
+}
+
+// A queued message's body (duty_writer.h message_body): the bytes the object built param by param
+// and serialized by boost::json had, escapes, non-ASCII text and a repeated key included.
+TEST(MessageBody, IsWhatSerializingTheObjectBuiltParamByParamWrote) {
+  using Params = std::vector<std::pair<std::string, std::string>>;
+  const std::vector<Params> rows = {
+      {},
+      {{"case_id", "42"}, {"household", "张**"}, {"village", "一村"}, {"due_date", "2025-03-10"}},
+      {{"text", "第\"一\"行\\\n第二行\t\x01"}, {"k\"ey", "v"}},
+      {{"a", "1"}, {"b", "2"}, {"a", "3"}, {"c", ""}, {"b", "4"}},
+      {{"", ""}},
+  };
+  for (const Params& params : rows) {
+    boost::json::object o;
+    for (const auto& [k, v] : params) o[k] = v;
+    EXPECT_EQ(scheduler_detail::message_body(params), boost::json::serialize(o));
   }
 }
 
