@@ -6,6 +6,7 @@
 // FANGFAN_STORAGE_TEST_POSTGRESQL=1), so that only the PostgreSQL binary depends on the server
 // fixture and a broken server cannot hide the SQLite results. With neither, both backends run.
 #include <gtest/gtest.h>
+#include <soci/sqlite3/soci-sqlite3.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -1643,6 +1644,22 @@ TEST(SqliteDatabase, PragmasAreOnInEverySession) {
     EXPECT_EQ(synchronous, 2);  // FULL
     EXPECT_EQ(cache, -8192);    // KiB: 8 MiB of pages
   }
+  fs::remove_all(dir);
+}
+
+// The library was set up before its first connection (database.cpp): no mutex per connection
+// (multi-thread mode: sqlite3_db_mutex answers NULL), no memory statistics (nothing counted).
+TEST(SqliteDatabase, ConnectionsRunWithoutPerCallMutexesOrMemoryStatistics) {
+  using namespace sqlite_api;
+  const fs::path dir = fresh_temp_dir();
+  const Database db = Database::open("sqlite3://" + (dir / "fangfan.db").string());
+  auto s = db.open_session();
+  *s << "CREATE TABLE t (x TEXT)";
+  *s << "INSERT INTO t VALUES (hex(randomblob(10000)))";
+  sqlite3* connection = static_cast<soci::sqlite3_session_backend*>(s->get_backend())->conn_;
+  EXPECT_EQ(sqlite3_db_mutex(connection), nullptr);
+  EXPECT_EQ(sqlite3_memory_used(), 0);
+  s.reset();
   fs::remove_all(dir);
 }
 
