@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "adapters/http/http_text.h"
+#include "adapters/http/plain_http.h"
 
 namespace fangfan {
 
@@ -42,6 +43,7 @@ struct Transfer {
   curl_slist* headers = nullptr;
   HttpResponse response;
   char error_buffer[CURL_ERROR_SIZE] = {0};
+  bool plain = false;  // sent by the plain path (plain_http.h), not curl
 
   ~Transfer() {
     if (headers) curl_slist_free_all(headers);
@@ -64,10 +66,11 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
   using Executor = boost::asio::io_context::executor_type;
   using Clock = std::chrono::steady_clock;
 
-  Impl(boost::asio::io_context& io, HttpClientOptions o)
-      : options(o), ex(io.get_executor()), epoll(io), timer(io) {}
+  Impl(boost::asio::io_context& i, HttpClientOptions o)
+      : options(o), io(i), ex(io.get_executor()), epoll(io), timer(io) {}
 
   HttpClientOptions options;
+  boost::asio::io_context& io;
   Executor ex;
   CURLM* multi = nullptr;
   // The sockets curl names (CURLMOPT_SOCKETFUNCTION) are in this epoll set, which the loop
@@ -108,6 +111,8 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
   // only what differs is set per request (start).
   std::vector<CURL*> spare;
   std::string header_line;  // a request header's "Name: value", built for curl to copy
+  std::optional<http_detail::PlainHttp> plain;  // http:// requests (plain_http.h)
+  std::size_t plain_running = 0;                // of `running`
 
   ~Impl() {
     if (multi) curl_multi_cleanup(multi);  // closes kept connections through on_close
@@ -118,6 +123,7 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
 
   std::unique_ptr<Transfer> take_running(std::size_t slot) {
     std::unique_ptr<Transfer> t = std::move(running[slot]);
+    if (t->plain) --plain_running;
     if (slot + 1 != running.size()) {
       running[slot] = std::move(running.back());
       running[slot]->slot = slot;
@@ -281,7 +287,7 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
   void settle() {
     read_done();
     start_waiting();
-    if (!running.empty()) {
+    if (running.size() > plain_running) {  // curl's requests, on the epoll set
       watch();
       if (timeout_ms > 0 && !timer_set) set_timer();
     } else {
@@ -356,7 +362,21 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
     return size * n;
   }
 
+  // On the wire: through the plain path when it takes the request, else through curl.
   void start(std::unique_ptr<Transfer> t) {
+    if (auto url = http_detail::plain_request(t->request)) {
+      t->plain = true;
+      ++plain_running;
+      plain->start(t.get(), t->request, std::move(*url));
+    } else {
+      start_curl(t.get());
+    }
+    t->slot = running.size();
+    running.push_back(std::move(t));
+    peak = std::max(peak.load(), int(running.size()));
+  }
+
+  void start_curl(Transfer* t) {
     t->easy = take_easy();
     CURL* e = t->easy;
     const HttpRequest& r = t->request;
@@ -365,9 +385,9 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
                      long(std::min(options.connect_timeout, r.timeout).count()));
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error_buffer);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
-    curl_easy_setopt(e, CURLOPT_HEADERDATA, t.get());
-    curl_easy_setopt(e, CURLOPT_PRIVATE, t.get());
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, t);
     // A reused handle still holds the previous request's method and body: each is set anew.
     // (Setting POSTFIELDS makes the handle a POST, hence HTTPGET after it for a GET.)
     if (r.method == "GET") {
@@ -389,9 +409,6 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
     }
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
     curl_multi_add_handle(multi, e);
-    t->slot = running.size();
-    running.push_back(std::move(t));
-    peak = std::max(peak.load(), int(running.size()));
   }
 
   void finish(Transfer* raw, CURLcode code) {
@@ -407,37 +424,21 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
       r.status = int(status);
       r.transport = HttpResponse::Transport::kOk;
     } else {
-      const std::string where = redact_url(t->request.url);
-      const std::string detail = t->error_buffer[0] ? t->error_buffer : curl_easy_strerror(code);
-      r.status = 0;
-      r.body.clear();
-      switch (code) {
-        case CURLE_COULDNT_CONNECT:
-        case CURLE_COULDNT_RESOLVE_HOST:
-        case CURLE_COULDNT_RESOLVE_PROXY:
-          r.transport = HttpResponse::Transport::kConnect;
-          r.error = "cannot connect to " + where + ": " + detail;
-          break;
-        case CURLE_OPERATION_TIMEDOUT:
-          r.transport = HttpResponse::Transport::kTimeout;
-          r.error = "no answer from " + where + " within " +
-                    std::to_string(t->request.timeout.count()) + " ms";
-          break;
-        case CURLE_GOT_NOTHING:
-        case CURLE_RECV_ERROR:
-        case CURLE_SEND_ERROR:
-        case CURLE_PARTIAL_FILE:
-          r.transport = HttpResponse::Transport::kDropped;
-          r.error = "the connection to " + where + " broke before a complete answer: " + detail;
-          break;
-        default:
-          r.transport = HttpResponse::Transport::kOther;
-          r.error = "request to " + where + " failed: " + detail;
-          break;
-      }
+      r = http_detail::transport_failure(
+          http_detail::curl_transport(code), redact_url(t->request.url),
+          t->error_buffer[0] ? t->error_buffer : curl_easy_strerror(code), t->request.timeout);
     }
     keep_easy(*t);
     complete(std::move(t));
+  }
+
+  // The plain path's answer to `tag` (a running Transfer).
+  static void plain_finished(void* self, void* tag, HttpResponse response) {
+    auto* impl = static_cast<Impl*>(self);
+    std::unique_ptr<Transfer> t = impl->take_running(static_cast<Transfer*>(tag)->slot);
+    t->response = std::move(response);
+    complete(std::move(t));
+    impl->settle();
   }
 
   static void complete(std::unique_ptr<Transfer> t) {
@@ -478,6 +479,7 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
                                [id](const auto& t) { return t->id == id; });
         it != running.end()) {
       auto t = take_running(std::size_t(it - running.begin()));
+      if (t->plain) plain->cancel(t.get());
       abandon(std::move(t), HttpResponse::Transport::kCancelled, "the request was cancelled");
       settle();
     } else if (auto w = std::find_if(waiting.begin(), waiting.end(),
@@ -493,6 +495,7 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
   void stop_all() {
     if (stopped) return;
     stopped = true;
+    plain->stop();
     while (!running.empty()) {
       auto t = take_running(running.size() - 1);
       abandon(std::move(t), HttpResponse::Transport::kShutdown,
@@ -510,6 +513,7 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
   void init() {
     epoll.assign(::epoll_create1(EPOLL_CLOEXEC));
     multi = curl_multi_init();
+    plain.emplace(io, options, &Impl::plain_finished, this, connections);
     running.reserve(std::size_t(options.max_in_flight));
     curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, &Impl::on_socket);
     curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, this);

@@ -83,4 +83,45 @@ std::string redact_url(std::string_view url) {
   return out;
 }
 
+HttpResponse::Transport http_detail::curl_transport(int curl_code) {
+  switch (curl_code) {
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+      return HttpResponse::Transport::kConnect;
+    case CURLE_OPERATION_TIMEDOUT:
+      return HttpResponse::Transport::kTimeout;
+    case CURLE_GOT_NOTHING:
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_PARTIAL_FILE:
+      return HttpResponse::Transport::kDropped;
+    default:
+      return HttpResponse::Transport::kOther;
+  }
+}
+
+HttpResponse http_detail::transport_failure(HttpResponse::Transport kind, std::string_view where,
+                                            std::string_view detail,
+                                            std::chrono::milliseconds timeout) {
+  HttpResponse r;
+  r.transport = kind;
+  const std::string w(where);
+  const std::string d(detail);
+  switch (kind) {
+    case HttpResponse::Transport::kConnect:
+      r.error = "cannot connect to " + w + ": " + d;
+      break;
+    case HttpResponse::Transport::kTimeout:
+      r.error = "no answer from " + w + " within " + std::to_string(timeout.count()) + " ms";
+      break;
+    case HttpResponse::Transport::kDropped:
+      r.error = "the connection to " + w + " broke before a complete answer: " + d;
+      break;
+    default:
+      r.error = "request to " + w + " failed: " + d;
+  }
+  return r;
+}
+
 }  // namespace fangfan

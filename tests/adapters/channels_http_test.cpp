@@ -1,6 +1,8 @@
-// The curl multi HTTP client against the loopback fake: bounded concurrency, keep-alive reuse,
-// timeouts, refused and dropped connections as values, shutdown and cancellation; on a worker
-// thread of its own and on a loop it is given (the daemon's).
+// The HTTP client against the loopback fake: bounded concurrency, keep-alive reuse, connection
+// limits, timeouts, refused and dropped connections as values, shutdown and cancellation; on a
+// worker thread of its own and on a loop it is given (the daemon's). Each runs on both of the
+// client's paths: "http://" URLs go out on the plain path (plain_http.h), the same URLs written
+// "HTTP://" (which the plain path leaves alone) through curl, as https:// ones do.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -27,11 +29,30 @@ using ::testing::Not;
 using testing::run_coro;
 using Transport = HttpResponse::Transport;
 
+// The scheme the URLs of the running test are written with (the path it tests); set by the
+// parameterised fixtures below.
+std::string scheme = "http://";
+
+// The fake's "http://127.0.0.1:PORT", written with `scheme`.
+std::string base_url(const FakeProviders& fake) {
+  return scheme + fake.base_url().substr(std::string_view("http://").size());
+}
+
+class HttpClientPath : public ::testing::TestWithParam<const char*> {
+ protected:
+  void SetUp() override { scheme = GetParam(); }
+  void TearDown() override { scheme = "http://"; }
+};
+class HttpClientOnALoopPath : public HttpClientPath {};
+INSTANTIATE_TEST_SUITE_P(PlainAndCurl, HttpClientPath, ::testing::Values("http://", "HTTP://"));
+INSTANTIATE_TEST_SUITE_P(PlainAndCurl, HttpClientOnALoopPath,
+                         ::testing::Values("http://", "HTTP://"));
+
 HttpRequest robot_request(const FakeProviders& fake,
                           std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
   HttpRequest r;
   r.method = "POST";
-  r.url = fake.base_url() + "/cgi-bin/webhook/send?key=" + fake.secrets().robot_keys[0];
+  r.url = base_url(fake) + "/cgi-bin/webhook/send?key=" + fake.secrets().robot_keys[0];
   r.headers = {{"Content-Type", "application/json"}};
   r.body = R"({"msgtype":"text","text":{"content":"hello"}})";
   r.timeout = timeout;
@@ -54,7 +75,7 @@ TEST(HttpText, HeaderLinesKeepTheNameInLowerCaseAndTheValueTrimmed) {
   EXPECT_FALSE(http_detail::parse_header_line("\r\n", h));
 }
 
-TEST(HttpClient, ReusesOneKeptAliveConnection) {
+TEST_P(HttpClientPath, ReusesOneKeptAliveConnection) {
   FakeProviders fake;
   HttpClient http;
   for (int i = 0; i < 5; ++i) {
@@ -71,7 +92,7 @@ TEST(HttpClient, ReusesOneKeptAliveConnection) {
 // Easy handles are reused without curl_easy_reset (their shared options set once): each
 // request must still go out with its own method, body and headers, none left over from the
 // request the handle carried before.
-TEST(HttpClient, AReusedHandleSendsEachRequestsOwnMethodBodyAndHeaders) {
+TEST_P(HttpClientPath, AReusedHandleSendsEachRequestsOwnMethodBodyAndHeaders) {
   FakeProviders fake;
   fake.publish("/dept/a", "x,y");
   HttpClientOptions one;
@@ -80,7 +101,7 @@ TEST(HttpClient, AReusedHandleSendsEachRequestsOwnMethodBodyAndHeaders) {
   auto dept = [&fake](std::string method, std::string body) {
     HttpRequest r;
     r.method = std::move(method);
-    r.url = fake.base_url() + "/dept/a";
+    r.url = base_url(fake) + "/dept/a";
     r.body = std::move(body);
     return r;
   };
@@ -109,14 +130,14 @@ TEST(HttpClient, AReusedHandleSendsEachRequestsOwnMethodBodyAndHeaders) {
 // Kept-alive sockets stay registered with epoll between requests (parked). A connection the
 // server drops is closed by curl and its number is usually given to the next connection at once:
 // that one must be watched anew, or its answer would never be read (each send would time out).
-TEST(HttpClient, ANewConnectionOnADroppedOnesSocketNumberIsWatched) {
+TEST_P(HttpClientPath, ANewConnectionOnADroppedOnesSocketNumberIsWatched) {
   FakeProviders fake;
   HttpClientOptions one;
   one.max_in_flight = 1;
   HttpClient http(one);
   for (int i = 0; i < 4; ++i) {
     fake.script("wechat_robot", FakeAnswer::kDrop);
-    // On a reused connection curl sends the dropped request again on a new one by itself.
+    // On a reused connection the request dropped is sent again on a new one (once).
     HttpResponse dropped = run_coro(http.send(robot_request(fake, std::chrono::seconds(2))));
     EXPECT_TRUE(dropped.ok() || dropped.transport == Transport::kDropped) << dropped.error;
     for (int j = 0; j < 2; ++j) {
@@ -142,7 +163,7 @@ TEST(FakeProvidersCounting, CountOnlyAnswersAndCountsEveryRequestButKeepsNone) {
     HttpClient http;
     HttpResponse good = run_coro(http.send(robot_request(fake)));
     HttpRequest bad_request = robot_request(fake);
-    bad_request.url = fake.base_url() + "/cgi-bin/webhook/send?key=unknown";
+    bad_request.url = base_url(fake) + "/cgi-bin/webhook/send?key=unknown";
     HttpResponse bad = run_coro(http.send(bad_request));
     ASSERT_TRUE(good.ok() && bad.ok());
     EXPECT_THAT(good.body, HasSubstr("\"errcode\":0"));
@@ -153,7 +174,7 @@ TEST(FakeProvidersCounting, CountOnlyAnswersAndCountsEveryRequestButKeepsNone) {
   }
 }
 
-TEST(HttpClient, BoundsRequestsInFlight) {
+TEST_P(HttpClientPath, BoundsRequestsInFlight) {
   FakeProviders fake;
   fake.set_default("wechat_robot", FakeAnswer::kDelay);
   fake.set_delay(std::chrono::milliseconds(200));
@@ -178,7 +199,7 @@ TEST(HttpClient, BoundsRequestsInFlight) {
   EXPECT_EQ(fake.accepted("wechat_robot").size(), 10u);
 }
 
-TEST(HttpClient, TransportFailuresAreValuesWithoutSecrets) {
+TEST_P(HttpClientPath, TransportFailuresAreValuesWithoutSecrets) {
   FakeProviders fake;
   HttpClient http;
   // Refused: a port nobody listens on (the fake's, after it is gone).
@@ -188,7 +209,7 @@ TEST(HttpClient, TransportFailuresAreValuesWithoutSecrets) {
     dead_port = gone.port();
   }
   HttpRequest refused = robot_request(fake);
-  refused.url = "http://127.0.0.1:" + std::to_string(dead_port) + "/cgi-bin/webhook/send?key=K1";
+  refused.url = scheme + "127.0.0.1:" + std::to_string(dead_port) + "/cgi-bin/webhook/send?key=K1";
   HttpResponse r = run_coro(http.send(refused));
   EXPECT_EQ(r.transport, Transport::kConnect);
   EXPECT_THAT(r.error, Not(HasSubstr("K1")));
@@ -211,7 +232,7 @@ TEST(HttpClient, TransportFailuresAreValuesWithoutSecrets) {
   EXPECT_EQ(r.header("retry-after"), "7");
 }
 
-TEST(HttpClient, ShutdownAnswersPendingRequests) {
+TEST_P(HttpClientPath, ShutdownAnswersPendingRequests) {
   FakeProviders fake;
   fake.set_default("wechat_robot", FakeAnswer::kDelay);
   fake.set_delay(std::chrono::milliseconds(3000));
@@ -233,7 +254,7 @@ TEST(HttpClient, ShutdownAnswersPendingRequests) {
   EXPECT_EQ(r.transport, Transport::kShutdown);
 }
 
-TEST(HttpClient, CancellationTakesTheRequestOffTheWire) {
+TEST_P(HttpClientPath, CancellationTakesTheRequestOffTheWire) {
   using namespace asio::experimental::awaitable_operators;
   FakeProviders fake;
   fake.set_default("wechat_robot", FakeAnswer::kDelay);
@@ -259,7 +280,7 @@ T on_loop(asio::io_context& io, asio::awaitable<T> coro) {
   return f.get();
 }
 
-TEST(HttpClientOnALoop, AnswersComeBackOnTheLoopsThreadWithinTheBoundAndKeptAlive) {
+TEST_P(HttpClientOnALoopPath, AnswersComeBackOnTheLoopsThreadWithinTheBoundAndKeptAlive) {
   FakeProviders fake;
   fake.set_default("wechat_robot", FakeAnswer::kDelay);
   fake.set_delay(std::chrono::milliseconds(100));
@@ -302,7 +323,7 @@ TEST(HttpClientOnALoop, AnswersComeBackOnTheLoopsThreadWithinTheBoundAndKeptAliv
 // Running requests leave the client's running set by their place in it, the last one taking the
 // place: one cancelled while others run (the first of three, whose place the third takes) leaves
 // each of the others its own answer.
-TEST(HttpClientOnALoop, CancellingOneOfSeveralRunningLeavesTheOthersTheirOwnAnswers) {
+TEST_P(HttpClientOnALoopPath, CancellingOneOfSeveralRunningLeavesTheOthersTheirOwnAnswers) {
   using namespace asio::experimental::awaitable_operators;
   FakeProviders fake;
   fake.set_default("wechat_robot", FakeAnswer::kDelay);
@@ -318,7 +339,7 @@ TEST(HttpClientOnALoop, CancellingOneOfSeveralRunningLeavesTheOthersTheirOwnAnsw
     // The second waits for its answer (200); the third asks for a path the fake does not know
     // (404): a mixed-up place would hand one's answer to the other.
     HttpRequest second = robot_request(fake), third = robot_request(fake);
-    third.url = fake.base_url() + "/no/such/path";
+    third.url = base_url(fake) + "/no/such/path";
     auto first_or_timer = http.send(robot_request(fake)) || timer.async_wait(asio::use_awaitable);
     auto all =
         std::move(first_or_timer) && http.send(std::move(second)) && http.send(std::move(third));
@@ -336,7 +357,7 @@ TEST(HttpClientOnALoop, CancellingOneOfSeveralRunningLeavesTheOthersTheirOwnAnsw
   EXPECT_THAT(got[2], ::testing::StartsWith("404 "));
 }
 
-TEST(HttpClientOnALoop, TimesOutCancelsAndGoesOn) {
+TEST_P(HttpClientOnALoopPath, TimesOutCancelsAndGoesOn) {
   using namespace asio::experimental::awaitable_operators;
   FakeProviders fake;
   asio::io_context io(1);
@@ -365,7 +386,7 @@ TEST(HttpClientOnALoop, TimesOutCancelsAndGoesOn) {
 
 // A dropped connection's socket number given to the next connection is watched anew on a loop
 // too (see ANewConnectionOnADroppedOnesSocketNumberIsWatched).
-TEST(HttpClientOnALoop, ANewConnectionOnADroppedOnesSocketNumberIsWatched) {
+TEST_P(HttpClientOnALoopPath, ANewConnectionOnADroppedOnesSocketNumberIsWatched) {
   FakeProviders fake;
   asio::io_context io(1);
   HttpClientOptions one;
@@ -386,7 +407,7 @@ TEST(HttpClientOnALoop, ANewConnectionOnADroppedOnesSocketNumberIsWatched) {
 // Shut down on the loop's thread (as the daemon does, or from a task on the loop): what is on
 // the wire is answered kShutdown at once, later sends too. Sent from another thread's
 // coroutine, a request goes over to the loop and its answer comes back.
-TEST(HttpClientOnALoop, SendsFromAnotherThreadAndShutsDownOnTheLoop) {
+TEST_P(HttpClientOnALoopPath, SendsFromAnotherThreadAndShutsDownOnTheLoop) {
   FakeProviders fake;
   asio::io_context io(1);
   HttpClient http(io, {});
@@ -411,6 +432,73 @@ TEST(HttpClientOnALoop, SendsFromAnotherThreadAndShutsDownOnTheLoop) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
   r = on_loop(io, http.send(robot_request(fake)));
   EXPECT_EQ(r.transport, Transport::kShutdown);
+}
+
+// Each request goes out on its path: a plain server sees no Accept-Encoding from the plain path
+// (curl asks for compressed answers), and an https:// URL goes to curl, whose TLS handshake the
+// plain fake cannot answer: a failure, with no request seen.
+TEST(HttpClient, HttpUrlsGoOutPlainAndHttpsOnesThroughCurl) {
+  FakeProviders fake;
+  HttpClient http;
+  HttpRequest plain = robot_request(fake);
+  HttpRequest curl = robot_request(fake);
+  curl.url = "HTTP://" + curl.url.substr(std::string_view("http://").size());
+  for (const HttpRequest* r : {&plain, &curl}) {
+    HttpResponse a = run_coro(http.send(*r));
+    ASSERT_TRUE(a.ok()) << a.error;
+    EXPECT_EQ(a.status, 200);
+  }
+  auto got = fake.requests();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].headers.count("accept-encoding"), 0u);
+  EXPECT_EQ(got[1].headers.count("accept-encoding"), 1u);
+  EXPECT_EQ(got[0].headers.at("host"), got[1].headers.at("host"));
+  EXPECT_EQ(got[0].headers.at("user-agent"), "fangfan");
+  EXPECT_EQ(got[0].headers.at("content-length"), got[1].headers.at("content-length"));
+
+  HttpRequest tls = robot_request(fake, std::chrono::seconds(2));
+  tls.url = "https://" + tls.url.substr(std::string_view("http://").size());
+  HttpResponse r = run_coro(http.send(tls));
+  EXPECT_EQ(r.transport, Transport::kOther) << r.error;
+  EXPECT_THAT(r.error, HasSubstr("https://127.0.0.1:"));
+  EXPECT_THAT(r.error, Not(HasSubstr(fake.secrets().robot_keys[0])));
+  EXPECT_EQ(fake.requests().size(), 2u);
+}
+
+// At most max_host_connections to one host; with max_total_connections reached, a request to
+// another host closes an idle connection to make room (it does not wait for ever).
+TEST_P(HttpClientPath, KeepsToTheConnectionLimits) {
+  FakeProviders a;
+  FakeProviders b;
+  a.set_default("wechat_robot", FakeAnswer::kDelay);
+  a.set_delay(std::chrono::milliseconds(100));
+  HttpClientOptions options;
+  options.max_in_flight = 6;
+  options.max_host_connections = 2;
+  options.max_total_connections = 2;
+  HttpClient http(options);
+  asio::io_context io;
+  std::vector<std::future<HttpResponse>> answers;
+  for (int i = 0; i < 6; ++i) {
+    answers.push_back(asio::co_spawn(io, http.send(robot_request(a)), asio::use_future));
+  }
+  io.run();
+  for (auto& f : answers) {
+    HttpResponse r = f.get();
+    EXPECT_TRUE(r.ok()) << r.error;
+  }
+  EXPECT_LE(a.connections(), 2);
+  EXPECT_LE(a.peak_in_flight(), 2);
+  EXPECT_EQ(a.accepted("wechat_robot").size(), 6u);
+  // Two idle connections to `a` fill the total: `b` gets one by closing one of them, and `a`
+  // its other one again.
+  a.set_default("wechat_robot", FakeAnswer::kSuccess);
+  for (FakeProviders* to : {&b, &b, &a}) {
+    HttpResponse r = run_coro(http.send(robot_request(*to)));
+    ASSERT_TRUE(r.ok()) << r.error;
+  }
+  EXPECT_EQ(b.connections(), 1);
+  EXPECT_LE(a.connections(), 2);
 }
 
 }  // namespace
