@@ -9,8 +9,11 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_future.hpp>
+#include <boost/asio/write.hpp>
+#include <mutex>
 #include <thread>
 
 #include "adapters/http/http_client.h"
@@ -463,6 +466,82 @@ TEST(HttpClient, HttpUrlsGoOutPlainAndHttpsOnesThroughCurl) {
   EXPECT_THAT(r.error, HasSubstr("https://127.0.0.1:"));
   EXPECT_THAT(r.error, Not(HasSubstr(fake.secrets().robot_keys[0])));
   EXPECT_EQ(fake.requests().size(), 2u);
+}
+
+// A gateway written by hand: it answers each request on one kept-alive connection with the next
+// of `replies` (raw bytes), then closes. What the fake providers never send: interim 1xx
+// replies, chunked bodies, a close after the last answer.
+class RawGateway {
+ public:
+  explicit RawGateway(std::vector<std::string> replies)
+      : acceptor_(io_, {asio::ip::make_address("127.0.0.1"), 0}), replies_(std::move(replies)) {
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~RawGateway() { thread_.join(); }
+  unsigned short port() const { return acceptor_.local_endpoint().port(); }
+  // The request heads it read, in order.
+  std::vector<std::string> heads() const {
+    std::lock_guard lock(mutex_);
+    return heads_;
+  }
+
+ private:
+  void serve() {
+    asio::ip::tcp::socket s = acceptor_.accept();
+    std::string buffer;
+    for (const std::string& reply : replies_) {
+      std::size_t end;
+      while ((end = buffer.find("\r\n\r\n")) == std::string::npos) {
+        char chunk[1024];
+        boost::system::error_code ec;
+        const std::size_t n = s.read_some(asio::buffer(chunk), ec);
+        if (ec) return;
+        buffer.append(chunk, n);
+      }
+      {
+        std::lock_guard lock(mutex_);
+        heads_.push_back(buffer.substr(0, end));
+      }
+      buffer.erase(0, end + 4);  // GET requests: no body
+      asio::write(s, asio::buffer(reply));
+    }
+    s.shutdown(asio::ip::tcp::socket::shutdown_both);
+  }
+
+  asio::io_context io_;
+  asio::ip::tcp::acceptor acceptor_;
+  std::vector<std::string> replies_;
+  mutable std::mutex mutex_;
+  std::vector<std::string> heads_;
+  std::thread thread_;
+};
+
+// Replies the fakes never give, read whole on both paths: an interim "100 Continue" before the
+// answer, a chunked body, and then a second answer on the same (kept-alive) connection; the
+// host is a name ("localhost"), resolved, not an address.
+TEST_P(HttpClientPath, ReadsInterimAndChunkedRepliesFromANamedHost) {
+  RawGateway gateway(
+      {"HTTP/1.1 100 Continue\r\n\r\n"
+       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Trace: Ab1\r\n\r\n"
+       "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n",
+       "HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\nok"});
+  HttpClient http;
+  HttpRequest r;
+  r.url = scheme + "localhost:" + std::to_string(gateway.port()) + "/status?id=1";
+  HttpResponse first = run_coro(http.send(r));
+  ASSERT_TRUE(first.ok()) << first.error;
+  EXPECT_EQ(first.status, 200);
+  EXPECT_EQ(first.body, "hello world");
+  EXPECT_EQ(first.header("x-trace"), "Ab1");
+  HttpResponse second = run_coro(http.send(r));
+  ASSERT_TRUE(second.ok()) << second.error;
+  EXPECT_EQ(second.status, 202);
+  EXPECT_EQ(second.body, "ok");
+  EXPECT_EQ(http.connections_opened(), 1);
+  const auto heads = gateway.heads();
+  ASSERT_EQ(heads.size(), 2u);
+  EXPECT_THAT(heads[0], ::testing::StartsWith("GET /status?id=1 HTTP/1.1\r\n"));
+  EXPECT_THAT(heads[0], HasSubstr("localhost:" + std::to_string(gateway.port())));
 }
 
 // At most max_host_connections to one host; with max_total_connections reached, a request to
