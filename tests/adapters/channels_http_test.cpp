@@ -468,16 +468,28 @@ TEST(HttpClient, HttpUrlsGoOutPlainAndHttpsOnesThroughCurl) {
   EXPECT_EQ(fake.requests().size(), 2u);
 }
 
-// A gateway written by hand: it answers each request on one kept-alive connection with the next
-// of `replies` (raw bytes), then closes. What the fake providers never send: interim 1xx
-// replies, chunked bodies, a close after the last answer.
+// A gateway written by hand: on its n-th connection it answers each request with the next of
+// `replies[n]` (raw bytes), then closes that connection. What the fake providers never send:
+// interim 1xx replies, chunked bodies, a close between a kept-alive connection's requests.
 class RawGateway {
  public:
-  explicit RawGateway(std::vector<std::string> replies)
+  using Replies = std::vector<std::vector<std::string>>;  // per connection, per request
+  explicit RawGateway(Replies replies)
       : acceptor_(io_, {asio::ip::make_address("127.0.0.1"), 0}), replies_(std::move(replies)) {
-    thread_ = std::thread([this] { serve(); });
+    thread_ = std::thread([this] {
+      for (const auto& on_connection : replies_) serve(on_connection);
+    });
   }
-  ~RawGateway() { thread_.join(); }
+  // A test that stopped early leaves the thread waiting for a connection: one empty connection
+  // per connection it may still wait for ends each wait (the read finds the end of the stream).
+  ~RawGateway() {
+    for (std::size_t i = 0; i < replies_.size(); ++i) {
+      asio::ip::tcp::socket knock(io_);
+      boost::system::error_code ignored;
+      knock.connect(acceptor_.local_endpoint(), ignored);
+    }
+    thread_.join();
+  }
   unsigned short port() const { return acceptor_.local_endpoint().port(); }
   // The request heads it read, in order.
   std::vector<std::string> heads() const {
@@ -486,10 +498,10 @@ class RawGateway {
   }
 
  private:
-  void serve() {
+  void serve(const std::vector<std::string>& replies) {
     asio::ip::tcp::socket s = acceptor_.accept();
     std::string buffer;
-    for (const std::string& reply : replies_) {
+    for (const std::string& reply : replies) {
       std::size_t end;
       while ((end = buffer.find("\r\n\r\n")) == std::string::npos) {
         char chunk[1024];
@@ -505,12 +517,13 @@ class RawGateway {
       buffer.erase(0, end + 4);  // GET requests: no body
       asio::write(s, asio::buffer(reply));
     }
-    s.shutdown(asio::ip::tcp::socket::shutdown_both);
+    boost::system::error_code ignored;
+    s.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   }
 
   asio::io_context io_;
   asio::ip::tcp::acceptor acceptor_;
-  std::vector<std::string> replies_;
+  Replies replies_;
   mutable std::mutex mutex_;
   std::vector<std::string> heads_;
   std::thread thread_;
@@ -520,11 +533,11 @@ class RawGateway {
 // answer, a chunked body, and then a second answer on the same (kept-alive) connection; the
 // host is a name ("localhost"), resolved, not an address.
 TEST_P(HttpClientPath, ReadsInterimAndChunkedRepliesFromANamedHost) {
-  RawGateway gateway(
-      {"HTTP/1.1 100 Continue\r\n\r\n"
-       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Trace: Ab1\r\n\r\n"
-       "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n",
-       "HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\nok"});
+  RawGateway gateway(RawGateway::Replies{std::vector<std::string>{
+      "HTTP/1.1 100 Continue\r\n\r\n"
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Trace: Ab1\r\n\r\n"
+      "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n",
+      "HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\nok"}});
   HttpClient http;
   HttpRequest r;
   r.url = scheme + "localhost:" + std::to_string(gateway.port()) + "/status?id=1";
@@ -542,6 +555,26 @@ TEST_P(HttpClientPath, ReadsInterimAndChunkedRepliesFromANamedHost) {
   ASSERT_EQ(heads.size(), 2u);
   EXPECT_THAT(heads[0], ::testing::StartsWith("GET /status?id=1 HTTP/1.1\r\n"));
   EXPECT_THAT(heads[0], HasSubstr("localhost:" + std::to_string(gateway.port())));
+}
+
+// A gateway that closes a kept-alive connection between two requests (its idle timeout): the
+// second request, sent on the connection the client still holds, is sent again once on a new
+// connection, and its answer is the one of that new connection.
+TEST_P(HttpClientPath, ARequestOnAConnectionTheGatewayClosedGoesOnANewOne) {
+  RawGateway gateway(RawGateway::Replies{{"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst"},
+                                         {"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecond"}});
+  HttpClient http;
+  HttpRequest r;
+  r.url = scheme + "127.0.0.1:" + std::to_string(gateway.port()) + "/status";
+  HttpResponse first = run_coro(http.send(r));
+  ASSERT_TRUE(first.ok()) << first.error;
+  EXPECT_EQ(first.body, "first");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the gateway's close arrives
+  HttpResponse second = run_coro(http.send(r));
+  ASSERT_TRUE(second.ok()) << second.error;
+  EXPECT_EQ(second.body, "second");
+  EXPECT_EQ(http.connections_opened(), 2);
+  EXPECT_EQ(gateway.heads().size(), 2u);
 }
 
 // At most max_host_connections to one host; with max_total_connections reached, a request to
