@@ -14,9 +14,9 @@
 // on a worker thread of the client's own (tests, tools).
 //
 // Connections are kept alive and reused between requests to the same host
-// (the multi handle's connection cache; plain_http.h's own per host). At most `max_in_flight` requests are
-// on the wire at once; more wait in order in a queue. Each request has its own
-// total timeout, counted from when it goes on the wire.
+// (the multi handle's connection cache; plain_http.h's own per host). At most `max_in_flight`
+// requests are on the wire at once; more wait in order in a queue. Each request has its own total
+// timeout, counted from when it goes on the wire.
 //
 // Errors are values: a refused connection, a timeout, a dropped connection or
 // a shutdown come back as an HttpResponse with `transport` set and a sentence
