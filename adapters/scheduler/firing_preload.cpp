@@ -1,21 +1,11 @@
 #include "adapters/scheduler/firing_preload.h"
 
-#include <algorithm>
-
 #include "adapters/scheduler/timer_payload_codec.h"
 #include "adapters/storage/decoded_cases.h"
 #include "adapters/storage/duty_store.h"
 #include "adapters/storage/firing_cases.h"
 
 namespace fangfan::scheduler_detail {
-namespace {
-
-void sort_unique(std::vector<std::int64_t>& ids) {
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-}
-
-}  // namespace
 
 bool reads_case_duties(const DutyRecord& duty, const DutyNotice& notice, int rung) {
   return (duty.kind == kDutyVisits || duty.kind == kDutyMonitoring) &&
@@ -40,7 +30,7 @@ void FiringPreload::read(soci::session& session) {
       }
     }
   }
-  sort_unique(duty_ids);
+  // The reads take the ids in any order, repeats allowed (they sort them for their chunks).
   try {
     std::vector<std::int64_t> case_ids;
     for (DutyRecord& duty : load_duties(session, duty_ids)) {
@@ -48,7 +38,6 @@ void FiringPreload::read(soci::session& session) {
       const std::int64_t id = duty.id;
       duties_.emplace(id, std::move(duty));
     }
-    sort_unique(case_ids);
     // The cases whose duties a firing of the batch reads (reads_case_duties).
     std::vector<std::int64_t> duty_case_ids;
     for (std::size_t i = 0; i < payloads_.size(); ++i) {
@@ -61,7 +50,6 @@ void FiringPreload::read(soci::session& session) {
         duty_case_ids.push_back(*duty->second.case_id);
       }
     }
-    sort_unique(duty_case_ids);
     for (const std::int64_t id : case_ids) cases_.emplace(id, std::nullopt);
     DecodedCases& memo = DecodedCases::of_process();
     read_cases_data(session, case_ids, [&](std::int64_t id, const std::string& text) {

@@ -66,7 +66,7 @@ std::vector<DutyRecord> case_duties_for_plan(soci::session& session, std::int64_
 
 // Batch reads of firing (issue 15), one kept query per 64 ids (id_chunks.h): the duties with these
 // ids (by id; unknown ids left out), and every duty of these cases in any state (by case id, then
-// oldest first).
+// oldest first). The ids in any order, repeats allowed.
 std::vector<DutyRecord> load_duties(soci::session& session, const std::vector<std::int64_t>& ids);
 std::vector<DutyRecord> duties_of_cases(soci::session& session,
                                         const std::vector<std::int64_t>& case_ids);
