@@ -52,40 +52,38 @@ long long run_rows(soci::session& session, const std::vector<const OutboxAnswer*
   }
 }
 
-// The answers' rows: first without RETURNING and without digests (SQLite kept each row RETURNING
-// gives back in a table of its own for the statement, about 5,700 instructions per row, issue
-// 15); when not every row changed that way (a digest, or a row no longer "sending"), the same
-// answers again with RETURNING, which finds only the rows the first left.
-template <int N, Dialect D, class Changed>
-long long run_answers(soci::session& session, const std::vector<const OutboxAnswer*>& answers,
-                      std::size_t from, Changed&& changed) {
-  const long long plain = run_rows<N, MarkSent::kPlain, D>(session, answers, from, changed);
-  if (plain == N) return plain;
-  return plain + run_rows<N, MarkSent::kReturning, D>(session, answers, from, changed);
-}
-
-template <int N, Dialect D, class Changed>
-long long run_members(soci::session& session, const std::vector<const OutboxAnswer*>& answers,
-                      std::size_t from, Changed&& changed) {
-  return run_rows<N, MarkSent::kMembers, D>(session, answers, from, changed);
+// One chunk of N answers. Members: the members of N digests. Else the answers' rows: first
+// without RETURNING and without digests (SQLite kept each row RETURNING gives back in a table of
+// its own for the statement, about 5,700 instructions per row, issue 15); when not every row
+// changed that way (a digest, or a row no longer "sending"), the same answers again with
+// RETURNING, which finds only the rows the first left.
+template <int N, bool Members, Dialect D, class Changed>
+long long run_chunk(soci::session& session, const std::vector<const OutboxAnswer*>& answers,
+                    std::size_t from, Changed&& changed) {
+  if constexpr (Members) {
+    return run_rows<N, MarkSent::kMembers, D>(session, answers, from, changed);
+  } else {
+    const long long plain = run_rows<N, MarkSent::kPlain, D>(session, answers, from, changed);
+    if (plain == N) return plain;
+    return plain + run_rows<N, MarkSent::kReturning, D>(session, answers, from, changed);
+  }
 }
 
 // Every answer in chunks of 64, 8 and 1 rows (statement shapes kept prepared).
 template <bool Members, Dialect D, class Changed>
 long long run_all(soci::session& session, const std::vector<const OutboxAnswer*>& answers,
                   Changed&& changed) {
-  const auto run = [&]<int N>(std::size_t from) {
-    if constexpr (Members) {
-      return run_members<N, D>(session, answers, from, changed);
-    } else {
-      return run_answers<N, D>(session, answers, from, changed);
-    }
-  };
   long long rows = 0;
   std::size_t from = 0;
-  for (; answers.size() - from >= 64; from += 64) rows += run.template operator()<64>(from);
-  for (; answers.size() - from >= 8; from += 8) rows += run.template operator()<8>(from);
-  for (; from < answers.size(); ++from) rows += run.template operator()<1>(from);
+  for (; answers.size() - from >= 64; from += 64) {
+    rows += run_chunk<64, Members, D>(session, answers, from, changed);
+  }
+  for (; answers.size() - from >= 8; from += 8) {
+    rows += run_chunk<8, Members, D>(session, answers, from, changed);
+  }
+  for (; from < answers.size(); ++from) {
+    rows += run_chunk<1, Members, D>(session, answers, from, changed);
+  }
   return rows;
 }
 
