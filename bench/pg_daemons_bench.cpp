@@ -1,6 +1,6 @@
 // Burst firing on PostgreSQL with one and with several daemons (issue 15, items 4 and 5).
 //
-//   pg_daemons_bench [--cases N] [--daemons 1,3] [--batch N]
+//   pg_daemons_bench [--cases N] [--daemons 1,3] [--batch N] [--floor]
 //
 // For each daemon count D: a fresh database on the throwaway PostgreSQL server the tests use
 // (scripts/pg-test-server, started here as tests/support/pg_server.h does; its data is thrown
@@ -17,6 +17,21 @@
 // the firers sent per batch and per timer; and what the server wrote per timer: WAL bytes and
 // the rows inserted, updated (HOT: without touching an index) and deleted in each table
 // (pg_stat_user_tables, read once the firers' backends have exited and so reported them).
+//
+// --floor: instead, the server's own floor per fired timer, to tell how far the firer could go.
+// On a fresh database set up as above, the daemon fires one batch (real outbox rows to copy),
+// then one server backend alone fires the rest in batches (a PL/pgSQL procedure: plans cached,
+// no client, no round trips, no values to parse), writing one outbox row per timer copied from
+// the daemon's rows, in three shapes, each on its own fresh database:
+//   as written  the timer row marked fired, the outbox row with every index and foreign key the
+//               schema has: the rows the daemon writes, nothing else
+//   moved out   the timer row deleted and its dedupe key kept in a table of fired keys; the
+//               outbox row with what its readers need (primary key, dedupe key, the
+//               dispatcher's due index, the case's foreign key): the leanest schema that keeps
+//               exactly-once firing and the dispatcher's claims
+//   barest      the timer row deleted; the outbox row with its primary key only (keeps nothing)
+// Printed: the backend's CPU per timer for each, beside the CPU per timer a rate allows on this
+// machine (cores / rate: 70,000/s on 2 cores leaves 28.6 us for the firer and the server).
 #include <spdlog/spdlog.h>
 #include <time.h>
 #include <unistd.h>
@@ -126,8 +141,82 @@ double process_cpu_seconds(int pid) {
 std::atomic<bool> counting{false};
 std::atomic<long long> statements{0};
 
+int backend_pid(soci::session& s) {
+  int pid = 0;
+  s << "SELECT pg_backend_pid()", soci::into(pid);
+  return pid;
+}
+
+// The tables of the floor's shapes (--floor): 2 "moved out", 3 "barest"; 1 writes the
+// schema's own tables.
+void create_floor_tables(soci::session& s, int shape) {
+  if (shape == 2) {
+    s << "CREATE TABLE floor_fired (dedupe_key TEXT PRIMARY KEY, fired_at BIGINT NOT NULL)";
+    s << "CREATE TABLE floor_outbox (LIKE outbox INCLUDING DEFAULTS INCLUDING CONSTRAINTS)";
+    s << "ALTER TABLE floor_outbox ADD PRIMARY KEY (id), ADD UNIQUE (dedupe_key),"
+         " ADD FOREIGN KEY (case_id) REFERENCES cases (id)";
+    s << "CREATE INDEX floor_outbox_by_due ON floor_outbox (next_attempt_at, id)"
+         " WHERE status = 'pending'";
+  } else if (shape == 3) {
+    s << "CREATE TABLE floor_outbox (LIKE outbox INCLUDING DEFAULTS INCLUDING CONSTRAINTS)";
+    s << "ALTER TABLE floor_outbox ADD PRIMARY KEY (id)";
+  }
+}
+
+// Fires every pending timer due by `until` in one server backend (--floor), in batches of
+// `batch` in due order, one transaction each; the outbox rows are copies of those the daemon
+// wrote so far (same channels, recipients, bodies), one per timer. Returns the timers fired.
+long long fire_on_the_server(soci::session& s, int shape, int batch, long long until) {
+  create_floor_tables(s, shape);
+  s << "CREATE TABLE floor_samples AS SELECT CAST(row_number() OVER (ORDER BY id) - 1 AS INT) AS n,"
+       " channel, recipient, message_type, body, person FROM outbox";
+  long long samples = 0;
+  s << "SELECT COUNT(*) FROM floor_samples", soci::into(samples);
+  if (samples == 0) throw std::runtime_error("--floor: the daemon's first batch wrote no message");
+  const std::string columns =
+      " (dedupe_key, case_id, channel, recipient, message_type, body, next_attempt_at,"
+      " created_at, person) SELECT 'floor/' || t.id, t.case_id, m.channel, m.recipient,"
+      " m.message_type, m.body, until_at, until_at, m.person FROM ";
+  const std::string sample = " JOIN floor_samples m ON m.n = t.id % samples";
+  std::string write;
+  if (shape == 1) {
+    write =
+        "UPDATE timers SET state = 'fired', fired_at = until_at"
+        " WHERE id = ANY(ids) AND state = 'pending';"
+        " INSERT INTO outbox" +
+        columns + "timers t" + sample +
+        " WHERE t.id = ANY(ids) ON CONFLICT (dedupe_key) DO NOTHING;";
+  } else {
+    write = "WITH t AS (DELETE FROM timers WHERE id = ANY(ids) RETURNING id, case_id, dedupe_key)";
+    if (shape == 2) {
+      write += ", k AS (INSERT INTO floor_fired SELECT dedupe_key, until_at FROM t)";
+    }
+    write += " INSERT INTO floor_outbox" + columns + "t" + sample +
+             (shape == 2 ? " ON CONFLICT (dedupe_key) DO NOTHING;" : ";");
+  }
+  s << "CREATE PROCEDURE floor_fire(batch INT, until_at BIGINT, samples INT) LANGUAGE plpgsql AS $$"
+       " DECLARE ids BIGINT[];"
+       " BEGIN LOOP"
+       "  SELECT array_agg(id) INTO ids FROM (SELECT id FROM timers"
+       "   WHERE state = 'pending' AND due_at <= until_at ORDER BY due_at, due_ms, id"
+       "   LIMIT batch FOR UPDATE SKIP LOCKED) due;"
+       "  EXIT WHEN ids IS NULL; " +
+           write +
+           "  COMMIT;"
+           " END LOOP; END $$";
+  long long before = 0, after = 0;
+  const std::string left =
+      "SELECT COUNT(*) FROM timers WHERE state = 'pending' AND due_at <= " + std::to_string(until);
+  s << left, soci::into(before);
+  s << "CALL floor_fire(" + std::to_string(batch) + ", " + std::to_string(until) + ", " +
+           std::to_string(samples) + ")";
+  s << left, soci::into(after);
+  if (after != 0) throw std::runtime_error("--floor: due timers left pending");
+  return before;
+}
+
 // One database: N cases and their timers, then the burst by `daemons` firers.
-Run run_once(const std::string& url, int cases, int daemons, int batch) {
+Run run_once(const std::string& url, int cases, int daemons, int batch, int floor_shape) {
   const fs::path source = FANGFAN_SOURCE_DIR;
   std::string text = read_text(source / "config/example.toml");
   replace_once(text, "url = \"sqlite3://state/fangfan.db\"", "url = \"" + url + "\"");
@@ -196,6 +285,17 @@ Run run_once(const std::string& url, int cases, int daemons, int batch) {
   std::printf("  %d cases opened in %.1f s; %lld timers due: firing\n", cases,
               seconds_since(t_open), run.due);
 
+  if (floor_shape != 0) {
+    // One batch by the daemon: the outbox rows the floor copies; the server fires the rest.
+    fire_due_batch(s, *config, *calendar, month_end, batch);
+    const int pid = backend_pid(s);
+    const double cpu0 = process_cpu_seconds(pid);
+    const auto t0 = Steady::now();
+    run.fired = fire_on_the_server(s, floor_shape, batch, until);
+    run.seconds = seconds_since(t0);
+    run.server_cpu = process_cpu_seconds(pid) - cpu0;
+    return run;
+  }
   // -- the burst: `daemons` firers at once, each on its own connection, opened beforehand.
   std::vector<std::unique_ptr<soci::session>> sessions;
   std::vector<int> backends;
@@ -265,10 +365,34 @@ Run run_once(const std::string& url, int cases, int daemons, int batch) {
   return run;
 }
 
+// --floor: the server's CPU per timer for each shape, beside what the rates allow here.
+int print_floor(const test::PgTestServer& pg, int cases, int batch) {
+  const double cores = std::max(1u, std::thread::hardware_concurrency());
+  std::printf("server floor: one backend fires alone (PL/pgSQL, no client, no round trips)\n");
+  const char* shapes[] = {
+      "as written (timer marked fired; outbox row with all its indexes and foreign keys)",
+      "moved out (timer deleted, its key kept; outbox with primary key, dedupe key, due index, "
+      "case foreign key)",
+      "barest (timer deleted; outbox with its primary key only: keeps no guarantee)"};
+  for (int shape = 1; shape <= 3; ++shape) {
+    test::ScratchPgDatabase scratch(pg);
+    const Run r = run_once(scratch.url(), cases, 1, batch, shape);
+    std::printf("  %s: %.1f us CPU per timer in the backend (%lld timers in %.2f s)\n",
+                shapes[shape - 1], 1e6 * r.server_cpu / double(std::max(1LL, r.fired)), r.fired,
+                r.seconds);
+  }
+  std::printf(
+      "  CPU per timer a rate allows on %.0f cores, firer and server together: 70,000/s %.1f us,"
+      " 30,000/s %.1f us\n",
+      cores, 1e6 * cores / 70000, 1e6 * cores / 30000);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int cases = 20000, batch = 256;
+  bool floor = false;
   std::vector<int> counts = {1, 3};
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -276,12 +400,14 @@ int main(int argc, char** argv) {
       cases = std::max(1, std::atoi(argv[++i]));
     } else if (a == "--batch" && i + 1 < argc) {
       batch = std::max(1, std::atoi(argv[++i]));
+    } else if (a == "--floor") {
+      floor = true;
     } else if (a == "--daemons" && i + 1 < argc) {
       counts.clear();
       std::stringstream list(argv[++i]);
       for (std::string n; std::getline(list, n, ',');) counts.push_back(std::max(1, std::stoi(n)));
     } else {
-      std::cerr << "usage: pg_daemons_bench [--cases N] [--daemons 1,3] [--batch N]\n";
+      std::cerr << "usage: pg_daemons_bench [--cases N] [--daemons 1,3] [--batch N] [--floor]\n";
       return 2;
     }
   }
@@ -298,11 +424,12 @@ int main(int argc, char** argv) {
   }
   std::printf("pg_daemons_bench: %d cases, batch %d, PostgreSQL %s:%d (throwaway, fsync off)\n",
               cases, batch, pg.host.c_str(), pg.port);
+  if (floor) return print_floor(pg, cases, batch);
   double one = 0;
   bool exact = true;
   for (const int daemons : counts) {
     test::ScratchPgDatabase scratch(pg);
-    const Run r = run_once(scratch.url(), cases, daemons, batch);
+    const Run r = run_once(scratch.url(), cases, daemons, batch, 0);
     const double rate = double(r.fired) / r.seconds;
     if (daemons == 1) one = rate;
     std::printf(
