@@ -161,9 +161,13 @@ class OutboxDispatcher : public AdvanceDelivery {
   }
   // Due messages read at once; the feed reads again once fewer than this wait ready.
   static constexpr int claim_batch(int concurrency) { return 4 * unrecorded_bound(concurrency); }
-  // Messages claimed in one write: small enough that the writes of answers, which take turns
-  // with claims, are not held up long (the duplicate bound stops deliveries while they wait).
-  static constexpr int claim_chunk(int concurrency) { return unrecorded_bound(concurrency); }
+  // Messages claimed in one write: a whole read. A claim deletes each message's entry of
+  // outbox_by_recipient, whose entries lie spread over the index by recipient, so a claim dirties
+  // (and its commit writes to the WAL) about a page per message up to the index's size: claims
+  // of 128 wrote 13,032 pages per 10,000 webhook messages against 10,774 for claims of 512,
+  // and took 45-55 µs of CPU per message against 41-42 (issue 15, loaded machine). The answers
+  // waiting ride in the claim's transaction, so the writes of answers wait for it less.
+  static constexpr int claim_chunk(int concurrency) { return claim_batch(concurrency); }
 
   // Something was enqueued: look again now instead of at the next due time.
   void wake() {
