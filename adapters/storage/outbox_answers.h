@@ -5,7 +5,7 @@
 // Each answer's row goes sending -> sent with its provider message id, answer code and sent_at;
 // a row that is no longer "sending" is left alone. A digest row that changed takes its members
 // (digest_of = its id, still "sending") along with the same values. Both are one statement shape
-// (mark_sent_sql), 64, 8 or 1 rows each, kept prepared per session.
+// (mark_sent_sql), 64, 16, 4 or 1 rows each, kept prepared per session.
 // Errors: soci_error, for the caller's guarded().
 #pragma once
 
@@ -29,5 +29,9 @@ std::string mark_sent_sql(int rows, MarkSent form, Dialect dialect);
 // Marks every answer in `sent` (all with sent = true) as above; returns how many of their rows
 // changed (members not counted).
 int mark_sent_rows(soci::session& session, const std::vector<const OutboxAnswer*>& sent);
+
+// record_outbox_answers' work inside the caller's open transaction (record_answers_and_claim
+// adds a claim to it); returns how many rows changed. Errors: StorageError.
+int record_answers_in(soci::session& session, const std::vector<OutboxAnswer>& answers);
 
 }  // namespace fangfan::storage_detail

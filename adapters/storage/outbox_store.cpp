@@ -477,6 +477,13 @@ std::optional<std::int64_t> queue_digest(soci::session& session, const NewOutbox
 
 int record_outbox_answers(soci::session& session, const std::vector<OutboxAnswer>& answers) {
   WriteTransaction tx(session);
+  const int changed = storage_detail::record_answers_in(session, answers);
+  tx.commit();
+  return changed;
+}
+
+int storage_detail::record_answers_in(soci::session& session,
+                                      const std::vector<OutboxAnswer>& answers) {
   int changed = 0;
   std::vector<const OutboxAnswer*> sent;
   for (const auto& a : answers) {
@@ -493,7 +500,6 @@ int record_outbox_answers(soci::session& session, const std::vector<OutboxAnswer
     changed += guarded("记录已发送的消息失败 (marking sent messages failed)",
                        [&] { return storage_detail::mark_sent_rows(session, sent); });
   }
-  tx.commit();
   return changed;
 }
 

@@ -188,6 +188,13 @@ struct OutboxAnswer {
 // sent ones a few multi-row statements for the whole group); returns how many changed (an answer
 // for a message no longer "sending" changes nothing).
 int record_outbox_answers(soci::session& session, const std::vector<OutboxAnswer>& answers);
+// One transaction, one commit: `answers` recorded as record_outbox_answers does, then `ids`
+// claimed as claim_outbox_many does (the ids claimed, in order). The dispatcher claims ahead
+// while answers wait (issue 15): a commit each was a sync of the disk each on SQLite.
+std::vector<std::int64_t> record_answers_and_claim(soci::session& session,
+                                                   const std::vector<OutboxAnswer>& answers,
+                                                   const std::vector<std::int64_t>& ids,
+                                                   const OutboxLease* lease = nullptr);
 
 struct FailResult {
   bool changed = false;  // false: the message was not sending; nothing was queued

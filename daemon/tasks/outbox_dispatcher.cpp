@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -28,7 +29,6 @@ namespace {
 
 constexpr std::chrono::seconds kMaxSleep{60};
 constexpr std::chrono::seconds kStorageRetry{5};
-constexpr int kDigestLookup = 200;  // pending messages read per recipient
 
 std::shared_ptr<const Config> defaults(int max_attempts) {
   auto c = std::make_shared<Config>();
@@ -68,7 +68,8 @@ OutboxDispatcher::OutboxDispatcher(asio::any_io_executor loop, StorageExecutor& 
       config_(std::move(config)),
       random_(std::move(random)),
       timer_(loop),
-      slot_timer_(loop) {
+      slot_timer_(loop),
+      feed_timer_(loop) {
   if (!random_) {
     auto rng = std::make_shared<std::mt19937_64>(std::random_device{}());
     random_ = [rng] { return std::uniform_real_distribution<double>(0.0, 1.0)(*rng); };
@@ -146,71 +147,6 @@ void OutboxDispatcher::release_slot() {
   slot_timer_.cancel();
 }
 
-asio::awaitable<void> OutboxDispatcher::handle_digests(
-    std::map<RecipientKey, std::vector<OutboxRecord>> due, TimePoint now,
-    std::vector<Deferral>& deferrals, std::vector<OutboxRecord>& to_send) {
-  const DeliveryPolicy& policy = config_->delivery;
-  for (auto& [key, due_rows] : due) {
-    const std::string& channel = key.first;
-    const std::string& recipient = key.second;
-    auto pending = co_await storage_.run([&, now](soci::session& s) {
-      return pending_for_recipient(s, channel, recipient, now, kDigestLookup);
-    });
-    std::map<std::int64_t, OutboxRecord> by_id;
-    std::vector<DigestCandidate> candidates;
-    for (auto& m : pending) {
-      if (!is_digestible(m.message_type)) continue;
-      candidates.push_back({m.id, m.channel, m.recipient, m.created_at});
-      by_id.emplace(m.id, std::move(m));
-    }
-    // A due reminder the lookup did not return (created "in the future" by a skewed clock, or
-    // beyond the lookup's limit) goes on its own rather than staying due forever.
-    for (auto& m : due_rows) {
-      if (!by_id.count(m.id)) to_send.push_back(std::move(m));
-    }
-    for (const auto& group :
-         group_digests(candidates, policy.digest_window, policy.digest_max_items)) {
-      if (group.ready_at > now) {
-        for (auto id : group.ids) {
-          if (by_id.at(id).next_attempt_at < group.ready_at) {
-            deferrals.push_back({id, group.ready_at, digest_hold_reason(group.ready_at)});
-          }
-        }
-        continue;
-      }
-      if (group.ids.size() == 1) {
-        to_send.push_back(by_id.at(group.ids.front()));
-        continue;
-      }
-      std::vector<std::string> texts;
-      for (auto id : group.ids) texts.push_back(render(by_id.at(id), nullptr));
-      NewOutboxMessage d;
-      const OutboxRecord& first = by_id.at(group.ids.front());
-      d.dedupe_key = "digest:" + std::to_string(group.ids.front()) + "-" +
-                     std::to_string(group.ids.back()) + "/" + std::to_string(group.ids.size()) +
-                     "@" + std::to_string(now.time_since_epoch().count());
-      d.channel = first.channel;
-      d.recipient = first.recipient;
-      d.message_type = "digest";
-      d.body = json_body(digest_params(texts));
-      d.created_at = now;
-      d.next_attempt_at = now;
-      d.person = first.person;  // every member goes to this address; its fallback is theirs
-      auto digest_row = co_await storage_.run([&](soci::session& s) -> std::optional<OutboxRecord> {
-        auto id = queue_digest(s, d, group.ids);
-        if (!id) return std::nullopt;
-        return load_outbox(s, *id);
-      });
-      if (!digest_row) continue;  // a member was taken meanwhile; next pass regroups
-      ++stats_.digests;
-      stats_.digested += static_cast<long long>(group.ids.size());
-      spdlog::info("outbox.digest id={} channel={} recipient={} members={}", digest_row->id,
-                   channel, mask_recipient(recipient), group.ids.size());
-      to_send.push_back(std::move(*digest_row));
-    }
-  }
-}
-
 asio::awaitable<void> OutboxDispatcher::dispatch_due() {
   // On shutdown (cancellation) no new delivery starts, but those in flight are awaited and
   // recorded: a message is never left "sending" by a clean stop.
@@ -226,151 +162,75 @@ asio::awaitable<void> OutboxDispatcher::dispatch_due() {
     bool& in_pass;
     ~PassEnd() { in_pass = false; }
   } pass_end{in_pass_};
-  for (;;) {
-    if (stopping(co_await asio::this_coro::cancellation_state)) break;
-    const TimePoint now = clock_.now();
-    const DeliveryPolicy& policy = config_->delivery;
-    const int batch_size = claim_batch(std::max(1, policy.concurrency));
-    auto batch = co_await storage_.run(
-        [now, batch_size](soci::session& s) { return due_outbox(s, now, batch_size); });
-
-    std::vector<Deferral> deferrals;
-    std::vector<OutboxRecord> to_send;
-    std::map<RecipientKey, std::vector<OutboxRecord>> reminders;
-    for (auto& m : batch) {
-      const DueRoute route = route_due(policy, m.channel, m.message_type, m.attempts, now);
-      switch (route.kind) {
-        case DueRoute::Kind::kHold:
-          deferrals.push_back({m.id, route.until, route.reason});
-          break;
-        case DueRoute::Kind::kDigest:
-          reminders[{m.channel, m.recipient}].push_back(std::move(m));
-          break;
-        case DueRoute::Kind::kSend:
-          to_send.push_back(std::move(m));
-          break;
-      }
-    }
-    if (!reminders.empty()) co_await handle_digests(std::move(reminders), now, deferrals, to_send);
-
-    std::vector<OutboxRecord> go;
-    for (auto& m : to_send) {
-      if (auto d = gate(m, now)) {
-        deferrals.push_back(std::move(*d));
-      } else {
-        go.push_back(std::move(m));
-      }
-    }
-    // This dispatcher's writes take turns (a flush of answers may be under way): on SQLite two
-    // at once would only wait for each other's lock.
-    if (!deferrals.empty()) {
-      co_await write_turn();
-      auto defer = [&deferrals](soci::session& s) {
-        WriteTransaction tx(s);
-        for (const auto& d : deferrals) defer_outbox(s, d.id, d.until, d.reason);
-        tx.commit();
-      };
-      try {
-        co_await storage_.run(std::move(defer));
-      } catch (...) {
-        end_write();
-        throw;
-      }
-      end_write();
-      stats_.deferred += static_cast<long long>(deferrals.size());
-      spdlog::debug("outbox.deferred count={}", deferrals.size());
-    }
-    // Claim the whole batch in one transaction, one statement (SQLite syncs every commit).
-    std::vector<std::int64_t> ids;
-    for (const auto& m : go) ids.push_back(m.id);
-    auto claim = [&ids, lease = lease()](soci::session& s) {
-      return claim_outbox_many(s, ids, lease ? &*lease : nullptr);
-    };
-    std::vector<std::int64_t> claimed_ids;
-    if (!ids.empty()) {
-      co_await write_turn();
-      try {
-        claimed_ids = co_await storage_.run(std::move(claim));
-      } catch (...) {
-        end_write();
-        throw;
-      }
-      end_write();
-    }
-    const std::set<std::int64_t> claimed(claimed_ids.begin(), claimed_ids.end());
-    for (std::size_t i = 0; i < go.size(); ++i) {
-      auto& m = go[i];
-      if (!claimed.count(m.id)) {  // someone else took it
-        if (probes_.erase(m.id) > 0) breaker(m.channel).release_probe();
-        continue;
-      }
-      ++m.attempts;
-      // A free place for this delivery, waited for here and not in a coroutine of its own (a
-      // frame per message); a write of answers that failed meanwhile ends the wait.
-      while (!flush_error_ && !room_for_delivery()) {
-        // At the bound only a write makes room: write what waits now, however little.
-        if (at_unrecorded_bound()) start_flush(true);
-        co_await wait_a_moment();
-      }
-      if (flush_error_) {
-        // A write of answers failed: the pass ends (run() pauses); the claimed messages not
-        // started go back to pending with the next pass's flush instead of staying "sending"
-        // until a restart.
-        const std::exception_ptr failed = std::exchange(flush_error_, nullptr);
-        for (std::size_t j = i; j < go.size(); ++j) {
-          if (probes_.erase(go[j].id) > 0) breaker(go[j].channel).release_probe();
-          if (claimed.count(go[j].id)) {
-            answers_.push_back(
-                unsent(go[j].id, clock_.now(), "存储出错，重新排队 (storage error)"));
-          }
-        }
-        std::rethrow_exception(failed);
-      }
-      ++in_flight_;
-      if (stopping(co_await asio::this_coro::cancellation_state)) {
-        // Shutting down: the claimed messages not started go back as they were.
-        release_slot();
-        for (std::size_t j = i; j < go.size(); ++j) {
-          if (probes_.erase(go[j].id) > 0) breaker(go[j].channel).release_probe();
-          if (claimed.count(go[j].id)) {
-            answers_.push_back(
-                unsent(go[j].id, clock_.now(), "服务停止，重新排队 (daemon stopping)"));
-          }
-        }
-        break;
-      }
-      // The breaker is checked again at the moment of sending: the messages of a batch taken
-      // while the channel worked must not all run into it once it is known to be down.
-      // Half-open by now: the message may go only as the one probe.
-      if (channels_.count(m.channel) && !probes_.count(m.id)) {
-        const TimePoint at = clock_.now();
-        CircuitBreaker& b = breaker(m.channel);
-        if (b.state(at) != CircuitBreaker::State::kClosed) {
-          if (const auto until = b.admit(at)) {
-            release_slot();
-            answers_.push_back(unsent(m.id, *until, breaker_hold_reason(m.channel, *until)));
-            ++stats_.deferred;
-            continue;
-          }
-          probes_.insert(m.id);
-        }
-      }
-      asio::co_spawn(loop_, send_one(std::move(m)), [this](std::exception_ptr e) {
-        release_slot();
-        start_flush(false);
-        if (e) {
-          try {
-            std::rethrow_exception(e);
-          } catch (const std::exception& ex) {
-            spdlog::error("outbox.send_error error=\"{}\"", ex.what());
-          }
-        }
-      });
-    }
-    if (batch.size() < std::size_t(batch_size)) break;
-    // More are due: let the rest of the loop run first, then go on.
-    co_await asio::post(loop_, asio::use_awaitable);
+  // The feeder claims ahead (outbox_dispatcher_feed.cpp); this loop hands what it claimed to
+  // the channels as room frees.
+  auto feed = std::make_shared<Feed>();
+  {
+    auto feeder = feed_pass(feed);
+    asio::co_spawn(loop_, std::move(feeder), asio::detached);
   }
+  const char* give_back_reason = "服务停止，重新排队 (daemon stopping)";
+  std::exception_ptr failed;  // a background write of answers failed
+  for (;;) {
+    while (feed->ready.empty() && !feed->done) co_await wait_a_moment();
+    if (feed->ready.empty()) break;  // nothing more is due (or the feeder failed)
+    // A free place for this delivery, waited for here and not in a coroutine of its own (a
+    // frame per message); a write of answers that failed meanwhile ends the wait.
+    while (!flush_error_ && !room_for_delivery()) {
+      // At the bound only a write makes room: write what waits now, however little.
+      if (at_unrecorded_bound()) start_flush(true);
+      co_await wait_a_moment();
+    }
+    if (flush_error_) {
+      // A write of answers failed: the pass ends (run() pauses); the claimed messages not
+      // started go back to pending with the next pass's flush instead of staying "sending"
+      // until a restart.
+      failed = std::exchange(flush_error_, nullptr);
+      give_back_reason = "存储出错，重新排队 (storage error)";
+      break;
+    }
+    if (stopping(co_await asio::this_coro::cancellation_state)) break;
+    OutboxRecord m = std::move(feed->ready.front());
+    feed->ready.pop_front();
+    feed_timer_.cancel();  // the feeder may read again
+    ++in_flight_;
+    // The breaker is checked again at the moment of sending: the messages of a batch taken
+    // while the channel worked must not all run into it once it is known to be down.
+    // Half-open by now: the message may go only as the one probe.
+    if (channels_.count(m.channel) && !probes_.count(m.id)) {
+      const TimePoint at = clock_.now();
+      CircuitBreaker& b = breaker(m.channel);
+      if (b.state(at) != CircuitBreaker::State::kClosed) {
+        if (const auto until = b.admit(at)) {
+          release_slot();
+          answers_.push_back(unsent(m.id, *until, breaker_hold_reason(m.channel, *until)));
+          ++stats_.deferred;
+          continue;
+        }
+        probes_.insert(m.id);
+      }
+    }
+    asio::co_spawn(loop_, send_one(std::move(m)), [this](std::exception_ptr e) {
+      release_slot();
+      start_flush(false);
+      if (e) {
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          spdlog::error("outbox.send_error error=\"{}\"", ex.what());
+        }
+      }
+    });
+  }
+  // The feeder ends before the pass does (it works on `feed` and this dispatcher); what it
+  // claimed and no channel got goes back as it was.
+  feed->stop = true;
+  feed_timer_.cancel();
+  while (!feed->done) co_await wait_a_moment();
+  for (const auto& m : feed->ready) give_back(m, give_back_reason);
+  feed->ready.clear();
+  if (failed) std::rethrow_exception(failed);
+  if (feed->error) std::rethrow_exception(feed->error);
   while (in_flight_ > 0 || writing_) co_await wait_a_moment();
   co_await flush();
   pacer_.forget_before(clock_.now());

@@ -20,19 +20,20 @@ namespace asio = boost::asio;
 
 // Not a coroutine itself: the timer's own awaitable, so a wait costs no frame of ours (the
 // dispatch loop waits for a free place about once per message at full width).
-asio::awaitable<std::tuple<boost::system::error_code>> OutboxDispatcher::wait_a_moment() {
-  slot_timer_.expires_at(asio::steady_timer::time_point::max());
-  return slot_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+asio::awaitable<std::tuple<boost::system::error_code>> OutboxDispatcher::wait_a_moment(
+    asio::steady_timer& timer) {
+  timer.expires_at(asio::steady_timer::time_point::max());
+  return timer.async_wait(asio::as_tuple(asio::use_awaitable));
 }
 
-asio::awaitable<void> OutboxDispatcher::write_turn() {
-  while (writing_) co_await wait_a_moment();
+asio::awaitable<void> OutboxDispatcher::write_turn(asio::steady_timer& timer) {
+  while (writing_) co_await wait_a_moment(timer);
   writing_ = true;
 }
 
 void OutboxDispatcher::end_write() {
   writing_ = false;
-  slot_timer_.cancel();
+  nudge();
 }
 
 void OutboxDispatcher::start_flush(bool force) {

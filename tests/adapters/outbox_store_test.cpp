@@ -273,7 +273,49 @@ TEST_P(OutboxStore, ClaimManyAndRecordAnswersInOneTransactionEach) {
   EXPECT_EQ(load(ids[3]).status, OutboxStatus::kSending);
 }
 
-// Sent answers are written several rows per statement (64, 8, then 1; outbox_answers.h): every
+// The dispatcher's claim ahead carries the answers that wait (issue 15): one transaction, the
+// answers recorded as record_outbox_answers does and the ids claimed as claim_outbox_many does.
+// A row taken meanwhile makes the SQLite claim of every id undo itself (a savepoint), not the
+// answers.
+TEST_P(OutboxStore, RecordAnswersAndClaimWritesBothInOneTransaction) {
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 6; ++i)
+    ids.push_back(enqueue_outbox(s(), message("ac" + std::to_string(i))).id);
+  ASSERT_EQ(claim_outbox_many(s(), {ids[0], ids[1]}).size(), 2u);
+  std::vector<OutboxAnswer> answers;
+  answers.push_back({ids[0], true, "pm-0", "0", "", t0() + 1min, true});
+  answers.push_back({ids[1], false, "", "503", "HTTP 503", t0() + 5min, true});
+  const OutboxLease lease{"host:a", t0() + 5min};
+  EXPECT_EQ(record_answers_and_claim(s(), answers, {ids[2], ids[3]}, &lease),
+            (std::vector<std::int64_t>{ids[2], ids[3]}));
+  EXPECT_EQ(load(ids[0]).status, OutboxStatus::kSent);
+  EXPECT_EQ(load(ids[0]).provider_message_id, "pm-0");
+  EXPECT_EQ(load(ids[1]).status, OutboxStatus::kPending);
+  EXPECT_EQ(load(ids[1]).next_attempt_at, t0() + 5min);
+  for (const auto id : {ids[2], ids[3]}) {
+    EXPECT_EQ(load(id).status, OutboxStatus::kSending) << id;
+    EXPECT_EQ(load(id).attempts, 1) << id;
+  }
+  EXPECT_EQ(renew_outbox_leases(s(), {"host:a", t0() + 10min}), 2);
+
+  // ids[4] taken meanwhile: the others are claimed once each, the answers recorded once.
+  ASSERT_TRUE(claim_outbox(s(), ids[4]));
+  answers.clear();
+  answers.push_back({ids[2], true, "pm-2", "0", "", t0() + 2min, true});
+  EXPECT_EQ(record_answers_and_claim(s(), answers, {ids[4], ids[5], ids[1]}),
+            (std::vector<std::int64_t>{ids[5], ids[1]}));
+  EXPECT_EQ(load(ids[2]).status, OutboxStatus::kSent);
+  EXPECT_EQ(load(ids[2]).provider_message_id, "pm-2");
+  EXPECT_EQ(load(ids[4]).attempts, 1);
+  EXPECT_EQ(load(ids[5]).attempts, 1);
+  EXPECT_EQ(load(ids[1]).attempts, 2);  // its retry counted one, this claim another
+  EXPECT_EQ(load(ids[1]).status, OutboxStatus::kSending);
+
+  // Without answers it is claim_outbox_many.
+  EXPECT_TRUE(record_answers_and_claim(s(), {}, {ids[5]}).empty());
+}
+
+// Sent answers are written several rows per statement (64, 16, 4, then 1; outbox_answers.h): every
 // group size reaches each row with its own provider id, code and time, leaves rows that are no
 // longer "sending" alone, and carries a digest's members (only a digest that changed).
 TEST_P(OutboxStore, RecordAnswersMarksEverySentRowAndItsDigestMembersInAnyGroupSize) {
@@ -282,9 +324,9 @@ TEST_P(OutboxStore, RecordAnswersMarksEverySentRowAndItsDigestMembersInAnyGroupS
     int not_sending;  // of them, every n-th is pending (never claimed): unchanged; 0 = none
     bool digest;      // the last answer is a digest with two members
   };
-  const std::vector<Case> cases = {{1, 0, false}, {1, 0, true},    {7, 3, false},
-                                   {8, 0, true},  {9, 4, true},    {64, 0, false},
-                                   {73, 5, true}, {130, 7, false}, {2, 2, true}};
+  const std::vector<Case> cases = {{1, 0, false}, {1, 0, true},   {7, 3, false},  {8, 0, true},
+                                   {9, 4, true},  {64, 0, false}, {73, 5, true},  {130, 7, false},
+                                   {2, 2, true},  {21, 0, true},  {16, 3, false}, {4, 0, true}};
   int serial = 0;
   for (const Case& c : cases) {
     SCOPED_TRACE(c.answers);

@@ -16,6 +16,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
+#include <set>
 
 #include "adapters/channels/webhook_channel.h"
 #include "adapters/channels/wechat_robot.h"
@@ -718,6 +719,74 @@ TEST_F(OutboxDispatcherTest, RunRecoversInterruptedSendsAndStopsOnCancel) {
   EXPECT_TRUE(finished);
   EXPECT_EQ(row(id).status, OutboxStatus::kSent);
   EXPECT_EQ(row(id).attempts, 2);
+}
+
+// Claims ahead (issue 15): while the first deliveries are out, the next messages are already
+// claimed, so the channel never waits for a claim. A pass stopped then gives every claimed
+// message that no channel got back as it was (pending, its attempt returned): none stays
+// "sending" and none is delivered twice.
+TEST_F(OutboxDispatcherTest, ClaimsAheadWhileSendingAndGivesBackWhatNoChannelGotWhenStopped) {
+  const int concurrency = 8;
+  config_->delivery.concurrency = concurrency;
+  config_->delivery.per_recipient_per_minute["wechat_app"] = 0;  // no pacing here
+  channel("wechat_app").delay = 40ms;
+  // More than one read takes (claim_batch): the second read and its claims come while the
+  // first deliveries are out, not after the first read's messages all went.
+  const int messages = OutboxDispatcher::claim_batch(concurrency) + 100;
+  std::vector<std::int64_t> ids;
+  {
+    WriteTransaction tx(*session_);
+    for (int i = 0; i < messages; ++i) ids.push_back(notice("ahead" + std::to_string(i)));
+    tx.commit();
+  }
+  asio::cancellation_signal stop;
+  bool finished = false;
+  asio::co_spawn(io_, dispatcher().dispatch_due(),
+                 asio::bind_cancellation_slot(stop.slot(), [&](std::exception_ptr e) {
+                   EXPECT_FALSE(e);
+                   finished = true;
+                 }));
+  auto count = [&](const char* status) {
+    long long n = 0;
+    *session_ << "SELECT COUNT(*) FROM outbox WHERE status = :s", soci::use(std::string(status)),
+        soci::into(n);
+    return n;
+  };
+  // Claimed: "sending" (not answered yet) or "sent". Before half of the first read's messages
+  // went out, the second read's were claimed too (taking turns, they would be claimed after
+  // all of the first read's went).
+  const std::size_t half = std::size_t(OutboxDispatcher::claim_batch(concurrency) / 2);
+  long long claimed = 0;
+  for (int i = 0; i < 3000 && claimed < messages && channel("wechat_app").calls.size() < half;
+       ++i) {
+    io_.restart();
+    io_.run_for(2ms);
+    claimed = count("sending") + count("sent");
+  }
+  EXPECT_EQ(claimed, messages);
+  EXPECT_LT(channel("wechat_app").calls.size(), half);
+  stop.emit(asio::cancellation_type::terminal);
+  for (int i = 0; i < 400 && !finished; ++i) {
+    io_.restart();
+    io_.run_for(5ms);
+  }
+  ASSERT_TRUE(finished);
+  std::set<std::int64_t> delivered;
+  for (const auto& m : channel("wechat_app").calls) {
+    EXPECT_TRUE(delivered.insert(m.outbox_id).second) << m.outbox_id;
+  }
+  EXPECT_LT(delivered.size(), ids.size());  // stopped before the end
+  EXPECT_EQ(count("sending"), 0);
+  for (const auto id : ids) {
+    const OutboxRecord r = row(id);
+    if (delivered.count(id)) {
+      EXPECT_EQ(r.status, OutboxStatus::kSent) << id;
+      EXPECT_EQ(r.attempts, 1) << id;
+    } else {
+      EXPECT_EQ(r.status, OutboxStatus::kPending) << id;
+      EXPECT_EQ(r.attempts, 0) << id;
+    }
+  }
 }
 
 // An advance of a simulated clock (Scheduler::advance_to): one pass between pause and resume.
