@@ -10,6 +10,7 @@
 #include "daemon/tasks/write_group.h"
 
 #include <gtest/gtest.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -334,12 +335,16 @@ TEST_P(WriteGroupTest, AfterCommitIsCalledOncePerGroupThatKeptAWrite) {
 // (widened on SQLite) another session's commit then never drops.
 TEST_P(WriteGroupTest, EveryGroupRunsOnTheOneWritingThreadWithItsWidenedCache) {
   std::set<std::thread::id> threads;
+  std::set<std::string> names;  // the pool's threads have none of their own
   std::set<int> cache_sizes;
   const bool sqlite = GetParam() == Backend::kSqlite;
   auto groups = [&]() -> asio::awaitable<void> {
     for (int i = 0; i < 20; ++i) {
       auto work = [&](soci::session& s) {
         threads.insert(std::this_thread::get_id());
+        char name[16] = {};
+        pthread_getname_np(pthread_self(), name, sizeof name);
+        names.insert(name);
         int pages = 0;
         if (sqlite) s << "PRAGMA cache_size", soci::into(pages);
         cache_sizes.insert(pages);
@@ -353,7 +358,7 @@ TEST_P(WriteGroupTest, EveryGroupRunsOnTheOneWritingThreadWithItsWidenedCache) {
   io_.restart();
   io_.run();
   EXPECT_EQ(threads.size(), 1u);
-  EXPECT_FALSE(threads.count(std::this_thread::get_id()));
+  EXPECT_EQ(names, std::set<std::string>{"storage-writer"});
   if (sqlite) {
     EXPECT_EQ(cache_sizes, std::set<int>{-kCaseWriterCacheMiB * 1024});
   }
