@@ -20,6 +20,7 @@
 // target (issue 15), the writes per commit, and any non-200 answers.
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"  // GCC 12 bug 109224 (coroutines)
 
+#include <pthread.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -191,6 +192,33 @@ int int_flag(int argc, char** argv, const char* name, int fallback) {
   return fallback;
 }
 
+// CPU seconds per thread of this process (/proc/self/task), by thread id with its name.
+struct ThreadCpu {
+  std::string name;
+  double seconds = 0;
+};
+std::map<int, ThreadCpu> threads_cpu() {
+  std::map<int, ThreadCpu> out;
+  const double tick = double(::sysconf(_SC_CLK_TCK));
+  for (const auto& entry : fs::directory_iterator("/proc/self/task")) {
+    std::ifstream in(entry.path() / "stat");
+    std::string line;
+    std::getline(in, line);
+    const auto open = line.find('('), close = line.rfind(')');
+    if (open == std::string::npos || close == std::string::npos) continue;
+    std::istringstream rest(line.substr(close + 2));
+    std::string field;
+    long long utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && rest >> field; ++i) {  // fields 14 and 15: utime, stime
+      if (i == 14) utime = std::stoll(field);
+      if (i == 15) stime = std::stoll(field);
+    }
+    out[std::stoi(entry.path().filename().string())] = {line.substr(open + 1, close - open - 1),
+                                                        double(utime + stime) / tick};
+  }
+  return out;
+}
+
 double percentile(const std::vector<double>& sorted, double p) {
   if (sorted.empty()) return 0;
   const std::size_t at = std::min(sorted.size() - 1, std::size_t(p * double(sorted.size())));
@@ -246,7 +274,10 @@ int main(int argc, char** argv) {
   }
   const unsigned short port = api->local_endpoint().port();
   asio::co_spawn(server_io, api->run(), asio::detached);
-  std::thread server_thread([&] { server_io.run(); });
+  std::thread server_thread([&] {
+    pthread_setname_np(pthread_self(), "api-loop");
+    server_io.run();
+  });
 
   std::string admin, clerk, office;
   {
@@ -323,10 +354,13 @@ int main(int argc, char** argv) {
   const std::string file = (dir / "fangfan.db").string();
   const storage_detail::WalCheckpointCounts setup_checkpoints =
       storage_detail::wal_checkpoint_counts(file);
-  // The run: all clients on one io_context (one thread).
+  // The run: all clients on one io_context (one thread). The line below tells a profiler
+  // attaching now (perf record -p) that the setup is over.
+  std::fprintf(stderr, "running for %d s...\n", seconds);
   std::vector<Results> results(static_cast<std::size_t>(clients));
   asio::io_context client_io{1};
   const double cpu_before = cpu_seconds();
+  const std::map<int, ThreadCpu> threads_before = threads_cpu();
   const auto started = Steady::now();
   const auto until = started + std::chrono::seconds(seconds);
   for (int c = 0; c < clients; ++c) {
@@ -346,6 +380,7 @@ int main(int argc, char** argv) {
   const double client_cpu = thread_cpu_seconds() - client_cpu_before;
   const double elapsed = std::chrono::duration<double>(Steady::now() - started).count();
   const double cpu = cpu_seconds() - cpu_before;
+  std::map<int, ThreadCpu> threads_after = threads_cpu();
 
   std::vector<double> all;
   std::map<unsigned, int> statuses;
@@ -380,9 +415,19 @@ int main(int argc, char** argv) {
       static_cast<long long>(writes.largest));
   // Each round syncs the WAL and the database file: more rounds than the WAL's growth needs
   // (one per 1,000 pages) cost CPU on the checkpointer's thread.
+  const std::int64_t frames = checkpoints.frames - setup_checkpoints.frames;
   std::printf(
-      "  checkpoints  %lld rounds on the checkpointer's thread, %lld in commits\n",
+      "  wal          %lld pages appended (%.1f per request, %.0f per commit), restarted %lld "
+      "times\n",
+      static_cast<long long>(frames), all.empty() ? 0.0 : double(frames) / double(all.size()),
+      writes.groups ? double(frames) / double(writes.groups) : 0.0,
+      static_cast<long long>(checkpoints.restarts - setup_checkpoints.restarts));
+  std::printf(
+      "  checkpoints  %lld rounds on the checkpointer's thread (%.2f CPU s), %lld remainders "
+      "finished by a commit, %lld in commits past the bound\n",
       static_cast<long long>(checkpoints.background - setup_checkpoints.background),
+      double(checkpoints.thread_cpu_ns - setup_checkpoints.thread_cpu_ns) / 1e9,
+      static_cast<long long>(checkpoints.finished_on_commit - setup_checkpoints.finished_on_commit),
       static_cast<long long>(checkpoints.on_commit_path - setup_checkpoints.on_commit_path));
   // On a shared machine the rate measures the share of the 2 cores the process got; CPU per
   // request (server and clients together) does not.
@@ -394,6 +439,19 @@ int main(int argc, char** argv) {
   // its share of the commits).
   std::printf("  server cpu   %.2f s: %.3f ms per request (clients %.2f s)\n", cpu - client_cpu,
               all.empty() ? 0.0 : 1000 * (cpu - client_cpu) / double(all.size()), client_cpu);
+  // Where the server's CPU went: the loop thread (HTTP, JSON), the storage threads (the writer:
+  // load, decide, write, commit), the checkpointer (its rounds' copies and syncs).
+  std::string per_thread;
+  for (auto& [tid, t] : threads_after) {
+    auto before = threads_before.find(tid);
+    const double used = t.seconds - (before == threads_before.end() ? 0.0 : before->second.seconds);
+    if (used < 0.05) continue;
+    char item[96];
+    std::snprintf(item, sizeof item, "%s%s %.2f", per_thread.empty() ? "" : ", ", t.name.c_str(),
+                  used);
+    per_thread += item;
+  }
+  std::printf("  threads cpu  %s s (main: the clients)\n", per_thread.c_str());
   std::printf("  visits       %.1f per case recorded in the run (%d cases)\n",
               double(all.size()) / double(cases), cases);
   for (const auto& [s, n] : statuses) std::printf("  status %u    %d\n", s, n);

@@ -461,4 +461,10 @@ std::vector<CaseRecord> load_cases(soci::session& session, const std::vector<std
   });
 }
 
+void widen_case_writer_cache(soci::session& session) {
+  if (session.get_backend_name() != "sqlite3") return;
+  guarded("设置页缓存失败 (setting the page cache failed)",
+          [&] { session << "PRAGMA cache_size = -" + std::to_string(kCaseWriterCacheMiB * 1024); });
+}
+
 }  // namespace fangfan

@@ -1,5 +1,8 @@
 #include "daemon/tasks/storage_executor.h"
 
+#include <pthread.h>
+
+#include <boost/asio/post.hpp>
 #include <unordered_map>
 
 namespace fangfan {
@@ -11,11 +14,17 @@ std::unordered_map<const Database*, std::unique_ptr<soci::session>>& StorageExec
 }
 
 StorageExecutor::StorageExecutor(std::shared_ptr<Database> db, unsigned threads)
-    : db_(std::move(db)), pool_(threads) {}
+    : db_(std::move(db)), pool_(threads) {
+  // Named for top -H and the benches' per-thread CPU.
+  boost::asio::post(writer_, [] { pthread_setname_np(pthread_self(), "storage-writer"); });
+}
 
 StorageExecutor::~StorageExecutor() { join(); }
 
-void StorageExecutor::join() { pool_.join(); }
+void StorageExecutor::join() {
+  pool_.join();
+  writer_.join();
+}
 
 void StorageExecutor::drop_session() { sessions()[db_.get()].reset(); }
 

@@ -1,6 +1,7 @@
 // Runs blocking SOCI work off the event loop. Each pool thread owns one SOCI
 // session (sessions are not shared between threads), opened on first use and
-// closed when the pool joins.
+// closed when the pool joins. One more thread, with its own session, runs the
+// work given to run_writing (the API's group commit), always on that thread.
 //
 //   int n = co_await storage.run([](soci::session& s) { ...; return 42; });
 //
@@ -32,9 +33,29 @@ class StorageExecutor {
 
   template <class F>
   boost::asio::awaitable<std::invoke_result_t<F&, soci::session&>> run(F work) {
+    return run_on(pool_, std::move(work));
+  }
+
+  // The same on the executor's one writing thread, always the same thread and so the same
+  // session (the API's group commit runs there). On SQLite a connection drops its whole page
+  // cache when it finds that another connection committed; with every group on the pool's
+  // threads in turn, each group began by reading back from the file what the other thread's
+  // session had written. On the one thread the cache stays valid from group to group.
+  template <class F>
+  boost::asio::awaitable<std::invoke_result_t<F&, soci::session&>> run_writing(F work) {
+    return run_on(writer_, std::move(work));
+  }
+
+  // Waits for queued work to finish and closes every session.
+  void join();
+
+ private:
+  template <class F>
+  boost::asio::awaitable<std::invoke_result_t<F&, soci::session&>> run_on(
+      boost::asio::thread_pool& threads, F work) {
     using R = std::invoke_result_t<F&, soci::session&>;
     return boost::asio::co_spawn(
-        pool_,
+        threads,
         [this, work = std::move(work)]() mutable -> boost::asio::awaitable<R> {
           try {
             if constexpr (std::is_void_v<R>) {
@@ -55,16 +76,13 @@ class StorageExecutor {
                                             boost::asio::use_awaitable));
   }
 
-  // Waits for queued work to finish and closes every session.
-  void join();
-
- private:
   soci::session& session();
   void drop_session();
   static std::unordered_map<const Database*, std::unique_ptr<soci::session>>& sessions();
 
   std::shared_ptr<Database> db_;
   boost::asio::thread_pool pool_;
+  boost::asio::thread_pool writer_{1};
 };
 
 }  // namespace fangfan

@@ -13,6 +13,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "adapters/storage/case_store.h"
 #include "adapters/storage/database.h"
 
 namespace fangfan {
@@ -54,7 +55,7 @@ asio::awaitable<void> WriteGroup::drain() {
     auto commit = [group](soci::session& s) { write(s, *group); };
     std::exception_ptr failed;
     try {
-      co_await storage_.run(std::move(commit));
+      co_await storage_.run_writing(std::move(commit));
     } catch (const std::exception& e) {
       failed = std::current_exception();
       spdlog::error("case_write.group_failed writes={} error=\"{}\"", group->size(), e.what());
@@ -79,6 +80,12 @@ asio::awaitable<void> WriteGroup::drain() {
 }
 
 void WriteGroup::write(soci::session& session, const Group& group) {
+  // Once per session of the writing thread (a new one after a lost connection).
+  thread_local const soci::session* widened = nullptr;
+  if (widened != &session) {
+    widen_case_writer_cache(session);
+    widened = &session;
+  }
   WriteTransaction tx(session);
   for (const auto& item : group) {
     Savepoint one(session, "case_write");

@@ -20,6 +20,7 @@ namespace {
 namespace fs = std::filesystem;
 using storage_detail::kBackgroundPages;
 using storage_detail::kCommitPathPages;
+using storage_detail::kFinishOnCommitPages;
 using storage_detail::wal_checkpoint_counts;
 
 class WalCheckpointer : public ::testing::Test {
@@ -112,6 +113,50 @@ TEST_F(WalCheckpointer, ACommitCheckpointsItselfWhenTheThreadCannotKeepTheBound)
   const long long length = wal_frames();
   write_pages(100);
   EXPECT_EQ(wal_frames(), length);
+}
+
+// A round leaves over what was committed while it ran (here: what a reader's snapshot keeps it
+// from copying, which stands for those commits). Another round would leave the next commits over
+// in turn; the next commit copies the remainder itself, and the WAL starts again.
+TEST_F(WalCheckpointer, ACommitFinishesTheSmallRemainderOfTheThreadsRound) {
+  write_pages(kBackgroundPages - 100);
+  auto reader = db_->open_session();
+  long long rows = 0;
+  *reader << "BEGIN";
+  *reader << "SELECT count(*) FROM filler", soci::into(rows);  // a snapshot of ~900 pages
+  write_pages(110);                                            // past the bound: asks the thread
+  ASSERT_TRUE(background_reaches(1));
+  *reader << "COMMIT";
+  reader.reset();
+  write_pages(10);  // finds ~120 pages left over (< kFinishOnCommitPages) and copies them
+  EXPECT_EQ(wal_checkpoint_counts(file_).finished_on_commit, 1);
+  EXPECT_EQ(wal_checkpoint_counts(file_).background, 1) << "no second round for the remainder";
+  const long long length = wal_frames();
+  EXPECT_LT(length, kBackgroundPages + kFinishOnCommitPages);
+  write_pages(10);  // the WAL was wholly copied: this transaction starts it again
+  EXPECT_EQ(wal_frames(), length);
+  EXPECT_EQ(wal_checkpoint_counts(file_).restarts, 1);
+  *writer_ << "SELECT count(*) FROM filler", soci::into(rows);
+  EXPECT_EQ(rows, 4);
+}
+
+// A commit's finishing copy that a reader keeps from copying everything is not tried again by
+// every later commit of that cycle (each try syncs the WAL and the file): the thread goes on.
+TEST_F(WalCheckpointer, AFinishingCopyThatFallsShortLeavesTheCycleToTheThread) {
+  write_pages(kBackgroundPages - 100);
+  auto reader = db_->open_session();
+  long long rows = 0;
+  *reader << "BEGIN";
+  *reader << "SELECT count(*) FROM filler", soci::into(rows);
+  write_pages(110);
+  ASSERT_TRUE(background_reaches(1));
+  write_pages(10);  // the reader still holds its snapshot: this copy falls short
+  EXPECT_EQ(wal_checkpoint_counts(file_).finished_on_commit, 1);
+  write_pages(10);
+  write_pages(10);
+  EXPECT_EQ(wal_checkpoint_counts(file_).finished_on_commit, 1) << "tried once per cycle";
+  EXPECT_TRUE(background_reaches(2)) << "the later commits asked the thread";
+  *reader << "COMMIT";
 }
 
 TEST_F(WalCheckpointer, ClosingTheLastSessionStopsTheThreadAndRemovesTheWal) {

@@ -10,6 +10,7 @@
 #include "daemon/tasks/write_group.h"
 
 #include <gtest/gtest.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -20,10 +21,13 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "adapters/storage/case_store.h"
 #include "adapters/storage/database.h"
 #include "daemon/tasks/storage_executor.h"
 #include "tests/support/pg_server.h"
@@ -324,6 +328,39 @@ TEST_P(WriteGroupTest, AfterCommitIsCalledOncePerGroupThatKeptAWrite) {
     EXPECT_EQ(calls, r.calls);
     EXPECT_EQ(answered, static_cast<int>(writes.size()));
     EXPECT_EQ(answered_before_call, 0);  // the wake came before every answer
+  }
+}
+
+// Every group on the executor's one writing thread and so on one session, whose page cache
+// (widened on SQLite) another session's commit then never drops.
+TEST_P(WriteGroupTest, EveryGroupRunsOnTheOneWritingThreadWithItsWidenedCache) {
+  std::set<std::thread::id> threads;
+  std::set<std::string> names;  // the pool's threads have none of their own
+  std::set<int> cache_sizes;
+  const bool sqlite = GetParam() == Backend::kSqlite;
+  auto groups = [&]() -> asio::awaitable<void> {
+    for (int i = 0; i < 20; ++i) {
+      auto work = [&](soci::session& s) {
+        threads.insert(std::this_thread::get_id());
+        char name[16] = {};
+        pthread_getname_np(pthread_self(), name, sizeof name);
+        names.insert(name);
+        int pages = 0;
+        if (sqlite) s << "PRAGMA cache_size", soci::into(pages);
+        cache_sizes.insert(pages);
+        return i;
+      };
+      auto keep = [](const int&) { return true; };
+      co_await group_->run(std::move(work), keep);
+    }
+  };
+  asio::co_spawn(io_, groups, asio::detached);
+  io_.restart();
+  io_.run();
+  EXPECT_EQ(threads.size(), 1u);
+  EXPECT_EQ(names, std::set<std::string>{"storage-writer"});
+  if (sqlite) {
+    EXPECT_EQ(cache_sizes, std::set<int>{-kCaseWriterCacheMiB * 1024});
   }
 }
 
