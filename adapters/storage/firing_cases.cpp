@@ -23,6 +23,10 @@ struct CaseDataRow {
   long long id = 0;
   std::string data;
   void bind(Prepared& p) { p, soci::into(id), soci::into(data); }
+  void read_sqlite(const storage_detail::SqliteColumns& c) {  // id_chunks.h
+    id = c.integer(0);
+    c.text(1, data);
+  }
 };
 
 struct CasesDataByIds {
