@@ -9,7 +9,9 @@
 // text serves every list.
 //
 // A query type Q binds its other values, then `ids` (IdChunk::bind), and builds its text with
-// id_params(). Errors: soci_error (callers wrap it in guarded()). Thread-safety: as the session's.
+// id_params(). On SQLite, for_each_row() reads a row type that has read_sqlite() through
+// SQLite's API (SqliteColumns); such a Q binds the ids alone. Errors: soci_error (callers wrap it
+// in guarded()). Thread-safety: as the session's.
 #pragma once
 
 #include <soci/soci.h>

@@ -17,6 +17,7 @@
 // answers the stored id with inserted = false; the new rows' ids come from RETURNING on
 // PostgreSQL and from last_insert_rowid() on SQLite; the ids of keys that existed are read back
 // with one IN query per kKeysPerRead keys (SQLite admits 32,766 bound values, PostgreSQL 65,535).
+// On SQLite a row type with bind_sqlite() binds its values through SQLite's API (SqliteRow below).
 // Works on SQLite and PostgreSQL. Errors: soci_error (callers wrap it in guarded()); a failed
 // call may have written some statements: run it inside the caller's transaction.
 // Thread-safety: as the session's.
