@@ -42,6 +42,24 @@ struct DutyRow {
         into(village), into(owner_role), into(officer), into(due_at), into(state), into(opened_at),
         into(closed_at, closed_ind);
   }
+  // On SQLite (id_chunks.h for_each_row): the same columns read through SQLite's API.
+  void read_sqlite(const storage_detail::SqliteColumns& c) {
+    id = c.integer(0);
+    c.text(1, duty_key);
+    case_ind = c.null(2) ? soci::i_null : soci::i_ok;
+    case_id = c.integer(2);
+    c.text(3, kind);
+    c.text(4, subject);
+    c.text(5, township);
+    c.text(6, village);
+    c.text(7, owner_role);
+    c.text(8, officer);
+    due_at = c.integer(9);
+    c.text(10, state);
+    opened_at = c.integer(11);
+    closed_ind = c.null(12) ? soci::i_null : soci::i_ok;
+    closed_at = c.integer(12);
+  }
   // Takes the texts out of the bound buffers instead of copying them (the statement writes each
   // buffer afresh at its next fetch); a firing batch reads hundreds of duties.
   DutyRecord record() {

@@ -11,11 +11,14 @@
 // firing_case_data_from_json() reads the text as case_json.h does (the same errors: not JSON,
 // not an object, a member this fangfan does not know, a wrong form in one of the five fields),
 // but decodes only those five fields; the rest of the CaseData is left at its defaults, and a
-// wrong form in a field a firing does not read is not looked for. Whatever a firing decides from
-// it is what it decides from the whole case. A new read of another field in those decisions must
-// add the field to kFiringFields (firing_cases.cpp); firing_cases_test compares the decisions.
-// Errors: the read throws StorageError; decoding errors are values. Thread-safety: the read as the
-// session's; decoding is a pure function.
+// wrong form in a field a firing does not read is not looked for. It reads the text as a stream of
+// parser events and builds a JSON value for the five fields alone, the other members checked by
+// name and skipped (a tree of the whole case was most of the decode's cost); text it cannot take
+// that way (an error, a field given twice) is read again as a tree, for the whole decode's words.
+// Whatever a firing decides from it is what it decides from the whole case. A new read of another
+// field in those decisions must add the field to kFiringFields (firing_cases.cpp);
+// firing_cases_test compares the decisions. Errors: the read throws StorageError; decoding errors
+// are values. Thread-safety: the read as the session's; decoding is a pure function.
 #pragma once
 
 #include <soci/soci.h>

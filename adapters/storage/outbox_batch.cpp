@@ -42,6 +42,26 @@ struct OutboxValues {
     person_ind = m.person.empty() ? soci::i_null : soci::i_ok;
   }
   static const std::string& key_of(const NewOutboxMessage& m) { return m.dedupe_key; }
+  // On SQLite: the same values bound in place (multi_row_insert.h SqliteRow).
+  static void bind_sqlite(storage_detail::SqliteRow& row, const NewOutboxMessage& m) {
+    row.text(m.dedupe_key);
+    if (m.case_id) {
+      row.integer(*m.case_id);
+    } else {
+      row.null();
+    }
+    row.text(m.channel);
+    row.text(m.recipient);
+    row.text(m.message_type);
+    row.text(m.body);
+    row.integer(to_epoch(m.next_attempt_at));
+    row.integer(to_epoch(m.created_at));
+    if (m.person.empty()) {
+      row.null();
+    } else {
+      row.text(m.person);
+    }
+  }
 };
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "adapters/storage/prepared.h"
 
+#include <soci/sqlite3/soci-sqlite3.h>
+
 #include <mutex>
 
 namespace fangfan::storage_detail {
@@ -59,6 +61,10 @@ StatementCache* StatementCache::of(soci::session& session) {
   std::lock_guard lock(registry().mutex);
   auto it = registry().caches.find(&session);
   return it == registry().caches.end() ? nullptr : it->second;
+}
+
+sqlite_api::sqlite3_stmt* sqlite_statement(soci::statement& statement) {
+  return static_cast<soci::sqlite3_statement_backend*>(statement.get_backend())->stmt_;
 }
 
 void filter_rerun(soci::session& session, const StatementCache& cache, const std::string& sql) {

@@ -36,6 +36,10 @@
 #include <unordered_map>
 #include <vector>
 
+namespace sqlite_api {
+struct sqlite3_stmt;  // SQLite's, as SOCI's sqlite3 backend declares it
+}
+
 namespace fangfan::storage_detail {
 
 using QueryFilter = std::function<std::string(const std::string&)>;
@@ -79,6 +83,9 @@ class StatementCache {
   QueryFilter filter_;
   std::unordered_map<const void*, std::unique_ptr<KeptEntry>> entries_;
 };
+
+// The SQLite statement under a SOCI statement of the sqlite3 backend.
+sqlite_api::sqlite3_stmt* sqlite_statement(soci::statement& statement);
 
 // Runs a kept statement's text through the session's filter before a re-run; when the filter
 // rewrites it (a test's injected fault), runs the rewritten text once so that the database
@@ -140,6 +147,22 @@ class Kept {
     }
   }
   long long affected_rows() { return entry_->statement->get_affected_rows(); }
+
+  // SQLite only: the prepared statement itself, to bind, step and reset through SQLite's API
+  // (multi_row_insert.h: SOCI's per-value binding copies each value; Q then binds nothing).
+  // Runs the text through the session's filter as execute() does. A caller whose step failed
+  // calls failed(), so the statement is dropped, never reused.
+  sqlite_api::sqlite3_stmt* sqlite() {
+    try {
+      if (reused_ && cache_->filter()) filter_rerun(session_, *cache_, entry_->sql);
+      reused_ = true;
+      return sqlite_statement(*entry_->statement);
+    } catch (...) {
+      failed_ = true;
+      throw;
+    }
+  }
+  void failed() { failed_ = true; }
 
  private:
   // `text` null: Q::sql(), built only when a statement is prepared.

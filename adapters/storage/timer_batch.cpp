@@ -53,6 +53,33 @@ struct TimerValues {
   void set(const TimerToStore* row) { set(*row); }
   static const std::string& key_of(const TimerToStore& row) { return row.timer.dedupe_key; }
   static const std::string& key_of(const TimerToStore* row) { return row->timer.dedupe_key; }
+  // On SQLite: the same values bound in place (multi_row_insert.h SqliteRow).
+  static void bind_sqlite(storage_detail::SqliteRow& out, const TimerToStore& row) {
+    const NewTimer& t = row.timer;
+    if (t.case_id) {
+      out.integer(*t.case_id);
+    } else {
+      out.null();
+    }
+    out.text(t.kind);
+    out.text(t.step);
+    out.integer(t.rung);
+    out.text(t.dedupe_key);
+    out.integer(to_epoch(t.due_at));
+    out.text(row.fired_at ? kFired : kPending);
+    if (row.fired_at) {
+      out.integer(to_epoch(*row.fired_at));
+    } else {
+      out.null();
+    }
+    out.text(t.payload);
+    out.integer(to_epoch(t.created_at));
+    out.integer(t.due_within.count());
+  }
+  static void bind_sqlite(storage_detail::SqliteRow& out, const TimerToStore* row) {
+    bind_sqlite(out, *row);
+  }
+  static inline const std::string kFired = "fired", kPending = "pending";
 };
 
 // The rows of a bulk call in due order, or empty: they are in it already, or two rows carry one
@@ -115,6 +142,28 @@ struct DutyValues {
   void set(const NewDuty* d) { set(*d); }
   static const std::string& key_of(const NewDuty& d) { return d.duty_key; }
   static const std::string& key_of(const NewDuty* d) { return d->duty_key; }
+  // On SQLite: the same values bound in place (multi_row_insert.h SqliteRow).
+  static void bind_sqlite(storage_detail::SqliteRow& out, const NewDuty& d) {
+    out.text(d.duty_key);
+    if (d.case_id) {
+      out.integer(*d.case_id);
+    } else {
+      out.null();
+    }
+    out.text(d.kind);
+    out.text(d.subject);
+    out.text(d.township_code);
+    out.text(d.village_code);
+    out.text(d.owner_role);
+    out.text(d.officer);
+    out.integer(to_epoch(d.due_at));
+    out.text(kOpen);
+    out.integer(to_epoch(d.opened_at));
+  }
+  static void bind_sqlite(storage_detail::SqliteRow& out, const NewDuty* d) {
+    bind_sqlite(out, *d);
+  }
+  static inline const std::string kOpen = "open";
 };
 
 }  // namespace

@@ -84,6 +84,42 @@ TEST(FiringCases, TheFiveFieldsAreDecodedAsTheWholeDecodeAndTheRestLeftAtDefault
   EXPECT_TRUE(std::get<CaseData>(bare).household.members.empty());
 }
 
+// The streaming read builds the five fields alone and skips the rest: escaped keys and strings
+// (given to it in parts), nested members it skips, a field given twice (the tree path decides),
+// and whitespace read as the whole decode reads them.
+TEST(FiringCases, TheStreamingReadGivesTheWholeDecodesFieldsWhateverTheTextsShape) {
+  const std::vector<std::pair<const char*, std::string>> rows = {
+      {"escaped keys and values",
+       R"({"case_id":"4\u0032","off\u0069cer":"\u738b\u4e94\"\\","visits":[{"date":"2025-03-03",)"
+       R"("officer":"a\/b","findings":"\t","recorded":{"actor":"x","at":"2025-03-03T18:00:00+08:00"}}]})"},
+      {"skipped members of every kind, nested",
+       R"({"case_id":"1","emergency":true,"alert_id":null,"opened":{"actor":"a","at":)"
+       R"("2025-01-02T09:00:00+08:00"},"reviews":[],"objections":["x","y"],)"
+       R"("officer":"王五","measures":[]})"},
+      {"a field given twice", R"({"officer":"甲","officer":"乙"})"},
+      {"white space", " {\n \"officer\" : \"王五\" ,\n \"monitoring\" : [ ] } \n"},
+      {"empty", "{}"},
+  };
+  for (const auto& [name, text] : rows) {
+    SCOPED_TRACE(name);
+    const auto whole = case_data_from_json(text);
+    const auto part = firing_case_data_from_json(text);
+    ASSERT_TRUE(std::holds_alternative<CaseData>(whole)) << std::get<std::string>(whole);
+    ASSERT_TRUE(std::holds_alternative<CaseData>(part)) << std::get<std::string>(part);
+    EXPECT_EQ(case_data_to_json(std::get<CaseData>(part)),
+              case_data_to_json(firing_fields_of(std::get<CaseData>(whole))));
+  }
+  const CaseData escaped = std::get<CaseData>(firing_case_data_from_json(rows[0].second));
+  EXPECT_EQ(escaped.officer, "王五\"\\");
+  ASSERT_EQ(escaped.visits.size(), 1U);
+  EXPECT_EQ(escaped.visits[0].officer, "a/b");
+  // Text after the object is not JSON, for both.
+  const std::string trailing = R"({"officer":"王五"} x)";
+  ASSERT_TRUE(std::holds_alternative<std::string>(firing_case_data_from_json(trailing)));
+  EXPECT_EQ(std::get<std::string>(firing_case_data_from_json(trailing)),
+            std::get<std::string>(case_data_from_json(trailing)));
+}
+
 const WorkingDayCalendar& calendar() {
   static const WorkingDayCalendar c = [] {
     auto built =

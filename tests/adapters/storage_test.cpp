@@ -763,6 +763,47 @@ TEST_P(StorageConformance, Timers_IndexesHoldPendingTimersOnly) {
   EXPECT_FALSE(next_due_timer(*s).has_value());
 }
 
+// The CHECKs of the hot tables' states are comparisons on SQLite (throughput_migration.cpp: an IN
+// list there builds a temporary b-tree for every row checked) and still refuse what they did.
+TEST_P(StorageConformance, Migrate_StateChecksRefuseUnknownValuesWithoutAListTable) {
+  auto s = migrated();
+  const std::int64_t c = seed_case(*s);
+  const auto t = schedule_timer(*s, timer(c, "k/check", t0())).id;
+  const long long id = t;
+  EXPECT_THROW((*s << "UPDATE timers SET state = 'gone' WHERE id = :id", soci::use(id)),
+               soci::soci_error);
+  *s << "UPDATE timers SET state = 'cancelled' WHERE id = :id", soci::use(id);
+  EXPECT_THROW((*s << "INSERT INTO outbox (dedupe_key, channel, recipient, message_type, body,"
+                      " status, next_attempt_at, created_at)"
+                      " VALUES ('k/bad', 'sms', 'r', 't', '{}', 'lost', 0, 0)"),
+               soci::soci_error);
+  *s << "INSERT INTO outbox (dedupe_key, channel, recipient, message_type, body, status,"
+        " next_attempt_at, created_at) VALUES ('k/good', 'sms', 'r', 't', '{}', 'dead', 0, 0)";
+  const std::string duty =
+      "INSERT INTO duties (duty_key, kind, subject, township_code, owner_role, due_at, state,"
+      " opened_at) VALUES ";
+  EXPECT_THROW((*s << duty + "('d/1', 'chores', 's', 't', 'r', 0, 'open', 0)"), soci::soci_error);
+  EXPECT_THROW((*s << duty + "('d/2', 'alert_step', 's', 't', 'r', 0, 'shut', 0)"),
+               soci::soci_error);
+  *s << duty + "('d/3', 'alert_step', 's', 't', 'r', 0, 'cancelled', 0)";
+  if (GetParam() == Backend::kSqlite) {
+    // A new connection reads the rewritten definitions: no list table where a row is checked.
+    auto fresh = db().open_session();
+    const auto list_tables = [&](const std::string& sql) {
+      int n = 0;
+      soci::rowset<soci::row> rows = fresh->prepare << "EXPLAIN " + sql;
+      for (const soci::row& r : rows) n += r.get<std::string>(1) == "OpenEphemeral" ? 1 : 0;
+      return n;
+    };
+    EXPECT_EQ(list_tables("UPDATE timers SET state = 'fired' WHERE id = 1"), 0);
+    EXPECT_EQ(list_tables("UPDATE outbox SET status = 'sent' WHERE id = 1"), 0);
+    EXPECT_EQ(list_tables(duty + "('d/4', 'step', 's', 't', 'r', 0, 'open', 0)"), 0);
+    std::string integrity;
+    *fresh << "PRAGMA integrity_check", soci::into(integrity);
+    EXPECT_EQ(integrity, "ok");
+  }
+}
+
 TEST_P(StorageConformance, Timers_MovingOnCancelsTheStepsTimers) {
   auto s = migrated();
   const std::int64_t c = seed_case(*s, "3701020010010001");
