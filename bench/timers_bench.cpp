@@ -3,7 +3,7 @@
 // fired by the same code the daemon's scheduler runs, each timer at its own instant over one
 // simulated month, and a restart to the first fired timer.
 //
-//   timers_bench [--cases N] [--batch N] [--open-batch N] [--dir FOLDER] [--keep]
+//   timers_bench [--cases N] [--batch N] [--open-batch N] [--dir FOLDER] [--keep] [--floor]
 //   timers_bench --spread RATE [--spread-seconds S] [--cases N] [--dir FOLDER] [--keep]
 //   timers_bench --create-only [--cases N] --dir FOLDER   (creates, keeps FOLDER/bench.db, stops)
 //   timers_bench --burst-from FILE [--batch N] [--dir FOLDER]
@@ -16,6 +16,9 @@
 // folder under the system temp folder) holds the SQLite file; it is removed at the end unless
 // --keep. --burst-from FILE fires the burst on a copy of a --create-only database (no create
 // line): for profiling or comparing the burst alone, back to back on one created database.
+// --floor: at the end, SQLite's own floor under the create and burst figures (sqlite_floor.h):
+// the same rows written again through SQLite's C API alone, CPU per timer beside what the
+// targets leave on SQLite's one writer.
 //
 // Each case: household verification started on a day of 2025 (spread evenly over the year) and
 // assistance started the same instant, so it owns a step duty (reminder, due, two escalation
@@ -75,6 +78,7 @@
 #include "adapters/storage/timer_store.h"
 #include "bench/example_county.h"
 #include "bench/measure.h"
+#include "bench/sqlite_floor.h"
 #include "bench/template_cases.h"
 #include "daemon/tasks/scheduler.h"
 #include "daemon/tasks/storage_executor.h"
@@ -335,6 +339,7 @@ int main(int argc, char** argv) {
   bool keep = false;
   fs::path burst_from;       // a --create-only run's database: no create phase
   bool create_only = false;  // keep the created database (for --burst-from) and stop
+  bool floor = false;        // SQLite's own floor at the end (sqlite_floor.h)
   int batch = 256;           // the daemon's firing batch (daemon/tasks/scheduler.cpp)
   int spread = 0;            // timers due per second (spread load), 0: the burst
   int spread_seconds = 30;
@@ -361,9 +366,11 @@ int main(int argc, char** argv) {
       create_only = keep = true;
     } else if (a == "--keep") {
       keep = true;
+    } else if (a == "--floor") {
+      floor = true;
     } else {
       std::cerr << "usage: timers_bench [--cases N] [--batch N] [--open-batch N] [--dir FOLDER] "
-                   "[--keep]\n"
+                   "[--keep] [--floor]\n"
                    "       timers_bench --create-only [--cases N] --dir FOLDER\n"
                    "       timers_bench --burst-from FILE [--batch N] [--dir FOLDER]\n"
                    "       timers_bench --spread RATE [--spread-seconds S] [--cases N] [--dir "
@@ -457,6 +464,13 @@ int main(int argc, char** argv) {
   s << "SELECT COUNT(*) FROM timers WHERE state = 'pending' AND due_at <= :t",
       soci::use(static_cast<long long>(to_epoch(month_end))), soci::into(pending_in_month);
   if (create_only) return 0;
+  // The created database as it is now, for the floor: every page in the main file (a TRUNCATE
+  // checkpoint copies the WAL back and empties it), copied while nothing writes.
+  const fs::path created = burst_from.empty() ? dir / "created.db" : burst_from;
+  if (floor && spread == 0 && burst_from.empty()) {
+    s << "PRAGMA wal_checkpoint(TRUNCATE)";
+    fs::copy_file(dir / "bench.db", created, fs::copy_options::overwrite_existing);
+  }
   if (spread > 0) {
     session.reset();
     db.reset();
@@ -512,6 +526,11 @@ int main(int argc, char** argv) {
   std::printf("restart: first timer fired %.1f ms after opening the database\n", 1000 * restart_s);
   session.reset();
   db.reset();
+  bool floors = true;
+  if (floor) {
+    floors = bench::print_create_floor(created, dir / "floor.db", open_batch) && floors;
+    floors = bench::print_burst_floor(created, dir / "bench.db", dir / "floor.db", batch) && floors;
+  }
   if (!keep) fs::remove_all(dir);
-  return 0;
+  return floors ? 0 : 1;
 }
