@@ -28,6 +28,7 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -112,6 +113,15 @@ class SqliteRow {
   }
   void integer(long long value) { check(sqlite_api::sqlite3_bind_int64(statement_, ++at_, value)); }
   void null() { check(sqlite_api::sqlite3_bind_null(statement_, ++at_)); }
+  // An optional integer column (a case id): the value, or NULL.
+  template <class Integer>
+  void integer_or_null(const std::optional<Integer>& value) {
+    if (value) {
+      integer(*value);
+    } else {
+      null();
+    }
+  }
   // Runs the bound statement once and resets it; the rows it changed. Throws soci_error (the
   // caller's Kept then drops the statement).
   long long run() {

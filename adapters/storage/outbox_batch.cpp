@@ -45,11 +45,7 @@ struct OutboxValues {
   // On SQLite: the same values bound in place (multi_row_insert.h SqliteRow).
   static void bind_sqlite(storage_detail::SqliteRow& row, const NewOutboxMessage& m) {
     row.text(m.dedupe_key);
-    if (m.case_id) {
-      row.integer(*m.case_id);
-    } else {
-      row.null();
-    }
+    row.integer_or_null(m.case_id);
     row.text(m.channel);
     row.text(m.recipient);
     row.text(m.message_type);

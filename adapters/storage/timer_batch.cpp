@@ -56,11 +56,7 @@ struct TimerValues {
   // On SQLite: the same values bound in place (multi_row_insert.h SqliteRow).
   static void bind_sqlite(storage_detail::SqliteRow& out, const TimerToStore& row) {
     const NewTimer& t = row.timer;
-    if (t.case_id) {
-      out.integer(*t.case_id);
-    } else {
-      out.null();
-    }
+    out.integer_or_null(t.case_id);
     out.text(t.kind);
     out.text(t.step);
     out.integer(t.rung);
@@ -145,11 +141,7 @@ struct DutyValues {
   // On SQLite: the same values bound in place (multi_row_insert.h SqliteRow).
   static void bind_sqlite(storage_detail::SqliteRow& out, const NewDuty& d) {
     out.text(d.duty_key);
-    if (d.case_id) {
-      out.integer(*d.case_id);
-    } else {
-      out.null();
-    }
+    out.integer_or_null(d.case_id);
     out.text(d.kind);
     out.text(d.subject);
     out.text(d.township_code);
