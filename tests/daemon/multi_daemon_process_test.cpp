@@ -58,19 +58,32 @@ std::string read_file(const fs::path& p) {
   return s.str();
 }
 
-// A loopback port free right now (the daemons need fixed ports: a restarted daemon recognises
-// its previous life's sends by its identity, host name and [api] listen).
+// A loopback port free right now, below the kernel's ephemeral range: the daemons need fixed
+// ports (a restarted daemon recognises its previous life's sends by its identity, host name and
+// [api] listen), and a port from the ephemeral range (what binding port 0 gives) can be taken
+// between a kill and the restart as the local end of any outgoing connection on the machine
+// (the daemons' own to PostgreSQL and the gateway, other tests'): the restart then failed with
+// "Address already in use".
 unsigned short free_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
+  unsigned low = 32768;
+  std::ifstream("/proc/sys/net/ipv4/ip_local_port_range") >> low;
+  const unsigned first = low > 12000 ? low - 10000 : 1024, span = low > first ? low - first : 1;
+  static unsigned seed = static_cast<unsigned>(::getpid()) * 2654435761u;
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    seed = seed * 1103515245u + 12345u;
+    const auto port = static_cast<unsigned short>(first + (seed >> 8) % span);
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(port);
+    const bool free = bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    close(fd);
+    // Each daemon its own port.
+    static std::set<unsigned short> given;
+    if (free && given.insert(port).second) return port;
+  }
+  return 0;
 }
 
 // The outbox ids the fake gateway logged (complete lines only).
@@ -108,8 +121,9 @@ class MultiDaemon : public ::testing::Test {
         ASSERT_NE(at, std::string::npos) << from;
         text.replace(at, from.size(), to);
       };
-      replace("listen = \"127.0.0.1:8470\"",
-              "listen = \"127.0.0.1:" + std::to_string(free_port()) + "\"");
+      const unsigned short port = free_port();
+      ASSERT_NE(port, 0) << "no free loopback port below the ephemeral range";
+      replace("listen = \"127.0.0.1:8470\"", "listen = \"127.0.0.1:" + std::to_string(port) + "\"");
       replace("url = \"sqlite3://state/fangfan.db\"", "url = \"" + scratch_->url() + "\"");
       ASSERT_NE(text.find("concurrency = " + std::to_string(kConcurrency)), std::string::npos);
       for (const auto& who : kWebhookPeople) {
