@@ -135,7 +135,7 @@ constexpr const char* kOutboxColumns =
     " next_attempt_at, last_error, provider_message_id, created_at, sent_at, provider_code,"
     " digest_of, hold_reason, person, claimed_by, lease_until";
 
-std::string placeholders(int n) {
+std::string numbered_parameters(int n) {
   std::string out;
   for (int i = 1; i <= n; ++i) out += (i == 1 ? "?" : ", ?") + std::to_string(i);
   return out;
@@ -190,7 +190,7 @@ bool print_create_floor(const fs::path& created, const fs::path& scratch,
       for (const std::string& sql : schema) to.exec(sql);
       to.exec("COMMIT");
       Statement insert(to, std::string("INSERT INTO timers (") + kTimerColumns + ") VALUES (" +
-                               placeholders(11) + ") ON CONFLICT (dedupe_key) DO NOTHING");
+                               numbered_parameters(11) + ") ON CONFLICT (dedupe_key) DO NOTHING");
       const auto t0 = Steady::now();
       const double cpu0 = cpu_seconds();
       for (long long r = 0; r < n;) {
@@ -247,7 +247,7 @@ bool print_burst_floor(const fs::path& created, const fs::path& fired, const fs:
                      "UPDATE timers SET state = 'fired', fired_at = ?2"
                      " WHERE id = ?1 AND state = 'pending'");
       Statement insert(to, std::string("INSERT INTO outbox (") + kOutboxColumns + ") VALUES (" +
-                               placeholders(19) + ")");
+                               numbered_parameters(19) + ")");
       const auto t0 = Steady::now();
       const double cpu0 = cpu_seconds();
       long long written = 0;
