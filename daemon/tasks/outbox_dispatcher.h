@@ -241,6 +241,10 @@ class OutboxDispatcher : public AdvanceDelivery {
   boost::asio::awaitable<void> flush_in_background();
   // Writes every waiting answer in one transaction; on failure they wait again (its error).
   boost::asio::awaitable<std::exception_ptr> write_waiting_answers();
+  // The waiting answers, taken for one write (counted in flushing_ until it ends), and given
+  // back in front of those answered since when that write was rolled back.
+  std::vector<OutboxAnswer> take_answers();
+  void end_answer_write(std::vector<OutboxAnswer>& taken, bool rolled_back);
   std::function<void(soci::session&)> record_answers(const std::vector<OutboxAnswer>& batch) const;
   std::size_t unrecorded() const { return std::size_t(in_flight_) + answers_.size() + flushing_; }
   // Delivers `m`, decides what its answer means (workflows/delivery_decisions.h) and applies it.

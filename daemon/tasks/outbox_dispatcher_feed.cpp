@@ -138,9 +138,7 @@ asio::awaitable<void> OutboxDispatcher::claim_into(Feed& f, std::vector<OutboxRe
     std::vector<std::int64_t> ids;
     ids.reserve(to - from);
     for (std::size_t i = from; i < to; ++i) ids.push_back(go[i].id);
-    std::vector<OutboxAnswer> answers;
-    answers.swap(answers_);
-    flushing_ = answers.size();
+    std::vector<OutboxAnswer> answers = take_answers();
     auto claim = [&ids, &answers, lease = lease()](soci::session& s) {
       auto claimed = record_answers_and_claim(s, answers, ids, lease ? &*lease : nullptr);
       if (lease && !answers.empty()) renew_outbox_leases(s, *lease);
@@ -153,11 +151,8 @@ asio::awaitable<void> OutboxDispatcher::claim_into(Feed& f, std::vector<OutboxRe
     } catch (...) {
       failed = std::current_exception();
     }
-    flushing_ = 0;
+    end_answer_write(answers, failed != nullptr);
     if (failed) {
-      // Rolled back: the answers wait for the next write (as write_waiting_answers does).
-      answers_.insert(answers_.begin(), std::make_move_iterator(answers.begin()),
-                      std::make_move_iterator(answers.end()));
       end_write();
       std::rethrow_exception(failed);
     }

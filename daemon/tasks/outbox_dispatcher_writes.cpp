@@ -61,9 +61,7 @@ asio::awaitable<void> OutboxDispatcher::flush_in_background() {
 }
 
 asio::awaitable<std::exception_ptr> OutboxDispatcher::write_waiting_answers() {
-  std::vector<OutboxAnswer> batch;
-  batch.swap(answers_);
-  flushing_ = batch.size();
+  std::vector<OutboxAnswer> batch = take_answers();
   std::exception_ptr failed;
   auto record = record_answers(batch);
   try {
@@ -71,14 +69,25 @@ asio::awaitable<std::exception_ptr> OutboxDispatcher::write_waiting_answers() {
   } catch (...) {
     failed = std::current_exception();
   }
-  flushing_ = 0;
-  if (failed) {
-    // Rolled back: the answers wait for the next write, or their messages would stay "sending"
-    // until a restart and then go out again.
-    answers_.insert(answers_.begin(), std::make_move_iterator(batch.begin()),
-                    std::make_move_iterator(batch.end()));
-  }
+  end_answer_write(batch, failed != nullptr);
   co_return failed;
+}
+
+std::vector<OutboxAnswer> OutboxDispatcher::take_answers() {
+  std::vector<OutboxAnswer> taken;
+  taken.swap(answers_);
+  flushing_ = taken.size();
+  return taken;
+}
+
+void OutboxDispatcher::end_answer_write(std::vector<OutboxAnswer>& taken, bool rolled_back) {
+  flushing_ = 0;
+  // Rolled back: the answers wait for the next write, or their messages would stay "sending"
+  // until a restart and then go out again.
+  if (rolled_back) {
+    answers_.insert(answers_.begin(), std::make_move_iterator(taken.begin()),
+                    std::make_move_iterator(taken.end()));
+  }
 }
 
 std::function<void(soci::session&)> OutboxDispatcher::record_answers(
