@@ -21,6 +21,7 @@
 #include "adapters/clock/system_clock.h"
 #include "adapters/http/http_client.h"
 #include "adapters/scheduler/case_writing.h"
+#include "adapters/storage/case_store.h"
 #include "adapters/storage/county_admin_notice.h"
 #include "adapters/storage/database.h"
 #include "adapters/storage/migrations.h"
@@ -305,7 +306,8 @@ struct Service::Impl {
       spdlog::critical("storage.open_failed error=\"{}\"", e.what());
       return false;
     }
-    storage = std::make_unique<StorageExecutor>(database, 2);
+    // The case writer's session keeps a wide page cache (case_store.h).
+    storage = std::make_unique<StorageExecutor>(database, 2, widen_case_writer_cache);
     // -- delivery: the dispatcher reads [delivery], [templates] and the people from the config
     dispatcher = std::make_unique<OutboxDispatcher>(io.get_executor(), *storage, clock, config);
     // -- scale-out: on PostgreSQL several daemons may share the outbox: claims carry leases

@@ -13,7 +13,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "adapters/storage/case_store.h"
 #include "adapters/storage/database.h"
 
 namespace fangfan {
@@ -80,12 +79,6 @@ asio::awaitable<void> WriteGroup::drain() {
 }
 
 void WriteGroup::write(soci::session& session, const Group& group) {
-  // Once per session of the writing thread (a new one after a lost connection).
-  thread_local const soci::session* widened = nullptr;
-  if (widened != &session) {
-    widen_case_writer_cache(session);
-    widened = &session;
-  }
   WriteTransaction tx(session);
   for (const auto& item : group) {
     Savepoint one(session, "case_write");

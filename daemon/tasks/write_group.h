@@ -22,7 +22,8 @@
 //
 // Thread-safety: run() is called on the loop thread (`loop`); the work runs on the
 // StorageExecutor's writing thread (run_writing) with that thread's session, every group on the
-// same one, so that its page cache (widen_case_writer_cache) stays valid from group to group.
+// same one, so that its page cache (widened by the daemon: StorageExecutor's on_writer_session)
+// stays valid from group to group.
 // `storage` must outlive the group, and run()'s callers must be done before it is destroyed (the
 // daemon destroys it after its io_context stopped running). A caller's cancellation (shutdown) does
 // not interrupt its write: like StorageExecutor::run, the answer comes after the commit.

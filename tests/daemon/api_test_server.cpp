@@ -20,6 +20,7 @@
 #include <stdexcept>
 
 #include "adapters/calendar/calendar_files.h"
+#include "adapters/storage/case_store.h"
 #include "adapters/storage/migrations.h"
 #include "adapters/storage/token_store.h"
 #include "tests/adapters/test_case_writer.h"
@@ -119,7 +120,7 @@ TestApiServer::TestApiServer(ApiLimits limits, std::function<void(HttpApi&)> set
                         std::chrono::hours(9))) {
   db_ = std::make_shared<Database>(Database::open(config_->storage_url));
   migrate(*db_, clock_.now());
-  storage_ = std::make_unique<StorageExecutor>(db_, 2);
+  storage_ = std::make_unique<StorageExecutor>(db_, 2, widen_case_writer_cache);
   case_writer_ = test_case_writer(clock_, no_deadlines());
   api_ = std::make_unique<HttpApi>(
       io_.get_executor(), *storage_, clock_, [c = config_] { return c; },

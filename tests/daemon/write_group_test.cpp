@@ -101,7 +101,7 @@ class WriteGroupTest : public ::testing::TestWithParam<Backend> {
     plain_.emplace(Database::open(url_));  // the observer's, without the seam
     observer_ = plain_->open_session();
     *observer_ << "CREATE TABLE notes (k VARCHAR(40) PRIMARY KEY, v INTEGER NOT NULL)";
-    storage_.emplace(db_, 2);
+    storage_.emplace(db_, 2, widen_case_writer_cache);  // as the daemon (service.cpp)
     group_.emplace(io_.get_executor(), *storage_);
   }
 
@@ -362,6 +362,43 @@ TEST_P(WriteGroupTest, EveryGroupRunsOnTheOneWritingThreadWithItsWidenedCache) {
   if (sqlite) {
     EXPECT_EQ(cache_sizes, std::set<int>{-kCaseWriterCacheMiB * 1024});
   }
+}
+
+// The executor's writer-session setup (the daemon's wide cache) runs on each session the writing
+// thread opens, there only, and again on the new session after a lost connection dropped one.
+TEST_P(WriteGroupTest, WriterSessionSetupRunsOnEachNewWriterSessionOnly) {
+  std::vector<std::pair<const soci::session*, std::string>> setups;  // session, thread name
+  StorageExecutor storage(db_, 2, [&](soci::session& s) {
+    char name[16] = {};
+    pthread_getname_np(pthread_self(), name, sizeof name);
+    setups.emplace_back(&s, name);
+  });
+  std::vector<const soci::session*> writer_sessions;
+  auto calls = [&]() -> asio::awaitable<void> {
+    auto on_writer = [&](soci::session& s) { writer_sessions.push_back(&s); };
+    auto on_pool = [](soci::session& s) { s << "SELECT 1"; };
+    auto lost = [](soci::session&) {
+      throw StorageError(StorageError::Kind::kUnavailable, "the link went away (test)");
+    };
+    co_await storage.run_writing(on_writer);
+    co_await storage.run(on_pool);
+    co_await storage.run_writing(on_writer);  // the same session: no second setup
+    try {
+      co_await storage.run_writing(lost);
+    } catch (const StorageError&) {
+    }
+    co_await storage.run_writing(on_writer);  // a new session, set up again
+  };
+  asio::co_spawn(io_, calls, asio::detached);
+  io_.restart();
+  io_.run();
+  storage.join();
+  ASSERT_EQ(writer_sessions.size(), 3u);
+  EXPECT_EQ(writer_sessions[0], writer_sessions[1]);
+  ASSERT_EQ(setups.size(), 2u);
+  EXPECT_EQ(setups[0].first, writer_sessions[0]);
+  EXPECT_EQ(setups[1].first, writer_sessions[2]);
+  for (const auto& [session, thread] : setups) EXPECT_EQ(thread, "storage-writer");
 }
 
 std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
