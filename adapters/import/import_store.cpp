@@ -115,6 +115,18 @@ void finish_import_run(soci::session& s, const ImportRunRecord& run) {
           });
 }
 
+void store_import_counts(soci::session& s, const ImportRunRecord& run) {
+  guarded("更新导入记录 " + std::to_string(run.id) + " 失败 (updating import run " +
+              std::to_string(run.id) + " failed)",
+          [&] {
+            const long long id = run.id;
+            s << "UPDATE import_runs SET rows_applied = :a, rows_duplicate = :d, rows_bad = :b"
+                 " WHERE id = :id",
+                soci::use(run.rows_applied), soci::use(run.rows_duplicate), soci::use(run.rows_bad),
+                soci::use(id);
+          });
+}
+
 std::optional<ImportRunRecord> load_import_run(soci::session& s, std::int64_t id) {
   return guarded("读取导入记录失败 (reading the import run failed)", [&] {
     RunRow row;

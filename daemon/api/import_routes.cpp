@@ -24,7 +24,8 @@ namespace json = boost::json;
 using boost::asio::awaitable;
 
 constexpr std::size_t kMaxBadRowsInAnswer = 1000;
-constexpr std::size_t kRowsPerStep = 500;  // rows an import does before other work may run
+// Rows an import does in one transaction before other work may run (importer.h: measured there).
+constexpr std::size_t kRowsPerStep = ImportJob::kRowsPerStep;
 
 std::string run_path(std::int64_t id) { return "/api/v1/imports/" + std::to_string(id); }
 
