@@ -8,15 +8,14 @@
 // Two passes are timed per file, as ImportJob runs them: start() (the file read through by the
 // streaming readers, its rows counted, the run recorded) over the whole file, then step()
 // applying the first --apply rows (default 20,000; 0 = all) in steps of --step rows (default
-// the daemon's 200): each row checked like the API call and applied through the case writer with
-// the daemon's deadline hook, under a savepoint of its own, one transaction (one commit) a step.
-// Figures: rows/s (wall and per CPU second; the database runs WAL with synchronous=FULL, so a
-// step waits for its commit to reach the disk), CPU µs per row, a step's mean and longest wall
-// time (how long it holds SQLite's one writer: other writers wait that long), and peak RSS
-// growth (VmHWM, reset through
-// /proc/self/clear_refs): of the reading pass over the resident memory before the file's bytes
-// were read (the request holds the whole file, as the API's does), of the applying pass over
-// the resident memory at its start.
+// ImportJob::kRowsPerStep, the daemon's): each row checked like the API call and applied through
+// the case writer with the daemon's deadline hook, under a savepoint of its own, one transaction
+// (one commit) a step. Figures: rows/s (wall and per CPU second; the database runs WAL with
+// synchronous=FULL, so a step waits for its commit to reach the disk), CPU µs per row, a step's
+// mean and longest wall time (how long it holds SQLite's one writer: other writers wait that long),
+// and peak RSS growth (VmHWM, reset through /proc/self/clear_refs): of the reading pass over the
+// resident memory before the file's bytes were read (the request holds the whole file, as the API's
+// does), of the applying pass over the resident memory at its start.
 //
 // Rows: household r % H, visit day 2025-03-(1 + (r / H) % 25), officer (r / H) / 25 of a pool,
 // so every row's key (户编码, 走访日期, 走访人) is distinct up to 25 * 40 visits a household.

@@ -106,9 +106,14 @@ class ImportJob {
   // is spent: step() throws std::logic_error.
   bool step(soci::session& session, std::size_t rows);
 
-  // Rows per step for a caller with no reason to choose otherwise (run_import, the bench). The
-  // daemon's import route uses its own (daemon/api/import_routes.cpp).
-  static constexpr std::size_t kRowsPerStep = 200;
+  // Rows per step for callers with no reason to choose otherwise (run_import, the daemon's
+  // import route, the bench's default). Measured with bench/import_bench (SQLite, visits, on 2
+  // shared cores at load ~6, 2026-12-07): ~0.11-0.14 ms CPU per row inside the transaction, so
+  // 100 rows hold the writer ~12-15 ms of CPU plus one synced commit, 29-46 ms wall on average
+  // under that load (200 rows: 48-67 ms, at most 85-135; 500: 90-120, at most 243). 100 keeps
+  // a waiting API write well under ~100 ms while the commit (~1.7 ms with its fsync) is already
+  // a small share of the step.
+  static constexpr std::size_t kRowsPerStep = 100;
 
   // The outcome so far; complete once step() returned true.
   ImportOutcome& outcome();
