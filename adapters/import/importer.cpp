@@ -505,8 +505,8 @@ bool ImportJob::step(soci::session& session, std::size_t rows) {
   // with them, one commit (one fsync on SQLite) for the step. A throw anywhere rolls the whole
   // step back: the rows of earlier steps stay, a re-run skips them by their keys. The job's
   // memory has gone past the rolled-back rows then, so it cannot go on.
-  st.failed = true;
   WriteTransaction tx(session);
+  st.failed = true;  // until the commit: the job's memory runs ahead of what is stored
   bool end = false;
   for (std::size_t n = 0; n < rows; ++n) {
     if (!st.rows->next(st.row)) {

@@ -102,8 +102,9 @@ class ImportJob {
   // step at a time) in ONE write transaction, each row under its own savepoint: one commit per
   // step. The transaction holds the database's one writer (SQLite) for the whole step, so
   // `rows` bounds how long other writers wait (kRowsPerStep). True once the last row is done
-  // and the run's counts are stored. After a throw the step's rows are rolled back and the job
-  // is spent: step() throws std::logic_error.
+  // and the run's counts are stored. After a throw once its transaction began, the step's rows
+  // are rolled back and the job is spent: step() throws std::logic_error (a transaction that
+  // could not begin leaves the job as it was).
   bool step(soci::session& session, std::size_t rows);
 
   // Rows per step for callers with no reason to choose otherwise (run_import, the daemon's
