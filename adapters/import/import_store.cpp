@@ -17,7 +17,8 @@ using storage_detail::Kept;
 using storage_detail::Prepared;
 
 // The per-row statements of a step (importer.h), kept prepared for the session
-// (adapters/storage/prepared.h): prepared at each use they were about half of a step's CPU.
+// (adapters/storage/prepared.h): prepared at each use, these three took ~28% of a step's CPU
+// in a profile of import_bench (visits), kept ~10%.
 struct InsertImportRow {
   long long run = 0, line = 0, case_id = 0;
   soci::indicator case_ind = soci::i_null;
