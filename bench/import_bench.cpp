@@ -3,18 +3,19 @@
 // on SQLite in a temporary folder, against households of the example county whose emergency cases
 // (先帮扶后认定) have an officer, so that every row can apply.
 //
-//   import_bench [--rows N] [--households H] [--apply N] [--dir FOLDER] [--keep]
+//   import_bench [--rows N] [--households H] [--apply N] [--step N] [--dir FOLDER] [--keep]
 //
 // Two passes are timed per file, as ImportJob runs them: start() (the file read through by the
 // streaming readers, its rows counted, the run recorded) over the whole file, then step()
-// applying the first --apply rows (default 20,000; 0 = all): each row checked like the API call
-// and applied through the case writer with the daemon's deadline hook, one transaction a row.
-// Applying a million visits one transaction each takes hours on this machine, hence the sample.
-// Figures: rows/s (wall and per CPU second; the database runs WAL with synchronous=FULL, so an
-// applied row waits for its commit to reach the disk) and peak RSS growth (VmHWM, reset through
-// /proc/self/clear_refs): of the reading pass over the resident memory before the file's bytes
-// were read (the request holds the whole file, as the API's does), of the applying pass over
-// the resident memory at its start.
+// applying the first --apply rows (default 20,000; 0 = all) in steps of --step rows (default
+// ImportJob::kRowsPerStep, the daemon's): each row checked like the API call and applied through
+// the case writer with the daemon's deadline hook, under a savepoint of its own, one transaction
+// (one commit) a step. Figures: rows/s (wall and per CPU second; the database runs WAL with
+// synchronous=FULL, so a step waits for its commit to reach the disk), CPU µs per row, a step's
+// mean and longest wall time (how long it holds SQLite's one writer: other writers wait that long),
+// and peak RSS growth (VmHWM, reset through /proc/self/clear_refs): of the reading pass over the
+// resident memory before the file's bytes were read (the request holds the whole file, as the API's
+// does), of the applying pass over the resident memory at its start.
 //
 // Rows: household r % H, visit day 2025-03-(1 + (r / H) % 25), officer (r / H) / 25 of a pool,
 // so every row's key (户编码, 走访日期, 走访人) is distinct up to 25 * 40 visits a household.
@@ -189,7 +190,8 @@ void print_pass(const char* label, const char* pass, std::uint64_t rows, const M
 }
 
 void import_file(const char* label, const fs::path& file, soci::session& session,
-                 const CaseUnitOfWork& cases, const std::string& county, std::uint64_t apply) {
+                 const CaseUnitOfWork& cases, const std::string& county, std::uint64_t apply,
+                 std::size_t step) {
   const bool reset = reset_peak();
   const long rss_before = reset ? status_kib("VmRSS:") : status_kib("VmHWM:");
   ImportRequest request;
@@ -218,28 +220,43 @@ void import_file(const char* label, const fs::path& file, soci::session& session
   const long rss_applying = reset_again ? status_kib("VmRSS:") : status_kib("VmHWM:");
   Mark applying;
   const std::uint64_t want = apply == 0 ? total : std::min(apply, total);
-  std::uint64_t done = 0;
+  std::uint64_t done = 0, steps = 0;
+  double longest = 0;
   bool finished = false;
   while (done < want && !finished) {
-    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(500, want - done));
+    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(step, want - done));
+    const auto t = Steady::now();
     finished = job.step(session, n);
+    longest = std::max(longest, std::chrono::duration<double>(Steady::now() - t).count());
     done += n;
+    ++steps;
   }
+  const double cpu = cpu_seconds() - applying.cpu;
+  const double wall = std::chrono::duration<double>(Steady::now() - applying.wall).count();
   print_pass(label, "check + apply (step)", std::min(done, total), applying, rss_applying);
+  std::printf(
+      "%-5s steps of %zu rows: %.1f µs CPU per row; a step %.1f ms on average, %.1f ms at "
+      "most (wall)\n",
+      label, step, cpu * 1e6 / double(std::min(done, total)),
+      wall * 1e3 / double(std::max<std::uint64_t>(steps, 1)), longest * 1e3);
   const ImportRunRecord& run = job.outcome().run;
   std::printf(
       "%-5s %s, %.1f MiB on disk (held whole by the request, as by the API): applied %d, duplicate "
       "%d, bad %d%s%s\n",
       label, run.format.c_str(), double(fs::file_size(file)) / 1048576, run.rows_applied,
-      run.rows_duplicate, run.rows_bad, finished ? "" : " (counts stored at the end only)",
+      run.rows_duplicate, run.rows_bad,
+      finished ? "" : " (the run not finished: the sample stops here)",
       job.outcome().rows.empty()
           ? ""
           : (", first bad row: " + job.outcome().rows.front().reason).c_str());
 }
 
-// Cases opened on the clock's day (emergency: assisted at once), each with an officer.
+// Cases opened on the clock's day (emergency: assisted at once), each with an officer: all in
+// one transaction, each write under the savepoint open_case_in/apply_in ask for (a refusal
+// stops the bench and nothing is kept).
 bool open_cases(soci::session& s, const CaseUnitOfWork& work, const Clock& clock,
                 const std::vector<Home>& homes) {
+  WriteTransaction tx(s);
   for (const Home& h : homes) {
     OpenCase open;
     open.meta = {"基准测试", clock.now(), ""};
@@ -252,7 +269,8 @@ bool open_cases(soci::session& s, const CaseUnitOfWork& work, const Clock& clock
     open.risk_causes = {RiskCause::kIllness};
     open.emergency = true;
     open.emergency_reason = "突发重病";
-    const OpenResult opened = work.open_case(s, open);
+    Savepoint opening(s, "bench_open");
+    const OpenResult opened = work.open_case_in(s, open);
     if (const auto* r = std::get_if<Refusal>(&opened)) {
       std::cerr << "case refused: " << r->message << "\n";
       return false;
@@ -260,12 +278,16 @@ bool open_cases(soci::session& s, const CaseUnitOfWork& work, const Clock& clock
     AssignOfficer assign;
     assign.meta = {"基准测试", clock.now(), ""};
     assign.officer = officer(0);
-    const ApplyResult assigned = work.apply(s, std::get<CaseChange>(opened).case_id, assign);
+    opening.release();
+    Savepoint assigning(s, "bench_assign");
+    const ApplyResult assigned = work.apply_in(s, std::get<CaseChange>(opened).case_id, assign);
     if (const auto* r = std::get_if<Refusal>(&assigned)) {
       std::cerr << "officer refused: " << r->message << "\n";
       return false;
     }
+    assigning.release();
   }
+  tx.commit();
   return true;
 }
 
@@ -273,7 +295,7 @@ bool open_cases(soci::session& s, const CaseUnitOfWork& work, const Clock& clock
 
 int main(int argc, char** argv) {
   std::uint64_t rows = 1'000'000, apply = 20'000;
-  std::size_t households = 5'000;
+  std::size_t households = 5'000, step = ImportJob::kRowsPerStep;
   fs::path dir;
   bool keep = false;
   for (int i = 1; i < argc; ++i) {
@@ -284,14 +306,16 @@ int main(int argc, char** argv) {
       households = std::strtoull(argv[++i], nullptr, 10);
     } else if (a == "--apply" && i + 1 < argc) {
       apply = std::strtoull(argv[++i], nullptr, 10);
+    } else if (a == "--step" && i + 1 < argc) {
+      step = std::max<std::size_t>(1, std::strtoull(argv[++i], nullptr, 10));
     } else if (a == "--dir" && i + 1 < argc) {
       dir = argv[++i];
     } else if (a == "--keep") {
       keep = true;
     } else {
       std::fprintf(stderr,
-                   "usage: import_bench [--rows N] [--households H] [--apply N] [--dir FOLDER] "
-                   "[--keep]\n");
+                   "usage: import_bench [--rows N] [--households H] [--apply N] [--step N] "
+                   "[--dir FOLDER] [--keep]\n");
       return 2;
     }
   }
@@ -369,7 +393,7 @@ int main(int argc, char** argv) {
     std::printf("%-5s %zu households with cases opened in %.1f s (SQLite)\n", label, households,
                 std::chrono::duration<double>(Steady::now() - t_cases).count());
     clock.advance(std::chrono::days{30});
-    import_file(label, file, *session, writer->begin(*config), config->county.code, apply);
+    import_file(label, file, *session, writer->begin(*config), config->county.code, apply, step);
   }
   if (!keep) {
     fs::remove_all(dir);

@@ -56,6 +56,9 @@ struct ImportRowRecord {
 std::int64_t insert_import_run(soci::session& session, const ImportRunRecord& run);
 // Sets finished_at and the four counts.
 void finish_import_run(soci::session& session, const ImportRunRecord& run);
+// Sets the four counts only (finished_at stays empty): a run's progress, written with each step's
+// rows (importer.h), so the stored counts always match the rows committed.
+void store_import_counts(soci::session& session, const ImportRunRecord& run);
 std::optional<ImportRunRecord> load_import_run(soci::session& session, std::int64_t id);
 
 void insert_import_row(soci::session& session, const ImportRowRecord& row);

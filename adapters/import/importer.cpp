@@ -1,15 +1,13 @@
 #include "adapters/import/importer.h"
 
-#include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
 #include <array>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
-#include <charconv>
-#include <cstdio>
 #include <set>
+#include <stdexcept>
 
 #include "adapters/import/import_table.h"
 #include "adapters/import/table_stream.h"
@@ -343,9 +341,12 @@ class RunImporter {
     };
     std::optional<Refusal> refusal;
     std::optional<std::int64_t> case_id;
+    // The row's own savepoint in the step's transaction (ImportJob::step): whatever the row
+    // wrote before it was refused or failed goes back with it, the rows before it stay.
+    Savepoint row(*s_, "import_row");
     try {
       if (auto* open = std::get_if<OpenCase>(&plan)) {
-        OpenResult r = cases_.open_case(*s_, std::move(*open), record);
+        OpenResult r = cases_.open_case_in(*s_, std::move(*open), record);
         if (auto* ch = std::get_if<CaseChange>(&r)) case_id = ch->case_id;
         if (auto* no = std::get_if<Refusal>(&r)) refusal = *no;
       } else {
@@ -355,37 +356,54 @@ class RunImporter {
           if (case_in_progress(c.state)) target = c.id;  // oldest first: the last one is the newest
         }
         if (!target) {
+          undo(row);
           return mark_bad(
               std::move(out),
               Bad{"household_code", "户编码 " + code + " 没有进行中的监测案件 (household " + code +
                                         " has no case in progress)"});
         }
         ApplyResult r =
-            cases_.apply(*s_, *target, std::get<RecordVisit>(plan), std::nullopt, record);
+            cases_.apply_in(*s_, *target, std::get<RecordVisit>(plan), std::nullopt, record);
         if (auto* ch = std::get_if<CaseChange>(&r)) case_id = ch->case_id;
         if (auto* no = std::get_if<Refusal>(&r)) refusal = *no;
         if (auto* stale = std::get_if<StaleVersion>(&r)) {
+          undo(row);
           return mark_bad(std::move(out), Bad{"household_code", stale->message});
         }
         if (auto* gone = std::get_if<CaseNotFound>(&r)) {
+          undo(row);
           return mark_bad(std::move(out), Bad{"household_code", gone->message});
         }
       }
     } catch (const StorageError& e) {
-      // Another import applied the same row between our check and our commit: the unique key
-      // refused ours and the whole change rolled back.
+      // Another import applied the same row between our check and our insert (PostgreSQL: it
+      // committed while ours waited on the key): the unique key refused ours. Back to the row's
+      // savepoint first: PostgreSQL answers nothing else in a transaction after an error.
       if (e.kind() != StorageError::Kind::kConstraint) throw;
+      undo(row);
       auto dup = find_applied_key(*s_, out.row_key);
       if (!dup) throw;
       return mark_duplicate(std::move(out), *dup);
     }
     if (refusal) {
+      undo(row);
       return mark_bad(std::move(out), Bad{refusal_column(req_.kind, *refusal),
                                           refusal->message + " (refused by the case rules)"});
     }
+    row.release();
     out.status = "applied";
     out.case_id = case_id;
     return out;
+  }
+
+  // Undoes a row that was not applied (a refusal may leave writes behind: case_repository.h's
+  // open_case_in). A savepoint that cannot be rolled back leaves the step's transaction broken.
+  static void undo(Savepoint& row) {
+    if (!row.rollback()) {
+      throw StorageError(StorageError::Kind::kUnavailable,
+                         "撤销导入行失败，本批未保存 (rolling back an import row failed; nothing "
+                         "of its step was saved)");
+    }
   }
 
   soci::session* s_;  // the session of the current step (ImportJob::step)
@@ -414,65 +432,6 @@ std::string raw_json(const std::vector<std::string>& header, const ImportRow& ro
 
 }  // namespace
 
-std::string sha256_hex(std::string_view bytes) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int size = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest.data(), &size, EVP_sha256(), nullptr);
-  std::string out;
-  char buf[3];
-  for (unsigned int i = 0; i < size; ++i) {
-    std::snprintf(buf, sizeof buf, "%02x", digest[i]);
-    out += buf;
-  }
-  return out;
-}
-
-std::optional<Date> parse_import_date(std::string_view text) {
-  std::string t = trim_cell(text);
-  // A time after the date ("2025-03-03 09:30:00", "2025-03-03T09:30") is dropped.
-  if (auto space = t.find_first_of(" T"); space != std::string::npos && space >= 8) t.resize(space);
-  int y = 0, m = 0, d = 0;
-  auto number = [&t](std::size_t& i, int max_digits, int& out) {
-    const std::size_t start = i;
-    while (i < t.size() && i - start < static_cast<std::size_t>(max_digits) && t[i] >= '0' &&
-           t[i] <= '9') {
-      ++i;
-    }
-    if (i == start) return false;
-    std::from_chars(t.data() + start, t.data() + i, out);
-    return true;
-  };
-  std::size_t i = 0;
-  if (t.size() == 8 && t.find_first_not_of("0123456789") == std::string::npos) {
-    number(i, 4, y);
-    number(i, 2, m);
-    number(i, 2, d);
-  } else {
-    if (!number(i, 4, y) || i != 4) return std::nullopt;
-    auto separator = [&t, &i](std::string_view expected_cn) {
-      if (i < t.size() && (t[i] == '-' || t[i] == '/' || t[i] == '.')) {
-        ++i;
-        return true;
-      }
-      if (t.compare(i, expected_cn.size(), expected_cn) == 0) {
-        i += expected_cn.size();
-        return true;
-      }
-      return false;
-    };
-    if (!separator("年") || !number(i, 2, m) || !separator("月") || !number(i, 2, d)) {
-      return std::nullopt;
-    }
-    if (t.compare(i, std::string_view("日").size(), "日") == 0) i += std::string_view("日").size();
-    if (i != t.size()) return std::nullopt;
-  }
-  const std::chrono::year_month_day ymd{std::chrono::year{y},
-                                        std::chrono::month{static_cast<unsigned>(m)},
-                                        std::chrono::day{static_cast<unsigned>(d)}};
-  if (!ymd.ok() || y < 1900) return std::nullopt;
-  return Date{ymd};
-}
-
 struct ImportJob::State {
   State(const CaseUnitOfWork& c, const ImportRequest& r, ColumnMap m)
       : cases(c), request(r), columns(std::move(m)) {}
@@ -483,10 +442,10 @@ struct ImportJob::State {
   std::unique_ptr<TableStream> rows;
   std::optional<RunImporter> importer;
   ImportOutcome outcome;
-  std::vector<ImportRowRecord> unstored;  // rows not applied, not yet stored
   std::size_t bad_kept = 0;
   TableRow row;
   bool done = false;
+  bool failed = false;  // a step threw: its rows were rolled back, the job cannot go on
 };
 
 ImportJob::ImportJob(std::unique_ptr<State> state) : state_(std::move(state)) {}
@@ -536,25 +495,23 @@ std::variant<std::unique_ptr<ImportJob>, ImportFileError> ImportJob::start(
 bool ImportJob::step(soci::session& session, std::size_t rows) {
   State& st = *state_;
   if (st.done) return true;
+  if (st.failed) {
+    throw std::logic_error("ImportJob::step after a step that threw: import the file again");
+  }
   ImportRunRecord& run = st.outcome.run;
   st.importer->use(session);
-  // Rows not applied are stored in batches (applied ones are stored with their case change),
-  // the last batch with the run's counts.
-  auto store = [&] {
-    for (const auto& r : st.unstored) insert_import_row(session, r);
-    st.unstored.clear();
-  };
+  // The step's rows in ONE transaction (group commit, issue 15): each row under its own
+  // savepoint (RunImporter::apply), the rows not applied and the run's counts so far written
+  // with them, one commit (one fsync on SQLite) for the step. A throw anywhere rolls the whole
+  // step back: the rows of earlier steps stay, a re-run skips them by their keys. The job's
+  // memory has gone past the rolled-back rows then, so it cannot go on.
+  WriteTransaction tx(session);
+  st.failed = true;  // until the commit: the job's memory runs ahead of what is stored
+  bool end = false;
   for (std::size_t n = 0; n < rows; ++n) {
     if (!st.rows->next(st.row)) {
-      WriteTransaction tx(session);
-      store();
-      run.finished_at = st.cases.clock().now();
-      finish_import_run(session, run);
-      tx.commit();
-      st.done = true;
-      spdlog::info("import.finished id={} applied={} duplicate={} bad={}", run.id, run.rows_applied,
-                   run.rows_duplicate, run.rows_bad);
-      return true;
+      end = true;
+      break;
     }
     ImportRowRecord done = st.importer->import_row(st.row, raw_json(st.rows->header(), st.row));
     const bool bad = done.status == "bad";
@@ -562,7 +519,8 @@ bool ImportJob::step(soci::session& session, std::size_t rows) {
       ++run.rows_applied;
     } else {
       ++(bad ? run.rows_bad : run.rows_duplicate);
-      st.unstored.push_back(done);
+      // Applied rows are stored with their case change; these with the step.
+      insert_import_row(session, done);
     }
     if (st.request.keep_all_rows) {
       st.outcome.rows.push_back(std::move(done));
@@ -571,10 +529,20 @@ bool ImportJob::step(soci::session& session, std::size_t rows) {
       st.outcome.rows.push_back(std::move(done));
     }
   }
-  WriteTransaction tx(session);
-  store();
+  if (end) {
+    run.finished_at = st.cases.clock().now();
+    finish_import_run(session, run);
+  } else {
+    store_import_counts(session, run);
+  }
   tx.commit();
-  return false;
+  st.failed = false;
+  if (end) {
+    st.done = true;
+    spdlog::info("import.finished id={} applied={} duplicate={} bad={}", run.id, run.rows_applied,
+                 run.rows_duplicate, run.rows_bad);
+  }
+  return end;
 }
 
 ImportOutcome& ImportJob::outcome() { return state_->outcome; }
@@ -585,7 +553,7 @@ std::variant<ImportOutcome, ImportFileError> run_import(soci::session& session,
   auto started = ImportJob::start(session, cases, request);
   if (auto* problem = std::get_if<ImportFileError>(&started)) return *problem;
   ImportJob& job = *std::get<std::unique_ptr<ImportJob>>(started);
-  while (!job.step(session, 1000)) {
+  while (!job.step(session, ImportJob::kRowsPerStep)) {
   }
   return std::move(job.outcome());
 }

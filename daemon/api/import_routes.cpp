@@ -24,7 +24,8 @@ namespace json = boost::json;
 using boost::asio::awaitable;
 
 constexpr std::size_t kMaxBadRowsInAnswer = 1000;
-constexpr std::size_t kRowsPerStep = 500;  // rows an import does before other work may run
+// Rows an import does in one transaction before other work may run (importer.h: measured there).
+constexpr std::size_t kRowsPerStep = ImportJob::kRowsPerStep;
 
 std::string run_path(std::int64_t id) { return "/api/v1/imports/" + std::to_string(id); }
 
@@ -113,7 +114,10 @@ awaitable<ApiResponse> post_import(ApiServices& services, ApiRequest& req) {
   // nothing it reads.
   auto cases = std::make_shared<const CaseUnitOfWork>(services.cases.begin(*config));
   // The first pass and the run's record, then the rows in steps of kRowsPerStep, each its own
-  // storage task: other work (timers, other requests) runs between the steps.
+  // storage task: other work (timers, other requests) runs between the steps. The steps queue
+  // on the writing thread with the API's write groups (one transaction each, importer.h): a
+  // waiting API write waits for one step, in turn, instead of polling SQLite's write lock
+  // against back-to-back steps from another thread, and the writer's page cache stays valid.
   // (Each task is a named lambda, as GCC 12 mishandles temporaries inside co_await
   // expressions.)
   auto start = [config, cases, request](soci::session& s) {
@@ -128,7 +132,7 @@ awaitable<ApiResponse> post_import(ApiServices& services, ApiRequest& req) {
     return job->step(s, kRowsPerStep);
   };
   bool done = false;
-  while (!done) done = co_await services.storage.run(step);
+  while (!done) done = co_await services.storage.run_writing(step);
   // Hand the import's freed buffers back to the system: glibc keeps freed heap otherwise, and a
   // large import's peak would stay the daemon's size.
   auto trim = [](soci::session&) { ::malloc_trim(0); };
