@@ -1,17 +1,20 @@
 // Many cases opened fast for a benchmark's setup: copies of one opened template case (its
 // household row and case row copied by SQL, statements prepared once), each copy's duties and
-// timers scheduled by the daemon's hook in its batch form (adapters/scheduler/deadline_batch.h),
+// timers scheduled by the daemon's hook in its batch form (adapters/scheduler/deadline_batch.h,
+// or bulk_opening.h: planned on a second thread),
 // as if it had just started household verification on its own day of the year. Copy n gets
 // household code 379901001001 followed by n in seven digits; copy 0 is the template itself.
 // The caller owns the transaction and flushes the batch before committing.
 #pragma once
 
 #include <soci/soci.h>
+#include <soci/sqlite3/soci-sqlite3.h>
 
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <utility>
 
 #include "adapters/scheduler/deadline_batch.h"
 #include "adapters/storage/case_repository.h"
@@ -34,14 +37,15 @@ class TemplateCases {
                           " township_code, head_name, phone, details, created_at, updated_at"
                           " FROM households WHERE code = '3799010010010000000'",
              soci::use(household_))),
-        copy_case_((s.prepare << "INSERT INTO cases (household_code, kind, state, version, source,"
-                                 " emergency, opened_at, data, updated_at) SELECT :code, kind,"
-                                 " state, version, source, emergency, opened_at, data, updated_at"
-                                 " FROM cases WHERE id = :id RETURNING id",
-                    soci::use(household_), soci::use(template_id_), soci::into(copied_id_))) {}
+        sqlite_(s.get_backend_name() == "sqlite3"
+                    ? static_cast<soci::sqlite3_session_backend*>(s.get_backend())->conn_
+                    : nullptr),
+        copy_case_(copy_case_statement(s)) {}
 
-  // Copy `n` (0..count-1) written, its deadlines added to `deadlines`.
-  void open(soci::session& s, DeadlineBatch& deadlines, int n) {
+  // Copy `n` (0..count-1) written, its deadlines added to `deadlines` (a DeadlineBatch or a
+  // BulkOpening).
+  template <class Deadlines>
+  void open(soci::session& s, Deadlines& deadlines, int n) {
     std::int64_t id = template_id_;
     if (n > 0) {
       char code[32];
@@ -49,9 +53,7 @@ class TemplateCases {
       household_ = code;
       copy_household_.execute(true);
       copy_case_.execute(true);
-      id = copied_id_;
-      while (copy_case_.fetch()) {
-      }  // to its end: SQLite commits no transaction with a statement in progress
+      id = sqlite_ != nullptr ? sqlite_api::sqlite3_last_insert_rowid(sqlite_) : copied_id_;
     }
     CaseChange change;
     change.case_id = id;
@@ -63,17 +65,32 @@ class TemplateCases {
     change.outcome.entry.at = year_start_ + year * n / count_;
     change.outcome.step_started = kStepHouseholdVerification;
     change.outcome.assistance_started = true;
-    deadlines.add(s, change);
+    deadlines.add(s, std::move(change));
   }
 
  private:
+  // The id of the copy: RETURNING on PostgreSQL; on SQLite (which would build a temporary table
+  // for each row) the connection's last insert rowid.
+  soci::statement copy_case_statement(soci::session& s) {
+    const std::string sql =
+        "INSERT INTO cases (household_code, kind, state, version, source, emergency, opened_at,"
+        " data, updated_at) SELECT :code, kind, state, version, source, emergency, opened_at, data,"
+        " updated_at FROM cases WHERE id = :id";
+    if (sqlite_ != nullptr)
+      return (s.prepare << sql, soci::use(household_), soci::use(template_id_));
+    return (s.prepare << sql + " RETURNING id", soci::use(household_), soci::use(template_id_),
+            soci::into(copied_id_));
+  }
+
   long long template_id_;
   CaseData data_;
   TimePoint year_start_;
   int count_;
   std::string household_;
   long long copied_id_ = 0;
-  soci::statement copy_household_, copy_case_;
+  soci::statement copy_household_;
+  sqlite_api::sqlite3* sqlite_;  // the session's connection on SQLite, else nullptr
+  soci::statement copy_case_;
 };
 
 }  // namespace fangfan::bench
