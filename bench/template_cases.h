@@ -10,9 +10,11 @@
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -55,6 +57,32 @@ class TemplateCases {
       copy_case_.execute(true);
       id = sqlite_ != nullptr ? sqlite_api::sqlite3_last_insert_rowid(sqlite_) : copied_id_;
     }
+    add(s, deadlines, n, id);
+  }
+
+  // open() for copies first..first+k-1, the same rows. On SQLite each table's copies are one
+  // statement (an INSERT reading its own table runs its SELECT into a temporary table first: once
+  // per statement), their ids consecutive, the last one the last insert rowid.
+  template <class Deadlines>
+  void open_range(soci::session& s, Deadlines& deadlines, int first, int k) {
+    if (sqlite_ == nullptr) {
+      for (int n = first; n < first + k; ++n) open(s, deadlines, n);
+      return;
+    }
+    if (first == 0) add(s, deadlines, 0, template_id_);
+    low_ = std::max(first, 1);
+    high_ = first + k - 1;
+    if (low_ > high_) return;
+    if (!copy_households_) prepare_ranges(s);
+    copy_households_->execute(true);
+    copy_cases_->execute(true);
+    const std::int64_t first_id = sqlite_api::sqlite3_last_insert_rowid(sqlite_) - (high_ - low_);
+    for (int n = low_; n <= high_; ++n) add(s, deadlines, n, first_id + (n - low_));
+  }
+
+ private:
+  template <class Deadlines>
+  void add(soci::session& s, Deadlines& deadlines, int n, std::int64_t id) {
     CaseChange change;
     change.case_id = id;
     change.snapshot.data = data_;
@@ -68,7 +96,26 @@ class TemplateCases {
     deadlines.add(s, std::move(change));
   }
 
- private:
+  void prepare_ranges(soci::session& s) {
+    const std::string copies =
+        "WITH RECURSIVE c(n) AS (SELECT :low UNION ALL SELECT n + 1 FROM c WHERE n < :high) ";
+    copy_households_.emplace(
+        (s.prepare << copies +
+                          "INSERT INTO households (code, village_code, township_code, head_name,"
+                          " phone, details, created_at, updated_at) SELECT printf("
+                          "'379901001001%07d', c.n), village_code, township_code, head_name,"
+                          " phone, details, created_at, updated_at FROM c, households h WHERE"
+                          " h.code = '3799010010010000000' ORDER BY c.n",
+         soci::use(low_), soci::use(high_)));
+    copy_cases_.emplace((s.prepare << copies +
+                                          "INSERT INTO cases (household_code, kind, state, version,"
+                                          " source, emergency, opened_at, data, updated_at) SELECT"
+                                          " printf('379901001001%07d', c.n), kind, state, version,"
+                                          " source, emergency, opened_at, data, updated_at FROM c,"
+                                          " cases t WHERE t.id = :id ORDER BY c.n",
+                         soci::use(low_), soci::use(high_), soci::use(template_id_)));
+  }
+
   // The id of the copy: RETURNING on PostgreSQL; on SQLite (which would build a temporary table
   // for each row) the connection's last insert rowid.
   soci::statement copy_case_statement(soci::session& s) {
@@ -91,6 +138,8 @@ class TemplateCases {
   soci::statement copy_household_;
   sqlite_api::sqlite3* sqlite_;  // the session's connection on SQLite, else nullptr
   soci::statement copy_case_;
+  int low_ = 0, high_ = 0;  // open_range's copies, SQLite only
+  std::optional<soci::statement> copy_households_, copy_cases_;
 };
 
 }  // namespace fangfan::bench

@@ -458,7 +458,11 @@ int main(int argc, char** argv) {
     TemplateCases copies(s, *first, year_start, cases);
     for (int done = 0; done < cases;) {
       WriteTransaction tx(s);
-      for (int n = 0; n < open_batch && done < cases; ++n, ++done) copies.open(s, deadlines, done);
+      const int end = std::min(cases, done + open_batch);
+      for (int k = 0; done < end; done += k) {
+        k = std::min(static_cast<int>(BulkOpening::kChunk), end - done);
+        copies.open_range(s, deadlines, done, k);
+      }
       deadlines.flush(s);
       tx.commit();
     }

@@ -54,7 +54,8 @@ class BulkOpening {
   BulkOpening& operator=(const BulkOpening&) = delete;
 
   // Queues `change` (its case row written in this transaction) for planning; writes what was
-  // planned before it, waiting only when an earlier change of the same case is not written yet.
+  // planned before it. Waits for the planner only when an earlier change of the same case is not
+  // written yet or held, or when kQueued batches are waiting for it.
   void add(soci::session& session, CaseChange change);
   // Writes everything queued (waiting for its planning); returns how many timers the writes of
   // this transaction scheduled since the last flush().

@@ -581,6 +581,49 @@ TEST_P(SchedulerConformance, BulkOpening_WritesTheRowsOfDeadlineBatch) {
   }
 }
 
+// A refused plan (a calendar year missing) surfaces when its turn to be written comes, the
+// transaction rolls back, and after discard() the same BulkOpening writes the next one whole.
+TEST_P(SchedulerConformance, BulkOpening_RefusalSurfacesAndDiscardLeavesNothingForTheNext) {
+  SecondDatabase db(GetParam());
+  soci::session& session = *db.session;
+  std::vector<CaseChange> changes;
+  {
+    test::StoredCases cases(session, *config_, clock_,
+                            [&](soci::session&, const CaseChange& c) { changes.push_back(c); });
+    CaseWalk fine =
+        test::stored_walk(session, *config_, at("2025-09-29T09:00"), "3701020010011000", kVillage);
+    CaseWalk late = test::stored_walk(session, *config_, at("2026-12-28T09:00"), "3701020010011001",
+                                      kVillage);  // reaches 2027: no data
+    test::open_stored(cases, fine);
+    test::open_stored(cases, late);
+  }
+  ASSERT_EQ(changes.size(), 2u);
+  BulkOpening bulk(config_, calendar_);
+  try {
+    WriteTransaction tx(session);
+    bulk.add(session, changes[0]);
+    bulk.add(session, changes[1]);
+    bulk.flush(session);
+    ADD_FAILURE() << "the refused change was written";
+  } catch (const ScheduleError& e) {
+    EXPECT_EQ(e.missing_year(), 2027);
+  }
+  bulk.discard();
+  EXPECT_EQ(count(session, "SELECT COUNT(*) FROM timers"), 0);
+  int scheduled = 0;
+  {
+    WriteTransaction tx(session);
+    bulk.add(session, changes[0]);
+    scheduled = bulk.flush(session);
+    tx.commit();
+  }
+  EXPECT_GT(scheduled, 0);
+  EXPECT_EQ(count(session, "SELECT COUNT(*) FROM timers"), scheduled);
+  EXPECT_EQ(count(session, "SELECT COUNT(*) FROM duties WHERE case_id = " +
+                               std::to_string(changes[1].case_id)),
+            0);
+}
+
 // A firing batch's follow-ups (the next month's duties and their timers) are held and written
 // at the pass's end (duty_writer.h DutySink): the same rows, and the same counts, as firing the
 // timers one by one.
