@@ -1,9 +1,9 @@
 // Many cases opened fast for a benchmark's setup: copies of one opened template case (its
 // household row and case row copied by SQL, statements prepared once), each copy's duties and
 // timers scheduled by the daemon's hook in its batch form (adapters/scheduler/deadline_batch.h,
-// or bulk_opening.h: planned on a second thread),
-// as if it had just started household verification on its own day of the year. Copy n gets
-// household code 379901001001 followed by n in seven digits; copy 0 is the template itself.
+// or bulk_opening.h: planned on a second thread), as if it had just started household
+// verification on its own day of the year. Copy n gets household code 379901001001 followed by
+// n in seven digits; copy 0 is the template itself.
 // The caller owns the transaction and flushes the batch before committing.
 #pragma once
 

@@ -57,8 +57,8 @@ class BulkOpening {
   // planned before it. Waits for the planner only when an earlier change of the same case is not
   // written yet or held, or when kQueued batches are waiting for it.
   void add(soci::session& session, CaseChange change);
-  // Writes everything queued (waiting for its planning); returns how many timers the writes of
-  // this transaction scheduled since the last flush().
+  // Writes everything queued (waiting for its planning); returns how many timers the plans
+  // written since the last flush() scheduled (an alert's own review duty not counted).
   int flush(soci::session& session);
   // Drops everything queued or held (after an error, with the transaction rolled back).
   void discard();
