@@ -535,6 +535,12 @@ TEST_P(SchedulerConformance, BulkOpening_WritesTheRowsOfDeadlineBatch) {
         {0, officer},
         {1, eligible}}},
   };
+  // Case 0's steps (each written at once) while case 1's openings are held: what is held is
+  // written first.
+  scenarios.push_back(
+      {"a step of one case while another's openings are held",
+       2,
+       {{0}, {0, start}, {1}, {1, start}, {0, eligible}, {0, review}, {1, eligible}}});
   const int many = static_cast<int>(BulkOpening::kChunk) + 6;
   BatchScenario chunks{"more than a chunk, then each started", many, {}};
   BatchScenario each{"each opened and started at once", many, {}};
