@@ -24,11 +24,12 @@
 // assistance started the same instant, so it owns a step duty (reminder, due, two escalation
 // rungs) and this month's visits and monitoring duties (reminder, due, rungs): 11 timers. Cases
 // are stored as copies of one real case (the daemon's case writer), the hook runs 2,000 cases per
-// transaction (--open-batch N: N), in its batch form (deadline_batch.h: every case planned, then
-// all their duties and timers written together). The create line also gives the CPU seconds it took
-// (on a shared machine the figure that moves least with other loads). Firing uses the daemon's own
-// batch (fire_due_batch): each timer in a savepoint, one commit (on SQLite with synchronous=FULL,
-// one fsync) per batch.
+// transaction (--open-batch N: N), in its bulk form (bulk_opening.h: the cases planned on a
+// second thread while this one writes; all their duties and timers written before the commit).
+// The create line also gives the CPU seconds it took (on a shared machine the figure that moves
+// least with other loads), and the writing thread's own (SQLite's one writer: the critical path).
+// Firing uses the daemon's own batch (fire_due_batch): each timer in a savepoint, one commit (on
+// SQLite with synchronous=FULL, one fsync) per batch.
 //
 // --spread RATE: a spread load instead of the burst. The cases are made the same way (by default
 // enough for RATE x S timers), then RATE of their pending timers fall due in each of the next S
@@ -68,10 +69,12 @@
 
 #include "adapters/calendar/calendar_files.h"
 #include "adapters/config/config.h"
+#include "adapters/scheduler/bulk_opening.h"
 #include "adapters/scheduler/case_writing.h"
 #include "adapters/scheduler/deadline_batch.h"
 #include "adapters/scheduler/timer_firing.h"
 #include "adapters/storage/case_repository.h"
+#include "adapters/storage/case_store.h"
 #include "adapters/storage/database.h"
 #include "adapters/storage/epoch.h"
 #include "adapters/storage/migrations.h"
@@ -425,6 +428,7 @@ int main(int argc, char** argv) {
     // -- create: one real case, copied; the hook schedules each copy's duties and timers.
     const auto t_create = Steady::now();
     const double create_cpu = cpu_seconds();
+    const double create_writer_cpu = bench::thread_cpu_seconds();
     FixedClock open_clock(year_start);
     // As the daemon writes cases: its opening duties come before timers_before below.
     const auto writer = make_case_writer(
@@ -440,26 +444,40 @@ int main(int argc, char** argv) {
       std::cerr << "the template case was refused: " << std::get<Refusal>(opened).message << "\n";
       return 1;
     }
-    // The daemon's hook for a transaction of many cases: each case planned, then all their duties
-    // and timers written together before the commit (deadline_batch.h).
-    DeadlineBatch deadlines(config, calendar);
+    // The daemon's bulk opening: each case planned on a second thread while this one writes the
+    // cases and what was planned before; all their duties and timers written before the commit
+    // (bulk_opening.h).
+    BulkOpening deadlines(config, calendar);
+    // The daemon's case writer session's page cache (storage-writer thread, case_store.h); the
+    // session's own again for what follows.
+    int cache_size = 0;
+    s << "PRAGMA cache_size", soci::into(cache_size);
+    widen_case_writer_cache(s);
     long long timers_before = 0;
     s << "SELECT COUNT(*) FROM timers", soci::into(timers_before);
     TemplateCases copies(s, *first, year_start, cases);
     for (int done = 0; done < cases;) {
       WriteTransaction tx(s);
-      for (int n = 0; n < open_batch && done < cases; ++n, ++done) copies.open(s, deadlines, done);
+      const int end = std::min(cases, done + open_batch);
+      for (int k = 0; done < end; done += k) {
+        k = std::min(static_cast<int>(BulkOpening::kChunk), end - done);
+        copies.open_range(s, deadlines, done, k);
+      }
       deadlines.flush(s);
       tx.commit();
     }
     s << "SELECT COUNT(*) FROM timers", soci::into(timers);
+    s << "PRAGMA cache_size = " + std::to_string(cache_size);
     timers -= timers_before;
     const double create_s = seconds_since(t_create);
+    const double writer_cpu = bench::thread_cpu_seconds() - create_writer_cpu;
     std::printf(
         "create: %d cases, %lld pending timers in %.1f s (%.0f timers/s, target >= 200000); %.1f s "
-        "of CPU (%.0f timers per CPU second), %d cases per transaction\n",
+        "of CPU (%.0f timers per CPU second), %d cases per transaction; writing thread %.1f s of "
+        "CPU (%.2f us per timer: %.0f timers/s when it has a core)\n",
         cases, timers, create_s, double(timers) / create_s, cpu_seconds() - create_cpu,
-        double(timers) / (cpu_seconds() - create_cpu), open_batch);
+        double(timers) / (cpu_seconds() - create_cpu), open_batch, writer_cpu,
+        writer_cpu * 1e6 / double(timers), double(timers) / writer_cpu);
   }
   s << "SELECT COUNT(*) FROM timers WHERE state = 'pending' AND due_at <= :t",
       soci::use(static_cast<long long>(to_epoch(month_end))), soci::into(pending_in_month);

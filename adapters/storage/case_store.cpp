@@ -1,5 +1,7 @@
 #include "adapters/storage/case_store.h"
 
+#include <soci/sqlite3/soci-sqlite3.h>
+
 #include <boost/json/parse.hpp>
 
 #include "adapters/storage/database.h"
@@ -19,6 +21,12 @@ using storage_detail::Kept;
 using storage_detail::kept_all;
 using storage_detail::kept_one;
 using storage_detail::Prepared;
+
+// SQLite's last insert rowid on this session's connection (sqlite3 backend only).
+long long last_rowid(soci::session& session) {
+  auto* backend = static_cast<soci::sqlite3_session_backend*>(session.get_backend());
+  return sqlite_api::sqlite3_last_insert_rowid(backend->conn_);
+}
 
 // ---- households
 
@@ -152,7 +160,10 @@ struct CaseWithPlaceById {
   }
 };
 
-struct InsertCase {
+// A new case's row. On PostgreSQL its id comes back by RETURNING; on SQLite (InsertCaseRow) from
+// the connection's last insert rowid: SQLite runs a RETURNING statement through a temporary
+// table built for each row (issue 15: bulk opening writes many cases).
+struct InsertCaseRow {
   long long version = 0, opened = 0, updated = 0, previous = 0, id = 0;
   soci::indicator previous_ind = soci::i_null;
   int emergency = 0;
@@ -160,13 +171,37 @@ struct InsertCase {
   static std::string sql() {
     return "INSERT INTO cases (household_code, kind, state, version, source, emergency, opened_at,"
            " previous_case_id, data, updated_at) VALUES (:household, :kind, :state, :version,"
-           " :source, :emergency, :opened, :previous, :data, :updated) RETURNING id";
+           " :source, :emergency, :opened, :previous, :data, :updated)";
   }
   void bind(Prepared& p) {
     p, use(household_code), use(kind), use(state), use(version), use(source), use(emergency),
-        use(opened), use(previous, previous_ind), use(data), use(updated), into(id);
+        use(opened), use(previous, previous_ind), use(data), use(updated);
   }
 };
+
+struct InsertCase : InsertCaseRow {
+  static std::string sql() { return InsertCaseRow::sql() + " RETURNING id"; }
+  void bind(Prepared& p) {
+    InsertCaseRow::bind(p);
+    p, into(id);
+  }
+};
+
+// The case's fields into a query's buffers.
+void fill_case(InsertCaseRow& q, const CaseRecord& c) {
+  q.household_code = c.household_code;
+  q.kind = c.kind;
+  q.state = c.state;
+  q.version = c.version;
+  q.source = c.source;
+  q.emergency = c.emergency ? 1 : 0;
+  q.opened = to_epoch(c.opened_at);
+  q.previous = c.previous_case_id.value_or(0);
+  q.previous_ind = c.previous_case_id ? soci::i_ok : soci::i_null;
+  q.data = c.data;
+  q.updated = to_epoch(c.updated_at);
+  q.id = 0;
+}
 
 struct CasesOfHousehold {
   CaseRow row;
@@ -304,19 +339,14 @@ std::int64_t insert_case(soci::session& session, const CaseRecord& c) {
   return guarded("为农户 " + c.household_code + " 建立案件失败 (opening a case for household " +
                      c.household_code + " failed)",
                  [&] {
+                   if (session.get_backend_name() == "sqlite3") {
+                     Kept<InsertCaseRow> q(session);
+                     fill_case(*q, c);
+                     q.execute();
+                     return static_cast<std::int64_t>(last_rowid(session));
+                   }
                    Kept<InsertCase> q(session);
-                   q->household_code = c.household_code;
-                   q->kind = c.kind;
-                   q->state = c.state;
-                   q->version = c.version;
-                   q->source = c.source;
-                   q->emergency = c.emergency ? 1 : 0;
-                   q->opened = to_epoch(c.opened_at);
-                   q->previous = c.previous_case_id.value_or(0);
-                   q->previous_ind = c.previous_case_id ? soci::i_ok : soci::i_null;
-                   q->data = c.data;
-                   q->updated = to_epoch(c.updated_at);
-                   q->id = 0;
+                   fill_case(*q, c);
                    q.execute();
                    return static_cast<std::int64_t>(q->id);
                  });

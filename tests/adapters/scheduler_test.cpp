@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "adapters/calendar/calendar_files.h"
+#include "adapters/scheduler/bulk_opening.h"
 #include "adapters/scheduler/deadline_batch.h"
 #include "adapters/scheduler/duty_writer.h"
 #include "adapters/scheduler/timer_firing.h"
@@ -486,6 +487,147 @@ TEST_P(SchedulerConformance, DeadlineBatch_WritesTheRowsOfTheHookRunForEachCaseI
       EXPECT_EQ(table_rows(*batch.session, table, order, !timers), rows);
     }
   }
+}
+
+// The changes of `scenario` stored (no deadlines written), as the hook would be given them.
+std::vector<CaseChange> store_scenario(soci::session& session, const Config& config,
+                                       SimulatedClock& clock, const BatchScenario& scenario) {
+  std::vector<CaseChange> changes;
+  test::StoredCases cases(session, config, clock,
+                          [&](soci::session&, const CaseChange& c) { changes.push_back(c); });
+  std::vector<CaseWalk> walks;
+  std::vector<std::int64_t> ids(static_cast<std::size_t>(scenario.cases));
+  for (int i = 0; i < scenario.cases; ++i) {
+    walks.push_back(test::stored_walk(session, config, at("2025-09-29T09:00"),
+                                      "370102001001" + std::to_string(1000 + i), kVillage));
+  }
+  for (const BatchStep& step : scenario.steps) {
+    CaseWalk& w = walks[static_cast<std::size_t>(step.which)];
+    if (step.event == nullptr) {
+      ids[static_cast<std::size_t>(step.which)] = test::open_stored(cases, w);
+    } else {
+      test::accept_stored(cases, w, ids[static_cast<std::size_t>(step.which)], step.event(w));
+    }
+  }
+  return changes;
+}
+
+// Bulk opening (bulk_opening.h) plans on a thread of its own and writes in batches of kChunk:
+// the rows, timer ids included, are DeadlineBatch's (itself checked against the hook above),
+// over chunk boundaries, changes of a case waiting in the planner, and one BulkOpening reused
+// for several transactions (each scenario's).
+TEST_P(SchedulerConformance, BulkOpening_WritesTheRowsOfDeadlineBatch) {
+  std::vector<BatchScenario> scenarios = {
+      {"openings", 5, {{0}, {1}, {2}, {3}, {4}}},
+      {"interleaved steps",
+       3,
+       {{0}, {1}, {2}, {0, start}, {1, start}, {2, start}, {0, eligible}, {1, eligible}}},
+      {"registered with an officer",
+       2,
+       {{0},
+        {1},
+        {0, start},
+        {1, start},
+        {0, eligible},
+        {0, review},
+        {0, county},
+        {0, publicity},
+        {0, officer},
+        {1, eligible}}},
+  };
+  // Case 0's steps (each written at once) while case 1's openings are held: what is held is
+  // written first.
+  scenarios.push_back(
+      {"a step of one case while another's openings are held",
+       2,
+       {{0}, {0, start}, {1}, {1, start}, {0, eligible}, {0, review}, {1, eligible}}});
+  const int many = static_cast<int>(BulkOpening::kChunk) + 6;
+  BatchScenario chunks{"more than a chunk, then each started", many, {}};
+  BatchScenario each{"each opened and started at once", many, {}};
+  for (int i = 0; i < many; ++i) chunks.steps.push_back({i});
+  for (int i = 0; i < many; ++i) chunks.steps.push_back({i, start});
+  chunks.steps.push_back({3, eligible});
+  for (int i = 0; i < many; ++i) {
+    each.steps.push_back({i});
+    each.steps.push_back({i, start});
+  }
+  scenarios.push_back(chunks);
+  scenarios.push_back(each);
+  BulkOpening bulk(config_, calendar_);
+  for (const BatchScenario& scenario : scenarios) {
+    SCOPED_TRACE(scenario.name);
+    SecondDatabase batch(GetParam()), pipelined(GetParam());
+    const std::vector<CaseChange> changes =
+        store_scenario(*batch.session, *config_, clock_, scenario);
+    ASSERT_EQ(store_scenario(*pipelined.session, *config_, clock_, scenario).size(),
+              changes.size());
+    {
+      WriteTransaction tx(*batch.session);
+      DeadlineBatch deadlines(config_, calendar_);
+      for (const CaseChange& c : changes) deadlines.add(*batch.session, c);
+      deadlines.flush(*batch.session);
+      tx.commit();
+    }
+    const int before = count(*pipelined.session, "SELECT COUNT(*) FROM timers");
+    {
+      WriteTransaction tx(*pipelined.session);
+      for (const CaseChange& c : changes) bulk.add(*pipelined.session, c);
+      const int scheduled = bulk.flush(*pipelined.session);
+      EXPECT_EQ(scheduled, count(*pipelined.session, "SELECT COUNT(*) FROM timers") - before);
+      tx.commit();
+    }
+    for (const char* table : {"duties", "timers", "cases", "outbox"}) {
+      SCOPED_TRACE(table);
+      const std::vector<std::string> rows = table_rows(*batch.session, table);
+      if (std::string(table) != "outbox") {
+        EXPECT_FALSE(rows.empty());
+      }
+      EXPECT_EQ(table_rows(*pipelined.session, table), rows);
+    }
+  }
+}
+
+// A refused plan (a calendar year missing) surfaces when its turn to be written comes, the
+// transaction rolls back, and after discard() the same BulkOpening writes the next one whole.
+TEST_P(SchedulerConformance, BulkOpening_RefusalSurfacesAndDiscardLeavesNothingForTheNext) {
+  SecondDatabase db(GetParam());
+  soci::session& session = *db.session;
+  std::vector<CaseChange> changes;
+  {
+    test::StoredCases cases(session, *config_, clock_,
+                            [&](soci::session&, const CaseChange& c) { changes.push_back(c); });
+    CaseWalk fine =
+        test::stored_walk(session, *config_, at("2025-09-29T09:00"), "3701020010011000", kVillage);
+    CaseWalk late = test::stored_walk(session, *config_, at("2026-12-28T09:00"), "3701020010011001",
+                                      kVillage);  // reaches 2027: no data
+    test::open_stored(cases, fine);
+    test::open_stored(cases, late);
+  }
+  ASSERT_EQ(changes.size(), 2u);
+  BulkOpening bulk(config_, calendar_);
+  try {
+    WriteTransaction tx(session);
+    bulk.add(session, changes[0]);
+    bulk.add(session, changes[1]);
+    bulk.flush(session);
+    ADD_FAILURE() << "the refused change was written";
+  } catch (const ScheduleError& e) {
+    EXPECT_EQ(e.missing_year(), 2027);
+  }
+  bulk.discard();
+  EXPECT_EQ(count(session, "SELECT COUNT(*) FROM timers"), 0);
+  int scheduled = 0;
+  {
+    WriteTransaction tx(session);
+    bulk.add(session, changes[0]);
+    scheduled = bulk.flush(session);
+    tx.commit();
+  }
+  EXPECT_GT(scheduled, 0);
+  EXPECT_EQ(count(session, "SELECT COUNT(*) FROM timers"), scheduled);
+  EXPECT_EQ(count(session, "SELECT COUNT(*) FROM duties WHERE case_id = " +
+                               std::to_string(changes[1].case_id)),
+            0);
 }
 
 // A firing batch's follow-ups (the next month's duties and their timers) are held and written
