@@ -789,6 +789,45 @@ TEST_F(OutboxDispatcherTest, ClaimsAheadWhileSendingAndGivesBackWhatNoChannelGot
   }
 }
 
+// Every write of a pass runs on the executor's one writing thread (issue 15): on SQLite a session
+// drops its page cache whenever another one committed, so claims and answers alternating between
+// the pool's sessions each began by reading back what the other had written. SQLite counts the
+// rows each connection changed: the writing thread's changed every claimed and answered row, the
+// pool's (the reads of due messages) none.
+TEST_F(OutboxDispatcherTest, ClaimsAndAnswersAreWrittenOnTheExecutorsWritingThread) {
+  config_->delivery.concurrency = 8;
+  config_->delivery.per_recipient_per_minute["wechat_app"] = 0;  // no pacing here
+  const int messages = 300;
+  {
+    WriteTransaction tx(*session_);
+    for (int i = 0; i < messages; ++i) notice("thread" + std::to_string(i));
+    tx.commit();
+  }
+  pass();
+  ASSERT_EQ(channel("wechat_app").calls.size(), std::size_t(messages));
+  EXPECT_EQ(dispatcher().stats().claimed, messages);
+  EXPECT_EQ(dispatcher().stats().answers_written + dispatcher().stats().answers_with_claims,
+            messages);
+  auto changes = [](soci::session& s) {
+    long long n = -1;
+    s << "SELECT total_changes()", soci::into(n);
+    return n;
+  };
+  auto wait = [&](std::future<long long>& f) {
+    while (f.wait_for(0s) != std::future_status::ready) {
+      io_.restart();
+      io_.run_for(1ms);
+    }
+    return f.get();
+  };
+  auto written = asio::co_spawn(io_, storage_->run_writing(changes), asio::use_future);
+  EXPECT_EQ(wait(written), 2 * messages);  // a claim and an answer per message
+  for (int i = 0; i < 6; ++i) {            // the pool's threads, whichever takes each
+    auto read = asio::co_spawn(io_, storage_->run(changes), asio::use_future);
+    EXPECT_EQ(wait(read), 0);
+  }
+}
+
 // An advance of a simulated clock (Scheduler::advance_to): one pass between pause and resume.
 asio::awaitable<void> advance(OutboxDispatcher& d) {
   co_await d.pause();
