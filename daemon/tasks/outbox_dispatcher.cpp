@@ -252,7 +252,7 @@ asio::awaitable<void> OutboxDispatcher::finish_failed(const OutboxRecord& m,
   } else if (d.tell_admins) {
     follow_ups = dead_letters(*config, m, d.error, now);
   }
-  const FailResult r = co_await storage_.run_writing([&](soci::session& s) {
+  const FailResult r = co_await storage_.run([&](soci::session& s) {
     return fail_outbox(s, m.id, status, d.error, answer.provider_code, follow_ups, moved);
   });
   if (!r.changed) co_return;
@@ -387,7 +387,7 @@ asio::awaitable<void> OutboxDispatcher::run() {
   };
   int recovered = 0;
   try {
-    recovered = co_await storage_.run_writing(std::move(recover));
+    recovered = co_await storage_.run(std::move(recover));
   } catch (...) {
     passes_.unlock();
     throw;
@@ -410,7 +410,7 @@ asio::awaitable<void> OutboxDispatcher::run() {
           auto take_back = [now = clock_.now()](soci::session& s) {
             return recover_abandoned_sending(s, now, "");
           };
-          if (const int taken = co_await storage_.run_writing(std::move(take_back)); taken > 0) {
+          if (const int taken = co_await storage_.run(std::move(take_back)); taken > 0) {
             spdlog::warn("outbox.abandoned_taken_back count={}", taken);
           }
         }

@@ -30,12 +30,10 @@
 // commit: the slower the disk, the bigger the groups); a claim takes the answers waiting into
 // its transaction. This dispatcher's writes (answers, claims, deferrals) take turns. Failures with
 // follow-ups (fallback copy, dead letters) are written at once, each in its own transaction with
-// its follow-ups. Every write runs on the StorageExecutor's writing thread (run_writing), reads
-// on its pool: on SQLite a connection drops its page cache when another one committed, and with
-// claims and answers on the pool's threads in turn each write began by reading back the pages
-// the other thread's had just written (issue 15: pages read from the file per 30,000 webhook
-// messages 15,100 -> 11,100); in the daemon the API's group commit writes on that thread too, so
-// the writers queue there instead of waiting for each other's lock.
+// its follow-ups. The writes stay on the StorageExecutor's pool: on its one writing thread
+// (run_writing, one session whose page cache stays valid) a memory-channel drain ran at about
+// half the rate, 7,846-9,267 against 14,309-21,485 messages/s in three alternating pairs
+// (issue 15, 2026-12-07, not understood yet).
 //
 // Duplicates: a message is claimed before it is handed to a channel, so one process never
 // sends it twice. A crash after the provider accepted a message but before its answer was

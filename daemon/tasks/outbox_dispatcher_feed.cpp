@@ -100,7 +100,7 @@ asio::awaitable<void> OutboxDispatcher::feed(Feed& f) {
         tx.commit();
       };
       try {
-        co_await storage_.run_writing(std::move(defer));
+        co_await storage_.run(std::move(defer));
       } catch (...) {
         end_write();
         throw;
@@ -147,7 +147,7 @@ asio::awaitable<void> OutboxDispatcher::claim_into(Feed& f, std::vector<OutboxRe
     std::vector<std::int64_t> claimed_ids;
     std::exception_ptr failed;
     try {
-      claimed_ids = co_await storage_.run_writing(std::move(claim));
+      claimed_ids = co_await storage_.run(std::move(claim));
     } catch (...) {
       failed = std::current_exception();
     }
@@ -230,7 +230,7 @@ asio::awaitable<void> OutboxDispatcher::handle_digests(
       d.next_attempt_at = now;
       d.person = first.person;  // every member goes to this address; its fallback is theirs
       auto digest_row =
-          co_await storage_.run_writing([&](soci::session& s) -> std::optional<OutboxRecord> {
+          co_await storage_.run([&](soci::session& s) -> std::optional<OutboxRecord> {
             auto id = queue_digest(s, d, group.ids);
             if (!id) return std::nullopt;
             return load_outbox(s, *id);

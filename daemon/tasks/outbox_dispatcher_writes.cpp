@@ -65,7 +65,7 @@ asio::awaitable<std::exception_ptr> OutboxDispatcher::write_waiting_answers() {
   std::exception_ptr failed;
   auto record = record_answers(batch);
   try {
-    co_await storage_.run_writing(std::move(record));
+    co_await storage_.run(std::move(record));
     ++stats_.answer_writes;
     stats_.answers_written += static_cast<long long>(batch.size());
   } catch (...) {
