@@ -192,32 +192,9 @@ int int_flag(int argc, char** argv, const char* name, int fallback) {
   return fallback;
 }
 
-// CPU seconds per thread of this process (/proc/self/task), by thread id with its name.
-struct ThreadCpu {
-  std::string name;
-  double seconds = 0;
-};
-std::map<int, ThreadCpu> threads_cpu() {
-  std::map<int, ThreadCpu> out;
-  const double tick = double(::sysconf(_SC_CLK_TCK));
-  for (const auto& entry : fs::directory_iterator("/proc/self/task")) {
-    std::ifstream in(entry.path() / "stat");
-    std::string line;
-    std::getline(in, line);
-    const auto open = line.find('('), close = line.rfind(')');
-    if (open == std::string::npos || close == std::string::npos) continue;
-    std::istringstream rest(line.substr(close + 2));
-    std::string field;
-    long long utime = 0, stime = 0;
-    for (int i = 3; i <= 15 && rest >> field; ++i) {  // fields 14 and 15: utime, stime
-      if (i == 14) utime = std::stoll(field);
-      if (i == 15) stime = std::stoll(field);
-    }
-    out[std::stoi(entry.path().filename().string())] = {line.substr(open + 1, close - open - 1),
-                                                        double(utime + stime) / tick};
-  }
-  return out;
-}
+// CPU seconds per thread, by thread id with its name.
+using bench::ThreadCpu;
+using bench::threads_cpu;
 
 double percentile(const std::vector<double>& sorted, double p) {
   if (sorted.empty()) return 0;

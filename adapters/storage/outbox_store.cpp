@@ -36,7 +36,7 @@ constexpr const char* kColumns =
     " digest_of, hold_reason, person FROM outbox ";
 
 // The test of a pending row in the readers of pending rows, which SQLite answers from the
-// partial indexes outbox_by_due and outbox_by_recipient (they hold pending rows alone) only when
+// partial indexes outbox_by_due and outbox_by_recipient (they hold pending rows only) only when
 // the query repeats their condition. Without statistics SQLite's planner takes any equality on
 // an index's first column for a few rows, and would read every pending row through
 // outbox_by_status (status, id) and sort them: likely() marks the test as true of most rows it
@@ -45,6 +45,17 @@ constexpr const char* kColumns =
 std::string pending_test(soci::session& session) {
   return dialect_of(session) == Dialect::kSqlite ? "likely(status = 'pending')"
                                                  : "status = 'pending'";
+}
+
+// The types a digest gathers (workflows/message_templates.h is_digestible), spelled as the
+// condition of outbox_by_recipient (throughput_migration.cpp, "outbox recipient index for
+// digests"), which holds the rows of these types alone: the same text, or SQLite does not use it.
+std::string digestible_test(soci::session& session) {
+  return dialect_of(session) == Dialect::kSqlite
+             ? "(substr(message_type, -9) = '_reminder' OR substr(message_type, -8) = '_overdue'"
+               " OR message_type = 'evaluation_task')"
+             : "(right(message_type, 9) = '_reminder' OR right(message_type, 8) = '_overdue'"
+               " OR message_type = 'evaluation_task')";
 }
 
 struct OutboxRow {
@@ -420,6 +431,8 @@ int renew_outbox_leases(soci::session& session, const OutboxLease& lease) {
   });
 }
 
+// Digest candidates are of a type a digest gathers (digestible_test): no other row is in the
+// index this reads.
 std::vector<OutboxRecord> pending_for_recipient(soci::session& session, std::string_view channel,
                                                 std::string_view recipient,
                                                 TimePoint created_before, int limit) {
@@ -431,7 +444,8 @@ std::vector<OutboxRecord> pending_for_recipient(soci::session& session, std::str
         Prepared p = (session.prepare << std::string(kColumns) + "WHERE " + pending_test(session) +
                                              " AND channel ="
                                              " :channel AND recipient = :recipient"
-                                             " AND attempts = 0 AND digest_of IS NULL"
+                                             " AND attempts = 0 AND digest_of IS NULL AND " +
+                                             digestible_test(session) +
                                              " AND created_at <= :before"
                                              " ORDER BY created_at, id LIMIT :limit");
         row.bind(p);

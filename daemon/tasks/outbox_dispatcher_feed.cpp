@@ -156,6 +156,9 @@ asio::awaitable<void> OutboxDispatcher::claim_into(Feed& f, std::vector<OutboxRe
       end_write();
       std::rethrow_exception(failed);
     }
+    ++stats_.claims;
+    stats_.claimed += static_cast<long long>(claimed_ids.size());
+    stats_.answers_with_claims += static_cast<long long>(answers.size());
     end_write();
     start_flush(false);
     // Nearly always every one: then no set is built.
@@ -226,11 +229,12 @@ asio::awaitable<void> OutboxDispatcher::handle_digests(
       d.created_at = now;
       d.next_attempt_at = now;
       d.person = first.person;  // every member goes to this address; its fallback is theirs
-      auto digest_row = co_await storage_.run([&](soci::session& s) -> std::optional<OutboxRecord> {
-        auto id = queue_digest(s, d, group.ids);
-        if (!id) return std::nullopt;
-        return load_outbox(s, *id);
-      });
+      auto digest_row =
+          co_await storage_.run([&](soci::session& s) -> std::optional<OutboxRecord> {
+            auto id = queue_digest(s, d, group.ids);
+            if (!id) return std::nullopt;
+            return load_outbox(s, *id);
+          });
       if (!digest_row) continue;  // a member was taken meanwhile; next pass regroups
       ++stats_.digests;
       stats_.digested += static_cast<long long>(group.ids.size());

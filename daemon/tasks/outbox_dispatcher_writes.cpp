@@ -66,6 +66,8 @@ asio::awaitable<std::exception_ptr> OutboxDispatcher::write_waiting_answers() {
   auto record = record_answers(batch);
   try {
     co_await storage_.run(std::move(record));
+    ++stats_.answer_writes;
+    stats_.answers_written += static_cast<long long>(batch.size());
   } catch (...) {
     failed = std::current_exception();
   }

@@ -9,11 +9,14 @@
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
+#include <map>
+#include <set>
 
 #include "adapters/storage/database.h"
 #include "adapters/storage/migrations.h"
 #include "adapters/storage/outbox_answers.h"
 #include "tests/support/test_database.h"
+#include "workflows/message_templates.h"
 
 namespace fangfan {
 namespace {
@@ -22,6 +25,11 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 using test::Backend;
+
+// outbox_by_recipient's condition on the type, as SQLite needs a query to repeat it.
+const std::string kDigestibleSqlite =
+    " AND (substr(message_type, -9) = '_reminder' OR substr(message_type, -8) = '_overdue'"
+    " OR message_type = 'evaluation_task')";
 
 TimePoint t0() { return china_time(Date{std::chrono::year(2025) / std::chrono::March / 3}, 9h); }
 
@@ -142,6 +150,26 @@ TEST_P(OutboxStore, PendingForRecipientTakesOnlyFreshUngroupedMessagesOldestFirs
   EXPECT_EQ(got[1].id, b);
   EXPECT_EQ(pending_for_recipient(s(), "wechat_app", "zhangwei", t0() + 1min, 1).size(), 1u);
   EXPECT_TRUE(pending_for_recipient(s(), "sms_aliyun", "zhangwei", t0() + 1min, 10).empty());
+}
+
+// The recipient's digest candidates are of the types a digest gathers, exactly as
+// workflows/message_templates.h is_digestible says (outbox_by_recipient holds those alone: a
+// type the SQL misses would never be gathered, one it adds would cost every enqueue and claim).
+TEST_P(OutboxStore, PendingForRecipientTakesTheTypesADigestGathers) {
+  const std::vector<std::string> types = {"visit_overdue",   "step_reminder", "evaluation_task",
+                                          "written_notice",  "dead_letter",   "digest",
+                                          "reminder",        "overdue",       "evaluation_tasks",
+                                          "x_reminder_sent", "case_overdue"};
+  std::map<std::int64_t, std::string> by_id;
+  for (const auto& type : types) {
+    by_id[enqueue_outbox(s(), message("type/" + type, "wangfang", type)).id] = type;
+  }
+  std::set<std::string> got;
+  for (const auto& m : pending_for_recipient(s(), "wechat_app", "wangfang", t0(), 100)) {
+    got.insert(by_id.at(m.id));
+  }
+  for (const auto& type : types) EXPECT_EQ(got.count(type) > 0, is_digestible(type)) << type;
+  EXPECT_EQ(got.size(), 4u);  // visit_overdue, step_reminder, evaluation_task, case_overdue
 }
 
 TEST_P(OutboxStore, DigestCarriesItsMembersThroughSent) {
@@ -493,7 +521,9 @@ TEST_P(OutboxStore, IndexesHoldPendingRowsAndEveryReaderUsesOne) {
     EXPECT_NE(due.find("outbox_by_due"), std::string::npos) << due;
     const std::string recipient = plan(
         "SELECT id FROM outbox WHERE status = 'pending' AND channel = 'a' AND recipient = 'b'"
-        " AND attempts = 0 AND digest_of IS NULL AND created_at <= 1 ORDER BY created_at, id");
+        " AND attempts = 0 AND digest_of IS NULL AND (right(message_type, 9) = '_reminder' OR"
+        " right(message_type, 8) = '_overdue' OR message_type = 'evaluation_task')"
+        " AND created_at <= 1 ORDER BY created_at, id");
     EXPECT_NE(recipient.find("outbox_by_recipient"), std::string::npos) << recipient;
     s() << "RESET enable_seqscan";
     return;
@@ -501,9 +531,14 @@ TEST_P(OutboxStore, IndexesHoldPendingRowsAndEveryReaderUsesOne) {
   // The partial indexes hold their own rows only (a partial index counts only its rows).
   EXPECT_EQ(count("SELECT COUNT(*) FROM outbox INDEXED BY outbox_by_due WHERE status = 'pending'"),
             2);
+  // outbox_by_recipient: the never-attempted pending rows of the types a digest gathers (these
+  // are reminders; a written notice enqueued now is not in it).
+  enqueue_outbox(s(), message("ix-notice", "zhangwei", "written_notice"));
   EXPECT_EQ(count("SELECT COUNT(*) FROM outbox INDEXED BY outbox_by_recipient"
-                  " WHERE status = 'pending'"),
+                  " WHERE status = 'pending' AND attempts = 0 AND digest_of IS NULL" +
+                  kDigestibleSqlite),
             2);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM outbox WHERE status = 'pending'"), 3);
   const auto plan = [&](const std::string& sql) {
     std::string details;
     soci::rowset<soci::row> rows = s().prepare << "EXPLAIN QUERY PLAN " + sql;
@@ -522,7 +557,8 @@ TEST_P(OutboxStore, IndexesHoldPendingRowsAndEveryReaderUsesOne) {
   EXPECT_NE(next.find("INDEX outbox_by_due"), std::string::npos) << next;
   const std::string recipient = plan(
       "SELECT id FROM outbox WHERE likely(status = 'pending') AND channel = 'a' AND recipient = 'b'"
-      " AND attempts = 0 AND digest_of IS NULL AND created_at <= 1 ORDER BY created_at, id");
+      " AND attempts = 0 AND digest_of IS NULL" +
+      kDigestibleSqlite + " AND created_at <= 1 ORDER BY created_at, id");
   EXPECT_NE(recipient.find("INDEX outbox_by_recipient"), std::string::npos) << recipient;
   for (const std::string status : {"'pending'", "'sent'", "'dead'"}) {
     const std::string listing =

@@ -789,6 +789,27 @@ TEST_F(OutboxDispatcherTest, ClaimsAheadWhileSendingAndGivesBackWhatNoChannelGot
   }
 }
 
+// The pass counts its commits (bench/outbox_drain prints them beside the rate): every message is
+// claimed once and its answer written once, alone or riding along with a claim.
+TEST_F(OutboxDispatcherTest, CountsEveryMessageOnceInItsClaimAndItsAnswersWrite) {
+  config_->delivery.concurrency = 8;
+  config_->delivery.per_recipient_per_minute["wechat_app"] = 0;  // no pacing here
+  const int messages = OutboxDispatcher::claim_batch(8) + 300;   // two reads, two claims
+  {
+    WriteTransaction tx(*session_);
+    for (int i = 0; i < messages; ++i) notice("count" + std::to_string(i));
+    tx.commit();
+  }
+  pass();
+  ASSERT_EQ(channel("wechat_app").calls.size(), std::size_t(messages));
+  const DispatchStats& st = dispatcher().stats();
+  EXPECT_EQ(st.claims, 2);
+  EXPECT_EQ(st.claimed, messages);
+  EXPECT_EQ(st.answers_written + st.answers_with_claims, messages);
+  EXPECT_GE(st.answer_writes, 1);
+  EXPECT_LE(st.answer_writes, messages);
+}
+
 // An advance of a simulated clock (Scheduler::advance_to): one pass between pause and resume.
 asio::awaitable<void> advance(OutboxDispatcher& d) {
   co_await d.pause();
