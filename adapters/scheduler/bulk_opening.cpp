@@ -54,31 +54,19 @@ bool opens_only(const DutyPlan& plan) {
                      [](const DutyAction& a) { return std::holds_alternative<OpenDuty>(a); });
 }
 
-// duty_writer.cpp's add_planned_timers() for a duty not stored yet: its id is patched in by the
-// writer (patch_duty_id) at the place recorded in `id_at`.
+// The rows of a duty not stored yet (duty_writer.h add_planned_timers, with id 0): its id is
+// patched in by the writer (patch_duty_id) at the place recorded in `id_at`.
 void encode_timers(BulkOpening::Chunk& chunk, const NewDuty& duty,
                    const std::vector<PlannedTimer>& timers) {
   static constexpr std::string_view kIdField = R"("duty_id":0)";
-  for (const PlannedTimer& p : timers) {
-    TimerToStore& row = chunk.rows.next();
-    NewTimer& t = row.timer;
-    t.case_id = duty.case_id;
-    t.kind = p.kind;
-    t.step = timer_step(duty);
-    t.rung = p.rung;
-    t.dedupe_key.clear();
-    append_timer_dedupe_key(t.dedupe_key, duty, p.suffix);
-    t.due_at = p.due_at;
-    t.due_within = std::chrono::milliseconds{0};
-    t.payload.clear();
-    append_timer_payload(t.payload, p.notice, 0);
+  const std::size_t first = chunk.rows.size;
+  scheduler_detail::add_planned_timers(chunk.rows, duty, 0, timers);
+  chunk.id_at.resize(chunk.rows.size);
+  for (std::size_t r = first; r < chunk.rows.size; ++r) {
     // The last such field is the id's: the texts before it are JSON strings, whose quotes are
     // escaped, and only a number may follow it.
-    chunk.id_at.resize(chunk.rows.size);
-    chunk.id_at.back() = t.payload.rfind(kIdField) + kIdField.size() - 1;
-    t.created_at = duty.opened_at;
-    row.fired_at.reset();
-    if (p.passed) row.fired_at = duty.opened_at;
+    const std::string& payload = chunk.rows.rows[r].timer.payload;
+    chunk.id_at[r] = payload.rfind(kIdField) + kIdField.size() - 1;
   }
 }
 

@@ -26,30 +26,6 @@ void close(soci::session& session, const CloseDuty& c, TimePoint now) {
   cancel_duty_timers(session, c.duty);
 }
 
-// The timers planned for the stored duty `duty_id`, as rows for schedule_new_timers(). Every
-// field of a reused row is written.
-void add_planned_timers(TimerRows& rows, const NewDuty& duty, std::int64_t duty_id,
-                        const std::vector<PlannedTimer>& timers) {
-  for (const PlannedTimer& p : timers) {
-    TimerToStore& row = rows.next();
-    NewTimer& t = row.timer;
-    t.case_id = duty.case_id;
-    t.kind = p.kind;
-    t.step = timer_step(duty);
-    t.rung = p.rung;
-    t.dedupe_key.clear();
-    append_timer_dedupe_key(t.dedupe_key, duty, p.suffix);
-    t.due_at = p.due_at;
-    t.due_within = std::chrono::milliseconds{0};
-    t.payload.clear();
-    append_timer_payload(t.payload, p.notice, duty_id);
-    t.created_at = duty.opened_at;
-    // A rung passed at the opening (duty_timers): stored as fired then, nothing sent.
-    row.fired_at.reset();
-    if (p.passed) row.fired_at = duty.opened_at;
-  }
-}
-
 // Several OpenDuty in a row (see the header), written as one statement for their duties and one
 // for all their timers; then those to close at once are closed, in order. With `each`, the
 // timers scheduled for each opening (read back by key) go to (*each)[i]. `buffer` (may be null):
@@ -103,6 +79,28 @@ void hold(DutySink& sink, OpenDuty open) {
 }
 
 }  // namespace
+
+void add_planned_timers(TimerRows& rows, const NewDuty& duty, std::int64_t duty_id,
+                        const std::vector<PlannedTimer>& timers) {
+  for (const PlannedTimer& p : timers) {
+    TimerToStore& row = rows.next();
+    NewTimer& t = row.timer;
+    t.case_id = duty.case_id;
+    t.kind = p.kind;
+    t.step = timer_step(duty);
+    t.rung = p.rung;
+    t.dedupe_key.clear();
+    append_timer_dedupe_key(t.dedupe_key, duty, p.suffix);
+    t.due_at = p.due_at;
+    t.due_within = std::chrono::milliseconds{0};
+    t.payload.clear();
+    append_timer_payload(t.payload, p.notice, duty_id);
+    t.created_at = duty.opened_at;
+    // A rung passed at the opening (duty_timers): stored as fired then, nothing sent.
+    row.fired_at.reset();
+    if (p.passed) row.fired_at = duty.opened_at;
+  }
+}
 
 std::string message_body(const std::vector<std::pair<std::string, std::string>>& params) {
   std::string out;

@@ -51,6 +51,12 @@ struct TimerRows {
   }
 };
 
+// Appends to `rows` the timers planned for the duty stored as `duty_id` (the rows
+// schedule_new_timers() writes). Every field of a reused row is written. Bulk opening (which
+// learns the id later) passes 0 and patches the payload's last "duty_id" number.
+void add_planned_timers(TimerRows& rows, const NewDuty& duty, std::int64_t duty_id,
+                        const std::vector<PlannedTimer>& timers);
+
 // OpenDuty actions held for one write (see the top). A plan with a CloseDuty is not held: the
 // sink is flushed first and the plan applied at once, so that ids follow the order of the plans.
 struct DutySink {
