@@ -409,12 +409,10 @@ struct SecondDatabase {
   std::unique_ptr<soci::session> session;
 };
 
-TEST_P(SchedulerConformance, DeadlineBatch_WritesTheRowsOfTheHookRunForEachCaseInTurn) {
-  const std::vector<BatchScenario> scenarios = {
-      {"openings", 5, {{0}, {1}, {2}, {3}, {4}}, true},
-      {"started one after another", 3, {{0}, {0, start}, {1}, {1, start}, {2}, {2, start}}},
-      // A case's second change reads its held duties; a step's end closes a duty (written at
-      // once, after what is held).
+// Scenarios of both batch forms: a case's second change reads its held duties; a step's end
+// closes a duty (written at once, after what is held).
+void append_stepped_scenarios(std::vector<BatchScenario>& scenarios) {
+  const std::vector<BatchScenario> stepped = {
       {"interleaved steps",
        3,
        {{0}, {1}, {2}, {0, start}, {1, start}, {2, start}, {0, eligible}, {1, eligible}}},
@@ -431,6 +429,15 @@ TEST_P(SchedulerConformance, DeadlineBatch_WritesTheRowsOfTheHookRunForEachCaseI
         {0, officer},
         {1, eligible}}},
   };
+  scenarios.insert(scenarios.end(), stepped.begin(), stepped.end());
+}
+
+TEST_P(SchedulerConformance, DeadlineBatch_WritesTheRowsOfTheHookRunForEachCaseInTurn) {
+  std::vector<BatchScenario> scenarios = {
+      {"openings", 5, {{0}, {1}, {2}, {3}, {4}}, true},
+      {"started one after another", 3, {{0}, {0, start}, {1}, {1, start}, {2}, {2, start}}},
+  };
+  append_stepped_scenarios(scenarios);
   for (const BatchScenario& scenario : scenarios) {
     SCOPED_TRACE(scenario.name);
     SecondDatabase one(GetParam()), batch(GetParam());
@@ -517,24 +524,8 @@ std::vector<CaseChange> store_scenario(soci::session& session, const Config& con
 // over chunk boundaries, changes of a case waiting in the planner, and one BulkOpening reused
 // for several transactions (each scenario's).
 TEST_P(SchedulerConformance, BulkOpening_WritesTheRowsOfDeadlineBatch) {
-  std::vector<BatchScenario> scenarios = {
-      {"openings", 5, {{0}, {1}, {2}, {3}, {4}}},
-      {"interleaved steps",
-       3,
-       {{0}, {1}, {2}, {0, start}, {1, start}, {2, start}, {0, eligible}, {1, eligible}}},
-      {"registered with an officer",
-       2,
-       {{0},
-        {1},
-        {0, start},
-        {1, start},
-        {0, eligible},
-        {0, review},
-        {0, county},
-        {0, publicity},
-        {0, officer},
-        {1, eligible}}},
-  };
+  std::vector<BatchScenario> scenarios = {{"openings", 5, {{0}, {1}, {2}, {3}, {4}}}};
+  append_stepped_scenarios(scenarios);
   // Case 0's steps (each written at once) while case 1's openings are held: what is held is
   // written first.
   scenarios.push_back(
