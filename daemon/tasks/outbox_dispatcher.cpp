@@ -252,9 +252,10 @@ asio::awaitable<void> OutboxDispatcher::finish_failed(const OutboxRecord& m,
   } else if (d.tell_admins) {
     follow_ups = dead_letters(*config, m, d.error, now);
   }
-  const FailResult r = co_await storage_.run([&](soci::session& s) {
+  auto fail = [&](soci::session& s) {
     return fail_outbox(s, m.id, status, d.error, answer.provider_code, follow_ups, moved);
-  });
+  };
+  const FailResult r = co_await storage_.run(fail);
   if (!r.changed) co_return;
   if (status == OutboxStatus::kDead) {
     ++stats_.dead;
@@ -421,7 +422,8 @@ asio::awaitable<void> OutboxDispatcher::run() {
       }
       passes_.unlock();
       if (cancelled(co_await asio::this_coro::cancellation_state)) co_return;
-      auto next = co_await storage_.run([](soci::session& s) { return next_outbox_attempt(s); });
+      auto read_next = [](soci::session& s) { return next_outbox_attempt(s); };
+      auto next = co_await storage_.run(read_next);
       if (next) {
         sleep = std::clamp(std::chrono::duration_cast<std::chrono::seconds>(*next - clock_.now()),
                            std::chrono::seconds{0}, kMaxSleep);

@@ -186,9 +186,10 @@ asio::awaitable<void> OutboxDispatcher::handle_digests(
   for (auto& [key, due_rows] : due) {
     const std::string& channel = key.first;
     const std::string& recipient = key.second;
-    auto pending = co_await storage_.run([&, now](soci::session& s) {
+    auto lookup = [&, now](soci::session& s) {
       return pending_for_recipient(s, channel, recipient, now, kDigestLookup);
-    });
+    };
+    auto pending = co_await storage_.run(lookup);
     std::map<std::int64_t, OutboxRecord> by_id;
     std::vector<DigestCandidate> candidates;
     for (auto& m : pending) {
@@ -229,12 +230,13 @@ asio::awaitable<void> OutboxDispatcher::handle_digests(
       d.created_at = now;
       d.next_attempt_at = now;
       d.person = first.person;  // every member goes to this address; its fallback is theirs
-      auto digest_row =
-          co_await storage_.run([&](soci::session& s) -> std::optional<OutboxRecord> {
-            auto id = queue_digest(s, d, group.ids);
-            if (!id) return std::nullopt;
-            return load_outbox(s, *id);
-          });
+      // Named, not a temporary inside co_await (GCC 12).
+      auto queue = [&](soci::session& s) -> std::optional<OutboxRecord> {
+        auto id = queue_digest(s, d, group.ids);
+        if (!id) return std::nullopt;
+        return load_outbox(s, *id);
+      };
+      auto digest_row = co_await storage_.run(queue);
       if (!digest_row) continue;  // a member was taken meanwhile; next pass regroups
       ++stats_.digests;
       stats_.digested += static_cast<long long>(group.ids.size());

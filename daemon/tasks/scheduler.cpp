@@ -397,7 +397,8 @@ awaitable<std::optional<TimePoint>> Scheduler::deliver_at_stop(TimePoint now,
     try {
       co_await delivery_->deliver_due();
       ++report.delivery_passes;
-      next = co_await storage_.run([](soci::session& s) { return next_outbox_attempt(s); });
+      auto read_next = [](soci::session& s) { return next_outbox_attempt(s); };
+      next = co_await storage_.run(read_next);
     } catch (const StorageError& e) {
       // The messages stay queued; the dispatcher's own loop sends them after the advance.
       spdlog::error("scheduler.delivery_failed at={} error=\"{}\"", format_time(now), e.what());
