@@ -1,12 +1,11 @@
 #include "adapters/storage/case_store.h"
 
-#include <soci/sqlite3/soci-sqlite3.h>
-
 #include <boost/json/parse.hpp>
 
 #include "adapters/storage/database.h"
 #include "adapters/storage/epoch.h"
 #include "adapters/storage/id_list.h"
+#include "adapters/storage/multi_row_insert.h"
 #include "adapters/storage/prepared.h"
 #include "adapters/storage/row_fetch.h"
 
@@ -21,12 +20,6 @@ using storage_detail::Kept;
 using storage_detail::kept_all;
 using storage_detail::kept_one;
 using storage_detail::Prepared;
-
-// SQLite's last insert rowid on this session's connection (sqlite3 backend only).
-long long last_rowid(soci::session& session) {
-  auto* backend = static_cast<soci::sqlite3_session_backend*>(session.get_backend());
-  return sqlite_api::sqlite3_last_insert_rowid(backend->conn_);
-}
 
 // ---- households
 
@@ -343,7 +336,7 @@ std::int64_t insert_case(soci::session& session, const CaseRecord& c) {
                      Kept<InsertCaseRow> q(session);
                      fill_case(*q, c);
                      q.execute();
-                     return static_cast<std::int64_t>(last_rowid(session));
+                     return static_cast<std::int64_t>(storage_detail::last_insert_rowid(session));
                    }
                    Kept<InsertCase> q(session);
                    fill_case(*q, c);

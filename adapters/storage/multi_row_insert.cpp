@@ -1,5 +1,7 @@
 #include "adapters/storage/multi_row_insert.h"
 
+#include <soci/sqlite3/soci-sqlite3.h>
+
 #include <algorithm>
 
 namespace fangfan::storage_detail {
@@ -30,18 +32,10 @@ std::string insert_sql(std::string_view table, std::string_view key, std::size_t
   return sql;
 }
 
-namespace {
-struct LastRowid {
-  long long id = 0;
-  static std::string sql() { return "SELECT last_insert_rowid()"; }
-  void bind(Prepared& p) { p, soci::into(id); }
-};
-}  // namespace
-
 long long last_insert_rowid(soci::session& session) {
-  Kept<LastRowid> q(session);
-  q.execute();
-  return q->id;
+  // From the connection itself: no statement to run.
+  auto* backend = static_cast<soci::sqlite3_session_backend*>(session.get_backend());
+  return sqlite_api::sqlite3_last_insert_rowid(backend->conn_);
 }
 
 void keys_of_ids(soci::session& session, std::string_view table, std::string_view key,
