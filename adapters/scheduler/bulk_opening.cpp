@@ -49,11 +49,6 @@ struct BulkOpening::Chunk {
 
 namespace {
 
-bool opens_only(const DutyPlan& plan) {
-  return std::all_of(plan.actions.begin(), plan.actions.end(),
-                     [](const DutyAction& a) { return std::holds_alternative<OpenDuty>(a); });
-}
-
 // The rows of a duty not stored yet (duty_writer.h add_planned_timers, with id 0): its id is
 // patched in by the writer (patch_duty_id) at the place recorded in `id_at`.
 void encode_timers(BulkOpening::Chunk& chunk, const NewDuty& duty,
@@ -93,7 +88,7 @@ void plan_chunk(BulkOpening::Chunk& chunk, const Config& config,
                                    item.duties, config.rules, calendar);
       item.alerts =
           !item.plan.refusal && !case_alerts(change.outcome, data, config.rules.feeds.loop).empty();
-      item.direct = item.alerts || !opens_only(item.plan);
+      item.direct = item.alerts || !scheduler_detail::opens_only(item.plan);
       if (!item.plan.refusal && !item.direct) {
         for (const DutyAction& action : item.plan.actions) {
           const OpenDuty& open = std::get<OpenDuty>(action);
@@ -289,8 +284,7 @@ void BulkOpening::write_held(soci::session& session) {
   if (held_opens_ == 0) return;  // as flush_duties: nothing held, nothing done
   scheduled_ += schedule_new_timers(session, held_.rows.data(), held_.size);
   for (const DutyRecord& duty : held_closes_) {
-    close_duty(session, duty.id, duty.opened_at);
-    cancel_duty_timers(session, duty);
+    scheduler_detail::close_planned_duty(session, CloseDuty{duty, true}, duty.opened_at);
   }
   held_.size = 0;
   held_opens_ = 0;

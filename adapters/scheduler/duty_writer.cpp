@@ -15,9 +15,8 @@
 #include "adapters/text/json_text.h"
 
 namespace fangfan::scheduler_detail {
-namespace {
 
-void close(soci::session& session, const CloseDuty& c, TimePoint now) {
+void close_planned_duty(soci::session& session, const CloseDuty& c, TimePoint now) {
   if (c.done) {
     close_duty(session, c.duty.id, now);
   } else {
@@ -25,6 +24,13 @@ void close(soci::session& session, const CloseDuty& c, TimePoint now) {
   }
   cancel_duty_timers(session, c.duty);
 }
+
+bool opens_only(const DutyPlan& plan) {
+  return std::all_of(plan.actions.begin(), plan.actions.end(),
+                     [](const DutyAction& a) { return std::holds_alternative<OpenDuty>(a); });
+}
+
+namespace {
 
 // Several OpenDuty in a row (see the header), written as one statement for their duties and one
 // for all their timers; then those to close at once are closed, in order. With `each`, the
@@ -60,16 +66,11 @@ int apply_open_duties(soci::session& session, const std::vector<const OpenDuty*>
   }
   for (std::size_t i = 0; i < opens.size(); ++i) {
     if (stored[i] && opens[i]->close_at_once) {
-      close(session, CloseDuty{opened_duty_record(opens[i]->duty, *stored[i]), true},
-            opens[i]->duty.opened_at);
+      close_planned_duty(session, CloseDuty{opened_duty_record(opens[i]->duty, *stored[i]), true},
+                         opens[i]->duty.opened_at);
     }
   }
   return scheduled;
-}
-
-bool opens_only(const DutyPlan& plan) {
-  return std::all_of(plan.actions.begin(), plan.actions.end(),
-                     [](const DutyAction& a) { return std::holds_alternative<OpenDuty>(a); });
 }
 
 void hold(DutySink& sink, OpenDuty open) {
@@ -212,7 +213,7 @@ int apply_duty_plan(soci::session& session, const Config& config, const DutyPlan
       }
       if (!opens.empty()) scheduled += apply_open_duties(session, opens);
       opens.clear();
-      close(session, std::get<CloseDuty>(action), now);
+      close_planned_duty(session, std::get<CloseDuty>(action), now);
     }
     if (!opens.empty()) scheduled += apply_open_duties(session, opens);
   }

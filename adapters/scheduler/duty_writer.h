@@ -51,6 +51,11 @@ struct TimerRows {
   }
 };
 
+// Closes (done) or cancels the planned duty, and cancels its pending timers.
+void close_planned_duty(soci::session& session, const CloseDuty& close, TimePoint now);
+// True when every action of `plan` opens a duty (such plans may be held: DutySink).
+bool opens_only(const DutyPlan& plan);
+
 // Appends to `rows` the timers planned for the duty stored as `duty_id` (the rows
 // schedule_new_timers() writes). Every field of a reused row is written. Bulk opening (which
 // learns the id later) passes 0 and patches the payload's last "duty_id" number.

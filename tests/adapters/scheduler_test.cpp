@@ -409,6 +409,29 @@ struct SecondDatabase {
   std::unique_ptr<soci::session> session;
 };
 
+// The changes of `scenario` stored (no deadlines written), as the hook would be given them.
+std::vector<CaseChange> store_scenario(soci::session& session, const Config& config,
+                                       SimulatedClock& clock, const BatchScenario& scenario) {
+  std::vector<CaseChange> changes;
+  test::StoredCases cases(session, config, clock,
+                          [&](soci::session&, const CaseChange& c) { changes.push_back(c); });
+  std::vector<CaseWalk> walks;
+  std::vector<std::int64_t> ids(static_cast<std::size_t>(scenario.cases));
+  for (int i = 0; i < scenario.cases; ++i) {
+    walks.push_back(test::stored_walk(session, config, at("2025-09-29T09:00"),
+                                      "370102001001" + std::to_string(1000 + i), kVillage));
+  }
+  for (const BatchStep& step : scenario.steps) {
+    CaseWalk& w = walks[static_cast<std::size_t>(step.which)];
+    if (step.event == nullptr) {
+      ids[static_cast<std::size_t>(step.which)] = test::open_stored(cases, w);
+    } else {
+      test::accept_stored(cases, w, ids[static_cast<std::size_t>(step.which)], step.event(w));
+    }
+  }
+  return changes;
+}
+
 // Scenarios of both batch forms: a case's second change reads its held duties; a step's end
 // closes a duty (written at once, after what is held).
 void append_stepped_scenarios(std::vector<BatchScenario>& scenarios) {
@@ -443,28 +466,9 @@ TEST_P(SchedulerConformance, DeadlineBatch_WritesTheRowsOfTheHookRunForEachCaseI
     SecondDatabase one(GetParam()), batch(GetParam());
     // The same changes stored in both (no deadlines yet), then the hook for each in turn on one
     // and the batch on the other, each in one transaction.
-    auto store_changes = [&](soci::session& session) {
-      std::vector<CaseChange> changes;
-      test::StoredCases cases(session, *config_, clock_,
-                              [&](soci::session&, const CaseChange& c) { changes.push_back(c); });
-      std::vector<CaseWalk> walks;
-      std::vector<std::int64_t> ids(static_cast<std::size_t>(scenario.cases));
-      for (int i = 0; i < scenario.cases; ++i) {
-        walks.push_back(test::stored_walk(session, *config_, at("2025-09-29T09:00"),
-                                          "370102001001000" + std::to_string(i), kVillage));
-      }
-      for (const BatchStep& step : scenario.steps) {
-        CaseWalk& w = walks[static_cast<std::size_t>(step.which)];
-        if (step.event == nullptr) {
-          ids[static_cast<std::size_t>(step.which)] = test::open_stored(cases, w);
-        } else {
-          test::accept_stored(cases, w, ids[static_cast<std::size_t>(step.which)], step.event(w));
-        }
-      }
-      return changes;
-    };
-    const std::vector<CaseChange> changes = store_changes(*one.session);
-    ASSERT_EQ(store_changes(*batch.session).size(), changes.size());
+    const std::vector<CaseChange> changes =
+        store_scenario(*one.session, *config_, clock_, scenario);
+    ASSERT_EQ(store_scenario(*batch.session, *config_, clock_, scenario).size(), changes.size());
     {
       WriteTransaction tx(*one.session);
       const CaseChangeHook hook = make_timer_hook(config_, calendar_);
@@ -494,29 +498,6 @@ TEST_P(SchedulerConformance, DeadlineBatch_WritesTheRowsOfTheHookRunForEachCaseI
       EXPECT_EQ(table_rows(*batch.session, table, order, !timers), rows);
     }
   }
-}
-
-// The changes of `scenario` stored (no deadlines written), as the hook would be given them.
-std::vector<CaseChange> store_scenario(soci::session& session, const Config& config,
-                                       SimulatedClock& clock, const BatchScenario& scenario) {
-  std::vector<CaseChange> changes;
-  test::StoredCases cases(session, config, clock,
-                          [&](soci::session&, const CaseChange& c) { changes.push_back(c); });
-  std::vector<CaseWalk> walks;
-  std::vector<std::int64_t> ids(static_cast<std::size_t>(scenario.cases));
-  for (int i = 0; i < scenario.cases; ++i) {
-    walks.push_back(test::stored_walk(session, config, at("2025-09-29T09:00"),
-                                      "370102001001" + std::to_string(1000 + i), kVillage));
-  }
-  for (const BatchStep& step : scenario.steps) {
-    CaseWalk& w = walks[static_cast<std::size_t>(step.which)];
-    if (step.event == nullptr) {
-      ids[static_cast<std::size_t>(step.which)] = test::open_stored(cases, w);
-    } else {
-      test::accept_stored(cases, w, ids[static_cast<std::size_t>(step.which)], step.event(w));
-    }
-  }
-  return changes;
 }
 
 // Bulk opening (bulk_opening.h) plans on a thread of its own and writes in batches of kChunk:
